@@ -1,0 +1,65 @@
+#include "util/log.h"
+
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+
+namespace voxterm {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kWarn)};
+std::mutex g_mu;
+
+const char* Prefix(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError: return "voxterm: error: ";
+    case LogLevel::kWarn: return "voxterm: warning: ";
+    case LogLevel::kInfo: return "voxterm: ";
+    case LogLevel::kDebug: return "voxterm: debug: ";
+  }
+  return "voxterm: ";
+}
+
+}  // namespace
+
+void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
+LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
+bool LogEnabled(LogLevel level) { return static_cast<int>(level) <= g_level.load(); }
+
+void Log(LogLevel level, const char* format, ...) {
+  char body[1024];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(body, sizeof body, format, args);
+  va_end(args);
+  // One fputs of a whole line under the lock, so lines from two threads never interleave.
+  std::string line = Prefix(level);
+  line += body;
+  line += '\n';
+  std::lock_guard<std::mutex> lock(g_mu);
+  fputs(line.c_str(), stderr);
+  fflush(stderr);
+}
+
+std::string Printable(const std::string& text, size_t max_chars) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (out.size() >= max_chars) {
+      out += "...";
+      break;
+    }
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == 0x7F) {
+      char hex[8];
+      snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace voxterm

@@ -1,0 +1,33 @@
+// Diagnostics on stderr, one line each, prefixed "voxterm: ".
+// stdout is reserved for answers (text mode), so nothing here ever writes to it.
+// Thread safety: callable from the main and network threads (a mutex keeps lines whole);
+// never from an audio callback.
+#pragma once
+
+#include <string>
+
+namespace voxterm {
+
+enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+void SetLogLevel(LogLevel level);
+LogLevel GetLogLevel();
+bool LogEnabled(LogLevel level);
+
+// printf-style; the message should not end with a newline.
+void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));
+
+#define VOXTERM_LOG(level, ...)                                        \
+  do {                                                                 \
+    if (::voxterm::LogEnabled(level)) ::voxterm::Log(level, __VA_ARGS__); \
+  } while (0)
+#define LOG_ERROR(...) VOXTERM_LOG(::voxterm::LogLevel::kError, __VA_ARGS__)
+#define LOG_WARN(...) VOXTERM_LOG(::voxterm::LogLevel::kWarn, __VA_ARGS__)
+#define LOG_INFO(...) VOXTERM_LOG(::voxterm::LogLevel::kInfo, __VA_ARGS__)
+#define LOG_DEBUG(...) VOXTERM_LOG(::voxterm::LogLevel::kDebug, __VA_ARGS__)
+
+// Makes text safe to show on one terminal line: control characters become escapes and the result
+// is cut to max_chars. For anything that came from the network.
+std::string Printable(const std::string& text, size_t max_chars = 200);
+
+}  // namespace voxterm

@@ -1,0 +1,59 @@
+// WakeupQueue: a many-producer, one-consumer queue whose consumer sleeps in poll().
+// The network thread hands events to the main thread through it (STYLE: "a queue plus an
+// eventfd wake-up"); the main thread adds fd() to its poll set and calls Drain() when readable.
+// Thread safety: Push() from any thread but an audio callback; Drain() and fd() from the
+// consumer thread only.
+#pragma once
+
+#include <deque>
+#include <mutex>
+#include <utility>
+
+namespace voxterm {
+
+// The eventfd part, apart from the template so that it lives in one .cpp.
+class WakeupFd {
+ public:
+  WakeupFd();
+  ~WakeupFd();
+  WakeupFd(const WakeupFd&) = delete;
+  WakeupFd& operator=(const WakeupFd&) = delete;
+
+  int fd() const { return fd_; }
+  void Signal();  // any thread
+  void Clear();   // consumer thread
+
+ private:
+  int fd_;
+};
+
+template <typename T>
+class WakeupQueue {
+ public:
+  void Push(T item) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      items_.push_back(std::move(item));
+    }
+    wakeup_.Signal();
+  }
+
+  // Moves every queued item into *out (appending) and clears the wake-up.
+  void Drain(std::deque<T>* out) {
+    wakeup_.Clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!items_.empty()) {
+      out->push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+  }
+
+  int fd() const { return wakeup_.fd(); }
+
+ private:
+  std::mutex mu_;
+  std::deque<T> items_;  // GUARDED_BY(mu_)
+  WakeupFd wakeup_;
+};
+
+}  // namespace voxterm
