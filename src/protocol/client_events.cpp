@@ -1,0 +1,290 @@
+#include "protocol/client_events.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "util/base64.h"
+
+namespace voxterm {
+
+const std::vector<std::string_view> kClientEventTypes = {
+    "session.update",           "conversation.item.create", "response.create",
+    "response.cancel",          "input_audio_buffer.append", "input_audio_buffer.commit",
+    "input_audio_buffer.clear", "conversation.item.truncate",
+};
+
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void Key(Writer& w, std::string_view s) { w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void KeyStr(Writer& w, std::string_view key, std::string_view value) {
+  Key(w, key);
+  Str(w, value);
+}
+
+// Starts {"type":..., ["event_id":...]; the caller closes the object.
+void Begin(Writer& w, std::string_view type, std::string_view event_id) {
+  w.StartObject();
+  KeyStr(w, "type", type);
+  if (!event_id.empty()) KeyStr(w, "event_id", event_id);
+}
+
+std::string Finish(rapidjson::StringBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
+
+// Beta lists every modality: ["text"] or ["text","audio"].
+void BetaModalities(Writer& w, Modality output) {
+  Key(w, "modalities");
+  w.StartArray();
+  Str(w, "text");
+  if (output == Modality::kAudio) Str(w, "audio");
+  w.EndArray();
+}
+
+// GA takes exactly one output modality; audio always brings its transcript.
+void GaModalities(Writer& w, Modality output) {
+  Key(w, "output_modalities");
+  w.StartArray();
+  Str(w, output == Modality::kAudio ? "audio" : "text");
+  w.EndArray();
+}
+
+void WriteModalities(Writer& w, Dialect dialect, Modality output) {
+  if (dialect == Dialect::kGa) {
+    GaModalities(w, output);
+  } else {
+    BetaModalities(w, output);
+  }
+}
+
+void WriteTurnDetection(Writer& w, const SessionSettings& s) {
+  Key(w, "turn_detection");
+  if (s.turns == SessionSettings::Turns::kOff) {
+    w.Null();
+    return;
+  }
+  const TurnDetection& td = s.turn_detection;
+  w.StartObject();
+  if (td.type == TurnDetection::Type::kSemanticVad) {
+    KeyStr(w, "type", "semantic_vad");
+  } else {
+    KeyStr(w, "type", "server_vad");
+    Key(w, "threshold");
+    w.Double(td.threshold);
+    Key(w, "prefix_padding_ms");
+    w.Int(td.prefix_padding_ms);
+    Key(w, "silence_duration_ms");
+    w.Int(td.silence_duration_ms);
+  }
+  w.EndObject();
+}
+
+void WritePcmFormat(Writer& w) {
+  Key(w, "format");
+  w.StartObject();
+  KeyStr(w, "type", "audio/pcm");
+  Key(w, "rate");
+  w.Int(24000);
+  w.EndObject();
+}
+
+void WriteTools(Writer& w, const std::vector<ToolSpec>& tools) {
+  Key(w, "tools");
+  w.StartArray();
+  for (const ToolSpec& tool : tools) {
+    w.StartObject();
+    KeyStr(w, "type", "function");
+    KeyStr(w, "name", tool.name);
+    if (!tool.description.empty()) KeyStr(w, "description", tool.description);
+    Key(w, "parameters");
+    // The schema was validated as a JSON object when the config was loaded.
+    w.RawValue(tool.parameters_json.data(), tool.parameters_json.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  KeyStr(w, "tool_choice", "auto");
+}
+
+void WriteGaSession(Writer& w, const SessionSettings& s) {
+  KeyStr(w, "type", "realtime");
+  GaModalities(w, s.output);
+  if (!s.instructions.empty()) KeyStr(w, "instructions", s.instructions);
+  Key(w, "audio");
+  w.StartObject();
+  Key(w, "input");
+  w.StartObject();
+  WritePcmFormat(w);
+  if (!s.transcription_model.empty()) {
+    Key(w, "transcription");
+    w.StartObject();
+    KeyStr(w, "model", s.transcription_model);
+    w.EndObject();
+  }
+  if (s.turns != SessionSettings::Turns::kLeaveDefault) WriteTurnDetection(w, s);
+  w.EndObject();
+  Key(w, "output");
+  w.StartObject();
+  WritePcmFormat(w);
+  if (!s.voice.empty()) KeyStr(w, "voice", s.voice);
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteBetaSession(Writer& w, const SessionSettings& s) {
+  BetaModalities(w, s.output);
+  if (!s.instructions.empty()) KeyStr(w, "instructions", s.instructions);
+  if (!s.voice.empty()) KeyStr(w, "voice", s.voice);
+  KeyStr(w, "input_audio_format", "pcm16");
+  KeyStr(w, "output_audio_format", "pcm16");
+  if (!s.transcription_model.empty()) {
+    Key(w, "input_audio_transcription");
+    w.StartObject();
+    KeyStr(w, "model", s.transcription_model);
+    w.EndObject();
+  }
+  if (s.turns != SessionSettings::Turns::kLeaveDefault) WriteTurnDetection(w, s);
+}
+
+// {"type":"conversation.item.create","item":{"type":"message","role":ROLE,"content":[
+//   {"type":CONTENT_TYPE,"text":TEXT}]}}
+std::string MessageItem(std::string_view role, std::string_view content_type, std::string_view text,
+                        std::string_view event_id) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, "conversation.item.create", event_id);
+  Key(w, "item");
+  w.StartObject();
+  KeyStr(w, "type", "message");
+  KeyStr(w, "role", role);
+  Key(w, "content");
+  w.StartArray();
+  w.StartObject();
+  KeyStr(w, "type", content_type);
+  KeyStr(w, "text", text);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  w.EndObject();
+  return Finish(buf);
+}
+
+std::string Bare(std::string_view type, std::string_view event_id = {}) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, type, event_id);
+  w.EndObject();
+  return Finish(buf);
+}
+
+}  // namespace
+
+std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, "session.update", {});
+  Key(w, "session");
+  w.StartObject();
+  if (dialect == Dialect::kGa) {
+    WriteGaSession(w, settings);
+  } else {
+    WriteBetaSession(w, settings);
+  }
+  if (!settings.tools.empty()) WriteTools(w, settings.tools);
+  w.EndObject();
+  w.EndObject();
+  return Finish(buf);
+}
+
+std::string EncodeUserText(std::string_view text, std::string_view event_id) {
+  return MessageItem("user", "input_text", text, event_id);
+}
+
+std::string EncodeAssistantText(Dialect dialect, std::string_view text) {
+  return MessageItem("assistant", dialect == Dialect::kGa ? "output_text" : "text", text, {});
+}
+
+std::string EncodeFunctionCall(std::string_view call_id, std::string_view name,
+                               std::string_view arguments_json) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, "conversation.item.create", {});
+  Key(w, "item");
+  w.StartObject();
+  KeyStr(w, "type", "function_call");
+  KeyStr(w, "call_id", call_id);
+  KeyStr(w, "name", name);
+  KeyStr(w, "arguments", arguments_json);
+  w.EndObject();
+  w.EndObject();
+  return Finish(buf);
+}
+
+std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, "conversation.item.create", {});
+  Key(w, "item");
+  w.StartObject();
+  KeyStr(w, "type", "function_call_output");
+  KeyStr(w, "call_id", call_id);
+  KeyStr(w, "output", output);
+  w.EndObject();
+  w.EndObject();
+  return Finish(buf);
+}
+
+std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
+                                 std::string_view event_id) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, "response.create", event_id);
+  if (output) {
+    Key(w, "response");
+    w.StartObject();
+    WriteModalities(w, dialect, *output);
+    w.EndObject();
+  }
+  w.EndObject();
+  return Finish(buf);
+}
+
+std::string EncodeResponseCancel(std::string_view event_id) { return Bare("response.cancel", event_id); }
+
+std::string EncodeAudioAppend(const int16_t* samples, size_t count) {
+  // The hot path of a voice session: base64 straight into the message, no JSON library needed
+  // because nothing in it needs escaping.
+  static constexpr std::string_view kHead = R"({"type":"input_audio_buffer.append","audio":")";
+  static constexpr std::string_view kTail = R"("})";
+  const size_t bytes = count * sizeof(int16_t);  // little-endian host: the wire order
+  std::string out;
+  out.resize(kHead.size() + Base64EncodedSize(bytes) + kTail.size());
+  char* p = out.data();
+  p = std::copy(kHead.begin(), kHead.end(), p);
+  Base64EncodeTo(reinterpret_cast<const uint8_t*>(samples), bytes, p);
+  p += Base64EncodedSize(bytes);
+  std::copy(kTail.begin(), kTail.end(), p);
+  return out;
+}
+
+std::string EncodeAudioCommit() { return Bare("input_audio_buffer.commit"); }
+
+std::string EncodeAudioClear() { return Bare("input_audio_buffer.clear"); }
+
+std::string EncodeTruncate(std::string_view item_id, int64_t audio_end_ms) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, "conversation.item.truncate", {});
+  KeyStr(w, "item_id", item_id);
+  Key(w, "content_index");
+  w.Int(0);
+  Key(w, "audio_end_ms");
+  w.Int64(audio_end_ms < 0 ? 0 : audio_end_ms);
+  w.EndObject();
+  return Finish(buf);
+}
+
+}  // namespace voxterm

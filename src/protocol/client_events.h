@@ -1,0 +1,63 @@
+// Client events: typed values in, JSON text out, for either dialect. No I/O.
+// Every event built here validates against OpenAI's schema for its dialect
+// (tests/integration/test_client_schema.py checks each kind).
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/dialect.h"
+
+namespace voxterm {
+
+enum class Modality { kText, kAudio };
+
+struct TurnDetection {
+  enum class Type { kServerVad, kSemanticVad };
+  Type type = Type::kServerVad;
+  double threshold = 0.5;         // server_vad only
+  int prefix_padding_ms = 300;    // server_vad only
+  int silence_duration_ms = 500;  // server_vad only
+};
+
+struct ToolSpec {
+  std::string name;
+  std::string description;
+  std::string parameters_json;  // a JSON Schema object, as JSON text
+};
+
+// What voxterm asks of a session. Empty strings mean "leave the server's default".
+struct SessionSettings {
+  Modality output = Modality::kAudio;
+  std::string instructions;
+  std::string voice;
+  std::string transcription_model;  // empty: no input transcription
+  enum class Turns { kLeaveDefault, kOff, kDetect };
+  Turns turns = Turns::kLeaveDefault;
+  TurnDetection turn_detection;  // used when turns == kDetect
+  std::vector<ToolSpec> tools;
+};
+
+// Every client event type voxterm can send, for tests that must cover them all.
+extern const std::vector<std::string_view> kClientEventTypes;
+
+std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings);
+std::string EncodeUserText(std::string_view text, std::string_view event_id = {});
+std::string EncodeAssistantText(Dialect dialect, std::string_view text);
+std::string EncodeFunctionCall(std::string_view call_id, std::string_view name,
+                               std::string_view arguments_json);
+std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output);
+// output: the modality to ask for; nullopt keeps the session's.
+std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
+                                 std::string_view event_id = {});
+std::string EncodeResponseCancel(std::string_view event_id = {});
+std::string EncodeAudioAppend(const int16_t* samples, size_t count);
+std::string EncodeAudioCommit();
+std::string EncodeAudioClear();
+std::string EncodeTruncate(std::string_view item_id, int64_t audio_end_ms);
+
+}  // namespace voxterm

@@ -1,0 +1,234 @@
+#include "protocol/server_events.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <unordered_map>
+
+namespace voxterm {
+namespace {
+
+using rapidjson::Value;
+using Type = ServerEventType;
+
+struct Name {
+  std::string_view wire;
+  Type type;
+};
+
+// Both dialects' names for every event voxterm understands.
+constexpr Name kNames[] = {
+    {"error", Type::kError},
+    {"session.created", Type::kSessionCreated},
+    {"session.updated", Type::kSessionUpdated},
+    {"conversation.created", Type::kConversationCreated},
+    {"conversation.item.added", Type::kItemAdded},
+    {"conversation.item.created", Type::kItemAdded},
+    {"conversation.item.done", Type::kItemDone},
+    {"conversation.item.truncated", Type::kItemTruncated},
+    {"conversation.item.deleted", Type::kItemDeleted},
+    {"conversation.item.retrieved", Type::kItemRetrieved},
+    {"conversation.item.input_audio_transcription.delta", Type::kInputTranscriptDelta},
+    {"conversation.item.input_audio_transcription.completed", Type::kInputTranscriptCompleted},
+    {"conversation.item.input_audio_transcription.failed", Type::kInputTranscriptFailed},
+    {"input_audio_buffer.speech_started", Type::kSpeechStarted},
+    {"input_audio_buffer.speech_stopped", Type::kSpeechStopped},
+    {"input_audio_buffer.committed", Type::kBufferCommitted},
+    {"input_audio_buffer.cleared", Type::kBufferCleared},
+    {"input_audio_buffer.timeout_triggered", Type::kBufferTimeout},
+    {"response.created", Type::kResponseCreated},
+    {"response.done", Type::kResponseDone},
+    {"response.output_item.added", Type::kOutputItemAdded},
+    {"response.output_item.done", Type::kOutputItemDone},
+    {"response.content_part.added", Type::kContentPartAdded},
+    {"response.content_part.done", Type::kContentPartDone},
+    {"response.output_text.delta", Type::kTextDelta},
+    {"response.text.delta", Type::kTextDelta},
+    {"response.output_text.done", Type::kTextDone},
+    {"response.text.done", Type::kTextDone},
+    {"response.output_audio.delta", Type::kAudioDelta},
+    {"response.audio.delta", Type::kAudioDelta},
+    {"response.output_audio.done", Type::kAudioDone},
+    {"response.audio.done", Type::kAudioDone},
+    {"response.output_audio_transcript.delta", Type::kAudioTranscriptDelta},
+    {"response.audio_transcript.delta", Type::kAudioTranscriptDelta},
+    {"response.output_audio_transcript.done", Type::kAudioTranscriptDone},
+    {"response.audio_transcript.done", Type::kAudioTranscriptDone},
+    {"response.function_call_arguments.delta", Type::kFunctionArgsDelta},
+    {"response.function_call_arguments.done", Type::kFunctionArgsDone},
+    {"rate_limits.updated", Type::kRateLimits},
+};
+
+Type Lookup(std::string_view name) {
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<std::string_view, Type>();
+    for (const Name& n : kNames) t->emplace(n.wire, n.type);
+    return t;
+  }();
+  auto it = table->find(name);
+  return it == table->end() ? Type::kUnknown : it->second;
+}
+
+std::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+// A string member, or empty when absent, null or of another type: the server is untrusted and
+// optional fields are often null in practice (PROTOCOL.md section l, item 5).
+std::string_view OptString(const Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return View(it->value);
+}
+
+int64_t OptInt(const Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsInt64()) return -1;
+  return it->value.GetInt64();
+}
+
+const Value* OptObject(const Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsObject()) return nullptr;
+  return &it->value;
+}
+
+Status Missing(std::string_view type, const char* what) {
+  return Status::Error(std::string(type) + ": missing or mistyped \"" + what + "\"");
+}
+
+Status RequireString(const Value& obj, const char* key, std::string_view type,
+                     std::string_view* out) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return Missing(type, key);
+  *out = View(it->value);
+  return Status::Ok();
+}
+
+void ReadItem(const Value& v, ItemInfo* item) {
+  item->id = OptString(v, "id");
+  item->type = OptString(v, "type");
+  item->role = OptString(v, "role");
+  item->status = OptString(v, "status");
+  item->call_id = OptString(v, "call_id");
+  item->name = OptString(v, "name");
+  item->arguments = OptString(v, "arguments");
+  auto content = v.FindMember("content");
+  if (content == v.MemberEnd() || !content->value.IsArray() || content->value.Empty()) return;
+  const Value& part = content->value[0];
+  if (!part.IsObject()) return;
+  item->text = OptString(part, "text");
+  if (item->text.empty()) item->text = OptString(part, "transcript");
+}
+
+void ReadResponse(const Value& v, ResponseInfo* r) {
+  r->id = OptString(v, "id");
+  r->status = OptString(v, "status");
+  const Value* details = OptObject(v, "status_details");
+  if (!details) return;
+  r->reason = OptString(*details, "reason");
+  if (const Value* error = OptObject(*details, "error")) {
+    r->error_code = OptString(*error, "code");
+    r->error_message = OptString(*error, "message");
+  }
+}
+
+// Checks the fields each type cannot do without and copies them out.
+Status ReadFields(const Value& doc, ServerEvent* e) {
+  const std::string_view t = e->type_name;
+  switch (e->type) {
+    case Type::kError: {
+      const Value* error = OptObject(doc, "error");
+      if (!error) return Missing(t, "error");
+      e->error.type = OptString(*error, "type");
+      e->error.code = OptString(*error, "code");
+      e->error.message = OptString(*error, "message");
+      e->error.param = OptString(*error, "param");
+      e->error.event_id = OptString(*error, "event_id");
+      return Status::Ok();
+    }
+    case Type::kSessionCreated:
+    case Type::kSessionUpdated: {
+      const Value* session = OptObject(doc, "session");
+      if (!session) return Missing(t, "session");
+      e->expires_at = OptInt(*session, "expires_at");
+      return Status::Ok();
+    }
+    case Type::kItemAdded:
+    case Type::kItemDone:
+    case Type::kItemRetrieved:
+    case Type::kOutputItemAdded:
+    case Type::kOutputItemDone: {
+      const Value* item = OptObject(doc, "item");
+      if (!item) return Missing(t, "item");
+      ReadItem(*item, &e->item);
+      e->item_id = e->item.id;
+      return Status::Ok();
+    }
+    case Type::kResponseCreated:
+    case Type::kResponseDone: {
+      const Value* response = OptObject(doc, "response");
+      if (!response) return Missing(t, "response");
+      ReadResponse(*response, &e->response);
+      e->response_id = e->response.id;
+      return Status::Ok();
+    }
+    case Type::kTextDelta:
+    case Type::kAudioDelta:
+    case Type::kAudioTranscriptDelta:
+    case Type::kFunctionArgsDelta:
+    case Type::kInputTranscriptDelta:
+      return RequireString(doc, "delta", t, &e->delta);
+    case Type::kTextDone:
+      return RequireString(doc, "text", t, &e->text);
+    case Type::kAudioTranscriptDone:
+    case Type::kInputTranscriptCompleted:
+      return RequireString(doc, "transcript", t, &e->text);
+    case Type::kFunctionArgsDone:
+      if (e->call_id.empty()) return Missing(t, "call_id");
+      return RequireString(doc, "arguments", t, &e->text);
+    case Type::kInputTranscriptFailed:
+      if (const Value* error = OptObject(doc, "error")) e->error.message = OptString(*error, "message");
+      return Status::Ok();
+    default:
+      return Status::Ok();
+  }
+}
+
+}  // namespace
+
+const char* ToString(ServerEventType type) {
+  for (const Name& n : kNames) {
+    if (n.type == type) return n.wire.data();
+  }
+  return "unknown";
+}
+
+Status ParseServerEvent(char* buffer, ServerEvent* event) {
+  *event = ServerEvent();
+  rapidjson::Document doc;
+  // Iterative: deep nesting costs heap, bounded by the frame size, never stack.
+  doc.ParseInsitu<rapidjson::kParseIterativeFlag>(buffer);
+  if (doc.HasParseError()) {
+    return Status::Error(std::string("not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+                         " at offset " + std::to_string(doc.GetErrorOffset()));
+  }
+  if (!doc.IsObject()) return Status::Error("not a JSON object");
+  auto type = doc.FindMember("type");
+  if (type == doc.MemberEnd() || !type->value.IsString()) {
+    return Status::Error("event without a string \"type\"");
+  }
+  event->type_name = View(type->value);
+  event->type = Lookup(event->type_name);
+  event->event_id = OptString(doc, "event_id");
+  event->response_id = OptString(doc, "response_id");
+  event->item_id = OptString(doc, "item_id");
+  event->previous_item_id = OptString(doc, "previous_item_id");
+  event->call_id = OptString(doc, "call_id");
+  event->name = OptString(doc, "name");
+  event->output_index = OptInt(doc, "output_index");
+  event->content_index = OptInt(doc, "content_index");
+  event->audio_start_ms = OptInt(doc, "audio_start_ms");
+  event->audio_end_ms = OptInt(doc, "audio_end_ms");
+  return ReadFields(doc, event);
+}
+
+}  // namespace voxterm

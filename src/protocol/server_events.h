@@ -1,0 +1,91 @@
+// Server events: JSON text in, one typed ServerEvent out. No I/O.
+// Everything the server sends is untrusted: a frame that is not a JSON object, has no string
+// "type", or lacks a field its type needs is an error to log and skip, never a crash. Unknown
+// types parse as kUnknown; unknown fields are ignored. Both dialects' names map to one type.
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace voxterm {
+
+enum class ServerEventType {
+  kUnknown,
+  kError,
+  kSessionCreated,
+  kSessionUpdated,
+  kConversationCreated,
+  kItemAdded,  // GA conversation.item.added, beta (and legacy GA) conversation.item.created
+  kItemDone,   // GA conversation.item.done
+  kItemTruncated,
+  kItemDeleted,
+  kItemRetrieved,
+  kInputTranscriptDelta,
+  kInputTranscriptCompleted,
+  kInputTranscriptFailed,
+  kSpeechStarted,
+  kSpeechStopped,
+  kBufferCommitted,
+  kBufferCleared,
+  kBufferTimeout,
+  kResponseCreated,
+  kResponseDone,
+  kOutputItemAdded,
+  kOutputItemDone,
+  kContentPartAdded,
+  kContentPartDone,
+  kTextDelta,             // response.output_text.delta / response.text.delta
+  kTextDone,              // response.output_text.done / response.text.done
+  kAudioDelta,            // response.output_audio.delta / response.audio.delta
+  kAudioDone,             // response.output_audio.done / response.audio.done
+  kAudioTranscriptDelta,  // response.output_audio_transcript.delta / response.audio_transcript.delta
+  kAudioTranscriptDone,   // response.output_audio_transcript.done / response.audio_transcript.done
+  kFunctionArgsDelta,
+  kFunctionArgsDone,
+  kRateLimits,
+};
+
+const char* ToString(ServerEventType type);
+
+// The parts of an item voxterm uses (message or function_call).
+struct ItemInfo {
+  std::string_view id, type, role, status;
+  std::string_view call_id, name, arguments;  // function_call items
+  std::string_view text;  // the first content part's text or transcript, when a string
+};
+
+struct ResponseInfo {
+  std::string_view id, status;
+  std::string_view reason;                      // status_details.reason
+  std::string_view error_code, error_message;  // status_details.error, for "failed"
+};
+
+struct ErrorInfo {
+  std::string_view type, code, message, param, event_id;
+};
+
+// String views point into the buffer given to ParseServerEvent and live as long as it does.
+// A field the event did not carry is empty, or -1 for numbers.
+struct ServerEvent {
+  ServerEventType type = ServerEventType::kUnknown;
+  std::string_view type_name;
+  std::string_view event_id, response_id, item_id, previous_item_id, call_id, name;
+  std::string_view delta;  // text, transcript, base64 audio or argument delta
+  std::string_view text;   // text / transcript / arguments of a .done event
+  int64_t output_index = -1, content_index = -1;
+  int64_t audio_start_ms = -1, audio_end_ms = -1;
+  int64_t expires_at = -1;  // session events, Unix seconds
+  ItemInfo item;
+  ResponseInfo response;
+  ErrorInfo error;
+};
+
+// Parses one frame in place: buffer must be NUL-terminated and is overwritten (RapidJSON's
+// in-situ mode decodes strings where they lie, so no string is copied).
+Status ParseServerEvent(char* buffer, ServerEvent* event);
+
+}  // namespace voxterm
