@@ -1,0 +1,446 @@
+#include "transport/lws_transport.h"
+
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <rapidjson/document.h>
+
+#include "util/log.h"
+
+namespace voxterm {
+namespace {
+
+// The last error or warning libwebsockets logged. lws reports the real reason for a refused
+// certificate only in its log, so the log is captured to tell the user.
+std::mutex g_lws_log_mu;
+std::string g_lws_last_problem;  // GUARDED_BY(g_lws_log_mu)
+
+void LwsLogEmit(int level, const char* line) {
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  LOG_DEBUG("lws: %s", text.c_str());
+  if (level & (LLL_ERR | LLL_WARN)) {
+    std::lock_guard<std::mutex> lock(g_lws_log_mu);
+    g_lws_last_problem = text;
+  }
+}
+
+std::string TakeLwsProblem() {
+  std::lock_guard<std::mutex> lock(g_lws_log_mu);
+  return std::exchange(g_lws_last_problem, {});
+}
+
+int Trampoline(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  return LwsTransport::Callback(wsi, reason, user, in, len);
+}
+
+const lws_protocols kProtocols[] = {
+    {"voxterm", Trampoline, 0, 64 * 1024, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},  // terminator
+};
+
+// Tags the plain HTTP request that fetches the body of a refused upgrade.
+char kProbeTag;
+
+const char* HttpReasonPhrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "";
+  }
+}
+
+// The server's own words from an error body: OpenAI's {"error":{"message":...}}, a bare
+// {"message":...}, or the first line of whatever text came.
+std::string ServerMessage(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    const rapidjson::Value* obj = &doc;
+    auto error = doc.FindMember("error");
+    if (error != doc.MemberEnd() && error->value.IsObject()) obj = &error->value;
+    if (error != doc.MemberEnd() && error->value.IsString()) return error->value.GetString();
+    auto message = obj->FindMember("message");
+    if (message != obj->MemberEnd() && message->value.IsString()) return message->value.GetString();
+  }
+  std::string line = body.substr(0, body.find('\n'));
+  return line;
+}
+
+// lws reports a failed TCP connect without its errno. On that failure path one plain connect to
+// the same address tells why: refused, unreachable, timed out. Returns 0 if it connects now.
+int TcpConnectErrno(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return EHOSTUNREACH;
+  int error = ETIMEDOUT;
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    error = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+    if (error == EINPROGRESS) {
+      pollfd p = {fd, POLLOUT, 0};
+      error = ETIMEDOUT;
+      if (poll(&p, 1, 3000) == 1) {
+        socklen_t len = sizeof error;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+      }
+    }
+    close(fd);
+    if (error == 0) break;
+  }
+  freeaddrinfo(found);
+  return error;
+}
+
+std::string Lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+LwsTransport::LwsTransport() = default;
+
+LwsTransport::~LwsTransport() {
+  Close();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status LwsTransport::Start(const ConnectOptions& options, TransportListener* listener) {
+  options_ = options;
+  listener_ = listener;
+  retry_ = std::make_unique<lws_retry_bo_t>();
+  retry_->secs_since_valid_ping = static_cast<uint16_t>(options_.ping_after_idle_s);
+  retry_->secs_since_valid_hangup = static_cast<uint16_t>(options_.hang_up_after_idle_s);
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void LwsTransport::Send(std::string message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outbox_.push_back(std::move(message));
+  if (context_) lws_cancel_service(context_);
+}
+
+void LwsTransport::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  close_requested_ = true;
+  if (context_) lws_cancel_service(context_);
+}
+
+void LwsTransport::Wake() {
+  bool want_write, closing;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    want_write = !outbox_.empty();
+    closing = close_requested_;
+  }
+  if (wsi_ && open_ && (want_write || closing)) lws_callback_on_writable(wsi_);
+  if (closing && !open_) {
+    // Still connecting (or already gone): there is nothing to close politely.
+    finished_ = true;
+    stop_ = true;
+  }
+}
+
+void LwsTransport::Run() {
+  const Url& url = options_.url;
+  // lws reports a failed lookup only by returning NULL; look up first to say so clearly.
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc = getaddrinfo(url.host.c_str(), nullptr, &hints, &found);
+  if (rc != 0) {
+    Fail(ConnectFailure::kResolve, 0,
+         "could not resolve host \"" + url.host + "\": " + gai_strerror(rc));
+    return;
+  }
+  freeaddrinfo(found);
+
+  int levels = LLL_ERR | LLL_WARN;
+  if (LogEnabled(LogLevel::kDebug)) levels |= LLL_NOTICE | LLL_INFO;
+  lws_set_log_level(levels, LwsLogEmit);
+
+  lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = kProtocols;
+  info.gid = -1;
+  info.uid = -1;
+  info.user = this;
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.connect_timeout_secs = 10;
+  info.timeout_secs = 5;  // how long a close handshake may take, among others
+  if (!options_.ca_file.empty()) info.client_ssl_ca_filepath = options_.ca_file.c_str();
+  lws_context* context = lws_create_context(&info);
+  if (!context) {
+    Fail(ConnectFailure::kOther, 0, "could not start the network layer: " + TakeLwsProblem());
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    context_ = context;
+  }
+  if (Connect(/*probe=*/false)) {
+    while (!stop_) lws_service(context, 0);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    context_ = nullptr;
+  }
+  finished_ = true;  // callbacks during destruction must not reach the listener
+  lws_context_destroy(context);
+}
+
+bool LwsTransport::Connect(bool probe) {
+  const Url& url = options_.url;
+  const std::string host_header = url.HostHeader();
+  lws_client_connect_info ci;
+  memset(&ci, 0, sizeof ci);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ci.context = context_;
+  }
+  ci.address = url.host.c_str();
+  ci.port = url.port;
+  ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
+  ci.path = url.path.c_str();
+  ci.host = host_header.c_str();
+  ci.origin = host_header.c_str();
+  ci.ietf_version_or_minus_one = -1;
+  ci.local_protocol_name = kProtocols[0].name;
+  ci.retry_and_idle_policy = retry_.get();
+  if (probe) {
+    ci.method = "GET";
+    ci.opaque_user_data = &kProbeTag;
+    ci.pwsi = &probe_wsi_;
+  } else {
+    ci.pwsi = &wsi_;
+  }
+  if (lws_client_connect_via_info(&ci)) return true;
+  if (!probe) Fail(ConnectFailure::kOther, 0, "could not connect to " + url.ToString() + ": " + TakeLwsProblem());
+  return false;
+}
+
+int LwsTransport::Callback(lws* wsi, int reason, void* /*user*/, void* in, size_t len) {
+  if (!wsi) return 0;
+  auto* self = static_cast<LwsTransport*>(lws_context_user(lws_get_context(wsi)));
+  if (!self) return 0;
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+    self->Wake();
+    return 0;
+  }
+  if (lws_get_opaque_user_data(wsi) == &kProbeTag) return self->OnProbeEvent(wsi, reason, in, len);
+  return self->OnWsEvent(wsi, reason, in, len);
+}
+
+// Both the WebSocket and the probe send the same headers: the probe must be refused for the
+// same reason as the upgrade.
+static int AppendHeaders(lws* wsi, const ConnectOptions& options, void* in, size_t len) {
+  auto** p = static_cast<unsigned char**>(in);
+  unsigned char* end = *p + len;
+  for (const auto& [name, value] : options.headers) {
+    std::string key = Lowercase(name) + ":";
+    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(key.c_str()),
+                                    reinterpret_cast<const unsigned char*>(value.data()),
+                                    static_cast<int>(value.size()), p, end)) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+      return AppendHeaders(wsi, options_, in, len);
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      open_ = true;
+      if (!finished_) listener_->OnOpen();
+      Wake();
+      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+      OnReceive(wsi, in, len);
+      return 0;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+      return OnWriteable(wsi);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (len >= 2) {
+        const auto* bytes = static_cast<const unsigned char*>(in);
+        close_code_ = (bytes[0] << 8) | bytes[1];
+        close_reason_ = Printable(std::string(reinterpret_cast<const char*>(bytes) + 2, len - 2));
+      } else {
+        close_code_ = 1005;  // a close frame without a code
+      }
+      return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      wsi_ = nullptr;
+      OnConnectionError(wsi, in ? static_cast<const char*>(in) : "");
+      return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      wsi_ = nullptr;
+      if (!finished_) {
+        finished_ = true;
+        listener_->OnClosed(close_code_, close_reason_);
+      }
+      stop_ = true;
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
+  if (rx_bytes_ == 0 && rx_.empty()) rx_binary_ = lws_frame_is_binary(wsi);
+  rx_bytes_ += len;
+  if (!rx_binary_ && rx_bytes_ <= options_.max_message_bytes) {
+    rx_.append(static_cast<const char*>(in), len);
+  }
+  if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return;
+  if (rx_binary_) {
+    LOG_WARN("skipped a binary message of %zu bytes: the protocol uses text only", rx_bytes_);
+  } else if (rx_bytes_ > options_.max_message_bytes) {
+    LOG_WARN("dropped a message of %zu bytes: larger than the limit of %zu", rx_bytes_,
+             options_.max_message_bytes);
+  } else if (!finished_) {
+    listener_->OnMessage(std::move(rx_));
+  }
+  rx_.clear();
+  rx_bytes_ = 0;
+  rx_binary_ = false;
+}
+
+int LwsTransport::OnWriteable(lws* wsi) {
+  std::string message;
+  bool more, closing;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!outbox_.empty()) {
+      message = std::move(outbox_.front());
+      outbox_.pop_front();
+    }
+    more = !outbox_.empty();
+    closing = close_requested_;
+  }
+  if (!message.empty()) {
+    // lws needs LWS_PRE bytes of headroom and masks the payload in place.
+    tx_.resize(LWS_PRE + message.size());
+    memcpy(tx_.data() + LWS_PRE, message.data(), message.size());
+    int written = lws_write(wsi, tx_.data() + LWS_PRE, message.size(), LWS_WRITE_TEXT);
+    if (written < static_cast<int>(message.size())) {
+      LOG_ERROR("network write failed");
+      return -1;
+    }
+    if (more || closing) lws_callback_on_writable(wsi);
+    return 0;
+  }
+  if (closing) {
+    close_code_ = 1000;
+    close_reason_.clear();
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+    return -1;
+  }
+  return 0;  // a stray WRITEABLE: they happen
+}
+
+void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
+  const std::string where = options_.url.HostHeader();
+  int status = wsi ? lws_http_client_http_response(wsi) : 0;
+  std::string problem = TakeLwsProblem();
+  if (status > 0 && status != 101) {
+    // lws does not keep the body of a refused upgrade; ask again over plain HTTP to read it.
+    probe_status_ = status;
+    if (!Connect(/*probe=*/true)) FinishProbe();
+    return;
+  }
+  std::string reason = lws_reason;
+  std::string all = Lowercase(reason + " " + problem);
+  if (all.find("ssl") != std::string::npos || all.find("tls") != std::string::npos ||
+      all.find("cert") != std::string::npos || all.find("x509") != std::string::npos) {
+    Fail(ConnectFailure::kTls, 0, "TLS handshake with " + where + " failed: " +
+                                      (problem.empty() ? reason : problem));
+    return;
+  }
+  if (!open_ && all.find("unable to connect") != std::string::npos) {
+    int error = TcpConnectErrno(options_.url.host, options_.url.port);
+    if (error == ECONNREFUSED) {
+      Fail(ConnectFailure::kRefused, 0, "could not connect to " + where + ": connection refused");
+      return;
+    }
+    if (error == ETIMEDOUT) {
+      Fail(ConnectFailure::kTimeout, 0, "could not connect to " + where + ": timed out");
+      return;
+    }
+    if (error != 0) {
+      Fail(ConnectFailure::kOther, 0, "could not connect to " + where + ": " + strerror(error));
+      return;
+    }
+  }
+  if (all.find("timed out") != std::string::npos || all.find("timeout") != std::string::npos) {
+    Fail(ConnectFailure::kTimeout, 0, "could not connect to " + where + ": timed out");
+  } else {
+    Fail(ConnectFailure::kOther, 0, "could not connect to " + where + ": " +
+                                        (reason.empty() ? problem : reason));
+  }
+}
+
+int LwsTransport::OnProbeEvent(lws* wsi, int reason, void* in, size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+      return AppendHeaders(wsi, options_, in, len);
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
+      char buffer[LWS_PRE + 4096];
+      char* p = buffer + LWS_PRE;
+      int n = sizeof buffer - LWS_PRE;
+      return lws_http_client_read(wsi, &p, &n) < 0 ? -1 : 0;
+    }
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ: {
+      size_t room = 4096 - std::min<size_t>(probe_body_.size(), 4096);
+      probe_body_.append(static_cast<const char*>(in), std::min(len, room));
+      return 0;
+    }
+    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+    case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      probe_wsi_ = nullptr;
+      FinishProbe();
+      return reason == LWS_CALLBACK_COMPLETED_CLIENT_HTTP ? -1 : 0;
+    default:
+      return 0;
+  }
+}
+
+void LwsTransport::FinishProbe() {
+  if (finished_) return;
+  std::string reason = "server answered HTTP " + std::to_string(probe_status_);
+  const char* phrase = HttpReasonPhrase(probe_status_);
+  if (*phrase) reason += std::string(" ") + phrase;
+  std::string message = Printable(ServerMessage(probe_body_), 300);
+  if (!message.empty()) reason += ": " + message;
+  Fail(ConnectFailure::kHttp, probe_status_, reason);
+}
+
+void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason) {
+  if (!finished_) {
+    finished_ = true;
+    listener_->OnConnectFailed(kind, http_status, std::move(reason));
+  }
+  stop_ = true;
+}
+
+}  // namespace voxterm

@@ -1,0 +1,75 @@
+// LwsTransport: the Transport on libwebsockets.
+// Thread safety: one network thread, started by Start(), is the only caller of libwebsockets;
+// Send() and Close() queue work and wake it with lws_cancel_service(), the one lws call that is
+// safe from another thread. The destructor closes and joins.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "transport/transport.h"
+
+struct lws;
+struct lws_context;
+struct lws_retry_bo;
+
+namespace voxterm {
+
+class LwsTransport final : public Transport {
+ public:
+  LwsTransport();
+  ~LwsTransport() override;
+  LwsTransport(const LwsTransport&) = delete;
+  LwsTransport& operator=(const LwsTransport&) = delete;
+
+  Status Start(const ConnectOptions& options, TransportListener* listener) override;
+  void Send(std::string message) override;
+  void Close() override;
+
+  // The static trampoline libwebsockets calls; public only for the protocol table.
+  static int Callback(lws* wsi, int reason, void* user, void* in, size_t len);
+
+ private:
+  void Run();  // the network thread
+  bool Connect(bool probe);
+  int OnWsEvent(lws* wsi, int reason, void* in, size_t len);
+  int OnProbeEvent(lws* wsi, int reason, void* in, size_t len);
+  void OnReceive(lws* wsi, const void* in, size_t len);
+  int OnWriteable(lws* wsi);
+  void OnConnectionError(lws* wsi, const char* lws_reason);
+  void FinishProbe();
+  void Fail(ConnectFailure kind, int http_status, std::string reason);
+  void Wake();
+
+  ConnectOptions options_;                 // immutable after Start()
+  TransportListener* listener_ = nullptr;  // immutable after Start()
+  std::unique_ptr<lws_retry_bo> retry_;    // keep-alive policy; immutable after Start()
+  std::thread thread_;
+
+  std::mutex mu_;
+  lws_context* context_ = nullptr;  // GUARDED_BY(mu_): set and cleared by the network thread
+  std::deque<std::string> outbox_;  // GUARDED_BY(mu_)
+  bool close_requested_ = false;    // GUARDED_BY(mu_)
+  std::atomic<bool> stop_{false};   // ends the service loop
+
+  // --- network thread only
+  lws* wsi_ = nullptr;
+  lws* probe_wsi_ = nullptr;
+  bool open_ = false;
+  bool finished_ = false;  // the listener has had its last word
+  std::string rx_;         // the message being reassembled
+  bool rx_binary_ = false;
+  size_t rx_bytes_ = 0;    // including what was dropped for size
+  std::vector<unsigned char> tx_;
+  int close_code_ = 1006;
+  std::string close_reason_;
+  int probe_status_ = 0;
+  std::string probe_body_;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,54 @@
+// Transport: one WebSocket carrying JSON text messages both ways.
+// Abstract so it can be mocked out for tests: the conversation logic is tested against a fake
+// that records what was sent and injects what the server says (tests/fakes/fake_transport.h).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "transport/url.h"
+#include "util/status.h"
+
+namespace voxterm {
+
+struct ConnectOptions {
+  Url url;
+  // Extra handshake headers (name without colon, value). Values may be secrets: a transport
+  // never logs them.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string ca_file;                     // empty: the system store only
+  size_t max_message_bytes = 16u << 20;    // larger incoming messages are dropped
+  int ping_after_idle_s = 20;              // keep-alive ping after this much silence
+  int hang_up_after_idle_s = 45;           // give up when even a ping got no answer
+};
+
+enum class ConnectFailure { kResolve, kRefused, kTls, kHttp, kTimeout, kOther };
+
+// What happens on the connection. Called on the transport's own thread; implementations hand
+// work to their own threads and return quickly. Exactly one of OnConnectFailed or OnOpen is
+// called; OnClosed follows OnOpen once, whoever closes.
+class TransportListener {
+ public:
+  virtual ~TransportListener() = default;
+  virtual void OnOpen() = 0;
+  virtual void OnMessage(std::string message) = 0;  // a whole text message, reassembled
+  // reason is one line for the user; http_status is set for kHttp.
+  virtual void OnConnectFailed(ConnectFailure kind, int http_status, std::string reason) = 0;
+  // code is the peer's close code, 1000 after our own Close(), 1006 when the link just died.
+  virtual void OnClosed(int code, std::string reason) = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Starts connecting. REQUIRES: called once; listener outlives the transport.
+  virtual Status Start(const ConnectOptions& options, TransportListener* listener) = 0;
+  // Queues a text message; sent in order once the connection is open. Any thread.
+  virtual void Send(std::string message) = 0;
+  // Sends what is queued, then closes with 1000. Any thread.
+  virtual void Close() = 0;
+};
+
+}  // namespace voxterm
