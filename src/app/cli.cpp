@@ -1,0 +1,76 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "util/exit_code.h"
+#include "util/log.h"
+
+namespace voxterm {
+
+CommandLine ParseCommandLine(int argc, char** argv) {
+  CommandLine result;
+  CLI::App app("voxterm: talk with an OpenAI Realtime model from a terminal.\n"
+               "The API key comes from OPENAI_API_KEY (AZURE_OPENAI_API_KEY with --azure) or from\n"
+               "api_key_command in the config file; never from a flag.",
+               "voxterm");
+  app.set_version_flag("--version", std::string("voxterm ") + VOXTERM_VERSION);
+  app.get_formatter()->column_width(30);
+
+  bool text = false, azure = false;
+  std::string url, model, dialect, ca_file, instructions, voice, config_path, log_events;
+  int verbosity = 0;
+  app.add_flag("--text", text, "Text only: each stdin line is a turn, answers go to stdout");
+  auto* url_opt = app.add_option("--url", url, "WebSocket URL of the Realtime API")
+                      ->default_str("wss://api.openai.com/v1/realtime");
+  auto* model_opt = app.add_option("--model", model, "Model, added to the URL's query")
+                        ->default_str("gpt-realtime");
+  auto* dialect_opt = app.add_option("--dialect", dialect, "Protocol dialect: ga or beta")
+                          ->check(CLI::IsMember({"ga", "beta"}))
+                          ->default_str("ga");
+  auto* azure_opt =
+      app.add_flag("--azure", azure, "Azure OpenAI: send the key as api-key, from AZURE_OPENAI_API_KEY");
+  auto* ca_opt = app.add_option("--ca-file", ca_file, "Also trust the CA certificates in this PEM file");
+  auto* instructions_opt = app.add_option("--instructions", instructions, "System instructions");
+  auto* voice_opt = app.add_option("--voice", voice, "Voice of the answers (e.g. marin, cedar)");
+  app.add_option("--config", config_path, "Config file")->default_str("~/.config/voxterm/config.json");
+  auto* verbose_opt = app.add_flag("-v,--verbose", verbosity, "More diagnostics on stderr (-vv: debug)");
+  auto* log_opt = app.add_option("--log-events", log_events,
+                                 "Write every event, both ways, to this file as JSON lines");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {  // --help, --version
+      app.exit(e);
+      result.exit_code = ToInt(ExitCode::kSuccess);
+    } else {
+      fprintf(stderr, "voxterm: error: %s (see voxterm --help)\n", e.what());
+      result.exit_code = ToInt(ExitCode::kUsage);
+    }
+    return result;
+  }
+
+  Config& config = result.config;
+  const bool explicit_config = !config_path.empty();
+  Status loaded = LoadConfigFile(explicit_config ? ExpandHome(config_path) : DefaultConfigPath(),
+                                 /*missing_ok=*/!explicit_config, &config);
+  if (!loaded.ok()) {
+    fprintf(stderr, "voxterm: error: %s\n", loaded.message().c_str());
+    result.exit_code = ToInt(ExitCode::kUsage);
+    return result;
+  }
+
+  if (text) config.mode = Mode::kText;
+  if (url_opt->count()) config.url = url;
+  if (model_opt->count()) config.model = model;
+  if (dialect_opt->count()) config.dialect = *ParseDialect(dialect);
+  if (azure_opt->count()) config.azure = true;
+  if (ca_opt->count()) config.ca_file = ca_file;
+  if (instructions_opt->count()) config.instructions = instructions;
+  if (voice_opt->count()) config.voice = voice;
+  if (verbose_opt->count()) config.verbosity = verbosity;
+  if (log_opt->count()) config.log_events = log_events;
+  return result;
+}
+
+}  // namespace voxterm

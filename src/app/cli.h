@@ -1,0 +1,19 @@
+// The command line (CLI11), applied over the config file: flags win.
+#pragma once
+
+#include <optional>
+
+#include "app/config.h"
+
+namespace voxterm {
+
+struct CommandLine {
+  Config config;
+  // Set when the process should exit at once: after --help or --version (0), or after a usage
+  // or configuration error that has been reported (2).
+  std::optional<int> exit_code;
+};
+
+CommandLine ParseCommandLine(int argc, char** argv);
+
+}  // namespace voxterm

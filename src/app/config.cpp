@@ -1,0 +1,240 @@
+#include "app/config.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
+
+namespace voxterm {
+namespace {
+
+constexpr unsigned kParseFlags = rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag |
+                                 rapidjson::kParseIterativeFlag;
+
+// A RapidJSON input stream that counts lines, so that keys can be reported by line.
+class LineCountingStream {
+ public:
+  using Ch = char;
+  LineCountingStream(const char* text, size_t size) : begin_(text), p_(text), end_(text + size) {}
+  Ch Peek() const { return p_ < end_ ? *p_ : '\0'; }
+  Ch Take() {
+    if (p_ == end_) return '\0';
+    if (*p_ == '\n') ++line_;
+    return *p_++;
+  }
+  size_t Tell() const { return static_cast<size_t>(p_ - begin_); }
+  Ch* PutBegin() { return nullptr; }
+  void Put(Ch) {}
+  void Flush() {}
+  size_t PutEnd(Ch*) { return 0; }
+  int line() const { return line_; }
+
+ private:
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  int line_ = 1;
+};
+
+// SAX pass that records the line of every key, by JSON-pointer path ("/tools/0/name").
+class KeyLineRecorder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KeyLineRecorder> {
+ public:
+  explicit KeyLineRecorder(const LineCountingStream* stream) : stream_(stream) {}
+  std::map<std::string, int> lines;
+
+  bool Default() {
+    Advance();
+    return true;
+  }
+  bool StartObject() {
+    Advance();
+    stack_.push_back({true, -1, Path()});
+    return true;
+  }
+  bool Key(const char* str, rapidjson::SizeType len, bool) {
+    key_ = std::string(str, len);
+    lines[stack_.back().path + "/" + key_] = stream_->line();
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    stack_.pop_back();
+    return true;
+  }
+  bool StartArray() {
+    Advance();
+    stack_.push_back({false, -1, Path()});
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    stack_.pop_back();
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    int index;  // arrays: the current element
+    std::string path;
+  };
+  // Called at the start of every value: arrays count their elements here.
+  void Advance() {
+    if (!stack_.empty() && !stack_.back().object) {
+      ++stack_.back().index;
+      lines[stack_.back().path + "/" + std::to_string(stack_.back().index)] = stream_->line();
+    }
+  }
+  std::string Path() const {
+    if (stack_.empty()) return "";
+    const Frame& top = stack_.back();
+    return top.path + "/" + (top.object ? key_ : std::to_string(top.index));
+  }
+  const LineCountingStream* stream_;
+  std::vector<Frame> stack_;
+  std::string key_;
+};
+
+int LineOfOffset(const std::string& text, size_t offset) {
+  int line = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+class Checker {
+ public:
+  Checker(const std::string& path, const std::map<std::string, int>& lines)
+      : path_(path), lines_(lines) {}
+
+  Status Error(const std::string& key, const std::string& what) const {
+    auto it = lines_.find("/" + key);
+    std::string where = path_ + ":" + (it == lines_.end() ? "?" : std::to_string(it->second));
+    return Status::Error(where + ": \"" + key + "\" " + what);
+  }
+
+  Status String(const rapidjson::Value& v, const std::string& key, std::string* out) const {
+    if (!v.IsString()) return Error(key, "must be a string");
+    *out = std::string(v.GetString(), v.GetStringLength());
+    return Status::Ok();
+  }
+
+  Status Bool(const rapidjson::Value& v, const std::string& key, bool* out) const {
+    if (!v.IsBool()) return Error(key, "must be true or false");
+    *out = v.GetBool();
+    return Status::Ok();
+  }
+
+ private:
+  const std::string& path_;
+  const std::map<std::string, int>& lines_;
+};
+
+Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Value& v, Config* config) {
+  if (key == "url") return c.String(v, key, &config->url);
+  if (key == "model") return c.String(v, key, &config->model);
+  if (key == "instructions") return c.String(v, key, &config->instructions);
+  if (key == "voice") return c.String(v, key, &config->voice);
+  if (key == "api_key_command") return c.String(v, key, &config->api_key_command);
+  if (key == "azure") return c.Bool(v, key, &config->azure);
+  if (key == "ca_file" || key == "log_events") {
+    std::string value;
+    Status s = c.String(v, key, &value);
+    if (!s.ok()) return s;
+    (key == "ca_file" ? config->ca_file : config->log_events) = ExpandHome(value);
+    return Status::Ok();
+  }
+  if (key == "dialect") {
+    std::string value;
+    Status s = c.String(v, key, &value);
+    if (!s.ok()) return s;
+    auto dialect = ParseDialect(value);
+    if (!dialect) return c.Error(key, "must be \"ga\" or \"beta\"");
+    config->dialect = *dialect;
+    return Status::Ok();
+  }
+  if (key == "mode") {
+    std::string value;
+    Status s = c.String(v, key, &value);
+    if (!s.ok()) return s;
+    if (value == "voice") {
+      config->mode = Mode::kVoice;
+    } else if (value == "text") {
+      config->mode = Mode::kText;
+    } else {
+      return c.Error(key, "must be \"voice\" or \"text\"");
+    }
+    return Status::Ok();
+  }
+  if (key == "verbose") {
+    bool verbose = false;
+    Status s = c.Bool(v, key, &verbose);
+    if (!s.ok()) return s;
+    config->verbosity = verbose ? 1 : 0;
+    return Status::Ok();
+  }
+  if (key == "max_message_bytes") {
+    if (!v.IsUint64() || v.GetUint64() < 1024 || v.GetUint64() > (1ull << 30)) {
+      return c.Error(key, "must be a number of bytes from 1024 to 1073741824");
+    }
+    config->max_message_bytes = static_cast<size_t>(v.GetUint64());
+    return Status::Ok();
+  }
+  return c.Error(key, "is not a known key (see docs/config.md)");
+}
+
+}  // namespace
+
+std::string ExpandHome(const std::string& path) {
+  if (path.rfind("~/", 0) != 0) return path;
+  const char* home = getenv("HOME");
+  return home ? std::string(home) + path.substr(1) : path;
+}
+
+std::string DefaultConfigPath() {
+  const char* xdg = getenv("XDG_CONFIG_HOME");
+  if (xdg && *xdg) return std::string(xdg) + "/voxterm/config.json";
+  const char* home = getenv("HOME");
+  return std::string(home ? home : "") + "/.config/voxterm/config.json";
+}
+
+Status ParseConfig(const std::string& text, const std::string& path, Config* config) {
+  rapidjson::Document doc;
+  doc.Parse<kParseFlags>(text.c_str(), text.size());
+  if (doc.HasParseError()) {
+    return Status::Error(path + ":" + std::to_string(LineOfOffset(text, doc.GetErrorOffset())) +
+                         ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  if (!doc.IsObject()) return Status::Error(path + ":1: the configuration must be a JSON object");
+
+  LineCountingStream stream(text.c_str(), text.size());
+  KeyLineRecorder recorder(&stream);
+  rapidjson::Reader reader;
+  reader.Parse<kParseFlags>(stream, recorder);  // cannot fail where the DOM parse succeeded
+
+  Checker checker(path, recorder.lines);
+  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+    std::string key(it->name.GetString(), it->name.GetStringLength());
+    Status s = ApplyMember(checker, key, it->value, config);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status LoadConfigFile(const std::string& path, bool missing_ok, Config* config) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT && missing_ok) return Status::Ok();
+    return Status::Error(path + ": " + strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::Error(path + ": could not be read");
+  return ParseConfig(text.str(), path, config);
+}
+
+}  // namespace voxterm

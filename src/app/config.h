@@ -1,0 +1,44 @@
+// Config: everything a run needs, from defaults, then the config file, then the flags.
+// The file is JSON with comments and trailing commas allowed (docs/config.md). An unknown key
+// or a wrong type is an error that names the file, the line and the key.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "protocol/dialect.h"
+#include "util/status.h"
+
+namespace voxterm {
+
+enum class Mode { kVoice, kText };
+
+struct Config {
+  Mode mode = Mode::kVoice;
+  std::string url = "wss://api.openai.com/v1/realtime";
+  std::string model = "gpt-realtime";
+  Dialect dialect = Dialect::kGa;
+  bool azure = false;           // "api-key" header and AZURE_OPENAI_API_KEY
+  std::string ca_file;          // an extra CA (PEM) besides the system store
+  std::string instructions;     // empty: the server's default
+  std::string voice;            // empty: the server's default
+  std::string api_key_command;  // run by /bin/sh when the key is not in the environment
+  std::string log_events;       // JSON-lines log of every event, empty: none
+  int verbosity = 0;            // 0 warnings, 1 info (-v), 2 debug (-vv)
+  size_t max_message_bytes = 16u << 20;
+};
+
+// $XDG_CONFIG_HOME/voxterm/config.json, else ~/.config/voxterm/config.json.
+std::string DefaultConfigPath();
+
+// Reads the file at path into *config, overriding what it names. When the file does not exist,
+// returns OK if missing_ok, an error otherwise.
+Status LoadConfigFile(const std::string& path, bool missing_ok, Config* config);
+
+// Parses config text; path is only used in messages. Exposed for tests and fuzzing.
+Status ParseConfig(const std::string& text, const std::string& path, Config* config);
+
+// "~/x" to "$HOME/x"; other paths unchanged.
+std::string ExpandHome(const std::string& path);
+
+}  // namespace voxterm

@@ -1,0 +1,86 @@
+#include "app/event_log.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "util/base64.h"
+#include "util/log.h"
+
+namespace voxterm {
+namespace {
+
+bool IsAudioDelta(std::string_view type) {
+  return type == "response.output_audio.delta" || type == "response.audio.delta";
+}
+
+// Replaces every string member named "audio" (appends, input_audio content) with its length.
+void RedactAudio(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc) {
+  if (v.IsArray()) {
+    for (auto& element : v.GetArray()) RedactAudio(element, alloc);
+    return;
+  }
+  if (!v.IsObject()) return;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    if (it->value.IsString() && std::string_view(it->name.GetString()) == "audio") {
+      std::string_view b64(it->value.GetString(), it->value.GetStringLength());
+      std::string marker = "<audio: " + std::to_string(Base64DecodedSize(b64)) + " bytes>";
+      it->value.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()), alloc);
+    } else {
+      RedactAudio(it->value, alloc);
+    }
+  }
+}
+
+}  // namespace
+
+EventLog::~EventLog() {
+  if (file_) fclose(file_);
+}
+
+Status EventLog::Open(const std::string& path) {
+  file_ = fopen(path.c_str(), "w");
+  if (!file_) return Status::Error("--log-events " + path + ": " + strerror(errno));
+  return Status::Ok();
+}
+
+std::string EventLog::Redact(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  if (doc.HasParseError()) {
+    writer.String(Printable(std::string(json), 300).c_str());
+    return std::string("{\"invalid\":") + out.GetString() + "}";
+  }
+  if (doc.IsObject()) {
+    auto type = doc.FindMember("type");
+    auto delta = doc.FindMember("delta");
+    if (type != doc.MemberEnd() && type->value.IsString() && IsAudioDelta(type->value.GetString()) &&
+        delta != doc.MemberEnd() && delta->value.IsString()) {
+      std::string_view b64(delta->value.GetString(), delta->value.GetStringLength());
+      std::string marker = "<audio: " + std::to_string(Base64DecodedSize(b64)) + " bytes>";
+      delta->value.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()),
+                             doc.GetAllocator());
+    }
+  }
+  RedactAudio(doc, doc.GetAllocator());
+  doc.Accept(writer);
+  return std::string("{\"event\":") + out.GetString() + "}";
+}
+
+void EventLog::Write(const char* direction, std::string_view json) {
+  if (!file_) return;
+  std::string body = Redact(json);
+  // body is {"event":...} or {"invalid":...}; splice the time and direction in front.
+  std::string line = "{\"t_ms\":" + std::to_string(clock_->NowMs() - start_ms_) + ",\"dir\":\"" +
+                     direction + "\"," + body.substr(1) + "\n";
+  std::lock_guard<std::mutex> lock(mu_);
+  fwrite(line.data(), 1, line.size(), file_);
+  fflush(file_);
+}
+
+}  // namespace voxterm

@@ -1,0 +1,301 @@
+#include "app/run.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+
+#include "app/api_key.h"
+#include "app/cli.h"
+#include "app/event_log.h"
+#include "app/text_chat.h"
+#include "transport/lws_transport.h"
+#include "util/clock.h"
+#include "util/exit_code.h"
+#include "util/log.h"
+#include "util/wakeup_queue.h"
+
+namespace voxterm {
+namespace {
+
+constexpr int kSessionCreatedTimeoutMs = 15000;
+constexpr int kCloseTimeoutMs = 3000;
+constexpr size_t kMaxLineBytes = 1u << 20;
+
+// What the network thread tells the main thread.
+struct NetEvent {
+  enum class Kind { kOpen, kMessage, kFailed, kClosed };
+  Kind kind;
+  std::string text;  // the message, or the reason for kFailed / kClosed
+  int code = 0;      // close code
+};
+
+class QueueListener : public TransportListener {
+ public:
+  explicit QueueListener(WakeupQueue<NetEvent>* queue) : queue_(queue) {}
+  void OnOpen() override { queue_->Push({NetEvent::Kind::kOpen, {}, 0}); }
+  void OnMessage(std::string message) override {
+    queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0});
+  }
+  void OnConnectFailed(ConnectFailure, int, std::string reason) override {
+    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), 0});
+  }
+  void OnClosed(int code, std::string reason) override {
+    queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code});
+  }
+
+ private:
+  WakeupQueue<NetEvent>* queue_;
+};
+
+// Logs what the conversation sends (--log-events), then sends it.
+class LoggedTransport : public Transport {
+ public:
+  LoggedTransport(Transport* inner, EventLog* log) : inner_(inner), log_(log) {}
+  Status Start(const ConnectOptions& options, TransportListener* listener) override {
+    return inner_->Start(options, listener);
+  }
+  void Send(std::string message) override {
+    log_->Sent(message);
+    inner_->Send(std::move(message));
+  }
+  void Close() override { inner_->Close(); }
+
+ private:
+  Transport* inner_;
+  EventLog* log_;
+};
+
+// SIGINT and SIGTERM arrive through a descriptor in the poll set. They are blocked before any
+// thread starts so that every thread inherits the mask and none is interrupted.
+int BlockSignalsIntoFd() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::string& key) {
+  auto url = ParseUrl(config.url);
+  if (!url.ok()) return url.status();
+  AddModelToQuery(&url.value(), config.model);
+  ConnectOptions options;
+  options.url = *url;
+  if (config.azure) {
+    options.headers.emplace_back("api-key", key);
+  } else {
+    options.headers.emplace_back("Authorization", "Bearer " + key);
+  }
+  if (config.dialect == Dialect::kBeta) options.headers.emplace_back("OpenAI-Beta", "realtime=v1");
+  options.headers.emplace_back("User-Agent", std::string("voxterm/") + VOXTERM_VERSION);
+  if (!config.ca_file.empty()) {
+    if (access(config.ca_file.c_str(), R_OK) != 0) {
+      return Status::Error("--ca-file " + config.ca_file + ": " + strerror(errno));
+    }
+    options.ca_file = config.ca_file;
+  }
+  options.max_message_bytes = config.max_message_bytes;
+  return options;
+}
+
+// Reads stdin in whole lines without blocking the loop.
+class LineReader {
+ public:
+  // Returns false at end of input.
+  bool ReadAvailable(TextChat* chat) {
+    char buffer[65536];
+    ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+    if (n < 0) LOG_ERROR("reading stdin: %s", strerror(errno));
+    if (n <= 0) {
+      if (!partial_.empty() && !overlong_) chat->OnUserLine(std::move(partial_));
+      partial_.clear();
+      return false;
+    }
+    const char* p = buffer;
+    const char* end = buffer + n;
+    while (p < end) {
+      const char* newline = static_cast<const char*>(memchr(p, '\n', end - p));
+      const char* stop = newline ? newline : end;
+      if (!overlong_) partial_.append(p, stop);
+      if (partial_.size() > kMaxLineBytes) {
+        if (!overlong_) LOG_ERROR("skipped an input line longer than %zu bytes", kMaxLineBytes);
+        overlong_ = true;
+        partial_.clear();
+      }
+      if (!newline) break;
+      if (!overlong_) chat->OnUserLine(std::move(partial_));
+      partial_.clear();
+      overlong_ = false;
+      p = newline + 1;
+    }
+    return true;
+  }
+
+ private:
+  std::string partial_;
+  bool overlong_ = false;
+};
+
+int RunText(const Config& config, const std::string& key) {
+  auto options = MakeConnectOptions(config, key);
+  if (!options.ok()) {
+    LOG_ERROR("%s", options.message().c_str());
+    return ToInt(ExitCode::kUsage);
+  }
+  SteadyClock clock;
+  EventLog event_log(&clock);
+  if (!config.log_events.empty()) {
+    Status opened = event_log.Open(config.log_events);
+    if (!opened.ok()) {
+      LOG_ERROR("%s", opened.message().c_str());
+      return ToInt(ExitCode::kUsage);
+    }
+  }
+  SessionSettings session;
+  session.output = Modality::kText;
+  session.instructions = config.instructions;
+  session.voice = config.voice;
+
+  const int signal_fd = BlockSignalsIntoFd();
+  WakeupQueue<NetEvent> queue;
+  QueueListener listener(&queue);
+  LwsTransport lws;
+  LoggedTransport transport(&lws, &event_log);
+  bool stdout_broken = false;
+  TextChat chat(config.dialect, session, &transport, [&stdout_broken](std::string_view text) {
+    if (stdout_broken) return;
+    if (fwrite(text.data(), 1, text.size(), stdout) != text.size() || fflush(stdout) != 0) {
+      LOG_ERROR("writing stdout: %s", strerror(errno));
+      stdout_broken = true;
+    }
+  });
+
+  LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(), ToString(config.dialect));
+  (void)transport.Start(*options, &listener);
+
+  const bool interactive = isatty(STDIN_FILENO);
+  LineReader reader;
+  bool stdin_open = true;
+  bool prompt_shown = false;
+  bool closing = false;
+  int exit_code = ToInt(ExitCode::kSuccess);
+  int64_t deadline_ms = -1;  // session.created while opening, the close handshake while closing
+  std::deque<NetEvent> events;
+
+  auto begin_close = [&](int code) {
+    if (closing) return;
+    closing = true;
+    exit_code = code;
+    deadline_ms = clock.NowMs() + kCloseTimeoutMs;
+    transport.Close();
+  };
+
+  for (;;) {
+    if (!closing && (chat.Finished() || stdout_broken)) {
+      begin_close(ToInt(chat.failed_turns() > 0 || stdout_broken ? ExitCode::kFailure : ExitCode::kSuccess));
+    }
+    if (interactive && stdin_open && !closing && chat.session_ready() && chat.Idle() && !prompt_shown) {
+      fputs("> ", stderr);
+      fflush(stderr);
+      prompt_shown = true;
+    }
+    pollfd fds[3] = {{queue.fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    const nfds_t count = stdin_open && !closing ? 3 : 2;
+    int timeout = deadline_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline_ms - clock.NowMs()));
+    if (poll(fds, count, timeout) < 0 && errno != EINTR) {
+      LOG_ERROR("poll: %s", strerror(errno));
+      return ToInt(ExitCode::kFailure);
+    }
+    if (deadline_ms >= 0 && clock.NowMs() >= deadline_ms) {
+      if (closing) return exit_code;  // the server never acknowledged the close: leave anyway
+      LOG_ERROR("the server sent no session.created within %d s", kSessionCreatedTimeoutMs / 1000);
+      begin_close(ToInt(ExitCode::kFailure));
+      continue;
+    }
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo info;
+      while (read(signal_fd, &info, sizeof info) == sizeof info) {
+        if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
+        if (interactive) fputs("\n", stderr);
+        begin_close(ToInt(ExitCode::kInterrupted));
+      }
+    }
+    if (count == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      prompt_shown = false;
+      if (!reader.ReadAvailable(&chat)) {
+        stdin_open = false;
+        chat.OnInputEnd();
+      }
+    }
+    if (fds[0].revents & POLLIN) {
+      queue.Drain(&events);
+      while (!events.empty()) {
+        NetEvent& event = events.front();
+        switch (event.kind) {
+          case NetEvent::Kind::kOpen:
+            LOG_INFO("connected");
+            if (!closing) deadline_ms = clock.NowMs() + kSessionCreatedTimeoutMs;
+            break;
+          case NetEvent::Kind::kFailed:
+            LOG_ERROR("%s", event.text.c_str());
+            return closing ? exit_code : ToInt(ExitCode::kConnect);
+          case NetEvent::Kind::kClosed:
+            if (closing) return exit_code;
+            LOG_ERROR("the server closed the connection (code %d%s%s)", event.code,
+                      event.text.empty() ? "" : ": ", event.text.c_str());
+            return ToInt(ExitCode::kFailure);
+          case NetEvent::Kind::kMessage: {
+            event_log.Received(event.text);
+            ServerEvent parsed;
+            Status status = ParseServerEvent(event.text.data(), &parsed);
+            if (!status.ok()) {
+              LOG_WARN("skipped a server message: %s", status.message().c_str());
+              break;
+            }
+            if (parsed.type == ServerEventType::kUnknown) {
+              LOG_DEBUG("ignored an event of unknown type \"%s\"",
+                        Printable(std::string(parsed.type_name)).c_str());
+            }
+            const bool was_ready = chat.session_ready();
+            chat.OnServerEvent(parsed);
+            if (!was_ready && chat.session_ready() && !closing) deadline_ms = -1;
+            break;
+          }
+        }
+        events.pop_front();
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CommandLine command_line = ParseCommandLine(argc, argv);
+  if (command_line.exit_code) return *command_line.exit_code;
+  const Config& config = command_line.config;
+  SetLogLevel(config.verbosity >= 2   ? LogLevel::kDebug
+              : config.verbosity == 1 ? LogLevel::kInfo
+                                      : LogLevel::kWarn);
+  auto key = ResolveApiKey(config);
+  if (!key.ok()) {
+    LOG_ERROR("%s", key.message().c_str());
+    return ToInt(ExitCode::kUsage);
+  }
+  if (config.mode != Mode::kText) {
+    LOG_ERROR("spoken conversation is not in this build yet; use --text");
+    return ToInt(ExitCode::kUsage);
+  }
+  return RunText(config, *key);
+}
+
+}  // namespace voxterm

@@ -1,0 +1,128 @@
+#include "app/text_chat.h"
+
+#include <string>
+
+#include "util/log.h"
+
+namespace voxterm {
+
+TextChat::TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers)
+    : dialect_(dialect), session_(std::move(session)), transport_(transport), answers_(std::move(answers)) {}
+
+void TextChat::OnUserLine(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.find_first_not_of(" \t") == std::string::npos) return;  // blank: not a turn
+  pending_.push_back(std::move(line));
+  MaybeStartTurn();
+}
+
+void TextChat::OnInputEnd() { input_ended_ = true; }
+
+void TextChat::MaybeStartTurn() {
+  if (!session_ready_ || turn_in_flight_ || pending_.empty()) return;
+  std::string line = std::move(pending_.front());
+  pending_.pop_front();
+  ++turn_number_;
+  item_event_id_ = "voxterm_item_" + std::to_string(turn_number_);
+  create_event_id_ = "voxterm_response_" + std::to_string(turn_number_);
+  response_id_.clear();
+  create_deferred_ = false;
+  item_refused_ = false;
+  turn_in_flight_ = true;
+  transport_->Send(EncodeUserText(line, item_event_id_));
+  transport_->Send(EncodeResponseCreate(dialect_, Modality::kText, create_event_id_));
+}
+
+void TextChat::WriteAnswer(std::string_view text) {
+  if (text.empty()) return;
+  answers_(text);
+  answer_open_ = true;
+  last_written_ = text.back();
+}
+
+void TextChat::EndTurn(bool failed) {
+  if (answer_open_ && last_written_ != '\n') answers_("\n");
+  answer_open_ = false;
+  last_written_ = '\n';
+  turn_in_flight_ = false;
+  if (failed) ++failed_turns_;
+  MaybeStartTurn();
+}
+
+void TextChat::OnServerEvent(const ServerEvent& event) {
+  switch (event.type) {
+    case ServerEventType::kSessionCreated:
+      if (!session_ready_) {
+        session_ready_ = true;
+        transport_->Send(EncodeSessionUpdate(dialect_, session_));
+        MaybeStartTurn();
+      }
+      break;
+    case ServerEventType::kResponseCreated:
+      // Turns go one at a time, so the first response after our request is the answer.
+      if (turn_in_flight_ && response_id_.empty() && !create_deferred_) response_id_ = event.response.id;
+      break;
+    case ServerEventType::kTextDelta:
+    case ServerEventType::kAudioTranscriptDelta:
+      if (turn_in_flight_ && !item_refused_ &&
+          (event.response_id.empty() || event.response_id == response_id_)) {
+        WriteAnswer(event.delta);
+      }
+      break;
+    case ServerEventType::kResponseDone:
+      OnResponseDone(event);
+      break;
+    case ServerEventType::kError:
+      OnError(event);
+      break;
+    default:
+      break;
+  }
+}
+
+void TextChat::OnResponseDone(const ServerEvent& event) {
+  if (!turn_in_flight_) return;
+  if (create_deferred_) {
+    // The response that kept ours waiting is over: ask again.
+    create_deferred_ = false;
+    transport_->Send(EncodeResponseCreate(dialect_, Modality::kText, create_event_id_));
+    return;
+  }
+  if (event.response.id != response_id_ && !response_id_.empty()) return;
+  const std::string_view status = event.response.status;
+  bool failed = false;
+  if (status == "failed") {
+    LOG_ERROR("the answer failed: %s%s%s",
+              std::string(event.response.error_code).c_str(),
+              event.response.error_message.empty() ? "" : ": ",
+              Printable(std::string(event.response.error_message)).c_str());
+    failed = true;
+  } else if (status == "incomplete") {
+    LOG_WARN("the answer is incomplete (%s)", std::string(event.response.reason).c_str());
+  } else if (status == "cancelled") {
+    LOG_WARN("the answer was cancelled (%s)", std::string(event.response.reason).c_str());
+  }
+  EndTurn(failed || item_refused_);
+}
+
+void TextChat::OnError(const ServerEvent& event) {
+  const ErrorInfo& e = event.error;
+  LOG_ERROR("server error%s%s: %s", e.code.empty() ? "" : " ", std::string(e.code).c_str(),
+            Printable(std::string(e.message)).c_str());
+  if (!turn_in_flight_ || e.event_id.empty()) return;
+  if (e.event_id == create_event_id_ && e.code == "conversation_already_has_active_response") {
+    // Another response is active (the one we may have taken for ours): ask again when it is done.
+    create_deferred_ = true;
+    response_id_.clear();
+    return;
+  }
+  if (e.event_id == item_event_id_) {
+    // The line never reached the conversation, but the response.create behind it still answers
+    // the old context: wait for that response, show none of it, and count the turn as failed.
+    item_refused_ = true;
+  } else if (e.event_id == create_event_id_) {
+    EndTurn(/*failed=*/true);  // no response will come for this turn
+  }
+}
+
+}  // namespace voxterm

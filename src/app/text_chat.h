@@ -1,0 +1,66 @@
+// TextChat: the conversation logic of --text mode, with no I/O of its own.
+// Each input line is one user turn: conversation.item.create with input_text, then
+// response.create. Turns go one at a time, so answers come back in order and no response.create
+// is ever sent while a response is active. Text deltas (or audio transcript deltas, from a server
+// that answers with audio anyway) go to the answer sink as they arrive; each answer ends with a
+// newline.
+// Thread safety: main thread only.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "protocol/client_events.h"
+#include "protocol/server_events.h"
+#include "transport/transport.h"
+
+namespace voxterm {
+
+class TextChat {
+ public:
+  using Sink = std::function<void(std::string_view)>;
+
+  // transport: where client events go. answers: stdout in production.
+  TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers);
+
+  void OnServerEvent(const ServerEvent& event);
+  void OnUserLine(std::string line);
+  void OnInputEnd();
+
+  // No turn in flight and none waiting: ready for the next line (the prompt may show).
+  bool Idle() const { return !turn_in_flight_ && pending_.empty(); }
+  // The session was set up, the input has ended and every turn has been answered.
+  bool Finished() const { return input_ended_ && session_ready_ && Idle(); }
+  bool session_ready() const { return session_ready_; }
+  int failed_turns() const { return failed_turns_; }
+
+ private:
+  void MaybeStartTurn();
+  void EndTurn(bool failed);
+  void WriteAnswer(std::string_view text);
+  void OnError(const ServerEvent& event);
+  void OnResponseDone(const ServerEvent& event);
+
+  const Dialect dialect_;
+  const SessionSettings session_;
+  Transport* const transport_;
+  const Sink answers_;
+
+  bool session_ready_ = false;
+  bool input_ended_ = false;
+  std::deque<std::string> pending_;  // lines waiting for their turn
+  bool turn_in_flight_ = false;
+  int turn_number_ = 0;
+  std::string item_event_id_;      // of the current turn's conversation.item.create
+  std::string create_event_id_;    // of the current turn's response.create
+  std::string response_id_;        // of the current turn's response, once created
+  bool create_deferred_ = false;   // the server was busy: ask again after its response.done
+  bool item_refused_ = false;      // the server refused the turn's line
+  bool answer_open_ = false;       // something was written for the current answer
+  char last_written_ = '\n';
+  int failed_turns_ = 0;
+};
+
+}  // namespace voxterm
