@@ -1,0 +1,62 @@
+// FakeTransport: records what the code under test sends, so tests assert on it (ninja's
+// FakeCommandRunner::commands_ran_). Server events are injected by calling the code under test
+// directly with parsed events (see ParsedEvent below).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "protocol/server_events.h"
+#include "transport/transport.h"
+
+namespace voxterm {
+
+class FakeTransport : public Transport {
+ public:
+  Status Start(const ConnectOptions& options, TransportListener* listener) override {
+    options_ = options;
+    listener_ = listener;
+    return Status::Ok();
+  }
+  void Send(std::string message) override { sent.push_back(std::move(message)); }
+  void Close() override { closed = true; }
+
+  // The "type" of every sent message, in order.
+  std::vector<std::string> SentTypes() const {
+    std::vector<std::string> types;
+    for (const std::string& m : sent) {
+      rapidjson::Document doc;
+      doc.Parse(m.c_str());
+      types.push_back(doc.IsObject() && doc.HasMember("type") ? doc["type"].GetString() : "?");
+    }
+    return types;
+  }
+
+  std::vector<std::string> sent;
+  bool closed = false;
+
+ private:
+  ConnectOptions options_;
+  TransportListener* listener_ = nullptr;
+};
+
+// A server event parsed from JSON text, owning the buffer its views point into.
+class ParsedEvent {
+ public:
+  explicit ParsedEvent(std::string json) : buffer_(std::move(json)) {
+    status_ok_ = ParseServerEvent(buffer_.data(), &event_).ok();
+  }
+  ParsedEvent(const ParsedEvent&) = delete;
+  const ServerEvent& operator*() const { return event_; }
+  const ServerEvent* operator->() const { return &event_; }
+  bool ok() const { return status_ok_; }
+
+ private:
+  std::string buffer_;
+  ServerEvent event_;
+  bool status_ok_ = false;
+};
+
+}  // namespace voxterm

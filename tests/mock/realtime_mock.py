@@ -1,0 +1,729 @@
+#!/usr/bin/python3
+"""A local stand-in for the OpenAI Realtime API, for voxterm's tests and first run.
+
+It follows ../shared/protocol/PROTOCOL.md and sequences.md, not voxterm:
+  * GA by default; beta when the client sends "OpenAI-Beta: realtime=v1" (or --dialect beta).
+  * The first message is session.created; session.update answers session.updated.
+  * Every client event is validated against OpenAI's JSON Schema (tests/data/realtime-schemas.json);
+    an invalid one gets an `error` event, as a real server would, and is recorded as a violation.
+  * response.create while a response is active is refused with
+    conversation_already_has_active_response; response.cancel with nothing active with
+    response_cancel_not_active; truncating past the audio an item has is an error.
+  * Event order for text, audio and function-call responses is the order in sequences.md.
+
+What a response contains depends on the last user message (so one mock serves every test):
+  mock:long N           N text deltas
+  mock:audio MS         an audio answer of MS milliseconds (in an audio session)
+  mock:call NAME JSON   a function call (several "mock:call" joined with " && " give parallel calls)
+  mock:fail             response.done with status "failed"
+  mock:stall            no answer at all
+  mock:close CODE       close the socket with CODE halfway through the answer
+  mock:drop             drop the TCP connection halfway through the answer
+  mock:error CODE       an `error` event with CODE instead of an answer
+  mock:garbage          hostile frames first (binary, not JSON, deep nesting, huge, wrong types,
+                        bad base64), then a normal answer
+anything else           the text answer 'You said: <text>'
+After a function_call_output, the answer is 'Tool NAME returned: <output>'.
+
+Server-wide faults come from flags: --http-status, --key, --no-session-created.
+
+Prints "PORT <n>" on stdout once listening. --record PATH writes every received event
+(audio replaced by its length), each schema violation and each connection as JSON lines.
+"""
+
+import argparse
+import asyncio
+import base64
+import functools
+import http
+import json
+import math
+import os
+import signal
+import ssl
+import struct
+import sys
+import time
+
+import websockets
+
+try:
+    import jsonschema
+except ImportError:  # validation is optional for a quick first run, required by the tests
+    jsonschema = None
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_SCHEMAS = os.path.join(HERE, "..", "data", "realtime-schemas.json")
+SAMPLE_RATE = 24000
+
+GA_NAMES = {
+    "item_added": "conversation.item.added",
+    "text_delta": "response.output_text.delta",
+    "text_done": "response.output_text.done",
+    "audio_delta": "response.output_audio.delta",
+    "audio_done": "response.output_audio.done",
+    "transcript_delta": "response.output_audio_transcript.delta",
+    "transcript_done": "response.output_audio_transcript.done",
+}
+BETA_NAMES = {
+    "item_added": "conversation.item.created",
+    "text_delta": "response.text.delta",
+    "text_done": "response.text.done",
+    "audio_delta": "response.audio.delta",
+    "audio_done": "response.audio.done",
+    "transcript_delta": "response.audio_transcript.delta",
+    "transcript_done": "response.audio_transcript.done",
+}
+
+
+def mock_audio(samples, start=0):
+    """Deterministic PCM16 LE: a 440 Hz tone under a slow 3 Hz swell, never silent for long."""
+    out = bytearray()
+    for n in range(start, start + samples):
+        t = n / SAMPLE_RATE
+        amp = 6000 + 4000 * math.sin(2 * math.pi * 3 * t)
+        out += struct.pack("<h", int(amp * math.sin(2 * math.pi * 440 * t)))
+    return bytes(out)
+
+
+class Validator:
+    """Checks client events against the schema member for their type."""
+
+    def __init__(self, path):
+        self.by_type = {"ga": {}, "beta": {}}
+        if jsonschema is None or not os.path.exists(path):
+            self.enabled = False
+            return
+        self.enabled = True
+        with open(path) as f:
+            doc = json.load(f)
+        schemas = doc["components"]["schemas"]
+        for dialect, union in (("ga", "RealtimeClientEvent"), ("beta", "V1Beta_RealtimeClientEvent")):
+            for member in schemas[union]["anyOf"]:
+                name = member["$ref"].split("/")[-1]
+                type_schema = schemas[name]["properties"]["type"]
+                for event_type in type_schema.get("enum", [type_schema.get("const")]):
+                    wrapper = {"$ref": "#/components/schemas/" + name, "components": doc["components"]}
+                    self.by_type[dialect][event_type] = jsonschema.Draft202012Validator(wrapper)
+
+    def check(self, dialect, event):
+        """Returns None, or a one-line reason the event is invalid."""
+        if not self.enabled:
+            return None
+        validator = self.by_type[dialect].get(event.get("type"))
+        if validator is None:
+            return "unknown client event type %r for the %s dialect" % (event.get("type"), dialect)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(event))
+        if error is None:
+            return None
+        where = "/".join(str(p) for p in error.absolute_path)
+        return "%s: %s" % (where or "(event)", error.message[:300])
+
+
+class Recorder:
+    def __init__(self, path):
+        self.file = open(path, "a", buffering=1) if path else None
+
+    def write(self, record):
+        if self.file:
+            self.file.write(json.dumps(record) + "\n")
+
+
+def redact(event):
+    """A copy of a client event with audio payloads replaced by their decoded length."""
+    out = json.loads(json.dumps(event))
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k == "audio" and isinstance(x, str):
+                    v[k] = "<audio: %d bytes>" % (len(x) * 3 // 4 - x[-2:].count("="))
+                else:
+                    walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(out)
+    return out
+
+
+class Session:
+    """One WebSocket connection: one Realtime session."""
+
+    def __init__(self, server, ws, dialect):
+        self.server = server
+        self.ws = ws
+        self.dialect = dialect
+        self.names = GA_NAMES if dialect == "ga" else BETA_NAMES
+        self.counter = 0
+        self.items = []  # the conversation, in order
+        self.items_by_id = {}
+        self.call_names = {}  # call_id -> tool name, of calls the model made
+        self.audio_buffer = bytearray()
+        self.active = None  # (response_id, task) of the response being produced
+        self.session = {"output_modalities": ["audio"], "tools": [], "voice": "alloy"}
+
+    # ---- helpers
+
+    def new_id(self, prefix):
+        self.counter += 1
+        return "%s_%04d" % (prefix, self.counter)
+
+    async def send(self, event):
+        event.setdefault("event_id", self.new_id("event"))
+        await self.ws.send(json.dumps(event))
+
+    async def error(self, code, message, client_event=None, param=None):
+        await self.send({
+            "type": "error",
+            "error": {
+                "type": "invalid_request_error", "code": code, "message": message, "param": param,
+                "event_id": (client_event or {}).get("event_id"),
+            },
+        })
+
+    def last_item_id(self):
+        return self.items[-1]["id"] if self.items else None
+
+    def add_item(self, item):
+        previous = self.last_item_id()
+        self.items.append(item)
+        self.items_by_id[item["id"]] = item
+        return previous
+
+    async def announce_item(self, item, previous):
+        """conversation.item.added + .done in GA; conversation.item.created in beta."""
+        body = {"previous_item_id": previous, "item": self.public_item(item)}
+        await self.send(dict({"type": self.names["item_added"]}, **body))
+        if self.dialect == "ga":
+            await self.send(dict({"type": "conversation.item.done"}, **body))
+
+    def public_item(self, item):
+        out = {k: v for k, v in item.items() if not k.startswith("_")}
+        if self.dialect == "beta":
+            out["object"] = "realtime.item"
+        return out
+
+    def modalities(self, response_cfg):
+        key = "output_modalities" if self.dialect == "ga" else "modalities"
+        if response_cfg and key in response_cfg:
+            return response_cfg[key]
+        return self.session["output_modalities"]
+
+    def session_object(self):
+        s = self.session
+        if self.dialect == "ga":
+            return {
+                "type": "realtime", "object": "realtime.session", "id": "sess_mock",
+                "model": self.server.model, "output_modalities": s["output_modalities"],
+                "instructions": s.get("instructions", "You are a mock."),
+                "tools": s["tools"], "tool_choice": "auto", "max_output_tokens": "inf",
+                "audio": {
+                    "input": {"format": {"type": "audio/pcm", "rate": SAMPLE_RATE},
+                              "transcription": s.get("transcription"),
+                              "turn_detection": s.get("turn_detection", {
+                                  "type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
+                                  "silence_duration_ms": 200, "create_response": True,
+                                  "interrupt_response": True})},
+                    "output": {"format": {"type": "audio/pcm", "rate": SAMPLE_RATE},
+                               "voice": s["voice"], "speed": 1.0},
+                },
+                "expires_at": int(time.time()) + 3600,
+            }
+        return {
+            "id": "sess_mock", "object": "realtime.session", "model": self.server.model,
+            "modalities": s["output_modalities"], "voice": s["voice"],
+            "instructions": s.get("instructions", "You are a mock."),
+            "input_audio_format": "pcm16", "output_audio_format": "pcm16",
+            "input_audio_transcription": s.get("transcription"),
+            "turn_detection": s.get("turn_detection"), "tools": s["tools"], "tool_choice": "auto",
+            "temperature": 0.8, "max_response_output_tokens": "inf",
+            "expires_at": int(time.time()) + 1800,
+        }
+
+    def response_object(self, rid, status, output, modalities, details=None):
+        r = {"object": "realtime.response", "id": rid, "status": status, "status_details": details,
+             "output": output, "conversation_id": "conv_mock", "usage": None, "metadata": None}
+        if self.dialect == "ga":
+            r.update({"output_modalities": modalities, "max_output_tokens": "inf",
+                      "audio": {"output": {"format": {"type": "audio/pcm", "rate": SAMPLE_RATE},
+                                           "voice": self.session["voice"]}}})
+        else:
+            r.update({"modalities": modalities, "voice": self.session["voice"],
+                      "output_audio_format": "pcm16", "temperature": 0.8, "max_output_tokens": "inf"})
+        if status != "in_progress":
+            r["usage"] = {"total_tokens": 20, "input_tokens": 10, "output_tokens": 10}
+        return r
+
+    # ---- the connection
+
+    async def run(self):
+        if not self.server.args.no_session_created:
+            await self.send({"type": "session.created", "session": self.session_object()})
+        async for message in self.ws:
+            if isinstance(message, bytes):
+                await self.error("invalid_event", "Binary frames are not supported.")
+                self.server.record({"violation": "binary frame from the client"})
+                continue
+            try:
+                event = json.loads(message)
+            except ValueError:
+                await self.error("invalid_json", "The message is not JSON.")
+                self.server.record({"violation": "non-JSON text from the client"})
+                continue
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                await self.error("invalid_event", "Missing required parameter: 'type'.", None, "type")
+                self.server.record({"violation": "event without a type"})
+                continue
+            self.server.record({"dir": "in", "dialect": self.dialect, "event": redact(event)})
+            problem = self.server.validator.check(self.dialect, event)
+            if problem:
+                self.server.record({"violation": "%s: %s" % (event["type"], problem)})
+                await self.error("invalid_value", "Invalid %s: %s" % (event["type"], problem), event)
+                continue
+            handler = getattr(self, "on_" + event["type"].replace(".", "_"), None)
+            if handler is None:
+                await self.error("invalid_value", "Unsupported event type %r." % event["type"], event)
+                continue
+            await handler(event)
+        if self.active:
+            self.active[1].cancel()
+
+    # ---- client events
+
+    async def on_session_update(self, event):
+        s = event["session"]
+        if self.dialect == "ga":
+            if "output_modalities" in s:
+                self.session["output_modalities"] = s["output_modalities"]
+            audio = s.get("audio", {})
+            if "voice" in audio.get("output", {}):
+                self.session["voice"] = audio["output"]["voice"]
+            audio_in = audio.get("input", {})
+            if "transcription" in audio_in:
+                self.session["transcription"] = audio_in["transcription"]
+            if "turn_detection" in audio_in:
+                self.session["turn_detection"] = audio_in["turn_detection"]
+        else:
+            if "modalities" in s:
+                self.session["output_modalities"] = s["modalities"]
+            for key in ("voice",):
+                if key in s:
+                    self.session[key] = s[key]
+            if "input_audio_transcription" in s:
+                self.session["transcription"] = s["input_audio_transcription"]
+            if "turn_detection" in s:
+                self.session["turn_detection"] = s["turn_detection"]
+        for key in ("instructions", "tools"):
+            if key in s:
+                self.session[key] = s[key]
+        await self.send({"type": "session.updated", "session": self.session_object()})
+
+    async def on_conversation_item_create(self, event):
+        item = dict(event["item"])
+        previous = event.get("previous_item_id")
+        if previous is not None and previous != "root" and previous not in self.items_by_id:
+            await self.error("invalid_value", "previous_item_id %r does not exist." % previous,
+                             event, "previous_item_id")
+            return
+        if item.get("type") == "function_call_output" and item["call_id"] not in self.call_names:
+            await self.error("invalid_value", "No function call with call_id %r." % item["call_id"],
+                             event, "item.call_id")
+            return
+        if item.get("type") == "function_call":
+            self.call_names[item["call_id"]] = item["name"]
+        item.setdefault("id", self.new_id("item"))
+        if item.get("type") == "message":
+            item.setdefault("status", "completed")
+        if item["id"] in self.items_by_id:
+            await self.error("invalid_value", "Item %r already exists." % item["id"], event, "item.id")
+            return
+        previous = self.add_item(item)
+        await self.announce_item(item, previous)
+
+    async def on_conversation_item_truncate(self, event):
+        item = self.items_by_id.get(event["item_id"])
+        if item is None or item.get("role") != "assistant":
+            await self.error("invalid_value", "Only assistant message items can be truncated.",
+                             event, "item_id")
+            return
+        audio_ms = item.get("_audio_ms", 0)
+        if event["audio_end_ms"] > audio_ms:
+            await self.error("invalid_value", "audio_end_ms %d is longer than the audio (%d ms)."
+                             % (event["audio_end_ms"], audio_ms), event, "audio_end_ms")
+            return
+        item["_audio_ms"] = event["audio_end_ms"]
+        await self.send({"type": "conversation.item.truncated", "item_id": item["id"],
+                         "content_index": event["content_index"], "audio_end_ms": event["audio_end_ms"]})
+
+    async def on_conversation_item_delete(self, event):
+        item = self.items_by_id.pop(event["item_id"], None)
+        if item is None:
+            await self.error("invalid_value", "No item %r." % event["item_id"], event, "item_id")
+            return
+        self.items.remove(item)
+        await self.send({"type": "conversation.item.deleted", "item_id": event["item_id"]})
+
+    async def on_input_audio_buffer_append(self, event):
+        try:
+            self.audio_buffer += base64.b64decode(event["audio"], validate=True)
+        except ValueError:
+            await self.error("invalid_value", "Invalid base64 in audio.", event, "audio")
+
+    async def on_input_audio_buffer_clear(self, event):
+        self.audio_buffer.clear()
+        await self.send({"type": "input_audio_buffer.cleared"})
+
+    async def on_input_audio_buffer_commit(self, event):
+        if len(self.audio_buffer) < SAMPLE_RATE * 2 // 10:  # 100 ms
+            await self.error("input_audio_buffer_commit_empty",
+                             "Error committing input audio buffer: buffer too small. Expected at "
+                             "least 100ms of audio, but buffer only has %.2fms of audio."
+                             % (len(self.audio_buffer) / 48.0), event)
+            return
+        item = {"id": self.new_id("item"), "type": "message", "status": "completed", "role": "user",
+                "content": [{"type": "input_audio", "transcript": None}],
+                "_audio_bytes": len(self.audio_buffer)}
+        self.audio_buffer = bytearray()
+        previous = self.add_item(item)
+        await self.send({"type": "input_audio_buffer.committed", "previous_item_id": previous,
+                         "item_id": item["id"]})
+        await self.announce_item(item, previous)
+
+    async def on_response_create(self, event):
+        if self.active:
+            await self.error("conversation_already_has_active_response",
+                             "Conversation already has an active response in progress: %s. Wait "
+                             "until the response is finished before creating a new one."
+                             % self.active[0], event)
+            return
+        rid = self.new_id("resp")
+        task = asyncio.ensure_future(self.respond(rid, event))
+        self.active = (rid, task)
+
+    async def on_response_cancel(self, event):
+        if not self.active:
+            await self.error("response_cancel_not_active",
+                             "Cancellation failed: no active response found.", event)
+            return
+        rid, task = self.active
+        task.cancel()
+        self.active = None
+        await self.send({"type": "response.done", "response": self.response_object(
+            rid, "cancelled", [], self.session["output_modalities"],
+            {"type": "cancelled", "reason": "client_cancelled"})})
+
+    # ---- responses
+
+    def plan(self):
+        """What to answer, from the end of the conversation."""
+        last = self.items[-1] if self.items else None
+        if last and last.get("type") == "function_call_output":
+            name = self.call_names.get(last["call_id"], "?")
+            return ("text", "Tool %s returned: %s" % (name, last["output"]))
+        for item in reversed(self.items):
+            if item.get("role") == "user":
+                part = item["content"][0] if item.get("content") else {}
+                if part.get("type") == "input_text":
+                    return self.directive(part["text"])
+                return ("text", "I heard %d ms of audio." % (item.get("_audio_bytes", 0) // 48))
+        return ("text", "Hello from the mock.")
+
+    @staticmethod
+    def directive(text):
+        words = text.split(None, 2)
+        head = words[0] if words else ""
+        arg = words[1] if len(words) > 1 else ""
+        if head == "mock:long":
+            return ("long", int(arg or 1000))
+        if head == "mock:audio":
+            return ("audio", int(arg or 1000))
+        if head == "mock:call":
+            calls = []
+            for part in text.split(" && "):
+                bits = part.split(None, 2)
+                calls.append((bits[1], bits[2] if len(bits) > 2 else "{}"))
+            return ("call", calls)
+        if head in ("mock:fail", "mock:stall", "mock:drop", "mock:garbage"):
+            return (head[5:], None)
+        if head == "mock:close":
+            return ("close", int(arg or 1011))
+        if head == "mock:error":
+            return ("error", arg or "server_error")
+        return ("text", "You said: " + text)
+
+    async def respond(self, rid, request):
+        try:
+            await self.produce(rid, request)
+        except asyncio.CancelledError:
+            pass
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            if self.active and self.active[0] == rid:
+                self.active = None
+
+    async def produce(self, rid, request):
+        kind, arg = self.plan()
+        if kind == "stall":
+            await asyncio.Future()  # until cancelled or disconnected
+        if kind == "error":
+            self.active = None
+            await self.error(arg, "The mock was asked for error %s." % arg, request)
+            return
+        modalities = self.modalities(request.get("response"))
+        await self.send({"type": "response.created", "response": self.response_object(
+            rid, "in_progress", [], modalities)})
+        if self.dialect == "beta":
+            await self.send({"type": "rate_limits.updated", "rate_limits": [
+                {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
+                {"name": "tokens", "limit": 40000, "remaining": 38490, "reset_seconds": 2.265}]})
+        if kind == "garbage":
+            await self.send_garbage(rid)
+            kind, arg = ("text", "Still here after the garbage.")
+        if kind == "fail":
+            await self.finish(rid, "failed", [], modalities, {
+                "type": "failed", "error": {"type": "server_error", "code": "mock_failure",
+                                            "message": "The mock was asked to fail."}})
+            return
+        if kind == "call":
+            output = []
+            for index, (name, arguments) in enumerate(arg):
+                output.append(await self.function_call(rid, index, name, arguments))
+            await self.finish(rid, "completed", output, modalities)
+            return
+        audio = "audio" in modalities
+        if kind == "long":
+            pieces = ["word%d " % i for i in range(arg)]
+        elif kind == "audio":
+            pieces = ["This is a %d millisecond answer." % arg]
+        else:
+            pieces = self.split(arg)
+        audio_ms = arg if kind == "audio" else 150 * len(pieces)
+        item = await self.message(rid, pieces, audio, audio_ms if audio else 0, kind, arg)
+        await self.finish(rid, "completed", [item], modalities)
+
+    @staticmethod
+    def split(text):
+        """Deltas of a few characters, as a real model streams them."""
+        words = text.split(" ")
+        return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+
+    async def finish(self, rid, status, output, modalities, details=None):
+        self.active = None
+        await self.send({"type": "response.done", "response": self.response_object(
+            rid, status, output, modalities, details)})
+        if self.dialect == "ga":
+            await self.send({"type": "rate_limits.updated", "rate_limits": [
+                {"name": "tokens", "limit": 40000, "remaining": 38490, "reset_seconds": 2.265}]})
+
+    async def fault_midway(self, kind, arg):
+        if kind == "close":
+            await self.ws.close(code=arg, reason="mock close %d" % arg)
+            raise websockets.ConnectionClosed(None, None)
+        if kind == "drop":
+            self.ws.transport.abort()
+            raise websockets.ConnectionClosed(None, None)
+
+    async def message(self, rid, pieces, audio, audio_ms, kind, arg):
+        ga = self.dialect == "ga"
+        item_id = self.new_id("item")
+        item = {"id": item_id, "type": "message", "status": "in_progress", "role": "assistant",
+                "content": []}
+        previous = self.add_item(item)
+        base = {"response_id": rid, "item_id": item_id, "output_index": 0, "content_index": 0}
+        await self.send({"type": "response.output_item.added", "response_id": rid, "output_index": 0,
+                         "item": self.public_item(item)})
+        await self.send({"type": self.names["item_added"], "previous_item_id": previous,
+                         "item": self.public_item(item)})
+        part_added = {"type": "audio", "transcript": ""} if audio else {"type": "text", "text": ""}
+        await self.send(dict(base, type="response.content_part.added", part=part_added))
+        text_key = "transcript_delta" if audio else "text_delta"
+        total_samples = audio_ms * SAMPLE_RATE // 1000
+        chunk = SAMPLE_RATE // 10  # 100 ms of audio a delta
+        chunks = (total_samples + chunk - 1) // chunk if audio else 0
+        steps = max(len(pieces), chunks)
+        sent = 0
+        for step in range(steps):
+            if kind in ("close", "drop") and step == steps // 2:
+                await self.fault_midway(kind, arg)
+            if step < len(pieces):
+                delta = dict(base, type=self.names[text_key], delta=pieces[step])
+                if ga:
+                    delta["obfuscation"] = "mockobf"
+                await self.send(delta)
+            if step < chunks:
+                n = min(chunk, total_samples - sent)
+                pcm = mock_audio(n, sent)
+                sent += n
+                await self.send(dict(base, type=self.names["audio_delta"],
+                                     delta=base64.b64encode(pcm).decode()))
+                self.server.audio_out.extend(pcm)
+                if self.server.args.audio_pace > 0:
+                    await asyncio.sleep(n / SAMPLE_RATE / self.server.args.audio_pace)
+            if step % 64 == 63:
+                await asyncio.sleep(0)  # let cancellations in
+        if kind in ("close", "drop") and steps < 2:
+            await self.fault_midway(kind, arg)
+        text = "".join(pieces)
+        if audio:
+            await self.send(dict(base, type=self.names["audio_done"]))
+            await self.send(dict(base, type=self.names["transcript_done"], transcript=text))
+            part = {"type": "audio", "transcript": text}
+            content = {"type": "output_audio" if ga else "audio", "transcript": text}
+        else:
+            await self.send(dict(base, type=self.names["text_done"], text=text))
+            part = {"type": "text", "text": text}
+            content = {"type": "output_text" if ga else "text", "text": text}
+        await self.send(dict(base, type="response.content_part.done", part=part))
+        item["status"] = "completed"
+        item["content"] = [content]
+        item["_audio_ms"] = audio_ms if audio else 0
+        if ga:
+            await self.send({"type": "conversation.item.done", "previous_item_id": previous,
+                             "item": self.public_item(item)})
+        await self.send({"type": "response.output_item.done", "response_id": rid, "output_index": 0,
+                         "item": self.public_item(item)})
+        return self.public_item(item)
+
+    async def function_call(self, rid, index, name, arguments):
+        call_id = self.new_id("call")
+        item = {"id": self.new_id("item"), "type": "function_call", "status": "in_progress",
+                "call_id": call_id, "name": name, "arguments": ""}
+        self.call_names[call_id] = name
+        previous = self.add_item(item)
+        base = {"response_id": rid, "item_id": item["id"], "output_index": index, "call_id": call_id}
+        await self.send({"type": "response.output_item.added", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
+        await self.send({"type": self.names["item_added"], "previous_item_id": previous,
+                         "item": self.public_item(item)})
+        half = len(arguments) // 2
+        for piece in (arguments[:half], arguments[half:]):
+            await self.send(dict(base, type="response.function_call_arguments.delta", delta=piece))
+        done = dict(base, type="response.function_call_arguments.done", arguments=arguments)
+        if self.dialect == "ga":
+            done["name"] = name
+        await self.send(done)
+        item["status"] = "completed"
+        item["arguments"] = arguments
+        if self.dialect == "ga":
+            await self.send({"type": "conversation.item.done", "previous_item_id": previous,
+                             "item": self.public_item(item)})
+        await self.send({"type": "response.output_item.done", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
+        return self.public_item(item)
+
+    async def send_garbage(self, rid):
+        """What an untrusted server may send. A client must skip each and carry on."""
+        await self.ws.send(b"\x00\x01binary frame\xff")
+        await self.ws.send("this is not JSON {")
+        await self.ws.send("[1, 2, 3]")
+        await self.ws.send("{\"no_type\": true}")
+        await self.ws.send("{\"type\": 42}")
+        await self.ws.send("[" * 100000 + "]" * 100000)
+        await self.ws.send("{\"a\":" * 50000 + "1" + "}" * 50000)
+        await self.ws.send(json.dumps({"type": "response.output_text.delta", "delta": 12}))
+        await self.ws.send(json.dumps({"type": "response.output_audio.delta", "response_id": rid,
+                                       "item_id": "item_x", "delta": "!!!not base64!!!"}))
+        await self.ws.send(json.dumps({"type": "response.done"}))
+        await self.ws.send(json.dumps({"type": "error"}))
+        await self.ws.send(json.dumps({"type": "session.created", "session": "not an object"}))
+        await self.ws.send(json.dumps({"type": "some.future.event", "payload": {"x": [1, 2]}}))
+        big = self.server.args.garbage_big_bytes
+        await self.ws.send(json.dumps({"type": "mock.big", "payload": "x" * big}))
+        await self.ws.send(json.dumps({"type": "mock.huge", "payload": "x" * (20 << 20)}))
+        await self.ws.send("{\"type\":\"response.output_text.delta\",\"delta\":\"\\ud800\"}")
+
+
+class Server:
+    def __init__(self, args):
+        self.args = args
+        self.model = args.model
+        self.validator = Validator(args.schemas)
+        self.recorder = Recorder(args.record)
+        self.audio_out = bytearray()
+
+    def record(self, record):
+        self.recorder.write(record)
+
+    def process_request(self, path, headers):
+        """Refuses the upgrade the way the real API does: an HTTP status and a JSON error."""
+        status = self.args.http_status
+        code, message = "mock_http_status", "The mock refuses every connection."
+        if not status and self.args.key:
+            auth = headers.get("Authorization", "")
+            key = auth[7:] if auth.startswith("Bearer ") else headers.get("api-key", "")
+            if key != self.args.key:
+                status = 401
+                code = "invalid_api_key"
+                message = ("Incorrect API key provided. You can find your API key at "
+                           "https://platform.openai.com/account/api-keys.")
+        if not status:
+            return None
+        body = json.dumps({"error": {"message": message, "type": "invalid_request_error",
+                                     "code": code, "param": None}}).encode()
+        return (http.HTTPStatus(status), [("Content-Type", "application/json")], body)
+
+    async def handler(self, ws, path=None):
+        headers = ws.request_headers
+        beta = headers.get("OpenAI-Beta", "") == "realtime=v1"
+        dialect = self.args.dialect if self.args.dialect != "auto" else ("beta" if beta else "ga")
+        self.record({"connect": {"path": ws.path, "dialect": dialect,
+                                 "headers": {k: ("<redacted>" if k.lower() in ("authorization", "api-key")
+                                                 else v) for k, v in headers.raw_items()}}})
+        try:
+            await Session(self, ws, dialect).run()
+        except websockets.ConnectionClosed:
+            pass
+        if self.args.audio_out:
+            with open(self.args.audio_out, "wb") as f:
+                f.write(self.audio_out)
+
+
+async def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--tls-cert", help="serve wss:// with this certificate chain (PEM)")
+    parser.add_argument("--tls-key", help="the private key for --tls-cert")
+    parser.add_argument("--dialect", choices=("auto", "ga", "beta"), default="auto")
+    parser.add_argument("--model", default="gpt-realtime")
+    parser.add_argument("--key", help="accept only this API key (else any)")
+    parser.add_argument("--http-status", type=int, default=0, help="refuse upgrades with this status")
+    parser.add_argument("--no-session-created", action="store_true")
+    parser.add_argument("--schemas", default=DEFAULT_SCHEMAS)
+    parser.add_argument("--record", help="append JSON lines of what the clients sent")
+    parser.add_argument("--audio-out", help="write all audio the mock sent to this raw file")
+    parser.add_argument("--audio-pace", type=float, default=0,
+                        help="send audio at this multiple of real time (0: as fast as possible)")
+    parser.add_argument("--garbage-big-bytes", type=int, default=4 << 20)
+    args = parser.parse_args(argv)
+
+    server = Server(args)
+    if not server.validator.enabled:
+        print("mock: schema validation off (python3-jsonschema or %s missing)" % args.schemas,
+              file=sys.stderr)
+    context = None
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.cancel)
+    async with websockets.serve(server.handler, args.host, args.port, ssl=context,
+                                process_request=server.process_request, max_size=None,
+                                compression=None, ping_interval=None) as ws_server:
+        port = ws_server.sockets[0].getsockname()[1]
+        print("PORT %d" % port, flush=True)
+        try:
+            await stop
+        except asyncio.CancelledError:
+            pass
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,53 @@
+// Prints one of every client event voxterm can send, in both dialects, as JSON lines
+// {"dialect":"ga","event":{...}}, for tests/integration/test_client_schema.py to validate
+// against OpenAI's schema. Settings are chosen to exercise every optional part.
+#include <cstdio>
+#include <string>
+
+#include "protocol/client_events.h"
+
+using namespace voxterm;
+
+namespace {
+
+void Print(Dialect dialect, const std::string& event) {
+  printf("{\"dialect\":\"%s\",\"event\":%s}\n", ToString(dialect), event.c_str());
+}
+
+}  // namespace
+
+int main() {
+  for (Dialect dialect : {Dialect::kGa, Dialect::kBeta}) {
+    SessionSettings voice;
+    voice.output = Modality::kAudio;
+    voice.instructions = "Be brief.";
+    voice.voice = "marin";
+    voice.transcription_model = "gpt-4o-mini-transcribe";
+    voice.turns = SessionSettings::Turns::kDetect;
+    voice.tools.push_back({"disk_usage", "Disk usage of a directory.",
+                           R"({"type":"object","properties":{"path":{"type":"string"}},"required":["path"]})"});
+    Print(dialect, EncodeSessionUpdate(dialect, voice));
+    voice.turn_detection.type = TurnDetection::Type::kSemanticVad;
+    Print(dialect, EncodeSessionUpdate(dialect, voice));
+    SessionSettings text;
+    text.output = Modality::kText;
+    text.turns = SessionSettings::Turns::kOff;
+    Print(dialect, EncodeSessionUpdate(dialect, text));
+    Print(dialect, EncodeSessionUpdate(dialect, SessionSettings()));
+
+    Print(dialect, EncodeUserText("Name a prime number.", "voxterm_item_1"));
+    Print(dialect, EncodeAssistantText(dialect, "Seven."));
+    Print(dialect, EncodeFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})"));
+    Print(dialect, EncodeFunctionCallOutput("call_C1", R"({"exit_code":0,"stdout":"4C","stderr":""})"));
+    Print(dialect, EncodeResponseCreate(dialect, Modality::kText, "voxterm_response_1"));
+    Print(dialect, EncodeResponseCreate(dialect, Modality::kAudio));
+    Print(dialect, EncodeResponseCreate(dialect, std::nullopt));
+    Print(dialect, EncodeResponseCancel());
+    const int16_t samples[480] = {1, -1, 300};
+    Print(dialect, EncodeAudioAppend(samples, 480));
+    Print(dialect, EncodeAudioCommit());
+    Print(dialect, EncodeAudioClear());
+    Print(dialect, EncodeTruncate("item_A1", 1500));
+  }
+  return 0;
+}

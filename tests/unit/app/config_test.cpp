@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+
+#include "app/config.h"
+
+using namespace voxterm;
+
+TEST_CASE("a config file with comments and trailing commas is read", "[config]") {
+  Config config;
+  Status s = ParseConfig(R"(// my voxterm
+{
+  "url": "ws://127.0.0.1:9/v1/realtime", /* local */
+  "model": "gpt-realtime-mini",
+  "dialect": "beta",
+  "azure": true,
+  "instructions": "Be brief.",
+  "voice": "cedar",
+  "mode": "text",
+  "verbose": true,
+  "api_key_command": "pass show openai",
+  "max_message_bytes": 2048,
+})",
+                         "c.json", &config);
+  REQUIRE(s.ok());
+  CHECK(config.url == "ws://127.0.0.1:9/v1/realtime");
+  CHECK(config.model == "gpt-realtime-mini");
+  CHECK(config.dialect == Dialect::kBeta);
+  CHECK(config.azure);
+  CHECK(config.instructions == "Be brief.");
+  CHECK(config.voice == "cedar");
+  CHECK(config.mode == Mode::kText);
+  CHECK(config.verbosity == 1);
+  CHECK(config.api_key_command == "pass show openai");
+  CHECK(config.max_message_bytes == 2048);
+}
+
+TEST_CASE("what the file does not name keeps its default", "[config]") {
+  Config config;
+  REQUIRE(ParseConfig("{}", "c.json", &config).ok());
+  CHECK(config.url == "wss://api.openai.com/v1/realtime");
+  CHECK(config.model == "gpt-realtime");
+  CHECK(config.dialect == Dialect::kGa);
+}
+
+TEST_CASE("config errors name the file, the line and the key", "[config]") {
+  Config config;
+  Status s = ParseConfig("{\n  \"model\": \"m\",\n\n  \"voise\": \"marin\"\n}", "/x/c.json", &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "/x/c.json:4: \"voise\" is not a known key (see docs/config.md)");
+
+  s = ParseConfig("{\n\"azure\": \"yes\"\n}", "c.json", &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "c.json:2: \"azure\" must be true or false");
+
+  s = ParseConfig("{\"dialect\": \"gamma\"}", "c.json", &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "c.json:1: \"dialect\" must be \"ga\" or \"beta\"");
+
+  s = ParseConfig("{\n\"url\": 5}", "c.json", &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "c.json:2: \"url\" must be a string");
+}
+
+TEST_CASE("malformed JSON says where", "[config]") {
+  Config config;
+  Status s = ParseConfig("{\n  \"model\": \"m\"\n  \"voice\": \"x\"\n}", "c.json", &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message().rfind("c.json:3: ", 0) == 0);
+  s = ParseConfig("[1]", "c.json", &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "c.json:1: the configuration must be a JSON object");
+}
+
+TEST_CASE("a missing config file is fine only where allowed", "[config]") {
+  Config config;
+  CHECK(LoadConfigFile("/nonexistent/voxterm.json", /*missing_ok=*/true, &config).ok());
+  Status s = LoadConfigFile("/nonexistent/voxterm.json", /*missing_ok=*/false, &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "/nonexistent/voxterm.json: No such file or directory");
+}
+
+TEST_CASE("the default path follows XDG", "[config]") {
+  setenv("XDG_CONFIG_HOME", "/xdg", 1);
+  CHECK(DefaultConfigPath() == "/xdg/voxterm/config.json");
+  unsetenv("XDG_CONFIG_HOME");
+  setenv("HOME", "/home/u", 1);
+  CHECK(DefaultConfigPath() == "/home/u/.config/voxterm/config.json");
+  CHECK(ExpandHome("~/a") == "/home/u/a");
+  CHECK(ExpandHome("/abs") == "/abs");
+}

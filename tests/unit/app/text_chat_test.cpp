@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include "app/text_chat.h"
+#include "fakes/fake_transport.h"
+
+using namespace voxterm;
+
+namespace {
+
+struct TextChatTest {
+  FakeTransport transport;
+  std::string answers;
+  TextChat chat{Dialect::kGa, [] {
+                  SessionSettings s;
+                  s.output = Modality::kText;
+                  return s;
+                }(),
+                &transport, [this](std::string_view text) { answers += text; }};
+
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    chat.OnServerEvent(*event);
+  }
+  void SessionCreated() { Server(R"({"type":"session.created","session":{}})"); }
+  void Answer(const std::string& id, std::vector<std::string> deltas, const char* status = "completed") {
+    Server(R"({"type":"response.created","response":{"id":")" + id + R"(","status":"in_progress"}})");
+    for (const std::string& d : deltas) {
+      Server(R"({"type":"response.output_text.delta","response_id":")" + id + R"(","delta":")" + d + R"("})");
+    }
+    Server(R"({"type":"response.done","response":{"id":")" + id + R"(","status":")" + status + R"("}})");
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TextChatTest, "nothing is sent before session.created", "[text_chat]") {
+  chat.OnUserLine("hello");
+  CHECK(transport.sent.empty());
+  SessionCreated();
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
+}
+
+TEST_CASE_METHOD(TextChatTest, "turns go one at a time and answers end with a newline", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnUserLine("two");
+  chat.OnInputEnd();
+  CHECK(transport.sent.size() == 3);  // the second turn waits for the first answer
+  Answer("r1", {"Fir", "st"});
+  CHECK(answers == "First\n");
+  CHECK(transport.sent.size() == 5);
+  CHECK(transport.sent[3].find("\"two\"") != std::string::npos);
+  CHECK_FALSE(chat.Finished());
+  Answer("r2", {"Second\\n"});  // already ends with a newline: no second one
+  CHECK(answers == "First\nSecond\n");
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 0);
+}
+
+TEST_CASE_METHOD(TextChatTest, "blank lines are not turns", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("");
+  chat.OnUserLine("  \t");
+  chat.OnUserLine("\r");
+  CHECK(transport.sent.size() == 1);
+  chat.OnInputEnd();
+  CHECK(chat.Finished());
+}
+
+TEST_CASE_METHOD(TextChatTest, "audio transcripts count as the answer", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Hi there"})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "Hi there\n");
+}
+
+TEST_CASE_METHOD(TextChatTest, "a failed answer is counted and the next turn goes on", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnUserLine("two");
+  Answer("r1", {"partial"}, "failed");
+  CHECK(chat.failed_turns() == 1);
+  CHECK(answers == "partial\n");
+  CHECK(transport.sent.size() == 5);
+}
+
+TEST_CASE_METHOD(TextChatTest, "a refused response.create ends the turn", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnInputEnd();
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value",
+      "message":"no","event_id":"voxterm_response_1"}})");
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 1);
+}
+
+TEST_CASE_METHOD(TextChatTest, "a refused line hides the answer to the old context", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnInputEnd();
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value",
+      "message":"bad item","event_id":"voxterm_item_1"}})");
+  CHECK_FALSE(chat.Finished());  // the response.create behind it still answers
+  Answer("r1", {"unrelated"});
+  CHECK(answers.empty());
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 1);
+}
+
+TEST_CASE_METHOD(TextChatTest, "a busy server gets response.create again after its response", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Server(R"({"type":"response.created","response":{"id":"r0"}})");  // someone else's
+  Server(R"({"type":"error","error":{"type":"invalid_request_error",
+      "code":"conversation_already_has_active_response","message":"busy","event_id":"voxterm_response_1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r0","delta":"not ours"})");
+  Server(R"({"type":"response.done","response":{"id":"r0","status":"completed"}})");
+  CHECK(transport.SentTypes().back() == "response.create");
+  CHECK(transport.sent.size() == 4);
+  Answer("r1", {"ours"});
+  CHECK(answers == "ours\n");
+}
+
+TEST_CASE_METHOD(TextChatTest, "deltas of other responses are not printed", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"other","delta":"x"})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"y"})");
+  CHECK(answers == "y");
+}
+
+TEST_CASE("the beta dialect asks for text in beta words", "[text_chat]") {
+  FakeTransport transport;
+  TextChat chat(Dialect::kBeta, SessionSettings(), &transport, [](std::string_view) {});
+  chat.OnUserLine("hi");
+  ParsedEvent created(R"({"type":"session.created","session":{}})");
+  chat.OnServerEvent(*created);
+  REQUIRE(transport.sent.size() == 3);
+  CHECK(transport.sent[2].find(R"("modalities":["text"])") != std::string::npos);
+}

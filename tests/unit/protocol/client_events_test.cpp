@@ -1,0 +1,117 @@
+// Shape checks per dialect. Validation against OpenAI's schema of every kind of event is in
+// tests/integration/test_client_schema.py (the schema is JSON Schema 2020-12, which RapidJSON's
+// validator does not read).
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
+
+#include "protocol/client_events.h"
+#include "util/base64.h"
+
+using namespace voxterm;
+
+namespace {
+
+rapidjson::Document Json(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+std::string At(const rapidjson::Document& doc, const char* pointer) {
+  const rapidjson::Value* v = rapidjson::Pointer(pointer).Get(doc);
+  if (!v) return "<missing>";
+  if (v->IsString()) return v->GetString();
+  if (v->IsNull()) return "null";
+  if (v->IsInt()) return std::to_string(v->GetInt());
+  return "<other>";
+}
+
+SessionSettings VoiceSettings() {
+  SessionSettings s;
+  s.output = Modality::kAudio;
+  s.instructions = "Be brief.";
+  s.voice = "marin";
+  s.transcription_model = "gpt-4o-mini-transcribe";
+  s.turns = SessionSettings::Turns::kDetect;
+  s.tools.push_back({"disk_usage", "Disk usage.", R"({"type":"object","properties":{}})"});
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("GA session.update nests audio settings", "[client_events]") {
+  auto doc = Json(EncodeSessionUpdate(Dialect::kGa, VoiceSettings()));
+  CHECK(At(doc, "/type") == "session.update");
+  CHECK(At(doc, "/session/type") == "realtime");
+  CHECK(At(doc, "/session/output_modalities/0") == "audio");
+  CHECK(At(doc, "/session/output_modalities/1") == "<missing>");
+  CHECK(At(doc, "/session/audio/input/format/type") == "audio/pcm");
+  CHECK(At(doc, "/session/audio/input/format/rate") == "24000");
+  CHECK(At(doc, "/session/audio/input/transcription/model") == "gpt-4o-mini-transcribe");
+  CHECK(At(doc, "/session/audio/input/turn_detection/type") == "server_vad");
+  CHECK(At(doc, "/session/audio/output/voice") == "marin");
+  CHECK(At(doc, "/session/voice") == "<missing>");
+  CHECK(At(doc, "/session/tools/0/name") == "disk_usage");
+  CHECK(At(doc, "/session/tools/0/parameters/type") == "object");
+  CHECK(At(doc, "/session/tool_choice") == "auto");
+}
+
+TEST_CASE("beta session.update is flat", "[client_events]") {
+  auto doc = Json(EncodeSessionUpdate(Dialect::kBeta, VoiceSettings()));
+  CHECK(At(doc, "/session/type") == "<missing>");
+  CHECK(At(doc, "/session/modalities/0") == "text");
+  CHECK(At(doc, "/session/modalities/1") == "audio");
+  CHECK(At(doc, "/session/voice") == "marin");
+  CHECK(At(doc, "/session/input_audio_format") == "pcm16");
+  CHECK(At(doc, "/session/input_audio_transcription/model") == "gpt-4o-mini-transcribe");
+  CHECK(At(doc, "/session/turn_detection/type") == "server_vad");
+}
+
+TEST_CASE("turn detection can be turned off with null", "[client_events]") {
+  SessionSettings s;
+  s.turns = SessionSettings::Turns::kOff;
+  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/audio/input/turn_detection") == "null");
+  CHECK(At(Json(EncodeSessionUpdate(Dialect::kBeta, s)), "/session/turn_detection") == "null");
+  s.turns = SessionSettings::Turns::kLeaveDefault;
+  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/audio/input/turn_detection") == "<missing>");
+}
+
+TEST_CASE("text from the user is escaped, never spliced", "[client_events]") {
+  const std::string hostile = "quote\" backslash\\ newline\n nul? \x01 {\"type\":\"x\"} é";
+  auto doc = Json(EncodeUserText(hostile, "id1"));
+  CHECK(At(doc, "/type") == "conversation.item.create");
+  CHECK(At(doc, "/event_id") == "id1");
+  CHECK(At(doc, "/item/role") == "user");
+  CHECK(At(doc, "/item/content/0/type") == "input_text");
+  CHECK(At(doc, "/item/content/0/text") == hostile);
+}
+
+TEST_CASE("response.create names the modality in each dialect's words", "[client_events]") {
+  CHECK(At(Json(EncodeResponseCreate(Dialect::kGa, Modality::kText)), "/response/output_modalities/0") == "text");
+  CHECK(At(Json(EncodeResponseCreate(Dialect::kBeta, Modality::kText)), "/response/modalities/0") == "text");
+  CHECK(At(Json(EncodeResponseCreate(Dialect::kGa, std::nullopt)), "/response") == "<missing>");
+}
+
+TEST_CASE("assistant history uses each dialect's content type", "[client_events]") {
+  CHECK(At(Json(EncodeAssistantText(Dialect::kGa, "hi")), "/item/content/0/type") == "output_text");
+  CHECK(At(Json(EncodeAssistantText(Dialect::kBeta, "hi")), "/item/content/0/type") == "text");
+}
+
+TEST_CASE("audio appends carry the samples as base64 little-endian PCM", "[client_events]") {
+  const int16_t samples[] = {0, 1, -1, 32767, -32768};
+  auto doc = Json(EncodeAudioAppend(samples, 5));
+  CHECK(At(doc, "/type") == "input_audio_buffer.append");
+  auto bytes = Base64Decode(At(doc, "/audio"));
+  REQUIRE(bytes.has_value());
+  CHECK(*bytes == std::string("\x00\x00\x01\x00\xff\xff\xff\x7f\x00\x80", 10));
+}
+
+TEST_CASE("truncate never asks for a negative position", "[client_events]") {
+  auto doc = Json(EncodeTruncate("item_A1", -5));
+  CHECK(At(doc, "/item_id") == "item_A1");
+  CHECK(At(doc, "/content_index") == "0");
+  CHECK(At(doc, "/audio_end_ms") == "0");
+}
