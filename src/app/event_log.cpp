@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "protocol/json_parse.h"
 #include "util/base64.h"
 #include "util/log.h"
 
@@ -48,11 +49,13 @@ Status EventLog::Open(const std::string& path) {
 }
 
 std::string EventLog::Redact(std::string_view json) {
+  // A copy to parse in place; depth-limited, since both the walk below and Accept() recurse.
+  std::string copy(json);
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  const bool valid = ParseJsonInsitu(copy.data(), &doc).ok();
   rapidjson::StringBuffer out;
   rapidjson::Writer<rapidjson::StringBuffer> writer(out);
-  if (doc.HasParseError()) {
+  if (!valid) {
     writer.String(Printable(std::string(json), 300).c_str());
     return std::string("{\"invalid\":") + out.GetString() + "}";
   }

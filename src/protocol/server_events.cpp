@@ -1,9 +1,10 @@
 #include "protocol/server_events.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
 #include <unordered_map>
+
+#include "protocol/json_parse.h"
 
 namespace voxterm {
 namespace {
@@ -205,12 +206,8 @@ const char* ToString(ServerEventType type) {
 Status ParseServerEvent(char* buffer, ServerEvent* event) {
   *event = ServerEvent();
   rapidjson::Document doc;
-  // Iterative: deep nesting costs heap, bounded by the frame size, never stack.
-  doc.ParseInsitu<rapidjson::kParseIterativeFlag>(buffer);
-  if (doc.HasParseError()) {
-    return Status::Error(std::string("not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-                         " at offset " + std::to_string(doc.GetErrorOffset()));
-  }
+  Status parsed = ParseJsonInsitu(buffer, &doc);
+  if (!parsed.ok()) return parsed;
   if (!doc.IsObject()) return Status::Error("not a JSON object");
   auto type = doc.FindMember("type");
   if (type == doc.MemberEnd() || !type->value.IsString()) {

@@ -107,6 +107,23 @@ int TcpConnectErrno(const std::string& host, int port) {
   return error;
 }
 
+// "SSL error: unable to get local issuer certificate (preverify_ok=0;err=20;depth=0)" from the
+// lws log, as a sentence for the user, with the way out where there is one.
+std::string DescribeTlsProblem(const std::string& problem) {
+  std::string text = problem;
+  size_t start = text.find("SSL error: ");
+  if (start != std::string::npos) text = text.substr(start + 11);
+  size_t details = text.find(" (preverify_ok");
+  if (details != std::string::npos) text = text.substr(0, details);
+  if (text.find("issuer") != std::string::npos || text.find("self signed") != std::string::npos ||
+      text.find("self-signed") != std::string::npos) {
+    text = "certificate not trusted: " + text + " (add its CA with --ca-file)";
+  } else if (text.find("mismatch") != std::string::npos) {
+    text = "the certificate is for another host: " + text;
+  }
+  return text;
+}
+
 std::string Lowercase(std::string s) {
   for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   return s;
@@ -152,8 +169,11 @@ void LwsTransport::Wake() {
   }
   if (wsi_ && open_ && (want_write || closing)) lws_callback_on_writable(wsi_);
   if (closing && !open_) {
-    // Still connecting (or already gone): there is nothing to close politely.
-    finished_ = true;
+    // Still connecting: there is nothing to close politely, but the listener still hears the end.
+    if (!finished_) {
+      finished_ = true;
+      listener_->OnClosed(1000, "closed before the connection opened");
+    }
     stop_ = true;
   }
 }
@@ -306,9 +326,15 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
 }
 
 void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
-  if (rx_bytes_ == 0 && rx_.empty()) rx_binary_ = lws_frame_is_binary(wsi);
+  if (rx_bytes_ == 0) rx_binary_ = lws_frame_is_binary(wsi);
+  // The frame header tells what is still to come of this frame: an oversize frame is known
+  // before any of it is buffered.
   rx_bytes_ += len;
-  if (!rx_binary_ && rx_bytes_ <= options_.max_message_bytes) {
+  const size_t announced = rx_bytes_ + lws_remaining_packet_payload(wsi);
+  if (rx_binary_ || announced > options_.max_message_bytes) {
+    if (!rx_.empty()) std::string().swap(rx_);  // give the memory back, not just the size
+  } else {
+    if (rx_.capacity() < announced) rx_.reserve(announced);  // once per frame, not doubling
     rx_.append(static_cast<const char*>(in), len);
   }
   if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return;
@@ -320,7 +346,7 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
   } else if (!finished_) {
     listener_->OnMessage(std::move(rx_));
   }
-  rx_.clear();
+  std::string().swap(rx_);
   rx_bytes_ = 0;
   rx_binary_ = false;
 }
@@ -373,7 +399,7 @@ void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
   if (all.find("ssl") != std::string::npos || all.find("tls") != std::string::npos ||
       all.find("cert") != std::string::npos || all.find("x509") != std::string::npos) {
     Fail(ConnectFailure::kTls, 0, "TLS handshake with " + where + " failed: " +
-                                      (problem.empty() ? reason : problem));
+                                      DescribeTlsProblem(problem.empty() ? reason : problem));
     return;
   }
   if (!open_ && all.find("unable to connect") != std::string::npos) {

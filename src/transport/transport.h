@@ -27,8 +27,9 @@ struct ConnectOptions {
 enum class ConnectFailure { kResolve, kRefused, kTls, kHttp, kTimeout, kOther };
 
 // What happens on the connection. Called on the transport's own thread; implementations hand
-// work to their own threads and return quickly. Exactly one of OnConnectFailed or OnOpen is
-// called; OnClosed follows OnOpen once, whoever closes.
+// work to their own threads and return quickly. Each connection ends with exactly one of
+// OnConnectFailed or OnClosed; OnOpen, if it comes, comes before OnClosed. After Close() the
+// last word is OnClosed even if the connection never opened.
 class TransportListener {
  public:
   virtual ~TransportListener() = default;

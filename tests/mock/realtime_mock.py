@@ -498,6 +498,8 @@ class Session:
             pieces = ["word%d " % i for i in range(arg)]
         elif kind == "audio":
             pieces = ["This is a %d millisecond answer." % arg]
+        elif kind in ("close", "drop"):
+            pieces = self.split("This answer will be cut off halfway through.")
         else:
             pieces = self.split(arg)
         audio_ms = arg if kind == "audio" else 150 * len(pieces)
@@ -670,8 +672,8 @@ class Server:
         beta = headers.get("OpenAI-Beta", "") == "realtime=v1"
         dialect = self.args.dialect if self.args.dialect != "auto" else ("beta" if beta else "ga")
         self.record({"connect": {"path": ws.path, "dialect": dialect,
-                                 "headers": {k: ("<redacted>" if k.lower() in ("authorization", "api-key")
-                                                 else v) for k, v in headers.raw_items()}}})
+                                 "headers": {k.lower(): ("<redacted>" if k.lower() in ("authorization", "api-key")
+                                                         else v) for k, v in headers.raw_items()}}})
         try:
             await Session(self, ws, dialect).run()
         except websockets.ConnectionClosed:

@@ -21,3 +21,8 @@ TEST_CASE("audio payloads are replaced by their length", "[event_log]") {
 TEST_CASE("frames that are not JSON are logged as invalid, escaped", "[event_log]") {
   CHECK(EventLog::Redact("not \"json\"\n") == R"({"invalid":"not \"json\"\\n"})");
 }
+
+TEST_CASE("a deeply nested frame is logged as invalid, not walked", "[event_log]") {
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK(EventLog::Redact(deep).rfind(R"({"invalid":"[[[)", 0) == 0);
+}

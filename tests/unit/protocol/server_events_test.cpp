@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "fakes/fake_transport.h"
+#include "protocol/json_parse.h"
 #include "protocol/server_events.h"
 
 using namespace voxterm;
@@ -109,16 +110,24 @@ TEST_CASE("hostile frames are errors, never crashes", "[server_events][hostile]"
   }
 }
 
-TEST_CASE("deep nesting is parsed without recursion", "[server_events][hostile]") {
+TEST_CASE("deep nesting is refused before it costs memory", "[server_events][hostile]") {
   ServerEvent event;
   std::string arrays = std::string(200000, '[') + std::string(200000, ']');
-  CHECK_FALSE(Parse(&arrays, &event).ok());  // valid JSON, but not an object
+  Status status = Parse(&arrays, &event);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message() == "JSON nested deeper than 64 levels");
   std::string objects = R"({"type":"x","a":)";
   for (int i = 0; i < 100000; ++i) objects += R"({"a":)";
   objects += "1" + std::string(100001, '}');
-  Status status = Parse(&objects, &event);
-  CHECK(status.ok());
-  CHECK(event.type == ServerEventType::kUnknown);
+  CHECK_FALSE(Parse(&objects, &event).ok());
+}
+
+TEST_CASE("nesting up to the limit is fine", "[server_events]") {
+  ServerEvent event;
+  std::string ok = R"({"type":"x","a":)" + std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']') + "}";
+  CHECK(Parse(&ok, &event).ok());
+  std::string deep = R"({"type":"x","a":)" + std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
+  CHECK_FALSE(Parse(&deep, &event).ok());
 }
 
 TEST_CASE("unknown types and mistyped optional fields are tolerated", "[server_events]") {

@@ -1,0 +1,74 @@
+#include "protocol/json_parse.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <string>
+
+namespace voxterm {
+namespace {
+
+using rapidjson::SizeType;
+
+// Forwards SAX events to the document being built, counting depth on the way.
+class DepthLimiter {
+ public:
+  explicit DepthLimiter(rapidjson::Document* doc) : doc_(doc) {}
+  bool too_deep() const { return too_deep_; }
+
+  bool Null() { return doc_->Null(); }
+  bool Bool(bool b) { return doc_->Bool(b); }
+  bool Int(int i) { return doc_->Int(i); }
+  bool Uint(unsigned u) { return doc_->Uint(u); }
+  bool Int64(int64_t i) { return doc_->Int64(i); }
+  bool Uint64(uint64_t u) { return doc_->Uint64(u); }
+  bool Double(double d) { return doc_->Double(d); }
+  bool RawNumber(const char* s, SizeType n, bool copy) { return doc_->RawNumber(s, n, copy); }
+  bool String(const char* s, SizeType n, bool copy) { return doc_->String(s, n, copy); }
+  bool Key(const char* s, SizeType n, bool copy) { return doc_->Key(s, n, copy); }
+  bool StartObject() { return Enter() && doc_->StartObject(); }
+  bool EndObject(SizeType members) {
+    --depth_;
+    return doc_->EndObject(members);
+  }
+  bool StartArray() { return Enter() && doc_->StartArray(); }
+  bool EndArray(SizeType elements) {
+    --depth_;
+    return doc_->EndArray(elements);
+  }
+
+ private:
+  bool Enter() {
+    if (++depth_ <= kMaxJsonDepth) return true;
+    too_deep_ = true;
+    return false;  // stops the reader at once
+  }
+  rapidjson::Document* doc_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+};
+
+}  // namespace
+
+Status ParseJsonInsitu(char* text, rapidjson::Document* doc) {
+  DepthLimiter limiter(doc);
+  rapidjson::ParseResult result;
+  // Populate() hands the finished value to the document, or clears what was built on failure.
+  auto generate = [&](rapidjson::Document&) {
+    rapidjson::InsituStringStream stream(text);
+    rapidjson::Reader reader;
+    result = reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag>(stream, limiter);
+    return !result.IsError();
+  };
+  doc->Populate(generate);
+  if (limiter.too_deep()) {
+    return Status::Error("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  if (result.IsError()) {
+    return Status::Error(std::string("not JSON: ") + rapidjson::GetParseError_En(result.Code()) +
+                         " at offset " + std::to_string(result.Offset()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace voxterm

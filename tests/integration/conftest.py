@@ -1,0 +1,156 @@
+"""Fixtures for the integration tests: the real voxterm binary, the mock server, a throw-away CA.
+
+ctest sets VOXTERM_BIN (and VOXTERM_DUMP_EVENTS); every process a test starts has a hard
+timeout, and every mock it starts is stopped at teardown.
+"""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MOCK = os.path.join(HERE, "..", "mock", "realtime_mock.py")
+BIN = os.environ.get("VOXTERM_BIN", os.path.join(HERE, "..", "..", "build", "voxterm"))
+TEST_KEY = "sk-test-DO-NOT-LEAK-7f3a9c"
+
+
+class Mock:
+    """One mock server process on an ephemeral port."""
+
+    def __init__(self, directory, args, tls=None):
+        self.record = os.path.join(directory, "mock-%d.jsonl" % id(self))
+        cmd = ["/usr/bin/python3", MOCK, "--record", self.record] + list(args)
+        if tls:
+            cmd += ["--tls-cert", tls.cert, "--tls-key", tls.key]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError("mock did not start: %r %s" % (line, self.proc.stderr.read()))
+        self.port = int(line.split()[1])
+
+    def url(self, scheme="ws", host="127.0.0.1", path="/v1/realtime"):
+        return "%s://%s:%d%s" % (scheme, host, self.port, path)
+
+    def records(self):
+        if not os.path.exists(self.record):
+            return []
+        with open(self.record) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def events(self):
+        """The client events the mock received, in order."""
+        return [r["event"] for r in self.records() if r.get("dir") == "in"]
+
+    def violations(self):
+        return [r["violation"] for r in self.records() if "violation" in r]
+
+    def connects(self):
+        return [r["connect"] for r in self.records() if "connect" in r]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def mock(tmp_path):
+    """mock(*args, tls=None) starts a mock server; all are stopped after the test."""
+    started = []
+
+    def start(*args, tls=None):
+        m = Mock(str(tmp_path), args, tls)
+        started.append(m)
+        return m
+
+    yield start
+    for m in started:
+        m.stop()
+
+
+def clean_env(tmp_path, key=TEST_KEY, extra=None):
+    """An environment with no user config and no stray keys."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "XDG_CONFIG_HOME", "NO_COLOR")}
+    env["HOME"] = str(tmp_path)
+    if key is not None:
+        env["OPENAI_API_KEY"] = key
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def run(tmp_path):
+    """run(args, input=..., key=..., env=..., timeout=...) runs voxterm to completion."""
+
+    def go(args, input="", key=TEST_KEY, env=None, timeout=60):
+        return subprocess.run([BIN] + list(args), input=input, capture_output=True, text=True,
+                              env=clean_env(tmp_path, key, env), timeout=timeout)
+
+    return go
+
+
+@pytest.fixture
+def start(tmp_path):
+    """start(args, key=...) starts voxterm with piped stdio; killed after the test if still alive."""
+    procs = []
+
+    def go(args, key=TEST_KEY, env=None):
+        p = subprocess.Popen([BIN] + list(args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=clean_env(tmp_path, key, env))
+        procs.append(p)
+        return p
+
+    yield go
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+class Tls:
+    def __init__(self, directory):
+        self.dir = directory
+        self.ca = os.path.join(directory, "ca.pem")
+        self.cert = os.path.join(directory, "server.pem")
+        self.key = os.path.join(directory, "server.key")
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory):
+    """A throw-away CA and a certificate for "localhost" signed by it."""
+    d = str(tmp_path_factory.mktemp("tls"))
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=voxterm test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost",
+            cwd=d)
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf", cwd=d)
+    return Tls(d)
+
+
+def one_line(stderr):
+    """The single diagnostic line a failure must print."""
+    lines = [l for l in stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, "expected one line on stderr, got: %r" % stderr
+    return lines[0]

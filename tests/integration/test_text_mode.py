@@ -1,0 +1,212 @@
+"""--text: stdin lines in, answers out, against the mock over a real socket."""
+
+import os
+import pty
+import select
+import signal
+import time
+
+from conftest import TEST_KEY, one_line
+
+
+def test_each_line_is_a_turn_answered_in_order(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="hello\nName a prime number.\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "You said: hello\nYou said: Name a prime number.\n"
+    assert r.stderr == ""
+    events = m.events()
+    assert [e["type"] for e in events] == [
+        "session.update",
+        "conversation.item.create", "response.create",
+        "conversation.item.create", "response.create",
+    ]
+    session = events[0]["session"]
+    assert session["type"] == "realtime"
+    assert session["output_modalities"] == ["text"]
+    assert events[1]["item"]["content"] == [{"type": "input_text", "text": "hello"}]
+    assert m.violations() == []
+    (connect,) = m.connects()
+    assert connect["dialect"] == "ga"
+    assert connect["path"] == "/v1/realtime?model=gpt-realtime"
+    assert "openai-beta" not in connect["headers"]
+    assert connect["headers"]["authorization"] == "<redacted>"
+
+
+def test_beta_dialect(mock, run):
+    m = mock()
+    r = run(["--text", "--dialect", "beta", "--url", m.url()], input="hi there\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "You said: hi there\n"
+    (connect,) = m.connects()
+    assert connect["headers"]["openai-beta"] == "realtime=v1"
+    assert connect["dialect"] == "beta"
+    events = m.events()
+    assert events[0]["session"]["modalities"] == ["text"]
+    assert "type" not in events[0]["session"]
+    assert m.violations() == []
+
+
+def test_a_server_that_speaks_beta_to_a_ga_client_is_understood(mock, run):
+    # Whatever the dialect configured, both families of server event names are understood.
+    m = mock("--dialect", "beta")
+    r = run(["--text", "--url", m.url()], input="hello\n")
+    assert r.stdout == "You said: hello\n"
+
+
+def test_last_line_without_newline_and_blank_lines(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="\n\n  \nfirst\n\nlast")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "You said: first\nYou said: last\n"
+
+
+def test_empty_input_still_sets_up_the_session(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    assert [e["type"] for e in m.events()] == ["session.update"]
+
+
+def test_flags_reach_the_session_and_the_url(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url(), "--model", "gpt-realtime-mini", "--instructions",
+             "Answer in French.", "--voice", "cedar"], input="x\n")
+    assert r.returncode == 0, r.stderr
+    session = m.events()[0]["session"]
+    assert session["instructions"] == "Answer in French."
+    assert session["audio"]["output"]["voice"] == "cedar"
+    assert m.connects()[0]["path"] == "/v1/realtime?model=gpt-realtime-mini"
+    assert m.violations() == []
+
+
+def test_config_file_sets_what_flags_do_not(mock, run, tmp_path):
+    m = mock()
+    config = tmp_path / "voxterm.json"
+    config.write_text('{\n  // comments are fine\n  "instructions": "From the file.",\n'
+                      '  "url": "%s",\n  "dialect": "beta",\n}\n' % m.url())
+    r = run(["--text", "--config", str(config), "--dialect", "ga"], input="x\n")
+    assert r.returncode == 0, r.stderr
+    assert m.events()[0]["session"]["instructions"] == "From the file."
+    assert m.connects()[0]["dialect"] == "ga"  # the flag wins over the file
+
+
+def test_default_config_path_is_read(mock, run, tmp_path):
+    m = mock()
+    (tmp_path / ".config" / "voxterm").mkdir(parents=True)
+    (tmp_path / ".config" / "voxterm" / "config.json").write_text('{"url": "%s"}' % m.url())
+    r = run(["--text"], input="from default config\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "You said: from default config\n"
+
+
+def test_long_answer_streams_whole(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:long 20000\n")
+    assert r.returncode == 0, r.stderr
+    words = r.stdout.split()
+    assert len(words) == 20000
+    assert words[0] == "word0" and words[-1] == "word19999"
+
+
+def test_hostile_text_survives_the_round_trip(mock, run):
+    m = mock()
+    line = 'quote" back\\slash {"type":"x"} $(rm -rf /) \u00e9\u4e2d\U0001F600 \t tab'
+    r = run(["--text", "--url", m.url()], input=line + "\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "You said: " + line + "\n"
+    assert m.violations() == []
+
+
+def test_verbose_goes_to_stderr_only(mock, run):
+    m = mock()
+    r = run(["--text", "-v", "--url", m.url()], input="hello\n")
+    assert r.stdout == "You said: hello\n"
+    assert "connected" in r.stderr
+
+
+def test_failed_answer_exits_1(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:fail\nafter\n")
+    assert r.returncode == 1
+    assert "mock_failure" in r.stderr
+    assert r.stdout == "You said: after\n"  # the next turn still ran
+
+
+def test_error_for_a_turn_ends_it(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:error server_error\nafter\n")
+    assert r.returncode == 1
+    assert "server_error" in r.stderr
+    assert r.stdout == "You said: after\n"
+
+
+def test_server_closing_mid_answer_exits_1(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:close 1011\n")
+    assert r.returncode == 1
+    assert "closed the connection (code 1011: mock close 1011)" in one_line(r.stderr)
+
+
+def test_dropped_connection_exits_1(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:drop\n")
+    assert r.returncode == 1
+    assert "code 1006" in one_line(r.stderr)
+
+
+def test_ctrl_c_exits_130_and_closes_cleanly(mock, start):
+    m = mock()
+    p = start(["--text", "--url", m.url()])
+    p.stdin.write("mock:stall\n")
+    p.stdin.flush()
+    deadline = time.time() + 10
+    while time.time() < deadline and "response.create" not in [e["type"] for e in m.events()]:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 130
+    assert p.stdout.read() == ""
+
+
+def test_sigterm_exits_cleanly_too(mock, start):
+    m = mock()
+    p = start(["--text", "--url", m.url()])
+    time.sleep(0.5)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(10) == 130
+
+
+def test_no_session_created_is_reported(mock, run):
+    m = mock("--no-session-created")
+    r = run(["--text", "--url", m.url()], input="hello\n", timeout=40)
+    assert r.returncode == 1
+    assert "no session.created" in one_line(r.stderr)
+
+
+def test_interactive_chat_has_a_prompt(mock, tmp_path):
+    from conftest import BIN, clean_env
+    m = mock()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, "--text", "--url", m.url()], clean_env(tmp_path))
+    out = b""
+
+    def read_until(needle, timeout=10):
+        nonlocal out
+        deadline = time.time() + timeout
+        while needle not in out and time.time() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        return needle in out
+
+    assert read_until(b"> "), out
+    os.write(fd, b"hello\n")
+    assert read_until(b"You said: hello"), out
+    os.write(fd, b"\x04")  # Ctrl-D: end of input
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, out
