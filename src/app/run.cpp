@@ -170,13 +170,19 @@ int RunText(const Config& config, const std::string& key) {
   QueueListener listener(&queue);
   LwsTransport lws;
   LoggedTransport transport(&lws, &event_log);
+  // Answers are written buffered and flushed once per batch of network events: as prompt as a
+  // flush per delta, without a write() for every few characters.
+  static char stdout_buffer[1 << 16];
+  setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
   bool stdout_broken = false;
-  TextChat chat(config.dialect, session, &transport, [&stdout_broken](std::string_view text) {
-    if (stdout_broken) return;
-    if (fwrite(text.data(), 1, text.size(), stdout) != text.size() || fflush(stdout) != 0) {
+  auto flush_stdout = [&stdout_broken] {
+    if (!stdout_broken && fflush(stdout) != 0) {
       LOG_ERROR("writing stdout: %s", strerror(errno));
       stdout_broken = true;
     }
+  };
+  TextChat chat(config.dialect, session, &transport, [&stdout_broken](std::string_view text) {
+    if (!stdout_broken) fwrite(text.data(), 1, text.size(), stdout);
   });
 
   LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(), ToString(config.dialect));
@@ -249,6 +255,7 @@ int RunText(const Config& config, const std::string& key) {
             LOG_ERROR("%s", event.text.c_str());
             return closing ? exit_code : ToInt(ExitCode::kConnect);
           case NetEvent::Kind::kClosed:
+            flush_stdout();
             if (closing) return exit_code;
             LOG_ERROR("the server closed the connection (code %d%s%s)", event.code,
                       event.text.empty() ? "" : ": ", event.text.c_str());
@@ -273,6 +280,7 @@ int RunText(const Config& config, const std::string& key) {
         }
         events.pop_front();
       }
+      flush_stdout();
     }
   }
 }
