@@ -15,6 +15,7 @@
 #include "app/event_log.h"
 #include "app/text_chat.h"
 #include "transport/lws_transport.h"
+#include "ui/terminal_text.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
 #include "util/log.h"
@@ -181,8 +182,16 @@ int RunText(const Config& config, const std::string& key) {
       stdout_broken = true;
     }
   };
-  TextChat chat(config.dialect, session, &transport, [&stdout_broken](std::string_view text) {
-    if (!stdout_broken) fwrite(text.data(), 1, text.size(), stdout);
+  const bool stdout_is_terminal = isatty(STDOUT_FILENO);
+  TerminalFilter terminal_filter;
+  TextChat chat(config.dialect, session, &transport, [&](std::string_view text) {
+    if (stdout_broken) return;
+    if (stdout_is_terminal) {
+      std::string safe = terminal_filter.Filter(text);
+      fwrite(safe.data(), 1, safe.size(), stdout);
+    } else {
+      fwrite(text.data(), 1, text.size(), stdout);
+    }
   });
 
   LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(), ToString(config.dialect));
@@ -240,6 +249,7 @@ int RunText(const Config& config, const std::string& key) {
       if (!reader.ReadAvailable(&chat)) {
         stdin_open = false;
         chat.OnInputEnd();
+        if (interactive) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
       }
     }
     if (fds[0].revents & POLLIN) {

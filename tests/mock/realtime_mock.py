@@ -20,6 +20,7 @@ What a response contains depends on the last user message (so one mock serves ev
   mock:close CODE       close the socket with CODE halfway through the answer
   mock:drop             drop the TCP connection halfway through the answer
   mock:error CODE       an `error` event with CODE instead of an answer
+  mock:escape           an answer carrying terminal escape sequences (OSC 52, clear screen)
   mock:garbage          hostile frames first (binary, not JSON, deep nesting, huge, wrong types,
                         bad base64), then a normal answer
 anything else           the text answer 'You said: <text>'
@@ -451,6 +452,8 @@ class Session:
             return ("close", int(arg or 1011))
         if head == "mock:error":
             return ("error", arg or "server_error")
+        if head == "mock:escape":
+            return ("text", "\x1b]52;c;ZXZpbA==\x07Escapes \x1b[2Jgone\u009b.")
         return ("text", "You said: " + text)
 
     async def respond(self, rid, request):
