@@ -23,10 +23,11 @@ class Mock:
     """One mock server process on an ephemeral port."""
 
     def __init__(self, directory, args, tls=None):
+        """tls: a (certificate, key) pair to serve wss:// with."""
         self.record = os.path.join(directory, "mock-%d.jsonl" % id(self))
         cmd = ["/usr/bin/python3", MOCK, "--record", self.record] + list(args)
         if tls:
-            cmd += ["--tls-cert", tls.cert, "--tls-key", tls.key]
+            cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 20)
         line = self.proc.stdout.readline() if ready else ""
@@ -123,8 +124,12 @@ class Tls:
     def __init__(self, directory):
         self.dir = directory
         self.ca = os.path.join(directory, "ca.pem")
+        # For 127.0.0.1 (and localhost), so no name resolution is needed.
         self.cert = os.path.join(directory, "server.pem")
         self.key = os.path.join(directory, "server.key")
+        # Signed by the same CA, but for another host only.
+        self.other_cert = os.path.join(directory, "other.pem")
+        self.other_key = os.path.join(directory, "other.key")
 
 
 def openssl(*args, cwd):
@@ -133,19 +138,19 @@ def openssl(*args, cwd):
 
 @pytest.fixture(scope="session")
 def tls(tmp_path_factory):
-    """A throw-away CA and a certificate for "localhost" signed by it."""
+    """A throw-away CA and two certificates signed by it."""
     d = str(tmp_path_factory.mktemp("tls"))
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
             "-subj", "/CN=voxterm test CA", "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
-    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost",
-            cwd=d)
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n"
-                "extendedKeyUsage=serverAuth\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf", cwd=d)
+    for name, san in (("server", "IP:127.0.0.1,DNS:localhost"), ("other", "DNS:other.example")):
+        openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name,
+                cwd=d)
+        with open(os.path.join(d, name + ".cnf"), "w") as f:
+            f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n" % san)
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".cnf", cwd=d)
     return Tls(d)
 
 
