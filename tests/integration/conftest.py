@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -51,6 +52,16 @@ class Mock:
 
     def violations(self):
         return [r["violation"] for r in self.records() if "violation" in r]
+
+    def disconnects(self, expected=1, timeout=5):
+        """The close codes the mock saw, waiting for `expected` of them: the mock records a
+        disconnect only after its side of the close, which may be after the client has exited."""
+        deadline = time.time() + timeout
+        while True:
+            found = [r["disconnect"] for r in self.records() if "disconnect" in r]
+            if len(found) >= expected or time.time() > deadline:
+                return found
+            time.sleep(0.02)
 
     def connects(self):
         return [r["connect"] for r in self.records() if "connect" in r]

@@ -31,6 +31,7 @@ def test_each_line_is_a_turn_answered_in_order(mock, run):
     assert connect["path"] == "/v1/realtime?model=gpt-realtime"
     assert "openai-beta" not in connect["headers"]
     assert connect["headers"]["authorization"] == "<redacted>"
+    assert m.disconnects() == [{"code": 1000, "reason": ""}]  # a clean close, not a dropped socket
 
 
 def test_beta_dialect(mock, run):
@@ -167,6 +168,7 @@ def test_ctrl_c_exits_130_and_closes_cleanly(mock, start):
     p.send_signal(signal.SIGINT)
     assert p.wait(10) == 130
     assert p.stdout.read() == ""
+    assert m.disconnects()[0]["code"] == 1000
 
 
 def test_sigterm_exits_cleanly_too(mock, start):

@@ -681,6 +681,8 @@ class Server:
             await Session(self, ws, dialect).run()
         except websockets.ConnectionClosed:
             pass
+        await ws.wait_closed()
+        self.record({"disconnect": {"code": ws.close_code, "reason": ws.close_reason}})
         if self.args.audio_out:
             with open(self.args.audio_out, "wb") as f:
                 f.write(self.audio_out)
