@@ -4,6 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <initializer_list>
+#include <utility>
+
 #include "util/base64.h"
 
 namespace voxterm {
@@ -172,6 +175,19 @@ std::string MessageItem(std::string_view role, std::string_view content_type, st
   return Finish(buf);
 }
 
+// conversation.item.create of an item whose fields are all strings (function calls and results).
+std::string FlatItem(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  Begin(w, "conversation.item.create", {});
+  Key(w, "item");
+  w.StartObject();
+  for (const auto& [key, value] : fields) KeyStr(w, key, value);
+  w.EndObject();
+  w.EndObject();
+  return Finish(buf);
+}
+
 std::string Bare(std::string_view type, std::string_view event_id = {}) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
@@ -209,32 +225,12 @@ std::string EncodeAssistantText(Dialect dialect, std::string_view text) {
 
 std::string EncodeFunctionCall(std::string_view call_id, std::string_view name,
                                std::string_view arguments_json) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  Begin(w, "conversation.item.create", {});
-  Key(w, "item");
-  w.StartObject();
-  KeyStr(w, "type", "function_call");
-  KeyStr(w, "call_id", call_id);
-  KeyStr(w, "name", name);
-  KeyStr(w, "arguments", arguments_json);
-  w.EndObject();
-  w.EndObject();
-  return Finish(buf);
+  return FlatItem({{"type", "function_call"}, {"call_id", call_id}, {"name", name},
+                   {"arguments", arguments_json}});
 }
 
 std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  Begin(w, "conversation.item.create", {});
-  Key(w, "item");
-  w.StartObject();
-  KeyStr(w, "type", "function_call_output");
-  KeyStr(w, "call_id", call_id);
-  KeyStr(w, "output", output);
-  w.EndObject();
-  w.EndObject();
-  return Finish(buf);
+  return FlatItem({{"type", "function_call_output"}, {"call_id", call_id}, {"output", output}});
 }
 
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
