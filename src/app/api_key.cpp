@@ -11,6 +11,7 @@ const char* ApiKeyVariable(const Config& config) {
   return config.azure ? "AZURE_OPENAI_API_KEY" : "OPENAI_API_KEY";
 }
 
+// A CR or LF in a key would end the header and start another (header injection).
 Status CheckApiKey(const std::string& key) {
   for (unsigned char c : key) {
     if (c <= 0x20 || c >= 0x7F) {

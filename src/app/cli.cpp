@@ -37,6 +37,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* log_opt = app.add_option("--log-events", log_events,
                                  "Write every event, both ways, to this file as JSON lines");
 
+// CLI11 reports errors by exception; they end here, as one line and exit code 2.
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,10 +51,12 @@ CommandLine ParseCommandLine(int argc, char** argv) {
     return result;
   }
 
+// The config file first, then the flags that were given: a flag always wins over the file.
   Config& config = result.config;
   const bool explicit_config = !config_path.empty();
-  Status loaded = LoadConfigFile(explicit_config ? ExpandHome(config_path) : DefaultConfigPath(),
-                                 /*missing_ok=*/!explicit_config, &config);
+  Status loaded = explicit_config
+                      ? LoadConfigFile(ExpandHome(config_path), IfMissing::kError, &config)
+                      : LoadConfigFile(DefaultConfigPath(), IfMissing::kUseDefaults, &config);
   if (!loaded.ok()) {
     fprintf(stderr, "voxterm: error: %s\n", loaded.message().c_str());
     result.exit_code = ToInt(ExitCode::kUsage);

@@ -15,10 +15,13 @@
 namespace voxterm {
 namespace {
 
+// JSON for people: comments and trailing commas. Iterative so that no file can overflow the stack.
 constexpr unsigned kParseFlags = rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag |
                                  rapidjson::kParseIterativeFlag;
 
 // A RapidJSON input stream that counts lines, so that keys can be reported by line.
+// RapidJSON's DOM keeps no positions, so a second, SAX pass over the same text records the line
+// of every key for error messages.
 class LineCountingStream {
  public:
   using Ch = char;
@@ -100,6 +103,7 @@ class KeyLineRecorder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, K
   std::string key_;
 };
 
+// Parse errors come as byte offsets.
 int LineOfOffset(const std::string& text, size_t offset) {
   int line = 1;
   for (size_t i = 0; i < offset && i < text.size(); ++i) line += text[i] == '\n';
@@ -134,6 +138,8 @@ class Checker {
   const std::map<std::string, int>& lines_;
 };
 
+// One key: known, and of the right type, or an error naming it. The file may name only some keys:
+// the rest keep their current values.
 Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Value& v, Config* config) {
   if (key == "url") return c.String(v, key, &config->url);
   if (key == "model") return c.String(v, key, &config->model);
@@ -141,6 +147,7 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "voice") return c.String(v, key, &config->voice);
   if (key == "api_key_command") return c.String(v, key, &config->api_key_command);
   if (key == "azure") return c.Bool(v, key, &config->azure);
+// Paths in the file may start with ~/, as people write them.
   if (key == "ca_file" || key == "log_events") {
     std::string value;
     Status s = c.String(v, key, &value);
@@ -214,6 +221,7 @@ Status ParseConfig(const std::string& text, const std::string& path, Config* con
   LineCountingStream stream(text.c_str(), text.size());
   KeyLineRecorder recorder(&stream);
   rapidjson::Reader reader;
+// The same text parsed twice: cheap for a config file, and the DOM pass already vouched for it.
   reader.Parse<kParseFlags>(stream, recorder);  // cannot fail where the DOM parse succeeded
 
   Checker checker(path, recorder.lines);
@@ -225,10 +233,10 @@ Status ParseConfig(const std::string& text, const std::string& path, Config* con
   return Status::Ok();
 }
 
-Status LoadConfigFile(const std::string& path, bool missing_ok, Config* config) {
+Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (errno == ENOENT && missing_ok) return Status::Ok();
+    if (errno == ENOENT && if_missing == IfMissing::kUseDefaults) return Status::Ok();
     return Status::Error(path + ": " + strerror(errno));
   }
   std::ostringstream text;

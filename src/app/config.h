@@ -31,9 +31,11 @@ struct Config {
 // $XDG_CONFIG_HOME/voxterm/config.json, else ~/.config/voxterm/config.json.
 std::string DefaultConfigPath();
 
-// Reads the file at path into *config, overriding what it names. When the file does not exist,
-// returns OK if missing_ok, an error otherwise.
-Status LoadConfigFile(const std::string& path, bool missing_ok, Config* config);
+// What a missing config file means: fine for the default path, an error for --config PATH.
+enum class IfMissing { kUseDefaults, kError };
+
+// Reads the file at path into *config, overriding what it names.
+Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config);
 
 // Parses config text; path is only used in messages. Exposed for tests and fuzzing.
 Status ParseConfig(const std::string& text, const std::string& path, Config* config);

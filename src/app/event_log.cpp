@@ -75,6 +75,7 @@ std::string EventLog::Redact(std::string_view json) {
   return std::string("{\"event\":") + out.GetString() + "}";
 }
 
+// Flushed per line so that a crash or a kill leaves a complete log up to that point.
 void EventLog::Write(const char* direction, std::string_view json) {
   if (!file_) return;
   std::string body = Redact(json);

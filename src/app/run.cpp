@@ -24,8 +24,12 @@
 namespace voxterm {
 namespace {
 
+// The server's first message is session.created; without it no turn can start.
 constexpr int kSessionCreatedTimeoutMs = 15000;
+// How long to wait for the server to answer our close frame before leaving anyway.
 constexpr int kCloseTimeoutMs = 3000;
+// A longer input line is skipped with an error rather than sent: it is almost surely a mistake
+// (a binary file on stdin), and the server limits item sizes anyway.
 constexpr size_t kMaxLineBytes = 1u << 20;
 
 // What the network thread tells the main thread.
@@ -36,6 +40,8 @@ struct NetEvent {
   int code = 0;      // close code
 };
 
+// Runs on the network thread: it only moves messages into the main thread's queue. Parsing
+// happens on the main thread, where the events are used.
 class QueueListener : public TransportListener {
  public:
   explicit QueueListener(WakeupQueue<NetEvent>* queue) : queue_(queue) {}
@@ -84,6 +90,7 @@ int BlockSignalsIntoFd() {
   return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+// The handshake headers carry the key; they go to the transport and nowhere else.
 Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::string& key) {
   auto url = ParseUrl(config.url);
   if (!url.ok()) return url.status();
@@ -197,6 +204,8 @@ int RunText(const Config& config, const std::string& key) {
   LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(), ToString(config.dialect));
   (void)transport.Start(*options, &listener);
 
+// A terminal on stdin makes an interactive chat: a prompt on stderr whenever voxterm waits for
+// a line. A pipe gets no prompt.
   const bool interactive = isatty(STDIN_FILENO);
   LineReader reader;
   bool stdin_open = true;
@@ -206,6 +215,8 @@ int RunText(const Config& config, const std::string& key) {
   int64_t deadline_ms = -1;  // session.created while opening, the close handshake while closing
   std::deque<NetEvent> events;
 
+// Every way out that has a connection goes through a polite close; the exit code is decided
+// here and returned when the close completes (or times out).
   auto begin_close = [&](int code) {
     if (closing) return;
     closing = true;
@@ -236,6 +247,7 @@ int RunText(const Config& config, const std::string& key) {
       begin_close(ToInt(ExitCode::kFailure));
       continue;
     }
+// SIGINT/SIGTERM: close politely and exit 130; a second one leaves at once.
     if (fds[1].revents & POLLIN) {
       signalfd_siginfo info;
       while (read(signal_fd, &info, sizeof info) == sizeof info) {
@@ -270,6 +282,8 @@ int RunText(const Config& config, const std::string& key) {
             LOG_ERROR("the server closed the connection (code %d%s%s)", event.code,
                       event.text.empty() ? "" : ": ", event.text.c_str());
             return ToInt(ExitCode::kFailure);
+// The message is parsed in place: the views in `parsed` point into event.text, which stays
+// in the deque until this event is popped.
           case NetEvent::Kind::kMessage: {
             event_log.Received(event.text);
             ServerEvent parsed;
@@ -282,6 +296,7 @@ int RunText(const Config& config, const std::string& key) {
               LOG_DEBUG("ignored an event of unknown type \"%s\"",
                         Printable(std::string(parsed.type_name)).c_str());
             }
+// session.created arrived: the deadline for it is over.
             const bool was_ready = chat.session_ready();
             chat.OnServerEvent(parsed);
             if (!was_ready && chat.session_ready() && !closing) deadline_ms = -1;
@@ -304,6 +319,8 @@ int Main(int argc, char** argv) {
   SetLogLevel(config.verbosity >= 2   ? LogLevel::kDebug
               : config.verbosity == 1 ? LogLevel::kInfo
                                       : LogLevel::kWarn);
+// The key is resolved before anything else so that a missing key is a usage error (2) even
+// when the server is unreachable.
   auto key = ResolveApiKey(config);
   if (!key.ok()) {
     LOG_ERROR("%s", key.message().c_str());

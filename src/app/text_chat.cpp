@@ -18,6 +18,8 @@ void TextChat::OnUserLine(std::string line) {
 
 void TextChat::OnInputEnd() { input_ended_ = true; }
 
+// A turn starts when the session is set up and the previous turn has its answer. The event ids
+// let an error be matched to the request it refuses.
 void TextChat::MaybeStartTurn() {
   if (!session_ready_ || turn_in_flight_ || pending_.empty()) return;
   std::string line = std::move(pending_.front());
@@ -33,6 +35,7 @@ void TextChat::MaybeStartTurn() {
   transport_->Send(EncodeResponseCreate(dialect_, Modality::kText, create_event_id_));
 }
 
+// The last character written decides whether the answer needs its closing newline.
 void TextChat::WriteAnswer(std::string_view text) {
   if (text.empty()) return;
   answers_(text);
@@ -80,6 +83,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
   }
 }
 
+// The end of a response ends the turn, unless it was another response that kept ours waiting.
 void TextChat::OnResponseDone(const ServerEvent& event) {
   if (!turn_in_flight_) return;
   if (create_deferred_) {
@@ -105,6 +109,7 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
   EndTurn(failed || item_refused_);
 }
 
+// Most errors do not end the session; they are shown, and matched to the turn by event_id.
 void TextChat::OnError(const ServerEvent& event) {
   const ErrorInfo& e = event.error;
   LOG_ERROR("server error%s%s: %s", e.code.empty() ? "" : " ", std::string(e.code).c_str(),

@@ -31,6 +31,7 @@ void KeyStr(Writer& w, std::string_view key, std::string_view value) {
 }
 
 // Starts {"type":..., ["event_id":...]; the caller closes the object.
+// event_id is optional on every client event; when set, an error the event causes echoes it.
 void Begin(Writer& w, std::string_view type, std::string_view event_id) {
   w.StartObject();
   KeyStr(w, "type", type);
@@ -64,6 +65,7 @@ void WriteModalities(Writer& w, Dialect dialect, Modality output) {
   }
 }
 
+// null turns VAD off (push-to-talk); semantic_vad takes no thresholds.
 void WriteTurnDetection(Writer& w, const SessionSettings& s) {
   Key(w, "turn_detection");
   if (s.turns == SessionSettings::Turns::kOff) {
@@ -112,6 +114,8 @@ void WriteTools(Writer& w, const std::vector<ToolSpec>& tools) {
   KeyStr(w, "tool_choice", "auto");
 }
 
+// GA nests audio settings under audio.input / audio.output and requires session.type; the
+// format is sent explicitly so that a server with other defaults still sends 24 kHz PCM.
 void WriteGaSession(Writer& w, const SessionSettings& s) {
   KeyStr(w, "type", "realtime");
   GaModalities(w, s.output);
@@ -137,6 +141,7 @@ void WriteGaSession(Writer& w, const SessionSettings& s) {
   w.EndObject();
 }
 
+// Beta keeps every setting flat at the top of the session.
 void WriteBetaSession(Writer& w, const SessionSettings& s) {
   BetaModalities(w, s.output);
   if (!s.instructions.empty()) KeyStr(w, "instructions", s.instructions);
@@ -154,6 +159,7 @@ void WriteBetaSession(Writer& w, const SessionSettings& s) {
 
 // {"type":"conversation.item.create","item":{"type":"message","role":ROLE,"content":[
 //   {"type":CONTENT_TYPE,"text":TEXT}]}}
+// Text is escaped by the writer: user input can never break out of its string.
 std::string MessageItem(std::string_view role, std::string_view content_type, std::string_view text,
                         std::string_view event_id) {
   rapidjson::StringBuffer buf;
@@ -270,6 +276,7 @@ std::string EncodeAudioCommit() { return Bare("input_audio_buffer.commit"); }
 
 std::string EncodeAudioClear() { return Bare("input_audio_buffer.clear"); }
 
+// content_index is always 0: an assistant message has one audio part.
 std::string EncodeTruncate(std::string_view item_id, int64_t audio_end_ms) {
   rapidjson::StringBuffer buf;
   Writer w(buf);

@@ -50,6 +50,8 @@ class DepthLimiter {
 
 }  // namespace
 
+// Document::Parse cannot take a custom handler, so the reader drives the document's own SAX
+// methods through DepthLimiter.
 Status ParseJsonInsitu(char* text, rapidjson::Document* doc) {
   DepthLimiter limiter(doc);
   rapidjson::ParseResult result;

@@ -60,6 +60,7 @@ constexpr Name kNames[] = {
     {"rate_limits.updated", Type::kRateLimits},
 };
 
+// Built once; a hash lookup per event on the network path.
 Type Lookup(std::string_view name) {
   static const auto* table = [] {
     auto* t = new std::unordered_map<std::string_view, Type>();
@@ -104,6 +105,8 @@ Status RequireString(const Value& obj, const char* key, std::string_view type,
   return Status::Ok();
 }
 
+// Items carry text in different places: content[0].text for text, content[0].transcript for
+// audio. Only the first part is read: voxterm never sends items with more.
 void ReadItem(const Value& v, ItemInfo* item) {
   item->id = OptString(v, "id");
   item->type = OptString(v, "type");
@@ -120,6 +123,8 @@ void ReadItem(const Value& v, ItemInfo* item) {
   if (item->text.empty()) item->text = OptString(part, "transcript");
 }
 
+// status_details is null while a response runs, and carries the reason once it is cancelled,
+// incomplete or failed.
 void ReadResponse(const Value& v, ResponseInfo* r) {
   r->id = OptString(v, "id");
   r->status = OptString(v, "status");
@@ -133,6 +138,8 @@ void ReadResponse(const Value& v, ResponseInfo* r) {
 }
 
 // Checks the fields each type cannot do without and copies them out.
+// Fields an event cannot do without are required here; a frame that lacks one is skipped as a
+// whole, so the conversation logic never sees a half-event.
 Status ReadFields(const Value& doc, ServerEvent* e) {
   const std::string_view t = e->type_name;
   switch (e->type) {
@@ -196,6 +203,7 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
 
 }  // namespace
 
+// For logs only: a linear scan is fine.
 const char* ToString(ServerEventType type) {
   for (const Name& n : kNames) {
     if (n.type == type) return n.wire.data();
@@ -215,6 +223,7 @@ Status ParseServerEvent(char* buffer, ServerEvent* event) {
   }
   event->type_name = View(type->value);
   event->type = Lookup(event->type_name);
+// Fields common to many events are read once, up front; absent ones stay empty.
   event->event_id = OptString(doc, "event_id");
   event->response_id = OptString(doc, "response_id");
   event->item_id = OptString(doc, "item_id");

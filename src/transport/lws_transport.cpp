@@ -1,17 +1,12 @@
 #include "transport/lws_transport.h"
 
-#include <fcntl.h>
 #include <libwebsockets.h>
 #include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include <rapidjson/document.h>
-
+#include "transport/connect_diagnosis.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -37,10 +32,13 @@ std::string TakeLwsProblem() {
   return std::exchange(g_lws_last_problem, {});
 }
 
+// lws calls a C function with its own enum type; the header keeps lws types out of view.
 int Trampoline(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
   return LwsTransport::Callback(wsi, reason, user, in, len);
 }
 
+// A 64 KiB receive buffer: audio deltas are tens of kilobytes, so a larger buffer means fewer
+// callbacks and fewer appends per message.
 const lws_protocols kProtocols[] = {
     {"voxterm", Trampoline, 0, 64 * 1024, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},  // terminator
@@ -48,81 +46,6 @@ const lws_protocols kProtocols[] = {
 
 // Tags the plain HTTP request that fetches the body of a refused upgrade.
 char kProbeTag;
-
-const char* HttpReasonPhrase(int status) {
-  switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "";
-  }
-}
-
-// The server's own words from an error body: OpenAI's {"error":{"message":...}}, a bare
-// {"message":...}, or the first line of whatever text came.
-std::string ServerMessage(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
-    const rapidjson::Value* obj = &doc;
-    auto error = doc.FindMember("error");
-    if (error != doc.MemberEnd() && error->value.IsObject()) obj = &error->value;
-    if (error != doc.MemberEnd() && error->value.IsString()) return error->value.GetString();
-    auto message = obj->FindMember("message");
-    if (message != obj->MemberEnd() && message->value.IsString()) return message->value.GetString();
-  }
-  std::string line = body.substr(0, body.find('\n'));
-  return line;
-}
-
-// lws reports a failed TCP connect without its errno. On that failure path one plain connect to
-// the same address tells why: refused, unreachable, timed out. Returns 0 if it connects now.
-int TcpConnectErrno(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return EHOSTUNREACH;
-  int error = ETIMEDOUT;
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    error = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
-    if (error == EINPROGRESS) {
-      pollfd p = {fd, POLLOUT, 0};
-      error = ETIMEDOUT;
-      if (poll(&p, 1, 3000) == 1) {
-        socklen_t len = sizeof error;
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
-      }
-    }
-    close(fd);
-    if (error == 0) break;
-  }
-  freeaddrinfo(found);
-  return error;
-}
-
-// "SSL error: unable to get local issuer certificate (preverify_ok=0;err=20;depth=0)" from the
-// lws log, as a sentence for the user, with the way out where there is one.
-std::string DescribeTlsProblem(const std::string& problem) {
-  std::string text = problem;
-  size_t start = text.find("SSL error: ");
-  if (start != std::string::npos) text = text.substr(start + 11);
-  size_t details = text.find(" (preverify_ok");
-  if (details != std::string::npos) text = text.substr(0, details);
-  if (text.find("issuer") != std::string::npos || text.find("self signed") != std::string::npos ||
-      text.find("self-signed") != std::string::npos) {
-    text = "certificate not trusted: " + text + " (add its CA with --ca-file)";
-  } else if (text.find("mismatch") != std::string::npos) {
-    text = "the certificate is for another host: " + text;
-  }
-  return text;
-}
 
 std::string Lowercase(std::string s) {
   for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
@@ -133,6 +56,8 @@ std::string Lowercase(std::string s) {
 
 LwsTransport::LwsTransport() = default;
 
+// Close first, so the network thread ends after a polite close; lws bounds the close handshake
+// with timeout_secs.
 LwsTransport::~LwsTransport() {
   Close();
   if (thread_.joinable()) thread_.join();
@@ -148,6 +73,8 @@ Status LwsTransport::Start(const ConnectOptions& options, TransportListener* lis
   return Status::Ok();
 }
 
+// context_ is read under mu_, and the network thread clears it under mu_ before destroying the
+// context, so lws_cancel_service never touches a dead context.
 void LwsTransport::Send(std::string message) {
   std::lock_guard<std::mutex> lock(mu_);
   outbox_.push_back(std::move(message));
@@ -160,6 +87,8 @@ void LwsTransport::Close() {
   if (context_) lws_cancel_service(context_);
 }
 
+// EVENT_WAIT_CANCELLED: another thread queued a message or asked to close. Writes happen only
+// in WRITEABLE callbacks, so ask for one.
 void LwsTransport::Wake() {
   bool want_write, closing;
   {
@@ -192,6 +121,8 @@ void LwsTransport::Run() {
   }
   freeaddrinfo(found);
 
+// lws logs globally; capture errors and warnings always (they carry TLS reasons), the rest only
+// with -vv.
   int levels = LLL_ERR | LLL_WARN;
   if (LogEnabled(LogLevel::kDebug)) levels |= LLL_NOTICE | LLL_INFO;
   lws_set_log_level(levels, LwsLogEmit);
@@ -203,6 +134,7 @@ void LwsTransport::Run() {
   info.gid = -1;
   info.uid = -1;
   info.user = this;
+// OpenSSL's global init here, since nothing else in the process uses OpenSSL.
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.connect_timeout_secs = 10;
   info.timeout_secs = 5;  // how long a close handshake may take, among others
@@ -216,18 +148,23 @@ void LwsTransport::Run() {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = context;
   }
-  if (Connect(/*probe=*/false)) {
+// lws_service returns after each batch of events; stop_ is set from callbacks on this thread
+// or by Wake(), so the loop needs no timeout.
+  if (Connect(Request::kWebSocket)) {
     while (!stop_) lws_service(context, 0);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = nullptr;
   }
+// Destroying the context closes what is left, which may call back; the listener has had its
+// last word by now.
   finished_ = true;  // callbacks during destruction must not reach the listener
   lws_context_destroy(context);
 }
 
-bool LwsTransport::Connect(bool probe) {
+bool LwsTransport::Connect(Request request) {
+  const bool probe = request == Request::kErrorProbe;
   const Url& url = options_.url;
   const std::string host_header = url.HostHeader();
   lws_client_connect_info ci;
@@ -241,8 +178,11 @@ bool LwsTransport::Connect(bool probe) {
   ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
   ci.path = url.path.c_str();
   ci.host = host_header.c_str();
+// ci.host is the Host header and, without its port, the name TLS checks the certificate for.
   ci.origin = host_header.c_str();
   ci.ietf_version_or_minus_one = -1;
+// No subprotocol is offered to the server (the API wants none); local_protocol_name only binds
+// the connection to our callback.
   ci.local_protocol_name = kProtocols[0].name;
   ci.retry_and_idle_policy = retry_.get();
   if (probe) {
@@ -265,6 +205,8 @@ int LwsTransport::Callback(lws* wsi, int reason, void* /*user*/, void* in, size_
     self->Wake();
     return 0;
   }
+// Both connections share one callback; the probe is told apart by its tag, since callbacks can
+// come before lws_client_connect_via_info has set *pwsi.
   if (lws_get_opaque_user_data(wsi) == &kProbeTag) return self->OnProbeEvent(wsi, reason, in, len);
   return self->OnWsEvent(wsi, reason, in, len);
 }
@@ -299,6 +241,8 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
       return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       return OnWriteable(wsi);
+// The close frame's payload: a 2-byte big-endian code, then a UTF-8 reason. lws answers the
+// close itself; we only keep what the user should be told.
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
       if (len >= 2) {
         const auto* bytes = static_cast<const unsigned char*>(in);
@@ -363,6 +307,8 @@ int LwsTransport::OnWriteable(lws* wsi) {
     more = !outbox_.empty();
     closing = close_requested_;
   }
+// One message per WRITEABLE callback, as lws requires; the next callback is requested while
+// the queue is not empty.
   if (!message.empty()) {
     // lws needs LWS_PRE bytes of headroom and masks the payload in place.
     tx_.resize(LWS_PRE + message.size());
@@ -375,6 +321,7 @@ int LwsTransport::OnWriteable(lws* wsi) {
     if (more || closing) lws_callback_on_writable(wsi);
     return 0;
   }
+// Close only once the queue is empty, so a Close() right after Send() still sends everything.
   if (closing) {
     close_code_ = 1000;
     close_reason_.clear();
@@ -391,7 +338,7 @@ void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
   if (status > 0 && status != 101) {
     // lws does not keep the body of a refused upgrade; ask again over plain HTTP to read it.
     probe_status_ = status;
-    if (!Connect(/*probe=*/true)) FinishProbe();
+    if (!Connect(Request::kErrorProbe)) FinishProbe();
     return;
   }
   std::string reason = lws_reason;
@@ -402,6 +349,7 @@ void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
                                       DescribeTlsProblem(problem.empty() ? reason : problem));
     return;
   }
+// A TCP-level failure: ask the OS what happened.
   if (!open_ && all.find("unable to connect") != std::string::npos) {
     int error = TcpConnectErrno(options_.url.host, options_.url.port);
     if (error == ECONNREFUSED) {
@@ -456,7 +404,7 @@ void LwsTransport::FinishProbe() {
   std::string reason = "server answered HTTP " + std::to_string(probe_status_);
   const char* phrase = HttpReasonPhrase(probe_status_);
   if (*phrase) reason += std::string(" ") + phrase;
-  std::string message = Printable(ServerMessage(probe_body_), 300);
+  std::string message = Printable(ServerErrorMessage(probe_body_), 300);
   if (!message.empty()) reason += ": " + message;
   Fail(ConnectFailure::kHttp, probe_status_, reason);
 }

@@ -36,7 +36,9 @@ class LwsTransport final : public Transport {
 
  private:
   void Run();  // the network thread
-  bool Connect(bool probe);
+  // The WebSocket itself, or a plain GET with the same headers to read why an upgrade was refused.
+  enum class Request { kWebSocket, kErrorProbe };
+  bool Connect(Request request);
   int OnWsEvent(lws* wsi, int reason, void* in, size_t len);
   int OnProbeEvent(lws* wsi, int reason, void* in, size_t len);
   void OnReceive(lws* wsi, const void* in, size_t len);

@@ -6,6 +6,8 @@
 namespace voxterm {
 namespace {
 
+// RFC 3986 unreserved characters pass; everything else is %-encoded, so a model name cannot
+// add query parameters.
 std::string PercentEncode(const std::string& s) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -21,6 +23,7 @@ std::string PercentEncode(const std::string& s) {
   return out;
 }
 
+// Whether key= (or a bare key) is among the &-separated parameters.
 bool QueryHasKey(const std::string& query, const std::string& key) {
   size_t pos = 0;
   while (pos <= query.size()) {
@@ -58,10 +61,12 @@ Result<Url> ParseUrl(const std::string& text) {
   std::string authority = rest.substr(0, path_start);
   url.path = path_start == std::string::npos ? "/" : rest.substr(path_start);
   if (url.path[0] == '?') url.path = "/" + url.path;
+// user:password@ would send credentials in the clear in logs and errors; keys go in headers.
   if (authority.find('@') != std::string::npos) {
     return Result<Url>::Error("bad URL \"" + text + "\": credentials in the URL are not supported");
   }
   std::string port_text;
+// An IPv6 literal: [::1]:8080.
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
     if (close == std::string::npos) return Result<Url>::Error("bad URL \"" + text + "\": unclosed [");
@@ -90,6 +95,7 @@ Result<Url> ParseUrl(const std::string& text) {
     }
     url.port = port;
   }
+// The path goes into the request line as is: no spaces or control characters.
   for (char c : url.path) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
       return Result<Url>::Error("bad URL \"" + text + "\": spaces or control characters in the path");

@@ -2,6 +2,7 @@
 
 namespace voxterm {
 
+// Only bytes are inspected; multi-byte UTF-8 other than C2 80..9F passes unchanged.
 std::string TerminalFilter::Filter(std::string_view text) {
   std::string out;
   out.reserve(text.size());

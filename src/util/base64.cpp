@@ -8,6 +8,7 @@ namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr uint8_t kInvalid = 0xFF;
 
+// A 256-entry table: one load per character and one test per four characters for validity.
 constexpr std::array<uint8_t, 256> MakeDecodeTable() {
   std::array<uint8_t, 256> table{};
   for (auto& entry : table) entry = kInvalid;
@@ -18,6 +19,7 @@ constexpr std::array<uint8_t, 256> kDecode = MakeDecodeTable();
 
 }  // namespace
 
+// Three bytes to four characters at a time; the tail is padded with '='.
 void Base64EncodeTo(const uint8_t* data, size_t size, char* out) {
   size_t i = 0;
   for (; i + 3 <= size; i += 3) {
@@ -50,6 +52,8 @@ size_t Base64DecodedSize(std::string_view text) {
   return whole - padding;
 }
 
+// Strict: padded input only, no whitespace, canonical final bits. A server that sends anything
+// else is sending something other than audio.
 std::optional<size_t> Base64DecodeTo(std::string_view text, uint8_t* out) {
   if (text.size() % 4 != 0) return std::nullopt;
   if (text.empty()) return 0;

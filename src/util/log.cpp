@@ -42,6 +42,7 @@ void Log(LogLevel level, const char* format, ...) {
   fflush(stderr);
 }
 
+// Server text in a log line must not move the cursor or span lines.
 std::string Printable(const std::string& text, size_t max_chars) {
   std::string out;
   for (unsigned char c : text) {

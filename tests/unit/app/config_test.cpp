@@ -72,8 +72,8 @@ TEST_CASE("malformed JSON says where", "[config]") {
 
 TEST_CASE("a missing config file is fine only where allowed", "[config]") {
   Config config;
-  CHECK(LoadConfigFile("/nonexistent/voxterm.json", /*missing_ok=*/true, &config).ok());
-  Status s = LoadConfigFile("/nonexistent/voxterm.json", /*missing_ok=*/false, &config);
+  CHECK(LoadConfigFile("/nonexistent/voxterm.json", IfMissing::kUseDefaults, &config).ok());
+  Status s = LoadConfigFile("/nonexistent/voxterm.json", IfMissing::kError, &config);
   REQUIRE_FALSE(s.ok());
   CHECK(s.message() == "/nonexistent/voxterm.json: No such file or directory");
 }

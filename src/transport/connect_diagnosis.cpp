@@ -1,0 +1,83 @@
+#include "transport/connect_diagnosis.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <rapidjson/document.h>
+
+namespace voxterm {
+
+const char* HttpReasonPhrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "";
+  }
+}
+
+std::string ServerErrorMessage(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    const rapidjson::Value* obj = &doc;
+    auto error = doc.FindMember("error");
+    if (error != doc.MemberEnd() && error->value.IsObject()) obj = &error->value;
+    if (error != doc.MemberEnd() && error->value.IsString()) return error->value.GetString();
+    auto message = obj->FindMember("message");
+    if (message != obj->MemberEnd() && message->value.IsString()) return message->value.GetString();
+  }
+  std::string line = body.substr(0, body.find('\n'));
+  return line;
+}
+
+int TcpConnectErrno(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return EHOSTUNREACH;
+  int error = ETIMEDOUT;
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    error = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : errno;
+    if (error == EINPROGRESS) {
+      pollfd p = {fd, POLLOUT, 0};
+      error = ETIMEDOUT;
+      if (poll(&p, 1, 3000) == 1) {
+        socklen_t len = sizeof error;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+      }
+    }
+    close(fd);
+    if (error == 0) break;
+  }
+  freeaddrinfo(found);
+  return error;
+}
+
+std::string DescribeTlsProblem(const std::string& problem) {
+  std::string text = problem;
+  size_t start = text.find("SSL error: ");
+  if (start != std::string::npos) text = text.substr(start + 11);
+  size_t details = text.find(" (preverify_ok");
+  if (details != std::string::npos) text = text.substr(0, details);
+  if (text.find("issuer") != std::string::npos || text.find("self signed") != std::string::npos ||
+      text.find("self-signed") != std::string::npos) {
+    text = "certificate not trusted: " + text + " (add its CA with --ca-file)";
+  } else if (text.find("mismatch") != std::string::npos) {
+    text = "the certificate is for another host: " + text;
+  }
+  return text;
+}
+
+}  // namespace voxterm

@@ -1,0 +1,50 @@
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "transport/connect_diagnosis.h"
+
+using namespace voxterm;
+
+TEST_CASE("lws's certificate lines become sentences with the way out", "[diagnosis]") {
+  CHECK(DescribeTlsProblem("lws_ssl_client_connect2: SSL error: unable to get local issuer "
+                           "certificate (preverify_ok=0;err=20;depth=0)") ==
+        "certificate not trusted: unable to get local issuer certificate (add its CA with --ca-file)");
+  CHECK(DescribeTlsProblem("SSL error: self signed certificate (preverify_ok=0;err=18;depth=0)") ==
+        "certificate not trusted: self signed certificate (add its CA with --ca-file)");
+  CHECK(DescribeTlsProblem("SSL error: Hostname mismatch (preverify_ok=0;err=62;depth=0)") ==
+        "the certificate is for another host: Hostname mismatch");
+  CHECK(DescribeTlsProblem("SSL error: certificate has expired (preverify_ok=0;err=10;depth=0)") ==
+        "certificate has expired");
+}
+
+TEST_CASE("the server's own error message is found in its body", "[diagnosis]") {
+  CHECK(ServerErrorMessage(R"({"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}})") ==
+        "Incorrect API key provided.");
+  CHECK(ServerErrorMessage(R"({"message":"Forbidden by policy"})") == "Forbidden by policy");
+  CHECK(ServerErrorMessage(R"({"error":"quota exceeded"})") == "quota exceeded");
+  CHECK(ServerErrorMessage("<html>\n<h1>502 Bad Gateway</h1>") == "<html>");
+  CHECK(ServerErrorMessage("") == "");
+  CHECK(HttpReasonPhrase(401) == std::string("Unauthorized"));
+  CHECK(HttpReasonPhrase(418) == std::string(""));
+}
+
+TEST_CASE("a plain connect tells refused from listening", "[diagnosis]") {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const int port = ntohs(address.sin_port);
+
+  CHECK(TcpConnectErrno("127.0.0.1", port) == ECONNREFUSED);  // bound, not listening
+  REQUIRE(listen(listener, 1) == 0);
+  CHECK(TcpConnectErrno("127.0.0.1", port) == 0);
+  close(listener);
+}
