@@ -1,0 +1,110 @@
+"""voxterm against the protocol documents themselves, not only against our mock.
+
+A server that knows nothing but ../shared/protocol/sequences.md: for the text sequences (1: GA,
+2: beta) it waits for each client event the document shows, checks its type and content, and
+answers with exactly the server lines the document gives, byte for byte.
+"""
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import threading
+
+import pytest
+import websockets
+
+from conftest import BIN, clean_env
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEQUENCES = os.path.join(HERE, "..", "..", "..", "shared", "protocol", "sequences.md")
+SESSION_CREATED = {
+    "ga": '{"type":"session.created","event_id":"event_0000","session":{"type":"realtime",'
+          '"object":"realtime.session","id":"sess_S1","model":"gpt-realtime",'
+          '"output_modalities":["audio"],"expires_at":1767233035}}',
+    "beta": '{"type":"session.created","event_id":"event_0000","session":{"id":"sess_S1",'
+            '"object":"realtime.session","model":"gpt-4o-realtime-preview",'
+            '"modalities":["text","audio"],"voice":"alloy"}}',
+}
+
+
+def sequence(number):
+    """The numbered lines of section `number`: [("C>" or "S<", json text)]."""
+    with open(SEQUENCES) as f:
+        text = f.read()
+    section = re.search(r"^## %d\. .*?```text\n(.*?)```" % number, text, re.S | re.M).group(1)
+    return re.findall(r"^\s*\d+ (C>|S<) (\{.*\})\s*$", section, re.M)
+
+
+class ReplayServer:
+    def __init__(self, dialect, lines):
+        self.dialect = dialect
+        self.lines = lines
+        self.problems = []
+        self.received = []
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self.serve, args=(ready,), daemon=True)
+        self.thread.start()
+        assert ready.wait(10)
+
+    def serve(self, ready):
+        asyncio.set_event_loop(self.loop)
+        server = self.loop.run_until_complete(
+            websockets.serve(self.handler, "127.0.0.1", 0, compression=None))
+        self.port = server.sockets[0].getsockname()[1]
+        ready.set()
+        self.loop.run_forever()
+
+    async def handler(self, ws, path=None):
+        beta = ws.request_headers.get("OpenAI-Beta") == "realtime=v1"
+        if beta != (self.dialect == "beta"):
+            self.problems.append("wrong dialect header")
+        await ws.send(SESSION_CREATED[self.dialect])
+        first = json.loads(await ws.recv())  # not in the document's sequence: the session setup
+        if first["type"] != "session.update":
+            self.problems.append("first event was %s" % first["type"])
+        for direction, text in self.lines:
+            if direction == "S<":
+                await ws.send(text)  # exactly the document's bytes
+                continue
+            expected = json.loads(text)
+            got = json.loads(await ws.recv())
+            self.received.append(got)
+            if got["type"] != expected["type"]:
+                self.problems.append("expected %s, got %s" % (expected["type"], got["type"]))
+            elif got["type"] == "conversation.item.create" and got["item"] != expected["item"]:
+                self.problems.append("item %r != %r" % (got["item"], expected["item"]))
+            elif got["type"] == "response.create" and got.get("response") != expected.get("response"):
+                self.problems.append("response %r != %r" % (got.get("response"), expected.get("response")))
+        try:
+            await asyncio.wait_for(ws.wait_closed(), 10)
+        except asyncio.TimeoutError:
+            self.problems.append("the client did not close")
+        if ws.close_code != 1000:
+            self.problems.append("close code %s" % ws.close_code)
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.mark.skipif(not os.path.exists(SEQUENCES), reason="../shared/protocol/sequences.md not beside the repo")
+@pytest.mark.parametrize("dialect,number", [("ga", 1), ("beta", 2)])
+def test_text_sequence_from_the_document(dialect, number, tmp_path):
+    lines = sequence(number)
+    assert len(lines) > 8
+    server = ReplayServer(dialect, lines)
+    try:
+        r = subprocess.run([BIN, "--text", "--dialect", dialect, "--url",
+                            "ws://127.0.0.1:%d/v1/realtime" % server.port],
+                           input="Name a prime number.\n", capture_output=True, text=True,
+                           env=clean_env(tmp_path), timeout=30)
+    finally:
+        server.stop()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Seven.\n"
+    assert r.stderr == ""
+    assert server.problems == []
+    assert [e["type"] for e in server.received] == ["conversation.item.create", "response.create"]
