@@ -40,28 +40,36 @@ class Mock:
     def url(self, scheme="ws", host="127.0.0.1", path="/v1/realtime"):
         return "%s://%s:%d%s" % (scheme, host, self.port, path)
 
-    def records(self):
+    def raw_records(self):
         if not os.path.exists(self.record):
             return []
         with open(self.record) as f:
             return [json.loads(line) for line in f if line.strip()]
 
-    def events(self):
-        """The client events the mock received, in order."""
-        return [r["event"] for r in self.records() if r.get("dir") == "in"]
+    def records(self, timeout=5):
+        """What the mock recorded, once every session it accepted has ended: the mock may still
+        be handling queued messages after answering the client's close, and so after the client
+        has exited. Sessions still open when the timeout passes are returned as they are."""
+        deadline = time.time() + timeout
+        while True:
+            found = self.raw_records()
+            opened = sum(1 for r in found if "connect" in r)
+            closed = sum(1 for r in found if "disconnect" in r)
+            if closed >= opened or time.time() > deadline:
+                return found
+            time.sleep(0.02)
+
+    def events(self, settle=True):
+        """The client events the mock received, in order. settle=False: as they are now, for
+        polling while a session is still open."""
+        found = self.records() if settle else self.raw_records()
+        return [r["event"] for r in found if r.get("dir") == "in"]
 
     def violations(self):
         return [r["violation"] for r in self.records() if "violation" in r]
 
-    def disconnects(self, expected=1, timeout=5):
-        """The close codes the mock saw, waiting for `expected` of them: the mock records a
-        disconnect only after its side of the close, which may be after the client has exited."""
-        deadline = time.time() + timeout
-        while True:
-            found = [r["disconnect"] for r in self.records() if "disconnect" in r]
-            if len(found) >= expected or time.time() > deadline:
-                return found
-            time.sleep(0.02)
+    def disconnects(self):
+        return [r["disconnect"] for r in self.records() if "disconnect" in r]
 
     def connects(self):
         return [r["connect"] for r in self.records() if "connect" in r]

@@ -163,7 +163,7 @@ def test_ctrl_c_exits_130_and_closes_cleanly(mock, start):
     p.stdin.write("mock:stall\n")
     p.stdin.flush()
     deadline = time.time() + 10
-    while time.time() < deadline and "response.create" not in [e["type"] for e in m.events()]:
+    while time.time() < deadline and "response.create" not in [e["type"] for e in m.events(settle=False)]:
         time.sleep(0.05)
     p.send_signal(signal.SIGINT)
     assert p.wait(10) == 130
