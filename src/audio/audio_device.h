@@ -1,0 +1,80 @@
+// The audio seam: where samples come from and where they go. Abstract so that the
+// conversation runs the same on a sound card (PortAudio), on files (--input-file,
+// --output-file) and on nothing at all, and so tests need no hardware (mpv's ao_null/ao_pcm,
+// baresip's aufile).
+//
+// Both directions exchange mono int16 samples at the device's own rate through SpscRings; the
+// conversation resamples to and from the API's 24 kHz outside any callback.
+//
+// Thread safety: Start() and Stop() from the main thread. After Start(), the input's callback or
+// thread is the ring's only producer and the output's the ring's only consumer.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "audio/spsc_ring.h"
+#include "util/status.h"
+
+namespace voxterm {
+
+constexpr int kApiSampleRateHz = 24000;  // PCM16 mono, both directions, in either dialect
+
+class AudioInput {
+ public:
+  virtual ~AudioInput() = default;
+  // The rate of the samples written to the ring. Valid after construction.
+  virtual int sample_rate_hz() const = 0;
+  // Starts writing captured mono samples into *ring (which outlives Stop()).
+  virtual Status Start(SpscRing<int16_t>* ring) = 0;
+  virtual void Stop() = 0;
+  // True once a finite source (a file) has delivered everything.
+  virtual bool Finished() const { return false; }
+  // Samples dropped because the ring was full (the main thread fell behind).
+  virtual uint64_t overruns() const { return 0; }
+};
+
+// Shared between an output's callback and the main thread. Each field has one writer.
+struct PlaybackCounters {
+  // Written by the output: frames taken from the ring and played, faded-out ones included;
+  // silence it played on its own is not counted.
+  std::atomic<uint64_t> played_frames{0};
+  // Written by the output: callbacks that found the ring empty while more audio was expected.
+  std::atomic<uint64_t> underruns{0};
+  // Written by the output: the last flush_requested it carried out.
+  std::atomic<uint32_t> flushes_done{0};
+
+  // Written by the main thread: bump to stop playback at once (a short fade, then the ring's
+  // contents are dropped).
+  std::atomic<uint32_t> flushes_requested{0};
+  // Written by the main thread: an answer is streaming, so an empty ring is an underrun and
+  // playback waits for prebuffer_frames before it starts.
+  std::atomic<bool> stream_open{false};
+  std::atomic<uint32_t> prebuffer_frames{0};
+};
+
+class AudioOutput {
+ public:
+  virtual ~AudioOutput() = default;
+  virtual int sample_rate_hz() const = 0;
+  // Starts playing mono samples from *ring; ring and counters outlive Stop().
+  virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) = 0;
+  virtual void Stop() = 0;
+};
+
+// The output side of every device: what to do with one buffer's worth of frames. Fills out[]
+// (frames * channels, interleaved) from the ring: prebuffering, fade-out on a flush, silence
+// and an underrun count when the ring runs dry mid-answer. Real-time safe: no locks, no
+// allocation, no system calls. Shared by the PortAudio callback and the file writer.
+class PlaybackEngine {
+ public:
+  void Render(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out, size_t frames,
+              int channels);
+
+ private:
+  static constexpr size_t kFadeFrames = 96;  // 4 ms at 24 kHz, 2 ms at 48 kHz
+  bool playing_ = false;    // past the prebuffer of the current answer
+  uint32_t flushes_seen_ = 0;
+};
+
+}  // namespace voxterm

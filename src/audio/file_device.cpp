@@ -1,0 +1,126 @@
+#include "audio/file_device.h"
+
+#include <sndfile.h>
+#include <time.h>
+
+#include <vector>
+
+#include "audio/resampler.h"
+
+namespace voxterm {
+namespace {
+
+constexpr int kChunkMs = 10;        // the input's pacing step
+constexpr int kOutputPollMs = 5;    // how often the output writes what has arrived
+
+void SleepUntil(timespec* deadline, long add_ns) {
+  deadline->tv_nsec += add_ns;
+  while (deadline->tv_nsec >= 1000000000L) {
+    deadline->tv_nsec -= 1000000000L;
+    ++deadline->tv_sec;
+  }
+  // Absolute deadlines: the pace does not drift with the time each step takes.
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, nullptr) != 0) {
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FileInput>> FileInput::Open(const std::string& path) {
+  SF_INFO info{};
+  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
+  if (!file) return Status::Error("--input-file " + path + ": " + sf_strerror(nullptr));
+  if (info.channels < 1 || info.channels > 8 || info.samplerate < 8000 || info.samplerate > 192000) {
+    sf_close(file);
+    return Status::Error("--input-file " + path + ": unsupported layout (" +
+                         std::to_string(info.channels) + " channels at " +
+                         std::to_string(info.samplerate) + " Hz)");
+  }
+  return std::unique_ptr<FileInput>(new FileInput(file, info.samplerate, info.channels));
+}
+
+FileInput::~FileInput() {
+  Stop();
+  sf_close(file_);
+}
+
+Status FileInput::Start(SpscRing<int16_t>* ring) {
+  thread_ = std::thread([this, ring] { Run(ring); });
+  return Status::Ok();
+}
+
+void FileInput::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void FileInput::Run(SpscRing<int16_t>* ring) {
+  const size_t frames = static_cast<size_t>(rate_hz_) * kChunkMs / 1000;
+  std::vector<int16_t> interleaved(frames * channels_), mono(frames);
+  timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  while (!stop_) {
+    const sf_count_t got = sf_readf_short(file_, interleaved.data(), static_cast<sf_count_t>(frames));
+    if (got <= 0) break;
+    DownmixToMono(interleaved.data(), static_cast<size_t>(got), channels_, mono.data());
+    const size_t written = ring->Write(mono.data(), static_cast<size_t>(got));
+    overruns_.fetch_add(static_cast<size_t>(got) - written, std::memory_order_relaxed);
+    SleepUntil(&deadline, static_cast<long>(got) * 1000000000L / rate_hz_);
+  }
+  finished_.store(true, std::memory_order_release);
+}
+
+Result<std::unique_ptr<FileOutput>> FileOutput::Create(const std::string& path) {
+  SF_INFO info{};
+  info.samplerate = kApiSampleRateHz;
+  info.channels = 1;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
+  if (!file) return Status::Error("--output-file " + path + ": " + sf_strerror(nullptr));
+  // Keep the header's sizes right after every write, so the file is valid while it grows and
+  // after a crash.
+  sf_command(file, SFC_SET_UPDATE_HEADER_AUTO, nullptr, SF_TRUE);
+  return std::unique_ptr<FileOutput>(new FileOutput(file));
+}
+
+FileOutput::~FileOutput() {
+  Stop();
+  sf_close(file_);
+}
+
+Status FileOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
+  thread_ = std::thread([this, ring, counters] { Run(ring, counters); });
+  return Status::Ok();
+}
+
+void FileOutput::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
+  const uint32_t requested = counters->flushes_requested.load(std::memory_order_acquire);
+  if (requested != flushes_seen_) {
+    // A file plays at once, so a flush finds little to drop; it is still acknowledged.
+    (void)ring->Discard(ring->ReadAvailable());
+    flushes_seen_ = requested;
+    counters->flushes_done.store(requested, std::memory_order_release);
+  }
+  auto regions = ring->ReadRegions(ring->ReadAvailable());
+  sf_write_short(file_, regions.first, static_cast<sf_count_t>(regions.first_count));
+  sf_write_short(file_, regions.second, static_cast<sf_count_t>(regions.second_count));
+  ring->CommitRead(regions.total());
+  counters->played_frames.fetch_add(regions.total(), std::memory_order_release);
+}
+
+void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
+  timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  while (!stop_) {
+    Drain(ring, counters);
+    SleepUntil(&deadline, kOutputPollMs * 1000000L);
+  }
+  Drain(ring, counters);  // what arrived last
+}
+
+}  // namespace voxterm

@@ -1,0 +1,64 @@
+// Audio files as devices, on libsndfile: --input-file is the microphone, paced in real time;
+// --output-file receives the assistant's audio as it arrives, without pacing.
+// Thread safety: Start()/Stop() from the main thread; each device runs one thread of its own,
+// which is the ring's producer (input) or consumer (output).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "audio/audio_device.h"
+
+struct sf_private_tag;
+
+namespace voxterm {
+
+class FileInput final : public AudioInput {
+ public:
+  // Opens path (any format libsndfile reads: WAV, FLAC, Ogg, raw with a header...).
+  static Result<std::unique_ptr<FileInput>> Open(const std::string& path);
+  ~FileInput() override;
+
+  int sample_rate_hz() const override { return rate_hz_; }
+  Status Start(SpscRing<int16_t>* ring) override;
+  void Stop() override;
+  bool Finished() const override { return finished_.load(std::memory_order_acquire); }
+  uint64_t overruns() const override { return overruns_.load(std::memory_order_relaxed); }
+
+ private:
+  FileInput(sf_private_tag* file, int rate_hz, int channels) : file_(file), rate_hz_(rate_hz), channels_(channels) {}
+  void Run(SpscRing<int16_t>* ring);  // the pacing thread
+
+  sf_private_tag* file_;  // the pacing thread only, after Start()
+  const int rate_hz_;
+  const int channels_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<uint64_t> overruns_{0};
+};
+
+class FileOutput final : public AudioOutput {
+ public:
+  // Creates a 16-bit mono WAV at the API's 24 kHz.
+  static Result<std::unique_ptr<FileOutput>> Create(const std::string& path);
+  ~FileOutput() override;
+
+  int sample_rate_hz() const override { return kApiSampleRateHz; }
+  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) override;
+  void Stop() override;
+
+ private:
+  explicit FileOutput(sf_private_tag* file) : file_(file) {}
+  void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters);  // the writer thread
+  void Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters);
+
+  sf_private_tag* file_;  // the writer thread only, after Start()
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  uint32_t flushes_seen_ = 0;  // the writer thread only
+};
+
+}  // namespace voxterm

@@ -1,0 +1,194 @@
+#include "audio/portaudio_device.h"
+
+#include <portaudio.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "audio/resampler.h"
+
+namespace voxterm {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Status PaFailure(const std::string& what, PaError error) {
+  return Status::Error(what + ": " + Pa_GetErrorText(error));
+}
+
+// 24 kHz when the device takes it (no resampling at all), else its default rate; mono when it
+// takes one channel, else two.
+struct Choice {
+  PaStreamParameters params;
+  int rate_hz;
+};
+
+Result<Choice> ChooseFormat(int device_index, Direction direction) {
+  const PaDeviceInfo* info = Pa_GetDeviceInfo(device_index);
+  if (!info) return Status::Error("no audio device " + std::to_string(device_index));
+  const bool input = direction == Direction::kInput;
+  const int max_channels = input ? info->maxInputChannels : info->maxOutputChannels;
+  if (max_channels < 1) {
+    return Status::Error(std::string("audio device \"") + info->name + "\" has no " +
+                         (input ? "input" : "output"));
+  }
+  PaStreamParameters params{};
+  params.device = device_index;
+  params.sampleFormat = paInt16;
+  params.suggestedLatency = input ? info->defaultLowInputLatency : info->defaultLowOutputLatency;
+  for (double rate : {static_cast<double>(kApiSampleRateHz), info->defaultSampleRate}) {
+    for (int channels : {1, 2}) {
+      if (channels > max_channels) continue;
+      params.channelCount = channels;
+      if (Pa_IsFormatSupported(input ? &params : nullptr, input ? nullptr : &params, rate) == paFormatIsSupported) {
+        return Choice{params, static_cast<int>(rate)};
+      }
+    }
+  }
+  return Status::Error(std::string("audio device \"") + info->name +
+                       "\" takes neither 24000 Hz nor its default rate in 16-bit mono or stereo");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PortAudioSystem>> PortAudioSystem::Create() {
+  PaError error = Pa_Initialize();
+  if (error != paNoError) return PaFailure("audio system", error);
+  return std::unique_ptr<PortAudioSystem>(new PortAudioSystem());
+}
+
+PortAudioSystem::~PortAudioSystem() { Pa_Terminate(); }
+
+std::vector<AudioDeviceInfo> PortAudioSystem::Devices() const {
+  std::vector<AudioDeviceInfo> devices;
+  const int count = Pa_GetDeviceCount();
+  const PaDeviceIndex default_in = Pa_GetDefaultInputDevice();
+  const PaDeviceIndex default_out = Pa_GetDefaultOutputDevice();
+  for (int i = 0; i < count; ++i) {
+    const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
+    if (!info) continue;
+    const PaHostApiInfo* api = Pa_GetHostApiInfo(info->hostApi);
+    devices.push_back({i, info->name, api ? api->name : "?", info->maxInputChannels,
+                       info->maxOutputChannels, info->defaultSampleRate, i == default_in,
+                       i == default_out});
+  }
+  return devices;
+}
+
+Result<int> PortAudioSystem::Find(const std::string& spec, Direction direction) const {
+  const bool input = direction == Direction::kInput;
+  const char* what = input ? "input" : "output";
+  auto usable = [input](const AudioDeviceInfo& d) {
+    return (input ? d.max_input_channels : d.max_output_channels) > 0;
+  };
+  const std::vector<AudioDeviceInfo> devices = Devices();
+  std::string list;
+  for (const AudioDeviceInfo& d : devices) {
+    if (usable(d)) list += (list.empty() ? "" : ", ") + std::to_string(d.index) + " \"" + d.name + "\"";
+  }
+  if (list.empty()) list = "none";
+  if (spec.empty()) {
+    PaDeviceIndex index = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
+    if (index == paNoDevice) return Status::Error(std::string("no default audio ") + what + " device (there are: " + list + ")");
+    return static_cast<int>(index);
+  }
+  const bool numeric = std::all_of(spec.begin(), spec.end(), [](char c) { return isdigit(static_cast<unsigned char>(c)); });
+  for (const AudioDeviceInfo& d : devices) {
+    if (!usable(d)) continue;
+    if (numeric ? std::to_string(d.index) == spec : Lower(d.name).find(Lower(spec)) != std::string::npos) {
+      return d.index;
+    }
+  }
+  return Status::Error(std::string("no audio ") + what + " device \"" + spec + "\" (there are: " + list + ")");
+}
+
+Result<std::unique_ptr<PortAudioInput>> PortAudioInput::Open(int device_index, int buffer_ms) {
+  auto choice = ChooseFormat(device_index, Direction::kInput);
+  if (!choice.ok()) return choice.status();
+  std::unique_ptr<PortAudioInput> device(new PortAudioInput());
+  device->rate_hz_ = choice->rate_hz;
+  device->channels_ = choice->params.channelCount;
+  const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
+  PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(&device->stream_), &choice->params, nullptr,
+                                choice->rate_hz, frames, paClipOff,
+                                reinterpret_cast<PaStreamCallback*>(&PortAudioInput::Callback), device.get());
+  if (error != paNoError) return PaFailure("opening the audio input", error);
+  return device;
+}
+
+PortAudioInput::~PortAudioInput() {
+  Stop();
+  if (stream_) Pa_CloseStream(stream_);
+}
+
+Status PortAudioInput::Start(SpscRing<int16_t>* ring) {
+  ring_ = ring;
+  PaError error = Pa_StartStream(stream_);
+  return error == paNoError ? Status::Ok() : PaFailure("starting the audio input", error);
+}
+
+void PortAudioInput::Stop() {
+  if (stream_ && Pa_IsStreamActive(stream_) == 1) Pa_StopStream(stream_);
+}
+
+int PortAudioInput::Callback(const void* input, void*, unsigned long frames, const void*,
+                             unsigned long, void* self) {
+  return static_cast<PortAudioInput*>(self)->OnAudio(static_cast<const int16_t*>(input), frames);
+}
+
+int PortAudioInput::OnAudio(const int16_t* input, size_t frames) noexcept {
+  if (!input) return paContinue;
+  // Into the ring in place: downmixing writes straight into its regions, no temporary.
+  auto regions = ring_->WriteRegions(frames);
+  DownmixToMono(input, regions.first_count, channels_, regions.first);
+  DownmixToMono(input + regions.first_count * channels_, regions.second_count, channels_, regions.second);
+  ring_->CommitWrite(regions.total());
+  if (regions.total() < frames) overruns_.fetch_add(frames - regions.total(), std::memory_order_relaxed);
+  return paContinue;
+}
+
+Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::Open(int device_index, int buffer_ms) {
+  auto choice = ChooseFormat(device_index, Direction::kOutput);
+  if (!choice.ok()) return choice.status();
+  std::unique_ptr<PortAudioOutput> device(new PortAudioOutput());
+  device->rate_hz_ = choice->rate_hz;
+  device->channels_ = choice->params.channelCount;
+  const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
+  PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(&device->stream_), nullptr, &choice->params,
+                                choice->rate_hz, frames, paClipOff,
+                                reinterpret_cast<PaStreamCallback*>(&PortAudioOutput::Callback), device.get());
+  if (error != paNoError) return PaFailure("opening the audio output", error);
+  if (const PaStreamInfo* info = Pa_GetStreamInfo(device->stream_)) device->latency_ms_ = info->outputLatency * 1000;
+  return device;
+}
+
+PortAudioOutput::~PortAudioOutput() {
+  Stop();
+  if (stream_) Pa_CloseStream(stream_);
+}
+
+Status PortAudioOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
+  ring_ = ring;
+  counters_ = counters;
+  PaError error = Pa_StartStream(stream_);
+  return error == paNoError ? Status::Ok() : PaFailure("starting the audio output", error);
+}
+
+void PortAudioOutput::Stop() {
+  if (stream_ && Pa_IsStreamActive(stream_) == 1) Pa_StopStream(stream_);
+}
+
+int PortAudioOutput::Callback(const void*, void* output, unsigned long frames, const void*,
+                              unsigned long, void* self) {
+  return static_cast<PortAudioOutput*>(self)->OnAudio(static_cast<int16_t*>(output), frames);
+}
+
+int PortAudioOutput::OnAudio(int16_t* output, size_t frames) noexcept {
+  engine_.Render(ring_, counters_, output, frames, channels_);
+  return paContinue;
+}
+
+}  // namespace voxterm

@@ -1,0 +1,101 @@
+// PortAudio: the sound card. Opens 24 kHz where the device offers it, else the device's own
+// rate (the conversation resamples outside the callbacks); mono where it can, else stereo,
+// downmixed (input) or duplicated (output) in the callback.
+//
+// The callbacks only move samples between the device and the SpscRings: no locks, no
+// allocation, no logging, no I/O, no PortAudio call (a static trampoline into a noexcept
+// member, as in PortAudio's paex_sine_c++).
+//
+// Thread safety: everything but the callbacks runs on the main thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audio/audio_device.h"
+
+namespace voxterm {
+
+struct AudioDeviceInfo {
+  int index;
+  std::string name;
+  std::string host_api;
+  int max_input_channels;
+  int max_output_channels;
+  double default_rate_hz;
+  bool default_input;
+  bool default_output;
+};
+
+enum class Direction { kInput, kOutput };
+
+// Pa_Initialize on creation, Pa_Terminate on destruction: one per process, outliving every
+// stream.
+class PortAudioSystem {
+ public:
+  static Result<std::unique_ptr<PortAudioSystem>> Create();
+  ~PortAudioSystem();
+
+  std::vector<AudioDeviceInfo> Devices() const;
+  // spec: empty (the default device), an index, or a case-insensitive part of a name. The
+  // error lists the devices there are.
+  Result<int> Find(const std::string& spec, Direction direction) const;
+
+ private:
+  PortAudioSystem() = default;
+};
+
+class PortAudioInput final : public AudioInput {
+ public:
+  static Result<std::unique_ptr<PortAudioInput>> Open(int device_index, int frames_per_buffer_ms);
+  ~PortAudioInput() override;
+
+  int sample_rate_hz() const override { return rate_hz_; }
+  Status Start(SpscRing<int16_t>* ring) override;
+  void Stop() override;
+  uint64_t overruns() const override { return overruns_.load(std::memory_order_relaxed); }
+
+  static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
+                      unsigned long flags, void* self);
+
+ private:
+  PortAudioInput() = default;
+  int OnAudio(const int16_t* input, size_t frames) noexcept;
+
+  void* stream_ = nullptr;  // PaStream*
+  int rate_hz_ = 0;
+  int channels_ = 1;
+  SpscRing<int16_t>* ring_ = nullptr;  // set before the stream starts
+  std::atomic<uint64_t> overruns_{0};
+};
+
+class PortAudioOutput final : public AudioOutput {
+ public:
+  static Result<std::unique_ptr<PortAudioOutput>> Open(int device_index, int frames_per_buffer_ms);
+  ~PortAudioOutput() override;
+
+  int sample_rate_hz() const override { return rate_hz_; }
+  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) override;
+  void Stop() override;
+  // The device's output latency as PortAudio reports it, in ms.
+  double latency_ms() const { return latency_ms_; }
+
+  static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
+                      unsigned long flags, void* self);
+
+ private:
+  PortAudioOutput() = default;
+  int OnAudio(int16_t* output, size_t frames) noexcept;
+
+  void* stream_ = nullptr;  // PaStream*
+  int rate_hz_ = 0;
+  int channels_ = 1;
+  double latency_ms_ = 0;
+  SpscRing<int16_t>* ring_ = nullptr;       // set before the stream starts
+  PlaybackCounters* counters_ = nullptr;    // set before the stream starts
+  PlaybackEngine engine_;                   // the callback only
+};
+
+}  // namespace voxterm

@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+
+#include <numeric>
+#include <vector>
+
+#include "audio/audio_device.h"
+
+using namespace voxterm;
+
+namespace {
+
+struct EngineTest {
+  SpscRing<int16_t> ring{1024};
+  PlaybackCounters counters;
+  PlaybackEngine engine;
+  std::vector<int16_t> out;
+
+  void Feed(size_t n, int16_t start = 1) {
+    std::vector<int16_t> samples(n);
+    std::iota(samples.begin(), samples.end(), start);
+    REQUIRE(ring.Write(samples.data(), n) == n);
+  }
+  void Render(size_t frames, int channels = 1) {
+    out.assign(frames * channels, -1);
+    engine.Render(&ring, &counters, out.data(), frames, channels);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(EngineTest, "playback waits for the prebuffer while the answer streams", "[playback]") {
+  counters.stream_open = true;
+  counters.prebuffer_frames = 100;
+  Feed(60);
+  Render(40);
+  CHECK(out == std::vector<int16_t>(40, 0));  // silence, not an underrun
+  CHECK(counters.played_frames == 0);
+  CHECK(counters.underruns == 0);
+  Feed(40);  // 100 waiting now
+  Render(40);
+  CHECK(out[0] == 1);
+  CHECK(out[39] == 40);
+  CHECK(counters.played_frames == 40);
+}
+
+TEST_CASE_METHOD(EngineTest, "a short answer that is all there plays without a prebuffer", "[playback]") {
+  counters.stream_open = false;
+  counters.prebuffer_frames = 100;
+  Feed(30);
+  Render(40);
+  CHECK(out[29] == 30);
+  CHECK(out[30] == 0);
+  CHECK(counters.played_frames == 30);
+  CHECK(counters.underruns == 0);  // the answer ended: not an underrun
+}
+
+TEST_CASE_METHOD(EngineTest, "running dry mid-answer plays silence and counts an underrun", "[playback]") {
+  counters.stream_open = true;
+  counters.prebuffer_frames = 10;
+  Feed(50);
+  Render(40);
+  Render(40);
+  CHECK(out[9] == 50);
+  CHECK(out[10] == 0);
+  CHECK(counters.underruns == 1);
+  CHECK(counters.played_frames == 50);
+}
+
+TEST_CASE_METHOD(EngineTest, "a flush fades out, drops the rest and counts only what played", "[playback]") {
+  counters.stream_open = true;
+  Feed(500, 1000);
+  Render(100);
+  REQUIRE(counters.played_frames == 100);
+  counters.flushes_requested = 1;
+  Render(200);
+  // The fade takes the next 96 samples down to nothing, then silence.
+  CHECK(out[0] == 1100);
+  CHECK(out[95] == 1195 / 96);  // the last step of the fade: 1/96 of the sample
+  CHECK(out[96] == 0);
+  CHECK(out[199] == 0);
+  CHECK(counters.flushes_done == 1);
+  CHECK(counters.played_frames == 196);
+  CHECK(ring.ReadAvailable() == 0);
+  Render(50);  // nothing left to play
+  CHECK(counters.played_frames == 196);
+}
+
+TEST_CASE_METHOD(EngineTest, "stereo outputs get the same sample on both channels", "[playback]") {
+  Feed(4);
+  Render(4, 2);
+  CHECK(out == std::vector<int16_t>{1, 1, 2, 2, 3, 3, 4, 4});
+}
