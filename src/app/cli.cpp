@@ -38,6 +38,41 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                                  "Write every event, both ways, to this file as JSON lines");
 
 // CLI11 reports errors by exception; they end here, as one line and exit code 2.
+  std::string input_device, output_device, input_file, output_file, vad, transcribe;
+  int frame_ms = 0, prebuffer_ms = 0, vad_silence_ms = 0, vad_prefix_ms = 0;
+  double vad_threshold = 0;
+  bool speak = false;
+  auto* input_device_opt = app.add_option("--input-device", input_device,
+                                          "Microphone: an index or part of a name (see: voxterm devices)");
+  auto* output_device_opt = app.add_option("--output-device", output_device, "Speaker: an index or part of a name");
+  auto* input_file_opt = app.add_option("--input-file", input_file,
+                                        "Use an audio file as the microphone, in real time");
+  auto* output_file_opt = app.add_option("--output-file", output_file,
+                                         "Write the assistant's audio to this WAV instead of the speaker");
+  auto* speak_opt = app.add_flag("--speak", speak, "With --text: spoken answers too (speaker or --output-file)");
+  auto* frame_opt = app.add_option("--frame-ms", frame_ms, "Microphone audio per message, ms")
+                        ->check(CLI::Range(10, 100))
+                        ->default_str("20");
+  auto* prebuffer_opt = app.add_option("--prebuffer-ms", prebuffer_ms, "Audio buffered before an answer plays, ms")
+                            ->check(CLI::Range(0, 2000))
+                            ->default_str("100");
+  auto* vad_opt = app.add_option("--vad", vad, "Turn detection: server, semantic or off")
+                      ->check(CLI::IsMember({"server", "semantic", "off"}))
+                      ->default_str("server");
+  auto* threshold_opt = app.add_option("--vad-threshold", vad_threshold, "server VAD threshold, 0 to 1")
+                            ->check(CLI::Range(0.0, 1.0))
+                            ->default_str("0.5");
+  auto* silence_opt = app.add_option("--vad-silence-ms", vad_silence_ms, "Silence that ends a turn, ms")
+                          ->check(CLI::Range(0, 10000))
+                          ->default_str("500");
+  auto* prefix_opt = app.add_option("--vad-prefix-ms", vad_prefix_ms, "Audio kept before speech starts, ms")
+                         ->check(CLI::Range(0, 10000))
+                         ->default_str("300");
+  auto* transcribe_opt = app.add_option("--transcribe", transcribe,
+                                        "Transcription model for your words, or off")
+                             ->default_str("gpt-4o-mini-transcribe");
+  auto* devices = app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -73,6 +108,23 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (voice_opt->count()) config.voice = voice;
   if (verbose_opt->count()) config.verbosity = verbosity;
   if (log_opt->count()) config.log_events = log_events;
+  if (input_device_opt->count()) config.input_device = input_device;
+  if (output_device_opt->count()) config.output_device = output_device;
+  if (input_file_opt->count()) config.input_file = input_file;
+  if (output_file_opt->count()) config.output_file = output_file;
+  if (speak_opt->count()) config.speak = true;
+  if (frame_opt->count()) config.frame_ms = frame_ms;
+  if (prebuffer_opt->count()) config.prebuffer_ms = prebuffer_ms;
+  if (vad_opt->count()) config.vad = vad;
+  if (threshold_opt->count()) config.vad_threshold = vad_threshold;
+  if (silence_opt->count()) config.vad_silence_ms = vad_silence_ms;
+  if (prefix_opt->count()) config.vad_prefix_ms = vad_prefix_ms;
+  if (transcribe_opt->count()) config.transcribe = transcribe;
+  result.list_devices = devices->parsed();
+  if (config.mode == Mode::kText && !config.speak && (!config.input_file.empty())) {
+    fprintf(stderr, "voxterm: error: --input-file needs a spoken conversation (not --text)\n");
+    result.exit_code = ToInt(ExitCode::kUsage);
+  }
   return result;
 }
 

@@ -9,6 +9,7 @@ namespace voxterm {
 
 struct CommandLine {
   Config config;
+  bool list_devices = false;  // the "devices" subcommand
   // Set when the process should exit at once: after --help or --version (0), or after a usage
   // or configuration error that has been reported (2).
   std::optional<int> exit_code;

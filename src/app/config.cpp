@@ -127,6 +127,14 @@ class Checker {
     return Status::Ok();
   }
 
+  Status Int(const rapidjson::Value& v, const std::string& key, int low, int high, int* out) const {
+    if (!v.IsInt() || v.GetInt() < low || v.GetInt() > high) {
+      return Error(key, "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+    }
+    *out = v.GetInt();
+    return Status::Ok();
+  }
+
   Status Bool(const rapidjson::Value& v, const std::string& key, bool* out) const {
     if (!v.IsBool()) return Error(key, "must be true or false");
     *out = v.GetBool();
@@ -184,6 +192,34 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
     config->verbosity = verbose ? 1 : 0;
     return Status::Ok();
   }
+  if (key == "input_device") return c.String(v, key, &config->input_device);
+  if (key == "output_device") return c.String(v, key, &config->output_device);
+  if (key == "transcribe") return c.String(v, key, &config->transcribe);
+  if (key == "speak") return c.Bool(v, key, &config->speak);
+  if (key == "input_file" || key == "output_file") {
+    std::string value;
+    Status s = c.String(v, key, &value);
+    if (!s.ok()) return s;
+    (key == "input_file" ? config->input_file : config->output_file) = ExpandHome(value);
+    return Status::Ok();
+  }
+  if (key == "vad") {
+    Status s = c.String(v, key, &config->vad);
+    if (!s.ok()) return s;
+    if (config->vad != "server" && config->vad != "semantic" && config->vad != "off") {
+      return c.Error(key, "must be \"server\", \"semantic\" or \"off\"");
+    }
+    return Status::Ok();
+  }
+  if (key == "vad_threshold") {
+    if (!v.IsNumber() || v.GetDouble() < 0 || v.GetDouble() > 1) return c.Error(key, "must be a number from 0 to 1");
+    config->vad_threshold = v.GetDouble();
+    return Status::Ok();
+  }
+  if (key == "frame_ms") return c.Int(v, key, 10, 100, &config->frame_ms);
+  if (key == "prebuffer_ms") return c.Int(v, key, 0, 2000, &config->prebuffer_ms);
+  if (key == "vad_silence_ms") return c.Int(v, key, 0, 10000, &config->vad_silence_ms);
+  if (key == "vad_prefix_ms") return c.Int(v, key, 0, 10000, &config->vad_prefix_ms);
   if (key == "max_message_bytes") {
     if (!v.IsUint64() || v.GetUint64() < 1024 || v.GetUint64() > (1ull << 30)) {
       return c.Error(key, "must be a number of bytes from 1024 to 1073741824");

@@ -26,6 +26,21 @@ struct Config {
   std::string log_events;       // JSON-lines log of every event, empty: none
   int verbosity = 0;            // 0 warnings, 1 info (-v), 2 debug (-vv)
   size_t max_message_bytes = 16u << 20;
+
+  // Audio (voice mode, and --speak in text mode).
+  std::string input_device;   // index or part of a name; empty: the default
+  std::string output_device;
+  std::string input_file;     // the microphone from a file instead
+  std::string output_file;    // the assistant's audio into a WAV instead of the speaker
+  int frame_ms = 20;          // input_audio_buffer.append every frame_ms (10 to 100)
+  int prebuffer_ms = 100;     // jitter buffer before an answer starts playing
+  bool speak = false;         // --text: spoken answers as well
+  // Turn detection: "server" (server_vad), "semantic" (semantic_vad) or "off".
+  std::string vad = "server";
+  double vad_threshold = 0.5;
+  int vad_silence_ms = 500;
+  int vad_prefix_ms = 300;
+  std::string transcribe = "gpt-4o-mini-transcribe";  // "off": no input transcription
 };
 
 // $XDG_CONFIG_HOME/voxterm/config.json, else ~/.config/voxterm/config.json.

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,9 +14,12 @@
 #include "app/api_key.h"
 #include "app/cli.h"
 #include "app/event_log.h"
+#include "app/audio_engine.h"
 #include "app/text_chat.h"
+#include "app/voice_session.h"
 #include "transport/lws_transport.h"
 #include "ui/terminal_text.h"
+#include "ui/terminal_view.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
 #include "util/log.h"
@@ -118,7 +122,7 @@ Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::strin
 class LineReader {
  public:
   // Returns false at end of input.
-  bool ReadAvailable(TextChat* chat) {
+  bool ReadAvailable(Conversation* chat) {
     char buffer[65536];
     ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
@@ -153,7 +157,165 @@ class LineReader {
   bool overlong_ = false;
 };
 
-int RunText(const Config& config, const std::string& key) {
+// Answers in text mode go to stdout, buffered and flushed once per batch of network events: as
+// prompt as a flush per delta, without a write() for every few characters. On a terminal,
+// control characters from the server are filtered out.
+class StdoutSink {
+ public:
+  StdoutSink() : terminal_(isatty(STDOUT_FILENO)) {
+    static char buffer[1 << 16];
+    setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+  }
+  void Write(std::string_view text) {
+    if (broken_) return;
+    if (terminal_) {
+      std::string safe = filter_.Filter(text);
+      fwrite(safe.data(), 1, safe.size(), stdout);
+    } else {
+      fwrite(text.data(), 1, text.size(), stdout);
+    }
+  }
+  void Flush() {
+    if (!broken_ && fflush(stdout) != 0) {
+      LOG_ERROR("writing stdout: %s", strerror(errno));
+      broken_ = true;
+    }
+  }
+  bool broken() const { return broken_; }
+
+ private:
+  const bool terminal_;
+  TerminalFilter filter_;
+  bool broken_ = false;
+};
+
+// Ticks for conversations that move audio along: a timerfd in the poll set.
+int MakeTickTimer(int period_ms) {
+  if (period_ms <= 0) return -1;
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  itimerspec spec{};
+  spec.it_interval.tv_nsec = period_ms * 1000000L;
+  spec.it_value = spec.it_interval;
+  timerfd_settime(fd, 0, &spec, nullptr);
+  return fd;
+}
+
+// The loop every mode shares: the connection, stdin, signals and ticks, on the main thread.
+int RunSession(const Config& config, const ConnectOptions& options, EventLog* event_log,
+               Transport* transport, WakeupQueue<NetEvent>* queue, QueueListener* listener,
+               Conversation* conversation, StdoutSink* out, int signal_fd) {
+  SteadyClock clock;
+  LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(), ToString(config.dialect));
+  (void)transport->Start(options, listener);
+
+  const int tick_fd = MakeTickTimer(conversation->tick_ms());
+  const bool interactive = isatty(STDIN_FILENO);
+  LineReader reader;
+  bool stdin_open = true;
+  bool prompt_shown = false;
+  bool closing = false;
+  int exit_code = ToInt(ExitCode::kSuccess);
+  int64_t deadline_ms = -1;  // session.created while opening, the close handshake while closing
+  std::deque<NetEvent> events;
+
+  auto begin_close = [&](int code) {
+    if (closing) return;
+    closing = true;
+    exit_code = code;
+    deadline_ms = clock.NowMs() + kCloseTimeoutMs;
+    transport->Close();
+  };
+
+  for (;;) {
+    if (!closing && (conversation->Finished() || out->broken())) {
+      const bool failed = conversation->failed_turns() > 0 || out->broken();
+      begin_close(ToInt(failed ? ExitCode::kFailure : ExitCode::kSuccess));
+    }
+    if (interactive && stdin_open && !closing && conversation->WantsPrompt() && !prompt_shown) {
+      fputs("> ", stderr);
+      fflush(stderr);
+      prompt_shown = true;
+    }
+    pollfd fds[4] = {{queue->fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {tick_fd, POLLIN, 0},
+                     {STDIN_FILENO, POLLIN, 0}};
+    const nfds_t count = stdin_open && !closing ? 4 : 3;
+    int timeout = deadline_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline_ms - clock.NowMs()));
+    if (poll(fds, count, timeout) < 0 && errno != EINTR) {
+      LOG_ERROR("poll: %s", strerror(errno));
+      return ToInt(ExitCode::kFailure);
+    }
+    if (deadline_ms >= 0 && clock.NowMs() >= deadline_ms) {
+      if (closing) return exit_code;  // the server never acknowledged the close: leave anyway
+      LOG_ERROR("the server sent no session.created within %d s", kSessionCreatedTimeoutMs / 1000);
+      begin_close(ToInt(ExitCode::kFailure));
+      continue;
+    }
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo info;
+      while (read(signal_fd, &info, sizeof info) == sizeof info) {
+        if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
+        if (interactive) fputs("\n", stderr);
+        begin_close(ToInt(ExitCode::kInterrupted));
+      }
+    }
+    if (fds[2].revents & POLLIN) {
+      uint64_t expirations;
+      while (read(tick_fd, &expirations, sizeof expirations) == sizeof expirations) {
+      }
+      if (!closing) conversation->OnTick();
+    }
+    if (count == 4 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+      prompt_shown = false;
+      if (!reader.ReadAvailable(conversation)) {
+        stdin_open = false;
+        conversation->OnInputEnd();
+        if (interactive) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
+      }
+    }
+    if (fds[0].revents & POLLIN) {
+      queue->Drain(&events);
+      while (!events.empty()) {
+        NetEvent& event = events.front();
+        switch (event.kind) {
+          case NetEvent::Kind::kOpen:
+            LOG_INFO("connected");
+            if (!closing) deadline_ms = clock.NowMs() + kSessionCreatedTimeoutMs;
+            break;
+          case NetEvent::Kind::kFailed:
+            LOG_ERROR("%s", event.text.c_str());
+            return closing ? exit_code : ToInt(ExitCode::kConnect);
+          case NetEvent::Kind::kClosed:
+            out->Flush();
+            if (closing) return exit_code;
+            LOG_ERROR("the server closed the connection (code %d%s%s)", event.code,
+                      event.text.empty() ? "" : ": ", event.text.c_str());
+            return ToInt(ExitCode::kFailure);
+          case NetEvent::Kind::kMessage: {
+            event_log->Received(event.text);
+            ServerEvent parsed;
+            Status status = ParseServerEvent(event.text.data(), &parsed);
+            if (!status.ok()) {
+              LOG_WARN("skipped a server message: %s", status.message().c_str());
+              break;
+            }
+            if (parsed.type == ServerEventType::kUnknown) {
+              LOG_DEBUG("ignored an event of unknown type \"%s\"",
+                        Printable(std::string(parsed.type_name)).c_str());
+            }
+            const bool was_ready = conversation->session_ready();
+            conversation->OnServerEvent(parsed);
+            if (!was_ready && conversation->session_ready() && !closing) deadline_ms = -1;
+            break;
+          }
+        }
+        events.pop_front();
+      }
+      out->Flush();
+    }
+  }
+}
+
+int Run(const Config& config, const std::string& key) {
   auto options = MakeConnectOptions(config, key);
   if (!options.ok()) {
     LOG_ERROR("%s", options.message().c_str());
@@ -168,146 +330,48 @@ int RunText(const Config& config, const std::string& key) {
       return ToInt(ExitCode::kUsage);
     }
   }
-  SessionSettings session;
-  session.output = Modality::kText;
-  session.instructions = config.instructions;
-  session.voice = config.voice;
-
+  // Before any thread starts (audio devices start some), so that every thread inherits the mask
+  // and SIGINT reaches only the signalfd.
   const int signal_fd = BlockSignalsIntoFd();
+  // Audio devices open before the connection, so a missing device fails fast and plainly.
+  std::unique_ptr<AudioEngine> audio;
+  if (config.mode == Mode::kVoice || config.speak) {
+    auto opened = AudioEngine::Open(config, config.mode == Mode::kVoice ? WantInput::kYes : WantInput::kNo);
+    if (!opened.ok()) {
+      LOG_ERROR("%s", opened.message().c_str());
+      return ToInt(ExitCode::kUsage);
+    }
+    audio = std::move(*opened);
+    Status started = audio->Start();
+    if (!started.ok()) {
+      LOG_ERROR("%s", started.message().c_str());
+      return ToInt(ExitCode::kUsage);
+    }
+  }
+
   WakeupQueue<NetEvent> queue;
   QueueListener listener(&queue);
   LwsTransport lws;
   LoggedTransport transport(&lws, &event_log);
-  // Answers are written buffered and flushed once per batch of network events: as prompt as a
-  // flush per delta, without a write() for every few characters.
-  static char stdout_buffer[1 << 16];
-  setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
-  bool stdout_broken = false;
-  auto flush_stdout = [&stdout_broken] {
-    if (!stdout_broken && fflush(stdout) != 0) {
-      LOG_ERROR("writing stdout: %s", strerror(errno));
-      stdout_broken = true;
-    }
-  };
-  const bool stdout_is_terminal = isatty(STDOUT_FILENO);
-  TerminalFilter terminal_filter;
-  TextChat chat(config.dialect, session, &transport, [&](std::string_view text) {
-    if (stdout_broken) return;
-    if (stdout_is_terminal) {
-      std::string safe = terminal_filter.Filter(text);
-      fwrite(safe.data(), 1, safe.size(), stdout);
-    } else {
-      fwrite(text.data(), 1, text.size(), stdout);
-    }
-  });
+  StdoutSink out;
 
-  LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(), ToString(config.dialect));
-  (void)transport.Start(*options, &listener);
-
-// A terminal on stdin makes an interactive chat: a prompt on stderr whenever voxterm waits for
-// a line. A pipe gets no prompt.
-  const bool interactive = isatty(STDIN_FILENO);
-  LineReader reader;
-  bool stdin_open = true;
-  bool prompt_shown = false;
-  bool closing = false;
-  int exit_code = ToInt(ExitCode::kSuccess);
-  int64_t deadline_ms = -1;  // session.created while opening, the close handshake while closing
-  std::deque<NetEvent> events;
-
-// Every way out that has a connection goes through a polite close; the exit code is decided
-// here and returned when the close completes (or times out).
-  auto begin_close = [&](int code) {
-    if (closing) return;
-    closing = true;
-    exit_code = code;
-    deadline_ms = clock.NowMs() + kCloseTimeoutMs;
-    transport.Close();
-  };
-
-  for (;;) {
-    if (!closing && (chat.Finished() || stdout_broken)) {
-      begin_close(ToInt(chat.failed_turns() > 0 || stdout_broken ? ExitCode::kFailure : ExitCode::kSuccess));
-    }
-    if (interactive && stdin_open && !closing && chat.session_ready() && chat.Idle() && !prompt_shown) {
-      fputs("> ", stderr);
-      fflush(stderr);
-      prompt_shown = true;
-    }
-    pollfd fds[3] = {{queue.fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-    const nfds_t count = stdin_open && !closing ? 3 : 2;
-    int timeout = deadline_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline_ms - clock.NowMs()));
-    if (poll(fds, count, timeout) < 0 && errno != EINTR) {
-      LOG_ERROR("poll: %s", strerror(errno));
-      return ToInt(ExitCode::kFailure);
-    }
-    if (deadline_ms >= 0 && clock.NowMs() >= deadline_ms) {
-      if (closing) return exit_code;  // the server never acknowledged the close: leave anyway
-      LOG_ERROR("the server sent no session.created within %d s", kSessionCreatedTimeoutMs / 1000);
-      begin_close(ToInt(ExitCode::kFailure));
-      continue;
-    }
-// SIGINT/SIGTERM: close politely and exit 130; a second one leaves at once.
-    if (fds[1].revents & POLLIN) {
-      signalfd_siginfo info;
-      while (read(signal_fd, &info, sizeof info) == sizeof info) {
-        if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
-        if (interactive) fputs("\n", stderr);
-        begin_close(ToInt(ExitCode::kInterrupted));
-      }
-    }
-    if (count == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-      prompt_shown = false;
-      if (!reader.ReadAvailable(&chat)) {
-        stdin_open = false;
-        chat.OnInputEnd();
-        if (interactive) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
-      }
-    }
-    if (fds[0].revents & POLLIN) {
-      queue.Drain(&events);
-      while (!events.empty()) {
-        NetEvent& event = events.front();
-        switch (event.kind) {
-          case NetEvent::Kind::kOpen:
-            LOG_INFO("connected");
-            if (!closing) deadline_ms = clock.NowMs() + kSessionCreatedTimeoutMs;
-            break;
-          case NetEvent::Kind::kFailed:
-            LOG_ERROR("%s", event.text.c_str());
-            return closing ? exit_code : ToInt(ExitCode::kConnect);
-          case NetEvent::Kind::kClosed:
-            flush_stdout();
-            if (closing) return exit_code;
-            LOG_ERROR("the server closed the connection (code %d%s%s)", event.code,
-                      event.text.empty() ? "" : ": ", event.text.c_str());
-            return ToInt(ExitCode::kFailure);
-// The message is parsed in place: the views in `parsed` point into event.text, which stays
-// in the deque until this event is popped.
-          case NetEvent::Kind::kMessage: {
-            event_log.Received(event.text);
-            ServerEvent parsed;
-            Status status = ParseServerEvent(event.text.data(), &parsed);
-            if (!status.ok()) {
-              LOG_WARN("skipped a server message: %s", status.message().c_str());
-              break;
-            }
-            if (parsed.type == ServerEventType::kUnknown) {
-              LOG_DEBUG("ignored an event of unknown type \"%s\"",
-                        Printable(std::string(parsed.type_name)).c_str());
-            }
-// session.created arrived: the deadline for it is over.
-            const bool was_ready = chat.session_ready();
-            chat.OnServerEvent(parsed);
-            if (!was_ready && chat.session_ready() && !closing) deadline_ms = -1;
-            break;
-          }
-        }
-        events.pop_front();
-      }
-      flush_stdout();
-    }
+  std::unique_ptr<Conversation> conversation;
+  std::unique_ptr<TerminalView> view;
+  if (config.mode == Mode::kText) {
+    SessionSettings session;
+    session.output = config.speak ? Modality::kAudio : Modality::kText;
+    session.instructions = config.instructions;
+    session.voice = config.voice;
+    conversation = std::make_unique<TextChat>(config.dialect, session, &transport,
+                                              [&out](std::string_view text) { out.Write(text); },
+                                              audio ? audio->playback() : nullptr);
+  } else {
+    view = std::make_unique<TerminalView>(stdout, stderr);
+    conversation = std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
+                                                  isatty(STDIN_FILENO));
   }
+  return RunSession(config, *options, &event_log, &transport, &queue, &listener, conversation.get(), &out,
+                    signal_fd);
 }
 
 }  // namespace
@@ -321,16 +385,17 @@ int Main(int argc, char** argv) {
                                       : LogLevel::kWarn);
 // The key is resolved before anything else so that a missing key is a usage error (2) even
 // when the server is unreachable.
+  if (command_line.list_devices) {
+    Status listed = ListDevices(stdout);
+    if (!listed.ok()) LOG_ERROR("%s", listed.message().c_str());
+    return ToInt(listed.ok() ? ExitCode::kSuccess : ExitCode::kFailure);
+  }
   auto key = ResolveApiKey(config);
   if (!key.ok()) {
     LOG_ERROR("%s", key.message().c_str());
     return ToInt(ExitCode::kUsage);
   }
-  if (config.mode != Mode::kText) {
-    LOG_ERROR("spoken conversation is not in this build yet; use --text");
-    return ToInt(ExitCode::kUsage);
-  }
-  return RunText(config, *key);
+  return Run(config, *key);
 }
 
 }  // namespace voxterm

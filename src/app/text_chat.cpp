@@ -2,12 +2,22 @@
 
 #include <string>
 
+#include "util/base64.h"
 #include "util/log.h"
 
 namespace voxterm {
 
-TextChat::TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers)
-    : dialect_(dialect), session_(std::move(session)), transport_(transport), answers_(std::move(answers)) {}
+TextChat::TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
+                   PlaybackPath* speaker)
+    : dialect_(dialect),
+      session_(std::move(session)),
+      transport_(transport),
+      answers_(std::move(answers)),
+      speaker_(speaker) {}
+
+void TextChat::OnTick() {
+  if (speaker_) speaker_->Pump();
+}
 
 void TextChat::OnUserLine(std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -32,7 +42,7 @@ void TextChat::MaybeStartTurn() {
   item_refused_ = false;
   turn_in_flight_ = true;
   transport_->Send(EncodeUserText(line, item_event_id_));
-  transport_->Send(EncodeResponseCreate(dialect_, Modality::kText, create_event_id_));
+  transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
 }
 
 // The last character written decides whether the answer needs its closing newline.
@@ -72,7 +82,20 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
         WriteAnswer(event.delta);
       }
       break;
+    case ServerEventType::kAudioDelta:
+      // --speak: the answer's audio to the speaker (a text-only server sends none).
+      if (speaker_ && turn_in_flight_ && !item_refused_) {
+        decoded_.resize(Base64DecodedMaxSize(event.delta.size()) / 2 + 1);
+        if (auto bytes = Base64DecodeTo(event.delta, reinterpret_cast<uint8_t*>(decoded_.data()))) {
+          speaker_->SetStreamOpen(true);
+          speaker_->Write(decoded_.data(), *bytes / 2);
+        } else {
+          LOG_WARN("skipped an audio delta that is not valid base64");
+        }
+      }
+      break;
     case ServerEventType::kResponseDone:
+      if (speaker_) speaker_->SetStreamOpen(false);
       OnResponseDone(event);
       break;
     case ServerEventType::kError:
@@ -89,7 +112,7 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
   if (create_deferred_) {
     // The response that kept ours waiting is over: ask again.
     create_deferred_ = false;
-    transport_->Send(EncodeResponseCreate(dialect_, Modality::kText, create_event_id_));
+    transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
     return;
   }
   if (event.response.id != response_id_ && !response_id_.empty()) return;

@@ -11,32 +11,44 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "app/conversation.h"
+#include "audio/playback_path.h"
 #include "protocol/client_events.h"
 #include "protocol/server_events.h"
 #include "transport/transport.h"
 
 namespace voxterm {
 
-class TextChat {
+class TextChat final : public Conversation {
  public:
   using Sink = std::function<void(std::string_view)>;
 
-  // transport: where client events go. answers: stdout in production.
-  TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers);
+  // transport: where client events go. answers: stdout in production. speaker: with --speak,
+  // where the spoken answers go (the transcript still goes to answers); null for text only.
+  TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
+           PlaybackPath* speaker = nullptr);
 
-  void OnServerEvent(const ServerEvent& event);
-  void OnUserLine(std::string line);
-  void OnInputEnd();
+  void OnServerEvent(const ServerEvent& event) override;
+  void OnUserLine(std::string line) override;
+  void OnInputEnd() override;
+  void OnTick() override;
+  int tick_ms() const override { return speaker_ ? 5 : 0; }
 
   // No turn in flight and none waiting: ready for the next line (the prompt may show).
   bool Idle() const { return !turn_in_flight_ && pending_.empty(); }
-  // The session was set up, the input has ended and every turn has been answered.
-  bool Finished() const { return input_ended_ && session_ready_ && Idle(); }
-  bool session_ready() const { return session_ready_; }
-  int failed_turns() const { return failed_turns_; }
+  // The session was set up, the input has ended, every turn has been answered (and heard).
+  bool Finished() const override {
+    return input_ended_ && session_ready_ && Idle() && !(speaker_ && speaker_->Audible());
+  }
+  bool WantsPrompt() const override { return session_ready_ && Idle() && !input_ended_; }
+  bool session_ready() const override { return session_ready_; }
+  int failed_turns() const override { return failed_turns_; }
 
  private:
+  // Text, or audio with its transcript for --speak.
+  Modality Output() const { return speaker_ ? Modality::kAudio : Modality::kText; }
   void MaybeStartTurn();
   void EndTurn(bool failed);
   void WriteAnswer(std::string_view text);
@@ -47,6 +59,8 @@ class TextChat {
   const SessionSettings session_;
   Transport* const transport_;
   const Sink answers_;
+  PlaybackPath* const speaker_;
+  std::vector<int16_t> decoded_;  // scratch for audio deltas
 
   bool session_ready_ = false;
   bool input_ended_ = false;

@@ -1,14 +1,44 @@
 #include "audio/portaudio_device.h"
 
+#include <fcntl.h>
 #include <portaudio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "audio/resampler.h"
+#include "util/log.h"
 
 namespace voxterm {
 namespace {
+
+// ALSA and JACK print dozens of lines to stderr while PortAudio probes them (missing cards, no
+// JACK server), none of them about voxterm. While PortAudio enumerates and opens, stderr points
+// at /dev/null, except with -vv. Devices are opened before any other thread starts, so nothing
+// else of ours is silenced meanwhile.
+class QuietStderr {
+ public:
+  QuietStderr() {
+    if (LogEnabled(LogLevel::kDebug)) return;
+    fflush(stderr);
+    saved_ = dup(STDERR_FILENO);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved_ >= 0 && null >= 0) dup2(null, STDERR_FILENO);
+    if (null >= 0) close(null);
+  }
+  ~QuietStderr() {
+    if (saved_ < 0) return;
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+  }
+  QuietStderr(const QuietStderr&) = delete;
+  QuietStderr& operator=(const QuietStderr&) = delete;
+
+ private:
+  int saved_ = -1;
+};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
@@ -55,12 +85,18 @@ Result<Choice> ChooseFormat(int device_index, Direction direction) {
 }  // namespace
 
 Result<std::unique_ptr<PortAudioSystem>> PortAudioSystem::Create() {
+  // JACK would otherwise try to start a server of its own.
+  setenv("JACK_NO_START_SERVER", "1", 0);
+  QuietStderr quiet;
   PaError error = Pa_Initialize();
   if (error != paNoError) return PaFailure("audio system", error);
   return std::unique_ptr<PortAudioSystem>(new PortAudioSystem());
 }
 
-PortAudioSystem::~PortAudioSystem() { Pa_Terminate(); }
+PortAudioSystem::~PortAudioSystem() {
+  QuietStderr quiet;
+  Pa_Terminate();
+}
 
 std::vector<AudioDeviceInfo> PortAudioSystem::Devices() const {
   std::vector<AudioDeviceInfo> devices;
@@ -106,6 +142,7 @@ Result<int> PortAudioSystem::Find(const std::string& spec, Direction direction) 
 }
 
 Result<std::unique_ptr<PortAudioInput>> PortAudioInput::Open(int device_index, int buffer_ms) {
+  QuietStderr quiet;
   auto choice = ChooseFormat(device_index, Direction::kInput);
   if (!choice.ok()) return choice.status();
   std::unique_ptr<PortAudioInput> device(new PortAudioInput());
@@ -151,6 +188,7 @@ int PortAudioInput::OnAudio(const int16_t* input, size_t frames) noexcept {
 }
 
 Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::Open(int device_index, int buffer_ms) {
+  QuietStderr quiet;
   auto choice = ChooseFormat(device_index, Direction::kOutput);
   if (!choice.ok()) return choice.status();
   std::unique_ptr<PortAudioOutput> device(new PortAudioOutput());

@@ -163,6 +163,12 @@ class Session:
         self.call_names = {}  # call_id -> tool name, of calls the model made
         self.audio_buffer = bytearray()
         self.active = None  # (response_id, task) of the response being produced
+        # Server VAD over the appended audio (PROTOCOL.md section e).
+        self.vad_samples = 0       # samples appended in the whole session
+        self.vad_window = bytearray()
+        self.vad_speaking = False
+        self.vad_silence_ms = 0
+        self.vad_item_id = None
         self.session = {"output_modalities": ["audio"], "tools": [], "voice": "alloy"}
 
     # ---- helpers
@@ -366,11 +372,79 @@ class Session:
         self.items.remove(item)
         await self.send({"type": "conversation.item.deleted", "item_id": event["item_id"]})
 
+    def turn_detection(self):
+        """The session's turn detection: a dict, or None when off. Server VAD by default."""
+        default = {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
+                   "silence_duration_ms": 500}
+        td = self.session.get("turn_detection", default)
+        return td
+
     async def on_input_audio_buffer_append(self, event):
         try:
-            self.audio_buffer += base64.b64decode(event["audio"], validate=True)
+            pcm = base64.b64decode(event["audio"], validate=True)
         except ValueError:
             await self.error("invalid_value", "Invalid base64 in audio.", event, "audio")
+            return
+        self.audio_buffer += pcm
+        self.server.audio_in.extend(pcm)
+        if self.turn_detection() is not None:
+            await self.vad(pcm)
+
+    async def vad(self, pcm):
+        """Energy VAD in 10 ms windows: speech above -30 dBFS RMS."""
+        td = self.turn_detection()
+        silence_needed = td.get("silence_duration_ms", 500) if td["type"] == "server_vad" else 500
+        prefix = td.get("prefix_padding_ms", 300) if td["type"] == "server_vad" else 300
+        self.vad_window += pcm
+        window = SAMPLE_RATE // 100 * 2
+        while len(self.vad_window) >= window:
+            chunk, self.vad_window = self.vad_window[:window], self.vad_window[window:]
+            self.vad_samples += window // 2
+            samples = struct.unpack("<%dh" % (window // 2), chunk)
+            rms = math.sqrt(sum(x * x for x in samples) / len(samples))
+            now_ms = self.vad_samples * 1000 // SAMPLE_RATE
+            if rms > 1000:
+                self.vad_silence_ms = 0
+                if not self.vad_speaking:
+                    self.vad_speaking = True
+                    self.vad_item_id = self.new_id("item")
+                    await self.send({"type": "input_audio_buffer.speech_started",
+                                     "audio_start_ms": max(0, now_ms - 10 - prefix),
+                                     "item_id": self.vad_item_id})
+                    if self.active and td.get("interrupt_response", True):
+                        rid, task = self.active
+                        task.cancel()
+                        self.active = None
+                        await self.send({"type": "response.done", "response": self.response_object(
+                            rid, "cancelled", [], self.session["output_modalities"],
+                            {"type": "cancelled", "reason": "turn_detected"})})
+            elif self.vad_speaking:
+                self.vad_silence_ms += 10
+                if self.vad_silence_ms >= silence_needed:
+                    self.vad_speaking = False
+                    await self.send({"type": "input_audio_buffer.speech_stopped",
+                                     "audio_end_ms": now_ms - self.vad_silence_ms,
+                                     "item_id": self.vad_item_id})
+                    await self.commit_turn(self.vad_item_id)
+                    if td.get("create_response", True) and not self.active:
+                        rid = self.new_id("resp")
+                        self.active = (rid, asyncio.ensure_future(self.respond(rid, {})))
+
+    async def commit_turn(self, item_id):
+        item = {"id": item_id, "type": "message", "status": "completed", "role": "user",
+                "content": [{"type": "input_audio", "transcript": None}],
+                "_audio_bytes": len(self.audio_buffer)}
+        self.audio_buffer = bytearray()
+        previous = self.add_item(item)
+        await self.send({"type": "input_audio_buffer.committed", "previous_item_id": previous,
+                         "item_id": item_id})
+        await self.announce_item(item, previous)
+        if self.session.get("transcription"):
+            await self.send({"type": "conversation.item.input_audio_transcription.completed",
+                             "item_id": item_id, "content_index": 0,
+                             "transcript": "(%d ms of speech)" % (item["_audio_bytes"] // 48),
+                             "usage": {"type": "tokens", "total_tokens": 1, "input_tokens": 1,
+                                       "output_tokens": 0}})
 
     async def on_input_audio_buffer_clear(self, event):
         self.audio_buffer.clear()
@@ -383,14 +457,7 @@ class Session:
                              "least 100ms of audio, but buffer only has %.2fms of audio."
                              % (len(self.audio_buffer) / 48.0), event)
             return
-        item = {"id": self.new_id("item"), "type": "message", "status": "completed", "role": "user",
-                "content": [{"type": "input_audio", "transcript": None}],
-                "_audio_bytes": len(self.audio_buffer)}
-        self.audio_buffer = bytearray()
-        previous = self.add_item(item)
-        await self.send({"type": "input_audio_buffer.committed", "previous_item_id": previous,
-                         "item_id": item["id"]})
-        await self.announce_item(item, previous)
+        await self.commit_turn(self.new_id("item"))
 
     async def on_response_create(self, event):
         if self.active:
@@ -428,6 +495,8 @@ class Session:
                 part = item["content"][0] if item.get("content") else {}
                 if part.get("type") == "input_text":
                     return self.directive(part["text"])
+                if self.server.args.answer_ms:
+                    return ("audio", self.server.args.answer_ms)
                 return ("text", "I heard %d ms of audio." % (item.get("_audio_bytes", 0) // 48))
         return ("text", "Hello from the mock.")
 
@@ -648,6 +717,7 @@ class Server:
         self.validator = Validator(args.schemas)
         self.recorder = Recorder(args.record)
         self.audio_out = bytearray()
+        self.audio_in = bytearray()
 
     def record(self, record):
         self.recorder.write(record)
@@ -682,10 +752,14 @@ class Server:
         except websockets.ConnectionClosed:
             pass
         await ws.wait_closed()
-        self.record({"disconnect": {"code": ws.close_code, "reason": ws.close_reason}})
+        # The audio files first: tests wait for the disconnect record before they read anything.
         if self.args.audio_out:
             with open(self.args.audio_out, "wb") as f:
                 f.write(self.audio_out)
+        if self.args.audio_in:
+            with open(self.args.audio_in, "wb") as f:
+                f.write(self.audio_in)
+        self.record({"disconnect": {"code": ws.close_code, "reason": ws.close_reason}})
 
 
 async def main(argv):
@@ -702,6 +776,9 @@ async def main(argv):
     parser.add_argument("--schemas", default=DEFAULT_SCHEMAS)
     parser.add_argument("--record", help="append JSON lines of what the clients sent")
     parser.add_argument("--audio-out", help="write all audio the mock sent to this raw file")
+    parser.add_argument("--audio-in", help="write all audio the clients appended to this raw file")
+    parser.add_argument("--answer-ms", type=int, default=0,
+                        help="answer spoken turns with this much audio (default: a short sentence)")
     parser.add_argument("--audio-pace", type=float, default=0,
                         help="send audio at this multiple of real time (0: as fast as possible)")
     parser.add_argument("--garbage-big-bytes", type=int, default=4 << 20)

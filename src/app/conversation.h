@@ -1,0 +1,30 @@
+// Conversation: what the run loop (app/run.cpp) drives, whatever the mode. The loop owns the
+// connection, stdin, signals and the clock; a conversation owns the logic and its devices.
+// Thread safety: main thread only.
+#pragma once
+
+#include <string>
+
+#include "protocol/server_events.h"
+
+namespace voxterm {
+
+class Conversation {
+ public:
+  virtual ~Conversation() = default;
+  virtual void OnServerEvent(const ServerEvent& event) = 0;
+  virtual void OnUserLine(std::string line) = 0;
+  virtual void OnInputEnd() = 0;
+  // Called every tick_ms() while the connection is open; tick_ms() 0 means never.
+  virtual void OnTick() {}
+  virtual int tick_ms() const { return 0; }
+  virtual bool session_ready() const = 0;
+  // Everything is done: the loop closes the connection politely and exits.
+  virtual bool Finished() const = 0;
+  // Waiting for a typed line (the loop shows a prompt on an interactive terminal).
+  virtual bool WantsPrompt() const = 0;
+  // Turns that failed, for the exit code.
+  virtual int failed_turns() const = 0;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,82 @@
+// VoiceChat: the conversation logic of a spoken session, with no I/O of its own.
+//
+// The microphone streams to the server as input_audio_buffer.append frames; the server's voice
+// activity detection decides the turns and starts the responses. The answer's audio goes to the
+// PlaybackPath, its transcript to the view.
+//
+// Barge-in: when input_audio_buffer.speech_started arrives while the assistant is audible,
+// playback stops at once (a flush, carried out within one output callback), the rest of that
+// response's audio is dropped, and once the output confirms the flush,
+// conversation.item.truncate tells the server how much of the item was actually heard, counted
+// in frames by the output (PlayoutTracker), never more than was received. response.cancel is
+// sent only where the server is not already cancelling: its VAD cancels on speech, so only a
+// typed line, or a session without VAD, needs it.
+//
+// Typed lines are text turns answered aloud. No response.create is ever sent while a response
+// is active: a line typed meanwhile interrupts the answer and waits for its response.done.
+//
+// Thread safety: main thread only.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "audio/playback_path.h"
+#include "audio/playout_tracker.h"
+#include "protocol/client_events.h"
+#include "protocol/server_events.h"
+#include "transport/transport.h"
+#include "ui/conversation_view.h"
+
+namespace voxterm {
+
+class VoiceChat {
+ public:
+  VoiceChat(Dialect dialect, SessionSettings session, Transport* transport, PlaybackPath* playback,
+            ConversationView* view);
+
+  void OnServerEvent(const ServerEvent& event);
+  // A typed line: a text turn, answered aloud.
+  void OnUserLine(std::string line);
+  // A 24 kHz frame from the microphone.
+  void OnCaptureFrame(const int16_t* samples, size_t count);
+  // Call every few milliseconds: moves playback along and completes a barge-in.
+  void OnTick();
+
+  bool session_ready() const { return session_ready_; }
+  // Nothing is going on: no answer coming or playing, the user not mid-sentence, no line
+  // waiting. (At the end of an input file voxterm waits for this before it leaves.)
+  bool Idle() const;
+  uint64_t appended_frames() const { return appended_frames_; }
+
+ private:
+  void BargeIn(bool server_cancels);
+  void OnAudioDelta(const ServerEvent& event);
+  void OnResponseDone(const ServerEvent& event);
+  void SendLine(const std::string& line);
+  void UpdateState();
+
+  const Dialect dialect_;
+  const SessionSettings session_;
+  const bool server_interrupts_;  // server or semantic VAD: the server cancels on speech
+  Transport* const transport_;
+  PlaybackPath* const playback_;
+  ConversationView* const view_;
+  PlayoutTracker tracker_;
+
+  bool session_ready_ = false;
+  bool response_active_ = false;
+  std::string response_id_;          // the active response
+  std::string dropped_response_id_;  // interrupted: its remaining audio and words are dropped
+  bool awaiting_answer_ = false;     // the user finished speaking; a response is due
+  bool user_speaking_ = false;
+  bool truncate_pending_ = false;    // a flush is under way; truncate when it is done
+  bool answer_line_open_ = false;    // the view shows a partial answer
+  std::deque<std::string> pending_lines_;
+  std::vector<int16_t> decoded_;     // scratch for audio deltas
+  uint64_t appended_frames_ = 0;
+  VoiceState state_ = VoiceState::kConnecting;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,95 @@
+#include "app/voice_session.h"
+
+#include "util/log.h"
+
+namespace voxterm {
+
+SessionSettings VoiceSessionSettings(const Config& config) {
+  SessionSettings s;
+  s.output = Modality::kAudio;
+  s.instructions = config.instructions;
+  s.voice = config.voice;
+  if (config.transcribe != "off") s.transcription_model = config.transcribe;
+  if (config.vad == "off") {
+    s.turns = SessionSettings::Turns::kOff;
+  } else {
+    s.turns = SessionSettings::Turns::kDetect;
+    s.turn_detection.type =
+        config.vad == "semantic" ? TurnDetection::Type::kSemanticVad : TurnDetection::Type::kServerVad;
+    s.turn_detection.threshold = config.vad_threshold;
+    s.turn_detection.silence_duration_ms = config.vad_silence_ms;
+    s.turn_detection.prefix_padding_ms = config.vad_prefix_ms;
+  }
+  return s;
+}
+
+VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
+                           ConversationView* view, const Clock* clock, bool interactive)
+    : audio_(std::move(audio)),
+      view_(view),
+      clock_(clock),
+      interactive_(interactive),
+      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view),
+      silence_(audio_->capture()->frame_samples(), 0) {}
+
+void VoiceSession::OnServerEvent(const ServerEvent& event) { chat_.OnServerEvent(event); }
+
+void VoiceSession::OnInputEnd() {
+  // A terminal's Ctrl-D ends the conversation; the end of a pipe or of /dev/null does not.
+  if (interactive_) quit_ = true;
+}
+
+void VoiceSession::OnTick() {
+  CapturePath* capture = audio_->capture();
+  if (chat_.session_ready() && !input_started_) {
+    input_started_ = true;
+    Status started = audio_->StartInput();
+    if (!started.ok()) {
+      view_->Notice(started.message());
+      quit_ = true;
+      failed_ = true;
+    }
+  }
+  if (chat_.session_ready()) {
+    capture->Pump([this](const int16_t* samples, size_t count) { chat_.OnCaptureFrame(samples, count); });
+    view_->SetLevel(capture->level());
+  } else {
+    capture->Discard();
+  }
+  if (input_started_ && audio_->input()->Finished()) {
+    if (input_ended_at_ms_ < 0) {
+      // The file's last samples may have arrived after the Pump above, and its last frame is
+      // likely partial: both go out before the silence.
+      capture->Finish([this](const int16_t* samples, size_t count) { chat_.OnCaptureFrame(samples, count); });
+      input_ended_at_ms_ = clock_->NowMs();
+    }
+    SendTrailingSilence();
+  }
+  chat_.OnTick();
+}
+
+void VoiceSession::SendTrailingSilence() {
+  // In real time, as a microphone in a quiet room would.
+  const int64_t elapsed_ms = clock_->NowMs() - input_ended_at_ms_;
+  const size_t due = static_cast<size_t>(std::min<int64_t>(elapsed_ms, kTrailingSilenceMs)) *
+                     kApiSampleRateHz / 1000;
+  while (silence_sent_ + silence_.size() <= due) {
+    chat_.OnCaptureFrame(silence_.data(), silence_.size());
+    silence_sent_ += silence_.size();
+  }
+}
+
+bool VoiceSession::Finished() const {
+  if (quit_) return true;
+  if (input_ended_at_ms_ < 0) return false;
+  const int64_t since_end = clock_->NowMs() - input_ended_at_ms_;
+  if (since_end < kTrailingSilenceMs) return false;
+  if (since_end > kEndOfFileGraceMs) {
+    LOG_WARN("the input file ended %d s ago and the conversation is still not idle: leaving",
+             static_cast<int>(kEndOfFileGraceMs / 1000));
+    return true;
+  }
+  return chat_.Idle();
+}
+
+}  // namespace voxterm

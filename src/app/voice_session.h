@@ -1,0 +1,57 @@
+// VoiceSession: a spoken conversation as the run loop sees it. Owns the audio engine, the
+// conversation logic (VoiceChat) and the view; on each tick it moves microphone frames to the
+// server and the answer along to the speaker.
+// At the end of an input file it sends a little silence (so the server's VAD sees the turn
+// end), waits until nothing is going on, and finishes.
+// Thread safety: main thread only.
+#pragma once
+
+#include <memory>
+
+#include "app/audio_engine.h"
+#include "app/conversation.h"
+#include "app/voice_chat.h"
+#include "util/clock.h"
+
+namespace voxterm {
+
+// The session voxterm asks for in a spoken conversation.
+SessionSettings VoiceSessionSettings(const Config& config);
+
+class VoiceSession final : public Conversation {
+ public:
+  // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation.
+  VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
+               ConversationView* view, const Clock* clock, bool interactive);
+
+  void OnServerEvent(const ServerEvent& event) override;
+  void OnUserLine(std::string line) override { chat_.OnUserLine(std::move(line)); }
+  void OnInputEnd() override;
+  void OnTick() override;
+  int tick_ms() const override { return kTickMs; }
+  bool session_ready() const override { return chat_.session_ready(); }
+  bool Finished() const override;
+  bool WantsPrompt() const override { return false; }  // the status line says it all
+  int failed_turns() const override { return failed_ ? 1 : 0; }
+
+ private:
+  static constexpr int kTickMs = 5;
+  static constexpr int kTrailingSilenceMs = 1500;
+  static constexpr int64_t kEndOfFileGraceMs = 120000;  // never wait forever for an answer
+
+  void SendTrailingSilence();
+
+  std::unique_ptr<AudioEngine> audio_;
+  ConversationView* const view_;
+  const Clock* const clock_;
+  const bool interactive_;
+  VoiceChat chat_;
+  bool quit_ = false;               // Ctrl-D on the terminal, or the input failed
+  bool failed_ = false;
+  bool input_started_ = false;
+  int64_t input_ended_at_ms_ = -1;  // when the input file ran out
+  size_t silence_sent_ = 0;         // samples of trailing silence sent
+  std::vector<int16_t> silence_;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,44 @@
+#include "audio/capture_path.h"
+
+#include <cstdlib>
+
+namespace voxterm {
+
+CapturePath::CapturePath(int device_rate_hz, SpscRing<int16_t>* ring, int frame_ms)
+    : ring_(ring),
+      frame_samples_(static_cast<size_t>(kApiSampleRateHz * frame_ms / 1000)),
+      resampler_(device_rate_hz, kApiSampleRateHz),
+      chunk_(4096) {}
+
+void CapturePath::Pump(const FrameSink& sink) {
+  int peak = 0;
+  for (;;) {
+    const size_t got = ring_->Read(chunk_.data(), chunk_.size());
+    if (got == 0) break;
+    for (size_t i = 0; i < got; ++i) peak = std::max(peak, std::abs(static_cast<int>(chunk_[i])));
+    resampler_.Process(chunk_.data(), got, &pending_);
+  }
+  size_t offset = 0;
+  while (pending_.size() - offset >= frame_samples_) {
+    sink(pending_.data() + offset, frame_samples_);
+    offset += frame_samples_;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(offset));
+  level_ = static_cast<float>(peak) / 32768.0f;
+}
+
+void CapturePath::Finish(const FrameSink& sink) {
+  Pump(sink);
+  if (pending_.empty()) return;
+  pending_.resize(frame_samples_, 0);
+  sink(pending_.data(), frame_samples_);
+  pending_.clear();
+}
+
+void CapturePath::Discard() {
+  (void)ring_->Discard(ring_->ReadAvailable());
+  pending_.clear();
+  level_ = 0;
+}
+
+}  // namespace voxterm

@@ -1,0 +1,75 @@
+#include "audio/playback_path.h"
+
+namespace voxterm {
+
+PlaybackPath::PlaybackPath(int device_rate_hz, SpscRing<int16_t>* ring, PlaybackCounters* counters)
+    : device_rate_hz_(device_rate_hz),
+      ring_(ring),
+      counters_(counters),
+      resampler_(kApiSampleRateHz, device_rate_hz) {}
+
+void PlaybackPath::SetPrebufferMs(int ms) {
+  counters_->prebuffer_frames.store(static_cast<uint32_t>(device_rate_hz_ * ms / 1000),
+                                    std::memory_order_relaxed);
+}
+
+size_t PlaybackPath::Write(const int16_t* samples, size_t count) {
+  const int16_t* frames = samples;
+  size_t n = count;
+  if (!resampler_.passthrough()) {
+    converted_.clear();
+    resampler_.Process(samples, count, &converted_);
+    frames = converted_.data();
+    n = converted_.size();
+  }
+  queued_frames_ += n;
+  // Straight into the ring when nothing waits ahead (and no flush could drop it), else behind
+  // the backlog, in order.
+  size_t written = backlog_start_ == backlog_.size() && !flush_pending_ ? ring_->Write(frames, n) : 0;
+  backlog_.insert(backlog_.end(), frames + written, frames + n);
+  return n;
+}
+
+void PlaybackPath::Pump() {
+  if (backlog_start_ == backlog_.size() || (flush_pending_ && !FlushDone())) return;
+  backlog_start_ += ring_->Write(backlog_.data() + backlog_start_, backlog_.size() - backlog_start_);
+  if (backlog_start_ == backlog_.size()) {
+    backlog_.clear();
+    backlog_start_ = 0;
+  } else if (backlog_start_ > (1u << 16) && backlog_start_ > backlog_.size() / 2) {
+    // Keep the backlog from growing forever on a long answer: drop what has been sent.
+    backlog_.erase(backlog_.begin(), backlog_.begin() + static_cast<std::ptrdiff_t>(backlog_start_));
+    backlog_start_ = 0;
+  }
+}
+
+void PlaybackPath::SetStreamOpen(bool open) { counters_->stream_open.store(open, std::memory_order_release); }
+
+uint64_t PlaybackPath::position() const {
+  return counters_->played_frames.load(std::memory_order_acquire) + skipped_frames_;
+}
+
+void PlaybackPath::Flush() {
+  backlog_.clear();
+  backlog_start_ = 0;
+  queued_at_flush_ = queued_frames_;
+  if (flush_pending_) return;  // the one under way empties the ring; the backlog just went
+  flush_pending_ = true;
+  counters_->stream_open.store(false, std::memory_order_release);
+  counters_->flushes_requested.store(++flushes_, std::memory_order_release);
+}
+
+bool PlaybackPath::FlushDone() {
+  if (!flush_pending_) return true;
+  if (counters_->flushes_done.load(std::memory_order_acquire) != flushes_) return false;
+  // Everything queued before the flush is now played or dropped: the timeline moves on to it.
+  const uint64_t played = counters_->played_frames.load(std::memory_order_acquire);
+  flushed_at_ = played + skipped_frames_;
+  skipped_frames_ = queued_at_flush_ - played;
+  flush_pending_ = false;
+  return true;
+}
+
+uint64_t PlaybackPath::underruns() const { return counters_->underruns.load(std::memory_order_relaxed); }
+
+}  // namespace voxterm

@@ -1,0 +1,30 @@
+// ConversationView: what the user sees of a spoken conversation. Abstract so the conversation
+// logic can be tested by recording what it shows (tests/fakes/fake_view.h); TerminalView is the
+// real one.
+// Thread safety: main thread only.
+#pragma once
+
+#include <string_view>
+
+namespace voxterm {
+
+enum class VoiceState { kConnecting, kListening, kUserSpeaking, kThinking, kAssistantSpeaking };
+
+const char* ToString(VoiceState state);
+
+class ConversationView {
+ public:
+  virtual ~ConversationView() = default;
+  // A transcript of what the user said (or the line they typed).
+  virtual void UserSaid(std::string_view text) = 0;
+  // The assistant's words as they stream; AssistantDone ends the answer (interrupted: cut off).
+  virtual void AssistantDelta(std::string_view text) = 0;
+  virtual void AssistantDone(bool interrupted) = 0;
+  virtual void SetState(VoiceState state) = 0;
+  // The input level, 0 to 1, for the meter.
+  virtual void SetLevel(float level) = 0;
+  // A one-line message that is neither side's words (an error, a warning).
+  virtual void Notice(std::string_view text) = 0;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,134 @@
+#include "ui/terminal_view.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace voxterm {
+
+const char* ToString(VoiceState state) {
+  switch (state) {
+    case VoiceState::kConnecting: return "connecting";
+    case VoiceState::kListening: return "listening";
+    case VoiceState::kUserSpeaking: return "you are speaking";
+    case VoiceState::kThinking: return "thinking";
+    case VoiceState::kAssistantSpeaking: return "speaking";
+  }
+  return "";
+}
+
+namespace {
+constexpr const char* kCyan = "\x1b[36m";
+constexpr const char* kGreen = "\x1b[32m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kYellow = "\x1b[33m";
+constexpr int kMeterBars = 8;
+// Eighth blocks, rising: the level meter.
+constexpr const char* kBars[] = {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+
+bool ColorWanted(bool terminal) {
+  const char* no_color = getenv("NO_COLOR");
+  return terminal && !(no_color && *no_color);
+}
+}  // namespace
+
+TerminalView::TerminalView(FILE* out, FILE* status)
+    : out_(out),
+      status_(status),
+      out_is_terminal_(isatty(fileno(out))),
+      status_line_(isatty(fileno(status))),
+      color_(ColorWanted(out_is_terminal_ && isatty(fileno(status)))) {}
+
+TerminalView::~TerminalView() {
+  ClearStatus();
+  if (answer_open_) Write("\n");
+  fflush(out_);
+}
+
+std::string TerminalView::Paint(const char* color, std::string_view text) const {
+  if (!color_) return std::string(text);
+  return std::string(color) + std::string(text) + "\x1b[0m";
+}
+
+void TerminalView::Write(std::string_view text) {
+  if (out_is_terminal_) {
+    std::string safe = filter_.Filter(text);
+    fwrite(safe.data(), 1, safe.size(), out_);
+  } else {
+    fwrite(text.data(), 1, text.size(), out_);
+  }
+}
+
+void TerminalView::ClearStatus() {
+  if (!status_shown_) return;
+  fputs("\r\x1b[K", status_);
+  fflush(status_);
+  status_shown_ = false;
+}
+
+void TerminalView::DrawStatus() {
+  // While an answer streams its line is the status; the meter would break it.
+  if (!status_line_ || answer_open_) return;
+  std::string line = "\r\x1b[K" + Paint(kDim, std::string("\u25cf ") + ToString(state_)) + " ";
+  for (int i = 0; i < kMeterBars; ++i) line += i < level_bars_ ? kBars[i] : " ";
+  fflush(out_);  // what the transcript wrote must land before the line is redrawn
+  fputs(line.c_str(), status_);
+  fflush(status_);
+  status_shown_ = true;
+}
+
+void TerminalView::UserSaid(std::string_view text) {
+  ClearStatus();
+  if (answer_open_) {
+    Write("\n");
+    answer_open_ = false;
+  }
+  fputs(Paint(kCyan, "you: ").c_str(), out_);
+  Write(text);
+  Write("\n");
+  fflush(out_);
+  DrawStatus();
+}
+
+void TerminalView::AssistantDelta(std::string_view text) {
+  if (!answer_open_) {
+    ClearStatus();
+    fputs(Paint(kGreen, "assistant: ").c_str(), out_);
+    answer_open_ = true;
+  }
+  Write(text);
+  fflush(out_);
+}
+
+void TerminalView::AssistantDone(bool interrupted) {
+  if (!answer_open_) return;
+  if (interrupted) fputs(Paint(kDim, " [interrupted]").c_str(), out_);
+  Write("\n");
+  fflush(out_);
+  answer_open_ = false;
+  DrawStatus();
+}
+
+void TerminalView::SetState(VoiceState state) {
+  state_ = state;
+  DrawStatus();
+}
+
+void TerminalView::SetLevel(float level) {
+  // Redraw only when the meter changes by a bar: the line is not rewritten 50 times a second.
+  const int bars = std::clamp(static_cast<int>(level * kMeterBars * 2), 0, kMeterBars);
+  if (bars == level_bars_) return;
+  level_bars_ = bars;
+  DrawStatus();
+}
+
+void TerminalView::Notice(std::string_view text) {
+  ClearStatus();
+  fputs(Paint(kYellow, "voxterm: " + std::string(text)).c_str(), status_);
+  fputs("\n", status_);
+  fflush(status_);
+  DrawStatus();
+}
+
+}  // namespace voxterm

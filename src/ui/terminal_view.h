@@ -1,0 +1,51 @@
+// TerminalView: the spoken conversation on a terminal.
+//   you: what's the weather like?
+//   assistant: It is sunny and 21 degrees.
+//   ● listening ▂▄▆
+// Transcripts go to stdout, labelled; the status line (state and input level) is redrawn in
+// place on stderr, only when stderr is a terminal, and steps aside while an answer streams.
+// Colour only on a terminal and never with NO_COLOR set. Server text is filtered of control
+// characters when it goes to a terminal.
+// Thread safety: main thread only.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "ui/conversation_view.h"
+#include "ui/terminal_text.h"
+
+namespace voxterm {
+
+class TerminalView final : public ConversationView {
+ public:
+  // Looks at the descriptors of out and status and at NO_COLOR to decide what to draw.
+  TerminalView(FILE* out, FILE* status);
+  ~TerminalView() override;
+
+  void UserSaid(std::string_view text) override;
+  void AssistantDelta(std::string_view text) override;
+  void AssistantDone(bool interrupted) override;
+  void SetState(VoiceState state) override;
+  void SetLevel(float level) override;
+  void Notice(std::string_view text) override;
+
+ private:
+  void Write(std::string_view text);  // to out, filtered when out is a terminal
+  void ClearStatus();
+  void DrawStatus();
+  std::string Paint(const char* color, std::string_view text) const;
+
+  FILE* const out_;
+  FILE* const status_;
+  const bool out_is_terminal_;
+  const bool status_line_;  // status is a terminal
+  const bool color_;
+  TerminalFilter filter_;
+  VoiceState state_ = VoiceState::kConnecting;
+  int level_bars_ = 0;
+  bool status_shown_ = false;
+  bool answer_open_ = false;
+};
+
+}  // namespace voxterm
