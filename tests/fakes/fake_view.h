@@ -1,0 +1,30 @@
+// FakeView: records what the conversation showed, so tests assert on it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ui/conversation_view.h"
+
+namespace voxterm {
+
+class FakeView : public ConversationView {
+ public:
+  void UserSaid(std::string_view text) override { lines.push_back("you: " + std::string(text)); }
+  void AssistantDelta(std::string_view text) override { answer += text; }
+  void AssistantDone(bool interrupted) override {
+    lines.push_back("assistant: " + answer + (interrupted ? " [interrupted]" : ""));
+    answer.clear();
+  }
+  void SetState(VoiceState state) override { states.push_back(state); }
+  void SetLevel(float level) override { this->level = level; }
+  void Notice(std::string_view text) override { notices.push_back(std::string(text)); }
+
+  std::vector<std::string> lines;
+  std::string answer;  // the answer streaming now
+  std::vector<VoiceState> states;
+  std::vector<std::string> notices;
+  float level = 0;
+};
+
+}  // namespace voxterm

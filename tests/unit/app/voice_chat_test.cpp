@@ -1,0 +1,194 @@
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+
+#include "app/voice_chat.h"
+#include "fakes/fake_transport.h"
+#include "fakes/fake_view.h"
+#include "util/base64.h"
+
+using namespace voxterm;
+
+namespace {
+
+// A voice conversation on a 24 kHz output whose callback the test runs by hand.
+struct VoiceChatTest {
+  explicit VoiceChatTest(SessionSettings::Turns turns = SessionSettings::Turns::kDetect)
+      : chat(Dialect::kGa, Settings(turns), &transport, &playback, &view) {}
+
+  static SessionSettings Settings(SessionSettings::Turns turns) {
+    SessionSettings s;
+    s.turns = turns;
+    return s;
+  }
+
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    chat.OnServerEvent(*event);
+  }
+  void Ready() { Server(R"({"type":"session.created","session":{}})"); }
+  void ResponseCreated(const std::string& id) {
+    Server(R"({"type":"response.created","response":{"id":")" + id + R"(","status":"in_progress"}})");
+  }
+  // ms of audio for item, in 100 ms deltas of a constant sample value.
+  void Audio(const std::string& response, const std::string& item, int ms, int16_t value = 1000) {
+    for (int done = 0; done < ms; done += 100) {
+      std::vector<int16_t> samples(static_cast<size_t>(24 * std::min(100, ms - done)), value);
+      std::string b64 = Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2);
+      Server(R"({"type":"response.output_audio.delta","response_id":")" + response + R"(","item_id":")" +
+             item + R"(","delta":")" + b64 + R"("})");
+    }
+  }
+  // The output callback playing frames (at 24 kHz, ms * 24 frames).
+  void Play(int ms) {
+    std::vector<int16_t> out(static_cast<size_t>(ms * 24));
+    engine.Render(&ring, &counters, out.data(), out.size(), 1);
+  }
+  int64_t TruncatedAt(const std::string& item) const {
+    for (const std::string& m : transport.sent) {
+      rapidjson::Document d;
+      d.Parse(m.c_str());
+      if (std::string(d["type"].GetString()) == "conversation.item.truncate" && d["item_id"].GetString() == item) {
+        return d["audio_end_ms"].GetInt64();
+      }
+    }
+    return -1;
+  }
+  size_t Count(const std::string& type) const {
+    auto types = transport.SentTypes();
+    return static_cast<size_t>(std::count(types.begin(), types.end(), type));
+  }
+
+  FakeTransport transport;
+  FakeView view;
+  SpscRing<int16_t> ring{1 << 16};
+  PlaybackCounters counters;
+  PlaybackEngine engine;
+  PlaybackPath playback{24000, &ring, &counters};
+  VoiceChat chat;
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(VoiceChatTest, "the microphone streams only once the session is set up", "[voice]") {
+  std::vector<int16_t> frame(480, 7);
+  chat.OnCaptureFrame(frame.data(), frame.size());
+  CHECK(transport.sent.empty());
+  Ready();
+  chat.OnCaptureFrame(frame.data(), frame.size());
+  CHECK(transport.SentTypes() == std::vector<std::string>{"session.update", "input_audio_buffer.append"});
+  CHECK(chat.appended_frames() == 480);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "an answer plays and its transcript streams to the view", "[voice]") {
+  Ready();
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u1"})");
+  Server(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":900,"item_id":"u1"})");
+  Server(R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"u1","content_index":0,"transcript":"hi"})");
+  ResponseCreated("r1");
+  Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Hello"})");
+  Audio("r1", "a1", 300);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  Server(R"({"type":"response.output_audio_transcript.done","response_id":"r1","transcript":"Hello"})");
+  CHECK(view.lines == std::vector<std::string>{"you: hi", "assistant: Hello"});
+  CHECK(playback.queued_frames() == 7200);
+  CHECK_FALSE(chat.Idle());  // still to be heard
+  Play(300);
+  CHECK(chat.Idle());
+  CHECK(Count("conversation.item.truncate") == 0);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "barge-in truncates at what was heard and drops the rest", "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  Audio("r1", "a1", 1000);
+  Play(400);
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":5000,"item_id":"u2"})");
+  chat.OnTick();
+  CHECK(Count("conversation.item.truncate") == 0);  // the output has not flushed yet
+  Play(10);  // the next callback: a 96-sample fade, then silence
+  chat.OnTick();
+  CHECK(TruncatedAt("a1") == (400 * 24 + 96) / 24);
+  CHECK(Count("response.cancel") == 0);  // server VAD cancels by itself
+  // What the server still sends of the cancelled response is not played.
+  Audio("r1", "a1", 500);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"cancelled"}})");
+  CHECK(ring.ReadAvailable() == 0);
+  CHECK_FALSE(playback.Audible());
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "nothing audible at a barge-in: nothing to truncate", "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  Audio("r1", "a1", 500);
+  Play(600);  // everything played, and some silence
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u2"})");
+  chat.OnTick();
+  Play(10);
+  chat.OnTick();
+  // Nothing was audible at the barge-in: no flush, so no truncate is needed.
+  CHECK(Count("conversation.item.truncate") == 0);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "a second answer after a barge-in is accounted on its own", "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  Audio("r1", "a1", 1000);
+  Play(200);
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u2"})");
+  Play(10);
+  chat.OnTick();
+  REQUIRE(TruncatedAt("a1") == (200 * 24 + 96) / 24);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"cancelled"}})");
+  Server(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":900,"item_id":"u2"})");
+  ResponseCreated("r2");
+  Audio("r2", "a2", 1000, 2000);
+  Play(300);
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u3"})");
+  Play(10);
+  chat.OnTick();
+  CHECK(TruncatedAt("a2") == (300 * 24 + 96) / 24);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "a typed line interrupts, cancels, and waits for response.done", "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  Audio("r1", "a1", 1000);
+  Play(100);
+  chat.OnUserLine("stop, tell me about cats");
+  CHECK(Count("response.cancel") == 1);  // the server would not cancel for text
+  CHECK(Count("conversation.item.create") == 0);
+  Play(10);
+  chat.OnTick();
+  CHECK(TruncatedAt("a1") == (100 * 24 + 96) / 24);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"cancelled"}})");
+  CHECK(Count("conversation.item.create") == 1);
+  CHECK(transport.SentTypes().back() == "response.create");
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "a typed line with nothing going on is sent at once", "[voice]") {
+  Ready();
+  chat.OnUserLine("hello");
+  CHECK(Count("response.cancel") == 0);
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
+}
+
+TEST_CASE("without VAD, nothing but voxterm cancels", "[voice]") {
+  VoiceChatTest t(SessionSettings::Turns::kOff);
+  t.Ready();
+  t.ResponseCreated("r1");
+  t.Audio("r1", "a1", 500);
+  t.chat.OnUserLine("next");
+  CHECK(t.Count("response.cancel") == 1);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "bad audio from the server is skipped", "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"!!not base64!!"})");
+  Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAA="})");  // 2 bytes
+  Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAAA"})");  // 3 bytes: odd
+  CHECK(playback.queued_frames() == 2);
+}
