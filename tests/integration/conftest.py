@@ -65,6 +65,11 @@ class Mock:
         found = self.records() if settle else self.raw_records()
         return [r["event"] for r in found if r.get("dir") == "in"]
 
+    def errors_sent(self):
+        """The error events the mock answered with (code, message)."""
+        return [(r["error_sent"]["code"], r["error_sent"]["message"]) for r in self.records()
+                if "error_sent" in r]
+
     def violations(self):
         return [r["violation"] for r in self.records() if "violation" in r]
 

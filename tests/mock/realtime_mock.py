@@ -182,6 +182,7 @@ class Session:
         await self.ws.send(json.dumps(event))
 
     async def error(self, code, message, client_event=None, param=None):
+        self.server.record({"error_sent": {"code": code, "message": message}})
         await self.send({
             "type": "error",
             "error": {
@@ -634,6 +635,7 @@ class Session:
                 await self.send(dict(base, type=self.names["audio_delta"],
                                      delta=base64.b64encode(pcm).decode()))
                 self.server.audio_out.extend(pcm)
+                item["_audio_ms"] = sent * 1000 // SAMPLE_RATE  # what a truncate may reach
                 if self.server.args.audio_pace > 0:
                     await asyncio.sleep(n / SAMPLE_RATE / self.server.args.audio_pace)
             if step % 64 == 63:

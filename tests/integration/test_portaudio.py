@@ -1,0 +1,179 @@
+"""Real PortAudio without a sound card: ALSA's file plugin over a private PulseAudio with null
+sinks (../shared/TESTING.md). The file plugin makes what is captured and played bit-exact
+files; PulseAudio paces them in real time, as a sound card would."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import BIN, clean_env, one_line
+from test_voice import RATE, silence, speech, tone  # noqa: F401  (speech is a fixture)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock"))
+from realtime_mock import mock_audio  # noqa: E402  the mock's own answer, to look for
+
+pytestmark = pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs pulseaudio")
+
+
+class Pulse:
+    def __init__(self, directory):
+        self.dir = directory
+        self.runtime = os.path.join(directory, "run")
+        os.makedirs(self.runtime)
+        self.socket = os.path.join(self.runtime, "native")
+        self.env = {"XDG_RUNTIME_DIR": self.runtime, "PULSE_SERVER": "unix:" + self.socket,
+                    "ALSA_CONFIG_PATH": os.path.join(directory, "asound.conf"),
+                    "JACK_NO_START_SERVER": "1"}
+        env = dict(os.environ, **self.env, HOME=directory)
+        subprocess.run(
+            ["pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
+             "--disable-shm=yes", "--log-target=file:" + os.path.join(directory, "pulse.log"),
+             "-L", "module-native-protocol-unix socket=%s auth-anonymous=1" % self.socket,
+             # norewinds=1: without it the first 10-100 ms of each stream are lost.
+             "-L", "module-null-sink sink_name=speaker rate=24000 channels=1 format=s16le norewinds=1",
+             "-L", "module-null-sink sink_name=mic rate=24000 channels=1 format=s16le norewinds=1"],
+            env=env, check=True, timeout=30, capture_output=True)
+        for command in (["set-default-sink", "speaker"], ["set-default-source", "mic.monitor"]):
+            subprocess.run(["pactl"] + command, env=env, check=True, timeout=10)
+
+    def devices(self, capture_from, play_to):
+        """Points ALSA's default devices at raw files, bit for bit."""
+        with open(self.env["ALSA_CONFIG_PATH"], "w") as f:
+            f.write('pcm.rt_play { type file; slave.pcm { type pulse }; file "%s"; format "raw" }\n'
+                    'pcm.rt_capture { type file; slave.pcm { type pulse }; file "/dev/null"; '
+                    'infile "%s"; format "raw" }\n'
+                    'pcm.!default { type asym; playback.pcm "rt_play"; capture.pcm "rt_capture" }\n'
+                    'ctl.!default { type pulse }\n' % (play_to, capture_from))
+
+    def stop(self):
+        pid_file = os.path.join(self.runtime, "pulse", "pid")
+        if os.path.exists(pid_file):
+            with open(pid_file) as f:
+                pid = int(f.read().split()[0])
+            os.kill(pid, signal.SIGTERM)  # --disallow-exit refuses `pactl exit`
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+
+
+@pytest.fixture
+def pulse(tmp_path):
+    p = Pulse(str(tmp_path / "pulse"))
+    yield p
+    p.stop()
+
+
+def raw(samples):
+    import struct
+    return struct.pack("<%dh" % len(samples), *samples)
+
+
+def wait_for(predicate, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def start_voxterm(tmp_path, pulse, args):
+    env = clean_env(tmp_path, extra=pulse.env)
+    return subprocess.Popen([BIN] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_devices_are_listed(pulse, tmp_path, run):
+    pulse.devices(os.devnull, str(tmp_path / "out.raw"))
+    r = run(["devices"], env=pulse.env)
+    assert r.returncode == 0, r.stderr
+    assert "rt_capture" in r.stdout and "rt_play" in r.stdout
+    assert "in,out" in r.stdout  # the default
+    assert r.stderr == ""  # ALSA's and JACK's probing noise stays out of sight
+
+
+def test_a_missing_device_lists_what_exists(pulse, tmp_path, run):
+    pulse.devices(os.devnull, str(tmp_path / "out.raw"))
+    r = run(["--output-device", "no-such-speaker", "--url", "ws://127.0.0.1:1/"], env=pulse.env)
+    assert r.returncode == 2
+    line = one_line(r.stderr)
+    assert 'no audio output device "no-such-speaker"' in line and '"rt_play"' in line
+
+
+def test_a_spoken_turn_through_portaudio_is_bit_exact(pulse, mock, tmp_path, speech):
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(speech_raw(speech) + raw(silence(1500)))
+    played = tmp_path / "played.raw"
+    pulse.devices(str(mic), str(played))
+    heard = tmp_path / "heard.raw"
+    m = mock("--audio-in", str(heard), "--answer-ms", "1500")
+    answer = mock_audio(1500 * RATE // 1000)
+    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--input-device", "rt_capture",
+                                        "--output-device", "rt_play"])
+    try:
+        assert wait_for(lambda: played.exists() and answer in played.read_bytes(), 30), p.stderr.read()
+    finally:
+        p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 130
+    assert "assistant: This is a 1500 millisecond answer." in p.stdout.read()
+    # The microphone: the speech is what the server heard first, bit for bit.
+    assert heard.read_bytes().startswith(speech_raw(speech))
+    # The speaker: the answer, bit for bit, with silence around it.
+    out = played.read_bytes()
+    start = out.find(answer)
+    assert set(out[:start]) <= {0} and set(out[start + len(answer):]) <= {0}
+    assert m.violations() == []
+
+
+def speech_raw(wav_path):
+    import wave
+    with wave.open(str(wav_path)) as w:
+        return w.readframes(w.getnframes())
+
+
+def test_barge_in_truncates_at_the_played_position(pulse, mock, tmp_path):
+    # Speak 1 s; the answer (4 s, sent at twice real time, so it is queued ahead of the speaker)
+    # starts playing about 0.6 s later; speak again 1 s into it.
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(tone(1000) + silence(1600) + tone(800, 440) + silence(3000)))
+    played = tmp_path / "played.raw"
+    pulse.devices(str(mic), str(played))
+    m = mock("--answer-ms", "4000", "--audio-pace", "2")
+    p = start_voxterm(tmp_path, pulse, ["--url", m.url()])
+    try:
+        assert wait_for(lambda: "conversation.item.truncate" in
+                        [e["type"] for e in m.events(settle=False)], 30), p.stderr.read()
+        time.sleep(0.5)
+    finally:
+        p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 130
+    events = m.events()
+    (truncate,) = [e for e in events if e["type"] == "conversation.item.truncate"]
+    assert "response.cancel" not in [e["type"] for e in events]  # the server's VAD cancelled
+    assert m.errors_sent() == []
+    # What was played of the first answer: its samples, exactly, up to the cut and its fade.
+    answer = mock_audio(4000 * RATE // 1000)
+    out = played.read_bytes()
+    start = out.find(answer[:4800])
+    assert start >= 0
+    exact = 0
+    while exact < len(answer) and out[start + exact:start + exact + 2] == answer[exact:exact + 2]:
+        exact += 2
+    heard_samples = exact // 2 + 95  # the first fade sample equals the original, 95 more follow
+    # The truncate says exactly what the speaker played, to the millisecond.
+    assert abs(truncate["audio_end_ms"] - heard_samples * 1000 // RATE) <= 1, (truncate, exact)
+    assert 500 <= truncate["audio_end_ms"] <= 2000
+    # After the fade, silence: the rest of the first answer was never played. What plays next is
+    # the answer to the interruption, from its own beginning (the mock's answers share a
+    # waveform, so position tells them apart).
+    cut = start + exact + 2 * 95
+    second = out.find(answer[:4800], cut)
+    assert set(out[cut:second if second > 0 else len(out)]) <= {0}
