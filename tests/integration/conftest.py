@@ -59,6 +59,10 @@ class Mock:
                 return found
             time.sleep(0.02)
 
+    def settle(self):
+        """Waits until every session has ended and the mock has written its files."""
+        self.records()
+
     def events(self, settle=True):
         """The client events the mock received, in order. settle=False: as they are now, for
         polling while a session is still open."""

@@ -123,6 +123,7 @@ def test_a_spoken_turn_through_portaudio_is_bit_exact(pulse, mock, tmp_path, spe
     finally:
         p.send_signal(signal.SIGINT)
     assert p.wait(10) == 130
+    m.settle()
     assert "assistant: This is a 1500 millisecond answer." in p.stdout.read()
     # The microphone: the speech is what the server heard first, bit for bit.
     assert heard.read_bytes().startswith(speech_raw(speech))

@@ -56,6 +56,7 @@ def test_a_spoken_turn_is_bit_exact_both_ways(mock, run, speech, tmp_path, diale
     r = run(["--dialect", dialect, "--url", m.url(), "--input-file", str(speech), "--output-file", str(out)],
             timeout=60)
     assert r.returncode == 0, r.stderr
+    m.settle()  # the mock writes its audio files when the session ends
     lines = r.stdout.splitlines()
     assert lines[0].startswith("you: (") and lines[0].endswith("ms of speech)")
     assert lines[1] == "assistant: This is a 1500 millisecond answer."
@@ -93,6 +94,7 @@ def test_talking_over_the_answer_stops_it(mock, run, tmp_path):
     out = tmp_path / "answer.wav"
     r = run(["--url", m.url(), "--input-file", str(mic), "--output-file", str(out)], timeout=60)
     assert r.returncode == 0, r.stderr
+    m.settle()  # the mock writes its audio files when the session ends
     events = m.events()
     types = [e["type"] for e in events]
     # The server's VAD cancelled the response itself: voxterm sent no response.cancel.
@@ -115,6 +117,7 @@ def test_a_typed_line_is_answered_aloud(mock, run, tmp_path):
     r = run(["--url", m.url(), "--input-file", str(mic), "--output-file", str(out)],
             input="tell me a joke\n", timeout=60)
     assert r.returncode == 0, r.stderr
+    m.settle()  # the mock writes its audio files when the session ends
     assert "assistant: You said: tell me a joke" in r.stdout
     types = [e["type"] for e in m.events()]
     assert types.count("conversation.item.create") == 1
@@ -127,6 +130,7 @@ def test_speak_in_text_mode(mock, run, tmp_path):
     out = tmp_path / "spoken.wav"
     r = run(["--text", "--speak", "--output-file", str(out), "--url", m.url()], input="hello\n")
     assert r.returncode == 0, r.stderr
+    m.settle()  # the mock writes its audio files when the session ends
     assert r.stdout == "You said: hello\n"  # the transcript, as in text mode
     assert read_wav(out) == said.read_bytes() and len(said.read_bytes()) > 0
     create = [e for e in m.events() if e["type"] == "response.create"][0]
@@ -140,6 +144,7 @@ def test_vad_settings_reach_the_session(mock, run, tmp_path):
     r = run(["--url", m.url(), "--input-file", str(mic), "--output-file", str(tmp_path / "o.wav"),
              "--vad", "semantic", "--transcribe", "off", "--voice", "marin", "--frame-ms", "40"], timeout=30)
     assert r.returncode == 0, r.stderr
+    m.settle()  # the mock writes its audio files when the session ends
     events = m.events()
     audio = events[0]["session"]["audio"]
     assert audio["input"]["turn_detection"] == {"type": "semantic_vad"}
