@@ -254,7 +254,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       signalfd_siginfo info;
       while (read(signal_fd, &info, sizeof info) == sizeof info) {
         if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
-        if (interactive) fputs("\n", stderr);
+        if (prompt_shown) fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
         begin_close(ToInt(ExitCode::kInterrupted));
       }
     }
@@ -265,11 +265,12 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       if (!closing) conversation->OnTick();
     }
     if (count == 4 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+      const bool at_prompt = prompt_shown;
       prompt_shown = false;
       if (!reader.ReadAvailable(conversation)) {
         stdin_open = false;
         conversation->OnInputEnd();
-        if (interactive) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
+        if (at_prompt) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
       }
     }
     if (fds[0].revents & POLLIN) {
