@@ -38,7 +38,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                                  "Write every event, both ways, to this file as JSON lines");
 
 // CLI11 reports errors by exception; they end here, as one line and exit code 2.
-  std::string input_device, output_device, input_file, output_file, vad, transcribe;
+  std::string input_device, output_device, input_file, output_file, record, vad, transcribe;
   int frame_ms = 0, prebuffer_ms = 0, vad_silence_ms = 0, vad_prefix_ms = 0;
   double vad_threshold = 0;
   bool speak = false;
@@ -49,6 +49,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                                         "Use an audio file as the microphone, in real time");
   auto* output_file_opt = app.add_option("--output-file", output_file,
                                          "Write the assistant's audio to this WAV instead of the speaker");
+  auto* record_opt = app.add_option("--record", record,
+                                    "Record both sides of the conversation to this stereo WAV");
   auto* speak_opt = app.add_flag("--speak", speak, "With --text: spoken answers too (speaker or --output-file)");
   auto* frame_opt = app.add_option("--frame-ms", frame_ms, "Microphone audio per message, ms")
                         ->check(CLI::Range(10, 100))
@@ -112,6 +114,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (output_device_opt->count()) config.output_device = output_device;
   if (input_file_opt->count()) config.input_file = input_file;
   if (output_file_opt->count()) config.output_file = output_file;
+  if (record_opt->count()) config.record = record;
   if (speak_opt->count()) config.speak = true;
   if (frame_opt->count()) config.frame_ms = frame_ms;
   if (prebuffer_opt->count()) config.prebuffer_ms = prebuffer_ms;
@@ -121,8 +124,9 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (prefix_opt->count()) config.vad_prefix_ms = vad_prefix_ms;
   if (transcribe_opt->count()) config.transcribe = transcribe;
   result.list_devices = devices->parsed();
-  if (config.mode == Mode::kText && !config.speak && (!config.input_file.empty())) {
-    fprintf(stderr, "voxterm: error: --input-file needs a spoken conversation (not --text)\n");
+  if (config.mode == Mode::kText && (!config.input_file.empty() || !config.record.empty())) {
+    fprintf(stderr, "voxterm: error: --%s needs a spoken conversation (not --text)\n",
+            config.input_file.empty() ? "record" : "input-file");
     result.exit_code = ToInt(ExitCode::kUsage);
   }
   return result;

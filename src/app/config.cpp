@@ -196,11 +196,12 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "output_device") return c.String(v, key, &config->output_device);
   if (key == "transcribe") return c.String(v, key, &config->transcribe);
   if (key == "speak") return c.Bool(v, key, &config->speak);
-  if (key == "input_file" || key == "output_file") {
+  if (key == "input_file" || key == "output_file" || key == "record") {
     std::string value;
     Status s = c.String(v, key, &value);
     if (!s.ok()) return s;
-    (key == "input_file" ? config->input_file : config->output_file) = ExpandHome(value);
+    (key == "input_file" ? config->input_file : key == "output_file" ? config->output_file : config->record) =
+        ExpandHome(value);
     return Status::Ok();
   }
   if (key == "vad") {

@@ -32,6 +32,7 @@ struct Config {
   std::string output_device;
   std::string input_file;     // the microphone from a file instead
   std::string output_file;    // the assistant's audio into a WAV instead of the speaker
+  std::string record;         // both sides of the conversation into a stereo WAV
   int frame_ms = 20;          // input_audio_buffer.append every frame_ms (10 to 100)
   int prebuffer_ms = 100;     // jitter buffer before an answer starts playing
   bool speak = false;         // --text: spoken answers as well

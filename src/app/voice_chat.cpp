@@ -111,6 +111,11 @@ void VoiceChat::OnAudioDelta(const ServerEvent& event) {
 }
 
 void VoiceChat::OnResponseDone(const ServerEvent& event) {
+  if (const uint64_t underruns = playback_->underruns(); underruns > underruns_reported_) {
+    LOG_INFO("playback ran dry %llu times during that answer (audio arrived slower than real time)",
+             static_cast<unsigned long long>(underruns - underruns_reported_));
+    underruns_reported_ = underruns;
+  }
   response_active_ = false;
   awaiting_answer_ = false;
   playback_->SetStreamOpen(false);

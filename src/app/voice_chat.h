@@ -76,6 +76,7 @@ class VoiceChat {
   std::deque<std::string> pending_lines_;
   std::vector<int16_t> decoded_;     // scratch for audio deltas
   uint64_t appended_frames_ = 0;
+  uint64_t underruns_reported_ = 0;
   VoiceState state_ = VoiceState::kConnecting;
 };
 

@@ -32,6 +32,18 @@ VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> au
       chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view),
       silence_(audio_->capture()->frame_samples(), 0) {}
 
+VoiceSession::~VoiceSession() {
+  audio_->Stop();
+  if (uint64_t underruns = audio_->playback()->underruns()) {
+    LOG_WARN("playback ran dry %llu times: answers arrived slower than they played (a slow network?)",
+             static_cast<unsigned long long>(underruns));
+  }
+  if (uint64_t overruns = audio_->capture_overruns()) {
+    LOG_WARN("%llu microphone samples were lost: voxterm fell behind (a busy machine?)",
+             static_cast<unsigned long long>(overruns));
+  }
+}
+
 void VoiceSession::OnServerEvent(const ServerEvent& event) { chat_.OnServerEvent(event); }
 
 void VoiceSession::OnInputEnd() {
@@ -51,7 +63,7 @@ void VoiceSession::OnTick() {
     }
   }
   if (chat_.session_ready()) {
-    capture->Pump([this](const int16_t* samples, size_t count) { chat_.OnCaptureFrame(samples, count); });
+    capture->Pump([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
     view_->SetLevel(capture->level());
   } else {
     capture->Discard();
@@ -60,12 +72,18 @@ void VoiceSession::OnTick() {
     if (input_ended_at_ms_ < 0) {
       // The file's last samples may have arrived after the Pump above, and its last frame is
       // likely partial: both go out before the silence.
-      capture->Finish([this](const int16_t* samples, size_t count) { chat_.OnCaptureFrame(samples, count); });
+      capture->Finish([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
       input_ended_at_ms_ = clock_->NowMs();
     }
     SendTrailingSilence();
   }
   chat_.OnTick();
+  audio_->PumpRecorder();
+}
+
+void VoiceSession::SendFrame(const int16_t* samples, size_t count) {
+  chat_.OnCaptureFrame(samples, count);
+  if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
 }
 
 void VoiceSession::SendTrailingSilence() {
@@ -74,7 +92,7 @@ void VoiceSession::SendTrailingSilence() {
   const size_t due = static_cast<size_t>(std::min<int64_t>(elapsed_ms, kTrailingSilenceMs)) *
                      kApiSampleRateHz / 1000;
   while (silence_sent_ + silence_.size() <= due) {
-    chat_.OnCaptureFrame(silence_.data(), silence_.size());
+    SendFrame(silence_.data(), silence_.size());
     silence_sent_ += silence_.size();
   }
 }

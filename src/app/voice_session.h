@@ -23,6 +23,8 @@ class VoiceSession final : public Conversation {
   // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation.
   VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
                ConversationView* view, const Clock* clock, bool interactive);
+  // Says what went wrong with the audio during the conversation, if anything did.
+  ~VoiceSession() override;
 
   void OnServerEvent(const ServerEvent& event) override;
   void OnUserLine(std::string line) override { chat_.OnUserLine(std::move(line)); }
@@ -40,6 +42,8 @@ class VoiceSession final : public Conversation {
   static constexpr int64_t kEndOfFileGraceMs = 120000;  // never wait forever for an answer
 
   void SendTrailingSilence();
+  // A microphone frame to the server (and to the recording).
+  void SendFrame(const int16_t* samples, size_t count);
 
   std::unique_ptr<AudioEngine> audio_;
   ConversationView* const view_;

@@ -5,7 +5,7 @@
 namespace voxterm {
 
 void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out,
-                            size_t frames, int channels) {
+                            size_t frames, int channels, SpscRing<int16_t>* monitor) {
   size_t done = 0;
   const uint32_t requested = counters->flushes_requested.load(std::memory_order_acquire);
   if (requested != flushes_seen_) {
@@ -49,6 +49,13 @@ void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters,
     }
   }
   std::fill(out + done * channels, out + frames * channels, int16_t{0});
+  if (monitor) {
+    // A copy of the first channel; if the main thread fell behind, the excess is dropped.
+    auto regions = monitor->WriteRegions(frames);
+    for (size_t i = 0; i < regions.first_count; ++i) regions.first[i] = out[i * channels];
+    for (size_t i = 0; i < regions.second_count; ++i) regions.second[i] = out[(regions.first_count + i) * channels];
+    monitor->CommitWrite(regions.total());
+  }
 }
 
 }  // namespace voxterm

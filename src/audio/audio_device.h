@@ -57,8 +57,10 @@ class AudioOutput {
  public:
   virtual ~AudioOutput() = default;
   virtual int sample_rate_hz() const = 0;
-  // Starts playing mono samples from *ring; ring and counters outlive Stop().
-  virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) = 0;
+  // Starts playing mono samples from *ring; ring and counters outlive Stop(). monitor, when not
+  // null, receives a copy of every frame played, silence included: what the speaker said, in
+  // real time (for --record).
+  virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) = 0;
   virtual void Stop() = 0;
 };
 
@@ -69,7 +71,7 @@ class AudioOutput {
 class PlaybackEngine {
  public:
   void Render(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out, size_t frames,
-              int channels);
+              int channels, SpscRing<int16_t>* monitor = nullptr);
 
  private:
   static constexpr size_t kFadeFrames = 96;  // 4 ms at 24 kHz, 2 ms at 48 kHz

@@ -88,8 +88,8 @@ FileOutput::~FileOutput() {
   sf_close(file_);
 }
 
-Status FileOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
-  thread_ = std::thread([this, ring, counters] { Run(ring, counters); });
+Status FileOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
+  thread_ = std::thread([this, ring, counters, monitor] { Run(ring, counters, monitor); });
   return Status::Ok();
 }
 
@@ -98,7 +98,7 @@ void FileOutput::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
+void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
   const uint32_t requested = counters->flushes_requested.load(std::memory_order_acquire);
   if (requested != flushes_seen_) {
     // A file plays at once, so a flush finds little to drop; it is still acknowledged.
@@ -109,18 +109,23 @@ void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
   auto regions = ring->ReadRegions(ring->ReadAvailable());
   sf_write_short(file_, regions.first, static_cast<sf_count_t>(regions.first_count));
   sf_write_short(file_, regions.second, static_cast<sf_count_t>(regions.second_count));
+  if (monitor) {
+    // A file is not played in time: the recording gets the answer's audio as it came.
+    (void)monitor->Write(regions.first, regions.first_count);
+    (void)monitor->Write(regions.second, regions.second_count);
+  }
   ring->CommitRead(regions.total());
   counters->played_frames.fetch_add(regions.total(), std::memory_order_release);
 }
 
-void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
+void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
   timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   while (!stop_) {
-    Drain(ring, counters);
+    Drain(ring, counters, monitor);
     SleepUntil(&deadline, kOutputPollMs * 1000000L);
   }
-  Drain(ring, counters);  // what arrived last
+  Drain(ring, counters, monitor);  // what arrived last
 }
 
 }  // namespace voxterm

@@ -47,13 +47,13 @@ class FileOutput final : public AudioOutput {
   ~FileOutput() override;
 
   int sample_rate_hz() const override { return kApiSampleRateHz; }
-  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) override;
+  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) override;
   void Stop() override;
 
  private:
   explicit FileOutput(sf_private_tag* file) : file_(file) {}
-  void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters);  // the writer thread
-  void Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters);
+  void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);  // the writer thread
+  void Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);
 
   sf_private_tag* file_;  // the writer thread only, after Start()
   std::thread thread_;

@@ -208,9 +208,10 @@ PortAudioOutput::~PortAudioOutput() {
   if (stream_) Pa_CloseStream(stream_);
 }
 
-Status PortAudioOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) {
+Status PortAudioOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
   ring_ = ring;
   counters_ = counters;
+  monitor_ = monitor;
   PaError error = Pa_StartStream(stream_);
   return error == paNoError ? Status::Ok() : PaFailure("starting the audio output", error);
 }
@@ -225,7 +226,7 @@ int PortAudioOutput::Callback(const void*, void* output, unsigned long frames, c
 }
 
 int PortAudioOutput::OnAudio(int16_t* output, size_t frames) noexcept {
-  engine_.Render(ring_, counters_, output, frames, channels_);
+  engine_.Render(ring_, counters_, output, frames, channels_, monitor_);
   return paContinue;
 }
 

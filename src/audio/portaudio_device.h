@@ -77,7 +77,7 @@ class PortAudioOutput final : public AudioOutput {
   ~PortAudioOutput() override;
 
   int sample_rate_hz() const override { return rate_hz_; }
-  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters) override;
+  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) override;
   void Stop() override;
   // The device's output latency as PortAudio reports it, in ms.
   double latency_ms() const { return latency_ms_; }
@@ -95,6 +95,7 @@ class PortAudioOutput final : public AudioOutput {
   double latency_ms_ = 0;
   SpscRing<int16_t>* ring_ = nullptr;       // set before the stream starts
   PlaybackCounters* counters_ = nullptr;    // set before the stream starts
+  SpscRing<int16_t>* monitor_ = nullptr;    // set before the stream starts; may be null
   PlaybackEngine engine_;                   // the callback only
 };
 

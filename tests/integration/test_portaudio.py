@@ -116,8 +116,9 @@ def test_a_spoken_turn_through_portaudio_is_bit_exact(pulse, mock, tmp_path, spe
     heard = tmp_path / "heard.raw"
     m = mock("--audio-in", str(heard), "--answer-ms", "1500")
     answer = mock_audio(1500 * RATE // 1000)
+    recording = tmp_path / "both.wav"
     p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--input-device", "rt_capture",
-                                        "--output-device", "rt_play"])
+                                        "--output-device", "rt_play", "--record", str(recording)])
     try:
         assert wait_for(lambda: played.exists() and answer in played.read_bytes(), 30), p.stderr.read()
     finally:
@@ -132,6 +133,17 @@ def test_a_spoken_turn_through_portaudio_is_bit_exact(pulse, mock, tmp_path, spe
     start = out.find(answer)
     assert set(out[:start]) <= {0} and set(out[start + len(answer):]) <= {0}
     assert m.violations() == []
+    # --record: the microphone on the left as sent, the speaker on the right as played.
+    import wave
+    with wave.open(str(recording)) as w:
+        assert (w.getnchannels(), w.getframerate()) == (2, RATE)
+        frames = w.readframes(w.getnframes())
+    left = b"".join(frames[i:i + 2] for i in range(0, len(frames), 4))
+    right = b"".join(frames[i + 2:i + 4] for i in range(0, len(frames), 4))
+    assert left.startswith(speech_raw(speech))
+    assert answer in right
+    # In step: the answer starts on the right after the speech ended on the left.
+    assert right.find(answer) > len(speech_raw(speech))
 
 
 def speech_raw(wav_path):

@@ -34,7 +34,7 @@ TEST_CASE("an output file receives every sample it is given, as a 24 kHz WAV", "
   REQUIRE(output.ok());
   SpscRing<int16_t> ring(4096);
   PlaybackCounters counters;
-  REQUIRE((*output)->Start(&ring, &counters).ok());
+  REQUIRE((*output)->Start(&ring, &counters, nullptr).ok());
   std::vector<int16_t> samples(3000);
   for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<int16_t>(i * 7);
   size_t sent = 0;

@@ -1,0 +1,57 @@
+#include "audio/recorder.h"
+
+#include <sndfile.h>
+
+#include <algorithm>
+
+namespace voxterm {
+
+Result<std::unique_ptr<Recorder>> Recorder::Create(const std::string& path, int output_rate_hz,
+                                                   bool with_microphone) {
+  SF_INFO info{};
+  info.samplerate = kApiSampleRateHz;
+  info.channels = 2;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
+  if (!file) return Status::Error("--record " + path + ": " + sf_strerror(nullptr));
+  sf_command(file, SFC_SET_UPDATE_HEADER_AUTO, nullptr, SF_TRUE);
+  return std::unique_ptr<Recorder>(new Recorder(file, output_rate_hz, with_microphone));
+}
+
+Recorder::Recorder(sf_private_tag* file, int output_rate_hz, bool with_microphone)
+    : file_(file), with_microphone_(with_microphone), resampler_(output_rate_hz, kApiSampleRateHz), chunk_(4096) {}
+
+Recorder::~Recorder() {
+  // The side that is behind is padded with silence.
+  const size_t frames = std::max(mic_.size(), speaker_.size());
+  mic_.resize(frames, 0);
+  speaker_.resize(frames, 0);
+  WriteFrames(frames);
+  sf_close(file_);
+}
+
+void Recorder::AddMicrophone(const int16_t* samples, size_t count) {
+  mic_.insert(mic_.end(), samples, samples + count);
+}
+
+void Recorder::Pump(SpscRing<int16_t>* monitor) {
+  for (size_t got; (got = monitor->Read(chunk_.data(), chunk_.size())) > 0;) {
+    resampler_.Process(chunk_.data(), got, &speaker_);
+  }
+  if (!with_microphone_) mic_.resize(speaker_.size(), 0);
+  WriteFrames(std::min(mic_.size(), speaker_.size()));
+}
+
+void Recorder::WriteFrames(size_t frames) {
+  if (frames == 0) return;
+  stereo_.resize(frames * 2);
+  for (size_t i = 0; i < frames; ++i) {
+    stereo_[2 * i] = mic_[i];
+    stereo_[2 * i + 1] = speaker_[i];
+  }
+  sf_writef_short(file_, stereo_.data(), static_cast<sf_count_t>(frames));
+  mic_.erase(mic_.begin(), mic_.begin() + static_cast<std::ptrdiff_t>(frames));
+  speaker_.erase(speaker_.begin(), speaker_.begin() + static_cast<std::ptrdiff_t>(frames));
+}
+
+}  // namespace voxterm
