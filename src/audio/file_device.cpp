@@ -1,5 +1,6 @@
 #include "audio/file_device.h"
 
+#include <pthread.h>
 #include <sndfile.h>
 #include <time.h>
 
@@ -55,6 +56,7 @@ void FileInput::Stop() {
 }
 
 void FileInput::Run(SpscRing<int16_t>* ring) {
+  pthread_setname_np(pthread_self(), "vt-file-in");
   const size_t frames = static_cast<size_t>(rate_hz_) * kChunkMs / 1000;
   std::vector<int16_t> interleaved(frames * channels_), mono(frames);
   timespec deadline;
@@ -119,6 +121,7 @@ void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, Spsc
 }
 
 void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
+  pthread_setname_np(pthread_self(), "vt-file-out");
   timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   while (!stop_) {

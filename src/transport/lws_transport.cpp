@@ -2,6 +2,7 @@
 
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <pthread.h>
 
 #include <cerrno>
 #include <cstring>
@@ -108,6 +109,7 @@ void LwsTransport::Wake() {
 }
 
 void LwsTransport::Run() {
+  pthread_setname_np(pthread_self(), "vt-network");  // for top -H and debuggers
   const Url& url = options_.url;
   // lws reports a failed lookup only by returning NULL; look up first to say so clearly.
   addrinfo hints{};
