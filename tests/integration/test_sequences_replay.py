@@ -6,11 +6,15 @@ answers with exactly the server lines the document gives, byte for byte.
 """
 
 import asyncio
+import base64
 import json
+import math
 import os
 import re
+import struct
 import subprocess
 import threading
+import wave
 
 import pytest
 import websockets
@@ -108,3 +112,74 @@ def test_text_sequence_from_the_document(dialect, number, tmp_path):
     assert r.stderr == ""
     assert server.problems == []
     assert [e["type"] for e in server.received] == ["conversation.item.create", "response.create"]
+
+
+def pcm_chunk(index, ms=100):
+    """Distinct audio for each placeholder: a tone whose pitch depends on index."""
+    n = 24000 * ms // 1000
+    hz = 300 + 100 * index
+    return struct.pack("<%dh" % n, *(int(5000 * math.sin(2 * math.pi * hz * i / 24000)) for i in range(n)))
+
+
+class SpokenReplayServer(ReplayServer):
+    """Plays a VAD turn and an audio answer from the document once the microphone streams.
+
+    The document's audio placeholders ("<base64 ...>") become real chunks; everything else is
+    sent as the document has it."""
+
+    def __init__(self, dialect, turn, answer):
+        self.chunks = []
+        super().__init__(dialect, turn + answer)
+
+    async def handler(self, ws, path=None):
+        await ws.send(SESSION_CREATED[self.dialect])
+        first = json.loads(await ws.recv())
+        if first["type"] != "session.update":
+            self.problems.append("first event was %s" % first["type"])
+        # The client streams the microphone from now on; the document's turn starts on the first.
+        while json.loads(await ws.recv())["type"] != "input_audio_buffer.append":
+            pass
+
+        def substitute(match):
+            chunk = pcm_chunk(len(self.chunks))
+            self.chunks.append(chunk)
+            return base64.b64encode(chunk).decode()
+
+        for direction, text in self.lines:
+            if direction == "S<":
+                await ws.send(re.sub(r"<base64[^>]*>", substitute, text))
+        try:
+            async for _ in ws:  # more appends, then the client's close
+                pass
+        except websockets.ConnectionClosed:
+            pass
+        if ws.close_code != 1000:
+            self.problems.append("close code %s" % ws.close_code)
+
+
+@pytest.mark.skipif(not os.path.exists(SEQUENCES), reason="../shared/protocol/sequences.md not beside the repo")
+@pytest.mark.parametrize("dialect,turn,answer", [("ga", 7, 3), ("beta", 8, 4)])
+def test_spoken_sequence_from_the_document(dialect, turn, answer, tmp_path):
+    # The answer sequence starts with its own response.created; the turn already ends with one.
+    server = SpokenReplayServer(dialect, sequence(turn), sequence(answer)[1:])
+    mic = tmp_path / "quiet.wav"
+    with wave.open(str(mic), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(24000)
+        w.writeframes(b"\0\0" * 12000)
+    out = tmp_path / "answer.wav"
+    try:
+        r = subprocess.run([BIN, "--dialect", dialect, "--url", "ws://127.0.0.1:%d/v1/realtime" % server.port,
+                            "--input-file", str(mic), "--output-file", str(out)],
+                           capture_output=True, text=True, env=clean_env(tmp_path), timeout=60)
+    finally:
+        server.stop()
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert "you: What's the weather?" in r.stdout
+    assert "assistant: Hi there!" in r.stdout
+    assert len(server.chunks) == 2
+    with wave.open(str(out)) as w:
+        assert w.readframes(w.getnframes()) == b"".join(server.chunks)  # played bit for bit
+    assert server.problems == []

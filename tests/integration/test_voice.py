@@ -169,3 +169,47 @@ def test_audio_errors_are_one_line(run, tmp_path):
     assert r.returncode == 2
     r = run(["--frame-ms", "5", "--text"])
     assert r.returncode == 2
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_colour_only_on_a_terminal_and_never_with_no_color(mock, tmp_path, no_color):
+    import pty
+    import select
+    import time
+    from conftest import BIN, clean_env
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, tone(800) + silence(1500))
+    m = mock("--answer-ms", "300")
+    env = clean_env(tmp_path, extra={"NO_COLOR": "1"} if no_color else None)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, "--url", m.url(), "--input-file", str(mic), "--output-file",
+                        str(tmp_path / "o.wav")], env)
+    out = b""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0, out
+    assert b"assistant: " in out.replace(b"\x1b[32m", b"").replace(b"\x1b[0m", b"")
+    colours = b"\x1b[36m" in out or b"\x1b[32m" in out
+    assert colours == (not no_color), out
+    assert b"listening" in out  # the status line, drawn on a terminal
+
+
+def test_no_colour_and_no_status_line_into_a_pipe(mock, run, tmp_path):
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, tone(800) + silence(1500))
+    m = mock("--answer-ms", "300")
+    r = run(["--url", m.url(), "--input-file", str(mic), "--output-file", str(tmp_path / "o.wav")], timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x1b" not in r.stderr
+    assert "listening" not in r.stderr
