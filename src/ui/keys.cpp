@@ -1,0 +1,182 @@
+#include "ui/keys.h"
+
+#include <cctype>
+#include <cstdlib>
+
+namespace voxterm {
+namespace {
+
+Key Simple(Key::Type type) {
+  Key k;
+  k.type = type;
+  return k;
+}
+
+Key FromCodepoint(char32_t c) {
+  switch (c) {
+    case ' ': return Simple(Key::Type::kSpace);
+    case '\t': return Simple(Key::Type::kTab);
+    case '\r':
+    case '\n': return Simple(Key::Type::kEnter);
+    case 0x1b: return Simple(Key::Type::kEscape);
+    case 0x7f:
+    case 0x08: return Simple(Key::Type::kBackspace);
+    case 0x03: return Simple(Key::Type::kCtrlC);
+    case 0x04: return Simple(Key::Type::kCtrlD);
+    case 0x1a: return Simple(Key::Type::kCtrlZ);
+    default: break;
+  }
+  Key k;
+  if (c >= 0x20) {
+    k.type = Key::Type::kChar;
+    k.ch = c < 0x80 ? static_cast<char32_t>(tolower(static_cast<int>(c))) : c;
+  }
+  return k;
+}
+
+Key Function(int n) {
+  Key k;
+  k.type = Key::Type::kFunction;
+  k.number = n;
+  return k;
+}
+
+// "CSI n ~" numbers of F5..F12 (and F1..F4 on some terminals).
+int TildeFunction(int n) {
+  switch (n) {
+    case 11: return 1;
+    case 12: return 2;
+    case 13: return 3;
+    case 14: return 4;
+    case 15: return 5;
+    case 17: return 6;
+    case 18: return 7;
+    case 19: return 8;
+    case 20: return 9;
+    case 21: return 10;
+    case 23: return 11;
+    case 24: return 12;
+    default: return 0;
+  }
+}
+
+// Kitty's codes for function keys in "CSI code u" (Unicode private use area).
+int KittyFunction(long code) {
+  if (code >= 57364 && code <= 57375) return static_cast<int>(code - 57364 + 1);
+  return 0;
+}
+
+}  // namespace
+
+size_t KeyDecoder::DecodeOne(std::string_view s, Key* key, bool at_end) const {
+  const unsigned char first = static_cast<unsigned char>(s[0]);
+  if (first != 0x1b) {
+    // UTF-8: the whole character, or wait for the rest.
+    size_t length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+    if (s.size() < length) return at_end ? s.size() : 0;
+    char32_t c = first;
+    if (length > 1) {
+      c = first & (0x3F >> (length - 1));
+      for (size_t i = 1; i < length; ++i) c = (c << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
+    }
+    *key = FromCodepoint(c);
+    return length;
+  }
+  if (s.size() == 1) {
+    if (!at_end) return 0;
+    *key = Simple(Key::Type::kEscape);
+    return 1;
+  }
+  if (s[1] == 'O') {  // SS3: F1-F4
+    if (s.size() < 3) return at_end ? s.size() : 0;
+    *key = s[2] >= 'P' && s[2] <= 'S' ? Function(s[2] - 'P' + 1) : Key();
+    return 3;
+  }
+  if (s[1] != '[') {  // ESC then a key: Alt+key; taken as Escape, the key comes next
+    *key = Simple(Key::Type::kEscape);
+    return 1;
+  }
+  // CSI parameters, then a final byte in 0x40-0x7E.
+  size_t end = 2;
+  while (end < s.size() && !(s[end] >= 0x40 && s[end] <= 0x7E)) ++end;
+  if (end == s.size()) return at_end ? s.size() : 0;
+  const std::string params(s.substr(2, end - 2));
+  const char final = s[end];
+  const long code = strtol(params.c_str(), nullptr, 10);
+  if (final == '~') {
+    const int f = TildeFunction(static_cast<int>(code));
+    *key = f ? Function(f) : Key();
+  } else if (final == 'u') {
+    // Kitty: code[:alternates][;modifiers[:event]]; event 3 is a release, 2 a repeat.
+    const int f = KittyFunction(code);
+    *key = f ? Function(f) : FromCodepoint(static_cast<char32_t>(code));
+    const size_t semicolon = params.find(';');
+    if (semicolon != std::string::npos) {
+      const size_t colon = params.find(':', semicolon);
+      const long modifiers = strtol(params.c_str() + semicolon + 1, nullptr, 10);
+      if (colon != std::string::npos) key->release = strtol(params.c_str() + colon + 1, nullptr, 10) == 3;
+      // Ctrl (bit 2 of modifiers - 1) with c or z, as the plain bytes would be.
+      if (modifiers > 1 && ((modifiers - 1) & 4) && key->type == Key::Type::kChar) {
+        if (key->ch == 'c') key->type = Key::Type::kCtrlC;
+        if (key->ch == 'd') key->type = Key::Type::kCtrlD;
+        if (key->ch == 'z') key->type = Key::Type::kCtrlZ;
+      }
+    }
+  } else if (final == 'P' || final == 'Q' || final == 'R' || final == 'S') {
+    *key = Function(final - 'P' + 1);  // CSI 1;mod P and the like
+  } else {
+    *key = Key();  // arrows and the rest: not ours
+  }
+  return end + 1;
+}
+
+void KeyDecoder::Feed(std::string_view bytes, std::vector<Key>* keys) {
+  pending_.append(bytes);
+  size_t offset = 0;
+  while (offset < pending_.size()) {
+    Key key;
+    const size_t used = DecodeOne(std::string_view(pending_).substr(offset), &key, /*at_end=*/false);
+    if (used == 0) {
+      // Incomplete: a lone ESC at the end of a read is the Escape key; anything else waits.
+      if (pending_.size() - offset == 1 && pending_[offset] == '\x1b') {
+        keys->push_back(Simple(Key::Type::kEscape));
+        offset += 1;
+      }
+      break;
+    }
+    keys->push_back(key);
+    offset += used;
+  }
+  pending_.erase(0, offset);
+  if (pending_.size() > 64) pending_.clear();  // garbage, not a sequence
+}
+
+Result<Key> ParseKeySpec(const std::string& spec) {
+  std::string s;
+  for (char c : spec) s += static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  if (s == "space" || s == " ") return Simple(Key::Type::kSpace);
+  if (s == "tab") return Simple(Key::Type::kTab);
+  if (s == "enter" || s == "return") return Simple(Key::Type::kEnter);
+  if (s.size() >= 2 && s[0] == 'f' && isdigit(static_cast<unsigned char>(s[1]))) {
+    const int n = atoi(s.c_str() + 1);
+    if (n >= 1 && n <= 12 && s == "f" + std::to_string(n)) return Function(n);
+  }
+  if (s.size() == 1 && isprint(static_cast<unsigned char>(s[0])) && s != "q") {
+    return FromCodepoint(static_cast<char32_t>(s[0]));
+  }
+  return Status::Error("--ptt-key \"" + spec +
+                       "\": use a printable character other than q, or space, tab, enter, f1 ... f12");
+}
+
+std::string KeyName(const Key& key) {
+  switch (key.type) {
+    case Key::Type::kSpace: return "space";
+    case Key::Type::kTab: return "tab";
+    case Key::Type::kEnter: return "enter";
+    case Key::Type::kFunction: return "f" + std::to_string(key.number);
+    case Key::Type::kChar: return key.ch < 0x80 ? std::string(1, static_cast<char>(key.ch)) : "key";
+    default: return "key";
+  }
+}
+
+}  // namespace voxterm

@@ -1,0 +1,48 @@
+// Keys from a terminal in raw mode, decoded: plain bytes, the escape sequences of function keys,
+// and the kitty keyboard protocol's "CSI code ; modifiers : event u", which also reports
+// releases (so that holding a key and letting go can mean something).
+// Thread safety: one decoder per input stream, main thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace voxterm {
+
+struct Key {
+  enum class Type { kChar, kSpace, kTab, kEnter, kEscape, kBackspace, kFunction, kCtrlC, kCtrlD, kCtrlZ, kOther };
+  Type type = Type::kOther;
+  char32_t ch = 0;   // kChar: the character (lowercase for letters)
+  int number = 0;    // kFunction: 1 to 12
+  bool release = false;
+
+  bool operator==(const Key& o) const { return type == o.type && ch == o.ch && number == o.number; }
+};
+
+class KeyDecoder {
+ public:
+  // Appends the keys in bytes to *keys. An escape sequence split across reads is kept for the
+  // next call; a lone ESC at the end of a read is the Escape key (terminals send a whole
+  // sequence in one write).
+  void Feed(std::string_view bytes, std::vector<Key>* keys);
+
+ private:
+  // Decodes one key at the front of pending_; returns bytes used, 0 if incomplete.
+  size_t DecodeOne(std::string_view s, Key* key, bool at_end) const;
+  std::string pending_;
+};
+
+// --ptt-key: a printable character, or space, tab, enter, f1 ... f12.
+Result<Key> ParseKeySpec(const std::string& spec);
+// How the key is named to the user ("space", "f5", "x").
+std::string KeyName(const Key& key);
+
+// Turns the kitty keyboard protocol on (report event types and all keys as escape codes) and
+// off again. Terminals that do not know it ignore both.
+inline constexpr std::string_view kKittyKeysOn = "\x1b[>11u";
+inline constexpr std::string_view kKittyKeysOff = "\x1b[<u";
+
+}  // namespace voxterm
