@@ -16,10 +16,14 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   app.set_version_flag("--version", std::string("voxterm ") + VOXTERM_VERSION);
   app.get_formatter()->column_width(30);
 
-  bool text = false, azure = false;
+  bool text = false, azure = false, ptt = false;
+  std::string ptt_key;
   std::string url, model, dialect, ca_file, instructions, voice, config_path, log_events;
   int verbosity = 0;
   app.add_flag("--text", text, "Text only: each stdin line is a turn, answers go to stdout");
+  app.add_flag("--ptt", ptt, "Push-to-talk: press a key to talk, again to send");
+  auto* ptt_key_opt = app.add_option("--ptt-key", ptt_key, "The push-to-talk key: a character, space, tab, enter, f1..f12")
+                          ->default_str("space");
   auto* url_opt = app.add_option("--url", url, "WebSocket URL of the Realtime API")
                       ->default_str("wss://api.openai.com/v1/realtime");
   auto* model_opt = app.add_option("--model", model, "Model, added to the URL's query")
@@ -101,6 +105,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   }
 
   if (text) config.mode = Mode::kText;
+  if (ptt) config.mode = Mode::kPtt;
+  if (ptt_key_opt->count()) config.ptt_key = ptt_key;
   if (url_opt->count()) config.url = url;
   if (model_opt->count()) config.model = model;
   if (dialect_opt->count()) config.dialect = *ParseDialect(dialect);

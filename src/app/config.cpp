@@ -180,8 +180,10 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
       config->mode = Mode::kVoice;
     } else if (value == "text") {
       config->mode = Mode::kText;
+    } else if (value == "ptt") {
+      config->mode = Mode::kPtt;
     } else {
-      return c.Error(key, "must be \"voice\" or \"text\"");
+      return c.Error(key, "must be \"voice\", \"ptt\" or \"text\"");
     }
     return Status::Ok();
   }
@@ -195,6 +197,7 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "input_device") return c.String(v, key, &config->input_device);
   if (key == "output_device") return c.String(v, key, &config->output_device);
   if (key == "transcribe") return c.String(v, key, &config->transcribe);
+  if (key == "ptt_key") return c.String(v, key, &config->ptt_key);
   if (key == "speak") return c.Bool(v, key, &config->speak);
   if (key == "input_file" || key == "output_file" || key == "record") {
     std::string value;

@@ -11,7 +11,7 @@
 
 namespace voxterm {
 
-enum class Mode { kVoice, kText };
+enum class Mode { kVoice, kText, kPtt };
 
 struct Config {
   Mode mode = Mode::kVoice;
@@ -42,6 +42,7 @@ struct Config {
   int vad_silence_ms = 500;
   int vad_prefix_ms = 300;
   std::string transcribe = "gpt-4o-mini-transcribe";  // "off": no input transcription
+  std::string ptt_key = "space";  // push-to-talk: a character, or space/tab/enter/f1..f12
 };
 
 // $XDG_CONFIG_HOME/voxterm/config.json, else ~/.config/voxterm/config.json.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "protocol/server_events.h"
 
@@ -25,6 +26,11 @@ class Conversation {
   virtual bool WantsPrompt() const = 0;
   // Turns that failed, for the exit code.
   virtual int failed_turns() const = 0;
+  // Keys rather than lines: stdin's bytes go to OnInputBytes as they come (push-to-talk).
+  virtual bool WantsRawInput() const { return false; }
+  virtual void OnInputBytes(std::string_view) {}
+  // Finished because the user interrupted (Ctrl-C as a key): exit code 130.
+  virtual bool Interrupted() const { return false; }
 };
 
 }  // namespace voxterm

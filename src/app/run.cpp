@@ -10,12 +10,14 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <optional>
 
 #include "app/api_key.h"
 #include "app/cli.h"
 #include "app/event_log.h"
 #include "app/audio_engine.h"
 #include "app/text_chat.h"
+#include "app/ptt_session.h"
 #include "app/voice_session.h"
 #include "transport/lws_transport.h"
 #include "ui/terminal_text.h"
@@ -229,7 +231,9 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   for (;;) {
     if (!closing && (conversation->Finished() || out->broken())) {
       const bool failed = conversation->failed_turns() > 0 || out->broken();
-      begin_close(ToInt(failed ? ExitCode::kFailure : ExitCode::kSuccess));
+      begin_close(ToInt(conversation->Interrupted() ? ExitCode::kInterrupted
+                        : failed                    ? ExitCode::kFailure
+                                                    : ExitCode::kSuccess));
     }
     if (interactive && stdin_open && !closing && conversation->WantsPrompt() && !prompt_shown) {
       fputs("> ", stderr);
@@ -264,7 +268,16 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       }
       if (!closing) conversation->OnTick();
     }
-    if (count == 4 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+    if (count == 4 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR)) && conversation->WantsRawInput()) {
+      char bytes[256];
+      const ssize_t n = read(STDIN_FILENO, bytes, sizeof bytes);
+      if (n > 0) {
+        conversation->OnInputBytes(std::string_view(bytes, static_cast<size_t>(n)));
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        stdin_open = false;
+        conversation->OnInputEnd();
+      }
+    } else if (count == 4 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
       const bool at_prompt = prompt_shown;
       prompt_shown = false;
       if (!reader.ReadAvailable(conversation)) {
@@ -331,13 +344,26 @@ int Run(const Config& config, const std::string& key) {
       return ToInt(ExitCode::kUsage);
     }
   }
+  std::optional<Key> ptt_key;
+  if (config.mode == Mode::kPtt) {
+    if (!isatty(STDIN_FILENO)) {
+      LOG_ERROR("--ptt needs a terminal on stdin (keys start and end each take)");
+      return ToInt(ExitCode::kUsage);
+    }
+    auto key = ParseKeySpec(config.ptt_key);
+    if (!key.ok()) {
+      LOG_ERROR("%s", key.message().c_str());
+      return ToInt(ExitCode::kUsage);
+    }
+    ptt_key = *key;
+  }
   // Before any thread starts (audio devices start some), so that every thread inherits the mask
   // and SIGINT reaches only the signalfd.
   const int signal_fd = BlockSignalsIntoFd();
   // Audio devices open before the connection, so a missing device fails fast and plainly.
   std::unique_ptr<AudioEngine> audio;
-  if (config.mode == Mode::kVoice || config.speak) {
-    auto opened = AudioEngine::Open(config, config.mode == Mode::kVoice ? WantInput::kYes : WantInput::kNo);
+  if (config.mode != Mode::kText || config.speak) {
+    auto opened = AudioEngine::Open(config, config.mode != Mode::kText ? WantInput::kYes : WantInput::kNo);
     if (!opened.ok()) {
       LOG_ERROR("%s", opened.message().c_str());
       return ToInt(ExitCode::kUsage);
@@ -366,6 +392,15 @@ int Run(const Config& config, const std::string& key) {
     conversation = std::make_unique<TextChat>(config.dialect, session, &transport,
                                               [&out](std::string_view text) { out.Write(text); },
                                               audio ? audio->playback() : nullptr);
+  } else if (config.mode == Mode::kPtt) {
+    auto terminal = RawTerminal::Enter(STDIN_FILENO);
+    if (!terminal.ok()) {
+      LOG_ERROR("%s", terminal.message().c_str());
+      return ToInt(ExitCode::kUsage);
+    }
+    view = std::make_unique<TerminalView>(stdout, stderr);
+    conversation = std::make_unique<PttSession>(config, std::move(audio), &transport, view.get(), &clock,
+                                                std::move(*terminal), *ptt_key);
   } else {
     view = std::make_unique<TerminalView>(stdout, stderr);
     conversation = std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,

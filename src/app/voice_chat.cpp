@@ -62,6 +62,10 @@ void VoiceChat::BargeIn(bool server_cancels) {
   }
 }
 
+void VoiceChat::Interrupt() {
+  if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
+}
+
 void VoiceChat::OnTick() {
   playback_->Pump();
   if (truncate_pending_ && playback_->FlushDone()) {
@@ -74,6 +78,7 @@ void VoiceChat::OnTick() {
 }
 
 void VoiceChat::UpdateState() {
+  if (!report_state_) return;
   VoiceState state;
   if (!session_ready_) {
     state = VoiceState::kConnecting;

@@ -44,6 +44,14 @@ class VoiceChat {
   // Call every few milliseconds: moves playback along and completes a barge-in.
   void OnTick();
 
+  // Push-to-talk: stops the assistant if it is speaking or about to (flush, truncate, cancel).
+  void Interrupt();
+  // A committed turn is waiting for its answer (Idle() is false until it comes).
+  void ExpectAnswer() { awaiting_answer_ = true; }
+  bool response_active() const { return response_active_; }
+  // Off for push-to-talk, whose own states the session shows instead.
+  void set_report_state(bool report) { report_state_ = report; }
+
   bool session_ready() const { return session_ready_; }
   // Nothing is going on: no answer coming or playing, the user not mid-sentence, no line
   // waiting. (At the end of an input file voxterm waits for this before it leaves.)
@@ -78,6 +86,7 @@ class VoiceChat {
   uint64_t appended_frames_ = 0;
   uint64_t underruns_reported_ = 0;
   VoiceState state_ = VoiceState::kConnecting;
+  bool report_state_ = true;
 };
 
 }  // namespace voxterm

@@ -8,7 +8,7 @@
 
 namespace voxterm {
 
-enum class VoiceState { kConnecting, kListening, kUserSpeaking, kThinking, kAssistantSpeaking };
+enum class VoiceState { kConnecting, kListening, kUserSpeaking, kRecording, kThinking, kAssistantSpeaking };
 
 const char* ToString(VoiceState state);
 
@@ -23,6 +23,8 @@ class ConversationView {
   virtual void SetState(VoiceState state) = 0;
   // The input level, 0 to 1, for the meter.
   virtual void SetLevel(float level) = 0;
+  // A few words after the state: a hint ("press space to talk"), a take's length.
+  virtual void SetDetail(std::string_view text) = 0;
   // A one-line message that is neither side's words (an error, a warning).
   virtual void Notice(std::string_view text) = 0;
 };

@@ -12,6 +12,7 @@ const char* ToString(VoiceState state) {
     case VoiceState::kConnecting: return "connecting";
     case VoiceState::kListening: return "listening";
     case VoiceState::kUserSpeaking: return "you are speaking";
+    case VoiceState::kRecording: return "recording";
     case VoiceState::kThinking: return "thinking";
     case VoiceState::kAssistantSpeaking: return "speaking";
   }
@@ -72,6 +73,7 @@ void TerminalView::DrawStatus() {
   if (!status_line_ || answer_open_) return;
   std::string line = "\r\x1b[K" + Paint(kDim, std::string("\u25cf ") + ToString(state_)) + " ";
   for (int i = 0; i < kMeterBars; ++i) line += i < level_bars_ ? kBars[i] : " ";
+  if (!detail_.empty()) line += " " + Paint(kDim, detail_);
   fflush(out_);  // what the transcript wrote must land before the line is redrawn
   fputs(line.c_str(), status_);
   fflush(status_);
@@ -120,6 +122,12 @@ void TerminalView::SetLevel(float level) {
   const int bars = std::clamp(static_cast<int>(level * kMeterBars * 2), 0, kMeterBars);
   if (bars == level_bars_) return;
   level_bars_ = bars;
+  DrawStatus();
+}
+
+void TerminalView::SetDetail(std::string_view text) {
+  if (text == detail_) return;
+  detail_ = std::string(text);
   DrawStatus();
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "ui/conversation_view.h"
 #include "ui/terminal_text.h"
@@ -28,6 +29,7 @@ class TerminalView final : public ConversationView {
   void AssistantDone(bool interrupted) override;
   void SetState(VoiceState state) override;
   void SetLevel(float level) override;
+  void SetDetail(std::string_view text) override;
   void Notice(std::string_view text) override;
 
  private:
@@ -44,6 +46,7 @@ class TerminalView final : public ConversationView {
   TerminalFilter filter_;
   VoiceState state_ = VoiceState::kConnecting;
   int level_bars_ = 0;
+  std::string detail_;
   bool status_shown_ = false;
   bool answer_open_ = false;
 };

@@ -18,6 +18,7 @@ class FakeView : public ConversationView {
   }
   void SetState(VoiceState state) override { states.push_back(state); }
   void SetLevel(float level) override { this->level = level; }
+  void SetDetail(std::string_view text) override { detail = std::string(text); }
   void Notice(std::string_view text) override { notices.push_back(std::string(text)); }
 
   std::vector<std::string> lines;
@@ -25,6 +26,7 @@ class FakeView : public ConversationView {
   std::vector<VoiceState> states;
   std::vector<std::string> notices;
   float level = 0;
+  std::string detail;
 };
 
 }  // namespace voxterm

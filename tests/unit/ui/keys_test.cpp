@@ -76,7 +76,7 @@ TEST_CASE("arrows and unknown sequences are not taken for keys of ours", "[keys]
   CHECK(keys[1].type == Key::Type::kOther);
 }
 
-TEST_CASE("--ptt-key names and characters", "[keys]") {
+TEST_CASE("push-to-talk keys by name or character", "[keys]") {
   CHECK(ParseKeySpec("space")->type == Key::Type::kSpace);
   CHECK(ParseKeySpec("F5")->number == 5);
   CHECK(ParseKeySpec("enter")->type == Key::Type::kEnter);

@@ -1,0 +1,143 @@
+#include "app/ptt_session.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "app/voice_session.h"
+
+namespace voxterm {
+
+namespace {
+SessionSettings PttSettings(const Config& config) {
+  SessionSettings s = VoiceSessionSettings(config);
+  s.turns = SessionSettings::Turns::kOff;  // the key takes the turns: turn_detection null
+  return s;
+}
+}  // namespace
+
+PttSession::PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
+                       ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key)
+    : audio_(std::move(audio)),
+      transport_(transport),
+      view_(view),
+      dialect_(config.dialect),
+      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view),
+      ptt_(clock, this, key),
+      terminal_(std::move(terminal)) {
+  chat_.set_report_state(false);
+  UpdateView();
+}
+
+PttSession::~PttSession() {
+  audio_->Stop();
+  terminal_.reset();  // the terminal as it was, before anything else is printed
+}
+
+void PttSession::OnServerEvent(const ServerEvent& event) {
+  chat_.OnServerEvent(event);
+  if (event.type == ServerEventType::kResponseDone) {
+    ptt_.OnAnswerDone();
+    MaybeRespond();
+  }
+  UpdateView();
+}
+
+void PttSession::OnInputBytes(std::string_view bytes) {
+  std::vector<Key> keys;
+  keys_.Feed(bytes, &keys);
+  for (const Key& key : keys) {
+    if (ptt_.OnKey(key)) continue;
+    if (key.release) continue;
+    switch (key.type) {
+      case Key::Type::kCtrlC:
+        interrupted_ = true;
+        quit_ = true;
+        break;
+      case Key::Type::kCtrlD:
+        quit_ = true;
+        break;
+      case Key::Type::kChar:
+        if (key.ch == U'q') quit_ = true;
+        break;
+      case Key::Type::kCtrlZ:
+        terminal_->Suspend();
+        break;
+      default:
+        break;
+    }
+  }
+  UpdateView();
+}
+
+void PttSession::OnTick() {
+  if (chat_.session_ready() && !input_started_) {
+    input_started_ = true;
+    Status started = audio_->StartInput();
+    if (!started.ok()) {
+      view_->Notice(started.message());
+      quit_ = failed_ = true;
+    }
+  }
+  CapturePath* capture = audio_->capture();
+  if (input_started_) {
+    capture->Pump([this](const int16_t* samples, size_t count) { ptt_.OnFrame(samples, count); });
+    view_->SetLevel(ptt_.state() == PttController::State::kRecording ? capture->level() : 0);
+  }
+  ptt_.OnTick();
+  chat_.OnTick();
+  audio_->PumpRecorder();
+  UpdateView();
+}
+
+void PttSession::ClearInput() { transport_->Send(EncodeAudioClear()); }
+
+void PttSession::SendAudio(const int16_t* samples, size_t count) {
+  chat_.OnCaptureFrame(samples, count);
+  if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
+}
+
+void PttSession::CommitAndRespond() {
+  transport_->Send(EncodeAudioCommit());
+  respond_pending_ = true;
+  MaybeRespond();
+}
+
+void PttSession::MaybeRespond() {
+  // Never a response.create while a response is active: the interrupted one ends first.
+  if (!respond_pending_ || chat_.response_active()) return;
+  transport_->Send(EncodeResponseCreate(dialect_, std::nullopt));
+  chat_.ExpectAnswer();
+  respond_pending_ = false;
+}
+
+void PttSession::UpdateView() {
+  const std::string key = KeyName(ptt_.key());
+  switch (ptt_.state()) {
+    case PttController::State::kRecording:
+    case PttController::State::kTail: {
+      view_->SetState(VoiceState::kRecording);
+      char seconds[32];
+      snprintf(seconds, sizeof seconds, "%.1f s  (%s: send, Esc: drop)", ptt_.take_ms() / 1000.0, key.c_str());
+      view_->SetDetail(seconds);
+      return;
+    }
+    case PttController::State::kWaiting:
+      view_->SetState(VoiceState::kThinking);
+      view_->SetDetail("");
+      return;
+    case PttController::State::kIdle:
+      break;
+  }
+  if (!chat_.session_ready()) {
+    view_->SetState(VoiceState::kConnecting);
+    view_->SetDetail("");
+  } else if (chat_.response_active() || !chat_.Idle()) {
+    view_->SetState(VoiceState::kAssistantSpeaking);
+    view_->SetDetail("(" + key + " to interrupt)");
+  } else {
+    view_->SetState(VoiceState::kListening);
+    view_->SetDetail("press " + key + " to talk, q to quit");
+  }
+}
+
+}  // namespace voxterm

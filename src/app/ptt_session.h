@@ -1,0 +1,66 @@
+// PttSession: push-to-talk (--ptt) as the run loop sees it. Turn detection is off; the
+// microphone goes to the server only during a take (PttController); keys come raw from the
+// terminal (RawTerminal), which is put back on every way out.
+//   space (or --ptt-key): start a take, again to send; Escape: drop it; q, Ctrl-C, Ctrl-D: quit;
+//   Ctrl-Z: suspend, with the terminal put back.
+// Thread safety: main thread only.
+#pragma once
+
+#include <memory>
+
+#include "app/audio_engine.h"
+#include "app/conversation.h"
+#include "app/ptt_controller.h"
+#include "app/voice_chat.h"
+#include "ui/keys.h"
+#include "ui/raw_terminal.h"
+#include "util/clock.h"
+
+namespace voxterm {
+
+class PttSession final : public Conversation, private PttController::Actions {
+ public:
+  PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
+             ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key);
+  ~PttSession() override;
+
+  void OnServerEvent(const ServerEvent& event) override;
+  void OnUserLine(std::string) override {}
+  void OnInputEnd() override { quit_ = true; }
+  bool WantsRawInput() const override { return true; }
+  void OnInputBytes(std::string_view bytes) override;
+  void OnTick() override;
+  int tick_ms() const override { return 5; }
+  bool session_ready() const override { return chat_.session_ready(); }
+  bool Finished() const override { return quit_; }
+  bool Interrupted() const override { return interrupted_; }
+  bool WantsPrompt() const override { return false; }
+  int failed_turns() const override { return failed_ ? 1 : 0; }
+
+ private:
+  // PttController::Actions
+  void Interrupt() override { chat_.Interrupt(); }
+  void ClearInput() override;
+  void SendAudio(const int16_t* samples, size_t count) override;
+  void CommitAndRespond() override;
+  void Notice(std::string_view text) override { view_->Notice(text); }
+
+  void MaybeRespond();
+  void UpdateView();
+
+  std::unique_ptr<AudioEngine> audio_;
+  Transport* const transport_;
+  ConversationView* const view_;
+  const Dialect dialect_;
+  VoiceChat chat_;
+  PttController ptt_;
+  KeyDecoder keys_;
+  std::unique_ptr<RawTerminal> terminal_;
+  bool input_started_ = false;
+  bool respond_pending_ = false;  // committed; response.create waits for the active response
+  bool quit_ = false;
+  bool interrupted_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,87 @@
+#include "ui/raw_terminal.h"
+
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "ui/keys.h"
+
+namespace voxterm {
+namespace {
+
+// For the fatal-signal handler, which can reach nothing else.
+int g_fd = -1;
+termios g_saved;
+const int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGHUP};
+
+void WriteAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void Restore() {
+  if (g_fd < 0) return;
+  WriteAll(g_fd, kKittyKeysOff);
+  tcsetattr(g_fd, TCSAFLUSH, &g_saved);
+}
+
+// Puts the terminal back, then lets the signal do what it would have done.
+void OnFatalSignal(int signal) {
+  Restore();
+  g_fd = -1;
+  // SA_RESETHAND restored the default action: raise again to crash or hang up as usual.
+  raise(signal);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RawTerminal>> RawTerminal::Enter(int fd) {
+  if (!isatty(fd)) return Status::Error("push-to-talk needs a terminal on stdin");
+  if (tcgetattr(fd, &g_saved) != 0) return Status::Error(std::string("terminal: ") + strerror(errno));
+  g_fd = fd;
+  struct sigaction action {};
+  action.sa_handler = OnFatalSignal;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  for (int s : kFatalSignals) sigaction(s, &action, nullptr);
+  std::unique_ptr<RawTerminal> terminal(new RawTerminal(fd));
+  terminal->MakeRaw();
+  return terminal;
+}
+
+void RawTerminal::MakeRaw() {
+  termios raw = g_saved;
+  // Keys one at a time, no echo, and Ctrl-C / Ctrl-Z as bytes (ISIG off): push-to-talk handles
+  // them itself, so it can put the terminal back before stopping. Output processing stays on,
+  // so "\n" still starts a new line.
+  raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ISIG | IEXTEN);
+  raw.c_iflag &= ~static_cast<tcflag_t>(IXON | ICRNL);
+  raw.c_cc[VMIN] = 1;
+  raw.c_cc[VTIME] = 0;
+  tcsetattr(fd_, TCSAFLUSH, &raw);
+  WriteAll(fd_, kKittyKeysOn);
+}
+
+RawTerminal::~RawTerminal() {
+  Restore();
+  g_fd = -1;
+  struct sigaction action {};
+  action.sa_handler = SIG_DFL;
+  for (int s : kFatalSignals) sigaction(s, &action, nullptr);
+}
+
+void RawTerminal::Suspend() {
+  Restore();
+  // SIGTSTP's default action stops the process; execution resumes here after fg.
+  raise(SIGTSTP);
+  MakeRaw();
+}
+
+}  // namespace voxterm

@@ -1,0 +1,188 @@
+"""Push-to-talk: a real voxterm --ptt in a pty, keys typed into it, real PortAudio over the
+headless PulseAudio of test_portaudio.py, against the mock."""
+
+import os
+import pty
+import select
+import signal
+import termios
+import time
+
+import pytest
+
+from conftest import BIN, clean_env
+from test_portaudio import Pulse, pulse, raw, wait_for  # noqa: F401  (pulse is a fixture)
+from test_voice import silence, tone
+
+
+class PttProcess:
+    """voxterm --ptt in a pty, started as a job-control shell would start it: in its own
+    foreground process group under a parent that stays in the session. (A lone session leader's
+    process group is orphaned, and Linux ignores Ctrl-Z's stop signal for those.)"""
+
+    def __init__(self, tmp_path, pulse, args):
+        # NO_COLOR: these tests look for words, not for their colours.
+        env = clean_env(tmp_path, extra=dict(pulse.env, NO_COLOR="1"))
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            child = os.fork()
+            if child == 0:
+                signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+                os.setpgid(0, 0)
+                os.tcsetpgrp(0, os.getpid())
+                signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+                os.execve(BIN, [BIN, "--ptt"] + args, env)
+            while True:  # the "shell": waits out stops, exits as its job does
+                _, status = os.waitpid(child, os.WUNTRACED)
+                if not os.WIFSTOPPED(status):
+                    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        self.out = b""
+        self.saved = termios.tcgetattr(self.fd)  # the pty as voxterm found it
+
+    def read(self, seconds=0.2):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if ready:
+                try:
+                    self.out += os.read(self.fd, 65536)
+                except OSError:
+                    return
+
+    def wait_for(self, needle, timeout=15):
+        deadline = time.time() + timeout
+        while needle not in self.out and time.time() < deadline:
+            self.read(0.1)
+        return needle in self.out
+
+    def until(self, predicate, timeout=10):
+        """Waits for predicate while reading the pty, as a terminal would: output that nobody
+        reads would block voxterm."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return True
+            self.read(0.05)
+        return predicate()
+
+    def pause(self, seconds):
+        self.read(seconds)
+
+    def key(self, data):
+        os.write(self.fd, data)
+
+    def lflag(self):
+        return termios.tcgetattr(self.fd)[3]
+
+    def finish(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.read(0.05)
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        raise AssertionError("voxterm --ptt did not exit: %r" % self.out[-500:])
+
+
+def types(m):
+    return [e["type"] for e in m.events(settle=False) if e["type"] != "input_audio_buffer.append"]
+
+
+@pytest.fixture
+def talking(pulse, tmp_path):
+    """A microphone that talks all the time: takes are cut by the keys alone."""
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(tone(60000)))
+    pulse.devices(str(mic), str(tmp_path / "played.raw"))
+    return pulse
+
+
+def test_press_talk_press_gets_an_answer(talking, mock, tmp_path):
+    m = mock("--answer-ms", "500")
+    p = PttProcess(tmp_path, talking, ["--url", m.url()])
+    assert p.wait_for(b"press space to talk"), p.out
+    assert not p.lflag() & termios.ICANON  # raw mode
+    p.key(b" ")
+    assert p.wait_for(b"recording")
+    p.pause(1.0)
+    p.key(b" ")
+    assert p.wait_for(b"assistant: This is a 500 millisecond answer."), p.out
+    assert p.wait_for(b"press space to talk")
+    p.key(b"q")
+    assert p.finish() == 0
+    assert termios.tcgetattr(p.fd) == p.saved  # the terminal as it was found
+    events = m.events()
+    session = events[0]["session"]
+    assert session["audio"]["input"]["turn_detection"] is None
+    kinds = [e["type"] for e in events if e["type"] != "input_audio_buffer.append"]
+    assert kinds == ["session.update", "input_audio_buffer.clear", "input_audio_buffer.commit",
+                     "response.create"]
+    # A second of talk, plus the pre-roll and the tail, reached the server before the commit.
+    appends = sum(int(e["audio"].split()[1]) for e in events if e["type"] == "input_audio_buffer.append")
+    assert 1.1 * 48000 < appends < 2.5 * 48000
+    assert m.violations() == [] and m.errors_sent() == []
+
+
+def test_a_press_during_the_answer_interrupts_it(talking, mock, tmp_path):
+    m = mock("--answer-ms", "6000", "--audio-pace", "2")
+    p = PttProcess(tmp_path, talking, ["--url", m.url()])
+    assert p.wait_for(b"press space to talk")
+    p.key(b" ")
+    p.pause(0.6)
+    p.key(b" ")
+    assert p.wait_for(b"assistant:")
+    p.pause(1.0)  # the answer is playing
+    p.key(b" ")  # talk over it
+    assert p.until(lambda: "conversation.item.truncate" in types(m)), types(m)
+    p.pause(0.6)
+    p.key(b" ")
+    assert p.until(lambda: types(m).count("response.create") == 2), types(m)
+    p.key(b"q")
+    assert p.finish() == 0
+    kinds = types(m)
+    # Stop the answer (no server VAD to do it), truncate at what was heard, then the new take.
+    assert kinds.index("response.cancel") < kinds.index("input_audio_buffer.clear", 2)
+    truncate = [e for e in m.events() if e["type"] == "conversation.item.truncate"][0]
+    assert 300 <= truncate["audio_end_ms"] <= 3000
+    assert m.errors_sent() == [] and m.violations() == []
+
+
+def test_a_double_press_and_escape_drop_the_take(talking, mock, tmp_path):
+    m = mock()
+    p = PttProcess(tmp_path, talking, ["--url", m.url()])
+    assert p.wait_for(b"press space to talk")
+    p.key(b"  ")  # two presses in one write: well under 100 ms apart
+    assert p.wait_for(b"double press: take dropped")
+    p.key(b" ")
+    p.pause(0.5)
+    p.key(b"\x1b")
+    assert p.wait_for(b"take dropped\r\n") or p.wait_for(b"voxterm: take dropped")
+    p.key(b"q")
+    assert p.finish() == 0
+    assert "input_audio_buffer.commit" not in types(m)
+
+
+def test_ctrl_c_exits_130_and_ctrl_z_puts_the_terminal_back(talking, mock, tmp_path):
+    m = mock()
+    p = PttProcess(tmp_path, talking, ["--url", m.url(), "--ptt-key", "f5"])
+    assert p.wait_for(b"press f5 to talk")
+    job = os.tcgetpgrp(p.fd)  # voxterm's process group, in the foreground
+    p.key(b"\x1a")  # Ctrl-Z
+    assert p.until(lambda: p.lflag() & termios.ICANON, 5)  # the terminal put back while stopped
+    with open("/proc/%d/stat" % job) as f:
+        assert f.read().split(")")[1].split()[0] == "T"  # stopped, as the shell expects
+    os.killpg(job, signal.SIGCONT)  # fg
+    assert p.until(lambda: not p.lflag() & termios.ICANON, 5)  # raw again
+    p.key(b"\x1b[15~")  # F5
+    assert p.wait_for(b"recording")
+    p.key(b"\x03")  # Ctrl-C
+    assert p.finish() == 130
+    assert termios.tcgetattr(p.fd) == p.saved
+
+
+def test_ptt_needs_a_terminal(run):
+    r = run(["--ptt", "--url", "ws://127.0.0.1:1/"], input="")
+    assert r.returncode == 2
+    assert "--ptt needs a terminal" in r.stderr
