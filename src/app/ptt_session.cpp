@@ -122,7 +122,7 @@ void PttSession::UpdateView() {
       return;
     }
     case PttController::State::kWaiting:
-      view_->SetState(VoiceState::kThinking);
+      view_->SetState(VoiceState::kThinking);  // "thinking": waiting for the answer
       view_->SetDetail("");
       return;
     case PttController::State::kIdle:
@@ -135,7 +135,7 @@ void PttSession::UpdateView() {
     view_->SetState(VoiceState::kAssistantSpeaking);
     view_->SetDetail("(" + key + " to interrupt)");
   } else {
-    view_->SetState(VoiceState::kListening);
+    view_->SetState(VoiceState::kIdle);
     view_->SetDetail("press " + key + " to talk, q to quit");
   }
 }

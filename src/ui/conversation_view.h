@@ -8,7 +8,7 @@
 
 namespace voxterm {
 
-enum class VoiceState { kConnecting, kListening, kUserSpeaking, kRecording, kThinking, kAssistantSpeaking };
+enum class VoiceState { kConnecting, kIdle, kListening, kUserSpeaking, kRecording, kThinking, kAssistantSpeaking };
 
 const char* ToString(VoiceState state);
 

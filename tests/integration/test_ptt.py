@@ -182,6 +182,25 @@ def test_ctrl_c_exits_130_and_ctrl_z_puts_the_terminal_back(talking, mock, tmp_p
     assert termios.tcgetattr(p.fd) == p.saved
 
 
+def test_holding_the_key_and_letting_go_sends(talking, mock, tmp_path):
+    # What a terminal speaking the kitty keyboard protocol sends: a press, repeats, a release.
+    m = mock("--answer-ms", "300")
+    p = PttProcess(tmp_path, talking, ["--url", m.url()])
+    assert p.wait_for(b"press space to talk")
+    assert b"\x1b[>11u" in p.out  # voxterm asked for key events
+    p.key(b"\x1b[32u")
+    assert p.wait_for(b"recording")
+    p.pause(0.4)
+    p.key(b"\x1b[32;1:2u")  # auto-repeat: still holding
+    p.pause(0.4)
+    p.key(b"\x1b[32;1:3u")  # let go
+    assert p.until(lambda: "response.create" in types(m)), types(m)
+    assert p.wait_for(b"assistant: ")
+    p.key(b"q")
+    assert p.finish() == 0
+    assert b"\x1b[<u" in p.out  # and switched the protocol off again
+
+
 def test_ptt_needs_a_terminal(run):
     r = run(["--ptt", "--url", "ws://127.0.0.1:1/"], input="")
     assert r.returncode == 2
