@@ -201,6 +201,24 @@ def test_holding_the_key_and_letting_go_sends(talking, mock, tmp_path):
     assert b"\x1b[<u" in p.out  # and switched the protocol off again
 
 
+def test_a_crash_leaves_the_terminal_as_it_was(talking, mock, tmp_path):
+    m = mock()
+    p = PttProcess(tmp_path, talking, ["--url", m.url()])
+    assert p.wait_for(b"press space to talk")
+    assert not p.lflag() & termios.ICANON
+    os.killpg(os.tcgetpgrp(p.fd), signal.SIGSEGV)
+    assert p.finish() == (-signal.SIGSEGV) & 0xFF  # it still dies of the signal...
+    assert termios.tcgetattr(p.fd) == p.saved  # ...but the terminal is put back first
+    assert b"\x1b[<u" in p.out
+
+
+def test_an_error_leaves_the_terminal_as_it_was(talking, tmp_path):
+    p = PttProcess(tmp_path, talking, ["--url", "ws://127.0.0.1:1/v1/realtime"])
+    assert p.finish() == 3
+    assert b"connection refused" in p.out
+    assert termios.tcgetattr(p.fd) == p.saved
+
+
 def test_ptt_needs_a_terminal(run):
     r = run(["--ptt", "--url", "ws://127.0.0.1:1/"], input="")
     assert r.returncode == 2
