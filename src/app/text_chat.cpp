@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "util/base64.h"
+#include "audio/pcm.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -85,10 +85,9 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioDelta:
       // --speak: the answer's audio to the speaker (a text-only server sends none).
       if (speaker_ && turn_in_flight_ && !item_refused_) {
-        decoded_.resize(Base64DecodedMaxSize(event.delta.size()) / 2 + 1);
-        if (auto bytes = Base64DecodeTo(event.delta, reinterpret_cast<uint8_t*>(decoded_.data()))) {
+        if (auto samples = DecodePcm16(event.delta, &decoded_)) {
           speaker_->SetStreamOpen(true);
-          speaker_->Write(decoded_.data(), *bytes / 2);
+          speaker_->Write(decoded_.data(), *samples);
         } else {
           LOG_WARN("skipped an audio delta that is not valid base64");
         }

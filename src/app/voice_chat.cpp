@@ -1,6 +1,6 @@
 #include "app/voice_chat.h"
 
-#include "util/base64.h"
+#include "audio/pcm.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -34,13 +34,13 @@ void VoiceChat::OnUserLine(std::string line) {
   // response for a text turn: voxterm does.
   if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
   pending_lines_.push_back(std::move(line));
-  if (session_ready_ && !response_active_) {
-    SendLine(pending_lines_.front());
-    pending_lines_.pop_front();
-  }
+  SendPendingLine();
 }
 
-void VoiceChat::SendLine(const std::string& line) {
+void VoiceChat::SendPendingLine() {
+  if (!session_ready_ || response_active_ || pending_lines_.empty()) return;
+  const std::string line = std::move(pending_lines_.front());
+  pending_lines_.pop_front();
   transport_->Send(EncodeUserText(line));
   transport_->Send(EncodeResponseCreate(dialect_, Modality::kAudio));
   awaiting_answer_ = true;
@@ -99,14 +99,12 @@ void VoiceChat::UpdateState() {
 
 void VoiceChat::OnAudioDelta(const ServerEvent& event) {
   if (!event.response_id.empty() && event.response_id == dropped_response_id_) return;
-  decoded_.resize(Base64DecodedMaxSize(event.delta.size()) / 2 + 1);
-  auto bytes = Base64DecodeTo(event.delta, reinterpret_cast<uint8_t*>(decoded_.data()));
-  if (!bytes) {
+  auto decoded = DecodePcm16(event.delta, &decoded_);
+  if (!decoded) {
     LOG_WARN("skipped an audio delta that is not valid base64 (%zu characters)", event.delta.size());
     return;
   }
-  if (*bytes % 2) LOG_WARN("an audio delta had an odd number of bytes; the last one was dropped");
-  const size_t samples = *bytes / 2;
+  const size_t samples = *decoded;
   if (samples == 0) return;
   const std::string item_id(event.item_id);
   if (item_id != tracker_.current_item()) tracker_.BeginItem(item_id, playback_->queued_frames());
@@ -133,10 +131,7 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
     view_->AssistantDone(/*interrupted=*/status == "cancelled");
     answer_line_open_ = false;
   }
-  if (!pending_lines_.empty()) {
-    SendLine(pending_lines_.front());
-    pending_lines_.pop_front();
-  }
+  SendPendingLine();
 }
 
 void VoiceChat::OnServerEvent(const ServerEvent& event) {
@@ -145,10 +140,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       if (!session_ready_) {
         session_ready_ = true;
         transport_->Send(EncodeSessionUpdate(dialect_, session_));
-        if (!pending_lines_.empty()) {
-          SendLine(pending_lines_.front());
-          pending_lines_.pop_front();
-        }
+        SendPendingLine();
       }
       break;
     case ServerEventType::kSpeechStarted:

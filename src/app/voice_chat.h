@@ -62,7 +62,8 @@ class VoiceChat {
   void BargeIn(bool server_cancels);
   void OnAudioDelta(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
-  void SendLine(const std::string& line);
+  // The oldest typed line, as a text turn, when one waits and no response is active.
+  void SendPendingLine();
   void UpdateState();
 
   const Dialect dialect_;

@@ -82,6 +82,25 @@ Result<Choice> ChooseFormat(int device_index, Direction direction) {
                        "\" takes neither 24000 Hz nor its default rate in 16-bit mono or stereo");
 }
 
+using Callback = int (*)(const void*, void*, unsigned long, const void*, unsigned long, void*);
+
+// Opens a one-direction stream in the format ChooseFormat picks, buffer_ms long buffers.
+Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback callback, void* user,
+                  void** stream, int* rate_hz, int* channels) {
+  QuietStderr quiet;
+  auto choice = ChooseFormat(device_index, direction);
+  if (!choice.ok()) return choice.status();
+  *rate_hz = choice->rate_hz;
+  *channels = choice->params.channelCount;
+  const bool input = direction == Direction::kInput;
+  const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
+  PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(stream), input ? &choice->params : nullptr,
+                                input ? nullptr : &choice->params, choice->rate_hz, frames, paClipOff,
+                                reinterpret_cast<PaStreamCallback*>(callback), user);
+  if (error != paNoError) return PaFailure(input ? "opening the audio input" : "opening the audio output", error);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<PortAudioSystem>> PortAudioSystem::Create() {
@@ -142,17 +161,10 @@ Result<int> PortAudioSystem::Find(const std::string& spec, Direction direction) 
 }
 
 Result<std::unique_ptr<PortAudioInput>> PortAudioInput::Open(int device_index, int buffer_ms) {
-  QuietStderr quiet;
-  auto choice = ChooseFormat(device_index, Direction::kInput);
-  if (!choice.ok()) return choice.status();
   std::unique_ptr<PortAudioInput> device(new PortAudioInput());
-  device->rate_hz_ = choice->rate_hz;
-  device->channels_ = choice->params.channelCount;
-  const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
-  PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(&device->stream_), &choice->params, nullptr,
-                                choice->rate_hz, frames, paClipOff,
-                                reinterpret_cast<PaStreamCallback*>(&PortAudioInput::Callback), device.get());
-  if (error != paNoError) return PaFailure("opening the audio input", error);
+  Status opened = OpenStream(Direction::kInput, device_index, buffer_ms, &PortAudioInput::Callback, device.get(),
+                             &device->stream_, &device->rate_hz_, &device->channels_);
+  if (!opened.ok()) return opened;
   return device;
 }
 
@@ -188,17 +200,10 @@ int PortAudioInput::OnAudio(const int16_t* input, size_t frames) noexcept {
 }
 
 Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::Open(int device_index, int buffer_ms) {
-  QuietStderr quiet;
-  auto choice = ChooseFormat(device_index, Direction::kOutput);
-  if (!choice.ok()) return choice.status();
   std::unique_ptr<PortAudioOutput> device(new PortAudioOutput());
-  device->rate_hz_ = choice->rate_hz;
-  device->channels_ = choice->params.channelCount;
-  const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
-  PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(&device->stream_), nullptr, &choice->params,
-                                choice->rate_hz, frames, paClipOff,
-                                reinterpret_cast<PaStreamCallback*>(&PortAudioOutput::Callback), device.get());
-  if (error != paNoError) return PaFailure("opening the audio output", error);
+  Status opened = OpenStream(Direction::kOutput, device_index, buffer_ms, &PortAudioOutput::Callback, device.get(),
+                             &device->stream_, &device->rate_hz_, &device->channels_);
+  if (!opened.ok()) return opened;
   if (const PaStreamInfo* info = Pa_GetStreamInfo(device->stream_)) device->latency_ms_ = info->outputLatency * 1000;
   return device;
 }
