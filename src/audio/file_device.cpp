@@ -72,17 +72,21 @@ void FileInput::Run(SpscRing<int16_t>* ring) {
   finished_.store(true, std::memory_order_release);
 }
 
-Result<std::unique_ptr<FileOutput>> FileOutput::Create(const std::string& path) {
+Result<SNDFILE*> CreateWav24k(const std::string& path, int channels, const std::string& what) {
   SF_INFO info{};
   info.samplerate = kApiSampleRateHz;
-  info.channels = 1;
+  info.channels = channels;
   info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
   SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
-  if (!file) return Status::Error("--output-file " + path + ": " + sf_strerror(nullptr));
-  // Keep the header's sizes right after every write, so the file is valid while it grows and
-  // after a crash.
+  if (!file) return Status::Error(what + " " + path + ": " + sf_strerror(nullptr));
   sf_command(file, SFC_SET_UPDATE_HEADER_AUTO, nullptr, SF_TRUE);
-  return std::unique_ptr<FileOutput>(new FileOutput(file));
+  return file;
+}
+
+Result<std::unique_ptr<FileOutput>> FileOutput::Create(const std::string& path) {
+  auto file = CreateWav24k(path, 1, "--output-file");
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<FileOutput>(new FileOutput(*file));
 }
 
 FileOutput::~FileOutput() {

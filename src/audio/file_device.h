@@ -15,6 +15,10 @@ struct sf_private_tag;
 
 namespace voxterm {
 
+// Creates a 16-bit WAV at the API's 24 kHz whose header stays right after every write, so the
+// file is valid while it grows and after a crash. what names the file in errors ("--record").
+Result<sf_private_tag*> CreateWav24k(const std::string& path, int channels, const std::string& what);
+
 class FileInput final : public AudioInput {
  public:
   // Opens path (any format libsndfile reads: WAV, FLAC, Ogg, raw with a header...).

@@ -4,18 +4,15 @@
 
 #include <algorithm>
 
+#include "audio/file_device.h"
+
 namespace voxterm {
 
 Result<std::unique_ptr<Recorder>> Recorder::Create(const std::string& path, int output_rate_hz,
                                                    bool with_microphone) {
-  SF_INFO info{};
-  info.samplerate = kApiSampleRateHz;
-  info.channels = 2;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
-  if (!file) return Status::Error("--record " + path + ": " + sf_strerror(nullptr));
-  sf_command(file, SFC_SET_UPDATE_HEADER_AUTO, nullptr, SF_TRUE);
-  return std::unique_ptr<Recorder>(new Recorder(file, output_rate_hz, with_microphone));
+  auto file = CreateWav24k(path, 2, "--record");
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<Recorder>(new Recorder(*file, output_rate_hz, with_microphone));
 }
 
 Recorder::Recorder(sf_private_tag* file, int output_rate_hz, bool with_microphone)
