@@ -20,8 +20,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   std::string ptt_key;
   std::string url, model, dialect, ca_file, instructions, voice, config_path, log_events;
   int verbosity = 0;
-  app.add_flag("--text", text, "Text only: each stdin line is a turn, answers go to stdout");
-  app.add_flag("--ptt", ptt, "Push-to-talk: press a key to talk, again to send");
+  auto* text_opt = app.add_flag("--text", text, "Text only: each stdin line is a turn, answers go to stdout");
+  app.add_flag("--ptt", ptt, "Push-to-talk: press a key to talk, again to send")->excludes(text_opt);
   auto* ptt_key_opt = app.add_option("--ptt-key", ptt_key, "The push-to-talk key: a character, space, tab, enter, f1..f12")
                           ->default_str("space");
   auto* url_opt = app.add_option("--url", url, "WebSocket URL of the Realtime API")

@@ -87,7 +87,8 @@ def test_failing_api_key_command_exits_2(run, tmp_path):
 def test_usage_errors_exit_2_in_one_line(run):
     for args in (["--bogus"], ["--dialect", "gamma"], ["--text", "--url"], ["--text", "--url", "http://x/"],
                  ["--text", "--ca-file", "/nonexistent/ca.pem", "--url", "wss://localhost:1/"],
-                 ["--config", "/nonexistent/voxterm.json"], ["extra-argument"]):
+                 ["--config", "/nonexistent/voxterm.json"], ["extra-argument"], ["--text", "--ptt"],
+                 ["--ptt-key", "q", "--ptt"], ["--text", "--record", "x.wav"]):
         r = run(args, input="")
         assert r.returncode == 2, (args, r.stderr)
         assert one_line(r.stderr).startswith("voxterm: error: "), args
