@@ -87,17 +87,24 @@ using Callback = int (*)(const void*, void*, unsigned long, const void*, unsigne
 // Opens a one-direction stream in the format ChooseFormat picks, buffer_ms long buffers.
 Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback callback, void* user,
                   void** stream, int* rate_hz, int* channels) {
-  QuietStderr quiet;
-  auto choice = ChooseFormat(device_index, direction);
-  if (!choice.ok()) return choice.status();
-  *rate_hz = choice->rate_hz;
-  *channels = choice->params.channelCount;
   const bool input = direction == Direction::kInput;
-  const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
-  PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(stream), input ? &choice->params : nullptr,
-                                input ? nullptr : &choice->params, choice->rate_hz, frames, paClipOff,
-                                reinterpret_cast<PaStreamCallback*>(callback), user);
-  if (error != paNoError) return PaFailure(input ? "opening the audio input" : "opening the audio output", error);
+  double latency_s = 0;
+  {
+    QuietStderr quiet;  // ends before the log line below, which must be seen
+    auto choice = ChooseFormat(device_index, direction);
+    if (!choice.ok()) return choice.status();
+    *rate_hz = choice->rate_hz;
+    *channels = choice->params.channelCount;
+    const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
+    PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(stream), input ? &choice->params : nullptr,
+                                  input ? nullptr : &choice->params, choice->rate_hz, frames, paClipOff,
+                                  reinterpret_cast<PaStreamCallback*>(callback), user);
+    if (error != paNoError) return PaFailure(input ? "opening the audio input" : "opening the audio output", error);
+    if (const PaStreamInfo* info = Pa_GetStreamInfo(*stream)) latency_s = input ? info->inputLatency : info->outputLatency;
+  }
+  // What the device opened as: the first thing to know when audio misbehaves (-v).
+  LOG_INFO("audio %s: \"%s\" at %d Hz, %d channel%s, %.0f ms latency", input ? "input" : "output",
+           Pa_GetDeviceInfo(device_index)->name, *rate_hz, *channels, *channels == 1 ? "" : "s", latency_s * 1000);
   return Status::Ok();
 }
 
@@ -204,7 +211,6 @@ Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::Open(int device_index,
   Status opened = OpenStream(Direction::kOutput, device_index, buffer_ms, &PortAudioOutput::Callback, device.get(),
                              &device->stream_, &device->rate_hz_, &device->channels_);
   if (!opened.ok()) return opened;
-  if (const PaStreamInfo* info = Pa_GetStreamInfo(device->stream_)) device->latency_ms_ = info->outputLatency * 1000;
   return device;
 }
 

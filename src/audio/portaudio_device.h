@@ -79,8 +79,6 @@ class PortAudioOutput final : public AudioOutput {
   int sample_rate_hz() const override { return rate_hz_; }
   Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) override;
   void Stop() override;
-  // The device's output latency as PortAudio reports it, in ms.
-  double latency_ms() const { return latency_ms_; }
 
   static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
                       unsigned long flags, void* self);
@@ -92,7 +90,6 @@ class PortAudioOutput final : public AudioOutput {
   void* stream_ = nullptr;  // PaStream*
   int rate_hz_ = 0;
   int channels_ = 1;
-  double latency_ms_ = 0;
   SpscRing<int16_t>* ring_ = nullptr;       // set before the stream starts
   PlaybackCounters* counters_ = nullptr;    // set before the stream starts
   SpscRing<int16_t>* monitor_ = nullptr;    // set before the stream starts; may be null
