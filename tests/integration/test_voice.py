@@ -101,9 +101,15 @@ def test_talking_over_the_answer_stops_it(mock, run, tmp_path):
     assert "response.cancel" not in types
     assert "[interrupted]" in r.stdout
     # Two answers were started; the first was cut after about a second, the second played whole.
-    played = read_wav(out)
-    assert played == said.read_bytes()
-    assert 4000 * 48 < len(played) < 6500 * 48
+    # What was played is what was sent with at most one stretch left out: audio of the first
+    # answer that arrived but was still queued when the user spoke (a busy machine can queue
+    # some) is dropped, never played late.
+    played, sent = read_wav(out), said.read_bytes()
+    answer = 4000 * 48
+    assert answer < len(played) < 6500 * 48 and len(played) <= len(sent)
+    kept = next((i for i in range(len(played)) if played[i] != sent[i]), len(played))
+    assert played[kept:] == sent[len(sent) - (len(played) - kept):]
+    assert played[-answer:] == sent[-answer:]  # the second answer is all there
     assert m.errors_sent() == []
     assert m.violations() == []
 
