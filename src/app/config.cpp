@@ -116,9 +116,13 @@ class Checker {
       : path_(path), lines_(lines) {}
 
   Status Error(const std::string& key, const std::string& what) const {
-    auto it = lines_.find("/" + key);
-    std::string where = path_ + ":" + (it == lines_.end() ? "?" : std::to_string(it->second));
-    return Status::Error(where + ": \"" + key + "\" " + what);
+    return Status::Error(Where("/" + key) + ": \"" + key + "\" " + what);
+  }
+
+  // "path:line" of the value at a JSON pointer ("/tools/0/name").
+  std::string Where(const std::string& pointer) const {
+    auto it = lines_.find(pointer);
+    return path_ + ":" + (it == lines_.end() ? "?" : std::to_string(it->second));
   }
 
   Status String(const rapidjson::Value& v, const std::string& key, std::string* out) const {
@@ -231,16 +235,16 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
     config->max_message_bytes = static_cast<size_t>(v.GetUint64());
     return Status::Ok();
   }
+  if (key == "tools") {
+    auto tools = ParseTools(v, [&c](const std::string& pointer) { return c.Where(pointer); });
+    if (!tools.ok()) return tools.status();
+    config->tools = std::move(*tools);
+    return Status::Ok();
+  }
   return c.Error(key, "is not a known key (see docs/config.md)");
 }
 
 }  // namespace
-
-std::string ExpandHome(const std::string& path) {
-  if (path.rfind("~/", 0) != 0) return path;
-  const char* home = getenv("HOME");
-  return home ? std::string(home) + path.substr(1) : path;
-}
 
 std::string DefaultConfigPath() {
   const char* xdg = getenv("XDG_CONFIG_HOME");

@@ -5,8 +5,11 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "protocol/dialect.h"
+#include "tools/tool_config.h"
+#include "util/paths.h"
 #include "util/status.h"
 
 namespace voxterm {
@@ -43,6 +46,8 @@ struct Config {
   int vad_prefix_ms = 300;
   std::string transcribe = "gpt-4o-mini-transcribe";  // "off": no input transcription
   std::string ptt_key = "space";  // push-to-talk: a character, or space/tab/enter/f1..f12
+
+  std::vector<ToolConfig> tools;  // commands the model may call (config file only)
 };
 
 // $XDG_CONFIG_HOME/voxterm/config.json, else ~/.config/voxterm/config.json.
@@ -56,8 +61,5 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
 
 // Parses config text; path is only used in messages. Exposed for tests and fuzzing.
 Status ParseConfig(const std::string& text, const std::string& path, Config* config);
-
-// "~/x" to "$HOME/x"; other paths unchanged.
-std::string ExpandHome(const std::string& path);
 
 }  // namespace voxterm

@@ -31,6 +31,11 @@ class Conversation {
   virtual void OnInputBytes(std::string_view) {}
   // Finished because the user interrupted (Ctrl-C as a key): exit code 130.
   virtual bool Interrupted() const { return false; }
+  // Ctrl-C (SIGINT): true when the conversation used it (it stopped a running tool); false
+  // means the loop ends the session.
+  virtual bool OnInterrupt() { return false; }
+  // The tool runner's fd is readable (app/tool_calls.h).
+  virtual void OnToolsReady() {}
 };
 
 }  // namespace voxterm

@@ -16,12 +16,12 @@ SessionSettings PttSettings(const Config& config) {
 }  // namespace
 
 PttSession::PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-                       ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key)
+                       ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key,
+                       ToolCalls* tools)
     : audio_(std::move(audio)),
       transport_(transport),
       view_(view),
-      dialect_(config.dialect),
-      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view),
+      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view, tools),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {
   chat_.set_report_state(false);
@@ -35,10 +35,12 @@ PttSession::~PttSession() {
 
 void PttSession::OnServerEvent(const ServerEvent& event) {
   chat_.OnServerEvent(event);
-  if (event.type == ServerEventType::kResponseDone) {
-    ptt_.OnAnswerDone();
-    MaybeRespond();
-  }
+  if (event.type == ServerEventType::kResponseDone) ptt_.OnAnswerDone();
+  UpdateView();
+}
+
+void PttSession::OnToolsReady() {
+  chat_.OnToolsReady();
   UpdateView();
 }
 
@@ -46,10 +48,15 @@ void PttSession::OnInputBytes(std::string_view bytes) {
   std::vector<Key> keys;
   keys_.Feed(bytes, &keys);
   for (const Key& key : keys) {
+    if (chat_.awaiting_tool_answer() && !key.release && key.type != Key::Type::kCtrlC) {
+      chat_.AnswerTool(key.type == Key::Type::kChar && (key.ch == U'y' || key.ch == U'Y'));
+      continue;
+    }
     if (ptt_.OnKey(key)) continue;
     if (key.release) continue;
     switch (key.type) {
       case Key::Type::kCtrlC:
+        if (chat_.InterruptTools()) break;  // a tool stops; the conversation goes on
         interrupted_ = true;
         quit_ = true;
         break;
@@ -98,16 +105,8 @@ void PttSession::SendAudio(const int16_t* samples, size_t count) {
 
 void PttSession::CommitAndRespond() {
   transport_->Send(EncodeAudioCommit());
-  respond_pending_ = true;
-  MaybeRespond();
-}
-
-void PttSession::MaybeRespond() {
   // Never a response.create while a response is active: the interrupted one ends first.
-  if (!respond_pending_ || chat_.response_active()) return;
-  transport_->Send(EncodeResponseCreate(dialect_, std::nullopt));
-  chat_.ExpectAnswer();
-  respond_pending_ = false;
+  chat_.RequestResponse();
 }
 
 void PttSession::UpdateView() {
@@ -131,6 +130,12 @@ void PttSession::UpdateView() {
   if (!chat_.session_ready()) {
     view_->SetState(VoiceState::kConnecting);
     view_->SetDetail("");
+  } else if (chat_.awaiting_tool_answer()) {
+    view_->SetState(VoiceState::kRunningTool);
+    view_->SetDetail("y: run it, any other key: don't");
+  } else if (chat_.tools_busy()) {
+    view_->SetState(VoiceState::kRunningTool);
+    view_->SetDetail("(Ctrl-C to stop it)");
   } else if (chat_.response_active() || !chat_.Idle()) {
     view_->SetState(VoiceState::kAssistantSpeaking);
     view_->SetDetail("(" + key + " to interrupt)");

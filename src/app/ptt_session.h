@@ -2,7 +2,8 @@
 // microphone goes to the server only during a take (PttController); keys come raw from the
 // terminal (RawTerminal), which is put back on every way out.
 //   space (or --ptt-key): start a take, again to send; Escape: drop it; q, Ctrl-C, Ctrl-D: quit;
-//   Ctrl-Z: suspend, with the terminal put back.
+//   Ctrl-Z: suspend, with the terminal put back. While a tool runs, Ctrl-C stops the tool
+//   instead; while a tool's question waits, y runs it and any other key declines.
 // Thread safety: main thread only.
 #pragma once
 
@@ -21,7 +22,8 @@ namespace voxterm {
 class PttSession final : public Conversation, private PttController::Actions {
  public:
   PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-             ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key);
+             ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key,
+             ToolCalls* tools = nullptr);
   ~PttSession() override;
 
   void OnServerEvent(const ServerEvent& event) override;
@@ -31,6 +33,8 @@ class PttSession final : public Conversation, private PttController::Actions {
   void OnInputBytes(std::string_view bytes) override;
   void OnTick() override;
   int tick_ms() const override { return 5; }
+  bool OnInterrupt() override { return chat_.InterruptTools(); }
+  void OnToolsReady() override;
   bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override { return quit_; }
   bool Interrupted() const override { return interrupted_; }
@@ -45,19 +49,16 @@ class PttSession final : public Conversation, private PttController::Actions {
   void CommitAndRespond() override;
   void Notice(std::string_view text) override { view_->Notice(text); }
 
-  void MaybeRespond();
   void UpdateView();
 
   std::unique_ptr<AudioEngine> audio_;
   Transport* const transport_;
   ConversationView* const view_;
-  const Dialect dialect_;
   VoiceChat chat_;
   PttController ptt_;
   KeyDecoder keys_;
   std::unique_ptr<RawTerminal> terminal_;
   bool input_started_ = false;
-  bool respond_pending_ = false;  // committed; response.create waits for the active response
   bool quit_ = false;
   bool interrupted_ = false;
   bool failed_ = false;

@@ -17,11 +17,15 @@
 #include "app/event_log.h"
 #include "app/audio_engine.h"
 #include "app/text_chat.h"
+#include "app/tool_calls.h"
 #include "app/ptt_session.h"
 #include "app/voice_session.h"
+#include "tools/spawn_tool_runner.h"
+#include "tools/tool_command.h"
 #include "transport/lws_transport.h"
 #include "ui/terminal_text.h"
 #include "ui/terminal_view.h"
+#include "ui/tool_call_view.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
 #include "util/log.h"
@@ -203,9 +207,10 @@ int MakeTickTimer(int period_ms) {
 }
 
 // The loop every mode shares: the connection, stdin, signals and ticks, on the main thread.
+// tools_fd: the tool runner's, or -1 without tools.
 int RunSession(const Config& config, const ConnectOptions& options, EventLog* event_log,
                Transport* transport, WakeupQueue<NetEvent>* queue, QueueListener* listener,
-               Conversation* conversation, StdoutSink* out, int signal_fd) {
+               Conversation* conversation, StdoutSink* out, int signal_fd, int tools_fd) {
   SteadyClock clock;
   LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(), ToString(config.dialect));
   (void)transport->Start(options, listener);
@@ -240,9 +245,10 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       fflush(stderr);
       prompt_shown = true;
     }
-    pollfd fds[4] = {{queue->fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {tick_fd, POLLIN, 0},
-                     {STDIN_FILENO, POLLIN, 0}};
-    const nfds_t count = stdin_open && !closing ? 4 : 3;
+    // stdin last, so that it can be left out.
+    pollfd fds[5] = {{queue->fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {tick_fd, POLLIN, 0},
+                     {tools_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    const nfds_t count = stdin_open && !closing ? 5 : 4;
     int timeout = deadline_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline_ms - clock.NowMs()));
     if (poll(fds, count, timeout) < 0 && errno != EINTR) {
       LOG_ERROR("poll: %s", strerror(errno));
@@ -258,6 +264,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       signalfd_siginfo info;
       while (read(signal_fd, &info, sizeof info) == sizeof info) {
         if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
+        // Ctrl-C while a tool runs stops the tool, not voxterm.
+        if (info.ssi_signo == SIGINT && conversation->OnInterrupt()) continue;
         if (prompt_shown) fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
         begin_close(ToInt(ExitCode::kInterrupted));
       }
@@ -268,7 +276,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       }
       if (!closing) conversation->OnTick();
     }
-    if (count == 4 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR)) && conversation->WantsRawInput()) {
+    if (fds[3].revents & POLLIN) conversation->OnToolsReady();
+    if (count == 5 && (fds[4].revents & (POLLIN | POLLHUP | POLLERR)) && conversation->WantsRawInput()) {
       char bytes[256];
       const ssize_t n = read(STDIN_FILENO, bytes, sizeof bytes);
       if (n > 0) {
@@ -277,7 +286,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
         stdin_open = false;
         conversation->OnInputEnd();
       }
-    } else if (count == 4 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+    } else if (count == 5 && (fds[4].revents & (POLLIN | POLLHUP | POLLERR))) {
       const bool at_prompt = prompt_shown;
       prompt_shown = false;
       if (!reader.ReadAvailable(conversation)) {
@@ -382,32 +391,49 @@ int Run(const Config& config, const std::string& key) {
   LoggedTransport transport(&lws, &event_log);
   StdoutSink out;
 
-  std::unique_ptr<Conversation> conversation;
+  // Declared before the conversation, which uses them: they outlive it.
   std::unique_ptr<TerminalView> view;
+  StderrToolView text_tool_view;
+  if (config.mode != Mode::kText) view = std::make_unique<TerminalView>(stdout, stderr);
+  std::unique_ptr<SpawnToolRunner> runner;
+  std::unique_ptr<ToolCalls> tool_calls;
+  if (!config.tools.empty()) {
+    auto created = SpawnToolRunner::Create();
+    if (!created.ok()) {
+      LOG_ERROR("%s", created.message().c_str());
+      return ToInt(ExitCode::kFailure);
+    }
+    runner = std::move(*created);
+    ToolCallView* tool_view = view ? static_cast<ToolCallView*>(view.get()) : &text_tool_view;
+    tool_calls = std::make_unique<ToolCalls>(&config.tools, runner.get(), &transport, tool_view, &event_log,
+                                             isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo,
+                                             ToolBaseEnvironment(environ));
+  }
+
+  std::unique_ptr<Conversation> conversation;
   if (config.mode == Mode::kText) {
     SessionSettings session;
     session.output = config.speak ? Modality::kAudio : Modality::kText;
     session.instructions = config.instructions;
     session.voice = config.voice;
+    session.tools = ToolSpecs(config.tools);
     conversation = std::make_unique<TextChat>(config.dialect, session, &transport,
                                               [&out](std::string_view text) { out.Write(text); },
-                                              audio ? audio->playback() : nullptr);
+                                              audio ? audio->playback() : nullptr, tool_calls.get());
   } else if (config.mode == Mode::kPtt) {
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
     if (!terminal.ok()) {
       LOG_ERROR("%s", terminal.message().c_str());
       return ToInt(ExitCode::kUsage);
     }
-    view = std::make_unique<TerminalView>(stdout, stderr);
     conversation = std::make_unique<PttSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                                std::move(*terminal), *ptt_key);
+                                                std::move(*terminal), *ptt_key, tool_calls.get());
   } else {
-    view = std::make_unique<TerminalView>(stdout, stderr);
     conversation = std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                                  isatty(STDIN_FILENO));
+                                                  isatty(STDIN_FILENO), tool_calls.get());
   }
   return RunSession(config, *options, &event_log, &transport, &queue, &listener, conversation.get(), &out,
-                    signal_fd);
+                    signal_fd, runner ? runner->fd() : -1);
 }
 
 }  // namespace

@@ -8,12 +8,13 @@
 namespace voxterm {
 
 TextChat::TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
-                   PlaybackPath* speaker)
+                   PlaybackPath* speaker, ToolCalls* tools)
     : dialect_(dialect),
       session_(std::move(session)),
       transport_(transport),
       answers_(std::move(answers)),
-      speaker_(speaker) {}
+      speaker_(speaker),
+      tools_(tools) {}
 
 void TextChat::OnTick() {
   if (speaker_) speaker_->Pump();
@@ -21,12 +22,23 @@ void TextChat::OnTick() {
 
 void TextChat::OnUserLine(std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (tools_ && tools_->awaiting_answer()) {  // the line answers "run ...? [y/N]"
+    tools_->Answer(line == "y" || line == "Y" || line == "yes");
+    CheckTools();
+    return;
+  }
   if (line.find_first_not_of(" \t") == std::string::npos) return;  // blank: not a turn
   pending_.push_back(std::move(line));
   MaybeStartTurn();
 }
 
-void TextChat::OnInputEnd() { input_ended_ = true; }
+void TextChat::OnInputEnd() {
+  input_ended_ = true;
+  if (tools_ && tools_->awaiting_answer()) {  // no answer will come: the tool does not run
+    tools_->Answer(false);
+    CheckTools();
+  }
+}
 
 // A turn starts when the session is set up and the previous turn has its answer. The event ids
 // let an error be matched to the request it refuses.
@@ -36,13 +48,37 @@ void TextChat::MaybeStartTurn() {
   pending_.pop_front();
   ++turn_number_;
   item_event_id_ = "voxterm_item_" + std::to_string(turn_number_);
-  create_event_id_ = "voxterm_response_" + std::to_string(turn_number_);
-  response_id_.clear();
-  create_deferred_ = false;
   item_refused_ = false;
   turn_in_flight_ = true;
   transport_->Send(EncodeUserText(line, item_event_id_));
+  SendResponseCreate();
+}
+
+void TextChat::SendResponseCreate() {
+  create_event_id_ = "voxterm_response_" + std::to_string(++requests_);
+  response_id_.clear();
+  create_deferred_ = false;
   transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
+}
+
+bool TextChat::OnInterrupt() { return tools_ && tools_->Interrupt(); }
+
+void TextChat::OnToolsReady() {
+  if (!tools_) return;
+  tools_->OnRunnerReady();
+  CheckTools();
+}
+
+void TextChat::CheckTools() {
+  if (!awaiting_tools_) return;
+  if (tools_->follow_up_due()) {
+    tools_->FollowUpSent();
+    awaiting_tools_ = false;
+    SendResponseCreate();  // the answer that uses the outputs, in the same turn
+  } else if (!tools_->busy()) {
+    awaiting_tools_ = false;  // interrupted, or not run: the turn ends here
+    EndTurn(/*failed=*/false);
+  }
 }
 
 // The last character written decides whether the answer needs its closing newline.
@@ -63,6 +99,9 @@ void TextChat::EndTurn(bool failed) {
 }
 
 void TextChat::OnServerEvent(const ServerEvent& event) {
+  // The answer so far ends its line before any tool's line is shown.
+  if (event.type == ServerEventType::kResponseDone && answer_open_ && last_written_ != '\n') WriteAnswer("\n");
+  if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
     case ServerEventType::kSessionCreated:
       if (!session_ready_) {
@@ -127,6 +166,11 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
     LOG_WARN("the answer is incomplete (%s)", std::string(event.response.reason).c_str());
   } else if (status == "cancelled") {
     LOG_WARN("the answer was cancelled (%s)", std::string(event.response.reason).c_str());
+  }
+  if (tools_ && !failed && !item_refused_ && (tools_->busy() || tools_->follow_up_due())) {
+    awaiting_tools_ = true;
+    CheckTools();
+    return;
   }
   EndTurn(failed || item_refused_);
 }

@@ -3,7 +3,8 @@
 // response.create. Turns go one at a time, so answers come back in order and no response.create
 // is ever sent while a response is active. Text deltas (or audio transcript deltas, from a server
 // that answers with audio anyway) go to the answer sink as they arrive; each answer ends with a
-// newline.
+// newline. With tools, a turn whose response calls them goes on: the calls run (ToolCalls), and
+// the follow-up response.create asks for the answer that uses their outputs.
 // Thread safety: main thread only.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "app/conversation.h"
+#include "app/tool_calls.h"
 #include "audio/playback_path.h"
 #include "protocol/client_events.h"
 #include "protocol/server_events.h"
@@ -27,14 +29,17 @@ class TextChat final : public Conversation {
 
   // transport: where client events go. answers: stdout in production. speaker: with --speak,
   // where the spoken answers go (the transcript still goes to answers); null for text only.
+  // tools: the declared tools' calls; null without tools.
   TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
-           PlaybackPath* speaker = nullptr);
+           PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr);
 
   void OnServerEvent(const ServerEvent& event) override;
   void OnUserLine(std::string line) override;
   void OnInputEnd() override;
   void OnTick() override;
   int tick_ms() const override { return speaker_ ? 5 : 0; }
+  bool OnInterrupt() override;
+  void OnToolsReady() override;
 
   // No turn in flight and none waiting: ready for the next line (the prompt may show).
   bool Idle() const { return !turn_in_flight_ && pending_.empty(); }
@@ -54,12 +59,16 @@ class TextChat final : public Conversation {
   void WriteAnswer(std::string_view text);
   void OnError(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
+  // The turn waits for its tool calls: asks for the follow-up, or ends the turn.
+  void CheckTools();
+  void SendResponseCreate();
 
   const Dialect dialect_;
   const SessionSettings session_;
   Transport* const transport_;
   const Sink answers_;
   PlaybackPath* const speaker_;
+  ToolCalls* const tools_;
   std::vector<int16_t> decoded_;  // scratch for audio deltas
 
   bool session_ready_ = false;
@@ -72,6 +81,8 @@ class TextChat final : public Conversation {
   std::string response_id_;        // of the current turn's response, once created
   bool create_deferred_ = false;   // the server was busy: ask again after its response.done
   bool item_refused_ = false;      // the server refused the turn's line
+  bool awaiting_tools_ = false;    // the turn's response made calls; they run
+  int requests_ = 0;               // response.create sent, for their event ids
   bool answer_open_ = false;       // something was written for the current answer
   char last_written_ = '\n';
   int failed_turns_ = 0;

@@ -6,18 +6,20 @@
 namespace voxterm {
 
 VoiceChat::VoiceChat(Dialect dialect, SessionSettings session, Transport* transport,
-                     PlaybackPath* playback, ConversationView* view)
+                     PlaybackPath* playback, ConversationView* view, ToolCalls* tools)
     : dialect_(dialect),
       session_(std::move(session)),
       server_interrupts_(session_.turns != SessionSettings::Turns::kOff),
       transport_(transport),
       playback_(playback),
       view_(view),
+      tools_(tools),
       tracker_(playback->device_rate_hz()) {}
 
 bool VoiceChat::Idle() const {
   return session_ready_ && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
-         !truncate_pending_ && pending_lines_.empty() && !playback_->Audible();
+         !truncate_pending_ && pending_lines_.empty() && !playback_->Audible() && !response_wanted_ &&
+         !response_requested_ && !tools_busy();
 }
 
 void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
@@ -29,6 +31,10 @@ void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
 
 void VoiceChat::OnUserLine(std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (awaiting_tool_answer()) {
+    AnswerTool(line == "y" || line == "Y" || line == "yes");
+    return;
+  }
   if (line.find_first_not_of(" \t") == std::string::npos) return;
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does.
@@ -38,13 +44,44 @@ void VoiceChat::OnUserLine(std::string line) {
 }
 
 void VoiceChat::SendPendingLine() {
-  if (!session_ready_ || response_active_ || pending_lines_.empty()) return;
+  if (!session_ready_ || response_active_ || response_requested_ || pending_lines_.empty()) return;
   const std::string line = std::move(pending_lines_.front());
   pending_lines_.pop_front();
   transport_->Send(EncodeUserText(line));
+  RequestResponse();
+}
+
+void VoiceChat::RequestResponse() {
+  response_wanted_ = true;
+  MaybeRequestResponse();
+}
+
+void VoiceChat::MaybeRequestResponse() {
+  if (!response_wanted_ || !session_ready_ || response_active_ || response_requested_) return;
   transport_->Send(EncodeResponseCreate(dialect_, Modality::kAudio));
+  response_wanted_ = false;
+  response_requested_ = true;
   awaiting_answer_ = true;
   UpdateState();
+}
+
+void VoiceChat::OnToolsReady() {
+  if (!tools_) return;
+  tools_->OnRunnerReady();
+  CheckToolFollowUp();
+  UpdateState();
+}
+
+void VoiceChat::AnswerTool(bool yes) {
+  tools_->Answer(yes);
+  CheckToolFollowUp();
+  UpdateState();
+}
+
+void VoiceChat::CheckToolFollowUp() {
+  if (!tools_ || !tools_->follow_up_due()) return;
+  tools_->FollowUpSent();
+  RequestResponse();
 }
 
 void VoiceChat::BargeIn(bool server_cancels) {
@@ -86,6 +123,8 @@ void VoiceChat::UpdateState() {
     state = VoiceState::kUserSpeaking;
   } else if (playback_->Audible()) {
     state = VoiceState::kAssistantSpeaking;
+  } else if (tools_busy()) {
+    state = VoiceState::kRunningTool;
   } else if (response_active_ || awaiting_answer_) {
     state = VoiceState::kThinking;
   } else {
@@ -131,10 +170,13 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
     view_->AssistantDone(/*interrupted=*/status == "cancelled");
     answer_line_open_ = false;
   }
+  CheckToolFollowUp();  // before the typed lines: the model is waiting for those outputs
+  MaybeRequestResponse();
   SendPendingLine();
 }
 
 void VoiceChat::OnServerEvent(const ServerEvent& event) {
+  if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
     case ServerEventType::kSessionCreated:
       if (!session_ready_) {
@@ -159,6 +201,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       break;
     case ServerEventType::kResponseCreated:
       response_active_ = true;
+      response_requested_ = false;
       response_id_ = std::string(event.response.id);
       awaiting_answer_ = false;
       break;
@@ -180,7 +223,12 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       break;
     case ServerEventType::kError:
       // Harmless ones, like response_cancel_not_active, only with -v.
-      if (event.error.code == "response_cancel_not_active") {
+      if (event.error.code == "conversation_already_has_active_response" && response_requested_) {
+        // A response of the server's own (VAD) won the race: ask again after it.
+        response_requested_ = false;
+        response_wanted_ = true;
+        LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
+      } else if (event.error.code == "response_cancel_not_active") {
         LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
       } else {
         view_->Notice("server error " + std::string(event.error.code) + ": " +

@@ -13,7 +13,11 @@
 // typed line, or a session without VAD, needs it.
 //
 // Typed lines are text turns answered aloud. No response.create is ever sent while a response
-// is active: a line typed meanwhile interrupts the answer and waits for its response.done.
+// is active or requested: a line typed meanwhile interrupts the answer and waits for its
+// response.done. Requests that meet (a push-to-talk take, a tool call's follow-up) share one
+// response.create.
+//
+// Tool calls run through ToolCalls; while a question waits, a typed line answers it.
 //
 // Thread safety: main thread only.
 #pragma once
@@ -22,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "app/tool_calls.h"
 #include "audio/playback_path.h"
 #include "audio/playout_tracker.h"
 #include "protocol/client_events.h"
@@ -33,8 +38,9 @@ namespace voxterm {
 
 class VoiceChat {
  public:
+  // tools: the declared tools' calls; null without tools.
   VoiceChat(Dialect dialect, SessionSettings session, Transport* transport, PlaybackPath* playback,
-            ConversationView* view);
+            ConversationView* view, ToolCalls* tools = nullptr);
 
   void OnServerEvent(const ServerEvent& event);
   // A typed line: a text turn, answered aloud.
@@ -46,8 +52,16 @@ class VoiceChat {
 
   // Push-to-talk: stops the assistant if it is speaking or about to (flush, truncate, cancel).
   void Interrupt();
-  // A committed turn is waiting for its answer (Idle() is false until it comes).
-  void ExpectAnswer() { awaiting_answer_ = true; }
+  // Asks for a response (response.create) as soon as none is active or already requested.
+  void RequestResponse();
+  // The tool runner's fd is readable.
+  void OnToolsReady();
+  // Ctrl-C: stops running tools; false when none ran.
+  bool InterruptTools() { return tools_ && tools_->Interrupt(); }
+  // A tool's y/N question waits for a key or a line.
+  bool awaiting_tool_answer() const { return tools_ && tools_->awaiting_answer(); }
+  void AnswerTool(bool yes);
+  bool tools_busy() const { return tools_ && tools_->busy(); }
   bool response_active() const { return response_active_; }
   // Off for push-to-talk, whose own states the session shows instead.
   void set_report_state(bool report) { report_state_ = report; }
@@ -64,6 +78,9 @@ class VoiceChat {
   void OnResponseDone(const ServerEvent& event);
   // The oldest typed line, as a text turn, when one waits and no response is active.
   void SendPendingLine();
+  void MaybeRequestResponse();
+  // Tool outputs are all sent: their follow-up response is requested.
+  void CheckToolFollowUp();
   void UpdateState();
 
   const Dialect dialect_;
@@ -72,6 +89,7 @@ class VoiceChat {
   Transport* const transport_;
   PlaybackPath* const playback_;
   ConversationView* const view_;
+  ToolCalls* const tools_;
   PlayoutTracker tracker_;
 
   bool session_ready_ = false;
@@ -79,6 +97,8 @@ class VoiceChat {
   std::string response_id_;          // the active response
   std::string dropped_response_id_;  // interrupted: its remaining audio and words are dropped
   bool awaiting_answer_ = false;     // the user finished speaking; a response is due
+  bool response_wanted_ = false;     // response.create to send once no response is active
+  bool response_requested_ = false;  // response.create sent, response.created not yet seen
   bool user_speaking_ = false;
   bool truncate_pending_ = false;    // a flush is under way; truncate when it is done
   bool answer_line_open_ = false;    // the view shows a partial answer

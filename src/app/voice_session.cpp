@@ -9,6 +9,7 @@ SessionSettings VoiceSessionSettings(const Config& config) {
   s.output = Modality::kAudio;
   s.instructions = config.instructions;
   s.voice = config.voice;
+  s.tools = ToolSpecs(config.tools);
   if (config.transcribe != "off") s.transcription_model = config.transcribe;
   if (config.vad == "off") {
     s.turns = SessionSettings::Turns::kOff;
@@ -24,12 +25,12 @@ SessionSettings VoiceSessionSettings(const Config& config) {
 }
 
 VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-                           ConversationView* view, const Clock* clock, bool interactive)
+                           ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools)
     : audio_(std::move(audio)),
       view_(view),
       clock_(clock),
       interactive_(interactive),
-      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view),
+      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view, tools),
       silence_(audio_->capture()->frame_samples(), 0) {}
 
 VoiceSession::~VoiceSession() {

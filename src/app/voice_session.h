@@ -22,7 +22,7 @@ class VoiceSession final : public Conversation {
  public:
   // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation.
   VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-               ConversationView* view, const Clock* clock, bool interactive);
+               ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools = nullptr);
   // Says what went wrong with the audio during the conversation, if anything did.
   ~VoiceSession() override;
 
@@ -31,6 +31,8 @@ class VoiceSession final : public Conversation {
   void OnInputEnd() override;
   void OnTick() override;
   int tick_ms() const override { return kTickMs; }
+  bool OnInterrupt() override { return chat_.InterruptTools(); }
+  void OnToolsReady() override { chat_.OnToolsReady(); }
   bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override;
   bool WantsPrompt() const override { return false; }  // the status line says it all

@@ -8,7 +8,16 @@
 
 namespace voxterm {
 
-enum class VoiceState { kConnecting, kIdle, kListening, kUserSpeaking, kRecording, kThinking, kAssistantSpeaking };
+enum class VoiceState {
+  kConnecting,
+  kIdle,
+  kListening,
+  kUserSpeaking,
+  kRecording,
+  kThinking,
+  kRunningTool,
+  kAssistantSpeaking,
+};
 
 const char* ToString(VoiceState state);
 

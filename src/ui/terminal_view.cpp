@@ -15,6 +15,7 @@ const char* ToString(VoiceState state) {
     case VoiceState::kUserSpeaking: return "you are speaking";
     case VoiceState::kRecording: return "recording";
     case VoiceState::kThinking: return "thinking";
+    case VoiceState::kRunningTool: return "running a tool";
     case VoiceState::kAssistantSpeaking: return "speaking";
   }
   return "";
@@ -25,6 +26,7 @@ constexpr const char* kCyan = "\x1b[36m";
 constexpr const char* kGreen = "\x1b[32m";
 constexpr const char* kDim = "\x1b[2m";
 constexpr const char* kYellow = "\x1b[33m";
+constexpr const char* kMagenta = "\x1b[35m";
 constexpr int kMeterBars = 8;
 // Eighth blocks, rising: the level meter.
 constexpr const char* kBars[] = {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
@@ -81,13 +83,18 @@ void TerminalView::DrawStatus() {
   status_shown_ = true;
 }
 
-void TerminalView::UserSaid(std::string_view text) {
+void TerminalView::UserSaid(std::string_view text) { Line(kCyan, "you: ", text); }
+
+void TerminalView::ToolActivity(std::string_view line) { Line(kMagenta, "tool: ", line); }
+
+// A transcript line of its own, even if an answer is streaming.
+void TerminalView::Line(const char* color, const char* label, std::string_view text) {
   ClearStatus();
   if (answer_open_) {
     Write("\n");
     answer_open_ = false;
   }
-  fputs(Paint(kCyan, "you: ").c_str(), out_);
+  fputs(Paint(color, label).c_str(), out_);
   Write(text);
   Write("\n");
   fflush(out_);
@@ -138,6 +145,17 @@ void TerminalView::Notice(std::string_view text) {
   fputs("\n", status_);
   fflush(status_);
   DrawStatus();
+}
+
+// The question comes from the server's arguments: filtered like any server text.
+void TerminalView::AskToRun(std::string_view question) {
+  if (answer_open_) {
+    Write("\n");
+    answer_open_ = false;
+  }
+  fflush(out_);
+  TerminalFilter filter;
+  Notice(status_line_ ? filter.Filter(question) : std::string(question));
 }
 
 }  // namespace voxterm

@@ -1,6 +1,7 @@
 // TerminalView: the spoken conversation on a terminal.
 //   you: what's the weather like?
 //   assistant: It is sunny and 21 degrees.
+//   tool: disk_usage {"path":"/tmp"}
 //   ● listening ▂▄▆
 // Transcripts go to stdout, labelled; the status line (state and input level) is redrawn in
 // place on stderr, only when stderr is a terminal, and steps aside while an answer streams.
@@ -14,11 +15,12 @@
 #include <string_view>
 
 #include "ui/conversation_view.h"
+#include "ui/tool_call_view.h"
 #include "ui/terminal_text.h"
 
 namespace voxterm {
 
-class TerminalView final : public ConversationView {
+class TerminalView final : public ConversationView, public ToolCallView {
  public:
   // Looks at the descriptors of out and status and at NO_COLOR to decide what to draw.
   TerminalView(FILE* out, FILE* status);
@@ -31,9 +33,12 @@ class TerminalView final : public ConversationView {
   void SetLevel(float level) override;
   void SetDetail(std::string_view text) override;
   void Notice(std::string_view text) override;
+  void ToolActivity(std::string_view line) override;
+  void AskToRun(std::string_view question) override;
 
  private:
   void Write(std::string_view text);  // to out, filtered when out is a terminal
+  void Line(const char* color, const char* label, std::string_view text);
   void ClearStatus();
   void DrawStatus();
   std::string Paint(const char* color, std::string_view text) const;

@@ -1,0 +1,267 @@
+#include "app/tool_calls.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+#include "tools/tool_command.h"
+#include "util/log.h"
+
+namespace voxterm {
+namespace {
+
+// A hostile server could announce calls without end; a real response makes a handful.
+constexpr size_t kMaxCollectedCalls = 256;
+// How much of the arguments a line shows; a question shows more, since the user decides on it.
+constexpr size_t kShortArguments = 80;
+constexpr size_t kQuestionArguments = 600;
+
+// The arguments on one line: whitespace runs become one space; cut with an ellipsis.
+std::string Shorten(std::string_view arguments, size_t limit) {
+  std::string line;
+  for (char c : ValidUtf8(arguments)) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line += space ? ' ' : c;
+  }
+  if (line.size() <= limit) return line;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "\u2026";
+}
+
+std::string Summary(const std::string& name, const ToolResult& r, int timeout_ms) {
+  const std::string took = " (" + std::to_string(r.duration_ms) + " ms)";
+  std::string s;
+  switch (r.end) {
+    case ToolResult::End::kExited: s = name + ": exit " + std::to_string(r.exit_code) + took; break;
+    case ToolResult::End::kSignaled:
+      s = name + ": killed by signal " + std::to_string(r.exit_code - 128) + took;
+      break;
+    case ToolResult::End::kTimedOut: s = name + ": timed out after " + std::to_string(timeout_ms) + " ms"; break;
+    case ToolResult::End::kInterrupted: s = name + ": interrupted" + took; break;
+    case ToolResult::End::kFailedToStart: return name + ": could not start: " + r.error;
+  }
+  return r.truncated ? s + ", output cut to the limit" : s;
+}
+
+}  // namespace
+
+std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools) {
+  std::vector<ToolSpec> specs;
+  for (const ToolConfig& tool : tools) specs.push_back({tool.name, tool.description, tool.parameters_json});
+  return specs;
+}
+
+ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, Transport* transport,
+                     ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env)
+    : tools_(tools),
+      runner_(runner),
+      transport_(transport),
+      view_(view),
+      log_(log),
+      can_ask_(can_ask),
+      base_env_(std::move(base_env)) {}
+
+void ToolCalls::OnServerEvent(const ServerEvent& event) {
+  switch (event.type) {
+    case ServerEventType::kOutputItemAdded:
+    case ServerEventType::kOutputItemDone:
+      if (event.item.type == "function_call") {
+        Collect(event.response_id, event.item.call_id, event.item.name, event.item.arguments,
+                event.type == ServerEventType::kOutputItemDone);
+      }
+      break;
+    case ServerEventType::kFunctionArgsDone:
+      // GA names the function here; beta only in the output item.
+      Collect(event.response_id, event.call_id, event.name, event.text, /*arguments_complete=*/true);
+      break;
+    case ServerEventType::kResponseDone:
+      OnResponseDone(event);
+      break;
+    default:
+      break;
+  }
+}
+
+void ToolCalls::Collect(std::string_view response_id, std::string_view call_id, std::string_view name,
+                        std::string_view arguments, bool arguments_complete) {
+  if (call_id.empty()) {
+    LOG_WARN("skipped a function call without a call_id: it could not be answered");
+    return;
+  }
+  auto it = collecting_.find(std::string(call_id));
+  if (it == collecting_.end()) {
+    if (collecting_.size() >= kMaxCollectedCalls) {
+      LOG_WARN("skipped a function call: more than %zu are waiting for their response to end", kMaxCollectedCalls);
+      return;
+    }
+    it = collecting_.emplace(std::string(call_id), Call{}).first;
+    it->second.call_id = std::string(call_id);
+  }
+  Call& call = it->second;
+  if (!response_id.empty()) call.response_id = std::string(response_id);
+  if (!name.empty()) call.name = std::string(name);
+  if (arguments_complete) {
+    call.arguments = std::string(arguments);
+    call.complete = true;
+  }
+}
+
+void ToolCalls::OnResponseDone(const ServerEvent& event) {
+  const std::string response_id(event.response.id);
+  std::vector<Call> made;
+  for (auto it = collecting_.begin(); it != collecting_.end();) {
+    if (it->second.response_id == response_id || it->second.response_id.empty()) {
+      if (it->second.complete) made.push_back(std::move(it->second));
+      it = collecting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (made.empty()) return;
+  const bool completed = event.response.status == "completed";
+  follow_up_wanted_[response_id] = completed;
+  std::vector<int> serials;
+  for (Call& call : made) {
+    call.response_id = response_id;
+    serials.push_back(next_serial_);
+    calls_.emplace(next_serial_++, std::move(call));
+  }
+  for (int serial : serials) {
+    if (completed) {
+      Dispatch(serial);
+    } else {
+      const std::string status = event.response.status.empty() ? "ended" : std::string(event.response.status);
+      Answered(serial, FormatToolError("not run: the response that made this call was " + status),
+               calls_[serial].name + ": not run (the response was " + status + ")");
+    }
+  }
+}
+
+const ToolConfig* ToolCalls::Find(std::string_view name) const {
+  for (const ToolConfig& tool : *tools_) {
+    if (tool.name == name) return &tool;
+  }
+  return nullptr;
+}
+
+void ToolCalls::Dispatch(int serial) {
+  const Call& call = calls_[serial];
+  const ToolConfig* tool = Find(call.name);
+  if (!tool) {
+    std::string names;
+    for (const ToolConfig& t : *tools_) names += (names.empty() ? "" : ", ") + t.name;
+    Answered(serial, FormatToolError("there is no tool named \"" + call.name + "\"; the tools are: " + names),
+             Shorten(call.name, kShortArguments) + ": not a declared tool");
+    return;
+  }
+  if (!tool->confirm) {
+    Run(serial);
+  } else if (can_ask_ == CanAsk::kNo) {
+    Answered(serial, FormatToolError("not run: this tool needs the user's confirmation, and there is no "
+                                     "terminal to ask on"),
+             call.name + ": not run (it needs confirmation, and there is no terminal)");
+  } else {
+    to_ask_.push_back(serial);
+    AskNext();
+  }
+}
+
+void ToolCalls::Run(int serial) {
+  Call& call = calls_[serial];
+  const ToolConfig* tool = Find(call.name);
+  auto command = PrepareCommand(*tool, call.arguments, base_env_);
+  if (!command.ok()) {
+    Answered(serial, FormatToolError("not run: " + command.message()), call.name + ": not run: " + command.message());
+    return;
+  }
+  view_->ToolActivity(call.name + " " + Shorten(call.arguments, kShortArguments));
+  running_[runner_->Start(*command)] = serial;
+  Collected();  // a command that could not start is already finished
+}
+
+void ToolCalls::AskNext() {
+  if (asking_ >= 0 || to_ask_.empty()) return;
+  asking_ = to_ask_.front();
+  to_ask_.pop_front();
+  const Call& call = calls_[asking_];
+  view_->AskToRun("run " + call.name + " " + Shorten(call.arguments, kQuestionArguments) + "? [y/N] ");
+}
+
+void ToolCalls::Answer(bool yes) {
+  const int serial = asking_;
+  asking_ = -1;
+  if (yes) {
+    Run(serial);
+  } else {
+    const std::string name = calls_[serial].name;
+    Answered(serial, FormatToolError("not run: the user declined"), name + ": declined");
+  }
+  AskNext();
+}
+
+void ToolCalls::OnRunnerReady() {
+  runner_->Work();
+  Collected();
+}
+
+void ToolCalls::Collected() {
+  for (auto& [id, result] : runner_->TakeFinished()) {
+    auto it = running_.find(id);
+    if (it == running_.end()) continue;
+    const int serial = it->second;
+    running_.erase(it);
+    const ToolConfig* tool = Find(calls_[serial].name);
+    Answered(serial, FormatToolOutput(result, tool->max_output_bytes),
+             Summary(calls_[serial].name, result, tool->timeout_ms));
+  }
+}
+
+bool ToolCalls::Interrupt() {
+  if (calls_.empty()) return false;
+  for (const auto& [serial, call] : calls_) follow_up_wanted_[call.response_id] = false;
+  std::vector<int> waiting(to_ask_.begin(), to_ask_.end());
+  if (asking_ >= 0) waiting.insert(waiting.begin(), asking_);
+  to_ask_.clear();
+  asking_ = -1;
+  for (int serial : waiting) {
+    const std::string name = calls_[serial].name;
+    Answered(serial, FormatToolError("not run: the user interrupted"), name + ": not run (interrupted)");
+  }
+  runner_->InterruptAll();  // their results come through OnRunnerReady, marked interrupted
+  return true;
+}
+
+void ToolCalls::Answered(int serial, const std::string& output, std::string_view summary) {
+  auto it = calls_.find(serial);
+  const Call call = std::move(it->second);
+  calls_.erase(it);
+  transport_->Send(EncodeFunctionCallOutput(call.call_id, output));
+  view_->ToolActivity(summary);
+  if (log_->enabled()) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    w.StartObject();
+    w.Key("type");
+    w.String("voxterm.tool_call");
+    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"call_id", &call.call_id},
+                                     {"name", &call.name}, {"arguments", &call.arguments}, {"output", &output}}) {
+      const std::string text = ValidUtf8(*value);
+      w.Key(key);
+      w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    w.EndObject();
+    log_->Local(std::string_view(buffer.GetString(), buffer.GetSize()));
+  }
+  const bool response_answered = std::none_of(calls_.begin(), calls_.end(), [&](const auto& entry) {
+    return entry.second.response_id == call.response_id;
+  });
+  if (response_answered) {
+    if (follow_up_wanted_[call.response_id]) follow_up_due_ = true;
+    follow_up_wanted_.erase(call.response_id);
+  }
+}
+
+}  // namespace voxterm

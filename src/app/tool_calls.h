@@ -1,0 +1,98 @@
+// ToolCalls: the model's function calls, from the server's events to commands and back.
+//
+// Calls are collected from response.output_item.added/done and
+// response.function_call_arguments.done, keyed by call_id. When the response that made them is
+// done and completed, each runs (after a y/N question for "confirm" tools), several at once;
+// each gets exactly one function_call_output, whatever happens: an unknown tool, bad
+// arguments, a refusal, a command that cannot start or runs out of time. Once every call of a
+// response has its output, a follow-up is due: the conversation sends one response.create as
+// soon as no response is active (PROTOCOL.md §f). Calls of a response that was cancelled,
+// failed or cut short are not run; they are answered as such, and no follow-up is asked for.
+// Ctrl-C kills the running commands and returns control to the user, again without a follow-up.
+//
+// Thread safety: main thread only.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/event_log.h"
+#include "protocol/client_events.h"
+#include "protocol/server_events.h"
+#include "tools/tool_config.h"
+#include "tools/tool_runner.h"
+#include "transport/transport.h"
+#include "ui/tool_call_view.h"
+
+namespace voxterm {
+
+// Whether a user is there to answer the questions of "confirm" tools.
+enum class CanAsk { kYes, kNo };
+
+// The tools as the session declares them to the model.
+std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools);
+
+class ToolCalls {
+ public:
+  // tools, runner, transport, view and log must outlive this. base_env: what commands inherit
+  // (ToolBaseEnvironment).
+  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, Transport* transport, ToolCallView* view,
+            EventLog* log, CanAsk can_ask, std::vector<std::string> base_env);
+
+  // Every server event, before the conversation handles it.
+  void OnServerEvent(const ServerEvent& event);
+  // The runner's fd was readable: collects what finished.
+  void OnRunnerReady();
+
+  // A question is waiting for the user's answer.
+  bool awaiting_answer() const { return asking_ >= 0; }
+  // REQUIRES: awaiting_answer()
+  void Answer(bool yes);
+  // Ctrl-C: kills what runs and refuses what waits. False when there was nothing to stop.
+  bool Interrupt();
+
+  // Calls of a finished response are still waiting for their outputs.
+  bool busy() const { return !calls_.empty(); }
+  // Every call of a response has its output: time for one response.create.
+  bool follow_up_due() const { return follow_up_due_; }
+  void FollowUpSent() { follow_up_due_ = false; }
+
+ private:
+  struct Call {
+    std::string response_id, call_id, name, arguments;
+    bool complete = false;  // its arguments have all arrived
+  };
+
+  void Collect(std::string_view response_id, std::string_view call_id, std::string_view name,
+               std::string_view arguments, bool arguments_complete);
+  void OnResponseDone(const ServerEvent& event);
+  void Dispatch(int serial);
+  void Run(int serial);
+  void AskNext();
+  void Collected();
+  // Sends the call's output and forgets the call; the last of a response makes a follow-up due.
+  void Answered(int serial, const std::string& output, std::string_view summary);
+  const ToolConfig* Find(std::string_view name) const;
+
+  const std::vector<ToolConfig>* const tools_;
+  ToolRunner* const runner_;
+  Transport* const transport_;
+  ToolCallView* const view_;
+  EventLog* const log_;
+  const CanAsk can_ask_;
+  const std::vector<std::string> base_env_;
+
+  std::map<std::string, Call> collecting_;  // by call_id, until their response is done
+  std::map<int, Call> calls_;               // by serial: dispatched, without an output yet
+  std::map<ToolRunner::Id, int> running_;   // runner id -> serial
+  std::deque<int> to_ask_;                  // serials of confirm calls, in order
+  int asking_ = -1;                         // the serial whose question is shown
+  int next_serial_ = 1;
+  std::map<std::string, bool> follow_up_wanted_;  // by response_id: false once interrupted
+  bool follow_up_due_ = false;
+};
+
+}  // namespace voxterm

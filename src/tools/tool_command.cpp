@@ -1,0 +1,238 @@
+#include "tools/tool_command.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace voxterm {
+namespace {
+
+// Keys voxterm resolves for itself; a command the model can steer must never see them.
+constexpr const char* kSecretVariables[] = {"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"};
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Sets NAME=value, replacing an inherited NAME.
+void SetVariable(std::vector<std::string>* env, std::string_view name, std::string_view value) {
+  std::string entry = std::string(name) + "=" + std::string(value);
+  for (std::string& e : *env) {
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=') {
+      e = std::move(entry);
+      return;
+    }
+  }
+  env->push_back(std::move(entry));
+}
+
+// A string argument as it is; any other value as compact JSON.
+std::string ArgumentText(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  v.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Does any string in v, at any depth, hold a NUL? Keys count too: they reach VOXTERM_ARGS.
+bool HoldsNul(const rapidjson::Value& v) {
+  if (v.IsString()) return memchr(v.GetString(), '\0', v.GetStringLength()) != nullptr;
+  if (v.IsArray()) return std::any_of(v.Begin(), v.End(), [](const rapidjson::Value& e) { return HoldsNul(e); });
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      if (HoldsNul(it->name) || HoldsNul(it->value)) return true;
+    }
+  }
+  return false;
+}
+
+// Replaces each {name} of a declared parameter in one argv element, in a single pass: a value
+// that itself contains {other} stays as it is. Returns false when the element names an
+// argument the call left out.
+bool Substitute(const std::string& element, const ToolConfig& tool, const rapidjson::Value& args,
+                std::string* out) {
+  out->clear();
+  size_t i = 0;
+  while (i < element.size()) {
+    const size_t open = element.find('{', i);
+    const size_t close = open == std::string::npos ? open : element.find('}', open + 1);
+    if (close == std::string::npos) break;
+    const std::string name = element.substr(open + 1, close - open - 1);
+    const bool declared =
+        std::find(tool.parameter_names.begin(), tool.parameter_names.end(), name) != tool.parameter_names.end();
+    if (!declared) {  // literal braces, as in an awk program
+      out->append(element, i, open + 1 - i);
+      i = open + 1;
+      continue;
+    }
+    auto member = args.FindMember(rapidjson::StringRef(name.data(), name.size()));
+    if (member == args.MemberEnd()) return false;
+    out->append(element, i, open - i);
+    out->append(ArgumentText(member->value));
+    i = close + 1;
+  }
+  out->append(element, i, std::string::npos);
+  return true;
+}
+
+// Cuts text to at most size bytes without splitting a UTF-8 sequence.
+void CutAt(std::string* text, size_t size) {
+  if (text->size() <= size) return;
+  while (size > 0 && (static_cast<unsigned char>((*text)[size]) & 0xC0) == 0x80) --size;
+  text->resize(size);
+}
+
+std::string Encode(const ToolResult& r, const std::string& out, const std::string& err, bool truncated) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("exit_code");
+  if (r.end == ToolResult::End::kExited || r.end == ToolResult::End::kSignaled) {
+    w.Int(r.exit_code);
+  } else {
+    w.Null();  // killed by voxterm: the command gave no answer of its own
+  }
+  w.Key("stdout");
+  w.String(out.data(), static_cast<rapidjson::SizeType>(out.size()));
+  w.Key("stderr");
+  w.String(err.data(), static_cast<rapidjson::SizeType>(err.size()));
+  if (r.end == ToolResult::End::kTimedOut) {
+    w.Key("timed_out");
+    w.Bool(true);
+  }
+  if (r.end == ToolResult::End::kInterrupted) {
+    w.Key("interrupted");
+    w.Bool(true);
+  }
+  if (truncated) {
+    w.Key("truncated");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::vector<std::string> ToolBaseEnvironment(const char* const* environ) {
+  std::vector<std::string> env;
+  for (const char* const* e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    const bool secret = std::any_of(std::begin(kSecretVariables), std::end(kSecretVariables),
+                                    [&](const char* s) { return name == s; });
+    if (secret || name.rfind("VOXTERM_ARG", 0) == 0) continue;
+    env.emplace_back(entry);
+  }
+  return env;
+}
+
+Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view arguments_json,
+                                   const std::vector<std::string>& base_env) {
+  std::string json(arguments_json);
+  if (json.find_first_not_of(" \t\r\n") == std::string::npos) json = "{}";
+  rapidjson::Document args;
+  args.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (args.HasParseError() || !args.IsObject()) {
+    return Status::Error("the arguments are not a JSON object");
+  }
+  if (HoldsNul(args)) return Status::Error("the arguments hold a NUL character, which no command can receive");
+
+  ToolCommand command;
+  if (!tool.shell.empty()) {
+    // $0 is the tool's name, so the shell's own messages say which tool failed.
+    command.argv = {"/bin/sh", "-c", tool.shell, tool.name};
+  } else {
+    std::string element;
+    for (const std::string& arg : tool.command) {
+      if (Substitute(arg, tool, args, &element)) command.argv.push_back(element);
+    }
+    if (command.argv.empty() || command.argv[0].empty()) {
+      return Status::Error("the arguments left the command without a program to run");
+    }
+  }
+  command.env = base_env;
+  for (const auto& [name, value] : tool.env) SetVariable(&command.env, name, value);
+  SetVariable(&command.env, "VOXTERM_TOOL", tool.name);
+  SetVariable(&command.env, "VOXTERM_ARGS", json);
+  for (auto it = args.MemberBegin(); it != args.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    if (name.empty() || name.find('=') != std::string_view::npos) continue;  // not a variable name
+    SetVariable(&command.env, "VOXTERM_ARG_" + std::string(name), ArgumentText(it->value));
+  }
+  command.cwd = tool.cwd;
+  command.stdin_data = std::move(json);
+  command.timeout_ms = tool.timeout_ms;
+  command.max_output_bytes = tool.max_output_bytes;
+  return command;
+}
+
+std::string FormatToolOutput(const ToolResult& result, size_t max_bytes) {
+  if (result.end == ToolResult::End::kFailedToStart) return FormatToolError(result.error);
+  std::string out = ValidUtf8(result.out);
+  std::string err = ValidUtf8(result.err);
+  bool truncated = result.truncated;
+  for (;;) {
+    std::string json = Encode(result, out, err, truncated);
+    if (json.size() <= max_bytes || (out.empty() && err.empty())) return json;
+    // Escaping only lengthens text, so cutting the excess from the raw text always fits, at
+    // the latest on the next round (which adds "truncated" once).
+    size_t excess = json.size() - max_bytes + (truncated ? 0 : sizeof(",\"truncated\":true") - 1);
+    truncated = true;
+    const size_t err_share = max_bytes / 4;
+    if (err.size() > err_share) {
+      const size_t cut = std::min(excess, err.size() - err_share);
+      CutAt(&err, err.size() - cut);
+      excess -= std::min(excess, cut);
+    }
+    if (excess > 0) {
+      const size_t cut = std::min(excess, out.size());
+      CutAt(&out, out.size() - cut);
+      excess -= cut;
+    }
+    if (excess > 0) CutAt(&err, err.size() - std::min(excess, err.size()));
+  }
+}
+
+std::string FormatToolError(std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("error");
+  const std::string text = ValidUtf8(message);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    size_t length = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    bool ok = length > 0 && i + length <= text.size() && !(length == 2 && b < 0xC2);
+    uint32_t code = length == 1 ? b : length == 2 ? b & 0x1F : length == 3 ? b & 0x0F : b & 0x07;
+    for (size_t k = 1; ok && k < length; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      ok = (c & 0xC0) == 0x80;
+      code = (code << 6) | (c & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
+    if (ok && length == 3) ok = code >= 0x800 && !(code >= 0xD800 && code <= 0xDFFF);
+    if (ok && length == 4) ok = code >= 0x10000 && code <= 0x10FFFF;
+    if (ok) {
+      out.append(text, i, length);
+      i += length;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace voxterm

@@ -1,0 +1,26 @@
+#include "ui/tool_call_view.h"
+
+#include <unistd.h>
+
+#include <string>
+
+namespace voxterm {
+
+StderrToolView::StderrToolView() : terminal_(isatty(STDERR_FILENO)) {}
+
+// Tool names and arguments come from the server: filtered on a terminal, like answers.
+void StderrToolView::Write(std::string_view text) {
+  // The answer text written so far goes first, so the two streams read in order on a terminal.
+  fflush(stdout);
+  const std::string safe = terminal_ ? filter_.Filter(text) : std::string(text);
+  fwrite(safe.data(), 1, safe.size(), stderr);
+  fflush(stderr);
+}
+
+void StderrToolView::ToolActivity(std::string_view line) {
+  Write("tool: " + std::string(line) + "\n");
+}
+
+void StderrToolView::AskToRun(std::string_view question) { Write("voxterm: " + std::string(question)); }
+
+}  // namespace voxterm

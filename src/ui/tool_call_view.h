@@ -1,0 +1,40 @@
+// ToolCallView: where the model's tool calls are shown, and their y/N questions asked.
+// Abstract so the conversation logic can be tested by recording it (tests/fakes/fake_view.h).
+// TerminalView shows calls in a spoken conversation's transcript; StderrToolView shows them in
+// text mode, where stdout carries only the answers.
+// Thread safety: main thread only.
+#pragma once
+
+#include <cstdio>
+#include <string_view>
+
+#include "ui/terminal_text.h"
+
+namespace voxterm {
+
+class ToolCallView {
+ public:
+  virtual ~ToolCallView() = default;
+  // One line about a call: what runs, how it ended.
+  virtual void ToolActivity(std::string_view line) = 0;
+  // A yes/no question; the user's next key or line answers it.
+  virtual void AskToRun(std::string_view question) = 0;
+};
+
+//   tool: disk_usage {"path":"/tmp"}
+//   tool: disk_usage: exit 0 (12 ms)
+// on stderr; the question waits at the end of its line for the answer typed after it.
+class StderrToolView final : public ToolCallView {
+ public:
+  StderrToolView();
+  void ToolActivity(std::string_view line) override;
+  void AskToRun(std::string_view question) override;
+
+ private:
+  void Write(std::string_view text);
+
+  const bool terminal_;
+  TerminalFilter filter_;
+};
+
+}  // namespace voxterm
