@@ -94,7 +94,10 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view call_id, 
   auto it = collecting_.find(std::string(call_id));
   if (it == collecting_.end()) {
     if (collecting_.size() >= kMaxCollectedCalls) {
-      LOG_WARN("skipped a function call: more than %zu are waiting for their response to end", kMaxCollectedCalls);
+      if (!warned_too_many_) {
+        LOG_WARN("skipped function calls: more than %zu are waiting for their response to end", kMaxCollectedCalls);
+      }
+      warned_too_many_ = true;
       return;
     }
     it = collecting_.emplace(std::string(call_id), Call{}).first;

@@ -93,6 +93,7 @@ class ToolCalls {
   int next_serial_ = 1;
   std::map<std::string, bool> follow_up_wanted_;  // by response_id: false once interrupted
   bool follow_up_due_ = false;
+  bool warned_too_many_ = false;
 };
 
 }  // namespace voxterm

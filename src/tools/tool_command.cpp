@@ -77,11 +77,28 @@ bool Substitute(const std::string& element, const ToolConfig& tool, const rapidj
   return true;
 }
 
-// Cuts text to at most size bytes without splitting a UTF-8 sequence.
-void CutAt(std::string* text, size_t size) {
-  if (text->size() <= size) return;
-  while (size > 0 && (static_cast<unsigned char>((*text)[size]) & 0xC0) == 0x80) --size;
-  text->resize(size);
+// The size of a byte in a JSON string, as RapidJSON's writer escapes it.
+size_t EscapedByteSize(unsigned char c) {
+  if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') return 2;
+  return c < 0x20 ? 6 : 1;  // \u00XX
+}
+
+// The escaped size of text's first n bytes.
+size_t EscapedSize(const std::string& text, size_t n) {
+  size_t size = 0;
+  for (size_t i = 0; i < n; ++i) size += EscapedByteSize(static_cast<unsigned char>(text[i]));
+  return size;
+}
+
+// The longest prefix of text, ending between UTF-8 sequences, that fits in room once escaped.
+size_t PrefixFitting(const std::string& text, size_t room) {
+  size_t n = 0, size = 0;
+  while (n < text.size() && size + EscapedByteSize(static_cast<unsigned char>(text[n])) <= room) {
+    size += EscapedByteSize(static_cast<unsigned char>(text[n]));
+    ++n;
+  }
+  while (n > 0 && n < text.size() && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return n;
 }
 
 std::string Encode(const ToolResult& r, const std::string& out, const std::string& err, bool truncated) {
@@ -173,27 +190,18 @@ std::string FormatToolOutput(const ToolResult& result, size_t max_bytes) {
   if (result.end == ToolResult::End::kFailedToStart) return FormatToolError(result.error);
   std::string out = ValidUtf8(result.out);
   std::string err = ValidUtf8(result.err);
-  bool truncated = result.truncated;
-  for (;;) {
-    std::string json = Encode(result, out, err, truncated);
-    if (json.size() <= max_bytes || (out.empty() && err.empty())) return json;
-    // Escaping only lengthens text, so cutting the excess from the raw text always fits, at
-    // the latest on the next round (which adds "truncated" once).
-    size_t excess = json.size() - max_bytes + (truncated ? 0 : sizeof(",\"truncated\":true") - 1);
-    truncated = true;
-    const size_t err_share = max_bytes / 4;
-    if (err.size() > err_share) {
-      const size_t cut = std::min(excess, err.size() - err_share);
-      CutAt(&err, err.size() - cut);
-      excess -= std::min(excess, cut);
-    }
-    if (excess > 0) {
-      const size_t cut = std::min(excess, out.size());
-      CutAt(&out, out.size() - cut);
-      excess -= cut;
-    }
-    if (excess > 0) CutAt(&err, err.size() - std::min(excess, err.size()));
-  }
+  std::string json = Encode(result, out, err, result.truncated);
+  if (json.size() <= max_bytes) return json;
+  // Cut to fit, measured as escaped: stderr (usually short, and telling) keeps up to a quarter
+  // of the room, or more when stdout needs less.
+  const size_t overhead = Encode(result, "", "", /*truncated=*/true).size();
+  const size_t room = max_bytes > overhead ? max_bytes - overhead : 0;
+  const size_t err_size = EscapedSize(err, err.size());
+  size_t out_room = room - std::min(err_size, room / 4);
+  out_room = std::min(out_room, EscapedSize(out, out.size()));
+  out.resize(PrefixFitting(out, out_room));
+  err.resize(PrefixFitting(err, room - out_room));
+  return Encode(result, out, err, /*truncated=*/true);
 }
 
 std::string FormatToolError(std::string_view message) {

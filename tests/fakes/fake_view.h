@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "ui/conversation_view.h"
+#include "ui/tool_call_view.h"
 
 namespace voxterm {
 
-class FakeView : public ConversationView {
+class FakeView : public ConversationView, public ToolCallView {
  public:
   void UserSaid(std::string_view text) override { lines.push_back("you: " + std::string(text)); }
   void AssistantDelta(std::string_view text) override { answer += text; }
@@ -20,11 +21,14 @@ class FakeView : public ConversationView {
   void SetLevel(float level) override { this->level = level; }
   void SetDetail(std::string_view text) override { detail = std::string(text); }
   void Notice(std::string_view text) override { notices.push_back(std::string(text)); }
+  void ToolActivity(std::string_view line) override { lines.push_back("tool: " + std::string(line)); }
+  void AskToRun(std::string_view question) override { questions.push_back(std::string(question)); }
 
   std::vector<std::string> lines;
   std::string answer;  // the answer streaming now
   std::vector<VoiceState> states;
   std::vector<std::string> notices;
+  std::vector<std::string> questions;
   float level = 0;
   std::string detail;
 };

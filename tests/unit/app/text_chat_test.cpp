@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include "app/text_chat.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
+#include "fakes/fake_view.h"
 
 using namespace voxterm;
 
@@ -142,4 +145,71 @@ TEST_CASE("the beta dialect asks for text in beta words", "[text_chat]") {
   chat.OnServerEvent(*created);
   REQUIRE(transport.sent.size() == 3);
   CHECK(transport.sent[2].find(R"("modalities":["text"])") != std::string::npos);
+}
+
+namespace {
+
+struct TextToolsTest {
+  FakeTransport transport;
+  FakeView view;
+  FakeToolRunner runner;
+  FakeClock clock;
+  EventLog log{&clock};
+  std::vector<ToolConfig> tools = [] {
+    ToolConfig t;
+    t.name = "uptime";
+    t.command = {"uptime"};
+    return std::vector<ToolConfig>{t};
+  }();
+  ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
+  std::string answers;
+  TextChat chat{Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },
+                nullptr, &calls};
+
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    chat.OnServerEvent(*event);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TextToolsTest, "a turn whose answer calls a tool goes on until the follow-up is answered", "[text_chat][tools]") {
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("how long has this machine been up?");
+  chat.OnInputEnd();
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"Let me look."})");
+  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "Let me look.\n");
+  CHECK_FALSE(chat.Finished());
+  CHECK(transport.SentTypes().back() == "response.create");  // the turn's own, so far
+  runner.Exit(1, 0, "up 3 days");
+  chat.OnToolsReady();
+  auto types = transport.SentTypes();
+  CHECK(std::vector<std::string>(types.end() - 2, types.end()) ==
+        std::vector<std::string>{"conversation.item.create", "response.create"});
+  Server(R"({"type":"response.created","response":{"id":"r2"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r2","delta":"Three days."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Let me look.\nThree days.\n");
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 0);
+}
+
+TEST_CASE_METHOD(TextToolsTest, "Ctrl-C during a tool ends the turn, not the session", "[text_chat][tools]") {
+  Server(R"({"type":"session.created","session":{}})");
+  CHECK_FALSE(chat.OnInterrupt());  // nothing runs: Ctrl-C is the loop's to quit on
+  chat.OnUserLine("uptime?");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(chat.OnInterrupt());
+  chat.OnToolsReady();
+  CHECK(chat.WantsPrompt());  // control is back
+  auto types = transport.SentTypes();
+  CHECK(std::count(types.begin(), types.end(), "response.create") == 1);
+  CHECK(types.back() == "conversation.item.create");  // the output says "interrupted"
 }

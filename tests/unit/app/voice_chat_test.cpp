@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 
 #include "app/voice_chat.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
 #include "util/base64.h"
@@ -14,7 +16,7 @@ namespace {
 // A voice conversation on a 24 kHz output whose callback the test runs by hand.
 struct VoiceChatTest {
   explicit VoiceChatTest(SessionSettings::Turns turns = SessionSettings::Turns::kDetect)
-      : chat(Dialect::kGa, Settings(turns), &transport, &playback, &view) {}
+      : chat(Dialect::kGa, Settings(turns), &transport, &playback, &view, &tool_calls) {}
 
   static SessionSettings Settings(SessionSettings::Turns turns) {
     SessionSettings s;
@@ -62,6 +64,16 @@ struct VoiceChatTest {
 
   FakeTransport transport;
   FakeView view;
+  std::vector<ToolConfig> tools = [] {
+    ToolConfig t;
+    t.name = "uptime";
+    t.command = {"uptime"};
+    return std::vector<ToolConfig>{t};
+  }();
+  FakeToolRunner runner;
+  FakeClock clock;
+  EventLog log{&clock};
+  ToolCalls tool_calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
   SpscRing<int16_t> ring{1 << 16};
   PlaybackCounters counters;
   PlaybackEngine engine;
@@ -191,4 +203,56 @@ TEST_CASE_METHOD(VoiceChatTest, "bad audio from the server is skipped", "[voice]
   Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAA="})");  // 2 bytes
   Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAAA"})");  // 3 bytes: odd
   CHECK(playback.queued_frames() == 2);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "a tool's follow-up waits for the response the user's speech started", "[voice][tools]") {
+  Ready();
+  ResponseCreated("r1");
+  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  REQUIRE(runner.started.size() == 1);
+  CHECK_FALSE(chat.Idle());  // a tool runs
+  // The user speaks meanwhile; the server's VAD starts a response of its own.
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u1"})");
+  Server(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":900,"item_id":"u1"})");
+  ResponseCreated("r2");
+  runner.Exit(1, 0, "up 3 days");
+  chat.OnToolsReady();
+  CHECK(Count("conversation.item.create") == 1);  // the output goes at once
+  CHECK(Count("response.create") == 0);           // but never a create while r2 is active
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(Count("response.create") == 1);
+  ResponseCreated("r3");
+  Server(R"({"type":"response.done","response":{"id":"r3","status":"completed"}})");
+  CHECK(chat.Idle());
+  CHECK(Count("response.create") == 1);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "requests that meet share one response.create", "[voice][tools]") {
+  Ready();
+  ResponseCreated("r1");
+  chat.RequestResponse();  // a push-to-talk take, committed while r1 speaks
+  chat.RequestResponse();
+  CHECK(Count("response.create") == 0);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(Count("response.create") == 1);
+  chat.RequestResponse();  // requested, not yet created: still one
+  CHECK(Count("response.create") == 1);
+  // The server's VAD won the race: voxterm asks again once that response is done.
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"conversation_already_has_active_response","message":"busy"}})");
+  ResponseCreated("r2");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(Count("response.create") == 2);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "a typed line answers a tool's question", "[voice][tools]") {
+  tools[0].confirm = true;
+  Ready();
+  ResponseCreated("r1");
+  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  REQUIRE(view.questions.size() == 1);
+  chat.OnUserLine("y");
+  CHECK(runner.started.size() == 1);
+  CHECK(Count("conversation.item.create") == 0);  // an answer, not a text turn
 }
