@@ -17,7 +17,9 @@ void StderrToolView::Write(std::string_view text) {
   fflush(stderr);
 }
 
+// On a terminal the line starts clean: a ^C the terminal echoed is wiped, not followed.
 void StderrToolView::ToolActivity(std::string_view line) {
+  if (terminal_) fputs("\r\x1b[K", stderr);
   Write("tool: " + std::string(line) + "\n");
 }
 
