@@ -2,7 +2,9 @@
 
 A server that knows nothing but ../shared/protocol/sequences.md: for the text sequences (1: GA,
 2: beta) it waits for each client event the document shows, checks its type and content, and
-answers with exactly the server lines the document gives, byte for byte.
+answers with exactly the server lines the document gives, byte for byte. The spoken sequences
+(7/8 then 3/4) and the function-call sequences (5/6, with the answer of 1/2 as the follow-up)
+are replayed the same way.
 """
 
 import asyncio
@@ -183,3 +185,71 @@ def test_spoken_sequence_from_the_document(dialect, turn, answer, tmp_path):
     with wave.open(str(out)) as w:
         assert w.readframes(w.getnframes()) == b"".join(server.chunks)  # played bit for bit
     assert server.problems == []
+
+
+class FunctionCallReplayServer(ReplayServer):
+    """The function-call sequence (5: GA, 6: beta), after the user's typed turn, then the text
+    answer of sequence 1 or 2 as the follow-up response (resp_R2)."""
+
+    def __init__(self, dialect, calls, answer):
+        self.answer = [text.replace("resp_R1", "resp_R2") for direction, text in answer if direction == "S<"]
+        super().__init__(dialect, calls)
+
+    async def handler(self, ws, path=None):
+        await ws.send(SESSION_CREATED[self.dialect])
+        (_, update), rest = self.lines[0], self.lines[1:]
+        got = json.loads(await ws.recv())
+        expected = json.loads(update)["session"]
+        if got["type"] != "session.update" or got["session"].get("tools") != expected["tools"] \
+                or got["session"].get("tool_choice") != "auto":
+            self.problems.append("session.update %r does not declare %r" % (got, expected["tools"]))
+        # The user's turn, which the document leaves out: the typed line and its response.create.
+        for expected_type in ("conversation.item.create", "response.create"):
+            if json.loads(await ws.recv())["type"] != expected_type:
+                self.problems.append("the user's turn did not start with %s" % expected_type)
+        for direction, text in rest:
+            if direction == "S<":
+                await ws.send(text)
+                continue
+            expected = json.loads(text)
+            got = json.loads(await ws.recv())
+            self.received.append(got)
+            if got["type"] != expected["type"]:
+                self.problems.append("expected %s, got %s" % (expected["type"], got["type"]))
+            elif got["type"] == "conversation.item.create":
+                item, want = got["item"], expected["item"]
+                # voxterm's output is the command's result; the document's is what the command printed.
+                if (item["type"], item["call_id"]) != (want["type"], want["call_id"]) or \
+                        json.loads(item["output"]) != {"exit_code": 0, "stdout": want["output"], "stderr": ""}:
+                    self.problems.append("output item %r" % item)
+        for text in self.answer:
+            await ws.send(text)
+        try:
+            await asyncio.wait_for(ws.wait_closed(), 10)
+        except asyncio.TimeoutError:
+            self.problems.append("the client did not close")
+
+
+@pytest.mark.skipif(not os.path.exists(SEQUENCES), reason="../shared/protocol/sequences.md not beside the repo")
+@pytest.mark.parametrize("dialect,calls,answer", [("ga", 5, 1), ("beta", 6, 2)])
+def test_function_call_sequence_from_the_document(dialect, calls, answer, tmp_path):
+    lines = sequence(calls)
+    declared = json.loads(lines[0][1])["session"]["tools"][0]
+    city = tmp_path / "city"
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"tools": [{
+        "name": declared["name"], "description": declared["description"], "parameters": declared["parameters"],
+        "shell": "printf %%s \"$VOXTERM_ARG_city\" > %s; printf '{\"temp_c\":4}'" % city}]}))
+    server = FunctionCallReplayServer(dialect, lines, sequence(answer))
+    try:
+        r = subprocess.run([BIN, "--config", str(config), "--text", "--dialect", dialect, "--url",
+                            "ws://127.0.0.1:%d/v1/realtime" % server.port],
+                           input="What's the weather in Oslo?\n", capture_output=True, text=True,
+                           env=clean_env(tmp_path), timeout=30)
+    finally:
+        server.stop()
+    assert r.returncode == 0, r.stderr
+    assert city.read_text() == "Oslo"
+    assert r.stdout == "Seven.\n"  # the follow-up's answer
+    assert server.problems == []
+    assert [e["type"] for e in server.received] == ["conversation.item.create", "response.create"]
