@@ -1,6 +1,7 @@
 """Push-to-talk: a real voxterm --ptt in a pty, keys typed into it, real PortAudio over the
 headless PulseAudio of test_portaudio.py, against the mock."""
 
+import json
 import os
 import pty
 import select
@@ -223,3 +224,37 @@ def test_ptt_needs_a_terminal(run):
     r = run(["--ptt", "--url", "ws://127.0.0.1:1/"], input="")
     assert r.returncode == 2
     assert "--ptt needs a terminal" in r.stderr
+
+
+def test_tools_ask_with_a_key_and_ctrl_c_stops_them(talking, mock, tmp_path):
+    marker = tmp_path / "ran"
+    config = tmp_path / "config.json"
+    # The first run answers at once; the second hangs until stopped.
+    config.write_text(json.dumps({"tools": [{
+        "name": "lights", "confirm": True, "parameters": {"type": "object", "properties": {}},
+        "shell": "[ -e %s ] && exec sleep 60; touch %s; echo lights on" % (marker, marker)}]}))
+    m = mock("--call-on-audio", "lights {}")
+    p = PttProcess(tmp_path, talking, ["--config", str(config), "--url", m.url()])
+    assert p.wait_for(b"press space to talk"), p.out
+    for take in (1, 2):
+        p.key(b" ")
+        assert p.wait_for(b"recording")
+        p.pause(0.5)
+        p.key(b" ")
+        assert p.until(lambda: p.out.count(b"run lights {}? [y/N]") == take), p.out
+        p.key(b"y")
+    # Take 1 ran, and the model answered with its output.
+    assert b'assistant: Tool lights returned: {"exit_code":0,"stdout":"lights on\\n"' in p.out
+    assert p.wait_for(b"running a tool")
+    p.key(b"\x03")  # Ctrl-C stops the tool, not voxterm
+    assert p.wait_for(b"tool: lights: interrupted"), p.out
+    assert p.until(lambda: p.out.rfind(b"press space to talk") > p.out.rfind(b"interrupted")), p.out
+    p.key(b"q")
+    assert p.finish() == 0
+    assert termios.tcgetattr(p.fd) == p.saved
+    kinds = [e["type"] for e in m.events() if e["type"] != "input_audio_buffer.append"]
+    # Each take: commit, response.create; the first's output gets one follow-up, the
+    # interrupted second none.
+    assert kinds.count("response.create") == 3
+    assert kinds.count("conversation.item.create") == 2
+    assert m.violations() == [] and m.errors_sent() == []

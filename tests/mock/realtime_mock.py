@@ -26,7 +26,8 @@ What a response contains depends on the last user message (so one mock serves ev
 anything else           the text answer 'You said: <text>'
 After a function_call_output, the answer is 'Tool NAME returned: <output>'.
 
-Server-wide faults come from flags: --http-status, --key, --no-session-created.
+Spoken turns get "I heard N ms of audio", or audio with --answer-ms, or a function call with
+--call-on-audio. Server-wide faults come from flags: --http-status, --key, --no-session-created.
 
 Prints "PORT <n>" on stdout once listening. --record PATH writes every received event
 (audio replaced by its length), each schema violation and each connection as JSON lines.
@@ -496,6 +497,8 @@ class Session:
                 part = item["content"][0] if item.get("content") else {}
                 if part.get("type") == "input_text":
                     return self.directive(part["text"])
+                if self.server.args.call_on_audio:
+                    return self.directive("mock:call " + self.server.args.call_on_audio)
                 if self.server.args.answer_ms:
                     return ("audio", self.server.args.answer_ms)
                 return ("text", "I heard %d ms of audio." % (item.get("_audio_bytes", 0) // 48))
@@ -784,6 +787,8 @@ async def main(argv):
     parser.add_argument("--audio-pace", type=float, default=0,
                         help="send audio at this multiple of real time (0: as fast as possible)")
     parser.add_argument("--garbage-big-bytes", type=int, default=4 << 20)
+    parser.add_argument("--call-on-audio", metavar="'NAME JSON'",
+                        help="answer spoken turns with this function call (as mock:call does)")
     args = parser.parse_args(argv)
 
     server = Server(args)
