@@ -395,14 +395,16 @@ int Run(const Config& config, const std::string& key) {
   std::unique_ptr<TerminalView> view;
   StderrToolView text_tool_view;
   if (config.mode != Mode::kText) view = std::make_unique<TerminalView>(stdout, stderr);
+  // Calls are answered even with no tools declared: a server that calls anyway gets an output
+  // saying so, rather than a model left waiting.
   std::unique_ptr<SpawnToolRunner> runner;
   std::unique_ptr<ToolCalls> tool_calls;
-  if (!config.tools.empty()) {
-    auto created = SpawnToolRunner::Create();
-    if (!created.ok()) {
-      LOG_ERROR("%s", created.message().c_str());
-      return ToInt(ExitCode::kFailure);
-    }
+  auto created = SpawnToolRunner::Create();
+  if (!created.ok() && !config.tools.empty()) {
+    LOG_ERROR("%s", created.message().c_str());
+    return ToInt(ExitCode::kFailure);
+  }
+  if (created.ok()) {
     runner = std::move(*created);
     ToolCallView* tool_view = view ? static_cast<ToolCallView*>(view.get()) : &text_tool_view;
     tool_calls = std::make_unique<ToolCalls>(&config.tools, runner.get(), &transport, tool_view, &event_log,

@@ -156,7 +156,8 @@ void ToolCalls::Dispatch(int serial) {
   if (!tool) {
     std::string names;
     for (const ToolConfig& t : *tools_) names += (names.empty() ? "" : ", ") + t.name;
-    Answered(serial, FormatToolError("there is no tool named \"" + call.name + "\"; the tools are: " + names),
+    names = names.empty() ? "no tools are declared" : "the tools are: " + names;
+    Answered(serial, FormatToolError("there is no tool named \"" + call.name + "\"; " + names),
              Shorten(call.name, kShortArguments) + ": not a declared tool");
     return;
   }

@@ -349,3 +349,13 @@ def test_tools_in_a_spoken_conversation(mock, run, tmp_path):
     types = [e["type"] for e in m.events()]
     assert types.count("response.create") == 2
     checked(m)
+
+
+def test_a_call_with_no_tools_declared_is_still_answered(mock, run, tmp_path):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input=call("anything", {}) + "\n")
+    assert r.returncode == 0, r.stderr
+    assert sent_outputs(m) == [{"error": 'there is no tool named "anything"; no tools are declared'}]
+    assert "tools" not in m.events()[0]["session"]
+    assert r.stdout.startswith("Tool anything returned: ")
+    checked(m)
