@@ -58,7 +58,9 @@ void VoiceChat::RequestResponse() {
 
 void VoiceChat::MaybeRequestResponse() {
   if (!response_wanted_ || !session_ready_ || response_active_ || response_requested_) return;
-  transport_->Send(EncodeResponseCreate(dialect_, Modality::kAudio));
+  // The event id lets an error be matched to the request it refuses.
+  request_event_id_ = "voxterm_response_" + std::to_string(++requests_);
+  transport_->Send(EncodeResponseCreate(dialect_, Modality::kAudio, request_event_id_));
   response_wanted_ = false;
   response_requested_ = true;
   awaiting_answer_ = true;
@@ -223,9 +225,13 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       break;
     case ServerEventType::kError:
       // Harmless ones, like response_cancel_not_active, only with -v.
-      if (event.error.code == "conversation_already_has_active_response" && response_requested_) {
-        // A response of the server's own (VAD) won the race: ask again after it.
+      if (response_requested_ && event.error.event_id == request_event_id_) {
+        // Our response.create was refused: no response.created will come for it.
         response_requested_ = false;
+        awaiting_answer_ = false;
+      }
+      if (event.error.code == "conversation_already_has_active_response" && event.error.event_id == request_event_id_) {
+        // A response of the server's own (VAD) won the race: ask again after it.
         response_wanted_ = true;
         LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
       } else if (event.error.code == "response_cancel_not_active") {

@@ -99,6 +99,8 @@ class VoiceChat {
   bool awaiting_answer_ = false;     // the user finished speaking; a response is due
   bool response_wanted_ = false;     // response.create to send once no response is active
   bool response_requested_ = false;  // response.create sent, response.created not yet seen
+  std::string request_event_id_;     // of the last response.create
+  int requests_ = 0;
   bool user_speaking_ = false;
   bool truncate_pending_ = false;    // a flush is under way; truncate when it is done
   bool answer_line_open_ = false;    // the view shows a partial answer

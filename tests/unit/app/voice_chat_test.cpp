@@ -239,7 +239,7 @@ TEST_CASE_METHOD(VoiceChatTest, "requests that meet share one response.create", 
   chat.RequestResponse();  // requested, not yet created: still one
   CHECK(Count("response.create") == 1);
   // The server's VAD won the race: voxterm asks again once that response is done.
-  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"conversation_already_has_active_response","message":"busy"}})");
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"conversation_already_has_active_response","message":"busy","event_id":"voxterm_response_2"}})");
   ResponseCreated("r2");
   Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
   CHECK(Count("response.create") == 2);
@@ -255,4 +255,13 @@ TEST_CASE_METHOD(VoiceChatTest, "a typed line answers a tool's question", "[voic
   chat.OnUserLine("y");
   CHECK(runner.started.size() == 1);
   CHECK(Count("conversation.item.create") == 0);  // an answer, not a text turn
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "a refused response.create does not block the next", "[voice]") {
+  Ready();
+  chat.OnUserLine("one");
+  CHECK(Count("response.create") == 1);
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value","message":"no","event_id":"voxterm_response_1"}})");
+  chat.OnUserLine("two");
+  CHECK(Count("response.create") == 2);
 }
