@@ -70,6 +70,13 @@ class QueueListener : public TransportListener {
   WakeupQueue<NetEvent>* queue_;
 };
 
+// Errors no turn can get past: the key, the account or the model. Going on (or reconnecting)
+// would only repeat them, so the session ends at once with the connection's exit code.
+bool IsFatalError(std::string_view code) {
+  return code == "invalid_api_key" || code == "insufficient_quota" || code == "model_not_found" ||
+         code == "invalid_model";
+}
+
 // Logs what the conversation sends (--log-events), then sends it.
 class LoggedTransport : public Transport {
  public:
@@ -324,6 +331,12 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             if (parsed.type == ServerEventType::kUnknown) {
               LOG_DEBUG("ignored an event of unknown type \"%s\"",
                         Printable(std::string(parsed.type_name)).c_str());
+            }
+            if (parsed.type == ServerEventType::kError && IsFatalError(parsed.error.code)) {
+              LOG_ERROR("the server refused the session: %s: %s", std::string(parsed.error.code).c_str(),
+                        Printable(std::string(parsed.error.message)).c_str());
+              begin_close(ToInt(ExitCode::kConnect));
+              break;
             }
             const bool was_ready = conversation->session_ready();
             conversation->OnServerEvent(parsed);

@@ -1,10 +1,13 @@
 """--text: stdin lines in, answers out, against the mock over a real socket."""
 
+import json
 import os
 import pty
 import select
 import signal
 import time
+
+import pytest
 
 from conftest import TEST_KEY, one_line
 
@@ -141,6 +144,17 @@ def test_error_for_a_turn_ends_it(mock, run):
     assert r.returncode == 1
     assert "server_error" in r.stderr
     assert r.stdout == "You said: after\n"
+
+
+@pytest.mark.parametrize("code", ["invalid_api_key", "insufficient_quota", "model_not_found"])
+def test_a_fatal_error_ends_the_session_with_exit_3(mock, run, code):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:error %s\nnever sent\n" % code)
+    assert r.returncode == 3
+    assert one_line(r.stderr).startswith("voxterm: error: the server refused the session: %s: " % code)
+    assert r.stdout == ""
+    assert "never sent" not in json.dumps(m.events())
+    assert m.disconnects()[0]["code"] == 1000  # a clean close, no retry
 
 
 def test_server_closing_mid_answer_exits_1(mock, run):
