@@ -77,6 +77,12 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* transcribe_opt = app.add_option("--transcribe", transcribe,
                                         "Transcription model for your words, or off")
                              ->default_str("gpt-4o-mini-transcribe");
+  int answer_timeout_ms = 0;
+  auto* answer_timeout_opt =
+      app.add_option("--answer-timeout-ms", answer_timeout_ms,
+                     "Tell (in --text: fail) when the server sends nothing this long while an answer is due; 0: never")
+          ->check(CLI::Range(0, 3600000))
+          ->default_str("30000");
   auto* devices = app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
 
   try {
@@ -129,6 +135,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (silence_opt->count()) config.vad_silence_ms = vad_silence_ms;
   if (prefix_opt->count()) config.vad_prefix_ms = vad_prefix_ms;
   if (transcribe_opt->count()) config.transcribe = transcribe;
+  if (answer_timeout_opt->count()) config.answer_timeout_ms = answer_timeout_ms;
   result.list_devices = devices->parsed();
   if (config.mode == Mode::kText && (!config.input_file.empty() || !config.record.empty())) {
     fprintf(stderr, "voxterm: error: --%s needs a spoken conversation (not --text)\n",

@@ -225,6 +225,7 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
     return Status::Ok();
   }
   if (key == "frame_ms") return c.Int(v, key, 10, 100, &config->frame_ms);
+  if (key == "answer_timeout_ms") return c.Int(v, key, 0, 3600000, &config->answer_timeout_ms);
   if (key == "prebuffer_ms") return c.Int(v, key, 0, 2000, &config->prebuffer_ms);
   if (key == "vad_silence_ms") return c.Int(v, key, 0, 10000, &config->vad_silence_ms);
   if (key == "vad_prefix_ms") return c.Int(v, key, 0, 10000, &config->vad_prefix_ms);

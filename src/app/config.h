@@ -29,6 +29,9 @@ struct Config {
   std::string log_events;       // JSON-lines log of every event, empty: none
   int verbosity = 0;            // 0 warnings, 1 info (-v), 2 debug (-vv)
   size_t max_message_bytes = 16u << 20;
+  // While an answer is due, this long without a server event means the server went silent;
+  // 0: never.
+  int answer_timeout_ms = 30000;
 
   // Audio (voice mode, and --speak in text mode).
   std::string input_device;   // index or part of a name; empty: the default

@@ -36,6 +36,11 @@ class Conversation {
   virtual bool OnInterrupt() { return false; }
   // The tool runner's fd is readable (app/tool_calls.h).
   virtual void OnToolsReady() {}
+  // An answer is due from the server: a request is out, and no tool or user holds it up.
+  virtual bool AwaitingServer() const = 0;
+  // The server has sent nothing for seconds while an answer was due. True ends the session
+  // as failed (text mode: a script must not hang); false goes on waiting (the user was told).
+  virtual bool OnServerSilent(int seconds) = 0;
 };
 
 }  // namespace voxterm

@@ -34,6 +34,11 @@ class PttSession final : public Conversation, private PttController::Actions {
   void OnTick() override;
   int tick_ms() const override { return 5; }
   bool OnInterrupt() override { return chat_.InterruptTools(); }
+  bool AwaitingServer() const override { return chat_.AwaitingServer(); }
+  bool OnServerSilent(int seconds) override {
+    chat_.OnServerSilent(seconds);
+    return false;
+  }
   void OnToolsReady() override;
   bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override { return quit_; }

@@ -231,6 +231,11 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   int exit_code = ToInt(ExitCode::kSuccess);
   int64_t deadline_ms = -1;  // session.created while opening, the close handshake while closing
   std::deque<NetEvent> events;
+  // The silent-server watchdog: silence counts from the last event, or from when an answer
+  // became due if that is later; the conversation hears of it once per silence.
+  int64_t last_event_ms = clock.NowMs();
+  int64_t awaiting_since_ms = -1;
+  bool silence_reported = false;
 
   auto begin_close = [&](int code) {
     if (closing) return;
@@ -253,10 +258,27 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       prompt_shown = true;
     }
     // stdin last, so that it can be left out.
+    int64_t silent_at_ms = -1;  // when the watchdog fires, if an answer is due
+    if (!closing && config.answer_timeout_ms > 0 && conversation->AwaitingServer()) {
+      if (awaiting_since_ms < 0) awaiting_since_ms = clock.NowMs();
+      if (!silence_reported) silent_at_ms = std::max(last_event_ms, awaiting_since_ms) + config.answer_timeout_ms;
+    } else {
+      awaiting_since_ms = -1;
+    }
+    if (silent_at_ms >= 0 && clock.NowMs() >= silent_at_ms) {
+      silence_reported = true;
+      silent_at_ms = -1;
+      if (conversation->OnServerSilent(config.answer_timeout_ms / 1000)) {
+        begin_close(ToInt(ExitCode::kFailure));
+        continue;
+      }
+    }
     pollfd fds[5] = {{queue->fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {tick_fd, POLLIN, 0},
                      {tools_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
     const nfds_t count = stdin_open && !closing ? 5 : 4;
-    int timeout = deadline_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline_ms - clock.NowMs()));
+    int64_t wake_ms = deadline_ms;
+    if (silent_at_ms >= 0 && (wake_ms < 0 || silent_at_ms < wake_ms)) wake_ms = silent_at_ms;
+    int timeout = wake_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, wake_ms - clock.NowMs()));
     if (poll(fds, count, timeout) < 0 && errno != EINTR) {
       LOG_ERROR("poll: %s", strerror(errno));
       return ToInt(ExitCode::kFailure);
@@ -321,6 +343,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                       event.text.empty() ? "" : ": ", event.text.c_str());
             return ToInt(ExitCode::kFailure);
           case NetEvent::Kind::kMessage: {
+            last_event_ms = clock.NowMs();
+            silence_reported = false;
             event_log->Received(event.text);
             ServerEvent parsed;
             Status status = ParseServerEvent(event.text.data(), &parsed);

@@ -63,6 +63,11 @@ void TextChat::SendResponseCreate() {
 
 bool TextChat::OnInterrupt() { return tools_ && tools_->Interrupt(); }
 
+bool TextChat::OnServerSilent(int seconds) {
+  LOG_ERROR("the server sent nothing for %d s while an answer was due: giving up", seconds);
+  return true;
+}
+
 void TextChat::OnToolsReady() {
   if (!tools_) return;
   tools_->OnRunnerReady();

@@ -40,6 +40,8 @@ class TextChat final : public Conversation {
   int tick_ms() const override { return speaker_ ? 5 : 0; }
   bool OnInterrupt() override;
   void OnToolsReady() override;
+  bool AwaitingServer() const override { return turn_in_flight_ && !awaiting_tools_; }
+  bool OnServerSilent(int seconds) override;
 
   // No turn in flight and none waiting: ready for the next line (the prompt may show).
   bool Idle() const { return !turn_in_flight_ && pending_.empty(); }

@@ -86,6 +86,10 @@ void VoiceChat::CheckToolFollowUp() {
   RequestResponse();
 }
 
+void VoiceChat::OnServerSilent(int seconds) {
+  view_->Notice("the server has sent nothing for " + std::to_string(seconds) + " s; still waiting (Ctrl-C to quit)");
+}
+
 void VoiceChat::BargeIn(bool server_cancels) {
   if (playback_->Audible() || truncate_pending_) {
     playback_->Flush();

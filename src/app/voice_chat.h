@@ -62,6 +62,12 @@ class VoiceChat {
   bool awaiting_tool_answer() const { return tools_ && tools_->awaiting_answer(); }
   void AnswerTool(bool yes);
   bool tools_busy() const { return tools_ && tools_->busy(); }
+  // A response is requested, expected (the user finished speaking) or streaming.
+  bool AwaitingServer() const {
+    return session_ready_ && (response_active_ || response_requested_ || awaiting_answer_) && !tools_busy();
+  }
+  // Tells the user the server has gone quiet, once per silence.
+  void OnServerSilent(int seconds);
   bool response_active() const { return response_active_; }
   // Off for push-to-talk, whose own states the session shows instead.
   void set_report_state(bool report) { report_state_ = report; }

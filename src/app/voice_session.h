@@ -32,6 +32,11 @@ class VoiceSession final : public Conversation {
   void OnTick() override;
   int tick_ms() const override { return kTickMs; }
   bool OnInterrupt() override { return chat_.InterruptTools(); }
+  bool AwaitingServer() const override { return chat_.AwaitingServer(); }
+  bool OnServerSilent(int seconds) override {
+    chat_.OnServerSilent(seconds);
+    return false;
+  }
   void OnToolsReady() override { chat_.OnToolsReady(); }
   bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override;

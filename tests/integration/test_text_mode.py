@@ -185,6 +185,30 @@ def test_ctrl_c_exits_130_and_closes_cleanly(mock, start):
     assert m.disconnects()[0]["code"] == 1000
 
 
+def test_a_silent_server_fails_the_run_instead_of_hanging(mock, run, tmp_path):
+    m = mock()
+    started = time.time()
+    r = run(["--text", "--url", m.url(), "--answer-timeout-ms", "1500"], input="mock:stall\nnext\n", timeout=30)
+    assert r.returncode == 1
+    assert one_line(r.stderr) == \
+        "voxterm: error: the server sent nothing for 1 s while an answer was due: giving up"
+    assert 1.4 < time.time() - started < 20
+    assert m.disconnects()[0]["code"] == 1000
+    # The default is 30 s, and the config file sets it too.
+    config = tmp_path / "c.json"
+    config.write_text('{"answer_timeout_ms": 1000}')
+    r = run(["--text", "--url", m.url(), "--config", str(config)], input="mock:stall\n", timeout=30)
+    assert r.returncode == 1 and "nothing for 1 s" in r.stderr
+
+
+def test_a_slow_but_steady_answer_is_not_silence(mock, run):
+    # 40 deltas 100 ms apart take 4 s, far past the 1 s limit, but the server is never silent.
+    m = mock()
+    r = run(["--text", "--url", m.url(), "--answer-timeout-ms", "1000"], input="mock:slow 40 100\n", timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("word") == 40
+
+
 def test_sigterm_exits_cleanly_too(mock, start):
     m = mock()
     p = start(["--text", "--url", m.url()])

@@ -3,6 +3,8 @@
 import json
 import math
 import os
+import select
+import signal
 import struct
 import subprocess
 import wave
@@ -219,3 +221,21 @@ def test_no_colour_and_no_status_line_into_a_pipe(mock, run, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "\x1b" not in r.stdout and "\x1b" not in r.stderr
     assert "listening" not in r.stderr
+
+
+def test_a_silent_server_is_reported_in_a_spoken_conversation(mock, start, tmp_path):
+    mic = tmp_path / "quiet.wav"
+    write_wav(mic, silence(30000))
+    m = mock()
+    p = start(["--url", m.url(), "--input-file", str(mic), "--output-file", str(tmp_path / "a.wav"),
+               "--answer-timeout-ms", "1000"], env={"NO_COLOR": "1"})
+    p.stdin.write("mock:stall\n")
+    p.stdin.flush()
+    ready, _, _ = select.select([p.stderr], [], [], 20)
+    assert ready, "no notice within 20 s"
+    line = p.stderr.readline()  # the first thing voxterm says: the notice
+    assert line == "voxterm: the server has sent nothing for 1 s; still waiting (Ctrl-C to quit)\n"
+    assert p.poll() is None  # a conversation goes on waiting: the user decides
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(10) == 130
+    assert m.violations() == []

@@ -13,6 +13,7 @@ It follows ../shared/protocol/PROTOCOL.md and sequences.md, not voxterm:
 
 What a response contains depends on the last user message (so one mock serves every test):
   mock:long N           N text deltas
+  mock:slow N MS        N text deltas, MS milliseconds apart
   mock:audio MS         an audio answer of MS milliseconds (in an audio session)
   mock:call NAME JSON   a function call (several "mock:call" joined with " && " give parallel calls)
   mock:fail             response.done with status "failed"
@@ -513,6 +514,9 @@ class Session:
             return ("long", int(arg or 1000))
         if head == "mock:audio":
             return ("audio", int(arg or 1000))
+        if head == "mock:slow":
+            rest = words[2] if len(words) > 2 else ""
+            return ("slow", (int(arg or 10), int(rest or 100)))
         if head == "mock:call":
             calls = []
             for part in text.split(" && "):
@@ -572,6 +576,8 @@ class Session:
         audio = "audio" in modalities
         if kind == "long":
             pieces = ["word%d " % i for i in range(arg)]
+        elif kind == "slow":
+            pieces = ["word%d " % i for i in range(arg[0])]
         elif kind == "audio":
             pieces = ["This is a %d millisecond answer." % arg]
         elif kind in ("close", "drop"):
@@ -624,6 +630,8 @@ class Session:
         steps = max(len(pieces), chunks)
         sent = 0
         for step in range(steps):
+            if kind == "slow" and step:
+                await asyncio.sleep(arg[1] / 1000)
             if kind in ("close", "drop") and step == steps // 2:
                 await self.fault_midway(kind, arg)
             if step < len(pieces):
