@@ -4,6 +4,9 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
+#include <sys/stat.h>
+
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +14,8 @@
 #include <map>
 #include <sstream>
 #include <vector>
+
+#include "util/log.h"
 
 namespace voxterm {
 namespace {
@@ -287,7 +292,23 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return Status::Error(path + ": could not be read");
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) && HoldsApiKey(text.str())) {
+    LOG_WARN("%s holds what looks like an API key and others can read it: chmod 600 %s", path.c_str(),
+             path.c_str());
+  }
   return ParseConfig(text.str(), path, config);
+}
+
+// An OpenAI key: "sk-", then a long run of key characters. (voxterm reads no key from the file,
+// but api_key_command may be "echo sk-...", and a comment may hold one.)
+bool HoldsApiKey(const std::string& text) {
+  for (size_t at = text.find("sk-"); at != std::string::npos; at = text.find("sk-", at + 1)) {
+    size_t n = 0;
+    for (size_t i = at + 3; i < text.size() && (isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' || text[i] == '_'); ++i) ++n;
+    if (n >= 20) return true;
+  }
+  return false;
 }
 
 }  // namespace voxterm

@@ -62,6 +62,10 @@ enum class IfMissing { kUseDefaults, kError };
 // Reads the file at path into *config, overriding what it names.
 Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config);
 
+// Does text hold what looks like an OpenAI API key? A config file that does and that others can
+// read draws a warning from LoadConfigFile.
+bool HoldsApiKey(const std::string& text);
+
 // Parses config text; path is only used in messages. Exposed for tests and fuzzing.
 Status ParseConfig(const std::string& text, const std::string& path, Config* config);
 

@@ -31,3 +31,18 @@ def test_wrong_key_message_does_not_echo_it(mock, run):
     r = run(["--text", "--url", m.url()], input="x\n")
     assert r.returncode == 3
     assert TEST_KEY not in r.stderr
+
+
+def test_a_config_file_with_a_key_that_others_can_read_draws_a_warning(mock, run, tmp_path):
+    m = mock()
+    config = tmp_path / "config.json"
+    config.write_text('{"api_key_command": "echo %s"}' % TEST_KEY)
+    config.chmod(0o644)
+    r = run(["--text", "--url", m.url(), "--config", str(config)], input="hi\n", key=None)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "voxterm: warning: %s holds what looks like an API key and others can read it: " \
+                       "chmod 600 %s\n" % (config, config)
+    assert TEST_KEY not in r.stderr + r.stdout
+    config.chmod(0o600)
+    r = run(["--text", "--url", m.url(), "--config", str(config)], input="hi\n", key=None)
+    assert r.returncode == 0 and r.stderr == ""

@@ -87,3 +87,10 @@ TEST_CASE("the default path follows XDG", "[config]") {
   CHECK(ExpandHome("~/a") == "/home/u/a");
   CHECK(ExpandHome("/abs") == "/abs");
 }
+
+TEST_CASE("what looks like an API key is recognised, and only that", "[config]") {
+  CHECK(HoldsApiKey(R"({"api_key_command": "echo sk-proj-abcdefghijklmnopqrstuvwxyz0123"})"));
+  CHECK(HoldsApiKey("// my key: sk-abcdefghijklmnopqrstuvwxyz"));
+  CHECK_FALSE(HoldsApiKey(R"({"api_key_command": "pass show openai/sk-key"})"));
+  CHECK_FALSE(HoldsApiKey(R"({"voice": "marin"})"));
+}
