@@ -55,18 +55,25 @@ void FileInput::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+size_t FileInput::ReadMono(int16_t* out, size_t frames) {
+  interleaved_.resize(frames * static_cast<size_t>(channels_));
+  const sf_count_t got = sf_readf_short(file_, interleaved_.data(), static_cast<sf_count_t>(frames));
+  if (got <= 0) return 0;
+  DownmixToMono(interleaved_.data(), static_cast<size_t>(got), channels_, out);
+  return static_cast<size_t>(got);
+}
+
 void FileInput::Run(SpscRing<int16_t>* ring) {
   pthread_setname_np(pthread_self(), "vt-file-in");
   const size_t frames = static_cast<size_t>(rate_hz_) * kChunkMs / 1000;
-  std::vector<int16_t> interleaved(frames * channels_), mono(frames);
+  std::vector<int16_t> mono(frames);
   timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   while (!stop_) {
-    const sf_count_t got = sf_readf_short(file_, interleaved.data(), static_cast<sf_count_t>(frames));
-    if (got <= 0) break;
-    DownmixToMono(interleaved.data(), static_cast<size_t>(got), channels_, mono.data());
-    const size_t written = ring->Write(mono.data(), static_cast<size_t>(got));
-    overruns_.fetch_add(static_cast<size_t>(got) - written, std::memory_order_relaxed);
+    const size_t got = ReadMono(mono.data(), frames);
+    if (got == 0) break;
+    const size_t written = ring->Write(mono.data(), got);
+    overruns_.fetch_add(got - written, std::memory_order_relaxed);
     SleepUntil(&deadline, static_cast<long>(got) * 1000000000L / rate_hz_);
   }
   finished_.store(true, std::memory_order_release);

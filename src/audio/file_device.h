@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "audio/audio_device.h"
 
@@ -26,6 +27,9 @@ class FileInput final : public AudioInput {
   ~FileInput() override;
 
   int sample_rate_hz() const override { return rate_hz_; }
+  // Reads up to frames, downmixed to mono; 0 at the end (or on a broken file). The pacing
+  // thread reads with it; so can a test or a fuzzer, before Start().
+  size_t ReadMono(int16_t* out, size_t frames);
   Status Start(SpscRing<int16_t>* ring) override;
   void Stop() override;
   bool Finished() const override { return finished_.load(std::memory_order_acquire); }
@@ -38,6 +42,7 @@ class FileInput final : public AudioInput {
   sf_private_tag* file_;  // the pacing thread only, after Start()
   const int rate_hz_;
   const int channels_;
+  std::vector<int16_t> interleaved_;  // ReadMono's scratch
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};

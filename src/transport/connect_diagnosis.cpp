@@ -29,10 +29,12 @@ std::string ServerErrorMessage(const std::string& body) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
   if (!doc.HasParseError() && doc.IsObject()) {
-    const rapidjson::Value* obj = &doc;
-    auto error = doc.FindMember("error");
-    if (error != doc.MemberEnd() && error->value.IsObject()) obj = &error->value;
-    if (error != doc.MemberEnd() && error->value.IsString()) return error->value.GetString();
+    // Through a const reference: clang finds != on mutable member iterators ambiguous in C++20.
+    const rapidjson::Value& root = doc;
+    auto error = root.FindMember("error");
+    const bool has_error = error != root.MemberEnd();
+    if (has_error && error->value.IsString()) return error->value.GetString();
+    const rapidjson::Value* obj = has_error && error->value.IsObject() ? &error->value : &root;
     auto message = obj->FindMember("message");
     if (message != obj->MemberEnd() && message->value.IsString()) return message->value.GetString();
   }

@@ -1,0 +1,62 @@
+// Fuzz target: one server frame through the parser, then through every conversation's
+// dispatcher (text chat, voice chat, tool calls), as the run loop would hand it over.
+// The state persists across inputs within a run, so sequences of events are explored too.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "app/text_chat.h"
+#include "app/tool_calls.h"
+#include "app/voice_chat.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_tool_runner.h"
+#include "fakes/fake_transport.h"
+#include "fakes/fake_view.h"
+
+namespace voxterm {
+namespace {
+
+struct World {
+  FakeTransport transport;
+  FakeView view;
+  FakeToolRunner runner;
+  FakeClock clock;
+  EventLog log{&clock};
+  std::vector<ToolConfig> tools = [] {
+    ToolConfig t;
+    t.name = "get_weather";
+    t.parameter_names = {"city"};
+    t.command = {"true", "{city}"};
+    return std::vector<ToolConfig>{t};
+  }();
+  ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
+  TextChat text{Dialect::kGa, SessionSettings{}, &transport, [](std::string_view) {}, nullptr, &calls};
+  SpscRing<int16_t> ring{1 << 12};
+  PlaybackCounters counters;
+  PlaybackPath playback{24000, &ring, &counters};
+  VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view, &calls};
+
+  void Feed(const uint8_t* data, size_t size) {
+    std::string frame(reinterpret_cast<const char*>(data), size);  // NUL-terminated copy
+    ServerEvent event;
+    if (!ParseServerEvent(frame.data(), &event).ok()) return;
+    text.OnServerEvent(event);
+    voice.OnServerEvent(event);
+    voice.OnTick();
+    // Finish what the tools started, so the follow-up paths run too.
+    for (int id : std::vector<int>(runner.running_ids)) runner.Exit(id, 0, "out");
+    calls.OnRunnerReady();
+    text.OnToolsReady();
+    if (calls.awaiting_answer()) calls.Answer(size % 2 == 0);
+    if (transport.sent.size() > 4096) transport.sent.clear();  // bounded across a long run
+  }
+};
+
+}  // namespace
+}  // namespace voxterm
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static voxterm::World* world = new voxterm::World;  // leaked on purpose: lives for the run
+  world->Feed(data, size);
+  return 0;
+}
