@@ -61,7 +61,11 @@ void TextChat::SendResponseCreate() {
   transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
 }
 
-bool TextChat::OnInterrupt() { return tools_ && tools_->Interrupt(); }
+bool TextChat::OnInterrupt() {
+  if (!tools_ || !tools_->Interrupt()) return false;
+  CheckTools();  // a refused question ends the calls at once; running tools end later
+  return true;
+}
 
 bool TextChat::OnServerSilent(int seconds) {
   LOG_ERROR("the server sent nothing for %d s while an answer was due: giving up", seconds);

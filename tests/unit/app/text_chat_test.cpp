@@ -213,3 +213,17 @@ TEST_CASE_METHOD(TextToolsTest, "Ctrl-C during a tool ends the turn, not the ses
   CHECK(std::count(types.begin(), types.end(), "response.create") == 1);
   CHECK(types.back() == "conversation.item.create");  // the output says "interrupted"
 }
+
+TEST_CASE_METHOD(TextToolsTest, "Ctrl-C at a tool's question gives the prompt back at once", "[text_chat][tools]") {
+  tools[0].confirm = true;
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("uptime?");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  REQUIRE(view.questions.size() == 1);
+  CHECK_FALSE(chat.WantsPrompt());
+  CHECK(chat.OnInterrupt());
+  CHECK(chat.WantsPrompt());  // no runner event will come: the turn ended there and then
+  CHECK(runner.started.empty());
+}
