@@ -187,3 +187,57 @@ def one_line(stderr):
     lines = [l for l in stderr.splitlines() if l.strip()]
     assert len(lines) == 1, "expected one line on stderr, got: %r" % stderr
     return lines[0]
+
+
+class Pty:
+    """A process on a terminal of its own (pid, and fd of the pty's controller side), read and
+    typed at as a user would. Subclasses fork it."""
+
+    pid = 0
+    fd = -1
+    out = b""
+
+    def read(self, seconds=0.2):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if ready:
+                try:
+                    self.out += os.read(self.fd, 65536)
+                except OSError:
+                    return
+
+    def wait_for(self, needle, timeout=15):
+        """True once needle (bytes) has appeared in the output."""
+        deadline = time.time() + timeout
+        while needle not in self.out and time.time() < deadline:
+            self.read(0.1)
+        return needle in self.out
+
+    def until(self, predicate, timeout=10):
+        """Waits for predicate while reading the pty, as a terminal would: output that nobody
+        reads would block the process."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return True
+            self.read(0.05)
+        return predicate()
+
+    def pause(self, seconds):
+        self.read(seconds)
+
+    def key(self, data):
+        os.write(self.fd, data)
+
+    def finish(self, timeout=10):
+        """The exit code; the process is killed (and the test fails) if it does not exit."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.read(0.05)
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        raise AssertionError("voxterm did not exit: %r" % self.out[-500:])

@@ -4,19 +4,17 @@ headless PulseAudio of test_portaudio.py, against the mock."""
 import json
 import os
 import pty
-import select
 import signal
 import termios
-import time
 
 import pytest
 
-from conftest import BIN, clean_env
+from conftest import BIN, Pty, clean_env
 from test_portaudio import Pulse, pulse, raw, wait_for  # noqa: F401  (pulse is a fixture)
 from test_voice import silence, tone
 
 
-class PttProcess:
+class PttProcess(Pty):
     """voxterm --ptt in a pty, started as a job-control shell would start it: in its own
     foreground process group under a parent that stays in the session. (A lone session leader's
     process group is orphaned, and Linux ignores Ctrl-Z's stop signal for those.)"""
@@ -40,51 +38,8 @@ class PttProcess:
         self.out = b""
         self.saved = termios.tcgetattr(self.fd)  # the pty as voxterm found it
 
-    def read(self, seconds=0.2):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            ready, _, _ = select.select([self.fd], [], [], 0.05)
-            if ready:
-                try:
-                    self.out += os.read(self.fd, 65536)
-                except OSError:
-                    return
-
-    def wait_for(self, needle, timeout=15):
-        deadline = time.time() + timeout
-        while needle not in self.out and time.time() < deadline:
-            self.read(0.1)
-        return needle in self.out
-
-    def until(self, predicate, timeout=10):
-        """Waits for predicate while reading the pty, as a terminal would: output that nobody
-        reads would block voxterm."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if predicate():
-                return True
-            self.read(0.05)
-        return predicate()
-
-    def pause(self, seconds):
-        self.read(seconds)
-
-    def key(self, data):
-        os.write(self.fd, data)
-
     def lflag(self):
         return termios.tcgetattr(self.fd)[3]
-
-    def finish(self, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            self.read(0.05)
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status)
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        raise AssertionError("voxterm --ptt did not exit: %r" % self.out[-500:])
 
 
 def types(m):

@@ -4,13 +4,11 @@ mock server ("mock:call NAME JSON" makes it call), with real child processes."""
 import json
 import os
 import pty
-import select
-import signal
 import time
 
 import pytest
 
-from conftest import BIN, clean_env, one_line
+from conftest import BIN, Pty, clean_env, one_line
 
 HOSTILE = [
     "it's \"quoted\"",
@@ -232,7 +230,7 @@ def test_tool_config_errors_are_one_line_and_exit_2(run, tmp_path, text):
     assert one_line(r.stderr).startswith("voxterm: error: %s:2: " % config)
 
 
-class TextPty:
+class TextPty(Pty):
     """voxterm --text on a terminal of its own, typed at."""
 
     def __init__(self, tmp_path, args):
@@ -242,35 +240,11 @@ class TextPty:
             os.execve(BIN, [BIN, "--text"] + args, env)
         self.out = b""
 
-    def read(self, seconds=0.1):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            ready, _, _ = select.select([self.fd], [], [], 0.05)
-            if ready:
-                try:
-                    self.out += os.read(self.fd, 65536)
-                except OSError:
-                    return
-
     def wait_for(self, needle, timeout=15):
-        deadline = time.time() + timeout
-        while needle.encode() not in self.out and time.time() < deadline:
-            self.read()
-        assert needle.encode() in self.out, self.out[-1000:]
+        assert super().wait_for(needle.encode(), timeout), self.out[-1000:]
 
     def type(self, text):
-        os.write(self.fd, text.encode())
-
-    def finish(self, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            self.read(0.05)
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status)
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        raise AssertionError("voxterm did not exit: %r" % self.out[-500:])
+        self.key(text.encode())
 
 
 def test_a_confirm_tool_asks_on_the_terminal(mock, tmp_path):
