@@ -64,6 +64,9 @@ ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, T
       can_ask_(can_ask),
       base_env_(std::move(base_env)) {}
 
+// A call is announced by response.output_item.added, completed by .function_call_arguments.done
+// and by response.output_item.done. Either completion may be all a server sends, and beta's
+// arguments event has no name, so both feed the same record, keyed by call_id.
 void ToolCalls::OnServerEvent(const ServerEvent& event) {
   switch (event.type) {
     case ServerEventType::kOutputItemAdded:
@@ -112,6 +115,9 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view call_id, 
   }
 }
 
+// Calls run only once their response is done: the follow-up response.create cannot be sent
+// before then anyway, and a response cut short (the user spoke over it) should not act. Calls
+// whose arguments never completed are not in the conversation, so they get no output.
 void ToolCalls::OnResponseDone(const ServerEvent& event) {
   const std::string response_id(event.response.id);
   std::vector<Call> made;
@@ -150,6 +156,7 @@ const ToolConfig* ToolCalls::Find(std::string_view name) const {
   return nullptr;
 }
 
+// An unknown name is answered with the declared ones, so the model can correct itself.
 void ToolCalls::Dispatch(int serial) {
   const Call& call = calls_[serial];
   const ToolConfig* tool = Find(call.name);
@@ -186,6 +193,7 @@ void ToolCalls::Run(int serial) {
   Collected();  // a command that could not start is already finished
 }
 
+// One question at a time: the next line (or key) answers the one on the screen.
 void ToolCalls::AskNext() {
   if (asking_ >= 0 || to_ask_.empty()) return;
   asking_ = to_ask_.front();
@@ -211,6 +219,7 @@ void ToolCalls::OnRunnerReady() {
   Collected();
 }
 
+// Commands finish in any order; each output is capped by its own tool's limit.
 void ToolCalls::Collected() {
   for (auto& [id, result] : runner_->TakeFinished()) {
     auto it = running_.find(id);
@@ -223,6 +232,8 @@ void ToolCalls::Collected() {
   }
 }
 
+// The follow-ups are cancelled first, so that answering the refused questions below does not
+// make one due: after Ctrl-C the next turn is the user's.
 bool ToolCalls::Interrupt() {
   if (calls_.empty()) return false;
   for (const auto& [serial, call] : calls_) follow_up_wanted_[call.response_id] = false;
@@ -238,6 +249,8 @@ bool ToolCalls::Interrupt() {
   return true;
 }
 
+// Every call ends here, exactly once: its output goes to the server, its line to the view and
+// the event log. The last call of a response makes its one follow-up due.
 void ToolCalls::Answered(int serial, const std::string& output, std::string_view summary) {
   auto it = calls_.find(serial);
   const Call call = std::move(it->second);

@@ -122,6 +122,7 @@ Result<std::unique_ptr<SpawnToolRunner>> SpawnToolRunner::Create() {
 
 SpawnToolRunner::SpawnToolRunner(int epoll_fd, int timer_fd) : epoll_fd_(epoll_fd), timer_fd_(timer_fd) {}
 
+// voxterm is leaving (the session ended, or a second Ctrl-C): no tool outlives it.
 SpawnToolRunner::~SpawnToolRunner() {
   for (auto& [id, child] : children_) {
     kill(-child->pid, SIGKILL);
@@ -228,6 +229,8 @@ Status SpawnToolRunner::Spawn(const ToolCommand& command, Child* child) {
   return Status::Ok();
 }
 
+// Level-triggered: whatever is not handled now is reported again, so one pass per wake-up is
+// enough; the loop drains every ready event before returning to poll.
 void SpawnToolRunner::Work() {
   epoll_event events[16];
   int n;
@@ -340,6 +343,7 @@ void SpawnToolRunner::ArmTimer() {
   timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
+// SIGKILL at once: the user asked for control back, and a tool gets no grace for that.
 void SpawnToolRunner::InterruptAll() {
   for (auto& [id, child] : children_) {
     child->killed_as = ToolResult::End::kInterrupted;

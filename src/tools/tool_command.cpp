@@ -146,6 +146,8 @@ std::vector<std::string> ToolBaseEnvironment(const char* const* environ) {
   return env;
 }
 
+// The model's JSON is parsed once, iteratively (no stack to overflow), and passed on as the
+// model wrote it, so VOXTERM_ARGS and stdin hold exactly the call's arguments.
 Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view arguments_json,
                                    const std::vector<std::string>& base_env) {
   std::string json(arguments_json);

@@ -30,12 +30,15 @@ bool IsEnvName(std::string_view s) {
 
 std::string Text(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
 
-// A string argv and environ can hold: C strings end at the first NUL.
+// A string argv and environ can hold: C strings end at the first NUL, so a command with one
+// would silently run with less than the user wrote.
 bool HasNul(const rapidjson::Value& v) { return memchr(v.GetString(), '\0', v.GetStringLength()) != nullptr; }
 
 // Checks one tool's members, each error naming the tool and the key at its line.
 class ToolReader {
  public:
+  // The label starts as "tools[N]" and becomes the tool's name once that is known, so later
+  // errors say which tool the user must fix.
   ToolReader(const ConfigLocator& where, size_t index) : where_(where), base_("/tools/" + std::to_string(index)) {
     label_ = "tools[" + std::to_string(index) + "]";
   }
@@ -58,9 +61,11 @@ class ToolReader {
       Status s = Member(Text(it->name), it->value, tool);
       if (!s.ok()) return s;
     }
+    // Both would leave the user guessing which one runs; neither runs nothing.
     if (tool->command.empty() == tool->shell.empty()) {
       return Error("", "needs exactly one of \"command\" (a list of arguments) and \"shell\" (a script)");
     }
+    // The API wants an object schema even for a tool without arguments.
     if (tool->parameters_json.empty()) tool->parameters_json = R"({"type":"object","properties":{}})";
     return Status::Ok();
   }
@@ -108,6 +113,7 @@ class ToolReader {
       tool->confirm = v.GetBool();
       return Status::Ok();
     }
+    // Checked when the tool runs, not here: the directory may appear after start-up.
     if (key == "cwd") {
       if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v)) return Error(key, "must be a directory");
       tool->cwd = ExpandHome(Text(v));
