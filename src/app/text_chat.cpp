@@ -23,7 +23,7 @@ void TextChat::OnTick() {
 void TextChat::OnUserLine(std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (tools_ && tools_->awaiting_answer()) {  // the line answers "run ...? [y/N]"
-    tools_->Answer(line == "y" || line == "Y" || line == "yes");
+    tools_->Answer(ToolCalls::IsYes(line));
     CheckTools();
     return;
   }

@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "tools/tool_command.h"
 #include "util/log.h"
@@ -158,8 +159,8 @@ const ToolConfig* ToolCalls::Find(std::string_view name) const {
 
 // An unknown name is answered with the declared ones, so the model can correct itself.
 void ToolCalls::Dispatch(int serial) {
-  const Call& call = calls_[serial];
-  const ToolConfig* tool = Find(call.name);
+  Call& call = calls_[serial];
+  const ToolConfig* tool = call.tool = Find(call.name);
   if (!tool) {
     std::string names;
     for (const ToolConfig& t : *tools_) names += (names.empty() ? "" : ", ") + t.name;
@@ -182,8 +183,7 @@ void ToolCalls::Dispatch(int serial) {
 
 void ToolCalls::Run(int serial) {
   Call& call = calls_[serial];
-  const ToolConfig* tool = Find(call.name);
-  auto command = PrepareCommand(*tool, call.arguments, base_env_);
+  auto command = PrepareCommand(*call.tool, call.arguments, base_env_);
   if (!command.ok()) {
     Answered(serial, FormatToolError("not run: " + command.message()), call.name + ": not run: " + command.message());
     return;
@@ -214,6 +214,12 @@ void ToolCalls::Answer(bool yes) {
   AskNext();
 }
 
+bool ToolCalls::IsYes(std::string_view line) {
+  std::string word(line.substr(0, line.find_last_not_of(" \t\r") + 1));
+  for (char& c : word) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return word == "y" || word == "yes";
+}
+
 void ToolCalls::OnRunnerReady() {
   runner_->Work();
   Collected();
@@ -226,9 +232,9 @@ void ToolCalls::Collected() {
     if (it == running_.end()) continue;
     const int serial = it->second;
     running_.erase(it);
-    const ToolConfig* tool = Find(calls_[serial].name);
-    Answered(serial, FormatToolOutput(result, tool->max_output_bytes),
-             Summary(calls_[serial].name, result, tool->timeout_ms));
+    const Call& call = calls_[serial];
+    Answered(serial, FormatToolOutput(result, call.tool->max_output_bytes),
+             Summary(call.name, result, call.tool->timeout_ms));
   }
 }
 

@@ -51,6 +51,8 @@ class ToolCalls {
   bool awaiting_answer() const { return asking_ >= 0; }
   // REQUIRES: awaiting_answer()
   void Answer(bool yes);
+  // A typed line as an answer: "y" or "yes", in any case, says yes; anything else says no.
+  static bool IsYes(std::string_view line);
   // Ctrl-C: kills what runs and refuses what waits. False when there was nothing to stop.
   bool Interrupt();
 
@@ -64,6 +66,7 @@ class ToolCalls {
   struct Call {
     std::string response_id, call_id, name, arguments;
     bool complete = false;  // its arguments have all arrived
+    const ToolConfig* tool = nullptr;  // the declared tool, once dispatched (null: unknown)
   };
 
   void Collect(std::string_view response_id, std::string_view call_id, std::string_view name,

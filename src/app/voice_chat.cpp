@@ -32,7 +32,7 @@ void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
 void VoiceChat::OnUserLine(std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (awaiting_tool_answer()) {
-    AnswerTool(line == "y" || line == "Y" || line == "yes");
+    AnswerTool(ToolCalls::IsYes(line));
     return;
   }
   if (line.find_first_not_of(" \t") == std::string::npos) return;

@@ -190,3 +190,8 @@ TEST_CASE_METHOD(ToolCallsTest, "a call without a call_id, or an endless stream 
   CHECK(runner.started.empty());
   CHECK(transport.sent.empty());
 }
+
+TEST_CASE("a typed yes is y or yes, in any case, and nothing else", "[tool_calls]") {
+  for (const char* yes : {"y", "Y", "yes", "YES", "Yes ", "y\r"}) CHECK(ToolCalls::IsYes(yes));
+  for (const char* no : {"", "n", "no", "yeah", " y", "y es"}) CHECK_FALSE(ToolCalls::IsYes(no));
+}
