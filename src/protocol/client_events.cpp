@@ -157,18 +157,20 @@ void WriteBetaSession(Writer& w, const SessionSettings& s) {
   if (s.turns != SessionSettings::Turns::kLeaveDefault) WriteTurnDetection(w, s);
 }
 
-// {"type":"conversation.item.create","item":{"type":"message","role":ROLE,"content":[
-//   {"type":CONTENT_TYPE,"text":TEXT}]}}
+// {"type":"conversation.item.create","item":{"id":ID,"type":"message","role":ROLE,
+//   "status":STATUS,"content":[{"type":CONTENT_TYPE,"text":TEXT}]}}
 // Text is escaped by the writer: user input can never break out of its string.
 std::string MessageItem(std::string_view role, std::string_view content_type, std::string_view text,
-                        std::string_view event_id) {
+                        std::string_view event_id, std::string_view item_id, std::string_view status = {}) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.create", event_id);
   Key(w, "item");
   w.StartObject();
+  if (!item_id.empty()) KeyStr(w, "id", item_id);
   KeyStr(w, "type", "message");
   KeyStr(w, "role", role);
+  if (!status.empty()) KeyStr(w, "status", status);
   Key(w, "content");
   w.StartArray();
   w.StartObject();
@@ -182,12 +184,14 @@ std::string MessageItem(std::string_view role, std::string_view content_type, st
 }
 
 // conversation.item.create of an item whose fields are all strings (function calls and results).
-std::string FlatItem(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+std::string FlatItem(std::string_view item_id,
+                     std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.create", {});
   Key(w, "item");
   w.StartObject();
+  if (!item_id.empty()) KeyStr(w, "id", item_id);
   for (const auto& [key, value] : fields) KeyStr(w, key, value);
   w.EndObject();
   w.EndObject();
@@ -221,33 +225,35 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
   return Finish(buf);
 }
 
-std::string EncodeUserText(std::string_view text, std::string_view event_id) {
-  return MessageItem("user", "input_text", text, event_id);
+std::string EncodeUserText(std::string_view text, std::string_view event_id, std::string_view item_id) {
+  return MessageItem("user", "input_text", text, event_id, item_id);
 }
 
-std::string EncodeAssistantText(Dialect dialect, std::string_view text) {
-  return MessageItem("assistant", dialect == Dialect::kGa ? "output_text" : "text", text, {});
+std::string EncodeAssistantText(Dialect dialect, std::string_view text, std::string_view item_id, bool complete) {
+  return MessageItem("assistant", dialect == Dialect::kGa ? "output_text" : "text", text, {}, item_id,
+                     complete ? "" : "incomplete");
 }
 
 std::string EncodeFunctionCall(std::string_view call_id, std::string_view name,
-                               std::string_view arguments_json) {
-  return FlatItem({{"type", "function_call"}, {"call_id", call_id}, {"name", name},
+                               std::string_view arguments_json, std::string_view item_id) {
+  return FlatItem(item_id, {{"type", "function_call"}, {"call_id", call_id}, {"name", name},
                    {"arguments", arguments_json}});
 }
 
-std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output) {
-  return FlatItem({{"type", "function_call_output"}, {"call_id", call_id}, {"output", output}});
+std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output, std::string_view item_id) {
+  return FlatItem(item_id, {{"type", "function_call_output"}, {"call_id", call_id}, {"output", output}});
 }
 
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
-                                 std::string_view event_id) {
+                                 std::string_view event_id, std::string_view instructions) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   Begin(w, "response.create", event_id);
-  if (output) {
+  if (output || !instructions.empty()) {
     Key(w, "response");
     w.StartObject();
-    WriteModalities(w, dialect, *output);
+    if (output) WriteModalities(w, dialect, *output);
+    if (!instructions.empty()) KeyStr(w, "instructions", instructions);
     w.EndObject();
   }
   w.EndObject();

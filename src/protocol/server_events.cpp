@@ -115,6 +115,7 @@ void ReadItem(const Value& v, ItemInfo* item) {
   item->call_id = OptString(v, "call_id");
   item->name = OptString(v, "name");
   item->arguments = OptString(v, "arguments");
+  item->output = OptString(v, "output");
   auto content = v.FindMember("content");
   if (content == v.MemberEnd() || !content->value.IsArray() || content->value.Empty()) return;
   const Value& part = content->value[0];

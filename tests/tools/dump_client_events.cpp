@@ -42,6 +42,14 @@ int main() {
     Print(dialect, EncodeResponseCreate(dialect, Modality::kText, "voxterm_response_1"));
     Print(dialect, EncodeResponseCreate(dialect, Modality::kAudio));
     Print(dialect, EncodeResponseCreate(dialect, std::nullopt));
+    // A replay after a reconnect: items with voxterm's ids, an answer cut off, and the request
+    // that asks it to go on.
+    Print(dialect, EncodeUserText("Name a prime number.", "voxterm_item_1", "voxterm_user_1"));
+    Print(dialect, EncodeAssistantText(dialect, "Sev", "item_A1", /*complete=*/false));
+    Print(dialect, EncodeFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})", "item_C1"));
+    Print(dialect, EncodeFunctionCallOutput("call_C1", "{}", "voxterm_output_1"));
+    Print(dialect, EncodeResponseCreate(dialect, Modality::kText, "voxterm_response_2", "Go on."));
+    Print(dialect, EncodeResponseCreate(dialect, std::nullopt, {}, "Go on."));
     Print(dialect, EncodeResponseCancel());
     const int16_t samples[480] = {1, -1, 300};
     Print(dialect, EncodeAudioAppend(samples, 480));
