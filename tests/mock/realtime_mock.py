@@ -20,15 +20,23 @@ What a response contains depends on the last user message (so one mock serves ev
   mock:stall            no answer at all
   mock:close CODE       close the socket with CODE halfway through the answer
   mock:drop             drop the TCP connection halfway through the answer
+                        (a fault happens once per mock: asked again, the answer is whole)
   mock:error CODE       an `error` event with CODE instead of an answer
   mock:escape           an answer carrying terminal escape sequences (OSC 52, clear screen)
   mock:garbage          hostile frames first (binary, not JSON, deep nesting, huge, wrong types,
                         bad base64), then a normal answer
 anything else           the text answer 'You said: <text>'
 After a function_call_output, the answer is 'Tool NAME returned: <output>'.
+After an assistant message the client created with status "incomplete" (an answer cut off by a
+lost connection), the mock does what a model asked to go on does: it says the rest of the answer
+it would have given, when the message is the start of it.
 
 Spoken turns get "I heard N ms of audio", or audio with --answer-ms, or a function call with
---call-on-audio. Server-wide faults come from flags: --http-status, --key, --no-session-created.
+--call-on-audio. Server-wide faults come from flags: --http-status, --key, --no-session-created,
+--refuse-after (401 once N connections were accepted), --drop-on-tool-output (the first output
+is lost with the connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
+`session_expired` error, then every event refused with it).
+Item, response and event ids are unique across the mock's sessions, as a real server's are.
 
 Prints "PORT <n>" on stdout once listening. --record PATH writes every received event
 (audio replaced by its length), each schema violation and each connection as JSON lines.
@@ -37,7 +45,6 @@ Prints "PORT <n>" on stdout once listening. --record PATH writes every received 
 import argparse
 import asyncio
 import base64
-import functools
 import http
 import json
 import math
@@ -58,6 +65,7 @@ except ImportError:  # validation is optional for a quick first run, required by
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMAS = os.path.join(HERE, "..", "data", "realtime-schemas.json")
 SAMPLE_RATE = 24000
+CUT_ANSWER = "This answer will be cut off halfway through."
 
 GA_NAMES = {
     "item_added": "conversation.item.added",
@@ -159,7 +167,7 @@ class Session:
         self.ws = ws
         self.dialect = dialect
         self.names = GA_NAMES if dialect == "ga" else BETA_NAMES
-        self.counter = 0
+        self.expired = False
         self.items = []  # the conversation, in order
         self.items_by_id = {}
         self.call_names = {}  # call_id -> tool name, of calls the model made
@@ -176,8 +184,8 @@ class Session:
     # ---- helpers
 
     def new_id(self, prefix):
-        self.counter += 1
-        return "%s_%04d" % (prefix, self.counter)
+        self.server.counter += 1
+        return "%s_%04d" % (prefix, self.server.counter)
 
     async def send(self, event):
         event.setdefault("event_id", self.new_id("event"))
@@ -239,7 +247,7 @@ class Session:
                     "output": {"format": {"type": "audio/pcm", "rate": SAMPLE_RATE},
                                "voice": s["voice"], "speed": 1.0},
                 },
-                "expires_at": int(time.time()) + 3600,
+                "expires_at": int(time.time()) + self.limit_s(3600),
             }
         return {
             "id": "sess_mock", "object": "realtime.session", "model": self.server.model,
@@ -249,8 +257,12 @@ class Session:
             "input_audio_transcription": s.get("transcription"),
             "turn_detection": s.get("turn_detection"), "tools": s["tools"], "tool_choice": "auto",
             "temperature": 0.8, "max_response_output_tokens": "inf",
-            "expires_at": int(time.time()) + 1800,
+            "expires_at": int(time.time()) + self.limit_s(1800),
         }
+
+    def limit_s(self, default):
+        limit = self.server.args.session_limit_ms
+        return -(-limit // 1000) if limit else default
 
     def response_object(self, rid, status, output, modalities, details=None):
         r = {"object": "realtime.response", "id": rid, "status": status, "status_details": details,
@@ -271,6 +283,33 @@ class Session:
     async def run(self):
         if not self.server.args.no_session_created:
             await self.send({"type": "session.created", "session": self.session_object()})
+        limit = None
+        if self.server.args.session_limit_ms:
+            limit = asyncio.ensure_future(self.expire(self.server.args.session_limit_ms / 1000))
+        try:
+            await self.serve()
+        finally:
+            if limit:
+                limit.cancel()
+
+    async def expire(self, seconds):
+        """The session's maximum duration, as PROTOCOL.md section h describes it per dialect."""
+        await asyncio.sleep(seconds)
+        self.server.record({"session_expired": True})
+        if self.dialect == "ga":
+            await self.ws.close(code=1001, reason="Your session hit the maximum duration of 60 minutes.")
+            return
+        self.expired = True
+        if self.active:
+            self.active[1].cancel()
+            self.active = None
+        await self.expired_error(None)
+
+    async def expired_error(self, client_event):
+        await self.error("session_expired", "Your session hit the maximum duration of 30 minutes.",
+                         client_event)
+
+    async def serve(self):
         async for message in self.ws:
             if isinstance(message, bytes):
                 await self.error("invalid_event", "Binary frames are not supported.")
@@ -287,6 +326,9 @@ class Session:
                 self.server.record({"violation": "event without a type"})
                 continue
             self.server.record({"dir": "in", "dialect": self.dialect, "event": redact(event)})
+            if self.expired:
+                await self.expired_error(event)
+                continue
             problem = self.server.validator.check(self.dialect, event)
             if problem:
                 self.server.record({"violation": "%s: %s" % (event["type"], problem)})
@@ -341,6 +383,11 @@ class Session:
             await self.error("invalid_value", "No function call with call_id %r." % item["call_id"],
                              event, "item.call_id")
             return
+        if item.get("type") == "function_call_output" and self.server.args.drop_on_tool_output \
+                and not self.server.dropped_output:
+            self.server.dropped_output = True  # once: the output is lost with the connection
+            self.ws.transport.abort()
+            raise websockets.ConnectionClosed(None, None)
         if item.get("type") == "function_call":
             self.call_names[item["call_id"]] = item["name"]
         item.setdefault("id", self.new_id("item"))
@@ -487,23 +534,44 @@ class Session:
 
     # ---- responses
 
-    def plan(self):
+    def plan(self, items=None):
         """What to answer, from the end of the conversation."""
-        last = self.items[-1] if self.items else None
+        items = self.items if items is None else items
+        last = items[-1] if items else None
         if last and last.get("type") == "function_call_output":
             name = self.call_names.get(last["call_id"], "?")
             return ("text", "Tool %s returned: %s" % (name, last["output"]))
-        for item in reversed(self.items):
+        if last and last.get("role") == "assistant" and last.get("status") == "incomplete":
+            return self.continuation(last, items[:-1])
+        for item in reversed(items):
             if item.get("role") == "user":
                 part = item["content"][0] if item.get("content") else {}
                 if part.get("type") == "input_text":
-                    return self.directive(part["text"])
+                    kind, arg = self.directive(part["text"])
+                    if kind in ("close", "drop"):
+                        # A fault happens once: asked again, the answer is whole.
+                        if part["text"] in self.server.faulted:
+                            return ("text", CUT_ANSWER)
+                        self.server.faulted.add(part["text"])
+                    return (kind, arg)
                 if self.server.args.call_on_audio:
                     return self.directive("mock:call " + self.server.args.call_on_audio)
                 if self.server.args.answer_ms:
                     return ("audio", self.server.args.answer_ms)
                 return ("text", "I heard %d ms of audio." % (item.get("_audio_bytes", 0) // 48))
         return ("text", "Hello from the mock.")
+
+    def continuation(self, cut, before):
+        """The rest of the answer a cut-off assistant message began, as a model asked to go on
+        would say it; a message that is not the start of that answer gets the whole of it."""
+        part = cut["content"][0] if cut.get("content") else {}
+        said = part.get("text") or part.get("transcript") or ""
+        kind, arg = self.plan(before)
+        if kind in ("close", "drop"):
+            kind, arg = ("text", CUT_ANSWER)
+        if kind == "text" and arg.startswith(said):
+            return ("text", arg[len(said):])
+        return (kind, arg)
 
     @staticmethod
     def directive(text):
@@ -581,7 +649,7 @@ class Session:
         elif kind == "audio":
             pieces = ["This is a %d millisecond answer." % arg]
         elif kind in ("close", "drop"):
-            pieces = self.split("This answer will be cut off halfway through.")
+            pieces = self.split(CUT_ANSWER)
         else:
             pieces = self.split(arg)
         audio_ms = arg if kind == "audio" else 150 * len(pieces)
@@ -731,6 +799,10 @@ class Server:
         self.recorder = Recorder(args.record)
         self.audio_out = bytearray()
         self.audio_in = bytearray()
+        self.counter = 0        # for ids: unique across sessions
+        self.faulted = set()    # texts whose fault already happened
+        self.connections = 0
+        self.dropped_output = False
 
     def record(self, record):
         self.recorder.write(record)
@@ -739,14 +811,15 @@ class Server:
         """Refuses the upgrade the way the real API does: an HTTP status and a JSON error."""
         status = self.args.http_status
         code, message = "mock_http_status", "The mock refuses every connection."
-        if not status and self.args.key:
-            auth = headers.get("Authorization", "")
-            key = auth[7:] if auth.startswith("Bearer ") else headers.get("api-key", "")
-            if key != self.args.key:
-                status = 401
-                code = "invalid_api_key"
-                message = ("Incorrect API key provided. You can find your API key at "
-                           "https://platform.openai.com/account/api-keys.")
+        self.connections += 1
+        auth = headers.get("Authorization", "")
+        key = auth[7:] if auth.startswith("Bearer ") else headers.get("api-key", "")
+        revoked = self.args.refuse_after and self.connections > self.args.refuse_after
+        if not status and (revoked or (self.args.key and key != self.args.key)):
+            status = 401
+            code = "invalid_api_key"
+            message = ("Incorrect API key provided. You can find your API key at "
+                       "https://platform.openai.com/account/api-keys.")
         if not status:
             return None
         body = json.dumps({"error": {"message": message, "type": "invalid_request_error",
@@ -786,6 +859,12 @@ async def main(argv):
     parser.add_argument("--key", help="accept only this API key (else any)")
     parser.add_argument("--http-status", type=int, default=0, help="refuse upgrades with this status")
     parser.add_argument("--no-session-created", action="store_true")
+    parser.add_argument("--refuse-after", type=int, default=0, metavar="N",
+                        help="answer 401 to every connection after the first N")
+    parser.add_argument("--drop-on-tool-output", action="store_true",
+                        help="drop the connection when the first function_call_output arrives")
+    parser.add_argument("--session-limit-ms", type=int, default=0,
+                        help="end each session after this long, as the real one does at 60 min")
     parser.add_argument("--schemas", default=DEFAULT_SCHEMAS)
     parser.add_argument("--record", help="append JSON lines of what the clients sent")
     parser.add_argument("--audio-out", help="write all audio the mock sent to this raw file")
