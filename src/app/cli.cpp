@@ -83,6 +83,17 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                      "Tell (in --text: fail) when the server sends nothing this long while an answer is due; 0: never")
           ->check(CLI::Range(0, 3600000))
           ->default_str("30000");
+  int reconnect_tries = 0;
+  auto* reconnect_opt = app.add_option("--reconnect-tries", reconnect_tries,
+                                       "Tries to reconnect after the connection drops; 0: never")
+                            ->check(CLI::Range(0, 100))
+                            ->default_str("5");
+  int renew_session_s = 0;
+  auto* renew_opt = app.add_option("--renew-session-s", renew_session_s,
+                                   "Renew the session at a quiet moment after this long (the server ends it "
+                                   "at 60 min); 0: only when it ends")
+                        ->check(CLI::Range(0, 86400))
+                        ->default_str("3300");
   auto* devices = app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
 
   try {
@@ -136,6 +147,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (prefix_opt->count()) config.vad_prefix_ms = vad_prefix_ms;
   if (transcribe_opt->count()) config.transcribe = transcribe;
   if (answer_timeout_opt->count()) config.answer_timeout_ms = answer_timeout_ms;
+  if (reconnect_opt->count()) config.reconnect_tries = reconnect_tries;
+  if (renew_opt->count()) config.renew_session_s = renew_session_s;
   result.list_devices = devices->parsed();
   if (config.mode == Mode::kText && (!config.input_file.empty() || !config.record.empty())) {
     fprintf(stderr, "voxterm: error: --%s needs a spoken conversation (not --text)\n",

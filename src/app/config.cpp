@@ -231,6 +231,8 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   }
   if (key == "frame_ms") return c.Int(v, key, 10, 100, &config->frame_ms);
   if (key == "answer_timeout_ms") return c.Int(v, key, 0, 3600000, &config->answer_timeout_ms);
+  if (key == "reconnect_tries") return c.Int(v, key, 0, 100, &config->reconnect_tries);
+  if (key == "renew_session_s") return c.Int(v, key, 0, 86400, &config->renew_session_s);
   if (key == "prebuffer_ms") return c.Int(v, key, 0, 2000, &config->prebuffer_ms);
   if (key == "vad_silence_ms") return c.Int(v, key, 0, 10000, &config->vad_silence_ms);
   if (key == "vad_prefix_ms") return c.Int(v, key, 0, 10000, &config->vad_prefix_ms);

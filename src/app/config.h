@@ -32,6 +32,11 @@ struct Config {
   // While an answer is due, this long without a server event means the server went silent;
   // 0: never.
   int answer_timeout_ms = 30000;
+  // A dropped connection is tried again this many times (0: never), with backoff.
+  int reconnect_tries = 5;
+  // Sessions end after 60 minutes: voxterm renews them at a quiet moment after this long;
+  // 0: only when the server ends them.
+  int renew_session_s = 55 * 60;
 
   // Audio (voice mode, and --speak in text mode).
   std::string input_device;   // index or part of a name; empty: the default

@@ -41,6 +41,16 @@ class Conversation {
   // The server has sent nothing for seconds while an answer was due. True ends the session
   // as failed (text mode: a script must not hang); false goes on waiting (the user was told).
   virtual bool OnServerSilent(int seconds) = 0;
+
+  // The connection is gone and voxterm is reconnecting. Nothing is sent until the next
+  // session.created, which the conversation answers as it did the first: session.update, then
+  // the conversation so far (History), then the turn that was in flight.
+  virtual void OnDisconnected() = 0;
+  // Nothing is in flight: a good moment to renew the session before the server's time limit.
+  virtual bool Quiet() const = 0;
+  // Room for more input; the loop stops reading stdin while false, so a long pipe waits in
+  // the pipe rather than in memory.
+  virtual bool WantsInput() const { return true; }
 };
 
 }  // namespace voxterm

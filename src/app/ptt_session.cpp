@@ -17,11 +17,11 @@ SessionSettings PttSettings(const Config& config) {
 
 PttSession::PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
                        ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key,
-                       ToolCalls* tools)
+                       ToolCalls* tools, History* history)
     : audio_(std::move(audio)),
       transport_(transport),
       view_(view),
-      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view, tools),
+      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view, tools, history),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {
   chat_.set_report_state(false);
@@ -96,18 +96,14 @@ void PttSession::OnTick() {
   UpdateView();
 }
 
-void PttSession::ClearInput() { transport_->Send(EncodeAudioClear()); }
+void PttSession::ClearInput() { chat_.BeginTake(); }
 
 void PttSession::SendAudio(const int16_t* samples, size_t count) {
   chat_.OnCaptureFrame(samples, count);
   if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
 }
 
-void PttSession::CommitAndRespond() {
-  transport_->Send(EncodeAudioCommit());
-  // Never a response.create while a response is active: the interrupted one ends first.
-  chat_.RequestResponse();
-}
+void PttSession::CommitAndRespond() { chat_.CommitTake(); }
 
 void PttSession::UpdateView() {
   const std::string key = KeyName(ptt_.key());
@@ -128,7 +124,7 @@ void PttSession::UpdateView() {
       break;
   }
   if (!chat_.session_ready()) {
-    view_->SetState(VoiceState::kConnecting);
+    view_->SetState(chat_.reconnecting() ? VoiceState::kReconnecting : VoiceState::kConnecting);
     view_->SetDetail("");
   } else if (chat_.awaiting_tool_answer()) {
     view_->SetState(VoiceState::kRunningTool);

@@ -10,11 +10,15 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <optional>
+#include <random>
 
 #include "app/api_key.h"
 #include "app/cli.h"
 #include "app/event_log.h"
+#include "app/history.h"
+#include "app/link.h"
 #include "app/audio_engine.h"
 #include "app/text_chat.h"
 #include "app/tool_calls.h"
@@ -23,6 +27,7 @@
 #include "tools/spawn_tool_runner.h"
 #include "tools/tool_command.h"
 #include "transport/lws_transport.h"
+#include "transport/reconnect.h"
 #include "ui/terminal_text.h"
 #include "ui/terminal_view.h"
 #include "ui/tool_call_view.h"
@@ -42,34 +47,6 @@ constexpr int kCloseTimeoutMs = 3000;
 // (a binary file on stdin), and the server limits item sizes anyway.
 constexpr size_t kMaxLineBytes = 1u << 20;
 
-// What the network thread tells the main thread.
-struct NetEvent {
-  enum class Kind { kOpen, kMessage, kFailed, kClosed };
-  Kind kind;
-  std::string text;  // the message, or the reason for kFailed / kClosed
-  int code = 0;      // close code
-};
-
-// Runs on the network thread: it only moves messages into the main thread's queue. Parsing
-// happens on the main thread, where the events are used.
-class QueueListener : public TransportListener {
- public:
-  explicit QueueListener(WakeupQueue<NetEvent>* queue) : queue_(queue) {}
-  void OnOpen() override { queue_->Push({NetEvent::Kind::kOpen, {}, 0}); }
-  void OnMessage(std::string message) override {
-    queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0});
-  }
-  void OnConnectFailed(ConnectFailure, int, std::string reason) override {
-    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), 0});
-  }
-  void OnClosed(int code, std::string reason) override {
-    queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code});
-  }
-
- private:
-  WakeupQueue<NetEvent>* queue_;
-};
-
 // Errors no turn can get past: the key, the account or the model. Going on (or reconnecting)
 // would only repeat them, so the session ends at once with the connection's exit code.
 bool IsFatalError(std::string_view code) {
@@ -77,23 +54,27 @@ bool IsFatalError(std::string_view code) {
          code == "invalid_model";
 }
 
-// Logs what the conversation sends (--log-events), then sends it.
+// What the conversation sends: logged (--log-events), then to the link's current connection.
+// The loop starts and ends connections through the Link itself.
 class LoggedTransport : public Transport {
  public:
-  LoggedTransport(Transport* inner, EventLog* log) : inner_(inner), log_(log) {}
-  Status Start(const ConnectOptions& options, TransportListener* listener) override {
-    return inner_->Start(options, listener);
+  LoggedTransport(Link* link, EventLog* log) : link_(link), log_(log) {}
+  Status Start(const ConnectOptions&, TransportListener*) override {
+    return Status::Error("connections are started by the Link");
   }
   void Send(std::string message) override {
     log_->Sent(message);
-    inner_->Send(std::move(message));
+    link_->Send(std::move(message));
   }
-  void Close() override { inner_->Close(); }
+  void Close() override { link_->Close(); }
 
  private:
-  Transport* inner_;
+  Link* link_;
   EventLog* log_;
 };
+
+// 401 and 403: the key or the account, which another try would not change.
+bool IsFatalHttpStatus(int status) { return status == 401 || status == 403; }
 
 // SIGINT and SIGTERM arrive through a descriptor in the poll set. They are blocked before any
 // thread starts so that every thread inherits the mask and none is interrupted.
@@ -213,14 +194,23 @@ int MakeTickTimer(int period_ms) {
   return fd;
 }
 
+// Tells the user about the connection: the status line in a spoken conversation, stderr in
+// text mode.
+using Notify = std::function<void(const std::string&)>;
+
 // The loop every mode shares: the connection, stdin, signals and ticks, on the main thread.
 // tools_fd: the tool runner's, or -1 without tools.
-int RunSession(const Config& config, const ConnectOptions& options, EventLog* event_log,
-               Transport* transport, WakeupQueue<NetEvent>* queue, QueueListener* listener,
-               Conversation* conversation, StdoutSink* out, int signal_fd, int tools_fd) {
+//
+// The connection: once a session has worked, a connection lost for a reason that may pass (see
+// IsTransientClose) is tried again with backoff; the conversation is told, and resumes at the
+// next session.created. The session is renewed at a quiet moment before the server's time
+// limit, and at once when the server says it has expired.
+int RunSession(const Config& config, const ConnectOptions& options, EventLog* event_log, Link* link,
+               WakeupQueue<NetEvent>* queue, Conversation* conversation, StdoutSink* out, const Notify& notify,
+               int signal_fd, int tools_fd) {
   SteadyClock clock;
   LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(), ToString(config.dialect));
-  (void)transport->Start(options, listener);
+  link->Connect();
 
   const int tick_fd = MakeTickTimer(conversation->tick_ms());
   const bool interactive = isatty(STDIN_FILENO);
@@ -236,13 +226,55 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   int64_t last_event_ms = clock.NowMs();
   int64_t awaiting_since_ms = -1;
   bool silence_reported = false;
+  // Reconnecting and renewing.
+  std::random_device seed;
+  std::mt19937 random(seed());
+  Backoff backoff(config.reconnect_tries,
+                  [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
+  bool had_session = false;      // a session worked: losses from now on are tried again
+  bool down = false;             // the conversation was told it is disconnected
+  bool told_reconnecting = false;  // the user was told, so is told of the end too
+  bool renewing = false;         // closing a session to start the next one at once
+  int64_t retry_at_ms = -1;      // when to try to connect again
+  int64_t session_since_ms = -1;
 
   auto begin_close = [&](int code) {
     if (closing) return;
     closing = true;
     exit_code = code;
     deadline_ms = clock.NowMs() + kCloseTimeoutMs;
-    transport->Close();
+    retry_at_ms = -1;
+    link->Close();
+  };
+  // The conversation stops sending; it resumes at the next session.created.
+  auto go_down = [&] {
+    if (down) return;
+    down = true;
+    conversation->OnDisconnected();
+  };
+  // Returns false once the tries are used up.
+  auto schedule_retry = [&](const std::string& why) {
+    link->Drop();
+    const int64_t delay_ms = backoff.NextDelayMs();
+    if (delay_ms < 0) {
+      LOG_ERROR("%s; gave up after %d tries to reconnect", why.c_str(), backoff.tries());
+      return false;
+    }
+    char line[256];
+    snprintf(line, sizeof line, "%s; reconnecting in %.1f s (try %d of %d)\u2026", why.c_str(), delay_ms / 1000.0,
+             backoff.tries_made(), backoff.tries());
+    notify(line);
+    told_reconnecting = true;
+    retry_at_ms = clock.NowMs() + delay_ms;
+    deadline_ms = -1;
+    return true;
+  };
+  auto begin_renewal = [&](const char* why) {
+    LOG_INFO("renewing the session (%s)", why);
+    go_down();
+    renewing = true;
+    deadline_ms = clock.NowMs() + kCloseTimeoutMs;
+    link->Close();
   };
 
   for (;;) {
@@ -251,21 +283,37 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       begin_close(ToInt(conversation->Interrupted() ? ExitCode::kInterrupted
                         : failed                    ? ExitCode::kFailure
                                                     : ExitCode::kSuccess));
+      if (!link->active()) return exit_code;  // between tries: nothing to close
+    }
+    const int64_t now_ms = clock.NowMs();
+    if (!closing && retry_at_ms >= 0 && now_ms >= retry_at_ms) {
+      retry_at_ms = -1;
+      LOG_INFO("reconnecting to %s", options.url.ToString().c_str());
+      link->Connect();
+    }
+    // Renewal waits for a quiet moment; the loop wakes at least at each event and tick.
+    int64_t renew_at_ms = -1;
+    if (!closing && !down && !renewing && had_session && config.renew_session_s > 0) {
+      renew_at_ms = session_since_ms + config.renew_session_s * int64_t{1000};
+      if (now_ms >= renew_at_ms && conversation->Quiet()) {
+        begin_renewal("it is due");
+        continue;
+      }
+      if (now_ms >= renew_at_ms) renew_at_ms = -1;  // due, but not quiet: an event will come
     }
     if (interactive && stdin_open && !closing && conversation->WantsPrompt() && !prompt_shown) {
       fputs("> ", stderr);
       fflush(stderr);
       prompt_shown = true;
     }
-    // stdin last, so that it can be left out.
     int64_t silent_at_ms = -1;  // when the watchdog fires, if an answer is due
-    if (!closing && config.answer_timeout_ms > 0 && conversation->AwaitingServer()) {
-      if (awaiting_since_ms < 0) awaiting_since_ms = clock.NowMs();
+    if (!closing && !down && config.answer_timeout_ms > 0 && conversation->AwaitingServer()) {
+      if (awaiting_since_ms < 0) awaiting_since_ms = now_ms;
       if (!silence_reported) silent_at_ms = std::max(last_event_ms, awaiting_since_ms) + config.answer_timeout_ms;
     } else {
       awaiting_since_ms = -1;
     }
-    if (silent_at_ms >= 0 && clock.NowMs() >= silent_at_ms) {
+    if (silent_at_ms >= 0 && now_ms >= silent_at_ms) {
       silence_reported = true;
       silent_at_ms = -1;
       if (conversation->OnServerSilent(config.answer_timeout_ms / 1000)) {
@@ -273,11 +321,14 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
         continue;
       }
     }
+    // stdin last, so that it can be left out.
     pollfd fds[5] = {{queue->fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {tick_fd, POLLIN, 0},
                      {tools_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-    const nfds_t count = stdin_open && !closing ? 5 : 4;
-    int64_t wake_ms = deadline_ms;
-    if (silent_at_ms >= 0 && (wake_ms < 0 || silent_at_ms < wake_ms)) wake_ms = silent_at_ms;
+    const nfds_t count = stdin_open && !closing && conversation->WantsInput() ? 5 : 4;
+    int64_t wake_ms = -1;
+    for (int64_t at : {deadline_ms, silent_at_ms, retry_at_ms, renew_at_ms}) {
+      if (at >= 0 && (wake_ms < 0 || at < wake_ms)) wake_ms = at;
+    }
     int timeout = wake_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, wake_ms - clock.NowMs()));
     if (poll(fds, count, timeout) < 0 && errno != EINTR) {
       LOG_ERROR("poll: %s", strerror(errno));
@@ -285,7 +336,20 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
     }
     if (deadline_ms >= 0 && clock.NowMs() >= deadline_ms) {
       if (closing) return exit_code;  // the server never acknowledged the close: leave anyway
-      LOG_ERROR("the server sent no session.created within %d s", kSessionCreatedTimeoutMs / 1000);
+      if (renewing) {  // nor here: start the next session anyway
+        renewing = false;
+        deadline_ms = -1;
+        link->Connect();
+        continue;
+      }
+      const std::string why =
+          "the server sent no session.created within " + std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
+      deadline_ms = -1;
+      if (had_session) {
+        if (!schedule_retry(why)) return ToInt(ExitCode::kConnect);
+        continue;
+      }
+      LOG_ERROR("%s", why.c_str());
       begin_close(ToInt(ExitCode::kFailure));
       continue;
     }
@@ -297,6 +361,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
         if (info.ssi_signo == SIGINT && conversation->OnInterrupt()) continue;
         if (prompt_shown) fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
         begin_close(ToInt(ExitCode::kInterrupted));
+        if (!link->active()) return exit_code;
       }
     }
     if (fds[2].revents & POLLIN) {
@@ -327,21 +392,42 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
     if (fds[0].revents & POLLIN) {
       queue->Drain(&events);
       while (!events.empty()) {
-        NetEvent& event = events.front();
+        NetEvent event = std::move(events.front());
+        events.pop_front();
+        if (!link->Current(event)) continue;  // from a connection already given up
         switch (event.kind) {
           case NetEvent::Kind::kOpen:
             LOG_INFO("connected");
             if (!closing) deadline_ms = clock.NowMs() + kSessionCreatedTimeoutMs;
             break;
           case NetEvent::Kind::kFailed:
-            LOG_ERROR("%s", event.text.c_str());
-            return closing ? exit_code : ToInt(ExitCode::kConnect);
-          case NetEvent::Kind::kClosed:
+            if (closing) return exit_code;
+            if (!had_session || IsFatalHttpStatus(event.code)) {
+              LOG_ERROR("%s", event.text.c_str());
+              return ToInt(ExitCode::kConnect);
+            }
+            if (!schedule_retry(event.text)) return ToInt(ExitCode::kConnect);
+            break;
+          case NetEvent::Kind::kClosed: {
             out->Flush();
             if (closing) return exit_code;
-            LOG_ERROR("the server closed the connection (code %d%s%s)", event.code,
-                      event.text.empty() ? "" : ": ", event.text.c_str());
-            return ToInt(ExitCode::kFailure);
+            if (renewing) {
+              renewing = false;
+              deadline_ms = -1;
+              link->Connect();
+              break;
+            }
+            std::string why = "the server closed the connection (code " + std::to_string(event.code) +
+                              (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
+            if (event.code == 1006) why = "the connection was lost";
+            if (!had_session || !IsTransientClose(event.code) || config.reconnect_tries == 0) {
+              LOG_ERROR("%s", why.c_str());
+              return ToInt(ExitCode::kFailure);
+            }
+            go_down();
+            if (!schedule_retry(why)) return ToInt(ExitCode::kConnect);
+            break;
+          }
           case NetEvent::Kind::kMessage: {
             last_event_ms = clock.NowMs();
             silence_reported = false;
@@ -362,13 +448,24 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
               begin_close(ToInt(ExitCode::kConnect));
               break;
             }
+            if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" && !renewing) {
+              begin_renewal("the server says it has expired");
+              break;
+            }
             const bool was_ready = conversation->session_ready();
             conversation->OnServerEvent(parsed);
-            if (!was_ready && conversation->session_ready() && !closing) deadline_ms = -1;
+            if (!was_ready && conversation->session_ready() && !closing) {
+              deadline_ms = -1;
+              session_since_ms = clock.NowMs();
+              if (told_reconnecting) notify("reconnected");
+              told_reconnecting = false;
+              had_session = true;
+              down = false;
+              backoff.Reset();
+            }
             break;
           }
         }
-        events.pop_front();
       }
       out->Flush();
     }
@@ -423,9 +520,9 @@ int Run(const Config& config, const std::string& key) {
   }
 
   WakeupQueue<NetEvent> queue;
-  QueueListener listener(&queue);
-  LwsTransport lws;
-  LoggedTransport transport(&lws, &event_log);
+  Link link(*options, &queue, [] { return std::make_unique<LwsTransport>(); });
+  LoggedTransport transport(&link, &event_log);
+  History history;
   StdoutSink out;
 
   // Declared before the conversation, which uses them: they outlive it.
@@ -458,7 +555,7 @@ int Run(const Config& config, const std::string& key) {
     session.tools = ToolSpecs(config.tools);
     conversation = std::make_unique<TextChat>(config.dialect, session, &transport,
                                               [&out](std::string_view text) { out.Write(text); },
-                                              audio ? audio->playback() : nullptr, tool_calls.get());
+                                              audio ? audio->playback() : nullptr, tool_calls.get(), &history);
   } else if (config.mode == Mode::kPtt) {
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
     if (!terminal.ok()) {
@@ -466,13 +563,20 @@ int Run(const Config& config, const std::string& key) {
       return ToInt(ExitCode::kUsage);
     }
     conversation = std::make_unique<PttSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                                std::move(*terminal), *ptt_key, tool_calls.get());
+                                                std::move(*terminal), *ptt_key, tool_calls.get(), &history);
   } else {
     conversation = std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                                  isatty(STDIN_FILENO), tool_calls.get());
+                                                  isatty(STDIN_FILENO), tool_calls.get(), &history);
   }
-  return RunSession(config, *options, &event_log, &transport, &queue, &listener, conversation.get(), &out,
-                    signal_fd, runner ? runner->fd() : -1);
+  const Notify notify = [&view](const std::string& text) {
+    if (view) {
+      view->Notice(text);
+    } else {
+      fprintf(stderr, "voxterm: %s\n", text.c_str());
+    }
+  };
+  return RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out, notify, signal_fd,
+                    runner ? runner->fd() : -1);
 }
 
 }  // namespace

@@ -8,13 +8,14 @@
 namespace voxterm {
 
 TextChat::TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
-                   PlaybackPath* speaker, ToolCalls* tools)
+                   PlaybackPath* speaker, ToolCalls* tools, History* history)
     : dialect_(dialect),
       session_(std::move(session)),
       transport_(transport),
       answers_(std::move(answers)),
       speaker_(speaker),
-      tools_(tools) {}
+      tools_(tools),
+      history_(history) {}
 
 void TextChat::OnTick() {
   if (speaker_) speaker_->Pump();
@@ -44,21 +45,53 @@ void TextChat::OnInputEnd() {
 // let an error be matched to the request it refuses.
 void TextChat::MaybeStartTurn() {
   if (!session_ready_ || turn_in_flight_ || pending_.empty()) return;
-  std::string line = std::move(pending_.front());
+  line_ = std::move(pending_.front());
   pending_.pop_front();
   ++turn_number_;
   item_event_id_ = "voxterm_item_" + std::to_string(turn_number_);
+  item_id_ = "voxterm_user_" + std::to_string(turn_number_);
   item_refused_ = false;
   turn_in_flight_ = true;
-  transport_->Send(EncodeUserText(line, item_event_id_));
+  transport_->Send(EncodeUserText(line_, item_event_id_, item_id_));
   SendResponseCreate();
 }
 
-void TextChat::SendResponseCreate() {
+void TextChat::SendResponseCreate(bool continue_answer) {
   create_event_id_ = "voxterm_response_" + std::to_string(++requests_);
   response_id_.clear();
   create_deferred_ = false;
-  transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
+  response_wrote_ = false;
+  transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_,
+                                        continue_answer ? ContinuationInstructions(session_.instructions) : ""));
+}
+
+void TextChat::OnDisconnected() {
+  session_ready_ = false;
+  resumed_ = true;
+  response_id_.clear();
+  if (history_) history_->OnDisconnected();
+  if (tools_) tools_->OnDisconnected();
+  if (speaker_) speaker_->SetStreamOpen(false);  // what arrived plays out
+}
+
+// Tool calls that were running go on by themselves: their outputs follow the replay, then the
+// follow-up. Otherwise the line goes again if the server never had it, and the answer is asked
+// for again; one that was partly written is asked to go on instead.
+void TextChat::Resume() {
+  if (history_) {
+    for (const std::string& item : history_->Replay(dialect_)) transport_->Send(item);
+  }
+  if (tools_) tools_->OnSessionReady();
+  if (!turn_in_flight_) return;
+  if (awaiting_tools_) {
+    CheckTools();
+    return;
+  }
+  if (!history_ || !history_->Has(item_id_)) {
+    item_refused_ = false;
+    transport_->Send(EncodeUserText(line_, item_event_id_, item_id_));
+  }
+  SendResponseCreate(/*continue_answer=*/response_wrote_);
 }
 
 bool TextChat::OnInterrupt() {
@@ -79,7 +112,7 @@ void TextChat::OnToolsReady() {
 }
 
 void TextChat::CheckTools() {
-  if (!awaiting_tools_) return;
+  if (!awaiting_tools_ || !session_ready_) return;
   if (tools_->follow_up_due()) {
     tools_->FollowUpSent();
     awaiting_tools_ = false;
@@ -95,6 +128,7 @@ void TextChat::WriteAnswer(std::string_view text) {
   if (text.empty()) return;
   answers_(text);
   answer_open_ = true;
+  response_wrote_ = true;
   last_written_ = text.back();
 }
 
@@ -103,6 +137,7 @@ void TextChat::EndTurn(bool failed) {
   answer_open_ = false;
   last_written_ = '\n';
   turn_in_flight_ = false;
+  line_.clear();
   if (failed) ++failed_turns_;
   MaybeStartTurn();
 }
@@ -110,12 +145,14 @@ void TextChat::EndTurn(bool failed) {
 void TextChat::OnServerEvent(const ServerEvent& event) {
   // The answer so far ends its line before any tool's line is shown.
   if (event.type == ServerEventType::kResponseDone && answer_open_ && last_written_ != '\n') WriteAnswer("\n");
+  if (history_) history_->OnServerEvent(event);
   if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
     case ServerEventType::kSessionCreated:
       if (!session_ready_) {
         session_ready_ = true;
         transport_->Send(EncodeSessionUpdate(dialect_, session_));
+        if (resumed_) Resume();
         MaybeStartTurn();
       }
       break;

@@ -5,6 +5,11 @@
 // that answers with audio anyway) go to the answer sink as they arrive; each answer ends with a
 // newline. With tools, a turn whose response calls them goes on: the calls run (ToolCalls), and
 // the follow-up response.create asks for the answer that uses their outputs.
+//
+// After a lost connection, the new session gets the conversation so far (History) and the turn
+// in flight goes on: its line is sent again unless the server had it, and its answer is asked
+// for again, or, if part of it was already written, asked to go on from there, so nothing is
+// written twice.
 // Thread safety: main thread only.
 #pragma once
 
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "app/conversation.h"
+#include "app/history.h"
 #include "app/tool_calls.h"
 #include "audio/playback_path.h"
 #include "protocol/client_events.h"
@@ -29,9 +35,10 @@ class TextChat final : public Conversation {
 
   // transport: where client events go. answers: stdout in production. speaker: with --speak,
   // where the spoken answers go (the transcript still goes to answers); null for text only.
-  // tools: the declared tools' calls; null without tools.
+  // tools: the declared tools' calls; null without tools. history: kept for reconnects; null
+  // keeps none.
   TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
-           PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr);
+           PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr, History* history = nullptr);
 
   void OnServerEvent(const ServerEvent& event) override;
   void OnUserLine(std::string line) override;
@@ -42,6 +49,10 @@ class TextChat final : public Conversation {
   void OnToolsReady() override;
   bool AwaitingServer() const override { return turn_in_flight_ && !awaiting_tools_; }
   bool OnServerSilent(int seconds) override;
+  void OnDisconnected() override;
+  bool Quiet() const override { return Idle() && !(speaker_ && speaker_->Audible()) && !awaiting_tools_; }
+  // Lines wait in the pipe rather than in memory once this many are queued.
+  bool WantsInput() const override { return pending_.size() < kMaxPendingLines; }
 
   // No turn in flight and none waiting: ready for the next line (the prompt may show).
   bool Idle() const { return !turn_in_flight_ && pending_.empty(); }
@@ -54,6 +65,8 @@ class TextChat final : public Conversation {
   int failed_turns() const override { return failed_turns_; }
 
  private:
+  static constexpr size_t kMaxPendingLines = 64;
+
   // Text, or audio with its transcript for --speak.
   Modality Output() const { return speaker_ ? Modality::kAudio : Modality::kText; }
   void MaybeStartTurn();
@@ -63,7 +76,10 @@ class TextChat final : public Conversation {
   void OnResponseDone(const ServerEvent& event);
   // The turn waits for its tool calls: asks for the follow-up, or ends the turn.
   void CheckTools();
-  void SendResponseCreate();
+  // continue_answer: the answer was cut off by a lost connection; ask for the rest of it.
+  void SendResponseCreate(bool continue_answer = false);
+  // A new session after a lost connection: the conversation so far, then the turn in flight.
+  void Resume();
 
   const Dialect dialect_;
   const SessionSettings session_;
@@ -71,6 +87,7 @@ class TextChat final : public Conversation {
   const Sink answers_;
   PlaybackPath* const speaker_;
   ToolCalls* const tools_;
+  History* const history_;
   std::vector<int16_t> decoded_;  // scratch for audio deltas
 
   bool session_ready_ = false;
@@ -78,6 +95,8 @@ class TextChat final : public Conversation {
   std::deque<std::string> pending_;  // lines waiting for their turn
   bool turn_in_flight_ = false;
   int turn_number_ = 0;
+  std::string line_;               // the current turn's line, until its answer is done
+  std::string item_id_;            // the id of its item: the server has it once History does
   std::string item_event_id_;      // of the current turn's conversation.item.create
   std::string create_event_id_;    // of the current turn's response.create
   std::string response_id_;        // of the current turn's response, once created
@@ -86,6 +105,8 @@ class TextChat final : public Conversation {
   bool awaiting_tools_ = false;    // the turn's response made calls; they run
   int requests_ = 0;               // response.create sent, for their event ids
   bool answer_open_ = false;       // something was written for the current answer
+  bool response_wrote_ = false;    // the current response wrote some of it
+  bool resumed_ = false;           // the session is a reconnection
   char last_written_ = '\n';
   int failed_turns_ = 0;
 };

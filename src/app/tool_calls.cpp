@@ -14,6 +14,8 @@ namespace {
 
 // A hostile server could announce calls without end; a real response makes a handful.
 constexpr size_t kMaxCollectedCalls = 256;
+// Outputs kept until the server announces them, for a reconnect.
+constexpr size_t kMaxUnconfirmedOutputs = 64;
 // How much of the arguments a line shows; a question shows more, since the user decides on it.
 constexpr size_t kShortArguments = 80;
 constexpr size_t kQuestionArguments = 600;
@@ -87,6 +89,24 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
     default:
       break;
   }
+  if (event.type == ServerEventType::kItemAdded && !event.item.id.empty() && !unconfirmed_.empty()) {
+    for (auto it = unconfirmed_.begin(); it != unconfirmed_.end(); ++it) {
+      if (it->second.first == event.item.id) {
+        unconfirmed_.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+void ToolCalls::OnDisconnected() {
+  connected_ = false;
+  collecting_.clear();
+}
+
+void ToolCalls::OnSessionReady() {
+  connected_ = true;
+  for (const auto& [serial, output] : unconfirmed_) transport_->Send(output.second);
 }
 
 void ToolCalls::Collect(std::string_view response_id, std::string_view call_id, std::string_view name,
@@ -261,7 +281,11 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
   auto it = calls_.find(serial);
   const Call call = std::move(it->second);
   calls_.erase(it);
-  transport_->Send(EncodeFunctionCallOutput(call.call_id, output));
+  const std::string item_id = "voxterm_output_" + std::to_string(serial);
+  auto& kept = unconfirmed_[serial] = {item_id, EncodeFunctionCallOutput(call.call_id, output, item_id)};
+  if (connected_) transport_->Send(kept.second);
+  // A server that never announces items would otherwise have them kept for ever.
+  while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
   view_->ToolActivity(summary);
   if (log_->enabled()) {
     rapidjson::StringBuffer buffer;

@@ -10,6 +10,10 @@
 // failed or cut short are not run; they are answered as such, and no follow-up is asked for.
 // Ctrl-C kills the running commands and returns control to the user, again without a follow-up.
 //
+// Across a lost connection, commands go on running. Each output is kept until the server
+// announces it (its item id is voxterm's); outputs the server never announced, and those that
+// finish while the connection is down, are sent once the new session has had its replay.
+//
 // Thread safety: main thread only.
 #pragma once
 
@@ -44,6 +48,10 @@ class ToolCalls {
 
   // Every server event, before the conversation handles it.
   void OnServerEvent(const ServerEvent& event);
+  // The connection is gone: outputs wait; calls of responses that never finished are dropped.
+  void OnDisconnected();
+  // A new session has the conversation so far: the outputs it lacks are sent.
+  void OnSessionReady();
   // The runner's fd was readable: collects what finished.
   void OnRunnerReady();
 
@@ -87,6 +95,9 @@ class ToolCalls {
   EventLog* const log_;
   const CanAsk can_ask_;
   const std::vector<std::string> base_env_;
+
+  bool connected_ = true;
+  std::map<int, std::pair<std::string, std::string>> unconfirmed_;  // by serial: item id, event
 
   std::map<std::string, Call> collecting_;  // by call_id, until their response is done
   std::map<int, Call> calls_;               // by serial: dispatched, without an output yet

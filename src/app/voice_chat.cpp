@@ -1,12 +1,14 @@
 #include "app/voice_chat.h"
 
+#include <algorithm>
+
 #include "audio/pcm.h"
 #include "util/log.h"
 
 namespace voxterm {
 
 VoiceChat::VoiceChat(Dialect dialect, SessionSettings session, Transport* transport,
-                     PlaybackPath* playback, ConversationView* view, ToolCalls* tools)
+                     PlaybackPath* playback, ConversationView* view, ToolCalls* tools, History* history)
     : dialect_(dialect),
       session_(std::move(session)),
       server_interrupts_(session_.turns != SessionSettings::Turns::kOff),
@@ -14,7 +16,9 @@ VoiceChat::VoiceChat(Dialect dialect, SessionSettings session, Transport* transp
       playback_(playback),
       view_(view),
       tools_(tools),
-      tracker_(playback->device_rate_hz()) {}
+      history_(history),
+      tracker_(playback->device_rate_hz()),
+      recent_(kRecentSamples) {}
 
 bool VoiceChat::Idle() const {
   return session_ready_ && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
@@ -23,10 +27,104 @@ bool VoiceChat::Idle() const {
 }
 
 void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
-  // Audio before the session is configured would be heard with the server's defaults.
+  // Audio before the first session is configured would be heard with the server's defaults;
+  // audio during an outage is kept for the next session.
+  if (!session_ready_ && !resumed_) return;
+  for (size_t i = 0; i < count; ++i) recent_[(captured_ + i) % kRecentSamples] = samples[i];
+  captured_ += count;
   if (!session_ready_) return;
   transport_->Send(EncodeAudioAppend(samples, count));
   appended_frames_ += count;
+}
+
+void VoiceChat::ResendAudio(uint64_t from) {
+  const uint64_t oldest = captured_ > kRecentSamples ? captured_ - kRecentSamples : 0;
+  if (from < oldest) {
+    LOG_WARN("the connection was down longer than voxterm keeps audio: the first %.1f s are lost",
+             static_cast<double>(oldest - from) / kApiSampleRateHz);
+    from = oldest;
+  }
+  session_base_ = from;
+  constexpr uint64_t kChunk = kApiSampleRateHz / 10;  // 100 ms an append
+  std::vector<int16_t> chunk;
+  for (uint64_t at = from; at < captured_;) {
+    const uint64_t n = std::min(kChunk, captured_ - at);
+    chunk.resize(n);
+    for (uint64_t i = 0; i < n; ++i) chunk[i] = recent_[(at + i) % kRecentSamples];
+    transport_->Send(EncodeAudioAppend(chunk.data(), chunk.size()));
+    appended_frames_ += n;
+    at += n;
+  }
+}
+
+void VoiceChat::BeginTake() {
+  transport_->Send(EncodeAudioClear());
+  turn_start_ = static_cast<int64_t>(captured_);
+  turn_item_id_.clear();
+  take_committed_ = false;
+}
+
+void VoiceChat::CommitTake() {
+  take_committed_ = true;
+  if (session_ready_) transport_->Send(EncodeAudioCommit());
+  // Never a response.create while a response is active: the interrupted one ends first.
+  RequestResponse();
+}
+
+void VoiceChat::OnDisconnected() {
+  if (!session_ready_) return;
+  session_ready_ = false;
+  resumed_ = true;
+  if (history_) history_->OnDisconnected();
+  if (tools_) tools_->OnDisconnected();
+  continue_answer_ = response_active_ && delivered_ && response_id_ != dropped_response_id_;
+  // A request that was out is made again, unless the user's own turn, sent again, will make it.
+  if (response_requested_ || (response_active_ && !delivered_ && turn_start_ < 0)) response_wanted_ = true;
+  response_active_ = response_requested_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
+  outage_start_ = captured_;
+  playback_->SetStreamOpen(false);  // what arrived plays out
+  UpdateState();
+}
+
+// The order matters: the session's settings, the conversation so far (tool outputs last, after
+// their calls), then the user's audio, then the requests.
+void VoiceChat::Resume() {
+  if (history_) {
+    for (const std::string& item : history_->Replay(dialect_)) transport_->Send(item);
+  }
+  if (tools_) tools_->OnSessionReady();
+  if (!line_item_id_.empty() && (!history_ || !history_->Has(line_item_id_))) {
+    transport_->Send(EncodeUserText(line_, {}, line_item_id_));
+  }
+  const bool turn_open = turn_start_ >= 0;
+  const bool words_known = turn_open && !turn_item_id_.empty() && history_ && history_->HasText(turn_item_id_);
+  if (turn_open && !words_known) {
+    ResendAudio(static_cast<uint64_t>(turn_start_));
+  } else if (server_interrupts_) {
+    ResendAudio(outage_start_);
+  } else {
+    session_base_ = captured_;
+  }
+  if (continue_answer_) {
+    continue_answer_ = false;
+    response_instructions_ = ContinuationInstructions(session_.instructions);
+    RequestResponse();
+  } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
+    if (!words_known) transport_->Send(EncodeAudioCommit());
+    RequestResponse();  // server VAD answers only speech it heard itself
+  }
+  MaybeRequestResponse();
+  SendPendingLine();
+}
+
+void VoiceChat::Delivered() {
+  if (delivered_) return;
+  delivered_ = true;
+  turn_start_ = -1;
+  turn_item_id_.clear();
+  take_committed_ = false;
+  line_item_id_.clear();
+  line_.clear();
 }
 
 void VoiceChat::OnUserLine(std::string line) {
@@ -45,9 +143,10 @@ void VoiceChat::OnUserLine(std::string line) {
 
 void VoiceChat::SendPendingLine() {
   if (!session_ready_ || response_active_ || response_requested_ || pending_lines_.empty()) return;
-  const std::string line = std::move(pending_lines_.front());
+  line_ = std::move(pending_lines_.front());
   pending_lines_.pop_front();
-  transport_->Send(EncodeUserText(line));
+  line_item_id_ = "voxterm_user_" + std::to_string(++lines_sent_);
+  transport_->Send(EncodeUserText(line_, {}, line_item_id_));
   RequestResponse();
 }
 
@@ -60,7 +159,8 @@ void VoiceChat::MaybeRequestResponse() {
   if (!response_wanted_ || !session_ready_ || response_active_ || response_requested_) return;
   // The event id lets an error be matched to the request it refuses.
   request_event_id_ = "voxterm_response_" + std::to_string(++requests_);
-  transport_->Send(EncodeResponseCreate(dialect_, Modality::kAudio, request_event_id_));
+  transport_->Send(EncodeResponseCreate(dialect_, Modality::kAudio, request_event_id_, response_instructions_));
+  response_instructions_.clear();
   response_wanted_ = false;
   response_requested_ = true;
   awaiting_answer_ = true;
@@ -113,7 +213,8 @@ void VoiceChat::OnTick() {
   playback_->Pump();
   if (truncate_pending_ && playback_->FlushDone()) {
     truncate_pending_ = false;
-    if (auto heard = tracker_.At(playback_->flushed_at())) {
+    // The item belonged to a lost session: the replay already has it, whole.
+    if (auto heard = tracker_.At(playback_->flushed_at()); heard && session_ready_) {
       transport_->Send(EncodeTruncate(heard->item_id, heard->audio_end_ms));
     }
   }
@@ -124,7 +225,7 @@ void VoiceChat::UpdateState() {
   if (!report_state_) return;
   VoiceState state;
   if (!session_ready_) {
-    state = VoiceState::kConnecting;
+    state = resumed_ ? VoiceState::kReconnecting : VoiceState::kConnecting;
   } else if (user_speaking_) {
     state = VoiceState::kUserSpeaking;
   } else if (playback_->Audible()) {
@@ -151,6 +252,7 @@ void VoiceChat::OnAudioDelta(const ServerEvent& event) {
   }
   const size_t samples = *decoded;
   if (samples == 0) return;
+  if (response_active_ && event.response_id == response_id_) Delivered();
   const std::string item_id(event.item_id);
   if (item_id != tracker_.current_item()) tracker_.BeginItem(item_id, playback_->queued_frames());
   playback_->SetStreamOpen(true);
@@ -166,8 +268,12 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
   }
   response_active_ = false;
   awaiting_answer_ = false;
+  delivered_ = false;
   playback_->SetStreamOpen(false);
   const std::string_view status = event.response.status;
+  // A completed response answered the user's turn, even if all it did was call tools.
+  if (status == "completed") Delivered();
+  delivered_ = false;
   if (status == "failed") {
     view_->Notice("the answer failed: " + std::string(event.response.error_code) + " " +
                   std::string(event.response.error_message));
@@ -182,17 +288,30 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
 }
 
 void VoiceChat::OnServerEvent(const ServerEvent& event) {
+  if (history_) history_->OnServerEvent(event);
   if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
     case ServerEventType::kSessionCreated:
       if (!session_ready_) {
         session_ready_ = true;
         transport_->Send(EncodeSessionUpdate(dialect_, session_));
+        if (resumed_) {
+          Resume();
+        } else {
+          session_base_ = captured_;
+        }
         SendPendingLine();
       }
       break;
     case ServerEventType::kSpeechStarted:
       user_speaking_ = true;
+      if (turn_start_ < 0) {
+        const uint64_t at = event.audio_start_ms >= 0
+                                ? session_base_ + static_cast<uint64_t>(event.audio_start_ms) * kApiSampleRateHz / 1000
+                                : captured_;
+        turn_start_ = static_cast<int64_t>(std::min(at, captured_));
+      }
+      turn_item_id_ = std::string(event.item_id);
       if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
       break;
     case ServerEventType::kSpeechStopped:
@@ -217,9 +336,13 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioDone:
       playback_->SetStreamOpen(false);
       break;
+    case ServerEventType::kBufferCommitted:
+      if (turn_start_ >= 0 && !event.item_id.empty()) turn_item_id_ = std::string(event.item_id);
+      break;
     case ServerEventType::kAudioTranscriptDelta:
     case ServerEventType::kTextDelta:
       if (event.response_id.empty() || event.response_id != dropped_response_id_) {
+        if (response_active_) Delivered();
         view_->AssistantDelta(event.delta);
         answer_line_open_ = true;
       }

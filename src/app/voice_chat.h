@@ -19,6 +19,12 @@
 //
 // Tool calls run through ToolCalls; while a question waits, a typed line answers it.
 //
+// Across a lost connection: the last seconds of the microphone are kept (every frame, sent or
+// not), so the new session can be given the user's turn that had no answer yet (from where
+// the speech began, unless its transcript reached History) and what was said during the outage.
+// An answer that was cut off plays out what arrived and is asked to go on; a request that was
+// out is made again; a typed line the server never had is sent again.
+//
 // Thread safety: main thread only.
 #pragma once
 
@@ -26,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "app/history.h"
 #include "app/tool_calls.h"
 #include "audio/playback_path.h"
 #include "audio/playout_tracker.h"
@@ -39,8 +46,9 @@ namespace voxterm {
 class VoiceChat {
  public:
   // tools: the declared tools' calls; null without tools.
+  // history: kept for reconnects; null keeps none.
   VoiceChat(Dialect dialect, SessionSettings session, Transport* transport, PlaybackPath* playback,
-            ConversationView* view, ToolCalls* tools = nullptr);
+            ConversationView* view, ToolCalls* tools = nullptr, History* history = nullptr);
 
   void OnServerEvent(const ServerEvent& event);
   // A typed line: a text turn, answered aloud.
@@ -52,6 +60,14 @@ class VoiceChat {
 
   // Push-to-talk: stops the assistant if it is speaking or about to (flush, truncate, cancel).
   void Interrupt();
+  // Push-to-talk: a take begins (input_audio_buffer.clear); its audio follows as capture frames.
+  void BeginTake();
+  // Push-to-talk: the take is over: commit it and ask for the answer.
+  void CommitTake();
+  // The connection is gone; the next session.created resumes the conversation.
+  void OnDisconnected();
+  // Connected before, and waiting for the new session.
+  bool reconnecting() const { return resumed_ && !session_ready_; }
   // Asks for a response (response.create) as soon as none is active or already requested.
   void RequestResponse();
   // The tool runner's fd is readable.
@@ -88,6 +104,12 @@ class VoiceChat {
   // Tool outputs are all sent: their follow-up response is requested.
   void CheckToolFollowUp();
   void UpdateState();
+  // A new session after a lost connection: the conversation so far, then what was in flight.
+  void Resume();
+  // The kept microphone audio from frame `from` on, to the new session.
+  void ResendAudio(uint64_t from);
+  // The active response has been heard or seen: the user's turn is answered.
+  void Delivered();
 
   const Dialect dialect_;
   const SessionSettings session_;
@@ -96,6 +118,7 @@ class VoiceChat {
   PlaybackPath* const playback_;
   ConversationView* const view_;
   ToolCalls* const tools_;
+  History* const history_;
   PlayoutTracker tracker_;
 
   bool session_ready_ = false;
@@ -113,6 +136,23 @@ class VoiceChat {
   std::deque<std::string> pending_lines_;
   std::vector<int16_t> decoded_;     // scratch for audio deltas
   uint64_t appended_frames_ = 0;
+
+  // The microphone's last kRecentSamples, sent or not, indexed by captured_ (frames ever captured).
+  static constexpr size_t kRecentSamples = 10 * 24000;
+  std::vector<int16_t> recent_;
+  uint64_t captured_ = 0;
+  uint64_t session_base_ = 0;        // the frame the session's input audio starts at
+  int64_t turn_start_ = -1;          // the frame the user's unanswered turn starts at; -1: none
+  std::string turn_item_id_;         // its item, once the server named it
+  bool take_committed_ = false;      // push-to-talk: the unanswered take was committed
+  std::string line_item_id_;         // a typed line whose answer has not been delivered
+  std::string line_;
+  int lines_sent_ = 0;
+  bool delivered_ = false;           // the active response has shown or played something
+  bool resumed_ = false;             // a session came before: this one resumes it
+  bool continue_answer_ = false;     // the answer was cut off: ask the new session to go on
+  uint64_t outage_start_ = 0;        // the frame the connection was lost at
+  std::string response_instructions_;  // the next response.create's own, if any
   uint64_t underruns_reported_ = 0;
   VoiceState state_ = VoiceState::kConnecting;
   bool report_state_ = true;

@@ -25,12 +25,13 @@ SessionSettings VoiceSessionSettings(const Config& config) {
 }
 
 VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-                           ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools)
+                           ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools,
+                           History* history)
     : audio_(std::move(audio)),
       view_(view),
       clock_(clock),
       interactive_(interactive),
-      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view, tools),
+      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view, tools, history),
       silence_(audio_->capture()->frame_samples(), 0) {}
 
 VoiceSession::~VoiceSession() {
@@ -63,7 +64,8 @@ void VoiceSession::OnTick() {
       failed_ = true;
     }
   }
-  if (chat_.session_ready()) {
+  if (input_started_) {
+    // During an outage VoiceChat keeps the frames for the next session.
     capture->Pump([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
     view_->SetLevel(capture->level());
   } else {

@@ -22,7 +22,8 @@ class VoiceSession final : public Conversation {
  public:
   // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation.
   VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-               ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools = nullptr);
+               ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools = nullptr,
+               History* history = nullptr);
   // Says what went wrong with the audio during the conversation, if anything did.
   ~VoiceSession() override;
 
@@ -38,6 +39,8 @@ class VoiceSession final : public Conversation {
     return false;
   }
   void OnToolsReady() override { chat_.OnToolsReady(); }
+  void OnDisconnected() override { chat_.OnDisconnected(); }
+  bool Quiet() const override { return chat_.Idle(); }
   bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override;
   bool WantsPrompt() const override { return false; }  // the status line says it all

@@ -10,6 +10,7 @@ namespace voxterm {
 
 enum class VoiceState {
   kConnecting,
+  kReconnecting,
   kIdle,
   kListening,
   kUserSpeaking,

@@ -10,6 +10,7 @@ namespace voxterm {
 const char* ToString(VoiceState state) {
   switch (state) {
     case VoiceState::kConnecting: return "connecting";
+    case VoiceState::kReconnecting: return "reconnecting\u2026";
     case VoiceState::kIdle: return "idle";
     case VoiceState::kListening: return "listening";
     case VoiceState::kUserSpeaking: return "you are speaking";

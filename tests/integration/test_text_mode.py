@@ -157,20 +157,6 @@ def test_a_fatal_error_ends_the_session_with_exit_3(mock, run, code):
     assert m.disconnects()[0]["code"] == 1000  # a clean close, no retry
 
 
-def test_server_closing_mid_answer_exits_1(mock, run):
-    m = mock()
-    r = run(["--text", "--url", m.url()], input="mock:close 1011\n")
-    assert r.returncode == 1
-    assert "closed the connection (code 1011: mock close 1011)" in one_line(r.stderr)
-
-
-def test_dropped_connection_exits_1(mock, run):
-    m = mock()
-    r = run(["--text", "--url", m.url()], input="mock:drop\n")
-    assert r.returncode == 1
-    assert "code 1006" in one_line(r.stderr)
-
-
 def test_ctrl_c_exits_130_and_closes_cleanly(mock, start):
     m = mock()
     p = start(["--text", "--url", m.url()])

@@ -227,3 +227,72 @@ TEST_CASE_METHOD(TextToolsTest, "Ctrl-C at a tool's question gives the prompt ba
   CHECK(chat.WantsPrompt());  // no runner event will come: the turn ended there and then
   CHECK(runner.started.empty());
 }
+
+namespace {
+
+struct TextReconnectTest {
+  FakeTransport transport;
+  History history;
+  std::string answers;
+  TextChat chat{Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },
+                nullptr, nullptr, &history};
+
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    chat.OnServerEvent(*event);
+  }
+  void SessionCreated() { Server(R"({"type":"session.created","session":{}})"); }
+  void Delta(const std::string& response, const std::string& text) {
+    Server(R"({"type":"response.output_text.delta","response_id":")" + response +
+           R"(","item_id":"a1","delta":")" + text + R"("})");
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TextReconnectTest, "an answer cut off goes on where it stopped", "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"conversation.item.added","item":{"id":"voxterm_user_1","type":"message","role":"user",)"
+         R"("status":"completed","content":[{"type":"input_text","text":"hi"}]}})");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Server(R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
+         R"("role":"assistant","status":"in_progress","content":[]}})");
+  Delta("r1", "Hel");
+  chat.OnDisconnected();
+  CHECK_FALSE(chat.session_ready());
+  chat.OnUserLine("next");  // waits for the new session
+  transport.sent.clear();
+  SessionCreated();
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create", "conversation.item.create",
+                                 "response.create"});
+  CHECK(transport.sent[3].find("cut off by a lost connection") != std::string::npos);
+  Server(R"({"type":"response.created","response":{"id":"r2","status":"in_progress"}})");
+  Delta("r2", "lo");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Hello\n");
+  // Then the line typed during the outage.
+  CHECK(transport.sent.back().find(R"("type":"response.create")") != std::string::npos);
+  CHECK(transport.sent[transport.sent.size() - 2].find(R"("text":"next")") != std::string::npos);
+}
+
+TEST_CASE_METHOD(TextReconnectTest, "a line the server never had is sent again", "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  chat.OnDisconnected();
+  transport.sent.clear();
+  SessionCreated();
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
+  CHECK(transport.sent[1].find(R"("id":"voxterm_user_1")") != std::string::npos);
+  CHECK(transport.sent[2].find("instructions") == std::string::npos);
+}
+
+TEST_CASE_METHOD(TextReconnectTest, "input waits in the pipe once enough lines are queued", "[text_chat]") {
+  for (int i = 0; i < 63; ++i) chat.OnUserLine("line");
+  CHECK(chat.WantsInput());
+  chat.OnUserLine("line");
+  CHECK_FALSE(chat.WantsInput());
+}

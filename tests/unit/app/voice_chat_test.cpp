@@ -16,7 +16,7 @@ namespace {
 // A voice conversation on a 24 kHz output whose callback the test runs by hand.
 struct VoiceChatTest {
   explicit VoiceChatTest(SessionSettings::Turns turns = SessionSettings::Turns::kDetect)
-      : chat(Dialect::kGa, Settings(turns), &transport, &playback, &view, &tool_calls) {}
+      : chat(Dialect::kGa, Settings(turns), &transport, &playback, &view, &tool_calls, &history) {}
 
   static SessionSettings Settings(SessionSettings::Turns turns) {
     SessionSettings s;
@@ -78,6 +78,7 @@ struct VoiceChatTest {
   PlaybackCounters counters;
   PlaybackEngine engine;
   PlaybackPath playback{24000, &ring, &counters};
+  History history;
   VoiceChat chat;
 };
 
@@ -264,4 +265,112 @@ TEST_CASE_METHOD(VoiceChatTest, "a refused response.create does not block the ne
   Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value","message":"no","event_id":"voxterm_response_1"}})");
   chat.OnUserLine("two");
   CHECK(Count("response.create") == 2);
+}
+
+namespace {
+
+// Frames of a constant value, as the microphone would give them.
+void Speak(VoiceChat* chat, int ms, int16_t value) {
+  std::vector<int16_t> frame(480, value);
+  for (int done = 0; done < ms; done += 20) chat->OnCaptureFrame(frame.data(), frame.size());
+}
+
+// Samples of every append sent, in order.
+std::vector<int16_t> Appended(const FakeTransport& transport) {
+  std::vector<int16_t> all;
+  for (const std::string& m : transport.sent) {
+    rapidjson::Document d;
+    d.Parse(m.c_str());
+    if (std::string(d["type"].GetString()) != "input_audio_buffer.append") continue;
+    const auto bytes = Base64Decode(d["audio"].GetString());
+    REQUIRE(bytes);
+    for (size_t i = 0; i + 1 < bytes->size(); i += 2) {
+      all.push_back(static_cast<int16_t>(static_cast<uint8_t>((*bytes)[i]) | ((*bytes)[i + 1] << 8)));
+    }
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(VoiceChatTest, "what was said during an outage reaches the next session", "[voice][reconnect]") {
+  Ready();
+  Speak(&chat, 100, 1);
+  chat.OnDisconnected();
+  CHECK(chat.reconnecting());
+  CHECK(view.states.back() == VoiceState::kReconnecting);
+  transport.sent.clear();
+  Speak(&chat, 200, 2);
+  CHECK(transport.sent.empty());
+  Ready();
+  CHECK(transport.SentTypes().front() == "session.update");
+  CHECK(Appended(transport) == std::vector<int16_t>(200 * 24, 2));
+  CHECK(Count("response.create") == 0);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "an answer cut off is asked to go on", "[voice][reconnect]") {
+  Ready();
+  ResponseCreated("r1");
+  Server(R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
+         R"("role":"assistant","status":"in_progress","content":[]}})");
+  Audio("r1", "a1", 200);
+  Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"Once "})");
+  chat.OnDisconnected();
+  transport.sent.clear();
+  Ready();
+  CHECK(transport.SentTypes() == std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
+  CHECK(transport.sent[1].find(R"("status":"incomplete")") != std::string::npos);
+  CHECK(transport.sent[2].find("cut off by a lost connection") != std::string::npos);
+  CHECK(playback.Audible());  // what arrived plays out
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "a spoken turn without an answer is sent again from where it began",
+                 "[voice][reconnect]") {
+  Ready();
+  Speak(&chat, 500, 1);   // silence, as far as the test cares
+  Speak(&chat, 500, 9);   // the speech
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":500,"item_id":"s1"})");
+  Speak(&chat, 300, 3);
+  Server(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":1000,"item_id":"s1"})");
+  chat.OnDisconnected();
+  transport.sent.clear();
+  Speak(&chat, 100, 4);
+
+  SECTION("its words unknown: the audio again, and the server's VAD answers it") {
+    Ready();
+    std::vector<int16_t> expected(500 * 24, 9);
+    expected.insert(expected.end(), 300 * 24, 3);
+    expected.insert(expected.end(), 100 * 24, 4);
+    CHECK(Appended(transport) == expected);
+    CHECK(Count("response.create") == 0);
+  }
+  SECTION("its words known: they are in the replay, and voxterm asks for the answer") {
+    Server(R"({"type":"conversation.item.added","item":{"id":"s1","type":"message","role":"user",)"
+           R"("status":"completed","content":[{"type":"input_audio","transcript":null}]}})");
+    Server(R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"s1",)"
+           R"("content_index":0,"transcript":"hello"})");
+    Ready();
+    CHECK(Appended(transport) == std::vector<int16_t>(100 * 24, 4));  // the outage only
+    CHECK(transport.sent[1].find(R"("text":"hello")") != std::string::npos);
+    CHECK(Count("response.create") == 1);
+  }
+}
+
+TEST_CASE("a push-to-talk take committed during an outage is sent whole", "[voice][reconnect]") {
+  VoiceChatTest t(SessionSettings::Turns::kOff);
+  t.Ready();
+  t.chat.BeginTake();
+  Speak(&t.chat, 200, 5);
+  t.chat.OnDisconnected();
+  Speak(&t.chat, 100, 6);
+  t.chat.CommitTake();
+  t.transport.sent.clear();
+  t.Ready();
+  std::vector<int16_t> expected(200 * 24, 5);
+  expected.insert(expected.end(), 100 * 24, 6);
+  CHECK(Appended(t.transport) == expected);
+  auto types = t.transport.SentTypes();
+  CHECK(types.front() == "session.update");
+  CHECK(std::vector<std::string>(types.end() - 2, types.end()) ==
+        std::vector<std::string>{"input_audio_buffer.commit", "response.create"});
 }

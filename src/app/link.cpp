@@ -1,0 +1,58 @@
+#include "app/link.h"
+
+#include "util/log.h"
+
+namespace voxterm {
+
+// Runs on the network thread: it only moves messages into the main thread's queue. Parsing
+// happens on the main thread, where the events are used.
+class Link::Listener : public TransportListener {
+ public:
+  Listener(WakeupQueue<NetEvent>* queue, int attempt) : queue_(queue), attempt_(attempt) {}
+  void OnOpen() override { queue_->Push({NetEvent::Kind::kOpen, {}, 0, attempt_}); }
+  void OnMessage(std::string message) override {
+    queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_});
+  }
+  void OnConnectFailed(ConnectFailure, int http_status, std::string reason) override {
+    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_});
+  }
+  void OnClosed(int code, std::string reason) override {
+    queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code, attempt_});
+  }
+
+ private:
+  WakeupQueue<NetEvent>* const queue_;
+  const int attempt_;
+};
+
+Link::Link(ConnectOptions options, WakeupQueue<NetEvent>* queue, std::function<std::unique_ptr<Transport>()> make)
+    : options_(std::move(options)), queue_(queue), make_(std::move(make)) {}
+
+Link::~Link() { Drop(); }
+
+void Link::Connect() {
+  Drop();
+  listener_ = std::make_unique<Listener>(queue_, ++attempt_);
+  transport_ = make_();
+  Status started = transport_->Start(options_, listener_.get());
+  if (!started.ok()) listener_->OnConnectFailed(ConnectFailure::kOther, 0, started.message());
+}
+
+void Link::Drop() {
+  transport_.reset();  // closes and joins its thread
+  listener_.reset();
+}
+
+void Link::Send(std::string message) {
+  if (transport_) {
+    transport_->Send(std::move(message));
+  } else {
+    LOG_DEBUG("dropped a message sent with no connection");
+  }
+}
+
+void Link::Close() {
+  if (transport_) transport_->Close();
+}
+
+}  // namespace voxterm

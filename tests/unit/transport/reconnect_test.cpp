@@ -1,0 +1,34 @@
+#include <catch2/catch.hpp>
+
+#include "transport/reconnect.h"
+
+using namespace voxterm;
+
+TEST_CASE("transient closes are retried, others are not", "[reconnect]") {
+  for (int code : {1001, 1006, 1011, 1012, 1013}) CHECK(IsTransientClose(code));
+  for (int code : {1000, 1002, 1003, 1008, 1009, 4000}) CHECK_FALSE(IsTransientClose(code));
+}
+
+TEST_CASE("backoff doubles from 0.5 s to 8 s, then the tries run out", "[reconnect]") {
+  Backoff backoff(6, [] { return 0.0; });
+  std::vector<int64_t> delays;
+  for (int64_t d; (d = backoff.NextDelayMs()) >= 0;) delays.push_back(d);
+  CHECK(delays == std::vector<int64_t>{500, 1000, 2000, 4000, 8000, 8000});
+  CHECK(backoff.tries_made() == 6);
+  backoff.Reset();
+  CHECK(backoff.NextDelayMs() == 500);
+}
+
+TEST_CASE("jitter adds up to a quarter and never passes 8 s", "[reconnect]") {
+  Backoff backoff(6, [] { return 0.999; });
+  CHECK(backoff.NextDelayMs() == 624);
+  CHECK(backoff.NextDelayMs() == 1249);
+  CHECK(backoff.NextDelayMs() == 2499);
+  CHECK(backoff.NextDelayMs() == 4999);
+  CHECK(backoff.NextDelayMs() == 8000);
+}
+
+TEST_CASE("no tries: no retry", "[reconnect]") {
+  Backoff backoff(0, [] { return 0.5; });
+  CHECK(backoff.NextDelayMs() == -1);
+}
