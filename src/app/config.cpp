@@ -231,6 +231,7 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   }
   if (key == "frame_ms") return c.Int(v, key, 10, 100, &config->frame_ms);
   if (key == "answer_timeout_ms") return c.Int(v, key, 0, 3600000, &config->answer_timeout_ms);
+  if (key == "keepalive_s") return c.Int(v, key, 1, 3600, &config->keepalive_s);
   if (key == "reconnect_tries") return c.Int(v, key, 0, 100, &config->reconnect_tries);
   if (key == "renew_session_s") return c.Int(v, key, 0, 86400, &config->renew_session_s);
   if (key == "prebuffer_ms") return c.Int(v, key, 0, 2000, &config->prebuffer_ms);

@@ -34,6 +34,9 @@ struct Config {
   int answer_timeout_ms = 30000;
   // A dropped connection is tried again this many times (0: never), with backoff.
   int reconnect_tries = 5;
+  // A ping after this long without traffic; the connection counts as lost (and is tried again)
+  // when nothing at all has come for twice as long plus 5 s.
+  int keepalive_s = 20;
   // Sessions end after 60 minutes: voxterm renews them at a quiet moment after this long;
   // 0: only when the server ends them.
   int renew_session_s = 55 * 60;

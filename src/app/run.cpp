@@ -109,6 +109,8 @@ Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::strin
     options.ca_file = config.ca_file;
   }
   options.max_message_bytes = config.max_message_bytes;
+  options.ping_after_idle_s = config.keepalive_s;
+  options.hang_up_after_idle_s = 2 * config.keepalive_s + 5;
   return options;
 }
 

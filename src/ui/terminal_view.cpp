@@ -142,6 +142,14 @@ void TerminalView::SetDetail(std::string_view text) {
 
 void TerminalView::Notice(std::string_view text) {
   ClearStatus();
+  // On a terminal the notice would land inside the answer's line: the line ends first (an
+  // answer that goes on after a reconnect starts a line of its own). A piped transcript keeps
+  // its lines whole.
+  if (answer_open_ && out_is_terminal_) {
+    Write("\n");
+    fflush(out_);
+    answer_open_ = false;
+  }
   fputs(Paint(kYellow, "voxterm: " + std::string(text)).c_str(), status_);
   fputs("\n", status_);
   fflush(status_);

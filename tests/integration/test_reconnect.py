@@ -192,3 +192,16 @@ def test_a_spoken_answer_cut_off_goes_on(mock, run, tmp_path):
     assert any(e["type"] == "input_audio_buffer.append" for e in second)
     assert len(read_wav(out)) > 0
     assert m.violations() == [] and m.errors_sent() == []
+
+
+def test_a_connection_that_stalls_is_given_up_by_the_keep_alive(mock, run, tmp_path):
+    """The mock stops reading and sending mid-answer: no close, no reset, no pong. The keep-alive
+    ping goes unanswered, the connection counts as lost, and the answer goes on elsewhere."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"keepalive_s": 1}))
+    m = mock()
+    r = run(["--text", "--config", str(config), "--url", m.url()], input="mock:freeze\n", timeout=60)
+    # Without the keep-alive the silent-server watchdog would end it with exit 1.
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == CUT + "\n"
+    assert "the connection was lost; reconnecting" in r.stderr

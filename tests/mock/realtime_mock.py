@@ -20,7 +20,10 @@ What a response contains depends on the last user message (so one mock serves ev
   mock:stall            no answer at all
   mock:close CODE       close the socket with CODE halfway through the answer
   mock:drop             drop the TCP connection halfway through the answer
-                        (a fault happens once per mock: asked again, the answer is whole)
+  mock:freeze           stop reading and sending halfway through the answer, pings included
+                        (a connection that stalls: only the client's keep-alive can tell)
+                        close, drop and freeze happen once per mock: asked again, the answer
+                        is whole
   mock:error CODE       an `error` event with CODE instead of an answer
   mock:escape           an answer carrying terminal escape sequences (OSC 52, clear screen)
   mock:garbage          hostile frames first (binary, not JSON, deep nesting, huge, wrong types,
@@ -548,7 +551,7 @@ class Session:
                 part = item["content"][0] if item.get("content") else {}
                 if part.get("type") == "input_text":
                     kind, arg = self.directive(part["text"])
-                    if kind in ("close", "drop"):
+                    if kind in ("close", "drop", "freeze"):
                         # A fault happens once: asked again, the answer is whole.
                         if part["text"] in self.server.faulted:
                             return ("text", CUT_ANSWER)
@@ -567,7 +570,7 @@ class Session:
         part = cut["content"][0] if cut.get("content") else {}
         said = part.get("text") or part.get("transcript") or ""
         kind, arg = self.plan(before)
-        if kind in ("close", "drop"):
+        if kind in ("close", "drop", "freeze"):
             kind, arg = ("text", CUT_ANSWER)
         if kind == "text" and arg.startswith(said):
             return ("text", arg[len(said):])
@@ -591,7 +594,7 @@ class Session:
                 bits = part.split(None, 2)
                 calls.append((bits[1], bits[2] if len(bits) > 2 else "{}"))
             return ("call", calls)
-        if head in ("mock:fail", "mock:stall", "mock:drop", "mock:garbage"):
+        if head in ("mock:fail", "mock:stall", "mock:drop", "mock:freeze", "mock:garbage"):
             return (head[5:], None)
         if head == "mock:close":
             return ("close", int(arg or 1011))
@@ -648,7 +651,7 @@ class Session:
             pieces = ["word%d " % i for i in range(arg[0])]
         elif kind == "audio":
             pieces = ["This is a %d millisecond answer." % arg]
-        elif kind in ("close", "drop"):
+        elif kind in ("close", "drop", "freeze"):
             pieces = self.split(CUT_ANSWER)
         else:
             pieces = self.split(arg)
@@ -677,6 +680,9 @@ class Session:
         if kind == "drop":
             self.ws.transport.abort()
             raise websockets.ConnectionClosed(None, None)
+        if kind == "freeze":
+            self.ws.transport.pause_reading()  # no pong will answer a ping
+            await asyncio.Future()
 
     async def message(self, rid, pieces, audio, audio_ms, kind, arg):
         ga = self.dialect == "ga"
@@ -700,7 +706,7 @@ class Session:
         for step in range(steps):
             if kind == "slow" and step:
                 await asyncio.sleep(arg[1] / 1000)
-            if kind in ("close", "drop") and step == steps // 2:
+            if kind in ("close", "drop", "freeze") and step == steps // 2:
                 await self.fault_midway(kind, arg)
             if step < len(pieces):
                 delta = dict(base, type=self.names[text_key], delta=pieces[step])
@@ -719,7 +725,7 @@ class Session:
                     await asyncio.sleep(n / SAMPLE_RATE / self.server.args.audio_pace)
             if step % 64 == 63:
                 await asyncio.sleep(0)  # let cancellations in
-        if kind in ("close", "drop") and steps < 2:
+        if kind in ("close", "drop", "freeze") and steps < 2:
             await self.fault_midway(kind, arg)
         text = "".join(pieces)
         if audio:
