@@ -235,7 +235,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                   [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
   bool had_session = false;      // a session worked: losses from now on are tried again
   bool down = false;             // the conversation was told it is disconnected
-  bool told_reconnecting = false;  // the user was told, so is told of the end too
+  bool told_reconnecting = false;  // the user saw "reconnecting", so will see "reconnected"
   bool renewing = false;         // closing a session to start the next one at once
   int64_t retry_at_ms = -1;      // when to try to connect again
   int64_t session_since_ms = -1;
@@ -262,10 +262,9 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       LOG_ERROR("%s; gave up after %d tries to reconnect", why.c_str(), backoff.tries());
       return false;
     }
-    char line[256];
-    snprintf(line, sizeof line, "%s; reconnecting in %.1f s (try %d of %d)\u2026", why.c_str(), delay_ms / 1000.0,
-             backoff.tries_made(), backoff.tries());
-    notify(line);
+    char when[64];
+    snprintf(when, sizeof when, "%.1f s (try %d of %d)", delay_ms / 1000.0, backoff.tries_made(), backoff.tries());
+    notify(why + "; reconnecting in " + when + "\u2026");
     told_reconnecting = true;
     retry_at_ms = clock.NowMs() + delay_ms;
     deadline_ms = -1;

@@ -114,12 +114,9 @@ void VoiceChat::Resume() {
     RequestResponse();  // server VAD answers only speech it heard itself
   }
   MaybeRequestResponse();
-  SendPendingLine();
 }
 
-void VoiceChat::Delivered() {
-  if (delivered_) return;
-  delivered_ = true;
+void VoiceChat::TurnAnswered() {
   turn_start_ = -1;
   turn_item_id_.clear();
   take_committed_ = false;
@@ -252,7 +249,10 @@ void VoiceChat::OnAudioDelta(const ServerEvent& event) {
   }
   const size_t samples = *decoded;
   if (samples == 0) return;
-  if (response_active_ && event.response_id == response_id_) Delivered();
+  if (response_active_ && event.response_id == response_id_) {
+    delivered_ = true;
+    TurnAnswered();
+  }
   const std::string item_id(event.item_id);
   if (item_id != tracker_.current_item()) tracker_.BeginItem(item_id, playback_->queued_frames());
   playback_->SetStreamOpen(true);
@@ -272,8 +272,7 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
   playback_->SetStreamOpen(false);
   const std::string_view status = event.response.status;
   // A completed response answered the user's turn, even if all it did was call tools.
-  if (status == "completed") Delivered();
-  delivered_ = false;
+  if (status == "completed") TurnAnswered();
   if (status == "failed") {
     view_->Notice("the answer failed: " + std::string(event.response.error_code) + " " +
                   std::string(event.response.error_message));
@@ -342,7 +341,10 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioTranscriptDelta:
     case ServerEventType::kTextDelta:
       if (event.response_id.empty() || event.response_id != dropped_response_id_) {
-        if (response_active_) Delivered();
+        if (response_active_) {
+          delivered_ = true;
+          TurnAnswered();
+        }
         view_->AssistantDelta(event.delta);
         answer_line_open_ = true;
       }

@@ -108,8 +108,8 @@ class VoiceChat {
   void Resume();
   // The kept microphone audio from frame `from` on, to the new session.
   void ResendAudio(uint64_t from);
-  // The active response has been heard or seen: the user's turn is answered.
-  void Delivered();
+  // The user's turn (spoken, a take, or a typed line) has its answer: nothing to send again.
+  void TurnAnswered();
 
   const Dialect dialect_;
   const SessionSettings session_;

@@ -1,6 +1,8 @@
 // Fuzz target: one server frame through the parser, then through every conversation's
-// dispatcher (text chat, voice chat, tool calls), as the run loop would hand it over.
-// The state persists across inputs within a run, so sequences of events are explored too.
+// dispatcher (text chat, voice chat, tool calls, the history kept for reconnects), as the run
+// loop would hand it over. The state persists across inputs within a run, so sequences of events
+// are explored too; an input that is not an event is taken as a lost connection (the next
+// session.created resumes), so replays and resumptions are explored as well.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -30,16 +32,23 @@ struct World {
     return std::vector<ToolConfig>{t};
   }();
   ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
-  TextChat text{Dialect::kGa, SessionSettings{}, &transport, [](std::string_view) {}, nullptr, &calls};
+  History text_history{History::Limits{64, 1 << 16}};
+  History voice_history{History::Limits{64, 1 << 16}};
+  TextChat text{Dialect::kGa, SessionSettings{}, &transport, [](std::string_view) {}, nullptr, &calls,
+                &text_history};
   SpscRing<int16_t> ring{1 << 12};
   PlaybackCounters counters;
   PlaybackPath playback{24000, &ring, &counters};
-  VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view, &calls};
+  VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view, &calls, &voice_history};
 
   void Feed(const uint8_t* data, size_t size) {
     std::string frame(reinterpret_cast<const char*>(data), size);  // NUL-terminated copy
     ServerEvent event;
-    if (!ParseServerEvent(frame.data(), &event).ok()) return;
+    if (!ParseServerEvent(frame.data(), &event).ok()) {
+      text.OnDisconnected();
+      voice.OnDisconnected();
+      return;
+    }
     text.OnServerEvent(event);
     voice.OnServerEvent(event);
     voice.OnTick();
