@@ -163,7 +163,8 @@ class StdoutSink {
     setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
   }
   void Write(std::string_view text) {
-    if (broken_) return;
+    if (broken_ || text.empty()) return;
+    line_open_ = text.back() != '\n';
     if (terminal_) {
       std::string safe = filter_.Filter(text);
       fwrite(safe.data(), 1, safe.size(), stdout);
@@ -178,9 +179,17 @@ class StdoutSink {
     }
   }
   bool broken() const { return broken_; }
+  // A notice on a terminal shared with stderr would land inside the answer's line: the line
+  // ends first. (A pipe keeps the answer's bytes as they came.)
+  void EndLineForNotice() {
+    if (!terminal_ || !line_open_ || !isatty(STDERR_FILENO)) return;
+    Write("\n");
+    Flush();
+  }
 
  private:
   const bool terminal_;
+  bool line_open_ = false;
   TerminalFilter filter_;
   bool broken_ = false;
 };
@@ -569,10 +578,11 @@ int Run(const Config& config, const std::string& key) {
     conversation = std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
                                                   isatty(STDIN_FILENO), tool_calls.get(), &history);
   }
-  const Notify notify = [&view](const std::string& text) {
+  const Notify notify = [&view, &out](const std::string& text) {
     if (view) {
       view->Notice(text);
     } else {
+      out.EndLineForNotice();
       fprintf(stderr, "voxterm: %s\n", text.c_str());
     }
   };
