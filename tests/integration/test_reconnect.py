@@ -205,3 +205,17 @@ def test_a_connection_that_stalls_is_given_up_by_the_keep_alive(mock, run, tmp_p
     assert r.returncode == 0, r.stderr
     assert r.stdout == CUT + "\n"
     assert "the connection was lost; reconnecting" in r.stderr
+
+
+def test_on_a_terminal_the_notice_does_not_land_inside_the_answer(mock, tmp_path):
+    from test_tools import TextPty
+    m = mock()
+    t = TextPty(tmp_path, ["--url", m.url()])
+    t.wait_for("> ")
+    t.type("mock:drop\n")
+    t.wait_for("cut off halfway through.\r\n")
+    # The answer's line ends before the notice; the rest of the answer has a line of its own.
+    assert b"This answer will be \r\nvoxterm: the connection was lost;" in t.out
+    assert b"voxterm: reconnected\r\ncut off halfway through.\r\n" in t.out
+    t.key(b"\x04")
+    assert t.finish() == 0
