@@ -3,9 +3,11 @@
 #pragma once
 
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "tools/tool_config.h"
 #include "tools/tool_runner.h"
 
 namespace voxterm {
@@ -51,5 +53,15 @@ class FakeToolRunner : public ToolRunner {
   std::vector<std::pair<Id, ToolResult>> finished;
   int interrupts = 0;
 };
+
+// A declared tool that runs command, for tests of what surrounds the call.
+inline ToolConfig CommandTool(std::string name, std::vector<std::string> command,
+                              std::vector<std::string> parameter_names = {}) {
+  ToolConfig tool;
+  tool.name = std::move(name);
+  tool.command = std::move(command);
+  tool.parameter_names = std::move(parameter_names);
+  return tool;
+}
 
 }  // namespace voxterm

@@ -24,13 +24,7 @@ struct World {
   FakeToolRunner runner;
   FakeClock clock;
   EventLog log{&clock};
-  std::vector<ToolConfig> tools = [] {
-    ToolConfig t;
-    t.name = "get_weather";
-    t.parameter_names = {"city"};
-    t.command = {"true", "{city}"};
-    return std::vector<ToolConfig>{t};
-  }();
+  std::vector<ToolConfig> tools = {CommandTool("get_weather", {"true", "{city}"}, {"city"})};
   ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
   History text_history{History::Limits{64, 1 << 16}};
   History voice_history{History::Limits{64, 1 << 16}};

@@ -155,12 +155,7 @@ struct TextToolsTest {
   FakeToolRunner runner;
   FakeClock clock;
   EventLog log{&clock};
-  std::vector<ToolConfig> tools = [] {
-    ToolConfig t;
-    t.name = "uptime";
-    t.command = {"uptime"};
-    return std::vector<ToolConfig>{t};
-  }();
+  std::vector<ToolConfig> tools = {CommandTool("uptime", {"uptime"})};
   ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
   std::string answers;
   TextChat chat{Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },

@@ -64,12 +64,7 @@ struct VoiceChatTest {
 
   FakeTransport transport;
   FakeView view;
-  std::vector<ToolConfig> tools = [] {
-    ToolConfig t;
-    t.name = "uptime";
-    t.command = {"uptime"};
-    return std::vector<ToolConfig>{t};
-  }();
+  std::vector<ToolConfig> tools = {CommandTool("uptime", {"uptime"})};
   FakeToolRunner runner;
   FakeClock clock;
   EventLog log{&clock};
