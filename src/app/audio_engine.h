@@ -27,6 +27,7 @@ class AudioEngine {
   PlaybackPath* playback() { return playback_.get(); }
   CapturePath* capture() { return capture_.get(); }  // null without an input
   AudioInput* input() { return setup_.input.get(); }
+  const PlaybackCounters& counters() const { return counters_; }
   // --record: null when not recording. The microphone side is fed by the caller (what was sent);
   // PumpRecorder() takes what the speaker played.
   Recorder* recorder() { return recorder_.get(); }

@@ -18,7 +18,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
 
   bool text = false, azure = false, ptt = false;
   std::string ptt_key;
-  std::string url, model, dialect, ca_file, instructions, voice, config_path, log_events;
+  std::string url, model, dialect, ca_file, instructions, voice, config_path, log_events, stats_file;
   int verbosity = 0;
   auto* text_opt = app.add_flag("--text", text, "Text only: each stdin line is a turn, answers go to stdout");
   app.add_flag("--ptt", ptt, "Push-to-talk: press a key to talk, again to send")->excludes(text_opt);
@@ -40,6 +40,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* verbose_opt = app.add_flag("-v,--verbose", verbosity, "More diagnostics on stderr (-vv: debug)");
   auto* log_opt = app.add_option("--log-events", log_events,
                                  "Write every event, both ways, to this file as JSON lines");
+  auto* stats_opt = app.add_option("--stats", stats_file,
+                                   "At exit, write the conversation's latencies to this file as JSON");
 
 // CLI11 reports errors by exception; they end here, as one line and exit code 2.
   std::string input_device, output_device, input_file, output_file, record, vad, transcribe;
@@ -133,6 +135,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (voice_opt->count()) config.voice = voice;
   if (verbose_opt->count()) config.verbosity = verbosity;
   if (log_opt->count()) config.log_events = log_events;
+  if (stats_opt->count()) config.stats_file = stats_file;
   if (input_device_opt->count()) config.input_device = input_device;
   if (output_device_opt->count()) config.output_device = output_device;
   if (input_file_opt->count()) config.input_file = input_file;

@@ -27,6 +27,7 @@ struct Config {
   std::string voice;            // empty: the server's default
   std::string api_key_command;  // run by /bin/sh when the key is not in the environment
   std::string log_events;       // JSON-lines log of every event, empty: none
+  std::string stats_file;       // --stats: latencies as JSON at exit (scripts/bench), empty: none
   int verbosity = 0;            // 0 warnings, 1 info (-v), 2 debug (-vv)
   size_t max_message_bytes = 16u << 20;
   // While an answer is due, this long without a server event means the server went silent;

@@ -1,5 +1,6 @@
 #include "app/link.h"
 
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -11,7 +12,7 @@ class Link::Listener : public TransportListener {
   Listener(WakeupQueue<NetEvent>* queue, int attempt) : queue_(queue), attempt_(attempt) {}
   void OnOpen() override { queue_->Push({NetEvent::Kind::kOpen, {}, 0, attempt_}); }
   void OnMessage(std::string message) override {
-    queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_});
+    queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
   }
   void OnConnectFailed(ConnectFailure, int http_status, std::string reason) override {
     queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_});

@@ -22,6 +22,7 @@ struct NetEvent {
   std::string text;    // the message, or the reason for kFailed / kClosed
   int code = 0;        // the close code, or the HTTP status of a refused upgrade
   int attempt = 0;     // which connection it came from
+  int64_t received_ns = 0;  // kMessage: when the network thread had all of it (MonotonicNs)
 };
 
 class Link {

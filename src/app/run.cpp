@@ -33,6 +33,7 @@
 #include "ui/tool_call_view.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
+#include "util/latency.h"
 #include "util/log.h"
 #include "util/wakeup_queue.h"
 
@@ -444,6 +445,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             event_log->Received(event.text);
             ServerEvent parsed;
             Status status = ParseServerEvent(event.text.data(), &parsed);
+            parsed.received_ns = event.received_ns;
             if (!status.ok()) {
               LOG_WARN("skipped a server message: %s", status.message().c_str());
               break;
@@ -482,12 +484,14 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   }
 }
 
-int Run(const Config& config, const std::string& key) {
+// latencies: --stats, else null; everything that writes to it is gone when Run returns.
+int Run(const Config& config, const std::string& key, Latencies* latencies) {
   auto options = MakeConnectOptions(config, key);
   if (!options.ok()) {
     LOG_ERROR("%s", options.message().c_str());
     return ToInt(ExitCode::kUsage);
   }
+  if (latencies) options->send_queue = &latencies->send_queue;
   SteadyClock clock;
   EventLog event_log(&clock);
   if (!config.log_events.empty()) {
@@ -576,7 +580,7 @@ int Run(const Config& config, const std::string& key) {
                                                 std::move(*terminal), *ptt_key, tool_calls.get(), &history);
   } else {
     conversation = std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                                  isatty(STDIN_FILENO), tool_calls.get(), &history);
+                                                  isatty(STDIN_FILENO), tool_calls.get(), &history, latencies);
   }
   const Notify notify = [&view, &out](const std::string& text) {
     if (view) {
@@ -611,7 +615,20 @@ int Main(int argc, char** argv) {
     LOG_ERROR("%s", key.message().c_str());
     return ToInt(ExitCode::kUsage);
   }
-  return Run(config, *key);
+  if (config.stats_file.empty()) return Run(config, *key, nullptr);
+  // Opened first, so that a path that cannot be written fails before the conversation.
+  FILE* stats = fopen(config.stats_file.c_str(), "w");
+  if (!stats) {
+    LOG_ERROR("--stats %s: %s", config.stats_file.c_str(), strerror(errno));
+    return ToInt(ExitCode::kUsage);
+  }
+  auto latencies = std::make_unique<Latencies>();
+  const int code = Run(config, *key, latencies.get());
+  const std::string json = latencies->ToJson();
+  if (fwrite(json.data(), 1, json.size(), stats) != json.size() || fclose(stats) != 0) {
+    LOG_ERROR("--stats %s: %s", config.stats_file.c_str(), strerror(errno));
+  }
+  return code;
 }
 
 }  // namespace voxterm

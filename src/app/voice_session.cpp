@@ -26,13 +26,14 @@ SessionSettings VoiceSessionSettings(const Config& config) {
 
 VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
                            ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools,
-                           History* history)
+                           History* history, Latencies* latencies)
     : audio_(std::move(audio)),
       view_(view),
       clock_(clock),
       interactive_(interactive),
       chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view, tools, history),
-      silence_(audio_->capture()->frame_samples(), 0) {}
+      silence_(audio_->capture()->frame_samples(), 0),
+      latencies_(latencies) {}
 
 VoiceSession::~VoiceSession() {
   audio_->Stop();
@@ -46,7 +47,39 @@ VoiceSession::~VoiceSession() {
   }
 }
 
-void VoiceSession::OnServerEvent(const ServerEvent& event) { chat_.OnServerEvent(event); }
+void VoiceSession::OnServerEvent(const ServerEvent& event) {
+  const uint32_t flushes_before = audio_->counters().flushes_requested.load(std::memory_order_relaxed);
+  chat_.OnServerEvent(event);
+  if (latencies_) MeasureEvent(event, flushes_before);
+}
+
+void VoiceSession::MeasureEvent(const ServerEvent& event, uint32_t flushes_before) {
+  const PlaybackCounters& counters = audio_->counters();
+  if (event.type == ServerEventType::kAudioDelta && event.response_id != audio_response_id_) {
+    audio_response_id_ = std::string(event.response_id);
+    first_audio_ns_ = event.received_ns;
+    starts_before_ = counters.starts.load(std::memory_order_acquire);
+  }
+  // A barge-in: speech_started while the assistant was audible makes VoiceChat flush.
+  const uint32_t flushes = counters.flushes_requested.load(std::memory_order_relaxed);
+  if (event.type == ServerEventType::kSpeechStarted && flushes != flushes_before) {
+    speech_started_ns_ = event.received_ns;
+    flush_awaited_ = flushes;
+  }
+}
+
+// The output publishes its times before the counters that say they are new.
+void VoiceSession::MeasurePlayback() {
+  const PlaybackCounters& counters = audio_->counters();
+  if (first_audio_ns_ && counters.starts.load(std::memory_order_acquire) != starts_before_) {
+    latencies_->first_audio.Add(counters.started_heard_at_ns.load(std::memory_order_relaxed) - first_audio_ns_);
+    first_audio_ns_ = 0;
+  }
+  if (speech_started_ns_ && counters.flushes_done.load(std::memory_order_acquire) == flush_awaited_) {
+    latencies_->barge_in.Add(counters.silent_heard_at_ns.load(std::memory_order_relaxed) - speech_started_ns_);
+    speech_started_ns_ = 0;
+  }
+}
 
 void VoiceSession::OnInputEnd() {
   // A terminal's Ctrl-D ends the conversation; the end of a pipe or of /dev/null does not.
@@ -65,6 +98,7 @@ void VoiceSession::OnTick() {
     }
   }
   if (input_started_) {
+    frames_delivered_at_ns_ = audio_->input()->delivered_at_ns();
     // During an outage VoiceChat keeps the frames for the next session.
     capture->Pump([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
     view_->SetLevel(capture->level());
@@ -82,10 +116,12 @@ void VoiceSession::OnTick() {
   }
   chat_.OnTick();
   audio_->PumpRecorder();
+  if (latencies_) MeasurePlayback();
 }
 
 void VoiceSession::SendFrame(const int16_t* samples, size_t count) {
   chat_.OnCaptureFrame(samples, count);
+  if (latencies_ && frames_delivered_at_ns_) latencies_->capture_to_send.Add(MonotonicNs() - frames_delivered_at_ns_);
   if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
 }
 

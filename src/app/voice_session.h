@@ -12,6 +12,7 @@
 #include "app/conversation.h"
 #include "app/voice_chat.h"
 #include "util/clock.h"
+#include "util/latency.h"
 
 namespace voxterm {
 
@@ -20,10 +21,11 @@ SessionSettings VoiceSessionSettings(const Config& config);
 
 class VoiceSession final : public Conversation {
  public:
-  // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation.
+  // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation. latencies:
+  // where --stats' measurements go, or null.
   VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
                ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools = nullptr,
-               History* history = nullptr);
+               History* history = nullptr, Latencies* latencies = nullptr);
   // Says what went wrong with the audio during the conversation, if anything did.
   ~VoiceSession() override;
 
@@ -52,6 +54,9 @@ class VoiceSession final : public Conversation {
   static constexpr int64_t kEndOfFileGraceMs = 120000;  // never wait forever for an answer
 
   void SendTrailingSilence();
+  // --stats: what the event and the devices' counters tell.
+  void MeasureEvent(const ServerEvent& event, uint32_t flushes_before);
+  void MeasurePlayback();
   // A microphone frame to the server (and to the recording).
   void SendFrame(const int16_t* samples, size_t count);
 
@@ -66,6 +71,14 @@ class VoiceSession final : public Conversation {
   int64_t input_ended_at_ms_ = -1;  // when the input file ran out
   size_t silence_sent_ = 0;         // samples of trailing silence sent
   std::vector<int16_t> silence_;
+
+  Latencies* const latencies_;
+  int64_t frames_delivered_at_ns_ = 0;  // the input's newest samples, as the Pump began
+  std::string audio_response_id_;       // the answer whose audio is arriving
+  int64_t first_audio_ns_ = 0;          // its first delta's arrival, until it is heard
+  uint32_t starts_before_ = 0;          // the output's starts before that delta
+  int64_t speech_started_ns_ = 0;       // a barge-in's arrival, until the output is silent
+  uint32_t flush_awaited_ = 0;          // the flush that barge-in requested
 };
 
 }  // namespace voxterm

@@ -5,7 +5,7 @@
 namespace voxterm {
 
 void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out,
-                            size_t frames, int channels, SpscRing<int16_t>* monitor) {
+                            size_t frames, int channels, int64_t heard_at_ns, SpscRing<int16_t>* monitor) {
   size_t done = 0;
   const uint32_t requested = counters->flushes_requested.load(std::memory_order_acquire);
   if (requested != flushes_seen_) {
@@ -23,6 +23,7 @@ void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters,
     done = fade;
     playing_ = false;
     flushes_seen_ = requested;
+    counters->silent_heard_at_ns.store(HeardAt(heard_at_ns, fade), std::memory_order_relaxed);
     counters->flushes_done.store(requested, std::memory_order_release);
   } else {
     const bool stream_open = counters->stream_open.load(std::memory_order_acquire);
@@ -31,6 +32,10 @@ void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters,
       // Start an answer only with a prebuffer in hand (jitter), or when it is all there.
       const uint32_t prebuffer = counters->prebuffer_frames.load(std::memory_order_relaxed);
       playing_ = waiting > 0 && (waiting >= prebuffer || !stream_open);
+      if (playing_) {
+        counters->started_heard_at_ns.store(heard_at_ns, std::memory_order_relaxed);
+        counters->starts.fetch_add(1, std::memory_order_release);
+      }
     }
     if (playing_) {
       auto regions = ring->ReadRegions(frames);

@@ -32,6 +32,8 @@ class AudioInput {
   virtual bool Finished() const { return false; }
   // Samples dropped because the ring was full (the main thread fell behind).
   virtual uint64_t overruns() const { return 0; }
+  // When the newest samples in the ring were written (MonotonicNs); 0 before any. For --stats.
+  virtual int64_t delivered_at_ns() const { return 0; }
 };
 
 // Shared between an output's callback and the main thread. Each field has one writer.
@@ -51,6 +53,12 @@ struct PlaybackCounters {
   // playback waits for prebuffer_frames before it starts.
   std::atomic<bool> stream_open{false};
   std::atomic<uint32_t> prebuffer_frames{0};
+  // Written by the output, for --stats (MonotonicNs, as the device reports its latency): when
+  // the first sample of the latest start (after a prebuffer) is heard, bumping starts after;
+  // when the last faded sample of the latest flush is heard, before flushes_done.
+  std::atomic<int64_t> started_heard_at_ns{0};
+  std::atomic<uint32_t> starts{0};
+  std::atomic<int64_t> silent_heard_at_ns{0};
 };
 
 class AudioOutput {
@@ -70,10 +78,17 @@ class AudioOutput {
 // allocation, no system calls. Shared by the PortAudio callback and the file writer.
 class PlaybackEngine {
  public:
+  explicit PlaybackEngine(int rate_hz) : rate_hz_(rate_hz) {}
+  // heard_at_ns: when out[0] will reach the listener (MonotonicNs), for the counters' times.
   void Render(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out, size_t frames,
-              int channels, SpscRing<int16_t>* monitor = nullptr);
+              int channels, int64_t heard_at_ns, SpscRing<int16_t>* monitor = nullptr);
 
  private:
+  int64_t HeardAt(int64_t heard_at_ns, size_t frame) const {
+    return heard_at_ns + static_cast<int64_t>(frame) * 1000000000 / rate_hz_;
+  }
+
+  int rate_hz_;
   static constexpr size_t kFadeFrames = 96;  // 4 ms at 24 kHz, 2 ms at 48 kHz
   bool playing_ = false;    // past the prebuffer of the current answer
   uint32_t flushes_seen_ = 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "audio/resampler.h"
+#include "util/clock.h"
 
 namespace voxterm {
 namespace {
@@ -74,6 +75,7 @@ void FileInput::Run(SpscRing<int16_t>* ring) {
     if (got == 0) break;
     const size_t written = ring->Write(mono.data(), got);
     overruns_.fetch_add(got - written, std::memory_order_relaxed);
+    delivered_at_ns_.store(MonotonicNs(), std::memory_order_relaxed);
     SleepUntil(&deadline, static_cast<long>(got) * 1000000000L / rate_hz_);
   }
   finished_.store(true, std::memory_order_release);
@@ -117,6 +119,7 @@ void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, Spsc
     // A file plays at once, so a flush finds little to drop; it is still acknowledged.
     (void)ring->Discard(ring->ReadAvailable());
     flushes_seen_ = requested;
+    counters->silent_heard_at_ns.store(MonotonicNs(), std::memory_order_relaxed);
     counters->flushes_done.store(requested, std::memory_order_release);
   }
   auto regions = ring->ReadRegions(ring->ReadAvailable());

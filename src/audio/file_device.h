@@ -34,6 +34,7 @@ class FileInput final : public AudioInput {
   void Stop() override;
   bool Finished() const override { return finished_.load(std::memory_order_acquire); }
   uint64_t overruns() const override { return overruns_.load(std::memory_order_relaxed); }
+  int64_t delivered_at_ns() const override { return delivered_at_ns_.load(std::memory_order_relaxed); }
 
  private:
   FileInput(sf_private_tag* file, int rate_hz, int channels) : file_(file), rate_hz_(rate_hz), channels_(channels) {}
@@ -47,6 +48,7 @@ class FileInput final : public AudioInput {
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   std::atomic<uint64_t> overruns_{0};
+  std::atomic<int64_t> delivered_at_ns_{0};
 };
 
 class FileOutput final : public AudioOutput {

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "audio/resampler.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -203,6 +204,7 @@ int PortAudioInput::OnAudio(const int16_t* input, size_t frames) noexcept {
   DownmixToMono(input + regions.first_count * channels_, regions.second_count, channels_, regions.second);
   ring_->CommitWrite(regions.total());
   if (regions.total() < frames) overruns_.fetch_add(frames - regions.total(), std::memory_order_relaxed);
+  delivered_at_ns_.store(MonotonicNs(), std::memory_order_relaxed);
   return paContinue;
 }
 
@@ -211,6 +213,7 @@ Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::Open(int device_index,
   Status opened = OpenStream(Direction::kOutput, device_index, buffer_ms, &PortAudioOutput::Callback, device.get(),
                              &device->stream_, &device->rate_hz_, &device->channels_);
   if (!opened.ok()) return opened;
+  device->engine_ = PlaybackEngine(device->rate_hz_);
   return device;
 }
 
@@ -231,13 +234,19 @@ void PortAudioOutput::Stop() {
   if (stream_ && Pa_IsStreamActive(stream_) == 1) Pa_StopStream(stream_);
 }
 
-int PortAudioOutput::Callback(const void*, void* output, unsigned long frames, const void*,
+int PortAudioOutput::Callback(const void*, void* output, unsigned long frames, const void* time_info,
                               unsigned long, void* self) {
-  return static_cast<PortAudioOutput*>(self)->OnAudio(static_cast<int16_t*>(output), frames);
+  // How far ahead of now this buffer will be heard, as the host API reports it (0 if it does
+  // not, or reports nonsense).
+  const auto* time = static_cast<const PaStreamCallbackTimeInfo*>(time_info);
+  const double ahead_s = time ? time->outputBufferDacTime - time->currentTime : 0;
+  const int64_t ahead_ns = ahead_s > 0 && ahead_s < 1 ? static_cast<int64_t>(ahead_s * 1e9) : 0;
+  return static_cast<PortAudioOutput*>(self)->OnAudio(static_cast<int16_t*>(output), frames,
+                                                      MonotonicNs() + ahead_ns);
 }
 
-int PortAudioOutput::OnAudio(int16_t* output, size_t frames) noexcept {
-  engine_.Render(ring_, counters_, output, frames, channels_, monitor_);
+int PortAudioOutput::OnAudio(int16_t* output, size_t frames, int64_t heard_at_ns) noexcept {
+  engine_.Render(ring_, counters_, output, frames, channels_, heard_at_ns, monitor_);
   return paContinue;
 }
 

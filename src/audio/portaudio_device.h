@@ -56,6 +56,7 @@ class PortAudioInput final : public AudioInput {
   Status Start(SpscRing<int16_t>* ring) override;
   void Stop() override;
   uint64_t overruns() const override { return overruns_.load(std::memory_order_relaxed); }
+  int64_t delivered_at_ns() const override { return delivered_at_ns_.load(std::memory_order_relaxed); }
 
   static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
                       unsigned long flags, void* self);
@@ -69,6 +70,7 @@ class PortAudioInput final : public AudioInput {
   int channels_ = 1;
   SpscRing<int16_t>* ring_ = nullptr;  // set before the stream starts
   std::atomic<uint64_t> overruns_{0};
+  std::atomic<int64_t> delivered_at_ns_{0};
 };
 
 class PortAudioOutput final : public AudioOutput {
@@ -85,7 +87,7 @@ class PortAudioOutput final : public AudioOutput {
 
  private:
   PortAudioOutput() = default;
-  int OnAudio(int16_t* output, size_t frames) noexcept;
+  int OnAudio(int16_t* output, size_t frames, int64_t heard_at_ns) noexcept;
 
   void* stream_ = nullptr;  // PaStream*
   int rate_hz_ = 0;
@@ -93,7 +95,7 @@ class PortAudioOutput final : public AudioOutput {
   SpscRing<int16_t>* ring_ = nullptr;       // set before the stream starts
   PlaybackCounters* counters_ = nullptr;    // set before the stream starts
   SpscRing<int16_t>* monitor_ = nullptr;    // set before the stream starts; may be null
-  PlaybackEngine engine_;                   // the callback only
+  PlaybackEngine engine_{kApiSampleRateHz};  // the callback only; Open() sets the rate
 };
 
 }  // namespace voxterm

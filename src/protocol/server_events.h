@@ -83,6 +83,7 @@ struct ServerEvent {
   ItemInfo item;
   ResponseInfo response;
   ErrorInfo error;
+  int64_t received_ns = 0;  // when it arrived whole (MonotonicNs), set by whoever received it
 };
 
 // Parses one frame in place: buffer must be NUL-terminated and is overwritten (RapidJSON's

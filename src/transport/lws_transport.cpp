@@ -2,12 +2,18 @@
 
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "transport/connect_diagnosis.h"
+#include "util/clock.h"
+#include "util/latency.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -48,6 +54,37 @@ const lws_protocols kProtocols[] = {
 // Tags the plain HTTP request that fetches the body of a refused upgrade.
 char kProbeTag;
 
+// The client's TLS context, made here rather than by lws, which loads the whole system CA
+// bundle: OpenSSL 3 decodes its ~140 certificates one by one, 20-30 ms of CPU at every start
+// (openssl/openssl#15199). The hashed directory (/etc/ssl/certs, SSL_CERT_DIR) is read lazily,
+// only the issuers a handshake needs. SSL_CERT_FILE and --ca-file are files, loaded whole; with
+// no directory the bundle is loaded after all. lws still sets the host name to verify, SNI and
+// its verify callback on each connection.
+SSL_CTX* NewClientTlsContext(const std::string& ca_file, std::string* error) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (!ctx) {
+    *error = "could not create a TLS context";
+    return nullptr;
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  const char* dir = getenv(X509_get_default_cert_dir_env());
+  if (!dir) dir = X509_get_default_cert_dir();
+  const char* file = getenv(X509_get_default_cert_file_env());
+  bool loaded = access(dir, R_OK | X_OK) == 0 && SSL_CTX_load_verify_dir(ctx, dir) == 1;
+  if (file) loaded = SSL_CTX_load_verify_file(ctx, file) == 1 || loaded;
+  if (!loaded) SSL_CTX_set_default_verify_paths(ctx);
+  if (!ca_file.empty() && SSL_CTX_load_verify_file(ctx, ca_file.c_str()) != 1) {
+    char reason[256];
+    ERR_error_string_n(ERR_get_error(), reason, sizeof reason);
+    *error = "--ca-file " + ca_file + ": not a PEM certificate (" + reason + ")";
+    SSL_CTX_free(ctx);
+    return nullptr;
+  }
+  ERR_clear_error();
+  return ctx;
+}
+
 std::string Lowercase(std::string s) {
   for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   return s;
@@ -78,7 +115,7 @@ Status LwsTransport::Start(const ConnectOptions& options, TransportListener* lis
 // context, so lws_cancel_service never touches a dead context.
 void LwsTransport::Send(std::string message) {
   std::lock_guard<std::mutex> lock(mu_);
-  outbox_.push_back(std::move(message));
+  outbox_.push_back({std::move(message), options_.send_queue ? MonotonicNs() : 0});
   if (context_) lws_cancel_service(context_);
 }
 
@@ -140,9 +177,17 @@ void LwsTransport::Run() {
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.connect_timeout_secs = 10;
   info.timeout_secs = 5;  // how long a close handshake may take, among others
-  if (!options_.ca_file.empty()) info.client_ssl_ca_filepath = options_.ca_file.c_str();
+  // Given even for ws://, where it is never used: lws would otherwise make its own.
+  std::string tls_error;
+  SSL_CTX* tls = NewClientTlsContext(options_.ca_file, &tls_error);
+  if (!tls) {
+    Fail(ConnectFailure::kTls, 0, tls_error);
+    return;
+  }
+  info.provided_client_ssl_ctx = tls;
   lws_context* context = lws_create_context(&info);
   if (!context) {
+    SSL_CTX_free(tls);
     Fail(ConnectFailure::kOther, 0, "could not start the network layer: " + TakeLwsProblem());
     return;
   }
@@ -163,6 +208,7 @@ void LwsTransport::Run() {
 // last word by now.
   finished_ = true;  // callbacks during destruction must not reach the listener
   lws_context_destroy(context);
+  SSL_CTX_free(tls);  // lws does not free a context it was given
 }
 
 bool LwsTransport::Connect(Request request) {
@@ -299,11 +345,13 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
 
 int LwsTransport::OnWriteable(lws* wsi) {
   std::string message;
+  int64_t queued_ns = 0;
   bool more, closing;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!outbox_.empty()) {
-      message = std::move(outbox_.front());
+      message = std::move(outbox_.front().message);
+      queued_ns = outbox_.front().queued_ns;
       outbox_.pop_front();
     }
     more = !outbox_.empty();
@@ -320,6 +368,7 @@ int LwsTransport::OnWriteable(lws* wsi) {
       LOG_ERROR("network write failed");
       return -1;
     }
+    if (options_.send_queue) options_.send_queue->Add(MonotonicNs() - queued_ns);
     if (more || closing) lws_callback_on_writable(wsi);
     return 0;
   }

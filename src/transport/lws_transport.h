@@ -55,7 +55,11 @@ class LwsTransport final : public Transport {
 
   std::mutex mu_;
   lws_context* context_ = nullptr;  // GUARDED_BY(mu_): set and cleared by the network thread
-  std::deque<std::string> outbox_;  // GUARDED_BY(mu_)
+  struct Outgoing {
+    std::string message;
+    int64_t queued_ns;  // for ConnectOptions::send_queue
+  };
+  std::deque<Outgoing> outbox_;     // GUARDED_BY(mu_)
   bool close_requested_ = false;    // GUARDED_BY(mu_)
   std::atomic<bool> stop_{false};   // ends the service loop
 

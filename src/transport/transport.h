@@ -13,6 +13,8 @@
 
 namespace voxterm {
 
+class LatencySeries;
+
 struct ConnectOptions {
   Url url;
   // Extra handshake headers (name without colon, value). Values may be secrets: a transport
@@ -22,6 +24,9 @@ struct ConnectOptions {
   size_t max_message_bytes = 16u << 20;    // larger incoming messages are dropped
   int ping_after_idle_s = 20;              // keep-alive ping after this much silence
   int hang_up_after_idle_s = 45;           // give up when even a ping got no answer
+  // --stats: how long each message waited to be written. Written by the network thread; one
+  // transport at a time, so read it only once the last one is gone.
+  LatencySeries* send_queue = nullptr;
 };
 
 enum class ConnectFailure { kResolve, kRefused, kTls, kHttp, kTimeout, kOther };

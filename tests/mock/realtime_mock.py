@@ -90,13 +90,30 @@ BETA_NAMES = {
 }
 
 
-def mock_audio(samples, start=0):
-    """Deterministic PCM16 LE: a 440 Hz tone under a slow 3 Hz swell, never silent for long."""
+def tone_second():
+    """One second of the mock's voice: a 440 Hz tone under a slow 3 Hz swell, never silent for
+    long. Both periods divide a second, so the waveform repeats every SAMPLE_RATE samples."""
     out = bytearray()
-    for n in range(start, start + samples):
+    for n in range(SAMPLE_RATE):
         t = n / SAMPLE_RATE
         amp = 6000 + 4000 * math.sin(2 * math.pi * 3 * t)
         out += struct.pack("<h", int(amp * math.sin(2 * math.pi * 440 * t)))
+    return bytes(out * 2)  # two seconds, so any chunk up to a second is one slice
+
+
+TONE = tone_second()
+
+
+def mock_audio(samples, start=0):
+    """Deterministic PCM16 LE, samples start..start+samples of the endless tone; as fast as a
+    slice, so a ten-minute answer costs the mock nothing (the benchmarks)."""
+    out = bytearray()
+    while samples > 0:
+        offset = start % SAMPLE_RATE
+        n = min(samples, SAMPLE_RATE)
+        out += TONE[2 * offset:2 * (offset + n)]
+        start += n
+        samples -= n
     return bytes(out)
 
 
@@ -135,11 +152,14 @@ class Validator:
 
 
 class Recorder:
-    def __init__(self, path):
+    def __init__(self, path, timestamps=False):
         self.file = open(path, "a", buffering=1) if path else None
+        self.timestamps = timestamps
 
     def write(self, record):
         if self.file:
+            if self.timestamps:
+                record["mono_ns"] = time.monotonic_ns()  # CLOCK_MONOTONIC, as other processes see it
             self.file.write(json.dumps(record) + "\n")
 
 
@@ -802,7 +822,7 @@ class Server:
         self.args = args
         self.model = args.model
         self.validator = Validator(args.schemas)
-        self.recorder = Recorder(args.record)
+        self.recorder = Recorder(args.record, args.timestamps)
         self.audio_out = bytearray()
         self.audio_in = bytearray()
         self.counter = 0        # for ids: unique across sessions
@@ -873,6 +893,8 @@ async def main(argv):
                         help="end each session after this long, as the real one does at 60 min")
     parser.add_argument("--schemas", default=DEFAULT_SCHEMAS)
     parser.add_argument("--record", help="append JSON lines of what the clients sent")
+    parser.add_argument("--timestamps", action="store_true",
+                        help="give each record its CLOCK_MONOTONIC time in ns (mono_ns)")
     parser.add_argument("--audio-out", help="write all audio the mock sent to this raw file")
     parser.add_argument("--audio-in", help="write all audio the clients appended to this raw file")
     parser.add_argument("--answer-ms", type=int, default=0,

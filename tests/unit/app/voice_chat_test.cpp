@@ -45,7 +45,7 @@ struct VoiceChatTest {
   // The output callback playing frames (at 24 kHz, ms * 24 frames).
   void Play(int ms) {
     std::vector<int16_t> out(static_cast<size_t>(ms * 24));
-    engine.Render(&ring, &counters, out.data(), out.size(), 1);
+    engine.Render(&ring, &counters, out.data(), out.size(), 1, 0);
   }
   int64_t TruncatedAt(const std::string& item) const {
     for (const std::string& m : transport.sent) {
@@ -71,7 +71,7 @@ struct VoiceChatTest {
   ToolCalls tool_calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
   SpscRing<int16_t> ring{1 << 16};
   PlaybackCounters counters;
-  PlaybackEngine engine;
+  PlaybackEngine engine{24000};
   PlaybackPath playback{24000, &ring, &counters};
   History history;
   VoiceChat chat;

@@ -12,7 +12,8 @@ namespace {
 struct EngineTest {
   SpscRing<int16_t> ring{1024};
   PlaybackCounters counters;
-  PlaybackEngine engine;
+  PlaybackEngine engine{24000};
+  int64_t now_ns = 1000000000;  // when the next Render's first frame is heard
   std::vector<int16_t> out;
 
   void Feed(size_t n, int16_t start = 1) {
@@ -22,7 +23,8 @@ struct EngineTest {
   }
   void Render(size_t frames, int channels = 1) {
     out.assign(frames * channels, -1);
-    engine.Render(&ring, &counters, out.data(), frames, channels);
+    engine.Render(&ring, &counters, out.data(), frames, channels, now_ns);
+    now_ns += static_cast<int64_t>(frames) * 1000000000 / 24000;
   }
 };
 
@@ -89,4 +91,25 @@ TEST_CASE_METHOD(EngineTest, "stereo outputs get the same sample on both channel
   Feed(4);
   Render(4, 2);
   CHECK(out == std::vector<int16_t>{1, 1, 2, 2, 3, 3, 4, 4});
+}
+
+TEST_CASE_METHOD(EngineTest, "the start of an answer and the end of a flush are timed as heard", "[playback]") {
+  counters.stream_open = true;
+  counters.prebuffer_frames = 100;
+  Feed(60);
+  Render(240);  // not enough for the prebuffer: silence, no start
+  CHECK(counters.starts == 0);
+  Feed(60);
+  const int64_t start_ns = now_ns;
+  Render(240);
+  CHECK(counters.starts == 1);
+  CHECK(counters.started_heard_at_ns == start_ns);
+  Feed(480);
+  Render(240);
+  counters.flushes_requested = 1;
+  const int64_t flush_ns = now_ns;
+  Render(240);
+  // Heard silent once the 96-frame fade (4 ms at 24 kHz) has played.
+  CHECK(counters.silent_heard_at_ns == flush_ns + 4000000);
+  CHECK(counters.flushes_done == 1);
 }
