@@ -4,10 +4,12 @@
 // base64 into one reused buffer, which is all the work audio needs before it meets a device.
 //
 //   voxterm_floor --url wss://127.0.0.1:PORT/v1/realtime --ca-file CA --say "mock:long 100000"
-//                 [--audio] [--decode]
+//                 [--audio] [--decode] [--connect-only]
 //
-// Prints "messages N bytes N" on stdout and exits 0 once response.done has arrived.
+// Prints "messages N bytes N" on stdout and exits 0 once response.done has arrived, or with
+// --connect-only once session.update is written (the start-up benchmark).
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +27,7 @@ struct Floor {
   std::vector<std::string> to_send;  // session.update, the user's text, response.create
   size_t sent = 0;
   bool decode = false;
+  bool connect_only = false;
   bool done = false;
   bool failed = false;
   std::string message;               // reused: one allocation for the largest message
@@ -81,6 +84,10 @@ int Callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len)
       floor->tx.resize(LWS_PRE + m.size());
       memcpy(floor->tx.data() + LWS_PRE, m.data(), m.size());
       if (lws_write(wsi, floor->tx.data() + LWS_PRE, m.size(), LWS_WRITE_TEXT) < static_cast<int>(m.size())) return -1;
+      if (floor->connect_only) {
+        floor->done = true;
+        return -1;
+      }
       if (floor->sent < floor->to_send.size()) lws_callback_on_writable(wsi);
       return 0;
     }
@@ -125,8 +132,9 @@ int main(int argc, char** argv) {
     else if (arg == "--say" && i + 1 < argc) say = argv[++i];
     else if (arg == "--audio") audio = true;
     else if (arg == "--decode") floor.decode = true;
+    else if (arg == "--connect-only") floor.connect_only = true;
     else {
-      fprintf(stderr, "usage: voxterm_floor --url URL [--ca-file PEM] [--say TEXT] [--audio] [--decode]\n");
+      fprintf(stderr, "usage: voxterm_floor --url URL [--ca-file PEM] [--say TEXT] [--audio] [--decode] [--connect-only]\n");
       return 2;
     }
   }
@@ -153,7 +161,11 @@ int main(int argc, char** argv) {
   info.uid = -1;
   info.user = &floor;
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-  if (!ca_file.empty()) info.client_ssl_ca_filepath = ca_file.c_str();
+  // Trusting only --ca-file: no system store to load at all.
+  SSL_CTX* tls = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(tls, SSL_VERIFY_PEER, nullptr);
+  if (!ca_file.empty()) SSL_CTX_load_verify_file(tls, ca_file.c_str());
+  info.provided_client_ssl_ctx = tls;
   lws_context* context = lws_create_context(&info);
   if (!context) return 1;
   const std::string host = url->HostHeader();
@@ -171,6 +183,7 @@ int main(int argc, char** argv) {
   if (!lws_client_connect_via_info(&ci)) floor.done = floor.failed = true;
   while (!floor.done) lws_service(context, 0);
   lws_context_destroy(context);
+  SSL_CTX_free(tls);
   if (floor.failed) {
     fprintf(stderr, "voxterm_floor: the answer did not arrive whole\n");
     return 1;

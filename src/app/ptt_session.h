@@ -32,7 +32,7 @@ class PttSession final : public Conversation, private PttController::Actions {
   bool WantsRawInput() const override { return true; }
   void OnInputBytes(std::string_view bytes) override;
   void OnTick() override;
-  int tick_ms() const override { return 5; }
+  int tick_ms() const override { return kAudioTickMs; }
   bool OnInterrupt() override { return chat_.InterruptTools(); }
   bool AwaitingServer() const override { return chat_.AwaitingServer(); }
   bool OnServerSilent(int seconds) override {

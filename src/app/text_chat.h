@@ -44,7 +44,7 @@ class TextChat final : public Conversation {
   void OnUserLine(std::string line) override;
   void OnInputEnd() override;
   void OnTick() override;
-  int tick_ms() const override { return speaker_ ? 5 : 0; }
+  int tick_ms() const override { return speaker_ ? kAudioTickMs : 0; }
   bool OnInterrupt() override;
   void OnToolsReady() override;
   bool AwaitingServer() const override { return turn_in_flight_ && !awaiting_tools_; }

@@ -76,7 +76,9 @@ void VoiceSession::MeasurePlayback() {
     first_audio_ns_ = 0;
   }
   if (speech_started_ns_ && counters.flushes_done.load(std::memory_order_acquire) == flush_awaited_) {
-    latencies_->barge_in.Add(counters.silent_heard_at_ns.load(std::memory_order_relaxed) - speech_started_ns_);
+    const int64_t silent_ns = counters.silent_heard_at_ns.load(std::memory_order_relaxed) - speech_started_ns_;
+    latencies_->barge_in.Add(silent_ns);
+    latencies_->barge_in_voxterm.Add(silent_ns - counters.device_ahead_ns.load(std::memory_order_relaxed));
     speech_started_ns_ = 0;
   }
 }

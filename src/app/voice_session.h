@@ -33,7 +33,7 @@ class VoiceSession final : public Conversation {
   void OnUserLine(std::string line) override { chat_.OnUserLine(std::move(line)); }
   void OnInputEnd() override;
   void OnTick() override;
-  int tick_ms() const override { return kTickMs; }
+  int tick_ms() const override { return kAudioTickMs; }
   bool OnInterrupt() override { return chat_.InterruptTools(); }
   bool AwaitingServer() const override { return chat_.AwaitingServer(); }
   bool OnServerSilent(int seconds) override {
@@ -49,7 +49,6 @@ class VoiceSession final : public Conversation {
   int failed_turns() const override { return failed_ ? 1 : 0; }
 
  private:
-  static constexpr int kTickMs = 5;
   static constexpr int kTrailingSilenceMs = 1500;
   static constexpr int64_t kEndOfFileGraceMs = 120000;  // never wait forever for an answer
 

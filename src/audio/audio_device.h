@@ -59,6 +59,8 @@ struct PlaybackCounters {
   std::atomic<int64_t> started_heard_at_ns{0};
   std::atomic<uint32_t> starts{0};
   std::atomic<int64_t> silent_heard_at_ns{0};
+  // Written by the output: how far ahead of its callback the device plays, as it reports.
+  std::atomic<int64_t> device_ahead_ns{0};
 };
 
 class AudioOutput {

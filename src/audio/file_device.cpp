@@ -13,7 +13,7 @@ namespace voxterm {
 namespace {
 
 constexpr int kChunkMs = 10;        // the input's pacing step
-constexpr int kOutputPollMs = 5;    // how often the output writes what has arrived
+constexpr int kOutputPollMs = 10;   // how often the output writes what has arrived
 
 void SleepUntil(timespec* deadline, long add_ns) {
   deadline->tv_nsec += add_ns;

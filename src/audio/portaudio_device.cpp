@@ -241,11 +241,12 @@ int PortAudioOutput::Callback(const void*, void* output, unsigned long frames, c
   const auto* time = static_cast<const PaStreamCallbackTimeInfo*>(time_info);
   const double ahead_s = time ? time->outputBufferDacTime - time->currentTime : 0;
   const int64_t ahead_ns = ahead_s > 0 && ahead_s < 1 ? static_cast<int64_t>(ahead_s * 1e9) : 0;
-  return static_cast<PortAudioOutput*>(self)->OnAudio(static_cast<int16_t*>(output), frames,
-                                                      MonotonicNs() + ahead_ns);
+  return static_cast<PortAudioOutput*>(self)->OnAudio(static_cast<int16_t*>(output), frames, ahead_ns);
 }
 
-int PortAudioOutput::OnAudio(int16_t* output, size_t frames, int64_t heard_at_ns) noexcept {
+int PortAudioOutput::OnAudio(int16_t* output, size_t frames, int64_t ahead_ns) noexcept {
+  counters_->device_ahead_ns.store(ahead_ns, std::memory_order_relaxed);
+  const int64_t heard_at_ns = MonotonicNs() + ahead_ns;
   engine_.Render(ring_, counters_, output, frames, channels_, heard_at_ns, monitor_);
   return paContinue;
 }

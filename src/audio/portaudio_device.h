@@ -87,7 +87,7 @@ class PortAudioOutput final : public AudioOutput {
 
  private:
   PortAudioOutput() = default;
-  int OnAudio(int16_t* output, size_t frames, int64_t heard_at_ns) noexcept;
+  int OnAudio(int16_t* output, size_t frames, int64_t ahead_ns) noexcept;
 
   void* stream_ = nullptr;  // PaStream*
   int rate_hz_ = 0;

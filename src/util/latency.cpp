@@ -21,6 +21,7 @@ std::string Latencies::ToJson() const {
       {"send_queue", &send_queue},
       {"first_audio", &first_audio},
       {"barge_in", &barge_in},
+      {"barge_in_voxterm", &barge_in_voxterm},
   };
   std::string out = "{";
   for (const auto& [name, s] : series) {

@@ -37,8 +37,10 @@ struct Latencies {
   // the device reports its latency): the prebuffer, the queue and the device.
   LatencySeries first_audio;
   // From input_audio_buffer.speech_started arriving whole, while the assistant was audible, to
-  // the end of the fade-out at the speaker.
+  // the end of the fade-out at the speaker; and to the same end leaving voxterm (the output
+  // callback), which leaves out the latency the device reports.
   LatencySeries barge_in;
+  LatencySeries barge_in_voxterm;
 
   // One JSON object: for each series, its count and p50, p99 and max in microseconds.
   std::string ToJson() const;

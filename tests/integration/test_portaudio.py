@@ -12,56 +12,13 @@ import time
 import pytest
 
 from conftest import BIN, clean_env, one_line
+from pulse_env import Pulse
 from test_voice import RATE, silence, speech, tone  # noqa: F401  (speech is a fixture)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock"))
 from realtime_mock import mock_audio  # noqa: E402  the mock's own answer, to look for
 
 pytestmark = pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs pulseaudio")
-
-
-class Pulse:
-    def __init__(self, directory):
-        self.dir = directory
-        self.runtime = os.path.join(directory, "run")
-        os.makedirs(self.runtime)
-        self.socket = os.path.join(self.runtime, "native")
-        self.env = {"XDG_RUNTIME_DIR": self.runtime, "PULSE_SERVER": "unix:" + self.socket,
-                    "ALSA_CONFIG_PATH": os.path.join(directory, "asound.conf"),
-                    "JACK_NO_START_SERVER": "1"}
-        env = dict(os.environ, **self.env, HOME=directory)
-        subprocess.run(
-            ["pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
-             "--disable-shm=yes", "--log-target=file:" + os.path.join(directory, "pulse.log"),
-             "-L", "module-native-protocol-unix socket=%s auth-anonymous=1" % self.socket,
-             # norewinds=1: without it the first 10-100 ms of each stream are lost.
-             "-L", "module-null-sink sink_name=speaker rate=24000 channels=1 format=s16le norewinds=1",
-             "-L", "module-null-sink sink_name=mic rate=24000 channels=1 format=s16le norewinds=1"],
-            env=env, check=True, timeout=30, capture_output=True)
-        for command in (["set-default-sink", "speaker"], ["set-default-source", "mic.monitor"]):
-            subprocess.run(["pactl"] + command, env=env, check=True, timeout=10)
-
-    def devices(self, capture_from, play_to):
-        """Points ALSA's default devices at raw files, bit for bit."""
-        with open(self.env["ALSA_CONFIG_PATH"], "w") as f:
-            f.write('pcm.rt_play { type file; slave.pcm { type pulse }; file "%s"; format "raw" }\n'
-                    'pcm.rt_capture { type file; slave.pcm { type pulse }; file "/dev/null"; '
-                    'infile "%s"; format "raw" }\n'
-                    'pcm.!default { type asym; playback.pcm "rt_play"; capture.pcm "rt_capture" }\n'
-                    'ctl.!default { type pulse }\n' % (play_to, capture_from))
-
-    def stop(self):
-        pid_file = os.path.join(self.runtime, "pulse", "pid")
-        if os.path.exists(pid_file):
-            with open(pid_file) as f:
-                pid = int(f.read().split()[0])
-            os.kill(pid, signal.SIGTERM)  # --disallow-exit refuses `pactl exit`
-            for _ in range(100):
-                try:
-                    os.kill(pid, 0)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.05)
 
 
 @pytest.fixture

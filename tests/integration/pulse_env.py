@@ -1,0 +1,53 @@
+"""A private PulseAudio with null sinks, and ALSA's file plugin over it, so that real PortAudio
+runs without a sound card (../shared/TESTING.md): what is captured and played are bit-exact raw
+files, paced in real time as a sound card would pace them. Used by test_portaudio.py and by the
+benchmarks (bench/bench.py)."""
+
+import os
+import signal
+import subprocess
+import time
+
+
+class Pulse:
+    def __init__(self, directory):
+        self.dir = directory
+        self.runtime = os.path.join(directory, "run")
+        os.makedirs(self.runtime)
+        self.socket = os.path.join(self.runtime, "native")
+        self.env = {"XDG_RUNTIME_DIR": self.runtime, "PULSE_SERVER": "unix:" + self.socket,
+                    "ALSA_CONFIG_PATH": os.path.join(directory, "asound.conf"),
+                    "JACK_NO_START_SERVER": "1"}
+        env = dict(os.environ, **self.env, HOME=directory)
+        subprocess.run(
+            ["pulseaudio", "-n", "--daemonize=yes", "--exit-idle-time=-1", "--disallow-exit",
+             "--disable-shm=yes", "--log-target=file:" + os.path.join(directory, "pulse.log"),
+             "-L", "module-native-protocol-unix socket=%s auth-anonymous=1" % self.socket,
+             # norewinds=1: without it the first 10-100 ms of each stream are lost.
+             "-L", "module-null-sink sink_name=speaker rate=24000 channels=1 format=s16le norewinds=1",
+             "-L", "module-null-sink sink_name=mic rate=24000 channels=1 format=s16le norewinds=1"],
+            env=env, check=True, timeout=30, capture_output=True)
+        for command in (["set-default-sink", "speaker"], ["set-default-source", "mic.monitor"]):
+            subprocess.run(["pactl"] + command, env=env, check=True, timeout=10)
+
+    def devices(self, capture_from, play_to):
+        """Points ALSA's default devices at raw files, bit for bit."""
+        with open(self.env["ALSA_CONFIG_PATH"], "w") as f:
+            f.write('pcm.rt_play { type file; slave.pcm { type pulse }; file "%s"; format "raw" }\n'
+                    'pcm.rt_capture { type file; slave.pcm { type pulse }; file "/dev/null"; '
+                    'infile "%s"; format "raw" }\n'
+                    'pcm.!default { type asym; playback.pcm "rt_play"; capture.pcm "rt_capture" }\n'
+                    'ctl.!default { type pulse }\n' % (play_to, capture_from))
+
+    def stop(self):
+        pid_file = os.path.join(self.runtime, "pulse", "pid")
+        if os.path.exists(pid_file):
+            with open(pid_file) as f:
+                pid = int(f.read().split()[0])
+            os.kill(pid, signal.SIGTERM)  # --disallow-exit refuses `pactl exit`
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
