@@ -20,8 +20,8 @@ class Conversation {
   virtual void OnTick() {}
   virtual int tick_ms() const { return 0; }
   // The tick of conversations that move audio: the devices' buffer period, so each tick finds
-  // about one buffer's worth. Rings hold seconds, so a tick is never needed sooner; every
-  // wake-up costs a context switch (a 5 ms tick cost a quarter of the CPU of a spoken answer).
+  // about one buffer's worth. Rings hold seconds, so a tick is never needed sooner, and every
+  // wake-up costs a context switch.
   static constexpr int kAudioTickMs = 10;
   virtual bool session_ready() const = 0;
   // Everything is done: the loop closes the connection politely and exits.
