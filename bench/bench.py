@@ -89,8 +89,9 @@ class Tls:
 
 
 def base_env(work):
-    """What a Debian machine starts with: no CA overrides, no user config, a dummy key."""
-    keep = ("PATH", "LANG", "LC_ALL", "TERM")
+    """What a Debian machine starts with: no CA overrides, no user config, a dummy key; and
+    the sanitizers' settings, when the smoke pass runs under them."""
+    keep = ("PATH", "LANG", "LC_ALL", "TERM", "ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS")
     env = {k: v for k, v in os.environ.items() if k in keep}
     env.update(HOME=work, OPENAI_API_KEY="sk-bench")
     return env
@@ -103,10 +104,12 @@ def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_a
     The peak RSS comes from GNU time, not from wait4 here: Linux carries a process's peak over
     exec, so a child forked from this Python would report Python's 13 MB as its own."""
     rss_file = os.path.join(tempfile.gettempdir(), "bench-rss-%d" % time.monotonic_ns())
+    stdin_file = open(stdin) if stdin else None
     started = time.monotonic_ns()
     proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, env=env,
-                            stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                            stdout=stdout, stderr=subprocess.PIPE)
+                            stdin=stdin_file or subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE)
+    if stdin_file:
+        stdin_file.close()
     deadline = time.monotonic() + (stop_after if stop_after else timeout)
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -277,10 +280,11 @@ class Bench:
             pulse.stop()
 
     def stdin(self, line):
+        """A file holding line, to give a client as its stdin (a pipe would need a writer)."""
         path = os.path.join(self.work, "stdin-%d.txt" % time.monotonic_ns())
         with open(path, "w") as f:
             f.write(line + "\n")
-        return open(path)
+        return path
 
 
 def tone(ms, hz=300, amplitude=8000):
