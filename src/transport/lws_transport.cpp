@@ -1,12 +1,12 @@
 #include "transport/lws_transport.h"
 
+#include <dirent.h>
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -54,12 +54,29 @@ const lws_protocols kProtocols[] = {
 // Tags the plain HTTP request that fetches the body of a refused upgrade.
 char kProbeTag;
 
+// Whether dir holds OpenSSL's hash links ("5ad8a5d6.0"), without which a lazy lookup finds
+// nothing.
+bool IsHashedCertDir(const char* dir) {
+  DIR* d = opendir(dir);
+  if (!d) return false;
+  bool hashed = false;
+  while (const dirent* entry = readdir(d)) {
+    const char* name = entry->d_name;
+    if (strlen(name) == 10 && strcmp(name + 8, ".0") == 0 && strspn(name, "0123456789abcdef") == 8) {
+      hashed = true;
+      break;
+    }
+  }
+  closedir(d);
+  return hashed;
+}
+
 // The client's TLS context, made here rather than by lws, which loads the whole system CA
 // bundle: OpenSSL 3 decodes its ~140 certificates one by one, 20-30 ms of CPU at every start
 // (openssl/openssl#15199). The hashed directory (/etc/ssl/certs, SSL_CERT_DIR) is read lazily,
 // only the issuers a handshake needs. SSL_CERT_FILE and --ca-file are files, loaded whole; with
-// no directory the bundle is loaded after all. lws still sets the host name to verify, SNI and
-// its verify callback on each connection.
+// no hashed directory (some distributions keep only a bundle there) the bundle is loaded after
+// all. lws still sets the host name to verify, SNI and its verify callback on each connection.
 SSL_CTX* NewClientTlsContext(const std::string& ca_file, std::string* error) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   if (!ctx) {
@@ -71,7 +88,7 @@ SSL_CTX* NewClientTlsContext(const std::string& ca_file, std::string* error) {
   const char* dir = getenv(X509_get_default_cert_dir_env());
   if (!dir) dir = X509_get_default_cert_dir();
   const char* file = getenv(X509_get_default_cert_file_env());
-  bool loaded = access(dir, R_OK | X_OK) == 0 && SSL_CTX_load_verify_dir(ctx, dir) == 1;
+  bool loaded = IsHashedCertDir(dir) && SSL_CTX_load_verify_dir(ctx, dir) == 1;
   if (file) loaded = SSL_CTX_load_verify_file(ctx, file) == 1 || loaded;
   if (!loaded) SSL_CTX_set_default_verify_paths(ctx);
   if (!ca_file.empty() && SSL_CTX_load_verify_file(ctx, ca_file.c_str()) != 1) {
