@@ -46,14 +46,17 @@ void OnMessage(Floor* floor) {
   std::string_view m = floor->message;
   ++floor->messages;
   if (floor->decode && HeadHas(m, "audio.delta\"")) {
+    // The mock's spelling ("key": "value"); a delta not found is a failure, not a free pass.
     const size_t at = m.rfind("\"delta\": \"");
-    if (at != std::string_view::npos) {
-      const size_t start = at + 10;
-      const size_t end = m.find('"', start);
-      std::string_view b64 = m.substr(start, end - start);
-      if (floor->pcm.size() < b64.size()) floor->pcm.resize(b64.size());
-      if (!voxterm::Base64DecodeTo(b64, floor->pcm.data())) floor->failed = true;
+    const size_t start = at + 10;
+    const size_t end = at == std::string_view::npos ? at : m.find('"', start);
+    if (end == std::string_view::npos) {
+      floor->failed = true;
+      return;
     }
+    std::string_view b64 = m.substr(start, end - start);
+    if (floor->pcm.size() < b64.size()) floor->pcm.resize(b64.size());
+    if (!voxterm::Base64DecodeTo(b64, floor->pcm.data())) floor->failed = true;
   }
   if (HeadHas(m, "\"response.done\"")) floor->done = true;
 }
@@ -70,10 +73,10 @@ int Callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len)
     }
     case LWS_CALLBACK_CLIENT_RECEIVE:
       floor->bytes += len;
-      if (lws_is_first_fragment(wsi)) floor->message.clear();
       floor->message.append(static_cast<const char*>(in), len);
       if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
         OnMessage(floor);
+        floor->message.clear();  // keeps its capacity
         // session.created arrived: say what voxterm says.
         if (floor->messages == 1) lws_callback_on_writable(wsi);
       }
