@@ -1,0 +1,205 @@
+#include "audio/echo_control.h"
+
+#include <speex/speex_echo.h>
+#include <speex/speex_preprocess.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "audio/audio_device.h"
+
+namespace voxterm {
+namespace {
+
+constexpr int64_t SamplesForMs(int ms) { return static_cast<int64_t>(kApiSampleRateHz) * ms / 1000; }
+
+constexpr int64_t kBlock = EchoControl::kBlockSamples;
+constexpr int64_t kLead = SamplesForMs(EchoControl::kLeadMs);
+constexpr int64_t kTail = SamplesForMs(EchoControl::kTailMs);
+constexpr int64_t kHangover = SamplesForMs(EchoControl::kHangoverMs);
+// Played samples kept beyond what the microphone still needs, at most: the microphone may not
+// be running yet (before the session is ready), or may have stalled.
+constexpr size_t kMaxPlaybackKept = static_cast<size_t>(SamplesForMs(4000));
+// Playback quieter than this (RMS, about -60 dBFS) is silence: nothing to echo.
+constexpr double kSilentRms = 33;
+// A microphone block this loud (RMS, about -50 dBFS) during playback holds echo worth learning from.
+constexpr double kEchoRms = 100;
+// The gate, once open, stays open this long, so that the quiet ends of words go through too.
+constexpr int64_t kGateHold = SamplesForMs(200);
+
+double Rms(const int16_t* samples, size_t count) {
+  double sum = 0;
+  for (size_t i = 0; i < count; ++i) sum += static_cast<double>(samples[i]) * samples[i];
+  return count ? std::sqrt(sum / static_cast<double>(count)) : 0;
+}
+
+}  // namespace
+
+Result<EchoMode> ParseEchoMode(const std::string& name) {
+  if (name == "aec") return EchoMode::kAec;
+  if (name == "gate") return EchoMode::kGate;
+  if (name == "half-duplex") return EchoMode::kHalfDuplex;
+  if (name == "off") return EchoMode::kOff;
+  return Status::Error("echo: \"" + name + "\" is not one of aec, gate, half-duplex, off");
+}
+
+const char* EchoModeName(EchoMode mode) {
+  switch (mode) {
+    case EchoMode::kAec: return "aec";
+    case EchoMode::kGate: return "gate";
+    case EchoMode::kHalfDuplex: return "half-duplex";
+    case EchoMode::kOff: return "off";
+  }
+  return "?";
+}
+
+EchoControl::EchoControl(EchoMode mode) : mode_(mode), reference_(kBlock), cleaned_(kBlock) {
+  if (mode_ != EchoMode::kAec) return;
+  const int tail = static_cast<int>(SamplesForMs(kTailMs));
+  echo_ = speex_echo_state_init(kBlockSamples, tail);
+  int rate = kApiSampleRateHz;
+  speex_echo_ctl(echo_, SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
+  // The preprocessor removes what echo the filter leaves (it learns how much from the echo
+  // state) and steady noise. Its AGC and VAD stay off: the server has its own.
+  preprocess_ = speex_preprocess_state_init(kBlockSamples, kApiSampleRateHz);
+  speex_preprocess_ctl(preprocess_, SPEEX_PREPROCESS_SET_ECHO_STATE, echo_);
+}
+
+EchoControl::~EchoControl() {
+  if (preprocess_) speex_preprocess_state_destroy(preprocess_);
+  if (echo_) speex_echo_state_destroy(echo_);
+}
+
+void EchoControl::AddPlayback(const int16_t* samples, size_t count) {
+  playback_.insert(playback_.end(), samples, samples + count);
+  TrimPlayback();
+}
+
+void EchoControl::SetDelay(int64_t delay_samples) {
+  // The canceller's filter holds the room as it was lined up; a new line-up takes it a tail's
+  // length to settle.
+  if (std::abs(delay_samples - delay_) >= kBlock) Guard(mic_index_ + kTail);
+  delay_ = delay_samples;
+}
+
+void EchoControl::Guard(int64_t until_mic_index) { guard_until_ = std::max(guard_until_, until_mic_index); }
+
+void EchoControl::SkipPlayback(size_t count) {
+  // The microphone heard what was lost without the canceller knowing: guard until the filter's
+  // tail is past the gap.
+  const int64_t gap_end = playback_start_ + static_cast<int64_t>(playback_.size() + count);
+  Guard(gap_end - delay_ - kLead + kTail);
+  if (count >= kMaxPlaybackKept) {
+    playback_start_ += static_cast<int64_t>(playback_.size() + count);
+    playback_.clear();
+    return;
+  }
+  playback_.resize(playback_.size() + count, 0);
+  TrimPlayback();
+}
+
+void EchoControl::TrimPlayback() {
+  // What the next microphone block can still need: its reference, and the room's tail before.
+  const int64_t needed_from = mic_index_ + delay_ - kLead - kHangover - kBlock;
+  int64_t drop = std::max<int64_t>(0, needed_from - playback_start_);
+  drop = std::max<int64_t>(drop, static_cast<int64_t>(playback_.size()) - static_cast<int64_t>(kMaxPlaybackKept));
+  drop = std::min<int64_t>(drop, static_cast<int64_t>(playback_.size()));
+  // Erasing moves what is left: only once a second's worth is due.
+  if (drop < SamplesForMs(1000) && playback_.size() <= kMaxPlaybackKept) return;
+  playback_.erase(playback_.begin(), playback_.begin() + drop);
+  playback_start_ += drop;
+}
+
+void EchoControl::ReferenceFor(int64_t start, int16_t* out) const {
+  const int64_t end = playback_start_ + static_cast<int64_t>(playback_.size());
+  for (int64_t i = 0; i < kBlock; ++i) {
+    const int64_t at = start + i;
+    out[i] = at >= playback_start_ && at < end ? playback_[static_cast<size_t>(at - playback_start_)] : 0;
+  }
+}
+
+double EchoControl::PlaybackLevel(int64_t mic_index) const {
+  // The playback that can be heard in this block: from a hangover before it (the room's tail)
+  // to its end, widened by the lead on both sides for timing errors.
+  const int64_t end = playback_start_ + static_cast<int64_t>(playback_.size());
+  const int64_t from = std::max(playback_start_, mic_index + delay_ - kHangover - kLead);
+  const int64_t to = std::min(end, mic_index + delay_ + kBlock + kLead);
+  double loudest = 0;
+  for (int64_t at = from; at < to; at += kBlock) {
+    const size_t n = static_cast<size_t>(std::min(kBlock, to - at));
+    loudest = std::max(loudest, Rms(&playback_[static_cast<size_t>(at - playback_start_)], n));
+  }
+  return loudest;
+}
+
+void EchoControl::Process(const int16_t* samples, size_t count, std::vector<int16_t>* out) {
+  if (mode_ == EchoMode::kOff) {
+    out->insert(out->end(), samples, samples + count);
+    mic_index_ += static_cast<int64_t>(count);
+    return;
+  }
+  pending_.insert(pending_.end(), samples, samples + count);
+  size_t done = 0;
+  while (pending_.size() - done >= static_cast<size_t>(kBlock)) {
+    std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(done), kBlock, cleaned_.begin());
+    ProcessBlock(cleaned_.data());
+    out->insert(out->end(), cleaned_.begin(), cleaned_.end());
+    done += kBlock;
+    mic_index_ += kBlock;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+  TrimPlayback();
+}
+
+void EchoControl::SkipCapture(size_t count) {
+  // The part block before the gap is lost with it: it no longer lines up with anything.
+  mic_index_ += static_cast<int64_t>(pending_.size() + count);
+  pending_.clear();
+  // The canceller's history of the reference jumps with the gap.
+  Guard(mic_index_ + kTail);
+}
+
+bool EchoControl::GateOpen(const int16_t* block, double playback_rms) {
+  static const double kMargin = std::pow(10.0, kGateMarginDb / 20);
+  if (Rms(block, kBlock) > playback_rms * kMargin) gate_open_until_ = mic_index_ + kBlock + kGateHold;
+  return mic_index_ < gate_open_until_;
+}
+
+void EchoControl::ProcessBlock(int16_t* block) {
+  ++blocks_;
+  if (mode_ == EchoMode::kOff) return;
+  const double playback = PlaybackLevel(mic_index_);
+  bool open = true;
+  switch (mode_) {
+    case EchoMode::kAec: {
+      ReferenceFor(mic_index_ + delay_ + kLead, reference_.data());
+      // The canceller does not work in place; the preprocessor does.
+      int16_t mic[kBlockSamples];
+      std::copy_n(block, kBlock, mic);
+      speex_echo_cancellation(echo_, mic, reference_.data(), block);
+      speex_preprocess_run(preprocess_, block);
+      if (playback < kSilentRms) break;
+      // The canceller starts knowing nothing of the room, and takes a second or two of playback
+      // to learn it; until then what it lets through would set off the server's VAD. Meanwhile
+      // the gate guards its output. It has learnt once it takes a loud echo 20 dB down for
+      // long enough. After a gap in either timeline, the gate guards again for a tail.
+      const double mic_rms = Rms(mic, kBlock);
+      if (mic_rms > kEchoRms && Rms(block, kBlock) * 10 < mic_rms) ++learnt_blocks_;
+      if (learnt_blocks_ < kLearntBlocks || mic_index_ < guard_until_) open = GateOpen(block, playback);
+      break;
+    }
+    case EchoMode::kGate:
+      open = playback < kSilentRms || GateOpen(block, playback);
+      break;
+    case EchoMode::kHalfDuplex:
+      open = playback < kSilentRms;
+      break;
+    case EchoMode::kOff:
+      break;
+  }
+  if (open) return;
+  ++muted_blocks_;
+  std::fill_n(block, kBlock, int16_t{0});
+}
+
+}  // namespace voxterm

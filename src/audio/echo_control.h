@@ -1,0 +1,108 @@
+// EchoControl: keeps the assistant's own voice, played by the speaker and picked up again by
+// the microphone, out of what is sent to the server, where its VAD would take it for the user
+// and the model would interrupt itself.
+//
+// It sees both sides at the API's 24 kHz on one timeline: every sample the speaker played
+// (silence included, from the output's monitor), and every sample the microphone captured. The
+// caller says how the two line up (SetDelay, from the devices' own timing), so the reference
+// handed to the canceller is exactly what was sounding when the microphone heard it.
+//
+// Modes (--echo):
+//   kAec         speexdsp's echo canceller against the played samples, then its preprocessor
+//                (residual echo and noise suppression). A user can talk over the answer. Until
+//                the canceller has learnt the room (a second or two of the first answer) the
+//                gate below guards its output.
+//   kGate        while the assistant is audible, the microphone passes only when its level is
+//                well above the playback's; otherwise silence is sent.
+//   kHalfDuplex  silence is sent while the assistant is audible, and for a hangover after.
+//   kOff         samples pass untouched.
+//
+// Works in 10 ms blocks: up to one block of microphone waits inside until it is complete.
+// Thread safety: main thread only, never in an audio callback (it allocates, and speexdsp's
+// state is large).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+struct SpeexEchoState_;
+struct SpeexPreprocessState_;
+
+namespace voxterm {
+
+enum class EchoMode { kOff, kAec, kGate, kHalfDuplex };
+
+// "aec", "gate", "half-duplex", "off".
+Result<EchoMode> ParseEchoMode(const std::string& name);
+const char* EchoModeName(EchoMode mode);
+
+class EchoControl {
+ public:
+  static constexpr int kBlockSamples = 240;   // 10 ms at 24 kHz
+  static constexpr int kTailMs = 250;         // echo the canceller models, from the reference's time
+  static constexpr int kLeadMs = 30;          // the reference runs this far ahead: timing errors
+  static constexpr int kHangoverMs = 300;     // half-duplex and gate: the room's tail after playback
+  static constexpr double kGateMarginDb = 6;  // gate: the microphone's lead over the playback
+
+  explicit EchoControl(EchoMode mode);
+  ~EchoControl();
+  EchoControl(const EchoControl&) = delete;
+  EchoControl& operator=(const EchoControl&) = delete;
+
+  EchoMode mode() const { return mode_; }
+
+  // The speaker's samples, in order: every one it played.
+  void AddPlayback(const int16_t* samples, size_t count);
+  // count playback samples were lost (the monitor overflowed): the timeline moves on.
+  void SkipPlayback(size_t count);
+  // Playback sample (j + delay) was sounding when microphone sample j was captured, both counted
+  // from 0. Until it is called the two timelines are taken to start together. A change of a
+  // block or more makes the gate guard the canceller for a tail, as a gap does.
+  void SetDelay(int64_t delay_samples);
+  int64_t delay() const { return delay_; }
+
+  // Microphone samples, in order; appends what may be sent to *out, whole blocks only.
+  void Process(const int16_t* samples, size_t count, std::vector<int16_t>* out);
+  // count microphone samples were lost (the input overflowed): the timeline moves on.
+  void SkipCapture(size_t count);
+
+  // Blocks sent as silence (gate, half-duplex) and in all, for the -v summary.
+  uint64_t muted_blocks() const { return muted_blocks_; }
+  uint64_t blocks() const { return blocks_; }
+
+ private:
+  // The playback block from start on: zeros where playback is unknown.
+  void ReferenceFor(int64_t start, int16_t* out) const;
+  // The loudest 10 ms of playback (RMS) that can still echo in the block at mic_index.
+  double PlaybackLevel(int64_t mic_index) const;
+  void ProcessBlock(int16_t* block);
+  // The gate's verdict on a block, given what is playing; opening holds it open a while.
+  bool GateOpen(const int16_t* block, double playback_rms);
+  // aec: the gate guards the canceller's output through this microphone index.
+  void Guard(int64_t until_mic_index);
+  void TrimPlayback();
+
+  const EchoMode mode_;
+  SpeexEchoState_* echo_ = nullptr;               // kAec only
+  SpeexPreprocessState_* preprocess_ = nullptr;  // kAec only
+  std::vector<int16_t> playback_;   // played samples, playback_[0] at playback_start_
+  int64_t playback_start_ = 0;
+  std::vector<int16_t> pending_;    // microphone samples short of a block
+  int64_t mic_index_ = 0;           // the timeline index of pending_[0]
+  int64_t delay_ = 0;
+  std::vector<int16_t> reference_;  // scratch: one block
+  std::vector<int16_t> cleaned_;    // scratch: one block
+  int64_t gate_open_until_ = -1;    // gate: open through this microphone index
+  // aec: blocks in which the canceller took a loud echo 20 dB down; the gate guards its output
+  // until there are kLearntBlocks.
+  static constexpr int kLearntBlocks = 30;
+  int learnt_blocks_ = 0;
+  int64_t guard_until_ = -1;
+  uint64_t muted_blocks_ = 0;
+  uint64_t blocks_ = 0;
+};
+
+}  // namespace voxterm

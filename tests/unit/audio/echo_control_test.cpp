@@ -1,0 +1,224 @@
+#include "audio/echo_control.h"
+
+#include <catch2/catch.hpp>
+
+#include "fakes/echo_room.h"
+
+namespace voxterm {
+namespace {
+
+using namespace echo_room;
+
+// One conversation through a room: the speaker plays `far` (the assistant) from the start, the
+// microphone hears it through `room`, plus `near` (the user) and faint noise. The devices'
+// timing as the app sees it: playback sample j + kDelay sounds when microphone sample j is
+// captured; the output renders 30 ms ahead of what is heard; the main thread takes both in
+// uneven chunks.
+struct Call {
+  std::vector<double> far, near;
+  std::vector<Tap> room = RoomImpulse(7, 2, 300, -6);
+  int64_t reported_delay_error = 0;  // samples: the devices' latencies, as reported, are off
+  static constexpr int64_t kDelay = 1200;  // 50 ms: 30 ms of output latency, 20 of input
+
+  std::vector<int16_t> echo, microphone, sent;
+  uint64_t muted_blocks = 0;
+
+  void Run(EchoMode mode) {
+    const size_t total = far.size();
+    near.resize(total, 0);
+    std::vector<double> played(total + kDelay + 2400, 0);
+    std::copy(far.begin(), far.end(), played.begin());
+    const std::vector<double> heard = Through(played, room);
+    Noise noise(99);
+    std::vector<double> echo_only(total), mic(total);
+    for (size_t j = 0; j < total; ++j) {
+      echo_only[j] = heard[j + kDelay] + 1.0 * noise.Gaussian();  // -90 dBFS of noise
+      mic[j] = echo_only[j] + near[j];
+    }
+    echo = ToPcm(echo_only);
+    microphone = ToPcm(mic);
+    const std::vector<int16_t> playback = ToPcm(played);
+
+    EchoControl control(mode);
+    control.SetDelay(kDelay + reported_delay_error);
+    size_t mic_at = 0, played_at = 0;
+    const size_t chunks[] = {200, 280, 240, 480, 120};
+    for (int tick = 0; mic_at < total; ++tick) {
+      const size_t n = std::min(chunks[tick % 5], total - mic_at);
+      // The output has rendered 30 ms beyond what is being heard now (more, if it reports less
+      // latency than it has).
+      const size_t ahead = 720 + static_cast<size_t>(std::max<int64_t>(0, reported_delay_error));
+      const size_t played_to = std::min(playback.size(), mic_at + n + kDelay + ahead);
+      control.AddPlayback(playback.data() + played_at, played_to - played_at);
+      played_at = played_to;
+      control.Process(microphone.data() + mic_at, n, &sent);
+      mic_at += n;
+    }
+    sent.resize(total, 0);  // the last part block
+    muted_blocks = control.muted_blocks();
+  }
+
+  // Echo return loss enhancement over [from, to): how much quieter the echo went out than it came
+  // in, in dB.
+  double Erle(size_t from, size_t to) const {
+    return 20 * std::log10(Rms(FromPcm(echo), from, to) / std::max(Rms(FromPcm(sent), from, to), 1e-9));
+  }
+};
+
+constexpr size_t Seconds(double s) { return static_cast<size_t>(s * kRate); }
+
+TEST_CASE("EchoControl: without it the assistant's echo sets off the VAD", "[echo]") {
+  // Given the room every other test uses, and nothing done about it
+  Call call;
+  call.far = Talker(10, 1, 120, -20);
+  call.Run(EchoMode::kOff);
+  // Then the echo alone would interrupt the answer: the tests below are not vacuous
+  CHECK(Dbfs(Rms(FromPcm(call.echo), 0, call.echo.size())) > -32);
+  CHECK(VoicedWindows(call.sent).size() > 100);
+  CHECK(call.sent == call.microphone);
+}
+
+TEST_CASE("EchoControl aec: a 10 s answer does not interrupt itself", "[echo]") {
+  // Given a user who stays silent while the assistant speaks for 10 s
+  Call call;
+  call.far = Talker(10, 1, 120, -20);
+  SECTION("timing as reported") {}
+  SECTION("the devices report 20 ms too much latency") { call.reported_delay_error = -480; }
+  SECTION("the devices report 60 ms too little") { call.reported_delay_error = 1440; }
+  call.Run(EchoMode::kAec);
+  // Then not one 10 ms window of what is sent would set off the VAD, from the first word on,
+  // and once the canceller has learnt the room the echo is more than 25 dB down.
+  INFO("ERLE after 4 s: " << call.Erle(Seconds(4), Seconds(10)) << " dB");
+  CHECK(VoicedWindows(call.sent).empty());
+  CHECK(call.Erle(Seconds(4), Seconds(10)) > 25);
+  // Not by muting: the gate guards the canceller only while it learns, for about 2 s
+  CHECK(call.muted_blocks < 350);
+}
+
+TEST_CASE("EchoControl aec: a user talking over the answer is heard", "[echo]") {
+  // Given the assistant speaking for 10 s and the user talking over it from 4 s to 7 s, as
+  // loud at the microphone as the assistant's echo
+  Call call;
+  call.far = Talker(10, 1, 120, -20);
+  const std::vector<double> user = Talker(3, 2, 210, -26);
+  call.near.assign(Seconds(10), 0);
+  std::copy(user.begin(), user.end(), call.near.begin() + Seconds(4));
+  call.Run(EchoMode::kAec);
+  // Then the VAD fires during the user's words and not before them
+  const std::vector<size_t> voiced = VoicedWindows(call.sent);
+  REQUIRE(!voiced.empty());
+  CHECK(voiced.front() >= Seconds(4));
+  CHECK(voiced.front() < Seconds(4.5));
+  // And most of the user's voice goes through: within 6 dB of what the microphone heard of it
+  const double user_in = Rms(call.near, Seconds(4), Seconds(7));
+  const double user_out = Rms(FromPcm(call.sent), Seconds(4), Seconds(7));
+  INFO("user's voice kept: " << 20 * std::log10(user_out / user_in) << " dB");
+  CHECK(user_out > user_in / 2);
+}
+
+TEST_CASE("EchoControl aec: lost samples on either side keep the timelines in step", "[echo]") {
+  // Given an answer during which the microphone loses 100 ms and the monitor 50 ms, each
+  // reported as a gap
+  Call call;
+  call.far = Talker(8, 3, 120, -20);
+  const size_t total = call.far.size();
+  std::vector<double> played(call.far);
+  played.resize(total + Call::kDelay + 2400, 0);
+  const std::vector<double> heard = Through(played, call.room);
+  std::vector<int16_t> mic(total), playback = ToPcm(played);
+  for (size_t j = 0; j < total; ++j) mic[j] = static_cast<int16_t>(std::lround(heard[j + Call::kDelay]));
+  EchoControl control(EchoMode::kAec);
+  control.SetDelay(Call::kDelay);
+  std::vector<int16_t> sent;
+  size_t mic_at = 0, played_at = 0;
+  bool mic_gap = false, played_gap = false;
+  while (mic_at + 240 <= total) {
+    size_t played_to = std::min(playback.size(), mic_at + 240 + Call::kDelay + 720);
+    if (!played_gap && played_at > Seconds(3)) {
+      played_gap = true;
+      control.SkipPlayback(Seconds(0.05));
+      played_at += Seconds(0.05);
+    }
+    played_to = std::max(played_to, played_at);
+    control.AddPlayback(playback.data() + played_at, played_to - played_at);
+    played_at = played_to;
+    if (!mic_gap && mic_at > Seconds(5)) {
+      mic_gap = true;
+      control.SkipCapture(Seconds(0.1));
+      sent.resize(sent.size() + Seconds(0.1), 0);
+      mic_at += Seconds(0.1);
+      continue;
+    }
+    control.Process(mic.data() + mic_at, 240, &sent);
+    mic_at += 240;
+  }
+  // Then the echo is still cancelled after both gaps: nothing would set off the VAD
+  const std::vector<size_t> voiced = VoicedWindows(sent);
+  std::string at;
+  for (size_t v : voiced) at += std::to_string(v / 240 * 10) + " ms ";
+  INFO("voiced at " << at);
+  CHECK(voiced.empty());
+}
+
+TEST_CASE("EchoControl gate: the echo is shut out, a loud user gets through", "[echo]") {
+  Call call;
+  call.far = Talker(10, 1, 120, -20);
+  SECTION("a silent user") {
+    call.Run(EchoMode::kGate);
+    // Then nothing would set off the VAD
+    CHECK(VoicedWindows(call.sent).empty());
+  }
+  SECTION("a user louder than the playback, from 4 s") {
+    const std::vector<double> user = Talker(3, 2, 210, -8);
+    call.near.assign(Seconds(10), 0);
+    std::copy(user.begin(), user.end(), call.near.begin() + Seconds(4));
+    call.Run(EchoMode::kGate);
+    // Then the user is heard, and not before they speak
+    const std::vector<size_t> voiced = VoicedWindows(call.sent);
+    REQUIRE(!voiced.empty());
+    CHECK(voiced.front() >= Seconds(4));
+    CHECK(voiced.front() < Seconds(4.5));
+  }
+}
+
+TEST_CASE("EchoControl half-duplex: muted while the assistant is audible, open after", "[echo]") {
+  // Given a 5 s answer, then 3 s of quiet, and the user talking throughout
+  Call call;
+  call.far = Talker(5, 1, 120, -20);
+  call.far.resize(Seconds(8), 0);
+  call.near = Talker(8, 2, 210, -26);
+  call.Run(EchoMode::kHalfDuplex);
+  // Then nothing goes out while the answer plays, and the user is heard once it and the
+  // hangover are over
+  const double answer_end = 5.0;
+  CHECK(VoicedWindows(call.sent, 0, Seconds(answer_end)).empty());
+  CHECK(!VoicedWindows(call.sent, Seconds(answer_end + 0.4)).empty());
+  CHECK(call.sent[Seconds(7)] == call.microphone[Seconds(7)]);
+}
+
+TEST_CASE("EchoControl: playback is kept only as long as it can be needed", "[echo]") {
+  // Given a speaker that plays for a minute before the microphone starts
+  EchoControl control(EchoMode::kAec);
+  std::vector<int16_t> second(kRate, 1000);
+  for (int i = 0; i < 60; ++i) control.AddPlayback(second.data(), second.size());
+  // Then a microphone block still finds its reference, and the canceller runs
+  control.SetDelay(Seconds(59.5));
+  std::vector<int16_t> mic(240, 0), sent;
+  control.Process(mic.data(), mic.size(), &sent);
+  CHECK(sent.size() == 240);
+  CHECK(control.blocks() == 1);
+}
+
+TEST_CASE("ParseEchoMode names each mode and refuses others", "[echo]") {
+  for (EchoMode m : {EchoMode::kAec, EchoMode::kGate, EchoMode::kHalfDuplex, EchoMode::kOff}) {
+    auto parsed = ParseEchoMode(EchoModeName(m));
+    REQUIRE(parsed.ok());
+    CHECK(*parsed == m);
+  }
+  auto bad = ParseEchoMode("loud");
+  REQUIRE(!bad.ok());
+  CHECK(bad.status().message() == "echo: \"loud\" is not one of aec, gate, half-duplex, off");
+}
+
+}  // namespace
+}  // namespace voxterm
