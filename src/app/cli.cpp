@@ -44,10 +44,10 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                                    "At exit, write the conversation's latencies to this file as JSON");
 
 // CLI11 reports errors by exception; they end here, as one line and exit code 2.
-  std::string input_device, output_device, input_file, output_file, record, vad, transcribe;
+  std::string input_device, output_device, input_file, output_file, record, vad, transcribe, echo;
   int frame_ms = 0, prebuffer_ms = 0, vad_silence_ms = 0, vad_prefix_ms = 0;
   double vad_threshold = 0;
-  bool speak = false;
+  bool speak = false, headphones = false;
   auto* input_device_opt = app.add_option("--input-device", input_device,
                                           "Microphone: an index or part of a name (see: voxterm devices)");
   auto* output_device_opt = app.add_option("--output-device", output_device, "Speaker: an index or part of a name");
@@ -58,6 +58,11 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* record_opt = app.add_option("--record", record,
                                     "Record both sides of the conversation to this stereo WAV");
   auto* speak_opt = app.add_flag("--speak", speak, "With --text: spoken answers too (speaker or --output-file)");
+  auto* echo_opt = app.add_option("--echo", echo,
+                                  "Keep the speaker out of the microphone: aec (cancel it), gate, half-duplex or off")
+                       ->check(CLI::IsMember({"aec", "gate", "half-duplex", "off"}))
+                       ->default_str("aec; off with --headphones");
+  auto* headphones_opt = app.add_flag("--headphones", headphones, "The speaker cannot be heard by the microphone: no echo control");
   auto* frame_opt = app.add_option("--frame-ms", frame_ms, "Microphone audio per message, ms")
                         ->check(CLI::Range(10, 100))
                         ->default_str("20");
@@ -142,6 +147,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (output_file_opt->count()) config.output_file = output_file;
   if (record_opt->count()) config.record = record;
   if (speak_opt->count()) config.speak = true;
+  if (echo_opt->count()) config.echo = echo;
+  if (headphones_opt->count()) config.headphones = true;
   if (frame_opt->count()) config.frame_ms = frame_ms;
   if (prebuffer_opt->count()) config.prebuffer_ms = prebuffer_ms;
   if (vad_opt->count()) config.vad = vad;

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "audio/echo_control.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -208,6 +209,13 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "transcribe") return c.String(v, key, &config->transcribe);
   if (key == "ptt_key") return c.String(v, key, &config->ptt_key);
   if (key == "speak") return c.Bool(v, key, &config->speak);
+  if (key == "headphones") return c.Bool(v, key, &config->headphones);
+  if (key == "echo") {
+    Status s = c.String(v, key, &config->echo);
+    if (!s.ok()) return s;
+    if (!ParseEchoMode(config->echo).ok()) return c.Error(key, "must be \"aec\", \"gate\", \"half-duplex\" or \"off\"");
+    return Status::Ok();
+  }
   if (key == "input_file" || key == "output_file" || key == "record") {
     std::string value;
     Status s = c.String(v, key, &value);

@@ -51,6 +51,9 @@ struct Config {
   int frame_ms = 20;          // input_audio_buffer.append every frame_ms (10 to 100)
   int prebuffer_ms = 100;     // jitter buffer before an answer starts playing
   bool speak = false;         // --text: spoken answers as well
+  // Echo control: "aec", "gate", "half-duplex" or "off"; empty: aec, or off with headphones.
+  std::string echo;
+  bool headphones = false;    // the speaker cannot reach the microphone
   // Turn detection: "server" (server_vad), "semantic" (semantic_vad) or "off".
   std::string vad = "server";
   double vad_threshold = 0.5;

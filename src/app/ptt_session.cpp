@@ -86,13 +86,13 @@ void PttSession::OnTick() {
     }
   }
   CapturePath* capture = audio_->capture();
+  audio_->PumpSpeaker();  // first: echo control needs what was played before what was heard
   if (input_started_) {
-    capture->Pump([this](const int16_t* samples, size_t count) { ptt_.OnFrame(samples, count); });
+    audio_->PumpMicrophone([this](const int16_t* samples, size_t count) { ptt_.OnFrame(samples, count); });
     view_->SetLevel(ptt_.state() == PttController::State::kRecording ? capture->level() : 0);
   }
   ptt_.OnTick();
   chat_.OnTick();
-  audio_->PumpRecorder();
   UpdateView();
 }
 

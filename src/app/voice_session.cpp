@@ -90,6 +90,7 @@ void VoiceSession::OnInputEnd() {
 
 void VoiceSession::OnTick() {
   CapturePath* capture = audio_->capture();
+  audio_->PumpSpeaker();  // first: echo control needs what was played before what was heard
   if (chat_.session_ready() && !input_started_) {
     input_started_ = true;
     Status started = audio_->StartInput();
@@ -102,10 +103,10 @@ void VoiceSession::OnTick() {
   if (input_started_) {
     frames_delivered_at_ns_ = audio_->input()->delivered_at_ns();
     // During an outage VoiceChat keeps the frames for the next session.
-    capture->Pump([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
+    audio_->PumpMicrophone([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
     view_->SetLevel(capture->level());
   } else {
-    capture->Discard();
+    audio_->DiscardMicrophone();
   }
   if (input_started_ && audio_->input()->Finished()) {
     if (input_ended_at_ms_ < 0) {
@@ -117,7 +118,6 @@ void VoiceSession::OnTick() {
     SendTrailingSilence();
   }
   chat_.OnTick();
-  audio_->PumpRecorder();
   if (latencies_) MeasurePlayback();
 }
 

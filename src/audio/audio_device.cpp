@@ -55,11 +55,15 @@ void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters,
   }
   std::fill(out + done * channels, out + frames * channels, int16_t{0});
   if (monitor) {
-    // A copy of the first channel; if the main thread fell behind, the excess is dropped.
+    // A copy of the first channel; if the main thread fell behind, the excess is dropped and
+    // counted, so that the monitor's timeline stays true.
+    counters->monitor_origin_ns.store(heard_at_ns - FramesToNs(monitored_frames_, rate_hz_), std::memory_order_relaxed);
+    monitored_frames_ += frames;
     auto regions = monitor->WriteRegions(frames);
     for (size_t i = 0; i < regions.first_count; ++i) regions.first[i] = out[i * channels];
     for (size_t i = 0; i < regions.second_count; ++i) regions.second[i] = out[(regions.first_count + i) * channels];
     monitor->CommitWrite(regions.total());
+    if (regions.total() < frames) counters->monitor_dropped.fetch_add(frames - regions.total(), std::memory_order_relaxed);
   }
 }
 

@@ -20,6 +20,12 @@ namespace voxterm {
 
 constexpr int kApiSampleRateHz = 24000;  // PCM16 mono, both directions, in either dialect
 
+// How long frames last at rate_hz, in ns, without overflow for days of audio.
+inline int64_t FramesToNs(uint64_t frames, int rate_hz) {
+  const uint64_t rate = static_cast<uint64_t>(rate_hz);
+  return static_cast<int64_t>(frames / rate * 1000000000 + frames % rate * 1000000000 / rate);
+}
+
 class AudioInput {
  public:
   virtual ~AudioInput() = default;
@@ -34,6 +40,9 @@ class AudioInput {
   virtual uint64_t overruns() const { return 0; }
   // When the newest samples in the ring were written (MonotonicNs); 0 before any. For --stats.
   virtual int64_t delivered_at_ns() const { return 0; }
+  // When the input's frame 0 was captured (MonotonicNs), as its timing reports it, so that
+  // frame n was captured n / rate later, overruns counted; 0 when unknown. For echo control.
+  virtual int64_t capture_origin_ns() const { return 0; }
 };
 
 // Shared between an output's callback and the main thread. Each field has one writer.
@@ -61,6 +70,11 @@ struct PlaybackCounters {
   std::atomic<int64_t> silent_heard_at_ns{0};
   // Written by the output: how far ahead of its callback the device plays, as it reports.
   std::atomic<int64_t> device_ahead_ns{0};
+  // Written by the output when it has a monitor, for echo control: when the monitor's frame 0
+  // is heard (MonotonicNs), so that frame n is heard n / rate later; and the frames the monitor
+  // had no room for (they count in n).
+  std::atomic<int64_t> monitor_origin_ns{0};
+  std::atomic<uint64_t> monitor_dropped{0};
 };
 
 class AudioOutput {
@@ -69,7 +83,7 @@ class AudioOutput {
   virtual int sample_rate_hz() const = 0;
   // Starts playing mono samples from *ring; ring and counters outlive Stop(). monitor, when not
   // null, receives a copy of every frame played, silence included: what the speaker said, in
-  // real time (for --record).
+  // real time (for --record and echo control).
   virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) = 0;
   virtual void Stop() = 0;
 };
@@ -94,6 +108,7 @@ class PlaybackEngine {
   static constexpr size_t kFadeFrames = 96;  // 4 ms at 24 kHz, 2 ms at 48 kHz
   bool playing_ = false;    // past the prebuffer of the current answer
   uint32_t flushes_seen_ = 0;
+  uint64_t monitored_frames_ = 0;  // offered to the monitor, dropped ones included
 };
 
 }  // namespace voxterm

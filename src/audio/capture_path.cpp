@@ -1,23 +1,36 @@
 #include "audio/capture_path.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace voxterm {
 
-CapturePath::CapturePath(int device_rate_hz, SpscRing<int16_t>* ring, int frame_ms)
+CapturePath::CapturePath(int device_rate_hz, SpscRing<int16_t>* ring, int frame_ms, EchoControl* echo)
     : ring_(ring),
+      echo_(echo),
       frame_samples_(static_cast<size_t>(kApiSampleRateHz * frame_ms / 1000)),
       resampler_(device_rate_hz, kApiSampleRateHz),
       chunk_(4096) {}
 
-void CapturePath::Pump(const FrameSink& sink) {
-  int peak = 0;
+void CapturePath::Drain() {
+  resampled_.clear();
   for (;;) {
     const size_t got = ring_->Read(chunk_.data(), chunk_.size());
     if (got == 0) break;
-    for (size_t i = 0; i < got; ++i) peak = std::max(peak, std::abs(static_cast<int>(chunk_[i])));
-    resampler_.Process(chunk_.data(), got, &pending_);
+    resampler_.Process(chunk_.data(), got, &resampled_);
   }
+}
+
+void CapturePath::Pump(const FrameSink& sink) {
+  Drain();
+  const size_t before = pending_.size();
+  if (echo_) {
+    echo_->Process(resampled_.data(), resampled_.size(), &pending_);
+  } else {
+    pending_.insert(pending_.end(), resampled_.begin(), resampled_.end());
+  }
+  int peak = 0;
+  for (size_t i = before; i < pending_.size(); ++i) peak = std::max(peak, std::abs(static_cast<int>(pending_[i])));
   size_t offset = 0;
   while (pending_.size() - offset >= frame_samples_) {
     sink(pending_.data() + offset, frame_samples_);
@@ -36,7 +49,8 @@ void CapturePath::Finish(const FrameSink& sink) {
 }
 
 void CapturePath::Discard() {
-  (void)ring_->Discard(ring_->ReadAvailable());
+  Drain();
+  if (echo_) echo_->SkipCapture(resampled_.size());
   pending_.clear();
   level_ = 0;
 }

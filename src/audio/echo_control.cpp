@@ -20,10 +20,15 @@ constexpr int64_t kHangover = SamplesForMs(EchoControl::kHangoverMs);
 // Played samples kept beyond what the microphone still needs, at most: the microphone may not
 // be running yet (before the session is ready), or may have stalled.
 constexpr size_t kMaxPlaybackKept = static_cast<size_t>(SamplesForMs(4000));
+// The longest a microphone block waits for its reference.
+constexpr size_t kMaxWait = static_cast<size_t>(SamplesForMs(200));
 // Playback quieter than this (RMS, about -60 dBFS) is silence: nothing to echo.
 constexpr double kSilentRms = 33;
 // A microphone block this loud (RMS, about -50 dBFS) during playback holds echo worth learning from.
 constexpr double kEchoRms = 100;
+// Playback this loud (RMS, about -40 dBFS) would be heard in the microphone if it could be.
+constexpr double kLoudRms = 330;
+const double kGateMargin = std::pow(10.0, EchoControl::kGateMarginDb / 20);
 // The gate, once open, stays open this long, so that the quiet ends of words go through too.
 constexpr int64_t kGateHold = SamplesForMs(200);
 
@@ -141,6 +146,10 @@ void EchoControl::Process(const int16_t* samples, size_t count, std::vector<int1
   pending_.insert(pending_.end(), samples, samples + count);
   size_t done = 0;
   while (pending_.size() - done >= static_cast<size_t>(kBlock)) {
+    // The reference runs kLead ahead, and the output renders only a little ahead of what is
+    // heard: the block waits for its reference, though not for an output that has stalled.
+    const int64_t playback_end = playback_start_ + static_cast<int64_t>(playback_.size());
+    if (playback_end < mic_index_ + delay_ + kLead + kBlock && pending_.size() - done < kMaxWait) break;
     std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(done), kBlock, cleaned_.begin());
     ProcessBlock(cleaned_.data());
     out->insert(out->end(), cleaned_.begin(), cleaned_.end());
@@ -151,6 +160,11 @@ void EchoControl::Process(const int16_t* samples, size_t count, std::vector<int1
   TrimPlayback();
 }
 
+double EchoControl::cancelled_db() const {
+  if (heard_energy_ <= 0) return 0;
+  return 10 * std::log10(heard_energy_ / std::max(left_energy_, 1e-3));
+}
+
 void EchoControl::SkipCapture(size_t count) {
   // The part block before the gap is lost with it: it no longer lines up with anything.
   mic_index_ += static_cast<int64_t>(pending_.size() + count);
@@ -159,9 +173,8 @@ void EchoControl::SkipCapture(size_t count) {
   Guard(mic_index_ + kTail);
 }
 
-bool EchoControl::GateOpen(const int16_t* block, double playback_rms) {
-  static const double kMargin = std::pow(10.0, kGateMarginDb / 20);
-  if (Rms(block, kBlock) > playback_rms * kMargin) gate_open_until_ = mic_index_ + kBlock + kGateHold;
+bool EchoControl::GateOpen(const int16_t* block, double threshold_rms) {
+  if (Rms(block, kBlock) > threshold_rms) gate_open_until_ = mic_index_ + kBlock + kGateHold;
   return mic_index_ < gate_open_until_;
 }
 
@@ -181,15 +194,38 @@ void EchoControl::ProcessBlock(int16_t* block) {
       if (playback < kSilentRms) break;
       // The canceller starts knowing nothing of the room, and takes a second or two of playback
       // to learn it; until then what it lets through would set off the server's VAD. Meanwhile
-      // the gate guards its output. It has learnt once it takes a loud echo 20 dB down for
-      // long enough. After a gap in either timeline, the gate guards again for a tail.
+      // the gate guards its output. It has learnt once it has taken a loud echo 20 dB down for
+      // long enough, or once loud playback has gone on long enough without one (headphones).
+      // After a gap in either timeline, the gate guards again for a tail.
       const double mic_rms = Rms(mic, kBlock);
-      if (mic_rms > kEchoRms && Rms(block, kBlock) * 10 < mic_rms) ++learnt_blocks_;
-      if (learnt_blocks_ < kLearntBlocks || mic_index_ < guard_until_) open = GateOpen(block, playback);
+      const double out_rms = Rms(block, kBlock);
+      if (mic_rms > kEchoRms && out_rms * 10 < mic_rms) ++learnt_blocks_;
+      if (mic_rms < kEchoRms && playback > kLoudRms) ++unheard_blocks_;
+      // How loud the echo gets against the playback, from blocks that were mostly echo (the
+      // canceller took them 12 dB down or more): it follows the loudest quickly and lets go
+      // slowly (2 dB a second), as playback's level is the loudest of a window too.
+      if (mic_rms > kEchoRms && playback > kLoudRms && out_rms * 4 < mic_rms) {
+        const double coupling_db = 20 * std::log10(mic_rms / playback);
+        if (coupling_db_ < -100) coupling_db_ = coupling_db;
+        coupling_db_ = coupling_db > coupling_db_ ? coupling_db_ + (coupling_db - coupling_db_) / 4 : coupling_db_ - 0.02;
+      }
+      const bool learnt = learnt_blocks_ >= kLearntBlocks || unheard_blocks_ >= kUnheardBlocks;
+      if (learnt && playback > kLoudRms) {
+        heard_energy_ += mic_rms * mic_rms;
+        left_energy_ += out_rms * out_rms;
+      }
+      if (!learnt || mic_index_ < guard_until_) {
+        open = GateOpen(block, playback * kGateMargin);
+      } else if (coupling_db_ > -100) {
+        // What the canceller leaves of a loud echo is still loud enough for a VAD now and then
+        // (more so when the two devices' clocks drift apart). A block well under the echo the
+        // microphone would have heard is that residue; speech over the answer is louder.
+        open = GateOpen(block, playback * std::pow(10.0, (coupling_db_ + kResidualMarginDb) / 20));
+      }
       break;
     }
     case EchoMode::kGate:
-      open = playback < kSilentRms || GateOpen(block, playback);
+      open = playback < kSilentRms || GateOpen(block, playback * kGateMargin);
       break;
     case EchoMode::kHalfDuplex:
       open = playback < kSilentRms;

@@ -11,13 +11,15 @@
 //   kAec         speexdsp's echo canceller against the played samples, then its preprocessor
 //                (residual echo and noise suppression). A user can talk over the answer. Until
 //                the canceller has learnt the room (a second or two of the first answer) the
-//                gate below guards its output.
+//                gate below guards its output; after, a softer gate drops what is well under
+//                the echo the microphone would have heard: the canceller's residue.
 //   kGate        while the assistant is audible, the microphone passes only when its level is
 //                well above the playback's; otherwise silence is sent.
 //   kHalfDuplex  silence is sent while the assistant is audible, and for a hangover after.
 //   kOff         samples pass untouched.
 //
-// Works in 10 ms blocks: up to one block of microphone waits inside until it is complete.
+// Works in 10 ms blocks: the microphone waits inside until a block is complete and the playback
+// it needs has been rendered (kLeadMs at most, in practice).
 // Thread safety: main thread only, never in an audio callback (it allocates, and speexdsp's
 // state is large).
 #pragma once
@@ -42,10 +44,14 @@ const char* EchoModeName(EchoMode mode);
 class EchoControl {
  public:
   static constexpr int kBlockSamples = 240;   // 10 ms at 24 kHz
-  static constexpr int kTailMs = 250;         // echo the canceller models, from the reference's time
-  static constexpr int kLeadMs = 30;          // the reference runs this far ahead: timing errors
+  // The canceller models echo from kLeadMs before the devices' timing says it should arrive
+  // (their reports can be off by tens of ms) to kTailMs - kLeadMs after (the room's tail).
+  static constexpr int kTailMs = 300;
+  static constexpr int kLeadMs = 60;
   static constexpr int kHangoverMs = 300;     // half-duplex and gate: the room's tail after playback
   static constexpr double kGateMarginDb = 6;  // gate: the microphone's lead over the playback
+  // aec, once learnt: what passes is at most this far under the echo the microphone would hear.
+  static constexpr double kResidualMarginDb = -6;
 
   explicit EchoControl(EchoMode mode);
   ~EchoControl();
@@ -72,6 +78,10 @@ class EchoControl {
   // Blocks sent as silence (gate, half-duplex) and in all, for the -v summary.
   uint64_t muted_blocks() const { return muted_blocks_; }
   uint64_t blocks() const { return blocks_; }
+  // aec: how far the canceller and the preprocessor took the microphone down while the
+  // assistant was audible, once learnt, before any gate, in dB (the echo return loss
+  // enhancement when the user is silent); 0 before there is any.
+  double cancelled_db() const;
 
  private:
   // The playback block from start on: zeros where playback is unknown.
@@ -79,8 +89,9 @@ class EchoControl {
   // The loudest 10 ms of playback (RMS) that can still echo in the block at mic_index.
   double PlaybackLevel(int64_t mic_index) const;
   void ProcessBlock(int16_t* block);
-  // The gate's verdict on a block, given what is playing; opening holds it open a while.
-  bool GateOpen(const int16_t* block, double playback_rms);
+  // The gate's verdict on a block: open when it is louder than threshold_rms, and held open a
+  // while after.
+  bool GateOpen(const int16_t* block, double threshold_rms);
   // aec: the gate guards the canceller's output through this microphone index.
   void Guard(int64_t until_mic_index);
   void TrimPlayback();
@@ -96,10 +107,16 @@ class EchoControl {
   std::vector<int16_t> reference_;  // scratch: one block
   std::vector<int16_t> cleaned_;    // scratch: one block
   int64_t gate_open_until_ = -1;    // gate: open through this microphone index
-  // aec: blocks in which the canceller took a loud echo 20 dB down; the gate guards its output
-  // until there are kLearntBlocks.
-  static constexpr int kLearntBlocks = 30;
+  // aec: blocks in which the canceller took a loud echo 20 dB down, and blocks of loud playback
+  // the microphone did not hear; the gate guards its output until there are kLearntBlocks of
+  // the one or kUnheardBlocks of the other.
+  static constexpr int kLearntBlocks = 60;
+  static constexpr int kUnheardBlocks = 50;
   int learnt_blocks_ = 0;
+  int unheard_blocks_ = 0;
+  double coupling_db_ = -200;  // the echo's level against the playback's; below -100: unknown
+  double heard_energy_ = 0;    // for cancelled_db(): the microphone's, in RMS squared per block
+  double left_energy_ = 0;     // and the canceller's output's
   int64_t guard_until_ = -1;
   uint64_t muted_blocks_ = 0;
   uint64_t blocks_ = 0;

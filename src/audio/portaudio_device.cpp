@@ -191,20 +191,28 @@ void PortAudioInput::Stop() {
   if (stream_ && Pa_IsStreamActive(stream_) == 1) Pa_StopStream(stream_);
 }
 
-int PortAudioInput::Callback(const void* input, void*, unsigned long frames, const void*,
+int PortAudioInput::Callback(const void* input, void*, unsigned long frames, const void* time_info,
                              unsigned long, void* self) {
-  return static_cast<PortAudioInput*>(self)->OnAudio(static_cast<const int16_t*>(input), frames);
+  // How long ago this buffer's first frame was captured, as the host API reports it (0 if it
+  // does not, or reports nonsense).
+  const auto* time = static_cast<const PaStreamCallbackTimeInfo*>(time_info);
+  const double behind_s = time ? time->currentTime - time->inputBufferAdcTime : 0;
+  const int64_t behind_ns = behind_s > 0 && behind_s < 1 ? static_cast<int64_t>(behind_s * 1e9) : 0;
+  return static_cast<PortAudioInput*>(self)->OnAudio(static_cast<const int16_t*>(input), frames, behind_ns);
 }
 
-int PortAudioInput::OnAudio(const int16_t* input, size_t frames) noexcept {
+int PortAudioInput::OnAudio(const int16_t* input, size_t frames, int64_t behind_ns) noexcept {
   if (!input) return paContinue;
+  const int64_t now_ns = MonotonicNs();
+  capture_origin_ns_.store(now_ns - behind_ns - FramesToNs(captured_frames_, rate_hz_), std::memory_order_relaxed);
+  captured_frames_ += frames;
   // Into the ring in place: downmixing writes straight into its regions, no temporary.
   auto regions = ring_->WriteRegions(frames);
   DownmixToMono(input, regions.first_count, channels_, regions.first);
   DownmixToMono(input + regions.first_count * channels_, regions.second_count, channels_, regions.second);
   ring_->CommitWrite(regions.total());
   if (regions.total() < frames) overruns_.fetch_add(frames - regions.total(), std::memory_order_relaxed);
-  delivered_at_ns_.store(MonotonicNs(), std::memory_order_relaxed);
+  delivered_at_ns_.store(now_ns, std::memory_order_relaxed);
   return paContinue;
 }
 

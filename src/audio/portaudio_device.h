@@ -57,13 +57,14 @@ class PortAudioInput final : public AudioInput {
   void Stop() override;
   uint64_t overruns() const override { return overruns_.load(std::memory_order_relaxed); }
   int64_t delivered_at_ns() const override { return delivered_at_ns_.load(std::memory_order_relaxed); }
+  int64_t capture_origin_ns() const override { return capture_origin_ns_.load(std::memory_order_relaxed); }
 
   static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
                       unsigned long flags, void* self);
 
  private:
   PortAudioInput() = default;
-  int OnAudio(const int16_t* input, size_t frames) noexcept;
+  int OnAudio(const int16_t* input, size_t frames, int64_t behind_ns) noexcept;
 
   void* stream_ = nullptr;  // PaStream*
   int rate_hz_ = 0;
@@ -71,6 +72,8 @@ class PortAudioInput final : public AudioInput {
   SpscRing<int16_t>* ring_ = nullptr;  // set before the stream starts
   std::atomic<uint64_t> overruns_{0};
   std::atomic<int64_t> delivered_at_ns_{0};
+  std::atomic<int64_t> capture_origin_ns_{0};
+  uint64_t captured_frames_ = 0;  // the callback only: every frame it was given
 };
 
 class PortAudioOutput final : public AudioOutput {

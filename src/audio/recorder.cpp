@@ -16,7 +16,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(const std::string& path, int 
 }
 
 Recorder::Recorder(sf_private_tag* file, int output_rate_hz, bool with_microphone)
-    : file_(file), with_microphone_(with_microphone), resampler_(output_rate_hz, kApiSampleRateHz), chunk_(4096) {}
+    : file_(file), with_microphone_(with_microphone), resampler_(output_rate_hz, kApiSampleRateHz) {}
 
 Recorder::~Recorder() {
   // The side that is behind is padded with silence.
@@ -31,10 +31,8 @@ void Recorder::AddMicrophone(const int16_t* samples, size_t count) {
   mic_.insert(mic_.end(), samples, samples + count);
 }
 
-void Recorder::Pump(SpscRing<int16_t>* monitor) {
-  for (size_t got; (got = monitor->Read(chunk_.data(), chunk_.size())) > 0;) {
-    resampler_.Process(chunk_.data(), got, &speaker_);
-  }
+void Recorder::AddSpeaker(const int16_t* samples, size_t count) {
+  resampler_.Process(samples, count, &speaker_);
   if (!with_microphone_) mic_.resize(speaker_.size(), 0);
   WriteFrames(std::min(mic_.size(), speaker_.size()));
 }

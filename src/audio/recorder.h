@@ -2,7 +2,7 @@
 // microphone, as sent to the server. Right: what the speaker played, silence included, from
 // the output's monitor, so the two stay in time. (With --output-file the answer is not played
 // in time, so the right channel holds the answers back to back.)
-// Thread safety: main thread only (the monitor ring's consumer).
+// Thread safety: main thread only.
 #pragma once
 
 #include <memory>
@@ -26,8 +26,8 @@ class Recorder {
 
   // 24 kHz microphone samples, as sent.
   void AddMicrophone(const int16_t* samples, size_t count);
-  // Takes what the output played so far, and writes every frame both sides have.
-  void Pump(SpscRing<int16_t>* monitor);
+  // What the output played, at its rate, from its monitor; writes every frame both sides have.
+  void AddSpeaker(const int16_t* samples, size_t count);
 
  private:
   Recorder(sf_private_tag* file, int output_rate_hz, bool with_microphone);
@@ -37,7 +37,7 @@ class Recorder {
   const bool with_microphone_;
   Resampler resampler_;
   std::vector<int16_t> mic_, speaker_;  // 24 kHz, waiting for the other side
-  std::vector<int16_t> chunk_, stereo_;  // scratch
+  std::vector<int16_t> stereo_;  // scratch
 };
 
 }  // namespace voxterm

@@ -39,6 +39,33 @@ class Pulse:
                     'pcm.!default { type asym; playback.pcm "rt_play"; capture.pcm "rt_capture" }\n'
                     'ctl.!default { type pulse }\n' % (play_to, capture_from))
 
+    def live(self, play_to):
+        """ALSA's default devices on live streams: playback into the `speaker` sink (and, bit for
+        bit, into play_to); capture from the default source, the `mic` sink's monitor."""
+        with open(self.env["ALSA_CONFIG_PATH"], "w") as f:
+            f.write('pcm.rt_play { type file; slave.pcm { type pulse }; file "%s"; format "raw" }\n'
+                    'pcm.rt_live { type pulse }\n'
+                    'pcm.!default { type asym; playback.pcm "rt_play"; capture.pcm "rt_live" }\n'
+                    'ctl.!default { type pulse }\n' % play_to)
+
+    def pactl(self, *args):
+        env = dict(os.environ, **self.env, HOME=self.dir)
+        return subprocess.run(["pactl"] + list(args), env=env, check=True, timeout=10,
+                              capture_output=True, text=True).stdout.strip()
+
+    def loop_speaker_into_mic(self, latency_ms=30, drift=False):
+        """A room with nobody in it: what the speaker plays reaches the microphone, as loud.
+        Without drift the loop keeps its latency, as a laptop's own speaker and microphone share
+        one clock; with it, module-loopback resamples to hold its latency, as two devices with
+        clocks of their own drift apart (about 75 ppm here)."""
+        self.pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=mic",
+                   "latency_msec=%d" % latency_ms, "adjust_time=%d" % (10 if drift else 0))
+
+    def say_into_mic(self, wav):
+        """A user in that room: plays wav into the microphone, mixed with what the loop brings."""
+        env = dict(os.environ, **self.env, HOME=self.dir)
+        return subprocess.Popen(["paplay", "--device=mic", str(wav)], env=env)
+
     def stop(self):
         pid_file = os.path.join(self.runtime, "pulse", "pid")
         if os.path.exists(pid_file):

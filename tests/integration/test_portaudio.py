@@ -74,7 +74,8 @@ def test_a_spoken_turn_through_portaudio_is_bit_exact(pulse, mock, tmp_path, spe
     m = mock("--audio-in", str(heard), "--answer-ms", "1500")
     answer = mock_audio(1500 * RATE // 1000)
     recording = tmp_path / "both.wav"
-    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--input-device", "rt_capture",
+    # --headphones: no echo control, so that the microphone reaches the server untouched.
+    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--headphones", "--input-device", "rt_capture",
                                         "--output-device", "rt_play", "--record", str(recording)])
     try:
         assert wait_for(lambda: played.exists() and answer in played.read_bytes(), 30), p.stderr.read()

@@ -735,7 +735,7 @@ class Session:
                 await self.send(delta)
             if step < chunks:
                 n = min(chunk, total_samples - sent)
-                pcm = mock_audio(n, sent)
+                pcm = self.server.answer_audio(n, sent)
                 sent += n
                 await self.send(dict(base, type=self.names["audio_delta"],
                                      delta=base64.b64encode(pcm).decode()))
@@ -829,6 +829,23 @@ class Server:
         self.faulted = set()    # texts whose fault already happened
         self.connections = 0
         self.dropped_output = False
+        self.voice = None       # --answer-audio's samples
+        if args.answer_audio:
+            with open(args.answer_audio, "rb") as f:
+                self.voice = f.read()
+            self.voice = self.voice[:len(self.voice) // 2 * 2]
+
+    def answer_audio(self, samples, start):
+        """Samples start..start+samples of a spoken answer: the tone, or --answer-audio looped."""
+        if not self.voice:
+            return mock_audio(samples, start)
+        out = bytearray()
+        at = 2 * start % len(self.voice)
+        while len(out) < 2 * samples:
+            piece = self.voice[at:at + 2 * samples - len(out)]
+            out += piece
+            at = (at + len(piece)) % len(self.voice)
+        return bytes(out)
 
     def record(self, record):
         self.recorder.write(record)
@@ -899,6 +916,8 @@ async def main(argv):
     parser.add_argument("--audio-in", help="write all audio the clients appended to this raw file")
     parser.add_argument("--answer-ms", type=int, default=0,
                         help="answer spoken turns with this much audio (default: a short sentence)")
+    parser.add_argument("--answer-audio", metavar="FILE",
+                        help="spoken answers say this raw PCM16 24 kHz mono file, looped, instead of the tone")
     parser.add_argument("--audio-pace", type=float, default=0,
                         help="send audio at this multiple of real time (0: as fast as possible)")
     parser.add_argument("--garbage-big-bytes", type=int, default=4 << 20)
