@@ -11,6 +11,8 @@ tables: docs/performance.md holds what it printed, with the machine.
              barge-ins included
   e  latency --stats of (d): capture to send, first audio delta to heard, speech_started to
              silence
+  f  echo    each --echo mode in a simulated room (bench/echo_bench.cpp): the VAD on the echo,
+             the user talking over it, the canceller's ERLE, CPU
 
 CPU is user+sys of the whole process (wait4), memory its peak resident set. The numbers are one
 run each on a shared machine, not a timed test: --smoke runs every workload small, once, and
@@ -159,6 +161,7 @@ class Bench:
         self.rows = []       # (workload, client, result)
         self.latencies = None
         self.notes = []
+        self.echo_table = ""
 
     def env(self):
         return base_env(self.work)
@@ -279,6 +282,14 @@ class Bench:
             mock.stop()
             pulse.stop()
 
+    def echo(self):
+        binary = os.path.join(self.args.build_dir, "voxterm_echo_bench")
+        r = subprocess.run([binary] + (["--smoke"] if self.args.smoke else []), capture_output=True,
+                           text=True, timeout=600)
+        if r.returncode != 0:
+            raise Failure("(f) echo: %s exited %d\n%s%s" % (binary, r.returncode, r.stdout, r.stderr))
+        self.echo_table = r.stdout
+
     def stdin(self, line):
         """A file holding line, to give a client as its stdin (a pipe would need a writer)."""
         path = os.path.join(self.work, "stdin-%d.txt" % time.monotonic_ns())
@@ -335,6 +346,9 @@ def report(bench):
             s = bench.latencies[key]
             print("| %s | %d | %.1f ms | %.1f ms | %.1f ms |" % (label, s["count"], s["p50_us"] / 1000,
                                                                 s["p99_us"] / 1000, s["max_us"] / 1000))
+    if bench.echo_table:
+        print()
+        print(bench.echo_table.rstrip())
     for note in bench.notes:
         print()
         print(note)
@@ -345,7 +359,7 @@ def main():
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     parser.add_argument("--smoke", action="store_true", help="every workload small and once (CI)")
     parser.add_argument("--no-node", dest="node", action="store_false", help="skip OpenAI's Node SDK")
-    parser.add_argument("--only", default="abcd", help="the workloads to run, e.g. ac")
+    parser.add_argument("--only", default="abcdf", help="the workloads to run, e.g. ac")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="voxterm-bench-") as work:
         bench = Bench(args, work)
@@ -354,7 +368,7 @@ def main():
             "smoke pass" if args.smoke else "full run"), flush=True)
         if args.node and not bench.node:
             bench.notes.append("Node SDK skipped: run `npm ci` in bench/node (scripts/bench does) and install node")
-        steps = {"a": bench.text, "b": bench.audio, "c": bench.start, "d": bench.voice}
+        steps = {"a": bench.text, "b": bench.audio, "c": bench.start, "d": bench.voice, "f": bench.echo}
         try:
             for w in args.only:
                 steps[w]()

@@ -60,8 +60,13 @@ AudioEngine::~AudioEngine() {
   Stop();
   PumpSpeaker();  // the last of what was played
   if (echo_ && echo_->blocks()) {
-    LOG_INFO("echo control: %s, %.0f%% of the microphone's blocks sent as silence", EchoModeName(echo_->mode()),
-             100.0 * static_cast<double>(echo_->muted_blocks()) / static_cast<double>(echo_->blocks()));
+    const double muted = 100.0 * static_cast<double>(echo_->muted_blocks()) / static_cast<double>(echo_->blocks());
+    if (echo_->mode() == EchoMode::kAec) {
+      LOG_INFO("echo control: aec took the microphone %.0f dB down while the assistant spoke; %.0f%% of it sent "
+               "as silence", echo_->cancelled_db(), muted);
+    } else {
+      LOG_INFO("echo control: %s, %.0f%% of the microphone sent as silence", EchoModeName(echo_->mode()), muted);
+    }
   }
 }
 

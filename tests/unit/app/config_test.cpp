@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "app/audio_engine.h"
 #include "app/config.h"
 
 using namespace voxterm;
@@ -93,4 +94,24 @@ TEST_CASE("what looks like an API key is recognised, and only that", "[config]")
   CHECK(HoldsApiKey("// my key: sk-abcdefghijklmnopqrstuvwxyz"));
   CHECK_FALSE(HoldsApiKey(R"({"api_key_command": "pass show openai/sk-key"})"));
   CHECK_FALSE(HoldsApiKey(R"({"voice": "marin"})"));
+}
+
+TEST_CASE("echo control: from the file, checked, and off where there is no room", "[config]") {
+  Config config;
+  REQUIRE(ParseConfig(R"({"echo": "half-duplex", "headphones": true})", "c.json", &config).ok());
+  CHECK(config.echo == "half-duplex");
+  CHECK(config.headphones);
+  Status s = ParseConfig(R"({"echo": "loud"})", "c.json", &config);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message() == "c.json:1: \"echo\" must be \"aec\", \"gate\", \"half-duplex\" or \"off\"");
+
+  // What a run gets: aec on a speaker, off with headphones unless asked for, off with files
+  Config defaults;
+  CHECK(EffectiveEchoMode(defaults) == EchoMode::kAec);
+  defaults.headphones = true;
+  CHECK(EffectiveEchoMode(defaults) == EchoMode::kOff);
+  defaults.echo = "gate";
+  CHECK(EffectiveEchoMode(defaults) == EchoMode::kGate);
+  defaults.output_file = "answer.wav";
+  CHECK(EffectiveEchoMode(defaults) == EchoMode::kOff);
 }
