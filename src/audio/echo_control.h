@@ -75,7 +75,7 @@ class EchoControl {
   // count microphone samples were lost (the input overflowed): the timeline moves on.
   void SkipCapture(size_t count);
 
-  // Blocks sent as silence (gate, half-duplex) and in all, for the -v summary.
+  // Blocks sent as silence (by any gate) and in all, for the -v summary.
   uint64_t muted_blocks() const { return muted_blocks_; }
   uint64_t blocks() const { return blocks_; }
   // aec: how far the canceller and the preprocessor took the microphone down while the
@@ -101,7 +101,7 @@ class EchoControl {
   SpeexPreprocessState_* preprocess_ = nullptr;  // kAec only
   std::vector<int16_t> playback_;   // played samples, playback_[0] at playback_start_
   int64_t playback_start_ = 0;
-  std::vector<int16_t> pending_;    // microphone samples short of a block
+  std::vector<int16_t> pending_;    // microphone samples short of a block, or awaiting playback
   int64_t mic_index_ = 0;           // the timeline index of pending_[0]
   int64_t delay_ = 0;
   std::vector<int16_t> reference_;  // scratch: one block
