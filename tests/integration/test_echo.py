@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import BIN, clean_env
-from pulse_env import Pulse
+from test_portaudio import pulse, wait_for  # noqa: F401  (pulse is a fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("pulseaudio") is None or shutil.which("espeak-ng") is None,
                                 reason="needs pulseaudio and espeak-ng")
@@ -41,13 +41,6 @@ def voices(tmp_path_factory):
     return answer, user
 
 
-@pytest.fixture
-def pulse(tmp_path):
-    p = Pulse(str(tmp_path / "pulse"))
-    yield p
-    p.stop()
-
-
 def server_events(log):
     if not os.path.exists(log):
         return []
@@ -61,15 +54,6 @@ def server_events(log):
             if record.get("dir") == "in" and "event" in record:
                 events.append((record["t_ms"], record["event"]["type"]))
     return events
-
-
-def wait_for(predicate, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def converse(tmp_path, pulse, mock, voices, args, user_after_s=None):

@@ -20,6 +20,20 @@ struct Call {
   int64_t reported_delay_error = 0;  // samples: the devices' latencies, as reported, are off
   static constexpr int64_t kDelay = 1200;  // 50 ms: 30 ms of output latency, 20 of input
 
+  // The user says seconds of something from from_s on, at level_dbfs.
+  void UserTalks(double from_s, double seconds, double level_dbfs) {
+    const std::vector<double> user = Talker(seconds, 2, 210, level_dbfs);
+    near.assign(far.size(), 0);
+    std::copy(user.begin(), user.end(), near.begin() + static_cast<std::ptrdiff_t>(from_s * kRate));
+  }
+  // The VAD's first window on what was sent: it must exist, and lie in [from_s, to_s).
+  void CheckFirstHeardBetween(double from_s, double to_s) const {
+    const std::vector<size_t> voiced = VoicedWindows(sent);
+    REQUIRE(!voiced.empty());
+    CHECK(voiced.front() >= static_cast<size_t>(from_s * kRate));
+    CHECK(voiced.front() < static_cast<size_t>(to_s * kRate));
+  }
+
   std::vector<int16_t> echo, microphone, sent;
   double cancelled_db = 0;
 
@@ -93,15 +107,10 @@ TEST_CASE("EchoControl aec: a user talking over the answer is heard", "[echo]") 
   // loud at the microphone as the assistant's echo
   Call call;
   call.far = Talker(10, 1, 120, -20);
-  const std::vector<double> user = Talker(3, 2, 210, -26);
-  call.near.assign(Seconds(10), 0);
-  std::copy(user.begin(), user.end(), call.near.begin() + Seconds(4));
+  call.UserTalks(4, 3, -26);
   call.Run(EchoMode::kAec);
   // Then the VAD fires during the user's words and not before them
-  const std::vector<size_t> voiced = VoicedWindows(call.sent);
-  REQUIRE(!voiced.empty());
-  CHECK(voiced.front() >= Seconds(4));
-  CHECK(voiced.front() < Seconds(4.5));
+  call.CheckFirstHeardBetween(4, 4.5);
   // And most of the user's voice goes through: within 6 dB of what the microphone heard of it
   const double user_in = Rms(call.near, Seconds(4), Seconds(7));
   const double user_out = Rms(FromPcm(call.sent), Seconds(4), Seconds(7));
@@ -115,14 +124,10 @@ TEST_CASE("EchoControl aec: with no echo to learn from, the user is soon heard",
   Call call;
   call.far = Talker(10, 1, 120, -20);
   call.room = RoomImpulse(7, 2, 300, -90);
-  const std::vector<double> user = Talker(3, 2, 210, -26);
-  call.near.assign(Seconds(10), 0);
-  std::copy(user.begin(), user.end(), call.near.begin() + Seconds(1));
+  call.UserTalks(1, 3, -26);
   call.Run(EchoMode::kAec);
   // Then the gate stops guarding within the first second, and the user is heard
-  const std::vector<size_t> voiced = VoicedWindows(call.sent);
-  REQUIRE(!voiced.empty());
-  CHECK(voiced.front() < Seconds(1.5));
+  call.CheckFirstHeardBetween(1, 1.5);
 }
 
 TEST_CASE("EchoControl aec: lost samples on either side keep the timelines in step", "[echo]") {
@@ -178,15 +183,10 @@ TEST_CASE("EchoControl gate: the echo is shut out, a loud user gets through", "[
     CHECK(VoicedWindows(call.sent).empty());
   }
   SECTION("a user louder than the playback, from 4 s") {
-    const std::vector<double> user = Talker(3, 2, 210, -8);
-    call.near.assign(Seconds(10), 0);
-    std::copy(user.begin(), user.end(), call.near.begin() + Seconds(4));
+    call.UserTalks(4, 3, -8);
     call.Run(EchoMode::kGate);
     // Then the user is heard, and not before they speak
-    const std::vector<size_t> voiced = VoicedWindows(call.sent);
-    REQUIRE(!voiced.empty());
-    CHECK(voiced.front() >= Seconds(4));
-    CHECK(voiced.front() < Seconds(4.5));
+    call.CheckFirstHeardBetween(4, 4.5);
   }
 }
 
