@@ -61,7 +61,9 @@ AudioEngine::~AudioEngine() {
   PumpSpeaker();  // the last of what was played
   if (echo_ && echo_->blocks()) {
     const double muted = 100.0 * static_cast<double>(echo_->muted_blocks()) / static_cast<double>(echo_->blocks());
-    if (echo_->mode() == EchoMode::kAec) {
+    if (echo_->mode() == EchoMode::kAec && echo_->cancelled_db() == 0) {
+      LOG_INFO("echo control: aec heard no echo to cancel; %.0f%% of the microphone sent as silence", muted);
+    } else if (echo_->mode() == EchoMode::kAec) {
       LOG_INFO("echo control: aec took the microphone %.0f dB down while the assistant spoke; %.0f%% of it sent "
                "as silence", echo_->cancelled_db(), muted);
     } else {
