@@ -196,9 +196,39 @@ bool EchoControl::GateOpen(const int16_t* block, double threshold_rms) {
   return mic_index_ < gate_open_until_;
 }
 
+bool EchoControl::AecPasses(const int16_t* mic, const int16_t* out, double playback) {
+  // The canceller starts knowing nothing of the room, and takes a second or two of playback to
+  // learn it; until then what it lets through would set off the server's VAD. Meanwhile the gate
+  // guards its output. It has learnt once it has taken a loud echo 20 dB down for long enough,
+  // or once loud playback has gone on long enough without one (headphones). After a gap in
+  // either timeline, the gate guards again for a tail.
+  const double mic_rms = Rms(mic, kBlock);
+  const double out_rms = Rms(out, kBlock);
+  if (mic_rms > kEchoRms && out_rms * 10 < mic_rms) ++learnt_blocks_;
+  if (mic_rms < kEchoRms && playback > kLoudRms) ++unheard_blocks_;
+  // How loud the echo gets against the playback, from blocks that were mostly echo (the
+  // canceller took them 12 dB down or more): it follows the loudest quickly and lets go slowly
+  // (2 dB a second), as playback's level is the loudest of a window too.
+  if (mic_rms > kEchoRms && playback > kLoudRms && out_rms * 4 < mic_rms) {
+    const double coupling_db = 20 * std::log10(mic_rms / playback);
+    if (coupling_db_ < -100) coupling_db_ = coupling_db;
+    coupling_db_ = coupling_db > coupling_db_ ? coupling_db_ + (coupling_db - coupling_db_) / 4 : coupling_db_ - 0.02;
+  }
+  const bool learnt = learnt_blocks_ >= kLearntBlocks || unheard_blocks_ >= kUnheardBlocks;
+  if (learnt && playback > kLoudRms) {
+    heard_energy_ += mic_rms * mic_rms;
+    left_energy_ += out_rms * out_rms;
+  }
+  if (!learnt || mic_index_ < guard_until_) return GateOpen(out, playback * kGateMargin);
+  if (coupling_db_ < -100) return true;
+  // What the canceller leaves of a loud echo is still loud enough for a VAD now and then (more
+  // so when the two devices' clocks drift apart). A block well under the echo the microphone
+  // would have heard is that residue; speech over the answer is louder.
+  return GateOpen(out, playback * std::pow(10.0, (coupling_db_ + kResidualMarginDb) / 20));
+}
+
 void EchoControl::ProcessBlock(int16_t* block) {
   ++blocks_;
-  if (mode_ == EchoMode::kOff) return;
   const double playback = PlaybackLevel(mic_index_);
   bool open = true;
   switch (mode_) {
@@ -212,37 +242,7 @@ void EchoControl::ProcessBlock(int16_t* block) {
         speex_echo_cancellation(echo_, mic, reference_.data(), block);
         speex_preprocess_run(preprocess_, block);
       }
-      if (playback < kSilentRms) break;
-      // The canceller starts knowing nothing of the room, and takes a second or two of playback
-      // to learn it; until then what it lets through would set off the server's VAD. Meanwhile
-      // the gate guards its output. It has learnt once it has taken a loud echo 20 dB down for
-      // long enough, or once loud playback has gone on long enough without one (headphones).
-      // After a gap in either timeline, the gate guards again for a tail.
-      const double mic_rms = Rms(mic, kBlock);
-      const double out_rms = Rms(block, kBlock);
-      if (mic_rms > kEchoRms && out_rms * 10 < mic_rms) ++learnt_blocks_;
-      if (mic_rms < kEchoRms && playback > kLoudRms) ++unheard_blocks_;
-      // How loud the echo gets against the playback, from blocks that were mostly echo (the
-      // canceller took them 12 dB down or more): it follows the loudest quickly and lets go
-      // slowly (2 dB a second), as playback's level is the loudest of a window too.
-      if (mic_rms > kEchoRms && playback > kLoudRms && out_rms * 4 < mic_rms) {
-        const double coupling_db = 20 * std::log10(mic_rms / playback);
-        if (coupling_db_ < -100) coupling_db_ = coupling_db;
-        coupling_db_ = coupling_db > coupling_db_ ? coupling_db_ + (coupling_db - coupling_db_) / 4 : coupling_db_ - 0.02;
-      }
-      const bool learnt = learnt_blocks_ >= kLearntBlocks || unheard_blocks_ >= kUnheardBlocks;
-      if (learnt && playback > kLoudRms) {
-        heard_energy_ += mic_rms * mic_rms;
-        left_energy_ += out_rms * out_rms;
-      }
-      if (!learnt || mic_index_ < guard_until_) {
-        open = GateOpen(block, playback * kGateMargin);
-      } else if (coupling_db_ > -100) {
-        // What the canceller leaves of a loud echo is still loud enough for a VAD now and then
-        // (more so when the two devices' clocks drift apart). A block well under the echo the
-        // microphone would have heard is that residue; speech over the answer is louder.
-        open = GateOpen(block, playback * std::pow(10.0, (coupling_db_ + kResidualMarginDb) / 20));
-      }
+      open = playback < kSilentRms || AecPasses(mic, block, playback);
       break;
     }
     case EchoMode::kGate:
@@ -251,7 +251,7 @@ void EchoControl::ProcessBlock(int16_t* block) {
     case EchoMode::kHalfDuplex:
       open = playback < kSilentRms;
       break;
-    case EchoMode::kOff:
+    case EchoMode::kOff:  // Process() passes samples through before any block
       break;
   }
   if (open) return;

@@ -92,6 +92,9 @@ class EchoControl {
   // The gate's verdict on a block: open when it is louder than threshold_rms, and held open a
   // while after.
   bool GateOpen(const int16_t* block, double threshold_rms);
+  // aec: whether the canceller's output (out, from mic) may go, given the playback's level;
+  // learns the room's coupling on the way.
+  bool AecPasses(const int16_t* mic, const int16_t* out, double playback);
   // aec: the gate guards the canceller's output through this microphone index.
   void Guard(int64_t until_mic_index);
   void TrimPlayback();
