@@ -50,6 +50,9 @@ class Conversation {
   // session.created, which the conversation answers as it did the first: session.update, then
   // the conversation so far (History), then the turn that was in flight.
   virtual void OnDisconnected() = 0;
+  // Answers completed so far (response.done, completed, for a response it was waiting for):
+  // the loop's measure of progress, after which a lost connection's tries start over.
+  virtual uint64_t answers() const = 0;
   // Nothing is in flight: a good moment to renew the session before the server's time limit.
   virtual bool Quiet() const = 0;
   // Room for more input; the loop stops reading stdin while false, so a long pipe waits in

@@ -34,8 +34,9 @@ PttSession::~PttSession() {
 }
 
 void PttSession::OnServerEvent(const ServerEvent& event) {
+  const uint64_t done = chat_.responses_done();
   chat_.OnServerEvent(event);
-  if (event.type == ServerEventType::kResponseDone) ptt_.OnAnswerDone();
+  if (chat_.responses_done() != done) ptt_.OnAnswerDone();  // not for a response never announced
   UpdateView();
 }
 

@@ -50,6 +50,7 @@ class PttSession final : public Conversation, private PttController::Actions {
   bool Interrupted() const override { return interrupted_; }
   bool WantsPrompt() const override { return false; }
   int failed_turns() const override { return failed_ ? 1 : 0; }
+  uint64_t answers() const override { return chat_.answers(); }
 
  private:
   // PttController::Actions

@@ -69,6 +69,7 @@ void TextChat::OnDisconnected() {
   session_ready_ = false;
   resumed_ = true;
   response_id_.clear();
+  open_responses_.clear();
   if (history_) history_->OnDisconnected();
   if (tools_) tools_->OnDisconnected();
   if (speaker_) speaker_->SetStreamOpen(false);  // what arrived plays out
@@ -142,7 +143,21 @@ void TextChat::EndTurn(bool failed) {
   MaybeStartTurn();
 }
 
+bool TextChat::TakeAnnounced(std::string_view response_id) {
+  for (auto it = open_responses_.begin(); it != open_responses_.end(); ++it) {
+    if (*it == response_id) {
+      open_responses_.erase(it);
+      return true;
+    }
+  }
+  LOG_WARN("ignored response.done for response \"%s\", which was never announced",
+           Printable(std::string(response_id), 64).c_str());
+  return false;
+}
+
 void TextChat::OnServerEvent(const ServerEvent& event) {
+  // A response.done that ends no announced response is not passed on: nothing ends with it.
+  if (event.type == ServerEventType::kResponseDone && !TakeAnnounced(event.response.id)) return;
   // The answer so far ends its line before any tool's line is shown.
   if (event.type == ServerEventType::kResponseDone && answer_open_ && last_written_ != '\n') WriteAnswer("\n");
   if (history_) history_->OnServerEvent(event);
@@ -157,6 +172,8 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
       }
       break;
     case ServerEventType::kResponseCreated:
+      open_responses_.emplace_back(event.response.id);
+      if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
       // Turns go one at a time, so the first response after our request is the answer.
       if (turn_in_flight_ && response_id_.empty() && !create_deferred_) response_id_ = event.response.id;
       break;
@@ -199,8 +216,9 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
     transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
     return;
   }
-  if (event.response.id != response_id_ && !response_id_.empty()) return;
+  if (event.response.id != response_id_) return;  // not the turn's answer
   const std::string_view status = event.response.status;
+  if (status == "completed") ++answers_done_;
   bool failed = false;
   if (status == "failed") {
     LOG_ERROR("the answer failed: %s%s%s",

@@ -63,6 +63,7 @@ class TextChat final : public Conversation {
   bool WantsPrompt() const override { return session_ready_ && Idle() && !input_ended_; }
   bool session_ready() const override { return session_ready_; }
   int failed_turns() const override { return failed_turns_; }
+  uint64_t answers() const override { return answers_done_; }
 
  private:
   static constexpr size_t kMaxPendingLines = 64;
@@ -74,6 +75,8 @@ class TextChat final : public Conversation {
   void WriteAnswer(std::string_view text);
   void OnError(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
+  // Whether a response.done ends a response that response.created announced (and forgets it).
+  bool TakeAnnounced(std::string_view response_id);
   // The turn waits for its tool calls: asks for the follow-up, or ends the turn.
   void CheckTools();
   // continue_answer: the answer was cut off by a lost connection; ask for the rest of it.
@@ -100,6 +103,10 @@ class TextChat final : public Conversation {
   std::string item_event_id_;      // of the current turn's conversation.item.create
   std::string create_event_id_;    // of the current turn's response.create
   std::string response_id_;        // of the current turn's response, once created
+  // Announced by response.created and not yet done: a response.done for any other response is
+  // the server's mistake (or worse), and ends nothing. A few at most; the oldest go first.
+  static constexpr size_t kMaxOpenResponses = 8;
+  std::deque<std::string> open_responses_;
   bool create_deferred_ = false;   // the server was busy: ask again after its response.done
   bool item_refused_ = false;      // the server refused the turn's line
   bool awaiting_tools_ = false;    // the turn's response made calls; they run
@@ -109,6 +116,7 @@ class TextChat final : public Conversation {
   bool resumed_ = false;           // the session is a reconnection
   char last_written_ = '\n';
   int failed_turns_ = 0;
+  uint64_t answers_done_ = 0;  // completed answers to our turns
 };
 
 }  // namespace voxterm

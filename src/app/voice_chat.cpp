@@ -271,6 +271,8 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
   delivered_ = false;
   playback_->SetStreamOpen(false);
   const std::string_view status = event.response.status;
+  ++responses_done_;
+  if (status == "completed") ++answers_;
   // A completed response answered the user's turn, even if all it did was call tools.
   if (status == "completed") TurnAnswered();
   if (status == "failed") {
@@ -287,6 +289,13 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
 }
 
 void VoiceChat::OnServerEvent(const ServerEvent& event) {
+  // Only the active response can end: a response.done for any other ends nothing, and is not
+  // passed on.
+  if (event.type == ServerEventType::kResponseDone && (!response_active_ || event.response.id != response_id_)) {
+    LOG_WARN("ignored response.done for response \"%s\", which is not the active one",
+             Printable(std::string(event.response.id), 64).c_str());
+    return;
+  }
   if (history_) history_->OnServerEvent(event);
   if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {

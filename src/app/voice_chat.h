@@ -85,6 +85,9 @@ class VoiceChat {
   // Tells the user the server has gone quiet, once per silence.
   void OnServerSilent(int seconds);
   bool response_active() const { return response_active_; }
+  // Responses that ended (response.done for the announced one), and those that completed.
+  uint64_t responses_done() const { return responses_done_; }
+  uint64_t answers() const { return answers_; }
   // Off for push-to-talk, whose own states the session shows instead.
   void set_report_state(bool report) { report_state_ = report; }
 
@@ -154,6 +157,8 @@ class VoiceChat {
   uint64_t outage_start_ = 0;        // the frame the connection was lost at
   std::string response_instructions_;  // the next response.create's own, if any
   uint64_t underruns_reported_ = 0;
+  uint64_t responses_done_ = 0;
+  uint64_t answers_ = 0;
   VoiceState state_ = VoiceState::kConnecting;
   bool report_state_ = true;
 };

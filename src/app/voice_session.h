@@ -47,6 +47,7 @@ class VoiceSession final : public Conversation {
   bool Finished() const override;
   bool WantsPrompt() const override { return false; }  // the status line says it all
   int failed_turns() const override { return failed_ ? 1 : 0; }
+  uint64_t answers() const override { return chat_.answers(); }
 
  private:
   static constexpr int kTrailingSilenceMs = 1500;

@@ -137,6 +137,28 @@ TEST_CASE_METHOD(TextChatTest, "deltas of other responses are not printed", "[te
   CHECK(answers == "y");
 }
 
+TEST_CASE_METHOD(TextChatTest, "a response.done for a response never announced ends nothing", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnUserLine("two");
+  chat.OnInputEnd();
+  Server(R"({"type":"response.done","response":{"id":"bogus","status":"completed"}})");
+  CHECK(transport.sent.size() == 3);  // the first turn goes on; the second waits
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"one"})");
+  Server(R"({"type":"response.done","response":{"id":"bogus2","status":"completed"}})");
+  CHECK(answers == "one");  // no newline: the answer is not over
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "one\n");
+  CHECK(transport.sent.size() == 5);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");  // again
+  CHECK_FALSE(chat.Finished());
+  Answer("r2", {"two"});
+  CHECK(answers == "one\ntwo\n");
+  CHECK(chat.Finished());
+  CHECK(chat.answers() == 2);
+}
+
 TEST_CASE("the beta dialect asks for text in beta words", "[text_chat]") {
   FakeTransport transport;
   TextChat chat(Dialect::kBeta, SessionSettings(), &transport, [](std::string_view) {});

@@ -175,6 +175,22 @@ TEST_CASE_METHOD(VoiceChatTest, "a typed line interrupts, cancels, and waits for
   CHECK(transport.SentTypes().back() == "response.create");
 }
 
+TEST_CASE_METHOD(VoiceChatTest, "a response.done for another response ends nothing", "[voice]") {
+  Ready();
+  Server(R"({"type":"response.done","response":{"id":"bogus","status":"completed"}})");  // none active
+  ResponseCreated("r1");
+  Audio("r1", "a1", 1000);
+  chat.OnUserLine("next");  // waits for r1 to end
+  Server(R"({"type":"response.done","response":{"id":"bogus","status":"completed"}})");
+  CHECK(chat.response_active());
+  CHECK(Count("conversation.item.create") == 0);
+  CHECK(chat.answers() == 0);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"cancelled"}})");
+  CHECK(Count("conversation.item.create") == 1);
+  CHECK(transport.SentTypes().back() == "response.create");
+  CHECK(chat.responses_done() == 1);
+}
+
 TEST_CASE_METHOD(VoiceChatTest, "a typed line with nothing going on is sent at once", "[voice]") {
   Ready();
   chat.OnUserLine("hello");
