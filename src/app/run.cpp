@@ -28,6 +28,7 @@
 #include "tools/tool_command.h"
 #include "transport/lws_transport.h"
 #include "transport/reconnect.h"
+#include "transport/tls_files.h"
 #include "ui/terminal_text.h"
 #include "ui/terminal_view.h"
 #include "ui/tool_call_view.h"
@@ -104,10 +105,13 @@ Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::strin
   if (config.dialect == Dialect::kBeta) options.headers.emplace_back("OpenAI-Beta", "realtime=v1");
   options.headers.emplace_back("User-Agent", std::string("voxterm/") + VOXTERM_VERSION);
   if (!config.ca_file.empty()) {
-    if (access(config.ca_file.c_str(), R_OK) != 0) {
-      return Status::Error("--ca-file " + config.ca_file + ": " + strerror(errno));
-    }
+    Status usable = CheckCaFile("--ca-file", config.ca_file);
+    if (!usable.ok()) return usable;
     options.ca_file = config.ca_file;
+  }
+  if (url->tls) {
+    Status usable = CheckSslCertFile();
+    if (!usable.ok()) return usable;
   }
   options.max_message_bytes = config.max_message_bytes;
   options.ping_after_idle_s = config.keepalive_s;
