@@ -20,6 +20,9 @@ class Link::Listener : public TransportListener {
   void OnClosed(int code, std::string reason) override {
     queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code, attempt_});
   }
+  void OnProtocolError(std::string reason) override {
+    queue_->Push({NetEvent::Kind::kProtocolError, std::move(reason), 0, attempt_});
+  }
 
  private:
   WakeupQueue<NetEvent>* const queue_;
@@ -54,6 +57,10 @@ void Link::Send(std::string message) {
 
 void Link::Close() {
   if (transport_) transport_->Close();
+}
+
+void Link::CheckAlive() {
+  if (transport_) transport_->CheckAlive();
 }
 
 }  // namespace voxterm

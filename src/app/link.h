@@ -17,9 +17,9 @@ namespace voxterm {
 
 // What a network thread tells the main thread.
 struct NetEvent {
-  enum class Kind { kOpen, kMessage, kFailed, kClosed };
+  enum class Kind { kOpen, kMessage, kFailed, kClosed, kProtocolError };
   Kind kind;
-  std::string text;    // the message, or the reason for kFailed / kClosed
+  std::string text;    // the message, or the reason for kFailed / kClosed / kProtocolError
   int code = 0;        // the close code, or the HTTP status of a refused upgrade
   int attempt = 0;     // which connection it came from
   int64_t received_ns = 0;  // kMessage: when the network thread had all of it (MonotonicNs)
@@ -44,6 +44,7 @@ class Link {
   // between a loss and the next session).
   void Send(std::string message);
   void Close();
+  void CheckAlive();  // Transport::CheckAlive on the current connection, if any
 
  private:
   class Listener;

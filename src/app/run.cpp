@@ -45,6 +45,15 @@ namespace {
 constexpr int kSessionCreatedTimeoutMs = 15000;
 // How long to wait for the server to answer our close frame before leaving anyway.
 constexpr int kCloseTimeoutMs = 3000;
+// While an answer is due, silence this long makes the loop ask the transport whether the
+// connection is alive (a ping; ConnectOptions::pong_timeout_s for its answer): a dead
+// connection is found in about 10 s, well before the answer timeout (30 s) gives up, and
+// sooner than the keep-alive (45 s), which has to be patient with an idle session.
+constexpr int kAliveCheckAfterMs = 5000;
+// A connection counts as progress, and the reconnect backoff starts over after it, once an
+// answer has completed on it or it has stayed up this long. session.created alone is not
+// progress: a server could send it and drop the connection, again and again.
+constexpr int kSteadySessionMs = 60000;
 // A longer input line is skipped with an error rather than sent: it is almost surely a mistake
 // (a binary file on stdin), and the server limits item sizes anyway.
 constexpr size_t kMaxLineBytes = 1u << 20;
@@ -69,6 +78,7 @@ class LoggedTransport : public Transport {
     link_->Send(std::move(message));
   }
   void Close() override { link_->Close(); }
+  void CheckAlive() override { link_->CheckAlive(); }
 
  private:
   Link* link_;
@@ -77,6 +87,8 @@ class LoggedTransport : public Transport {
 
 // 401 and 403: the key or the account, which another try would not change.
 bool IsFatalHttpStatus(int status) { return status == 401 || status == 403; }
+// 429 and 5xx: the server is busy or failing for now; even a first connection tries again.
+bool IsPassingHttpStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
 
 // SIGINT and SIGTERM arrive through a descriptor in the poll set. They are blocked before any
 // thread starts so that every thread inherits the mask and none is interrupted.
@@ -250,9 +262,12 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   bool had_session = false;      // a session worked: losses from now on are tried again
   bool down = false;             // the conversation was told it is disconnected
   bool told_reconnecting = false;  // the user saw "reconnecting", so will see "reconnected"
-  bool renewing = false;         // closing a session to start the next one at once
+  bool renewing = false;         // closing a session to start the next one
+  int64_t renew_delay_ms = 0;    // ... after this long (a renewal that counts as a try)
   int64_t retry_at_ms = -1;      // when to try to connect again
-  int64_t session_since_ms = -1;
+  int64_t session_since_ms = -1;   // when the current session began; -1 while there is none
+  uint64_t answers_at_session = 0;  // conversation->answers() then
+  int64_t alive_checked_ms = -1;   // the last liveness check while an answer was due
 
   auto begin_close = [&](int code) {
     if (closing) return;
@@ -268,28 +283,54 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
     down = true;
     conversation->OnDisconnected();
   };
-  // Returns false once the tries are used up.
-  auto schedule_retry = [&](const std::string& why) {
-    link->Drop();
+  // Whether the session that is ending got anywhere (kSteadySessionMs); asked once per session.
+  auto session_progressed = [&] {
+    const bool progressed = session_since_ms >= 0 && (conversation->answers() > answers_at_session ||
+                                                      clock.NowMs() - session_since_ms >= kSteadySessionMs);
+    session_since_ms = -1;
+    return progressed;
+  };
+  // The wait before the next try, announced; -1 once the tries are used up (said too).
+  auto next_try = [&](const std::string& why) -> int64_t {
+    if (session_progressed()) backoff.Reset();
     const int64_t delay_ms = backoff.NextDelayMs();
     if (delay_ms < 0) {
       LOG_ERROR("%s; gave up after %d tries to reconnect", why.c_str(), backoff.tries());
-      return false;
+      return -1;
     }
     char when[64];
     snprintf(when, sizeof when, "%.1f s (try %d of %d)", delay_ms / 1000.0, backoff.tries_made(), backoff.tries());
     notify(why + "; reconnecting in " + when + "\u2026");
     told_reconnecting = true;
+    return delay_ms;
+  };
+  // Returns false once the tries are used up.
+  auto schedule_retry = [&](const std::string& why) {
+    link->Drop();
+    const int64_t delay_ms = next_try(why);
+    if (delay_ms < 0) return false;
     retry_at_ms = clock.NowMs() + delay_ms;
     deadline_ms = -1;
     return true;
   };
-  auto begin_renewal = [&](const char* why) {
+  auto begin_renewal = [&](const char* why, int64_t delay_ms) {
     LOG_INFO("renewing the session (%s)", why);
     go_down();
     renewing = true;
+    renew_delay_ms = delay_ms;
     deadline_ms = clock.NowMs() + kCloseTimeoutMs;
     link->Close();
+  };
+  // The old session is closed (or would not say so in time): on to the next.
+  auto renew = [&] {
+    renewing = false;
+    deadline_ms = -1;
+    if (renew_delay_ms > 0) {
+      link->Drop();
+      retry_at_ms = clock.NowMs() + std::exchange(renew_delay_ms, 0);
+    } else {
+      link->Connect();
+    }
   };
 
   for (;;) {
@@ -311,7 +352,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
     if (!closing && !down && !renewing && had_session && config.renew_session_s > 0) {
       renew_at_ms = session_since_ms + config.renew_session_s * int64_t{1000};
       if (now_ms >= renew_at_ms && conversation->Quiet()) {
-        begin_renewal("it is due");
+        if (session_progressed()) backoff.Reset();
+        begin_renewal("it is due", 0);
         continue;
       }
       if (now_ms >= renew_at_ms) renew_at_ms = -1;  // due, but not quiet: an event will come
@@ -322,9 +364,17 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       prompt_shown = true;
     }
     int64_t silent_at_ms = -1;  // when the watchdog fires, if an answer is due
-    if (!closing && !down && config.answer_timeout_ms > 0 && conversation->AwaitingServer()) {
+    int64_t alive_check_at_ms = -1;
+    if (!closing && !down && !renewing && conversation->AwaitingServer()) {
       if (awaiting_since_ms < 0) awaiting_since_ms = now_ms;
-      if (!silence_reported) silent_at_ms = std::max(last_event_ms, awaiting_since_ms) + config.answer_timeout_ms;
+      const int64_t silent_since_ms = std::max(last_event_ms, awaiting_since_ms);
+      if (config.answer_timeout_ms > 0 && !silence_reported) silent_at_ms = silent_since_ms + config.answer_timeout_ms;
+      alive_check_at_ms = std::max(silent_since_ms, alive_checked_ms) + kAliveCheckAfterMs;
+      if (now_ms >= alive_check_at_ms) {
+        link->CheckAlive();
+        alive_checked_ms = now_ms;
+        alive_check_at_ms = now_ms + kAliveCheckAfterMs;
+      }
     } else {
       awaiting_since_ms = -1;
     }
@@ -341,7 +391,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                      {tools_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
     const nfds_t count = stdin_open && !closing && conversation->WantsInput() ? 5 : 4;
     int64_t wake_ms = -1;
-    for (int64_t at : {deadline_ms, silent_at_ms, retry_at_ms, renew_at_ms}) {
+    for (int64_t at : {deadline_ms, silent_at_ms, retry_at_ms, renew_at_ms, alive_check_at_ms}) {
       if (at >= 0 && (wake_ms < 0 || at < wake_ms)) wake_ms = at;
     }
     int timeout = wake_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, wake_ms - clock.NowMs()));
@@ -352,9 +402,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
     if (deadline_ms >= 0 && clock.NowMs() >= deadline_ms) {
       if (closing) return exit_code;  // the server never acknowledged the close: leave anyway
       if (renewing) {  // nor here: start the next session anyway
-        renewing = false;
-        deadline_ms = -1;
-        link->Connect();
+        renew();
         continue;
       }
       const std::string why =
@@ -417,7 +465,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             break;
           case NetEvent::Kind::kFailed:
             if (closing) return exit_code;
-            if (!had_session || IsFatalHttpStatus(event.code)) {
+            if (IsFatalHttpStatus(event.code) || (!had_session && !IsPassingHttpStatus(event.code))) {
               LOG_ERROR("%s", event.text.c_str());
               return ToInt(ExitCode::kConnect);
             }
@@ -427,14 +475,14 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             out->Flush();
             if (closing) return exit_code;
             if (renewing) {
-              renewing = false;
-              deadline_ms = -1;
-              link->Connect();
+              renew();
               break;
             }
             std::string why = "the server closed the connection (code " + std::to_string(event.code) +
                               (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
-            if (event.code == 1006) why = "the connection was lost";
+            if (event.code == 1006) {
+              why = "the connection was lost" + (event.text.empty() ? "" : " (" + Printable(event.text) + ")");
+            }
             if (!had_session || !IsTransientClose(event.code) || config.reconnect_tries == 0) {
               LOG_ERROR("%s", why.c_str());
               return ToInt(ExitCode::kFailure);
@@ -443,6 +491,17 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             if (!schedule_retry(why)) return ToInt(ExitCode::kConnect);
             break;
           }
+          case NetEvent::Kind::kProtocolError:
+            out->Flush();
+            if (closing) return exit_code;
+            if (renewing) {  // the session was ending anyway
+              renew();
+              break;
+            }
+            // Not tried again: a server that sends what the protocol forbids is broken, not
+            // passing through a bad moment.
+            LOG_ERROR("the server broke the WebSocket protocol (%s)", event.text.c_str());
+            return ToInt(ExitCode::kFailure);
           case NetEvent::Kind::kMessage: {
             last_event_ms = clock.NowMs();
             silence_reported = false;
@@ -464,8 +523,22 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
               begin_close(ToInt(ExitCode::kConnect));
               break;
             }
-            if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" && !renewing) {
-              begin_renewal("the server says it has expired");
+            if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" && !renewing &&
+                !closing) {
+              // At once after a session that got somewhere; otherwise it counts as a try, so
+              // that a server expiring every session at once cannot make a storm of them.
+              const std::string why = "the server ended the session (session_expired)";
+              if (session_progressed()) {
+                backoff.Reset();
+                begin_renewal("the server says it has expired", 0);
+              } else if (config.reconnect_tries == 0) {
+                LOG_ERROR("%s", why.c_str());
+                begin_close(ToInt(ExitCode::kFailure));
+              } else if (const int64_t delay_ms = next_try(why); delay_ms < 0) {
+                begin_close(ToInt(ExitCode::kConnect));
+              } else {
+                begin_renewal("it expired", delay_ms);
+              }
               break;
             }
             const bool was_ready = conversation->session_ready();
@@ -473,11 +546,11 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             if (!was_ready && conversation->session_ready() && !closing) {
               deadline_ms = -1;
               session_since_ms = clock.NowMs();
+              answers_at_session = conversation->answers();
               if (told_reconnecting) notify("reconnected");
               told_reconnecting = false;
               had_session = true;
               down = false;
-              backoff.Reset();
             }
             break;
           }

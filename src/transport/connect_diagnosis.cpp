@@ -9,6 +9,8 @@
 
 #include <rapidjson/document.h>
 
+#include "util/log.h"
+
 namespace voxterm {
 
 const char* HttpReasonPhrase(int status) {
@@ -23,6 +25,20 @@ const char* HttpReasonPhrase(int status) {
     case 503: return "Service Unavailable";
     default: return "";
   }
+}
+
+std::string RedirectTarget(const std::string& location, const std::string& here) {
+  size_t start;
+  if (const size_t scheme = location.find("://"); scheme != std::string::npos) {
+    start = scheme + 3;
+  } else if (location.rfind("//", 0) == 0) {
+    start = 2;  // a network-path reference: the scheme stays, the host changes
+  } else {
+    return location.empty() ? "" : here;
+  }
+  std::string authority = location.substr(start, location.find_first_of("/?#", start) - start);
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  return Printable(authority, 100);
 }
 
 std::string ServerErrorMessage(const std::string& body) {

@@ -21,6 +21,10 @@ std::string DescribeTlsProblem(const std::string& lws_log_line);
 // {"message":...} or {"error":"..."}, else the first line of the body.
 std::string ServerErrorMessage(const std::string& body);
 
+// Where a redirect's Location points, as host or host:port (the userinfo left out); here for a
+// reference without a host of its own ("/path"); empty if it names none.
+std::string RedirectTarget(const std::string& location, const std::string& here);
+
 // "Unauthorized" for 401 and so on; empty for codes without a common phrase.
 const char* HttpReasonPhrase(int status);
 

@@ -24,7 +24,25 @@ namespace {
 std::mutex g_lws_log_mu;
 std::string g_lws_last_problem;  // GUARDED_BY(g_lws_log_mu)
 
+// A frame from the server that breaks RFC 6455 (a reserved opcode or RSV bit, a fragmented or
+// oversized control frame, a continuation of nothing...) makes lws drop the connection as if
+// it were lost; it says why only in its info log: the reason, then "client_rx_sm exited".
+// lws logs on the network thread, and there is one network thread per connection.
+thread_local std::string t_lws_last_info;
+thread_local std::string t_protocol_violation;
+
 void LwsLogEmit(int level, const char* line) {
+  if (level & LLL_INFO) {
+    // Kept always (about one line per message sent), shown only with -vv.
+    if (strstr(line, "client_rx_sm exited")) {
+      t_protocol_violation = t_lws_last_info.empty() ? "a frame it could not parse" : t_lws_last_info;
+    }
+    t_lws_last_info = line;
+    while (!t_lws_last_info.empty() && isspace(static_cast<unsigned char>(t_lws_last_info.back()))) {
+      t_lws_last_info.pop_back();
+    }
+    if (!LogEnabled(LogLevel::kDebug)) return;
+  }
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   LOG_DEBUG("lws: %s", text.c_str());
@@ -109,7 +127,30 @@ std::string Lowercase(std::string s) {
 
 }  // namespace
 
-LwsTransport::LwsTransport() = default;
+// The lws_sul first, so that the pointer lws hands back is the Timer's.
+struct LwsTransport::Timer {
+  lws_sorted_usec_list_t sul;
+  LwsTransport* self;
+  void (LwsTransport::*fire)();
+};
+
+void LwsTransport::OnTimer(lws_sorted_usec_list* sul) {
+  Timer* timer = reinterpret_cast<Timer*>(sul);
+  (timer->self->*timer->fire)();
+}
+
+void LwsTransport::Schedule(Timer* timer, int seconds) {
+  lws_context* context;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    context = context_;
+  }
+  lws_sul_schedule(context, 0, &timer->sul, OnTimer, seconds * LWS_US_PER_SEC);
+}
+
+LwsTransport::LwsTransport()
+    : handshake_timer_(new Timer{{}, this, &LwsTransport::OnHandshakeTimeout}),
+      pong_timer_(new Timer{{}, this, &LwsTransport::OnPongTimeout}) {}
 
 // Close first, so the network thread ends after a polite close; lws bounds the close handshake
 // with timeout_secs.
@@ -142,13 +183,19 @@ void LwsTransport::Close() {
   if (context_) lws_cancel_service(context_);
 }
 
+void LwsTransport::CheckAlive() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ping_requested_ = true;
+  if (context_) lws_cancel_service(context_);
+}
+
 // EVENT_WAIT_CANCELLED: another thread queued a message or asked to close. Writes happen only
 // in WRITEABLE callbacks, so ask for one.
 void LwsTransport::Wake() {
   bool want_write, closing;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    want_write = !outbox_.empty();
+    want_write = !outbox_.empty() || ping_requested_;
     closing = close_requested_;
   }
   if (wsi_ && open_ && (want_write || closing)) lws_callback_on_writable(wsi_);
@@ -177,10 +224,10 @@ void LwsTransport::Run() {
   }
   freeaddrinfo(found);
 
-// lws logs globally; capture errors and warnings always (they carry TLS reasons), the rest only
-// with -vv.
-  int levels = LLL_ERR | LLL_WARN;
-  if (LogEnabled(LogLevel::kDebug)) levels |= LLL_NOTICE | LLL_INFO;
+// lws logs globally; capture errors and warnings (they carry TLS reasons) and info (protocol
+// violations) always, the rest only with -vv.
+  int levels = LLL_ERR | LLL_WARN | LLL_INFO;
+  if (LogEnabled(LogLevel::kDebug)) levels |= LLL_NOTICE;
   lws_set_log_level(levels, LwsLogEmit);
 
   lws_context_creation_info info;
@@ -215,8 +262,11 @@ void LwsTransport::Run() {
 // lws_service returns after each batch of events; stop_ is set from callbacks on this thread
 // or by Wake(), so the loop needs no timeout.
   if (Connect(Request::kWebSocket)) {
+    Schedule(handshake_timer_.get(), options_.handshake_timeout_s);
     while (!stop_) lws_service(context, 0);
   }
+  lws_sul_cancel(&handshake_timer_->sul);
+  lws_sul_cancel(&pong_timer_->sul);
   {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = nullptr;
@@ -240,7 +290,9 @@ bool LwsTransport::Connect(Request request) {
   }
   ci.address = url.host.c_str();
   ci.port = url.port;
-  ci.ssl_connection = url.tls ? LCCSCF_USE_SSL : 0;
+// A redirect is never followed: lws would send the same headers, the key among them, to
+// wherever Location points. OnConnectionError reports it instead.
+  ci.ssl_connection = (url.tls ? LCCSCF_USE_SSL : 0) | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
   ci.path = url.path.c_str();
   ci.host = host_header.c_str();
 // ci.host is the Host header and, without its port, the name TLS checks the certificate for.
@@ -295,14 +347,21 @@ static int AppendHeaders(lws* wsi, const ConnectOptions& options, void* in, size
 int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
   switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+      request_sent_ = true;
       return AppendHeaders(wsi, options_, in, len);
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       open_ = true;
+      lws_sul_cancel(&handshake_timer_->sul);
       if (!finished_) listener_->OnOpen();
       Wake();
       return 0;
+// Anything from the server answers a ping: the connection is alive.
     case LWS_CALLBACK_CLIENT_RECEIVE:
+      awaiting_pong_ = false;
       OnReceive(wsi, in, len);
+      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+      awaiting_pong_ = false;
       return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       return OnWriteable(wsi);
@@ -323,9 +382,14 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
       return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
       wsi_ = nullptr;
+      lws_sul_cancel(&pong_timer_->sul);
       if (!finished_) {
         finished_ = true;
-        listener_->OnClosed(close_code_, close_reason_);
+        if (!t_protocol_violation.empty()) {
+          listener_->OnProtocolError(Printable(std::exchange(t_protocol_violation, {}), 100));
+        } else {
+          listener_->OnClosed(close_code_, close_reason_);
+        }
       }
       stop_ = true;
       return 0;
@@ -363,16 +427,29 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
 int LwsTransport::OnWriteable(lws* wsi) {
   std::string message;
   int64_t queued_ns = 0;
-  bool more, closing;
+  bool more, closing, ping;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!outbox_.empty()) {
+    ping = std::exchange(ping_requested_, false);
+    if (!ping && !outbox_.empty()) {
       message = std::move(outbox_.front().message);
       queued_ns = outbox_.front().queued_ns;
       outbox_.pop_front();
     }
     more = !outbox_.empty();
     closing = close_requested_;
+  }
+// The ping goes before queued messages, which a frozen connection may never take. Its deadline
+// stands from the first unanswered ping: a ping every few seconds must not push it back.
+  if (ping) {
+    if (tx_.size() < LWS_PRE) tx_.resize(LWS_PRE);
+    if (lws_write(wsi, tx_.data() + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+    if (!awaiting_pong_) {
+      awaiting_pong_ = true;
+      Schedule(pong_timer_.get(), options_.pong_timeout_s);
+    }
+    if (more || closing) lws_callback_on_writable(wsi);
+    return 0;
   }
 // One message per WRITEABLE callback, as lws requires; the next callback is requested while
 // the queue is not empty.
@@ -400,9 +477,20 @@ int LwsTransport::OnWriteable(lws* wsi) {
 }
 
 void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
+  if (finished_) return;  // timed out, or the context is going away
   const std::string where = options_.url.HostHeader();
   int status = wsi ? lws_http_client_http_response(wsi) : 0;
   std::string problem = TakeLwsProblem();
+  if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+    // Not followed (LCCSCF_HTTP_NO_FOLLOW_REDIRECT), nor asked again for a body: said as it is.
+    char location[1024];
+    const int n = lws_hdr_copy(wsi, location, sizeof location, WSI_TOKEN_HTTP_LOCATION);
+    const std::string target = RedirectTarget(n > 0 ? std::string(location, n) : "", where);
+    Fail(ConnectFailure::kHttp, status,
+         "server answered HTTP " + std::to_string(status) +
+             (target.empty() ? " (a redirect, not followed)" : " (redirect to " + target + " not followed)"));
+    return;
+  }
   if (status > 0 && status != 101) {
     // lws does not keep the body of a refused upgrade; ask again over plain HTTP to read it.
     probe_status_ = status;
@@ -445,6 +533,12 @@ int LwsTransport::OnProbeEvent(lws* wsi, int reason, void* in, size_t len) {
   switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
       return AppendHeaders(wsi, options_, in, len);
+    // Another answer this time (a redirect, say): its body would not say why the upgrade was
+    // refused, so the status alone is reported.
+    case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+      if (static_cast<int>(lws_http_client_http_response(wsi)) == probe_status_) return 0;
+      FinishProbe();
+      return -1;
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
       char buffer[LWS_PRE + 4096];
       char* p = buffer + LWS_PRE;
@@ -475,6 +569,31 @@ void LwsTransport::FinishProbe() {
   std::string message = Printable(ServerErrorMessage(probe_body_), 300);
   if (!message.empty()) reason += ": " + message;
   Fail(ConnectFailure::kHttp, probe_status_, reason);
+}
+
+// The handshake's deadline: the open WebSocket, or the refusal's body, did not come in time.
+void LwsTransport::OnHandshakeTimeout() {
+  if (open_ || finished_) return;
+  if (probe_status_ > 0) {
+    FinishProbe();
+    return;
+  }
+  const std::string where = options_.url.HostHeader();
+  if (request_sent_) {
+    Fail(ConnectFailure::kTimeout, 0,
+         where + " did not answer the WebSocket handshake within " + std::to_string(options_.handshake_timeout_s) +
+             " s");
+  } else {
+    Fail(ConnectFailure::kTimeout, 0, "could not connect to " + where + ": timed out");
+  }
+}
+
+// The connection carries nothing any more: closed here (CLIENT_CLOSED follows, with 1006).
+void LwsTransport::OnPongTimeout() {
+  if (!awaiting_pong_ || !wsi_ || finished_) return;
+  close_code_ = 1006;
+  close_reason_ = "no answer to a ping within " + std::to_string(options_.pong_timeout_s) + " s";
+  lws_set_timeout(wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
 }
 
 void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason) {

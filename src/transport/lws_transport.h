@@ -17,6 +17,7 @@
 struct lws;
 struct lws_context;
 struct lws_retry_bo;
+struct lws_sorted_usec_list;
 
 namespace voxterm {
 
@@ -30,6 +31,7 @@ class LwsTransport final : public Transport {
   Status Start(const ConnectOptions& options, TransportListener* listener) override;
   void Send(std::string message) override;
   void Close() override;
+  void CheckAlive() override;
 
   // The static trampoline libwebsockets calls; public only for the protocol table.
   static int Callback(lws* wsi, int reason, void* user, void* in, size_t len);
@@ -47,6 +49,12 @@ class LwsTransport final : public Transport {
   void FinishProbe();
   void Fail(ConnectFailure kind, int http_status, std::string reason);
   void Wake();
+  // A timer on the network thread (an lws_sul): the handshake's deadline, a ping's.
+  struct Timer;
+  static void OnTimer(lws_sorted_usec_list* sul);
+  void Schedule(Timer* timer, int seconds);
+  void OnHandshakeTimeout();
+  void OnPongTimeout();
 
   ConnectOptions options_;                 // immutable after Start()
   TransportListener* listener_ = nullptr;  // immutable after Start()
@@ -61,6 +69,7 @@ class LwsTransport final : public Transport {
   };
   std::deque<Outgoing> outbox_;     // GUARDED_BY(mu_)
   bool close_requested_ = false;    // GUARDED_BY(mu_)
+  bool ping_requested_ = false;     // GUARDED_BY(mu_)
   std::atomic<bool> stop_{false};   // ends the service loop
 
   // --- network thread only
@@ -76,6 +85,10 @@ class LwsTransport final : public Transport {
   std::string close_reason_;
   int probe_status_ = 0;
   std::string probe_body_;
+  bool request_sent_ = false;  // the upgrade request went out: the server has the next word
+  bool awaiting_pong_ = false;
+  std::unique_ptr<Timer> handshake_timer_;
+  std::unique_ptr<Timer> pong_timer_;
 };
 
 }  // namespace voxterm

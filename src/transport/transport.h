@@ -24,6 +24,10 @@ struct ConnectOptions {
   size_t max_message_bytes = 16u << 20;    // larger incoming messages are dropped
   int ping_after_idle_s = 20;              // keep-alive ping after this much silence
   int hang_up_after_idle_s = 45;           // give up when even a ping got no answer
+  // From the start of the connection to the open WebSocket (TCP, TLS and the upgrade): a
+  // server that never answers, or answers a byte at a time, fails with kTimeout.
+  int handshake_timeout_s = 15;
+  int pong_timeout_s = 5;  // CheckAlive(): how long its ping may go unanswered
   // --stats: how long each message waited to be written. Written by the network thread; one
   // transport at a time, so read it only once the last one is gone.
   LatencySeries* send_queue = nullptr;
@@ -33,8 +37,8 @@ enum class ConnectFailure { kResolve, kRefused, kTls, kHttp, kTimeout, kOther };
 
 // What happens on the connection. Called on the transport's own thread; implementations hand
 // work to their own threads and return quickly. Each connection ends with exactly one of
-// OnConnectFailed or OnClosed; OnOpen, if it comes, comes before OnClosed. After Close() the
-// last word is OnClosed even if the connection never opened.
+// OnConnectFailed, OnClosed or OnProtocolError; OnOpen, if it comes, comes before the last two.
+// After Close() the last word is OnClosed even if the connection never opened.
 class TransportListener {
  public:
   virtual ~TransportListener() = default;
@@ -44,6 +48,9 @@ class TransportListener {
   virtual void OnConnectFailed(ConnectFailure kind, int http_status, std::string reason) = 0;
   // code is the peer's close code, 1000 after our own Close(), 1006 when the link just died.
   virtual void OnClosed(int code, std::string reason) = 0;
+  // The server sent what RFC 6455 forbids (a reserved opcode, a fragmented control frame...),
+  // and the connection was dropped; reason says what, in the library's words.
+  virtual void OnProtocolError(std::string reason) = 0;
 };
 
 class Transport {
@@ -55,6 +62,10 @@ class Transport {
   virtual void Send(std::string message) = 0;
   // Sends what is queued, then closes with 1000. Any thread.
   virtual void Close() = 0;
+  // Makes sure the open connection still carries traffic: a ping, and unless something arrives
+  // within ConnectOptions::pong_timeout_s, the connection counts as lost (OnClosed 1006, with
+  // the reason). For when an answer is due and the server is silent. Any thread.
+  virtual void CheckAlive() = 0;
 };
 
 }  // namespace voxterm

@@ -22,6 +22,7 @@ class FakeTransport : public Transport {
   }
   void Send(std::string message) override { sent.push_back(std::move(message)); }
   void Close() override { closed = true; }
+  void CheckAlive() override { ++alive_checks; }
 
   // The "type" of every sent message, in order.
   std::vector<std::string> SentTypes() const {
@@ -36,6 +37,7 @@ class FakeTransport : public Transport {
 
   std::vector<std::string> sent;
   bool closed = false;
+  int alive_checks = 0;
 
  private:
   ConnectOptions options_;

@@ -33,6 +33,16 @@ TEST_CASE("the server's own error message is found in its body", "[diagnosis]") 
   CHECK(HttpReasonPhrase(418) == std::string(""));
 }
 
+TEST_CASE("a redirect's target is named by its host, whatever form Location takes", "[diagnosis]") {
+  CHECK(RedirectTarget("wss://evil.example:8443/v1/realtime?x=1", "api.openai.com") == "evil.example:8443");
+  CHECK(RedirectTarget("https://user:secret@evil.example/path", "api.openai.com") == "evil.example");
+  CHECK(RedirectTarget("//evil.example/v1", "api.openai.com") == "evil.example");
+  CHECK(RedirectTarget("/v1/realtime?again=1", "api.openai.com") == "api.openai.com");
+  CHECK(RedirectTarget("ws://[::1]:9/", "here") == "[::1]:9");
+  CHECK(RedirectTarget("ws://evil\x1b[2J.example/", "here") == "evil\\x1b[2J.example");
+  CHECK(RedirectTarget("", "here") == "");
+}
+
 TEST_CASE("a plain connect tells refused from listening", "[diagnosis]") {
   int listener = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
