@@ -164,6 +164,8 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "instructions") return c.String(v, key, &config->instructions);
   if (key == "voice") return c.String(v, key, &config->voice);
   if (key == "api_key_command") return c.String(v, key, &config->api_key_command);
+  if (key == "api_key_command_timeout_s")
+    return c.Int(v, key, 1, 600, &config->api_key_command_timeout_s);
   if (key == "azure") return c.Bool(v, key, &config->azure);
 // Paths in the file may start with ~/, as people write them.
   if (key == "ca_file" || key == "log_events") {

@@ -10,6 +10,7 @@
 #include "protocol/json_parse.h"
 #include "util/base64.h"
 #include "util/log.h"
+#include "util/secret_mask.h"
 
 namespace voxterm {
 namespace {
@@ -82,6 +83,8 @@ void EventLog::Write(const char* direction, std::string_view json) {
   // body is {"event":...} or {"invalid":...}; splice the time and direction in front.
   std::string line = "{\"t_ms\":" + std::to_string(clock_->NowMs() - start_ms_) + ",\"dir\":\"" +
                      direction + "\"," + body.substr(1) + "\n";
+  // Written as decoded: a key the server spelled in JSON escapes is plain here, and masked.
+  ProcessSecretMask().Mask(&line);
   std::lock_guard<std::mutex> lock(mu_);
   fwrite(line.data(), 1, line.size(), file_);
   fflush(file_);

@@ -35,6 +35,7 @@
 #include "util/exit_code.h"
 #include "util/latency.h"
 #include "util/log.h"
+#include "util/secret_mask.h"
 #include "util/wakeup_queue.h"
 
 namespace voxterm {
@@ -406,6 +407,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
         NetEvent event = std::move(events.front());
         events.pop_front();
         if (!link->Current(event)) continue;  // from a connection already given up
+        // Server text enters here (messages, refusals, close reasons): an echoed key stops here.
+        ProcessSecretMask().Mask(&event.text);
         switch (event.kind) {
           case NetEvent::Kind::kOpen:
             LOG_INFO("connected");
@@ -444,7 +447,10 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             silence_reported = false;
             event_log->Received(event.text);
             ServerEvent parsed;
+            const bool escaped = event.text.find('\\') != std::string::npos;
             Status status = ParseServerEvent(event.text.data(), &parsed);
+            // JSON escapes can spell the key: the strings decoded in place are masked too.
+            if (escaped) ProcessSecretMask().Mask(&event.text);
             parsed.received_ns = event.received_ns;
             if (!status.ok()) {
               LOG_WARN("skipped a server message: %s", status.message().c_str());
@@ -611,10 +617,12 @@ int Main(int argc, char** argv) {
     return ToInt(listed.ok() ? ExitCode::kSuccess : ExitCode::kFailure);
   }
   auto key = ResolveApiKey(config);
+  ScrubApiKeyVariables();
   if (!key.ok()) {
     LOG_ERROR("%s", key.message().c_str());
     return ToInt(ExitCode::kUsage);
   }
+  SetProcessSecret(*key);
   if (config.stats_file.empty()) return Run(config, *key, nullptr);
   // Opened first, so that a path that cannot be written fails before the conversation.
   FILE* stats = fopen(config.stats_file.c_str(), "w");
