@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "app/text_chat.h"
 #include "app/tool_calls.h"
 #include "app/ptt_session.h"
+#include "app/signal_watch.h"
 #include "app/voice_session.h"
 #include "tools/spawn_tool_runner.h"
 #include "tools/tool_command.h"
@@ -77,18 +77,6 @@ class LoggedTransport : public Transport {
 
 // 401 and 403: the key or the account, which another try would not change.
 bool IsFatalHttpStatus(int status) { return status == 401 || status == 403; }
-
-// SIGINT and SIGTERM arrive through a descriptor in the poll set. They are blocked before any
-// thread starts so that every thread inherits the mask and none is interrupted.
-int BlockSignalsIntoFd() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
 
 // The handshake headers carry the key; they go to the transport and nowhere else.
 Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::string& key) {
@@ -366,11 +354,13 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       continue;
     }
     if (fds[1].revents & POLLIN) {
-      signalfd_siginfo info;
-      while (read(signal_fd, &info, sizeof info) == sizeof info) {
+      while (const int signo = TakeSignal()) {
         if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
         // Ctrl-C while a tool runs stops the tool, not voxterm.
-        if (info.ssi_signo == SIGINT && conversation->OnInterrupt()) continue;
+        if (signo == SIGINT && conversation->OnInterrupt()) {
+          SignalAbsorbed();
+          continue;
+        }
         if (prompt_shown) fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
         begin_close(ToInt(ExitCode::kInterrupted));
         if (!link->active()) return exit_code;
@@ -521,8 +511,8 @@ int Run(const Config& config, const std::string& key, Latencies* latencies) {
     ptt_key = *key;
   }
   // Before any thread starts (audio devices start some), so that every thread inherits the mask
-  // and SIGINT reaches only the signalfd.
-  const int signal_fd = BlockSignalsIntoFd();
+  // and SIGINT reaches only the signal watch.
+  const int signal_fd = StartSignalWatch();
   // Audio devices open before the connection, so a missing device fails fast and plainly.
   std::unique_ptr<AudioEngine> audio;
   if (config.mode != Mode::kText || config.speak) {
