@@ -35,6 +35,7 @@
 #include "util/exit_code.h"
 #include "util/latency.h"
 #include "util/log.h"
+#include "util/output_file.h"
 #include "util/secret_mask.h"
 #include "util/wakeup_queue.h"
 
@@ -613,9 +614,28 @@ int Main(int argc, char** argv) {
     return ToInt(ExitCode::kUsage);
   }
   SetProcessSecret(*key);
-  if (config.stats_file.empty()) return Run(config, *key, nullptr);
+  // Before any output is opened, and so truncated.
+  Status distinct = CheckDistinctFiles({{"--input-file", config.input_file},
+                                        {"--log-events", config.log_events},
+                                        {"--stats", config.stats_file},
+                                        {"--output-file", config.output_file},
+                                        {"--record", config.record}});
+  if (!distinct.ok()) {
+    LOG_ERROR("%s", distinct.message().c_str());
+    return ToInt(ExitCode::kUsage);
+  }
+  // An output that failed (reported when it did) fails a run that would have succeeded.
+  auto finish = [](int code) {
+    return code == ToInt(ExitCode::kSuccess) && OutputFailed() ? ToInt(ExitCode::kFailure) : code;
+  };
+  if (config.stats_file.empty()) return finish(Run(config, *key, nullptr));
   // Opened first, so that a path that cannot be written fails before the conversation.
-  FILE* stats = fopen(config.stats_file.c_str(), "w");
+  auto stats_fd = CreateOutputFile(config.stats_file, "--stats");
+  if (!stats_fd.ok()) {
+    LOG_ERROR("%s", stats_fd.message().c_str());
+    return ToInt(ExitCode::kUsage);
+  }
+  FILE* stats = fdopen(*stats_fd, "w");
   if (!stats) {
     LOG_ERROR("--stats %s: %s", config.stats_file.c_str(), strerror(errno));
     return ToInt(ExitCode::kUsage);
@@ -623,10 +643,12 @@ int Main(int argc, char** argv) {
   auto latencies = std::make_unique<Latencies>();
   const int code = Run(config, *key, latencies.get());
   const std::string json = latencies->ToJson();
-  if (fwrite(json.data(), 1, json.size(), stats) != json.size() || fclose(stats) != 0) {
-    LOG_ERROR("--stats %s: %s", config.stats_file.c_str(), strerror(errno));
-  }
-  return code;
+  const bool written =
+      fwrite(json.data(), 1, json.size(), stats) == json.size() && fflush(stats) == 0;
+  const int error = errno;
+  if (fclose(stats) != 0 || !written)
+    ReportOutputFailure("--stats", config.stats_file, written ? errno : error);
+  return finish(code);
 }
 
 }  // namespace voxterm
