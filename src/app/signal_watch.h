@@ -11,7 +11,7 @@
 
 namespace voxterm {
 
-constexpr int kExitGraceMs = 750;
+constexpr int kExitGraceMs = 900;
 
 // Blocks SIGINT and SIGTERM in the calling thread (and so in every thread started after),
 // ignores SIGPIPE, and starts the watching thread. Returns the descriptor to poll, or -1.
