@@ -4,6 +4,7 @@ never take the numbers of standard streams it was started without."""
 import fcntl
 import json
 import os
+import pty
 import signal
 import subprocess
 import termios
@@ -11,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import BIN, clean_env
+from conftest import BIN, Pty, clean_env
 
 # voxterm promises to be gone within a second of SIGTERM or Ctrl-C; the bound is generous,
 # for slow and busy CI machines.
@@ -56,7 +57,8 @@ def test_a_signal_ends_voxterm_while_stdout_is_a_full_pipe(mock, tmp_path, sig):
             time.sleep(0.05)
         assert last > 0, "nothing was written"
         assert p.poll() is None
-        assert gone_within(p, sig) < GONE_WITHIN_S
+        took = gone_within(p, sig)
+        assert took < GONE_WITHIN_S, took
         assert p.returncode == 130
     finally:
         os.close(reader)
@@ -73,7 +75,8 @@ def test_a_signal_ends_voxterm_while_its_output_fifo_has_no_reader(mock, start, 
     p = start(["--text", "--speak", "--output-file", str(fifo), "--url", m.url()])
     time.sleep(1)  # opening the FIFO waits for a reader that never comes
     assert p.poll() is None
-    assert gone_within(p, sig) < GONE_WITHIN_S
+    took = gone_within(p, sig)
+    assert took < GONE_WITHIN_S, took
     assert p.returncode == 130
 
 
@@ -94,3 +97,30 @@ def test_files_never_take_the_number_of_a_closed_standard_stream(mock, tmp_path,
         assert [e for e in m.events() if e["type"] == "conversation.item.create"] == []
     if fd != 1:
         assert r.stdout == (b"" if fd == 0 else b"You said: hello\n")
+
+
+class TextPty(Pty):
+    """voxterm --text on a terminal of its own."""
+
+    def __init__(self, tmp_path, args):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(BIN, [BIN, "--text"] + args, clean_env(tmp_path, extra={"NO_COLOR": "1"}))
+
+
+def test_a_ctrl_c_that_stops_a_tool_does_not_end_voxterm_later(mock, tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"tools": [{"name": "slow", "shell": "exec sleep 60"}]}))
+    m = mock()
+    t = TextPty(tmp_path, ["--config", str(config), "--url", m.url()])
+    assert t.wait_for(b"> ")
+    t.key(b"mock:call slow {}\n")
+    assert t.wait_for(b"tool: slow {}")
+    time.sleep(0.5)
+    t.key(b"\x03")
+    assert t.wait_for(b"tool: slow: interrupted")
+    t.pause(2)  # longer than the grace a signal not absorbed gets
+    t.key(b"hello\n")
+    assert t.wait_for(b"You said: hello")
+    t.key(b"\x04")
+    assert t.finish() == 0
