@@ -1,18 +1,17 @@
 #include "app/config.h"
 
+#include <fcntl.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
-
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <vector>
 
 #include "audio/echo_control.h"
@@ -20,6 +19,11 @@
 
 namespace voxterm {
 namespace {
+
+// A config file is a few kilobytes; the limits keep a wrong path (--config /dev/zero) or a
+// hostile file from costing more than a moment and a little memory.
+constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr size_t kMaxConfigDepth = 64;
 
 // JSON for people: comments and trailing commas. Iterative so that no file can overflow the stack.
 constexpr unsigned kParseFlags = rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag |
@@ -52,11 +56,14 @@ class LineCountingStream {
   int line_ = 1;
 };
 
-// SAX pass that records the line of every key, by JSON-pointer path ("/tools/0/name").
+// SAX pass that records the line of every key, by JSON-pointer path ("/tools/0/name"). Each
+// level keeps its path, so the pass stops past kMaxConfigDepth: the memory would otherwise grow
+// with the square of the depth (60 KB of brackets took 2 GB).
 class KeyLineRecorder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, KeyLineRecorder> {
  public:
   explicit KeyLineRecorder(const LineCountingStream* stream) : stream_(stream) {}
   std::map<std::string, int> lines;
+  bool too_deep() const { return too_deep_; }
 
   bool Default() {
     Advance();
@@ -64,6 +71,7 @@ class KeyLineRecorder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, K
   }
   bool StartObject() {
     Advance();
+    if (TooDeep()) return false;
     stack_.push_back({true, -1, Path()});
     return true;
   }
@@ -78,6 +86,7 @@ class KeyLineRecorder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, K
   }
   bool StartArray() {
     Advance();
+    if (TooDeep()) return false;
     stack_.push_back({false, -1, Path()});
     return true;
   }
@@ -92,6 +101,10 @@ class KeyLineRecorder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, K
     int index;  // arrays: the current element
     std::string path;
   };
+  bool TooDeep() {
+    too_deep_ = stack_.size() >= kMaxConfigDepth;
+    return too_deep_;
+  }
   // Called at the start of every value: arrays count their elements here.
   void Advance() {
     if (!stack_.empty() && !stack_.back().object) {
@@ -107,6 +120,7 @@ class KeyLineRecorder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, K
   const LineCountingStream* stream_;
   std::vector<Frame> stack_;
   std::string key_;
+  bool too_deep_ = false;
 };
 
 // Parse errors come as byte offsets.
@@ -164,6 +178,8 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "instructions") return c.String(v, key, &config->instructions);
   if (key == "voice") return c.String(v, key, &config->voice);
   if (key == "api_key_command") return c.String(v, key, &config->api_key_command);
+  if (key == "api_key_command_timeout_s")
+    return c.Int(v, key, 1, 600, &config->api_key_command_timeout_s);
   if (key == "azure") return c.Bool(v, key, &config->azure);
 // Paths in the file may start with ~/, as people write them.
   if (key == "ca_file" || key == "log_events") {
@@ -271,19 +287,26 @@ std::string DefaultConfigPath() {
 }
 
 Status ParseConfig(const std::string& text, const std::string& path, Config* config) {
+  // The SAX pass first: it stops at the first level too deep, before the DOM pays for any.
+  LineCountingStream stream(text.c_str(), text.size());
+  KeyLineRecorder recorder(&stream);
+  rapidjson::Reader reader;
+  rapidjson::ParseResult read = reader.Parse<kParseFlags>(stream, recorder);
+  if (recorder.too_deep()) {
+    return Status::Error(path + ":" + std::to_string(stream.line()) + ": nested deeper than " +
+                         std::to_string(kMaxConfigDepth) + " levels");
+  }
+  if (read.IsError()) {
+    return Status::Error(path + ":" + std::to_string(LineOfOffset(text, read.Offset())) + ": " +
+                         rapidjson::GetParseError_En(read.Code()));
+  }
   rapidjson::Document doc;
-  doc.Parse<kParseFlags>(text.c_str(), text.size());
+  doc.Parse<kParseFlags>(text.c_str(), text.size());  // cannot fail where the SAX pass succeeded
   if (doc.HasParseError()) {
     return Status::Error(path + ":" + std::to_string(LineOfOffset(text, doc.GetErrorOffset())) +
                          ": " + rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) return Status::Error(path + ":1: the configuration must be a JSON object");
-
-  LineCountingStream stream(text.c_str(), text.size());
-  KeyLineRecorder recorder(&stream);
-  rapidjson::Reader reader;
-// The same text parsed twice: cheap for a config file, and the DOM pass already vouched for it.
-  reader.Parse<kParseFlags>(stream, recorder);  // cannot fail where the DOM parse succeeded
 
   Checker checker(path, recorder.lines);
   for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
@@ -294,21 +317,65 @@ Status ParseConfig(const std::string& text, const std::string& path, Config* con
   return Status::Ok();
 }
 
+namespace {
+
+// ssh's rule for its config: others must not be able to change a file that runs commands, nor
+// replace it (a directory they can write to, without the sticky bit).
+void WarnIfOthersCanChange(const std::string& path, const struct stat& file) {
+  auto foreign = [](const struct stat& st) {
+    return (st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_uid != getuid() && st.st_uid != 0);
+  };
+  std::string culprit;
+  if (foreign(file)) {
+    culprit = path;
+  } else {
+    const size_t slash = path.rfind('/');
+    const std::string directory = slash == std::string::npos ? "."
+                                  : slash == 0               ? "/"
+                                                             : path.substr(0, slash);
+    struct stat dir;
+    if (stat(directory.c_str(), &dir) == 0 && foreign(dir) && !(dir.st_mode & S_ISVTX))
+      culprit = directory;
+  }
+  if (culprit.empty()) return;
+  LOG_WARN("%s can run commands (tools, api_key_command) and others can change it: chmod go-w %s",
+           path.c_str(), culprit.c_str());
+}
+
+}  // namespace
+
 Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     if (errno == ENOENT && if_missing == IfMissing::kUseDefaults) return Status::Ok();
     return Status::Error(path + ": " + strerror(errno));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::Error(path + ": could not be read");
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) && HoldsApiKey(text.str())) {
+  // At most one byte past the limit: /dev/zero, or a log named by mistake, is read no further.
+  std::string text;
+  char buffer[65536];
+  ssize_t n = 0;
+  while (text.size() <= kMaxConfigBytes && (n = read(fd, buffer, sizeof buffer)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  const int read_error = n < 0 ? errno : 0;
+  struct stat st {};
+  const bool stated = fstat(fd, &st) == 0;
+  close(fd);
+  if (read_error) return Status::Error(path + ": " + strerror(read_error));
+  if (text.size() > kMaxConfigBytes) {
+    return Status::Error(path + ": larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
+  }
+  if (stated && (st.st_mode & (S_IRGRP | S_IROTH)) && HoldsApiKey(text)) {
     LOG_WARN("%s holds what looks like an API key and others can read it: chmod 600 %s", path.c_str(),
              path.c_str());
   }
-  return ParseConfig(text.str(), path, config);
+  Status parsed = ParseConfig(text, path, config);
+  if (parsed.ok() && stated && (!config->tools.empty() || !config->api_key_command.empty())) {
+    WarnIfOthersCanChange(path, st);
+  }
+  return parsed;
 }
 
 // An OpenAI key: "sk-", then a long run of key characters. (voxterm reads no key from the file,

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,6 +11,8 @@
 #include "protocol/json_parse.h"
 #include "util/base64.h"
 #include "util/log.h"
+#include "util/output_file.h"
+#include "util/secret_mask.h"
 
 namespace voxterm {
 namespace {
@@ -43,8 +46,14 @@ EventLog::~EventLog() {
 }
 
 Status EventLog::Open(const std::string& path) {
-  file_ = fopen(path.c_str(), "w");
-  if (!file_) return Status::Error("--log-events " + path + ": " + strerror(errno));
+  auto fd = CreateOutputFile(path, "--log-events");
+  if (!fd.ok()) return fd.status();
+  file_ = fdopen(*fd, "w");
+  if (!file_) {
+    close(*fd);
+    return Status::Error("--log-events " + path + ": " + strerror(errno));
+  }
+  path_ = path;
   return Status::Ok();
 }
 
@@ -82,9 +91,14 @@ void EventLog::Write(const char* direction, std::string_view json) {
   // body is {"event":...} or {"invalid":...}; splice the time and direction in front.
   std::string line = "{\"t_ms\":" + std::to_string(clock_->NowMs() - start_ms_) + ",\"dir\":\"" +
                      direction + "\"," + body.substr(1) + "\n";
+  // Written as decoded: a key the server spelled in JSON escapes is plain here, and masked.
+  ProcessSecretMask().Mask(&line);
   std::lock_guard<std::mutex> lock(mu_);
-  fwrite(line.data(), 1, line.size(), file_);
-  fflush(file_);
+  if (failed_) return;
+  if (fwrite(line.data(), 1, line.size(), file_) != line.size() || fflush(file_) != 0) {
+    failed_ = true;  // told once; the conversation goes on without its log
+    ReportOutputFailure("--log-events", path_, errno);
+  }
 }
 
 }  // namespace voxterm

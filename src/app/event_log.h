@@ -2,6 +2,8 @@
 //   {"t_ms":12,"dir":"out","event":{...}}
 // Audio payloads are replaced by their decoded length ("<audio: 4800 bytes>") so the log stays
 // small and readable. Frames that are not JSON are logged as {"dir":"in","invalid":"..."}.
+// The file is created as util/output_file.h says; a failed write is reported once, and the log
+// stops there.
 // Thread safety: any thread but an audio callback (a mutex serialises lines).
 #pragma once
 
@@ -40,6 +42,8 @@ class EventLog {
   const int64_t start_ms_;
   std::mutex mu_;
   FILE* file_ = nullptr;  // GUARDED_BY(mu_) for writes; set once by Open()
+  std::string path_;      // set once by Open()
+  bool failed_ = false;   // GUARDED_BY(mu_): a write failed, and was reported
 };
 
 }  // namespace voxterm

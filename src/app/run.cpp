@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "app/text_chat.h"
 #include "app/tool_calls.h"
 #include "app/ptt_session.h"
+#include "app/signal_watch.h"
 #include "app/voice_session.h"
 #include "tools/spawn_tool_runner.h"
 #include "tools/tool_command.h"
@@ -36,6 +36,8 @@
 #include "util/exit_code.h"
 #include "util/latency.h"
 #include "util/log.h"
+#include "util/output_file.h"
+#include "util/secret_mask.h"
 #include "util/wakeup_queue.h"
 
 namespace voxterm {
@@ -89,18 +91,6 @@ class LoggedTransport : public Transport {
 bool IsFatalHttpStatus(int status) { return status == 401 || status == 403; }
 // 429 and 5xx: the server is busy or failing for now; even a first connection tries again.
 bool IsPassingHttpStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
-
-// SIGINT and SIGTERM arrive through a descriptor in the poll set. They are blocked before any
-// thread starts so that every thread inherits the mask and none is interrupted.
-int BlockSignalsIntoFd() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
 
 // The handshake headers carry the key; they go to the transport and nowhere else.
 Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::string& key) {
@@ -417,11 +407,13 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       continue;
     }
     if (fds[1].revents & POLLIN) {
-      signalfd_siginfo info;
-      while (read(signal_fd, &info, sizeof info) == sizeof info) {
+      while (const int signo = TakeSignal()) {
         if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
         // Ctrl-C while a tool runs stops the tool, not voxterm.
-        if (info.ssi_signo == SIGINT && conversation->OnInterrupt()) continue;
+        if (signo == SIGINT && conversation->OnInterrupt()) {
+          SignalAbsorbed();
+          continue;
+        }
         if (prompt_shown) fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
         begin_close(ToInt(ExitCode::kInterrupted));
         if (!link->active()) return exit_code;
@@ -458,6 +450,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
         NetEvent event = std::move(events.front());
         events.pop_front();
         if (!link->Current(event)) continue;  // from a connection already given up
+        // Server text enters here (messages, refusals, close reasons): an echoed key stops here.
+        ProcessSecretMask().Mask(&event.text);
         switch (event.kind) {
           case NetEvent::Kind::kOpen:
             LOG_INFO("connected");
@@ -507,7 +501,10 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             silence_reported = false;
             event_log->Received(event.text);
             ServerEvent parsed;
+            const bool escaped = event.text.find('\\') != std::string::npos;
             Status status = ParseServerEvent(event.text.data(), &parsed);
+            // JSON escapes can spell the key: the strings decoded in place are masked too.
+            if (escaped) ProcessSecretMask().Mask(&event.text);
             parsed.received_ns = event.received_ns;
             if (!status.ok()) {
               LOG_WARN("skipped a server message: %s", status.message().c_str());
@@ -592,8 +589,8 @@ int Run(const Config& config, const std::string& key, Latencies* latencies) {
     ptt_key = *key;
   }
   // Before any thread starts (audio devices start some), so that every thread inherits the mask
-  // and SIGINT reaches only the signalfd.
-  const int signal_fd = BlockSignalsIntoFd();
+  // and SIGINT reaches only the signal watch.
+  const int signal_fd = StartSignalWatch();
   // Audio devices open before the connection, so a missing device fails fast and plainly.
   std::unique_ptr<AudioEngine> audio;
   if (config.mode != Mode::kText || config.speak) {
@@ -688,13 +685,34 @@ int Main(int argc, char** argv) {
     return ToInt(listed.ok() ? ExitCode::kSuccess : ExitCode::kFailure);
   }
   auto key = ResolveApiKey(config);
+  ScrubApiKeyVariables();
   if (!key.ok()) {
     LOG_ERROR("%s", key.message().c_str());
     return ToInt(ExitCode::kUsage);
   }
-  if (config.stats_file.empty()) return Run(config, *key, nullptr);
+  SetProcessSecret(*key);
+  // Before any output is opened, and so truncated.
+  Status distinct = CheckDistinctFiles({{"--input-file", config.input_file},
+                                        {"--log-events", config.log_events},
+                                        {"--stats", config.stats_file},
+                                        {"--output-file", config.output_file},
+                                        {"--record", config.record}});
+  if (!distinct.ok()) {
+    LOG_ERROR("%s", distinct.message().c_str());
+    return ToInt(ExitCode::kUsage);
+  }
+  // An output that failed (reported when it did) fails a run that would have succeeded.
+  auto finish = [](int code) {
+    return code == ToInt(ExitCode::kSuccess) && OutputFailed() ? ToInt(ExitCode::kFailure) : code;
+  };
+  if (config.stats_file.empty()) return finish(Run(config, *key, nullptr));
   // Opened first, so that a path that cannot be written fails before the conversation.
-  FILE* stats = fopen(config.stats_file.c_str(), "w");
+  auto stats_fd = CreateOutputFile(config.stats_file, "--stats");
+  if (!stats_fd.ok()) {
+    LOG_ERROR("%s", stats_fd.message().c_str());
+    return ToInt(ExitCode::kUsage);
+  }
+  FILE* stats = fdopen(*stats_fd, "w");
   if (!stats) {
     LOG_ERROR("--stats %s: %s", config.stats_file.c_str(), strerror(errno));
     return ToInt(ExitCode::kUsage);
@@ -702,10 +720,12 @@ int Main(int argc, char** argv) {
   auto latencies = std::make_unique<Latencies>();
   const int code = Run(config, *key, latencies.get());
   const std::string json = latencies->ToJson();
-  if (fwrite(json.data(), 1, json.size(), stats) != json.size() || fclose(stats) != 0) {
-    LOG_ERROR("--stats %s: %s", config.stats_file.c_str(), strerror(errno));
-  }
-  return code;
+  const bool written =
+      fwrite(json.data(), 1, json.size(), stats) == json.size() && fflush(stats) == 0;
+  const int error = errno;
+  if (fclose(stats) != 0 || !written)
+    ReportOutputFailure("--stats", config.stats_file, written ? errno : error);
+  return finish(code);
 }
 
 }  // namespace voxterm

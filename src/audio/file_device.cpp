@@ -4,10 +4,13 @@
 #include <sndfile.h>
 #include <time.h>
 
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "audio/resampler.h"
 #include "util/clock.h"
+#include "util/output_file.h"
 
 namespace voxterm {
 namespace {
@@ -81,21 +84,40 @@ void FileInput::Run(SpscRing<int16_t>* ring) {
   finished_.store(true, std::memory_order_release);
 }
 
+// The file itself is created as util/output_file.h says (0600, no symbolic link), then handed to
+// libsndfile, which closes it.
 Result<SNDFILE*> CreateWav24k(const std::string& path, int channels, const std::string& what) {
+  auto fd = CreateOutputFile(path, what);
+  if (!fd.ok()) return fd.status();
   SF_INFO info{};
   info.samplerate = kApiSampleRateHz;
   info.channels = channels;
   info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
-  if (!file) return Status::Error(what + " " + path + ": " + sf_strerror(nullptr));
+  SNDFILE* file = sf_open_fd(*fd, SFM_WRITE, &info, SF_TRUE);  // closes fd when it fails, too
+  if (!file) {
+    // The header is written at once: a full disk shows here, as the system said it.
+    const int error = errno;
+    return Status::Error(
+        what + " " + path + ": " +
+        (sf_error(nullptr) == SF_ERR_SYSTEM ? strerror(error) : sf_strerror(nullptr)));
+  }
   sf_command(file, SFC_SET_UPDATE_HEADER_AUTO, nullptr, SF_TRUE);
   return file;
+}
+
+bool WavWriteFailed(int64_t wanted, int64_t written, const std::string& what,
+                    const std::string& path, bool* failed) {
+  if (*failed || written >= wanted) return *failed;
+  const int error = errno != 0 ? errno : EIO;
+  *failed = true;
+  ReportOutputFailure(what, path, error);
+  return true;
 }
 
 Result<std::unique_ptr<FileOutput>> FileOutput::Create(const std::string& path) {
   auto file = CreateWav24k(path, 1, "--output-file");
   if (!file.ok()) return file.status();
-  return std::unique_ptr<FileOutput>(new FileOutput(*file));
+  return std::unique_ptr<FileOutput>(new FileOutput(*file, path));
 }
 
 FileOutput::~FileOutput() {
@@ -123,8 +145,15 @@ void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, Spsc
     counters->flushes_done.store(requested, std::memory_order_release);
   }
   auto regions = ring->ReadRegions(ring->ReadAvailable());
-  sf_write_short(file_, regions.first, static_cast<sf_count_t>(regions.first_count));
-  sf_write_short(file_, regions.second, static_cast<sf_count_t>(regions.second_count));
+  // After a failed write (reported once) the audio is still taken from the ring, and counted as
+  // played, so that the conversation goes on.
+  for (auto [samples, count] : {std::pair(regions.first, regions.first_count),
+                                std::pair(regions.second, regions.second_count)}) {
+    if (count == 0 || write_failed_) continue;
+    errno = 0;
+    const sf_count_t written = sf_write_short(file_, samples, static_cast<sf_count_t>(count));
+    WavWriteFailed(static_cast<sf_count_t>(count), written, "--output-file", path_, &write_failed_);
+  }
   if (monitor) {
     // A file is not played in time: the recording gets the answer's audio as it came.
     (void)monitor->Write(regions.first, regions.first_count);

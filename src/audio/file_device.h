@@ -5,9 +5,11 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "audio/audio_device.h"
@@ -18,7 +20,13 @@ namespace voxterm {
 
 // Creates a 16-bit WAV at the API's 24 kHz whose header stays right after every write, so the
 // file is valid while it grows and after a crash. what names the file in errors ("--record").
+// The file is created as util/output_file.h says: 0600, never through a symbolic link.
 Result<sf_private_tag*> CreateWav24k(const std::string& path, int channels, const std::string& what);
+
+// After a write of wanted items to such a file that wrote written (errno as the write left it):
+// reports the file's first failure (a full disk) and sets *failed. Returns *failed.
+bool WavWriteFailed(int64_t wanted, int64_t written, const std::string& what,
+                    const std::string& path, bool* failed);
 
 class FileInput final : public AudioInput {
  public:
@@ -62,11 +70,13 @@ class FileOutput final : public AudioOutput {
   void Stop() override;
 
  private:
-  explicit FileOutput(sf_private_tag* file) : file_(file) {}
+  FileOutput(sf_private_tag* file, std::string path) : file_(file), path_(std::move(path)) {}
   void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);  // the writer thread
   void Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);
 
   sf_private_tag* file_;  // the writer thread only, after Start()
+  const std::string path_;
+  bool write_failed_ = false;  // the writer thread only: a write failed, and was reported
   std::thread thread_;
   std::atomic<bool> stop_{false};
   uint32_t flushes_seen_ = 0;  // the writer thread only

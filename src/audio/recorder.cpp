@@ -3,6 +3,7 @@
 #include <sndfile.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "audio/file_device.h"
 
@@ -12,11 +13,14 @@ Result<std::unique_ptr<Recorder>> Recorder::Create(const std::string& path, int 
                                                    bool with_microphone) {
   auto file = CreateWav24k(path, 2, "--record");
   if (!file.ok()) return file.status();
-  return std::unique_ptr<Recorder>(new Recorder(*file, output_rate_hz, with_microphone));
+  return std::unique_ptr<Recorder>(new Recorder(*file, path, output_rate_hz, with_microphone));
 }
 
-Recorder::Recorder(sf_private_tag* file, int output_rate_hz, bool with_microphone)
-    : file_(file), with_microphone_(with_microphone), resampler_(output_rate_hz, kApiSampleRateHz) {}
+Recorder::Recorder(sf_private_tag* file, std::string path, int output_rate_hz, bool with_microphone)
+    : file_(file),
+      path_(std::move(path)),
+      with_microphone_(with_microphone),
+      resampler_(output_rate_hz, kApiSampleRateHz) {}
 
 Recorder::~Recorder() {
   // The side that is behind is padded with silence.
@@ -44,7 +48,12 @@ void Recorder::WriteFrames(size_t frames) {
     stereo_[2 * i] = mic_[i];
     stereo_[2 * i + 1] = speaker_[i];
   }
-  sf_writef_short(file_, stereo_.data(), static_cast<sf_count_t>(frames));
+  if (!write_failed_) {  // after a failure (reported once), the frames are dropped
+    errno = 0;
+    const sf_count_t written =
+        sf_writef_short(file_, stereo_.data(), static_cast<sf_count_t>(frames));
+    WavWriteFailed(static_cast<sf_count_t>(frames), written, "--record", path_, &write_failed_);
+  }
   mic_.erase(mic_.begin(), mic_.begin() + static_cast<std::ptrdiff_t>(frames));
   speaker_.erase(speaker_.begin(), speaker_.begin() + static_cast<std::ptrdiff_t>(frames));
 }

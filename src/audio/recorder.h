@@ -30,10 +30,12 @@ class Recorder {
   void AddSpeaker(const int16_t* samples, size_t count);
 
  private:
-  Recorder(sf_private_tag* file, int output_rate_hz, bool with_microphone);
+  Recorder(sf_private_tag* file, std::string path, int output_rate_hz, bool with_microphone);
   void WriteFrames(size_t frames);
 
   sf_private_tag* file_;
+  const std::string path_;
+  bool write_failed_ = false;  // a write failed, and was reported
   const bool with_microphone_;
   Resampler resampler_;
   std::vector<int16_t> mic_, speaker_;  // 24 kHz, waiting for the other side

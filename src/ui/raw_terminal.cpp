@@ -77,6 +77,8 @@ RawTerminal::~RawTerminal() {
   for (int s : kFatalSignals) sigaction(s, &action, nullptr);
 }
 
+void RawTerminal::RestoreForExit() { Restore(); }
+
 void RawTerminal::Suspend() {
   Restore();
   // SIGTSTP's default action stops the process; execution resumes here after fg.

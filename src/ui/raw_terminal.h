@@ -22,6 +22,10 @@ class RawTerminal {
   // mode when the shell continues it (fg).
   void Suspend();
 
+  // Puts the terminal back, if one is raw, for a process about to _exit() from any thread.
+  // Async-signal-safe.
+  static void RestoreForExit();
+
  private:
   explicit RawTerminal(int fd) : fd_(fd) {}
   void MakeRaw();

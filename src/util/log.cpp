@@ -3,7 +3,10 @@
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
+
+#include "util/secret_mask.h"
 
 namespace voxterm {
 namespace {
@@ -33,6 +36,8 @@ void Log(LogLevel level, const char* format, ...) {
   va_start(args, format);
   vsnprintf(body, sizeof body, format, args);
   va_end(args);
+  // Lines may quote the server, and the server may quote the key.
+  ProcessSecretMask().MaskInPlace(body, strlen(body));
   // One fputs of a whole line under the lock, so lines from two threads never interleave.
   std::string line = Prefix(level);
   line += body;

@@ -65,3 +65,31 @@ TEST_CASE("a key that could smuggle a header is refused", "[api_key]") {
   CHECK_FALSE(CheckApiKey("sk one").ok());
   CHECK_FALSE(CheckApiKey("sk\xc3\xa9").ok());
 }
+
+TEST_CASE("api_key_command has a time limit and is not waited for past its exit", "[api_key]") {
+  KeyEnvironment env;
+  Config config;
+  config.api_key_command = "sleep 5";
+  config.api_key_command_timeout_s = 1;
+  auto late = ResolveApiKey(config);
+  REQUIRE_FALSE(late.ok());
+  CHECK(late.message() == "api_key_command did not finish within 1 s");
+  // A background child holding stdout open does not hold the key back.
+  config.api_key_command = "sleep 5 & echo sk-early";
+  config.api_key_command_timeout_s = 3;
+  CHECK(*ResolveApiKey(config) == "sk-early");
+  // Standard input is /dev/null: cat ends at once.
+  config.api_key_command = "cat; echo sk-after-cat";
+  CHECK(*ResolveApiKey(config) == "sk-after-cat");
+}
+
+TEST_CASE("the key variables are wiped once read", "[api_key]") {
+  KeyEnvironment env;
+  setenv("OPENAI_API_KEY", "sk-one", 1);
+  setenv("AZURE_OPENAI_API_KEY", "az-two", 1);
+  char* value = getenv("OPENAI_API_KEY");
+  ScrubApiKeyVariables();
+  CHECK(getenv("OPENAI_API_KEY") == nullptr);
+  CHECK(getenv("AZURE_OPENAI_API_KEY") == nullptr);
+  CHECK(value[0] == '\0');  // the memory itself, not only the entry
+}

@@ -71,6 +71,25 @@ TEST_CASE("malformed JSON says where", "[config]") {
   CHECK(s.message() == "c.json:1: the configuration must be a JSON object");
 }
 
+TEST_CASE("nesting deeper than 64 levels is refused, with its line", "[config]") {
+  Config config;
+  const std::string deep = std::string(64, '[') + std::string(64, ']');
+  CHECK(ParseConfig("{\"x\": " + deep + "}", "c.json", &config).message() ==
+        "c.json:1: nested deeper than 64 levels");
+  CHECK(ParseConfig("{\n\"x\":\n" + std::string(100000, '[') + "}", "c.json", &config).message() ==
+        "c.json:3: nested deeper than 64 levels");
+  // 63 levels below the top object: only the key is wrong.
+  const std::string fits = std::string(63, '[') + std::string(63, ']');
+  CHECK(ParseConfig("{\"x\": " + fits + "}", "c.json", &config).message() ==
+        "c.json:1: \"x\" is not a known key (see docs/config.md)");
+}
+
+TEST_CASE("a config file larger than 1 MiB is refused without reading on", "[config]") {
+  Config config;
+  CHECK(LoadConfigFile("/dev/zero", IfMissing::kError, &config).message() ==
+        "/dev/zero: larger than 1 MiB");
+}
+
 TEST_CASE("a missing config file is fine only where allowed", "[config]") {
   Config config;
   CHECK(LoadConfigFile("/nonexistent/voxterm.json", IfMissing::kUseDefaults, &config).ok());

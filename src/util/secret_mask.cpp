@@ -1,0 +1,69 @@
+#include "util/secret_mask.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace voxterm {
+namespace {
+
+// A piece of up to 8 characters as one number, so a piece is found with one comparison.
+uint64_t Pack(const char* text, size_t size) {
+  uint64_t packed = 0;
+  memcpy(&packed, text, size);
+  return packed;
+}
+
+size_t FilterBit(uint64_t packed) { return (packed * 0x9E3779B97F4A7C15ull) >> 52; }
+
+SecretMask g_process_mask;
+
+}  // namespace
+
+SecretMask::SecretMask(std::string_view secret) {
+  if (secret.empty()) return;
+  piece_ = std::min(kMinPiece, secret.size());
+  for (size_t i = 0; i + piece_ <= secret.size(); ++i) {
+    const uint64_t packed = Pack(secret.data() + i, piece_);
+    pieces_.push_back(packed);
+    const size_t bit = FilterBit(packed);
+    filter_[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
+  std::sort(pieces_.begin(), pieces_.end());
+}
+
+// Runs are found on the text as it was, then overwritten: a window must not see the stars of
+// the one before it, or a run of the key would be masked only in part.
+bool SecretMask::MaskInPlace(char* text, size_t size) const {
+  if (piece_ == 0 || size < piece_) return false;
+  size_t run_start = 0, run_end = 0;  // the run being extended, [start, end)
+  bool any = false;
+  auto flush = [&] {
+    if (run_end > run_start) memset(text + run_start, '*', run_end - run_start);
+  };
+  for (size_t i = 0; i + piece_ <= size; ++i) {
+    const uint64_t packed = Pack(text + i, piece_);
+    const size_t bit = FilterBit(packed);
+    if (!(filter_[bit / 64] & (uint64_t{1} << (bit % 64)))) continue;
+    if (!std::binary_search(pieces_.begin(), pieces_.end(), packed)) continue;
+    any = true;
+    if (i > run_end) {  // a new run: the previous one is complete, and no later window reads it
+      flush();
+      run_start = i;
+    }
+    run_end = i + piece_;
+  }
+  flush();
+  return any;
+}
+
+std::string SecretMask::Masked(std::string_view text) const {
+  std::string copy(text);
+  Mask(&copy);
+  return copy;
+}
+
+void SetProcessSecret(std::string_view secret) { g_process_mask = SecretMask(secret); }
+
+const SecretMask& ProcessSecretMask() { return g_process_mask; }
+
+}  // namespace voxterm

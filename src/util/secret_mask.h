@@ -1,0 +1,46 @@
+// SecretMask: hides a secret (the API key) in text that came from elsewhere. A server that
+// echoes the key back, whole or in part, in an error message, an answer or a close reason must
+// not put it on the screen or into a log.
+//
+// Every run of text made of pieces of the secret at least kMinPiece characters long (the whole
+// secret when it is shorter) becomes '*' characters, as many as it had. Shorter pieces pass: a
+// key's last 4 characters, as OpenAI's own messages show them, are not a secret. Keeping the
+// length means string views into masked text stay valid and JSON stays JSON (a key holds no
+// quote or backslash: CheckApiKey refuses them).
+//
+// The process has one mask (SetProcessSecret), used where server text enters voxterm (the run
+// loop), and by the sinks that write what may hold server text: Log() and the event log.
+// Thread safety: SetProcessSecret before any thread starts; everything else is const.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace voxterm {
+
+class SecretMask {
+ public:
+  static constexpr size_t kMinPiece = 8;
+
+  SecretMask() = default;  // masks nothing
+  explicit SecretMask(std::string_view secret);
+
+  // Overwrites in place; returns whether anything was masked.
+  bool MaskInPlace(char* text, size_t size) const;
+  bool Mask(std::string* text) const { return MaskInPlace(text->data(), text->size()); }
+  std::string Masked(std::string_view text) const;
+
+ private:
+  size_t piece_ = 0;              // characters per piece; 0: nothing to mask
+  std::vector<uint64_t> pieces_;  // every piece of the secret, packed, sorted
+  uint64_t filter_[64] = {};      // a 4096-bit filter of the pieces: most text fails it at once
+};
+
+// The process's mask: set once, when the key is known.
+void SetProcessSecret(std::string_view secret);
+const SecretMask& ProcessSecretMask();
+
+}  // namespace voxterm

@@ -1,0 +1,68 @@
+"""The config file: bounded in size and in nesting (and so in memory), and a warning, as ssh
+gives, when a file that can run commands is one others can change."""
+
+import json
+import os
+import resource
+import subprocess
+
+from conftest import BIN, clean_env, one_line
+
+SANITIZED = bool(os.environ.get("VOXTERM_SANITIZER"))
+
+
+def limited_memory():
+    if not SANITIZED:  # sanitizers reserve terabytes of address space
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def test_a_config_file_has_a_size_limit(tmp_path):
+    r = subprocess.run([BIN, "--text", "--config", "/dev/zero"], input="", capture_output=True, text=True,
+                       env=clean_env(tmp_path), timeout=30, preexec_fn=limited_memory)
+    assert r.returncode == 2
+    assert one_line(r.stderr) == "voxterm: error: /dev/zero: larger than 1 MiB"
+
+
+def test_deep_nesting_in_the_config_is_refused_in_bounded_memory(tmp_path):
+    config = tmp_path / "deep.json"
+    depth = 10000
+    config.write_text('{"tools": ' + "[" * depth + "]" * depth + "}")
+    r = subprocess.run(["/usr/bin/time", "-f", "peak_kb %M", BIN, "--text", "--config", str(config)],
+                       input="", capture_output=True, text=True, env=clean_env(tmp_path), timeout=60,
+                       preexec_fn=limited_memory)
+    lines = r.stderr.splitlines()
+    peak_kb = int(lines[-1].split()[1])
+    if not SANITIZED:
+        assert peak_kb < 30 * 1024, peak_kb
+    assert r.returncode == 2, r.stderr
+    assert lines[0] == "voxterm: error: %s:1: nested deeper than 64 levels" % config
+
+
+def commanding_config(path, mode):
+    path.write_text(json.dumps({"tools": [{"name": "up", "shell": "uptime"}]}))
+    path.chmod(mode)
+    return str(path)
+
+
+def test_a_config_that_runs_commands_and_others_can_write_draws_a_warning(mock, run, tmp_path):
+    m = mock()
+    config = commanding_config(tmp_path / "c.json", 0o666)
+    r = run(["--text", "--config", config, "--url", m.url()], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    assert one_line(r.stderr) == ("voxterm: warning: %s can run commands (tools, api_key_command) and others "
+                                  "can change it: chmod go-w %s" % (config, config))
+    # The same for a file in a directory others can write to (they could replace the file).
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    config = commanding_config(shared / "c.json", 0o644)
+    r = run(["--text", "--config", config, "--url", m.url()], input="hi\n")
+    assert one_line(r.stderr) == ("voxterm: warning: %s can run commands (tools, api_key_command) and others "
+                                  "can change it: chmod go-w %s" % (config, shared))
+    # Private, or running nothing: no warning.
+    shared.chmod(0o755)
+    assert run(["--text", "--config", config, "--url", m.url()], input="hi\n").stderr == ""
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"model": "gpt-realtime"}')
+    plain.chmod(0o666)
+    assert run(["--text", "--config", str(plain), "--url", m.url()], input="hi\n").stderr == ""
