@@ -22,8 +22,10 @@ std::vector<std::string> ToolBaseEnvironment(const char* const* environ);
 // empty string counts as {}). In "command", {name} in any element is replaced by that
 // argument: a string as it is, anything else as JSON; an element naming an argument the call
 // left out is dropped. Every top-level argument is also exported as VOXTERM_ARG_<name>, and the
-// whole JSON goes to stdin and VOXTERM_ARGS. Fails, with a message for the model, when the
-// arguments are not a JSON object or hold a NUL character, which no command can receive.
+// whole JSON goes to stdin and VOXTERM_ARGS; a variable longer than 128 KiB is left out (stdin
+// still has it). Fails, with a message for the model, and nothing to run, when the arguments
+// are not a JSON object, nest deeper than kMaxJsonDepth, hold a NUL character (which no command
+// can receive), name a key twice in one object, or fail the tool's schema (tool_schema.h).
 Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view arguments_json,
                                    const std::vector<std::string>& base_env);
 

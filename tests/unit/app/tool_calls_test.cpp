@@ -111,7 +111,9 @@ TEST_CASE_METHOD(ToolCallsTest, "unknown tools and bad arguments still get an ou
   CHECK(runner.started.empty());
   auto outputs = Outputs();
   CHECK(outputs["c1"] == R"({"error":"there is no tool named \"format_disk\"; the tools are: disk_usage, remove"})");
-  CHECK(outputs["c2"] == R"({"error":"not run: the arguments are not a JSON object"})");
+  CHECK(
+      outputs["c2"] ==
+      R"({"error":"not run: the arguments are not a JSON object: not JSON: Invalid value. at offset 1"})");
   CHECK(Calls().follow_up_due());  // the model hears about it
 }
 
