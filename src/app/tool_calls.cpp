@@ -12,8 +12,9 @@
 namespace voxterm {
 namespace {
 
-// A hostile server could announce calls without end; a real response makes a handful.
-constexpr size_t kMaxCollectedCalls = 256;
+// A hostile server could announce calls without end; a real response makes a handful, and
+// the runner runs a few at a time however many there are.
+constexpr size_t kMaxCollectedCalls = 1024;
 // Outputs kept until the server announces them, for a reconnect.
 constexpr size_t kMaxUnconfirmedOutputs = 64;
 // How much of the arguments a line shows; a question shows more, since the user decides on it.

@@ -3,7 +3,13 @@ end, arguments the tool's schema forbids, a burst of calls, values too big for t
 a question that would hide what runs, and the descriptors a tool could inherit. The mock makes
 the calls ("mock:call NAME TEXT" sends TEXT as the arguments, byte for byte)."""
 
-from test_tools import checked, sent_outputs, tool_calls, write_config
+import json
+import re
+import resource
+import subprocess
+
+from conftest import BIN, clean_env
+from test_tools import call, checked, sent_outputs, tool_calls, write_config
 
 
 def raw_call(name, text):
@@ -109,3 +115,73 @@ def test_a_schema_voxterm_cannot_enforce_is_a_config_error(run, tmp_path):
         assert r.returncode == 2, r.stderr
         assert r.stderr.startswith("voxterm: error: %s:1: " % config), r.stderr
         assert 'tool "t": "parameters" ' + message in r.stderr, r.stderr
+
+
+def listed_fds(ls_output):
+    """The descriptors `ls -l /proc/self/fd` shows, less the one ls reads the listing through."""
+    fds = {}
+    for line in ls_output.splitlines():
+        found = re.search(r" (\d+) -> (.*)$", line)
+        if found:
+            fds[int(found.group(1))] = found.group(2)
+    return {fd: target for fd, target in fds.items() if not re.fullmatch(r"/proc/\d+/fd", target)}
+
+
+def test_a_tool_inherits_no_descriptor_above_2(mock, run, tmp_path):
+    config = write_config(tmp_path, [{"name": "fds", "command": ["ls", "-l", "/proc/self/fd"]}])
+    m = mock()
+    files = ["--log-events", str(tmp_path / "events.jsonl"), "--stats", str(tmp_path / "stats.json"),
+             "--speak", "--output-file", str(tmp_path / "answer.wav")]
+    r = run(["--config", config, "--text", "--url", m.url()] + files, input=call("fds", {}) + "\n")
+    assert r.returncode == 0, r.stderr
+    output = sent_outputs(m)[0]
+    assert output["exit_code"] == 0, output
+    fds = listed_fds(output["stdout"])
+    assert sorted(fds) == [0, 1, 2], fds
+    checked(m)
+
+
+def test_a_burst_of_1024_calls_runs_a_few_at_a_time(mock, tmp_path):
+    # Each tool counts the tools running beside it, itself included.
+    (tmp_path / "now").mkdir()
+    config = write_config(tmp_path, [{
+        "name": "t", "cwd": str(tmp_path / "now"),
+        "shell": ': > $$; set -- *; echo $#; rm $$'}])
+    m = mock()
+    line = " && ".join([call("t", {})] * 1024)
+
+    def low_descriptor_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    r = subprocess.run([BIN, "--config", config, "--text", "--url", m.url()], input=line + "\n",
+                       capture_output=True, text=True, env=clean_env(tmp_path), timeout=240,
+                       preexec_fn=low_descriptor_limit)
+    assert r.returncode == 0, r.stderr[-2000:]
+    outputs = sent_outputs(m)
+    assert len(outputs) == 1024
+    assert all(o.get("exit_code") == 0 for o in outputs), [o for o in outputs if o.get("exit_code") != 0][:3]
+    assert max(int(o["stdout"]) for o in outputs) <= 4
+    # Exactly one follow-up, after the last output.
+    types = [e["type"] for e in m.events()]
+    assert types.count("response.create") == 2
+    last_output = len(types) - 1 - types[::-1].index("conversation.item.create")
+    assert types.index("response.create", 1 + types.index("response.create")) > last_output
+    checked(m)
+
+
+def test_a_value_too_big_for_the_environment_reaches_stdin(mock, run, tmp_path):
+    config = write_config(tmp_path, [{
+        "name": "big", "parameters": {"type": "object", "properties": {"text": {"type": "string"}}},
+        "shell": 'echo "${VOXTERM_ARG_text-unset} ${VOXTERM_ARGS-unset} ${#VOXTERM_ARG_small}"; wc -c',
+    }])
+    m = mock()
+    value = "x" * (200 * 1024)
+    r = run(["--config", config, "--text", "--url", m.url()],
+            input=call("big", {"text": value, "small": "abc"}) + "\n")
+    assert r.returncode == 0, r.stderr
+    output = sent_outputs(m)[0]
+    assert output["exit_code"] == 0, output
+    first, size = output["stdout"].splitlines()
+    assert first == "unset unset 3"
+    assert int(size) == len(json.dumps({"text": value, "small": "abc"}, ensure_ascii=False))
+    checked(m)

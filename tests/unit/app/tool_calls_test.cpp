@@ -184,13 +184,30 @@ TEST_CASE_METHOD(ToolCallsTest, "Ctrl-C kills the running, refuses the waiting, 
 
 TEST_CASE_METHOD(ToolCallsTest, "a call without a call_id, or an endless stream of them, cannot pile up", "[tool_calls]") {
   Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","name":"disk_usage","arguments":"{}"}})");
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     Server(R"({"type":"response.output_item.added","response_id":"r9","output_index":0,"item":{"type":"function_call","call_id":"x)" +
            std::to_string(i) + R"(","name":"disk_usage","arguments":""}})");
   }
   Done("r1");
   CHECK(runner.started.empty());
   CHECK(transport.sent.empty());
+}
+
+TEST_CASE_METHOD(ToolCallsTest,
+                 "1,024 calls in one response each get one output, then one follow-up",
+                 "[tool_calls]") {
+  for (int i = 0; i < 1024; ++i)
+    Call("r1", "c" + std::to_string(i), "disk_usage", R"("{\"path\":\"/\"}")");
+  Done("r1");
+  REQUIRE(runner.started.size() == 1024);
+  for (int id = 1; id <= 1024; ++id) {
+    CHECK_FALSE(Calls().follow_up_due());
+    runner.Exit(id, 0, "ok");
+    Calls().OnRunnerReady();
+  }
+  CHECK(Outputs().size() == 1024);
+  CHECK(Calls().follow_up_due());
+  CHECK_FALSE(Calls().busy());
 }
 
 TEST_CASE("a typed yes is y or yes, in any case, and nothing else", "[tool_calls]") {
