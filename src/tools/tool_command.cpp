@@ -259,6 +259,27 @@ Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view argu
   return command;
 }
 
+std::vector<std::pair<std::string, std::string>> ArgumentsBesideArgv(const ToolConfig& tool,
+                                                                     const ToolCommand& command) {
+  std::string text = command.stdin_data;
+  text.append(kParsePadding, '\0');
+  rapidjson::Document args;
+  std::vector<std::pair<std::string, std::string>> beside;
+  if (!ParseJsonInsitu(text.data(), &args).ok() || !args.IsObject()) return beside;
+  for (auto it = args.MemberBegin(); it != args.MemberEnd(); ++it) {
+    const std::string name(it->name.GetString(), it->name.GetStringLength());
+    const bool declared = std::find(tool.parameter_names.begin(), tool.parameter_names.end(),
+                                    name) != tool.parameter_names.end();
+    const bool placed =
+        declared &&
+        std::any_of(tool.command.begin(), tool.command.end(), [&](const std::string& e) {
+          return e.find("{" + name + "}") != std::string::npos;
+        });
+    if (!placed) beside.emplace_back(name, ArgumentText(it->value));
+  }
+  return beside;
+}
+
 std::string FormatToolOutput(const ToolResult& result, size_t max_bytes) {
   if (result.end == ToolResult::End::kFailedToStart) return FormatToolError(result.error);
   std::string out = ValidUtf8(result.out);

@@ -9,7 +9,7 @@ import resource
 import subprocess
 
 from conftest import BIN, clean_env
-from test_tools import call, checked, sent_outputs, tool_calls, write_config
+from test_tools import TextPty, call, checked, sent_outputs, tool_calls, write_config
 
 
 def raw_call(name, text):
@@ -184,4 +184,30 @@ def test_a_value_too_big_for_the_environment_reaches_stdin(mock, run, tmp_path):
     first, size = output["stdout"].splitlines()
     assert first == "unset unset 3"
     assert int(size) == len(json.dumps({"text": value, "small": "abc"}, ensure_ascii=False))
+    checked(m)
+
+
+def test_the_question_shows_exactly_what_will_run(mock, tmp_path):
+    marker = tmp_path / "ran"
+    config = write_config(tmp_path, [{
+        "name": "danger", "confirm": True, "cwd": str(tmp_path),
+        "parameters": {"type": "object", "properties": {"what": {"type": "string"}}},
+        "command": ["/bin/sh", "-c", 'printf "%s" "$1" > ran', "sh", "{what}"]}])
+    m = mock()
+    t = TextPty(tmp_path, ["--config", config, "--url", m.url()])
+    t.wait_for("> ")
+    # Spaces in a row, a tab, a newline, a right-to-left override, a zero-width space, an escape
+    # sequence, a C1 control, a no-break space: each would hide or disguise what runs.
+    value = "rm  -rf\t~\nok \u202eevil\u200b\x1b[2J\u009b\u00a0" + "y" * 3000 + " end"
+    # Typed as ASCII JSON, so the terminal's echo of the line holds none of it raw.
+    t.type("mock:call danger " + json.dumps({"what": value}) + "\n")
+    shown = ("$'rm  -rf\\t~\\nok \\u202Eevil\\u200B\\E[2J\\u009B\\u00A0" + "y" * 3000 + " end'")
+    expected = "voxterm: run danger: /bin/sh -c 'printf \"%s\" \"$1\" > ran' sh " + shown + "? [y/N] "
+    t.wait_for(expected)
+    assert "\u202e".encode() not in t.out and b"\x1b[2J" not in t.out
+    t.type("y\n")
+    t.wait_for("tool: danger: exit 0")
+    t.type("\x04")
+    assert t.finish() == 0
+    assert marker.read_text() == value
     checked(m)
