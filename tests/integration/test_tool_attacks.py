@@ -4,12 +4,15 @@ a question that would hide what runs, and the descriptors a tool could inherit. 
 the calls ("mock:call NAME TEXT" sends TEXT as the arguments, byte for byte)."""
 
 import json
+import os
 import re
 import resource
 import subprocess
 
 from conftest import BIN, clean_env
 from test_tools import TextPty, call, checked, sent_outputs, tool_calls, write_config
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
 def raw_call(name, text):
@@ -211,3 +214,67 @@ def test_the_question_shows_exactly_what_will_run(mock, tmp_path):
     assert t.finish() == 0
     assert marker.read_text() == value
     checked(m)
+
+
+def readme_disk_usage_tool():
+    """The disk_usage tool as the README declares it."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    block = re.search(r"```jsonc\n(.*?)```", readme, re.S).group(1)
+    text = "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("//"))
+    return json.loads(text)["tools"][0]
+
+
+def test_the_readme_example_takes_no_option_from_the_model(mock, run, tmp_path):
+    tool = readme_disk_usage_tool()
+    assert tool["name"] == "disk_usage"
+    # du --files0-from=FILE reads the paths to measure from FILE: the model would choose them.
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (tmp_path / "list").write_bytes(str(secret).encode() + b"\0")
+    config = write_config(tmp_path, [tool])
+    m = mock()
+    r = run(["--config", config, "--text", "--url", m.url()],
+            input=call("disk_usage", {"path": "--files0-from=%s" % (tmp_path / "list")}) + "\n")
+    assert r.returncode == 0, r.stderr
+    output = sent_outputs(m)[0]
+    assert str(secret) not in output["stdout"], output
+    assert output["exit_code"] != 0 and "cannot access '--files0-from=" in output["stderr"], output
+    checked(m)
+
+
+def command_examples(path):
+    """Every "command": [...] list written in a file of documentation."""
+    with open(os.path.join(ROOT, path)) as f:
+        text = f.read()
+    return [json.loads(found) for found in re.findall(r'"command": (\[[^\]\n]*\])', text)]
+
+
+def test_every_documented_command_ends_options_before_its_placeholders():
+    """A placeholder at the start of an element could be an option; `--` must come before it."""
+    for path in ("README.md", "docs/config.md"):
+        examples = command_examples(path)
+        assert examples, path
+        for command in examples:
+            for i, element in enumerate(command):
+                if element.startswith("{"):
+                    assert "--" in command[:i], (path, command)
+
+
+def test_the_documented_tools_are_valid_config(run, tmp_path):
+    """Every tools example in the README and docs/config.md starts voxterm: its schema compiles and
+    has nothing voxterm would refuse."""
+    blocks = []
+    for path in ("README.md", "docs/config.md"):
+        with open(os.path.join(ROOT, path)) as f:
+            for block in re.findall(r"```jsonc\n(.*?)```", f.read(), re.S):
+                if block.lstrip().startswith('"tools"'):
+                    blocks.append("{" + block + "}")
+                elif '"tools"' in block:
+                    blocks.append(block)
+    assert len(blocks) >= 3
+    for text in blocks:
+        config = tmp_path / "config.json"
+        config.write_text(text)
+        r = run(["--config", str(config), "--text", "--url", "ws://127.0.0.1:9"], input="hi\n")
+        assert r.returncode == 3, (text, r.stderr)  # past the config, refused by the closed port
