@@ -7,18 +7,19 @@
 #include <cctype>
 
 #include "tools/tool_command.h"
+#include "ui/shell_quote.h"
 #include "util/log.h"
 
 namespace voxterm {
 namespace {
 
-// A hostile server could announce calls without end; a real response makes a handful.
-constexpr size_t kMaxCollectedCalls = 256;
+// A hostile server could announce calls without end; a real response makes a handful, and
+// the runner runs a few at a time however many there are.
+constexpr size_t kMaxCollectedCalls = 1024;
 // Outputs kept until the server announces them, for a reconnect.
 constexpr size_t kMaxUnconfirmedOutputs = 64;
-// How much of the arguments a line shows; a question shows more, since the user decides on it.
+// How much of the arguments a line shows. (A question shows everything: the user decides on it.)
 constexpr size_t kShortArguments = 80;
-constexpr size_t kQuestionArguments = 600;
 
 // The arguments on one line: whitespace runs become one space; cut with an ellipsis.
 std::string Shorten(std::string_view arguments, size_t limit) {
@@ -32,6 +33,19 @@ std::string Shorten(std::string_view arguments, size_t limit) {
   size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
   return line.substr(0, cut) + "\u2026";
+}
+
+// The command as it will run, each word quoted so that what the terminal shows is what runs,
+// then the arguments it gets only through its environment and stdin.
+std::string CommandLine(const ToolConfig& tool, const ToolCommand& command) {
+  std::string line;
+  for (const std::string& word : command.argv) line += (line.empty() ? "" : " ") + ShellQuote(word);
+  const char* separator = ", with ";
+  for (const auto& [name, value] : ArgumentsBesideArgv(tool, command)) {
+    line += separator + ShellQuote(name) + "=" + ShellQuote(value);
+    separator = ", ";
+  }
+  return line;
 }
 
 std::string Summary(const std::string& name, const ToolResult& r, int timeout_ms) {
@@ -189,6 +203,15 @@ void ToolCalls::Dispatch(int serial) {
              Shorten(call.name, kShortArguments) + ": not a declared tool");
     return;
   }
+  // Prepared before any question: arguments that cannot run are refused without asking, and
+  // the question shows the very command that runs.
+  auto command = PrepareCommand(*tool, call.arguments, base_env_);
+  if (!command.ok()) {
+    Answered(serial, FormatToolError("not run: " + command.message()),
+             call.name + ": not run: " + command.message());
+    return;
+  }
+  call.command = std::move(*command);
   if (!tool->confirm) {
     Run(serial);
   } else if (can_ask_ == CanAsk::kNo) {
@@ -203,14 +226,10 @@ void ToolCalls::Dispatch(int serial) {
 
 void ToolCalls::Run(int serial) {
   Call& call = calls_[serial];
-  auto command = PrepareCommand(*call.tool, call.arguments, base_env_);
-  if (!command.ok()) {
-    Answered(serial, FormatToolError("not run: " + command.message()), call.name + ": not run: " + command.message());
-    return;
-  }
   view_->ToolActivity(call.name + " " + Shorten(call.arguments, kShortArguments));
-  running_[runner_->Start(*command)] = serial;
-  Collected();  // a command that could not start is already finished
+  running_[runner_->Start(call.command)] = serial;
+  call.command = ToolCommand();  // the runner has its copy
+  Collected();                   // a command that could not start is already finished
 }
 
 // One question at a time: the next line (or key) answers the one on the screen.
@@ -219,7 +238,7 @@ void ToolCalls::AskNext() {
   asking_ = to_ask_.front();
   to_ask_.pop_front();
   const Call& call = calls_[asking_];
-  view_->AskToRun("run " + call.name + " " + Shorten(call.arguments, kQuestionArguments) + "? [y/N] ");
+  view_->AskToRun("run " + call.name + ": " + CommandLine(*call.tool, call.command) + "? [y/N] ");
 }
 
 void ToolCalls::Answer(bool yes) {

@@ -2,7 +2,9 @@
 //
 // Calls are collected from response.output_item.added/done and
 // response.function_call_arguments.done, keyed by call_id. When the response that made them is
-// done and completed, each runs (after a y/N question for "confirm" tools), several at once;
+// done and completed, each is prepared (arguments the tool refuses never run, nor are asked
+// about) and runs (after a y/N question for "confirm" tools, which shows the command exactly
+// as it will run), several at once;
 // each gets exactly one function_call_output, whatever happens: an unknown tool, bad
 // arguments, a refusal, a command that cannot start or runs out of time. Once every call of a
 // response has its output, a follow-up is due: the conversation sends one response.create as
@@ -75,6 +77,7 @@ class ToolCalls {
     std::string response_id, call_id, name, arguments;
     bool complete = false;  // its arguments have all arrived
     const ToolConfig* tool = nullptr;  // the declared tool, once dispatched (null: unknown)
+    ToolCommand command;               // prepared when dispatched, until it starts
   };
 
   void Collect(std::string_view response_id, std::string_view call_id, std::string_view name,

@@ -137,6 +137,25 @@ SpawnToolRunner::~SpawnToolRunner() {
 
 ToolRunner::Id SpawnToolRunner::Start(const ToolCommand& command) {
   const Id id = next_id_++;
+  if (children_.size() >= kMaxRunning) {
+    queued_.emplace_back(id, command);
+  } else {
+    Launch(id, command);
+  }
+  return id;
+}
+
+// Called as each command finishes: the first of those waiting takes its place.
+void SpawnToolRunner::LaunchQueued() {
+  while (children_.size() < kMaxRunning && !queued_.empty()) {
+    auto [id, command] = std::move(queued_.front());
+    queued_.pop_front();
+    Launch(id, command);
+  }
+}
+
+// Its time limit starts now, not when it was queued.
+void SpawnToolRunner::Launch(Id id, const ToolCommand& command) {
   auto child = std::make_unique<Child>();
   child->started_ms = NowMs();
   child->deadline_ms = child->started_ms + command.timeout_ms;
@@ -147,7 +166,7 @@ ToolRunner::Id SpawnToolRunner::Start(const ToolCommand& command) {
     result.end = ToolResult::End::kFailedToStart;
     result.error = spawned.message();
     finished_.emplace_back(id, std::move(result));
-    return id;
+    return;
   }
   const std::pair<int, uint64_t> sources[] = {{child->pid_fd, kExit}, {child->out_fd, kStdout}, {child->err_fd, kStderr}};
   for (const auto& [fd, source] : sources) {
@@ -158,7 +177,6 @@ ToolRunner::Id SpawnToolRunner::Start(const ToolCommand& command) {
   }
   children_[id] = std::move(child);
   ArmTimer();
-  return id;
 }
 
 Status SpawnToolRunner::Spawn(const ToolCommand& command, Child* child) {
@@ -185,6 +203,9 @@ Status SpawnToolRunner::Spawn(const ToolCommand& command, Child* child) {
   posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  // Nothing else of voxterm's: not its event log, stats or recordings, nor its sockets, nor
+  // what a library opened without O_CLOEXEC. (close_range in the child.)
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!command.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, command.cwd.c_str());
   // A group of its own: the terminal's Ctrl-C reaches voxterm, not the tool, and a time limit
   // can kill everything the tool started. voxterm blocks SIGINT and ignores SIGPIPE; the tool
@@ -304,6 +325,7 @@ void SpawnToolRunner::Finish(Id id, ToolResult result) {
   }
   children_.erase(id);
   finished_.emplace_back(id, std::move(result));
+  LaunchQueued();
   ArmTimer();
 }
 
@@ -343,8 +365,15 @@ void SpawnToolRunner::ArmTimer() {
   timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
-// SIGKILL at once: the user asked for control back, and a tool gets no grace for that.
+// SIGKILL at once: the user asked for control back, and a tool gets no grace for that. Those
+// still waiting never start.
 void SpawnToolRunner::InterruptAll() {
+  for (auto& [id, command] : queued_) {
+    ToolResult result;
+    result.end = ToolResult::End::kInterrupted;
+    finished_.emplace_back(id, std::move(result));
+  }
+  queued_.clear();
   for (auto& [id, child] : children_) {
     child->killed_as = ToolResult::End::kInterrupted;
     child->state = Child::State::kKilled;

@@ -1,7 +1,10 @@
 // SpawnToolRunner: the ToolRunner of real child processes, as ninja's SubprocessSet.
 // Each command starts with posix_spawn in a process group of its own, with a clean signal state,
-// stdin from an in-memory file and stdout/stderr into pipes. An epoll set holds the pipes, a
-// pidfd per child and one timerfd for the time limits, so the main loop polls a single fd().
+// stdin from an in-memory file, stdout/stderr into pipes and no other descriptor. An epoll set
+// holds the pipes, a pidfd per child and one timerfd for the time limits, so the main loop polls
+// a single fd(). At most kMaxRunning commands run at once (each holds three descriptors, and a
+// model may call a thousand tools in one response); the others wait, in order, and their time
+// limit starts when they do.
 // At the time limit the group gets SIGTERM, then SIGKILL after a grace period; when a command
 // exits, whatever it left running in its group is killed, so no tool leaves an orphan behind
 // (a process that leaves the group, with setsid, is beyond reach). Destruction kills and reaps
@@ -11,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -29,11 +33,16 @@ class SpawnToolRunner final : public ToolRunner {
   void Work() override;
   std::vector<std::pair<Id, ToolResult>> TakeFinished() override;
   void InterruptAll() override;
-  size_t running() const override { return children_.size(); }
+  // Commands not finished yet: running or waiting for their turn.
+  size_t running() const override { return children_.size() + queued_.size(); }
+
+  static constexpr size_t kMaxRunning = 4;
 
  private:
   struct Child;
   SpawnToolRunner(int epoll_fd, int timer_fd);
+  void Launch(Id id, const ToolCommand& command);
+  void LaunchQueued();
   Status Spawn(const ToolCommand& command, Child* child);
   void ReadOutput(Child* child, int* fd, std::string* into);
   void Reap(Id id);
@@ -45,6 +54,7 @@ class SpawnToolRunner final : public ToolRunner {
   const int timer_fd_;
   Id next_id_ = 1;
   std::map<Id, std::unique_ptr<Child>> children_;
+  std::deque<std::pair<Id, ToolCommand>> queued_;  // waiting for one of children_ to finish
   std::vector<std::pair<Id, ToolResult>> finished_;
 };
 

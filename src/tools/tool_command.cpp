@@ -6,6 +6,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <unordered_map>
+
+#include "protocol/json_parse.h"
+#include "tools/tool_schema.h"
 
 namespace voxterm {
 namespace {
@@ -13,18 +18,72 @@ namespace {
 // Keys voxterm resolves for itself; a command the model can steer must never see them.
 constexpr const char* kSecretVariables[] = {"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"};
 
+// Linux refuses to start a program with one argument or variable longer than this
+// (MAX_ARG_STRLEN, 32 pages, counting the NUL): posix_spawn would fail with E2BIG.
+constexpr size_t kMaxVariableBytes = 128 * 1024;
+
+// RapidJSON's SSE2 scan may read up to 15 bytes past the end of the text it parses.
+constexpr size_t kParsePadding = 16;
+
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// Sets NAME=value, replacing an inherited NAME.
-void SetVariable(std::vector<std::string>* env, std::string_view name, std::string_view value) {
-  std::string entry = std::string(name) + "=" + std::string(value);
-  for (std::string& e : *env) {
-    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=') {
-      e = std::move(entry);
-      return;
+// The command's environment, built once per call: a model may send thousands of arguments,
+// so finding the entry a name replaces must not mean a search through the rest.
+class Environment {
+ public:
+  explicit Environment(const std::vector<std::string>& base) : entries_(base) {
+    for (size_t i = 0; i < entries_.size(); ++i)
+      index_[entries_[i].substr(0, entries_[i].find('='))] = i;
+  }
+  // Sets NAME=value, replacing an inherited NAME. Returns false, and leaves NAME as it was,
+  // when the entry would be too long for a program to receive.
+  bool Set(std::string_view name, std::string_view value) {
+    if (name.size() + 1 + value.size() + 1 > kMaxVariableBytes) return false;
+    std::string entry = std::string(name) + "=" + std::string(value);
+    auto [it, added] = index_.emplace(std::string(name), entries_.size());
+    if (added) {
+      entries_.push_back(std::move(entry));
+    } else {
+      entries_[it->second] = std::move(entry);
+    }
+    return true;
+  }
+  std::vector<std::string> Take() { return std::move(entries_); }
+
+ private:
+  std::vector<std::string> entries_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+// At most 200 bytes of a name the model chose, for a message.
+std::string Cut(std::string_view text) {
+  if (text.size() <= 200) return std::string(text);
+  size_t n = 200;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return std::string(text.substr(0, n)) + "\u2026";
+}
+
+// A key that an object of v, at any depth, holds twice. RapidJSON keeps both members, and the
+// first would reach argv, the last the environment, and the schema would check one of them.
+// (Recursion is bounded: the arguments nest at most kMaxJsonDepth deep.)
+std::optional<std::string> DuplicateKey(const rapidjson::Value& v) {
+  if (v.IsArray()) {
+    for (const auto& e : v.GetArray()) {
+      if (auto d = DuplicateKey(e)) return d;
     }
   }
-  env->push_back(std::move(entry));
+  if (!v.IsObject()) return std::nullopt;
+  std::vector<std::string_view> names;
+  names.reserve(v.MemberCount());
+  for (const auto& m : v.GetObject())
+    names.emplace_back(m.name.GetString(), m.name.GetStringLength());
+  std::sort(names.begin(), names.end());
+  auto twice = std::adjacent_find(names.begin(), names.end());
+  if (twice != names.end()) return std::string(*twice);
+  for (const auto& m : v.GetObject()) {
+    if (auto d = DuplicateKey(m.value)) return d;
+  }
+  return std::nullopt;
 }
 
 // A string argument as it is; any other value as compact JSON.
@@ -146,18 +205,27 @@ std::vector<std::string> ToolBaseEnvironment(const char* const* environ) {
   return env;
 }
 
-// The model's JSON is parsed once, iteratively (no stack to overflow), and passed on as the
-// model wrote it, so VOXTERM_ARGS and stdin hold exactly the call's arguments.
+// The model's JSON is parsed once, with the depth limit of server messages (no stack to
+// overflow, no DOM to exhaust memory), and passed on as the model wrote it, so VOXTERM_ARGS and
+// stdin hold exactly the call's arguments. Nothing runs unless they are a JSON object the
+// tool's schema accepts, with no key twice.
 Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view arguments_json,
                                    const std::vector<std::string>& base_env) {
   std::string json(arguments_json);
   if (json.find_first_not_of(" \t\r\n") == std::string::npos) json = "{}";
+  // Parsed in place, in a copy NUL-terminated and padded for the SSE2 scan.
+  std::string text = json;
+  text.append(kParsePadding, '\0');
   rapidjson::Document args;
-  args.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
-  if (args.HasParseError() || !args.IsObject()) {
-    return Status::Error("the arguments are not a JSON object");
-  }
+  Status parsed = ParseJsonInsitu(text.data(), &args);
+  if (!parsed.ok())
+    return Status::Error("the arguments are not a JSON object: " + parsed.message());
+  if (!args.IsObject()) return Status::Error("the arguments are not a JSON object");
   if (HoldsNul(args)) return Status::Error("the arguments hold a NUL character, which no command can receive");
+  if (auto twice = DuplicateKey(args))
+    return Status::Error("the arguments name \"" + Cut(*twice) + "\" twice");
+  Status valid = ValidateArguments(tool.parameters_json, args);
+  if (!valid.ok()) return valid;
 
   ToolCommand command;
   if (!tool.shell.empty()) {
@@ -172,20 +240,44 @@ Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view argu
       return Status::Error("the arguments left the command without a program to run");
     }
   }
-  command.env = base_env;
-  for (const auto& [name, value] : tool.env) SetVariable(&command.env, name, value);
-  SetVariable(&command.env, "VOXTERM_TOOL", tool.name);
-  SetVariable(&command.env, "VOXTERM_ARGS", json);
+  // A value too long for the environment is left out of it, rather than keeping the command
+  // from starting: stdin carries every argument whatever its size.
+  Environment env(base_env);
+  for (const auto& [name, value] : tool.env) env.Set(name, value);
+  env.Set("VOXTERM_TOOL", tool.name);
+  env.Set("VOXTERM_ARGS", json);
   for (auto it = args.MemberBegin(); it != args.MemberEnd(); ++it) {
     const std::string_view name(it->name.GetString(), it->name.GetStringLength());
     if (name.empty() || name.find('=') != std::string_view::npos) continue;  // not a variable name
-    SetVariable(&command.env, "VOXTERM_ARG_" + std::string(name), ArgumentText(it->value));
+    env.Set("VOXTERM_ARG_" + std::string(name), ArgumentText(it->value));
   }
+  command.env = env.Take();
   command.cwd = tool.cwd;
   command.stdin_data = std::move(json);
   command.timeout_ms = tool.timeout_ms;
   command.max_output_bytes = tool.max_output_bytes;
   return command;
+}
+
+std::vector<std::pair<std::string, std::string>> ArgumentsBesideArgv(const ToolConfig& tool,
+                                                                     const ToolCommand& command) {
+  std::string text = command.stdin_data;
+  text.append(kParsePadding, '\0');
+  rapidjson::Document args;
+  std::vector<std::pair<std::string, std::string>> beside;
+  if (!ParseJsonInsitu(text.data(), &args).ok() || !args.IsObject()) return beside;
+  for (auto it = args.MemberBegin(); it != args.MemberEnd(); ++it) {
+    const std::string name(it->name.GetString(), it->name.GetStringLength());
+    const bool declared = std::find(tool.parameter_names.begin(), tool.parameter_names.end(),
+                                    name) != tool.parameter_names.end();
+    const bool placed =
+        declared &&
+        std::any_of(tool.command.begin(), tool.command.end(), [&](const std::string& e) {
+          return e.find("{" + name + "}") != std::string::npos;
+        });
+    if (!placed) beside.emplace_back(name, ArgumentText(it->value));
+  }
+  return beside;
 }
 
 std::string FormatToolOutput(const ToolResult& result, size_t max_bytes) {

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tools/tool_config.h"
@@ -22,10 +23,20 @@ std::vector<std::string> ToolBaseEnvironment(const char* const* environ);
 // empty string counts as {}). In "command", {name} in any element is replaced by that
 // argument: a string as it is, anything else as JSON; an element naming an argument the call
 // left out is dropped. Every top-level argument is also exported as VOXTERM_ARG_<name>, and the
-// whole JSON goes to stdin and VOXTERM_ARGS. Fails, with a message for the model, when the
-// arguments are not a JSON object or hold a NUL character, which no command can receive.
+// whole JSON goes to stdin and VOXTERM_ARGS; a variable longer than 128 KiB is left out (stdin
+// still has it). Fails, with a message for the model, and nothing to run, when the arguments
+// are not a JSON object, nest deeper than kMaxJsonDepth, hold a NUL character (which no command
+// can receive), name a key twice in one object, or fail the tool's schema (tool_schema.h).
 Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view arguments_json,
                                    const std::vector<std::string>& base_env);
+
+// The arguments of a prepared command that its argv does not show: all of a shell tool's, and
+// those of a command tool with no {name} in "command"; as name and value (a string as it is,
+// anything else as JSON), in the order the model sent them. With argv, they are what a user
+// must see to know what will run: they reach the command through its environment and stdin.
+// REQUIRES: command was made by PrepareCommand for tool.
+std::vector<std::pair<std::string, std::string>> ArgumentsBesideArgv(const ToolConfig& tool,
+                                                                     const ToolCommand& command);
 
 // The function_call_output for the model: {"exit_code", "stdout", "stderr"}, with
 // "timed_out", "interrupted" or "truncated": true when so; or {"error"} when nothing ran.

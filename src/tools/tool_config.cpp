@@ -7,6 +7,7 @@
 #include <cstring>
 #include <set>
 
+#include "tools/tool_schema.h"
 #include "util/paths.h"
 
 namespace voxterm {
@@ -132,8 +133,8 @@ class ToolReader {
     return Error(key, "is not a known tool key (see docs/config.md)");
   }
 
-  // The model gets the schema as written; voxterm checks only what it relies on: an object
-  // schema, with named properties, whose required names are among them.
+  // The model gets the schema as written: an object schema, with named properties, whose
+  // required names are among them, and nothing in it that voxterm could not enforce.
   Status Parameters(const rapidjson::Value& v, ToolConfig* tool) {
     const char* kWhat = "must be a JSON Schema object: {\"type\": \"object\", \"properties\": {...}}";
     if (!v.IsObject()) return Error("parameters", kWhat);
@@ -162,6 +163,10 @@ class ToolReader {
         }
       }
     }
+    // Every call is checked against the schema before it runs: what voxterm could not enforce
+    // is refused here, not discovered by the model.
+    Status enforceable = CheckParameterSchema(v);
+    if (!enforceable.ok()) return Error("parameters", enforceable.message());
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     v.Accept(writer);

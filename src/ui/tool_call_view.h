@@ -17,7 +17,8 @@ class ToolCallView {
   virtual ~ToolCallView() = default;
   // One line about a call: what runs, how it ended.
   virtual void ToolActivity(std::string_view line) = 0;
-  // A yes/no question; the user's next key or line answers it.
+  // A yes/no question; the user's next key or line answers it. It holds no control character:
+  // what the model chose is quoted in it (ShellQuote).
   virtual void AskToRun(std::string_view question) = 0;
 };
 

@@ -196,7 +196,7 @@ def test_tools_ask_with_a_key_and_ctrl_c_stops_them(talking, mock, tmp_path):
         assert p.wait_for(b"recording")
         p.pause(0.5)
         p.key(b" ")
-        assert p.until(lambda: p.out.count(b"run lights {}? [y/N]") == take), p.out
+        assert p.until(lambda: p.out.count(b"echo lights on' lights? [y/N]") == take), p.out
         p.key(b"y")
         if take == 1:
             # Take 1 ran, and the model answered with its output. Wait for it: a take started

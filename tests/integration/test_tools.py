@@ -255,13 +255,15 @@ def test_a_confirm_tool_asks_on_the_terminal(mock, tmp_path):
     t = TextPty(tmp_path, ["--config", config, "--url", m.url()])
     t.wait_for("> ")
     t.type(call("danger", {"what": "first"}) + "\n")
-    t.wait_for('voxterm: run danger {"what": "first"}? [y/N] ')
+    t.wait_for("voxterm: run danger: /bin/sh -c 'echo \"$VOXTERM_ARG_what\" >> %s' danger, with what=first? [y/N] "
+               % marker)
     t.type("n\n")
     t.wait_for("tool: danger: declined")
     t.wait_for("Tool danger returned: ")
     assert not marker.exists()
     t.type(call("danger", {"what": "second"}) + "\n")
-    t.wait_for('voxterm: run danger {"what": "second"}? [y/N] ')
+    t.wait_for("voxterm: run danger: /bin/sh -c 'echo \"$VOXTERM_ARG_what\" >> %s' danger, with what=second? [y/N] "
+               % marker)
     t.type("y\n")
     t.wait_for("tool: danger: exit 0")
     t.wait_for('"exit_code":0')

@@ -1,8 +1,11 @@
-#include <catch2/catch.hpp>
+#include "app/tool_calls.h"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
-#include "app/tool_calls.h"
+#include <catch2/catch.hpp>
+
 #include "fakes/fake_clock.h"
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
@@ -68,6 +71,15 @@ struct ToolCallsTest {
   }
 };
 
+// text as a JSON string, between before and after.
+std::string JsonString(const std::string& text, const std::string& before = "",
+                       const std::string& after = "") {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return before + buffer.GetString() + after;
+}
+
 }  // namespace
 
 TEST_CASE_METHOD(ToolCallsTest, "a call runs when its response is done, and its output goes back", "[tool_calls]") {
@@ -111,7 +123,9 @@ TEST_CASE_METHOD(ToolCallsTest, "unknown tools and bad arguments still get an ou
   CHECK(runner.started.empty());
   auto outputs = Outputs();
   CHECK(outputs["c1"] == R"({"error":"there is no tool named \"format_disk\"; the tools are: disk_usage, remove"})");
-  CHECK(outputs["c2"] == R"({"error":"not run: the arguments are not a JSON object"})");
+  CHECK(
+      outputs["c2"] ==
+      R"({"error":"not run: the arguments are not a JSON object: not JSON: Invalid value. at offset 1"})");
   CHECK(Calls().follow_up_due());  // the model hears about it
 }
 
@@ -139,7 +153,7 @@ TEST_CASE_METHOD(ToolCallsTest, "a confirm tool asks first: yes runs it, no refu
   Call("r1", "c1", "remove", R"("{\"path\":\"a.txt\"}")");
   Call("r1", "c2", "remove", R"("{\"path\":\"b.txt\"}")");
   Done("r1");
-  REQUIRE(view.questions == std::vector<std::string>{"run remove {\"path\":\"a.txt\"}? [y/N] "});
+  REQUIRE(view.questions == std::vector<std::string>{"run remove: rm a.txt? [y/N] "});
   CHECK(Calls().awaiting_answer());
   Calls().Answer(true);
   CHECK(runner.started.size() == 1);
@@ -150,6 +164,51 @@ TEST_CASE_METHOD(ToolCallsTest, "a confirm tool asks first: yes runs it, no refu
   CHECK(Outputs()["c2"] == R"({"error":"not run: the user declined"})");
   runner.Exit(1, 0);
   Calls().OnRunnerReady();
+  CHECK(Calls().follow_up_due());
+}
+
+TEST_CASE_METHOD(ToolCallsTest,
+                 "the question shows the whole command as it will run, nothing hidden",
+                 "[tool_calls]") {
+  // Spaces in a row, a tab, a newline, a right-to-left override, a zero-width space, an escape
+  // sequence: each quoted so the line on the screen is the command that runs. Never cut.
+  const std::string value = "x  y\t\n\u202e\u200b\u001b[2J" + std::string(5000, 'z');
+  Call("r1", "c1", "remove", JsonString(JsonString(value, "{\"path\":", "}")));
+  Done("r1");
+  REQUIRE(view.questions.size() == 1);
+  CHECK(view.questions[0] ==
+        "run remove: rm $'x  y\\t\\n\\u202E\\u200B\\E[2J" + std::string(5000, 'z') + "'? [y/N] ");
+  Calls().Answer(true);
+  REQUIRE(runner.started.size() == 1);
+  CHECK(runner.started[0].argv[1] == "x  y\t\n\u202e\u200b\x1b[2J" + std::string(5000, 'z'));
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "a shell tool's question shows the arguments its script gets",
+                 "[tool_calls]") {
+  ToolConfig grep;
+  grep.name = "grep_notes";
+  grep.shell = "grep -r -- \"$VOXTERM_ARG_word\" .";
+  grep.confirm = true;
+  tools.push_back(grep);
+  Call("r1", "c1", "grep_notes", R"("{\"word\":\"it's\",\"max\":3}")");
+  Done("r1");
+  REQUIRE(view.questions.size() == 1);
+  CHECK(view.questions[0] ==
+        "run grep_notes: /bin/sh -c 'grep -r -- \"$VOXTERM_ARG_word\" .' grep_notes, with "
+        "word='it'\\''s', max=3? [y/N] ");
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "arguments a tool refuses are not asked about", "[tool_calls]") {
+  tools[1].parameters_json =
+      R"({"type":"object","properties":{"path":{"type":"string"}},"required":["path"]})";
+  Call("r1", "c1", "remove", R"("{\"path\":\"a\",\"path\":\"b\"}")");
+  Call("r1", "c2", "remove", R"("{}")");
+  Done("r1");
+  CHECK(view.questions.empty());
+  CHECK_FALSE(Calls().awaiting_answer());
+  CHECK(runner.started.empty());
+  CHECK(Outputs()["c1"] == R"({"error":"not run: the arguments name \"path\" twice"})");
+  CHECK(Outputs()["c2"] == R"({"error":"not run: the arguments fail \"required\": [\"path\"]"})");
   CHECK(Calls().follow_up_due());
 }
 
@@ -182,13 +241,30 @@ TEST_CASE_METHOD(ToolCallsTest, "Ctrl-C kills the running, refuses the waiting, 
 
 TEST_CASE_METHOD(ToolCallsTest, "a call without a call_id, or an endless stream of them, cannot pile up", "[tool_calls]") {
   Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","name":"disk_usage","arguments":"{}"}})");
-  for (int i = 0; i < 1000; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     Server(R"({"type":"response.output_item.added","response_id":"r9","output_index":0,"item":{"type":"function_call","call_id":"x)" +
            std::to_string(i) + R"(","name":"disk_usage","arguments":""}})");
   }
   Done("r1");
   CHECK(runner.started.empty());
   CHECK(transport.sent.empty());
+}
+
+TEST_CASE_METHOD(ToolCallsTest,
+                 "1,024 calls in one response each get one output, then one follow-up",
+                 "[tool_calls]") {
+  for (int i = 0; i < 1024; ++i)
+    Call("r1", "c" + std::to_string(i), "disk_usage", R"("{\"path\":\"/\"}")");
+  Done("r1");
+  REQUIRE(runner.started.size() == 1024);
+  for (int id = 1; id <= 1024; ++id) {
+    CHECK_FALSE(Calls().follow_up_due());
+    runner.Exit(id, 0, "ok");
+    Calls().OnRunnerReady();
+  }
+  CHECK(Outputs().size() == 1024);
+  CHECK(Calls().follow_up_due());
+  CHECK_FALSE(Calls().busy());
 }
 
 TEST_CASE("a typed yes is y or yes, in any case, and nothing else", "[tool_calls]") {

@@ -1,18 +1,20 @@
 // SpawnToolRunner with real processes and a real /bin/sh (as ninja's subprocess_test.cc).
-#include <catch2/catch.hpp>
+#include "tools/spawn_tool_runner.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
-
-#include "tools/spawn_tool_runner.h"
 
 using namespace voxterm;
 
@@ -214,4 +216,89 @@ TEST_CASE("an interrupt kills every running command", "[tools][process]") {
   r.WaitAll();
   CHECK(r.results.at(a).end == ToolResult::End::kInterrupted);
   CHECK(r.results.at(b).end == ToolResult::End::kInterrupted);
+}
+
+TEST_CASE("a command inherits no descriptor but its stdin, stdout and stderr", "[tools][spawn]") {
+  // As voxterm's own files would be if opened without O_CLOEXEC (and a library's may be).
+  const int file = open("/dev/null", O_RDONLY);
+  int pipe_fds[2];
+  REQUIRE(pipe(pipe_fds) == 0);
+  Runner r;
+  // The shell's own descriptors, as ls (its child) sees them in /proc.
+  ToolResult result = r.Run(Sh("ls /proc/$$/fd"));
+  close(file);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == "0\n1\n2\n");
+}
+
+TEST_CASE("at most four commands run at once; the others wait their turn", "[tools][spawn]") {
+  char dir[] = "/tmp/voxterm-spawn-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  Runner r;
+  // Each counts the commands running beside it, itself included.
+  ToolCommand c = Sh(std::string("cd ") + dir + "; : > $$; sleep 0.05; set -- *; echo $#; rm $$");
+  std::vector<ToolRunner::Id> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back(r.runner->Start(c));
+  CHECK(r.runner->running() == 12);
+  r.WaitAll();
+  rmdir(dir);
+  int most = 0;
+  for (ToolRunner::Id id : ids) {
+    REQUIRE(r.results.count(id));
+    CHECK(r.results[id].exit_code == 0);
+    most = std::max(most, std::atoi(r.results[id].out.c_str()));
+  }
+  CHECK(most >= 1);
+  CHECK(most <= static_cast<int>(SpawnToolRunner::kMaxRunning));
+}
+
+TEST_CASE("a waiting command's time limit starts when it starts", "[tools][spawn]") {
+  Runner r;
+  std::vector<ToolRunner::Id> ids;
+  // Two rounds of 0.3 s: the second round would be past 0.5 s counted from Start().
+  for (size_t i = 0; i < 2 * SpawnToolRunner::kMaxRunning; ++i)
+    ids.push_back(r.runner->Start(Sh("sleep 0.3", 500)));
+  r.WaitAll();
+  for (ToolRunner::Id id : ids) CHECK(r.results[id].end == ToolResult::End::kExited);
+}
+
+TEST_CASE("an interrupt ends the waiting commands too, without running them", "[tools][spawn]") {
+  Runner r;
+  char dir[] = "/tmp/voxterm-spawn-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  std::vector<ToolRunner::Id> ids;
+  for (int i = 0; i < 10; ++i)
+    ids.push_back(r.runner->Start(Sh(std::string("touch ") + dir + "/$$; exec sleep 30")));
+  r.runner->InterruptAll();
+  r.WaitAll(5000);
+  for (ToolRunner::Id id : ids) CHECK(r.results[id].end == ToolResult::End::kInterrupted);
+  int ran = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::filesystem::remove(entry.path());
+    ++ran;
+  }
+  rmdir(dir);
+  CHECK(ran <= static_cast<int>(SpawnToolRunner::kMaxRunning));
+}
+
+TEST_CASE("a burst of commands does not run out of descriptors", "[tools][spawn]") {
+  rlimit saved;
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit low = saved;
+  low.rlim_cur = 64;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  {
+    Runner r;
+    ToolCommand c;
+    c.argv = {"/bin/true"};
+    std::vector<ToolRunner::Id> ids;
+    for (int i = 0; i < 300; ++i) ids.push_back(r.runner->Start(c));
+    r.WaitAll();
+    int failed = 0;
+    for (ToolRunner::Id id : ids) failed += r.results[id].end != ToolResult::End::kExited;
+    CHECK(failed == 0);
+  }
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
 }

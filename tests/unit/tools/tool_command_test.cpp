@@ -101,6 +101,74 @@ TEST_CASE("arguments that are not a JSON object, or hold a NUL, are refused", "[
   CHECK(PrepareCommand(Du(), "", {}).ok());
 }
 
+TEST_CASE("arguments nested without end are refused, with the depth limit of messages", "[tools]") {
+  for (const std::string& deep :
+       {std::string(100000, '[') + std::string(100000, ']'),
+        "{\"path\":" + std::string(100000, '[') + std::string(100000, ']') + "}"}) {
+    auto command = PrepareCommand(Du(), deep, {});
+    REQUIRE_FALSE(command.ok());
+    CHECK(command.message() ==
+          "the arguments are not a JSON object: JSON nested deeper than 64 levels");
+  }
+  std::string nested = "{\"path\":\"/\",\"x\":" + std::string(62, '[') + std::string(62, ']') + "}";
+  CHECK(PrepareCommand(Du(), nested, {}).ok());  // 64 levels, as many as a message may have
+}
+
+TEST_CASE("a key named twice is refused, at any depth", "[tools]") {
+  // The argv form would take the first, the environment the last.
+  auto twice = PrepareCommand(Du(), R"({"path":"/tmp","path":"-rf"})", {});
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.message() == "the arguments name \"path\" twice");
+  auto deep = PrepareCommand(Du(), R"({"path":"/","flags":[{"a":1,"b":2,"a":3}]})", {});
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.message() == "the arguments name \"a\" twice");
+  CHECK(PrepareCommand(Du(), R"({"path":"/","flags":{"path":1}})", {}).ok());  // one per object
+}
+
+TEST_CASE("arguments the tool's schema refuses make no command", "[tools]") {
+  ToolConfig t = Du();
+  t.parameters_json =
+      R"({"type":"object","properties":{"path":{"type":"string","pattern":"^/"}},"required":["path"]})";
+  CHECK(PrepareCommand(t, R"({"path":"/tmp"})", {}).ok());
+  auto missing = PrepareCommand(t, "{}", {});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.message() == R"(the arguments fail "required": ["path"])");
+  auto option = PrepareCommand(t, R"({"path":"--files0-from=x"})", {});
+  REQUIRE_FALSE(option.ok());
+  CHECK(option.message() == R"(argument "/path" fails "pattern": "^/")");
+}
+
+TEST_CASE("a value too long for the environment is left out of it, and stays on stdin", "[tools]") {
+  ToolConfig t;
+  t.name = "big";
+  t.shell = "wc -c";
+  const std::string value(200 * 1024, 'x');
+  const std::string json = R"({"text":")" + value + R"(","small":"abc"})";
+  auto command = PrepareCommand(t, json, {"PATH=/bin"});
+  REQUIRE(command.ok());
+  CHECK(Env(*command, "VOXTERM_ARG_text") == "<unset>");
+  CHECK(Env(*command, "VOXTERM_ARGS") == "<unset>");
+  CHECK(Env(*command, "VOXTERM_ARG_small") == "abc");
+  CHECK(command->stdin_data == json);
+  for (const std::string& e : command->env) CHECK(e.size() < 128 * 1024);
+  // Just under the limit still fits: NAME=value and its NUL in 128 KiB.
+  const std::string fits(128 * 1024 - sizeof("VOXTERM_ARG_text="), 'y');
+  auto under = PrepareCommand(t, R"({"text":")" + fits + R"("})", {});
+  REQUIRE(under.ok());
+  CHECK(Env(*under, "VOXTERM_ARG_text") == fits);
+}
+
+TEST_CASE("thousands of arguments make an environment in linear time", "[tools]") {
+  std::string json = "{";
+  for (int i = 0; i < 200000; ++i) json += (i ? ",\"a" : "\"a") + std::to_string(i) + "\":1";
+  json += "}";
+  auto command = PrepareCommand(Du(), json, {"PATH=/bin"});
+  REQUIRE(command.ok());
+  // PATH, VOXTERM_TOOL and the arguments; VOXTERM_ARGS, 2 MB, is too long for the environment.
+  CHECK(command->env.size() == 200000 + 2);
+  CHECK(Env(*command, "VOXTERM_ARG_a199999") == "1");
+}
+
 TEST_CASE("the tool's env overrides what is inherited, and keys that cannot be names are skipped", "[tools]") {
   ToolConfig t = Du();
   t.env = {{"LANG", "C"}};
