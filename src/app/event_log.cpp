@@ -1,13 +1,12 @@
 #include "app/event_log.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "protocol/json_parse.h"
+#include "protocol/json_write.h"
 #include "util/base64.h"
 #include "util/log.h"
 
@@ -53,8 +52,8 @@ std::string EventLog::Redact(std::string_view json) {
   std::string copy(json);
   rapidjson::Document doc;
   const bool valid = ParseJsonInsitu(copy.data(), &doc).ok();
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  JsonBuffer out;
+  JsonWriter writer(out);
   if (!valid) {
     writer.String(Printable(std::string(json), 300).c_str());
     return std::string("{\"invalid\":") + out.GetString() + "}";

@@ -1,12 +1,11 @@
 #include "protocol/client_events.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <initializer_list>
 #include <utility>
 
+#include "protocol/json_write.h"
 #include "util/base64.h"
 
 namespace voxterm {
@@ -19,7 +18,7 @@ const std::vector<std::string_view> kClientEventTypes = {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
@@ -38,7 +37,7 @@ void Begin(Writer& w, std::string_view type, std::string_view event_id) {
   if (!event_id.empty()) KeyStr(w, "event_id", event_id);
 }
 
-std::string Finish(rapidjson::StringBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
+std::string Finish(const JsonBuffer& buf) { return buf.str(); }
 
 // Beta lists every modality: ["text"] or ["text","audio"].
 void BetaModalities(Writer& w, Modality output) {
@@ -162,7 +161,7 @@ void WriteBetaSession(Writer& w, const SessionSettings& s) {
 // Text is escaped by the writer: user input can never break out of its string.
 std::string MessageItem(std::string_view role, std::string_view content_type, std::string_view text,
                         std::string_view event_id, std::string_view item_id, std::string_view status = {}) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.create", event_id);
   Key(w, "item");
@@ -186,7 +185,7 @@ std::string MessageItem(std::string_view role, std::string_view content_type, st
 // conversation.item.create of an item whose fields are all strings (function calls and results).
 std::string FlatItem(std::string_view item_id,
                      std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.create", {});
   Key(w, "item");
@@ -199,7 +198,7 @@ std::string FlatItem(std::string_view item_id,
 }
 
 std::string Bare(std::string_view type, std::string_view event_id = {}) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, type, event_id);
   w.EndObject();
@@ -209,7 +208,7 @@ std::string Bare(std::string_view type, std::string_view event_id = {}) {
 }  // namespace
 
 std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "session.update", {});
   Key(w, "session");
@@ -246,7 +245,7 @@ std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view 
 
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
                                  std::string_view event_id, std::string_view instructions) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "response.create", event_id);
   if (output || !instructions.empty()) {
@@ -284,7 +283,7 @@ std::string EncodeAudioClear() { return Bare("input_audio_buffer.clear"); }
 
 // content_index is always 0: an assistant message has one audio part.
 std::string EncodeTruncate(std::string_view item_id, int64_t audio_end_ms) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.truncate", {});
   KeyStr(w, "item_id", item_id);

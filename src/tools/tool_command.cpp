@@ -1,11 +1,12 @@
 #include "tools/tool_command.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cstring>
+
+#include "protocol/json_write.h"
+#include "util/utf8.h"
 
 namespace voxterm {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 // Keys voxterm resolves for itself; a command the model can steer must never see them.
 constexpr const char* kSecretVariables[] = {"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"};
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 // Sets NAME=value, replacing an inherited NAME.
 void SetVariable(std::vector<std::string>* env, std::string_view name, std::string_view value) {
@@ -30,7 +31,7 @@ void SetVariable(std::vector<std::string>* env, std::string_view name, std::stri
 // A string argument as it is; any other value as compact JSON.
 std::string ArgumentText(const rapidjson::Value& v) {
   if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   Writer writer(buffer);
   v.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
@@ -102,7 +103,7 @@ size_t PrefixFitting(const std::string& text, size_t room) {
 }
 
 std::string Encode(const ToolResult& r, const std::string& out, const std::string& err, bool truncated) {
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   w.Key("exit_code");
@@ -207,7 +208,7 @@ std::string FormatToolOutput(const ToolResult& result, size_t max_bytes) {
 }
 
 std::string FormatToolError(std::string_view message) {
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   w.Key("error");
@@ -217,32 +218,6 @@ std::string FormatToolError(std::string_view message) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string ValidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    size_t length = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-    bool ok = length > 0 && i + length <= text.size() && !(length == 2 && b < 0xC2);
-    uint32_t code = length == 1 ? b : length == 2 ? b & 0x1F : length == 3 ? b & 0x0F : b & 0x07;
-    for (size_t k = 1; ok && k < length; ++k) {
-      const auto c = static_cast<unsigned char>(text[i + k]);
-      ok = (c & 0xC0) == 0x80;
-      code = (code << 6) | (c & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
-    if (ok && length == 3) ok = code >= 0x800 && !(code >= 0xD800 && code <= 0xDFFF);
-    if (ok && length == 4) ok = code >= 0x10000 && code <= 0x10FFFF;
-    if (ok) {
-      out.append(text, i, length);
-      i += length;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
-}
+std::string ValidUtf8(std::string_view text) { return RepairUtf8(text); }
 
 }  // namespace voxterm

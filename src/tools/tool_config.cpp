@@ -1,12 +1,10 @@
 #include "tools/tool_config.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <cstring>
 #include <set>
 
+#include "protocol/json_write.h"
 #include "util/paths.h"
 
 namespace voxterm {
@@ -162,8 +160,8 @@ class ToolReader {
         }
       }
     }
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    JsonBuffer buffer;
+    JsonWriter writer(buffer);
     v.Accept(writer);
     tool->parameters_json.assign(buffer.GetString(), buffer.GetSize());
     return Status::Ok();
