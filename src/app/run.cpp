@@ -156,7 +156,7 @@ class LineReader {
 
 // Answers in text mode go to stdout, buffered and flushed once per batch of network events: as
 // prompt as a flush per delta, without a write() for every few characters. On a terminal,
-// control characters from the server are filtered out.
+// what the terminal would act on is shown escaped (ui/terminal_text.h).
 class StdoutSink {
  public:
   StdoutSink() : terminal_(isatty(STDOUT_FILENO)) {
@@ -455,7 +455,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                         Printable(std::string(parsed.type_name)).c_str());
             }
             if (parsed.type == ServerEventType::kError && IsFatalError(parsed.error.code)) {
-              LOG_ERROR("the server refused the session: %s: %s", std::string(parsed.error.code).c_str(),
+              LOG_ERROR("the server refused the session: %s: %s", Printable(std::string(parsed.error.code)).c_str(),
                         Printable(std::string(parsed.error.message)).c_str());
               begin_close(ToInt(ExitCode::kConnect));
               break;

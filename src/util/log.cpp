@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "util/utf8.h"
+
 namespace voxterm {
 namespace {
 
@@ -42,24 +44,11 @@ void Log(LogLevel level, const char* format, ...) {
   fflush(stderr);
 }
 
-// Server text in a log line must not move the cursor or span lines.
+// Server text in a log line must not act on the terminal or span lines, whether stderr is a
+// terminal or not: a log file is read on one later.
 std::string Printable(const std::string& text, size_t max_chars) {
   std::string out;
-  for (unsigned char c : text) {
-    if (out.size() >= max_chars) {
-      out += "...";
-      break;
-    }
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c == 0x7F) {
-      char hex[8];
-      snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  if (AppendForDisplay(text, LineBreaks::kEscape, &out, max_chars) < text.size()) out += "...";
   return out;
 }
 
