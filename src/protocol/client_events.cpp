@@ -2,11 +2,14 @@
 
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <initializer_list>
 #include <utility>
 
 #include "protocol/json_write.h"
 #include "util/base64.h"
+#include "util/log.h"
+#include "util/utf8.h"
 
 namespace voxterm {
 
@@ -20,7 +23,29 @@ namespace {
 
 using Writer = JsonWriter;
 
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+// Once per run: a pipe of many bad lines should not bury the answers in warnings.
+void WarnRepaired() {
+  static std::atomic<bool> warned{false};
+  if (!warned.exchange(true)) {
+    LOG_WARN("replaced invalid UTF-8 with U+FFFD in text for the server (said once)");
+  }
+}
+
+// Every string goes out as valid UTF-8: a text frame that is not makes the server close the
+// session (code 1007), and every line after it would be lost. Strings come from the user's
+// lines, the command line, the config, tools' output and the server's own earlier events.
+std::string_view ValidText(std::string_view s, std::string* repaired) {
+  if (IsValidUtf8(s)) return s;
+  WarnRepaired();
+  *repaired = RepairUtf8(s);
+  return *repaired;
+}
+
+void Str(Writer& w, std::string_view s) {
+  std::string repaired;
+  s = ValidText(s, &repaired);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 void Key(Writer& w, std::string_view s) { w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
@@ -106,7 +131,10 @@ void WriteTools(Writer& w, const std::vector<ToolSpec>& tools) {
     if (!tool.description.empty()) KeyStr(w, "description", tool.description);
     Key(w, "parameters");
     // The schema was validated as a JSON object when the config was loaded.
-    w.RawValue(tool.parameters_json.data(), tool.parameters_json.size(), rapidjson::kObjectType);
+    // Invalid UTF-8 can only be inside its strings, so the repaired text is JSON still.
+    std::string repaired;
+    const std::string_view schema = ValidText(tool.parameters_json, &repaired);
+    w.RawValue(schema.data(), schema.size(), rapidjson::kObjectType);
     w.EndObject();
   }
   w.EndArray();

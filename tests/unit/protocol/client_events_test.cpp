@@ -129,3 +129,18 @@ TEST_CASE("every control character is escaped, wherever it falls in a long strin
     }
   }
 }
+
+TEST_CASE("strings that are not UTF-8 go out repaired, with U+FFFD", "[client_events]") {
+  const std::string r = "\xef\xbf\xbd";
+  CHECK(At(Json(EncodeUserText("bad \xff line \xe2\x82")), "/item/content/0/text") ==
+        "bad " + r + " line " + r);
+  SessionSettings s = VoiceSettings();
+  s.instructions = "caf\xe9";
+  s.tools[0].description = "d\xc0";
+  s.tools[0].parameters_json = "{\"type\":\"object\",\"description\":\"\xff\"}";
+  const rapidjson::Document doc = Json(EncodeSessionUpdate(Dialect::kGa, s));
+  CHECK(At(doc, "/session/instructions") == "caf" + r);
+  CHECK(At(doc, "/session/tools/0/description") == "d" + r);
+  CHECK(At(doc, "/session/tools/0/parameters/description") == r);
+  CHECK(At(Json(EncodeFunctionCallOutput("c1", "out \x80")), "/item/output") == "out " + r);
+}
