@@ -49,9 +49,11 @@ Status EventLog::Open(const std::string& path) {
 
 std::string EventLog::Redact(std::string_view json) {
   // A copy to parse in place; depth-limited, since both the walk below and Accept() recurse.
-  std::string copy(json);
+  std::string copy;
+  copy.reserve(json.size() + kJsonPadding);  // the parser's padding, without a second copy
+  copy.append(json);
   rapidjson::Document doc;
-  const bool valid = ParseJsonInsitu(copy.data(), &doc).ok();
+  const bool valid = ParseJsonInsitu(&copy, &doc).ok();
   JsonBuffer out;
   JsonWriter writer(out);
   if (!valid) {

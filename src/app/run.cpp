@@ -444,7 +444,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             silence_reported = false;
             event_log->Received(event.text);
             ServerEvent parsed;
-            Status status = ParseServerEvent(event.text.data(), &parsed);
+            Status status = ParseServerEvent(&event.text, &parsed);
             parsed.received_ns = event.received_ns;
             if (!status.ok()) {
               LOG_WARN("skipped a server message: %s", status.message().c_str());

@@ -60,7 +60,7 @@ struct ToolCallsTest {
     std::map<std::string, std::string> out;
     for (const std::string& m : transport.sent) {
       rapidjson::Document d;
-      d.Parse(m.c_str());
+      d.Parse(m.data(), m.size());
       if (std::string(d["type"].GetString()) != "conversation.item.create") continue;
       out[d["item"]["call_id"].GetString()] = d["item"]["output"].GetString();
     }
