@@ -5,6 +5,7 @@ close the session with 1007), and escape sequences from the server on their way 
 import os
 import pty
 import subprocess
+import termios
 
 from conftest import BIN, Pty, clean_env
 from test_voice import silence, write_wav
@@ -107,13 +108,18 @@ def test_escape_sequences_are_shown_escaped_on_a_terminal(mock, tmp_path):
 
 def test_a_spoken_conversations_transcript_is_shown_escaped_on_a_terminal(mock, tmp_path):
     mic = tmp_path / "quiet.wav"
-    write_wav(mic, silence(4000))
+    write_wav(mic, silence(6000))
     m = mock()
     t = Terminal(tmp_path, ["--url", m.url(), "--input-file", str(mic), "--output-file",
                             str(tmp_path / "answer.wav")])
     assert t.wait_for(b"listening"), t.out
     t.key(b"mock:escape\n")
     assert t.wait_for(b"assistant: " + SHOWN), t.out
+    attrs = termios.tcgetattr(t.fd)
+    attrs[3] &= ~termios.ECHO  # the terminal would echo the controls typed next, raw
+    termios.tcsetattr(t.fd, termios.TCSANOW, attrs)
+    t.key("mock:error \x1b[2J\u009b\u202e\n".encode())  # a notice: the error's code
+    assert t.wait_for(rb"server error \x1b[2J\u009b\u202e: "), t.out
     assert t.finish(30) == 0
     for active in ACTIVE:
         assert active not in t.out, (active, t.out)
