@@ -455,7 +455,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                         Printable(std::string(parsed.type_name)).c_str());
             }
             if (parsed.type == ServerEventType::kError && IsFatalError(parsed.error.code)) {
-              LOG_ERROR("the server refused the session: %s: %s", Printable(std::string(parsed.error.code)).c_str(),
+              LOG_ERROR("the server refused the session: %s: %s",
+                        Printable(std::string(parsed.error.code)).c_str(),
                         Printable(std::string(parsed.error.message)).c_str());
               begin_close(ToInt(ExitCode::kConnect));
               break;

@@ -1,7 +1,7 @@
-// Parsing untrusted JSON with bounded cost and bounded reads. RapidJSON's iterative mode protects the stack, but a
-// frame of nested brackets still costs about 25 times its size in DOM and parser stack, and
-// code that walks a DOM recursively would overflow. Realtime events nest fewer than ten levels,
-// so nesting deeper than kMaxJsonDepth is refused before it costs anything.
+// Parsing untrusted JSON with bounded cost and bounded reads. RapidJSON's iterative mode
+// protects the stack, but a frame of nested brackets still costs about 25 times its size in DOM
+// and parser stack, and code that walks a DOM recursively would overflow. Realtime events nest
+// fewer than ten levels, so nesting deeper than kMaxJsonDepth is refused before it costs anything.
 // Thread safety: pure functions.
 #pragma once
 

@@ -116,7 +116,8 @@ TEST_CASE("truncate never asks for a negative position", "[client_events]") {
   CHECK(At(doc, "/audio_end_ms") == "0");
 }
 
-TEST_CASE("every control character is escaped, wherever it falls in a long string", "[client_events]") {
+TEST_CASE("every control character is escaped, wherever it falls in a long string",
+          "[client_events]") {
   // RapidJSON 1.1.0's SSE2 string scan for Writer<StringBuffer> let 0x1A..0x1F through raw in
   // its 16-byte blocks (protocol/json_write.h): this fails with that writer.
   for (int c = 0; c < 0x20; ++c) {

@@ -137,7 +137,8 @@ TEST_CASE("nesting up to the limit is fine", "[server_events]") {
 TEST_CASE("text parsed in place is padded for the SSE2 scan", "[server_events][hostile]") {
   for (size_t length = 16; length < 48; ++length) {
     for (const char* tail : {"\"}", "\"   }", "\"}        "}) {
-      std::string json = R"({"type":"response.output_text.delta","delta":")" + std::string(length, 'a') + tail;
+      std::string json =
+          R"({"type":"response.output_text.delta","delta":")" + std::string(length, 'a') + tail;
       json.shrink_to_fit();  // the heap block ends at the NUL, as the transport's exact reserve did
       const size_t size = json.size();
       ServerEvent event;

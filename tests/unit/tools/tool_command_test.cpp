@@ -166,5 +166,5 @@ TEST_CASE("bytes that are not UTF-8 become U+FFFD", "[tools]") {
   CHECK(ValidUtf8("a\xff" "b") == "a\xEF\xBF\xBD" "b");
   CHECK(ValidUtf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");    // overlong '/'
   CHECK(ValidUtf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
-  CHECK(ValidUtf8("\xE2\x9C") == "\xEF\xBF\xBD");    // cut short: one character
+  CHECK(ValidUtf8("\xE2\x9C") == "\xEF\xBF\xBD");  // cut short: one character
 }
