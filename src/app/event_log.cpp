@@ -1,14 +1,13 @@
 #include "app/event_log.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "protocol/json_parse.h"
+#include "protocol/json_write.h"
 #include "util/base64.h"
 #include "util/log.h"
 #include "util/output_file.h"
@@ -59,11 +58,13 @@ Status EventLog::Open(const std::string& path) {
 
 std::string EventLog::Redact(std::string_view json) {
   // A copy to parse in place; depth-limited, since both the walk below and Accept() recurse.
-  std::string copy(json);
+  std::string copy;
+  copy.reserve(json.size() + kJsonPadding);  // the parser's padding, without a second copy
+  copy.append(json);
   rapidjson::Document doc;
-  const bool valid = ParseJsonInsitu(copy.data(), &doc).ok();
-  rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  const bool valid = ParseJsonInsitu(&copy, &doc).ok();
+  JsonBuffer out;
+  JsonWriter writer(out);
   if (!valid) {
     writer.String(Printable(std::string(json), 300).c_str());
     return std::string("{\"invalid\":") + out.GetString() + "}";

@@ -162,7 +162,7 @@ class LineReader {
 
 // Answers in text mode go to stdout, buffered and flushed once per batch of network events: as
 // prompt as a flush per delta, without a write() for every few characters. On a terminal,
-// control characters from the server are filtered out.
+// what the terminal would act on is shown escaped (ui/terminal_text.h).
 class StdoutSink {
  public:
   StdoutSink() : terminal_(isatty(STDOUT_FILENO)) {
@@ -502,7 +502,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             event_log->Received(event.text);
             ServerEvent parsed;
             const bool escaped = event.text.find('\\') != std::string::npos;
-            Status status = ParseServerEvent(event.text.data(), &parsed);
+            Status status = ParseServerEvent(&event.text, &parsed);
             // JSON escapes can spell the key: the strings decoded in place are masked too.
             if (escaped) ProcessSecretMask().Mask(&event.text);
             parsed.received_ns = event.received_ns;
@@ -515,7 +515,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                         Printable(std::string(parsed.type_name)).c_str());
             }
             if (parsed.type == ServerEventType::kError && IsFatalError(parsed.error.code)) {
-              LOG_ERROR("the server refused the session: %s: %s", std::string(parsed.error.code).c_str(),
+              LOG_ERROR("the server refused the session: %s: %s",
+                        Printable(std::string(parsed.error.code)).c_str(),
                         Printable(std::string(parsed.error.message)).c_str());
               begin_close(ToInt(ExitCode::kConnect));
               break;

@@ -222,14 +222,16 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
   bool failed = false;
   if (status == "failed") {
     LOG_ERROR("the answer failed: %s%s%s",
-              std::string(event.response.error_code).c_str(),
+              Printable(std::string(event.response.error_code)).c_str(),
               event.response.error_message.empty() ? "" : ": ",
               Printable(std::string(event.response.error_message)).c_str());
     failed = true;
   } else if (status == "incomplete") {
-    LOG_WARN("the answer is incomplete (%s)", std::string(event.response.reason).c_str());
+    LOG_WARN("the answer is incomplete (%s)",
+             Printable(std::string(event.response.reason)).c_str());
   } else if (status == "cancelled") {
-    LOG_WARN("the answer was cancelled (%s)", std::string(event.response.reason).c_str());
+    LOG_WARN("the answer was cancelled (%s)",
+             Printable(std::string(event.response.reason)).c_str());
   }
   if (tools_ && !failed && !item_refused_ && (tools_->busy() || tools_->follow_up_due())) {
     awaiting_tools_ = true;
@@ -242,8 +244,8 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
 // Most errors do not end the session; they are shown, and matched to the turn by event_id.
 void TextChat::OnError(const ServerEvent& event) {
   const ErrorInfo& e = event.error;
-  LOG_ERROR("server error%s%s: %s", e.code.empty() ? "" : " ", std::string(e.code).c_str(),
-            Printable(std::string(e.message)).c_str());
+  LOG_ERROR("server error%s%s: %s", e.code.empty() ? "" : " ",
+            Printable(std::string(e.code)).c_str(), Printable(std::string(e.message)).c_str());
   if (!turn_in_flight_ || e.event_id.empty()) return;
   if (e.event_id == create_event_id_ && e.code == "conversation_already_has_active_response") {
     // Another response is active (the one we may have taken for ours): ask again when it is done.

@@ -1,11 +1,9 @@
 #include "app/tool_calls.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <cctype>
 
+#include "protocol/json_write.h"
 #include "tools/tool_command.h"
 #include "ui/shell_quote.h"
 #include "util/log.h"
@@ -307,8 +305,8 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
   while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
   view_->ToolActivity(summary);
   if (log_->enabled()) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    JsonBuffer buffer;
+    JsonWriter w(buffer);
     w.StartObject();
     w.Key("type");
     w.String("voxterm.tool_call");

@@ -276,8 +276,8 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
   // A completed response answered the user's turn, even if all it did was call tools.
   if (status == "completed") TurnAnswered();
   if (status == "failed") {
-    view_->Notice("the answer failed: " + std::string(event.response.error_code) + " " +
-                  std::string(event.response.error_message));
+    view_->Notice("the answer failed: " + Printable(std::string(event.response.error_code)) + " " +
+                  Printable(std::string(event.response.error_message)));
   }
   if (answer_line_open_ && event.response.id != dropped_response_id_) {
     view_->AssistantDone(/*interrupted=*/status == "cancelled");
@@ -375,7 +375,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       } else if (event.error.code == "response_cancel_not_active") {
         LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
       } else {
-        view_->Notice("server error " + std::string(event.error.code) + ": " +
+        view_->Notice("server error " + Printable(std::string(event.error.code)) + ": " +
                       Printable(std::string(event.error.message)));
       }
       break;

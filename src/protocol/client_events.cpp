@@ -1,13 +1,15 @@
 #include "protocol/client_events.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
+#include <atomic>
 #include <initializer_list>
 #include <utility>
 
+#include "protocol/json_write.h"
 #include "util/base64.h"
+#include "util/log.h"
+#include "util/utf8.h"
 
 namespace voxterm {
 
@@ -19,9 +21,31 @@ const std::vector<std::string_view> kClientEventTypes = {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+// Once per run: a pipe of many bad lines should not bury the answers in warnings.
+void WarnRepaired() {
+  static std::atomic<bool> warned{false};
+  if (!warned.exchange(true)) {
+    LOG_WARN("replaced invalid UTF-8 with U+FFFD in text for the server (said once)");
+  }
+}
+
+// Every string goes out as valid UTF-8: a text frame that is not makes the server close the
+// session (code 1007), and every line after it would be lost. Strings come from the user's
+// lines, the command line, the config, tools' output and the server's own earlier events.
+std::string_view ValidText(std::string_view s, std::string* repaired) {
+  if (IsValidUtf8(s)) return s;
+  WarnRepaired();
+  *repaired = RepairUtf8(s);
+  return *repaired;
+}
+
+void Str(Writer& w, std::string_view s) {
+  std::string repaired;
+  s = ValidText(s, &repaired);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 void Key(Writer& w, std::string_view s) { w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
@@ -38,7 +62,7 @@ void Begin(Writer& w, std::string_view type, std::string_view event_id) {
   if (!event_id.empty()) KeyStr(w, "event_id", event_id);
 }
 
-std::string Finish(rapidjson::StringBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
+std::string Finish(const JsonBuffer& buf) { return buf.str(); }
 
 // Beta lists every modality: ["text"] or ["text","audio"].
 void BetaModalities(Writer& w, Modality output) {
@@ -107,7 +131,10 @@ void WriteTools(Writer& w, const std::vector<ToolSpec>& tools) {
     if (!tool.description.empty()) KeyStr(w, "description", tool.description);
     Key(w, "parameters");
     // The schema was validated as a JSON object when the config was loaded.
-    w.RawValue(tool.parameters_json.data(), tool.parameters_json.size(), rapidjson::kObjectType);
+    // Invalid UTF-8 can only be inside its strings, so the repaired text is JSON still.
+    std::string repaired;
+    const std::string_view schema = ValidText(tool.parameters_json, &repaired);
+    w.RawValue(schema.data(), schema.size(), rapidjson::kObjectType);
     w.EndObject();
   }
   w.EndArray();
@@ -162,7 +189,7 @@ void WriteBetaSession(Writer& w, const SessionSettings& s) {
 // Text is escaped by the writer: user input can never break out of its string.
 std::string MessageItem(std::string_view role, std::string_view content_type, std::string_view text,
                         std::string_view event_id, std::string_view item_id, std::string_view status = {}) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.create", event_id);
   Key(w, "item");
@@ -186,7 +213,7 @@ std::string MessageItem(std::string_view role, std::string_view content_type, st
 // conversation.item.create of an item whose fields are all strings (function calls and results).
 std::string FlatItem(std::string_view item_id,
                      std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.create", {});
   Key(w, "item");
@@ -199,7 +226,7 @@ std::string FlatItem(std::string_view item_id,
 }
 
 std::string Bare(std::string_view type, std::string_view event_id = {}) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, type, event_id);
   w.EndObject();
@@ -209,7 +236,7 @@ std::string Bare(std::string_view type, std::string_view event_id = {}) {
 }  // namespace
 
 std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "session.update", {});
   Key(w, "session");
@@ -246,7 +273,7 @@ std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view 
 
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
                                  std::string_view event_id, std::string_view instructions) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "response.create", event_id);
   if (output || !instructions.empty()) {
@@ -284,7 +311,7 @@ std::string EncodeAudioClear() { return Bare("input_audio_buffer.clear"); }
 
 // content_index is always 0: an assistant message has one audio part.
 std::string EncodeTruncate(std::string_view item_id, int64_t audio_end_ms) {
-  rapidjson::StringBuffer buf;
+  JsonBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.truncate", {});
   KeyStr(w, "item_id", item_id);

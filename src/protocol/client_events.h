@@ -1,4 +1,6 @@
-// Client events: typed values in, JSON text out, for either dialect. No I/O.
+// Client events: typed values in, JSON text out, for either dialect. No I/O, but for one warning
+// on stderr the first time a string was not valid UTF-8: every string is sent as valid UTF-8,
+// with U+FFFD for what was not (the server would close the session over it).
 // Every event built here validates against OpenAI's schema for its dialect
 // (tests/integration/test_client_schema.py checks each kind).
 // Thread safety: pure functions.

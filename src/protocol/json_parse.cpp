@@ -52,12 +52,13 @@ class DepthLimiter {
 
 // Document::Parse cannot take a custom handler, so the reader drives the document's own SAX
 // methods through DepthLimiter.
-Status ParseJsonInsitu(char* text, rapidjson::Document* doc) {
+Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc) {
+  text->append(kJsonPadding, '\0');  // every block the SSE2 scan reads is the text's own
   DepthLimiter limiter(doc);
   rapidjson::ParseResult result;
   // Populate() hands the finished value to the document, or clears what was built on failure.
   auto generate = [&](rapidjson::Document&) {
-    rapidjson::InsituStringStream stream(text);
+    rapidjson::InsituStringStream stream(text->data());
     rapidjson::Reader reader;
     result = reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag>(stream, limiter);
     return !result.IsError();

@@ -1,11 +1,14 @@
-// Parsing untrusted JSON with bounded cost. RapidJSON's iterative mode protects the stack, but a
-// frame of nested brackets still costs about 25 times its size in DOM and parser stack, and
-// code that walks a DOM recursively would overflow. Realtime events nest fewer than ten levels,
-// so nesting deeper than kMaxJsonDepth is refused before it costs anything.
+// Parsing untrusted JSON with bounded cost and bounded reads. RapidJSON's iterative mode
+// protects the stack, but a frame of nested brackets still costs about 25 times its size in DOM
+// and parser stack, and code that walks a DOM recursively would overflow. Realtime events nest
+// fewer than ten levels, so nesting deeper than kMaxJsonDepth is refused before it costs anything.
 // Thread safety: pure functions.
 #pragma once
 
 #include <rapidjson/document.h>
+
+#include <cstddef>
+#include <string>
 
 #include "util/status.h"
 
@@ -13,8 +16,16 @@ namespace voxterm {
 
 constexpr int kMaxJsonDepth = 64;
 
-// Parses NUL-terminated text in place (strings are decoded where they lie and the document's
-// strings point into text). On failure the message says why and where.
-Status ParseJsonInsitu(char* text, rapidjson::Document* doc);
+// RapidJSON's SSE2 code (on in every build: an audio delta is one string of tens of kilobytes)
+// scans strings and whitespace in aligned 16-byte blocks, so in place it reads up to 15 bytes
+// past the NUL that ends the text: past the end of its heap block unless the text is padded.
+// (Parse(text, length) reads through a bounded stream instead and needs no padding.)
+constexpr size_t kJsonPadding = 16;
+
+// Parses *text in place: strings are decoded where they lie and the document's strings point
+// into *text, which must outlive the document. *text is consumed: it is changed, and
+// kJsonPadding NULs are appended (no copy when its capacity has room, as the transport leaves).
+// The text ends at its first NUL. On failure the message says why and where.
+Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc);
 
 }  // namespace voxterm

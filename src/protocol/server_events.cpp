@@ -212,7 +212,7 @@ const char* ToString(ServerEventType type) {
   return "unknown";
 }
 
-Status ParseServerEvent(char* buffer, ServerEvent* event) {
+Status ParseServerEvent(std::string* buffer, ServerEvent* event) {
   *event = ServerEvent();
   rapidjson::Document doc;
   Status parsed = ParseJsonInsitu(buffer, &doc);

@@ -86,8 +86,8 @@ struct ServerEvent {
   int64_t received_ns = 0;  // when it arrived whole (MonotonicNs), set by whoever received it
 };
 
-// Parses one frame in place: buffer must be NUL-terminated and is overwritten (RapidJSON's
-// in-situ mode decodes strings where they lie, so no string is copied).
-Status ParseServerEvent(char* buffer, ServerEvent* event);
+// Parses one frame in place: *buffer is consumed (RapidJSON's in-situ mode decodes strings where
+// they lie, so no string is copied; protocol/json_parse.h pads it for the SSE2 scan).
+Status ParseServerEvent(std::string* buffer, ServerEvent* event);
 
 }  // namespace voxterm

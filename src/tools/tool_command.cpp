@@ -1,8 +1,6 @@
 #include "tools/tool_command.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +9,9 @@
 
 #include "protocol/json_parse.h"
 #include "tools/tool_schema.h"
+
+#include "protocol/json_write.h"
+#include "util/utf8.h"
 
 namespace voxterm {
 namespace {
@@ -22,10 +23,7 @@ constexpr const char* kSecretVariables[] = {"OPENAI_API_KEY", "AZURE_OPENAI_API_
 // (MAX_ARG_STRLEN, 32 pages, counting the NUL): posix_spawn would fail with E2BIG.
 constexpr size_t kMaxVariableBytes = 128 * 1024;
 
-// RapidJSON's SSE2 scan may read up to 15 bytes past the end of the text it parses.
-constexpr size_t kParsePadding = 16;
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 // The command's environment, built once per call: a model may send thousands of arguments,
 // so finding the entry a name replaces must not mean a search through the rest.
@@ -89,7 +87,7 @@ std::optional<std::string> DuplicateKey(const rapidjson::Value& v) {
 // A string argument as it is; any other value as compact JSON.
 std::string ArgumentText(const rapidjson::Value& v) {
   if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   Writer writer(buffer);
   v.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
@@ -161,7 +159,7 @@ size_t PrefixFitting(const std::string& text, size_t room) {
 }
 
 std::string Encode(const ToolResult& r, const std::string& out, const std::string& err, bool truncated) {
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   w.Key("exit_code");
@@ -213,11 +211,10 @@ Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view argu
                                    const std::vector<std::string>& base_env) {
   std::string json(arguments_json);
   if (json.find_first_not_of(" \t\r\n") == std::string::npos) json = "{}";
-  // Parsed in place, in a copy NUL-terminated and padded for the SSE2 scan.
+  // Parsed in place, in a copy (ParseJsonInsitu pads it for the SSE2 scan).
   std::string text = json;
-  text.append(kParsePadding, '\0');
   rapidjson::Document args;
-  Status parsed = ParseJsonInsitu(text.data(), &args);
+  Status parsed = ParseJsonInsitu(&text, &args);
   if (!parsed.ok())
     return Status::Error("the arguments are not a JSON object: " + parsed.message());
   if (!args.IsObject()) return Status::Error("the arguments are not a JSON object");
@@ -262,10 +259,9 @@ Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view argu
 std::vector<std::pair<std::string, std::string>> ArgumentsBesideArgv(const ToolConfig& tool,
                                                                      const ToolCommand& command) {
   std::string text = command.stdin_data;
-  text.append(kParsePadding, '\0');
   rapidjson::Document args;
   std::vector<std::pair<std::string, std::string>> beside;
-  if (!ParseJsonInsitu(text.data(), &args).ok() || !args.IsObject()) return beside;
+  if (!ParseJsonInsitu(&text, &args).ok() || !args.IsObject()) return beside;
   for (auto it = args.MemberBegin(); it != args.MemberEnd(); ++it) {
     const std::string name(it->name.GetString(), it->name.GetStringLength());
     const bool declared = std::find(tool.parameter_names.begin(), tool.parameter_names.end(),
@@ -299,7 +295,7 @@ std::string FormatToolOutput(const ToolResult& result, size_t max_bytes) {
 }
 
 std::string FormatToolError(std::string_view message) {
-  rapidjson::StringBuffer buffer;
+  JsonBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   w.Key("error");
@@ -309,32 +305,6 @@ std::string FormatToolError(std::string_view message) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string ValidUtf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    size_t length = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-    bool ok = length > 0 && i + length <= text.size() && !(length == 2 && b < 0xC2);
-    uint32_t code = length == 1 ? b : length == 2 ? b & 0x1F : length == 3 ? b & 0x0F : b & 0x07;
-    for (size_t k = 1; ok && k < length; ++k) {
-      const auto c = static_cast<unsigned char>(text[i + k]);
-      ok = (c & 0xC0) == 0x80;
-      code = (code << 6) | (c & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
-    if (ok && length == 3) ok = code >= 0x800 && !(code >= 0xD800 && code <= 0xDFFF);
-    if (ok && length == 4) ok = code >= 0x10000 && code <= 0x10FFFF;
-    if (ok) {
-      out.append(text, i, length);
-      i += length;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
-}
+std::string ValidUtf8(std::string_view text) { return RepairUtf8(text); }
 
 }  // namespace voxterm

@@ -47,7 +47,7 @@ std::string FormatToolOutput(const ToolResult& result, size_t max_bytes);
 // {"error": message}: for calls that did not run (unknown tool, refused, bad arguments).
 std::string FormatToolError(std::string_view message);
 
-// text with every byte sequence that is not UTF-8 replaced by U+FFFD.
+// text with every byte sequence that is not UTF-8 replaced by U+FFFD (util/utf8.h, RepairUtf8).
 std::string ValidUtf8(std::string_view text);
 
 }  // namespace voxterm

@@ -1,12 +1,10 @@
 #include "tools/tool_config.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <cstring>
 #include <set>
 
+#include "protocol/json_write.h"
 #include "tools/tool_schema.h"
 #include "util/paths.h"
 
@@ -167,8 +165,8 @@ class ToolReader {
     // is refused here, not discovered by the model.
     Status enforceable = CheckParameterSchema(v);
     if (!enforceable.ok()) return Error("parameters", enforceable.message());
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+        JsonBuffer buffer;
+    JsonWriter writer(buffer);
     v.Accept(writer);
     tool->parameters_json.assign(buffer.GetString(), buffer.GetSize());
     return Status::Ok();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "protocol/json_parse.h"
+#include "protocol/json_write.h"
 
 namespace voxterm {
 namespace {
@@ -72,8 +73,8 @@ std::string Cut(std::string text, size_t limit = 200) {
 }
 
 std::string Json(const Value& v) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  JsonBuffer buffer;
+  JsonWriter writer(buffer);
   v.Accept(writer);
   return Cut(std::string(buffer.GetString(), buffer.GetSize()));
 }

@@ -19,6 +19,9 @@
 namespace voxterm {
 namespace {
 
+// Bytes reserved past a message, which the JSON parser pads it with (protocol/json_parse.h).
+constexpr size_t kParsePadding = 16;
+
 // The last error or warning libwebsockets logged. lws reports the real reason for a refused
 // certificate only in its log, so the log is captured to tell the user.
 std::mutex g_lws_log_mu;
@@ -407,7 +410,9 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
   if (rx_binary_ || announced > options_.max_message_bytes) {
     if (!rx_.empty()) std::string().swap(rx_);  // give the memory back, not just the size
   } else {
-    if (rx_.capacity() < announced) rx_.reserve(announced);  // once per frame, not doubling
+    // Once per frame, not doubling; with room for the parser's padding (kJsonPadding in
+    // protocol/json_parse.h), so that padding does not copy the message.
+    if (rx_.capacity() < announced + kParsePadding) rx_.reserve(announced + kParsePadding);
     rx_.append(static_cast<const char*>(in), len);
   }
   if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return;

@@ -1,8 +1,11 @@
 // TerminalFilter: makes untrusted text safe to write to a terminal.
-// Answer text comes from the server. On a terminal, an escape sequence in it could move the
-// cursor, rewrite the window title or set the clipboard (OSC 52), so C0 and C1 control
-// characters are dropped, except newline and tab. Not used when stdout is a pipe: a pipeline gets
-// the answer byte for byte.
+// Answers and transcripts come from the server. On a terminal, an escape sequence in them could
+// move the cursor, clear the screen, rewrite the window title or set the clipboard (OSC 52), and
+// a bidi override could make the text read other than it is. So what a terminal would act on is
+// shown escaped instead, visible and inert: \x1b for ESC, \u009b for a C1 control, \u202e for an
+// override, \xff for a byte that is not UTF-8 (util/utf8.h, AppendForDisplay, has the list).
+// Newline and tab pass. Not used when the output is a pipe: a pipeline gets the text byte for
+// byte.
 // Thread safety: one instance per stream, one thread.
 #pragma once
 
@@ -13,12 +16,13 @@ namespace voxterm {
 
 class TerminalFilter {
  public:
-  // Returns text without control characters. Stateful because a C1 control is two bytes in
-  // UTF-8 (C2 80..C2 9F) and a delta may end between them.
+  // Returns text with what a terminal would act on escaped. Stateful because a character may be
+  // split between two deltas: its start is held back until the rest arrives (at most 3 bytes),
+  // and shown escaped if what follows does not complete it.
   std::string Filter(std::string_view text);
 
  private:
-  bool pending_c2_ = false;  // the last byte seen was 0xC2
+  std::string held_;  // the start of a character that the last text ended inside
 };
 
 }  // namespace voxterm

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "util/utf8.h"
+
 namespace voxterm {
 
 const char* ToString(VoiceState state) {
@@ -150,7 +152,15 @@ void TerminalView::Notice(std::string_view text) {
     fflush(out_);
     answer_open_ = false;
   }
-  fputs(Paint(kYellow, "voxterm: " + std::string(text)).c_str(), status_);
+  // Notices carry server text (errors, close reasons) that callers make printable; on a
+  // terminal it is made sure of here too.
+  std::string shown;
+  if (status_line_) {
+    AppendForDisplay(text, LineBreaks::kKeep, &shown);
+  } else {
+    shown = text;
+  }
+  fputs(Paint(kYellow, "voxterm: " + shown).c_str(), status_);
   fputs("\n", status_);
   fflush(status_);
   DrawStatus();

@@ -5,8 +5,8 @@
 //   ● listening ▂▄▆
 // Transcripts go to stdout, labelled; the status line (state and input level) is redrawn in
 // place on stderr, only when stderr is a terminal, and steps aside while an answer streams.
-// Colour only on a terminal and never with NO_COLOR set. Server text is filtered of control
-// characters when it goes to a terminal.
+// Colour only on a terminal and never with NO_COLOR set. Server text going to a terminal shows
+// what the terminal would act on escaped (ui/terminal_text.h); to a pipe it goes as it came.
 // Thread safety: main thread only.
 #pragma once
 
@@ -37,7 +37,7 @@ class TerminalView final : public ConversationView, public ToolCallView {
   void AskToRun(std::string_view question) override;
 
  private:
-  void Write(std::string_view text);  // to out, filtered when out is a terminal
+  void Write(std::string_view text);  // to out, escaped when out is a terminal
   void Line(const char* color, const char* label, std::string_view text);
   void ClearStatus();
   void DrawStatus();

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "util/secret_mask.h"
+#include "util/utf8.h"
 
 namespace voxterm {
 namespace {
@@ -47,24 +48,11 @@ void Log(LogLevel level, const char* format, ...) {
   fflush(stderr);
 }
 
-// Server text in a log line must not move the cursor or span lines.
+// Server text in a log line must not act on the terminal or span lines, whether stderr is a
+// terminal or not: a log file is read on one later.
 std::string Printable(const std::string& text, size_t max_chars) {
   std::string out;
-  for (unsigned char c : text) {
-    if (out.size() >= max_chars) {
-      out += "...";
-      break;
-    }
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c == 0x7F) {
-      char hex[8];
-      snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  if (AppendForDisplay(text, LineBreaks::kEscape, &out, max_chars) < text.size()) out += "...";
   return out;
 }
 

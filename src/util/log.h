@@ -26,8 +26,10 @@ void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 
 #define LOG_INFO(...) VOXTERM_LOG(::voxterm::LogLevel::kInfo, __VA_ARGS__)
 #define LOG_DEBUG(...) VOXTERM_LOG(::voxterm::LogLevel::kDebug, __VA_ARGS__)
 
-// Makes text safe to show on one terminal line: control characters become escapes and the result
-// is cut to max_chars. For anything that came from the network.
+// Makes text safe to show on one terminal line: what a terminal would act on (control characters,
+// newlines included, bidi overrides, invalid UTF-8) becomes escapes, as util/utf8.h's
+// AppendForDisplay writes them, and the result is cut to about max_chars bytes, never inside a
+// character. For anything that came from the network.
 std::string Printable(const std::string& text, size_t max_chars = 200);
 
 }  // namespace voxterm

@@ -29,7 +29,7 @@ class FakeTransport : public Transport {
     std::vector<std::string> types;
     for (const std::string& m : sent) {
       rapidjson::Document doc;
-      doc.Parse(m.c_str());
+      doc.Parse(m.data(), m.size());
       types.push_back(doc.IsObject() && doc.HasMember("type") ? doc["type"].GetString() : "?");
     }
     return types;
@@ -48,7 +48,7 @@ class FakeTransport : public Transport {
 class ParsedEvent {
  public:
   explicit ParsedEvent(std::string json) : buffer_(std::move(json)) {
-    status_ok_ = ParseServerEvent(buffer_.data(), &event_).ok();
+    status_ok_ = ParseServerEvent(&buffer_, &event_).ok();
   }
   ParsedEvent(const ParsedEvent&) = delete;
   const ServerEvent& operator*() const { return event_; }

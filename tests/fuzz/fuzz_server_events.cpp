@@ -36,9 +36,9 @@ struct World {
   VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view, &calls, &voice_history};
 
   void Feed(const uint8_t* data, size_t size) {
-    std::string frame(reinterpret_cast<const char*>(data), size);  // NUL-terminated copy
+    std::string frame(reinterpret_cast<const char*>(data), size);
     ServerEvent event;
-    if (!ParseServerEvent(frame.data(), &event).ok()) {
+    if (!ParseServerEvent(&frame, &event).ok()) {
       text.OnDisconnected();
       voice.OnDisconnected();
       return;

@@ -210,43 +210,6 @@ def test_no_session_created_is_reported(mock, run):
     assert "no session.created" in one_line(r.stderr)
 
 
-def test_escape_sequences_reach_a_pipe_unchanged(mock, run):
-    m = mock()
-    r = run(["--text", "--url", m.url()], input="mock:escape\n")
-    assert r.stdout == "\x1b]52;c;ZXZpbA==\x07Escapes \x1b[2Jgone\u009b.\n"
-
-
-def start_in_pty(tmp_path, args):
-    from conftest import BIN, clean_env
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(BIN, [BIN] + args, clean_env(tmp_path))
-    return pid, fd
-
-
-def read_pty(fd, needle, out, timeout=10):
-    deadline = time.time() + timeout
-    while needle not in out and time.time() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                out += os.read(fd, 4096)
-            except OSError:
-                break
-    return out
-
-
-def test_escape_sequences_never_reach_a_terminal(mock, tmp_path):
-    m = mock()
-    pid, fd = start_in_pty(tmp_path, ["--text", "--url", m.url()])
-    os.write(fd, b"mock:escape\n")
-    out = read_pty(fd, b"gone.", b"")
-    os.write(fd, b"\x04")
-    os.waitpid(pid, 0)
-    assert b"Escapes [2Jgone." in out, out
-    assert b"\x1b" not in out and b"\x07" not in out and b"\xc2\x9b" not in out
-
-
 def test_interactive_chat_has_a_prompt(mock, tmp_path):
     from conftest import BIN, clean_env
     m = mock()

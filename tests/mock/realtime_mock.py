@@ -18,14 +18,16 @@ What a response contains depends on the last user message (so one mock serves ev
   mock:call NAME JSON   a function call (several "mock:call" joined with " && " give parallel calls)
   mock:fail             response.done with status "failed"
   mock:stall            no answer at all
-  mock:close CODE       close the socket with CODE halfway through the answer
+  mock:close CODE [WHY] close the socket with CODE (and the reason WHY) halfway through the answer
   mock:drop             drop the TCP connection halfway through the answer
   mock:freeze           stop reading and sending halfway through the answer, pings included
                         (a connection that stalls: only the client's keep-alive can tell)
                         close, drop and freeze happen once per mock: asked again, the answer
                         is whole
   mock:error CODE       an `error` event with CODE instead of an answer
-  mock:escape           an answer carrying terminal escape sequences (OSC 52, clear screen)
+  mock:escape           an answer carrying terminal escape sequences (OSC 52, clear screen, a C1
+                        control, a bidi override), then a hostile delta with a raw 0x9b byte
+                        (invalid UTF-8 in a text frame, which a real server never sends)
   mock:garbage          hostile frames first (binary, not JSON, deep nesting, huge, wrong types,
                         bad base64), then a normal answer
 anything else           the text answer 'You said: <text>'
@@ -40,6 +42,10 @@ Spoken turns get "I heard N ms of audio", or audio with --answer-ms, or a functi
 is lost with the connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
 `session_expired` error, then every event refused with it).
 Item, response and event ids are unique across the mock's sessions, as a real server's are.
+
+A text frame from the client that is not valid UTF-8 closes the connection with code 1007, as
+RFC 6455 requires and a real server does (the websockets library does it before the mock sees
+the frame).
 
 Prints "PORT <n>" on stdout once listening. --record PATH writes every received event
 (audio replaced by its length), each schema violation and each connection as JSON lines.
@@ -59,6 +65,7 @@ import sys
 import time
 
 import websockets
+import websockets.frames
 
 try:
     import jsonschema
@@ -69,6 +76,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMAS = os.path.join(HERE, "..", "data", "realtime-schemas.json")
 SAMPLE_RATE = 24000
 CUT_ANSWER = "This answer will be cut off halfway through."
+# mock:escape's answer: set the clipboard (OSC 52), clear the screen (CSI 2J), a C1 CSI (U+009B),
+# a right-to-left override (U+202E) up to its pop (U+202C); RAW_ESCAPE follows as a delta of its
+# own, with 0x9b as a raw byte (8-bit CSI to some terminals).
+ESCAPES = "\x1b]52;c;ZXZpbA==\x07Escapes \x1b[2Jgone\u009b, \u202edesrever\u202c "
+RAW_ESCAPE = b"raw \x9b."
 
 GA_NAMES = {
     "item_added": "conversation.item.added",
@@ -617,11 +629,11 @@ class Session:
         if head in ("mock:fail", "mock:stall", "mock:drop", "mock:freeze", "mock:garbage"):
             return (head[5:], None)
         if head == "mock:close":
-            return ("close", int(arg or 1011))
+            return ("close", (int(arg or 1011), words[2] if len(words) > 2 else None))
         if head == "mock:error":
             return ("error", arg or "server_error")
         if head == "mock:escape":
-            return ("text", "\x1b]52;c;ZXZpbA==\x07Escapes \x1b[2Jgone\u009b.")
+            return ("escape", ESCAPES)
         return ("text", "You said: " + text)
 
     async def respond(self, rid, request):
@@ -695,7 +707,8 @@ class Session:
 
     async def fault_midway(self, kind, arg):
         if kind == "close":
-            await self.ws.close(code=arg, reason="mock close %d" % arg)
+            code, reason = arg
+            await self.ws.close(code=code, reason=reason or "mock close %d" % code)
             raise websockets.ConnectionClosed(None, None)
         if kind == "drop":
             self.ws.transport.abort()
@@ -747,6 +760,8 @@ class Session:
                 await asyncio.sleep(0)  # let cancellations in
         if kind in ("close", "drop", "freeze") and steps < 2:
             await self.fault_midway(kind, arg)
+        if kind == "escape":
+            await self.send_raw_delta(dict(base, type=self.names[text_key]), RAW_ESCAPE)
         text = "".join(pieces)
         if audio:
             await self.send(dict(base, type=self.names["audio_done"]))
@@ -794,6 +809,13 @@ class Session:
         await self.send({"type": "response.output_item.done", "response_id": rid,
                          "output_index": index, "item": self.public_item(item)})
         return self.public_item(item)
+
+    async def send_raw_delta(self, event, raw):
+        """A delta whose text is the bytes raw, as they are: not necessarily UTF-8, so the frame
+        is written below the library, which would refuse to send it."""
+        event.setdefault("event_id", self.new_id("event"))
+        frame = json.dumps(dict(event, delta="@RAW@")).encode().replace(b"@RAW@", raw)
+        await self.ws.write_frame(True, websockets.frames.OP_TEXT, frame)
 
     async def send_garbage(self, rid):
         """What an untrusted server may send. A client must skip each and carry on."""

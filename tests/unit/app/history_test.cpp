@@ -22,7 +22,7 @@ struct HistoryTest {
     std::vector<std::string> out;
     for (const std::string& e : history.Replay(dialect)) {
       rapidjson::Document doc;
-      doc.Parse(e.c_str());
+      doc.Parse(e.data(), e.size());
       REQUIRE(doc["type"] == "conversation.item.create");
       const rapidjson::Value& item = doc["item"];
       std::string line = item["type"].GetString();

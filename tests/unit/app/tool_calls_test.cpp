@@ -1,3 +1,4 @@
+#include "protocol/json_write.h"
 #include "app/tool_calls.h"
 
 #include <rapidjson/document.h>
@@ -63,7 +64,7 @@ struct ToolCallsTest {
     std::map<std::string, std::string> out;
     for (const std::string& m : transport.sent) {
       rapidjson::Document d;
-      d.Parse(m.c_str());
+      d.Parse(m.data(), m.size());
       if (std::string(d["type"].GetString()) != "conversation.item.create") continue;
       out[d["item"]["call_id"].GetString()] = d["item"]["output"].GetString();
     }
@@ -74,8 +75,8 @@ struct ToolCallsTest {
 // text as a JSON string, between before and after.
 std::string JsonString(const std::string& text, const std::string& before = "",
                        const std::string& after = "") {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  JsonBuffer buffer;
+  JsonWriter writer(buffer);
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   return before + buffer.GetString() + after;
 }

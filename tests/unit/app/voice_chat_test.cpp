@@ -50,7 +50,7 @@ struct VoiceChatTest {
   int64_t TruncatedAt(const std::string& item) const {
     for (const std::string& m : transport.sent) {
       rapidjson::Document d;
-      d.Parse(m.c_str());
+      d.Parse(m.data(), m.size());
       if (std::string(d["type"].GetString()) == "conversation.item.truncate" && d["item_id"].GetString() == item) {
         return d["audio_end_ms"].GetInt64();
       }
@@ -291,7 +291,7 @@ std::vector<int16_t> Appended(const FakeTransport& transport) {
   std::vector<int16_t> all;
   for (const std::string& m : transport.sent) {
     rapidjson::Document d;
-    d.Parse(m.c_str());
+    d.Parse(m.data(), m.size());
     if (std::string(d["type"].GetString()) != "input_audio_buffer.append") continue;
     const auto bytes = Base64Decode(d["audio"].GetString());
     REQUIRE(bytes);

@@ -10,7 +10,7 @@ using namespace voxterm;
 
 namespace {
 // Parses in place: the event's views point into *json, which must outlive it.
-Status Parse(std::string* json, ServerEvent* event) { return ParseServerEvent(json->data(), event); }
+Status Parse(std::string* json, ServerEvent* event) { return ParseServerEvent(json, event); }
 Status Parse(const char* json, ServerEvent* event) {
   static std::string keep;
   keep = json;
@@ -128,6 +128,25 @@ TEST_CASE("nesting up to the limit is fine", "[server_events]") {
   CHECK(Parse(&ok, &event).ok());
   std::string deep = R"({"type":"x","a":)" + std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
   CHECK_FALSE(Parse(&deep, &event).ok());
+}
+
+// RapidJSON's SSE2 scan reads the aligned 16-byte block that holds a string's closing quote or
+// the end of a run of whitespace: past the text when it ends near there. Every size and tail
+// below puts that block past a heap block that ends right after the NUL, which ASan reports
+// unless ParseJsonInsitu padded the text.
+TEST_CASE("text parsed in place is padded for the SSE2 scan", "[server_events][hostile]") {
+  for (size_t length = 16; length < 48; ++length) {
+    for (const char* tail : {"\"}", "\"   }", "\"}        "}) {
+      std::string json =
+          R"({"type":"response.output_text.delta","delta":")" + std::string(length, 'a') + tail;
+      json.shrink_to_fit();  // the heap block ends at the NUL, as the transport's exact reserve did
+      const size_t size = json.size();
+      ServerEvent event;
+      REQUIRE(Parse(&json, &event).ok());
+      CHECK(event.delta.size() == length);
+      CHECK(json.size() == size + kJsonPadding);
+    }
+  }
 }
 
 TEST_CASE("unknown types and mistyped optional fields are tolerated", "[server_events]") {
