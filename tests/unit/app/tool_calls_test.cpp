@@ -1,4 +1,3 @@
-#include "protocol/json_write.h"
 #include "app/tool_calls.h"
 
 #include <rapidjson/document.h>
@@ -11,6 +10,7 @@
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "protocol/json_write.h"
 
 using namespace voxterm;
 

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
-#include "protocol/json_write.h"
 #include "tools/tool_command.h"
+#include "protocol/json_write.h"
 
 using namespace voxterm;
 
