@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,10 +32,13 @@ int64_t NowMs() {
 }
 
 // No stdio, no locks, no destructors: the main thread may be anywhere, holding anything. Nothing
-// is printed, since stderr may be the very pipe that is stuck.
+// is printed, since stderr may be the very pipe that is stuck. The exit_group system call itself,
+// not _exit(): a sanitizer's _exit() interceptor flushes stdio first, and waits forever for the
+// stdout lock that the main thread holds while it is stuck writing to a full pipe.
 [[noreturn]] void ExitNow() {
   RawTerminal::RestoreForExit();
-  _exit(ToInt(ExitCode::kInterrupted));
+  syscall(SYS_exit_group, ToInt(ExitCode::kInterrupted));
+  __builtin_unreachable();
 }
 
 void Watch(sigset_t set) {
