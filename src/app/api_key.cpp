@@ -142,7 +142,15 @@ Result<std::string> RunKeyCommand(const std::string& command, int timeout_s) {
   if (tty >= 0) posix_spawn_file_actions_addtcsetpgrp_np(&actions, tty);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  // voxterm blocks SIGINT and SIGTERM (the signal watch takes them) and ignores SIGPIPE; the
+  // command starts with neither, as from a shell.
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int signo : {SIGINT, SIGTERM, SIGPIPE}) sigaddset(&defaults, signo);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attributes, 0);
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
   pid_t pid = 0;

@@ -560,7 +560,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
 }
 
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
-int Run(const Config& config, const std::string& key, Latencies* latencies) {
+int Run(const Config& config, const std::string& key, Latencies* latencies, int signal_fd) {
   auto options = MakeConnectOptions(config, key);
   if (!options.ok()) {
     LOG_ERROR("%s", options.message().c_str());
@@ -589,9 +589,6 @@ int Run(const Config& config, const std::string& key, Latencies* latencies) {
     }
     ptt_key = *key;
   }
-  // Before any thread starts (audio devices start some), so that every thread inherits the mask
-  // and SIGINT reaches only the signal watch.
-  const int signal_fd = StartSignalWatch();
   // Audio devices open before the connection, so a missing device fails fast and plainly.
   std::unique_ptr<AudioEngine> audio;
   if (config.mode != Mode::kText || config.speak) {
@@ -672,6 +669,11 @@ int Run(const Config& config, const std::string& key, Latencies* latencies) {
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // First, before any thread starts (audio devices start some), so that every thread inherits
+  // the mask and SIGINT reaches only the signal watch; and before the config file and the
+  // outputs are opened, since opening a FIFO waits for its other end: a signal then still ends
+  // voxterm within a second, with 130.
+  const int signal_fd = StartSignalWatch();
   CommandLine command_line = ParseCommandLine(argc, argv);
   if (command_line.exit_code) return *command_line.exit_code;
   const Config& config = command_line.config;
@@ -706,7 +708,7 @@ int Main(int argc, char** argv) {
   auto finish = [](int code) {
     return code == ToInt(ExitCode::kSuccess) && OutputFailed() ? ToInt(ExitCode::kFailure) : code;
   };
-  if (config.stats_file.empty()) return finish(Run(config, *key, nullptr));
+  if (config.stats_file.empty()) return finish(Run(config, *key, nullptr, signal_fd));
   // Opened first, so that a path that cannot be written fails before the conversation.
   auto stats_fd = CreateOutputFile(config.stats_file, "--stats");
   if (!stats_fd.ok()) {
@@ -719,7 +721,7 @@ int Main(int argc, char** argv) {
     return ToInt(ExitCode::kUsage);
   }
   auto latencies = std::make_unique<Latencies>();
-  const int code = Run(config, *key, latencies.get());
+  const int code = Run(config, *key, latencies.get(), signal_fd);
   const std::string json = latencies->ToJson();
   const bool written =
       fwrite(json.data(), 1, json.size(), stats) == json.size() && fflush(stats) == 0;

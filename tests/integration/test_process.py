@@ -80,6 +80,20 @@ def test_a_signal_ends_voxterm_while_its_output_fifo_has_no_reader(mock, start, 
     assert p.returncode == 130
 
 
+@pytest.mark.parametrize("flag", ["--log-events", "--stats", "--config"])
+def test_a_signal_ends_voxterm_while_it_opens_a_fifo_at_start_up(mock, start, tmp_path, flag):
+    # Opening a FIFO waits for its other end, before the conversation (and its loop) starts.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    m = mock()
+    p = start(["--text", flag, str(fifo), "--url", m.url()])
+    time.sleep(1)
+    assert p.poll() is None
+    took = gone_within(p, signal.SIGTERM)
+    assert took < GONE_WITHIN_S, took
+    assert p.returncode == 130
+
+
 @pytest.mark.parametrize("fd", [0, 1, 2])
 def test_files_never_take_the_number_of_a_closed_standard_stream(mock, tmp_path, fd):
     m = mock()
