@@ -10,51 +10,60 @@ namespace {
 
 using rapidjson::SizeType;
 
-// Forwards SAX events to the document being built, counting depth on the way.
-class DepthLimiter {
+// Forwards SAX events to the document being built, counting depth and values on the way.
+class Limiter {
  public:
-  explicit DepthLimiter(rapidjson::Document* doc) : doc_(doc) {}
+  explicit Limiter(rapidjson::Document* doc) : doc_(doc) {}
   bool too_deep() const { return too_deep_; }
+  bool too_many() const { return too_many_; }
 
-  bool Null() { return doc_->Null(); }
-  bool Bool(bool b) { return doc_->Bool(b); }
-  bool Int(int i) { return doc_->Int(i); }
-  bool Uint(unsigned u) { return doc_->Uint(u); }
-  bool Int64(int64_t i) { return doc_->Int64(i); }
-  bool Uint64(uint64_t u) { return doc_->Uint64(u); }
-  bool Double(double d) { return doc_->Double(d); }
-  bool RawNumber(const char* s, SizeType n, bool copy) { return doc_->RawNumber(s, n, copy); }
-  bool String(const char* s, SizeType n, bool copy) { return doc_->String(s, n, copy); }
+  bool Null() { return Count() && doc_->Null(); }
+  bool Bool(bool b) { return Count() && doc_->Bool(b); }
+  bool Int(int i) { return Count() && doc_->Int(i); }
+  bool Uint(unsigned u) { return Count() && doc_->Uint(u); }
+  bool Int64(int64_t i) { return Count() && doc_->Int64(i); }
+  bool Uint64(uint64_t u) { return Count() && doc_->Uint64(u); }
+  bool Double(double d) { return Count() && doc_->Double(d); }
+  bool RawNumber(const char* s, SizeType n, bool copy) { return Count() && doc_->RawNumber(s, n, copy); }
+  bool String(const char* s, SizeType n, bool copy) { return Count() && doc_->String(s, n, copy); }
   bool Key(const char* s, SizeType n, bool copy) { return doc_->Key(s, n, copy); }
-  bool StartObject() { return Enter() && doc_->StartObject(); }
+  bool StartObject() { return Count() && Enter() && doc_->StartObject(); }
   bool EndObject(SizeType members) {
     --depth_;
     return doc_->EndObject(members);
   }
-  bool StartArray() { return Enter() && doc_->StartArray(); }
+  bool StartArray() { return Count() && Enter() && doc_->StartArray(); }
   bool EndArray(SizeType elements) {
     --depth_;
     return doc_->EndArray(elements);
   }
 
  private:
+  // Each returns false to stop the reader at once.
   bool Enter() {
     if (++depth_ <= kMaxJsonDepth) return true;
     too_deep_ = true;
-    return false;  // stops the reader at once
+    return false;
+  }
+  bool Count() {
+    if (++values_ <= kMaxJsonValues) return true;
+    too_many_ = true;
+    return false;
   }
   rapidjson::Document* doc_;
   int depth_ = 0;
+  size_t values_ = 0;
   bool too_deep_ = false;
+  bool too_many_ = false;
 };
 
 }  // namespace
 
 // Document::Parse cannot take a custom handler, so the reader drives the document's own SAX
-// methods through DepthLimiter.
+// methods through Limiter.
 Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc) {
   text->append(kJsonPadding, '\0');  // every block the SSE2 scan reads is the text's own
-  DepthLimiter limiter(doc);
+  Limiter limiter(doc);
   rapidjson::ParseResult result;
   // Populate() hands the finished value to the document, or clears what was built on failure.
   auto generate = [&](rapidjson::Document&) {
@@ -66,6 +75,9 @@ Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc) {
   doc->Populate(generate);
   if (limiter.too_deep()) {
     return Status::Error("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  if (limiter.too_many()) {
+    return Status::Error("JSON with more than " + std::to_string(kMaxJsonValues) + " values");
   }
   if (result.IsError()) {
     return Status::Error(std::string("not JSON: ") + rapidjson::GetParseError_En(result.Code()) +

@@ -2,6 +2,9 @@
 // protects the stack, but a frame of nested brackets still costs about 25 times its size in DOM
 // and parser stack, and code that walks a DOM recursively would overflow. Realtime events nest
 // fewer than ten levels, so nesting deeper than kMaxJsonDepth is refused before it costs anything.
+// A wide frame costs as much: 15 MB of "{}," is 5 million values and 170 MB of DOM. Realtime
+// events hold a few hundred values at most (a session with its tools' schemas), so a frame of
+// more than kMaxJsonValues is refused too, as soon as the parser reaches it.
 // Thread safety: pure functions.
 #pragma once
 
@@ -15,6 +18,7 @@
 namespace voxterm {
 
 constexpr int kMaxJsonDepth = 64;
+constexpr size_t kMaxJsonValues = size_t{1} << 17;
 
 // RapidJSON's SSE2 code (on in every build: an audio delta is one string of tens of kilobytes)
 // scans strings and whitespace in aligned 16-byte blocks, so in place it reads up to 15 bytes

@@ -130,6 +130,21 @@ TEST_CASE("nesting up to the limit is fine", "[server_events]") {
   CHECK_FALSE(Parse(&deep, &event).ok());
 }
 
+TEST_CASE("a frame of too many values is refused before its DOM costs memory", "[server_events][hostile]") {
+  ServerEvent event;
+  std::string wide = R"({"type":"x","a":[)";
+  for (size_t i = 0; i < kMaxJsonValues; ++i) wide += "{},";
+  wide += "{}]}";
+  Status status = Parse(&wide, &event);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.message() == "JSON with more than 131072 values");
+  // What a real event holds is far from it.
+  std::string many = R"({"type":"x","a":[)";
+  for (int i = 0; i < 10000; ++i) many += "1,";
+  many += "1]}";
+  CHECK(Parse(&many, &event).ok());
+}
+
 // RapidJSON's SSE2 scan reads the aligned 16-byte block that holds a string's closing quote or
 // the end of a run of whitespace: past the text when it ends near there. Every size and tail
 // below puts that block past a heap block that ends right after the NUL, which ASan reports
