@@ -8,11 +8,12 @@ namespace voxterm {
 
 StderrToolView::StderrToolView() : terminal_(isatty(STDERR_FILENO)) {}
 
-// Tool names and arguments come from the server: filtered on a terminal, like answers.
+// Tool names and arguments come from the server: escaped always, like log lines, since stderr is
+// diagnostics, and a log of it read later on a terminal would act on what was left raw.
 void StderrToolView::Write(std::string_view text) {
   // The answer text written so far goes first, so the two streams read in order on a terminal.
   fflush(stdout);
-  const std::string safe = terminal_ ? filter_.Filter(text) : std::string(text);
+  const std::string safe = filter_.Filter(text);
   fwrite(safe.data(), 1, safe.size(), stderr);
   fflush(stderr);
 }

@@ -278,3 +278,19 @@ def test_the_documented_tools_are_valid_config(run, tmp_path):
         config.write_text(text)
         r = run(["--config", str(config), "--text", "--url", "ws://127.0.0.1:9"], input="hi\n")
         assert r.returncode == 3, (text, r.stderr)  # past the config, refused by the closed port
+
+
+def test_the_tool_line_on_a_piped_stderr_is_escaped(mock, run, tmp_path):
+    # stderr is diagnostics: a log of it, read later on a terminal, must not act on what the
+    # server chose (a C1 CSI clears the screen, a bidi override reorders the line), as log lines
+    # do not. (JSON itself escapes C0 controls in the arguments, which the line shows as written.)
+    schema = {"type": "object", "properties": {"path": {"type": "string"}}}
+    tool, _ = marker_tool(tmp_path, schema)
+    config = write_config(tmp_path, [tool])
+    m = mock()
+    value = "a\u009b2Jb\u202ec"
+    r = run(["--config", config, "--text", "--url", m.url()], input=call("guarded", {"path": value}) + "\n")
+    assert r.returncode == 0, r.stderr[-2000:]
+    line = next((l for l in r.stderr.splitlines() if l.startswith("tool: guarded {")), r.stderr)
+    assert "\u009b" not in line and "\u202e" not in line, line
+    assert "a\\u009b2Jb\\u202ec" in line, line
