@@ -40,9 +40,13 @@ void LwsLogEmit(int level, const char* line) {
     if (strstr(line, "client_rx_sm exited")) {
       t_protocol_violation = t_lws_last_info.empty() ? "a frame it could not parse" : t_lws_last_info;
     }
-    t_lws_last_info = line;
-    while (!t_lws_last_info.empty() && isspace(static_cast<unsigned char>(t_lws_last_info.back()))) {
-      t_lws_last_info.pop_back();
+    // The write path's lines (an answer to a ping, say) come between the fault and the exit
+    // line, and would name the wrong thing.
+    if (!strstr(line, "lws_issue_raw")) {
+      t_lws_last_info = line;
+      while (!t_lws_last_info.empty() && isspace(static_cast<unsigned char>(t_lws_last_info.back()))) {
+        t_lws_last_info.pop_back();
+      }
     }
     if (!LogEnabled(LogLevel::kDebug)) return;
   }
