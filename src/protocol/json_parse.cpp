@@ -24,7 +24,9 @@ class Limiter {
   bool Int64(int64_t i) { return Count() && doc_->Int64(i); }
   bool Uint64(uint64_t u) { return Count() && doc_->Uint64(u); }
   bool Double(double d) { return Count() && doc_->Double(d); }
-  bool RawNumber(const char* s, SizeType n, bool copy) { return Count() && doc_->RawNumber(s, n, copy); }
+  bool RawNumber(const char* s, SizeType n, bool copy) {
+    return Count() && doc_->RawNumber(s, n, copy);
+  }
   bool String(const char* s, SizeType n, bool copy) { return Count() && doc_->String(s, n, copy); }
   bool Key(const char* s, SizeType n, bool copy) { return doc_->Key(s, n, copy); }
   bool StartObject() { return Count() && Enter() && doc_->StartObject(); }
@@ -69,7 +71,8 @@ Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc) {
   auto generate = [&](rapidjson::Document&) {
     rapidjson::InsituStringStream stream(text->data());
     rapidjson::Reader reader;
-    result = reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag>(stream, limiter);
+    result =
+        reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag>(stream, limiter);
     return !result.IsError();
   };
   doc->Populate(generate);
