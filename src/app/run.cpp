@@ -474,6 +474,11 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             }
             std::string why = "the server closed the connection (code " + std::to_string(event.code) +
                               (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
+            if (event.code == kCloseMaybeRewritten) {  // see reconnect.h
+              why = "the server closed the connection (code 1002, which libwebsockets also reports "
+                    "for 1012 to 1015" +
+                    (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
+            }
             if (event.code == 1006) {
               why = "the connection was lost" + (event.text.empty() ? "" : " (" + Printable(event.text) + ")");
             }

@@ -373,7 +373,9 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       return OnWriteable(wsi);
 // The close frame's payload: a 2-byte big-endian code, then a UTF-8 reason. lws answers the
-// close itself; we only keep what the user should be told.
+// close itself; we only keep what the user should be told. lws 4.1 has already overwritten a
+// code it deems invalid (1012 and 1013 among them) with 1002, reason kept (kCloseMaybeRewritten
+// in reconnect.h); the original code is not kept anywhere we can read.
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
       if (len >= 2) {
         const auto* bytes = static_cast<const unsigned char*>(in);

@@ -5,7 +5,8 @@
 namespace voxterm {
 
 bool IsTransientClose(int code) {
-  return code == 1001 || code == 1006 || code == 1011 || code == 1012 || code == 1013;
+  return code == 1001 || code == 1006 || code == 1011 || code == 1012 || code == 1013 ||
+         code == kCloseMaybeRewritten;
 }
 
 Backoff::Backoff(int tries, std::function<double()> random) : tries_(tries), random_(std::move(random)) {}

@@ -70,6 +70,24 @@ def test_a_turn_whose_line_never_arrived_is_sent_again(mock, run):
     assert m.violations() == [] and m.errors_sent() == []
 
 
+@pytest.mark.parametrize("code", [1012, 1013])
+def test_a_service_restart_or_try_again_later_is_retried(mock, run, code):
+    """1012 (service restart) and 1013 (try again later) are transient, as 1011 is, although
+    libwebsockets 4.1 hands them to voxterm as 1002 (see docs/protocol.md)."""
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:close %d restart\nand then?\n" % code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == CUT + "\nYou said: and then?\n"
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2, r.stderr
+    assert lines[0].startswith("voxterm: the server closed the connection (code 1002, which "
+                               "libwebsockets also reports for 1012 to 1015: restart); "
+                               "reconnecting in "), r.stderr
+    assert lines[1] == "voxterm: reconnected"
+    assert len(m.connects()) == 2
+    assert m.violations() == [] and m.errors_sent() == []
+
+
 def test_no_reconnect_when_told_not_to(mock, run):
     m = mock()
     r = run(["--text", "--url", m.url(), "--reconnect-tries", "0"], input="mock:close 1011\n")
