@@ -9,10 +9,20 @@ namespace voxterm {
 // happens on the main thread, where the events are used.
 class Link::Listener : public TransportListener {
  public:
-  Listener(WakeupQueue<NetEvent>* queue, int attempt) : queue_(queue), attempt_(attempt) {}
+  Listener(WakeupQueue<NetEvent>* queue, Backlog* backlog, int attempt)
+      : queue_(queue), backlog_(backlog), attempt_(attempt) {}
   void OnOpen() override { queue_->Push({NetEvent::Kind::kOpen, {}, 0, attempt_}); }
-  void OnMessage(std::string message) override {
+  // Counted before it is pushed, so that Consumed() never takes away what was not yet added.
+  bool OnMessage(std::string message) override {
+    bool more;
+    {
+      std::lock_guard<std::mutex> lock(backlog_->mu);
+      backlog_->bytes += Charge(message);
+      more = backlog_->bytes <= kHighWaterBytes;
+      if (!more) backlog_->paused = true;
+    }
     queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
+    return more;
   }
   void OnConnectFailed(ConnectFailure, int http_status, std::string reason) override {
     queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_});
@@ -26,8 +36,12 @@ class Link::Listener : public TransportListener {
 
  private:
   WakeupQueue<NetEvent>* const queue_;
+  Backlog* const backlog_;
   const int attempt_;
 };
+
+// The string's bytes and the event around them.
+size_t Link::Charge(const std::string& text) { return text.size() + sizeof(NetEvent); }
 
 Link::Link(ConnectOptions options, WakeupQueue<NetEvent>* queue, std::function<std::unique_ptr<Transport>()> make)
     : options_(std::move(options)), queue_(queue), make_(std::move(make)) {}
@@ -36,7 +50,7 @@ Link::~Link() { Drop(); }
 
 void Link::Connect() {
   Drop();
-  listener_ = std::make_unique<Listener>(queue_, ++attempt_);
+  listener_ = std::make_unique<Listener>(queue_, &backlog_, ++attempt_);
   transport_ = make_();
   Status started = transport_->Start(options_, listener_.get());
   if (!started.ok()) listener_->OnConnectFailed(ConnectFailure::kOther, 0, started.message());
@@ -45,6 +59,28 @@ void Link::Connect() {
 void Link::Drop() {
   transport_.reset();  // closes and joins its thread
   listener_.reset();
+  // Its events may still be queued and count, but the next connection starts reading.
+  std::lock_guard<std::mutex> lock(backlog_.mu);
+  backlog_.paused = false;
+}
+
+void Link::Consumed(const NetEvent& event) {
+  if (event.kind != NetEvent::Kind::kMessage) return;
+  bool resume = false;
+  {
+    std::lock_guard<std::mutex> lock(backlog_.mu);
+    backlog_.bytes -= Charge(event.text);
+    if (backlog_.paused && backlog_.bytes <= kLowWaterBytes) {
+      backlog_.paused = false;
+      resume = true;
+    }
+  }
+  if (resume && transport_) transport_->ResumeReceiving();
+}
+
+size_t Link::backlog_bytes() {
+  std::lock_guard<std::mutex> lock(backlog_.mu);
+  return backlog_.bytes;
 }
 
 void Link::Send(std::string message) {

@@ -2,11 +2,17 @@
 // Each attempt gets a fresh LwsTransport (a transport is good for one connection), and the
 // events it sends carry the attempt's number, so a late word from an old connection is never
 // taken for the new one's.
+// Backpressure: the bytes of messages pushed by a network thread and not yet Consumed() by the
+// main thread are bounded. Past kHighWaterBytes the connection stops reading its socket (the
+// server's sends then wait in TCP, not in our memory) until the main thread has consumed all but
+// kLowWaterBytes; a main thread blocked on a full stdout pipe thus holds the network back.
 // Thread safety: main thread only, but for the listeners, which the network threads call and
-// which only push into the queue.
+// which only push into the queue and count into backlog_.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -27,6 +33,14 @@ struct NetEvent {
 
 class Link {
  public:
+  // Far above what a healthy conversation has waiting (audio deltas come a few tens of KB at a
+  // time, and the main thread takes them within milliseconds; 8 MiB is over a minute of
+  // 24 kHz audio in base64), yet a bounded cost. Fixed rather than a multiple of
+  // max_message_bytes: one message larger than the mark still gets through (the check comes
+  // after it is queued), so the mark need not hold the largest message.
+  static constexpr size_t kHighWaterBytes = 8u << 20;
+  static constexpr size_t kLowWaterBytes = 2u << 20;
+
   // make: a new, unstarted transport for each attempt (LwsTransport; a fake in tests).
   Link(ConnectOptions options, WakeupQueue<NetEvent>* queue, std::function<std::unique_ptr<Transport>()> make);
   ~Link();
@@ -45,14 +59,27 @@ class Link {
   void Send(std::string message);
   void Close();
   void CheckAlive();  // Transport::CheckAlive on the current connection, if any
+  // The main thread has taken event out of the queue (before handling it): its bytes stop
+  // counting, and a paused connection reads again once the backlog is down to kLowWaterBytes.
+  // Every event drained must be passed here, even one from a connection given up.
+  void Consumed(const NetEvent& event);
+  size_t backlog_bytes();  // for tests
 
  private:
   class Listener;
+  // What the network threads have queued for the main thread and it has not consumed yet.
+  struct Backlog {
+    std::mutex mu;
+    size_t bytes = 0;     // GUARDED_BY(mu)
+    bool paused = false;  // GUARDED_BY(mu): the current connection stopped reading
+  };
+  static size_t Charge(const std::string& text);
 
   const ConnectOptions options_;
   WakeupQueue<NetEvent>* const queue_;
   const std::function<std::unique_ptr<Transport>()> make_;
   int attempt_ = 0;
+  Backlog backlog_;                       // outlives listener_
   std::unique_ptr<Listener> listener_;    // outlives transport_
   std::unique_ptr<Transport> transport_;
 };

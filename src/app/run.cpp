@@ -449,6 +449,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       while (!events.empty()) {
         NetEvent event = std::move(events.front());
         events.pop_front();
+        link->Consumed(event);  // before the handling, which may block on stdout
         if (!link->Current(event)) continue;  // from a connection already given up
         // Server text enters here (messages, refusals, close reasons): an echoed key stops here.
         ProcessSecretMask().Mask(&event.text);

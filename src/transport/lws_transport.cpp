@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -157,7 +158,8 @@ void LwsTransport::Schedule(Timer* timer, int seconds) {
 
 LwsTransport::LwsTransport()
     : handshake_timer_(new Timer{{}, this, &LwsTransport::OnHandshakeTimeout}),
-      pong_timer_(new Timer{{}, this, &LwsTransport::OnPongTimeout}) {}
+      pong_timer_(new Timer{{}, this, &LwsTransport::OnPongTimeout}),
+      paused_timer_(new Timer{{}, this, &LwsTransport::OnPausedKeepAlive}) {}
 
 // Close first, so the network thread ends after a polite close; lws bounds the close handshake
 // with timeout_secs.
@@ -196,14 +198,31 @@ void LwsTransport::CheckAlive() {
   if (context_) lws_cancel_service(context_);
 }
 
-// EVENT_WAIT_CANCELLED: another thread queued a message or asked to close. Writes happen only
-// in WRITEABLE callbacks, so ask for one.
+void LwsTransport::ResumeReceiving() {
+  std::lock_guard<std::mutex> lock(mu_);
+  resume_requested_ = true;
+  if (context_) lws_cancel_service(context_);
+}
+
+// EVENT_WAIT_CANCELLED: another thread queued a message, asked to close or to read again.
+// Writes happen only in WRITEABLE callbacks, so ask for one.
 void LwsTransport::Wake() {
-  bool want_write, closing;
+  bool want_write, closing, resume;
   {
     std::lock_guard<std::mutex> lock(mu_);
     want_write = !outbox_.empty() || ping_requested_;
     closing = close_requested_;
+    resume = std::exchange(resume_requested_, false);
+  }
+  // The pause was made in the RECEIVE callback that OnMessage refused, before this callback
+  // could run: a resume never overtakes its pause.
+  if (resume && rx_paused_) {
+    rx_paused_ = false;
+    lws_sul_cancel(&paused_timer_->sul);
+    if (wsi_) {
+      lws_validity_confirmed(wsi_);  // the idle clock starts now, not when we stopped reading
+      lws_rx_flow_control(wsi_, 1);
+    }
   }
   if (wsi_ && open_ && (want_write || closing)) lws_callback_on_writable(wsi_);
   if (closing && !open_) {
@@ -274,6 +293,7 @@ void LwsTransport::Run() {
   }
   lws_sul_cancel(&handshake_timer_->sul);
   lws_sul_cancel(&pong_timer_->sul);
+  lws_sul_cancel(&paused_timer_->sul);
   {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = nullptr;
@@ -392,6 +412,7 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
     case LWS_CALLBACK_CLIENT_CLOSED:
       wsi_ = nullptr;
       lws_sul_cancel(&pong_timer_->sul);
+      lws_sul_cancel(&paused_timer_->sul);
       if (!finished_) {
         finished_ = true;
         if (!t_protocol_violation.empty()) {
@@ -427,8 +448,12 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
   } else if (rx_bytes_ > options_.max_message_bytes) {
     LOG_WARN("dropped a message of %zu bytes: larger than the limit of %zu", rx_bytes_,
              options_.max_message_bytes);
-  } else if (!finished_) {
-    listener_->OnMessage(std::move(rx_));
+  } else if (!finished_ && !listener_->OnMessage(std::move(rx_)) && !rx_paused_) {
+    // Backpressure: the main thread has enough queued. The socket is no longer polled for
+    // input (what lws already read waits in its buffer), so the server's sends wait in TCP.
+    rx_paused_ = true;
+    lws_rx_flow_control(wsi, 0);
+    Schedule(paused_timer_.get(), PausedKeepAliveS());
   }
   std::string().swap(rx_);
   rx_bytes_ = 0;
@@ -455,7 +480,8 @@ int LwsTransport::OnWriteable(lws* wsi) {
   if (ping) {
     if (tx_.size() < LWS_PRE) tx_.resize(LWS_PRE);
     if (lws_write(wsi, tx_.data() + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
-    if (!awaiting_pong_) {
+    // While paused the answer cannot be read, and the server is known to be sending: no deadline.
+    if (!awaiting_pong_ && !rx_paused_) {
       awaiting_pong_ = true;
       Schedule(pong_timer_.get(), options_.pong_timeout_s);
     }
@@ -602,9 +628,26 @@ void LwsTransport::OnHandshakeTimeout() {
 // The connection carries nothing any more: closed here (CLIENT_CLOSED follows, with 1006).
 void LwsTransport::OnPongTimeout() {
   if (!awaiting_pong_ || !wsi_ || finished_) return;
+  if (rx_paused_) {  // we stopped reading, so the pong may be waiting unread: not a dead link
+    awaiting_pong_ = false;
+    return;
+  }
   close_code_ = 1006;
   close_reason_ = "no answer to a ping within " + std::to_string(options_.pong_timeout_s) + " s";
   lws_set_timeout(wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+}
+
+// lws's idle policy (retry_: a ping after ping_after_idle_s, hang up after
+// hang_up_after_idle_s) counts only what is read; while paused nothing is, by our choice, and
+// unread data from the server waits in the socket. Tell lws the link is valid until we resume.
+int LwsTransport::PausedKeepAliveS() const {
+  return std::max(1, std::min(options_.ping_after_idle_s, options_.hang_up_after_idle_s) / 2);
+}
+
+void LwsTransport::OnPausedKeepAlive() {
+  if (!rx_paused_ || !wsi_ || finished_) return;
+  lws_validity_confirmed(wsi_);
+  Schedule(paused_timer_.get(), PausedKeepAliveS());
 }
 
 void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason) {

@@ -32,6 +32,7 @@ class LwsTransport final : public Transport {
   void Send(std::string message) override;
   void Close() override;
   void CheckAlive() override;
+  void ResumeReceiving() override;
 
   // The static trampoline libwebsockets calls; public only for the protocol table.
   static int Callback(lws* wsi, int reason, void* user, void* in, size_t len);
@@ -55,6 +56,8 @@ class LwsTransport final : public Transport {
   void Schedule(Timer* timer, int seconds);
   void OnHandshakeTimeout();
   void OnPongTimeout();
+  void OnPausedKeepAlive();
+  int PausedKeepAliveS() const;
 
   ConnectOptions options_;                 // immutable after Start()
   TransportListener* listener_ = nullptr;  // immutable after Start()
@@ -70,6 +73,7 @@ class LwsTransport final : public Transport {
   std::deque<Outgoing> outbox_;     // GUARDED_BY(mu_)
   bool close_requested_ = false;    // GUARDED_BY(mu_)
   bool ping_requested_ = false;     // GUARDED_BY(mu_)
+  bool resume_requested_ = false;   // GUARDED_BY(mu_)
   std::atomic<bool> stop_{false};   // ends the service loop
 
   // --- network thread only
@@ -87,8 +91,12 @@ class LwsTransport final : public Transport {
   std::string probe_body_;
   bool request_sent_ = false;  // the upgrade request went out: the server has the next word
   bool awaiting_pong_ = false;
+  // The listener refused more (OnMessage returned false): lws_rx_flow_control(wsi_, 0) until
+  // ResumeReceiving(). The server is then known to be sending; the pause is ours.
+  bool rx_paused_ = false;
   std::unique_ptr<Timer> handshake_timer_;
   std::unique_ptr<Timer> pong_timer_;
+  std::unique_ptr<Timer> paused_timer_;  // keeps lws's idle policy quiet while paused
 };
 
 }  // namespace voxterm

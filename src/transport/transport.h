@@ -43,7 +43,10 @@ class TransportListener {
  public:
   virtual ~TransportListener() = default;
   virtual void OnOpen() = 0;
-  virtual void OnMessage(std::string message) = 0;  // a whole text message, reassembled
+  // A whole text message, reassembled. Returns false when the receiver holds too much already
+  // (backpressure): the transport then stops reading the socket, so that the server's sends
+  // back up in TCP instead of in memory, until Transport::ResumeReceiving().
+  virtual bool OnMessage(std::string message) = 0;
   // reason is one line for the user; http_status is set for kHttp.
   virtual void OnConnectFailed(ConnectFailure kind, int http_status, std::string reason) = 0;
   // code is the peer's close code, 1000 after our own Close(), 1006 when the link just died.
@@ -66,6 +69,9 @@ class Transport {
   // within ConnectOptions::pong_timeout_s, the connection counts as lost (OnClosed 1006, with
   // the reason). For when an answer is due and the server is silent. Any thread.
   virtual void CheckAlive() = 0;
+  // Reading stopped because OnMessage returned false: read again. Any thread; nothing happens
+  // when reading never stopped (transports that never stop need not implement it).
+  virtual void ResumeReceiving() {}
 };
 
 }  // namespace voxterm
