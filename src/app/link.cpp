@@ -78,11 +78,6 @@ void Link::Consumed(const NetEvent& event) {
   if (resume && transport_) transport_->ResumeReceiving();
 }
 
-size_t Link::backlog_bytes() {
-  std::lock_guard<std::mutex> lock(backlog_.mu);
-  return backlog_.bytes;
-}
-
 void Link::Send(std::string message) {
   if (transport_) {
     transport_->Send(std::move(message));

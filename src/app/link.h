@@ -63,7 +63,6 @@ class Link {
   // counting, and a paused connection reads again once the backlog is down to kLowWaterBytes.
   // Every event drained must be passed here, even one from a connection given up.
   void Consumed(const NetEvent& event);
-  size_t backlog_bytes();  // for tests
 
  private:
   class Listener;
