@@ -89,8 +89,9 @@ void WriteModalities(Writer& w, Dialect dialect, Modality output) {
   }
 }
 
-// null turns VAD off (push-to-talk); semantic_vad takes no thresholds.
-void WriteTurnDetection(Writer& w, const SessionSettings& s) {
+// null turns VAD off (push-to-talk); semantic_vad takes no thresholds, only its eagerness.
+// idle_timeout_ms exists in GA's server_vad only.
+void WriteTurnDetection(Writer& w, Dialect dialect, const SessionSettings& s) {
   Key(w, "turn_detection");
   if (s.turns == SessionSettings::Turns::kOff) {
     w.Null();
@@ -100,6 +101,7 @@ void WriteTurnDetection(Writer& w, const SessionSettings& s) {
   w.StartObject();
   if (td.type == TurnDetection::Type::kSemanticVad) {
     KeyStr(w, "type", "semantic_vad");
+    if (td.eagerness != VadEagerness::kLeaveDefault) KeyStr(w, "eagerness", ToString(td.eagerness));
   } else {
     KeyStr(w, "type", "server_vad");
     Key(w, "threshold");
@@ -108,8 +110,46 @@ void WriteTurnDetection(Writer& w, const SessionSettings& s) {
     w.Int(td.prefix_padding_ms);
     Key(w, "silence_duration_ms");
     w.Int(td.silence_duration_ms);
+    if (dialect == Dialect::kGa && td.idle_timeout_ms > 0) {
+      Key(w, "idle_timeout_ms");
+      w.Int(td.idle_timeout_ms);
+    }
   }
   w.EndObject();
+}
+
+// {"model":...,"language":...,"prompt":...}: the same object in both dialects.
+void WriteTranscription(Writer& w, std::string_view key, const SessionSettings& s) {
+  Key(w, key);
+  w.StartObject();
+  KeyStr(w, "model", s.transcription_model);
+  if (!s.transcription_language.empty()) KeyStr(w, "language", s.transcription_language);
+  if (!s.transcription_prompt.empty()) KeyStr(w, "prompt", s.transcription_prompt);
+  w.EndObject();
+}
+
+// {"type":"near_field"|"far_field"}, or null for off.
+void WriteNoiseReduction(Writer& w, std::string_view key, NoiseReduction nr) {
+  if (nr == NoiseReduction::kLeaveDefault) return;
+  Key(w, key);
+  if (nr == NoiseReduction::kOff) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  KeyStr(w, "type", ToString(nr));
+  w.EndObject();
+}
+
+// An integer from 1 to 4096, or the string "inf".
+void WriteMaxOutputTokens(Writer& w, std::string_view key, int tokens) {
+  if (tokens == 0) return;
+  Key(w, key);
+  if (tokens == kMaxOutputTokensInf) {
+    Str(w, "inf");
+  } else {
+    w.Int(tokens);
+  }
 }
 
 void WritePcmFormat(Writer& w) {
@@ -152,36 +192,41 @@ void WriteGaSession(Writer& w, const SessionSettings& s) {
   Key(w, "input");
   w.StartObject();
   WritePcmFormat(w);
-  if (!s.transcription_model.empty()) {
-    Key(w, "transcription");
-    w.StartObject();
-    KeyStr(w, "model", s.transcription_model);
-    w.EndObject();
-  }
-  if (s.turns != SessionSettings::Turns::kLeaveDefault) WriteTurnDetection(w, s);
+  if (!s.transcription_model.empty()) WriteTranscription(w, "transcription", s);
+  WriteNoiseReduction(w, "noise_reduction", s.noise_reduction);
+  if (s.turns != SessionSettings::Turns::kLeaveDefault) WriteTurnDetection(w, Dialect::kGa, s);
   w.EndObject();
   Key(w, "output");
   w.StartObject();
   WritePcmFormat(w);
   if (!s.voice.empty()) KeyStr(w, "voice", s.voice);
+  if (s.speed > 0) {
+    Key(w, "speed");
+    w.Double(s.speed);
+  }
   w.EndObject();
   w.EndObject();
+  WriteMaxOutputTokens(w, "max_output_tokens", s.max_output_tokens);
+  if (s.reasoning_effort != ReasoningEffort::kLeaveDefault) {
+    Key(w, "reasoning");
+    w.StartObject();
+    KeyStr(w, "effort", ToString(s.reasoning_effort));
+    w.EndObject();
+  }
 }
 
-// Beta keeps every setting flat at the top of the session.
+// Beta keeps every setting flat at the top of the session. It has no speed, reasoning,
+// parallel_tool_calls or idle_timeout_ms: those are left out.
 void WriteBetaSession(Writer& w, const SessionSettings& s) {
   BetaModalities(w, s.output);
   if (!s.instructions.empty()) KeyStr(w, "instructions", s.instructions);
   if (!s.voice.empty()) KeyStr(w, "voice", s.voice);
   KeyStr(w, "input_audio_format", "pcm16");
   KeyStr(w, "output_audio_format", "pcm16");
-  if (!s.transcription_model.empty()) {
-    Key(w, "input_audio_transcription");
-    w.StartObject();
-    KeyStr(w, "model", s.transcription_model);
-    w.EndObject();
-  }
-  if (s.turns != SessionSettings::Turns::kLeaveDefault) WriteTurnDetection(w, s);
+  if (!s.transcription_model.empty()) WriteTranscription(w, "input_audio_transcription", s);
+  WriteNoiseReduction(w, "input_audio_noise_reduction", s.noise_reduction);
+  if (s.turns != SessionSettings::Turns::kLeaveDefault) WriteTurnDetection(w, Dialect::kBeta, s);
+  WriteMaxOutputTokens(w, "max_response_output_tokens", s.max_output_tokens);
 }
 
 // {"type":"conversation.item.create","item":{"id":ID,"type":"message","role":ROLE,
@@ -246,7 +291,13 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
   } else {
     WriteBetaSession(w, settings);
   }
-  if (!settings.tools.empty()) WriteTools(w, settings.tools);
+  if (!settings.tools.empty()) {
+    WriteTools(w, settings.tools);
+    if (dialect == Dialect::kGa && settings.parallel_tool_calls) {
+      Key(w, "parallel_tool_calls");
+      w.Bool(*settings.parallel_tool_calls);
+    }
+  }
   w.EndObject();
   w.EndObject();
   return Finish(buf);

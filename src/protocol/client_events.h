@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/dialect.h"
+#include "protocol/session_options.h"
 
 namespace voxterm {
 
@@ -24,6 +25,8 @@ struct TurnDetection {
   double threshold = 0.5;         // server_vad only
   int prefix_padding_ms = 300;    // server_vad only
   int silence_duration_ms = 500;  // server_vad only
+  int idle_timeout_ms = 0;        // server_vad only, GA only: 5000 to 30000; 0: not sent
+  VadEagerness eagerness = VadEagerness::kLeaveDefault;  // semantic_vad only
 };
 
 struct ToolSpec {
@@ -32,12 +35,22 @@ struct ToolSpec {
   std::string parameters_json;  // a JSON Schema object, as JSON text
 };
 
-// What voxterm asks of a session. Empty strings mean "leave the server's default".
+// What voxterm asks of a session. Empty strings, zeros and kLeaveDefault mean "leave the
+// server's default": the field is not sent. Fields a dialect does not have (marked GA only) are
+// not sent in beta; the command line refuses them there (app/session_settings.h).
 struct SessionSettings {
   Modality output = Modality::kAudio;
   std::string instructions;
   std::string voice;
-  std::string transcription_model;  // empty: no input transcription
+  std::string transcription_model;     // empty: no input transcription
+  std::string transcription_language;  // ISO-639-1 hint; only with a transcription model
+  std::string transcription_prompt;    // a hint of vocabulary or style; likewise
+  NoiseReduction noise_reduction = NoiseReduction::kLeaveDefault;
+  double speed = 0;  // audio.output.speed, 0.25 to 1.5; GA only; 0: not sent
+  int max_output_tokens = 0;  // 1 to 4096, or kMaxOutputTokensInf; 0: not sent
+  ReasoningEffort reasoning_effort = ReasoningEffort::kLeaveDefault;  // GA only
+  // parallel_tool_calls, GA only, sent with tools: nullopt leaves the server's default.
+  std::optional<bool> parallel_tool_calls;
   enum class Turns { kLeaveDefault, kOff, kDetect };
   Turns turns = Turns::kLeaveDefault;
   TurnDetection turn_detection;  // used when turns == kDetect

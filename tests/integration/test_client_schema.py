@@ -59,3 +59,62 @@ def test_the_validator_can_fail():
     assert list(ga.iter_errors({"type": "session.update", "session": {"output_modalities": ["text"]}}))
     assert list(ga.iter_errors({"type": "conversation.item.truncate", "item_id": "a", "content_index": 0}))
     assert list(ga.iter_errors({"type": "response.audio.delta"}))
+
+
+# Every optional session field voxterm can send, as a path in the session, per dialect: each must
+# appear in some session.update above, so that its shape is validated there.
+SESSION_FIELDS = {
+    "ga": ["audio/input/transcription/language", "audio/input/transcription/prompt",
+           "audio/input/noise_reduction", "audio/output/speed",
+           "audio/input/turn_detection/idle_timeout_ms", "audio/input/turn_detection/eagerness",
+           "max_output_tokens", "reasoning/effort", "parallel_tool_calls"],
+    "beta": ["input_audio_transcription/language", "input_audio_transcription/prompt",
+             "input_audio_noise_reduction", "turn_detection/eagerness", "max_response_output_tokens"],
+}
+
+
+def paths(value, prefix=""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield prefix + k
+            yield from paths(v, prefix + k + "/")
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_every_session_field_is_covered(events, dialect):
+    seen = set()
+    for e in events:
+        if e["dialect"] == dialect and e["event"]["type"] == "session.update":
+            seen.update(paths(e["event"]["session"]))
+    assert set(SESSION_FIELDS[dialect]) <= seen, set(SESSION_FIELDS[dialect]) - seen
+    # Null (noise reduction off) and "inf" are sent as well as an object and a number.
+    values = [e["event"]["session"] for e in events
+              if e["dialect"] == dialect and e["event"]["type"] == "session.update"]
+    if dialect == "ga":
+        assert any(v.get("audio", {}).get("input", {}).get("noise_reduction", 1) is None for v in values)
+        assert any(v.get("max_output_tokens") == "inf" for v in values)
+    else:
+        assert any(v.get("input_audio_noise_reduction", 1) is None for v in values)
+        assert any(v.get("max_response_output_tokens") == "inf" for v in values)
+    # Beta's session has no such fields: they are never sent there.
+    if dialect == "beta":
+        assert not seen & {"speed", "reasoning", "parallel_tool_calls", "turn_detection/idle_timeout_ms"}
+
+
+def test_the_schema_bounds_the_session_fields():
+    # The values voxterm refuses at start-up (exit 2) are the ones the schema refuses.
+    ga = validator("ga")
+
+    def session(**fields):
+        return {"type": "session.update", "session": dict({"type": "realtime"}, **fields)}
+
+    assert not list(ga.iter_errors(session(audio={"output": {"speed": 1.5}})))
+    assert list(ga.iter_errors(session(audio={"output": {"speed": 1.6}})))
+    assert list(ga.iter_errors(session(audio={"output": {"speed": 0.2}})))
+    td = {"type": "server_vad", "idle_timeout_ms": 4999}
+    assert list(ga.iter_errors(session(audio={"input": {"turn_detection": td}})))
+    assert list(ga.iter_errors(session(audio={"input": {"noise_reduction": {"type": "middle"}}})))
+    assert list(ga.iter_errors(session(reasoning={"effort": "max"})))
+    assert list(ga.iter_errors(session(max_output_tokens="lots")))
+    td = {"type": "semantic_vad", "eagerness": "eager"}
+    assert list(ga.iter_errors(session(audio={"input": {"turn_detection": td}})))

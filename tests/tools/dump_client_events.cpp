@@ -22,12 +22,25 @@ int main() {
     voice.output = Modality::kAudio;
     voice.instructions = "Be brief.";
     voice.voice = "marin";
-    voice.transcription_model = "gpt-4o-mini-transcribe";
+    voice.transcription_model = "gpt-live-transcribe";
     voice.turns = SessionSettings::Turns::kDetect;
     voice.tools.push_back({"disk_usage", "Disk usage of a directory.",
                            R"({"type":"object","properties":{"path":{"type":"string"}},"required":["path"]})"});
     Print(dialect, EncodeSessionUpdate(dialect, voice));
+    // Every optional session field (the encoder leaves out what beta does not have).
+    voice.transcription_language = "en";
+    voice.transcription_prompt = "Expect words about terminals.";
+    voice.noise_reduction = NoiseReduction::kNearField;
+    voice.speed = 1.5;
+    voice.turn_detection.idle_timeout_ms = 5000;
+    voice.max_output_tokens = 4096;
+    voice.reasoning_effort = ReasoningEffort::kMinimal;
+    voice.parallel_tool_calls = true;
+    Print(dialect, EncodeSessionUpdate(dialect, voice));
     voice.turn_detection.type = TurnDetection::Type::kSemanticVad;
+    voice.turn_detection.eagerness = VadEagerness::kAuto;
+    voice.noise_reduction = NoiseReduction::kOff;
+    voice.max_output_tokens = kMaxOutputTokensInf;
     Print(dialect, EncodeSessionUpdate(dialect, voice));
     SessionSettings text;
     text.output = Modality::kText;

@@ -145,3 +145,121 @@ TEST_CASE("strings that are not UTF-8 go out repaired, with U+FFFD", "[client_ev
   CHECK(At(doc, "/session/tools/0/parameters/description") == r);
   CHECK(At(Json(EncodeFunctionCallOutput("c1", "out \x80")), "/item/output") == "out " + r);
 }
+
+namespace {
+
+// Every optional session field set, for the dialect tests below.
+SessionSettings AllFields() {
+  SessionSettings s = VoiceSettings();
+  s.transcription_language = "de";
+  s.transcription_prompt = "Terms: voxterm, PortAudio.";
+  s.noise_reduction = NoiseReduction::kFarField;
+  s.speed = 1.25;
+  s.turn_detection.idle_timeout_ms = 7000;
+  s.max_output_tokens = 512;
+  s.reasoning_effort = ReasoningEffort::kXhigh;
+  s.parallel_tool_calls = true;
+  return s;
+}
+
+double Number(const rapidjson::Document& doc, const char* pointer) {
+  const rapidjson::Value* v = rapidjson::Pointer(pointer).Get(doc);
+  return v && v->IsNumber() ? v->GetDouble() : -1;
+}
+
+}  // namespace
+
+TEST_CASE("GA session.update carries every session field where the schema puts it", "[client_events]") {
+  auto doc = Json(EncodeSessionUpdate(Dialect::kGa, AllFields()));
+  CHECK(At(doc, "/session/audio/input/transcription/language") == "de");
+  CHECK(At(doc, "/session/audio/input/transcription/prompt") == "Terms: voxterm, PortAudio.");
+  CHECK(At(doc, "/session/audio/input/noise_reduction/type") == "far_field");
+  CHECK(Number(doc, "/session/audio/output/speed") == 1.25);
+  CHECK(At(doc, "/session/audio/input/turn_detection/idle_timeout_ms") == "7000");
+  CHECK(At(doc, "/session/max_output_tokens") == "512");
+  CHECK(At(doc, "/session/reasoning/effort") == "xhigh");
+  const rapidjson::Value* parallel = rapidjson::Pointer("/session/parallel_tool_calls").Get(doc);
+  REQUIRE(parallel);
+  CHECK(parallel->IsBool());
+  CHECK(parallel->GetBool());
+}
+
+TEST_CASE("beta session.update carries the fields beta has, flat, and leaves out the rest", "[client_events]") {
+  auto doc = Json(EncodeSessionUpdate(Dialect::kBeta, AllFields()));
+  CHECK(At(doc, "/session/input_audio_transcription/language") == "de");
+  CHECK(At(doc, "/session/input_audio_transcription/prompt") == "Terms: voxterm, PortAudio.");
+  CHECK(At(doc, "/session/input_audio_noise_reduction/type") == "far_field");
+  CHECK(At(doc, "/session/max_response_output_tokens") == "512");
+  CHECK(At(doc, "/session/max_output_tokens") == "<missing>");
+  CHECK(At(doc, "/session/speed") == "<missing>");
+  CHECK(At(doc, "/session/turn_detection/idle_timeout_ms") == "<missing>");
+  CHECK(At(doc, "/session/reasoning") == "<missing>");
+  CHECK(At(doc, "/session/parallel_tool_calls") == "<missing>");
+}
+
+TEST_CASE("unset session fields are not sent", "[client_events]") {
+  for (Dialect d : {Dialect::kGa, Dialect::kBeta}) {
+    const std::string json = EncodeSessionUpdate(d, VoiceSettings());
+    for (const char* word : {"noise_reduction", "speed", "idle_timeout_ms", "eagerness", "max_output_tokens",
+                             "max_response_output_tokens", "reasoning", "parallel_tool_calls", "language",
+                             "prompt"}) {
+      INFO(ToString(d) << " " << word);
+      CHECK(json.find(word) == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("noise reduction off is null, max_output_tokens inf a string", "[client_events]") {
+  SessionSettings s;
+  s.noise_reduction = NoiseReduction::kOff;
+  s.max_output_tokens = kMaxOutputTokensInf;
+  auto ga = Json(EncodeSessionUpdate(Dialect::kGa, s));
+  CHECK(At(ga, "/session/audio/input/noise_reduction") == "null");
+  CHECK(At(ga, "/session/max_output_tokens") == "inf");
+  auto beta = Json(EncodeSessionUpdate(Dialect::kBeta, s));
+  CHECK(At(beta, "/session/input_audio_noise_reduction") == "null");
+  CHECK(At(beta, "/session/max_response_output_tokens") == "inf");
+}
+
+TEST_CASE("semantic VAD sends its eagerness and no server_vad fields", "[client_events]") {
+  SessionSettings s = AllFields();
+  s.turn_detection.type = TurnDetection::Type::kSemanticVad;
+  s.turn_detection.eagerness = VadEagerness::kHigh;
+  auto ga = Json(EncodeSessionUpdate(Dialect::kGa, s));
+  CHECK(At(ga, "/session/audio/input/turn_detection/type") == "semantic_vad");
+  CHECK(At(ga, "/session/audio/input/turn_detection/eagerness") == "high");
+  CHECK(At(ga, "/session/audio/input/turn_detection/idle_timeout_ms") == "<missing>");
+  CHECK(At(ga, "/session/audio/input/turn_detection/threshold") == "<missing>");
+  auto beta = Json(EncodeSessionUpdate(Dialect::kBeta, s));
+  CHECK(At(beta, "/session/turn_detection/eagerness") == "high");
+}
+
+TEST_CASE("parallel_tool_calls goes out only with tools", "[client_events]") {
+  SessionSettings s;
+  s.parallel_tool_calls = false;
+  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/parallel_tool_calls") == "<missing>");
+  s.tools.push_back({"t", "", R"({"type":"object"})"});
+  const rapidjson::Document doc = Json(EncodeSessionUpdate(Dialect::kGa, s));
+  const rapidjson::Value* v = rapidjson::Pointer("/session/parallel_tool_calls").Get(doc);
+  REQUIRE(v);
+  CHECK(v->IsFalse());
+}
+
+TEST_CASE("session option words parse to the schema's values and back", "[client_events]") {
+  CHECK(ParseNoiseReduction("near_field") == NoiseReduction::kNearField);
+  CHECK(ParseNoiseReduction("off") == NoiseReduction::kOff);
+  CHECK_FALSE(ParseNoiseReduction("nearfield"));
+  CHECK(std::string(ToString(NoiseReduction::kFarField)) == "far_field");
+  CHECK(ParseVadEagerness("auto") == VadEagerness::kAuto);
+  CHECK_FALSE(ParseVadEagerness("eager"));
+  CHECK(ParseReasoningEffort("minimal") == ReasoningEffort::kMinimal);
+  CHECK(std::string(ToString(ReasoningEffort::kXhigh)) == "xhigh");
+  CHECK_FALSE(ParseReasoningEffort("none"));
+  CHECK(ParseMaxOutputTokens("inf") == kMaxOutputTokensInf);
+  CHECK(ParseMaxOutputTokens("1") == 1);
+  CHECK(ParseMaxOutputTokens("4096") == 4096);
+  for (const char* bad : {"0", "4097", "-1", "", "12a", "+5", "99999", "Inf"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseMaxOutputTokens(bad));
+  }
+}
