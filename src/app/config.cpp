@@ -159,6 +159,16 @@ class Checker {
     return Status::Ok();
   }
 
+  // A string that must be one of an enum's words; choices says which, for the message.
+  template <typename E>
+  Status Word(const rapidjson::Value& v, const std::string& key, std::optional<E> (*parse)(std::string_view),
+              const char* choices, E* out) const {
+    auto value = v.IsString() ? parse(std::string_view(v.GetString(), v.GetStringLength())) : std::nullopt;
+    if (!value) return Error(key, std::string("must be ") + choices);
+    *out = *value;
+    return Status::Ok();
+  }
+
   Status Bool(const rapidjson::Value& v, const std::string& key, bool* out) const {
     if (!v.IsBool()) return Error(key, "must be true or false");
     *out = v.GetBool();
@@ -223,6 +233,45 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "input_device") return c.String(v, key, &config->input_device);
   if (key == "output_device") return c.String(v, key, &config->output_device);
   if (key == "transcribe") return c.String(v, key, &config->transcribe);
+  if (key == "transcribe_language") {
+    Status s = c.String(v, key, &config->transcribe_language);
+    if (!s.ok()) return s;
+    if (!IsLanguageCode(config->transcribe_language))
+      return c.Error(key, "must be a language code of 2 or 3 letters (ISO-639-1, e.g. \"en\")");
+    return Status::Ok();
+  }
+  if (key == "transcribe_prompt") return c.String(v, key, &config->transcribe_prompt);
+  if (key == "noise_reduction") return c.Word(v, key, ParseNoiseReduction, "\"near_field\", \"far_field\" or \"off\"",
+                                              &config->noise_reduction);
+  if (key == "vad_eagerness") return c.Word(v, key, ParseVadEagerness, "\"low\", \"medium\", \"high\" or \"auto\"",
+                                            &config->vad_eagerness);
+  if (key == "reasoning_effort") {
+    return c.Word(v, key, ParseReasoningEffort, "\"minimal\", \"low\", \"medium\", \"high\" or \"xhigh\"",
+                  &config->reasoning_effort);
+  }
+  if (key == "speed") {
+    if (!v.IsNumber() || v.GetDouble() < 0.25 || v.GetDouble() > 1.5) return c.Error(key, "must be a number from 0.25 to 1.5");
+    config->speed = v.GetDouble();
+    return Status::Ok();
+  }
+  if (key == "idle_timeout_ms") return c.Int(v, key, 5000, 30000, &config->idle_timeout_ms);
+  if (key == "max_output_tokens") {
+    if (v.IsInt() && v.GetInt() >= 1 && v.GetInt() <= kMaxOutputTokensLimit) {
+      config->max_output_tokens = v.GetInt();
+    } else if (v.IsString() && std::string_view(v.GetString(), v.GetStringLength()) == "inf") {
+      config->max_output_tokens = kMaxOutputTokensInf;
+    } else {
+      return c.Error(key, "must be a whole number from 1 to 4096, or \"inf\"");
+    }
+    return Status::Ok();
+  }
+  if (key == "parallel_tool_calls") {
+    bool parallel = false;
+    Status s = c.Bool(v, key, &parallel);
+    if (!s.ok()) return s;
+    config->parallel_tool_calls = parallel;
+    return Status::Ok();
+  }
   if (key == "ptt_key") return c.String(v, key, &config->ptt_key);
   if (key == "speak") return c.Bool(v, key, &config->speak);
   if (key == "headphones") return c.Bool(v, key, &config->headphones);
@@ -376,6 +425,14 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
     WarnIfOthersCanChange(path, st);
   }
   return parsed;
+}
+
+bool IsLanguageCode(std::string_view code) {
+  if (code.size() < 2 || code.size() > 3) return false;
+  for (char ch : code) {
+    if (!isalpha(static_cast<unsigned char>(ch))) return false;
+  }
+  return true;
 }
 
 // An OpenAI key: "sk-", then a long run of key characters. (voxterm reads no key from the file,

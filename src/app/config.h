@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/dialect.h"
+#include "protocol/session_options.h"
 #include "tools/tool_config.h"
 #include "util/paths.h"
 #include "util/status.h"
@@ -16,10 +19,18 @@ namespace voxterm {
 
 enum class Mode { kVoice, kText, kPtt };
 
+// The defaults, chosen to outlive OpenAI's retirements of 2027-01-20 (gpt-realtime) and
+// 2027-02-26 (whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe).
+constexpr const char* kDefaultModel = "gpt-realtime-2.1";
+constexpr const char* kDefaultTranscribeModel = "gpt-live-transcribe";
+// The beta dialect is served only by older, compatible servers (an Azure preview deployment),
+// which know the transcription models of the beta schema, not gpt-live-transcribe.
+constexpr const char* kBetaTranscribeModel = "gpt-4o-mini-transcribe";
+
 struct Config {
   Mode mode = Mode::kVoice;
   std::string url = "wss://api.openai.com/v1/realtime";
-  std::string model = "gpt-realtime";
+  std::string model = kDefaultModel;
   Dialect dialect = Dialect::kGa;
   bool azure = false;           // "api-key" header and AZURE_OPENAI_API_KEY
   std::string ca_file;          // an extra CA (PEM) besides the system store
@@ -60,7 +71,21 @@ struct Config {
   double vad_threshold = 0.5;
   int vad_silence_ms = 500;
   int vad_prefix_ms = 300;
-  std::string transcribe = "gpt-4o-mini-transcribe";  // "off": no input transcription
+  // Transcription model; "off": no input transcription; empty: kDefaultTranscribeModel, or
+  // kBetaTranscribeModel in the beta dialect.
+  std::string transcribe;
+  std::string transcribe_language;  // a hint: ISO-639-1 code; empty: not sent
+  std::string transcribe_prompt;    // a hint: words or style to expect; empty: not sent
+  VadEagerness vad_eagerness = VadEagerness::kLeaveDefault;  // semantic VAD only
+  int idle_timeout_ms = 0;  // server VAD answers after this long of silence (5000 to 30000); 0: off
+
+  // The session (audio.input / audio.output and the model's settings); unset: the server's.
+  NoiseReduction noise_reduction = NoiseReduction::kLeaveDefault;
+  double speed = 0;           // 0.25 to 1.5 (GA only); 0: not sent
+  int max_output_tokens = 0;  // 1 to 4096 or kMaxOutputTokensInf; 0: not sent
+  ReasoningEffort reasoning_effort = ReasoningEffort::kLeaveDefault;  // GA only
+  // GA only, with tools. nullopt: true for a reasoning model (gpt-realtime-2*), else not sent.
+  std::optional<bool> parallel_tool_calls;
   std::string ptt_key = "space";  // push-to-talk: a character, or space/tab/enter/f1..f12
 
   std::vector<ToolConfig> tools;  // commands the model may call (config file only)
@@ -78,6 +103,9 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
 // Does text hold what looks like an OpenAI API key? A config file that does and that others can
 // read draws a warning from LoadConfigFile.
 bool HoldsApiKey(const std::string& text);
+
+// A transcription language hint as the schema asks for it: ISO-639-1 ("en"), 2 or 3 letters.
+bool IsLanguageCode(std::string_view code);
 
 // Parses config text; path is only used in messages. Exposed for tests and fuzzing.
 Status ParseConfig(const std::string& text, const std::string& path, Config* config);

@@ -22,6 +22,7 @@
 #include "app/text_chat.h"
 #include "app/tool_calls.h"
 #include "app/ptt_session.h"
+#include "app/session_settings.h"
 #include "app/signal_watch.h"
 #include "app/voice_session.h"
 #include "tools/spawn_tool_runner.h"
@@ -640,12 +641,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, int 
 
   std::unique_ptr<Conversation> conversation;
   if (config.mode == Mode::kText) {
-    SessionSettings session;
-    session.output = config.speak ? Modality::kAudio : Modality::kText;
-    session.instructions = config.instructions;
-    session.voice = config.voice;
-    session.tools = ToolSpecs(config.tools);
-    conversation = std::make_unique<TextChat>(config.dialect, session, &transport,
+    conversation = std::make_unique<TextChat>(config.dialect, TextSessionSettings(config), &transport,
                                               [&out](std::string_view text) { out.Write(text); },
                                               audio ? audio->playback() : nullptr, tool_calls.get(), &history);
   } else if (config.mode == Mode::kPtt) {

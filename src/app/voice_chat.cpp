@@ -326,6 +326,10 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       user_speaking_ = false;
       awaiting_answer_ = true;  // server VAD commits and answers
       break;
+    case ServerEventType::kBufferTimeout:
+      // Server VAD's idle_timeout_ms: the server commits the silence and answers by itself.
+      awaiting_answer_ = true;
+      break;
     case ServerEventType::kInputTranscriptCompleted:
       if (!event.text.empty()) view_->UserSaid(event.text);
       break;

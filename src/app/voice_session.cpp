@@ -4,26 +4,6 @@
 
 namespace voxterm {
 
-SessionSettings VoiceSessionSettings(const Config& config) {
-  SessionSettings s;
-  s.output = Modality::kAudio;
-  s.instructions = config.instructions;
-  s.voice = config.voice;
-  s.tools = ToolSpecs(config.tools);
-  if (config.transcribe != "off") s.transcription_model = config.transcribe;
-  if (config.vad == "off") {
-    s.turns = SessionSettings::Turns::kOff;
-  } else {
-    s.turns = SessionSettings::Turns::kDetect;
-    s.turn_detection.type =
-        config.vad == "semantic" ? TurnDetection::Type::kSemanticVad : TurnDetection::Type::kServerVad;
-    s.turn_detection.threshold = config.vad_threshold;
-    s.turn_detection.silence_duration_ms = config.vad_silence_ms;
-    s.turn_detection.prefix_padding_ms = config.vad_prefix_ms;
-  }
-  return s;
-}
-
 VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
                            ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools,
                            History* history, Latencies* latencies)

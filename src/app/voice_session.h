@@ -10,14 +10,12 @@
 
 #include "app/audio_engine.h"
 #include "app/conversation.h"
+#include "app/session_settings.h"
 #include "app/voice_chat.h"
 #include "util/clock.h"
 #include "util/latency.h"
 
 namespace voxterm {
-
-// The session voxterm asks for in a spoken conversation.
-SessionSettings VoiceSessionSettings(const Config& config);
 
 class VoiceSession final : public Conversation {
  public:

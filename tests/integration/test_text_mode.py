@@ -31,7 +31,7 @@ def test_each_line_is_a_turn_answered_in_order(mock, run):
     assert m.violations() == []
     (connect,) = m.connects()
     assert connect["dialect"] == "ga"
-    assert connect["path"] == "/v1/realtime?model=gpt-realtime"
+    assert connect["path"] == "/v1/realtime?model=gpt-realtime-2.1"  # the default model
     assert "openai-beta" not in connect["headers"]
     assert connect["headers"]["authorization"] == "<redacted>"
     assert m.disconnects() == [{"code": 1000, "reason": ""}]  # a clean close, not a dropped socket

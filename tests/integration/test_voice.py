@@ -74,10 +74,12 @@ def test_a_spoken_turn_is_bit_exact_both_ways(mock, run, speech, tmp_path, diale
     session = events[0]["session"]
     if dialect == "ga":
         assert session["audio"]["input"]["turn_detection"]["type"] == "server_vad"
-        assert session["audio"]["input"]["transcription"]["model"] == "gpt-4o-mini-transcribe"
+        assert session["audio"]["input"]["transcription"]["model"] == "gpt-live-transcribe"
         assert session["output_modalities"] == ["audio"]
     else:
         assert session["turn_detection"]["type"] == "server_vad"
+        # Beta servers know the beta schema's models (docs/protocol.md).
+        assert session["input_audio_transcription"]["model"] == "gpt-4o-mini-transcribe"
         assert session["modalities"] == ["text", "audio"]
     appends = [e for e in events if e["type"] == "input_audio_buffer.append"]
     assert all(e["audio"] == "<audio: 960 bytes>" for e in appends)  # 20 ms frames

@@ -37,7 +37,9 @@ lost connection), the mock does what a model asked to go on does: it says the re
 it would have given, when the message is the start of it.
 
 Spoken turns get "I heard N ms of audio", or audio with --answer-ms, or a function call with
---call-on-audio. Server-wide faults come from flags: --http-status, --key, --no-session-created,
+--call-on-audio. Server VAD's idle_timeout_ms is kept by the audio appended: that much microphone
+audio without speech after an answer has played gives input_audio_buffer.timeout_triggered, the
+silent audio committed, and an answer. session.updated reflects every field the client set. Server-wide faults come from flags: --http-status, --key, --no-session-created,
 --refuse-after (401 once N connections were accepted), --drop-on-tool-output (the first output
 is lost with the connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
 `session_expired` error, then every event refused with it).
@@ -214,6 +216,11 @@ class Session:
         self.vad_speaking = False
         self.vad_silence_ms = 0
         self.vad_item_id = None
+        # idle_timeout_ms (server VAD, GA): the input-audio time at which the silence after an
+        # answer triggers one; None while not armed. Armed once per assistant item.
+        self.idle_deadline_ms = None
+        self.idle_since_ms = 0
+        self.idle_armed_for = None
         self.session = {"output_modalities": ["audio"], "tools": [], "voice": "alloy"}
 
     # ---- helpers
@@ -271,17 +278,20 @@ class Session:
                 "type": "realtime", "object": "realtime.session", "id": "sess_mock",
                 "model": self.server.model, "output_modalities": s["output_modalities"],
                 "instructions": s.get("instructions", "You are a mock."),
-                "tools": s["tools"], "tool_choice": "auto", "max_output_tokens": "inf",
+                "tools": s["tools"], "tool_choice": "auto",
+                "max_output_tokens": s.get("max_output_tokens", "inf"),
                 "audio": {
                     "input": {"format": {"type": "audio/pcm", "rate": SAMPLE_RATE},
                               "transcription": s.get("transcription"),
+                              "noise_reduction": s.get("noise_reduction"),
                               "turn_detection": s.get("turn_detection", {
                                   "type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
-                                  "silence_duration_ms": 200, "create_response": True,
-                                  "interrupt_response": True})},
+                                  "silence_duration_ms": 200, "idle_timeout_ms": None,
+                                  "create_response": True, "interrupt_response": True})},
                     "output": {"format": {"type": "audio/pcm", "rate": SAMPLE_RATE},
-                               "voice": s["voice"], "speed": 1.0},
+                               "voice": s["voice"], "speed": s.get("speed", 1.0)},
                 },
+                "reasoning": s.get("reasoning"),
                 "expires_at": int(time.time()) + self.limit_s(3600),
             }
         return {
@@ -290,8 +300,9 @@ class Session:
             "instructions": s.get("instructions", "You are a mock."),
             "input_audio_format": "pcm16", "output_audio_format": "pcm16",
             "input_audio_transcription": s.get("transcription"),
+            "input_audio_noise_reduction": s.get("noise_reduction"),
             "turn_detection": s.get("turn_detection"), "tools": s["tools"], "tool_choice": "auto",
-            "temperature": 0.8, "max_response_output_tokens": "inf",
+            "temperature": 0.8, "max_response_output_tokens": s.get("max_output_tokens", "inf"),
             "expires_at": int(time.time()) + self.limit_s(1800),
         }
 
@@ -392,6 +403,13 @@ class Session:
                 self.session["transcription"] = audio_in["transcription"]
             if "turn_detection" in audio_in:
                 self.session["turn_detection"] = audio_in["turn_detection"]
+            if "noise_reduction" in audio_in:
+                self.session["noise_reduction"] = audio_in["noise_reduction"]
+            if "speed" in audio.get("output", {}):
+                self.session["speed"] = audio["output"]["speed"]
+            for key in ("max_output_tokens", "reasoning", "parallel_tool_calls"):
+                if key in s:
+                    self.session[key] = s[key]
         else:
             if "modalities" in s:
                 self.session["output_modalities"] = s["modalities"]
@@ -402,6 +420,10 @@ class Session:
                 self.session["transcription"] = s["input_audio_transcription"]
             if "turn_detection" in s:
                 self.session["turn_detection"] = s["turn_detection"]
+            if "input_audio_noise_reduction" in s:
+                self.session["noise_reduction"] = s["input_audio_noise_reduction"]
+            if "max_response_output_tokens" in s:
+                self.session["max_output_tokens"] = s["max_response_output_tokens"]
         for key in ("instructions", "tools"):
             if key in s:
                 self.session[key] = s[key]
@@ -490,6 +512,7 @@ class Session:
             now_ms = self.vad_samples * 1000 // SAMPLE_RATE
             if rms > 1000:
                 self.vad_silence_ms = 0
+                self.idle_deadline_ms = None
                 if not self.vad_speaking:
                     self.vad_speaking = True
                     self.vad_item_id = self.new_id("item")
@@ -514,8 +537,37 @@ class Session:
                     if td.get("create_response", True) and not self.active:
                         rid = self.new_id("resp")
                         self.active = (rid, asyncio.ensure_future(self.respond(rid, {})))
+            elif td["type"] == "server_vad" and td.get("idle_timeout_ms"):
+                await self.idle_timeout(td, now_ms)
 
-    async def commit_turn(self, item_id):
+    async def idle_timeout(self, td, now_ms):
+        """Server VAD's idle_timeout_ms (PROTOCOL.md section e): the clock starts when the last
+        answer has finished playing, its response.done plus its audio's length. The mock keeps
+        time by the audio appended (the client sends it in real time), so the timeout comes
+        after that much more microphone audio without speech. Then, as the schema's
+        input_audio_buffer.timeout_triggered says: the silent audio is committed as a user item,
+        and a response is created."""
+        last = next((i for i in reversed(self.items) if i.get("role") == "assistant"), None)
+        if self.active or last is None or last.get("status") != "completed":
+            return
+        if self.idle_armed_for != last["id"]:
+            self.idle_armed_for = last["id"]
+            self.idle_since_ms = now_ms + last.get("_audio_ms", 0)
+            self.idle_deadline_ms = self.idle_since_ms + td["idle_timeout_ms"]
+        if self.idle_deadline_ms is None or now_ms < self.idle_deadline_ms:
+            return
+        self.idle_deadline_ms = None
+        item_id = self.new_id("item")
+        await self.send({"type": "input_audio_buffer.timeout_triggered",
+                         "audio_start_ms": self.idle_since_ms, "audio_end_ms": now_ms,
+                         "item_id": item_id})
+        await self.commit_turn(item_id, transcript="")
+        if td.get("create_response", True):
+            rid = self.new_id("resp")
+            self.active = (rid, asyncio.ensure_future(self.respond(rid, {})))
+
+    async def commit_turn(self, item_id, transcript=None):
+        """transcript: what the transcription says; None: the length of the speech."""
         item = {"id": item_id, "type": "message", "status": "completed", "role": "user",
                 "content": [{"type": "input_audio", "transcript": None}],
                 "_audio_bytes": len(self.audio_buffer)}
@@ -527,7 +579,8 @@ class Session:
         if self.session.get("transcription"):
             await self.send({"type": "conversation.item.input_audio_transcription.completed",
                              "item_id": item_id, "content_index": 0,
-                             "transcript": "(%d ms of speech)" % (item["_audio_bytes"] // 48),
+                             "transcript": ("(%d ms of speech)" % (item["_audio_bytes"] // 48)
+                                            if transcript is None else transcript),
                              "usage": {"type": "tokens", "total_tokens": 1, "input_tokens": 1,
                                        "output_tokens": 0}})
 
@@ -920,7 +973,7 @@ async def main(argv):
     parser.add_argument("--tls-cert", help="serve wss:// with this certificate chain (PEM)")
     parser.add_argument("--tls-key", help="the private key for --tls-cert")
     parser.add_argument("--dialect", choices=("auto", "ga", "beta"), default="auto")
-    parser.add_argument("--model", default="gpt-realtime")
+    parser.add_argument("--model", default="gpt-realtime-2.1")
     parser.add_argument("--key", help="accept only this API key (else any)")
     parser.add_argument("--http-status", type=int, default=0, help="refuse upgrades with this status")
     parser.add_argument("--no-session-created", action="store_true")

@@ -38,7 +38,8 @@ TEST_CASE("what the file does not name keeps its default", "[config]") {
   Config config;
   REQUIRE(ParseConfig("{}", "c.json", &config).ok());
   CHECK(config.url == "wss://api.openai.com/v1/realtime");
-  CHECK(config.model == "gpt-realtime");
+  CHECK(config.model == "gpt-realtime-2.1");
+  CHECK(config.transcribe.empty());  // the dialect's default
   CHECK(config.dialect == Dialect::kGa);
 }
 
@@ -134,4 +135,31 @@ TEST_CASE("echo control: from the file, checked, and off where there is no room"
   defaults.echo.clear();  // asking for it with a file draws a warning: not here
   defaults.output_file = "answer.wav";
   CHECK(EffectiveEchoMode(defaults) == EchoMode::kOff);
+}
+
+TEST_CASE("the session fields' keys are read and bounded", "[config]") {
+  Config config;
+  REQUIRE(ParseConfig(R"({"noise_reduction": "off", "speed": 0.25, "vad_eagerness": "auto",
+    "idle_timeout_ms": 5000, "transcribe_language": "pt", "transcribe_prompt": "Olá",
+    "max_output_tokens": "inf", "reasoning_effort": "medium", "parallel_tool_calls": false})",
+                      "c.json", &config)
+              .ok());
+  CHECK(config.noise_reduction == NoiseReduction::kOff);
+  CHECK(config.speed == 0.25);
+  CHECK(config.vad_eagerness == VadEagerness::kAuto);
+  CHECK(config.idle_timeout_ms == 5000);
+  CHECK(config.transcribe_language == "pt");
+  CHECK(config.transcribe_prompt == "Olá");
+  CHECK(config.max_output_tokens == kMaxOutputTokensInf);
+  CHECK(config.reasoning_effort == ReasoningEffort::kMedium);
+  CHECK(config.parallel_tool_calls == false);
+  REQUIRE(ParseConfig(R"({"max_output_tokens": 4096})", "c.json", &config).ok());
+  CHECK(config.max_output_tokens == 4096);
+  for (const char* bad : {R"({"speed": 0.24})", R"({"speed": 1.51})", R"({"idle_timeout_ms": 30001})",
+                          R"({"max_output_tokens": 4097})", R"({"max_output_tokens": -1})",
+                          R"({"noise_reduction": "far"})", R"({"vad_eagerness": 1})",
+                          R"({"reasoning_effort": "XHIGH"})", R"({"transcribe_language": "e"})"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseConfig(bad, "c.json", &config).ok());
+  }
 }

@@ -1,0 +1,110 @@
+#include "app/session_settings.h"
+
+#include <string>
+
+#include "app/tool_calls.h"
+
+namespace voxterm {
+namespace {
+
+// What every mode sends: the model's settings and the output's.
+SessionSettings CommonSettings(const Config& config) {
+  SessionSettings s;
+  s.instructions = config.instructions;
+  s.voice = config.voice;
+  s.tools = ToolSpecs(config.tools);
+  s.speed = config.speed;
+  s.max_output_tokens = config.max_output_tokens;
+  s.reasoning_effort = config.reasoning_effort;
+  // Several calls in one response is what reasoning models do best, and what voxterm's tool
+  // calls handle; other models do not take the field at all, so it is sent for them only
+  // when the config file asks. (On Azure the model is a deployment name: ask there too.)
+  if (config.parallel_tool_calls) {
+    s.parallel_tool_calls = config.parallel_tool_calls;
+  } else if (IsReasoningModel(config.model)) {
+    s.parallel_tool_calls = true;
+  }
+  return s;
+}
+
+// "--flag (config key)": how a setting is named in messages, as either may have set it.
+std::string Named(const char* flag, const char* key) { return std::string(flag) + " (\"" + key + "\")"; }
+
+}  // namespace
+
+std::string TranscriptionModel(const Config& config) {
+  if (config.transcribe == "off") return "";
+  if (!config.transcribe.empty()) return config.transcribe;
+  return config.dialect == Dialect::kGa ? kDefaultTranscribeModel : kBetaTranscribeModel;
+}
+
+bool IsReasoningModel(std::string_view model) {
+  constexpr std::string_view kFamily = "gpt-realtime-2";
+  if (model.substr(0, kFamily.size()) != kFamily) return false;
+  // gpt-realtime-2, gpt-realtime-2.1, gpt-realtime-2-2026-..., not gpt-realtime-20xx snapshots.
+  return model.size() == kFamily.size() || model[kFamily.size()] == '.' || model[kFamily.size()] == '-';
+}
+
+SessionSettings VoiceSessionSettings(const Config& config) {
+  SessionSettings s = CommonSettings(config);
+  s.output = Modality::kAudio;
+  s.transcription_model = TranscriptionModel(config);
+  if (!s.transcription_model.empty()) {
+    s.transcription_language = config.transcribe_language;
+    s.transcription_prompt = config.transcribe_prompt;
+  }
+  s.noise_reduction = config.noise_reduction;
+  if (config.vad == "off") {
+    s.turns = SessionSettings::Turns::kOff;
+  } else {
+    s.turns = SessionSettings::Turns::kDetect;
+    s.turn_detection.type =
+        config.vad == "semantic" ? TurnDetection::Type::kSemanticVad : TurnDetection::Type::kServerVad;
+    s.turn_detection.threshold = config.vad_threshold;
+    s.turn_detection.silence_duration_ms = config.vad_silence_ms;
+    s.turn_detection.prefix_padding_ms = config.vad_prefix_ms;
+    s.turn_detection.idle_timeout_ms = config.idle_timeout_ms;
+    s.turn_detection.eagerness = config.vad_eagerness;
+  }
+  return s;
+}
+
+SessionSettings TextSessionSettings(const Config& config) {
+  SessionSettings s = CommonSettings(config);
+  s.output = config.speak ? Modality::kAudio : Modality::kText;
+  return s;
+}
+
+Status CheckSessionOptions(const Config& config) {
+  if (config.dialect == Dialect::kBeta) {
+    const struct {
+      bool set;
+      std::string name;
+    } ga_only[] = {
+        {config.speed > 0, Named("--speed", "speed")},
+        {config.idle_timeout_ms > 0, Named("--idle-timeout-ms", "idle_timeout_ms")},
+        {config.reasoning_effort != ReasoningEffort::kLeaveDefault, Named("--reasoning-effort", "reasoning_effort")},
+        {config.parallel_tool_calls.has_value(), "\"parallel_tool_calls\""},
+    };
+    for (const auto& option : ga_only) {
+      if (option.set) return Status::Error(option.name + " is not in the beta dialect's session (GA only: --dialect ga)");
+    }
+  }
+  if (config.vad_eagerness != VadEagerness::kLeaveDefault && config.vad != "semantic") {
+    return Status::Error(Named("--vad-eagerness", "vad_eagerness") + " is for --vad semantic, not --vad " +
+                         config.vad);
+  }
+  if (config.idle_timeout_ms > 0 && config.vad != "server") {
+    return Status::Error(Named("--idle-timeout-ms", "idle_timeout_ms") + " is for --vad server, not --vad " +
+                         config.vad);
+  }
+  if (config.transcribe == "off" && (!config.transcribe_language.empty() || !config.transcribe_prompt.empty())) {
+    return Status::Error(
+        (config.transcribe_language.empty() ? Named("--transcribe-prompt", "transcribe_prompt")
+                                            : Named("--transcribe-language", "transcribe_language")) +
+        " needs transcription, which --transcribe off turns off");
+  }
+  return Status::Ok();
+}
+
+}  // namespace voxterm

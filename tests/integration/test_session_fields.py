@@ -1,0 +1,289 @@
+"""The session fields users set (noise reduction, speed, VAD eagerness and idle timeout,
+transcription hints, output tokens, reasoning effort, parallel tool calls): each flag and each
+config key reaches session.update as OpenAI's schema says, in GA and beta where the dialect has
+the field (the mock validates every event against the schema), and session.updated reflects it.
+Out-of-range values and fields a dialect lacks are one line and exit 2."""
+
+import json
+import math
+import struct
+import wave
+
+import pytest
+
+from conftest import one_line
+
+RATE = 24000
+
+
+def write_wav(path, samples):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(struct.pack("<%dh" % len(samples), *samples))
+
+
+def tone(ms, hz=300, amplitude=8000):
+    return [int(amplitude * math.sin(2 * math.pi * hz * n / RATE)) for n in range(RATE * ms // 1000)]
+
+
+def silence(ms):
+    return [0] * (RATE * ms // 1000)
+
+
+def voice_args(m, tmp_path, ms=200):
+    mic = tmp_path / "quiet.wav"
+    write_wav(mic, silence(ms))
+    return ["--url", m.url(), "--input-file", str(mic), "--output-file", str(tmp_path / "o.wav")]
+
+
+def logged(log, direction, kind):
+    lines = [json.loads(l) for l in log.read_text().splitlines()]
+    return [l["event"] for l in lines if l["dir"] == direction and l["event"]["type"] == kind]
+
+
+def session_sent(m):
+    updates = [e for e in m.events() if e["type"] == "session.update"]
+    assert len(updates) == 1
+    return updates[0]["session"]
+
+
+VOICE_FLAGS = ["--noise-reduction", "far_field", "--transcribe-language", "de",
+               "--transcribe-prompt", "Fachbegriffe: voxterm, PortAudio.", "--max-output-tokens", "300"]
+GA_FLAGS = ["--speed", "1.25", "--idle-timeout-ms", "6000", "--reasoning-effort", "high"]
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_voice_flags_reach_the_session(mock, run, tmp_path, dialect):
+    m = mock()
+    log = tmp_path / "events.jsonl"
+    extra = GA_FLAGS if dialect == "ga" else []
+    r = run(voice_args(m, tmp_path) + ["--dialect", dialect, "--log-events", str(log)] + VOICE_FLAGS + extra,
+            timeout=30)
+    assert r.returncode == 0, r.stderr
+    s = session_sent(m)
+    updated = logged(log, "in", "session.updated")[0]["session"]
+    if dialect == "ga":
+        audio = s["audio"]
+        assert audio["input"]["noise_reduction"] == {"type": "far_field"}
+        assert audio["input"]["transcription"] == {"model": "gpt-live-transcribe", "language": "de",
+                                                   "prompt": "Fachbegriffe: voxterm, PortAudio."}
+        assert audio["input"]["turn_detection"]["idle_timeout_ms"] == 6000
+        assert audio["output"]["speed"] == 1.25
+        assert s["max_output_tokens"] == 300
+        assert s["reasoning"] == {"effort": "high"}
+        assert "parallel_tool_calls" not in s  # no tools declared
+        # The server's answer shows the session as voxterm set it.
+        assert updated["audio"]["input"]["noise_reduction"] == {"type": "far_field"}
+        assert updated["audio"]["output"]["speed"] == 1.25
+        assert updated["audio"]["input"]["turn_detection"]["idle_timeout_ms"] == 6000
+        assert updated["audio"]["input"]["transcription"]["language"] == "de"
+        assert updated["max_output_tokens"] == 300
+        assert updated["reasoning"] == {"effort": "high"}
+    else:
+        assert s["input_audio_noise_reduction"] == {"type": "far_field"}
+        # The beta schema documents only the older transcription models (docs/protocol.md).
+        assert s["input_audio_transcription"] == {"model": "gpt-4o-mini-transcribe", "language": "de",
+                                                  "prompt": "Fachbegriffe: voxterm, PortAudio."}
+        assert s["max_response_output_tokens"] == 300
+        assert "idle_timeout_ms" not in s["turn_detection"]
+        assert updated["input_audio_noise_reduction"] == {"type": "far_field"}
+        assert updated["max_response_output_tokens"] == 300
+    assert m.violations() == []
+    assert m.errors_sent() == []
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_semantic_eagerness_and_noise_reduction_off(mock, run, tmp_path, dialect):
+    m = mock()
+    r = run(voice_args(m, tmp_path) + ["--dialect", dialect, "--vad", "semantic", "--vad-eagerness", "low",
+                                       "--noise-reduction", "off", "--max-output-tokens", "inf"], timeout=30)
+    assert r.returncode == 0, r.stderr
+    s = session_sent(m)
+    if dialect == "ga":
+        assert s["audio"]["input"]["turn_detection"] == {"type": "semantic_vad", "eagerness": "low"}
+        assert s["audio"]["input"]["noise_reduction"] is None
+        assert s["max_output_tokens"] == "inf"
+    else:
+        assert s["turn_detection"] == {"type": "semantic_vad", "eagerness": "low"}
+        assert s["input_audio_noise_reduction"] is None
+        assert s["max_response_output_tokens"] == "inf"
+    assert m.violations() == []
+
+
+def test_text_mode_sends_the_model_settings(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url(), "--max-output-tokens", "4096", "--reasoning-effort", "minimal",
+             "--noise-reduction", "near_field"], input="hello\n")
+    assert r.returncode == 0, r.stderr
+    s = session_sent(m)
+    assert s["max_output_tokens"] == 4096
+    assert s["reasoning"] == {"effort": "minimal"}
+    assert "audio" not in s or "noise_reduction" not in s["audio"].get("input", {})  # no microphone
+    assert m.violations() == []
+
+
+CONFIG = {
+    "noise_reduction": "near_field", "speed": 0.5, "vad": "server", "idle_timeout_ms": 30000,
+    "transcribe_language": "fr", "transcribe_prompt": "Vocabulaire technique.", "max_output_tokens": 1,
+    "reasoning_effort": "xhigh",
+}
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+def test_config_keys_reach_the_session(mock, run, tmp_path, dialect):
+    m = mock()
+    config = dict(CONFIG, dialect=dialect)
+    if dialect == "beta":
+        for key in ("speed", "idle_timeout_ms", "reasoning_effort"):
+            del config[key]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    r = run(voice_args(m, tmp_path) + ["--config", str(path)], timeout=30)
+    assert r.returncode == 0, r.stderr
+    s = session_sent(m)
+    if dialect == "ga":
+        assert s["audio"]["input"]["noise_reduction"] == {"type": "near_field"}
+        assert s["audio"]["output"]["speed"] == 0.5
+        assert s["audio"]["input"]["turn_detection"]["idle_timeout_ms"] == 30000
+        assert s["audio"]["input"]["transcription"]["language"] == "fr"
+        assert s["audio"]["input"]["transcription"]["prompt"] == "Vocabulaire technique."
+        assert s["max_output_tokens"] == 1
+        assert s["reasoning"] == {"effort": "xhigh"}
+    else:
+        assert s["input_audio_noise_reduction"] == {"type": "near_field"}
+        assert s["input_audio_transcription"]["language"] == "fr"
+        assert s["max_response_output_tokens"] == 1
+    assert m.violations() == []
+
+
+def test_a_flag_wins_over_its_config_key(mock, run, tmp_path):
+    m = mock()
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"max_output_tokens": 100, "speed": 0.5}))
+    r = run(["--text", "--url", m.url(), "--config", str(path), "--max-output-tokens", "inf", "--speed", "1.5"],
+            input="hi\n")
+    assert r.returncode == 0, r.stderr
+    s = session_sent(m)
+    assert s["max_output_tokens"] == "inf"
+    assert s["audio"]["output"]["speed"] == 1.5
+
+
+TOOL = {"name": "clock", "description": "The time.", "command": ["date"]}
+
+
+@pytest.mark.parametrize("model,setting,expected", [
+    ("gpt-realtime-2.1", None, True),        # a reasoning model: several calls in one response
+    ("gpt-realtime-2-2026-05-01", None, True),
+    ("gpt-realtime-mini", None, "absent"),   # not a reasoning model: the field is not sent
+    ("gpt-realtime-2.1", False, False),      # the config key decides
+    ("my-azure-deployment", True, True),
+])
+def test_parallel_tool_calls(mock, run, tmp_path, model, setting, expected):
+    m = mock()
+    config = {"tools": [TOOL]}
+    if setting is not None:
+        config["parallel_tool_calls"] = setting
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    r = run(["--text", "--url", m.url(), "--model", model, "--config", str(path)], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    s = session_sent(m)
+    assert s.get("parallel_tool_calls", "absent") == expected
+    assert m.violations() == []
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--speed", "1.6"], "--speed"),
+    (["--speed", "0.2"], "--speed"),
+    (["--speed", "fast"], "--speed"),
+    (["--idle-timeout-ms", "4999"], "--idle-timeout-ms"),
+    (["--idle-timeout-ms", "30001"], "--idle-timeout-ms"),
+    (["--max-output-tokens", "0"], "--max-output-tokens"),
+    (["--max-output-tokens", "4097"], "--max-output-tokens"),
+    (["--max-output-tokens", "lots"], "--max-output-tokens"),
+    (["--noise-reduction", "loud"], "--noise-reduction"),
+    (["--vad-eagerness", "eager", "--vad", "semantic"], "--vad-eagerness"),
+    (["--reasoning-effort", "max"], "--reasoning-effort"),
+    (["--transcribe-language", "english"], "--transcribe-language"),
+    # Fields the beta session does not have.
+    (["--dialect", "beta", "--speed", "1.2"], "--speed"),
+    (["--dialect", "beta", "--idle-timeout-ms", "6000"], "--idle-timeout-ms"),
+    (["--dialect", "beta", "--reasoning-effort", "low"], "--reasoning-effort"),
+    # Settings that contradict the VAD or the transcription.
+    (["--vad-eagerness", "low"], "--vad-eagerness"),
+    (["--vad", "server", "--vad-eagerness", "high"], "--vad-eagerness"),
+    (["--vad", "semantic", "--idle-timeout-ms", "6000"], "--idle-timeout-ms"),
+    (["--vad", "off", "--idle-timeout-ms", "6000"], "--idle-timeout-ms"),
+    (["--transcribe", "off", "--transcribe-language", "en"], "--transcribe-language"),
+    (["--transcribe", "off", "--transcribe-prompt", "x"], "--transcribe-prompt"),
+])
+def test_bad_flags_are_one_line_and_exit_2(run, args, needle):
+    r = run(["--url", "ws://127.0.0.1:1/"] + args, input="")
+    assert r.returncode == 2, r.stderr
+    line = one_line(r.stderr)
+    assert line.startswith("voxterm: error: ") and needle in line, line
+    assert "not expected" not in line  # a known flag, refused for its value
+
+
+def test_the_limits_themselves_are_accepted(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url(), "--speed", "0.25", "--max-output-tokens", "1"], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    r = run(["--text", "--url", m.url(), "--speed", "1.5", "--max-output-tokens", "4096"], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    assert m.violations() == []
+
+
+@pytest.mark.parametrize("config,needle", [
+    ({"speed": 1.51}, '"speed" must be a number from 0.25 to 1.5'),
+    ({"speed": "1"}, '"speed" must be a number'),
+    ({"idle_timeout_ms": 1000}, '"idle_timeout_ms" must be a whole number from 5000 to 30000'),
+    ({"max_output_tokens": 0}, '"max_output_tokens" must be a whole number from 1 to 4096, or "inf"'),
+    ({"max_output_tokens": "infinite"}, '"max_output_tokens" must be'),
+    ({"max_output_tokens": 12.5}, '"max_output_tokens" must be'),
+    ({"noise_reduction": "near"}, '"noise_reduction" must be "near_field", "far_field" or "off"'),
+    ({"noise_reduction": None}, '"noise_reduction" must be'),
+    ({"vad_eagerness": "eager"}, '"vad_eagerness" must be "low", "medium", "high" or "auto"'),
+    ({"reasoning_effort": "none"}, '"reasoning_effort" must be "minimal", "low", "medium", "high" or "xhigh"'),
+    ({"transcribe_language": "en-US"}, '"transcribe_language" must be a language code'),
+    ({"transcribe_prompt": 5}, '"transcribe_prompt" must be a string'),
+    ({"parallel_tool_calls": "yes"}, '"parallel_tool_calls" must be true or false'),
+    ({"dialect": "beta", "speed": 1.2}, '--speed ("speed") is not in the beta dialect'),
+    ({"dialect": "beta", "parallel_tool_calls": True}, '"parallel_tool_calls" is not in the beta dialect'),
+    ({"vad_eagerness": "low"}, '--vad-eagerness ("vad_eagerness") is for --vad semantic, not --vad server'),
+    ({"vad": "semantic", "idle_timeout_ms": 6000}, '("idle_timeout_ms") is for --vad server, not --vad semantic'),
+])
+def test_bad_config_values_are_one_line_and_exit_2(run, tmp_path, config, needle):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    r = run(["--url", "ws://127.0.0.1:1/", "--config", str(path)], input="")
+    assert r.returncode == 2, r.stderr
+    line = one_line(r.stderr)
+    assert line.startswith("voxterm: error: ") and needle in line, line
+
+
+def test_the_idle_timeout_answers_the_silence(mock, run, tmp_path):
+    # 0.8 s of speech, then 7.5 s of silence: the answer (0.5 s of audio) ends about 1.8 s in,
+    # and 5 s of silence after it the server's idle timeout fires: the server commits the silent
+    # audio and answers again, and the conversation goes on to the end of the file.
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, tone(800) + silence(7500))
+    m = mock("--answer-ms", "500")
+    log = tmp_path / "events.jsonl"
+    r = run(["--url", m.url(), "--input-file", str(mic), "--output-file", str(tmp_path / "o.wav"),
+             "--idle-timeout-ms", "5000", "--log-events", str(log)], timeout=60)
+    assert r.returncode == 0, r.stderr
+    triggered = logged(log, "in", "input_audio_buffer.timeout_triggered")
+    assert len(triggered) == 1
+    assert 4900 <= triggered[0]["audio_end_ms"] - triggered[0]["audio_start_ms"] <= 5100
+    done = logged(log, "in", "response.done")
+    assert [d["response"]["status"] for d in done] == ["completed", "completed"]
+    assert r.stdout.count("assistant: This is a 500 millisecond answer.") == 2, r.stdout
+    # The silence is no turn of the user's: no "you:" line for it.
+    assert r.stdout.count("you: ") == 1, r.stdout
+    assert m.violations() == []
+    assert m.errors_sent() == []
+    # voxterm answered none of it with a request of its own: the server answers a timeout itself.
+    assert [e for e in m.events() if e["type"] in ("response.create", "input_audio_buffer.commit")] == []
