@@ -27,8 +27,9 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                           ->default_str("space");
   auto* url_opt = app.add_option("--url", url, "WebSocket URL of the Realtime API")
                       ->default_str("wss://api.openai.com/v1/realtime");
-  auto* model_opt = app.add_option("--model", model, "Model (Azure: the deployment), added to the URL's query")
-                        ->default_str(kDefaultModel);
+  auto* model_opt =
+      app.add_option("--model", model, "Model (Azure: the deployment), added to the URL's query")
+          ->default_str(kDefaultModel);
   auto* dialect_opt = app.add_option("--dialect", dialect, "Protocol dialect: ga or beta")
                           ->check(CLI::IsMember({"ga", "beta"}))
                           ->default_str("ga");
@@ -82,43 +83,55 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* prefix_opt = app.add_option("--vad-prefix-ms", vad_prefix_ms, "Audio kept before speech starts, ms")
                          ->check(CLI::Range(0, 10000))
                          ->default_str("300");
-  auto* transcribe_opt = app.add_option("--transcribe", transcribe,
-                                        "Transcription model for your words, or off")
-                             ->default_str(std::string(kDefaultTranscribeModel) + "; beta: " + kBetaTranscribeModel);
-  std::string transcribe_language, transcribe_prompt, noise_reduction, vad_eagerness, max_output_tokens,
-      reasoning_effort;
+  auto* transcribe_opt =
+      app.add_option("--transcribe", transcribe, "Transcription model for your words, or off")
+          ->default_str(std::string(kDefaultTranscribeModel) + "; beta: " + kBetaTranscribeModel);
+  std::string transcribe_language, transcribe_prompt, noise_reduction, vad_eagerness,
+      max_output_tokens, reasoning_effort;
   int idle_timeout_ms = 0;
   double speed = 0;
-  auto* language_opt = app.add_option("--transcribe-language", transcribe_language,
-                                      "Language you speak, as a hint for the transcription (ISO-639-1: en, de, ...)")
-                           ->check(CLI::Validator(
-                               [](std::string& v) { return IsLanguageCode(v) ? "" : "must be 2 or 3 letters (e.g. en)"; },
-                               "CODE"));
+  auto* language_opt =
+      app.add_option("--transcribe-language", transcribe_language,
+                     "Language you speak, as a hint for the transcription (ISO-639-1: en, de, ...)")
+          ->check(CLI::Validator(
+              [](std::string& v) {
+                return IsLanguageCode(v) ? "" : "must be 2 or 3 letters (e.g. en)";
+              },
+              "CODE"));
   auto* prompt_opt = app.add_option("--transcribe-prompt", transcribe_prompt,
                                     "Words or style the transcription should expect");
-  auto* noise_opt = app.add_option("--noise-reduction", noise_reduction,
-                                   "Server-side noise reduction of your audio: near_field (headset), far_field "
-                                   "(laptop, room) or off")
-                        ->check(CLI::IsMember({"near_field", "far_field", "off"}));
-  auto* speed_opt = app.add_option("--speed", speed, "Speed of spoken answers, 0.25 to 1.5 (GA only)")
-                        ->check(CLI::Range(0.25, 1.5))
-                        ->default_str("1");
-  auto* eagerness_opt = app.add_option("--vad-eagerness", vad_eagerness,
-                                       "With --vad semantic: how soon a turn ends: low, medium, high or auto")
-                            ->check(CLI::IsMember({"low", "medium", "high", "auto"}));
-  auto* idle_opt = app.add_option("--idle-timeout-ms", idle_timeout_ms,
-                                  "With --vad server: the model speaks up after this much silence, 5000 to 30000 "
-                                  "(GA only)")
-                       ->check(CLI::Range(5000, 30000));
+  auto* noise_opt =
+      app.add_option("--noise-reduction", noise_reduction,
+                     "Server-side noise reduction of your audio: near_field (headset), far_field "
+                     "(laptop, room) or off")
+          ->check(CLI::IsMember({"near_field", "far_field", "off"}));
+  auto* speed_opt =
+      app.add_option("--speed", speed, "Speed of spoken answers, 0.25 to 1.5 (GA only)")
+          ->check(CLI::Range(0.25, 1.5))
+          ->default_str("1");
+  auto* eagerness_opt =
+      app.add_option("--vad-eagerness", vad_eagerness,
+                     "With --vad semantic: how soon a turn ends: low, medium, high or auto")
+          ->check(CLI::IsMember({"low", "medium", "high", "auto"}));
+  auto* idle_opt =
+      app.add_option(
+             "--idle-timeout-ms", idle_timeout_ms,
+             "With --vad server: the model speaks up after this much silence, 5000 to 30000 "
+             "(GA only)")
+          ->check(CLI::Range(5000, 30000));
   auto* tokens_opt = app.add_option("--max-output-tokens", max_output_tokens,
                                     "Longest answer, in tokens: 1 to 4096, or inf")
                          ->check(CLI::Validator(
-                             [](std::string& v) { return ParseMaxOutputTokens(v) ? "" : "must be 1 to 4096, or inf"; },
+                             [](std::string& v) {
+                               return ParseMaxOutputTokens(v) ? "" : "must be 1 to 4096, or inf";
+                             },
                              "N|inf"))
                          ->default_str("inf");
-  auto* effort_opt = app.add_option("--reasoning-effort", reasoning_effort,
-                                    "How hard a reasoning model thinks: minimal, low, medium, high or xhigh (GA only)")
-                         ->check(CLI::IsMember({"minimal", "low", "medium", "high", "xhigh"}));
+  auto* effort_opt =
+      app.add_option(
+             "--reasoning-effort", reasoning_effort,
+             "How hard a reasoning model thinks: minimal, low, medium, high or xhigh (GA only)")
+          ->check(CLI::IsMember({"minimal", "low", "medium", "high", "xhigh"}));
   int answer_timeout_ms = 0;
   auto* answer_timeout_opt =
       app.add_option("--answer-timeout-ms", answer_timeout_ms,

@@ -161,9 +161,10 @@ class Checker {
 
   // A string that must be one of an enum's words; choices says which, for the message.
   template <typename E>
-  Status Word(const rapidjson::Value& v, const std::string& key, std::optional<E> (*parse)(std::string_view),
-              const char* choices, E* out) const {
-    auto value = v.IsString() ? parse(std::string_view(v.GetString(), v.GetStringLength())) : std::nullopt;
+  Status Word(const rapidjson::Value& v, const std::string& key,
+              std::optional<E> (*parse)(std::string_view), const char* choices, E* out) const {
+    auto value =
+        v.IsString() ? parse(std::string_view(v.GetString(), v.GetStringLength())) : std::nullopt;
     if (!value) return Error(key, std::string("must be ") + choices);
     *out = *value;
     return Status::Ok();
@@ -241,16 +242,20 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
     return Status::Ok();
   }
   if (key == "transcribe_prompt") return c.String(v, key, &config->transcribe_prompt);
-  if (key == "noise_reduction") return c.Word(v, key, ParseNoiseReduction, "\"near_field\", \"far_field\" or \"off\"",
-                                              &config->noise_reduction);
-  if (key == "vad_eagerness") return c.Word(v, key, ParseVadEagerness, "\"low\", \"medium\", \"high\" or \"auto\"",
-                                            &config->vad_eagerness);
+  if (key == "noise_reduction")
+    return c.Word(v, key, ParseNoiseReduction, "\"near_field\", \"far_field\" or \"off\"",
+                  &config->noise_reduction);
+  if (key == "vad_eagerness")
+    return c.Word(v, key, ParseVadEagerness, "\"low\", \"medium\", \"high\" or \"auto\"",
+                  &config->vad_eagerness);
   if (key == "reasoning_effort") {
-    return c.Word(v, key, ParseReasoningEffort, "\"minimal\", \"low\", \"medium\", \"high\" or \"xhigh\"",
+    return c.Word(v, key, ParseReasoningEffort,
+                  "\"minimal\", \"low\", \"medium\", \"high\" or \"xhigh\"",
                   &config->reasoning_effort);
   }
   if (key == "speed") {
-    if (!v.IsNumber() || v.GetDouble() < 0.25 || v.GetDouble() > 1.5) return c.Error(key, "must be a number from 0.25 to 1.5");
+    if (!v.IsNumber() || v.GetDouble() < 0.25 || v.GetDouble() > 1.5)
+      return c.Error(key, "must be a number from 0.25 to 1.5");
     config->speed = v.GetDouble();
     return Status::Ok();
   }

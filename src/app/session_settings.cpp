@@ -28,7 +28,9 @@ SessionSettings CommonSettings(const Config& config) {
 }
 
 // "--flag (config key)": how a setting is named in messages, as either may have set it.
-std::string Named(const char* flag, const char* key) { return std::string(flag) + " (\"" + key + "\")"; }
+std::string Named(const char* flag, const char* key) {
+  return std::string(flag) + " (\"" + key + "\")";
+}
 
 }  // namespace
 
@@ -42,7 +44,8 @@ bool IsReasoningModel(std::string_view model) {
   constexpr std::string_view kFamily = "gpt-realtime-2";
   if (model.substr(0, kFamily.size()) != kFamily) return false;
   // gpt-realtime-2, gpt-realtime-2.1, gpt-realtime-2-2026-..., not gpt-realtime-20xx snapshots.
-  return model.size() == kFamily.size() || model[kFamily.size()] == '.' || model[kFamily.size()] == '-';
+  return model.size() == kFamily.size() || model[kFamily.size()] == '.' ||
+         model[kFamily.size()] == '-';
 }
 
 SessionSettings VoiceSessionSettings(const Config& config) {
@@ -58,8 +61,8 @@ SessionSettings VoiceSessionSettings(const Config& config) {
     s.turns = SessionSettings::Turns::kOff;
   } else {
     s.turns = SessionSettings::Turns::kDetect;
-    s.turn_detection.type =
-        config.vad == "semantic" ? TurnDetection::Type::kSemanticVad : TurnDetection::Type::kServerVad;
+    s.turn_detection.type = config.vad == "semantic" ? TurnDetection::Type::kSemanticVad
+                                                     : TurnDetection::Type::kServerVad;
     s.turn_detection.threshold = config.vad_threshold;
     s.turn_detection.silence_duration_ms = config.vad_silence_ms;
     s.turn_detection.prefix_padding_ms = config.vad_prefix_ms;
@@ -83,26 +86,30 @@ Status CheckSessionOptions(const Config& config) {
     } ga_only[] = {
         {config.speed > 0, Named("--speed", "speed")},
         {config.idle_timeout_ms > 0, Named("--idle-timeout-ms", "idle_timeout_ms")},
-        {config.reasoning_effort != ReasoningEffort::kLeaveDefault, Named("--reasoning-effort", "reasoning_effort")},
+        {config.reasoning_effort != ReasoningEffort::kLeaveDefault,
+         Named("--reasoning-effort", "reasoning_effort")},
         {config.parallel_tool_calls.has_value(), "\"parallel_tool_calls\""},
     };
     for (const auto& option : ga_only) {
-      if (option.set) return Status::Error(option.name + " is not in the beta dialect's session (GA only: --dialect ga)");
+      if (option.set)
+        return Status::Error(option.name +
+                             " is not in the beta dialect's session (GA only: --dialect ga)");
     }
   }
   if (config.vad_eagerness != VadEagerness::kLeaveDefault && config.vad != "semantic") {
-    return Status::Error(Named("--vad-eagerness", "vad_eagerness") + " is for --vad semantic, not --vad " +
-                         config.vad);
+    return Status::Error(Named("--vad-eagerness", "vad_eagerness") +
+                         " is for --vad semantic, not --vad " + config.vad);
   }
   if (config.idle_timeout_ms > 0 && config.vad != "server") {
-    return Status::Error(Named("--idle-timeout-ms", "idle_timeout_ms") + " is for --vad server, not --vad " +
-                         config.vad);
+    return Status::Error(Named("--idle-timeout-ms", "idle_timeout_ms") +
+                         " is for --vad server, not --vad " + config.vad);
   }
-  if (config.transcribe == "off" && (!config.transcribe_language.empty() || !config.transcribe_prompt.empty())) {
-    return Status::Error(
-        (config.transcribe_language.empty() ? Named("--transcribe-prompt", "transcribe_prompt")
-                                            : Named("--transcribe-language", "transcribe_language")) +
-        " needs transcription, which --transcribe off turns off");
+  if (config.transcribe == "off" &&
+      (!config.transcribe_language.empty() || !config.transcribe_prompt.empty())) {
+    return Status::Error((config.transcribe_language.empty()
+                              ? Named("--transcribe-prompt", "transcribe_prompt")
+                              : Named("--transcribe-language", "transcribe_language")) +
+                         " needs transcription, which --transcribe off turns off");
   }
   return Status::Ok();
 }

@@ -46,7 +46,7 @@ struct SessionSettings {
   std::string transcription_language;  // ISO-639-1 hint; only with a transcription model
   std::string transcription_prompt;    // a hint of vocabulary or style; likewise
   NoiseReduction noise_reduction = NoiseReduction::kLeaveDefault;
-  double speed = 0;  // audio.output.speed, 0.25 to 1.5; GA only; 0: not sent
+  double speed = 0;           // audio.output.speed, 0.25 to 1.5; GA only; 0: not sent
   int max_output_tokens = 0;  // 1 to 4096, or kMaxOutputTokensInf; 0: not sent
   ReasoningEffort reasoning_effort = ReasoningEffort::kLeaveDefault;  // GA only
   // parallel_tool_calls, GA only, sent with tools: nullopt leaves the server's default.

@@ -24,8 +24,9 @@ constexpr Word<VadEagerness> kEagernessWords[] = {
     {VadEagerness::kAuto, "auto"},
 };
 constexpr Word<ReasoningEffort> kEffortWords[] = {
-    {ReasoningEffort::kMinimal, "minimal"}, {ReasoningEffort::kLow, "low"},   {ReasoningEffort::kMedium, "medium"},
-    {ReasoningEffort::kHigh, "high"},       {ReasoningEffort::kXhigh, "xhigh"},
+    {ReasoningEffort::kMinimal, "minimal"}, {ReasoningEffort::kLow, "low"},
+    {ReasoningEffort::kMedium, "medium"},   {ReasoningEffort::kHigh, "high"},
+    {ReasoningEffort::kXhigh, "xhigh"},
 };
 
 template <typename E, size_t N>
@@ -50,9 +51,15 @@ const char* ToString(NoiseReduction v) { return WordOf(kNoiseReductionWords, v);
 const char* ToString(VadEagerness v) { return WordOf(kEagernessWords, v); }
 const char* ToString(ReasoningEffort v) { return WordOf(kEffortWords, v); }
 
-std::optional<NoiseReduction> ParseNoiseReduction(std::string_view s) { return ValueOf(kNoiseReductionWords, s); }
-std::optional<VadEagerness> ParseVadEagerness(std::string_view s) { return ValueOf(kEagernessWords, s); }
-std::optional<ReasoningEffort> ParseReasoningEffort(std::string_view s) { return ValueOf(kEffortWords, s); }
+std::optional<NoiseReduction> ParseNoiseReduction(std::string_view s) {
+  return ValueOf(kNoiseReductionWords, s);
+}
+std::optional<VadEagerness> ParseVadEagerness(std::string_view s) {
+  return ValueOf(kEagernessWords, s);
+}
+std::optional<ReasoningEffort> ParseReasoningEffort(std::string_view s) {
+  return ValueOf(kEffortWords, s);
+}
 
 std::optional<int> ParseMaxOutputTokens(std::string_view s) {
   if (s == "inf") return kMaxOutputTokensInf;

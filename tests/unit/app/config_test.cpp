@@ -155,10 +155,11 @@ TEST_CASE("the session fields' keys are read and bounded", "[config]") {
   CHECK(config.parallel_tool_calls == false);
   REQUIRE(ParseConfig(R"({"max_output_tokens": 4096})", "c.json", &config).ok());
   CHECK(config.max_output_tokens == 4096);
-  for (const char* bad : {R"({"speed": 0.24})", R"({"speed": 1.51})", R"({"idle_timeout_ms": 30001})",
-                          R"({"max_output_tokens": 4097})", R"({"max_output_tokens": -1})",
-                          R"({"noise_reduction": "far"})", R"({"vad_eagerness": 1})",
-                          R"({"reasoning_effort": "XHIGH"})", R"({"transcribe_language": "e"})"}) {
+  for (const char* bad :
+       {R"({"speed": 0.24})", R"({"speed": 1.51})", R"({"idle_timeout_ms": 30001})",
+        R"({"max_output_tokens": 4097})", R"({"max_output_tokens": -1})",
+        R"({"noise_reduction": "far"})", R"({"vad_eagerness": 1})",
+        R"({"reasoning_effort": "XHIGH"})", R"({"transcribe_language": "e"})"}) {
     INFO(bad);
     CHECK_FALSE(ParseConfig(bad, "c.json", &config).ok());
   }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "app/session_settings.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 
@@ -41,7 +41,8 @@ TEST_CASE("the config's session fields reach the settings of each mode", "[sessi
   CHECK(text.transcription_model.empty());
 }
 
-TEST_CASE("parallel tool calls: on for reasoning models, else as the config says", "[session_settings]") {
+TEST_CASE("parallel tool calls: on for reasoning models, else as the config says",
+          "[session_settings]") {
   CHECK(IsReasoningModel("gpt-realtime-2"));
   CHECK(IsReasoningModel("gpt-realtime-2.1"));
   CHECK(IsReasoningModel("gpt-realtime-2.1-mini"));
@@ -61,7 +62,8 @@ TEST_CASE("parallel tool calls: on for reasoning models, else as the config says
   CHECK(TextSessionSettings(config).parallel_tool_calls == false);
 }
 
-TEST_CASE("settings a dialect or the VAD cannot take are refused, by flag and key", "[session_settings]") {
+TEST_CASE("settings a dialect or the VAD cannot take are refused, by flag and key",
+          "[session_settings]") {
   CHECK(CheckSessionOptions(Config()).ok());
   Config beta;
   beta.dialect = Dialect::kBeta;
@@ -90,5 +92,6 @@ TEST_CASE("settings a dialect or the VAD cannot take are refused, by flag and ke
   c.transcribe = "off";
   c.transcribe_prompt = "x";
   CHECK(CheckSessionOptions(c).message() ==
-        "--transcribe-prompt (\"transcribe_prompt\") needs transcription, which --transcribe off turns off");
+        "--transcribe-prompt (\"transcribe_prompt\") needs transcription, which --transcribe off "
+        "turns off");
 }

@@ -169,7 +169,8 @@ double Number(const rapidjson::Document& doc, const char* pointer) {
 
 }  // namespace
 
-TEST_CASE("GA session.update carries every session field where the schema puts it", "[client_events]") {
+TEST_CASE("GA session.update carries every session field where the schema puts it",
+          "[client_events]") {
   auto doc = Json(EncodeSessionUpdate(Dialect::kGa, AllFields()));
   CHECK(At(doc, "/session/audio/input/transcription/language") == "de");
   CHECK(At(doc, "/session/audio/input/transcription/prompt") == "Terms: voxterm, PortAudio.");
@@ -184,7 +185,8 @@ TEST_CASE("GA session.update carries every session field where the schema puts i
   CHECK(parallel->GetBool());
 }
 
-TEST_CASE("beta session.update carries the fields beta has, flat, and leaves out the rest", "[client_events]") {
+TEST_CASE("beta session.update carries the fields beta has, flat, and leaves out the rest",
+          "[client_events]") {
   auto doc = Json(EncodeSessionUpdate(Dialect::kBeta, AllFields()));
   CHECK(At(doc, "/session/input_audio_transcription/language") == "de");
   CHECK(At(doc, "/session/input_audio_transcription/prompt") == "Terms: voxterm, PortAudio.");
@@ -200,9 +202,9 @@ TEST_CASE("beta session.update carries the fields beta has, flat, and leaves out
 TEST_CASE("unset session fields are not sent", "[client_events]") {
   for (Dialect d : {Dialect::kGa, Dialect::kBeta}) {
     const std::string json = EncodeSessionUpdate(d, VoiceSettings());
-    for (const char* word : {"noise_reduction", "speed", "idle_timeout_ms", "eagerness", "max_output_tokens",
-                             "max_response_output_tokens", "reasoning", "parallel_tool_calls", "language",
-                             "prompt"}) {
+    for (const char* word :
+         {"noise_reduction", "speed", "idle_timeout_ms", "eagerness", "max_output_tokens",
+          "max_response_output_tokens", "reasoning", "parallel_tool_calls", "language", "prompt"}) {
       INFO(ToString(d) << " " << word);
       CHECK(json.find(word) == std::string::npos);
     }
@@ -237,7 +239,8 @@ TEST_CASE("semantic VAD sends its eagerness and no server_vad fields", "[client_
 TEST_CASE("parallel_tool_calls goes out only with tools", "[client_events]") {
   SessionSettings s;
   s.parallel_tool_calls = false;
-  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/parallel_tool_calls") == "<missing>");
+  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/parallel_tool_calls") ==
+        "<missing>");
   s.tools.push_back({"t", "", R"({"type":"object"})"});
   const rapidjson::Document doc = Json(EncodeSessionUpdate(Dialect::kGa, s));
   const rapidjson::Value* v = rapidjson::Pointer("/session/parallel_tool_calls").Get(doc);
