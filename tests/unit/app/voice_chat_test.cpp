@@ -385,3 +385,22 @@ TEST_CASE("a push-to-talk take committed during an outage is sent whole", "[voic
   CHECK(std::vector<std::string>(types.end() - 2, types.end()) ==
         std::vector<std::string>{"input_audio_buffer.commit", "response.create"});
 }
+
+TEST_CASE_METHOD(VoiceChatTest, "an idle timeout is the server's own turn: an answer is due, nothing is sent",
+                 "[voice]") {
+  Ready();
+  CHECK_FALSE(chat.AwaitingServer());
+  Server(R"({"type":"input_audio_buffer.timeout_triggered","audio_start_ms":1000,"audio_end_ms":6000,"item_id":"t1"})");
+  CHECK(chat.AwaitingServer());  // the status line says thinking; the answer timeout runs
+  Server(R"({"type":"input_audio_buffer.committed","previous_item_id":null,"item_id":"t1"})");
+  Server(R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"t1","content_index":0,"transcript":""})");
+  ResponseCreated("r1");
+  Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Still there?"})");
+  Audio("r1", "a1", 100);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  Play(100);
+  CHECK(view.lines == std::vector<std::string>{"assistant: Still there?"});
+  CHECK_FALSE(chat.AwaitingServer());
+  CHECK(chat.Idle());
+  CHECK(transport.SentTypes() == std::vector<std::string>{"session.update"});
+}
