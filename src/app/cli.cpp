@@ -7,6 +7,24 @@
 #include "util/log.h"
 
 namespace voxterm {
+namespace {
+
+// Azure's two realtime URLs each go with one dialect (docs/config.md#azure-openai); the wrong
+// mix fails only once connected, with a message that does not say why. voxterm still tries:
+// a server that is not Azure may use the same paths.
+void WarnAboutAzureUrl(const Config& config) {
+  if (!config.azure) return;
+  const std::string& url = config.url;
+  if (url.find("/openai/v1/realtime") != std::string::npos && url.find("api-version=") != std::string::npos) {
+    LOG_WARN("--url: Azure's GA endpoint (/openai/v1/realtime) takes no api-version (Azure answers 401)");
+  } else if (url.find("/openai/realtime") != std::string::npos && config.dialect == Dialect::kGa) {
+    LOG_WARN(
+        "--url: Azure's preview URL (/openai/realtime) speaks the beta dialect: use /openai/v1/realtime, or "
+        "--dialect beta");
+  }
+}
+
+}  // namespace
 
 CommandLine ParseCommandLine(int argc, char** argv) {
   CommandLine result;
@@ -226,6 +244,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
     fprintf(stderr, "voxterm: error: %s\n", session.message().c_str());
     result.exit_code = ToInt(ExitCode::kUsage);
   }
+  if (!result.exit_code && !result.list_devices) WarnAboutAzureUrl(config);
   return result;
 }
 

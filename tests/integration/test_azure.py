@@ -1,6 +1,8 @@
 """Azure OpenAI: the GA endpoint (/openai/v1/realtime?model=DEPLOYMENT, key in api-key) is the
 way; the preview URL with --dialect beta stays for old deployments (docs/config.md)."""
 
+from conftest import one_line
+
 KEY = "az-test-key-1234567890"
 
 
@@ -42,3 +44,23 @@ def test_the_legacy_preview_url_with_the_beta_dialect(mock, run):
     assert connect["headers"]["api-key"] == "<redacted>"
     assert "type" not in m.events()[0]["session"]  # the flat beta session
     assert m.violations() == []
+
+
+def test_a_url_that_does_not_fit_its_dialect_draws_a_warning(mock, run):
+    # Azure answers the first with 401 and the second with "Unknown parameter: 'session.type'";
+    # voxterm says why before it tries (the mock, not being Azure, accepts both).
+    m = mock("--key", KEY)
+    env = {"AZURE_OPENAI_API_KEY": KEY}
+    r = run(["--text", "--azure", "--url", m.url(path="/openai/v1/realtime?api-version=2025-08-28"),
+             "--model", "d"], input="hi\n", key=None, env=env)
+    assert r.returncode == 0, r.stderr
+    assert one_line(r.stderr) == ("voxterm: warning: --url: Azure's GA endpoint (/openai/v1/realtime) takes no "
+                                  "api-version (Azure answers 401)")
+    r = run(["--text", "--azure", "--url", m.url(path="/openai/realtime?api-version=2025-04-01-preview&deployment=d")],
+            input="hi\n", key=None, env=env)
+    assert one_line(r.stderr) == ("voxterm: warning: --url: Azure's preview URL (/openai/realtime) speaks the beta "
+                                  "dialect: use /openai/v1/realtime, or --dialect beta")
+    # The documented ways draw none.
+    r = run(["--text", "--azure", "--url", m.url(path="/openai/v1/realtime"), "--model", "d"], input="hi\n",
+            key=None, env=env)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
