@@ -15,11 +15,15 @@ namespace {
 void WarnAboutAzureUrl(const Config& config) {
   if (!config.azure) return;
   const std::string& url = config.url;
-  if (url.find("/openai/v1/realtime") != std::string::npos && url.find("api-version=") != std::string::npos) {
-    LOG_WARN("--url: Azure's GA endpoint (/openai/v1/realtime) takes no api-version (Azure answers 401)");
+  if (url.find("/openai/v1/realtime") != std::string::npos &&
+      url.find("api-version=") != std::string::npos) {
+    LOG_WARN(
+        "--url: Azure's GA endpoint (/openai/v1/realtime) takes no api-version (Azure answers "
+        "401)");
   } else if (url.find("/openai/realtime") != std::string::npos && config.dialect == Dialect::kGa) {
     LOG_WARN(
-        "--url: Azure's preview URL (/openai/realtime) speaks the beta dialect: use /openai/v1/realtime, or "
+        "--url: Azure's preview URL (/openai/realtime) speaks the beta dialect: use "
+        "/openai/v1/realtime, or "
         "--dialect beta");
   }
 }
