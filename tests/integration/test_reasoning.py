@@ -153,3 +153,17 @@ def test_captions_are_rewritten_in_place_on_a_terminal(mock, tmp_path, fails):
     else:
         # ...until the final text replaces it, as a line of its own.
         assert len(final) == 1 and final[0].endswith(b"ms of speech)")
+
+
+def test_an_answer_cut_after_its_preamble_goes_on_where_it_stopped(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:preamble mock:drop\n")
+    assert r.returncode == 0, r.stderr
+    # The preamble's line, then the answer's: its rest continues the cut line, nothing twice.
+    assert r.stdout == "Let me check that.\nThis answer will be cut off halfway through.\n"
+    created = [e["item"] for e in m.events() if e["type"] == "conversation.item.create"]
+    assistant = [i for i in created if i.get("role") == "assistant"]
+    # The replay: the preamble whole, the answer as far as it came, marked incomplete.
+    assert [i.get("status") for i in assistant] == [None, "incomplete"]
+    assert assistant[0]["content"][0]["text"] == "Let me check that."
+    checked(m)
