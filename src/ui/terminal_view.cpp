@@ -46,22 +46,33 @@ int Columns(int fd) {
   return ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 ? size.ws_col : 80;
 }
 
-// Characters, not bytes: continuation bytes of UTF-8 do not count. (A wide character counts
-// as one column: the caption then ends a little early on the right, never wraps.)
-size_t Characters(std::string_view text) {
+// The columns a character takes, from its first byte: continuation bytes take none, and
+// everything from U+1000 on counts as wide (CJK, emoji; a few narrow scripts are counted wide
+// too, so the caption may end early, but never wraps and breaks the line's redraw).
+size_t Width(unsigned char byte) {
+  if ((byte & 0xC0) == 0x80) return 0;
+  return byte >= 0xE1 ? 2 : 1;
+}
+
+size_t TextColumns(std::string_view text) {
   size_t n = 0;
-  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  for (char c : text) n += Width(static_cast<unsigned char>(c));
   return n;
 }
 
-// The end of text in at most columns characters, an ellipsis in front when something was cut.
+// The end of text in at most columns columns, an ellipsis in front when something was cut.
 std::string LastColumns(const std::string& text, size_t columns) {
-  if (Characters(text) <= columns) return text;
+  if (TextColumns(text) <= columns) return text;
   if (columns == 0) return "";
   size_t start = text.size();
-  for (size_t kept = 0; start > 0 && kept < columns - 1;) {
-    --start;
-    if ((static_cast<unsigned char>(text[start]) & 0xC0) != 0x80) ++kept;
+  size_t kept = 0;  // columns from start on
+  for (size_t at = text.size(); at > 0;) {
+    --at;
+    const size_t width = Width(static_cast<unsigned char>(text[at]));
+    if (width == 0) continue;
+    if (kept + width > columns - 1) break;
+    kept += width;
+    start = at;
   }
   return "\u2026" + text.substr(start);
 }
@@ -109,8 +120,8 @@ void TerminalView::DrawStatus() {
   if (!detail_.empty()) line += " " + Paint(kDim, detail_);
   if (!caption_.empty()) {
     // What is on the line so far, in columns: "● state " and the meter, the detail.
-    const size_t used = 3 + Characters(ToString(state_)) + kMeterBars +
-                        (detail_.empty() ? 0 : 1 + Characters(detail_));
+    const size_t used = 3 + TextColumns(ToString(state_)) + kMeterBars +
+                        (detail_.empty() ? 0 : 1 + TextColumns(detail_));
     const size_t columns = static_cast<size_t>(Columns(fileno(status_)));
     constexpr size_t kLabel = 7;  // two spaces, "you: "
     if (used + kLabel + 1 < columns) {
