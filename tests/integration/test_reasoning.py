@@ -167,3 +167,62 @@ def test_an_answer_cut_after_its_preamble_goes_on_where_it_stopped(mock, run):
     assert [i.get("status") for i in assistant] == [None, "incomplete"]
     assert assistant[0]["content"][0]["text"] == "Let me check that."
     checked(m)
+
+
+def server_validators(dialect):
+    """jsonschema validators for the server events of the dialect, by type, from the schema."""
+    jsonschema = pytest.importorskip("jsonschema")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "realtime-schemas.json")
+    with open(path) as f:
+        doc = json.load(f)
+    schemas = doc["components"]["schemas"]
+    union = "RealtimeServerEvent" if dialect == "ga" else "V1Beta_RealtimeServerEvent"
+    by_type = {}
+    for member in schemas[union]["anyOf"]:
+        name = member["$ref"].split("/")[-1]
+        type_schema = schemas[name]["properties"]["type"]
+        for event_type in type_schema.get("enum", [type_schema.get("const")]):
+            wrapper = {"$ref": "#/components/schemas/" + name, "components": doc["components"]}
+            by_type[event_type] = jsonschema.Draft202012Validator(wrapper)
+    return by_type
+
+
+@pytest.mark.parametrize("dialect", ["ga", "beta"])
+@pytest.mark.parametrize("fails", [False, True])
+def test_what_the_mock_sends_for_preambles_calls_and_captions_is_what_the_schema_allows(
+        mock, run, tmp_path, dialect, fails):
+    config = write_config(tmp_path, [{"name": "one", "shell": "echo one"}])
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, tone(800) + silence(1500))
+    m = mock("--preamble-ms", "300", "--answer-ms", "300", *(["--transcription-fails"] if fails else []))
+    log = tmp_path / "events.jsonl"
+    r = run(["--config", config, "--dialect", dialect, "--url", m.url(), "--input-file", str(mic),
+             "--output-file", str(tmp_path / "o.wav"), "--log-events", str(log)],
+            input="mock:preamble " + call("one", {}) + "\n", timeout=60)
+    assert r.returncode == 0, r.stderr
+    validators = server_validators(dialect)
+    checked_types = set()
+    with open(log) as f:
+        for line in f:
+            record = json.loads(line)
+            event = record["event"]
+            # The events that stream the items (not the session, response and conversation
+            # objects around them).
+            if record["dir"] != "in" or event["type"] not in validators or not event["type"].startswith(
+                    ("response.output_", "response.content_part.", "response.function_call_", "response.text.",
+                     "response.audio", "conversation.item.input_audio_transcription.")):
+                continue
+            if "audio.delta" in event["type"]:
+                event = dict(event, delta="AAAA")  # the log keeps only the audio's length
+            errors = sorted(validators[event["type"]].iter_errors(event), key=str)
+            # The beta schema allows an item only "completed" or "incomplete", and no "audio"
+            # content, but a real beta server announces items "in_progress" and says "audio"
+            # (sequences.md, sequences 2 and 4): what was observed wins.
+            errors = [e for e in errors if not (dialect == "beta" and e.instance in ("in_progress", "audio"))]
+            assert errors == [], (event, errors[0].message)
+            checked_types.add(event["type"])
+    transcription = "conversation.item.input_audio_transcription."
+    assert {"response.output_item.added", "response.output_item.done", "response.content_part.added",
+            "response.function_call_arguments.done", transcription + "delta",
+            transcription + ("failed" if fails else "completed")} <= checked_types
+    checked(m)

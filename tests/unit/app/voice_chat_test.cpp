@@ -482,3 +482,21 @@ TEST_CASE_METHOD(VoiceChatTest, "the user's words are a caption until the transc
   CHECK(view.notices.back() == "(your words could not be transcribed)");
   CHECK(view.lines.size() == 1);
 }
+
+TEST_CASE_METHOD(VoiceChatTest,
+                 "a spoken continuation goes on the cut line, the next message on another",
+                 "[voice][reconnect]") {
+  Ready();
+  ResponseCreated("r1");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"Once "})");
+  chat.OnDisconnected();
+  Ready();
+  ResponseCreated("r2");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"c1","delta":"upon."})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"c2","delta":"More."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(view.lines == std::vector<std::string>{"assistant: Once upon.", "assistant: More."});
+}
