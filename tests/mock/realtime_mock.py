@@ -43,9 +43,10 @@ it would have given, when the message is the start of it.
 Spoken turns get "I heard N ms of audio", or audio with --answer-ms, or a function call with
 --call-on-audio; --preamble-ms MS puts a spoken preamble of MS before any of those. With
 transcription on, a spoken turn's transcript comes as ...input_audio_transcription.delta events,
-then .completed (with --transcription-fails: half the deltas, then .failed). Server-wide faults come from flags: --http-status, --key, --no-session-created,
---refuse-after (401 once N connections were accepted), --drop-on-tool-output (the first output
-is lost with the connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
+then .completed (with --transcription-fails: half the deltas, then .failed).
+Server-wide faults come from flags: --http-status, --key, --no-session-created, --refuse-after
+(401 once N connections were accepted), --drop-on-tool-output (the first output is lost with the
+connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
 `session_expired` error, then every event refused with it).
 Item, response and event ids are unique across the mock's sessions, as a real server's are.
 
