@@ -92,6 +92,7 @@ void TextChat::Resume() {
     item_refused_ = false;
     transport_->Send(EncodeUserText(line_, item_event_id_, item_id_));
   }
+  adopt_line_ = response_wrote_;
   SendResponseCreate(/*continue_answer=*/response_wrote_);
 }
 
@@ -181,7 +182,21 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioTranscriptDelta:
       if (turn_in_flight_ && !item_refused_ &&
           (event.response_id.empty() || event.response_id == response_id_)) {
+        // Messages stream one after another: each change of item starts a line.
+        if (answer_open_ && last_written_ != '\n' && !adopt_line_ &&
+            event.item_id != line_item_id_) {
+          WriteAnswer("\n");
+        }
+        adopt_line_ = false;
+        line_item_id_ = std::string(event.item_id);
         WriteAnswer(event.delta);
+      }
+      break;
+    case ServerEventType::kOutputItemDone:
+      // A message is whole: its line ends, before the next message or a tool's line.
+      if (answer_open_ && last_written_ != '\n' && event.item.type == "message" &&
+          event.item.id == line_item_id_) {
+        WriteAnswer("\n");
       }
       break;
     case ServerEventType::kAudioDelta:

@@ -3,8 +3,10 @@
 // response.create. Turns go one at a time, so answers come back in order and no response.create
 // is ever sent while a response is active. Text deltas (or audio transcript deltas, from a server
 // that answers with audio anyway) go to the answer sink as they arrive; each answer ends with a
-// newline. With tools, a turn whose response calls them goes on: the calls run (ToolCalls), and
-// the follow-up response.create asks for the answer that uses their outputs.
+// newline. A response of several messages (a reasoning model's preamble, then its answer) prints
+// each message as a line of its own, told apart by the deltas' item_id. With tools, a turn whose
+// response calls them goes on: the calls run (ToolCalls), and the follow-up response.create asks
+// for the answer that uses their outputs.
 //
 // After a lost connection, the new session gets the conversation so far (History) and the turn
 // in flight goes on: its line is sent again unless the server had it, and its answer is asked
@@ -113,6 +115,8 @@ class TextChat final : public Conversation {
   int requests_ = 0;               // response.create sent, for their event ids
   bool answer_open_ = false;       // something was written for the current answer
   bool response_wrote_ = false;    // the current response wrote some of it
+  std::string line_item_id_;       // the message whose words the open line shows
+  bool adopt_line_ = false;        // a continuation after a reconnect: it goes on the open line
   bool resumed_ = false;           // the session is a reconnection
   char last_written_ = '\n';
   int failed_turns_ = 0;

@@ -1,7 +1,9 @@
 // ToolCalls: the model's function calls, from the server's events to commands and back.
 //
 // Calls are collected from response.output_item.added/done and
-// response.function_call_arguments.done, keyed by call_id. When the response that made them is
+// response.function_call_arguments.done, keyed by call_id. A response may hold several calls
+// (parallel_tool_calls) and messages besides them (a reasoning model's preamble): each call is
+// an item of its own, and only function_call items are calls. When the response that made them is
 // done and completed, each is prepared (arguments the tool refuses never run, nor are asked
 // about) and runs (after a y/N question for "confirm" tools, which shows the command exactly
 // as it will run), several at once;

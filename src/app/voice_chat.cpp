@@ -83,6 +83,10 @@ void VoiceChat::OnDisconnected() {
   response_active_ = response_requested_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
   outage_start_ = captured_;
   playback_->SetStreamOpen(false);  // what arrived plays out
+  if (!captions_.empty()) {         // their transcripts will not come
+    captions_.clear();
+    view_->UserCaption({});
+  }
   UpdateState();
 }
 
@@ -107,6 +111,7 @@ void VoiceChat::Resume() {
   }
   if (continue_answer_) {
     continue_answer_ = false;
+    adopt_line_ = answer_line_open_;  // the rest of the cut answer goes on its line
     response_instructions_ = ContinuationInstructions(session_.instructions);
     RequestResponse();
   } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
@@ -214,6 +219,13 @@ void VoiceChat::OnTick() {
     if (auto heard = tracker_.At(playback_->flushed_at()); heard && session_ready_) {
       transport_->Send(EncodeTruncate(heard->item_id, heard->audio_end_ms));
     }
+    // Items queued behind it (the answer after a preamble) were never heard: the model should
+    // not take them as said.
+    if (session_ready_) {
+      for (const std::string& item_id : tracker_.Unheard(playback_->flushed_at())) {
+        transport_->Send(EncodeTruncate(item_id, 0));
+      }
+    }
   }
   UpdateState();
 }
@@ -238,6 +250,44 @@ void VoiceChat::UpdateState() {
     state_ = state;
     view_->SetState(state);
   }
+}
+
+// Messages stream one after another; each change of item starts a line of its own.
+void VoiceChat::AnswerDelta(std::string_view item_id, std::string_view text) {
+  if (answer_line_open_ && !adopt_line_ && item_id != answer_item_id_) {
+    view_->AssistantDone(/*interrupted=*/false);
+    answer_line_open_ = false;
+  }
+  adopt_line_ = false;
+  answer_item_id_ = std::string(item_id);
+  view_->AssistantDelta(text);
+  answer_line_open_ = true;
+}
+
+void VoiceChat::Caption(std::string_view item_id, std::string_view text) {
+  auto it = std::find_if(captions_.begin(), captions_.end(),
+                         [&](const auto& c) { return c.first == item_id; });
+  std::pair<std::string, std::string> caption{std::string(item_id), std::string()};
+  if (it != captions_.end()) {
+    caption = std::move(*it);
+    captions_.erase(it);
+  }
+  // Beyond the limit a caption shows its start; the final line has the whole text.
+  caption.second.append(
+      text.substr(0, kMaxCaptionBytes - std::min(kMaxCaptionBytes, caption.second.size())));
+  captions_.push_back(std::move(caption));
+  if (captions_.size() > kMaxCaptions) captions_.pop_front();
+  view_->UserCaption(captions_.back().second);
+}
+
+// The caption shown is then the one updated last, if any is left.
+void VoiceChat::Uncaption(std::string_view item_id) {
+  auto it = std::find_if(captions_.begin(), captions_.end(),
+                         [&](const auto& c) { return c.first == item_id; });
+  if (it == captions_.end()) return;
+  captions_.erase(it);
+  view_->UserCaption(captions_.empty() ? std::string_view()
+                                       : std::string_view(captions_.back().second));
 }
 
 void VoiceChat::OnAudioDelta(const ServerEvent& event) {
@@ -330,10 +380,15 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       // Server VAD's idle_timeout_ms: the server commits the silence and answers by itself.
       awaiting_answer_ = true;
       break;
+    case ServerEventType::kInputTranscriptDelta:
+      Caption(event.item_id, event.delta);
+      break;
     case ServerEventType::kInputTranscriptCompleted:
-      if (!event.text.empty()) view_->UserSaid(event.text);
+      if (!event.text.empty()) view_->UserSaid(event.text);  // in place of the caption
+      Uncaption(event.item_id);
       break;
     case ServerEventType::kInputTranscriptFailed:
+      Uncaption(event.item_id);
       view_->Notice("(your words could not be transcribed)");
       break;
     case ServerEventType::kResponseCreated:
@@ -358,8 +413,15 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
           delivered_ = true;
           TurnAnswered();
         }
-        view_->AssistantDelta(event.delta);
-        answer_line_open_ = true;
+        AnswerDelta(event.item_id, event.delta);
+      }
+      break;
+    case ServerEventType::kOutputItemDone:
+      // A message of the response is whole: its line ends (the next message has its own).
+      if (answer_line_open_ && event.item.type == "message" && event.item.id == answer_item_id_ &&
+          event.response_id != dropped_response_id_) {
+        view_->AssistantDone(/*interrupted=*/false);
+        answer_line_open_ = false;
       }
       break;
     case ServerEventType::kResponseDone:

@@ -12,6 +12,14 @@
 // sent only where the server is not already cancelling: its VAD cancels on speech, so only a
 // typed line, or a session without VAD, needs it.
 //
+// A response may hold several messages (a reasoning model's spoken preamble, then its answer):
+// each is its own transcript line, their audio plays one after the other as it arrives, and a
+// barge-in truncates the item that was playing at its own played position (PlayoutTracker);
+// items queued behind it, never heard, are truncated at 0.
+//
+// The user's words are shown as a caption while they are transcribed
+// (conversation.item.input_audio_transcription.delta, per item), replaced by the final line.
+//
 // Typed lines are text turns answered aloud. No response.create is ever sent while a response
 // is active or requested: a line typed meanwhile interrupts the answer and waits for its
 // response.done. Requests that meet (a push-to-talk take, a tool call's follow-up) share one
@@ -113,6 +121,11 @@ class VoiceChat {
   void ResendAudio(uint64_t from);
   // The user's turn (spoken, a take, or a typed line) has its answer: nothing to send again.
   void TurnAnswered();
+  // An assistant transcript or text delta of item_id, on that item's line.
+  void AnswerDelta(std::string_view item_id, std::string_view text);
+  // Input transcription: text more of item_id's caption; Uncaption forgets the item's caption.
+  void Caption(std::string_view item_id, std::string_view text);
+  void Uncaption(std::string_view item_id);
 
   const Dialect dialect_;
   const SessionSettings session_;
@@ -136,6 +149,13 @@ class VoiceChat {
   bool user_speaking_ = false;
   bool truncate_pending_ = false;    // a flush is under way; truncate when it is done
   bool answer_line_open_ = false;    // the view shows a partial answer
+  std::string answer_item_id_;       // the assistant item whose words that line shows
+  bool adopt_line_ = false;          // a continuation after a reconnect: it goes on the open line
+  // The captions of items being transcribed, the one updated last at the back. A few at most:
+  // a real session transcribes one turn at a time.
+  static constexpr size_t kMaxCaptions = 4;
+  static constexpr size_t kMaxCaptionBytes = 4096;
+  std::deque<std::pair<std::string, std::string>> captions_;
   std::deque<std::string> pending_lines_;
   std::vector<int16_t> decoded_;     // scratch for audio deltas
   uint64_t appended_frames_ = 0;

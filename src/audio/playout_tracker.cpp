@@ -35,4 +35,12 @@ std::optional<PlayoutTracker::Heard> PlayoutTracker::At(uint64_t played_frames) 
   return std::nullopt;
 }
 
+std::vector<std::string> PlayoutTracker::Unheard(uint64_t played_frames) const {
+  std::vector<std::string> unheard;
+  for (const Item& item : items_) {
+    if (item.start_frame > played_frames && item.frames > 0) unheard.push_back(item.id);
+  }
+  return unheard;
+}
+
 }  // namespace voxterm

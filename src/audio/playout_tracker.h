@@ -1,7 +1,9 @@
 // PlayoutTracker: which assistant item was playing, and how far, at a given count of played
 // frames. conversation.item.truncate needs audio_end_ms = what the user actually heard of the
 // item: counted from the output's played frames, never more than the item's audio that arrived.
-// Pure bookkeeping, no I/O.
+// A response may have several items (a preamble, then the answer), queued one after the other:
+// each keeps its own start, so the truncate names the item that was heard, with its own
+// position. Pure bookkeeping, no I/O.
 // Thread safety: main thread only.
 #pragma once
 
@@ -9,6 +11,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace voxterm {
 
@@ -28,6 +31,9 @@ class PlayoutTracker {
   };
   // The item being played at played_frames, and how much of it was heard.
   std::optional<Heard> At(uint64_t played_frames) const;
+  // The items queued to start after played_frames (a response's next message, behind the one
+  // playing): none of them was heard.
+  std::vector<std::string> Unheard(uint64_t played_frames) const;
 
  private:
   struct Item {

@@ -27,7 +27,11 @@ class ConversationView {
   virtual ~ConversationView() = default;
   // A transcript of what the user said (or the line they typed).
   virtual void UserSaid(std::string_view text) = 0;
-  // The assistant's words as they stream; AssistantDone ends the answer (interrupted: cut off).
+  // The user's words so far, while they are being transcribed: a caption that each call
+  // replaces, and an empty text clears. The final words come as UserSaid.
+  virtual void UserCaption(std::string_view text) = 0;
+  // The assistant's words as they stream; AssistantDone ends the message (interrupted: cut
+  // off). A response of several messages (a preamble, then the answer) is several of these.
   virtual void AssistantDelta(std::string_view text) = 0;
   virtual void AssistantDone(bool interrupted) = 0;
   virtual void SetState(VoiceState state) = 0;

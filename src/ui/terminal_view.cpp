@@ -1,5 +1,6 @@
 #include "ui/terminal_view.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,43 @@ constexpr const char* kBars[] = {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585
 bool ColorWanted(bool terminal) {
   const char* no_color = getenv("NO_COLOR");
   return terminal && !(no_color && *no_color);
+}
+
+// Columns of the terminal behind fd; 80 when it does not say.
+int Columns(int fd) {
+  winsize size{};
+  return ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 ? size.ws_col : 80;
+}
+
+// The columns a character takes, from its first byte: continuation bytes take none, and
+// everything from U+1000 on counts as wide (CJK, emoji; a few narrow scripts are counted wide
+// too, so the caption may end early, but never wraps and breaks the line's redraw).
+size_t Width(unsigned char byte) {
+  if ((byte & 0xC0) == 0x80) return 0;
+  return byte >= 0xE1 ? 2 : 1;
+}
+
+size_t TextColumns(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += Width(static_cast<unsigned char>(c));
+  return n;
+}
+
+// The end of text in at most columns columns, an ellipsis in front when something was cut.
+std::string LastColumns(const std::string& text, size_t columns) {
+  if (TextColumns(text) <= columns) return text;
+  if (columns == 0) return "";
+  size_t start = text.size();
+  size_t kept = 0;  // columns from start on
+  for (size_t at = text.size(); at > 0;) {
+    --at;
+    const size_t width = Width(static_cast<unsigned char>(text[at]));
+    if (width == 0) continue;
+    if (kept + width > columns - 1) break;
+    kept += width;
+    start = at;
+  }
+  return "\u2026" + text.substr(start);
 }
 }  // namespace
 
@@ -80,13 +118,36 @@ void TerminalView::DrawStatus() {
   std::string line = "\r\x1b[K" + Paint(kDim, std::string("\u25cf ") + ToString(state_)) + " ";
   for (int i = 0; i < kMeterBars; ++i) line += i < level_bars_ ? kBars[i] : " ";
   if (!detail_.empty()) line += " " + Paint(kDim, detail_);
+  if (!caption_.empty()) {
+    // What is on the line so far, in columns: "● state " and the meter, the detail.
+    const size_t used = 3 + TextColumns(ToString(state_)) + kMeterBars +
+                        (detail_.empty() ? 0 : 1 + TextColumns(detail_));
+    const size_t columns = static_cast<size_t>(Columns(fileno(status_)));
+    constexpr size_t kLabel = 7;  // two spaces, "you: "
+    if (used + kLabel + 1 < columns) {
+      line += "  " + Paint(kCyan, "you: " + LastColumns(caption_, columns - used - kLabel - 1));
+    }
+  }
   fflush(out_);  // what the transcript wrote must land before the line is redrawn
   fputs(line.c_str(), status_);
   fflush(status_);
   status_shown_ = true;
 }
 
-void TerminalView::UserSaid(std::string_view text) { Line(kCyan, "you: ", text); }
+void TerminalView::UserSaid(std::string_view text) {
+  caption_.clear();  // the final words replace the caption
+  Line(kCyan, "you: ", text);
+}
+
+void TerminalView::UserCaption(std::string_view text) {
+  if (!status_line_) return;  // nothing but the final line where there is no status line
+  std::string shown;
+  AppendForDisplay(text, LineBreaks::kEscape, &shown);
+  if (shown == caption_) return;
+  caption_ = std::move(shown);
+  if (caption_.empty() && !status_shown_) return;
+  DrawStatus();
+}
 
 void TerminalView::ToolActivity(std::string_view line) { Line(kMagenta, "tool: ", line); }
 

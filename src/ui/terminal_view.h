@@ -2,9 +2,12 @@
 //   you: what's the weather like?
 //   assistant: It is sunny and 21 degrees.
 //   tool: disk_usage {"path":"/tmp"}
-//   ● listening ▂▄▆
+//   ● listening ▂▄▆  you: what's the wea
 // Transcripts go to stdout, labelled; the status line (state and input level) is redrawn in
 // place on stderr, only when stderr is a terminal, and steps aside while an answer streams.
+// The user's words, while they are transcribed, are a caption at the end of the status line
+// (its latest words, cut to the terminal's width), until the final "you:" line replaces it: a
+// pipe gets only that final line.
 // Colour only on a terminal and never with NO_COLOR set. Server text going to a terminal shows
 // what the terminal would act on escaped (ui/terminal_text.h); to a pipe it goes as it came.
 // Thread safety: main thread only.
@@ -27,6 +30,7 @@ class TerminalView final : public ConversationView, public ToolCallView {
   ~TerminalView() override;
 
   void UserSaid(std::string_view text) override;
+  void UserCaption(std::string_view text) override;
   void AssistantDelta(std::string_view text) override;
   void AssistantDone(bool interrupted) override;
   void SetState(VoiceState state) override;
@@ -52,6 +56,7 @@ class TerminalView final : public ConversationView, public ToolCallView {
   VoiceState state_ = VoiceState::kConnecting;
   int level_bars_ = 0;
   std::string detail_;
+  std::string caption_;  // as the terminal shows it: escaped, one line
   bool status_shown_ = false;
   bool answer_open_ = false;
 };

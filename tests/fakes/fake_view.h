@@ -12,6 +12,10 @@ namespace voxterm {
 class FakeView : public ConversationView, public ToolCallView {
  public:
   void UserSaid(std::string_view text) override { lines.push_back("you: " + std::string(text)); }
+  void UserCaption(std::string_view text) override {
+    caption = std::string(text);
+    captions.push_back(caption);
+  }
   void AssistantDelta(std::string_view text) override { answer += text; }
   void AssistantDone(bool interrupted) override {
     lines.push_back("assistant: " + answer + (interrupted ? " [interrupted]" : ""));
@@ -26,6 +30,8 @@ class FakeView : public ConversationView, public ToolCallView {
 
   std::vector<std::string> lines;
   std::string answer;  // the answer streaming now
+  std::string caption;                // the caption shown now
+  std::vector<std::string> captions;  // every caption shown, in order
   std::vector<VoiceState> states;
   std::vector<std::string> notices;
   std::vector<std::string> questions;

@@ -148,3 +148,64 @@ def test_barge_in_truncates_at_the_played_position(pulse, mock, tmp_path):
     cut = start + exact + 2 * 95
     second = out.find(answer[:4800], cut)
     assert set(out[cut:second if second > 0 else len(out)]) <= {0}
+
+
+def played_exactly(out, at, audio):
+    """How many bytes of audio were played exactly from out[at] on."""
+    exact = 0
+    while exact < len(audio) and out[at + exact:at + exact + 2] == audio[exact:exact + 2]:
+        exact += 2
+    return exact
+
+
+@pytest.mark.parametrize("during", ["answer", "preamble"])
+def test_barge_in_truncates_the_message_that_was_playing(pulse, mock, tmp_path, during):
+    # A reasoning model's response: a spoken preamble, then the answer, each an item of its own.
+    # Speak 1 s; the response starts playing about 0.6 s later; speak again 1 s into the answer
+    # (after a 1 s preamble), or 1 s into a 3 s preamble (the answer already queued behind it,
+    # as the mock sends at four times real time).
+    preamble_ms = 1000 if during == "answer" else 3000
+    gap_ms = 2600 if during == "answer" else 1600
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(tone(1000) + silence(gap_ms) + tone(800, 440) + silence(3000)))
+    played = tmp_path / "played.raw"
+    pulse.devices(str(mic), str(played))
+    m = mock("--preamble-ms", str(preamble_ms), "--answer-ms", "3000", "--audio-pace",
+             "2" if during == "answer" else "4")
+    log = tmp_path / "events.jsonl"
+    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--log-events", str(log)])
+    try:
+        assert wait_for(lambda: "conversation.item.truncate" in
+                        [e["type"] for e in m.events(settle=False)], 30), p.stderr.read()
+        time.sleep(0.5)
+    finally:
+        p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 130
+    events = m.events()
+    assert m.errors_sent() == [] and m.violations() == []
+    import json
+    with open(log) as f:
+        added = [json.loads(line)["event"] for line in f]
+    first, second = [e["item"]["id"] for e in added if e.get("type") == "response.output_item.added"][:2]
+    truncates = {e["item_id"]: e["audio_end_ms"] for e in events if e["type"] == "conversation.item.truncate"}
+    preamble = mock_audio(preamble_ms * RATE // 1000)
+    answer = mock_audio(3000 * RATE // 1000)
+    out = played.read_bytes()
+    if during == "answer":
+        # The two messages played one after the other, no gap, no overlap; the answer was cut
+        # and truncated at what the speaker played of it, counted from its own start.
+        start = out.find(preamble + answer[:4800])
+        assert start >= 0
+        exact = played_exactly(out, start + len(preamble), answer)
+        assert list(truncates) == [second], truncates
+    else:
+        # The preamble was cut and truncated at what was played of it; the answer behind it was
+        # never heard, and is truncated to nothing.
+        start = out.find(preamble[:4800])
+        assert start >= 0
+        exact = played_exactly(out, start, preamble)
+        assert list(truncates) == [first, second] and truncates[second] == 0, truncates
+    heard_samples = exact // 2 + 95  # the first fade sample equals the original, 95 more follow
+    cut = truncates[second if during == "answer" else first]
+    assert abs(cut - heard_samples * 1000 // RATE) <= 1, (truncates, exact)
+    assert 500 <= cut <= 2000

@@ -216,3 +216,23 @@ def test_tools_ask_with_a_key_and_ctrl_c_stops_them(talking, mock, tmp_path):
     assert kinds.count("response.create") == 3
     assert kinds.count("conversation.item.create") == 2
     assert m.violations() == [] and m.errors_sent() == []
+
+
+def test_a_preamble_and_its_answer_are_two_lines_after_a_live_caption(talking, mock, tmp_path):
+    import re
+    m = mock("--preamble-ms", "400", "--answer-ms", "500")
+    p = PttProcess(tmp_path, talking, ["--url", m.url()])
+    assert p.wait_for(b"press space to talk"), p.out
+    p.key(b" ")
+    assert p.wait_for(b"recording")
+    p.pause(1.0)
+    p.key(b" ")
+    assert p.wait_for(b"assistant: This is a 500 millisecond answer."), p.out
+    p.key(b"q")
+    assert p.finish() == 0
+    # The take's words as a caption in the status line, then as the final line.
+    assert re.search(rb"you: \(\d+ (ms )?\r", p.out), p.out
+    assert re.search(rb"\ryou: \(\d+ ms of speech\)\r\n", p.out.replace(b"\x1b[K", b"")), p.out
+    # The preamble and the answer: a line each.
+    assert b"assistant: Let me check that.\r\n" in p.out
+    assert m.violations() == [] and m.errors_sent() == []

@@ -16,6 +16,10 @@ What a response contains depends on the last user message (so one mock serves ev
   mock:slow N MS        N text deltas, MS milliseconds apart
   mock:audio MS         an audio answer of MS milliseconds (in an audio session)
   mock:call NAME JSON   a function call (several "mock:call" joined with " && " give parallel calls)
+  mock:preamble [REST]  what a reasoning model does: a short message first ("Let me check that."),
+                        then, in the same response, what REST asks for (another directive, or
+                        'Here is the answer.' without one), each output item with its own id and
+                        output_index; e.g. "mock:preamble mock:call a {} && mock:call b {}"
   mock:fail             response.done with status "failed"
   mock:stall            no answer at all
   mock:close CODE [WHY] close the socket with CODE (and the reason WHY) halfway through the answer
@@ -37,11 +41,15 @@ lost connection), the mock does what a model asked to go on does: it says the re
 it would have given, when the message is the start of it.
 
 Spoken turns get "I heard N ms of audio", or audio with --answer-ms, or a function call with
---call-on-audio. Server VAD's idle_timeout_ms is kept by the audio appended: that much microphone
-audio without speech after an answer has played gives input_audio_buffer.timeout_triggered, the
-silent audio committed, and an answer. session.updated reflects every field the client set. Server-wide faults come from flags: --http-status, --key, --no-session-created,
---refuse-after (401 once N connections were accepted), --drop-on-tool-output (the first output
-is lost with the connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
+--call-on-audio; --preamble-ms MS puts a spoken preamble of MS before any of those. With
+transcription on, a spoken turn's transcript comes as ...input_audio_transcription.delta events,
+then .completed (with --transcription-fails: half the deltas, then .failed). Server VAD's
+idle_timeout_ms is kept by the audio appended: that much microphone audio without speech after an
+answer has played gives input_audio_buffer.timeout_triggered, the silent audio committed, and an
+answer. session.updated reflects every field the client set.
+Server-wide faults come from flags: --http-status, --key, --no-session-created, --refuse-after
+(401 once N connections were accepted), --drop-on-tool-output (the first output is lost with the
+connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
 `session_expired` error, then every event refused with it).
 Item, response and event ids are unique across the mock's sessions, as a real server's are.
 
@@ -78,6 +86,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMAS = os.path.join(HERE, "..", "data", "realtime-schemas.json")
 SAMPLE_RATE = 24000
 CUT_ANSWER = "This answer will be cut off halfway through."
+PREAMBLE = "Let me check that."
+FAULTS = ("close", "drop", "freeze")
 # mock:escape's answer: set the clipboard (OSC 52), clear the screen (CSI 2J), a C1 CSI (U+009B),
 # a right-to-left override (U+202E) up to its pop (U+202C); RAW_ESCAPE follows as a delta of its
 # own, with 0x9b as a raw byte (8-bit CSI to some terminals).
@@ -577,12 +587,27 @@ class Session:
                          "item_id": item_id})
         await self.announce_item(item, previous)
         if self.session.get("transcription"):
-            await self.send({"type": "conversation.item.input_audio_transcription.completed",
+            await self.transcribe(item_id, "(%d ms of speech)" % (item["_audio_bytes"] // 48)
+                                  if transcript is None else transcript)
+
+    async def transcribe(self, item_id, text):
+        """The transcript of a spoken item as a streaming transcription model gives it: deltas
+        of a word or so, then .completed with the whole text (or .failed)."""
+        pieces = self.split(text)
+        fails = self.server.args.transcription_fails
+        for piece in pieces[:len(pieces) // 2] if fails else pieces:
+            await self.send({"type": "conversation.item.input_audio_transcription.delta",
+                             "item_id": item_id, "content_index": 0, "delta": piece})
+        if fails:  # halfway through
+            await self.send({"type": "conversation.item.input_audio_transcription.failed",
                              "item_id": item_id, "content_index": 0,
-                             "transcript": ("(%d ms of speech)" % (item["_audio_bytes"] // 48)
-                                            if transcript is None else transcript),
-                             "usage": {"type": "tokens", "total_tokens": 1, "input_tokens": 1,
-                                       "output_tokens": 0}})
+                             "error": {"type": "transcription_error", "code": "audio_unintelligible",
+                                       "message": "The mock was asked to fail transcription."}})
+            return
+        await self.send({"type": "conversation.item.input_audio_transcription.completed",
+                         "item_id": item_id, "content_index": 0, "transcript": text,
+                         "usage": {"type": "tokens", "total_tokens": 1, "input_tokens": 1,
+                                   "output_tokens": 0}})
 
     async def on_input_audio_buffer_clear(self, event):
         self.audio_buffer.clear()
@@ -636,17 +661,21 @@ class Session:
                 part = item["content"][0] if item.get("content") else {}
                 if part.get("type") == "input_text":
                     kind, arg = self.directive(part["text"])
-                    if kind in ("close", "drop", "freeze"):
+                    inner = arg if kind == "preamble" else (kind, arg)
+                    if inner[0] in FAULTS:
                         # A fault happens once: asked again, the answer is whole.
                         if part["text"] in self.server.faulted:
-                            return ("text", CUT_ANSWER)
+                            inner = ("text", CUT_ANSWER)
+                            return ("preamble", inner) if kind == "preamble" else inner
                         self.server.faulted.add(part["text"])
                     return (kind, arg)
                 if self.server.args.call_on_audio:
-                    return self.directive("mock:call " + self.server.args.call_on_audio)
-                if self.server.args.answer_ms:
-                    return ("audio", self.server.args.answer_ms)
-                return ("text", "I heard %d ms of audio." % (item.get("_audio_bytes", 0) // 48))
+                    answer = self.directive("mock:call " + self.server.args.call_on_audio)
+                elif self.server.args.answer_ms:
+                    answer = ("audio", self.server.args.answer_ms)
+                else:
+                    answer = ("text", "I heard %d ms of audio." % (item.get("_audio_bytes", 0) // 48))
+                return ("preamble", answer) if self.server.args.preamble_ms else answer
         return ("text", "Hello from the mock.")
 
     def continuation(self, cut, before):
@@ -655,7 +684,9 @@ class Session:
         part = cut["content"][0] if cut.get("content") else {}
         said = part.get("text") or part.get("transcript") or ""
         kind, arg = self.plan(before)
-        if kind in ("close", "drop", "freeze"):
+        if kind == "preamble":
+            kind, arg = arg  # the preamble is a whole message of its own, already said
+        if kind in FAULTS:
             kind, arg = ("text", CUT_ANSWER)
         if kind == "text" and arg.startswith(said):
             return ("text", arg[len(said):])
@@ -687,6 +718,9 @@ class Session:
             return ("error", arg or "server_error")
         if head == "mock:escape":
             return ("escape", ESCAPES)
+        if head == "mock:preamble":
+            rest = text.split(None, 1)[1] if len(words) > 1 else ""
+            return ("preamble", Session.directive(rest) if rest else ("text", "Here is the answer."))
         return ("text", "You said: " + text)
 
     async def respond(self, rid, request):
@@ -723,13 +757,18 @@ class Session:
                 "type": "failed", "error": {"type": "server_error", "code": "mock_failure",
                                             "message": "The mock was asked to fail."}})
             return
+        audio = "audio" in modalities
+        output = []  # the response's output items, in output_index order
+        if kind == "preamble":
+            output.append(await self.preamble(rid, audio))
+            kind, arg = arg
+            if kind == "stall":
+                await asyncio.Future()
         if kind == "call":
-            output = []
-            for index, (name, arguments) in enumerate(arg):
-                output.append(await self.function_call(rid, index, name, arguments))
+            for name, arguments in arg:
+                output.append(await self.function_call(rid, len(output), name, arguments))
             await self.finish(rid, "completed", output, modalities)
             return
-        audio = "audio" in modalities
         if kind == "long":
             pieces = ["word%d " % i for i in range(arg)]
         elif kind == "slow":
@@ -741,8 +780,15 @@ class Session:
         else:
             pieces = self.split(arg)
         audio_ms = arg if kind == "audio" else 150 * len(pieces)
-        item = await self.message(rid, pieces, audio, audio_ms if audio else 0, kind, arg)
-        await self.finish(rid, "completed", [item], modalities)
+        output.append(await self.message(rid, pieces, audio, audio_ms if audio else 0, kind, arg,
+                                         index=len(output)))
+        await self.finish(rid, "completed", output, modalities)
+
+    async def preamble(self, rid, audio):
+        """A reasoning model's preamble: a message item of its own, first in the response."""
+        pieces = self.split(PREAMBLE)
+        audio_ms = (self.server.args.preamble_ms or 150 * len(pieces)) if audio else 0
+        return await self.message(rid, pieces, audio, audio_ms, "text", None, index=0)
 
     @staticmethod
     def split(text):
@@ -770,15 +816,15 @@ class Session:
             self.ws.transport.pause_reading()  # no pong will answer a ping
             await asyncio.Future()
 
-    async def message(self, rid, pieces, audio, audio_ms, kind, arg):
+    async def message(self, rid, pieces, audio, audio_ms, kind, arg, index=0):
         ga = self.dialect == "ga"
         item_id = self.new_id("item")
         item = {"id": item_id, "type": "message", "status": "in_progress", "role": "assistant",
                 "content": []}
         previous = self.add_item(item)
-        base = {"response_id": rid, "item_id": item_id, "output_index": 0, "content_index": 0}
-        await self.send({"type": "response.output_item.added", "response_id": rid, "output_index": 0,
-                         "item": self.public_item(item)})
+        base = {"response_id": rid, "item_id": item_id, "output_index": index, "content_index": 0}
+        await self.send({"type": "response.output_item.added", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
         await self.send({"type": self.names["item_added"], "previous_item_id": previous,
                          "item": self.public_item(item)})
         part_added = {"type": "audio", "transcript": ""} if audio else {"type": "text", "text": ""}
@@ -832,8 +878,8 @@ class Session:
         if ga:
             await self.send({"type": "conversation.item.done", "previous_item_id": previous,
                              "item": self.public_item(item)})
-        await self.send({"type": "response.output_item.done", "response_id": rid, "output_index": 0,
-                         "item": self.public_item(item)})
+        await self.send({"type": "response.output_item.done", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
         return self.public_item(item)
 
     async def function_call(self, rid, index, name, arguments):
@@ -998,6 +1044,10 @@ async def main(argv):
     parser.add_argument("--garbage-big-bytes", type=int, default=4 << 20)
     parser.add_argument("--call-on-audio", metavar="'NAME JSON'",
                         help="answer spoken turns with this function call (as mock:call does)")
+    parser.add_argument("--preamble-ms", type=int, default=0, metavar="MS",
+                        help="a spoken preamble of MS before the answer to each spoken turn")
+    parser.add_argument("--transcription-fails", action="store_true",
+                        help="input transcription fails (.failed) instead of completing")
     args = parser.parse_args(argv)
 
     server = Server(args)

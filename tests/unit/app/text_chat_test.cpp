@@ -313,3 +313,41 @@ TEST_CASE_METHOD(TextReconnectTest, "input waits in the pipe once enough lines a
   chat.OnUserLine("line");
   CHECK_FALSE(chat.WantsInput());
 }
+
+TEST_CASE_METHOD(TextChatTest, "each message of a response is a line of its own", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  auto delta = [&](const char* item, const char* text) {
+    Server(std::string(R"({"type":"response.output_text.delta","response_id":"r1","item_id":")") +
+           item + R"(","delta":")" + text + R"("})");
+  };
+  delta("p1", "One ");
+  delta("p1", "moment.");
+  delta("a1", "Here ");  // a new item: a new line, even before p1's item is done
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"id":"a1",)"
+      R"("type":"message","role":"assistant","status":"completed","content":[]}})");
+  CHECK(answers == "One moment.\nHere \n");  // the item is done: its line ends
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "One moment.\nHere \n");
+  CHECK(chat.Idle());
+}
+
+TEST_CASE_METHOD(TextReconnectTest,
+                 "the rest of a cut answer goes on its line, the next message on another",
+                 "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Delta("r1", "Hel");
+  chat.OnDisconnected();
+  SessionCreated();
+  Server(R"({"type":"response.created","response":{"id":"r2","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_text.delta","response_id":"r2","item_id":"c1","delta":"lo."})");
+  Server(
+      R"({"type":"response.output_text.delta","response_id":"r2","item_id":"c2","delta":"More."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Hello.\nMore.\n");
+}

@@ -404,3 +404,118 @@ TEST_CASE_METHOD(VoiceChatTest, "an idle timeout is the server's own turn: an an
   CHECK(chat.Idle());
   CHECK(transport.SentTypes() == std::vector<std::string>{"session.update"});
 }
+
+namespace {
+
+// A reasoning model's response: a spoken preamble (item p1, 500 ms), then the answer (a1, 1000 ms).
+struct PreambleTest : VoiceChatTest {
+  void PreambleAndAnswer() {
+    Ready();
+    ResponseCreated("r1");
+    Transcript("r1", "p1", "One moment.");
+    Audio("r1", "p1", 500, 1000);
+    Done("r1", "p1");
+    Transcript("r1", "a1", "Here it is.");
+    Audio("r1", "a1", 1000, 2000);
+  }
+  void Transcript(const std::string& response, const std::string& item, const std::string& text) {
+    Server(R"({"type":"response.output_audio_transcript.delta","response_id":")" + response +
+           R"(","item_id":")" + item + R"(","output_index":0,"content_index":0,"delta":")" + text +
+           R"("})");
+  }
+  void Done(const std::string& response, const std::string& item) {
+    Server(R"({"type":"response.output_item.done","response_id":")" + response +
+           R"(","output_index":0,"item":{"id":")" + item +
+           R"(","type":"message","role":"assistant","status":"completed","content":[]}})");
+  }
+  void BargeInAt(int played_ms) {
+    Play(played_ms);
+    Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u2"})");
+    Play(10);
+    chat.OnTick();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(PreambleTest,
+                 "a preamble and its answer are two lines, played one after the other", "[voice]") {
+  PreambleAndAnswer();
+  Done("r1", "a1");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(view.lines == std::vector<std::string>{"assistant: One moment.", "assistant: Here it is."});
+  // No gap, no overlap: the answer's first sample follows the preamble's last.
+  std::vector<int16_t> out(1500 * 24);
+  engine.Render(&ring, &counters, out.data(), out.size(), 1, 0);
+  CHECK(out[500 * 24 - 1] == 1000);
+  CHECK(out[500 * 24] == 2000);
+  CHECK(out.back() == 2000);
+  chat.OnTick();
+  CHECK(chat.Idle());
+}
+
+TEST_CASE_METHOD(PreambleTest,
+                 "barge-in during the answer truncates the answer at its own position", "[voice]") {
+  PreambleAndAnswer();
+  BargeInAt(800);  // 500 ms of preamble, then 300 ms of the answer
+  CHECK(TruncatedAt("a1") == (300 * 24 + 96) / 24);
+  CHECK(TruncatedAt("p1") == -1);  // heard whole
+  CHECK(Count("conversation.item.truncate") == 1);
+  CHECK(view.lines.back() == "assistant: Here it is. [interrupted]");
+}
+
+TEST_CASE_METHOD(PreambleTest,
+                 "barge-in during the preamble truncates it; the answer behind it was not heard",
+                 "[voice]") {
+  PreambleAndAnswer();
+  BargeInAt(200);
+  CHECK(TruncatedAt("p1") == (200 * 24 + 96) / 24);
+  CHECK(TruncatedAt("a1") == 0);
+  CHECK(Count("conversation.item.truncate") == 2);
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "the user's words are a caption until the transcript completes",
+                 "[voice]") {
+  Ready();
+  auto delta = [&](const std::string& item, const std::string& text) {
+    Server(R"({"type":"conversation.item.input_audio_transcription.delta","item_id":")" + item +
+           R"(","content_index":0,"delta":")" + text + R"("})");
+  };
+  delta("u1", "What is ");
+  delta("u1", "the time");
+  CHECK(view.caption == "What is the time");
+  CHECK(view.lines.empty());
+  delta("u2", "And ");  // two turns at once: each has its own caption, the latest is shown
+  CHECK(view.caption == "And ");
+  delta("u1", "?");
+  CHECK(view.caption == "What is the time?");
+  Server(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"u1","content_index":0,)"
+      R"("transcript":"What is the time?"})");
+  CHECK(view.lines == std::vector<std::string>{"you: What is the time?"});
+  CHECK(view.caption == "And ");  // the other turn's caption is back
+  Server(
+      R"({"type":"conversation.item.input_audio_transcription.failed","item_id":"u2","content_index":0,)"
+      R"("error":{"type":"transcription_error","message":"no"}})");
+  CHECK(view.caption.empty());
+  CHECK(view.notices.back() == "(your words could not be transcribed)");
+  CHECK(view.lines.size() == 1);
+}
+
+TEST_CASE_METHOD(VoiceChatTest,
+                 "a spoken continuation goes on the cut line, the next message on another",
+                 "[voice][reconnect]") {
+  Ready();
+  ResponseCreated("r1");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"Once "})");
+  chat.OnDisconnected();
+  Ready();
+  ResponseCreated("r2");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"c1","delta":"upon."})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"c2","delta":"More."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(view.lines == std::vector<std::string>{"assistant: Once upon.", "assistant: More."});
+}

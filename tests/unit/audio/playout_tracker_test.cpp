@@ -36,3 +36,16 @@ TEST_CASE("the latest item that had started is the one heard", "[playout]") {
   CHECK(tracker.At(3600)->audio_end_ms == 50);
   CHECK(tracker.current_item() == "a2");
 }
+
+TEST_CASE("items queued after the one heard were not heard", "[playout]") {
+  // A preamble (a1) and the answer queued right behind it (a2), then nothing more.
+  PlayoutTracker tracker(24000);
+  tracker.BeginItem("a1", 0);
+  tracker.AddAudio(2400, 2400);
+  tracker.BeginItem("a2", 2400);
+  tracker.AddAudio(4800, 4800);
+  CHECK(tracker.Unheard(1200) == std::vector<std::string>{"a2"});
+  CHECK(tracker.At(2400)->item_id == "a2");  // at its very first frame, a2 is the one playing
+  CHECK(tracker.Unheard(2400).empty());
+  CHECK(tracker.Unheard(3600).empty());
+}

@@ -1,0 +1,123 @@
+#include "ui/terminal_view.h"
+
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
+
+using namespace voxterm;
+
+namespace {
+
+// TerminalView on a terminal of `columns` columns (a pty), stdout into a pipe: what each side
+// received.
+struct TerminalViewTest {
+  explicit TerminalViewTest(int columns) {
+    winsize size{};
+    size.ws_col = static_cast<unsigned short>(columns);
+    size.ws_row = 24;
+    REQUIRE(openpty(&controller, &terminal, nullptr, nullptr, &size) == 0);
+    REQUIRE(pipe(out_pipe) == 0);
+    fcntl(controller, F_SETFL, O_NONBLOCK);
+    fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+    status = fdopen(terminal, "w");
+    out = fdopen(out_pipe[1], "w");
+    setenv("NO_COLOR", "1", 1);
+  }
+  ~TerminalViewTest() {
+    unsetenv("NO_COLOR");
+    fclose(status);
+    fclose(out);
+    close(controller);
+    close(out_pipe[0]);
+  }
+  static std::string Drain(int fd) {
+    std::string all;
+    char buffer[4096];
+    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;)
+      all.append(buffer, static_cast<size_t>(n));
+    return all;
+  }
+  // The last status line drawn, as the terminal shows it.
+  std::string LastStatus() {
+    const std::string all = Drain(controller);
+    const size_t at = all.rfind("\x1b[K");
+    return at == std::string::npos ? "" : all.substr(at + 3);
+  }
+
+  int controller = -1, terminal = -1;
+  int out_pipe[2] = {-1, -1};
+  FILE* status = nullptr;
+  FILE* out = nullptr;
+};
+
+}  // namespace
+
+TEST_CASE("a caption is the end of the user's words, cut to the terminal's width", "[ui]") {
+  TerminalViewTest t(40);
+  TerminalView view(t.out, t.status);
+  view.SetState(VoiceState::kThinking);
+  view.UserCaption("what is the weather like in Oslo today, and tomorrow?");
+  const std::string line = t.LastStatus();
+  CHECK(line.find("you: \u2026") != std::string::npos);
+  REQUIRE(line.size() >= 9);
+  CHECK(line.substr(line.size() - 9) == "tomorrow?");
+  size_t columns = 0;  // characters: the line must not wrap
+  for (char c : line) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  CHECK(columns < 40);
+  CHECK(TerminalViewTest::Drain(t.out_pipe[0]).empty());  // a caption never reaches stdout
+}
+
+TEST_CASE("wide characters take two columns of a caption", "[ui]") {
+  TerminalViewTest t(40);
+  TerminalView view(t.out, t.status);
+  view.SetState(VoiceState::kThinking);
+  view.UserCaption(
+      "\u65e5\u672c\u8a9e\u306e\u6587\u7ae0\u3067\u3059\u3002\u65e5\u672c\u8a9e\u306e\u6587\u7ae0");
+  const std::string line = t.LastStatus();
+  const size_t at = line.find("you: ");
+  REQUIRE(at != std::string::npos);
+  const std::string caption = line.substr(at + 5);
+  size_t columns = 0;
+  for (char c : caption) {
+    const auto byte = static_cast<unsigned char>(c);
+    columns += (byte & 0xC0) == 0x80 ? 0 : (byte >= 0xE1 ? 2 : 1);
+  }
+  CHECK(columns <= 40 - 20);  // "● thinking " and the meter, two spaces, "you: ", one to spare
+}
+
+TEST_CASE("the final words replace the caption; a cleared caption is gone", "[ui]") {
+  TerminalViewTest t(80);
+  TerminalView view(t.out, t.status);
+  view.SetState(VoiceState::kThinking);
+  view.UserCaption("hello wor");
+  CHECK(t.LastStatus().find("you: hello wor") != std::string::npos);
+  view.UserSaid("hello world");
+  CHECK(t.LastStatus().find("you:") == std::string::npos);
+  CHECK(TerminalViewTest::Drain(t.out_pipe[0]) == "you: hello world\n");
+  view.UserCaption("again");
+  view.UserCaption("");
+  CHECK(t.LastStatus().find("you:") == std::string::npos);
+}
+
+TEST_CASE("captions are not drawn where there is no status line", "[ui]") {
+  TerminalViewTest t(80);
+  int sink[2];
+  REQUIRE(pipe(sink) == 0);
+  fcntl(sink[0], F_SETFL, O_NONBLOCK);
+  FILE* status = fdopen(sink[1], "w");
+  {
+    TerminalView view(t.out, status);
+    view.UserCaption("hello");
+    view.UserSaid("hello there");
+  }
+  fflush(status);
+  CHECK(TerminalViewTest::Drain(sink[0]).empty());
+  CHECK(TerminalViewTest::Drain(t.out_pipe[0]) == "you: hello there\n");
+  fclose(status);
+  close(sink[0]);
+}
