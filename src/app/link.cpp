@@ -24,8 +24,10 @@ class Link::Listener : public TransportListener {
     queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
     return more;
   }
-  void OnConnectFailed(ConnectFailure, int http_status, std::string reason, std::string error_code) override {
-    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_, 0, std::move(error_code)});
+  void OnConnectFailed(ConnectFailure, int http_status, std::string reason,
+                       std::string error_code) override {
+    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_, 0,
+                  std::move(error_code)});
   }
   void OnClosed(int code, std::string reason) override {
     queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code, attempt_});

@@ -67,8 +67,8 @@ constexpr size_t kMaxLineBytes = 1u << 20;
 // connection's exit code. A refused model is said so that the user knows what to change.
 std::string DescribeFatal(FatalError fatal, const Config& config, const std::string& server_words) {
   if (fatal == FatalError::kModel) {
-    return "the server does not offer model \"" + Printable(config.model, 100) + "\": " + server_words +
-           " (choose another with --model or \"model\" in the config)";
+    return "the server does not offer model \"" + Printable(config.model, 100) +
+           "\": " + server_words + " (choose another with --model or \"model\" in the config)";
   }
   return server_words;
 }
@@ -228,8 +228,8 @@ using Notify = std::function<void(const std::string&)>;
 // next session.created. The session is renewed at a quiet moment before the server's time
 // limit, and at once when the server says it has expired.
 int RunSession(const Config& config, const ConnectOptions& options, EventLog* event_log, Link* link,
-               WakeupQueue<NetEvent>* queue, Conversation* conversation, StdoutSink* out, const Notify& notify,
-               int signal_fd, int tools_fd, UsageTotals* usage) {
+               WakeupQueue<NetEvent>* queue, Conversation* conversation, StdoutSink* out,
+               const Notify& notify, int signal_fd, int tools_fd, UsageTotals* usage) {
   SteadyClock clock;
   LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(), ToString(config.dialect));
   link->Connect();
@@ -466,9 +466,10 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             if (closing) return exit_code;
             // The key, the account or the model: no retry, even of a reconnect, and even for a
             // 429 whose body says the quota is gone rather than "slow down".
-            const FatalError fatal = event.code > 0 ? ClassifyServerError(event.error_code, event.code, event.text,
-                                                                          config.model)
-                                                    : FatalError::kNone;
+            const FatalError fatal =
+                event.code > 0
+                    ? ClassifyServerError(event.error_code, event.code, event.text, config.model)
+                    : FatalError::kNone;
             if (fatal != FatalError::kNone || (!had_session && !IsPassingHttpStatus(event.code))) {
               LOG_ERROR("%s", DescribeFatal(fatal, config, event.text).c_str());
               return ToInt(ExitCode::kConnect);
@@ -531,7 +532,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                         Printable(std::string(parsed.type_name)).c_str());
             }
             // Usage is summed over every session of the run, whatever the conversation does.
-            if (parsed.type == ServerEventType::kSessionCreated || parsed.type == ServerEventType::kSessionUpdated) {
+            if (parsed.type == ServerEventType::kSessionCreated ||
+                parsed.type == ServerEventType::kSessionUpdated) {
               usage->SetModel(parsed.session_model);
             } else if (parsed.type == ServerEventType::kResponseDone) {
               usage->AddResponse(parsed.usage);
@@ -539,13 +541,15 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
               usage->AddTranscription(parsed.usage);
             }
             if (parsed.type == ServerEventType::kError && !closing) {
-              const FatalError fatal = ClassifyServerError(parsed.error.code, 0, parsed.error.message, config.model);
+              const FatalError fatal =
+                  ClassifyServerError(parsed.error.code, 0, parsed.error.message, config.model);
               if (fatal != FatalError::kNone) {
                 const std::string words = Printable(std::string(parsed.error.code)) + ": " +
                                           Printable(std::string(parsed.error.message));
-                LOG_ERROR("%s", DescribeFatal(fatal, config, fatal == FatalError::kModel
-                                                                 ? words
-                                                                 : "the server refused the session: " + words)
+                LOG_ERROR("%s", DescribeFatal(fatal, config,
+                                              fatal == FatalError::kModel
+                                                  ? words
+                                                  : "the server refused the session: " + words)
                                     .c_str());
                 begin_close(ToInt(ExitCode::kConnect));
                 break;
@@ -591,7 +595,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
 
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
 // usage: summed over the run's sessions.
-int Run(const Config& config, const std::string& key, Latencies* latencies, UsageTotals* usage, int signal_fd) {
+int Run(const Config& config, const std::string& key, Latencies* latencies, UsageTotals* usage,
+        int signal_fd) {
   auto options = MakeConnectOptions(config, key);
   if (!options.ok()) {
     LOG_ERROR("%s", options.message().c_str());
@@ -693,8 +698,8 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
       fprintf(stderr, "voxterm: %s\n", text.c_str());
     }
   };
-  return RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out, notify, signal_fd,
-                    runner ? runner->fd() : -1, usage);
+  return RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out, notify,
+                    signal_fd, runner ? runner->fd() : -1, usage);
 }
 
 }  // namespace

@@ -19,13 +19,15 @@ const char kPricesDate[] = "2026-11-30";
 
 namespace {
 
-//                                   text: input cached output  audio: input cached output  image: input cached
+// clang-format off
+// model                       text: input cached output   audio: input cached output   image: input cached
 constexpr ModelPrices kModelPrices[] = {
-    {"gpt-realtime-2.1", 4.00, 0.40, 24.00, 32.00, 0.40, 64.00, 5.00, 0.50},
-    {"gpt-realtime-2.1-mini", 0.60, 0.06, 2.40, 10.00, 0.30, 20.00, 0.80, 0.08},
-    {"gpt-realtime-2", 4.00, 0.40, 24.00, 32.00, 0.40, 64.00, 5.00, 0.50},
-    {"gpt-realtime-1.5", 4.00, 0.40, 16.00, 32.00, 0.40, 64.00, 5.00, 0.50},
+    {"gpt-realtime-2.1",      4.00, 0.40, 24.00,       32.00, 0.40, 64.00,        5.00, 0.50},
+    {"gpt-realtime-2.1-mini", 0.60, 0.06,  2.40,       10.00, 0.30, 20.00,        0.80, 0.08},
+    {"gpt-realtime-2",        4.00, 0.40, 24.00,       32.00, 0.40, 64.00,        5.00, 0.50},
+    {"gpt-realtime-1.5",      4.00, 0.40, 16.00,       32.00, 0.40, 64.00,        5.00, 0.50},
 };
+// clang-format on
 
 // Same pages, "Realtime audio duration" / "Transcription audio duration", per minute.
 constexpr TranscriptionPrices kTranscriptionPrices[] = {
@@ -68,17 +70,19 @@ void UsageTotals::AddResponse(const UsageInfo& u) {
     return;
   }
   if (u.invalid > 0) {
-    LOG_DEBUG("response.done: skipped %d usage value(s) that are not token counts (first: %s)", u.invalid,
-              u.first_invalid);
+    LOG_DEBUG("response.done: skipped %d usage value(s) that are not token counts (first: %s)",
+              u.invalid, u.first_invalid);
     Unknown("the server sent usage values that are not token counts");
   }
-  const int64_t text = Count(u.input_text), audio = Count(u.input_audio), image = Count(u.input_image);
+  const int64_t text = Count(u.input_text), audio = Count(u.input_audio),
+                image = Count(u.input_image);
   const int64_t cached_text = Count(u.cached_text), cached_audio = Count(u.cached_audio),
                 cached_image = Count(u.cached_image);
   const int64_t out_text = Count(u.output_text), out_audio = Count(u.output_audio);
   // The totals are the server's when it sent them, else the sum of the parts.
   const int64_t input = u.input >= 0 ? u.input : SatAdd(SatAdd(text, audio), image);
-  const int64_t cached = u.cached >= 0 ? u.cached : SatAdd(SatAdd(cached_text, cached_audio), cached_image);
+  const int64_t cached =
+      u.cached >= 0 ? u.cached : SatAdd(SatAdd(cached_text, cached_audio), cached_image);
   const int64_t output = u.output >= 0 ? u.output : SatAdd(out_text, out_audio);
   input_ = SatAdd(input_, input);
   input_text_ = SatAdd(input_text_, text);
@@ -98,7 +102,8 @@ void UsageTotals::AddResponse(const UsageInfo& u) {
     return;
   }
   // Tokens the details do not place in a modality have no price: text and audio differ 8-fold.
-  if (input > SatAdd(SatAdd(text, audio), image) || cached > SatAdd(SatAdd(cached_text, cached_audio), cached_image) ||
+  if (input > SatAdd(SatAdd(text, audio), image) ||
+      cached > SatAdd(SatAdd(cached_text, cached_audio), cached_image) ||
       output > SatAdd(out_text, out_audio)) {
     Unknown("the server did not split the tokens into text and audio");
     return;
@@ -107,11 +112,14 @@ void UsageTotals::AddResponse(const UsageInfo& u) {
     models_used_ += (models_used_.empty() ? "" : ", ") + model_;
   }
   // Cached tokens are a part of the input tokens of their modality, at the cached price.
-  const auto uncached = [](int64_t all, int64_t cached) { return static_cast<double>(std::max<int64_t>(0, all - cached)); };
-  const double usd = uncached(text, cached_text) * prices->text_input + cached_text * prices->text_cached +
-                     uncached(audio, cached_audio) * prices->audio_input + cached_audio * prices->audio_cached +
-                     uncached(image, cached_image) * prices->image_input + cached_image * prices->image_cached +
-                     out_text * prices->text_output + out_audio * prices->audio_output;
+  const auto uncached = [](int64_t all, int64_t cached) {
+    return static_cast<double>(std::max<int64_t>(0, all - cached));
+  };
+  const double usd =
+      uncached(text, cached_text) * prices->text_input + cached_text * prices->text_cached +
+      uncached(audio, cached_audio) * prices->audio_input + cached_audio * prices->audio_cached +
+      uncached(image, cached_image) * prices->image_input + cached_image * prices->image_cached +
+      out_text * prices->text_output + out_audio * prices->audio_output;
   cost_usd_ += usd / 1e6;
 }
 
@@ -138,28 +146,32 @@ void UsageTotals::AddTranscription(const UsageInfo& u) {
   transcription_output_ = SatAdd(transcription_output_, Count(u.output));
   if (u.input > 0 || u.output > 0) {
     // The table has no transcription model billed by the token.
-    Unknown("no token price for transcription model \"" + Printable(transcription_model_, 60) + "\"");
+    Unknown("no token price for transcription model \"" + Printable(transcription_model_, 60) +
+            "\"");
   }
 }
 
 std::string UsageTotals::Summary() const {
   char line[512];
   snprintf(line, sizeof line,
-           "usage: %" PRId64 " response%s, %" PRId64 " input tokens (%" PRId64 " cached; text %" PRId64
-           ", audio %" PRId64 "%s), %" PRId64 " output tokens (text %" PRId64 ", audio %" PRId64 ")",
+           "usage: %" PRId64 " response%s, %" PRId64 " input tokens (%" PRId64
+           " cached; text %" PRId64 ", audio %" PRId64 "%s), %" PRId64
+           " output tokens (text %" PRId64 ", audio %" PRId64 ")",
            responses_, responses_ == 1 ? "" : "s", input_, cached_, input_text_, input_audio_,
-           input_image_ > 0 ? (", image " + std::to_string(input_image_)).c_str() : "", output_, output_text_,
-           output_audio_);
+           input_image_ > 0 ? (", image " + std::to_string(input_image_)).c_str() : "", output_,
+           output_text_, output_audio_);
   std::string out = line;
   if (transcriptions_ > 0) {
-    snprintf(line, sizeof line, "; %" PRId64 " transcription%s (%.1f s of audio, %" PRId64 " tokens)",
-             transcriptions_, transcriptions_ == 1 ? "" : "s", transcription_seconds_,
+    snprintf(line, sizeof line,
+             "; %" PRId64 " transcription%s (%.1f s of audio, %" PRId64 " tokens)", transcriptions_,
+             transcriptions_ == 1 ? "" : "s", transcription_seconds_,
              SatAdd(transcription_input_, transcription_output_));
     out += line;
   }
   if (!cost_known()) return out + "\nestimated cost: unknown (" + unknown_why_ + ")";
   snprintf(line, sizeof line, "\nestimated cost: $%.4f (%s prices of %s)", cost_usd_,
-           models_used_.empty() ? Printable(model_, 60).c_str() : models_used_.c_str(), kPricesDate);
+           models_used_.empty() ? Printable(model_, 60).c_str() : models_used_.c_str(),
+           kPricesDate);
   return out + line;
 }
 

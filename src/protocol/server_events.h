@@ -77,8 +77,8 @@ struct UsageInfo {
   int64_t input_text = -1, input_audio = -1, input_image = -1;
   int64_t cached = -1, cached_text = -1, cached_audio = -1, cached_image = -1;
   int64_t output_text = -1, output_audio = -1;  // output_token_details
-  double seconds = -1;  // a transcription billed by duration ("type": "duration")
-  int invalid = 0;      // values skipped as not what the schema allows
+  double seconds = -1;             // a transcription billed by duration ("type": "duration")
+  int invalid = 0;                 // values skipped as not what the schema allows
   const char* first_invalid = "";  // the first such value's key, for a debug line
 };
 
@@ -101,7 +101,7 @@ struct ServerEvent {
   ItemInfo item;
   ResponseInfo response;
   ErrorInfo error;
-  UsageInfo usage;  // response.done and input_audio_transcription.completed
+  UsageInfo usage;          // response.done and input_audio_transcription.completed
   int64_t received_ns = 0;  // when it arrived whole (MonotonicNs), set by whoever received it
 };
 

@@ -78,7 +78,8 @@ FatalError ClassifyServerError(std::string_view code, int http_status, std::stri
     return FatalError::kAccount;
   }
   if (http_status == 401 || http_status == 403) return FatalError::kAccount;
-  if ((http_status == 400 || http_status == 404) && !model.empty() && message.find(model) != std::string_view::npos) {
+  if ((http_status == 400 || http_status == 404) && !model.empty() &&
+      message.find(model) != std::string_view::npos) {
     return FatalError::kModel;
   }
   return FatalError::kNone;

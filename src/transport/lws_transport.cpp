@@ -650,7 +650,8 @@ void LwsTransport::OnPausedKeepAlive() {
   Schedule(paused_timer_.get(), PausedKeepAliveS());
 }
 
-void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason, std::string error_code) {
+void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason,
+                        std::string error_code) {
   if (!finished_) {
     finished_ = true;
     listener_->OnConnectFailed(kind, http_status, std::move(reason), std::move(error_code));

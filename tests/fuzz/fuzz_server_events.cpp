@@ -50,7 +50,8 @@ struct World {
     // As the run loop does: usage summed across everything, then summarized.
     if (event.type == ServerEventType::kSessionCreated) usage.SetModel(event.session_model);
     if (event.type == ServerEventType::kResponseDone) usage.AddResponse(event.usage);
-    if (event.type == ServerEventType::kInputTranscriptCompleted) usage.AddTranscription(event.usage);
+    if (event.type == ServerEventType::kInputTranscriptCompleted)
+      usage.AddTranscription(event.usage);
     if (size % 16 == 0) (void)usage.Summary(), (void)usage.ToJson();
     voice.OnTick();
     // Finish what the tools started, so the follow-up paths run too.

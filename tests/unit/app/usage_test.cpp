@@ -11,8 +11,9 @@ using namespace voxterm;
 namespace {
 // A response.done carrying usage (the JSON of RealtimeResponse.usage).
 ParsedEvent Done(const std::string& usage) {
-  return ParsedEvent(R"({"type":"response.done","response":{"id":"r","status":"completed","usage":)" + usage +
-                     "}}");
+  return ParsedEvent(
+      R"({"type":"response.done","response":{"id":"r","status":"completed","usage":)" + usage +
+      "}}");
 }
 const char kTurn[] =
     R"({"total_tokens":1300,"input_tokens":1200,"output_tokens":100,)"
@@ -52,7 +53,8 @@ TEST_CASE("a transcription's usage, by tokens or by duration", "[usage][server_e
   CHECK(duration->usage.seconds == 2.5);
 }
 
-TEST_CASE("hostile usage values are skipped or saturated, never trusted", "[usage][server_events][hostile]") {
+TEST_CASE("hostile usage values are skipped or saturated, never trusted",
+          "[usage][server_events][hostile]") {
   ParsedEvent e = Done(
       R"({"total_tokens":18446744073709551615,"input_tokens":-5,"output_tokens":1.5,)"
       R"("input_token_details":{"text_tokens":"12","audio_tokens":null,"cached_tokens":{},"cached_tokens_details":[]},)"
@@ -84,7 +86,8 @@ TEST_CASE("totals sum every response and price them from the table", "[usage]") 
   REQUIRE(totals.cost_known());
   // Per turn: text 100 x $4 + 100 cached x $0.40, audio 100 x $32 + 900 cached x $0.40,
   // out 20 x $24 + 80 x $64, per million.
-  const double turn = (100 * 4.0 + 100 * 0.4 + 100 * 32.0 + 900 * 0.4 + 20 * 24.0 + 80 * 64.0) / 1e6;
+  const double turn =
+      (100 * 4.0 + 100 * 0.4 + 100 * 32.0 + 900 * 0.4 + 20 * 24.0 + 80 * 64.0) / 1e6;
   CHECK(totals.cost_usd() == Approx(2 * turn));
   const std::string summary = totals.Summary();
   CHECK(summary.find("2400 input tokens (2000 cached") != std::string::npos);
@@ -100,7 +103,8 @@ TEST_CASE("a model not in the table has an unknown cost, never a guess", "[usage
   totals.AddResponse(e->usage);
   CHECK_FALSE(totals.cost_known());
   CHECK(totals.input_tokens() == 1200);
-  CHECK(totals.Summary().find("estimated cost: unknown (no price for model \"gpt-realtime-9\")") != std::string::npos);
+  CHECK(totals.Summary().find("estimated cost: unknown (no price for model \"gpt-realtime-9\")") !=
+        std::string::npos);
   CHECK(totals.ToJson().find("\"cost_usd\":null") != std::string::npos);
 }
 
@@ -116,8 +120,8 @@ TEST_CASE("hostile totals saturate instead of overflowing", "[usage][hostile]") 
   UsageTotals totals("gpt-realtime-2.1", "gpt-live-transcribe");
   const std::string max = std::to_string(INT64_MAX);
   ParsedEvent e = Done(R"({"input_tokens":)" + max + R"(,"output_tokens":)" + max +
-                       R"(,"input_token_details":{"text_tokens":)" + max + R"(,"audio_tokens":)" + max +
-                       R"(},"output_token_details":{"text_tokens":)" + max + "}}");
+                       R"(,"input_token_details":{"text_tokens":)" + max + R"(,"audio_tokens":)" +
+                       max + R"(},"output_token_details":{"text_tokens":)" + max + "}}");
   for (int i = 0; i < 3; ++i) totals.AddResponse(e->usage);
   CHECK(totals.input_tokens() == INT64_MAX);
   CHECK(totals.output_tokens() == INT64_MAX);

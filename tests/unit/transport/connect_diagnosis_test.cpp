@@ -60,8 +60,10 @@ TEST_CASE("a plain connect tells refused from listening", "[diagnosis]") {
 }
 
 TEST_CASE("the code of OpenAI's error body", "[diagnosis]") {
-  CHECK(ServerErrorCode(R"({"error":{"message":"m","type":"insufficient_quota","code":"insufficient_quota"}})") ==
-        "insufficient_quota");
+  CHECK(
+      ServerErrorCode(
+          R"({"error":{"message":"m","type":"insufficient_quota","code":"insufficient_quota"}})") ==
+      "insufficient_quota");
   CHECK(ServerErrorCode(R"({"error":{"message":"m","code":null}})").empty());
   CHECK(ServerErrorCode(R"({"error":"plain"})").empty());
   CHECK(ServerErrorCode("<html>busy</html>").empty());
@@ -82,8 +84,10 @@ TEST_CASE("account and model errors are fatal, rate limits are not", "[diagnosis
   CHECK(ClassifyServerError("", 401, "", "m") == FatalError::kAccount);
   CHECK(ClassifyServerError("", 403, "", "m") == FatalError::kAccount);
   // A 400 or 404 is about the model when it names it.
-  CHECK(ClassifyServerError("", 404, "The model `gpt-x` does not exist", "gpt-x") == FatalError::kModel);
+  CHECK(ClassifyServerError("", 404, "The model `gpt-x` does not exist", "gpt-x") ==
+        FatalError::kModel);
   CHECK(ClassifyServerError("", 400, "bad request", "gpt-x") == FatalError::kNone);
-  CHECK(ClassifyServerError("", 0, "gpt-x is busy", "gpt-x") == FatalError::kNone);  // an event: by code only
+  CHECK(ClassifyServerError("", 0, "gpt-x is busy", "gpt-x") ==
+        FatalError::kNone);  // an event: by code only
   CHECK(ClassifyServerError("server_error", 500, "", "m") == FatalError::kNone);
 }
