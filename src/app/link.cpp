@@ -24,8 +24,10 @@ class Link::Listener : public TransportListener {
     queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
     return more;
   }
-  void OnConnectFailed(ConnectFailure, int http_status, std::string reason) override {
-    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_});
+  void OnConnectFailed(ConnectFailure, int http_status, std::string reason,
+                       std::string error_code) override {
+    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_, 0,
+                  std::move(error_code)});
   }
   void OnClosed(int code, std::string reason) override {
     queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code, attempt_});
@@ -53,7 +55,7 @@ void Link::Connect() {
   listener_ = std::make_unique<Listener>(queue_, &backlog_, ++attempt_);
   transport_ = make_();
   Status started = transport_->Start(options_, listener_.get());
-  if (!started.ok()) listener_->OnConnectFailed(ConnectFailure::kOther, 0, started.message());
+  if (!started.ok()) listener_->OnConnectFailed(ConnectFailure::kOther, 0, started.message(), "");
 }
 
 void Link::Drop() {

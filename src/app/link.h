@@ -29,6 +29,7 @@ struct NetEvent {
   int code = 0;        // the close code, or the HTTP status of a refused upgrade
   int attempt = 0;     // which connection it came from
   int64_t received_ns = 0;  // kMessage: when the network thread had all of it (MonotonicNs)
+  std::string error_code{};  // kFailed: the code in the body of a refused upgrade, if any
 };
 
 class Link {

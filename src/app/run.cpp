@@ -24,9 +24,11 @@
 #include "app/ptt_session.h"
 #include "app/session_settings.h"
 #include "app/signal_watch.h"
+#include "app/usage.h"
 #include "app/voice_session.h"
 #include "tools/spawn_tool_runner.h"
 #include "tools/tool_command.h"
+#include "transport/connect_diagnosis.h"
 #include "transport/lws_transport.h"
 #include "transport/reconnect.h"
 #include "transport/tls_files.h"
@@ -61,11 +63,15 @@ constexpr int kSteadySessionMs = 60000;
 // (a binary file on stdin), and the server limits item sizes anyway.
 constexpr size_t kMaxLineBytes = 1u << 20;
 
-// Errors no turn can get past: the key, the account or the model. Going on (or reconnecting)
-// would only repeat them, so the session ends at once with the connection's exit code.
-bool IsFatalError(std::string_view code) {
-  return code == "invalid_api_key" || code == "insufficient_quota" || code == "model_not_found" ||
-         code == "invalid_model";
+// Errors no turn can get past (ClassifyServerError): the key, the account or the model. Going on
+// (or reconnecting) would only repeat them, so the run ends at once, in one line, with the
+// connection's exit code. A refused model is said so that the user knows what to change.
+std::string DescribeFatal(FatalError fatal, const Config& config, const std::string& server_words) {
+  if (fatal == FatalError::kModel) {
+    return "the server does not offer model \"" + Printable(config.model, 100) +
+           "\": " + server_words + " (choose another with --model or \"model\" in the config)";
+  }
+  return server_words;
 }
 
 // What the conversation sends: logged (--log-events), then to the link's current connection.
@@ -88,8 +94,6 @@ class LoggedTransport : public Transport {
   EventLog* log_;
 };
 
-// 401 and 403: the key or the account, which another try would not change.
-bool IsFatalHttpStatus(int status) { return status == 401 || status == 403; }
 // 429 and 5xx: the server is busy or failing for now; even a first connection tries again.
 bool IsPassingHttpStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
 
@@ -225,8 +229,8 @@ using Notify = std::function<void(const std::string&)>;
 // next session.created. The session is renewed at a quiet moment before the server's time
 // limit, and at once when the server says it has expired.
 int RunSession(const Config& config, const ConnectOptions& options, EventLog* event_log, Link* link,
-               WakeupQueue<NetEvent>* queue, Conversation* conversation, StdoutSink* out, const Notify& notify,
-               int signal_fd, int tools_fd) {
+               WakeupQueue<NetEvent>* queue, Conversation* conversation, StdoutSink* out,
+               const Notify& notify, int signal_fd, int tools_fd, UsageTotals* usage) {
   SteadyClock clock;
   LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(), ToString(config.dialect));
   link->Connect();
@@ -459,14 +463,21 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             LOG_INFO("connected");
             if (!closing) deadline_ms = clock.NowMs() + kSessionCreatedTimeoutMs;
             break;
-          case NetEvent::Kind::kFailed:
+          case NetEvent::Kind::kFailed: {
             if (closing) return exit_code;
-            if (IsFatalHttpStatus(event.code) || (!had_session && !IsPassingHttpStatus(event.code))) {
-              LOG_ERROR("%s", event.text.c_str());
+            // The key, the account or the model: no retry, even of a reconnect, and even for a
+            // 429 whose body says the quota is gone rather than "slow down".
+            const FatalError fatal =
+                event.code > 0
+                    ? ClassifyServerError(event.error_code, event.code, event.text, config.model)
+                    : FatalError::kNone;
+            if (fatal != FatalError::kNone || (!had_session && !IsPassingHttpStatus(event.code))) {
+              LOG_ERROR("%s", DescribeFatal(fatal, config, event.text).c_str());
               return ToInt(ExitCode::kConnect);
             }
             if (!schedule_retry(event.text)) return ToInt(ExitCode::kConnect);
             break;
+          }
           case NetEvent::Kind::kClosed: {
             out->Flush();
             if (closing) return exit_code;
@@ -521,12 +532,29 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
               LOG_DEBUG("ignored an event of unknown type \"%s\"",
                         Printable(std::string(parsed.type_name)).c_str());
             }
-            if (parsed.type == ServerEventType::kError && IsFatalError(parsed.error.code)) {
-              LOG_ERROR("the server refused the session: %s: %s",
-                        Printable(std::string(parsed.error.code)).c_str(),
-                        Printable(std::string(parsed.error.message)).c_str());
-              begin_close(ToInt(ExitCode::kConnect));
-              break;
+            // Usage is summed over every session of the run, whatever the conversation does.
+            if (parsed.type == ServerEventType::kSessionCreated ||
+                parsed.type == ServerEventType::kSessionUpdated) {
+              usage->SetModel(parsed.session_model);
+            } else if (parsed.type == ServerEventType::kResponseDone) {
+              usage->AddResponse(parsed.usage);
+            } else if (parsed.type == ServerEventType::kInputTranscriptCompleted) {
+              usage->AddTranscription(parsed.usage);
+            }
+            if (parsed.type == ServerEventType::kError && !closing) {
+              const FatalError fatal =
+                  ClassifyServerError(parsed.error.code, 0, parsed.error.message, config.model);
+              if (fatal != FatalError::kNone) {
+                const std::string words = Printable(std::string(parsed.error.code)) + ": " +
+                                          Printable(std::string(parsed.error.message));
+                LOG_ERROR("%s", DescribeFatal(fatal, config,
+                                              fatal == FatalError::kModel
+                                                  ? words
+                                                  : "the server refused the session: " + words)
+                                    .c_str());
+                begin_close(ToInt(ExitCode::kConnect));
+                break;
+              }
             }
             if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" && !renewing &&
                 !closing) {
@@ -567,7 +595,9 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
 }
 
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
-int Run(const Config& config, const std::string& key, Latencies* latencies, int signal_fd) {
+// usage: summed over the run's sessions.
+int Run(const Config& config, const std::string& key, Latencies* latencies, UsageTotals* usage,
+        int signal_fd) {
   auto options = MakeConnectOptions(config, key);
   if (!options.ok()) {
     LOG_ERROR("%s", options.message().c_str());
@@ -664,8 +694,8 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, int 
       fprintf(stderr, "voxterm: %s\n", text.c_str());
     }
   };
-  return RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out, notify, signal_fd,
-                    runner ? runner->fd() : -1);
+  return RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out, notify,
+                    signal_fd, runner ? runner->fd() : -1, usage);
 }
 
 }  // namespace
@@ -707,10 +737,20 @@ int Main(int argc, char** argv) {
     return ToInt(ExitCode::kUsage);
   }
   // An output that failed (reported when it did) fails a run that would have succeeded.
-  auto finish = [](int code) {
+  UsageTotals usage(config.model, config.transcribe);
+  // -v: what the server billed, at exit (after the conversation's last words).
+  auto finish = [&usage, &config](int code) {
+    if (config.verbosity >= 1 && code != ToInt(ExitCode::kUsage)) {
+      const std::string summary = usage.Summary();
+      for (size_t start = 0; start < summary.size();) {
+        const size_t end = std::min(summary.find('\n', start), summary.size());
+        LOG_INFO("%s", summary.substr(start, end - start).c_str());
+        start = end + 1;
+      }
+    }
     return code == ToInt(ExitCode::kSuccess) && OutputFailed() ? ToInt(ExitCode::kFailure) : code;
   };
-  if (config.stats_file.empty()) return finish(Run(config, *key, nullptr, signal_fd));
+  if (config.stats_file.empty()) return finish(Run(config, *key, nullptr, &usage, signal_fd));
   // Opened first, so that a path that cannot be written fails before the conversation.
   auto stats_fd = CreateOutputFile(config.stats_file, "--stats");
   if (!stats_fd.ok()) {
@@ -723,8 +763,10 @@ int Main(int argc, char** argv) {
     return ToInt(ExitCode::kUsage);
   }
   auto latencies = std::make_unique<Latencies>();
-  const int code = Run(config, *key, latencies.get(), signal_fd);
-  const std::string json = latencies->ToJson();
+  const int code = Run(config, *key, latencies.get(), &usage, signal_fd);
+  // The latencies' object, with the usage as one more member.
+  std::string json = latencies->ToJson();
+  json.insert(json.rfind('}'), ", \"usage\": " + usage.ToJson());
   const bool written =
       fwrite(json.data(), 1, json.size(), stats) == json.size() && fflush(stats) == 0;
   const int error = errno;

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include <cmath>
+#include <cstdint>
 #include <unordered_map>
 
 #include "protocol/json_parse.h"
@@ -124,6 +126,68 @@ void ReadItem(const Value& v, ItemInfo* item) {
   if (item->text.empty()) item->text = OptString(part, "transcript");
 }
 
+void Invalid(UsageInfo* u, const char* key) {
+  if (u->invalid++ == 0) u->first_invalid = key;
+}
+
+// A token count: the schema says integer, and a count cannot be negative. Null counts as absent
+// (optional fields are often null); a count beyond int64_t saturates rather than wraps.
+int64_t ReadCount(const Value& obj, const char* key, UsageInfo* u) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return -1;
+  const Value& v = it->value;
+  if (v.IsInt64() && v.GetInt64() >= 0) return v.GetInt64();
+  if (v.IsUint64()) return INT64_MAX;
+  Invalid(u, key);
+  return -1;
+}
+
+const Value* ReadDetails(const Value& obj, const char* key, UsageInfo* u) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
+  if (!it->value.IsObject()) {
+    Invalid(u, key);
+    return nullptr;
+  }
+  return &it->value;
+}
+
+// A usage the server sent wrong is skipped, never the event that carries it: the answer still
+// counts, only its bill is unknown.
+void ReadUsage(const Value& parent, UsageInfo* u) {
+  const Value* usage = ReadDetails(parent, "usage", u);
+  if (!usage) return;
+  u->present = true;
+  u->input = ReadCount(*usage, "input_tokens", u);
+  u->output = ReadCount(*usage, "output_tokens", u);
+  u->total = ReadCount(*usage, "total_tokens", u);
+  if (const Value* in = ReadDetails(*usage, "input_token_details", u)) {
+    u->input_text = ReadCount(*in, "text_tokens", u);
+    u->input_audio = ReadCount(*in, "audio_tokens", u);
+    u->input_image = ReadCount(*in, "image_tokens", u);
+    u->cached = ReadCount(*in, "cached_tokens", u);
+    if (const Value* cached = ReadDetails(*in, "cached_tokens_details", u)) {
+      u->cached_text = ReadCount(*cached, "text_tokens", u);
+      u->cached_audio = ReadCount(*cached, "audio_tokens", u);
+      u->cached_image = ReadCount(*cached, "image_tokens", u);
+    }
+  }
+  if (const Value* out = ReadDetails(*usage, "output_token_details", u)) {
+    u->output_text = ReadCount(*out, "text_tokens", u);
+    u->output_audio = ReadCount(*out, "audio_tokens", u);
+  }
+  // A transcription billed by duration: seconds of audio, a number.
+  auto seconds = usage->FindMember("seconds");
+  if (seconds != usage->MemberEnd() && !seconds->value.IsNull()) {
+    const double s = seconds->value.IsNumber() ? seconds->value.GetDouble() : -1;
+    if (std::isfinite(s) && s >= 0) {
+      u->seconds = s;
+    } else {
+      Invalid(u, "seconds");
+    }
+  }
+}
+
 // status_details is null while a response runs, and carries the reason once it is cancelled,
 // incomplete or failed.
 void ReadResponse(const Value& v, ResponseInfo* r) {
@@ -159,6 +223,7 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
       const Value* session = OptObject(doc, "session");
       if (!session) return Missing(t, "session");
       e->expires_at = OptInt(*session, "expires_at");
+      e->session_model = OptString(*session, "model");
       return Status::Ok();
     }
     case Type::kItemAdded:
@@ -178,6 +243,7 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
       if (!response) return Missing(t, "response");
       ReadResponse(*response, &e->response);
       e->response_id = e->response.id;
+      if (e->type == Type::kResponseDone) ReadUsage(*response, &e->usage);
       return Status::Ok();
     }
     case Type::kTextDelta:
@@ -189,7 +255,9 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
     case Type::kTextDone:
       return RequireString(doc, "text", t, &e->text);
     case Type::kAudioTranscriptDone:
+      return RequireString(doc, "transcript", t, &e->text);
     case Type::kInputTranscriptCompleted:
+      ReadUsage(doc, &e->usage);
       return RequireString(doc, "transcript", t, &e->text);
     case Type::kFunctionArgsDone:
       if (e->call_id.empty()) return Missing(t, "call_id");

@@ -65,6 +65,23 @@ struct ResponseInfo {
   std::string_view error_code, error_message;  // status_details.error, for "failed"
 };
 
+// What a response.done's "usage" (RealtimeResponse.usage) or a finished transcription's
+// "usage" (TranscriptTextUsageTokens / TranscriptTextUsageDuration) says was billed. Untrusted
+// like the rest: a count is -1 when absent or null, and when the server sent something that is
+// not a non-negative integer (a negative number, a fraction, a string, an object), which is
+// also counted in `invalid`; a count beyond int64_t is saturated at INT64_MAX.
+struct UsageInfo {
+  bool present = false;  // "usage" was an object
+  int64_t input = -1, output = -1, total = -1;
+  // input_token_details; the cached counts are a part of the input counts, not added to them.
+  int64_t input_text = -1, input_audio = -1, input_image = -1;
+  int64_t cached = -1, cached_text = -1, cached_audio = -1, cached_image = -1;
+  int64_t output_text = -1, output_audio = -1;  // output_token_details
+  double seconds = -1;             // a transcription billed by duration ("type": "duration")
+  int invalid = 0;                 // values skipped as not what the schema allows
+  const char* first_invalid = "";  // the first such value's key, for a debug line
+};
+
 struct ErrorInfo {
   std::string_view type, code, message, param, event_id;
 };
@@ -80,9 +97,11 @@ struct ServerEvent {
   int64_t output_index = -1, content_index = -1;
   int64_t audio_start_ms = -1, audio_end_ms = -1;
   int64_t expires_at = -1;  // session events, Unix seconds
+  std::string_view session_model;  // session events: session.model
   ItemInfo item;
   ResponseInfo response;
   ErrorInfo error;
+  UsageInfo usage;          // response.done and input_audio_transcription.completed
   int64_t received_ns = 0;  // when it arrived whole (MonotonicNs), set by whoever received it
 };
 

@@ -58,6 +58,33 @@ std::string ServerErrorMessage(const std::string& body) {
   return line;
 }
 
+std::string ServerErrorCode(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return "";
+  const rapidjson::Value& root = doc;
+  auto error = root.FindMember("error");
+  if (error == root.MemberEnd() || !error->value.IsObject()) return "";
+  auto code = error->value.FindMember("code");
+  if (code == error->value.MemberEnd() || !code->value.IsString()) return "";
+  return std::string(code->value.GetString(), code->value.GetStringLength());
+}
+
+FatalError ClassifyServerError(std::string_view code, int http_status, std::string_view message,
+                               std::string_view model) {
+  if (code == "model_not_found" || code == "invalid_model") return FatalError::kModel;
+  if (code == "invalid_api_key" || code == "insufficient_quota" || code == "account_deactivated" ||
+      code == "billing_hard_limit_reached" || code == "credit_balance_exhausted") {
+    return FatalError::kAccount;
+  }
+  if (http_status == 401 || http_status == 403) return FatalError::kAccount;
+  if ((http_status == 400 || http_status == 404) && !model.empty() &&
+      message.find(model) != std::string_view::npos) {
+    return FatalError::kModel;
+  }
+  return FatalError::kNone;
+}
+
 int TcpConnectErrno(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;

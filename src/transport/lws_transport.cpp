@@ -605,7 +605,7 @@ void LwsTransport::FinishProbe() {
   if (*phrase) reason += std::string(" ") + phrase;
   std::string message = Printable(ServerErrorMessage(probe_body_), 300);
   if (!message.empty()) reason += ": " + message;
-  Fail(ConnectFailure::kHttp, probe_status_, reason);
+  Fail(ConnectFailure::kHttp, probe_status_, reason, ServerErrorCode(probe_body_));
 }
 
 // The handshake's deadline: the open WebSocket, or the refusal's body, did not come in time.
@@ -650,10 +650,11 @@ void LwsTransport::OnPausedKeepAlive() {
   Schedule(paused_timer_.get(), PausedKeepAliveS());
 }
 
-void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason) {
+void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason,
+                        std::string error_code) {
   if (!finished_) {
     finished_ = true;
-    listener_->OnConnectFailed(kind, http_status, std::move(reason));
+    listener_->OnConnectFailed(kind, http_status, std::move(reason), std::move(error_code));
   }
   stop_ = true;
 }

@@ -48,7 +48,7 @@ class LwsTransport final : public Transport {
   int OnWriteable(lws* wsi);
   void OnConnectionError(lws* wsi, const char* lws_reason);
   void FinishProbe();
-  void Fail(ConnectFailure kind, int http_status, std::string reason);
+  void Fail(ConnectFailure kind, int http_status, std::string reason, std::string error_code = "");
   void Wake();
   // A timer on the network thread (an lws_sul): the handshake's deadline, a ping's.
   struct Timer;

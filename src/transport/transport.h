@@ -47,8 +47,10 @@ class TransportListener {
   // (backpressure): the transport then stops reading the socket, so that the server's sends
   // back up in TCP instead of in memory, until Transport::ResumeReceiving().
   virtual bool OnMessage(std::string message) = 0;
-  // reason is one line for the user; http_status is set for kHttp.
-  virtual void OnConnectFailed(ConnectFailure kind, int http_status, std::string reason) = 0;
+  // reason is one line for the user; http_status is set for kHttp, and error_code then holds
+  // the "code" of the server's JSON error body, if it had one ("insufficient_quota").
+  virtual void OnConnectFailed(ConnectFailure kind, int http_status, std::string reason,
+                               std::string error_code) = 0;
   // code is the peer's close code, 1000 after our own Close(), 1006 when the link just died.
   virtual void OnClosed(int code, std::string reason) = 0;
   // The server sent what RFC 6455 forbids (a reserved opcode, a fragmented control frame...),

@@ -9,6 +9,7 @@
 
 #include "app/text_chat.h"
 #include "app/tool_calls.h"
+#include "app/usage.h"
 #include "app/voice_chat.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_tool_runner.h"
@@ -34,6 +35,7 @@ struct World {
   PlaybackCounters counters;
   PlaybackPath playback{24000, &ring, &counters};
   VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view, &calls, &voice_history};
+  UsageTotals usage{"gpt-realtime-2.1", "gpt-live-transcribe"};
 
   void Feed(const uint8_t* data, size_t size) {
     std::string frame(reinterpret_cast<const char*>(data), size);
@@ -45,6 +47,12 @@ struct World {
     }
     text.OnServerEvent(event);
     voice.OnServerEvent(event);
+    // As the run loop does: usage summed across everything, then summarized.
+    if (event.type == ServerEventType::kSessionCreated) usage.SetModel(event.session_model);
+    if (event.type == ServerEventType::kResponseDone) usage.AddResponse(event.usage);
+    if (event.type == ServerEventType::kInputTranscriptCompleted)
+      usage.AddTranscription(event.usage);
+    if (size % 16 == 0) (void)usage.Summary(), (void)usage.ToJson();
     voice.OnTick();
     // Finish what the tools started, so the follow-up paths run too.
     for (int id : std::vector<int>(runner.running_ids)) runner.Exit(id, 0, "out");

@@ -151,7 +151,11 @@ def test_a_fatal_error_ends_the_session_with_exit_3(mock, run, code):
     m = mock()
     r = run(["--text", "--url", m.url()], input="mock:error %s\nnever sent\n" % code)
     assert r.returncode == 3
-    assert one_line(r.stderr).startswith("voxterm: error: the server refused the session: %s: " % code)
+    line = one_line(r.stderr)
+    if code == "model_not_found":  # a refused model is named, with how to choose another
+        assert line.startswith('voxterm: error: the server does not offer model "gpt-realtime": %s: ' % code)
+    else:
+        assert line.startswith("voxterm: error: the server refused the session: %s: " % code)
     assert r.stdout == ""
     assert "never sent" not in json.dumps(m.events())
     assert m.disconnects()[0]["code"] == 1000  # a clean close, no retry

@@ -28,7 +28,8 @@ What a response contains depends on the last user message (so one mock serves ev
                         (a connection that stalls: only the client's keep-alive can tell)
                         close, drop and freeze happen once per mock: asked again, the answer
                         is whole
-  mock:error CODE       an `error` event with CODE instead of an answer
+  mock:error CODE       an `error` event with CODE instead of an answer (the account-level
+                        codes of FATAL_ERRORS carry OpenAI's type and message)
   mock:escape           an answer carrying terminal escape sequences (OSC 52, clear screen, a C1
                         control, a bidi override), then a hostile delta with a raw 0x9b byte
                         (invalid UTF-8 in a text frame, which a real server never sends)
@@ -51,6 +52,12 @@ Server-wide faults come from flags: --http-status, --key, --no-session-created, 
 (401 once N connections were accepted), --drop-on-tool-output (the first output is lost with the
 connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
 `session_expired` error, then every event refused with it).
+--http-error CODE[:STATUS] refuses upgrades as OpenAI refuses an account or a model (FATAL_ERRORS:
+the status, and the JSON error body naming CODE); with --refuse-after N, only after N connections.
+--error-at-start CODE sends that `error` event right after session.created.
+Every response.done carries `usage` (RealtimeResponse.usage), counted from what the response
+produced and the conversation before it as OpenAI counts (usage_object); a finished
+transcription carries its usage, by duration for the models billed so, else by tokens.
 Item, response and event ids are unique across the mock's sessions, as a real server's are.
 
 A text frame from the client that is not valid UTF-8 closes the connection with code 1007, as
@@ -73,6 +80,7 @@ import ssl
 import struct
 import sys
 import time
+import urllib.parse
 
 import websockets
 import websockets.frames
@@ -112,6 +120,40 @@ BETA_NAMES = {
     "transcript_delta": "response.audio_transcript.delta",
     "transcript_done": "response.audio_transcript.done",
 }
+
+
+# Account and model errors as OpenAI sends them: code -> (HTTP status of a refused upgrade, error
+# type, message; %s is the model). A 429 with insufficient_quota is not a rate limit.
+FATAL_ERRORS = {
+    "invalid_api_key": (401, "invalid_request_error",
+                        "Incorrect API key provided. You can find your API key at "
+                        "https://platform.openai.com/account/api-keys."),
+    "insufficient_quota": (429, "insufficient_quota",
+                           "You exceeded your current quota, please check your plan and billing details."),
+    "account_deactivated": (401, "invalid_request_error",
+                            "This key is associated with a deactivated account. If you feel this is an "
+                            "error, contact us through our help center at help.openai.com."),
+    "billing_hard_limit_reached": (400, "invalid_request_error", "Billing hard limit has been reached."),
+    "credit_balance_exhausted": (429, "insufficient_quota",
+                                 "Your credit balance is too low to access the API. Please go to Plans & "
+                                 "Billing to purchase credits."),
+    "model_not_found": (404, "invalid_request_error",
+                        "The model `%s` does not exist or you do not have access to it."),
+    "invalid_model": (400, "invalid_request_error", "Invalid model: '%s' is not a realtime model."),
+}
+
+
+def fatal_error(code, model):
+    """The `error` object of FATAL_ERRORS[code] (any other code: a generic one), and its status."""
+    status, kind, message = FATAL_ERRORS.get(code, (400, "invalid_request_error", "The mock refuses: %s."))
+    message = message % model if "%s" in message else message
+    return status, {"message": message, "type": kind, "code": code,
+                    "param": "model" if code in ("model_not_found", "invalid_model") else None}
+
+
+def text_tokens(text):
+    """About four characters a token, as OpenAI's tokenizers average for English."""
+    return (len(text or "") + 3) // 4
 
 
 def tone_second():
@@ -243,12 +285,12 @@ class Session:
         event.setdefault("event_id", self.new_id("event"))
         await self.ws.send(json.dumps(event))
 
-    async def error(self, code, message, client_event=None, param=None):
+    async def error(self, code, message, client_event=None, param=None, kind="invalid_request_error"):
         self.server.record({"error_sent": {"code": code, "message": message}})
         await self.send({
             "type": "error",
             "error": {
-                "type": "invalid_request_error", "code": code, "message": message, "param": param,
+                "type": kind, "code": code, "message": message, "param": param,
                 "event_id": (client_event or {}).get("event_id"),
             },
         })
@@ -331,14 +373,76 @@ class Session:
             r.update({"modalities": modalities, "voice": self.session["voice"],
                       "output_audio_format": "pcm16", "temperature": 0.8, "max_output_tokens": "inf"})
         if status != "in_progress":
-            r["usage"] = {"total_tokens": 20, "input_tokens": 10, "output_tokens": 10}
+            r["usage"] = self.usage_object(output)
         return r
+
+    # ---- usage, as OpenAI counts it (its "Managing costs" guide)
+
+    def item_tokens(self, item):
+        """(text, audio) tokens of one item: text at about 4 characters a token, user audio at 1
+        token per 100 ms, assistant audio at 1 per 50 ms (its transcript counts as text too)."""
+        text = 4  # each item's special tokens
+        audio = 0
+        for part in item.get("content") or []:
+            text += text_tokens(part.get("text") or part.get("transcript"))
+        if item.get("role") == "user":
+            audio += item.get("_audio_bytes", 0) // 48 // 100
+        elif item.get("role") == "assistant":
+            audio += item.get("_audio_ms", 0) // 50
+        text += text_tokens(item.get("name")) + text_tokens(item.get("arguments")) + text_tokens(item.get("output"))
+        return text, audio
+
+    def usage_object(self, output):
+        """RealtimeResponse.usage: the conversation before the response is its input (the
+        instructions too), what it produced its output. The input's prefix the previous response
+        also read is cached, in steps of 64 tokens once it reaches 1,024, as prompt caching goes."""
+        produced = {item.get("id") for item in output}
+        in_text = text_tokens(self.session.get("instructions", "You are a mock.")) + 4
+        in_audio = 0
+        out_text = out_audio = 0
+        for item in self.items:
+            text, audio = self.item_tokens(self.items_by_id.get(item["id"], item))
+            if item["id"] in produced:
+                out_text += text
+                out_audio += audio
+            else:
+                in_text += text
+                in_audio += audio
+        prev_text, prev_audio = getattr(self, "last_input", (0, 0))
+        self.last_input = (in_text, in_audio)
+        cached_text = cached_audio = 0
+        if prev_text + prev_audio >= 1024:
+            cached_text = min(prev_text, in_text) // 64 * 64
+            cached_audio = min(prev_audio, in_audio) // 64 * 64
+        details = {"cached_tokens": cached_text + cached_audio, "text_tokens": in_text,
+                   "audio_tokens": in_audio}
+        if self.dialect == "ga":
+            details["image_tokens"] = 0
+            details["cached_tokens_details"] = {"text_tokens": cached_text, "audio_tokens": cached_audio,
+                                                "image_tokens": 0}
+        return {"total_tokens": in_text + in_audio + out_text + out_audio,
+                "input_tokens": in_text + in_audio, "output_tokens": out_text + out_audio,
+                "input_token_details": details,
+                "output_token_details": {"text_tokens": out_text, "audio_tokens": out_audio}}
+
+    def transcription_usage(self, item, transcript):
+        """TranscriptTextUsageDuration for the models billed by the minute, else
+        TranscriptTextUsageTokens (audio in at 1 token per 100 ms, the transcript out)."""
+        ms = item.get("_audio_bytes", 0) // 48
+        model = (self.session.get("transcription") or {}).get("model", "")
+        if model in ("gpt-live-transcribe", "gpt-transcribe", "gpt-realtime-whisper", "whisper-1"):
+            return {"type": "duration", "seconds": ms / 1000}
+        audio, out = ms // 100, text_tokens(transcript)
+        return {"type": "tokens", "input_tokens": audio, "output_tokens": out, "total_tokens": audio + out,
+                "input_token_details": {"text_tokens": 0, "audio_tokens": audio}}
 
     # ---- the connection
 
     async def run(self):
         if not self.server.args.no_session_created:
             await self.send({"type": "session.created", "session": self.session_object()})
+        if self.server.args.error_at_start:
+            await self.fatal_error_event(self.server.args.error_at_start)
         limit = None
         if self.server.args.session_limit_ms:
             limit = asyncio.ensure_future(self.expire(self.server.args.session_limit_ms / 1000))
@@ -360,6 +464,11 @@ class Session:
             self.active[1].cancel()
             self.active = None
         await self.expired_error(None)
+
+    async def fatal_error_event(self, code, client_event=None):
+        """An account or model error (FATAL_ERRORS) as an `error` event, as OpenAI words it."""
+        _, body = fatal_error(code, self.server.model)
+        await self.error(code, body["message"], client_event, body["param"], body["type"])
 
     async def expired_error(self, client_event):
         await self.error("session_expired", "Your session hit the maximum duration of 30 minutes.",
@@ -587,12 +696,13 @@ class Session:
                          "item_id": item_id})
         await self.announce_item(item, previous)
         if self.session.get("transcription"):
-            await self.transcribe(item_id, "(%d ms of speech)" % (item["_audio_bytes"] // 48)
+            await self.transcribe(item, "(%d ms of speech)" % (item["_audio_bytes"] // 48)
                                   if transcript is None else transcript)
 
-    async def transcribe(self, item_id, text):
+    async def transcribe(self, item, text):
         """The transcript of a spoken item as a streaming transcription model gives it: deltas
         of a word or so, then .completed with the whole text (or .failed)."""
+        item_id = item["id"]
         pieces = self.split(text)
         fails = self.server.args.transcription_fails
         for piece in pieces[:len(pieces) // 2] if fails else pieces:
@@ -606,8 +716,7 @@ class Session:
             return
         await self.send({"type": "conversation.item.input_audio_transcription.completed",
                          "item_id": item_id, "content_index": 0, "transcript": text,
-                         "usage": {"type": "tokens", "total_tokens": 1, "input_tokens": 1,
-                                   "output_tokens": 0}})
+                         "usage": self.transcription_usage(item, text)})
 
     async def on_input_audio_buffer_clear(self, event):
         self.audio_buffer.clear()
@@ -740,7 +849,10 @@ class Session:
             await asyncio.Future()  # until cancelled or disconnected
         if kind == "error":
             self.active = None
-            await self.error(arg, "The mock was asked for error %s." % arg, request)
+            if arg in FATAL_ERRORS:
+                await self.fatal_error_event(arg, request)
+            else:
+                await self.error(arg, "The mock was asked for error %s." % arg, request)
             return
         modalities = self.modalities(request.get("response"))
         await self.send({"type": "response.created", "response": self.response_object(
@@ -979,6 +1091,16 @@ class Server:
         auth = headers.get("Authorization", "")
         key = auth[7:] if auth.startswith("Bearer ") else headers.get("api-key", "")
         revoked = self.args.refuse_after and self.connections > self.args.refuse_after
+        if not status and self.args.http_error and (revoked or not self.args.refuse_after):
+            code, _, forced = self.args.http_error.partition(":")
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+            status, error = fatal_error(code, query.get("model", [self.model])[0])
+            status = int(forced) if forced else status
+            # A client may ask again over plain HTTP to read the body (voxterm does): not a try.
+            upgrade = headers.get("Upgrade", "").lower() == "websocket"
+            self.record({"refused": {"status": status, "code": code, "upgrade": upgrade}})
+            body = json.dumps({"error": error}).encode()
+            return (http.HTTPStatus(status), [("Content-Type", "application/json")], body)
         if not status and (revoked or (self.args.key and key != self.args.key)):
             status = 401
             code = "invalid_api_key"
@@ -1023,6 +1145,10 @@ async def main(argv):
     parser.add_argument("--key", help="accept only this API key (else any)")
     parser.add_argument("--http-status", type=int, default=0, help="refuse upgrades with this status")
     parser.add_argument("--no-session-created", action="store_true")
+    parser.add_argument("--http-error", metavar="CODE[:STATUS]",
+                        help="refuse upgrades with this account or model error (see FATAL_ERRORS)")
+    parser.add_argument("--error-at-start", metavar="CODE",
+                        help="send this error event right after session.created")
     parser.add_argument("--refuse-after", type=int, default=0, metavar="N",
                         help="answer 401 to every connection after the first N")
     parser.add_argument("--drop-on-tool-output", action="store_true",

@@ -58,3 +58,36 @@ TEST_CASE("a plain connect tells refused from listening", "[diagnosis]") {
   CHECK(TcpConnectErrno("127.0.0.1", port) == 0);
   close(listener);
 }
+
+TEST_CASE("the code of OpenAI's error body", "[diagnosis]") {
+  CHECK(
+      ServerErrorCode(
+          R"({"error":{"message":"m","type":"insufficient_quota","code":"insufficient_quota"}})") ==
+      "insufficient_quota");
+  CHECK(ServerErrorCode(R"({"error":{"message":"m","code":null}})").empty());
+  CHECK(ServerErrorCode(R"({"error":"plain"})").empty());
+  CHECK(ServerErrorCode("<html>busy</html>").empty());
+}
+
+TEST_CASE("account and model errors are fatal, rate limits are not", "[diagnosis]") {
+  for (const char* code : {"invalid_api_key", "insufficient_quota", "account_deactivated",
+                           "billing_hard_limit_reached", "credit_balance_exhausted"}) {
+    INFO(code);
+    CHECK(ClassifyServerError(code, 0, "", "m") == FatalError::kAccount);  // an error event
+    CHECK(ClassifyServerError(code, 429, "", "m") == FatalError::kAccount);
+  }
+  CHECK(ClassifyServerError("model_not_found", 404, "", "m") == FatalError::kModel);
+  CHECK(ClassifyServerError("invalid_model", 0, "", "m") == FatalError::kModel);
+  // 429 is "slow down" unless the body says the quota is gone.
+  CHECK(ClassifyServerError("rate_limit_exceeded", 429, "", "m") == FatalError::kNone);
+  CHECK(ClassifyServerError("", 429, "", "m") == FatalError::kNone);
+  CHECK(ClassifyServerError("", 401, "", "m") == FatalError::kAccount);
+  CHECK(ClassifyServerError("", 403, "", "m") == FatalError::kAccount);
+  // A 400 or 404 is about the model when it names it.
+  CHECK(ClassifyServerError("", 404, "The model `gpt-x` does not exist", "gpt-x") ==
+        FatalError::kModel);
+  CHECK(ClassifyServerError("", 400, "bad request", "gpt-x") == FatalError::kNone);
+  CHECK(ClassifyServerError("", 0, "gpt-x is busy", "gpt-x") ==
+        FatalError::kNone);  // an event: by code only
+  CHECK(ClassifyServerError("server_error", 500, "", "m") == FatalError::kNone);
+}

@@ -1,0 +1,80 @@
+// Usage: what the server says a run was billed (every response.done's usage, every finished
+// transcription's), summed over all the run's sessions, and what that costs at the prices of
+// the one price table (usage.cpp). Shown at exit with -v and written by --stats.
+// A cost is only ever computed from the table: a model not in it, or tokens the server did not
+// split by modality, make the cost "unknown", never a guess.
+// Thread safety: main thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocol/server_events.h"
+
+namespace voxterm {
+
+// USD per million tokens, as OpenAI's model pages list them.
+struct ModelPrices {
+  std::string_view model;
+  double text_input, text_cached, text_output;
+  double audio_input, audio_cached, audio_output;
+  double image_input, image_cached;
+};
+
+// Transcription models billed by the minute of audio.
+struct TranscriptionPrices {
+  std::string_view model;
+  double usd_per_minute;
+};
+
+// The table's date: when its prices were read.
+extern const char kPricesDate[];
+
+// nullptr for a model the table does not have (exact names only: a dated snapshot may be
+// priced differently).
+const ModelPrices* FindModelPrices(std::string_view model);
+const TranscriptionPrices* FindTranscriptionPrices(std::string_view model);
+
+class UsageTotals {
+ public:
+  UsageTotals(std::string model, std::string transcription_model)
+      : model_(std::move(model)), transcription_model_(std::move(transcription_model)) {}
+
+  // The model the server says the session runs (session.created / session.updated): its
+  // prices apply to the responses that follow. An empty name changes nothing.
+  void SetModel(std::string_view model);
+  // A response.done's usage; one without a usage counts as a response with an unknown cost.
+  void AddResponse(const UsageInfo& usage);
+  // A finished transcription's usage, priced by the transcription model.
+  void AddTranscription(const UsageInfo& usage);
+
+  int64_t responses() const { return responses_; }
+  int64_t input_tokens() const { return input_; }
+  int64_t output_tokens() const { return output_; }
+  int64_t cached_tokens() const { return cached_; }
+  bool cost_known() const { return unknown_why_.empty(); }
+  double cost_usd() const { return cost_usd_; }
+
+  // One or two lines for stderr, without the "voxterm: " prefix, joined by '\n'.
+  std::string Summary() const;
+  // A JSON object (no newline) for --stats.
+  std::string ToJson() const;
+
+ private:
+  void Unknown(std::string why);
+
+  std::string model_;
+  const std::string transcription_model_;
+  std::string models_used_;  // the priced models, comma-separated, for the summary
+  int64_t responses_ = 0;
+  int64_t input_ = 0, input_text_ = 0, input_audio_ = 0, input_image_ = 0;
+  int64_t cached_ = 0, cached_text_ = 0, cached_audio_ = 0, cached_image_ = 0;
+  int64_t output_ = 0, output_text_ = 0, output_audio_ = 0;
+  int64_t transcriptions_ = 0, transcription_input_ = 0, transcription_output_ = 0;
+  double transcription_seconds_ = 0;
+  double cost_usd_ = 0;
+  std::string unknown_why_;  // the first reason the cost is unknown; empty while known
+};
+
+}  // namespace voxterm

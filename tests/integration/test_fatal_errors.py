@@ -1,0 +1,124 @@
+"""Account and model errors end the run at once: one line, exit 3, no retry and no waiting for
+an answer's timeout, whether they come as an HTTP refusal or as an `error` event, at the start,
+in the middle of a session or during a reconnect, in every mode."""
+
+import time
+
+import pytest
+
+from conftest import one_line
+
+ACCOUNT = ["invalid_api_key", "insufficient_quota", "account_deactivated", "billing_hard_limit_reached",
+           "credit_balance_exhausted"]
+MODEL = ["model_not_found", "invalid_model"]
+# What the mock says for each (FATAL_ERRORS in tests/mock/realtime_mock.py).
+WORDS = {
+    "invalid_api_key": "Incorrect API key provided",
+    "insufficient_quota": "You exceeded your current quota",
+    "account_deactivated": "deactivated account",
+    "billing_hard_limit_reached": "Billing hard limit has been reached",
+    "credit_balance_exhausted": "Your credit balance is too low",
+    "model_not_found": "does not exist or you do not have access to it",
+    "invalid_model": "is not a realtime model",
+}
+# Far below the answer timeout (30 s) and the backoff of a few tries, yet generous on a busy machine.
+QUICK_S = 12
+
+
+def attempts(m):
+    """Connections tried: those the mock accepted and those it refused."""
+    return sum(1 for r in m.records() if "connect" in r or ("refused" in r and r["refused"]["upgrade"]))
+
+
+def check_line(line, code, model="gpt-realtime-x"):
+    assert line.startswith("voxterm: error: "), line
+    assert WORDS[code] in line, line
+    if code in MODEL:
+        assert 'the server does not offer model "%s"' % model in line, line
+        assert "--model" in line and '"model" in the config' in line, line
+
+
+@pytest.mark.parametrize("code", ACCOUNT + MODEL)
+def test_an_http_refusal_is_fatal_at_once(mock, run, code):
+    m = mock("--http-error", code)
+    began = time.monotonic()
+    r = run(["--text", "--url", m.url(), "--model", "gpt-realtime-x"], input="hi\n")
+    assert time.monotonic() - began < QUICK_S
+    assert r.returncode == 3, r.stderr
+    check_line(one_line(r.stderr), code)
+    assert attempts(m) == 1  # not tried again
+
+
+def test_a_429_without_a_fatal_code_is_still_tried_again(mock, run):
+    m = mock("--http-error", "rate_limit_exceeded:429")
+    r = run(["--text", "--url", m.url(), "--reconnect-tries", "1"], input="hi\n", timeout=60)
+    assert r.returncode == 3
+    assert attempts(m) == 2
+
+
+def test_a_404_naming_the_model_is_a_model_refusal(mock, run):
+    m = mock("--http-error", "not_found_error:404")  # no fatal code, but the message names the model
+    r = run(["--text", "--url", m.url(), "--model", "gpt-realtime-x"], input="hi\n")
+    assert r.returncode == 3
+    line = one_line(r.stderr)
+    assert 'the server does not offer model "gpt-realtime-x"' in line and "--model" in line
+
+
+@pytest.mark.parametrize("code", ACCOUNT + MODEL)
+def test_an_error_event_at_the_start_is_fatal_at_once(mock, run, code):
+    m = mock("--error-at-start", code, "--model", "gpt-realtime-x")
+    began = time.monotonic()
+    r = run(["--text", "--url", m.url(), "--model", "gpt-realtime-x"], input="hi\n")
+    assert time.monotonic() - began < QUICK_S
+    assert r.returncode == 3, r.stderr
+    check_line(one_line(r.stderr), code)
+    assert attempts(m) == 1
+
+
+def wait_exit(p, timeout):
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except Exception:
+        p.kill()
+        out, err = p.communicate()
+        pytest.fail("still running after %d s: %r" % (timeout, err))
+    return p.returncode, out, err
+
+
+@pytest.mark.parametrize("code", ["account_deactivated", "insufficient_quota", "model_not_found"])
+def test_an_error_event_mid_session_in_text_mode_is_fatal_at_once(mock, start, code):
+    m = mock()
+    p = start(["--text", "--url", m.url()])
+    # stdin stays open: only the error can end the run.
+    p.stdin.write("hello\nmock:error %s\n" % code)
+    p.stdin.flush()
+    rc, out, err = wait_exit(p, QUICK_S)
+    assert rc == 3, err
+    assert "You said: hello" in out
+    check_line(one_line(err), code, model="gpt-realtime")
+
+
+def test_a_fatal_refusal_during_a_reconnect_is_not_tried_again(mock, run):
+    m = mock("--refuse-after", "1", "--http-error", "insufficient_quota")
+    began = time.monotonic()
+    r = run(["--text", "--url", m.url()], input="hello\nmock:drop\n", timeout=60)
+    assert time.monotonic() - began < QUICK_S
+    assert r.returncode == 3, r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert "reconnecting" in lines[0]
+    assert len(lines) == 2, r.stderr
+    check_line(lines[1], "insufficient_quota")
+    assert attempts(m) == 2  # the first session, then one refused try
+
+
+@pytest.mark.parametrize("how", ["http", "event"])
+def test_voice_mode_ends_at_once_too(mock, run, tmp_path, how):
+    from test_voice import silence, tone, write_wav
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(300) + tone(800) + silence(3000))
+    m = mock("--http-error" if how == "http" else "--error-at-start", "account_deactivated")
+    began = time.monotonic()
+    r = run(["--url", m.url(), "--input-file", str(mic), "--output-file", str(tmp_path / "out.wav")], timeout=30)
+    assert time.monotonic() - began < QUICK_S
+    assert r.returncode == 3, r.stderr
+    check_line(one_line(r.stderr), "account_deactivated")

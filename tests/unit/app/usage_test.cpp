@@ -1,0 +1,155 @@
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "app/usage.h"
+#include "fakes/fake_transport.h"
+
+using namespace voxterm;
+
+namespace {
+// A response.done carrying usage (the JSON of RealtimeResponse.usage).
+ParsedEvent Done(const std::string& usage) {
+  return ParsedEvent(
+      R"({"type":"response.done","response":{"id":"r","status":"completed","usage":)" + usage +
+      "}}");
+}
+const char kTurn[] =
+    R"({"total_tokens":1300,"input_tokens":1200,"output_tokens":100,)"
+    R"("input_token_details":{"text_tokens":200,"audio_tokens":1000,"image_tokens":0,"cached_tokens":1000,)"
+    R"("cached_tokens_details":{"text_tokens":100,"audio_tokens":900,"image_tokens":0}},)"
+    R"("output_token_details":{"text_tokens":20,"audio_tokens":80}})";
+}  // namespace
+
+TEST_CASE("a response's usage is read as the schema lays it out", "[usage][server_events]") {
+  ParsedEvent e = Done(kTurn);
+  REQUIRE(e.ok());
+  CHECK(e->usage.present);
+  CHECK(e->usage.input == 1200);
+  CHECK(e->usage.output == 100);
+  CHECK(e->usage.total == 1300);
+  CHECK(e->usage.input_text == 200);
+  CHECK(e->usage.input_audio == 1000);
+  CHECK(e->usage.cached == 1000);
+  CHECK(e->usage.cached_text == 100);
+  CHECK(e->usage.cached_audio == 900);
+  CHECK(e->usage.output_text == 20);
+  CHECK(e->usage.output_audio == 80);
+  CHECK(e->usage.invalid == 0);
+}
+
+TEST_CASE("a transcription's usage, by tokens or by duration", "[usage][server_events]") {
+  ParsedEvent tokens(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"i","content_index":0,)"
+      R"("transcript":"hi","usage":{"type":"tokens","input_tokens":7,"output_tokens":2,"total_tokens":9}})");
+  REQUIRE(tokens.ok());
+  CHECK(tokens->usage.input == 7);
+  CHECK(tokens->usage.output == 2);
+  ParsedEvent duration(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"i","content_index":0,)"
+      R"("transcript":"hi","usage":{"type":"duration","seconds":2.5}})");
+  REQUIRE(duration.ok());
+  CHECK(duration->usage.seconds == 2.5);
+}
+
+TEST_CASE("hostile usage values are skipped or saturated, never trusted",
+          "[usage][server_events][hostile]") {
+  ParsedEvent e = Done(
+      R"({"total_tokens":18446744073709551615,"input_tokens":-5,"output_tokens":1.5,)"
+      R"("input_token_details":{"text_tokens":"12","audio_tokens":null,"cached_tokens":{},"cached_tokens_details":[]},)"
+      R"("output_token_details":"many"})");
+  REQUIRE(e.ok());  // the answer still counts: only its bill is unknown
+  CHECK(e->usage.total == INT64_MAX);
+  CHECK(e->usage.input == -1);
+  CHECK(e->usage.output == -1);
+  CHECK(e->usage.input_text == -1);
+  CHECK(e->usage.input_audio == -1);  // null: absent, not an error
+  CHECK(e->usage.invalid == 6);
+  CHECK(std::string(e->usage.first_invalid) == "input_tokens");
+
+  ParsedEvent not_object = Done(R"("lots")");
+  REQUIRE(not_object.ok());
+  CHECK_FALSE(not_object->usage.present);
+  CHECK(not_object->usage.invalid == 1);
+}
+
+TEST_CASE("totals sum every response and price them from the table", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "gpt-live-transcribe");
+  ParsedEvent e = Done(kTurn);
+  totals.AddResponse(e->usage);
+  totals.AddResponse(e->usage);
+  CHECK(totals.responses() == 2);
+  CHECK(totals.input_tokens() == 2400);
+  CHECK(totals.cached_tokens() == 2000);
+  CHECK(totals.output_tokens() == 200);
+  REQUIRE(totals.cost_known());
+  // Per turn: text 100 x $4 + 100 cached x $0.40, audio 100 x $32 + 900 cached x $0.40,
+  // out 20 x $24 + 80 x $64, per million.
+  const double turn =
+      (100 * 4.0 + 100 * 0.4 + 100 * 32.0 + 900 * 0.4 + 20 * 24.0 + 80 * 64.0) / 1e6;
+  CHECK(totals.cost_usd() == Approx(2 * turn));
+  const std::string summary = totals.Summary();
+  CHECK(summary.find("2400 input tokens (2000 cached") != std::string::npos);
+  CHECK(summary.find("200 output tokens") != std::string::npos);
+  CHECK(summary.find("estimated cost: $0.0192") != std::string::npos);
+  CHECK(summary.find(kPricesDate) != std::string::npos);
+}
+
+TEST_CASE("a model not in the table has an unknown cost, never a guess", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "off");
+  totals.SetModel("gpt-realtime-9");  // what the server says the session runs
+  ParsedEvent e = Done(kTurn);
+  totals.AddResponse(e->usage);
+  CHECK_FALSE(totals.cost_known());
+  CHECK(totals.input_tokens() == 1200);
+  CHECK(totals.Summary().find("estimated cost: unknown (no price for model \"gpt-realtime-9\")") !=
+        std::string::npos);
+  CHECK(totals.ToJson().find("\"cost_usd\":null") != std::string::npos);
+}
+
+TEST_CASE("tokens not split by modality make the cost unknown", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "off");
+  ParsedEvent e = Done(R"({"total_tokens":20,"input_tokens":10,"output_tokens":10})");
+  totals.AddResponse(e->usage);
+  CHECK(totals.input_tokens() == 10);
+  CHECK_FALSE(totals.cost_known());
+}
+
+TEST_CASE("hostile totals saturate instead of overflowing", "[usage][hostile]") {
+  UsageTotals totals("gpt-realtime-2.1", "gpt-live-transcribe");
+  const std::string max = std::to_string(INT64_MAX);
+  ParsedEvent e = Done(R"({"input_tokens":)" + max + R"(,"output_tokens":)" + max +
+                       R"(,"input_token_details":{"text_tokens":)" + max + R"(,"audio_tokens":)" +
+                       max + R"(},"output_token_details":{"text_tokens":)" + max + "}}");
+  for (int i = 0; i < 3; ++i) totals.AddResponse(e->usage);
+  CHECK(totals.input_tokens() == INT64_MAX);
+  CHECK(totals.output_tokens() == INT64_MAX);
+  ParsedEvent bad = Done(R"({"input_tokens":-1,"output_tokens":"x"})");
+  totals.AddResponse(bad->usage);
+  CHECK(totals.responses() == 4);
+  CHECK_FALSE(totals.cost_known());
+  ParsedEvent huge(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"i","content_index":0,)"
+      R"("transcript":"hi","usage":{"type":"duration","seconds":1e308}})");
+  totals.AddTranscription(huge->usage);
+  CHECK(totals.ToJson().find("\"transcriptions\":1") != std::string::npos);
+}
+
+TEST_CASE("a transcription is priced by its own model", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "gpt-live-transcribe");
+  ParsedEvent duration(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"i","content_index":0,)"
+      R"("transcript":"hi","usage":{"type":"duration","seconds":60}})");
+  totals.AddTranscription(duration->usage);
+  REQUIRE(totals.cost_known());
+  CHECK(totals.cost_usd() == Approx(0.017));
+
+  UsageTotals unpriced("gpt-realtime-2.1", "gpt-4o-mini-transcribe");
+  ParsedEvent tokens(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"i","content_index":0,)"
+      R"("transcript":"hi","usage":{"type":"tokens","input_tokens":7,"output_tokens":2,"total_tokens":9}})");
+  unpriced.AddTranscription(tokens->usage);
+  CHECK_FALSE(unpriced.cost_known());
+  CHECK(unpriced.Summary().find("gpt-4o-mini-transcribe") != std::string::npos);
+}
