@@ -95,7 +95,7 @@ def test_an_error_event_mid_session_in_text_mode_is_fatal_at_once(mock, start, c
     rc, out, err = wait_exit(p, QUICK_S)
     assert rc == 3, err
     assert "You said: hello" in out
-    check_line(one_line(err), code, model="gpt-realtime")
+    check_line(one_line(err), code, model="gpt-realtime-2.1")
 
 
 def test_a_fatal_refusal_during_a_reconnect_is_not_tried_again(mock, run):

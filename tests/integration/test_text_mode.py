@@ -153,7 +153,7 @@ def test_a_fatal_error_ends_the_session_with_exit_3(mock, run, code):
     assert r.returncode == 3
     line = one_line(r.stderr)
     if code == "model_not_found":  # a refused model is named, with how to choose another
-        assert line.startswith('voxterm: error: the server does not offer model "gpt-realtime": %s: ' % code)
+        assert line.startswith('voxterm: error: the server does not offer model "gpt-realtime-2.1": %s: ' % code)
     else:
         assert line.startswith("voxterm: error: the server refused the session: %s: " % code)
     assert r.stdout == ""
