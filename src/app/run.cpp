@@ -65,13 +65,30 @@ constexpr size_t kMaxLineBytes = 1u << 20;
 
 // Errors no turn can get past (ClassifyServerError): the key, the account or the model. Going on
 // (or reconnecting) would only repeat them, so the run ends at once, in one line, with the
-// connection's exit code. A refused model is said so that the user knows what to change.
-std::string DescribeFatal(FatalError fatal, const Config& config, const std::string& server_words) {
+// connection's exit code. A refused model is said so that the user knows what to change: the
+// model the URL really asked for (its own model= or deployment= wins over --model), or the
+// transcription model the session asked for.
+std::string DescribeFatal(FatalError fatal, const Config& config, const ConnectOptions& options,
+                          const std::string& server_words) {
   if (fatal == FatalError::kModel) {
-    return "the server does not offer model \"" + Printable(config.model, 100) +
-           "\": " + server_words + " (choose another with --model or \"model\" in the config)";
+    std::string asked = ModelInQuery(options.url);
+    if (asked.empty()) asked = config.model;
+    const bool from_url = asked != config.model;
+    return "the server does not offer model \"" + Printable(asked, 100) + "\": " + server_words +
+           (from_url ? " (choose another in --url's model=; it wins over --model)"
+                     : " (choose another with --model or \"model\" in the config)");
+  }
+  if (fatal == FatalError::kTranscriptionModel) {
+    return "the server does not offer transcription model \"" +
+           Printable(TranscriptionModel(config), 100) + "\": " + server_words +
+           " (choose another with --transcribe or \"transcribe\" in the config)";
   }
   return server_words;
+}
+
+// The error's code, else its type (an error with a null code): what ClassifyServerError takes.
+std::string_view CodeOrType(const ErrorInfo& error) {
+  return error.code.empty() ? error.type : error.code;
 }
 
 // What the conversation sends: logged (--log-events), then to the link's current connection.
@@ -235,6 +252,10 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(), ToString(config.dialect));
   link->Connect();
 
+  // The models a refusal may name (ClassifyServerError).
+  std::string asked_model = ModelInQuery(options.url);
+  if (asked_model.empty()) asked_model = config.model;
+  const std::string transcription_model = config.mode == Mode::kText ? "" : TranscriptionModel(config);
   const int tick_fd = MakeTickTimer(conversation->tick_ms());
   const bool interactive = isatty(STDIN_FILENO);
   LineReader reader;
@@ -468,11 +489,11 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             // The key, the account or the model: no retry, even of a reconnect, and even for a
             // 429 whose body says the quota is gone rather than "slow down".
             const FatalError fatal =
-                event.code > 0
-                    ? ClassifyServerError(event.error_code, event.code, event.text, config.model)
-                    : FatalError::kNone;
+                event.code > 0 ? ClassifyServerError(event.error_code, event.code, event.text,
+                                                     asked_model, transcription_model)
+                               : FatalError::kNone;
             if (fatal != FatalError::kNone || (!had_session && !IsPassingHttpStatus(event.code))) {
-              LOG_ERROR("%s", DescribeFatal(fatal, config, event.text).c_str());
+              LOG_ERROR("%s", DescribeFatal(fatal, config, options, event.text).c_str());
               return ToInt(ExitCode::kConnect);
             }
             if (!schedule_retry(event.text)) return ToInt(ExitCode::kConnect);
@@ -536,21 +557,24 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
             if (parsed.type == ServerEventType::kSessionCreated ||
                 parsed.type == ServerEventType::kSessionUpdated) {
               usage->SetModel(parsed.session_model);
+              usage->SetTranscriptionModel(parsed.session_transcription_model);
+            } else if (parsed.type == ServerEventType::kResponseCreated) {
+              usage->ResponseCreated(parsed.response.id);
             } else if (parsed.type == ServerEventType::kResponseDone) {
-              usage->AddResponse(parsed.usage);
+              usage->AddResponse(parsed.usage, parsed.response.id);
             } else if (parsed.type == ServerEventType::kInputTranscriptCompleted) {
               usage->AddTranscription(parsed.usage);
             }
             if (parsed.type == ServerEventType::kError && !closing) {
-              const FatalError fatal =
-                  ClassifyServerError(parsed.error.code, 0, parsed.error.message, config.model);
+              const FatalError fatal = ClassifyServerError(CodeOrType(parsed.error), 0, parsed.error.message,
+                                                           asked_model, transcription_model);
               if (fatal != FatalError::kNone) {
-                const std::string words = Printable(std::string(parsed.error.code)) + ": " +
+                const std::string words = Printable(std::string(CodeOrType(parsed.error))) + ": " +
                                           Printable(std::string(parsed.error.message));
-                LOG_ERROR("%s", DescribeFatal(fatal, config,
-                                              fatal == FatalError::kModel
-                                                  ? words
-                                                  : "the server refused the session: " + words)
+                LOG_ERROR("%s", DescribeFatal(fatal, config, options,
+                                              fatal == FatalError::kAccount
+                                                  ? "the server refused the session: " + words
+                                                  : words)
                                     .c_str());
                 begin_close(ToInt(ExitCode::kConnect));
                 break;
@@ -737,7 +761,7 @@ int Main(int argc, char** argv) {
     return ToInt(ExitCode::kUsage);
   }
   // An output that failed (reported when it did) fails a run that would have succeeded.
-  UsageTotals usage(config.model, config.transcribe);
+  UsageTotals usage(config.model, TranscriptionModel(config));
   // -v: what the server billed, at exit (after the conversation's last words).
   auto finish = [&usage, &config](int code) {
     if (config.verbosity >= 1 && code != ToInt(ExitCode::kUsage)) {

@@ -59,14 +59,37 @@ void UsageTotals::SetModel(std::string_view model) {
   if (!model.empty()) model_ = std::string(model);
 }
 
+void UsageTotals::SetTranscriptionModel(std::string_view model) {
+  if (!model.empty()) transcription_model_ = std::string(model);
+}
+
+void UsageTotals::ResponseCreated(std::string_view id) {
+  if (id.empty() || std::find(open_.begin(), open_.end(), id) != open_.end()) return;
+  if (std::find(done_.begin(), done_.end(), id) != done_.end()) return;
+  if (open_.size() == kRememberedIds) {  // a response this far behind will not end now
+    open_.pop_front();
+    without_usage_ = SatAdd(without_usage_, 1);
+  }
+  open_.emplace_back(id);
+}
+
 void UsageTotals::Unknown(std::string why) {
   if (unknown_why_.empty()) unknown_why_ = std::move(why);
 }
 
-void UsageTotals::AddResponse(const UsageInfo& u) {
+void UsageTotals::AddResponse(const UsageInfo& u, std::string_view id) {
+  if (!id.empty()) {
+    if (std::find(done_.begin(), done_.end(), id) != done_.end()) {
+      LOG_DEBUG("response.done: %s already counted", Printable(std::string(id), 60).c_str());
+      return;
+    }
+    if (done_.size() == kRememberedIds) done_.pop_front();
+    done_.emplace_back(id);
+    if (auto open = std::find(open_.begin(), open_.end(), id); open != open_.end()) open_.erase(open);
+  }
   responses_ = SatAdd(responses_, 1);
   if (!u.present) {
-    Unknown("a response came without usage");
+    without_usage_ = SatAdd(without_usage_, 1);
     return;
   }
   if (u.invalid > 0) {
@@ -101,6 +124,21 @@ void UsageTotals::AddResponse(const UsageInfo& u) {
     Unknown("no price for model \"" + Printable(model_, 60) + "\"");
     return;
   }
+  for (int64_t count : {input, cached, output, text, audio, image, cached_text, cached_audio,
+                        cached_image, out_text, out_audio}) {
+    if (Absurd(count)) {
+      Unknown("the server sent a token count beyond belief");
+      return;
+    }
+  }
+  // Usage that contradicts itself has no price: which of its numbers would be the bill?
+  if (cached > input || cached_text > text || cached_audio > audio || cached_image > image ||
+      SatAdd(SatAdd(text, audio), image) > input ||
+      SatAdd(SatAdd(cached_text, cached_audio), cached_image) > cached ||
+      SatAdd(out_text, out_audio) > output) {
+    Unknown("the server's usage contradicts itself (more cached than input, or parts beyond the total)");
+    return;
+  }
   // Tokens the details do not place in a modality have no price: text and audio differ 8-fold.
   if (input > SatAdd(SatAdd(text, audio), image) ||
       cached > SatAdd(SatAdd(cached_text, cached_audio), cached_image) ||
@@ -133,8 +171,12 @@ void UsageTotals::AddTranscription(const UsageInfo& u) {
   }
   const TranscriptionPrices* prices = FindTranscriptionPrices(transcription_model_);
   if (u.seconds >= 0) {
-    const double seconds = std::min(u.seconds, 1e9);  // a year of audio or so: beyond it, nonsense
+    const double seconds = std::min(u.seconds, 1e9);  // 30 years of audio: beyond it, nonsense
     transcription_seconds_ += seconds;
+    if (u.seconds >= 1e9) {
+      Unknown("the server sent a transcription duration beyond belief");
+      return;
+    }
     if (prices) {
       cost_usd_ += seconds / 60 * prices->usd_per_minute;
     } else {
@@ -169,10 +211,18 @@ std::string UsageTotals::Summary() const {
     out += line;
   }
   if (!cost_known()) return out + "\nestimated cost: unknown (" + unknown_why_ + ")";
-  snprintf(line, sizeof line, "\nestimated cost: $%.4f (%s prices of %s)", cost_usd_,
+  const int64_t without = responses_without_usage();
+  snprintf(line, sizeof line, "\nestimated cost: %s$%.4f (%s prices of %s)",
+           without > 0 ? "at least " : "", cost_usd_,
            models_used_.empty() ? Printable(model_, 60).c_str() : models_used_.c_str(),
            kPricesDate);
-  return out + line;
+  out += line;
+  if (without > 0) {
+    snprintf(line, sizeof line, ": %" PRId64 " response%s ended without usage", without,
+             without == 1 ? "" : "s");
+    out += line;
+  }
+  return out;
 }
 
 std::string UsageTotals::ToJson() const {
@@ -181,6 +231,7 @@ std::string UsageTotals::ToJson() const {
   w.StartObject();
   const std::pair<const char*, int64_t> counts[] = {
       {"responses", responses_},
+      {"responses_without_usage", responses_without_usage()},
       {"input_tokens", input_},
       {"input_text_tokens", input_text_},
       {"input_audio_tokens", input_audio_},

@@ -1,12 +1,15 @@
 // Usage: what the server says a run was billed (every response.done's usage, every finished
 // transcription's), summed over all the run's sessions, and what that costs at the prices of
 // the one price table (usage.cpp). Shown at exit with -v and written by --stats.
-// A cost is only ever computed from the table: a model not in it, or tokens the server did not
-// split by modality, make the cost "unknown", never a guess.
+// A cost is only ever computed from the table: a model not in it, tokens the server did not
+// split by modality, or usage that contradicts itself or is beyond belief, make the cost
+// "unknown", never a guess. A response that ended without usage (cut off by an error, Ctrl-C or
+// a lost connection, or a response.done without it) makes the cost a lower bound: "at least".
 // Thread safety: main thread only.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 
@@ -44,12 +47,23 @@ class UsageTotals {
   // The model the server says the session runs (session.created / session.updated): its
   // prices apply to the responses that follow. An empty name changes nothing.
   void SetModel(std::string_view model);
-  // A response.done's usage; one without a usage counts as a response with an unknown cost.
-  void AddResponse(const UsageInfo& usage);
+  // The same for the transcription model (audio.input.transcription.model).
+  void SetTranscriptionModel(std::string_view model);
+  // A response.created: the response is open until its response.done.
+  void ResponseCreated(std::string_view id);
+  // A response.done's usage. Each response id counts once (a repeated response.done is
+  // ignored; the last kRememberedIds ids are remembered); an empty id always counts, and so
+  // does a response never announced by response.created: the server billed it. One without a
+  // usage makes the cost a lower bound.
+  void AddResponse(const UsageInfo& usage, std::string_view id = "");
   // A finished transcription's usage, priced by the transcription model.
   void AddTranscription(const UsageInfo& usage);
 
   int64_t responses() const { return responses_; }
+  // Responses created but never done, and responses done without usage.
+  int64_t responses_without_usage() const {
+    return without_usage_ + static_cast<int64_t>(open_.size());
+  }
   int64_t input_tokens() const { return input_; }
   int64_t output_tokens() const { return output_; }
   int64_t cached_tokens() const { return cached_; }
@@ -62,10 +76,17 @@ class UsageTotals {
   std::string ToJson() const;
 
  private:
+  static constexpr size_t kRememberedIds = 512;
+
   void Unknown(std::string why);
+  // Whether a count is beyond belief (over 10^12 tokens: a saturated 2^63 included).
+  static bool Absurd(int64_t count) { return count > 1000000000000; }
 
   std::string model_;
-  const std::string transcription_model_;
+  std::string transcription_model_;
+  std::deque<std::string> open_;  // responses created and not yet done, oldest first
+  std::deque<std::string> done_;  // the last kRememberedIds responses done
+  int64_t without_usage_ = 0;     // done without usage, or forgotten while open
   std::string models_used_;  // the priced models, comma-separated, for the summary
   int64_t responses_ = 0;
   int64_t input_ = 0, input_text_ = 0, input_audio_ = 0, input_image_ = 0;

@@ -138,6 +138,11 @@ int64_t ReadCount(const Value& obj, const char* key, UsageInfo* u) {
   const Value& v = it->value;
   if (v.IsInt64() && v.GetInt64() >= 0) return v.GetInt64();
   if (v.IsUint64()) return INT64_MAX;
+  // 2^64 and beyond parse as a double: still a whole count, only too large.
+  if (v.IsDouble() && v.GetDouble() >= 9.2e18 && std::isfinite(v.GetDouble()) &&
+      std::floor(v.GetDouble()) == v.GetDouble()) {
+    return INT64_MAX;
+  }
   Invalid(u, key);
   return -1;
 }
@@ -224,6 +229,14 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
       if (!session) return Missing(t, "session");
       e->expires_at = OptInt(*session, "expires_at");
       e->session_model = OptString(*session, "model");
+      // GA audio.input.transcription.model, beta input_audio_transcription.model.
+      const Value* transcription = OptObject(*session, "input_audio_transcription");
+      if (const Value* audio = OptObject(*session, "audio")) {
+        if (const Value* input = OptObject(*audio, "input")) {
+          transcription = OptObject(*input, "transcription");
+        }
+      }
+      if (transcription) e->session_transcription_model = OptString(*transcription, "model");
       return Status::Ok();
     }
     case Type::kItemAdded:

@@ -69,7 +69,8 @@ struct ResponseInfo {
 // "usage" (TranscriptTextUsageTokens / TranscriptTextUsageDuration) says was billed. Untrusted
 // like the rest: a count is -1 when absent or null, and when the server sent something that is
 // not a non-negative integer (a negative number, a fraction, a string, an object), which is
-// also counted in `invalid`; a count beyond int64_t is saturated at INT64_MAX.
+// also counted in `invalid`; a whole count beyond int64_t (2^64 and more included) is saturated
+// at INT64_MAX.
 struct UsageInfo {
   bool present = false;  // "usage" was an object
   int64_t input = -1, output = -1, total = -1;
@@ -98,6 +99,8 @@ struct ServerEvent {
   int64_t audio_start_ms = -1, audio_end_ms = -1;
   int64_t expires_at = -1;  // session events, Unix seconds
   std::string_view session_model;  // session events: session.model
+  // session events: audio.input.transcription.model (GA), input_audio_transcription.model (beta)
+  std::string_view session_transcription_model;
   ItemInfo item;
   ResponseInfo response;
   ErrorInfo error;

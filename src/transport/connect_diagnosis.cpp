@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 
 #include <rapidjson/document.h>
@@ -65,22 +66,58 @@ std::string ServerErrorCode(const std::string& body) {
   const rapidjson::Value& root = doc;
   auto error = root.FindMember("error");
   if (error == root.MemberEnd() || !error->value.IsObject()) return "";
-  auto code = error->value.FindMember("code");
-  if (code == error->value.MemberEnd() || !code->value.IsString()) return "";
-  return std::string(code->value.GetString(), code->value.GetStringLength());
+  for (const char* key : {"code", "type"}) {
+    auto value = error->value.FindMember(key);
+    if (value != error->value.MemberEnd() && value->value.IsString() &&
+        value->value.GetStringLength() > 0) {
+      return std::string(value->value.GetString(), value->value.GetStringLength());
+    }
+  }
+  return "";
+}
+
+namespace {
+
+bool IsNameChar(char c) {
+  return isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':' ||
+         c == '/';
+}
+
+}  // namespace
+
+bool NamesModel(std::string_view text, std::string_view model) {
+  if (model.empty()) return false;
+  for (size_t at = text.find(model); at != std::string_view::npos; at = text.find(model, at + 1)) {
+    const size_t end = at + model.size();
+    const bool starts = at == 0 || !IsNameChar(text[at - 1]);
+    // A '.' (or ':') right after ends a sentence unless a name character follows it.
+    size_t next = end;
+    while (next < text.size() && (text[next] == '.' || text[next] == ':')) ++next;
+    const bool ends = end == text.size() || !IsNameChar(text[end]) ||
+                      ((text[end] == '.' || text[end] == ':') &&
+                       (next == text.size() || !IsNameChar(text[next])));
+    if (starts && ends) return true;
+  }
+  return false;
 }
 
 FatalError ClassifyServerError(std::string_view code, int http_status, std::string_view message,
-                               std::string_view model) {
-  if (code == "model_not_found" || code == "invalid_model") return FatalError::kModel;
+                               std::string_view model, std::string_view transcription_model) {
+  const auto which_model = [&] {
+    return NamesModel(message, transcription_model) && !NamesModel(message, model)
+               ? FatalError::kTranscriptionModel
+               : FatalError::kModel;
+  };
+  if (code == "model_not_found" || code == "invalid_model") return which_model();
   if (code == "invalid_api_key" || code == "insufficient_quota" || code == "account_deactivated" ||
       code == "billing_hard_limit_reached" || code == "credit_balance_exhausted") {
     return FatalError::kAccount;
   }
   if (http_status == 401 || http_status == 403) return FatalError::kAccount;
-  if ((http_status == 400 || http_status == 404) && !model.empty() &&
-      message.find(model) != std::string_view::npos) {
-    return FatalError::kModel;
+  const bool not_found = code == "not_found_error" || code == "not_found";
+  if ((http_status == 404 || (http_status == 400 && not_found)) &&
+      (NamesModel(message, model) || NamesModel(message, transcription_model))) {
+    return which_model();
   }
   return FatalError::kNone;
 }

@@ -22,19 +22,29 @@ std::string DescribeTlsProblem(const std::string& lws_log_line);
 // {"message":...} or {"error":"..."}, else the first line of the body.
 std::string ServerErrorMessage(const std::string& body);
 
-// The "code" of OpenAI's {"error":{"code":...}} body, empty if it has none.
+// The "code" of OpenAI's {"error":{"code":...,"type":...}} body, else (a null or absent code)
+// its "type"; empty if it has neither. What ClassifyServerError takes as its code.
 std::string ServerErrorCode(const std::string& body);
 
-// Errors no retry can get past: the key, the account or the model. Each comes as an HTTP
-// refusal of the upgrade or as an `error` event, at the start or in the middle of a session.
-enum class FatalError { kNone, kAccount, kModel };
+// Errors no retry can get past: the key, the account, the model or the transcription model.
+// Each comes as an HTTP refusal of the upgrade or as an `error` event, at the start or in the
+// middle of a session.
+enum class FatalError { kNone, kAccount, kModel, kTranscriptionModel };
 
-// code: the server's error code ("insufficient_quota"); http_status: the refusal's status, 0
-// for an error event; message: the server's words; model: the one voxterm asked for.
-// A 429 is a rate limit to wait out unless its code says the quota is gone; a 400 or 404 is
-// about the model when its code says so or its message names the model.
+// Whether text names model as a whole token: "gpt-realtime-2.1" is not named by
+// "gpt-realtime-2.10" nor by "gpt-realtime-2.1-mini"; a sentence's full stop after it is.
+bool NamesModel(std::string_view text, std::string_view model);
+
+// code: the server's error code ("insufficient_quota"), else its type (an error with a null
+// code); http_status: the refusal's status, 0 for an error event; message: the server's words;
+// model: the one voxterm asked for; transcription_model: the one the session asked for, if any.
+// A 429 is a rate limit to wait out unless its code says the quota is gone. A 404 whose message
+// names the model refuses it; so does a 400 whose code is a not-found one (not_found_error,
+// not_found): a 400 about something else may well name the model ("Unsupported content type
+// for gpt-realtime-2.1"). A model refusal whose message names the transcription model and not
+// the session's is kTranscriptionModel.
 FatalError ClassifyServerError(std::string_view code, int http_status, std::string_view message,
-                               std::string_view model);
+                               std::string_view model, std::string_view transcription_model = "");
 
 // Where a redirect's Location points, as host or host:port (the userinfo left out); here for a
 // reference without a host of its own ("/path"); empty if it names none.

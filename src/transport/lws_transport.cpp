@@ -77,6 +77,10 @@ const lws_protocols kProtocols[] = {
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},  // terminator
 };
 
+// How much of a refusal's body is kept: OpenAI's JSON errors are a few hundred bytes, and a
+// proxy's HTML page a few KB; beyond this the JSON is cut and its first line is shown instead.
+constexpr size_t kMaxRefusalBodyBytes = 64 * 1024;
+
 // Tags the plain HTTP request that fetches the body of a refused upgrade.
 char kProbeTag;
 
@@ -583,7 +587,7 @@ int LwsTransport::OnProbeEvent(lws* wsi, int reason, void* in, size_t len) {
       return lws_http_client_read(wsi, &p, &n) < 0 ? -1 : 0;
     }
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ: {
-      size_t room = 4096 - std::min<size_t>(probe_body_.size(), 4096);
+      size_t room = kMaxRefusalBodyBytes - std::min(probe_body_.size(), kMaxRefusalBodyBytes);
       probe_body_.append(static_cast<const char*>(in), std::min(len, room));
       return 0;
     }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 namespace voxterm {
 namespace {
@@ -36,7 +37,43 @@ bool QueryHasKey(const std::string& query, const std::string& key) {
   return false;
 }
 
+// The %-decoded value of key= among the &-separated parameters; nullopt if absent.
+std::optional<std::string> QueryValue(const std::string& query, const std::string& key) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t end = query.find('&', pos);
+    if (end == std::string::npos) end = query.size();
+    const std::string pair = query.substr(pos, end - pos);
+    if (pair.rfind(key + "=", 0) == 0) {
+      std::string out;
+      for (size_t i = key.size() + 1; i < pair.size(); ++i) {
+        int byte = 0;
+        if (pair[i] == '%' && i + 2 < pair.size() &&
+            std::from_chars(pair.data() + i + 1, pair.data() + i + 3, byte, 16).ptr ==
+                pair.data() + i + 3) {
+          out += static_cast<char>(byte);
+          i += 2;
+        } else {
+          out += pair[i] == '+' ? ' ' : pair[i];
+        }
+      }
+      return out;
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::string ModelInQuery(const Url& url) {
+  const size_t q = url.path.find('?');
+  if (q == std::string::npos) return "";
+  const std::string query = url.path.substr(q + 1);
+  if (auto model = QueryValue(query, "model")) return *model;
+  if (auto deployment = QueryValue(query, "deployment")) return *deployment;
+  return "";
+}
 
 std::string Url::HostHeader() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;

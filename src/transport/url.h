@@ -23,4 +23,8 @@ Result<Url> ParseUrl(const std::string& text);
 // Adds model=<model> to the query unless it already names a model or an Azure deployment.
 void AddModelToQuery(Url* url, const std::string& model);
 
+// The model the URL asks for: its query's model=, else its Azure deployment=, %-decoded; empty
+// if it names neither. After AddModelToQuery, the model the server is really asked for.
+std::string ModelInQuery(const Url& url);
+
 }  // namespace voxterm

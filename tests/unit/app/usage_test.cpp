@@ -153,3 +153,90 @@ TEST_CASE("a transcription is priced by its own model", "[usage]") {
   CHECK_FALSE(unpriced.cost_known());
   CHECK(unpriced.Summary().find("gpt-4o-mini-transcribe") != std::string::npos);
 }
+
+TEST_CASE("a response is counted once, however often its response.done comes", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "off");
+  ParsedEvent e = Done(kTurn);
+  totals.ResponseCreated("r1");
+  totals.AddResponse(e->usage, "r1");
+  totals.AddResponse(e->usage, "r1");  // a duplicate the conversation ignores
+  CHECK(totals.responses() == 1);
+  CHECK(totals.input_tokens() == 1200);
+  // One never announced by response.created: the server billed it, so it counts.
+  totals.AddResponse(e->usage, "r2");
+  CHECK(totals.responses() == 2);
+  // Memory stays bounded: an old id is forgotten after many others.
+  for (int i = 0; i < 2000; ++i) totals.AddResponse(e->usage, "x" + std::to_string(i));
+  CHECK(totals.responses() == 2002);
+  CHECK(totals.cost_known());
+}
+
+TEST_CASE("a response that ended without usage makes the cost a lower bound", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "off");
+  ParsedEvent e = Done(kTurn);
+  totals.ResponseCreated("r1");
+  totals.AddResponse(e->usage, "r1");
+  totals.ResponseCreated("r2");  // cut off: no response.done
+  totals.ResponseCreated("r3");
+  ParsedEvent bare(R"({"type":"response.done","response":{"id":"r3","status":"cancelled"}})");
+  totals.AddResponse(bare->usage, "r3");  // done, but without usage
+  CHECK(totals.cost_known());
+  CHECK(totals.responses_without_usage() == 2);
+  const std::string summary = totals.Summary();
+  INFO(summary);
+  CHECK(summary.find("estimated cost: at least $0.0096") != std::string::npos);
+  CHECK(summary.find("2 responses ended without usage") != std::string::npos);
+  CHECK(totals.ToJson().find("\"responses_without_usage\":2") != std::string::npos);
+
+  UsageTotals one("gpt-realtime-2.1", "off");
+  one.ResponseCreated("r");
+  CHECK(one.Summary().find("1 response ended without usage") != std::string::npos);
+}
+
+TEST_CASE("usage that contradicts itself or is absurd is not priced", "[usage][hostile]") {
+  // More cached than input, in the total or in a modality.
+  for (const char* usage :
+       {R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":10,"audio_tokens":0,)"
+        R"("cached_tokens":20,"cached_tokens_details":{"text_tokens":20,"audio_tokens":0}}})",
+        R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":5,"audio_tokens":5,)"
+        R"("cached_tokens":6,"cached_tokens_details":{"text_tokens":6,"audio_tokens":0}}})",
+        // The parts add up to more than the total.
+        R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":50,"audio_tokens":5}})",
+        // Beyond belief: over 10^12 tokens, or 2^64 and more.
+        R"({"input_tokens":2000000000000,"output_tokens":0,"input_token_details":{"text_tokens":2000000000000,"audio_tokens":0}})",
+        R"({"input_tokens":36893488147419103232,"output_tokens":0,"input_token_details":{"text_tokens":36893488147419103232,"audio_tokens":0}})"}) {
+    INFO(usage);
+    UsageTotals totals("gpt-realtime-2.1", "off");
+    ParsedEvent e = Done(usage);
+    REQUIRE(e.ok());
+    totals.AddResponse(e->usage);
+    CHECK_FALSE(totals.cost_known());
+    CHECK(totals.Summary().find("estimated cost: unknown (") != std::string::npos);
+    CHECK(totals.Summary().find("$") == std::string::npos);
+  }
+  // 2^64 and more saturates, as 2^63 does: it is a count, only too large.
+  ParsedEvent big = Done(R"({"input_tokens":36893488147419103232})");
+  CHECK(big->usage.input == INT64_MAX);
+  CHECK(big->usage.invalid == 0);
+}
+
+TEST_CASE("the transcription model is the effective one, or the server's word", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "gpt-live-transcribe");
+  ParsedEvent duration(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"i","content_index":0,)"
+      R"("transcript":"hi","usage":{"type":"duration","seconds":60}})");
+  totals.SetTranscriptionModel("gpt-transcribe");
+  totals.SetTranscriptionModel("");  // says nothing
+  totals.AddTranscription(duration->usage);
+  REQUIRE(totals.cost_known());
+  CHECK(totals.cost_usd() == Approx(0.0045));
+
+  ParsedEvent ga(
+      R"({"type":"session.updated","session":{"model":"gpt-realtime-2.1","audio":{"input":{"transcription":{"model":"gpt-transcribe"}}}}})");
+  CHECK(ga->session_transcription_model == "gpt-transcribe");
+  ParsedEvent beta(
+      R"({"type":"session.updated","session":{"model":"m","input_audio_transcription":{"model":"whisper-1"}}})");
+  CHECK(beta->session_transcription_model == "whisper-1");
+  ParsedEvent none(R"({"type":"session.updated","session":{"audio":{"input":{"transcription":null}}}})");
+  CHECK(none->session_transcription_model.empty());
+}

@@ -65,6 +65,10 @@ TEST_CASE("the code of OpenAI's error body", "[diagnosis]") {
           R"({"error":{"message":"m","type":"insufficient_quota","code":"insufficient_quota"}})") ==
       "insufficient_quota");
   CHECK(ServerErrorCode(R"({"error":{"message":"m","code":null}})").empty());
+  // No code: the type says it (OpenAI's type-only bodies).
+  CHECK(ServerErrorCode(R"({"error":{"message":"m","type":"insufficient_quota","code":null}})") ==
+        "insufficient_quota");
+  CHECK(ServerErrorCode(R"({"error":{"message":"m","type":"t","code":"c"}})") == "c");
   CHECK(ServerErrorCode(R"({"error":"plain"})").empty());
   CHECK(ServerErrorCode("<html>busy</html>").empty());
 }
@@ -90,4 +94,37 @@ TEST_CASE("account and model errors are fatal, rate limits are not", "[diagnosis
   CHECK(ClassifyServerError("", 0, "gpt-x is busy", "gpt-x") ==
         FatalError::kNone);  // an event: by code only
   CHECK(ClassifyServerError("server_error", 500, "", "m") == FatalError::kNone);
+}
+
+TEST_CASE("a refused model is named as a whole token, and only in a refusal", "[diagnosis]") {
+  CHECK(NamesModel("The model `gpt-realtime-2.1` does not exist", "gpt-realtime-2.1"));
+  CHECK(NamesModel("Invalid model: gpt-realtime-2.1.", "gpt-realtime-2.1"));
+  CHECK(NamesModel("gpt-realtime-2.1", "gpt-realtime-2.1"));
+  CHECK_FALSE(NamesModel("The model gpt-realtime-2.10 does not exist", "gpt-realtime-2.1"));
+  CHECK_FALSE(NamesModel("The model gpt-realtime-2.1-mini does not exist", "gpt-realtime-2.1"));
+  CHECK_FALSE(NamesModel("The model xgpt-realtime-2.1 does not exist", "gpt-realtime-2.1"));
+  CHECK_FALSE(NamesModel("anything", ""));
+  // A 404 naming the model is a refusal of it; a 400 only with a code or type that says so.
+  CHECK(ClassifyServerError("", 404, "The model gpt-realtime-2.1 does not exist", "gpt-realtime-2.1") ==
+        FatalError::kModel);
+  CHECK(ClassifyServerError("", 404, "The model gpt-realtime-2.10 does not exist",
+                            "gpt-realtime-2.1") == FatalError::kNone);
+  CHECK(ClassifyServerError("invalid_request_error", 400, "Unsupported content type for gpt-realtime-2.1",
+                            "gpt-realtime-2.1") == FatalError::kNone);
+  CHECK(ClassifyServerError("not_found_error", 400, "No such model gpt-realtime-2.1",
+                            "gpt-realtime-2.1") == FatalError::kModel);
+  CHECK(ClassifyServerError("", 400, "gpt-realtime-2.1", "gpt-realtime-2.1") == FatalError::kNone);
+}
+
+TEST_CASE("a refused transcription model is told from the session's", "[diagnosis]") {
+  CHECK(ClassifyServerError("invalid_model", 0, "Invalid transcription model 'gpt-live-transcribe'.",
+                            "gpt-realtime-2.1", "gpt-live-transcribe") == FatalError::kTranscriptionModel);
+  CHECK(ClassifyServerError("model_not_found", 0, "The model gpt-realtime-2.1 does not exist",
+                            "gpt-realtime-2.1", "gpt-live-transcribe") == FatalError::kModel);
+  // Neither named: the session's model, as before.
+  CHECK(ClassifyServerError("invalid_model", 0, "Invalid model.", "gpt-realtime-2.1",
+                            "gpt-live-transcribe") == FatalError::kModel);
+  // Type-only: classified by the type (ServerErrorCode gives the type when the code is null).
+  CHECK(ClassifyServerError("insufficient_quota", 429, "You exceeded your current quota", "m") ==
+        FatalError::kAccount);
 }

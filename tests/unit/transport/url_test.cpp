@@ -59,3 +59,18 @@ TEST_CASE("the model goes into the query unless one is named", "[url]") {
   AddModelToQuery(&url.value(), "m");
   CHECK(url->path == "/v1/realtime?model=m");
 }
+
+TEST_CASE("the model the URL asks for: its model=, else its deployment=", "[url]") {
+  auto url = ParseUrl("ws://h/v1/realtime?a=1");
+  AddModelToQuery(&url.value(), "my model/1");
+  CHECK(ModelInQuery(*url) == "my model/1");
+  url = ParseUrl("ws://h/v1/realtime?model=gpt-x&a=1");
+  AddModelToQuery(&url.value(), "gpt-realtime-2.1");  // the URL's model wins
+  CHECK(ModelInQuery(*url) == "gpt-x");
+  url = ParseUrl("wss://r.openai.azure.com/openai/realtime?api-version=v&deployment=d%2D1");
+  CHECK(ModelInQuery(*url) == "d-1");
+  url = ParseUrl("ws://h/v1/realtime");
+  CHECK(ModelInQuery(*url).empty());
+  url = ParseUrl("ws://h/v1/realtime?model=bad%2");  // a cut escape stays as it is
+  CHECK(ModelInQuery(*url) == "bad%2");
+}
