@@ -122,3 +122,56 @@ def test_voice_mode_ends_at_once_too(mock, run, tmp_path, how):
     assert time.monotonic() - began < QUICK_S
     assert r.returncode == 3, r.stderr
     check_line(one_line(r.stderr), "account_deactivated")
+
+
+@pytest.mark.parametrize("how", ["http", "event"])
+def test_a_type_only_quota_error_is_fatal_too(mock, run, how):
+    # OpenAI's body may leave the code null and say it in the type.
+    m = mock("--http-error" if how == "http" else "--error-at-start", "insufficient_quota",
+             "--error-shape", "type-only")
+    began = time.monotonic()
+    r = run(["--text", "--url", m.url(), "--reconnect-tries", "2"], input="hi\n", timeout=60)
+    assert time.monotonic() - began < QUICK_S
+    assert r.returncode == 3, r.stderr
+    check_line(one_line(r.stderr), "insufficient_quota")
+    assert attempts(m) == 1
+
+
+def test_a_long_refusal_body_is_still_read(mock, run):
+    # The message first, then 20 KB more: the body is kept up to 64 KiB.
+    m = mock("--http-error", "insufficient_quota", "--error-shape", "padded")
+    r = run(["--text", "--url", m.url(), "--reconnect-tries", "2"], input="hi\n", timeout=60)
+    assert r.returncode == 3, r.stderr
+    check_line(one_line(r.stderr), "insufficient_quota")
+    assert attempts(m) == 1
+
+
+def test_the_refused_model_is_the_one_the_url_asked_for(mock, run):
+    m = mock("--http-error", "model_not_found")
+    r = run(["--text", "--url", m.url() + "/v1/realtime?model=gpt-from-url", "--model", "gpt-realtime-x"],
+            input="hi\n")
+    assert r.returncode == 3, r.stderr
+    line = one_line(r.stderr)
+    assert 'the server does not offer model "gpt-from-url"' in line, line
+    assert "--url's model=" in line, line
+
+
+def test_a_400_naming_the_model_about_something_else_is_not_a_model_refusal(mock, run):
+    m = mock("--http-error", "unsupported_content_type:400")  # "The mock refuses: <model>."
+    r = run(["--text", "--url", m.url(), "--model", "gpt-realtime-x"], input="hi\n")
+    assert r.returncode == 3, r.stderr
+    line = one_line(r.stderr)
+    assert "does not offer model" not in line, line
+    assert "server answered HTTP 400" in line, line
+
+
+def test_a_refused_transcription_model_points_to_transcribe(mock, run, tmp_path):
+    from test_voice import silence, tone, write_wav
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(300) + tone(800) + silence(3000))
+    m = mock("--reject-transcription-model")
+    r = run(["--url", m.url(), "--input-file", str(mic), "--output-file", str(tmp_path / "out.wav")], timeout=30)
+    assert r.returncode == 3, r.stderr
+    line = one_line(r.stderr)
+    assert 'the server does not offer transcription model "gpt-live-transcribe"' in line, line
+    assert "--transcribe" in line, line

@@ -173,3 +173,17 @@ def test_a_spoken_turns_transcription_usage_is_counted(mock, run, tmp_path):
     assert len(seen) == 1
     assert u["transcriptions"] == 1
     assert u["transcription_seconds"] == pytest.approx(sum(s["seconds"] for s in seen))
+
+
+def test_a_response_cut_off_makes_the_cost_a_lower_bound(mock, run, tmp_path):
+    # The dropped answer was created but never done: its usage is unknown, so "at least".
+    m = mock("--model", "gpt-realtime-2.1")
+    stats = str(tmp_path / "stats.json")
+    r = run(["--text", "-v", "--url", m.url(), "--stats", stats], input="hello\nmock:drop\nafter\n", timeout=60)
+    assert r.returncode == 0, r.stderr
+    cost = usage_lines(r.stderr)[1]
+    assert re.fullmatch(r"voxterm: estimated cost: at least \$\d+\.\d{4} \(gpt-realtime-2\.1 prices of "
+                        r"\S+\): 1 response ended without usage", cost), cost
+    with open(stats) as f:
+        u = json.load(f)["usage"]
+    assert u["responses_without_usage"] == 1 and u["cost_usd"] > 0

@@ -53,7 +53,8 @@ Server-wide faults come from flags: --http-status, --key, --no-session-created, 
 connection) and --session-limit-ms (GA: close with 1001 at the limit; beta: the
 `session_expired` error, then every event refused with it).
 --http-error CODE[:STATUS] refuses upgrades as OpenAI refuses an account or a model (FATAL_ERRORS:
-the status, and the JSON error body naming CODE); with --refuse-after N, only after N connections.
+the status, and the JSON error body naming CODE); with --refuse-after N, only after N connections;
+--error-shape type-only|padded changes its body (and mock:error's event): see shape_error.
 --error-at-start CODE sends that `error` event right after session.created.
 Every response.done carries `usage` (RealtimeResponse.usage), counted from what the response
 produced and the conversation before it as OpenAI counts (usage_object); a finished
@@ -149,6 +150,17 @@ def fatal_error(code, model):
     message = message % model if "%s" in message else message
     return status, {"message": message, "type": kind, "code": code,
                     "param": "model" if code in ("model_not_found", "invalid_model") else None}
+
+
+def shape_error(error, shape):
+    """--error-shape: "type-only" leaves the code null with CODE as the type (OpenAI sends such
+    bodies); "padded" adds 20 KB of "detail" after the message, as a verbose proxy or a future
+    API might; "" leaves the error as it is."""
+    if shape == "type-only":
+        error = dict(error, type=error["code"], code=None)
+    elif shape == "padded":
+        error = dict(error, detail="x" * 20000)
+    return error
 
 
 def text_tokens(text):
@@ -468,7 +480,21 @@ class Session:
     async def fatal_error_event(self, code, client_event=None):
         """An account or model error (FATAL_ERRORS) as an `error` event, as OpenAI words it."""
         _, body = fatal_error(code, self.server.model)
-        await self.error(code, body["message"], client_event, body["param"], body["type"])
+        body = shape_error(body, self.server.args.error_shape)
+        await self.error(body["code"], body["message"], client_event, body["param"], body["type"])
+
+    async def rejected_transcription_model(self, s, event):
+        """--reject-transcription-model: a session.update asking for a transcription model gets
+        an invalid_model error naming it, as OpenAI refuses a model it does not offer."""
+        if not self.server.args.reject_transcription_model:
+            return False
+        transcription = (s.get("audio", {}).get("input", {}).get("transcription")
+                         or s.get("input_audio_transcription") or {})
+        if not transcription.get("model"):
+            return False
+        await self.error("invalid_model", "Invalid transcription model '%s'." % transcription["model"],
+                         event, "session.audio.input.transcription.model")
+        return True
 
     async def expired_error(self, client_event):
         await self.error("session_expired", "Your session hit the maximum duration of 30 minutes.",
@@ -511,6 +537,8 @@ class Session:
 
     async def on_session_update(self, event):
         s = event["session"]
+        if await self.rejected_transcription_model(s, event):
+            return
         if self.dialect == "ga":
             if "output_modalities" in s:
                 self.session["output_modalities"] = s["output_modalities"]
@@ -1099,7 +1127,7 @@ class Server:
             # A client may ask again over plain HTTP to read the body (voxterm does): not a try.
             upgrade = headers.get("Upgrade", "").lower() == "websocket"
             self.record({"refused": {"status": status, "code": code, "upgrade": upgrade}})
-            body = json.dumps({"error": error}).encode()
+            body = json.dumps({"error": shape_error(error, self.args.error_shape)}).encode()
             return (http.HTTPStatus(status), [("Content-Type", "application/json")], body)
         if not status and (revoked or (self.args.key and key != self.args.key)):
             status = 401
@@ -1149,6 +1177,10 @@ async def main(argv):
                         help="refuse upgrades with this account or model error (see FATAL_ERRORS)")
     parser.add_argument("--error-at-start", metavar="CODE",
                         help="send this error event right after session.created")
+    parser.add_argument("--reject-transcription-model", action="store_true",
+                        help="refuse any transcription model a session.update asks for (invalid_model)")
+    parser.add_argument("--error-shape", choices=["", "type-only", "padded"], default="",
+                        help="the shape of --http-error's and fatal error events' error (shape_error)")
     parser.add_argument("--refuse-after", type=int, default=0, metavar="N",
                         help="answer 401 to every connection after the first N")
     parser.add_argument("--drop-on-tool-output", action="store_true",
