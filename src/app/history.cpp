@@ -208,7 +208,10 @@ std::vector<std::string> History::Replay(Dialect dialect) const {
         break;
     }
   }
-  if (unheard > 0) LOG_INFO("%zu spoken turns had no transcript and are left out of the replay", unheard);
+  if (unheard > 0) {
+    LOG_INFO("%zu spoken turn%s had no transcript and %s left out of the replay", unheard,
+             unheard == 1 ? "" : "s", unheard == 1 ? "is" : "are");
+  }
   return events;
 }
 

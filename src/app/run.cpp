@@ -311,7 +311,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
     if (session_progressed()) backoff.Reset();
     const int64_t delay_ms = backoff.NextDelayMs();
     if (delay_ms < 0) {
-      LOG_ERROR("%s; gave up after %d tries to reconnect", why.c_str(), backoff.tries());
+      LOG_ERROR("%s; gave up after %d tr%s to reconnect", why.c_str(), backoff.tries(),
+                backoff.tries() == 1 ? "y" : "ies");
       return -1;
     }
     char when[64];

@@ -236,10 +236,7 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
   if (status == "completed") ++answers_done_;
   bool failed = false;
   if (status == "failed") {
-    LOG_ERROR("the answer failed: %s%s%s",
-              Printable(std::string(event.response.error_code)).c_str(),
-              event.response.error_message.empty() ? "" : ": ",
-              Printable(std::string(event.response.error_message)).c_str());
+    LOG_ERROR("the answer failed%s", FailureReason(event.response).c_str());
     failed = true;
   } else if (status == "incomplete") {
     LOG_WARN("the answer is incomplete (%s)",

@@ -175,9 +175,11 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     if (completed) {
       Dispatch(serial);
     } else {
+      // "failed" is said as a verb; "cancelled", "incomplete" and the like as a state.
       const std::string status = event.response.status.empty() ? "ended" : std::string(event.response.status);
-      Answered(serial, FormatToolError("not run: the response that made this call was " + status),
-               calls_[serial].name + ": not run (the response was " + status + ")");
+      const std::string verb = status == "failed" || status == "ended" ? status : "was " + status;
+      Answered(serial, FormatToolError("not run: the response that made this call " + verb),
+               calls_[serial].name + ": not run (the response " + verb + ")");
     }
   }
 }

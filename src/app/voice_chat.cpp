@@ -326,8 +326,7 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
   // A completed response answered the user's turn, even if all it did was call tools.
   if (status == "completed") TurnAnswered();
   if (status == "failed") {
-    view_->Notice("the answer failed: " + Printable(std::string(event.response.error_code)) + " " +
-                  Printable(std::string(event.response.error_message)));
+    view_->Notice("the answer failed" + FailureReason(event.response));
   }
   if (answer_line_open_ && event.response.id != dropped_response_id_) {
     view_->AssistantDone(/*interrupted=*/status == "cancelled");

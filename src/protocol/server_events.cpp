@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "protocol/json_parse.h"
+#include "util/log.h"
 
 namespace voxterm {
 namespace {
@@ -286,6 +287,14 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
 }  // namespace
 
 // For logs only: a linear scan is fine.
+std::string FailureReason(const ResponseInfo& response) {
+  const std::string code = Printable(std::string(response.error_code), 100);
+  const std::string message = Printable(std::string(response.error_message), 300);
+  if (code.empty() && message.empty()) return " (the server gave no reason)";
+  if (code.empty() || message.empty()) return ": " + code + message;
+  return ": " + code + ": " + message;
+}
+
 const char* ToString(ServerEventType type) {
   for (const Name& n : kNames) {
     if (n.type == type) return n.wire.data();

@@ -83,6 +83,10 @@ struct UsageInfo {
   const char* first_invalid = "";  // the first such value's key, for a debug line
 };
 
+// ": CODE: MESSAGE" (or the one of them the server sent) for a failed response, printable;
+// " (the server gave no reason)" when it sent neither.
+std::string FailureReason(const ResponseInfo& response);
+
 struct ErrorInfo {
   std::string_view type, code, message, param, event_id;
 };

@@ -146,7 +146,7 @@ def test_a_server_that_drops_every_session_is_given_up(hostile, start, tries):
     err = p.stderr.read()
     for n in range(1, tries + 1):
         assert "try %d of %d" % (n, tries) in err
-    assert err.splitlines()[-1].endswith("gave up after %d tries to reconnect" % tries)
+    assert err.splitlines()[-1].endswith("gave up after %d %s to reconnect" % (tries, "try" if tries == 1 else "tries"))
     assert h.connections == 1 + tries
 
 

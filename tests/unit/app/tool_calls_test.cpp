@@ -272,3 +272,11 @@ TEST_CASE("a typed yes is y or yes, in any case, and nothing else", "[tool_calls
   for (const char* yes : {"y", "Y", "yes", "YES", "Yes ", "y\r"}) CHECK(ToolCalls::IsYes(yes));
   for (const char* no : {"", "n", "no", "yeah", " y", "y es"}) CHECK_FALSE(ToolCalls::IsYes(no));
 }
+
+TEST_CASE_METHOD(ToolCallsTest, "calls of a failed response say it failed", "[tool_calls]") {
+  Call("r1", "c1", "disk_usage", R"("{\"path\":\"/\"}")");
+  Done("r1", "failed");
+  CHECK(runner.started.empty());
+  CHECK(Outputs() == std::map<std::string, std::string>{
+                         {"c1", R"({"error":"not run: the response that made this call failed"})"}});
+}

@@ -174,3 +174,14 @@ TEST_CASE("unknown types and mistyped optional fields are tolerated", "[server_e
   CHECK(event.response_id.empty());
   CHECK(event.output_index == -1);
 }
+
+TEST_CASE("a failed response's reason, said whole or said missing", "[server_events]") {
+  ResponseInfo r;
+  CHECK(FailureReason(r) == " (the server gave no reason)");
+  r.error_code = "server_error";
+  CHECK(FailureReason(r) == ": server_error");
+  r.error_message = "Boom";
+  CHECK(FailureReason(r) == ": server_error: Boom");
+  r.error_code = "";
+  CHECK(FailureReason(r) == ": Boom");
+}
