@@ -191,6 +191,12 @@ class StdoutSink {
     static char buffer[1 << 16];
     setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
   }
+  // An answer cut off (a fatal error, Ctrl-C) still ends its line: the output stays lines.
+  ~StdoutSink() {
+    if (!line_open_) return;
+    Write("\n");
+    Flush();
+  }
   void Write(std::string_view text) {
     if (broken_ || text.empty()) return;
     line_open_ = text.back() != '\n';
@@ -719,8 +725,18 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
       fprintf(stderr, "voxterm: %s\n", text.c_str());
     }
   };
-  return RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out, notify,
-                    signal_fd, runner ? runner->fd() : -1, usage);
+  // A log line of the main thread makes room on the screen first; gone with the view and out.
+  SetLogLineHook([&view, &out] {
+    if (view) {
+      view->MakeRoomForLog();
+    } else {
+      out.EndLineForNotice();
+    }
+  });
+  const int code = RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out,
+                              notify, signal_fd, runner ? runner->fd() : -1, usage);
+  SetLogLineHook(nullptr);
+  return code;
 }
 
 }  // namespace

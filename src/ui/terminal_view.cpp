@@ -105,6 +105,15 @@ void TerminalView::Write(std::string_view text) {
   }
 }
 
+void TerminalView::MakeRoomForLog() {
+  ClearStatus();
+  if (answer_open_ && out_is_terminal_ && status_line_) {
+    Write("\n");
+    fflush(out_);
+    answer_open_ = false;
+  }
+}
+
 void TerminalView::ClearStatus() {
   if (!status_shown_) return;
   fputs("\r\x1b[K", status_);

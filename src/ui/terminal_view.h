@@ -39,6 +39,9 @@ class TerminalView final : public ConversationView, public ToolCallView {
   void Notice(std::string_view text) override;
   void ToolActivity(std::string_view line) override;
   void AskToRun(std::string_view question) override;
+  // Before a log line on the terminal: the status line cleared, an answer line on the same
+  // terminal ended (it goes on in a line of its own). The status comes back at its next change.
+  void MakeRoomForLog();
 
  private:
   void Write(std::string_view text);  // to out, escaped when out is a terminal

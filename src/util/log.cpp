@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "util/secret_mask.h"
 #include "util/utf8.h"
@@ -14,6 +15,8 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kWarn)};
 std::mutex g_mu;
+std::function<void()> g_hook;  // SetLogLineHook's, set and called on g_hook_thread only
+std::atomic<std::thread::id> g_hook_thread{};
 
 const char* Prefix(LogLevel level) {
   switch (level) {
@@ -26,6 +29,11 @@ const char* Prefix(LogLevel level) {
 }
 
 }  // namespace
+
+void SetLogLineHook(std::function<void()> hook) {
+  g_hook_thread.store(hook ? std::this_thread::get_id() : std::thread::id());
+  g_hook = std::move(hook);
+}
 
 void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load()); }
@@ -43,6 +51,12 @@ void Log(LogLevel level, const char* format, ...) {
   std::string line = Prefix(level);
   line += body;
   line += '\n';
+  static thread_local bool in_hook = false;  // the hook may log (a failed write)
+  if (!in_hook && g_hook_thread.load() == std::this_thread::get_id() && g_hook) {
+    in_hook = true;
+    g_hook();
+    in_hook = false;
+  }
   std::lock_guard<std::mutex> lock(g_mu);
   fputs(line.c_str(), stderr);
   fflush(stderr);

@@ -4,6 +4,7 @@
 // never from an audio callback.
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace voxterm {
@@ -13,6 +14,11 @@ enum class LogLevel { kError = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
 void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
 bool LogEnabled(LogLevel level);
+
+// Called before each line the thread that set it logs (the main thread), so that the screen
+// makes room: the voice status line cleared, an open answer line ended. Lines of other threads
+// do not call it (the hook's owner is not theirs to touch). Empty: none.
+void SetLogLineHook(std::function<void()> hook);
 
 // printf-style; the message should not end with a newline.
 void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));

@@ -175,3 +175,32 @@ def test_a_refused_transcription_model_points_to_transcribe(mock, run, tmp_path)
     line = one_line(r.stderr)
     assert 'the server does not offer transcription model "gpt-live-transcribe"' in line, line
     assert "--transcribe" in line, line
+
+
+def test_a_fatal_error_on_a_terminal_clears_the_status_line_first(mock, tmp_path):
+    """The error line used to be written onto "● listening ▁▂" without clearing it."""
+    import os
+    import pty
+    from conftest import BIN, Pty, clean_env
+    from test_voice import silence, write_wav
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(20000))
+    m = mock()
+    p = Pty()
+    p.pid, p.fd = pty.fork()
+    if p.pid == 0:
+        os.execve(BIN, [BIN, "--url", m.url(), "--input-file", str(mic), "--output-file",
+                        str(tmp_path / "o.wav")], clean_env(tmp_path, extra={"NO_COLOR": "1"}))
+    assert p.wait_for(b"listening"), p.out
+    p.key(b"mock:error account_deactivated\r")
+    assert p.finish(QUICK_S) == 3, p.out
+    before, _, after = p.out.partition(b"voxterm: error: ")
+    assert after, p.out
+    assert before.endswith(b"\r\x1b[K") or before.endswith(b"\n"), p.out[-300:]
+
+
+def test_a_fatal_loss_mid_answer_still_ends_the_answer_line(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url(), "--reconnect-tries", "0"], input="mock:drop\n", timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert r.stdout and r.stdout.endswith("\n"), repr(r.stdout)
