@@ -261,7 +261,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   // The models a refusal may name (ClassifyServerError).
   std::string asked_model = ModelInQuery(options.url);
   if (asked_model.empty()) asked_model = config.model;
-  const std::string transcription_model = config.mode == Mode::kText ? "" : TranscriptionModel(config);
+  const std::string transcription_model =
+      config.mode == Mode::kText ? "" : TranscriptionModel(config);
   const int tick_fd = MakeTickTimer(conversation->tick_ms());
   const bool interactive = isatty(STDIN_FILENO);
   LineReader reader;
@@ -573,8 +574,9 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
               usage->AddTranscription(parsed.usage);
             }
             if (parsed.type == ServerEventType::kError && !closing) {
-              const FatalError fatal = ClassifyServerError(CodeOrType(parsed.error), 0, parsed.error.message,
-                                                           asked_model, transcription_model);
+              const FatalError fatal =
+                  ClassifyServerError(CodeOrType(parsed.error), 0, parsed.error.message,
+                                      asked_model, transcription_model);
               if (fatal != FatalError::kNone) {
                 const std::string words = Printable(std::string(CodeOrType(parsed.error))) + ": " +
                                           Printable(std::string(parsed.error.message));
@@ -778,7 +780,13 @@ int Main(int argc, char** argv) {
     return ToInt(ExitCode::kUsage);
   }
   // An output that failed (reported when it did) fails a run that would have succeeded.
-  UsageTotals usage(config.model, TranscriptionModel(config));
+  // Priced, until the server names it, by the model asked for: the URL's own, else --model.
+  std::string asked_model = config.model;
+  if (auto url = ParseUrl(config.url); url.ok()) {
+    AddModelToQuery(&url.value(), config.model);
+    if (std::string in_url = ModelInQuery(*url); !in_url.empty()) asked_model = in_url;
+  }
+  UsageTotals usage(asked_model, TranscriptionModel(config));
   // -v: what the server billed, at exit (after the conversation's last words).
   auto finish = [&usage, &config](int code) {
     if (config.verbosity >= 1 && code != ToInt(ExitCode::kUsage)) {

@@ -85,7 +85,8 @@ void UsageTotals::AddResponse(const UsageInfo& u, std::string_view id) {
     }
     if (done_.size() == kRememberedIds) done_.pop_front();
     done_.emplace_back(id);
-    if (auto open = std::find(open_.begin(), open_.end(), id); open != open_.end()) open_.erase(open);
+    if (auto open = std::find(open_.begin(), open_.end(), id); open != open_.end())
+      open_.erase(open);
   }
   responses_ = SatAdd(responses_, 1);
   if (!u.present) {
@@ -136,7 +137,9 @@ void UsageTotals::AddResponse(const UsageInfo& u, std::string_view id) {
       SatAdd(SatAdd(text, audio), image) > input ||
       SatAdd(SatAdd(cached_text, cached_audio), cached_image) > cached ||
       SatAdd(out_text, out_audio) > output) {
-    Unknown("the server's usage contradicts itself (more cached than input, or parts beyond the total)");
+    Unknown(
+        "the server's usage contradicts itself (more cached than input, or parts beyond the "
+        "total)");
     return;
   }
   // Tokens the details do not place in a modality have no price: text and audio differ 8-fold.

@@ -277,6 +277,7 @@ TEST_CASE_METHOD(ToolCallsTest, "calls of a failed response say it failed", "[to
   Call("r1", "c1", "disk_usage", R"("{\"path\":\"/\"}")");
   Done("r1", "failed");
   CHECK(runner.started.empty());
-  CHECK(Outputs() == std::map<std::string, std::string>{
-                         {"c1", R"({"error":"not run: the response that made this call failed"})"}});
+  CHECK(Outputs() ==
+        std::map<std::string, std::string>{
+            {"c1", R"({"error":"not run: the response that made this call failed"})"}});
 }

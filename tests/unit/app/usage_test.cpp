@@ -195,16 +195,17 @@ TEST_CASE("a response that ended without usage makes the cost a lower bound", "[
 
 TEST_CASE("usage that contradicts itself or is absurd is not priced", "[usage][hostile]") {
   // More cached than input, in the total or in a modality.
-  for (const char* usage :
-       {R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":10,"audio_tokens":0,)"
-        R"("cached_tokens":20,"cached_tokens_details":{"text_tokens":20,"audio_tokens":0}}})",
-        R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":5,"audio_tokens":5,)"
-        R"("cached_tokens":6,"cached_tokens_details":{"text_tokens":6,"audio_tokens":0}}})",
-        // The parts add up to more than the total.
-        R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":50,"audio_tokens":5}})",
-        // Beyond belief: over 10^12 tokens, or 2^64 and more.
-        R"({"input_tokens":2000000000000,"output_tokens":0,"input_token_details":{"text_tokens":2000000000000,"audio_tokens":0}})",
-        R"({"input_tokens":36893488147419103232,"output_tokens":0,"input_token_details":{"text_tokens":36893488147419103232,"audio_tokens":0}})"}) {
+  for (
+      const char* usage :
+      {R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":10,"audio_tokens":0,)"
+       R"("cached_tokens":20,"cached_tokens_details":{"text_tokens":20,"audio_tokens":0}}})",
+       R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":5,"audio_tokens":5,)"
+       R"("cached_tokens":6,"cached_tokens_details":{"text_tokens":6,"audio_tokens":0}}})",
+       // The parts add up to more than the total.
+       R"({"input_tokens":10,"output_tokens":0,"input_token_details":{"text_tokens":50,"audio_tokens":5}})",
+       // Beyond belief: over 10^12 tokens, or 2^64 and more.
+       R"({"input_tokens":2000000000000,"output_tokens":0,"input_token_details":{"text_tokens":2000000000000,"audio_tokens":0}})",
+       R"({"input_tokens":36893488147419103232,"output_tokens":0,"input_token_details":{"text_tokens":36893488147419103232,"audio_tokens":0}})"}) {
     INFO(usage);
     UsageTotals totals("gpt-realtime-2.1", "off");
     ParsedEvent e = Done(usage);
@@ -237,6 +238,7 @@ TEST_CASE("the transcription model is the effective one, or the server's word", 
   ParsedEvent beta(
       R"({"type":"session.updated","session":{"model":"m","input_audio_transcription":{"model":"whisper-1"}}})");
   CHECK(beta->session_transcription_model == "whisper-1");
-  ParsedEvent none(R"({"type":"session.updated","session":{"audio":{"input":{"transcription":null}}}})");
+  ParsedEvent none(
+      R"({"type":"session.updated","session":{"audio":{"input":{"transcription":null}}}})");
   CHECK(none->session_transcription_model.empty());
 }

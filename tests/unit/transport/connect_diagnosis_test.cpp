@@ -105,11 +105,12 @@ TEST_CASE("a refused model is named as a whole token, and only in a refusal", "[
   CHECK_FALSE(NamesModel("The model xgpt-realtime-2.1 does not exist", "gpt-realtime-2.1"));
   CHECK_FALSE(NamesModel("anything", ""));
   // A 404 naming the model is a refusal of it; a 400 only with a code or type that says so.
-  CHECK(ClassifyServerError("", 404, "The model gpt-realtime-2.1 does not exist", "gpt-realtime-2.1") ==
-        FatalError::kModel);
+  CHECK(ClassifyServerError("", 404, "The model gpt-realtime-2.1 does not exist",
+                            "gpt-realtime-2.1") == FatalError::kModel);
   CHECK(ClassifyServerError("", 404, "The model gpt-realtime-2.10 does not exist",
                             "gpt-realtime-2.1") == FatalError::kNone);
-  CHECK(ClassifyServerError("invalid_request_error", 400, "Unsupported content type for gpt-realtime-2.1",
+  CHECK(ClassifyServerError("invalid_request_error", 400,
+                            "Unsupported content type for gpt-realtime-2.1",
                             "gpt-realtime-2.1") == FatalError::kNone);
   CHECK(ClassifyServerError("not_found_error", 400, "No such model gpt-realtime-2.1",
                             "gpt-realtime-2.1") == FatalError::kModel);
@@ -117,8 +118,9 @@ TEST_CASE("a refused model is named as a whole token, and only in a refusal", "[
 }
 
 TEST_CASE("a refused transcription model is told from the session's", "[diagnosis]") {
-  CHECK(ClassifyServerError("invalid_model", 0, "Invalid transcription model 'gpt-live-transcribe'.",
-                            "gpt-realtime-2.1", "gpt-live-transcribe") == FatalError::kTranscriptionModel);
+  CHECK(ClassifyServerError(
+            "invalid_model", 0, "Invalid transcription model 'gpt-live-transcribe'.",
+            "gpt-realtime-2.1", "gpt-live-transcribe") == FatalError::kTranscriptionModel);
   CHECK(ClassifyServerError("model_not_found", 0, "The model gpt-realtime-2.1 does not exist",
                             "gpt-realtime-2.1", "gpt-live-transcribe") == FatalError::kModel);
   // Neither named: the session's model, as before.
