@@ -350,6 +350,11 @@ def assert_printable_line(stderr):
     ([b"--transcribe-language", b"e\x9bn"], "--transcribe-language"),
     ([b"--\x1b[31mno-such-flag"], r"\x1b[31m"),
     ([b"--config", b"/nonexistent/\x1b]0;owned\x07.json"], r"\x1b]0;owned\x07"),
+    # Refused later, when the file or the device is opened: the same line, through the log.
+    ([b"--log-events", b"/nonexistent/\x1b[2J"], r"/nonexistent/\x1b[2J"),
+    ([b"--stats", b"/nonexistent/\x1b[2J\xff"], r"/nonexistent/\x1b[2J\xff"),
+    ([b"--ca-file", b"/nonexistent/\x1b]0;t\x07"], r"/nonexistent/\x1b]0;t\x07"),
+    ([b"--speak", b"--output-file", b"/nonexistent/\x1b[2J"], r"/nonexistent/\x1b[2J"),
 ])
 def test_control_bytes_in_flags_are_escaped_in_the_error(tmp_path, args, needle):
     r = run_bytes(tmp_path, [b"--text", b"--url", b"ws://127.0.0.1:1/"] + args)
