@@ -50,6 +50,10 @@ const CLI::Validator kWholeNumber(
     },
     "INT");
 
+const CLI::Validator kNotEmpty(
+    [](std::string& v) { return v.empty() ? std::string("must not be empty") : std::string(); },
+    "TEXT");
+
 // strtod (which CLI11 uses) takes "nan" and "inf"; a range check cannot refuse NaN (every
 // comparison with it is false), and the JSON of a session cannot hold either.
 const CLI::Validator kFiniteNumber(
@@ -105,7 +109,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* ca_opt = app.add_option("--ca-file", ca_file, "Also trust the CA certificates in this PEM file");
   auto* instructions_opt = app.add_option("--instructions", instructions, "System instructions");
   auto* voice_opt = app.add_option("--voice", voice, "Voice of the answers (e.g. marin, cedar)");
-  app.add_option("--config", config_path, "Config file")->default_str("~/.config/voxterm/config.json");
+  auto* config_opt = app.add_option("--config", config_path, "Config file")
+                         ->default_str("~/.config/voxterm/config.json");
   auto* verbose_opt = app.add_flag("-v,--verbose", verbosity, "More diagnostics on stderr (-vv: debug)");
   auto* log_opt = app.add_option("--log-events", log_events,
                                  "Write every event, both ways, to this file as JSON lines");
@@ -231,6 +236,14 @@ CommandLine ParseCommandLine(int argc, char** argv) {
           ->check(kWholeNumber)
           ->check(CLI::Range(0, 86400))
           ->default_str("3300");
+  // A string flag given "" would otherwise mean "not set" without a word (the config keys refuse
+  // "" likewise); the flags with a fixed set of words refuse it as not one of them.
+  for (CLI::Option* option :
+       {ptt_key_opt, url_opt, model_opt, ca_opt, instructions_opt, voice_opt, config_opt, log_opt,
+        stats_opt, input_device_opt, output_device_opt, input_file_opt, output_file_opt, record_opt,
+        transcribe_opt, prompt_opt}) {
+    option->check(kNotEmpty);
+  }
   auto* devices = app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
 
   try {
