@@ -72,8 +72,8 @@ void WarnAboutReasoningEffort(const Config& config) {
   if (config.azure || config.reasoning_effort == ReasoningEffort::kLeaveDefault) return;
   if (!IsKnownNotReasoningModel(config.model)) return;
   LOG_WARN(
-      "--reasoning-effort: %s is not a reasoning model; reasoning.effort is sent all the same, and "
-      "the server may ignore it or refuse the session",
+      "--reasoning-effort (\"reasoning_effort\"): %s is not a reasoning model; reasoning.effort is "
+      "sent all the same, and the server may ignore it or refuse the session",
       Printable(config.model).c_str());
 }
 

@@ -449,3 +449,14 @@ def test_reasoning_effort_for_a_model_that_does_not_reason(mock, run, model, azu
     # Sent all the same: the schema allows it for any model, and the server has the last word.
     assert session_sent(m)["reasoning"] == {"effort": "high"}
     assert m.violations() == []
+
+
+def test_reasoning_effort_from_the_config_warns_too(mock, run, tmp_path):
+    m = mock()
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model": "gpt-realtime-mini", "reasoning_effort": "low"}))
+    r = run(["--text", "--url", m.url(), "--config", str(path)], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    assert one_line(r.stderr).startswith('voxterm: warning: --reasoning-effort ("reasoning_effort"): '
+                                         "gpt-realtime-mini is not a reasoning model"), r.stderr
+    assert session_sent(m)["reasoning"] == {"effort": "low"}
