@@ -1,10 +1,13 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdlib>
 
 #include "app/session_settings.h"
 #include "util/exit_code.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 namespace voxterm {
 namespace {
@@ -26,6 +29,52 @@ void WarnAboutAzureUrl(const Config& config) {
         "/openai/v1/realtime, or "
         "--dialect beta");
   }
+}
+
+// Values of flags, and keys of the config file, reach error messages (CLI11 quotes the value it
+// refuses): a value such as $'\e]0;x\a' must be seen, not acted on by the terminal.
+void PrintError(const std::string& message, const char* suffix = "") {
+  std::string shown;
+  AppendForDisplay(message, LineBreaks::kEscape, &shown);
+  fprintf(stderr, "voxterm: error: %s%s\n", shown.c_str(), suffix);
+}
+
+// Checked before CLI11 converts: "6e3" is not an integer, and saying "not in range" of it would
+// mislead. An optional minus sign, then digits.
+const CLI::Validator kWholeNumber(
+    [](std::string& v) {
+      const size_t digits = v.size() - (!v.empty() && v[0] == '-');
+      bool ok = digits > 0;
+      for (size_t i = v.size() - digits; ok && i < v.size(); ++i) ok = v[i] >= '0' && v[i] <= '9';
+      return ok ? std::string() : std::string("must be a whole number");
+    },
+    "INT");
+
+const CLI::Validator kNotEmpty(
+    [](std::string& v) { return v.empty() ? std::string("must not be empty") : std::string(); },
+    "TEXT");
+
+// strtod (which CLI11 uses) takes "nan" and "inf"; a range check cannot refuse NaN (every
+// comparison with it is false), and the JSON of a session cannot hold either.
+const CLI::Validator kFiniteNumber(
+    [](std::string& v) {
+      char* end = nullptr;
+      const double d = strtod(v.c_str(), &end);
+      const bool ok = !v.empty() && end == v.c_str() + v.size() && std::isfinite(d);
+      return ok ? std::string() : std::string("must be a number");
+    },
+    "NUMBER");
+
+// reasoning.effort is in every GA session's schema, so it is sent as asked; but a model known
+// not to reason has no use for it, and the user should hear so. An Azure model is a deployment's
+// name, which says nothing of the model behind it.
+void WarnAboutReasoningEffort(const Config& config) {
+  if (config.azure || config.reasoning_effort == ReasoningEffort::kLeaveDefault) return;
+  if (!IsKnownNotReasoningModel(config.model)) return;
+  LOG_WARN(
+      "--reasoning-effort (\"reasoning_effort\"): %s is not a reasoning model; reasoning.effort is "
+      "sent all the same, and the server may ignore it or refuse the session",
+      Printable(config.model).c_str());
 }
 
 }  // namespace
@@ -60,7 +109,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* ca_opt = app.add_option("--ca-file", ca_file, "Also trust the CA certificates in this PEM file");
   auto* instructions_opt = app.add_option("--instructions", instructions, "System instructions");
   auto* voice_opt = app.add_option("--voice", voice, "Voice of the answers (e.g. marin, cedar)");
-  app.add_option("--config", config_path, "Config file")->default_str("~/.config/voxterm/config.json");
+  auto* config_opt = app.add_option("--config", config_path, "Config file")
+                         ->default_str("~/.config/voxterm/config.json");
   auto* verbose_opt = app.add_flag("-v,--verbose", verbosity, "More diagnostics on stderr (-vv: debug)");
   auto* log_opt = app.add_option("--log-events", log_events,
                                  "Write every event, both ways, to this file as JSON lines");
@@ -88,23 +138,32 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                        ->default_str("aec; off with --headphones");
   auto* headphones_opt = app.add_flag("--headphones", headphones, "The speaker cannot be heard by the microphone: no echo control");
   auto* frame_opt = app.add_option("--frame-ms", frame_ms, "Microphone audio per message, ms")
+                        ->check(kWholeNumber)
                         ->check(CLI::Range(10, 100))
                         ->default_str("20");
-  auto* prebuffer_opt = app.add_option("--prebuffer-ms", prebuffer_ms, "Audio buffered before an answer plays, ms")
-                            ->check(CLI::Range(0, 2000))
-                            ->default_str("100");
+  auto* prebuffer_opt =
+      app.add_option("--prebuffer-ms", prebuffer_ms, "Audio buffered before an answer plays, ms")
+          ->check(kWholeNumber)
+          ->check(CLI::Range(0, 2000))
+          ->default_str("100");
   auto* vad_opt = app.add_option("--vad", vad, "Turn detection: server, semantic or off")
                       ->check(CLI::IsMember({"server", "semantic", "off"}))
                       ->default_str("server");
-  auto* threshold_opt = app.add_option("--vad-threshold", vad_threshold, "server VAD threshold, 0 to 1")
-                            ->check(CLI::Range(0.0, 1.0))
-                            ->default_str("0.5");
-  auto* silence_opt = app.add_option("--vad-silence-ms", vad_silence_ms, "Silence that ends a turn, ms")
-                          ->check(CLI::Range(0, 10000))
-                          ->default_str("500");
-  auto* prefix_opt = app.add_option("--vad-prefix-ms", vad_prefix_ms, "Audio kept before speech starts, ms")
-                         ->check(CLI::Range(0, 10000))
-                         ->default_str("300");
+  auto* threshold_opt =
+      app.add_option("--vad-threshold", vad_threshold, "server VAD threshold, 0 to 1")
+          ->check(kFiniteNumber)
+          ->check(CLI::Range(0.0, 1.0))
+          ->default_str("0.5");
+  auto* silence_opt =
+      app.add_option("--vad-silence-ms", vad_silence_ms, "Silence that ends a turn, ms")
+          ->check(kWholeNumber)
+          ->check(CLI::Range(0, 10000))
+          ->default_str("500");
+  auto* prefix_opt =
+      app.add_option("--vad-prefix-ms", vad_prefix_ms, "Audio kept before speech starts, ms")
+          ->check(kWholeNumber)
+          ->check(CLI::Range(0, 10000))
+          ->default_str("300");
   auto* transcribe_opt =
       app.add_option("--transcribe", transcribe, "Transcription model for your words, or off")
           ->default_str(std::string(kDefaultTranscribeModel) + "; beta: " + kBetaTranscribeModel);
@@ -117,7 +176,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                      "Language you speak, as a hint for the transcription (ISO-639-1: en, de, ...)")
           ->check(CLI::Validator(
               [](std::string& v) {
-                return IsLanguageCode(v) ? "" : "must be 2 or 3 letters (e.g. en)";
+                return ParseLanguageCode(v) ? "" : "must be 2 or 3 letters (e.g. en)";
               },
               "CODE"));
   auto* prompt_opt = app.add_option("--transcribe-prompt", transcribe_prompt,
@@ -129,6 +188,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
           ->check(CLI::IsMember({"near_field", "far_field", "off"}));
   auto* speed_opt =
       app.add_option("--speed", speed, "Speed of spoken answers, 0.25 to 1.5 (GA only)")
+          ->check(kFiniteNumber)
           ->check(CLI::Range(0.25, 1.5))
           ->default_str("1");
   auto* eagerness_opt =
@@ -140,6 +200,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
              "--idle-timeout-ms", idle_timeout_ms,
              "With --vad server: the model speaks up after this much silence, 5000 to 30000 "
              "(GA only)")
+          ->check(kWholeNumber)
           ->check(CLI::Range(5000, 30000));
   auto* tokens_opt = app.add_option("--max-output-tokens", max_output_tokens,
                                     "Longest answer, in tokens: 1 to 4096, or inf")
@@ -155,22 +216,34 @@ CommandLine ParseCommandLine(int argc, char** argv) {
              "How hard a reasoning model thinks: minimal, low, medium, high or xhigh (GA only)")
           ->check(CLI::IsMember({"minimal", "low", "medium", "high", "xhigh"}));
   int answer_timeout_ms = 0;
-  auto* answer_timeout_opt =
-      app.add_option("--answer-timeout-ms", answer_timeout_ms,
-                     "Tell (in --text: fail) when the server sends nothing this long while an answer is due; 0: never")
-          ->check(CLI::Range(0, 3600000))
-          ->default_str("30000");
+  auto* answer_timeout_opt = app.add_option("--answer-timeout-ms", answer_timeout_ms,
+                                            "Tell (in --text: fail) when the server sends nothing "
+                                            "this long while an answer is due; 0: never")
+                                 ->check(kWholeNumber)
+                                 ->check(CLI::Range(0, 3600000))
+                                 ->default_str("30000");
   int reconnect_tries = 0;
   auto* reconnect_opt = app.add_option("--reconnect-tries", reconnect_tries,
                                        "Tries to reconnect after the connection drops; 0: never")
+                            ->check(kWholeNumber)
                             ->check(CLI::Range(0, 100))
                             ->default_str("5");
   int renew_session_s = 0;
-  auto* renew_opt = app.add_option("--renew-session-s", renew_session_s,
-                                   "Renew the session at a quiet moment after this long (the server ends it "
-                                   "at 60 min); 0: only when it ends")
-                        ->check(CLI::Range(0, 86400))
-                        ->default_str("3300");
+  auto* renew_opt =
+      app.add_option("--renew-session-s", renew_session_s,
+                     "Renew the session at a quiet moment after this long (the server ends it "
+                     "at 60 min); 0: only when it ends")
+          ->check(kWholeNumber)
+          ->check(CLI::Range(0, 86400))
+          ->default_str("3300");
+  // A string flag given "" would otherwise mean "not set" without a word (the config keys refuse
+  // "" likewise); the flags with a fixed set of words refuse it as not one of them.
+  for (CLI::Option* option :
+       {ptt_key_opt, url_opt, model_opt, ca_opt, instructions_opt, voice_opt, config_opt, log_opt,
+        stats_opt, input_device_opt, output_device_opt, input_file_opt, output_file_opt, record_opt,
+        transcribe_opt, prompt_opt}) {
+    option->check(kNotEmpty);
+  }
   auto* devices = app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
 
   try {
@@ -180,7 +253,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
       app.exit(e);
       result.exit_code = ToInt(ExitCode::kSuccess);
     } else {
-      fprintf(stderr, "voxterm: error: %s (see voxterm --help)\n", e.what());
+      PrintError(e.what(), " (see voxterm --help)");
       result.exit_code = ToInt(ExitCode::kUsage);
     }
     return result;
@@ -193,7 +266,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
                       ? LoadConfigFile(ExpandHome(config_path), IfMissing::kError, &config)
                       : LoadConfigFile(DefaultConfigPath(), IfMissing::kUseDefaults, &config);
   if (!loaded.ok()) {
-    fprintf(stderr, "voxterm: error: %s\n", loaded.message().c_str());
+    PrintError(loaded.message());
     result.exit_code = ToInt(ExitCode::kUsage);
     return result;
   }
@@ -226,7 +299,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (silence_opt->count()) config.vad_silence_ms = vad_silence_ms;
   if (prefix_opt->count()) config.vad_prefix_ms = vad_prefix_ms;
   if (transcribe_opt->count()) config.transcribe = transcribe;
-  if (language_opt->count()) config.transcribe_language = transcribe_language;
+  if (language_opt->count()) config.transcribe_language = *ParseLanguageCode(transcribe_language);
   if (prompt_opt->count()) config.transcribe_prompt = transcribe_prompt;
   // The values were checked by CLI11 above: each parses.
   if (noise_opt->count()) config.noise_reduction = *ParseNoiseReduction(noise_reduction);
@@ -245,10 +318,13 @@ CommandLine ParseCommandLine(int argc, char** argv) {
     result.exit_code = ToInt(ExitCode::kUsage);
   }
   if (Status session = CheckSessionOptions(config); !session.ok() && !result.exit_code) {
-    fprintf(stderr, "voxterm: error: %s\n", session.message().c_str());
+    PrintError(session.message());
     result.exit_code = ToInt(ExitCode::kUsage);
   }
-  if (!result.exit_code && !result.list_devices) WarnAboutAzureUrl(config);
+  if (!result.exit_code && !result.list_devices) {
+    WarnAboutAzureUrl(config);
+    WarnAboutReasoningEffort(config);
+  }
   return result;
 }
 

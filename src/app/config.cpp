@@ -9,6 +9,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -145,9 +146,24 @@ class Checker {
     return path_ + ":" + (it == lines_.end() ? "?" : std::to_string(it->second));
   }
 
+  // Never empty: "" would leave the default without a word, and the flag refuses it too (a key
+  // left out is how to keep the default).
   Status String(const rapidjson::Value& v, const std::string& key, std::string* out) const {
     if (!v.IsString()) return Error(key, "must be a string");
+    if (v.GetStringLength() == 0)
+      return Error(key, "must not be empty (leave the key out for the default)");
     *out = std::string(v.GetString(), v.GetStringLength());
+    return Status::Ok();
+  }
+
+  // A finite number from low to high (JSON has no NaN nor infinity, but the check does not rely
+  // on the parser's flags).
+  Status Number(const rapidjson::Value& v, const std::string& key, double low, double high,
+                const char* range, double* out) const {
+    if (!v.IsNumber() || !std::isfinite(v.GetDouble()) || v.GetDouble() < low ||
+        v.GetDouble() > high)
+      return Error(key, std::string("must be a number from ") + range);
+    *out = v.GetDouble();
     return Status::Ok();
   }
 
@@ -235,10 +251,13 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "output_device") return c.String(v, key, &config->output_device);
   if (key == "transcribe") return c.String(v, key, &config->transcribe);
   if (key == "transcribe_language") {
-    Status s = c.String(v, key, &config->transcribe_language);
+    std::string value;
+    Status s = c.String(v, key, &value);
     if (!s.ok()) return s;
-    if (!IsLanguageCode(config->transcribe_language))
+    auto code = ParseLanguageCode(value);
+    if (!code)
       return c.Error(key, "must be a language code of 2 or 3 letters (ISO-639-1, e.g. \"en\")");
+    config->transcribe_language = *code;
     return Status::Ok();
   }
   if (key == "transcribe_prompt") return c.String(v, key, &config->transcribe_prompt);
@@ -253,12 +272,7 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
                   "\"minimal\", \"low\", \"medium\", \"high\" or \"xhigh\"",
                   &config->reasoning_effort);
   }
-  if (key == "speed") {
-    if (!v.IsNumber() || v.GetDouble() < 0.25 || v.GetDouble() > 1.5)
-      return c.Error(key, "must be a number from 0.25 to 1.5");
-    config->speed = v.GetDouble();
-    return Status::Ok();
-  }
+  if (key == "speed") return c.Number(v, key, 0.25, 1.5, "0.25 to 1.5", &config->speed);
   if (key == "idle_timeout_ms") return c.Int(v, key, 5000, 30000, &config->idle_timeout_ms);
   if (key == "max_output_tokens") {
     if (v.IsInt() && v.GetInt() >= 1 && v.GetInt() <= kMaxOutputTokensLimit) {
@@ -302,11 +316,7 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
     }
     return Status::Ok();
   }
-  if (key == "vad_threshold") {
-    if (!v.IsNumber() || v.GetDouble() < 0 || v.GetDouble() > 1) return c.Error(key, "must be a number from 0 to 1");
-    config->vad_threshold = v.GetDouble();
-    return Status::Ok();
-  }
+  if (key == "vad_threshold") return c.Number(v, key, 0, 1, "0 to 1", &config->vad_threshold);
   if (key == "frame_ms") return c.Int(v, key, 10, 100, &config->frame_ms);
   if (key == "answer_timeout_ms") return c.Int(v, key, 0, 3600000, &config->answer_timeout_ms);
   if (key == "keepalive_s") return c.Int(v, key, 1, 3600, &config->keepalive_s);
@@ -432,12 +442,15 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
   return parsed;
 }
 
-bool IsLanguageCode(std::string_view code) {
-  if (code.size() < 2 || code.size() > 3) return false;
+std::optional<std::string> ParseLanguageCode(std::string_view code) {
+  if (code.size() < 2 || code.size() > 3) return std::nullopt;
+  std::string lower;
   for (char ch : code) {
-    if (!isalpha(static_cast<unsigned char>(ch))) return false;
+    // ASCII letters only, whatever the locale.
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) return std::nullopt;
+    lower += static_cast<char>(ch | 0x20);
   }
-  return true;
+  return lower;
 }
 
 // An OpenAI key: "sk-", then a long run of key characters. (voxterm reads no key from the file,

@@ -104,8 +104,9 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
 // read draws a warning from LoadConfigFile.
 bool HoldsApiKey(const std::string& text);
 
-// A transcription language hint as the schema asks for it: ISO-639-1 ("en"), 2 or 3 letters.
-bool IsLanguageCode(std::string_view code);
+// A transcription language hint as the schema asks for it: ISO-639-1, 2 or 3 letters, in
+// lowercase as the codes are written ("EN" gives "en"); nullopt for anything else.
+std::optional<std::string> ParseLanguageCode(std::string_view code);
 
 // Parses config text; path is only used in messages. Exposed for tests and fuzzing.
 Status ParseConfig(const std::string& text, const std::string& path, Config* config);

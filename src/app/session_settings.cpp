@@ -1,5 +1,6 @@
 #include "app/session_settings.h"
 
+#include <cctype>
 #include <string>
 
 #include "app/tool_calls.h"
@@ -48,6 +49,26 @@ bool IsReasoningModel(std::string_view model) {
          model[kFamily.size()] == '-';
 }
 
+bool IsKnownNotReasoningModel(std::string_view model) {
+  auto starts = [model](std::string_view prefix) {
+    return model.substr(0, prefix.size()) == prefix;
+  };
+  if (starts("gpt-4o-") || model == "gpt-realtime") return true;
+  if (!starts("gpt-realtime-")) return false;
+  std::string_view rest = model.substr(std::string_view("gpt-realtime-").size());
+  auto rest_starts = [rest](std::string_view prefix) {
+    return rest.substr(0, prefix.size()) == prefix;
+  };
+  // -mini and -mini-<date>, -1.5 and its snapshots, and gpt-realtime's own snapshots
+  // (gpt-realtime-2025-08-28: a year, not the reasoning family gpt-realtime-2).
+  const bool mini = rest == "mini" || rest_starts("mini-");
+  const bool one_five = rest == "1.5" || rest_starts("1.5-");
+  const bool dated = rest.size() >= 5 && rest_starts("20") &&
+                     isdigit(static_cast<unsigned char>(rest[2])) &&
+                     isdigit(static_cast<unsigned char>(rest[3])) && rest[4] == '-';
+  return mini || one_five || dated;
+}
+
 SessionSettings VoiceSessionSettings(const Config& config) {
   SessionSettings s = CommonSettings(config);
   s.output = Modality::kAudio;
@@ -79,6 +100,12 @@ SessionSettings TextSessionSettings(const Config& config) {
 }
 
 Status CheckSessionOptions(const Config& config) {
+  // !(in range) rather than (out of range): NaN is in no range.
+  if (!(config.vad_threshold >= 0 && config.vad_threshold <= 1))
+    return Status::Error(Named("--vad-threshold", "vad_threshold") +
+                         " must be a number from 0 to 1");
+  if (config.speed != 0 && !(config.speed >= 0.25 && config.speed <= 1.5))
+    return Status::Error(Named("--speed", "speed") + " must be a number from 0.25 to 1.5");
   if (config.dialect == Dialect::kBeta) {
     const struct {
       bool set;

@@ -25,10 +25,17 @@ std::string TranscriptionModel(const Config& config);
 // reasoning.effort and may call several tools in one response.
 bool IsReasoningModel(std::string_view model);
 
-// Settings the dialect has no field for, and settings that contradict each other (an eagerness
-// without semantic VAD, an idle timeout without server VAD, transcription hints with
-// transcription off): an error that names the flag and the config key. Settings a mode does not
-// use (VAD in --text and --ptt) are ignored, as the VAD thresholds are.
+// Models known to have no reasoning: gpt-realtime and its dated snapshots, gpt-realtime-mini,
+// gpt-realtime-1.5, gpt-4o-*. A name voxterm does not know (an Azure deployment, a model newer
+// than voxterm) is neither this nor IsReasoningModel.
+bool IsKnownNotReasoningModel(std::string_view model);
+
+// Numbers out of their range (NaN and the infinities included: the flags and the file refuse them
+// first, this makes sure nothing else lets one through), settings the dialect has no field for, and
+// settings that contradict each other (an eagerness without semantic VAD, an idle timeout without
+// server VAD, transcription hints with transcription off): an error that names the flag and the
+// config key. Settings a mode does not use (VAD in --text and --ptt) are ignored, as the VAD
+// thresholds are.
 Status CheckSessionOptions(const Config& config);
 
 }  // namespace voxterm

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <atomic>
+#include <cmath>
 #include <initializer_list>
 #include <utility>
 
@@ -104,8 +105,11 @@ void WriteTurnDetection(Writer& w, Dialect dialect, const SessionSettings& s) {
     if (td.eagerness != VadEagerness::kLeaveDefault) KeyStr(w, "eagerness", ToString(td.eagerness));
   } else {
     KeyStr(w, "type", "server_vad");
-    Key(w, "threshold");
-    w.Double(td.threshold);
+    // The schema's threshold is a number: a value that is not one (NaN) leaves the server's.
+    if (std::isfinite(td.threshold)) {
+      Key(w, "threshold");
+      w.Double(td.threshold);
+    }
     Key(w, "prefix_padding_ms");
     w.Int(td.prefix_padding_ms);
     Key(w, "silence_duration_ms");
@@ -200,7 +204,7 @@ void WriteGaSession(Writer& w, const SessionSettings& s) {
   w.StartObject();
   WritePcmFormat(w);
   if (!s.voice.empty()) KeyStr(w, "voice", s.voice);
-  if (s.speed > 0) {
+  if (s.speed > 0 && std::isfinite(s.speed)) {
     Key(w, "speed");
     w.Double(s.speed);
   }

@@ -6,12 +6,17 @@
 // StringBuffer, so the writer takes its generic path, which escapes every control character.
 // (Reading has the same slip the other way: it accepts those bytes raw in a string, which is
 // lenient and harmless.)
+// RapidJSON's Double writes nothing for NaN or an infinity (JSON has neither) and returns false,
+// after the key and its colon: {"threshold":} is what would go out. JsonWriter writes null for
+// them instead, so that whatever voxterm writes is JSON; the callers keep such values out of
+// what they send in the first place.
 // Thread safety: as RapidJSON's: one writer, one thread.
 #pragma once
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
 #include <string>
 
 namespace voxterm {
@@ -21,6 +26,13 @@ class JsonBuffer : public rapidjson::StringBuffer {
   std::string str() const { return std::string(GetString(), GetSize()); }
 };
 
-using JsonWriter = rapidjson::Writer<JsonBuffer>;
+class JsonWriter : public rapidjson::Writer<JsonBuffer> {
+ public:
+  using Base = rapidjson::Writer<JsonBuffer>;
+  using Base::Base;
+  // Hides Base::Double (not virtual): a call through JsonWriter, or through a template that
+  // takes the handler's type (Document::Accept), comes here.
+  bool Double(double d) { return std::isfinite(d) ? Base::Double(d) : Base::Null(); }
+};
 
 }  // namespace voxterm

@@ -48,8 +48,11 @@ void Log(LogLevel level, const char* format, ...) {
   // Lines may quote the server, and the server may quote the key.
   ProcessSecretMask().MaskInPlace(body, strlen(body));
   // One fputs of a whole line under the lock, so lines from two threads never interleave.
+  // They may also quote a path or a name from a flag ($'\e]0;x\a'): whatever a terminal would
+  // act on is shown as an escape, here for every line. (Text made Printable already passes as
+  // it is: its escapes are plain characters.)
   std::string line = Prefix(level);
-  line += body;
+  AppendForDisplay(body, LineBreaks::kEscape, &line);
   line += '\n';
   static thread_local bool in_hook = false;  // the hook may log (a failed write)
   if (!in_hook && g_hook_thread.load() == std::this_thread::get_id() && g_hook) {

@@ -6,12 +6,13 @@ Out-of-range values and fields a dialect lacks are one line and exit 2."""
 
 import json
 import math
+import subprocess
 import struct
 import wave
 
 import pytest
 
-from conftest import one_line
+from conftest import BIN, clean_env, one_line
 
 RATE = 24000
 
@@ -207,6 +208,14 @@ def test_parallel_tool_calls(mock, run, tmp_path, model, setting, expected):
     (["--vad-eagerness", "eager", "--vad", "semantic"], "--vad-eagerness"),
     (["--reasoning-effort", "max"], "--reasoning-effort"),
     (["--transcribe-language", "english"], "--transcribe-language"),
+    # Not a number the session can hold: NaN and the infinities, in every spelling strtod takes.
+    (["--vad-threshold", "nan"], "--vad-threshold"),
+    (["--vad-threshold", "-nan"], "--vad-threshold"),
+    (["--vad-threshold", "inf"], "--vad-threshold"),
+    (["--speed", "nan"], "--speed"),
+    (["--speed", "NaN"], "--speed"),
+    (["--speed", "infinity"], "--speed"),
+    (["--speed", "-inf"], "--speed"),
     # Fields the beta session does not have.
     (["--dialect", "beta", "--speed", "1.2"], "--speed"),
     (["--dialect", "beta", "--idle-timeout-ms", "6000"], "--idle-timeout-ms"),
@@ -249,6 +258,9 @@ def test_the_limits_themselves_are_accepted(mock, run):
     ({"reasoning_effort": "none"}, '"reasoning_effort" must be "minimal", "low", "medium", "high" or "xhigh"'),
     ({"transcribe_language": "en-US"}, '"transcribe_language" must be a language code'),
     ({"transcribe_prompt": 5}, '"transcribe_prompt" must be a string'),
+    # JSON has no NaN nor infinity: a file that writes them (as Python's json does) is refused.
+    ({"vad_threshold": float("nan")}, "config.json:1: "),
+    ({"speed": float("inf")}, "config.json:1: "),
     ({"parallel_tool_calls": "yes"}, '"parallel_tool_calls" must be true or false'),
     ({"dialect": "beta", "speed": 1.2}, '--speed ("speed") is not in the beta dialect'),
     ({"dialect": "beta", "parallel_tool_calls": True}, '"parallel_tool_calls" is not in the beta dialect'),
@@ -287,3 +299,164 @@ def test_the_idle_timeout_answers_the_silence(mock, run, tmp_path):
     assert m.errors_sent() == []
     # voxterm answered none of it with a request of its own: the server answers a timeout itself.
     assert [e for e in m.events() if e["type"] in ("response.create", "input_audio_buffer.commit")] == []
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_no_flag_value_makes_invalid_json(run, mock, value):
+    # voxterm once sent "threshold":, (RapidJSON writes nothing for NaN) and waited 15 s for an
+    # answer; now the flag is refused before anything is sent.
+    m = mock()
+    for flag in ("--vad-threshold", "--speed"):
+        r = run(["--text", "--url", m.url(), flag, value], input="hi\n", timeout=10)
+        assert r.returncode == 2, r.stderr
+        assert one_line(r.stderr).startswith("voxterm: error: " + flag), r.stderr
+    assert m.events() == []
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--idle-timeout-ms=6e3"], "--idle-timeout-ms"),
+    (["--frame-ms=2.5"], "--frame-ms"),
+    (["--vad-silence-ms", "1e3"], "--vad-silence-ms"),
+    (["--reconnect-tries", "two"], "--reconnect-tries"),
+])
+def test_a_whole_number_flag_says_so(run, args, needle):
+    r = run(["--url", "ws://127.0.0.1:1/"] + args, input="")
+    assert r.returncode == 2, r.stderr
+    line = one_line(r.stderr)
+    assert line.startswith("voxterm: error: " + needle) and "must be a whole number" in line, line
+    assert "not in range" not in line  # 6e3 is 6000, which is in range: the form is what is wrong
+
+
+def run_bytes(tmp_path, args):
+    """voxterm with raw bytes in its arguments, and its stderr as bytes."""
+    return subprocess.run([BIN] + args, input=b"", capture_output=True, env=clean_env(tmp_path), timeout=30)
+
+
+def assert_printable_line(stderr):
+    lines = [l for l in stderr.split(b"\n") if l.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(b"voxterm: error: "), stderr
+    bad = [b for b in lines[0] if b < 0x20 or b == 0x7F]
+    assert bad == [], stderr
+    lines[0].decode("utf-8")  # strictly valid UTF-8: every invalid byte is escaped
+    return lines[0].decode()
+
+
+@pytest.mark.parametrize("args,needle", [
+    ([b"--reasoning-effort=\xff\x1b[31m"], r"\xff\x1b[31m"),
+    ([b"--vad-eagerness=\x1b]0;t\x07"], r"\x1b]0;t\x07"),
+    ([b"--speed", b"\x1b[2J"], "--speed: must be a number"),
+    ([b"--idle-timeout-ms", b"6\x1b[2J"], "--idle-timeout-ms"),
+    ([b"--transcribe-language", b"e\x9bn"], "--transcribe-language"),
+    ([b"--\x1b[31mno-such-flag"], r"\x1b[31m"),
+    ([b"--config", b"/nonexistent/\x1b]0;owned\x07.json"], r"\x1b]0;owned\x07"),
+    # Refused later, when the file or the device is opened: the same line, through the log.
+    ([b"--log-events", b"/nonexistent/\x1b[2J"], r"/nonexistent/\x1b[2J"),
+    ([b"--stats", b"/nonexistent/\x1b[2J\xff"], r"/nonexistent/\x1b[2J\xff"),
+    ([b"--ca-file", b"/nonexistent/\x1b]0;t\x07"], r"/nonexistent/\x1b]0;t\x07"),
+    ([b"--speak", b"--output-file", b"/nonexistent/\x1b[2J"], r"/nonexistent/\x1b[2J"),
+])
+def test_control_bytes_in_flags_are_escaped_in_the_error(tmp_path, args, needle):
+    r = run_bytes(tmp_path, [b"--text", b"--url", b"ws://127.0.0.1:1/"] + args)
+    assert r.returncode == 2, r.stderr
+    assert needle in assert_printable_line(r.stderr)
+
+
+# Raw control bytes are not JSON (the parser refuses them, and its message quotes none), but
+# \u escapes put them into keys and values all the same.
+@pytest.mark.parametrize("config", [
+    rb'{"\u001b[31mvoice": "x"}',                      # an unknown key, named in the error
+    rb'{"vad": "semantic", "vad_eagerness\u0007": 1}',
+    rb'{"tools": [{"name": "clock", "description": "d", "command": ["date"], "x\u001b]0;t\u0007": 1}]}',
+    rb'{"tools": [{"name": "a\u001b[2Jb\u009b", "description": "d", "command": ["date"]}]}',
+    rb'{"voice": "\u00ff\u001b[31m", "speed": 7}',
+])
+def test_control_bytes_in_the_config_are_escaped_in_the_error(tmp_path, config):
+    path = tmp_path / "config.json"
+    path.write_bytes(config)
+    r = run_bytes(tmp_path, [b"--text", b"--url", b"ws://127.0.0.1:1/", b"--config", bytes(path)])
+    assert r.returncode == 2, r.stderr
+    assert_printable_line(r.stderr)
+
+
+# A string setting given as "" would leave the server's default without a word, and the flag
+# refuses it: so does the config key (leaving the key out is how to keep the default).
+STRING_KEYS = ["url", "model", "instructions", "voice", "transcribe", "transcribe_prompt", "transcribe_language",
+               "input_device", "output_device", "ptt_key", "ca_file", "log_events", "input_file", "output_file",
+               "record", "echo", "vad", "stats", "config"]
+FLAGS_ONLY = ("stats", "config")
+
+
+@pytest.mark.parametrize("key", STRING_KEYS)
+def test_an_empty_string_is_refused_by_flag_and_key_alike(run, tmp_path, key):
+    flag = "--" + key.replace("_", "-")
+    url = [] if key == "url" else ["--url", "ws://127.0.0.1:1/"]
+    for given in ([flag + "="], [flag, ""]):  # CLI11 calls the first a missing value
+        r = run(["--text"] + url + given, input="")
+        assert r.returncode == 2, r.stderr
+        assert one_line(r.stderr).startswith("voxterm: error: " + flag), r.stderr
+    if key in FLAGS_ONLY:
+        return
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({key: ""}))
+    r = run(["--text", "--url", "ws://127.0.0.1:1/", "--config", str(path)], input="")
+    assert r.returncode == 2, r.stderr
+    line = one_line(r.stderr)
+    assert '"%s" must not be empty' % key in line, line
+
+
+def test_the_language_is_sent_in_lowercase(mock, run, tmp_path):
+    m = mock()
+    r = run(voice_args(m, tmp_path) + ["--transcribe-language", "EN"], timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert session_sent(m)["audio"]["input"]["transcription"]["language"] == "en"
+    m = mock()
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"transcribe_language": "Fr"}))
+    r = run(voice_args(m, tmp_path) + ["--config", str(path), "--dialect", "beta"], timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert session_sent(m)["input_audio_transcription"]["language"] == "fr"
+    assert m.violations() == []
+
+
+@pytest.mark.parametrize("model,azure,warned", [
+    ("gpt-realtime", False, True),
+    ("gpt-realtime-mini", False, True),
+    ("gpt-realtime-1.5", False, True),
+    ("gpt-realtime-2025-08-28", False, True),
+    ("gpt-4o-realtime-preview", False, True),
+    ("gpt-4o-mini-realtime-preview-2024-12-17", False, True),
+    ("gpt-realtime-2.1", False, False),
+    ("gpt-realtime-2-2026-05-01", False, False),
+    ("some-future-model", False, False),  # not known to be without reasoning: no word
+    ("gpt-realtime", True, False),        # on Azure the model is a deployment's name
+])
+def test_reasoning_effort_for_a_model_that_does_not_reason(mock, run, model, azure, warned):
+    m = mock()
+    args = ["--text", "--url", m.url(), "--model", model, "--reasoning-effort", "high"]
+    kwargs = {}
+    if azure:
+        args.append("--azure")
+        kwargs = {"key": None, "env": {"AZURE_OPENAI_API_KEY": "azure-test-key"}}
+    r = run(args, input="hi\n", **kwargs)
+    assert r.returncode == 0, r.stderr
+    warnings = [l for l in r.stderr.splitlines() if "reasoning" in l]
+    if warned:
+        assert len(warnings) == 1, r.stderr
+        assert "--reasoning-effort" in warnings[0] and model in warnings[0], warnings
+    else:
+        assert warnings == [], r.stderr
+    # Sent all the same: the schema allows it for any model, and the server has the last word.
+    assert session_sent(m)["reasoning"] == {"effort": "high"}
+    assert m.violations() == []
+
+
+def test_reasoning_effort_from_the_config_warns_too(mock, run, tmp_path):
+    m = mock()
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model": "gpt-realtime-mini", "reasoning_effort": "low"}))
+    r = run(["--text", "--url", m.url(), "--config", str(path)], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    assert one_line(r.stderr).startswith('voxterm: warning: --reasoning-effort ("reasoning_effort"): '
+                                         "gpt-realtime-mini is not a reasoning model"), r.stderr
+    assert session_sent(m)["reasoning"] == {"effort": "low"}

@@ -164,3 +164,37 @@ TEST_CASE("the session fields' keys are read and bounded", "[config]") {
     CHECK_FALSE(ParseConfig(bad, "c.json", &config).ok());
   }
 }
+
+TEST_CASE("a language code is kept in lowercase, as ISO-639-1 writes it", "[config]") {
+  Config config;
+  REQUIRE(ParseConfig(R"({"transcribe_language": "EN"})", "c.json", &config).ok());
+  CHECK(config.transcribe_language == "en");
+  CHECK(ParseLanguageCode("Deu") == "deu");
+  CHECK_FALSE(ParseLanguageCode("e1"));
+  CHECK_FALSE(ParseLanguageCode("\xc3\xa9n"));  // letters of ASCII only
+}
+
+TEST_CASE("an empty string is refused, as the flag refuses it", "[config]") {
+  Config config;
+  Status s = ParseConfig(R"({"transcribe_prompt": ""})", "c.json", &config);
+  CHECK(s.message() ==
+        "c.json:1: \"transcribe_prompt\" must not be empty (leave the key out for the default)");
+  for (const char* key :
+       {"url", "model", "instructions", "voice", "transcribe", "transcribe_language", "ptt_key",
+        "log_events", "record", "vad", "echo", "api_key_command"}) {
+    INFO(key);
+    CHECK_FALSE(ParseConfig(std::string("{\"") + key + "\": \"\"}", "c.json", &config).ok());
+  }
+}
+
+TEST_CASE("a number the file cannot hold is refused", "[config]") {
+  Config config;
+  // JSON has no NaN nor infinity; a number too large for a double is an error of the parser too.
+  for (const char* bad : {R"({"vad_threshold": NaN})", R"({"speed": Infinity})",
+                          R"({"speed": 1e400})", R"({"vad_threshold": -1e400})"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseConfig(bad, "c.json", &config).ok());
+  }
+  CHECK(config.vad_threshold == 0.5);
+  CHECK(config.speed == 0);
+}

@@ -1,6 +1,8 @@
 #include "app/session_settings.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
 
 using namespace voxterm;
 
@@ -94,4 +96,41 @@ TEST_CASE("settings a dialect or the VAD cannot take are refused, by flag and ke
   CHECK(CheckSessionOptions(c).message() ==
         "--transcribe-prompt (\"transcribe_prompt\") needs transcription, which --transcribe off "
         "turns off");
+}
+
+TEST_CASE("a number out of range, NaN and the infinities included, is refused",
+          "[session_settings]") {
+  // Whatever set it: the flags and the file refuse them first, this is the last check.
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -1.0, 1.6}) {
+    Config c;
+    c.vad_threshold = bad;
+    CHECK(CheckSessionOptions(c).message() ==
+          "--vad-threshold (\"vad_threshold\") must be a number from 0 to 1");
+    c = Config();
+    c.speed = bad;
+    CHECK(CheckSessionOptions(c).message() ==
+          "--speed (\"speed\") must be a number from 0.25 to 1.5");
+  }
+  Config c;
+  c.vad_threshold = 0;
+  c.speed = 0;  // not sent
+  CHECK(CheckSessionOptions(c).ok());
+}
+
+TEST_CASE("models known not to reason, and the ones voxterm cannot tell", "[session_settings]") {
+  for (const char* model : {"gpt-realtime", "gpt-realtime-2025-08-28", "gpt-realtime-mini",
+                            "gpt-realtime-mini-2025-10-06", "gpt-realtime-1.5",
+                            "gpt-4o-realtime-preview", "gpt-4o-mini-realtime-preview-2024-12-17"}) {
+    CHECK(IsKnownNotReasoningModel(model));
+    CHECK_FALSE(IsReasoningModel(model));
+  }
+  for (const char* model : {"gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini",
+                            "gpt-realtime-2-2026-05-01"}) {
+    CHECK_FALSE(IsKnownNotReasoningModel(model));
+    CHECK(IsReasoningModel(model));
+  }
+  for (const char* model :
+       {"my-deployment", "gpt-realtime-3", "gpt-realtime-minimal", "gpt-4o", ""}) {
+    CHECK_FALSE(IsKnownNotReasoningModel(model));
+  }
 }

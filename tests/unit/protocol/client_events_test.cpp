@@ -1,12 +1,15 @@
 // Shape checks per dialect. Validation against OpenAI's schema of every kind of event is in
 // tests/integration/test_client_schema.py (the schema is JSON Schema 2020-12, which RapidJSON's
 // validator does not read).
-#include <catch2/catch.hpp>
+#include "protocol/client_events.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/pointer.h>
 
-#include "protocol/client_events.h"
+#include <catch2/catch.hpp>
+#include <limits>
+
+#include "protocol/json_write.h"
 #include "util/base64.h"
 
 using namespace voxterm;
@@ -265,4 +268,36 @@ TEST_CASE("session option words parse to the schema's values and back", "[client
     INFO(bad);
     CHECK_FALSE(ParseMaxOutputTokens(bad));
   }
+}
+
+TEST_CASE("a number that is not finite never makes the session's JSON invalid", "[client_events]") {
+  // RapidJSON writes nothing for NaN after the key: "threshold":, and the server waits on it.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (Dialect dialect : {Dialect::kGa, Dialect::kBeta}) {
+    for (double bad : {nan, inf, -inf}) {
+      SessionSettings s = VoiceSettings();
+      s.turns = SessionSettings::Turns::kDetect;
+      s.turn_detection.threshold = bad;
+      s.speed = bad;
+      auto doc = Json(EncodeSessionUpdate(dialect, s));  // REQUIREs valid JSON
+      const char* td = dialect == Dialect::kGa ? "/session/audio/input/turn_detection"
+                                               : "/session/turn_detection";
+      CHECK(At(doc, (std::string(td) + "/type").c_str()) == "server_vad");
+      CHECK(At(doc, (std::string(td) + "/threshold").c_str()) ==
+            "<missing>");  // the server's default
+      CHECK(At(doc, "/session/audio/output/speed") == "<missing>");
+    }
+  }
+}
+
+TEST_CASE("JsonWriter writes null for a number JSON cannot hold", "[client_events]") {
+  JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartArray();
+  w.Double(std::numeric_limits<double>::quiet_NaN());
+  w.Double(-std::numeric_limits<double>::infinity());
+  w.Double(0.5);
+  w.EndArray();
+  CHECK(buffer.str() == "[null,null,0.5]");
 }
