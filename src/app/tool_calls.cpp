@@ -199,7 +199,9 @@ ToolCalls::Finished* ToolCalls::FindFinished(std::string_view response_id) {
 // then (for calls it lacks) the order they were announced in.
 void ToolCalls::OnResponseDone(const ServerEvent& event) {
   const std::string response_id(event.response.id);
-  if (FindFinished(response_id)) return;  // done twice: its calls are already dispatched
+  // Done twice: its calls are already dispatched. (Responses without an id cannot be told apart.)
+  const bool named = !response_id.empty();
+  if (named && FindFinished(response_id)) return;
   for (const ItemInfo& item : event.response.calls) {
     const bool complete = item.status.empty() || item.status == "completed";
     Collect(response_id, item.id, item.call_id, item.name, item.arguments, complete);
@@ -222,10 +224,12 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
   };
   std::stable_sort(made.begin(), made.end(),
                    [&](const Call& a, const Call& b) { return rank(a) < rank(b); });
-  Finished& finished = finished_.emplace_back();
-  finished.response_id = response_id;
-  for (const Call& call : made) finished.calls.emplace_back(call.call_id, call.item_id);
-  while (finished_.size() > kMaxFinishedResponses) finished_.pop_front();
+  if (named) {
+    Finished& finished = finished_.emplace_back();
+    finished.response_id = response_id;
+    for (const Call& call : made) finished.calls.emplace_back(call.call_id, call.item_id);
+    while (finished_.size() > kMaxFinishedResponses) finished_.pop_front();
+  }
   if (made.empty()) return;
   const bool completed = event.response.status == "completed";
   follow_up_wanted_[response_id] = completed;

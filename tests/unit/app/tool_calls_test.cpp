@@ -383,6 +383,14 @@ TEST_CASE_METHOD(ToolCallsTest, "calls response.done lists run in its order", "[
   CHECK(runner.started[1].argv[2] == "/a");
 }
 
+TEST_CASE_METHOD(ToolCallsTest, "responses without an id each run their calls", "[tool_calls]") {
+  Call("", "c1", "disk_usage", R"("{\"path\":\"/a\"}")");
+  Done("");
+  Call("", "c2", "disk_usage", R"("{\"path\":\"/b\"}")");
+  Done("");
+  CHECK(runner.started.size() == 2);
+}
+
 TEST_CASE("a typed yes is y or yes, in any case, and nothing else", "[tool_calls]") {
   for (const char* yes : {"y", "Y", "yes", "YES", "Yes ", "y\r"}) CHECK(ToolCalls::IsYes(yes));
   for (const char* no : {"", "n", "no", "yeah", " y", "y es"}) CHECK_FALSE(ToolCalls::IsYes(no));
