@@ -57,6 +57,16 @@ void History::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioTranscriptDelta:
       OnDelta(event.item_id, event.delta);
       break;
+    case ServerEventType::kTextDone:
+    case ServerEventType::kAudioTranscriptDone:
+      // The whole text: it stands, whatever the deltas said.
+      if (Item* item = Find(event.item_id);
+          item && item->kind == Kind::kAssistant && !event.text.empty()) {
+        const size_t old = item->Bytes();
+        item->text = std::string(event.text);
+        Resized(item, old);
+      }
+      break;
     case ServerEventType::kAudioDelta:
       if (Item* item = Find(event.item_id); item && item->kind == Kind::kAssistant) {
         item->audio_bytes += event.delta.size() / 4 * 3;

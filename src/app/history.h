@@ -4,9 +4,10 @@
 //
 // It is recorded from the server's own events, so it holds what the server accepted, in the
 // order the server announced it: user messages (typed text; speech as its transcript),
-// assistant messages (their text or transcript, as far as it arrived), function calls and their
-// outputs. Replay() turns it back into conversation.item.create events, each item with the id it
-// had: the new session's echoes then land on the same records, and nothing is kept twice.
+// assistant messages (their text or transcript, as far as it arrived; a .done's whole text
+// replaces what the deltas said), function calls and their outputs. Replay() turns it back into
+// conversation.item.create events, each item with the id it had: the new session's echoes then land
+// on the same records, and nothing is kept twice.
 //
 // What cannot be replayed is left out: speech whose transcript never came (audio history can't
 // be replayed as such), an answer cut off before any of it arrived, a call whose arguments never

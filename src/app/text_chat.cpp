@@ -1,5 +1,6 @@
 #include "app/text_chat.h"
 
+#include <algorithm>
 #include <string>
 
 #include "audio/pcm.h"
@@ -134,6 +135,24 @@ void TextChat::WriteAnswer(std::string_view text) {
   last_written_ = text.back();
 }
 
+// Messages stream one after another: each change of item starts a line.
+void TextChat::WriteItemText(std::string_view item_id, std::string_view text) {
+  if (text.empty()) return;
+  if (answer_open_ && last_written_ != '\n' && !adopt_line_ && item_id != line_item_id_)
+    WriteAnswer("\n");
+  adopt_line_ = false;
+  line_item_id_ = std::string(item_id);
+  if (Unwritten(item_id)) {
+    written_items_.emplace_back(item_id);
+    if (written_items_.size() > kMaxWrittenItems) written_items_.pop_front();
+  }
+  WriteAnswer(text);
+}
+
+bool TextChat::Unwritten(std::string_view item_id) const {
+  return std::find(written_items_.begin(), written_items_.end(), item_id) == written_items_.end();
+}
+
 void TextChat::EndTurn(bool failed) {
   if (answer_open_ && last_written_ != '\n') answers_("\n");
   answer_open_ = false;
@@ -182,17 +201,23 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioTranscriptDelta:
       if (turn_in_flight_ && !item_refused_ &&
           (event.response_id.empty() || event.response_id == response_id_)) {
-        // Messages stream one after another: each change of item starts a line.
-        if (answer_open_ && last_written_ != '\n' && !adopt_line_ &&
-            event.item_id != line_item_id_) {
-          WriteAnswer("\n");
-        }
-        adopt_line_ = false;
-        line_item_id_ = std::string(event.item_id);
-        WriteAnswer(event.delta);
+        WriteItemText(event.item_id, event.delta);
+      }
+      break;
+    case ServerEventType::kTextDone:
+    case ServerEventType::kAudioTranscriptDone:
+      if (turn_in_flight_ && !item_refused_ &&
+          (event.response_id.empty() || event.response_id == response_id_) &&
+          Unwritten(event.item_id)) {
+        WriteItemText(event.item_id, event.text);
       }
       break;
     case ServerEventType::kOutputItemDone:
+      if (turn_in_flight_ && !item_refused_ &&
+          (event.response_id.empty() || event.response_id == response_id_) &&
+          event.item.type == "message" && event.item.role != "user" && Unwritten(event.item.id)) {
+        WriteItemText(event.item.id, event.item.text);
+      }
       // A message is whole: its line ends, before the next message or a tool's line.
       if (answer_open_ && last_written_ != '\n' && event.item.type == "message" &&
           event.item.id == line_item_id_) {

@@ -4,7 +4,11 @@
 // is ever sent while a response is active. Text deltas (or audio transcript deltas, from a server
 // that answers with audio anyway) go to the answer sink as they arrive; each answer ends with a
 // newline. A response of several messages (a reasoning model's preamble, then its answer) prints
-// each message as a line of its own, told apart by the deltas' item_id. With tools, a turn whose
+// each message as a line of its own, told apart by the deltas' item_id. A message that comes
+// with no deltas, whole in its .done event (response.output_text.done,
+// .output_audio_transcript.done or .output_item.done), is written from there. Where deltas were
+// written and the .done says otherwise, what was written stays (it cannot be taken back); the
+// history a reconnect replays keeps the .done's text. With tools, a turn whose
 // response calls them goes on: the calls run (ToolCalls), and the follow-up response.create asks
 // for the answer that uses their outputs.
 //
@@ -75,6 +79,10 @@ class TextChat final : public Conversation {
   void MaybeStartTurn();
   void EndTurn(bool failed);
   void WriteAnswer(std::string_view text);
+  // Words of the answer's message item_id, on that message's line.
+  void WriteItemText(std::string_view item_id, std::string_view text);
+  // A message whose words came only whole, in a .done event, and none as deltas.
+  bool Unwritten(std::string_view item_id) const;
   void OnError(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
   // Whether a response.done ends a response that response.created announced (and forgets it).
@@ -116,6 +124,10 @@ class TextChat final : public Conversation {
   bool answer_open_ = false;       // something was written for the current answer
   bool response_wrote_ = false;    // the current response wrote some of it
   std::string line_item_id_;       // the message whose words the open line shows
+  // The last few messages that had words written: a .done's text is written only for one
+  // that had none (its deltas, once written, cannot be taken back).
+  static constexpr size_t kMaxWrittenItems = 8;
+  std::deque<std::string> written_items_;
   bool adopt_line_ = false;        // a continuation after a reconnect: it goes on the open line
   bool resumed_ = false;           // the session is a reconnection
   char last_written_ = '\n';

@@ -16,6 +16,9 @@ namespace {
 constexpr size_t kMaxCollectedCalls = 1024;
 // Outputs kept until the server announces them, for a reconnect.
 constexpr size_t kMaxUnconfirmedOutputs = 64;
+// Responses remembered once done, for the calls a server announces late; and duplicate items.
+constexpr size_t kMaxFinishedResponses = 8;
+constexpr size_t kMaxRefusedItems = 16;
 // How much of the arguments a line shows. (A question shows everything: the user decides on it.)
 constexpr size_t kShortArguments = 80;
 
@@ -87,13 +90,14 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kOutputItemAdded:
     case ServerEventType::kOutputItemDone:
       if (event.item.type == "function_call") {
-        Collect(event.response_id, event.item.call_id, event.item.name, event.item.arguments,
-                event.type == ServerEventType::kOutputItemDone);
+        Collect(event.response_id, event.item.id, event.item.call_id, event.item.name,
+                event.item.arguments, event.type == ServerEventType::kOutputItemDone);
       }
       break;
     case ServerEventType::kFunctionArgsDone:
       // GA names the function here; beta only in the output item.
-      Collect(event.response_id, event.call_id, event.name, event.text, /*arguments_complete=*/true);
+      Collect(event.response_id, event.item_id, event.call_id, event.name, event.text,
+              /*arguments_complete=*/true);
       break;
     case ServerEventType::kResponseDone:
       OnResponseDone(event);
@@ -121,11 +125,25 @@ void ToolCalls::OnSessionReady() {
   for (const auto& [serial, output] : unconfirmed_) transport_->Send(output.second);
 }
 
-void ToolCalls::Collect(std::string_view response_id, std::string_view call_id, std::string_view name,
-                        std::string_view arguments, bool arguments_complete) {
+// A call_id names one call: a function_call_output is keyed by it, so a second item with the
+// same call_id in the conversation could not be answered apart from the first. The first runs;
+// the second is refused with a warning and gets no output.
+void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
+                        std::string_view call_id, std::string_view name, std::string_view arguments,
+                        bool arguments_complete) {
   if (call_id.empty()) {
     LOG_WARN("skipped a function call without a call_id: it could not be answered");
     return;
+  }
+  if (const Finished* finished = response_id.empty() ? nullptr : FindFinished(response_id)) {
+    for (const auto& [done_call, done_item] : finished->calls) {
+      if (done_call != call_id) continue;
+      // A late event of a call that already has its output; another item is a duplicate.
+      if (!item_id.empty() && !done_item.empty() && item_id != done_item) {
+        RefuseDuplicate(call_id, item_id, done_item);
+      }
+      return;
+    }
   }
   auto it = collecting_.find(std::string(call_id));
   if (it == collecting_.end()) {
@@ -138,21 +156,56 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view call_id, 
     }
     it = collecting_.emplace(std::string(call_id), Call{}).first;
     it->second.call_id = std::string(call_id);
+    it->second.arrival = next_arrival_++;
+  } else if (!item_id.empty() && !it->second.item_id.empty() && item_id != it->second.item_id) {
+    RefuseDuplicate(call_id, item_id, it->second.item_id);
+    return;
   }
   Call& call = it->second;
+  if (call.item_id.empty()) call.item_id = std::string(item_id);
   if (!response_id.empty()) call.response_id = std::string(response_id);
   if (!name.empty()) call.name = std::string(name);
   if (arguments_complete) {
     call.arguments = std::string(arguments);
     call.complete = true;
   }
+  if (call.complete && !call.response_id.empty() && FindFinished(call.response_id)) OnLateCall(it);
+}
+
+void ToolCalls::RefuseDuplicate(std::string_view call_id, std::string_view item_id,
+                                std::string_view first_item_id) {
+  if (std::find(refused_.begin(), refused_.end(), item_id) != refused_.end()) return;
+  refused_.emplace_back(item_id);
+  if (refused_.size() > kMaxRefusedItems) refused_.pop_front();
+  LOG_WARN(
+      "function call item \"%s\" reuses call_id \"%s\" of item \"%s\": not run, and not answered "
+      "(an output for that call_id answers the first)",
+      Printable(std::string(item_id), 64).c_str(), Printable(std::string(call_id), 64).c_str(),
+      Printable(std::string(first_item_id), 64).c_str());
+}
+
+ToolCalls::Finished* ToolCalls::FindFinished(std::string_view response_id) {
+  for (Finished& finished : finished_) {
+    if (finished.response_id == response_id) return &finished;
+  }
+  return nullptr;
 }
 
 // Calls run only once their response is done: the follow-up response.create cannot be sent
 // before then anyway, and a response cut short (the user spoke over it) should not act. Calls
 // whose arguments never completed are not in the conversation, so they get no output.
+// response.done's output lists the response's items: a call listed there completes its record,
+// or is one the server announced nowhere else. They run in the response's order: the list's,
+// then (for calls it lacks) the order they were announced in.
 void ToolCalls::OnResponseDone(const ServerEvent& event) {
   const std::string response_id(event.response.id);
+  // Done twice: its calls are already dispatched. (Responses without an id cannot be told apart.)
+  const bool named = !response_id.empty();
+  if (named && FindFinished(response_id)) return;
+  for (const ItemInfo& item : event.response.calls) {
+    const bool complete = item.status.empty() || item.status == "completed";
+    Collect(response_id, item.id, item.call_id, item.name, item.arguments, complete);
+  }
   std::vector<Call> made;
   for (auto it = collecting_.begin(); it != collecting_.end();) {
     if (it->second.response_id == response_id || it->second.response_id.empty()) {
@@ -161,6 +214,21 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     } else {
       ++it;
     }
+  }
+  auto rank = [&](const Call& call) {
+    const auto& listed = event.response.calls;
+    for (size_t i = 0; i < listed.size(); ++i) {
+      if (listed[i].call_id == call.call_id) return std::pair<size_t, uint64_t>(i, 0);
+    }
+    return std::pair<size_t, uint64_t>(listed.size(), call.arrival);
+  };
+  std::stable_sort(made.begin(), made.end(),
+                   [&](const Call& a, const Call& b) { return rank(a) < rank(b); });
+  if (named) {
+    Finished& finished = finished_.emplace_back();
+    finished.response_id = response_id;
+    for (const Call& call : made) finished.calls.emplace_back(call.call_id, call.item_id);
+    while (finished_.size() > kMaxFinishedResponses) finished_.pop_front();
   }
   if (made.empty()) return;
   const bool completed = event.response.status == "completed";
@@ -181,6 +249,29 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
       Answered(serial, FormatToolError("not run: the response that made this call " + verb),
                calls_[serial].name + ": not run (the response " + verb + ")");
     }
+  }
+}
+
+// A completed response whose calls still run takes the late one in: the follow-up waits for
+// its output too. Otherwise the follow-up is sent or not wanted, and the call is refused.
+void ToolCalls::OnLateCall(std::map<std::string, Call>::iterator it) {
+  Call call = std::move(it->second);
+  collecting_.erase(it);
+  FindFinished(call.response_id)->calls.emplace_back(call.call_id, call.item_id);
+  const auto wanted = follow_up_wanted_.find(call.response_id);
+  const bool joins = wanted != follow_up_wanted_.end() && wanted->second;
+  LOG_WARN("function call \"%s\" was announced after its response ended: %s",
+           Printable(call.call_id, 64).c_str(),
+           joins ? "it runs with that response's calls" : "not run");
+  const int serial = next_serial_++;
+  const std::string name = call.name;
+  calls_.emplace(serial, std::move(call));
+  if (joins) {
+    Dispatch(serial);
+  } else {
+    Answered(serial,
+             FormatToolError("not run: the call came after the response that made it had ended"),
+             name + ": not run (it came after its response ended)");
   }
 }
 

@@ -58,6 +58,7 @@ void VoiceChat::ResendAudio(uint64_t from) {
 }
 
 void VoiceChat::BeginTake() {
+  ClearCaptions();
   transport_->Send(EncodeAudioClear());
   turn_start_ = static_cast<int64_t>(captured_);
   turn_item_id_.clear();
@@ -83,10 +84,7 @@ void VoiceChat::OnDisconnected() {
   response_active_ = response_requested_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
   outage_start_ = captured_;
   playback_->SetStreamOpen(false);  // what arrived plays out
-  if (!captions_.empty()) {         // their transcripts will not come
-    captions_.clear();
-    view_->UserCaption({});
-  }
+  ClearCaptions();                  // their transcripts will not come
   UpdateState();
 }
 
@@ -260,8 +258,32 @@ void VoiceChat::AnswerDelta(std::string_view item_id, std::string_view text) {
   }
   adopt_line_ = false;
   answer_item_id_ = std::string(item_id);
+  if (Unshown(item_id)) {
+    shown_items_.emplace_back(item_id);
+    if (shown_items_.size() > kMaxRecentItems) shown_items_.pop_front();
+  }
   view_->AssistantDelta(text);
   answer_line_open_ = true;
+}
+
+bool VoiceChat::Unshown(std::string_view item_id) const {
+  return std::find(shown_items_.begin(), shown_items_.end(), item_id) == shown_items_.end();
+}
+
+bool VoiceChat::Transcribed(std::string_view item_id, bool record) {
+  if (std::find(transcribed_.begin(), transcribed_.end(), item_id) != transcribed_.end())
+    return true;
+  if (record) {
+    transcribed_.emplace_back(item_id);
+    if (transcribed_.size() > kMaxRecentItems) transcribed_.pop_front();
+  }
+  return false;
+}
+
+void VoiceChat::ClearCaptions() {
+  if (captions_.empty()) return;
+  captions_.clear();
+  view_->UserCaption({});
 }
 
 void VoiceChat::Caption(std::string_view item_id, std::string_view text) {
@@ -369,6 +391,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
         turn_start_ = static_cast<int64_t>(std::min(at, captured_));
       }
       turn_item_id_ = std::string(event.item_id);
+      ClearCaptions();
       if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
       break;
     case ServerEventType::kSpeechStopped:
@@ -380,13 +403,15 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       awaiting_answer_ = true;
       break;
     case ServerEventType::kInputTranscriptDelta:
-      Caption(event.item_id, event.delta);
+      if (!Transcribed(event.item_id, /*record=*/false)) Caption(event.item_id, event.delta);
       break;
     case ServerEventType::kInputTranscriptCompleted:
+      if (Transcribed(event.item_id, /*record=*/true)) break;
       if (!event.text.empty()) view_->UserSaid(event.text);  // in place of the caption
       Uncaption(event.item_id);
       break;
     case ServerEventType::kInputTranscriptFailed:
+      if (Transcribed(event.item_id, /*record=*/true)) break;
       Uncaption(event.item_id);
       view_->Notice("(your words could not be transcribed)");
       break;
@@ -415,7 +440,27 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
         AnswerDelta(event.item_id, event.delta);
       }
       break;
+    case ServerEventType::kAudioTranscriptDone:
+    case ServerEventType::kTextDone:
+      if ((event.response_id.empty() || event.response_id != dropped_response_id_) &&
+          Unshown(event.item_id) && !event.text.empty()) {
+        if (response_active_) {
+          delivered_ = true;
+          TurnAnswered();
+        }
+        AnswerDelta(event.item_id, event.text);
+      }
+      break;
     case ServerEventType::kOutputItemDone:
+      if ((event.response_id.empty() || event.response_id != dropped_response_id_) &&
+          event.item.type == "message" && event.item.role != "user" && Unshown(event.item.id) &&
+          !event.item.text.empty()) {
+        if (response_active_) {
+          delivered_ = true;
+          TurnAnswered();
+        }
+        AnswerDelta(event.item.id, event.item.text);
+      }
       // A message of the response is whole: its line ends (the next message has its own).
       if (answer_line_open_ && event.item.type == "message" && event.item.id == answer_item_id_ &&
           event.response_id != dropped_response_id_) {

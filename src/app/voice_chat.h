@@ -13,12 +13,21 @@
 // typed line, or a session without VAD, needs it.
 //
 // A response may hold several messages (a reasoning model's spoken preamble, then its answer):
-// each is its own transcript line, their audio plays one after the other as it arrives, and a
+// each is its own transcript line, their audio plays in the order it arrives (a server streams
+// one item after another; the deltas of two interleaved items would play interleaved), and a
 // barge-in truncates the item that was playing at its own played position (PlayoutTracker);
 // items queued behind it, never heard, are truncated at 0.
 //
 // The user's words are shown as a caption while they are transcribed
-// (conversation.item.input_audio_transcription.delta, per item), replaced by the final line.
+// (conversation.item.input_audio_transcription.delta, per item), replaced by the final line,
+// once per item (a second .completed for it is ignored, as are deltas after it). A caption left
+// over (deltas for an item that never completes) goes when the user starts the next turn.
+// .failed shows a notice, once per item, whether or not the item had a caption.
+//
+// A message that comes with no deltas, whole in a .done event (the transcript's or the text's
+// .done, or response.output_item.done), is shown from there. Where deltas were shown and the
+// .done says otherwise, what was shown stays; the history a reconnect replays keeps the .done's
+// text.
 //
 // Typed lines are text turns answered aloud. No response.create is ever sent while a response
 // is active or requested: a line typed meanwhile interrupts the answer and waits for its
@@ -126,6 +135,12 @@ class VoiceChat {
   // Input transcription: text more of item_id's caption; Uncaption forgets the item's caption.
   void Caption(std::string_view item_id, std::string_view text);
   void Uncaption(std::string_view item_id);
+  // The user starts a new turn: captions left over (an item the server never finished) go.
+  void ClearCaptions();
+  // Whether item_id's transcription already ended (.completed or .failed); records it if not.
+  bool Transcribed(std::string_view item_id, bool record);
+  // A message whose words came only whole, in a .done event: none were shown as deltas.
+  bool Unshown(std::string_view item_id) const;
 
   const Dialect dialect_;
   const SessionSettings session_;
@@ -156,6 +171,11 @@ class VoiceChat {
   static constexpr size_t kMaxCaptions = 4;
   static constexpr size_t kMaxCaptionBytes = 4096;
   std::deque<std::pair<std::string, std::string>> captions_;
+  // The last few items whose transcription ended: a late delta, or a second .completed, is
+  // ignored. And the last few answer messages that had words shown.
+  static constexpr size_t kMaxRecentItems = 8;
+  std::deque<std::string> transcribed_;
+  std::deque<std::string> shown_items_;
   std::deque<std::string> pending_lines_;
   std::vector<int16_t> decoded_;     // scratch for audio deltas
   uint64_t appended_frames_ = 0;

@@ -208,6 +208,18 @@ void ReadResponse(const Value& v, ResponseInfo* r) {
   }
 }
 
+// The function_call items of a response.done's output; other items, and what is not an object,
+// are passed over.
+void ReadCalls(const Value& response, ResponseInfo* r) {
+  auto output = response.FindMember("output");
+  if (output == response.MemberEnd() || !output->value.IsArray()) return;
+  for (const Value& v : output->value.GetArray()) {
+    if (r->calls.size() >= ResponseInfo::kMaxCalls) break;
+    if (!v.IsObject() || OptString(v, "type") != "function_call") continue;
+    ReadItem(v, &r->calls.emplace_back());
+  }
+}
+
 // Checks the fields each type cannot do without and copies them out.
 // Fields an event cannot do without are required here; a frame that lacks one is skipped as a
 // whole, so the conversation logic never sees a half-event.
@@ -257,7 +269,10 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
       if (!response) return Missing(t, "response");
       ReadResponse(*response, &e->response);
       e->response_id = e->response.id;
-      if (e->type == Type::kResponseDone) ReadUsage(*response, &e->usage);
+      if (e->type == Type::kResponseDone) {
+        ReadUsage(*response, &e->usage);
+        ReadCalls(*response, &e->response);
+      }
       return Status::Ok();
     }
     case Type::kTextDelta:

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/status.h"
 
@@ -63,6 +64,10 @@ struct ResponseInfo {
   std::string_view id, status;
   std::string_view reason;                      // status_details.reason
   std::string_view error_code, error_message;  // status_details.error, for "failed"
+  // response.done: the function_call items of "output", in their order; the first kMaxCalls.
+  // (A call a server announces only here still needs its output.)
+  static constexpr size_t kMaxCalls = 128;
+  std::vector<ItemInfo> calls;
 };
 
 // What a response.done's "usage" (RealtimeResponse.usage) or a finished transcription's

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 
 #include "util/utf8.h"
@@ -60,7 +61,29 @@ size_t TextColumns(std::string_view text) {
   return n;
 }
 
+// The code point that starts at text[at] (an invalid sequence decodes as its first byte).
+uint32_t CodePointAt(const std::string& text, size_t at) {
+  const auto byte = [&](size_t i) {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u;
+  };
+  const uint32_t b0 = byte(at);
+  if (b0 < 0xC0) return b0;
+  if (b0 < 0xE0) return ((b0 & 0x1F) << 6) | (byte(at + 1) & 0x3F);
+  if (b0 < 0xF0) return ((b0 & 0x0F) << 12) | ((byte(at + 1) & 0x3F) << 6) | (byte(at + 2) & 0x3F);
+  return ((b0 & 0x07) << 18) | ((byte(at + 1) & 0x3F) << 12) | ((byte(at + 2) & 0x3F) << 6) |
+         (byte(at + 3) & 0x3F);
+}
+
+// Code points that belong to the character before them: combining diacritics, the zero-width
+// joiner, variation selectors, emoji skin tones. (Not all of Unicode's grapheme rules: enough
+// that a cut caption does not start with half a character.)
+bool Continues(uint32_t c) {
+  return (c >= 0x300 && c <= 0x36F) || c == 0x200D || (c >= 0xFE00 && c <= 0xFE0F) ||
+         (c >= 0x1F3FB && c <= 0x1F3FF) || (c >= 0xE0100 && c <= 0xE01EF);
+}
+
 // The end of text in at most columns columns, an ellipsis in front when something was cut.
+// The cut never leaves a character's continuation (or what a joiner joins) at the front.
 std::string LastColumns(const std::string& text, size_t columns) {
   if (TextColumns(text) <= columns) return text;
   if (columns == 0) return "";
@@ -73,6 +96,15 @@ std::string LastColumns(const std::string& text, size_t columns) {
     if (kept + width > columns - 1) break;
     kept += width;
     start = at;
+  }
+  bool after_joiner = start >= 3 && text.compare(start - 3, 3, "\u200d") == 0;
+  while (start < text.size()) {
+    const uint32_t c = CodePointAt(text, start);
+    if (!Continues(c) && !after_joiner) break;
+    after_joiner = c == 0x200D;
+    do {
+      ++start;
+    } while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80);
   }
   return "\u2026" + text.substr(start);
 }

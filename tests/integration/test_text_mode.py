@@ -240,3 +240,10 @@ def test_interactive_chat_has_a_prompt(mock, tmp_path):
     os.write(fd, b"\x04")  # Ctrl-D: end of input
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0, out
+
+
+def test_an_answer_with_no_deltas_is_printed_from_its_done(mock, run):
+    m = mock()
+    r = run(["--text", "--url", m.url()], input="mock:nodeltas Only whole.\nhello\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Only whole.\nYou said: hello\n"

@@ -335,3 +335,23 @@ def test_a_call_with_no_tools_declared_is_still_answered(mock, run, tmp_path):
     assert "tools" not in m.events()[0]["session"]
     assert r.stdout.startswith("Tool anything returned: ")
     checked(m)
+
+
+def test_a_call_only_response_done_lists_runs_before_the_follow_up(mock, run, tmp_path):
+    config = write_config(tmp_path, [{"name": "one", "shell": "echo one"},
+                                     {"name": "two", "shell": "echo two"}])
+    m = mock()
+    log = tmp_path / "events.jsonl"
+    line = call("one", {}) + " && mock:listcall two {}"
+    r = run(["--config", config, "--text", "--url", m.url(), "--log-events", str(log)], input=line + "\n")
+    assert r.returncode == 0, r.stderr
+    assert sorted(c["name"] for c in tool_calls(log)) == ["one", "two"]
+    outputs = sent_outputs(m)
+    assert {"exit_code": 0, "stdout": "two\n", "stderr": ""} in outputs
+    assert len(outputs) == 2
+    # Both outputs, then exactly one response.create for them.
+    types = [e["type"] for e in m.events()]
+    assert types.count("response.create") == 2
+    last_create = len(types) - 1 - types[::-1].index("response.create")
+    assert types[:last_create].count("conversation.item.create") == 3  # the line, then 2 outputs
+    checked(m)

@@ -16,6 +16,9 @@ What a response contains depends on the last user message (so one mock serves ev
   mock:slow N MS        N text deltas, MS milliseconds apart
   mock:audio MS         an audio answer of MS milliseconds (in an audio session)
   mock:call NAME JSON   a function call (several "mock:call" joined with " && " give parallel calls)
+  mock:listcall NAME JSON  a function call that only response.done's output lists (no item events:
+                        the schema allows it); joined with " && " like mock:call, in that order
+  mock:nodeltas TEXT    a text answer with no deltas: its text only in the .done events
   mock:preamble [REST]  what a reasoning model does: a short message first ("Let me check that."),
                         then, in the same response, what REST asks for (another directive, or
                         'Here is the answer.' without one), each output item with its own id and
@@ -841,12 +844,14 @@ class Session:
         if head == "mock:slow":
             rest = words[2] if len(words) > 2 else ""
             return ("slow", (int(arg or 10), int(rest or 100)))
-        if head == "mock:call":
+        if head in ("mock:call", "mock:listcall"):
             calls = []
             for part in text.split(" && "):
                 bits = part.split(None, 2)
-                calls.append((bits[1], bits[2] if len(bits) > 2 else "{}"))
+                calls.append((bits[1], bits[2] if len(bits) > 2 else "{}", bits[0] == "mock:listcall"))
             return ("call", calls)
+        if head == "mock:nodeltas":
+            return ("nodeltas", text.split(None, 1)[1] if len(words) > 1 else "")
         if head in ("mock:fail", "mock:stall", "mock:drop", "mock:freeze", "mock:garbage"):
             return (head[5:], None)
         if head == "mock:close":
@@ -905,8 +910,11 @@ class Session:
             if kind == "stall":
                 await asyncio.Future()
         if kind == "call":
-            for name, arguments in arg:
-                output.append(await self.function_call(rid, len(output), name, arguments))
+            for name, arguments, listed_only in (call + (False,) * (3 - len(call)) for call in arg):
+                if listed_only:
+                    output.append(self.listed_call(name, arguments))
+                else:
+                    output.append(await self.function_call(rid, len(output), name, arguments))
             await self.finish(rid, "completed", output, modalities)
             return
         if kind == "long":
@@ -920,6 +928,8 @@ class Session:
         else:
             pieces = self.split(arg)
         audio_ms = arg if kind == "audio" else 150 * len(pieces)
+        if kind == "nodeltas":
+            pieces = [arg]
         output.append(await self.message(rid, pieces, audio, audio_ms if audio else 0, kind, arg,
                                          index=len(output)))
         await self.finish(rid, "completed", output, modalities)
@@ -980,7 +990,7 @@ class Session:
                 await asyncio.sleep(arg[1] / 1000)
             if kind in ("close", "drop", "freeze") and step == steps // 2:
                 await self.fault_midway(kind, arg)
-            if step < len(pieces):
+            if step < len(pieces) and kind != "nodeltas":
                 delta = dict(base, type=self.names[text_key], delta=pieces[step])
                 if ga:
                     delta["obfuscation"] = "mockobf"
@@ -1047,6 +1057,16 @@ class Session:
                              "item": self.public_item(item)})
         await self.send({"type": "response.output_item.done", "response_id": rid,
                          "output_index": index, "item": self.public_item(item)})
+        return self.public_item(item)
+
+    def listed_call(self, name, arguments):
+        """A completed function call in the conversation that no event announces: only
+        response.done's output will list it."""
+        call_id = self.new_id("call")
+        item = {"id": self.new_id("item"), "type": "function_call", "status": "completed",
+                "call_id": call_id, "name": name, "arguments": arguments}
+        self.call_names[call_id] = name
+        self.add_item(item)
         return self.public_item(item)
 
     async def send_raw_delta(self, event, raw):

@@ -69,6 +69,18 @@ TEST_CASE_METHOD(HistoryTest, "the conversation replays in order with its own id
   CHECK_FALSE(history.Has("u2"));
 }
 
+TEST_CASE_METHOD(HistoryTest, "a .done's text replaces deltas that disagree with it", "[history]") {
+  AssistantStarts("a1");
+  Delta("a1", "Hello wor");
+  Server(
+      R"({"type":"response.output_text.done","response_id":"r","item_id":"a1","text":"Hello world, corrected."})");
+  AssistantStarts("a2");
+  Server(
+      R"({"type":"response.output_audio_transcript.done","response_id":"r","item_id":"a2","transcript":"No deltas."})");
+  CHECK(Replayed() == std::vector<std::string>{"assistant a1 Hello world, corrected.",
+                                               "assistant a2 No deltas."});
+}
+
 TEST_CASE_METHOD(HistoryTest, "beta replays assistant text as text content", "[history]") {
   AssistantStarts("a1");
   Delta("a1", "Hi");

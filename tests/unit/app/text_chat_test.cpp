@@ -351,3 +351,26 @@ TEST_CASE_METHOD(TextReconnectTest,
   Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
   CHECK(answers == "Hello.\nMore.\n");
 }
+
+TEST_CASE_METHOD(TextChatTest, "a message that comes whole in its .done is printed once",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_text.done","response_id":"r1","item_id":"a1","output_index":0,"content_index":0,"text":"Only in done."})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"id":"a1","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"Only in done."}]}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"id":"a2","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"Item only."}]}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "Only in done.\nItem only.\n");
+  chat.OnUserLine("again");
+  Server(R"({"type":"response.created","response":{"id":"r2","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"b1","delta":"Hello wor"})");
+  Server(
+      R"({"type":"response.output_audio_transcript.done","response_id":"r2","item_id":"b1","transcript":"Hello world, corrected."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Only in done.\nItem only.\nHello wor\n");  // what was written stays
+}

@@ -59,6 +59,23 @@ struct ToolCallsTest {
   void Done(const std::string& response, const char* status = "completed") {
     Server(R"({"type":"response.done","response":{"id":")" + response + R"(","status":")" + status + R"("}})");
   }
+  // A function_call item as a response.done's output lists it.
+  static std::string Item(const std::string& item_id, const std::string& call_id,
+                          const std::string& name, const std::string& arguments_json_string) {
+    return R"({"id":")" + item_id + R"(","type":"function_call","status":"completed","call_id":")" +
+           call_id + R"(","name":")" + name + R"(","arguments":)" + arguments_json_string + "}";
+  }
+  void DoneWith(const std::string& response, const std::string& output_items) {
+    Server(R"({"type":"response.done","response":{"id":")" + response +
+           R"(","status":"completed","output":[)" + output_items + "]}}");
+  }
+  // How many function_call_output items were sent, duplicates included.
+  size_t OutputCount() const {
+    size_t n = 0;
+    for (const std::string& m : transport.sent)
+      n += m.find("\"function_call_output\"") != std::string::npos;
+    return n;
+  }
   // The function_call_output items sent, as {call_id: output}.
   std::map<std::string, std::string> Outputs() const {
     std::map<std::string, std::string> out;
@@ -266,6 +283,112 @@ TEST_CASE_METHOD(ToolCallsTest,
   CHECK(Outputs().size() == 1024);
   CHECK(Calls().follow_up_due());
   CHECK_FALSE(Calls().busy());
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "a call only response.done lists runs before the follow-up",
+                 "[tool_calls]") {
+  Call("r1", "c1", "disk_usage", R"("{\"path\":\"/a\"}")");
+  DoneWith("r1", Item("ic1", "c1", "disk_usage", R"("{\"path\":\"/a\"}")") + "," +
+                     Item("f2", "c2", "disk_usage", R"("{\"path\":\"/b\"}")"));
+  REQUIRE(runner.started.size() == 2);
+  CHECK(runner.started[1].argv == std::vector<std::string>{"du", "-sh", "/b"});
+  runner.Exit(1, 0);
+  Calls().OnRunnerReady();
+  CHECK_FALSE(Calls().follow_up_due());
+  runner.Exit(2, 0);
+  Calls().OnRunnerReady();
+  CHECK(OutputCount() == 2);
+  CHECK(Calls().follow_up_due());
+}
+
+TEST_CASE_METHOD(ToolCallsTest,
+                 "a call completed after response.done joins the calls still running",
+                 "[tool_calls]") {
+  Call("r1", "c1", "disk_usage", R"("{\"path\":\"/a\"}")");
+  Server(
+      R"({"type":"response.output_item.added","response_id":"r1","output_index":1,"item":{"id":"f2","type":"function_call","call_id":"c2","name":"disk_usage","arguments":""}})");
+  Done("r1");  // c2's arguments have not arrived
+  REQUIRE(runner.started.size() == 1);
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"id":"f2","type":"function_call","status":"completed","call_id":"c2","name":"disk_usage","arguments":"{\"path\":\"/b\"}"}})");
+  REQUIRE(runner.started.size() == 2);
+  runner.Exit(1, 0);
+  Calls().OnRunnerReady();
+  CHECK_FALSE(Calls().follow_up_due());  // c2 still runs
+  runner.Exit(2, 0);
+  Calls().OnRunnerReady();
+  CHECK(OutputCount() == 2);
+  CHECK(Calls().follow_up_due());
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "a late event of a call that ran does not run it again",
+                 "[tool_calls]") {
+  DoneWith("r1", Item("f1", "c1", "disk_usage", R"("{\"path\":\"/a\"}")"));
+  REQUIRE(runner.started.size() == 1);
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"id":"f1","type":"function_call","status":"completed","call_id":"c1","name":"disk_usage","arguments":"{\"path\":\"/late\"}"}})");
+  CHECK(runner.started.size() == 1);
+  runner.Exit(1, 0);
+  Calls().OnRunnerReady();
+  CHECK(OutputCount() == 1);
+  CHECK(Calls().follow_up_due());
+}
+
+TEST_CASE_METHOD(ToolCallsTest,
+                 "a late call with nothing left to join is answered, and asks for nothing",
+                 "[tool_calls]") {
+  Done("r1");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"id":"f1","type":"function_call","status":"completed","call_id":"c1","name":"disk_usage","arguments":"{}"}})");
+  CHECK(runner.started.empty());
+  CHECK(Outputs()["c1"] ==
+        R"({"error":"not run: the call came after the response that made it had ended"})");
+  CHECK_FALSE(Calls().follow_up_due());
+  CHECK_FALSE(Calls().busy());
+}
+
+TEST_CASE_METHOD(ToolCallsTest,
+                 "a call_id used twice in a response: the first runs, the second gets nothing",
+                 "[tool_calls]") {
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"id":"f1","type":"function_call","status":"completed","call_id":"c1","name":"disk_usage","arguments":"{\"path\":\"/first\"}"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"id":"f2","type":"function_call","status":"completed","call_id":"c1","name":"disk_usage","arguments":"{\"path\":\"/second\"}"}})");
+  DoneWith("r1", Item("f1", "c1", "disk_usage", R"("{\"path\":\"/first\"}")") + "," +
+                     Item("f2", "c1", "disk_usage", R"("{\"path\":\"/second\"}")"));
+  REQUIRE(runner.started.size() == 1);
+  CHECK(runner.started[0].argv == std::vector<std::string>{"du", "-sh", "/first"});
+  runner.Exit(1, 0);
+  Calls().OnRunnerReady();
+  CHECK(OutputCount() == 1);
+  CHECK(Calls().follow_up_due());
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "calls run in the response's order, not their call_ids'",
+                 "[tool_calls]") {
+  for (int i = 0; i < 12; ++i)
+    Call("r1", "c" + std::to_string(i), "disk_usage",
+         R"("{\"path\":\"/)" + std::to_string(i) + R"(\"}")");
+  Done("r1");
+  REQUIRE(runner.started.size() == 12);
+  for (int i = 0; i < 12; ++i) CHECK(runner.started[i].argv[2] == "/" + std::to_string(i));
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "calls response.done lists run in its order", "[tool_calls]") {
+  Call("r1", "a", "disk_usage", R"("{\"path\":\"/a\"}")");
+  DoneWith("r1", Item("f0", "z", "disk_usage", R"("{\"path\":\"/z\"}")") + "," +
+                     Item("ia", "a", "disk_usage", R"("{\"path\":\"/a\"}")"));
+  REQUIRE(runner.started.size() == 2);
+  CHECK(runner.started[0].argv[2] == "/z");
+  CHECK(runner.started[1].argv[2] == "/a");
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "responses without an id each run their calls", "[tool_calls]") {
+  Call("", "c1", "disk_usage", R"("{\"path\":\"/a\"}")");
+  Done("");
+  Call("", "c2", "disk_usage", R"("{\"path\":\"/b\"}")");
+  Done("");
+  CHECK(runner.started.size() == 2);
 }
 
 TEST_CASE("a typed yes is y or yes, in any case, and nothing else", "[tool_calls]") {

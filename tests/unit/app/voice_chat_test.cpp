@@ -519,3 +519,50 @@ TEST_CASE_METHOD(VoiceChatTest,
   Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
   CHECK(view.lines == std::vector<std::string>{"assistant: Once upon.", "assistant: More."});
 }
+
+TEST_CASE_METHOD(VoiceChatTest, "a message that comes whole in its .done is shown once",
+                 "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  Server(
+      R"({"type":"response.output_audio_transcript.done","response_id":"r1","item_id":"a1","output_index":0,"content_index":0,"transcript":"Only in done."})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"id":"a1","type":"message","role":"assistant","status":"completed","content":[{"type":"output_audio","transcript":"Only in done."}]}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"id":"a2","type":"message","role":"assistant","status":"completed","content":[{"type":"output_audio","transcript":"Item only."}]}})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a3","delta":"Hello wor"})");
+  Server(
+      R"({"type":"response.output_audio_transcript.done","response_id":"r1","item_id":"a3","transcript":"Hello world."})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(view.lines == std::vector<std::string>{"assistant: Only in done.", "assistant: Item only.",
+                                               "assistant: Hello wor"});
+}
+
+TEST_CASE_METHOD(VoiceChatTest, "captions: late deltas, a second .completed, a stale caption",
+                 "[voice]") {
+  Ready();
+  auto delta = [&](const std::string& item, const std::string& text) {
+    Server(R"({"type":"conversation.item.input_audio_transcription.delta","item_id":")" + item +
+           R"(","content_index":0,"delta":")" + text + R"("})");
+  };
+  auto completed = [&](const std::string& item, const std::string& text) {
+    Server(R"({"type":"conversation.item.input_audio_transcription.completed","item_id":")" + item +
+           R"(","content_index":0,"transcript":")" + text + R"("})");
+  };
+  delta("u1", "Hi");
+  completed("u1", "Hi.");
+  completed("u1", "Hi.");  // once per item
+  delta("u1", " late");    // after .completed: ignored
+  CHECK(view.caption.empty());
+  CHECK(view.lines == std::vector<std::string>{"you: Hi."});
+  delta("ghost", "never completed");
+  CHECK(view.caption == "never completed");
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u2"})");
+  CHECK(view.caption.empty());  // the next turn begins: the stale caption goes
+  Server(
+      R"({"type":"conversation.item.input_audio_transcription.failed","item_id":"u2","content_index":0,"error":{"message":"no"}})");
+  Server(
+      R"({"type":"conversation.item.input_audio_transcription.failed","item_id":"u2","content_index":0,"error":{"message":"no"}})");
+  CHECK(view.notices == std::vector<std::string>{"(your words could not be transcribed)"});
+}

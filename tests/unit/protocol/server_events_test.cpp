@@ -185,3 +185,27 @@ TEST_CASE("a failed response's reason, said whole or said missing", "[server_eve
   r.error_code = "";
   CHECK(FailureReason(r) == ": Boom");
 }
+
+TEST_CASE("response.done lists its function calls, in order and bounded", "[server_events]") {
+  ParsedEvent done(R"({"type":"response.done","response":{"id":"r1","status":"completed","output":[
+      {"id":"m1","type":"message","role":"assistant","content":[{"type":"output_text","text":"hi"}]},
+      {"id":"f2","type":"function_call","status":"completed","call_id":"c2","name":"t","arguments":"{}"},
+      7,
+      {"id":"f1","type":"function_call","status":"completed","call_id":"c1","name":"u","arguments":"{\"a\":1}"}]}})");
+  REQUIRE(done.ok());
+  REQUIRE(done->response.calls.size() == 2);
+  CHECK(done->response.calls[0].call_id == "c2");
+  CHECK(done->response.calls[1].id == "f1");
+  CHECK(done->response.calls[1].name == "u");
+  CHECK(done->response.calls[1].arguments == R"({"a":1})");
+  CHECK(done->response.calls[1].status == "completed");
+
+  std::string many = R"({"type":"response.done","response":{"id":"r1","output":[)";
+  for (int i = 0; i < 1000; ++i) {
+    many += std::string(i ? "," : "") + R"({"type":"function_call","call_id":"c)" +
+            std::to_string(i) + R"("})";
+  }
+  ParsedEvent bounded(many + "]}}");
+  REQUIRE(bounded.ok());
+  CHECK(bounded->response.calls.size() == ResponseInfo::kMaxCalls);
+}

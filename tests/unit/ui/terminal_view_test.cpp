@@ -90,6 +90,29 @@ TEST_CASE("wide characters take two columns of a caption", "[ui]") {
   CHECK(columns <= 40 - 20);  // "● thinking " and the meter, two spaces, "you: ", one to spare
 }
 
+TEST_CASE("a cut caption does not start inside a character", "[ui]") {
+  // e + combining acute, a family joined by ZWJs, a heart with its variation selector: cut at
+  // every width, the caption after the ellipsis never starts with a continuation.
+  const std::string words =
+      "cafe\u0301 \U0001F469\u200D\U0001F469\u200D\U0001F467 \u2764\uFE0F end";
+  for (int columns = 24; columns <= 40; ++columns) {
+    TerminalViewTest t(columns);
+    TerminalView view(t.out, t.status);
+    view.SetState(VoiceState::kThinking);
+    view.UserCaption(words);
+    const std::string line = t.LastStatus();
+    const size_t at = line.find("you: \u2026");
+    if (at == std::string::npos) continue;  // not cut
+    const std::string after = line.substr(at + 8);
+    INFO(columns << ": " << after);
+    CHECK(after.rfind("\u0301", 0) != 0);
+    CHECK(after.rfind("\u200D", 0) != 0);
+    CHECK(after.rfind("\uFE0F", 0) != 0);
+    CHECK(after.rfind("\U0001F469\u200D\U0001F467", 0) != 0);  // not the family's tail
+    CHECK(after.rfind("\U0001F467", 0) != 0);
+  }
+}
+
 TEST_CASE("the final words replace the caption; a cleared caption is gone", "[ui]") {
   TerminalViewTest t(80);
   TerminalView view(t.out, t.status);
