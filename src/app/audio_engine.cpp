@@ -97,6 +97,10 @@ void AudioEngine::PumpSpeaker() {
     }
     if (echo_) echo_->SkipPlayback(count * kApiSampleRateHz / static_cast<uint64_t>(setup_.output->sample_rate_hz()));
   }
+  // The device played silence of its own: the echo moved under the canceller.
+  const uint64_t device_underruns = setup_.output->device_underruns();
+  if (echo_ && device_underruns != device_underruns_) echo_->OutputUnderran();
+  device_underruns_ = device_underruns;
   if (echo_) AlignEcho();
 }
 

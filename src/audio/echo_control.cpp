@@ -165,6 +165,11 @@ void EchoControl::SkipCapture(size_t count) {
   Guard(mic_index_ + kTail);
 }
 
+void EchoControl::OutputUnderran() {
+  learnt_blocks_ = std::min(learnt_blocks_, kLearntBlocks - kRelearnBlocks);
+  unheard_blocks_ = std::min(unheard_blocks_, kUnheardBlocks - kRelearnBlocks);
+}
+
 bool EchoControl::GateOpen(const int16_t* block, double threshold_rms) {
   if (Rms(block, kBlock) > threshold_rms) gate_open_until_ = mic_index_ + kBlock + kGateHold;
   return mic_index_ < gate_open_until_;
@@ -179,7 +184,10 @@ bool EchoControl::AecPasses(const int16_t* mic, const int16_t* out, double playb
   const double mic_rms = Rms(mic, kBlock);
   const double out_rms = Rms(out, kBlock);
   if (mic_rms > kEchoRms && out_rms * 10 < mic_rms) ++learnt_blocks_;
-  if (mic_rms < kEchoRms && playback > kLoudRms) ++unheard_blocks_;
+  // A microphone of exact zeros (muted, or a file) is in no room: it counts five times, so the
+  // gate stops guarding after 100 ms of loud playback instead of 500 ms (with 80 ms of output
+  // queued, a user talking 0.7 s into the answer was otherwise still behind it).
+  if (mic_rms < kEchoRms && playback > kLoudRms) unheard_blocks_ += mic_rms == 0 ? 5 : 1;
   // How loud the echo gets against the playback, from blocks that were mostly echo (the
   // canceller took them 12 dB down or more): it follows the loudest quickly and lets go slowly
   // (2 dB a second), as playback's level is the loudest of a window too.

@@ -79,6 +79,11 @@ class EchoControl {
   void Process(const int16_t* samples, size_t count, std::vector<int16_t>* out);
   // count microphone samples were lost (the input overflowed): the timeline moves on.
   void SkipCapture(size_t count);
+  // aec: the output device ran dry and played silence the playback timeline does not hold, so
+  // the echo now comes later than the canceller's filter expects, by an unknown amount. The
+  // gate guards its output until it has found the echo again (kRelearnBlocks blocks taken
+  // 20 dB down), rather than for a fixed time: WebRTC's delay estimator takes a few hundred ms.
+  void OutputUnderran();
 
   // Blocks sent as silence (by any gate) and in all, for the -v summary.
   uint64_t muted_blocks() const { return muted_blocks_; }
@@ -119,6 +124,7 @@ class EchoControl {
   // the one or kUnheardBlocks of the other.
   static constexpr int kLearntBlocks = 60;
   static constexpr int kUnheardBlocks = 50;
+  static constexpr int kRelearnBlocks = 20;
   int learnt_blocks_ = 0;
   int unheard_blocks_ = 0;
   double coupling_db_ = -200;  // the echo's level against the playback's; below -100: unknown

@@ -43,6 +43,8 @@ class QuietStderr {
   int saved_ = -1;
 };
 
+constexpr double kMinOutputLatencyS = 0.08;
+
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   return s;
@@ -71,7 +73,12 @@ Result<Choice> ChooseFormat(int device_index, Direction direction) {
   PaStreamParameters params{};
   params.device = device_index;
   params.sampleFormat = paInt16;
-  params.suggestedLatency = input ? info->defaultLowInputLatency : info->defaultLowOutputLatency;
+  // The output keeps at least kMinOutputLatencyS queued: with the 20 ms of ALSA's pulse device's
+  // "low" latency, a busy machine ran it dry several times an answer (SCHED_FIFO or not: the
+  // pulse client's own thread is an ordinary one), and each underrun moves the echo under the
+  // canceller. It costs as much in how soon a barge-in silences the speaker.
+  params.suggestedLatency = input ? info->defaultLowInputLatency
+                                  : std::max(info->defaultLowOutputLatency, kMinOutputLatencyS);
   for (double rate : {static_cast<double>(kApiSampleRateHz), info->defaultSampleRate}) {
     for (int channels : {1, 2}) {
       if (channels > max_channels) continue;

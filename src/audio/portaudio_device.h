@@ -107,6 +107,9 @@ class PortAudioOutput final : public AudioOutput {
   int sample_rate_hz() const override { return rate_hz_; }
   Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) override;
   void Stop() override;
+  uint64_t device_underruns() const override {
+    return timing_.device_xruns.load(std::memory_order_relaxed);
+  }
 
   static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
                       unsigned long flags, void* self);

@@ -76,6 +76,10 @@ struct Call {
       const size_t ahead = 720 + static_cast<size_t>(std::max<int64_t>(0, reported_delay_error));
       const size_t played_to = std::min(playback.size(), mic_at + n + kDelay + ahead);
       control.AddPlayback(playback.data() + played_at, played_to - played_at);
+      // The device says when it ran dry (PortAudio's underflow flag), not for how long.
+      for (size_t u : underruns) {
+        if (played_at < u && played_to >= u) control.OutputUnderran();
+      }
       played_at = played_to;
       control.Process(microphone.data() + mic_at, n, &sent);
       mic_at += n;
