@@ -23,8 +23,8 @@
 //
 // Works in 10 ms blocks: the microphone waits inside until a block is complete and the playback
 // it needs has been rendered (kLeadMs at most, in practice).
-// Thread safety: main thread only, never in an audio callback (it allocates, and speexdsp's
-// state is large).
+// Thread safety: main thread only, never in an audio callback (it allocates, and the
+// cancellers' states are large).
 #pragma once
 
 #include <cstdint>
