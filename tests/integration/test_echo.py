@@ -178,7 +178,12 @@ def test_a_ten_second_answer_does_not_interrupt_itself(pulse, mock, tmp_path, vo
 
 # The hard room, on a busy machine: a drifting loop 60 ms long (the devices report about 30),
 # the echo as loud as the answer or 6 dB down. Each condition twice.
-HARD_ROOMS = [pytest.param(coupling_db, trial, id="%+ddB-trial%d" % (coupling_db, trial))
+# Not under ThreadSanitizer, which runs voxterm several times slower than it ships: on top of the
+# busy loops the audio cannot keep real time, which is no longer the room being tested. The rooms
+# above still run under it, for races in the same code.
+HARD_ROOMS = [pytest.param(coupling_db, trial, id="%+ddB-trial%d" % (coupling_db, trial),
+                           marks=pytest.mark.skipif(os.environ.get("VOXTERM_SANITIZER") == "thread",
+                                                    reason="real time on a busy machine, not under TSan"))
               for coupling_db in (0, -6) for trial in (1, 2)]
 
 
