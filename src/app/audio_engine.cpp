@@ -34,7 +34,9 @@ Result<std::unique_ptr<AudioEngine>> AudioEngine::Open(const Config& config, Wan
   const EchoMode echo = want_input == WantInput::kYes ? EffectiveEchoMode(config) : EchoMode::kOff;
   if (want_input == WantInput::kYes) {
     LOG_INFO("echo control: %s%s", EchoModeName(echo),
-             echo == EchoMode::kAec ? " (speexdsp, 300 ms tail)" : "");
+             IsAec(echo) ? (echo == EchoMode::kAec ? " (webrtc, delay-agnostic)"
+                                                   : " (speexdsp, 300 ms tail)")
+                         : "");
   }
   return std::unique_ptr<AudioEngine>(new AudioEngine(std::move(*setup), config, std::move(recorder), echo));
 }
@@ -61,9 +63,9 @@ AudioEngine::~AudioEngine() {
   PumpSpeaker();  // the last of what was played
   if (echo_ && echo_->blocks()) {
     const double muted = 100.0 * static_cast<double>(echo_->muted_blocks()) / static_cast<double>(echo_->blocks());
-    if (echo_->mode() == EchoMode::kAec && echo_->cancelled_db() == 0) {
+    if (IsAec(echo_->mode()) && echo_->cancelled_db() == 0) {
       LOG_INFO("echo control: aec heard no echo to cancel; %.0f%% of the microphone sent as silence", muted);
-    } else if (echo_->mode() == EchoMode::kAec) {
+    } else if (IsAec(echo_->mode())) {
       LOG_INFO("echo control: aec took the microphone %.0f dB down while the assistant spoke; %.0f%% of it sent "
                "as silence", echo_->cancelled_db(), muted);
     } else {
@@ -95,6 +97,10 @@ void AudioEngine::PumpSpeaker() {
     }
     if (echo_) echo_->SkipPlayback(count * kApiSampleRateHz / static_cast<uint64_t>(setup_.output->sample_rate_hz()));
   }
+  // The device played silence of its own: the echo moved under the canceller.
+  const uint64_t device_underruns = setup_.output->device_underruns();
+  if (echo_ && device_underruns != device_underruns_) echo_->OutputUnderran();
+  device_underruns_ = device_underruns;
   if (echo_) AlignEcho();
 }
 

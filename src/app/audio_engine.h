@@ -66,6 +66,7 @@ class AudioEngine {
   std::vector<int16_t> monitor_chunk_;   // scratch
   std::vector<int16_t> speaker_24k_;     // scratch
   uint64_t monitor_dropped_ = 0;         // as last seen
+  uint64_t device_underruns_ = 0;        // the output's, as last seen
   uint64_t overruns_seen_ = 0;           // the input's, as last seen, in 24 kHz samples
   static constexpr int kDelayWarmup = 20;
   double delay_estimate_ = 0;            // echo: the line-up of the two timelines, smoothed

@@ -132,10 +132,12 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* record_opt = app.add_option("--record", record,
                                     "Record both sides of the conversation to this stereo WAV");
   auto* speak_opt = app.add_flag("--speak", speak, "With --text: spoken answers too (speaker or --output-file)");
-  auto* echo_opt = app.add_option("--echo", echo,
-                                  "Keep the speaker out of the microphone: aec (cancel it), gate, half-duplex or off")
-                       ->check(CLI::IsMember({"aec", "gate", "half-duplex", "off"}))
-                       ->default_str("aec; off with --headphones");
+  auto* echo_opt =
+      app.add_option("--echo", echo,
+                     "Keep the speaker out of the microphone: aec (cancel it, WebRTC), aec-speex "
+                     "(cancel it, speexdsp), gate, half-duplex or off")
+          ->check(CLI::IsMember({"aec", "aec-speex", "gate", "half-duplex", "off"}))
+          ->default_str("aec; off with --headphones");
   auto* headphones_opt = app.add_flag("--headphones", headphones, "The speaker cannot be heard by the microphone: no echo control");
   auto* frame_opt = app.add_option("--frame-ms", frame_ms, "Microphone audio per message, ms")
                         ->check(kWholeNumber)

@@ -297,7 +297,8 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "echo") {
     Status s = c.String(v, key, &config->echo);
     if (!s.ok()) return s;
-    if (!ParseEchoMode(config->echo).ok()) return c.Error(key, "must be \"aec\", \"gate\", \"half-duplex\" or \"off\"");
+    if (!ParseEchoMode(config->echo).ok())
+      return c.Error(key, "must be \"aec\", \"aec-speex\", \"gate\", \"half-duplex\" or \"off\"");
     return Status::Ok();
   }
   if (key == "input_file" || key == "output_file" || key == "record") {

@@ -86,6 +86,9 @@ class AudioOutput {
   // real time (for --record and echo control).
   virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) = 0;
   virtual void Stop() = 0;
+  // Times the device itself ran dry and played silence its callback never gave it (so not in
+  // the monitor either): everything after sounds later than the monitor says. Any thread.
+  virtual uint64_t device_underruns() const { return 0; }
 };
 
 // The output side of every device: what to do with one buffer's worth of frames. Fills out[]

@@ -1,11 +1,5 @@
 #include "audio/echo_control.h"
 
-#include <speex/speex_echo.h>
-#include <speex/speex_preprocess.h>
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
-
 #include <algorithm>
 #include <cmath>
 
@@ -35,21 +29,6 @@ const double kGateMargin = std::pow(10.0, EchoControl::kGateMarginDb / 20);
 // The gate, once open, stays open this long, so that the quiet ends of words go through too.
 constexpr int64_t kGateHold = SamplesForMs(200);
 
-// speexdsp works in floats. In digital silence (a speaker with nothing to play, a muted or
-// file-fed microphone) its filters decay into denormal numbers, which x86 computes a hundred
-// times slower: echo control cost twice as much in silence as in speech. While speexdsp runs,
-// denormals are flushed to zero (MXCSR's FTZ and DAZ), and the main thread's mode is put back.
-class FlushDenormals {
- public:
-#if defined(__SSE__)
-  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040); }
-  ~FlushDenormals() { _mm_setcsr(saved_); }
-
- private:
-  unsigned int saved_;
-#endif
-};
-
 double Rms(const int16_t* samples, size_t count) {
   double sum = 0;
   for (size_t i = 0; i < count; ++i) sum += static_cast<double>(samples[i]) * samples[i];
@@ -60,15 +39,18 @@ double Rms(const int16_t* samples, size_t count) {
 
 Result<EchoMode> ParseEchoMode(const std::string& name) {
   if (name == "aec") return EchoMode::kAec;
+  if (name == "aec-speex") return EchoMode::kAecSpeex;
   if (name == "gate") return EchoMode::kGate;
   if (name == "half-duplex") return EchoMode::kHalfDuplex;
   if (name == "off") return EchoMode::kOff;
-  return Status::Error("echo: \"" + name + "\" is not one of aec, gate, half-duplex, off");
+  return Status::Error("echo: \"" + name +
+                       "\" is not one of aec, aec-speex, gate, half-duplex, off");
 }
 
 const char* EchoModeName(EchoMode mode) {
   switch (mode) {
     case EchoMode::kAec: return "aec";
+    case EchoMode::kAecSpeex: return "aec-speex";
     case EchoMode::kGate: return "gate";
     case EchoMode::kHalfDuplex: return "half-duplex";
     case EchoMode::kOff: return "off";
@@ -77,21 +59,13 @@ const char* EchoModeName(EchoMode mode) {
 }
 
 EchoControl::EchoControl(EchoMode mode) : mode_(mode), reference_(kBlock), cleaned_(kBlock) {
-  if (mode_ != EchoMode::kAec) return;
-  const int tail = static_cast<int>(SamplesForMs(kTailMs));
-  echo_ = speex_echo_state_init(kBlockSamples, tail);
-  int rate = kApiSampleRateHz;
-  speex_echo_ctl(echo_, SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
-  // The preprocessor removes what echo the filter leaves (it learns how much from the echo
-  // state) and steady noise. Its AGC and VAD stay off: the server has its own.
-  preprocess_ = speex_preprocess_state_init(kBlockSamples, kApiSampleRateHz);
-  speex_preprocess_ctl(preprocess_, SPEEX_PREPROCESS_SET_ECHO_STATE, echo_);
+  if (!IsAec(mode_)) return;
+  canceller_ = MakeEchoCanceller(
+      mode_ == EchoMode::kAecSpeex ? CancellerKind::kSpeex : CancellerKind::kWebRtc,
+      kApiSampleRateHz, kBlockSamples, kLeadMs, kTailMs);
 }
 
-EchoControl::~EchoControl() {
-  if (preprocess_) speex_preprocess_state_destroy(preprocess_);
-  if (echo_) speex_echo_state_destroy(echo_);
-}
+EchoControl::~EchoControl() = default;
 
 void EchoControl::AddPlayback(const int16_t* samples, size_t count) {
   playback_.insert(playback_.end(), samples, samples + count);
@@ -191,6 +165,11 @@ void EchoControl::SkipCapture(size_t count) {
   Guard(mic_index_ + kTail);
 }
 
+void EchoControl::OutputUnderran() {
+  learnt_blocks_ = std::min(learnt_blocks_, kLearntBlocks - kRelearnBlocks);
+  unheard_blocks_ = std::min(unheard_blocks_, kUnheardBlocks - kRelearnBlocks);
+}
+
 bool EchoControl::GateOpen(const int16_t* block, double threshold_rms) {
   if (Rms(block, kBlock) > threshold_rms) gate_open_until_ = mic_index_ + kBlock + kGateHold;
   return mic_index_ < gate_open_until_;
@@ -205,7 +184,10 @@ bool EchoControl::AecPasses(const int16_t* mic, const int16_t* out, double playb
   const double mic_rms = Rms(mic, kBlock);
   const double out_rms = Rms(out, kBlock);
   if (mic_rms > kEchoRms && out_rms * 10 < mic_rms) ++learnt_blocks_;
-  if (mic_rms < kEchoRms && playback > kLoudRms) ++unheard_blocks_;
+  // A microphone of exact zeros (muted, or a file) is in no room: it counts five times, so the
+  // gate stops guarding after 100 ms of loud playback instead of 500 ms (with 80 ms of output
+  // queued, a user talking 0.7 s into the answer was otherwise still behind it).
+  if (mic_rms < kEchoRms && playback > kLoudRms) unheard_blocks_ += mic_rms == 0 ? 5 : 1;
   // How loud the echo gets against the playback, from blocks that were mostly echo (the
   // canceller took them 12 dB down or more): it follows the loudest quickly and lets go slowly
   // (2 dB a second), as playback's level is the loudest of a window too.
@@ -224,7 +206,9 @@ bool EchoControl::AecPasses(const int16_t* mic, const int16_t* out, double playb
   // What the canceller leaves of a loud echo is still loud enough for a VAD now and then (more
   // so when the two devices' clocks drift apart). A block well under the echo the microphone
   // would have heard is that residue; speech over the answer is louder.
-  return GateOpen(out, playback * std::pow(10.0, (coupling_db_ + kResidualMarginDb) / 20));
+  const double margin_db =
+      mode_ == EchoMode::kAecSpeex ? kSpeexResidualMarginDb : kResidualMarginDb;
+  return GateOpen(out, playback * std::pow(10.0, (coupling_db_ + margin_db) / 20));
 }
 
 void EchoControl::ProcessBlock(int16_t* block) {
@@ -232,16 +216,12 @@ void EchoControl::ProcessBlock(int16_t* block) {
   const double playback = PlaybackLevel(mic_index_);
   bool open = true;
   switch (mode_) {
-    case EchoMode::kAec: {
+    case EchoMode::kAec:
+    case EchoMode::kAecSpeex: {
       ReferenceFor(mic_index_ + delay_ + kLead, reference_.data());
-      // The canceller does not work in place; the preprocessor does.
       int16_t mic[kBlockSamples];
       std::copy_n(block, kBlock, mic);
-      {
-        FlushDenormals flush;
-        speex_echo_cancellation(echo_, mic, reference_.data(), block);
-        speex_preprocess_run(preprocess_, block);
-      }
+      canceller_->Process(mic, reference_.data(), block);
       open = playback < kSilentRms || AecPasses(mic, block, playback);
       break;
     }

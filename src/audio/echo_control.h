@@ -8,11 +8,14 @@
 // handed to the canceller is exactly what was sounding when the microphone heard it.
 //
 // Modes (--echo):
-//   kAec         speexdsp's echo canceller against the played samples, then its preprocessor
-//                (residual echo and noise suppression). A user can talk over the answer. Until
-//                the canceller has learnt the room (a second or two of the first answer) the
+//   kAec         WebRTC's echo canceller (EchoCanceller: a filter its own delay estimator places
+//                from the signals, so it follows a loop that drifts or is not where the devices
+//                say; a suppressor for what it leaves; a high-pass filter). A user can talk over
+//                the answer. Until it has learnt the room (the first second of loud echo) the
 //                gate below guards its output; after, a softer gate drops what is well under
 //                the echo the microphone would have heard: the canceller's residue.
+//   kAecSpeex    the same with speexdsp's canceller and preprocessor: as good in a steady room,
+//                lost when the loop drifts.
 //   kGate        while the assistant is audible, the microphone passes only when its level is
 //                well above the playback's; otherwise silence is sent.
 //   kHalfDuplex  silence is sent while the assistant is audible, and for a hangover after.
@@ -20,24 +23,23 @@
 //
 // Works in 10 ms blocks: the microphone waits inside until a block is complete and the playback
 // it needs has been rendered (kLeadMs at most, in practice).
-// Thread safety: main thread only, never in an audio callback (it allocates, and speexdsp's
-// state is large).
+// Thread safety: main thread only, never in an audio callback (it allocates, and the
+// cancellers' states are large).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "audio/echo_canceller.h"
 #include "util/status.h"
-
-struct SpeexEchoState_;
-struct SpeexPreprocessState_;
 
 namespace voxterm {
 
-enum class EchoMode { kOff, kAec, kGate, kHalfDuplex };
+enum class EchoMode { kOff, kAec, kAecSpeex, kGate, kHalfDuplex };
+inline bool IsAec(EchoMode mode) { return mode == EchoMode::kAec || mode == EchoMode::kAecSpeex; }
 
-// "aec", "gate", "half-duplex", "off".
+// "aec", "aec-speex", "gate", "half-duplex", "off".
 Result<EchoMode> ParseEchoMode(const std::string& name);
 const char* EchoModeName(EchoMode mode);
 
@@ -51,7 +53,10 @@ class EchoControl {
   static constexpr int kHangoverMs = 300;     // half-duplex and gate: the room's tail after playback
   static constexpr double kGateMarginDb = 6;  // gate: the microphone's lead over the playback
   // aec, once learnt: what passes is at most this far under the echo the microphone would hear.
-  static constexpr double kResidualMarginDb = -6;
+  // WebRTC's suppressor leaves little residue but takes a user talking over the answer a few dB
+  // down with it, so its gate is lower; speexdsp leaves more.
+  static constexpr double kResidualMarginDb = -10;
+  static constexpr double kSpeexResidualMarginDb = -6;
 
   explicit EchoControl(EchoMode mode);
   ~EchoControl();
@@ -74,6 +79,11 @@ class EchoControl {
   void Process(const int16_t* samples, size_t count, std::vector<int16_t>* out);
   // count microphone samples were lost (the input overflowed): the timeline moves on.
   void SkipCapture(size_t count);
+  // aec: the output device ran dry and played silence the playback timeline does not hold, so
+  // the echo now comes later than the canceller's filter expects, by an unknown amount. The
+  // gate guards its output until it has found the echo again (kRelearnBlocks blocks taken
+  // 20 dB down), rather than for a fixed time: WebRTC's delay estimator takes a few hundred ms.
+  void OutputUnderran();
 
   // Blocks sent as silence (by any gate) and in all, for the -v summary.
   uint64_t muted_blocks() const { return muted_blocks_; }
@@ -100,8 +110,7 @@ class EchoControl {
   void TrimPlayback();
 
   const EchoMode mode_;
-  SpeexEchoState_* echo_ = nullptr;               // kAec only
-  SpeexPreprocessState_* preprocess_ = nullptr;  // kAec only
+  std::unique_ptr<EchoCanceller> canceller_;  // aec only
   std::vector<int16_t> playback_;   // played samples, playback_[0] at playback_start_
   int64_t playback_start_ = 0;
   std::vector<int16_t> pending_;    // microphone samples short of a block, or awaiting playback
@@ -115,6 +124,7 @@ class EchoControl {
   // the one or kUnheardBlocks of the other.
   static constexpr int kLearntBlocks = 60;
   static constexpr int kUnheardBlocks = 50;
+  static constexpr int kRelearnBlocks = 20;
   int learnt_blocks_ = 0;
   int unheard_blocks_ = 0;
   double coupling_db_ = -200;  // the echo's level against the playback's; below -100: unknown

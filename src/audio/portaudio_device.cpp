@@ -1,6 +1,7 @@
 #include "audio/portaudio_device.h"
 
 #include <fcntl.h>
+#include <pa_linux_alsa.h>
 #include <portaudio.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "audio/alsa_messages.h"
 #include "audio/resampler.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -41,6 +43,8 @@ class QuietStderr {
   int saved_ = -1;
 };
 
+constexpr double kMinOutputLatencyS = 0.08;
+
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   return s;
@@ -69,7 +73,12 @@ Result<Choice> ChooseFormat(int device_index, Direction direction) {
   PaStreamParameters params{};
   params.device = device_index;
   params.sampleFormat = paInt16;
-  params.suggestedLatency = input ? info->defaultLowInputLatency : info->defaultLowOutputLatency;
+  // The output keeps at least kMinOutputLatencyS queued: with the 20 ms of ALSA's pulse device's
+  // "low" latency, a busy machine ran it dry several times an answer (SCHED_FIFO or not: the
+  // pulse client's own thread is an ordinary one), and each underrun moves the echo under the
+  // canceller. It costs as much in how soon a barge-in silences the speaker.
+  params.suggestedLatency = input ? info->defaultLowInputLatency
+                                  : std::max(info->defaultLowOutputLatency, kMinOutputLatencyS);
   for (double rate : {static_cast<double>(kApiSampleRateHz), info->defaultSampleRate}) {
     for (int channels : {1, 2}) {
       if (channels > max_channels) continue;
@@ -101,6 +110,11 @@ Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback
                                   input ? nullptr : &choice->params, choice->rate_hz, frames, paClipOff,
                                   reinterpret_cast<PaStreamCallback*>(callback), user);
     if (error != paNoError) return PaFailure(input ? "opening the audio input" : "opening the audio output", error);
+    // A busy machine delays an ordinary thread by tens of ms, and the device runs dry: ask for
+    // SCHED_FIFO for the stream's thread. PortAudio falls back to normal scheduling when the
+    // system refuses (no privilege, no rtkit); the callbacks are short and never block.
+    const PaHostApiInfo* api = Pa_GetHostApiInfo(Pa_GetDeviceInfo(device_index)->hostApi);
+    if (api && api->type == paALSA) PaAlsa_EnableRealtimeScheduling(*stream, 1);
     if (const PaStreamInfo* info = Pa_GetStreamInfo(*stream)) latency_s = input ? info->inputLatency : info->outputLatency;
   }
   // What the device opened as: the first thing to know when audio misbehaves (-v).
@@ -111,9 +125,39 @@ Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback
 
 }  // namespace
 
+void CallbackTiming::Begin(int64_t now_ns, bool xrun) noexcept {
+  callbacks.store(callbacks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (xrun) {
+    device_xruns.store(device_xruns.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  if (last_start_ns && now_ns - last_start_ns > longest_gap_ns.load(std::memory_order_relaxed)) {
+    longest_gap_ns.store(now_ns - last_start_ns, std::memory_order_relaxed);
+  }
+  last_start_ns = now_ns;
+}
+
+void CallbackTiming::End(int64_t start_ns, int64_t end_ns) noexcept {
+  if (end_ns - start_ns > longest_callback_ns.load(std::memory_order_relaxed)) {
+    longest_callback_ns.store(end_ns - start_ns, std::memory_order_relaxed);
+  }
+}
+
+void CallbackTiming::Report(const char* what, const char* xruns, int buffer_ms) const {
+  const uint64_t count = callbacks.load(std::memory_order_relaxed);
+  if (!count) return;
+  LOG_INFO(
+      "audio %s: %llu callbacks of %d ms, at most %.1f ms apart, the longest took %.2f ms; "
+      "the device reported %llu %s",
+      what, static_cast<unsigned long long>(count), buffer_ms,
+      static_cast<double>(longest_gap_ns.load(std::memory_order_relaxed)) / 1e6,
+      static_cast<double>(longest_callback_ns.load(std::memory_order_relaxed)) / 1e6,
+      static_cast<unsigned long long>(device_xruns.load(std::memory_order_relaxed)), xruns);
+}
+
 Result<std::unique_ptr<PortAudioSystem>> PortAudioSystem::Create() {
   // JACK would otherwise try to start a server of its own.
   setenv("JACK_NO_START_SERVER", "1", 0);
+  CountAlsaMessages();
   QuietStderr quiet;
   PaError error = Pa_Initialize();
   if (error != paNoError) return PaFailure("audio system", error);
@@ -121,8 +165,16 @@ Result<std::unique_ptr<PortAudioSystem>> PortAudioSystem::Create() {
 }
 
 PortAudioSystem::~PortAudioSystem() {
-  QuietStderr quiet;
-  Pa_Terminate();
+  {
+    QuietStderr quiet;
+    Pa_Terminate();
+  }
+  const AlsaMessageCounts alsa = AlsaMessages();
+  if (alsa.underruns || alsa.other) {
+    LOG_INFO("ALSA's messages, not shown: %llu under- or overruns, %llu others (device probing)",
+             static_cast<unsigned long long>(alsa.underruns),
+             static_cast<unsigned long long>(alsa.other));
+  }
 }
 
 std::vector<AudioDeviceInfo> PortAudioSystem::Devices() const {
@@ -173,12 +225,14 @@ Result<std::unique_ptr<PortAudioInput>> PortAudioInput::Open(int device_index, i
   Status opened = OpenStream(Direction::kInput, device_index, buffer_ms, &PortAudioInput::Callback, device.get(),
                              &device->stream_, &device->rate_hz_, &device->channels_);
   if (!opened.ok()) return opened;
+  device->buffer_ms_ = buffer_ms;
   return device;
 }
 
 PortAudioInput::~PortAudioInput() {
   Stop();
   if (stream_) Pa_CloseStream(stream_);
+  timing_.Report("input", "overruns", buffer_ms_);
 }
 
 Status PortAudioInput::Start(SpscRing<int16_t>* ring) {
@@ -192,18 +246,21 @@ void PortAudioInput::Stop() {
 }
 
 int PortAudioInput::Callback(const void* input, void*, unsigned long frames, const void* time_info,
-                             unsigned long, void* self) {
+                             unsigned long flags, void* self) {
   // How long ago this buffer's first frame was captured, as the host API reports it (0 if it
   // does not, or reports nonsense).
   const auto* time = static_cast<const PaStreamCallbackTimeInfo*>(time_info);
   const double behind_s = time ? time->currentTime - time->inputBufferAdcTime : 0;
   const int64_t behind_ns = behind_s > 0 && behind_s < 1 ? static_cast<int64_t>(behind_s * 1e9) : 0;
-  return static_cast<PortAudioInput*>(self)->OnAudio(static_cast<const int16_t*>(input), frames, behind_ns);
+  return static_cast<PortAudioInput*>(self)->OnAudio(static_cast<const int16_t*>(input), frames,
+                                                     behind_ns, (flags & paInputOverflow) != 0);
 }
 
-int PortAudioInput::OnAudio(const int16_t* input, size_t frames, int64_t behind_ns) noexcept {
+int PortAudioInput::OnAudio(const int16_t* input, size_t frames, int64_t behind_ns,
+                            bool overflow) noexcept {
   if (!input) return paContinue;
   const int64_t now_ns = MonotonicNs();
+  timing_.Begin(now_ns, overflow);
   capture_origin_ns_.store(now_ns - behind_ns - FramesToNs(captured_frames_, rate_hz_), std::memory_order_relaxed);
   captured_frames_ += frames;
   // Into the ring in place: downmixing writes straight into its regions, no temporary.
@@ -213,6 +270,7 @@ int PortAudioInput::OnAudio(const int16_t* input, size_t frames, int64_t behind_
   ring_->CommitWrite(regions.total());
   if (regions.total() < frames) overruns_.fetch_add(frames - regions.total(), std::memory_order_relaxed);
   delivered_at_ns_.store(now_ns, std::memory_order_relaxed);
+  timing_.End(now_ns, MonotonicNs());
   return paContinue;
 }
 
@@ -222,12 +280,14 @@ Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::Open(int device_index,
                              &device->stream_, &device->rate_hz_, &device->channels_);
   if (!opened.ok()) return opened;
   device->engine_ = PlaybackEngine(device->rate_hz_);
+  device->buffer_ms_ = buffer_ms;
   return device;
 }
 
 PortAudioOutput::~PortAudioOutput() {
   Stop();
   if (stream_) Pa_CloseStream(stream_);
+  timing_.Report("output", "underruns", buffer_ms_);
 }
 
 Status PortAudioOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
@@ -242,20 +302,25 @@ void PortAudioOutput::Stop() {
   if (stream_ && Pa_IsStreamActive(stream_) == 1) Pa_StopStream(stream_);
 }
 
-int PortAudioOutput::Callback(const void*, void* output, unsigned long frames, const void* time_info,
-                              unsigned long, void* self) {
+int PortAudioOutput::Callback(const void*, void* output, unsigned long frames,
+                              const void* time_info, unsigned long flags, void* self) {
   // How far ahead of now this buffer will be heard, as the host API reports it (0 if it does
   // not, or reports nonsense).
   const auto* time = static_cast<const PaStreamCallbackTimeInfo*>(time_info);
   const double ahead_s = time ? time->outputBufferDacTime - time->currentTime : 0;
   const int64_t ahead_ns = ahead_s > 0 && ahead_s < 1 ? static_cast<int64_t>(ahead_s * 1e9) : 0;
-  return static_cast<PortAudioOutput*>(self)->OnAudio(static_cast<int16_t*>(output), frames, ahead_ns);
+  return static_cast<PortAudioOutput*>(self)->OnAudio(static_cast<int16_t*>(output), frames,
+                                                      ahead_ns, (flags & paOutputUnderflow) != 0);
 }
 
-int PortAudioOutput::OnAudio(int16_t* output, size_t frames, int64_t ahead_ns) noexcept {
+int PortAudioOutput::OnAudio(int16_t* output, size_t frames, int64_t ahead_ns,
+                             bool underflow) noexcept {
+  const int64_t now_ns = MonotonicNs();
+  timing_.Begin(now_ns, underflow);
   counters_->device_ahead_ns.store(ahead_ns, std::memory_order_relaxed);
-  const int64_t heard_at_ns = MonotonicNs() + ahead_ns;
+  const int64_t heard_at_ns = now_ns + ahead_ns;
   engine_.Render(ring_, counters_, output, frames, channels_, heard_at_ns, monitor_);
+  timing_.End(now_ns, MonotonicNs());
   return paContinue;
 }
 

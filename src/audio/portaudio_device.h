@@ -6,6 +6,11 @@
 // allocation, no logging, no I/O, no PortAudio call (a static trampoline into a noexcept
 // member, as in PortAudio's paex_sine_c++).
 //
+// Under CPU load a callback that runs late is an underrun: the streams ask for real-time
+// scheduling where the host API and the system allow it (ALSA; quietly not otherwise), and each
+// keeps its timing (the longest gap between callbacks, the longest callback, the under- and
+// overruns the device reported), which -v prints when it stops.
+//
 // Thread safety: everything but the callbacks runs on the main thread.
 #pragma once
 
@@ -30,6 +35,22 @@ struct AudioDeviceInfo {
 };
 
 enum class Direction { kInput, kOutput };
+
+// A stream's timing, written by its callback only (relaxed atomics), read by the main thread.
+struct CallbackTiming {
+  std::atomic<uint64_t> callbacks{0};
+  std::atomic<int64_t> longest_gap_ns{0};       // between the starts of two callbacks
+  std::atomic<int64_t> longest_callback_ns{0};  // from a callback's start to its end
+  std::atomic<uint64_t> device_xruns{0};        // paOutputUnderflow / paInputOverflow reported
+  int64_t last_start_ns = 0;                    // the callback only
+
+  // In the callback: at its start (now_ns) and end.
+  void Begin(int64_t now_ns, bool xrun) noexcept;
+  void End(int64_t start_ns, int64_t end_ns) noexcept;
+  // Main thread: one line for -v, e.g. "audio output: 512 callbacks, ..."; xruns names the
+  // device's xruns ("underruns").
+  void Report(const char* what, const char* xruns, int buffer_ms) const;
+};
 
 // Pa_Initialize on creation, Pa_Terminate on destruction: one per process, outliving every
 // stream.
@@ -64,11 +85,13 @@ class PortAudioInput final : public AudioInput {
 
  private:
   PortAudioInput() = default;
-  int OnAudio(const int16_t* input, size_t frames, int64_t behind_ns) noexcept;
+  int OnAudio(const int16_t* input, size_t frames, int64_t behind_ns, bool overflow) noexcept;
 
   void* stream_ = nullptr;  // PaStream*
   int rate_hz_ = 0;
   int channels_ = 1;
+  int buffer_ms_ = 0;  // immutable after Open()
+  CallbackTiming timing_;
   SpscRing<int16_t>* ring_ = nullptr;  // set before the stream starts
   std::atomic<uint64_t> overruns_{0};
   std::atomic<int64_t> delivered_at_ns_{0};
@@ -84,17 +107,22 @@ class PortAudioOutput final : public AudioOutput {
   int sample_rate_hz() const override { return rate_hz_; }
   Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) override;
   void Stop() override;
+  uint64_t device_underruns() const override {
+    return timing_.device_xruns.load(std::memory_order_relaxed);
+  }
 
   static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
                       unsigned long flags, void* self);
 
  private:
   PortAudioOutput() = default;
-  int OnAudio(int16_t* output, size_t frames, int64_t ahead_ns) noexcept;
+  int OnAudio(int16_t* output, size_t frames, int64_t ahead_ns, bool underflow) noexcept;
 
   void* stream_ = nullptr;  // PaStream*
   int rate_hz_ = 0;
   int channels_ = 1;
+  int buffer_ms_ = 0;  // immutable after Open()
+  CallbackTiming timing_;
   SpscRing<int16_t>* ring_ = nullptr;       // set before the stream starts
   PlaybackCounters* counters_ = nullptr;    // set before the stream starts
   SpscRing<int16_t>* monitor_ = nullptr;    // set before the stream starts; may be null

@@ -1,7 +1,9 @@
 // A room for echo tests, in software: talkers, a loudspeaker-to-microphone path (a sparse room
 // impulse response: a direct path, early reflections and a decaying tail), noise, and a simple
-// energy VAD like the mock server's. Deterministic: the same seed gives the same samples on
-// every machine (no <random> distributions, whose output the standard leaves to the library).
+// energy VAD like the mock server's. The room may drift (the devices' clocks apart) and the
+// output may underrun (gaps the application does not know of). Deterministic: the same seed
+// gives the same samples on every machine (no <random> distributions, whose output the
+// standard leaves to the library).
 // Used by the echo unit tests and by the benchmark's echo workload (bench/echo_bench.cpp).
 #pragma once
 
@@ -139,6 +141,48 @@ inline std::vector<double> Through(const std::vector<double>& x, const std::vect
     for (size_t n = t.delay; n < x.size(); ++n) y[n] += t.gain * x[n - t.delay];
   }
   return y;
+}
+
+// Two devices with clocks of their own: the microphone's sample j hears the room at
+// j + DriftOffset(j), a delay that wanders slowly (drift_ppm on average, plus a swing of
+// swing_ppm at its fastest over a 20 s period, as a loop that adapts its rate does).
+struct Drift {
+  double drift_ppm = 0;
+  double swing_ppm = 0;
+  double Offset(size_t j) const {
+    const double omega = 2 * kPi / (20.0 * kRate);
+    const double t = static_cast<double>(j);
+    return drift_ppm * 1e-6 * t + swing_ppm * 1e-6 / omega * std::sin(omega * t);
+  }
+};
+
+// x at a fractional index, by cubic (Catmull-Rom) interpolation; 0 outside it.
+inline double At(const std::vector<double>& x, double index) {
+  const double base = std::floor(index);
+  const double f = index - base;
+  auto s = [&](double i) {
+    return i >= 0 && i < static_cast<double>(x.size()) ? x[static_cast<size_t>(i)] : 0.0;
+  };
+  const double p0 = s(base - 1), p1 = s(base), p2 = s(base + 1), p3 = s(base + 2);
+  return p1 +
+         0.5 * f * (p2 - p0 + f * (2 * p0 - 5 * p1 + 4 * p2 - p3 + f * (3 * (p1 - p2) + p3 - p0)));
+}
+
+// An output that underran: at each of at[i] the speaker played gap samples of silence the
+// application never rendered, and everything after sounds that much later.
+inline std::vector<double> WithUnderruns(const std::vector<double>& rendered,
+                                         const std::vector<size_t>& at, size_t gap) {
+  std::vector<double> played;
+  played.reserve(rendered.size() + at.size() * gap);
+  size_t from = 0;
+  for (size_t a : at) {
+    played.insert(played.end(), rendered.begin() + static_cast<std::ptrdiff_t>(from),
+                  rendered.begin() + static_cast<std::ptrdiff_t>(a));
+    played.insert(played.end(), gap, 0.0);
+    from = a;
+  }
+  played.insert(played.end(), rendered.begin() + static_cast<std::ptrdiff_t>(from), rendered.end());
+  return played;
 }
 
 inline std::vector<int16_t> ToPcm(const std::vector<double>& x) {

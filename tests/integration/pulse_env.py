@@ -53,18 +53,40 @@ class Pulse:
         return subprocess.run(["pactl"] + list(args), env=env, check=True, timeout=10,
                               capture_output=True, text=True).stdout.strip()
 
-    def loop_speaker_into_mic(self, latency_ms=30, drift=False):
-        """A room with nobody in it: what the speaker plays reaches the microphone, as loud.
-        Without drift the loop keeps its latency, as a laptop's own speaker and microphone share
-        one clock; with it, module-loopback resamples to hold its latency, as two devices with
-        clocks of their own drift apart (about 75 ppm here)."""
-        self.pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=mic",
-                   "latency_msec=%d" % latency_ms, "adjust_time=%d" % (10 if drift else 0))
+    def loop_speaker_into_mic(self, latency_ms=30, drift=False, coupling_db=0):
+        """A room with nobody in it: what the speaker plays reaches the microphone, coupling_db
+        louder (0: as loud as it was played). Without drift the loop keeps its latency, as a
+        laptop's own speaker and microphone share one clock; with it, module-loopback resamples
+        every second to hold its latency, as two devices with clocks of their own drift apart
+        (tens to hundreds of ppm here, more on a busy machine)."""
+        module = self.pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=mic",
+                            "latency_msec=%d" % latency_ms, "adjust_time=%d" % (1 if drift else 0))
+        if coupling_db:
+            for line in self.pactl("list", "short", "sink-inputs").splitlines():
+                fields = line.split()
+                if len(fields) > 2 and fields[2] == module:
+                    self.pactl("set-sink-input-volume", fields[0], "%+.1fdB" % coupling_db)
 
-    def say_into_mic(self, wav):
-        """A user in that room: plays wav into the microphone, mixed with what the loop brings."""
+    def say_into_mic(self, raw):
+        """A user in that room: plays raw (24 kHz mono s16le) into the microphone, mixed with what
+        the loop brings. Returns when its first sample went into the microphone
+        (time.monotonic_ns(), within the 20 ms of pacat's buffer), once it has all been played:
+        the player's start-up, slow on a busy machine, is not counted."""
         env = dict(os.environ, **self.env, HOME=self.dir)
-        return subprocess.Popen(["paplay", "--device=mic", str(wav)], env=env)
+        with open(raw, "rb") as f:
+            data = f.read()
+        p = subprocess.Popen(["pacat", "-v", "--playback", "--device=mic", "--raw", "--format=s16le",
+                              "--rate=24000", "--channels=1", "--latency-msec=20"],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        for line in p.stderr:
+            if b"Stream successfully created" in line:
+                break
+        started_ns = time.monotonic_ns()
+        p.stdin.write(data)
+        p.stdin.close()
+        p.wait(30)
+        p.stderr.close()
+        return started_ns
 
     def stop(self):
         pid_file = os.path.join(self.runtime, "pulse", "pid")

@@ -1,12 +1,19 @@
 """Echo control end to end, in a room made of PulseAudio: what voxterm's speaker plays goes back
-into its microphone as loud as it was played (module-loopback from the speaker's monitor into
-the microphone's sink), through real PortAudio, and the mock's VAD decides what is speech, as a
-server's would. The answer is speech (espeak-ng), ten seconds of it."""
+into its microphone (module-loopback from the speaker's monitor into the microphone's sink),
+through real PortAudio, and the mock's VAD decides what is speech, as a server's would. The
+answer is speech (espeak-ng), ten seconds of it.
+
+The hard room: the loop's latency drifts (module-loopback adapts its rate every second, as two
+devices with clocks of their own do), its latency is not what the devices report, the echo comes
+back as loud as it was played or 6 dB down, and two busy loops keep the CPU busy. Each of those
+trials runs more than once: a canceller that holds only sometimes fails here."""
 
 import json
+import math
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import time
 
@@ -37,8 +44,31 @@ def voices(tmp_path_factory):
     d = str(tmp_path_factory.mktemp("voices"))
     answer = espeak(d, "answer", ANSWER, "en-us", raw=True)
     assert os.path.getsize(answer) > 2 * 24000 * 9, "the answer should be about ten seconds long"
-    user = espeak(d, "user", "Stop, stop. I need to ask you something else.", "en-gb+f3")
+    user = espeak(d, "user", "Stop, stop. I need to ask you something else.", "en-gb+f3", raw=True)
     return answer, user
+
+
+def onset_s(raw):
+    """When a raw 24 kHz recording first has a 10 ms window the mock's VAD would call speech:
+    when a user playing it starts to be loud enough to hear."""
+    with open(raw, "rb") as f:
+        data = f.read()
+    samples = struct.unpack("<%dh" % (len(data) // 2), data[:len(data) // 2 * 2])
+    for start in range(0, len(samples) - 240, 240):
+        window = samples[start:start + 240]
+        if math.sqrt(sum(x * x for x in window) / 240) > 1000:
+            return start / 24000
+    raise AssertionError("the user's recording is silent")
+
+
+@pytest.fixture
+def busy_cpu():
+    """Two busy loops, one per core here, for the length of a test."""
+    loops = [subprocess.Popen(["/bin/sh", "-c", "while :; do :; done"]) for _ in range(2)]
+    yield
+    for p in loops:
+        p.kill()
+        p.wait()
 
 
 def server_events(log):
@@ -56,20 +86,38 @@ def server_events(log):
     return events
 
 
-def converse(tmp_path, pulse, mock, voices, args, user_after_s=None):
+class Conversation:
+    """What one conversation through the room gave: voxterm's server events as (t_ms, type),
+    when the first of the answer arrived (t_ms), how many seconds of sound the speaker played,
+    how long after the user became loud enough to hear the mock's VAD heard someone (seconds,
+    None without a user or without a VAD event), and voxterm's stderr."""
+
+    def __init__(self, events, answer_at_ms, played_s, heard_after_s, stderr):
+        self.events = events
+        self.answer_at_ms = answer_at_ms
+        self.played_s = played_s
+        self.heard_after_s = heard_after_s
+        self.stderr = stderr
+
+    def speech_starts(self):
+        return speech_starts(self.events)
+
+
+def converse(tmp_path, pulse, mock, voices, args, user_after_s=None, drift=False, coupling_db=0,
+             latency_ms=30):
     """A ten-second spoken answer through the room, with a user talking over it user_after_s
-    into it, or silent. Returns voxterm's server events as (t_ms, type), when the first of the
-    answer arrived (t_ms), and how many seconds of sound the speaker played."""
+    into it, or silent."""
     answer, user = voices
     played = tmp_path / "played.raw"
     pulse.live(str(played))
-    pulse.loop_speaker_into_mic()
-    m = mock("--answer-audio", answer)
+    pulse.loop_speaker_into_mic(latency_ms=latency_ms, drift=drift, coupling_db=coupling_db)
+    m = mock("--answer-audio", answer, "--timestamps")
     log = str(tmp_path / "events.jsonl")
     stderr = tmp_path / "stderr.txt"
     p = subprocess.Popen([BIN, "--url", m.url(), "--log-events", log] + args, stdin=subprocess.PIPE,
                          stdout=subprocess.DEVNULL, stderr=stderr.open("w"), text=True,
                          env=clean_env(tmp_path, extra=pulse.env))
+    user_from_ns = None
     try:
         assert wait_for(lambda: any(t == "session.updated" for _, t in server_events(log)), 20), stderr.read_text()
         time.sleep(0.5)  # the microphone settles in
@@ -81,13 +129,19 @@ def converse(tmp_path, pulse, mock, voices, args, user_after_s=None):
         end = time.time() + 11
         if user_after_s is not None:
             time.sleep(user_after_s)
-            pulse.say_into_mic(user).wait(20)
+            user_from_ns = pulse.say_into_mic(user) + int(onset_s(user) * 1e9)
         wait_for(lambda: speech_starts(server_events(log)), max(0.1, end - time.time()))
         time.sleep(0.5)
     finally:
         p.send_signal(signal.SIGINT)
     assert p.wait(10) == 130, stderr.read_text()
-    return server_events(log), answer_at_ms, sound_seconds(played)
+    heard_after_s = None
+    if user_from_ns is not None:
+        heard = [r["mono_ns"] for r in m.records() if r.get("vad") == "speech_started"]
+        if heard:
+            heard_after_s = (heard[0] - user_from_ns) / 1e9
+    return Conversation(server_events(log), answer_at_ms, sound_seconds(played), heard_after_s,
+                        stderr.read_text())
 
 
 def sound_seconds(path):
@@ -108,24 +162,60 @@ def speech_starts(events):
 def test_without_echo_control_the_answer_interrupts_itself(pulse, mock, tmp_path, voices):
     # The room is real: with nothing done about it, the echo is taken for the user, and the
     # answer is cut short.
-    events, answer_at, played_s = converse(tmp_path, pulse, mock, voices, ["--echo", "off"])
-    assert speech_starts(events), events
-    assert speech_starts(events)[0] < answer_at + 3000
-    assert played_s < 5
+    c = converse(tmp_path, pulse, mock, voices, ["--echo", "off"])
+    assert c.speech_starts(), c.events
+    assert c.speech_starts()[0] < c.answer_at_ms + 3000
+    assert c.played_s < 5
 
 
 @pytest.mark.parametrize("mode", ["aec", "half-duplex", "gate"])
 def test_a_ten_second_answer_does_not_interrupt_itself(pulse, mock, tmp_path, voices, mode):
-    events, _, played_s = converse(tmp_path, pulse, mock, voices, ["--echo", mode])
-    assert speech_starts(events) == [], events
+    c = converse(tmp_path, pulse, mock, voices, ["--echo", mode])
+    assert c.speech_starts() == [], c.events
     # All of it was played (espeak's pauses between words are silent).
-    assert played_s > 7, played_s
+    assert c.played_s > 7, c.played_s
+
+
+# The hard room, on a busy machine: a drifting loop 60 ms long (the devices report about 30),
+# the echo as loud as the answer or 6 dB down. Each condition twice.
+# Not under ThreadSanitizer, which runs voxterm several times slower than it ships: on top of the
+# busy loops the audio cannot keep real time, which is no longer the room being tested. The rooms
+# above still run under it, for races in the same code.
+HARD_ROOMS = [pytest.param(coupling_db, trial, id="%+ddB-trial%d" % (coupling_db, trial),
+                           marks=pytest.mark.skipif(os.environ.get("VOXTERM_SANITIZER") == "thread",
+                                                    reason="real time on a busy machine, not under TSan"))
+              for coupling_db in (0, -6) for trial in (1, 2)]
+
+
+@pytest.mark.parametrize("coupling_db,trial", HARD_ROOMS)
+def test_in_a_drifting_room_on_a_busy_machine_the_answer_plays_to_the_end(pulse, mock, tmp_path, voices, busy_cpu,
+                                                                            coupling_db, trial):
+    c = converse(tmp_path, pulse, mock, voices, [], drift=True, coupling_db=coupling_db, latency_ms=60)
+    assert c.speech_starts() == [], (c.events, c.stderr)
+    assert c.played_s > 7, c.played_s
+
+
+@pytest.mark.parametrize("coupling_db,trial", HARD_ROOMS)
+def test_in_a_drifting_room_on_a_busy_machine_a_user_talking_over_the_first_answer_is_heard(
+        pulse, mock, tmp_path, voices, busy_cpu, coupling_db, trial):
+    # The user starts a second into the first answer, while the canceller is still learning
+    # the room, at the answer's own loudness.
+    c = converse(tmp_path, pulse, mock, voices, [], user_after_s=1, drift=True, coupling_db=coupling_db,
+                 latency_ms=60)
+    starts = c.speech_starts()
+    assert starts, (c.events, c.stderr)
+    # Heard when they spoke, not before, and within 0.8 s of their voice being loud enough
+    assert starts[0] > c.answer_at_ms + 1000, (starts, c.answer_at_ms)
+    assert c.heard_after_s is not None and 0 < c.heard_after_s < 0.8, c.heard_after_s
+    # And the answer stopped there
+    assert c.played_s < 3.5, c.played_s
 
 
 def test_aec_is_the_default_and_a_user_talking_over_the_answer_is_heard(pulse, mock, tmp_path, voices):
-    events, answer_at, played_s = converse(tmp_path, pulse, mock, voices, [], user_after_s=4)
-    starts = speech_starts(events)
-    assert starts, events
+    c = converse(tmp_path, pulse, mock, voices, [], user_after_s=4)
+    starts = c.speech_starts()
+    assert starts, c.events
     # Heard when they spoke, not before: the answer was 4 s in, and it stopped there.
-    assert answer_at + 3500 < starts[0] < answer_at + 6000, (starts, answer_at)
-    assert played_s < 6.5, played_s
+    assert c.answer_at_ms + 3500 < starts[0] < c.answer_at_ms + 6000, (starts, c.answer_at_ms)
+    assert c.heard_after_s is not None and 0 < c.heard_after_s < 0.8, c.heard_after_s
+    assert c.played_s < 6.5, c.played_s

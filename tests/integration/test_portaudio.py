@@ -118,7 +118,10 @@ def test_barge_in_truncates_at_the_played_position(pulse, mock, tmp_path):
     played = tmp_path / "played.raw"
     pulse.devices(str(mic), str(played))
     m = mock("--answer-ms", "4000", "--audio-pace", "2")
-    p = start_voxterm(tmp_path, pulse, ["--url", m.url()])
+    # No room lies between this file microphone and the speaker (as with headphones). With aec,
+    # WebRTC's suppressor took the pure 440 Hz tone "user" over the mock's tonal answer for echo
+    # in some runs (their coherence is high); a voice over a voice is tested in test_echo.py.
+    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--headphones"])
     try:
         assert wait_for(lambda: "conversation.item.truncate" in
                         [e["type"] for e in m.events(settle=False)], 30), p.stderr.read()

@@ -666,6 +666,9 @@ class Session:
                 if not self.vad_speaking:
                     self.vad_speaking = True
                     self.vad_item_id = self.new_id("item")
+                    # When the server heard the client speak (with --timestamps: on the clock
+                    # the tests share), for the tests that time barge-in.
+                    self.server.record({"vad": "speech_started", "audio_ms": now_ms})
                     await self.send({"type": "input_audio_buffer.speech_started",
                                      "audio_start_ms": max(0, now_ms - 10 - prefix),
                                      "item_id": self.vad_item_id})

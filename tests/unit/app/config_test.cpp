@@ -123,7 +123,8 @@ TEST_CASE("echo control: from the file, checked, and off where there is no room"
   CHECK(config.headphones);
   Status s = ParseConfig(R"({"echo": "loud"})", "c.json", &config);
   REQUIRE_FALSE(s.ok());
-  CHECK(s.message() == "c.json:1: \"echo\" must be \"aec\", \"gate\", \"half-duplex\" or \"off\"");
+  CHECK(s.message() ==
+        "c.json:1: \"echo\" must be \"aec\", \"aec-speex\", \"gate\", \"half-duplex\" or \"off\"");
 
   // What a run gets: aec on a speaker, off with headphones unless asked for, off with files
   Config defaults;
