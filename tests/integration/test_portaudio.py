@@ -48,6 +48,12 @@ def start_voxterm(tmp_path, pulse, args):
                             stderr=subprocess.PIPE, text=True, env=env)
 
 
+def stderr_of(p):
+    """What a voxterm that failed a check wrote, read after killing it (a live one never ends it)."""
+    p.kill()
+    return p.stderr.read()
+
+
 def test_devices_are_listed(pulse, tmp_path, run):
     pulse.devices(os.devnull, str(tmp_path / "out.raw"))
     r = run(["devices"], env=pulse.env)
@@ -78,7 +84,7 @@ def test_a_spoken_turn_through_portaudio_is_bit_exact(pulse, mock, tmp_path, spe
     p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--headphones", "--input-device", "rt_capture",
                                         "--output-device", "rt_play", "--record", str(recording)])
     try:
-        assert wait_for(lambda: played.exists() and answer in played.read_bytes(), 30), p.stderr.read()
+        assert wait_for(lambda: played.exists() and answer in played.read_bytes(), 30), stderr_of(p)
     finally:
         p.send_signal(signal.SIGINT)
     assert p.wait(10) == 130
@@ -124,7 +130,7 @@ def test_barge_in_truncates_at_the_played_position(pulse, mock, tmp_path):
     p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--headphones"])
     try:
         assert wait_for(lambda: "conversation.item.truncate" in
-                        [e["type"] for e in m.events(settle=False)], 30), p.stderr.read()
+                        [e["type"] for e in m.events(settle=False)], 30), stderr_of(p)
         time.sleep(0.5)
     finally:
         p.send_signal(signal.SIGINT)
@@ -176,10 +182,11 @@ def test_barge_in_truncates_the_message_that_was_playing(pulse, mock, tmp_path, 
     m = mock("--preamble-ms", str(preamble_ms), "--answer-ms", "3000", "--audio-pace",
              "2" if during == "answer" else "4")
     log = tmp_path / "events.jsonl"
-    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--log-events", str(log)])
+    # A file microphone with no room in between, as with headphones (see the test above).
+    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--log-events", str(log), "--headphones"])
     try:
         assert wait_for(lambda: "conversation.item.truncate" in
-                        [e["type"] for e in m.events(settle=False)], 30), p.stderr.read()
+                        [e["type"] for e in m.events(settle=False)], 30), stderr_of(p)
         time.sleep(0.5)
     finally:
         p.send_signal(signal.SIGINT)
