@@ -184,10 +184,20 @@ bool EchoControl::AecPasses(const int16_t* mic, const int16_t* out, double playb
   const double mic_rms = Rms(mic, kBlock);
   const double out_rms = Rms(out, kBlock);
   if (mic_rms > kEchoRms && out_rms * 10 < mic_rms) ++learnt_blocks_;
-  // A microphone of exact zeros (muted, or a file) is in no room: it counts five times, so the
-  // gate stops guarding after 100 ms of loud playback instead of 500 ms (with 80 ms of output
-  // queued, a user talking 0.7 s into the answer was otherwise still behind it).
-  if (mic_rms < kEchoRms && playback > kLoudRms) unheard_blocks_ += mic_rms == 0 ? 5 : 1;
+  // Loud playback the microphone does not hear says "headphones", but only if it never hears
+  // any: the echo may come a few hundred ms after the devices say, or only in the answer's
+  // louder parts, and a microphone that gives exact zeros in silence (a noise-gated headset, a
+  // system's noise suppression) looks like headphones until it does. While not yet learnt, a
+  // heard block starts the count again. (Counting exact zeros as five blocks, as before, let
+  // an adversary's room cut every first answer 0.08 s in.)
+  const bool was_learnt = learnt_blocks_ >= kLearntBlocks || unheard_blocks_ >= kUnheardBlocks;
+  if (playback > kLoudRms) {
+    if (mic_rms < kEchoRms) {
+      ++unheard_blocks_;
+    } else if (!was_learnt) {
+      unheard_blocks_ = 0;
+    }
+  }
   // How loud the echo gets against the playback, from blocks that were mostly echo (the
   // canceller took them 12 dB down or more): it follows the loudest quickly and lets go slowly
   // (2 dB a second), as playback's level is the loudest of a window too.
