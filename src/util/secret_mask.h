@@ -2,9 +2,12 @@
 // echoes the key back, whole or in part, in an error message, an answer or a close reason must
 // not put it on the screen or into a log.
 //
-// Every run of text made of pieces of the secret at least kMinPiece characters long (the whole
-// secret when it is shorter) becomes '*' characters, as many as it had. Shorter pieces pass: a
-// key's last 4 characters, as OpenAI's own messages show them, are not a secret. Keeping the
+// Every run of text made of pieces of the secret at least kMinPiece characters long becomes '*'
+// characters, as many as it had. Shorter pieces pass: a key's last 4 characters, as OpenAI's
+// own messages show them, are not a secret. A secret shorter than kMinPiece (a placeholder for
+// a local server: "x", "none") is masked only where it stands whole, not inside a longer word:
+// masked everywhere, the key "x" turned every "x" of every server message into '*', and broke
+// the JSON and the base64 it was in. Keeping the
 // length means string views into masked text stay valid and JSON stays JSON (a key holds no
 // quote or backslash: CheckApiKey refuses them).
 //
@@ -35,6 +38,7 @@ class SecretMask {
 
  private:
   size_t piece_ = 0;              // characters per piece; 0: nothing to mask
+  bool whole_only_ = false;       // a short secret: only where no letter, digit or -_+/= touches it
   std::vector<uint64_t> pieces_;  // every piece of the secret, packed, sorted
   uint64_t filter_[64] = {};      // a 4096-bit filter of the pieces: most text fails it at once
 };

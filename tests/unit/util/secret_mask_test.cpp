@@ -39,9 +39,15 @@ TEST_CASE("text without the key is left alone", "[secret_mask]") {
   CHECK(SecretMask().Masked(kKey) == kKey);  // no secret: nothing to mask
 }
 
-TEST_CASE("a short key is masked whole", "[secret_mask]") {
+TEST_CASE("a short key is masked where it stands whole, not inside words", "[secret_mask]") {
   SecretMask mask("k3y");
   CHECK(mask.Masked("a k3y, k3") == "a ***, k3");
+  CHECK(mask.Masked("\"k3y\" k3yes ak3y k3y_2 k3y") == "\"***\" k3yes ak3y k3y_2 ***");
+  // A placeholder key for a local server leaves the server's messages and audio as they were
+  SecretMask x("x");
+  const std::string event = R"({"type":"response.output_audio.delta","output_index":0,"delta":"AAx+x/x="})";
+  CHECK(x.Masked(event) == event);
+  CHECK(x.Masked("voxterm said x.") == "voxterm said *.");
 }
 
 TEST_CASE("masking in place keeps the text's size", "[secret_mask]") {
