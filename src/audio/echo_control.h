@@ -120,8 +120,8 @@ class EchoControl {
   std::vector<int16_t> cleaned_;    // scratch: one block
   int64_t gate_open_until_ = -1;    // gate: open through this microphone index
   // aec: blocks in which the canceller took a loud echo 20 dB down, and blocks of loud playback
-  // the microphone did not hear; the gate guards its output until there are kLearntBlocks of
-  // the one or kUnheardBlocks of the other.
+  // the microphone did not hear (until learnt, since the last it heard); the gate guards its
+  // output until there are kLearntBlocks of the one or kUnheardBlocks of the other.
   static constexpr int kLearntBlocks = 60;
   static constexpr int kUnheardBlocks = 50;
   static constexpr int kRelearnBlocks = 20;
