@@ -17,8 +17,8 @@ size_t FilterBit(uint64_t packed) { return (packed * 0x9E3779B97F4A7C15ull) >> 5
 
 // What keys and base64 are made of: a short key is masked only where it stands apart from these.
 bool IsWordChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '+' || c == '/' || c == '=';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '+' || c == '/' || c == '=';
 }
 
 SecretMask g_process_mask;
@@ -52,7 +52,8 @@ bool SecretMask::MaskInPlace(char* text, size_t size) const {
     const size_t bit = FilterBit(packed);
     if (!(filter_[bit / 64] & (uint64_t{1} << (bit % 64)))) continue;
     if (!std::binary_search(pieces_.begin(), pieces_.end(), packed)) continue;
-    if (whole_only_ && ((i > 0 && IsWordChar(text[i - 1])) || (i + piece_ < size && IsWordChar(text[i + piece_]))))
+    if (whole_only_ &&
+        ((i > 0 && IsWordChar(text[i - 1])) || (i + piece_ < size && IsWordChar(text[i + piece_]))))
       continue;
     any = true;
     if (i > run_end) {  // a new run: the previous one is complete, and no later window reads it

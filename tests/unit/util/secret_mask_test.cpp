@@ -45,7 +45,8 @@ TEST_CASE("a short key is masked where it stands whole, not inside words", "[sec
   CHECK(mask.Masked("\"k3y\" k3yes ak3y k3y_2 k3y") == "\"***\" k3yes ak3y k3y_2 ***");
   // A placeholder key for a local server leaves the server's messages and audio as they were
   SecretMask x("x");
-  const std::string event = R"({"type":"response.output_audio.delta","output_index":0,"delta":"AAx+x/x="})";
+  const std::string event =
+      R"({"type":"response.output_audio.delta","output_index":0,"delta":"AAx+x/x="})";
   CHECK(x.Masked(event) == event);
   CHECK(x.Masked("voxterm said x.") == "voxterm said *.");
 }
