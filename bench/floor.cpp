@@ -30,8 +30,8 @@ struct Floor {
   bool connect_only = false;
   bool done = false;
   bool failed = false;
-  std::string message;               // reused: one allocation for the largest message
-  std::vector<uint8_t> pcm;          // reused
+  std::string message;       // reused: one allocation for the largest message
+  std::vector<uint8_t> pcm;  // reused
   size_t messages = 0;
   size_t bytes = 0;
   std::vector<unsigned char> tx;
@@ -86,7 +86,9 @@ int Callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len)
       const std::string& m = floor->to_send[floor->sent++];
       floor->tx.resize(LWS_PRE + m.size());
       memcpy(floor->tx.data() + LWS_PRE, m.data(), m.size());
-      if (lws_write(wsi, floor->tx.data() + LWS_PRE, m.size(), LWS_WRITE_TEXT) < static_cast<int>(m.size())) return -1;
+      if (lws_write(wsi, floor->tx.data() + LWS_PRE, m.size(), LWS_WRITE_TEXT) <
+          static_cast<int>(m.size()))
+        return -1;
       if (floor->connect_only) {
         floor->done = true;
         return -1;
@@ -95,7 +97,8 @@ int Callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len)
       return 0;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      fprintf(stderr, "voxterm_floor: %s\n", in ? static_cast<const char*>(in) : "connection failed");
+      fprintf(stderr, "voxterm_floor: %s\n",
+              in ? static_cast<const char*>(in) : "connection failed");
       floor->failed = true;
       floor->done = true;
       return 0;
@@ -103,8 +106,7 @@ int Callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len)
       if (!floor->done) floor->failed = true;
       floor->done = true;
       return 0;
-    default:
-      return 0;
+    default: return 0;
   }
 }
 
@@ -130,14 +132,22 @@ int main(int argc, char** argv) {
   Floor floor;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--url" && i + 1 < argc) url_text = argv[++i];
-    else if (arg == "--ca-file" && i + 1 < argc) ca_file = argv[++i];
-    else if (arg == "--say" && i + 1 < argc) say = argv[++i];
-    else if (arg == "--audio") audio = true;
-    else if (arg == "--decode") floor.decode = true;
-    else if (arg == "--connect-only") floor.connect_only = true;
+    if (arg == "--url" && i + 1 < argc)
+      url_text = argv[++i];
+    else if (arg == "--ca-file" && i + 1 < argc)
+      ca_file = argv[++i];
+    else if (arg == "--say" && i + 1 < argc)
+      say = argv[++i];
+    else if (arg == "--audio")
+      audio = true;
+    else if (arg == "--decode")
+      floor.decode = true;
+    else if (arg == "--connect-only")
+      floor.connect_only = true;
     else {
-      fprintf(stderr, "usage: voxterm_floor --url URL [--ca-file PEM] [--say TEXT] [--audio] [--decode] [--connect-only]\n");
+      fprintf(stderr,
+              "usage: voxterm_floor --url URL [--ca-file PEM] [--say TEXT] [--audio] [--decode] "
+              "[--connect-only]\n");
       return 2;
     }
   }
@@ -148,10 +158,13 @@ int main(int argc, char** argv) {
   }
   const char* modality = audio ? "\"audio\"" : "\"text\"";
   floor.to_send = {
-      std::string("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"output_modalities\":[") +
+      std::string("{\"type\":\"session.update\",\"session\":{\"type\":\"realtime\",\"output_"
+                  "modalities\":[") +
           modality + "]}}",
-      "{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\",\"role\":\"user\",\"content\":"
-      "[{\"type\":\"input_text\",\"text\":" + JsonString(say) + "}]}}",
+      "{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\",\"role\":\"user\","
+      "\"content\":"
+      "[{\"type\":\"input_text\",\"text\":" +
+          JsonString(say) + "}]}}",
       "{\"type\":\"response.create\"}",
   };
 

@@ -10,8 +10,8 @@ EchoMode EffectiveEchoMode(const Config& config) {
   const bool asked = !config.echo.empty() && config.echo != "off";
   if (!config.input_file.empty() || !config.output_file.empty()) {
     if (asked) {
-      LOG_WARN("--echo %s does nothing with --%s: there is no room between them", config.echo.c_str(),
-               config.input_file.empty() ? "output-file" : "input-file");
+      LOG_WARN("--echo %s does nothing with --%s: there is no room between them",
+               config.echo.c_str(), config.input_file.empty() ? "output-file" : "input-file");
     }
     return EchoMode::kOff;
   }
@@ -27,7 +27,8 @@ Result<std::unique_ptr<AudioEngine>> AudioEngine::Open(const Config& config, Wan
   if (!setup.ok()) return setup.status();
   std::unique_ptr<Recorder> recorder;
   if (!config.record.empty()) {
-    auto created = Recorder::Create(config.record, setup->output->sample_rate_hz(), want_input == WantInput::kYes);
+    auto created = Recorder::Create(config.record, setup->output->sample_rate_hz(),
+                                    want_input == WantInput::kYes);
     if (!created.ok()) return created.status();
     recorder = std::move(*created);
   }
@@ -38,23 +39,28 @@ Result<std::unique_ptr<AudioEngine>> AudioEngine::Open(const Config& config, Wan
                                                    : " (speexdsp, 300 ms tail)")
                          : "");
   }
-  return std::unique_ptr<AudioEngine>(new AudioEngine(std::move(*setup), config, std::move(recorder), echo));
+  return std::unique_ptr<AudioEngine>(
+      new AudioEngine(std::move(*setup), config, std::move(recorder), echo));
 }
 
-AudioEngine::AudioEngine(AudioSetup setup, const Config& config, std::unique_ptr<Recorder> recorder, EchoMode echo)
+AudioEngine::AudioEngine(AudioSetup setup, const Config& config, std::unique_ptr<Recorder> recorder,
+                         EchoMode echo)
     : setup_(std::move(setup)),
-      capture_ring_(RingSamplesForMs(setup_.input ? setup_.input->sample_rate_hz() : kApiSampleRateHz, 1000)),
+      capture_ring_(
+          RingSamplesForMs(setup_.input ? setup_.input->sample_rate_hz() : kApiSampleRateHz, 1000)),
       playback_ring_(RingSamplesForMs(setup_.output->sample_rate_hz(), 2000)),
-      monitor_ring_(RingSamplesForMs(setup_.output->sample_rate_hz(), recorder || echo != EchoMode::kOff ? 2000 : 0)),
+      monitor_ring_(RingSamplesForMs(setup_.output->sample_rate_hz(),
+                                     recorder || echo != EchoMode::kOff ? 2000 : 0)),
       recorder_(std::move(recorder)),
       echo_resampler_(setup_.output->sample_rate_hz(), kApiSampleRateHz),
       monitor_chunk_(4096) {
   if (echo != EchoMode::kOff) echo_ = std::make_unique<EchoControl>(echo);
   if (setup_.input) {
-    capture_ = std::make_unique<CapturePath>(setup_.input->sample_rate_hz(), &capture_ring_, config.frame_ms,
-                                             echo_.get());
+    capture_ = std::make_unique<CapturePath>(setup_.input->sample_rate_hz(), &capture_ring_,
+                                             config.frame_ms, echo_.get());
   }
-  playback_ = std::make_unique<PlaybackPath>(setup_.output->sample_rate_hz(), &playback_ring_, &counters_);
+  playback_ =
+      std::make_unique<PlaybackPath>(setup_.output->sample_rate_hz(), &playback_ring_, &counters_);
   playback_->SetPrebufferMs(config.prebuffer_ms);
 }
 
@@ -62,14 +68,21 @@ AudioEngine::~AudioEngine() {
   Stop();
   PumpSpeaker();  // the last of what was played
   if (echo_ && echo_->blocks()) {
-    const double muted = 100.0 * static_cast<double>(echo_->muted_blocks()) / static_cast<double>(echo_->blocks());
+    const double muted =
+        100.0 * static_cast<double>(echo_->muted_blocks()) / static_cast<double>(echo_->blocks());
     if (IsAec(echo_->mode()) && echo_->cancelled_db() == 0) {
-      LOG_INFO("echo control: aec heard no echo to cancel; %.0f%% of the microphone sent as silence", muted);
+      LOG_INFO(
+          "echo control: aec heard no echo to cancel; %.0f%% of the microphone sent as silence",
+          muted);
     } else if (IsAec(echo_->mode())) {
-      LOG_INFO("echo control: aec took the microphone %.0f dB down while the assistant spoke; %.0f%% of it sent "
-               "as silence", echo_->cancelled_db(), muted);
+      LOG_INFO(
+          "echo control: aec took the microphone %.0f dB down while the assistant spoke; %.0f%% of "
+          "it sent "
+          "as silence",
+          echo_->cancelled_db(), muted);
     } else {
-      LOG_INFO("echo control: %s, %.0f%% of the microphone sent as silence", EchoModeName(echo_->mode()), muted);
+      LOG_INFO("echo control: %s, %.0f%% of the microphone sent as silence",
+               EchoModeName(echo_->mode()), muted);
     }
   }
 }
@@ -95,7 +108,9 @@ void AudioEngine::PumpSpeaker() {
       std::vector<int16_t> silence(count, 0);
       recorder_->AddSpeaker(silence.data(), count);
     }
-    if (echo_) echo_->SkipPlayback(count * kApiSampleRateHz / static_cast<uint64_t>(setup_.output->sample_rate_hz()));
+    if (echo_)
+      echo_->SkipPlayback(count * kApiSampleRateHz /
+                          static_cast<uint64_t>(setup_.output->sample_rate_hz()));
   }
   // The device played silence of its own: the echo moved under the canceller.
   const uint64_t device_underruns = setup_.output->device_underruns();
@@ -112,22 +127,29 @@ void AudioEngine::AlignEcho() {
   // reports its own timing, a little jittery, the first ones more: the mean of the first 20
   // ticks, then smoothed over about 200 ms. The canceller follows a few ms of drift by itself
   // and has to learn again when the line-up moves, so it moves only by 5 ms or more.
-  const double measured = static_cast<double>(captured_origin - played_origin) * kApiSampleRateHz / 1e9;
+  const double measured =
+      static_cast<double>(captured_origin - played_origin) * kApiSampleRateHz / 1e9;
   ++delay_measurements_;
-  delay_estimate_ += delay_measurements_ <= kDelayWarmup ? (measured - delay_estimate_) / delay_measurements_
-                                                          : (measured - delay_estimate_) / 20;
+  delay_estimate_ += delay_measurements_ <= kDelayWarmup
+                         ? (measured - delay_estimate_) / delay_measurements_
+                         : (measured - delay_estimate_) / 20;
   if (delay_measurements_ < kDelayWarmup) return;
   const int64_t delay = std::llround(delay_estimate_);
-  if (delay_measurements_ > kDelayWarmup && std::abs(delay - echo_->delay()) < kApiSampleRateHz / 200) return;
-  LOG_DEBUG("echo control: the microphone's sample n is captured as the speaker plays sample n + %lld (%.1f ms)",
-            static_cast<long long>(delay), static_cast<double>(delay) * 1000 / kApiSampleRateHz);
+  if (delay_measurements_ > kDelayWarmup &&
+      std::abs(delay - echo_->delay()) < kApiSampleRateHz / 200)
+    return;
+  LOG_DEBUG(
+      "echo control: the microphone's sample n is captured as the speaker plays sample n + %lld "
+      "(%.1f ms)",
+      static_cast<long long>(delay), static_cast<double>(delay) * 1000 / kApiSampleRateHz);
   echo_->SetDelay(delay);
 }
 
 void AudioEngine::PumpMicrophone(const CapturePath::FrameSink& sink) {
   capture_->Pump(sink);
   // Samples the ring had no room for were captured all the same: the timeline moves on.
-  const uint64_t overruns = capture_overruns() * kApiSampleRateHz / static_cast<uint64_t>(setup_.input->sample_rate_hz());
+  const uint64_t overruns =
+      capture_overruns() * kApiSampleRateHz / static_cast<uint64_t>(setup_.input->sample_rate_hz());
   if (echo_ && overruns != overruns_seen_) echo_->SkipCapture(overruns - overruns_seen_);
   overruns_seen_ = overruns;
 }
@@ -135,7 +157,8 @@ void AudioEngine::PumpMicrophone(const CapturePath::FrameSink& sink) {
 void AudioEngine::DiscardMicrophone() { capture_->Discard(); }
 
 Status AudioEngine::Start() {
-  Status s = setup_.output->Start(&playback_ring_, &counters_, recorder_ || echo_ ? &monitor_ring_ : nullptr);
+  Status s = setup_.output->Start(&playback_ring_, &counters_,
+                                  recorder_ || echo_ ? &monitor_ring_ : nullptr);
   if (s.ok()) started_ = true;
   return s;
 }

@@ -44,7 +44,8 @@ class AudioEngine {
   uint64_t capture_overruns() const { return setup_.input ? setup_.input->overruns() : 0; }
 
  private:
-  AudioEngine(AudioSetup setup, const Config& config, std::unique_ptr<Recorder> recorder, EchoMode echo);
+  AudioEngine(AudioSetup setup, const Config& config, std::unique_ptr<Recorder> recorder,
+              EchoMode echo);
   // Lines the echo control's timelines up by the devices' latest timing.
   void AlignEcho();
 
@@ -62,14 +63,14 @@ class AudioEngine {
   bool started_ = false;
   bool input_started_ = false;
 
-  Resampler echo_resampler_;             // the monitor's samples to 24 kHz, for echo control
-  std::vector<int16_t> monitor_chunk_;   // scratch
-  std::vector<int16_t> speaker_24k_;     // scratch
-  uint64_t monitor_dropped_ = 0;         // as last seen
-  uint64_t device_underruns_ = 0;        // the output's, as last seen
-  uint64_t overruns_seen_ = 0;           // the input's, as last seen, in 24 kHz samples
+  Resampler echo_resampler_;            // the monitor's samples to 24 kHz, for echo control
+  std::vector<int16_t> monitor_chunk_;  // scratch
+  std::vector<int16_t> speaker_24k_;    // scratch
+  uint64_t monitor_dropped_ = 0;        // as last seen
+  uint64_t device_underruns_ = 0;       // the output's, as last seen
+  uint64_t overruns_seen_ = 0;          // the input's, as last seen, in 24 kHz samples
   static constexpr int kDelayWarmup = 20;
-  double delay_estimate_ = 0;            // echo: the line-up of the two timelines, smoothed
+  double delay_estimate_ = 0;  // echo: the line-up of the two timelines, smoothed
   int delay_measurements_ = 0;
 };
 

@@ -11,8 +11,8 @@ constexpr int kBufferMs = 10;
 
 Result<AudioSetup> OpenAudio(const Config& config, WantInput want_input) {
   AudioSetup setup;
-  const bool sound_card = (want_input == WantInput::kYes && config.input_file.empty()) ||
-                          config.output_file.empty();
+  const bool sound_card =
+      (want_input == WantInput::kYes && config.input_file.empty()) || config.output_file.empty();
   if (sound_card) {
     auto system = PortAudioSystem::Create();
     if (!system.ok()) return system.status();
@@ -55,13 +55,14 @@ Status ListDevices(FILE* out) {
   }
   fprintf(out, "%5s  %-7s %-8s %8s  %s\n", "index", "in/out", "default", "rate", "name (host API)");
   for (const AudioDeviceInfo& d : devices) {
-    std::string io = std::to_string(d.max_input_channels) + "/" + std::to_string(d.max_output_channels);
+    std::string io =
+        std::to_string(d.max_input_channels) + "/" + std::to_string(d.max_output_channels);
     std::string which = d.default_input && d.default_output ? "in,out"
-                        : d.default_input                    ? "in"
-                        : d.default_output                   ? "out"
-                                                             : "";
-    fprintf(out, "%5d  %-7s %-8s %8.0f  %s (%s)\n", d.index, io.c_str(), which.c_str(), d.default_rate_hz,
-            d.name.c_str(), d.host_api.c_str());
+                        : d.default_input                   ? "in"
+                        : d.default_output                  ? "out"
+                                                            : "";
+    fprintf(out, "%5d  %-7s %-8s %8.0f  %s (%s)\n", d.index, io.c_str(), which.c_str(),
+            d.default_rate_hz, d.name.c_str(), d.host_api.c_str());
   }
   return Status::Ok();
 }

@@ -12,8 +12,9 @@
 namespace voxterm {
 
 struct AudioSetup {
-  std::unique_ptr<PortAudioSystem> portaudio;  // only when a sound card is used; outlives the streams
-  std::unique_ptr<AudioInput> input;           // null when no input is wanted
+  std::unique_ptr<PortAudioSystem>
+      portaudio;                      // only when a sound card is used; outlives the streams
+  std::unique_ptr<AudioInput> input;  // null when no input is wanted
   std::unique_ptr<AudioOutput> output;
 };
 

@@ -81,21 +81,27 @@ void WarnAboutReasoningEffort(const Config& config) {
 
 CommandLine ParseCommandLine(int argc, char** argv) {
   CommandLine result;
-  CLI::App app("voxterm: talk with an OpenAI Realtime model from a terminal.\n"
-               "The API key comes from OPENAI_API_KEY (AZURE_OPENAI_API_KEY with --azure) or from\n"
-               "api_key_command in the config file; never from a flag.",
-               "voxterm");
+  CLI::App app(
+      "voxterm: talk with an OpenAI Realtime model from a terminal.\n"
+      "The API key comes from OPENAI_API_KEY (AZURE_OPENAI_API_KEY with --azure) or from\n"
+      "api_key_command in the config file; never from a flag.",
+      "voxterm");
   app.set_version_flag("--version", std::string("voxterm ") + VOXTERM_VERSION);
   app.get_formatter()->column_width(30);
 
   bool text = false, azure = false, ptt = false;
   std::string ptt_key;
-  std::string url, model, dialect, ca_file, instructions, voice, config_path, log_events, stats_file;
+  std::string url, model, dialect, ca_file, instructions, voice, config_path, log_events,
+      stats_file;
   int verbosity = 0;
-  auto* text_opt = app.add_flag("--text", text, "Text only: each stdin line is a turn, answers go to stdout");
-  app.add_flag("--ptt", ptt, "Push-to-talk: press a key to talk, again to send")->excludes(text_opt);
-  auto* ptt_key_opt = app.add_option("--ptt-key", ptt_key, "The push-to-talk key: a character, space, tab, enter, f1..f12")
-                          ->default_str("space");
+  auto* text_opt =
+      app.add_flag("--text", text, "Text only: each stdin line is a turn, answers go to stdout");
+  app.add_flag("--ptt", ptt, "Push-to-talk: press a key to talk, again to send")
+      ->excludes(text_opt);
+  auto* ptt_key_opt =
+      app.add_option("--ptt-key", ptt_key,
+                     "The push-to-talk key: a character, space, tab, enter, f1..f12")
+          ->default_str("space");
   auto* url_opt = app.add_option("--url", url, "WebSocket URL of the Realtime API")
                       ->default_str("wss://api.openai.com/v1/realtime");
   auto* model_opt =
@@ -104,41 +110,48 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   auto* dialect_opt = app.add_option("--dialect", dialect, "Protocol dialect: ga or beta")
                           ->check(CLI::IsMember({"ga", "beta"}))
                           ->default_str("ga");
-  auto* azure_opt =
-      app.add_flag("--azure", azure, "Azure OpenAI: send the key as api-key, from AZURE_OPENAI_API_KEY");
-  auto* ca_opt = app.add_option("--ca-file", ca_file, "Also trust the CA certificates in this PEM file");
+  auto* azure_opt = app.add_flag(
+      "--azure", azure, "Azure OpenAI: send the key as api-key, from AZURE_OPENAI_API_KEY");
+  auto* ca_opt =
+      app.add_option("--ca-file", ca_file, "Also trust the CA certificates in this PEM file");
   auto* instructions_opt = app.add_option("--instructions", instructions, "System instructions");
   auto* voice_opt = app.add_option("--voice", voice, "Voice of the answers (e.g. marin, cedar)");
   auto* config_opt = app.add_option("--config", config_path, "Config file")
                          ->default_str("~/.config/voxterm/config.json");
-  auto* verbose_opt = app.add_flag("-v,--verbose", verbosity, "More diagnostics on stderr (-vv: debug)");
+  auto* verbose_opt =
+      app.add_flag("-v,--verbose", verbosity, "More diagnostics on stderr (-vv: debug)");
   auto* log_opt = app.add_option("--log-events", log_events,
                                  "Write every event, both ways, to this file as JSON lines");
-  auto* stats_opt = app.add_option("--stats", stats_file,
-                                   "At exit, write the conversation's latencies to this file as JSON");
+  auto* stats_opt = app.add_option(
+      "--stats", stats_file, "At exit, write the conversation's latencies to this file as JSON");
 
-// CLI11 reports errors by exception; they end here, as one line and exit code 2.
+  // CLI11 reports errors by exception; they end here, as one line and exit code 2.
   std::string input_device, output_device, input_file, output_file, record, vad, transcribe, echo;
   int frame_ms = 0, prebuffer_ms = 0, vad_silence_ms = 0, vad_prefix_ms = 0;
   double vad_threshold = 0;
   bool speak = false, headphones = false;
-  auto* input_device_opt = app.add_option("--input-device", input_device,
-                                          "Microphone: an index or part of a name (see: voxterm devices)");
-  auto* output_device_opt = app.add_option("--output-device", output_device, "Speaker: an index or part of a name");
+  auto* input_device_opt =
+      app.add_option("--input-device", input_device,
+                     "Microphone: an index or part of a name (see: voxterm devices)");
+  auto* output_device_opt =
+      app.add_option("--output-device", output_device, "Speaker: an index or part of a name");
   auto* input_file_opt = app.add_option("--input-file", input_file,
                                         "Use an audio file as the microphone, in real time");
-  auto* output_file_opt = app.add_option("--output-file", output_file,
-                                         "Write the assistant's audio to this WAV instead of the speaker");
+  auto* output_file_opt =
+      app.add_option("--output-file", output_file,
+                     "Write the assistant's audio to this WAV instead of the speaker");
   auto* record_opt = app.add_option("--record", record,
                                     "Record both sides of the conversation to this stereo WAV");
-  auto* speak_opt = app.add_flag("--speak", speak, "With --text: spoken answers too (speaker or --output-file)");
+  auto* speak_opt =
+      app.add_flag("--speak", speak, "With --text: spoken answers too (speaker or --output-file)");
   auto* echo_opt =
       app.add_option("--echo", echo,
                      "Keep the speaker out of the microphone: aec (cancel it, WebRTC), aec-speex "
                      "(cancel it, speexdsp), gate, half-duplex or off")
           ->check(CLI::IsMember({"aec", "aec-speex", "gate", "half-duplex", "off"}))
           ->default_str("aec; off with --headphones");
-  auto* headphones_opt = app.add_flag("--headphones", headphones, "The speaker cannot be heard by the microphone: no echo control");
+  auto* headphones_opt = app.add_flag(
+      "--headphones", headphones, "The speaker cannot be heard by the microphone: no echo control");
   auto* frame_opt = app.add_option("--frame-ms", frame_ms, "Microphone audio per message, ms")
                         ->check(kWholeNumber)
                         ->check(CLI::Range(10, 100))
@@ -261,7 +274,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
     return result;
   }
 
-// The config file first, then the flags that were given: a flag always wins over the file.
+  // The config file first, then the flags that were given: a flag always wins over the file.
   Config& config = result.config;
   const bool explicit_config = !config_path.empty();
   Status loaded = explicit_config

@@ -27,7 +27,8 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr size_t kMaxConfigDepth = 64;
 
 // JSON for people: comments and trailing commas. Iterative so that no file can overflow the stack.
-constexpr unsigned kParseFlags = rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag |
+constexpr unsigned kParseFlags = rapidjson::kParseCommentsFlag |
+                                 rapidjson::kParseTrailingCommasFlag |
                                  rapidjson::kParseIterativeFlag;
 
 // A RapidJSON input stream that counts lines, so that keys can be reported by line.
@@ -169,7 +170,8 @@ class Checker {
 
   Status Int(const rapidjson::Value& v, const std::string& key, int low, int high, int* out) const {
     if (!v.IsInt() || v.GetInt() < low || v.GetInt() > high) {
-      return Error(key, "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+      return Error(key, "must be a whole number from " + std::to_string(low) + " to " +
+                            std::to_string(high));
     }
     *out = v.GetInt();
     return Status::Ok();
@@ -199,7 +201,8 @@ class Checker {
 
 // One key: known, and of the right type, or an error naming it. The file may name only some keys:
 // the rest keep their current values.
-Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Value& v, Config* config) {
+Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Value& v,
+                   Config* config) {
   if (key == "url") return c.String(v, key, &config->url);
   if (key == "model") return c.String(v, key, &config->model);
   if (key == "instructions") return c.String(v, key, &config->instructions);
@@ -208,7 +211,7 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
   if (key == "api_key_command_timeout_s")
     return c.Int(v, key, 1, 600, &config->api_key_command_timeout_s);
   if (key == "azure") return c.Bool(v, key, &config->azure);
-// Paths in the file may start with ~/, as people write them.
+  // Paths in the file may start with ~/, as people write them.
   if (key == "ca_file" || key == "log_events") {
     std::string value;
     Status s = c.String(v, key, &value);
@@ -305,8 +308,9 @@ Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Va
     std::string value;
     Status s = c.String(v, key, &value);
     if (!s.ok()) return s;
-    (key == "input_file" ? config->input_file : key == "output_file" ? config->output_file : config->record) =
-        ExpandHome(value);
+    (key == "input_file"    ? config->input_file
+     : key == "output_file" ? config->output_file
+                            : config->record) = ExpandHome(value);
     return Status::Ok();
   }
   if (key == "vad") {
@@ -433,8 +437,8 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
     return Status::Error(path + ": larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
   }
   if (stated && (st.st_mode & (S_IRGRP | S_IROTH)) && HoldsApiKey(text)) {
-    LOG_WARN("%s holds what looks like an API key and others can read it: chmod 600 %s", path.c_str(),
-             path.c_str());
+    LOG_WARN("%s holds what looks like an API key and others can read it: chmod 600 %s",
+             path.c_str(), path.c_str());
   }
   Status parsed = ParseConfig(text, path, config);
   if (parsed.ok() && stated && (!config->tools.empty() || !config->api_key_command.empty())) {
@@ -459,7 +463,10 @@ std::optional<std::string> ParseLanguageCode(std::string_view code) {
 bool HoldsApiKey(const std::string& text) {
   for (size_t at = text.find("sk-"); at != std::string::npos; at = text.find("sk-", at + 1)) {
     size_t n = 0;
-    for (size_t i = at + 3; i < text.size() && (isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' || text[i] == '_'); ++i) ++n;
+    for (size_t i = at + 3; i < text.size() && (isalnum(static_cast<unsigned char>(text[i])) ||
+                                                text[i] == '-' || text[i] == '_');
+         ++i)
+      ++n;
     if (n >= 20) return true;
   }
   return false;

@@ -32,15 +32,15 @@ struct Config {
   std::string url = "wss://api.openai.com/v1/realtime";
   std::string model = kDefaultModel;
   Dialect dialect = Dialect::kGa;
-  bool azure = false;           // "api-key" header and AZURE_OPENAI_API_KEY
-  std::string ca_file;          // an extra CA (PEM) besides the system store
-  std::string instructions;     // empty: the server's default
-  std::string voice;            // empty: the server's default
-  std::string api_key_command;  // run by /bin/sh when the key is not in the environment
+  bool azure = false;                  // "api-key" header and AZURE_OPENAI_API_KEY
+  std::string ca_file;                 // an extra CA (PEM) besides the system store
+  std::string instructions;            // empty: the server's default
+  std::string voice;                   // empty: the server's default
+  std::string api_key_command;         // run by /bin/sh when the key is not in the environment
   int api_key_command_timeout_s = 30;  // api_key_command fails when it takes longer
-  std::string log_events;       // JSON-lines log of every event, empty: none
-  std::string stats_file;       // --stats: latencies as JSON at exit (scripts/bench), empty: none
-  int verbosity = 0;            // 0 warnings, 1 info (-v), 2 debug (-vv)
+  std::string log_events;              // JSON-lines log of every event, empty: none
+  std::string stats_file;  // --stats: latencies as JSON at exit (scripts/bench), empty: none
+  int verbosity = 0;       // 0 warnings, 1 info (-v), 2 debug (-vv)
   size_t max_message_bytes = 16u << 20;
   // While an answer is due, this long without a server event means the server went silent;
   // 0: never.
@@ -55,17 +55,17 @@ struct Config {
   int renew_session_s = 55 * 60;
 
   // Audio (voice mode, and --speak in text mode).
-  std::string input_device;   // index or part of a name; empty: the default
+  std::string input_device;  // index or part of a name; empty: the default
   std::string output_device;
-  std::string input_file;     // the microphone from a file instead
-  std::string output_file;    // the assistant's audio into a WAV instead of the speaker
-  std::string record;         // both sides of the conversation into a stereo WAV
-  int frame_ms = 20;          // input_audio_buffer.append every frame_ms (10 to 100)
-  int prebuffer_ms = 100;     // jitter buffer before an answer starts playing
-  bool speak = false;         // --text: spoken answers as well
+  std::string input_file;   // the microphone from a file instead
+  std::string output_file;  // the assistant's audio into a WAV instead of the speaker
+  std::string record;       // both sides of the conversation into a stereo WAV
+  int frame_ms = 20;        // input_audio_buffer.append every frame_ms (10 to 100)
+  int prebuffer_ms = 100;   // jitter buffer before an answer starts playing
+  bool speak = false;       // --text: spoken answers as well
   // Echo control: "aec", "gate", "half-duplex" or "off"; empty: aec, or off with headphones.
   std::string echo;
-  bool headphones = false;    // the speaker cannot reach the microphone
+  bool headphones = false;  // the speaker cannot reach the microphone
   // Turn detection: "server" (server_vad), "semantic" (semantic_vad) or "off".
   std::string vad = "server";
   double vad_threshold = 0.5;

@@ -72,8 +72,9 @@ std::string EventLog::Redact(std::string_view json) {
   if (doc.IsObject()) {
     auto type = doc.FindMember("type");
     auto delta = doc.FindMember("delta");
-    if (type != doc.MemberEnd() && type->value.IsString() && IsAudioDelta(type->value.GetString()) &&
-        delta != doc.MemberEnd() && delta->value.IsString()) {
+    if (type != doc.MemberEnd() && type->value.IsString() &&
+        IsAudioDelta(type->value.GetString()) && delta != doc.MemberEnd() &&
+        delta->value.IsString()) {
       std::string_view b64(delta->value.GetString(), delta->value.GetStringLength());
       std::string marker = "<audio: " + std::to_string(Base64DecodedSize(b64)) + " bytes>";
       delta->value.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()),

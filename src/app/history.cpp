@@ -46,17 +46,11 @@ bool History::HasText(std::string_view item_id) const {
 void History::OnServerEvent(const ServerEvent& event) {
   switch (event.type) {
     case ServerEventType::kItemAdded:
-    case ServerEventType::kOutputItemAdded:
-      OnItem(event.item, /*done=*/false);
-      break;
+    case ServerEventType::kOutputItemAdded: OnItem(event.item, /*done=*/false); break;
     case ServerEventType::kItemDone:
-    case ServerEventType::kOutputItemDone:
-      OnItem(event.item, /*done=*/true);
-      break;
+    case ServerEventType::kOutputItemDone: OnItem(event.item, /*done=*/true); break;
     case ServerEventType::kTextDelta:
-    case ServerEventType::kAudioTranscriptDelta:
-      OnDelta(event.item_id, event.delta);
-      break;
+    case ServerEventType::kAudioTranscriptDelta: OnDelta(event.item_id, event.delta); break;
     case ServerEventType::kTextDone:
     case ServerEventType::kAudioTranscriptDone:
       // The whole text: it stands, whatever the deltas said.
@@ -79,14 +73,11 @@ void History::OnServerEvent(const ServerEvent& event) {
         Resized(item, old);
       }
       break;
-    case ServerEventType::kItemTruncated:
-      OnTruncated(event.item_id, event.audio_end_ms);
-      break;
+    case ServerEventType::kItemTruncated: OnTruncated(event.item_id, event.audio_end_ms); break;
     case ServerEventType::kItemDeleted:
       if (auto it = by_id_.find(std::string(event.item_id)); it != by_id_.end()) Erase(it->second);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -142,7 +133,8 @@ void History::OnTruncated(std::string_view item_id, int64_t audio_end_ms) {
   Item* item = Find(item_id);
   if (!item || item->kind != Kind::kAssistant || audio_end_ms < 0) return;
   const size_t old = item->Bytes();
-  item->text = HeardPart(item->text, static_cast<uint64_t>(audio_end_ms) * kBytesPerMs, item->audio_bytes);
+  item->text =
+      HeardPart(item->text, static_cast<uint64_t>(audio_end_ms) * kBytesPerMs, item->audio_bytes);
   Resized(item, old);
 }
 
@@ -171,7 +163,8 @@ void History::Resized(Item* item, size_t old_bytes) {
   bytes_ = bytes_ - old_bytes + item->Bytes();
   while (!order_.empty() && (order_.size() > limits_.max_items || bytes_ > limits_.max_bytes)) {
     if (forgotten_ == 0) {
-      LOG_INFO("the conversation outgrew what voxterm keeps for a reconnect; its start is forgotten");
+      LOG_INFO(
+          "the conversation outgrew what voxterm keeps for a reconnect; its start is forgotten");
     }
     const Item& oldest = order_.front();
     const std::string call_id = oldest.kind == Kind::kCall ? oldest.call_id : std::string();
@@ -214,7 +207,8 @@ std::vector<std::string> History::Replay(Dialect dialect) const {
         }
         break;
       case Kind::kOutput:
-        if (calls.count(item.call_id)) events.push_back(EncodeFunctionCallOutput(item.call_id, item.output, item.id));
+        if (calls.count(item.call_id))
+          events.push_back(EncodeFunctionCallOutput(item.call_id, item.output, item.id));
         break;
     }
   }

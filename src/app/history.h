@@ -70,9 +70,9 @@ class History {
   struct Item {
     std::string id;
     Kind kind = Kind::kUser;
-    bool complete = false;   // the server finished it
-    bool cut = false;        // an answer the lost connection cut off: replayed as incomplete
-    std::string text;        // message text or transcript
+    bool complete = false;  // the server finished it
+    bool cut = false;       // an answer the lost connection cut off: replayed as incomplete
+    std::string text;       // message text or transcript
     std::string call_id, name, arguments, output;
     uint64_t audio_bytes = 0;  // assistant audio received, for truncation
     size_t Bytes() const { return text.size() + arguments.size() + output.size() + name.size(); }

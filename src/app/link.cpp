@@ -45,7 +45,8 @@ class Link::Listener : public TransportListener {
 // The string's bytes and the event around them.
 size_t Link::Charge(const std::string& text) { return text.size() + sizeof(NetEvent); }
 
-Link::Link(ConnectOptions options, WakeupQueue<NetEvent>* queue, std::function<std::unique_ptr<Transport>()> make)
+Link::Link(ConnectOptions options, WakeupQueue<NetEvent>* queue,
+           std::function<std::unique_ptr<Transport>()> make)
     : options_(std::move(options)), queue_(queue), make_(std::move(make)) {}
 
 Link::~Link() { Drop(); }

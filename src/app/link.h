@@ -12,8 +12,8 @@
 
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "transport/transport.h"
@@ -25,10 +25,10 @@ namespace voxterm {
 struct NetEvent {
   enum class Kind { kOpen, kMessage, kFailed, kClosed, kProtocolError };
   Kind kind;
-  std::string text;    // the message, or the reason for kFailed / kClosed / kProtocolError
-  int code = 0;        // the close code, or the HTTP status of a refused upgrade
-  int attempt = 0;     // which connection it came from
-  int64_t received_ns = 0;  // kMessage: when the network thread had all of it (MonotonicNs)
+  std::string text;          // the message, or the reason for kFailed / kClosed / kProtocolError
+  int code = 0;              // the close code, or the HTTP status of a refused upgrade
+  int attempt = 0;           // which connection it came from
+  int64_t received_ns = 0;   // kMessage: when the network thread had all of it (MonotonicNs)
   std::string error_code{};  // kFailed: the code in the body of a refused upgrade, if any
 };
 
@@ -43,7 +43,8 @@ class Link {
   static constexpr size_t kLowWaterBytes = 2u << 20;
 
   // make: a new, unstarted transport for each attempt (LwsTransport; a fake in tests).
-  Link(ConnectOptions options, WakeupQueue<NetEvent>* queue, std::function<std::unique_ptr<Transport>()> make);
+  Link(ConnectOptions options, WakeupQueue<NetEvent>* queue,
+       std::function<std::unique_ptr<Transport>()> make);
   ~Link();
 
   // Starts a new connection; the previous one, if any, is closed and forgotten.
@@ -79,8 +80,8 @@ class Link {
   WakeupQueue<NetEvent>* const queue_;
   const std::function<std::unique_ptr<Transport>()> make_;
   int attempt_ = 0;
-  Backlog backlog_;                       // outlives listener_
-  std::unique_ptr<Listener> listener_;    // outlives transport_
+  Backlog backlog_;                     // outlives listener_
+  std::unique_ptr<Listener> listener_;  // outlives transport_
   std::unique_ptr<Transport> transport_;
 };
 

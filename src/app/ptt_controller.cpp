@@ -12,7 +12,8 @@ PttController::PttController(const Clock* clock, Actions* actions, Key key)
     : clock_(clock), actions_(actions), key_(key) {}
 
 int64_t PttController::take_ms() const {
-  return state_ == State::kRecording || state_ == State::kTail ? clock_->NowMs() - take_started_ms_ : 0;
+  return state_ == State::kRecording || state_ == State::kTail ? clock_->NowMs() - take_started_ms_
+                                                               : 0;
 }
 
 bool PttController::OnKey(const Key& key) {
@@ -30,9 +31,7 @@ bool PttController::OnKey(const Key& key) {
   }
   switch (state_) {
     case State::kIdle:
-    case State::kWaiting:
-      StartTake();
-      break;
+    case State::kWaiting: StartTake(); break;
     case State::kRecording:
       if (clock_->NowMs() - take_started_ms_ < kDoublePressMs) {
         DropTake("double press: take dropped");
@@ -40,8 +39,7 @@ bool PttController::OnKey(const Key& key) {
         EndTake();
       }
       break;
-    case State::kTail:
-      break;  // already ending
+    case State::kTail: break;  // already ending
   }
   return true;
 }
@@ -79,7 +77,8 @@ void PttController::OnFrame(const int16_t* samples, size_t count) {
   // Not sending: keep the most recent pre-roll's worth.
   preroll_.insert(preroll_.end(), samples, samples + count);
   const size_t keep = SamplesOf(kPrerollMs);
-  if (preroll_.size() > keep) preroll_.erase(preroll_.begin(), preroll_.end() - static_cast<std::ptrdiff_t>(keep));
+  if (preroll_.size() > keep)
+    preroll_.erase(preroll_.begin(), preroll_.end() - static_cast<std::ptrdiff_t>(keep));
 }
 
 void PttController::OnTick() {

@@ -33,10 +33,10 @@ class PttController {
   class Actions {
    public:
     virtual ~Actions() = default;
-    virtual void Interrupt() = 0;                                 // stop the assistant, if it speaks
-    virtual void ClearInput() = 0;                                // input_audio_buffer.clear
+    virtual void Interrupt() = 0;   // stop the assistant, if it speaks
+    virtual void ClearInput() = 0;  // input_audio_buffer.clear
     virtual void SendAudio(const int16_t* samples, size_t count) = 0;  // 24 kHz
-    virtual void CommitAndRespond() = 0;                          // commit, then response.create
+    virtual void CommitAndRespond() = 0;  // commit, then response.create
     virtual void Notice(std::string_view text) = 0;
   };
 
@@ -74,8 +74,8 @@ class PttController {
   State state_ = State::kIdle;
   int64_t take_started_ms_ = 0;
   int64_t tail_until_ms_ = 0;
-  size_t take_samples_ = 0;          // sent in this take, pre-roll included
-  std::vector<int16_t> preroll_;     // the last kPrerollMs before a take, oldest first
+  size_t take_samples_ = 0;       // sent in this take, pre-roll included
+  std::vector<int16_t> preroll_;  // the last kPrerollMs before a take, oldest first
 };
 
 }  // namespace voxterm

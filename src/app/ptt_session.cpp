@@ -15,13 +15,15 @@ SessionSettings PttSettings(const Config& config) {
 }
 }  // namespace
 
-PttSession::PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-                       ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key,
-                       ToolCalls* tools, History* history)
+PttSession::PttSession(const Config& config, std::unique_ptr<AudioEngine> audio,
+                       Transport* transport, ConversationView* view, const Clock* clock,
+                       std::unique_ptr<RawTerminal> terminal, Key key, ToolCalls* tools,
+                       History* history)
     : audio_(std::move(audio)),
       transport_(transport),
       view_(view),
-      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view, tools, history),
+      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view, tools,
+            history),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {
   chat_.set_report_state(false);
@@ -61,17 +63,12 @@ void PttSession::OnInputBytes(std::string_view bytes) {
         interrupted_ = true;
         quit_ = true;
         break;
-      case Key::Type::kCtrlD:
-        quit_ = true;
-        break;
+      case Key::Type::kCtrlD: quit_ = true; break;
       case Key::Type::kChar:
         if (key.ch == U'q') quit_ = true;
         break;
-      case Key::Type::kCtrlZ:
-        terminal_->Suspend();
-        break;
-      default:
-        break;
+      case Key::Type::kCtrlZ: terminal_->Suspend(); break;
+      default: break;
     }
   }
   UpdateView();
@@ -89,7 +86,8 @@ void PttSession::OnTick() {
   CapturePath* capture = audio_->capture();
   audio_->PumpSpeaker();  // first: echo control needs what was played before what was heard
   if (input_started_) {
-    audio_->PumpMicrophone([this](const int16_t* samples, size_t count) { ptt_.OnFrame(samples, count); });
+    audio_->PumpMicrophone(
+        [this](const int16_t* samples, size_t count) { ptt_.OnFrame(samples, count); });
     view_->SetLevel(ptt_.state() == PttController::State::kRecording ? capture->level() : 0);
   }
   ptt_.OnTick();
@@ -113,7 +111,8 @@ void PttSession::UpdateView() {
     case PttController::State::kTail: {
       view_->SetState(VoiceState::kRecording);
       char seconds[32];
-      snprintf(seconds, sizeof seconds, "%.1f s  (%s: send, Esc: drop)", ptt_.take_ms() / 1000.0, key.c_str());
+      snprintf(seconds, sizeof seconds, "%.1f s  (%s: send, Esc: drop)", ptt_.take_ms() / 1000.0,
+               key.c_str());
       view_->SetDetail(seconds);
       return;
     }
@@ -121,8 +120,7 @@ void PttSession::UpdateView() {
       view_->SetState(VoiceState::kThinking);  // "thinking": waiting for the answer
       view_->SetDetail("");
       return;
-    case PttController::State::kIdle:
-      break;
+    case PttController::State::kIdle: break;
   }
   if (!chat_.session_ready()) {
     view_->SetState(chat_.reconnecting() ? VoiceState::kReconnecting : VoiceState::kConnecting);

@@ -22,8 +22,8 @@ namespace voxterm {
 class PttSession final : public Conversation, private PttController::Actions {
  public:
   PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-             ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal, Key key,
-             ToolCalls* tools = nullptr, History* history = nullptr);
+             ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal,
+             Key key, ToolCalls* tools = nullptr, History* history = nullptr);
   ~PttSession() override;
 
   void OnServerEvent(const ServerEvent& event) override;
@@ -44,7 +44,9 @@ class PttSession final : public Conversation, private PttController::Actions {
     chat_.OnDisconnected();
     UpdateView();
   }
-  bool Quiet() const override { return chat_.Idle() && ptt_.state() == PttController::State::kIdle; }
+  bool Quiet() const override {
+    return chat_.Idle() && ptt_.state() == PttController::State::kIdle;
+  }
   bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override { return quit_; }
   bool Interrupted() const override { return interrupted_; }

@@ -14,16 +14,16 @@
 #include <random>
 
 #include "app/api_key.h"
+#include "app/audio_engine.h"
 #include "app/cli.h"
 #include "app/event_log.h"
 #include "app/history.h"
 #include "app/link.h"
-#include "app/audio_engine.h"
-#include "app/text_chat.h"
-#include "app/tool_calls.h"
 #include "app/ptt_session.h"
 #include "app/session_settings.h"
 #include "app/signal_watch.h"
+#include "app/text_chat.h"
+#include "app/tool_calls.h"
 #include "app/usage.h"
 #include "app/voice_session.h"
 #include "tools/spawn_tool_runner.h"
@@ -255,7 +255,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                WakeupQueue<NetEvent>* queue, Conversation* conversation, StdoutSink* out,
                const Notify& notify, int signal_fd, int tools_fd, UsageTotals* usage) {
   SteadyClock clock;
-  LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(), ToString(config.dialect));
+  LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(),
+           ToString(config.dialect));
   link->Connect();
 
   // The models a refusal may name (ClassifyServerError).
@@ -282,15 +283,15 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   std::mt19937 random(seed());
   Backoff backoff(config.reconnect_tries,
                   [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
-  bool had_session = false;      // a session worked: losses from now on are tried again
-  bool down = false;             // the conversation was told it is disconnected
-  bool told_reconnecting = false;  // the user saw "reconnecting", so will see "reconnected"
-  bool renewing = false;         // closing a session to start the next one
-  int64_t renew_delay_ms = 0;    // ... after this long (a renewal that counts as a try)
-  int64_t retry_at_ms = -1;      // when to try to connect again
-  int64_t session_since_ms = -1;   // when the current session began; -1 while there is none
+  bool had_session = false;         // a session worked: losses from now on are tried again
+  bool down = false;                // the conversation was told it is disconnected
+  bool told_reconnecting = false;   // the user saw "reconnecting", so will see "reconnected"
+  bool renewing = false;            // closing a session to start the next one
+  int64_t renew_delay_ms = 0;       // ... after this long (a renewal that counts as a try)
+  int64_t retry_at_ms = -1;         // when to try to connect again
+  int64_t session_since_ms = -1;    // when the current session began; -1 while there is none
   uint64_t answers_at_session = 0;  // conversation->answers() then
-  int64_t alive_checked_ms = -1;   // the last liveness check while an answer was due
+  int64_t alive_checked_ms = -1;    // the last liveness check while an answer was due
 
   auto begin_close = [&](int code) {
     if (closing) return;
@@ -308,8 +309,9 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
   };
   // Whether the session that is ending got anywhere (kSteadySessionMs); asked once per session.
   auto session_progressed = [&] {
-    const bool progressed = session_since_ms >= 0 && (conversation->answers() > answers_at_session ||
-                                                      clock.NowMs() - session_since_ms >= kSteadySessionMs);
+    const bool progressed =
+        session_since_ms >= 0 && (conversation->answers() > answers_at_session ||
+                                  clock.NowMs() - session_since_ms >= kSteadySessionMs);
     session_since_ms = -1;
     return progressed;
   };
@@ -323,7 +325,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       return -1;
     }
     char when[64];
-    snprintf(when, sizeof when, "%.1f s (try %d of %d)", delay_ms / 1000.0, backoff.tries_made(), backoff.tries());
+    snprintf(when, sizeof when, "%.1f s (try %d of %d)", delay_ms / 1000.0, backoff.tries_made(),
+             backoff.tries());
     notify(why + "; reconnecting in " + when + "\u2026");
     told_reconnecting = true;
     return delay_ms;
@@ -392,7 +395,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
     if (!closing && !down && !renewing && conversation->AwaitingServer()) {
       if (awaiting_since_ms < 0) awaiting_since_ms = now_ms;
       const int64_t silent_since_ms = std::max(last_event_ms, awaiting_since_ms);
-      if (config.answer_timeout_ms > 0 && !silence_reported) silent_at_ms = silent_since_ms + config.answer_timeout_ms;
+      if (config.answer_timeout_ms > 0 && !silence_reported)
+        silent_at_ms = silent_since_ms + config.answer_timeout_ms;
       alive_check_at_ms = std::max(silent_since_ms, alive_checked_ms) + kAliveCheckAfterMs;
       if (now_ms >= alive_check_at_ms) {
         link->CheckAlive();
@@ -411,26 +415,30 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       }
     }
     // stdin last, so that it can be left out.
-    pollfd fds[5] = {{queue->fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}, {tick_fd, POLLIN, 0},
-                     {tools_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    pollfd fds[5] = {{queue->fd(), POLLIN, 0},
+                     {signal_fd, POLLIN, 0},
+                     {tick_fd, POLLIN, 0},
+                     {tools_fd, POLLIN, 0},
+                     {STDIN_FILENO, POLLIN, 0}};
     const nfds_t count = stdin_open && !closing && conversation->WantsInput() ? 5 : 4;
     int64_t wake_ms = -1;
     for (int64_t at : {deadline_ms, silent_at_ms, retry_at_ms, renew_at_ms, alive_check_at_ms}) {
       if (at >= 0 && (wake_ms < 0 || at < wake_ms)) wake_ms = at;
     }
-    int timeout = wake_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, wake_ms - clock.NowMs()));
+    int timeout =
+        wake_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, wake_ms - clock.NowMs()));
     if (poll(fds, count, timeout) < 0 && errno != EINTR) {
       LOG_ERROR("poll: %s", strerror(errno));
       return ToInt(ExitCode::kFailure);
     }
     if (deadline_ms >= 0 && clock.NowMs() >= deadline_ms) {
       if (closing) return exit_code;  // the server never acknowledged the close: leave anyway
-      if (renewing) {  // nor here: start the next session anyway
+      if (renewing) {                 // nor here: start the next session anyway
         renew();
         continue;
       }
-      const std::string why =
-          "the server sent no session.created within " + std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
+      const std::string why = "the server sent no session.created within " +
+                              std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
       deadline_ms = -1;
       if (had_session) {
         if (!schedule_retry(why)) return ToInt(ExitCode::kConnect);
@@ -448,7 +456,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
           SignalAbsorbed();
           continue;
         }
-        if (prompt_shown) fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
+        if (prompt_shown)
+          fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
         begin_close(ToInt(ExitCode::kInterrupted));
         if (!link->active()) return exit_code;
       }
@@ -460,7 +469,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       if (!closing) conversation->OnTick();
     }
     if (fds[3].revents & POLLIN) conversation->OnToolsReady();
-    if (count == 5 && (fds[4].revents & (POLLIN | POLLHUP | POLLERR)) && conversation->WantsRawInput()) {
+    if (count == 5 && (fds[4].revents & (POLLIN | POLLHUP | POLLERR)) &&
+        conversation->WantsRawInput()) {
       char bytes[256];
       const ssize_t n = read(STDIN_FILENO, bytes, sizeof bytes);
       if (n > 0) {
@@ -483,7 +493,7 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
       while (!events.empty()) {
         NetEvent event = std::move(events.front());
         events.pop_front();
-        link->Consumed(event);  // before the handling, which may block on stdout
+        link->Consumed(event);                // before the handling, which may block on stdout
         if (!link->Current(event)) continue;  // from a connection already given up
         // Server text enters here (messages, refusals, close reasons): an echoed key stops here.
         ProcessSecretMask().Mask(&event.text);
@@ -514,15 +524,18 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
               renew();
               break;
             }
-            std::string why = "the server closed the connection (code " + std::to_string(event.code) +
+            std::string why = "the server closed the connection (code " +
+                              std::to_string(event.code) +
                               (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
             if (event.code == kCloseMaybeRewritten) {  // see reconnect.h
-              why = "the server closed the connection (code 1002, which libwebsockets also reports "
-                    "for 1012 to 1015" +
-                    (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
+              why =
+                  "the server closed the connection (code 1002, which libwebsockets also reports "
+                  "for 1012 to 1015" +
+                  (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
             }
             if (event.code == 1006) {
-              why = "the connection was lost" + (event.text.empty() ? "" : " (" + Printable(event.text) + ")");
+              why = "the connection was lost" +
+                    (event.text.empty() ? "" : " (" + Printable(event.text) + ")");
             }
             if (!had_session || !IsTransientClose(event.code) || config.reconnect_tries == 0) {
               LOG_ERROR("%s", why.c_str());
@@ -589,8 +602,8 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
                 break;
               }
             }
-            if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" && !renewing &&
-                !closing) {
+            if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" &&
+                !renewing && !closing) {
               // At once after a session that got somewhere; otherwise it counts as a try, so
               // that a server expiring every session at once cannot make a storm of them.
               const std::string why = "the server ended the session (session_expired)";
@@ -662,7 +675,8 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   // Audio devices open before the connection, so a missing device fails fast and plainly.
   std::unique_ptr<AudioEngine> audio;
   if (config.mode != Mode::kText || config.speak) {
-    auto opened = AudioEngine::Open(config, config.mode != Mode::kText ? WantInput::kYes : WantInput::kNo);
+    auto opened =
+        AudioEngine::Open(config, config.mode != Mode::kText ? WantInput::kYes : WantInput::kNo);
     if (!opened.ok()) {
       LOG_ERROR("%s", opened.message().c_str());
       return ToInt(ExitCode::kUsage);
@@ -697,27 +711,30 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   if (created.ok()) {
     runner = std::move(*created);
     ToolCallView* tool_view = view ? static_cast<ToolCallView*>(view.get()) : &text_tool_view;
-    tool_calls = std::make_unique<ToolCalls>(&config.tools, runner.get(), &transport, tool_view, &event_log,
-                                             isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo,
-                                             ToolBaseEnvironment(environ));
+    tool_calls = std::make_unique<ToolCalls>(
+        &config.tools, runner.get(), &transport, tool_view, &event_log,
+        isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo, ToolBaseEnvironment(environ));
   }
 
   std::unique_ptr<Conversation> conversation;
   if (config.mode == Mode::kText) {
-    conversation = std::make_unique<TextChat>(config.dialect, TextSessionSettings(config), &transport,
-                                              [&out](std::string_view text) { out.Write(text); },
-                                              audio ? audio->playback() : nullptr, tool_calls.get(), &history);
+    conversation = std::make_unique<TextChat>(
+        config.dialect, TextSessionSettings(config), &transport,
+        [&out](std::string_view text) { out.Write(text); }, audio ? audio->playback() : nullptr,
+        tool_calls.get(), &history);
   } else if (config.mode == Mode::kPtt) {
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
     if (!terminal.ok()) {
       LOG_ERROR("%s", terminal.message().c_str());
       return ToInt(ExitCode::kUsage);
     }
-    conversation = std::make_unique<PttSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                                std::move(*terminal), *ptt_key, tool_calls.get(), &history);
+    conversation =
+        std::make_unique<PttSession>(config, std::move(audio), &transport, view.get(), &clock,
+                                     std::move(*terminal), *ptt_key, tool_calls.get(), &history);
   } else {
-    conversation = std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                                  isatty(STDIN_FILENO), tool_calls.get(), &history, latencies);
+    conversation =
+        std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
+                                       isatty(STDIN_FILENO), tool_calls.get(), &history, latencies);
   }
   const Notify notify = [&view, &out](const std::string& text) {
     if (view) {
@@ -755,8 +772,8 @@ int Main(int argc, char** argv) {
   SetLogLevel(config.verbosity >= 2   ? LogLevel::kDebug
               : config.verbosity == 1 ? LogLevel::kInfo
                                       : LogLevel::kWarn);
-// The key is resolved before anything else so that a missing key is a usage error (2) even
-// when the server is unreachable.
+  // The key is resolved before anything else so that a missing key is a usage error (2) even
+  // when the server is unreachable.
   if (command_line.list_devices) {
     Status listed = ListDevices(stdout);
     if (!listed.ok()) LOG_ERROR("%s", listed.message().c_str());

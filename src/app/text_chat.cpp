@@ -62,8 +62,9 @@ void TextChat::SendResponseCreate(bool continue_answer) {
   response_id_.clear();
   create_deferred_ = false;
   response_wrote_ = false;
-  transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_,
-                                        continue_answer ? ContinuationInstructions(session_.instructions) : ""));
+  transport_->Send(
+      EncodeResponseCreate(dialect_, Output(), create_event_id_,
+                           continue_answer ? ContinuationInstructions(session_.instructions) : ""));
 }
 
 void TextChat::OnDisconnected() {
@@ -179,7 +180,8 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
   // A response.done that ends no announced response is not passed on: nothing ends with it.
   if (event.type == ServerEventType::kResponseDone && !TakeAnnounced(event.response.id)) return;
   // The answer so far ends its line before any tool's line is shown.
-  if (event.type == ServerEventType::kResponseDone && answer_open_ && last_written_ != '\n') WriteAnswer("\n");
+  if (event.type == ServerEventType::kResponseDone && answer_open_ && last_written_ != '\n')
+    WriteAnswer("\n");
   if (history_) history_->OnServerEvent(event);
   if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
@@ -195,7 +197,8 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
       open_responses_.emplace_back(event.response.id);
       if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
       // Turns go one at a time, so the first response after our request is the answer.
-      if (turn_in_flight_ && response_id_.empty() && !create_deferred_) response_id_ = event.response.id;
+      if (turn_in_flight_ && response_id_.empty() && !create_deferred_)
+        response_id_ = event.response.id;
       break;
     case ServerEventType::kTextDelta:
     case ServerEventType::kAudioTranscriptDelta:
@@ -239,11 +242,8 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
       if (speaker_) speaker_->SetStreamOpen(false);
       OnResponseDone(event);
       break;
-    case ServerEventType::kError:
-      OnError(event);
-      break;
-    default:
-      break;
+    case ServerEventType::kError: OnError(event); break;
+    default: break;
   }
 }
 

@@ -56,7 +56,9 @@ class TextChat final : public Conversation {
   bool AwaitingServer() const override { return turn_in_flight_ && !awaiting_tools_; }
   bool OnServerSilent(int seconds) override;
   void OnDisconnected() override;
-  bool Quiet() const override { return Idle() && !(speaker_ && speaker_->Audible()) && !awaiting_tools_; }
+  bool Quiet() const override {
+    return Idle() && !(speaker_ && speaker_->Audible()) && !awaiting_tools_;
+  }
   // Lines wait in the pipe rather than in memory once this many are queued.
   bool WantsInput() const override { return pending_.size() < kMaxPendingLines; }
 
@@ -108,28 +110,28 @@ class TextChat final : public Conversation {
   std::deque<std::string> pending_;  // lines waiting for their turn
   bool turn_in_flight_ = false;
   int turn_number_ = 0;
-  std::string line_;               // the current turn's line, until its answer is done
-  std::string item_id_;            // the id of its item: the server has it once History does
-  std::string item_event_id_;      // of the current turn's conversation.item.create
-  std::string create_event_id_;    // of the current turn's response.create
-  std::string response_id_;        // of the current turn's response, once created
+  std::string line_;             // the current turn's line, until its answer is done
+  std::string item_id_;          // the id of its item: the server has it once History does
+  std::string item_event_id_;    // of the current turn's conversation.item.create
+  std::string create_event_id_;  // of the current turn's response.create
+  std::string response_id_;      // of the current turn's response, once created
   // Announced by response.created and not yet done: a response.done for any other response is
   // the server's mistake (or worse), and ends nothing. A few at most; the oldest go first.
   static constexpr size_t kMaxOpenResponses = 8;
   std::deque<std::string> open_responses_;
-  bool create_deferred_ = false;   // the server was busy: ask again after its response.done
-  bool item_refused_ = false;      // the server refused the turn's line
-  bool awaiting_tools_ = false;    // the turn's response made calls; they run
-  int requests_ = 0;               // response.create sent, for their event ids
-  bool answer_open_ = false;       // something was written for the current answer
-  bool response_wrote_ = false;    // the current response wrote some of it
-  std::string line_item_id_;       // the message whose words the open line shows
+  bool create_deferred_ = false;  // the server was busy: ask again after its response.done
+  bool item_refused_ = false;     // the server refused the turn's line
+  bool awaiting_tools_ = false;   // the turn's response made calls; they run
+  int requests_ = 0;              // response.create sent, for their event ids
+  bool answer_open_ = false;      // something was written for the current answer
+  bool response_wrote_ = false;   // the current response wrote some of it
+  std::string line_item_id_;      // the message whose words the open line shows
   // The last few messages that had words written: a .done's text is written only for one
   // that had none (its deltas, once written, cannot be taken back).
   static constexpr size_t kMaxWrittenItems = 8;
   std::deque<std::string> written_items_;
-  bool adopt_line_ = false;        // a continuation after a reconnect: it goes on the open line
-  bool resumed_ = false;           // the session is a reconnection
+  bool adopt_line_ = false;  // a continuation after a reconnect: it goes on the open line
+  bool resumed_ = false;     // the session is a reconnection
   char last_written_ = '\n';
   int failed_turns_ = 0;
   uint64_t answers_done_ = 0;  // completed answers to our turns

@@ -57,7 +57,9 @@ std::string Summary(const std::string& name, const ToolResult& r, int timeout_ms
     case ToolResult::End::kSignaled:
       s = name + ": killed by signal " + std::to_string(r.exit_code - 128) + took;
       break;
-    case ToolResult::End::kTimedOut: s = name + ": timed out after " + std::to_string(timeout_ms) + " ms"; break;
+    case ToolResult::End::kTimedOut:
+      s = name + ": timed out after " + std::to_string(timeout_ms) + " ms";
+      break;
     case ToolResult::End::kInterrupted: s = name + ": interrupted" + took; break;
     case ToolResult::End::kFailedToStart: return name + ": could not start: " + r.error;
   }
@@ -68,12 +70,14 @@ std::string Summary(const std::string& name, const ToolResult& r, int timeout_ms
 
 std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools) {
   std::vector<ToolSpec> specs;
-  for (const ToolConfig& tool : tools) specs.push_back({tool.name, tool.description, tool.parameters_json});
+  for (const ToolConfig& tool : tools)
+    specs.push_back({tool.name, tool.description, tool.parameters_json});
   return specs;
 }
 
 ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, Transport* transport,
-                     ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env)
+                     ToolCallView* view, EventLog* log, CanAsk can_ask,
+                     std::vector<std::string> base_env)
     : tools_(tools),
       runner_(runner),
       transport_(transport),
@@ -99,13 +103,11 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
       Collect(event.response_id, event.item_id, event.call_id, event.name, event.text,
               /*arguments_complete=*/true);
       break;
-    case ServerEventType::kResponseDone:
-      OnResponseDone(event);
-      break;
-    default:
-      break;
+    case ServerEventType::kResponseDone: OnResponseDone(event); break;
+    default: break;
   }
-  if (event.type == ServerEventType::kItemAdded && !event.item.id.empty() && !unconfirmed_.empty()) {
+  if (event.type == ServerEventType::kItemAdded && !event.item.id.empty() &&
+      !unconfirmed_.empty()) {
     for (auto it = unconfirmed_.begin(); it != unconfirmed_.end(); ++it) {
       if (it->second.first == event.item.id) {
         unconfirmed_.erase(it);
@@ -149,7 +151,8 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
   if (it == collecting_.end()) {
     if (collecting_.size() >= kMaxCollectedCalls) {
       if (!warned_too_many_) {
-        LOG_WARN("skipped function calls: more than %zu are waiting for their response to end", kMaxCollectedCalls);
+        LOG_WARN("skipped function calls: more than %zu are waiting for their response to end",
+                 kMaxCollectedCalls);
       }
       warned_too_many_ = true;
       return;
@@ -244,7 +247,8 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
       Dispatch(serial);
     } else {
       // "failed" is said as a verb; "cancelled", "incomplete" and the like as a state.
-      const std::string status = event.response.status.empty() ? "ended" : std::string(event.response.status);
+      const std::string status =
+          event.response.status.empty() ? "ended" : std::string(event.response.status);
       const std::string verb = status == "failed" || status == "ended" ? status : "was " + status;
       Answered(serial, FormatToolError("not run: the response that made this call " + verb),
                calls_[serial].name + ": not run (the response " + verb + ")");
@@ -306,8 +310,9 @@ void ToolCalls::Dispatch(int serial) {
   if (!tool->confirm) {
     Run(serial);
   } else if (can_ask_ == CanAsk::kNo) {
-    Answered(serial, FormatToolError("not run: this tool needs the user's confirmation, and there is no "
-                                     "terminal to ask on"),
+    Answered(serial,
+             FormatToolError("not run: this tool needs the user's confirmation, and there is no "
+                             "terminal to ask on"),
              call.name + ": not run (it needs confirmation, and there is no terminal)");
   } else {
     to_ask_.push_back(serial);
@@ -379,7 +384,8 @@ bool ToolCalls::Interrupt() {
   asking_ = -1;
   for (int serial : waiting) {
     const std::string name = calls_[serial].name;
-    Answered(serial, FormatToolError("not run: the user interrupted"), name + ": not run (interrupted)");
+    Answered(serial, FormatToolError("not run: the user interrupted"),
+             name + ": not run (interrupted)");
   }
   runner_->InterruptAll();  // their results come through OnRunnerReady, marked interrupted
   return true;
@@ -392,7 +398,8 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
   const Call call = std::move(it->second);
   calls_.erase(it);
   const std::string item_id = "voxterm_output_" + std::to_string(serial);
-  auto& kept = unconfirmed_[serial] = {item_id, EncodeFunctionCallOutput(call.call_id, output, item_id)};
+  auto& kept =
+      unconfirmed_[serial] = {item_id, EncodeFunctionCallOutput(call.call_id, output, item_id)};
   if (connected_) transport_->Send(kept.second);
   // A server that never announces items would otherwise have them kept for ever.
   while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
@@ -403,8 +410,11 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
     w.StartObject();
     w.Key("type");
     w.String("voxterm.tool_call");
-    for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"call_id", &call.call_id},
-                                     {"name", &call.name}, {"arguments", &call.arguments}, {"output", &output}}) {
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::string*>{"call_id", &call.call_id},
+          {"name", &call.name},
+          {"arguments", &call.arguments},
+          {"output", &output}}) {
       const std::string text = ValidUtf8(*value);
       w.Key(key);
       w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));

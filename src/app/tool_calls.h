@@ -51,8 +51,8 @@ class ToolCalls {
  public:
   // tools, runner, transport, view and log must outlive this. base_env: what commands inherit
   // (ToolBaseEnvironment).
-  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, Transport* transport, ToolCallView* view,
-            EventLog* log, CanAsk can_ask, std::vector<std::string> base_env);
+  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, Transport* transport,
+            ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env);
 
   // Every server event, before the conversation handles it.
   void OnServerEvent(const ServerEvent& event);
@@ -81,8 +81,8 @@ class ToolCalls {
  private:
   struct Call {
     std::string response_id, item_id, call_id, name, arguments;
-    bool complete = false;  // its arguments have all arrived
-    uint64_t arrival = 0;   // the order calls were announced in
+    bool complete = false;             // its arguments have all arrived
+    uint64_t arrival = 0;              // the order calls were announced in
     const ToolConfig* tool = nullptr;  // the declared tool, once dispatched (null: unknown)
     ToolCommand command;               // prepared when dispatched, until it starts
   };

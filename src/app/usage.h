@@ -87,7 +87,7 @@ class UsageTotals {
   std::deque<std::string> open_;  // responses created and not yet done, oldest first
   std::deque<std::string> done_;  // the last kRememberedIds responses done
   int64_t without_usage_ = 0;     // done without usage, or forgotten while open
-  std::string models_used_;  // the priced models, comma-separated, for the summary
+  std::string models_used_;       // the priced models, comma-separated, for the summary
   int64_t responses_ = 0;
   int64_t input_ = 0, input_text_ = 0, input_audio_ = 0, input_image_ = 0;
   int64_t cached_ = 0, cached_text_ = 0, cached_audio_ = 0, cached_image_ = 0;

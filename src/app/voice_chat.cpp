@@ -8,7 +8,8 @@
 namespace voxterm {
 
 VoiceChat::VoiceChat(Dialect dialect, SessionSettings session, Transport* transport,
-                     PlaybackPath* playback, ConversationView* view, ToolCalls* tools, History* history)
+                     PlaybackPath* playback, ConversationView* view, ToolCalls* tools,
+                     History* history)
     : dialect_(dialect),
       session_(std::move(session)),
       server_interrupts_(session_.turns != SessionSettings::Turns::kOff),
@@ -22,8 +23,8 @@ VoiceChat::VoiceChat(Dialect dialect, SessionSettings session, Transport* transp
 
 bool VoiceChat::Idle() const {
   return session_ready_ && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
-         !truncate_pending_ && pending_lines_.empty() && !playback_->Audible() && !response_wanted_ &&
-         !response_requested_ && !tools_busy();
+         !truncate_pending_ && pending_lines_.empty() && !playback_->Audible() &&
+         !response_wanted_ && !response_requested_ && !tools_busy();
 }
 
 void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
@@ -80,7 +81,8 @@ void VoiceChat::OnDisconnected() {
   if (tools_) tools_->OnDisconnected();
   continue_answer_ = response_active_ && delivered_ && response_id_ != dropped_response_id_;
   // A request that was out is made again, unless the user's own turn, sent again, will make it.
-  if (response_requested_ || (response_active_ && !delivered_ && turn_start_ < 0)) response_wanted_ = true;
+  if (response_requested_ || (response_active_ && !delivered_ && turn_start_ < 0))
+    response_wanted_ = true;
   response_active_ = response_requested_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
   outage_start_ = captured_;
   playback_->SetStreamOpen(false);  // what arrived plays out
@@ -99,7 +101,8 @@ void VoiceChat::Resume() {
     transport_->Send(EncodeUserText(line_, {}, line_item_id_));
   }
   const bool turn_open = turn_start_ >= 0;
-  const bool words_known = turn_open && !turn_item_id_.empty() && history_ && history_->HasText(turn_item_id_);
+  const bool words_known =
+      turn_open && !turn_item_id_.empty() && history_ && history_->HasText(turn_item_id_);
   if (turn_open && !words_known) {
     ResendAudio(static_cast<uint64_t>(turn_start_));
   } else if (server_interrupts_) {
@@ -159,7 +162,8 @@ void VoiceChat::MaybeRequestResponse() {
   if (!response_wanted_ || !session_ready_ || response_active_ || response_requested_) return;
   // The event id lets an error be matched to the request it refuses.
   request_event_id_ = "voxterm_response_" + std::to_string(++requests_);
-  transport_->Send(EncodeResponseCreate(dialect_, Modality::kAudio, request_event_id_, response_instructions_));
+  transport_->Send(
+      EncodeResponseCreate(dialect_, Modality::kAudio, request_event_id_, response_instructions_));
   response_instructions_.clear();
   response_wanted_ = false;
   response_requested_ = true;
@@ -187,7 +191,8 @@ void VoiceChat::CheckToolFollowUp() {
 }
 
 void VoiceChat::OnServerSilent(int seconds) {
-  view_->Notice("the server has sent nothing for " + std::to_string(seconds) + " s; still waiting (Ctrl-C to quit)");
+  view_->Notice("the server has sent nothing for " + std::to_string(seconds) +
+                " s; still waiting (Ctrl-C to quit)");
 }
 
 void VoiceChat::BargeIn(bool server_cancels) {
@@ -316,7 +321,8 @@ void VoiceChat::OnAudioDelta(const ServerEvent& event) {
   if (!event.response_id.empty() && event.response_id == dropped_response_id_) return;
   auto decoded = DecodePcm16(event.delta, &decoded_);
   if (!decoded) {
-    LOG_WARN("skipped an audio delta that is not valid base64 (%zu characters)", event.delta.size());
+    LOG_WARN("skipped an audio delta that is not valid base64 (%zu characters)",
+             event.delta.size());
     return;
   }
   const size_t samples = *decoded;
@@ -362,7 +368,8 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
 void VoiceChat::OnServerEvent(const ServerEvent& event) {
   // Only the active response can end: a response.done for any other ends nothing, and is not
   // passed on.
-  if (event.type == ServerEventType::kResponseDone && (!response_active_ || event.response.id != response_id_)) {
+  if (event.type == ServerEventType::kResponseDone &&
+      (!response_active_ || event.response.id != response_id_)) {
     LOG_WARN("ignored response.done for response \"%s\", which is not the active one",
              Printable(std::string(event.response.id), 64).c_str());
     return;
@@ -386,7 +393,8 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       user_speaking_ = true;
       if (turn_start_ < 0) {
         const uint64_t at = event.audio_start_ms >= 0
-                                ? session_base_ + static_cast<uint64_t>(event.audio_start_ms) * kApiSampleRateHz / 1000
+                                ? session_base_ + static_cast<uint64_t>(event.audio_start_ms) *
+                                                      kApiSampleRateHz / 1000
                                 : captured_;
         turn_start_ = static_cast<int64_t>(std::min(at, captured_));
       }
@@ -421,12 +429,8 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       response_id_ = std::string(event.response.id);
       awaiting_answer_ = false;
       break;
-    case ServerEventType::kAudioDelta:
-      OnAudioDelta(event);
-      break;
-    case ServerEventType::kAudioDone:
-      playback_->SetStreamOpen(false);
-      break;
+    case ServerEventType::kAudioDelta: OnAudioDelta(event); break;
+    case ServerEventType::kAudioDone: playback_->SetStreamOpen(false); break;
     case ServerEventType::kBufferCommitted:
       if (turn_start_ >= 0 && !event.item_id.empty()) turn_item_id_ = std::string(event.item_id);
       break;
@@ -468,9 +472,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
         answer_line_open_ = false;
       }
       break;
-    case ServerEventType::kResponseDone:
-      OnResponseDone(event);
-      break;
+    case ServerEventType::kResponseDone: OnResponseDone(event); break;
     case ServerEventType::kError:
       // Harmless ones, like response_cancel_not_active, only with -v.
       if (response_requested_ && event.error.event_id == request_event_id_) {
@@ -478,7 +480,8 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
         response_requested_ = false;
         awaiting_answer_ = false;
       }
-      if (event.error.code == "conversation_already_has_active_response" && event.error.event_id == request_event_id_) {
+      if (event.error.code == "conversation_already_has_active_response" &&
+          event.error.event_id == request_event_id_) {
         // A response of the server's own (VAD) won the race: ask again after it.
         response_wanted_ = true;
         LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
@@ -489,8 +492,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
                       Printable(std::string(event.error.message)));
       }
       break;
-    default:
-      break;
+    default: break;
   }
   UpdateState();
 }

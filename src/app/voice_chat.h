@@ -97,7 +97,8 @@ class VoiceChat {
   bool tools_busy() const { return tools_ && tools_->busy(); }
   // A response is requested, expected (the user finished speaking) or streaming.
   bool AwaitingServer() const {
-    return session_ready_ && (response_active_ || response_requested_ || awaiting_answer_) && !tools_busy();
+    return session_ready_ && (response_active_ || response_requested_ || awaiting_answer_) &&
+           !tools_busy();
   }
   // Tells the user the server has gone quiet, once per silence.
   void OnServerSilent(int seconds);
@@ -162,10 +163,10 @@ class VoiceChat {
   std::string request_event_id_;     // of the last response.create
   int requests_ = 0;
   bool user_speaking_ = false;
-  bool truncate_pending_ = false;    // a flush is under way; truncate when it is done
-  bool answer_line_open_ = false;    // the view shows a partial answer
-  std::string answer_item_id_;       // the assistant item whose words that line shows
-  bool adopt_line_ = false;          // a continuation after a reconnect: it goes on the open line
+  bool truncate_pending_ = false;  // a flush is under way; truncate when it is done
+  bool answer_line_open_ = false;  // the view shows a partial answer
+  std::string answer_item_id_;     // the assistant item whose words that line shows
+  bool adopt_line_ = false;        // a continuation after a reconnect: it goes on the open line
   // The captions of items being transcribed, the one updated last at the back. A few at most:
   // a real session transcribes one turn at a time.
   static constexpr size_t kMaxCaptions = 4;
@@ -177,24 +178,24 @@ class VoiceChat {
   std::deque<std::string> transcribed_;
   std::deque<std::string> shown_items_;
   std::deque<std::string> pending_lines_;
-  std::vector<int16_t> decoded_;     // scratch for audio deltas
+  std::vector<int16_t> decoded_;  // scratch for audio deltas
   uint64_t appended_frames_ = 0;
 
   // The microphone's last kRecentSamples, sent or not, indexed by captured_ (frames ever captured).
   static constexpr size_t kRecentSamples = 10 * 24000;
   std::vector<int16_t> recent_;
   uint64_t captured_ = 0;
-  uint64_t session_base_ = 0;        // the frame the session's input audio starts at
-  int64_t turn_start_ = -1;          // the frame the user's unanswered turn starts at; -1: none
-  std::string turn_item_id_;         // its item, once the server named it
-  bool take_committed_ = false;      // push-to-talk: the unanswered take was committed
-  std::string line_item_id_;         // a typed line whose answer has not been delivered
+  uint64_t session_base_ = 0;    // the frame the session's input audio starts at
+  int64_t turn_start_ = -1;      // the frame the user's unanswered turn starts at; -1: none
+  std::string turn_item_id_;     // its item, once the server named it
+  bool take_committed_ = false;  // push-to-talk: the unanswered take was committed
+  std::string line_item_id_;     // a typed line whose answer has not been delivered
   std::string line_;
   int lines_sent_ = 0;
-  bool delivered_ = false;           // the active response has shown or played something
-  bool resumed_ = false;             // a session came before: this one resumes it
-  bool continue_answer_ = false;     // the answer was cut off: ask the new session to go on
-  uint64_t outage_start_ = 0;        // the frame the connection was lost at
+  bool delivered_ = false;             // the active response has shown or played something
+  bool resumed_ = false;               // a session came before: this one resumes it
+  bool continue_answer_ = false;       // the answer was cut off: ask the new session to go on
+  uint64_t outage_start_ = 0;          // the frame the connection was lost at
   std::string response_instructions_;  // the next response.create's own, if any
   uint64_t underruns_reported_ = 0;
   uint64_t responses_done_ = 0;

@@ -4,22 +4,25 @@
 
 namespace voxterm {
 
-VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-                           ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools,
-                           History* history, Latencies* latencies)
+VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio,
+                           Transport* transport, ConversationView* view, const Clock* clock,
+                           bool interactive, ToolCalls* tools, History* history,
+                           Latencies* latencies)
     : audio_(std::move(audio)),
       view_(view),
       clock_(clock),
       interactive_(interactive),
-      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view, tools, history),
+      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view,
+            tools, history),
       silence_(audio_->capture()->frame_samples(), 0),
       latencies_(latencies) {}
 
 VoiceSession::~VoiceSession() {
   audio_->Stop();
   if (uint64_t underruns = audio_->playback()->underruns()) {
-    LOG_WARN("playback ran dry %llu times: answers arrived slower than they played (a slow network?)",
-             static_cast<unsigned long long>(underruns));
+    LOG_WARN(
+        "playback ran dry %llu times: answers arrived slower than they played (a slow network?)",
+        static_cast<unsigned long long>(underruns));
   }
   if (uint64_t overruns = audio_->capture_overruns()) {
     LOG_WARN("%llu microphone samples were lost: voxterm fell behind (a busy machine?)",
@@ -28,7 +31,8 @@ VoiceSession::~VoiceSession() {
 }
 
 void VoiceSession::OnServerEvent(const ServerEvent& event) {
-  const uint32_t flushes_before = audio_->counters().flushes_requested.load(std::memory_order_relaxed);
+  const uint32_t flushes_before =
+      audio_->counters().flushes_requested.load(std::memory_order_relaxed);
   chat_.OnServerEvent(event);
   if (latencies_) MeasureEvent(event, flushes_before);
 }
@@ -52,13 +56,17 @@ void VoiceSession::MeasureEvent(const ServerEvent& event, uint32_t flushes_befor
 void VoiceSession::MeasurePlayback() {
   const PlaybackCounters& counters = audio_->counters();
   if (first_audio_ns_ && counters.starts.load(std::memory_order_acquire) != starts_before_) {
-    latencies_->first_audio.Add(counters.started_heard_at_ns.load(std::memory_order_relaxed) - first_audio_ns_);
+    latencies_->first_audio.Add(counters.started_heard_at_ns.load(std::memory_order_relaxed) -
+                                first_audio_ns_);
     first_audio_ns_ = 0;
   }
-  if (speech_started_ns_ && counters.flushes_done.load(std::memory_order_acquire) == flush_awaited_) {
-    const int64_t silent_ns = counters.silent_heard_at_ns.load(std::memory_order_relaxed) - speech_started_ns_;
+  if (speech_started_ns_ &&
+      counters.flushes_done.load(std::memory_order_acquire) == flush_awaited_) {
+    const int64_t silent_ns =
+        counters.silent_heard_at_ns.load(std::memory_order_relaxed) - speech_started_ns_;
     latencies_->barge_in.Add(silent_ns);
-    latencies_->barge_in_voxterm.Add(silent_ns - counters.device_ahead_ns.load(std::memory_order_relaxed));
+    latencies_->barge_in_voxterm.Add(silent_ns -
+                                     counters.device_ahead_ns.load(std::memory_order_relaxed));
     speech_started_ns_ = 0;
   }
 }
@@ -83,7 +91,8 @@ void VoiceSession::OnTick() {
   if (input_started_) {
     frames_delivered_at_ns_ = audio_->input()->delivered_at_ns();
     // During an outage VoiceChat keeps the frames for the next session.
-    audio_->PumpMicrophone([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
+    audio_->PumpMicrophone(
+        [this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
     view_->SetLevel(capture->level());
   } else {
     audio_->DiscardMicrophone();
@@ -103,7 +112,8 @@ void VoiceSession::OnTick() {
 
 void VoiceSession::SendFrame(const int16_t* samples, size_t count) {
   chat_.OnCaptureFrame(samples, count);
-  if (latencies_ && frames_delivered_at_ns_) latencies_->capture_to_send.Add(MonotonicNs() - frames_delivered_at_ns_);
+  if (latencies_ && frames_delivered_at_ns_)
+    latencies_->capture_to_send.Add(MonotonicNs() - frames_delivered_at_ns_);
   if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
 }
 

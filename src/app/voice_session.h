@@ -22,8 +22,9 @@ class VoiceSession final : public Conversation {
   // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation. latencies:
   // where --stats' measurements go, or null.
   VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
-               ConversationView* view, const Clock* clock, bool interactive, ToolCalls* tools = nullptr,
-               History* history = nullptr, Latencies* latencies = nullptr);
+               ConversationView* view, const Clock* clock, bool interactive,
+               ToolCalls* tools = nullptr, History* history = nullptr,
+               Latencies* latencies = nullptr);
   // Says what went wrong with the audio during the conversation, if anything did.
   ~VoiceSession() override;
 
@@ -63,7 +64,7 @@ class VoiceSession final : public Conversation {
   const Clock* const clock_;
   const bool interactive_;
   VoiceChat chat_;
-  bool quit_ = false;               // Ctrl-D on the terminal, or the input failed
+  bool quit_ = false;  // Ctrl-D on the terminal, or the input failed
   bool failed_ = false;
   bool input_started_ = false;
   int64_t input_ended_at_ms_ = -1;  // when the input file ran out

@@ -5,7 +5,8 @@
 namespace voxterm {
 
 void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out,
-                            size_t frames, int channels, int64_t heard_at_ns, SpscRing<int16_t>* monitor) {
+                            size_t frames, int channels, int64_t heard_at_ns,
+                            SpscRing<int16_t>* monitor) {
   size_t done = 0;
   const uint32_t requested = counters->flushes_requested.load(std::memory_order_acquire);
   if (requested != flushes_seen_) {
@@ -13,8 +14,10 @@ void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters,
     const size_t fade = std::min({kFadeFrames, frames, ring->ReadAvailable()});
     auto regions = ring->ReadRegions(fade);
     for (size_t i = 0; i < fade; ++i) {
-      int16_t s = i < regions.first_count ? regions.first[i] : regions.second[i - regions.first_count];
-      const int32_t scaled = static_cast<int32_t>(s) * static_cast<int32_t>(fade - i) / static_cast<int32_t>(fade);
+      int16_t s =
+          i < regions.first_count ? regions.first[i] : regions.second[i - regions.first_count];
+      const int32_t scaled =
+          static_cast<int32_t>(s) * static_cast<int32_t>(fade - i) / static_cast<int32_t>(fade);
       for (int c = 0; c < channels; ++c) out[i * channels + c] = static_cast<int16_t>(scaled);
     }
     ring->CommitRead(fade);
@@ -41,7 +44,8 @@ void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters,
       auto regions = ring->ReadRegions(frames);
       const size_t n = regions.total();
       for (size_t i = 0; i < n; ++i) {
-        int16_t s = i < regions.first_count ? regions.first[i] : regions.second[i - regions.first_count];
+        int16_t s =
+            i < regions.first_count ? regions.first[i] : regions.second[i - regions.first_count];
         for (int c = 0; c < channels; ++c) out[i * channels + c] = s;
       }
       ring->CommitRead(n);
@@ -57,13 +61,16 @@ void PlaybackEngine::Render(SpscRing<int16_t>* ring, PlaybackCounters* counters,
   if (monitor) {
     // A copy of the first channel; if the main thread fell behind, the excess is dropped and
     // counted, so that the monitor's timeline stays true.
-    counters->monitor_origin_ns.store(heard_at_ns - FramesToNs(monitored_frames_, rate_hz_), std::memory_order_relaxed);
+    counters->monitor_origin_ns.store(heard_at_ns - FramesToNs(monitored_frames_, rate_hz_),
+                                      std::memory_order_relaxed);
     monitored_frames_ += frames;
     auto regions = monitor->WriteRegions(frames);
     for (size_t i = 0; i < regions.first_count; ++i) regions.first[i] = out[i * channels];
-    for (size_t i = 0; i < regions.second_count; ++i) regions.second[i] = out[(regions.first_count + i) * channels];
+    for (size_t i = 0; i < regions.second_count; ++i)
+      regions.second[i] = out[(regions.first_count + i) * channels];
     monitor->CommitWrite(regions.total());
-    if (regions.total() < frames) counters->monitor_dropped.fetch_add(frames - regions.total(), std::memory_order_relaxed);
+    if (regions.total() < frames)
+      counters->monitor_dropped.fetch_add(frames - regions.total(), std::memory_order_relaxed);
   }
 }
 

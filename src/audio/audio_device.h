@@ -84,7 +84,8 @@ class AudioOutput {
   // Starts playing mono samples from *ring; ring and counters outlive Stop(). monitor, when not
   // null, receives a copy of every frame played, silence included: what the speaker said, in
   // real time (for --record and echo control).
-  virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) = 0;
+  virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+                       SpscRing<int16_t>* monitor) = 0;
   virtual void Stop() = 0;
   // Times the device itself ran dry and played silence its callback never gave it (so not in
   // the monitor either): everything after sounds later than the monitor says. Any thread.
@@ -109,7 +110,7 @@ class PlaybackEngine {
 
   int rate_hz_;
   static constexpr size_t kFadeFrames = 96;  // 4 ms at 24 kHz, 2 ms at 48 kHz
-  bool playing_ = false;    // past the prebuffer of the current answer
+  bool playing_ = false;                     // past the prebuffer of the current answer
   uint32_t flushes_seen_ = 0;
   uint64_t monitored_frames_ = 0;  // offered to the monitor, dropped ones included
 };

@@ -5,7 +5,8 @@
 
 namespace voxterm {
 
-CapturePath::CapturePath(int device_rate_hz, SpscRing<int16_t>* ring, int frame_ms, EchoControl* echo)
+CapturePath::CapturePath(int device_rate_hz, SpscRing<int16_t>* ring, int frame_ms,
+                         EchoControl* echo)
     : ring_(ring),
       echo_(echo),
       frame_samples_(static_cast<size_t>(kApiSampleRateHz * frame_ms / 1000)),
@@ -30,7 +31,8 @@ void CapturePath::Pump(const FrameSink& sink) {
     pending_.insert(pending_.end(), resampled_.begin(), resampled_.end());
   }
   int peak = 0;
-  for (size_t i = before; i < pending_.size(); ++i) peak = std::max(peak, std::abs(static_cast<int>(pending_[i])));
+  for (size_t i = before; i < pending_.size(); ++i)
+    peak = std::max(peak, std::abs(static_cast<int>(pending_[i])));
   size_t offset = 0;
   while (pending_.size() - offset >= frame_samples_) {
     sink(pending_.data() + offset, frame_samples_);

@@ -20,7 +20,8 @@ class CapturePath {
   using FrameSink = std::function<void(const int16_t* samples, size_t count)>;
 
   // echo: null, or the echo control every sample goes through (it outlives this).
-  CapturePath(int device_rate_hz, SpscRing<int16_t>* ring, int frame_ms, EchoControl* echo = nullptr);
+  CapturePath(int device_rate_hz, SpscRing<int16_t>* ring, int frame_ms,
+              EchoControl* echo = nullptr);
 
   // Takes everything captured so far and calls sink once per complete 24 kHz frame.
   void Pump(const FrameSink& sink);
@@ -41,7 +42,7 @@ class CapturePath {
   EchoControl* const echo_;
   const size_t frame_samples_;
   Resampler resampler_;
-  std::vector<int16_t> pending_;  // 24 kHz samples not yet a whole frame
+  std::vector<int16_t> pending_;    // 24 kHz samples not yet a whole frame
   std::vector<int16_t> chunk_;      // scratch for what the ring held
   std::vector<int16_t> resampled_;  // scratch: the ring's samples at 24 kHz
   float level_ = 0;

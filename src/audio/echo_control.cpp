@@ -8,7 +8,9 @@
 namespace voxterm {
 namespace {
 
-constexpr int64_t SamplesForMs(int ms) { return static_cast<int64_t>(kApiSampleRateHz) * ms / 1000; }
+constexpr int64_t SamplesForMs(int ms) {
+  return static_cast<int64_t>(kApiSampleRateHz) * ms / 1000;
+}
 
 constexpr int64_t kBlock = EchoControl::kBlockSamples;
 constexpr int64_t kLead = SamplesForMs(EchoControl::kLeadMs);
@@ -21,7 +23,8 @@ constexpr size_t kMaxPlaybackKept = static_cast<size_t>(SamplesForMs(4000));
 constexpr size_t kMaxWait = static_cast<size_t>(SamplesForMs(200));
 // Playback quieter than this (RMS, about -60 dBFS) is silence: nothing to echo.
 constexpr double kSilentRms = 33;
-// A microphone block this loud (RMS, about -50 dBFS) during playback holds echo worth learning from.
+// A microphone block this loud (RMS, about -50 dBFS) during playback holds echo worth learning
+// from.
 constexpr double kEchoRms = 100;
 // Playback this loud (RMS, about -40 dBFS) would be heard in the microphone if it could be.
 constexpr double kLoudRms = 330;
@@ -79,7 +82,9 @@ void EchoControl::SetDelay(int64_t delay_samples) {
   delay_ = delay_samples;
 }
 
-void EchoControl::Guard(int64_t until_mic_index) { guard_until_ = std::max(guard_until_, until_mic_index); }
+void EchoControl::Guard(int64_t until_mic_index) {
+  guard_until_ = std::max(guard_until_, until_mic_index);
+}
 
 void EchoControl::SkipPlayback(size_t count) {
   // The microphone heard what was lost without the canceller knowing: guard until the filter's
@@ -99,7 +104,8 @@ void EchoControl::TrimPlayback() {
   // What the next microphone block can still need: its reference, and the room's tail before.
   const int64_t needed_from = mic_index_ + delay_ - kLead - kHangover - kBlock;
   int64_t drop = std::max<int64_t>(0, needed_from - playback_start_);
-  drop = std::max<int64_t>(drop, static_cast<int64_t>(playback_.size()) - static_cast<int64_t>(kMaxPlaybackKept));
+  drop = std::max<int64_t>(
+      drop, static_cast<int64_t>(playback_.size()) - static_cast<int64_t>(kMaxPlaybackKept));
   drop = std::min<int64_t>(drop, static_cast<int64_t>(playback_.size()));
   // Erasing moves what is left: only once a second's worth is due.
   if (drop < SamplesForMs(1000) && playback_.size() <= kMaxPlaybackKept) return;
@@ -111,7 +117,9 @@ void EchoControl::ReferenceFor(int64_t start, int16_t* out) const {
   const int64_t end = playback_start_ + static_cast<int64_t>(playback_.size());
   for (int64_t i = 0; i < kBlock; ++i) {
     const int64_t at = start + i;
-    out[i] = at >= playback_start_ && at < end ? playback_[static_cast<size_t>(at - playback_start_)] : 0;
+    out[i] = at >= playback_start_ && at < end
+                 ? playback_[static_cast<size_t>(at - playback_start_)]
+                 : 0;
   }
 }
 
@@ -141,7 +149,8 @@ void EchoControl::Process(const int16_t* samples, size_t count, std::vector<int1
     // The reference runs kLead ahead, and the output renders only a little ahead of what is
     // heard: the block waits for its reference, though not for an output that has stalled.
     const int64_t playback_end = playback_start_ + static_cast<int64_t>(playback_.size());
-    if (playback_end < mic_index_ + delay_ + kLead + kBlock && pending_.size() - done < kMaxWait) break;
+    if (playback_end < mic_index_ + delay_ + kLead + kBlock && pending_.size() - done < kMaxWait)
+      break;
     std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(done), kBlock, cleaned_.begin());
     ProcessBlock(cleaned_.data());
     out->insert(out->end(), cleaned_.begin(), cleaned_.end());
@@ -204,7 +213,8 @@ bool EchoControl::AecPasses(const int16_t* mic, const int16_t* out, double playb
   if (mic_rms > kEchoRms && playback > kLoudRms && out_rms * 4 < mic_rms) {
     const double coupling_db = 20 * std::log10(mic_rms / playback);
     if (coupling_db_ < -100) coupling_db_ = coupling_db;
-    coupling_db_ = coupling_db > coupling_db_ ? coupling_db_ + (coupling_db - coupling_db_) / 4 : coupling_db_ - 0.02;
+    coupling_db_ = coupling_db > coupling_db_ ? coupling_db_ + (coupling_db - coupling_db_) / 4
+                                              : coupling_db_ - 0.02;
   }
   const bool learnt = learnt_blocks_ >= kLearntBlocks || unheard_blocks_ >= kUnheardBlocks;
   if (learnt && playback > kLoudRms) {
@@ -238,9 +248,7 @@ void EchoControl::ProcessBlock(int16_t* block) {
     case EchoMode::kGate:
       open = playback < kSilentRms || GateOpen(block, playback * kGateMargin);
       break;
-    case EchoMode::kHalfDuplex:
-      open = playback < kSilentRms;
-      break;
+    case EchoMode::kHalfDuplex: open = playback < kSilentRms; break;
     case EchoMode::kOff:  // Process() passes samples through before any block
       break;
   }

@@ -45,12 +45,12 @@ const char* EchoModeName(EchoMode mode);
 
 class EchoControl {
  public:
-  static constexpr int kBlockSamples = 240;   // 10 ms at 24 kHz
+  static constexpr int kBlockSamples = 240;  // 10 ms at 24 kHz
   // The canceller models echo from kLeadMs before the devices' timing says it should arrive
   // (their reports can be off by tens of ms) to kTailMs - kLeadMs after (the room's tail).
   static constexpr int kTailMs = 300;
   static constexpr int kLeadMs = 60;
-  static constexpr int kHangoverMs = 300;     // half-duplex and gate: the room's tail after playback
+  static constexpr int kHangoverMs = 300;  // half-duplex and gate: the room's tail after playback
   static constexpr double kGateMarginDb = 6;  // gate: the microphone's lead over the playback
   // aec, once learnt: what passes is at most this far under the echo the microphone would hear.
   // WebRTC's suppressor leaves little residue but takes a user talking over the answer a few dB
@@ -111,10 +111,10 @@ class EchoControl {
 
   const EchoMode mode_;
   std::unique_ptr<EchoCanceller> canceller_;  // aec only
-  std::vector<int16_t> playback_;   // played samples, playback_[0] at playback_start_
+  std::vector<int16_t> playback_;             // played samples, playback_[0] at playback_start_
   int64_t playback_start_ = 0;
-  std::vector<int16_t> pending_;    // microphone samples short of a block, or awaiting playback
-  int64_t mic_index_ = 0;           // the timeline index of pending_[0]
+  std::vector<int16_t> pending_;  // microphone samples short of a block, or awaiting playback
+  int64_t mic_index_ = 0;         // the timeline index of pending_[0]
   int64_t delay_ = 0;
   std::vector<int16_t> reference_;  // scratch: one block
   std::vector<int16_t> cleaned_;    // scratch: one block

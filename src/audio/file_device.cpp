@@ -15,8 +15,8 @@
 namespace voxterm {
 namespace {
 
-constexpr int kChunkMs = 10;        // the input's pacing step
-constexpr int kOutputPollMs = 10;   // how often the output writes what has arrived
+constexpr int kChunkMs = 10;       // the input's pacing step
+constexpr int kOutputPollMs = 10;  // how often the output writes what has arrived
 
 void SleepUntil(timespec* deadline, long add_ns) {
   deadline->tv_nsec += add_ns;
@@ -35,7 +35,8 @@ Result<std::unique_ptr<FileInput>> FileInput::Open(const std::string& path) {
   SF_INFO info{};
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
   if (!file) return Status::Error("--input-file " + path + ": " + sf_strerror(nullptr));
-  if (info.channels < 1 || info.channels > 8 || info.samplerate < 8000 || info.samplerate > 192000) {
+  if (info.channels < 1 || info.channels > 8 || info.samplerate < 8000 ||
+      info.samplerate > 192000) {
     sf_close(file);
     return Status::Error("--input-file " + path + ": unsupported layout (" +
                          std::to_string(info.channels) + " channels at " +
@@ -61,7 +62,8 @@ void FileInput::Stop() {
 
 size_t FileInput::ReadMono(int16_t* out, size_t frames) {
   interleaved_.resize(frames * static_cast<size_t>(channels_));
-  const sf_count_t got = sf_readf_short(file_, interleaved_.data(), static_cast<sf_count_t>(frames));
+  const sf_count_t got =
+      sf_readf_short(file_, interleaved_.data(), static_cast<sf_count_t>(frames));
   if (got <= 0) return 0;
   DownmixToMono(interleaved_.data(), static_cast<size_t>(got), channels_, out);
   return static_cast<size_t>(got);
@@ -125,7 +127,8 @@ FileOutput::~FileOutput() {
   sf_close(file_);
 }
 
-Status FileOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
+Status FileOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+                         SpscRing<int16_t>* monitor) {
   thread_ = std::thread([this, ring, counters, monitor] { Run(ring, counters, monitor); });
   return Status::Ok();
 }
@@ -135,7 +138,8 @@ void FileOutput::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
+void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+                       SpscRing<int16_t>* monitor) {
   const uint32_t requested = counters->flushes_requested.load(std::memory_order_acquire);
   if (requested != flushes_seen_) {
     // A file plays at once, so a flush finds little to drop; it is still acknowledged.
@@ -163,7 +167,8 @@ void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, Spsc
   counters->played_frames.fetch_add(regions.total(), std::memory_order_release);
 }
 
-void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
+void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+                     SpscRing<int16_t>* monitor) {
   pthread_setname_np(pthread_self(), "vt-file-out");
   timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -21,7 +21,8 @@ namespace voxterm {
 // Creates a 16-bit WAV at the API's 24 kHz whose header stays right after every write, so the
 // file is valid while it grows and after a crash. what names the file in errors ("--record").
 // The file is created as util/output_file.h says: 0600, never through a symbolic link.
-Result<sf_private_tag*> CreateWav24k(const std::string& path, int channels, const std::string& what);
+Result<sf_private_tag*> CreateWav24k(const std::string& path, int channels,
+                                     const std::string& what);
 
 // After a write of wanted items to such a file that wrote written (errno as the write left it):
 // reports the file's first failure (a full disk) and sets *failed. Returns *failed.
@@ -42,10 +43,13 @@ class FileInput final : public AudioInput {
   void Stop() override;
   bool Finished() const override { return finished_.load(std::memory_order_acquire); }
   uint64_t overruns() const override { return overruns_.load(std::memory_order_relaxed); }
-  int64_t delivered_at_ns() const override { return delivered_at_ns_.load(std::memory_order_relaxed); }
+  int64_t delivered_at_ns() const override {
+    return delivered_at_ns_.load(std::memory_order_relaxed);
+  }
 
  private:
-  FileInput(sf_private_tag* file, int rate_hz, int channels) : file_(file), rate_hz_(rate_hz), channels_(channels) {}
+  FileInput(sf_private_tag* file, int rate_hz, int channels)
+      : file_(file), rate_hz_(rate_hz), channels_(channels) {}
   void Run(SpscRing<int16_t>* ring);  // the pacing thread
 
   sf_private_tag* file_;  // the pacing thread only, after Start()
@@ -66,12 +70,14 @@ class FileOutput final : public AudioOutput {
   ~FileOutput() override;
 
   int sample_rate_hz() const override { return kApiSampleRateHz; }
-  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) override;
+  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+               SpscRing<int16_t>* monitor) override;
   void Stop() override;
 
  private:
   FileOutput(sf_private_tag* file, std::string path) : file_(file), path_(std::move(path)) {}
-  void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);  // the writer thread
+  void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+           SpscRing<int16_t>* monitor);  // the writer thread
   void Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);
 
   sf_private_tag* file_;  // the writer thread only, after Start()

@@ -25,25 +25,30 @@ size_t PlaybackPath::Write(const int16_t* samples, size_t count) {
   queued_frames_ += n;
   // Straight into the ring when nothing waits ahead (and no flush could drop it), else behind
   // the backlog, in order.
-  size_t written = backlog_start_ == backlog_.size() && !flush_pending_ ? ring_->Write(frames, n) : 0;
+  size_t written =
+      backlog_start_ == backlog_.size() && !flush_pending_ ? ring_->Write(frames, n) : 0;
   backlog_.insert(backlog_.end(), frames + written, frames + n);
   return n;
 }
 
 void PlaybackPath::Pump() {
   if (backlog_start_ == backlog_.size() || (flush_pending_ && !FlushDone())) return;
-  backlog_start_ += ring_->Write(backlog_.data() + backlog_start_, backlog_.size() - backlog_start_);
+  backlog_start_ +=
+      ring_->Write(backlog_.data() + backlog_start_, backlog_.size() - backlog_start_);
   if (backlog_start_ == backlog_.size()) {
     backlog_.clear();
     backlog_start_ = 0;
   } else if (backlog_start_ > (1u << 16) && backlog_start_ > backlog_.size() / 2) {
     // Keep the backlog from growing forever on a long answer: drop what has been sent.
-    backlog_.erase(backlog_.begin(), backlog_.begin() + static_cast<std::ptrdiff_t>(backlog_start_));
+    backlog_.erase(backlog_.begin(),
+                   backlog_.begin() + static_cast<std::ptrdiff_t>(backlog_start_));
     backlog_start_ = 0;
   }
 }
 
-void PlaybackPath::SetStreamOpen(bool open) { counters_->stream_open.store(open, std::memory_order_release); }
+void PlaybackPath::SetStreamOpen(bool open) {
+  counters_->stream_open.store(open, std::memory_order_release);
+}
 
 uint64_t PlaybackPath::position() const {
   return counters_->played_frames.load(std::memory_order_acquire) + skipped_frames_;
@@ -70,6 +75,8 @@ bool PlaybackPath::FlushDone() {
   return true;
 }
 
-uint64_t PlaybackPath::underruns() const { return counters_->underruns.load(std::memory_order_relaxed); }
+uint64_t PlaybackPath::underruns() const {
+  return counters_->underruns.load(std::memory_order_relaxed);
+}
 
 }  // namespace voxterm

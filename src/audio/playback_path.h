@@ -52,7 +52,7 @@ class PlaybackPath {
   std::vector<int16_t> backlog_;    // device frames waiting for room in the ring
   size_t backlog_start_ = 0;        // the first unsent frame of backlog_
   uint64_t queued_frames_ = 0;
-  uint64_t skipped_frames_ = 0;     // dropped by flushes, unplayed
+  uint64_t skipped_frames_ = 0;  // dropped by flushes, unplayed
   uint64_t queued_at_flush_ = 0;
   uint64_t flushed_at_ = 0;
   bool flush_pending_ = false;

@@ -20,7 +20,9 @@ void PlayoutTracker::AddAudio(uint64_t frames, uint64_t samples_24k) {
   items_.back().samples_24k += samples_24k;
 }
 
-const std::string& PlayoutTracker::current_item() const { return items_.empty() ? kNone : items_.back().id; }
+const std::string& PlayoutTracker::current_item() const {
+  return items_.empty() ? kNone : items_.back().id;
+}
 
 std::optional<PlayoutTracker::Heard> PlayoutTracker::At(uint64_t played_frames) const {
   // The latest item that had started playing by then.

@@ -83,7 +83,8 @@ Result<Choice> ChooseFormat(int device_index, Direction direction) {
     for (int channels : {1, 2}) {
       if (channels > max_channels) continue;
       params.channelCount = channels;
-      if (Pa_IsFormatSupported(input ? &params : nullptr, input ? nullptr : &params, rate) == paFormatIsSupported) {
+      if (Pa_IsFormatSupported(input ? &params : nullptr, input ? nullptr : &params, rate) ==
+          paFormatIsSupported) {
         return Choice{params, static_cast<int>(rate)};
       }
     }
@@ -95,8 +96,8 @@ Result<Choice> ChooseFormat(int device_index, Direction direction) {
 using Callback = int (*)(const void*, void*, unsigned long, const void*, unsigned long, void*);
 
 // Opens a one-direction stream in the format ChooseFormat picks, buffer_ms long buffers.
-Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback callback, void* user,
-                  void** stream, int* rate_hz, int* channels) {
+Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback callback,
+                  void* user, void** stream, int* rate_hz, int* channels) {
   const bool input = direction == Direction::kInput;
   double latency_s = 0;
   {
@@ -106,20 +107,24 @@ Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback
     *rate_hz = choice->rate_hz;
     *channels = choice->params.channelCount;
     const unsigned long frames = static_cast<unsigned long>(choice->rate_hz * buffer_ms / 1000);
-    PaError error = Pa_OpenStream(reinterpret_cast<PaStream**>(stream), input ? &choice->params : nullptr,
-                                  input ? nullptr : &choice->params, choice->rate_hz, frames, paClipOff,
-                                  reinterpret_cast<PaStreamCallback*>(callback), user);
-    if (error != paNoError) return PaFailure(input ? "opening the audio input" : "opening the audio output", error);
+    PaError error =
+        Pa_OpenStream(reinterpret_cast<PaStream**>(stream), input ? &choice->params : nullptr,
+                      input ? nullptr : &choice->params, choice->rate_hz, frames, paClipOff,
+                      reinterpret_cast<PaStreamCallback*>(callback), user);
+    if (error != paNoError)
+      return PaFailure(input ? "opening the audio input" : "opening the audio output", error);
     // A busy machine delays an ordinary thread by tens of ms, and the device runs dry: ask for
     // SCHED_FIFO for the stream's thread. PortAudio falls back to normal scheduling when the
     // system refuses (no privilege, no rtkit); the callbacks are short and never block.
     const PaHostApiInfo* api = Pa_GetHostApiInfo(Pa_GetDeviceInfo(device_index)->hostApi);
     if (api && api->type == paALSA) PaAlsa_EnableRealtimeScheduling(*stream, 1);
-    if (const PaStreamInfo* info = Pa_GetStreamInfo(*stream)) latency_s = input ? info->inputLatency : info->outputLatency;
+    if (const PaStreamInfo* info = Pa_GetStreamInfo(*stream))
+      latency_s = input ? info->inputLatency : info->outputLatency;
   }
   // What the device opened as: the first thing to know when audio misbehaves (-v).
   LOG_INFO("audio %s: \"%s\" at %d Hz, %d channel%s, %.0f ms latency", input ? "input" : "output",
-           Pa_GetDeviceInfo(device_index)->name, *rate_hz, *channels, *channels == 1 ? "" : "s", latency_s * 1000);
+           Pa_GetDeviceInfo(device_index)->name, *rate_hz, *channels, *channels == 1 ? "" : "s",
+           latency_s * 1000);
   return Status::Ok();
 }
 
@@ -202,28 +207,34 @@ Result<int> PortAudioSystem::Find(const std::string& spec, Direction direction) 
   const std::vector<AudioDeviceInfo> devices = Devices();
   std::string list;
   for (const AudioDeviceInfo& d : devices) {
-    if (usable(d)) list += (list.empty() ? "" : ", ") + std::to_string(d.index) + " \"" + d.name + "\"";
+    if (usable(d))
+      list += (list.empty() ? "" : ", ") + std::to_string(d.index) + " \"" + d.name + "\"";
   }
   if (list.empty()) list = "none";
   if (spec.empty()) {
     PaDeviceIndex index = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
-    if (index == paNoDevice) return Status::Error(std::string("no default audio ") + what + " device (there are: " + list + ")");
+    if (index == paNoDevice)
+      return Status::Error(std::string("no default audio ") + what + " device (there are: " + list +
+                           ")");
     return static_cast<int>(index);
   }
-  const bool numeric = std::all_of(spec.begin(), spec.end(), [](char c) { return isdigit(static_cast<unsigned char>(c)); });
+  const bool numeric = std::all_of(spec.begin(), spec.end(),
+                                   [](char c) { return isdigit(static_cast<unsigned char>(c)); });
   for (const AudioDeviceInfo& d : devices) {
     if (!usable(d)) continue;
-    if (numeric ? std::to_string(d.index) == spec : Lower(d.name).find(Lower(spec)) != std::string::npos) {
+    if (numeric ? std::to_string(d.index) == spec
+                : Lower(d.name).find(Lower(spec)) != std::string::npos) {
       return d.index;
     }
   }
-  return Status::Error(std::string("no audio ") + what + " device \"" + spec + "\" (there are: " + list + ")");
+  return Status::Error(std::string("no audio ") + what + " device \"" + spec +
+                       "\" (there are: " + list + ")");
 }
 
 Result<std::unique_ptr<PortAudioInput>> PortAudioInput::Open(int device_index, int buffer_ms) {
   std::unique_ptr<PortAudioInput> device(new PortAudioInput());
-  Status opened = OpenStream(Direction::kInput, device_index, buffer_ms, &PortAudioInput::Callback, device.get(),
-                             &device->stream_, &device->rate_hz_, &device->channels_);
+  Status opened = OpenStream(Direction::kInput, device_index, buffer_ms, &PortAudioInput::Callback,
+                             device.get(), &device->stream_, &device->rate_hz_, &device->channels_);
   if (!opened.ok()) return opened;
   device->buffer_ms_ = buffer_ms;
   return device;
@@ -261,14 +272,17 @@ int PortAudioInput::OnAudio(const int16_t* input, size_t frames, int64_t behind_
   if (!input) return paContinue;
   const int64_t now_ns = MonotonicNs();
   timing_.Begin(now_ns, overflow);
-  capture_origin_ns_.store(now_ns - behind_ns - FramesToNs(captured_frames_, rate_hz_), std::memory_order_relaxed);
+  capture_origin_ns_.store(now_ns - behind_ns - FramesToNs(captured_frames_, rate_hz_),
+                           std::memory_order_relaxed);
   captured_frames_ += frames;
   // Into the ring in place: downmixing writes straight into its regions, no temporary.
   auto regions = ring_->WriteRegions(frames);
   DownmixToMono(input, regions.first_count, channels_, regions.first);
-  DownmixToMono(input + regions.first_count * channels_, regions.second_count, channels_, regions.second);
+  DownmixToMono(input + regions.first_count * channels_, regions.second_count, channels_,
+                regions.second);
   ring_->CommitWrite(regions.total());
-  if (regions.total() < frames) overruns_.fetch_add(frames - regions.total(), std::memory_order_relaxed);
+  if (regions.total() < frames)
+    overruns_.fetch_add(frames - regions.total(), std::memory_order_relaxed);
   delivered_at_ns_.store(now_ns, std::memory_order_relaxed);
   timing_.End(now_ns, MonotonicNs());
   return paContinue;
@@ -276,8 +290,9 @@ int PortAudioInput::OnAudio(const int16_t* input, size_t frames, int64_t behind_
 
 Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::Open(int device_index, int buffer_ms) {
   std::unique_ptr<PortAudioOutput> device(new PortAudioOutput());
-  Status opened = OpenStream(Direction::kOutput, device_index, buffer_ms, &PortAudioOutput::Callback, device.get(),
-                             &device->stream_, &device->rate_hz_, &device->channels_);
+  Status opened =
+      OpenStream(Direction::kOutput, device_index, buffer_ms, &PortAudioOutput::Callback,
+                 device.get(), &device->stream_, &device->rate_hz_, &device->channels_);
   if (!opened.ok()) return opened;
   device->engine_ = PlaybackEngine(device->rate_hz_);
   device->buffer_ms_ = buffer_ms;
@@ -290,7 +305,8 @@ PortAudioOutput::~PortAudioOutput() {
   timing_.Report("output", "underruns", buffer_ms_);
 }
 
-Status PortAudioOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) {
+Status PortAudioOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+                              SpscRing<int16_t>* monitor) {
   ring_ = ring;
   counters_ = counters;
   monitor_ = monitor;

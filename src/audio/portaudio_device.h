@@ -77,8 +77,12 @@ class PortAudioInput final : public AudioInput {
   Status Start(SpscRing<int16_t>* ring) override;
   void Stop() override;
   uint64_t overruns() const override { return overruns_.load(std::memory_order_relaxed); }
-  int64_t delivered_at_ns() const override { return delivered_at_ns_.load(std::memory_order_relaxed); }
-  int64_t capture_origin_ns() const override { return capture_origin_ns_.load(std::memory_order_relaxed); }
+  int64_t delivered_at_ns() const override {
+    return delivered_at_ns_.load(std::memory_order_relaxed);
+  }
+  int64_t capture_origin_ns() const override {
+    return capture_origin_ns_.load(std::memory_order_relaxed);
+  }
 
   static int Callback(const void* input, void* output, unsigned long frames, const void* time_info,
                       unsigned long flags, void* self);
@@ -105,7 +109,8 @@ class PortAudioOutput final : public AudioOutput {
   ~PortAudioOutput() override;
 
   int sample_rate_hz() const override { return rate_hz_; }
-  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor) override;
+  Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
+               SpscRing<int16_t>* monitor) override;
   void Stop() override;
   uint64_t device_underruns() const override {
     return timing_.device_xruns.load(std::memory_order_relaxed);
@@ -123,9 +128,9 @@ class PortAudioOutput final : public AudioOutput {
   int channels_ = 1;
   int buffer_ms_ = 0;  // immutable after Open()
   CallbackTiming timing_;
-  SpscRing<int16_t>* ring_ = nullptr;       // set before the stream starts
-  PlaybackCounters* counters_ = nullptr;    // set before the stream starts
-  SpscRing<int16_t>* monitor_ = nullptr;    // set before the stream starts; may be null
+  SpscRing<int16_t>* ring_ = nullptr;        // set before the stream starts
+  PlaybackCounters* counters_ = nullptr;     // set before the stream starts
+  SpscRing<int16_t>* monitor_ = nullptr;     // set before the stream starts; may be null
   PlaybackEngine engine_{kApiSampleRateHz};  // the callback only; Open() sets the rate
 };
 

@@ -39,7 +39,7 @@ class Recorder {
   const bool with_microphone_;
   Resampler resampler_;
   std::vector<int16_t> mic_, speaker_;  // 24 kHz, waiting for the other side
-  std::vector<int16_t> stereo_;  // scratch
+  std::vector<int16_t> stereo_;         // scratch
 };
 
 }  // namespace voxterm

@@ -8,7 +8,8 @@ namespace voxterm {
 // cheap (a few tenths of a percent of one core for a duplex stream).
 constexpr int kQuality = 5;
 
-Resampler::Resampler(int in_rate_hz, int out_rate_hz) : in_rate_hz_(in_rate_hz), out_rate_hz_(out_rate_hz) {
+Resampler::Resampler(int in_rate_hz, int out_rate_hz)
+    : in_rate_hz_(in_rate_hz), out_rate_hz_(out_rate_hz) {
   if (in_rate_hz != out_rate_hz) {
     int error = 0;
     state_ = speex_resampler_init(1, static_cast<spx_uint32_t>(in_rate_hz),
@@ -28,7 +29,8 @@ void Resampler::Process(const int16_t* in, size_t count, std::vector<int16_t>* o
     return;
   }
   // Room for the converted samples plus the filter's slack.
-  const size_t room = count * static_cast<size_t>(out_rate_hz_) / static_cast<size_t>(in_rate_hz_) + 64;
+  const size_t room =
+      count * static_cast<size_t>(out_rate_hz_) / static_cast<size_t>(in_rate_hz_) + 64;
   const size_t start = out->size();
   out->resize(start + room);
   spx_uint32_t in_len = static_cast<spx_uint32_t>(count);

@@ -15,8 +15,8 @@
 namespace voxterm {
 
 const std::vector<std::string_view> kClientEventTypes = {
-    "session.update",           "conversation.item.create", "response.create",
-    "response.cancel",          "input_audio_buffer.append", "input_audio_buffer.commit",
+    "session.update",           "conversation.item.create",   "response.create",
+    "response.cancel",          "input_audio_buffer.append",  "input_audio_buffer.commit",
     "input_audio_buffer.clear", "conversation.item.truncate",
 };
 
@@ -48,7 +48,9 @@ void Str(Writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void Key(Writer& w, std::string_view s) { w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void Key(Writer& w, std::string_view s) {
+  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 void KeyStr(Writer& w, std::string_view key, std::string_view value) {
   Key(w, key);
@@ -237,7 +239,8 @@ void WriteBetaSession(Writer& w, const SessionSettings& s) {
 //   "status":STATUS,"content":[{"type":CONTENT_TYPE,"text":TEXT}]}}
 // Text is escaped by the writer: user input can never break out of its string.
 std::string MessageItem(std::string_view role, std::string_view content_type, std::string_view text,
-                        std::string_view event_id, std::string_view item_id, std::string_view status = {}) {
+                        std::string_view event_id, std::string_view item_id,
+                        std::string_view status = {}) {
   JsonBuffer buf;
   Writer w(buf);
   Begin(w, "conversation.item.create", event_id);
@@ -307,23 +310,29 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
   return Finish(buf);
 }
 
-std::string EncodeUserText(std::string_view text, std::string_view event_id, std::string_view item_id) {
+std::string EncodeUserText(std::string_view text, std::string_view event_id,
+                           std::string_view item_id) {
   return MessageItem("user", "input_text", text, event_id, item_id);
 }
 
-std::string EncodeAssistantText(Dialect dialect, std::string_view text, std::string_view item_id, bool complete) {
-  return MessageItem("assistant", dialect == Dialect::kGa ? "output_text" : "text", text, {}, item_id,
-                     complete ? "" : "incomplete");
+std::string EncodeAssistantText(Dialect dialect, std::string_view text, std::string_view item_id,
+                                bool complete) {
+  return MessageItem("assistant", dialect == Dialect::kGa ? "output_text" : "text", text, {},
+                     item_id, complete ? "" : "incomplete");
 }
 
 std::string EncodeFunctionCall(std::string_view call_id, std::string_view name,
                                std::string_view arguments_json, std::string_view item_id) {
-  return FlatItem(item_id, {{"type", "function_call"}, {"call_id", call_id}, {"name", name},
-                   {"arguments", arguments_json}});
+  return FlatItem(item_id, {{"type", "function_call"},
+                            {"call_id", call_id},
+                            {"name", name},
+                            {"arguments", arguments_json}});
 }
 
-std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output, std::string_view item_id) {
-  return FlatItem(item_id, {{"type", "function_call_output"}, {"call_id", call_id}, {"output", output}});
+std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output,
+                                     std::string_view item_id) {
+  return FlatItem(item_id,
+                  {{"type", "function_call_output"}, {"call_id", call_id}, {"output", output}});
 }
 
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
@@ -342,7 +351,9 @@ std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output
   return Finish(buf);
 }
 
-std::string EncodeResponseCancel(std::string_view event_id) { return Bare("response.cancel", event_id); }
+std::string EncodeResponseCancel(std::string_view event_id) {
+  return Bare("response.cancel", event_id);
+}
 
 std::string EncodeAudioAppend(const int16_t* samples, size_t count) {
   // The hot path of a voice session: base64 straight into the message, no JSON library needed

@@ -63,10 +63,11 @@ extern const std::vector<std::string_view> kClientEventTypes;
 std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings);
 // item_id: the item's id, chosen by voxterm; empty lets the server choose. A replayed item keeps
 // the id it had, so its echo is known for what it is (app/history.h).
-std::string EncodeUserText(std::string_view text, std::string_view event_id = {}, std::string_view item_id = {});
+std::string EncodeUserText(std::string_view text, std::string_view event_id = {},
+                           std::string_view item_id = {});
 // complete false marks an answer that was cut off (status "incomplete").
-std::string EncodeAssistantText(Dialect dialect, std::string_view text, std::string_view item_id = {},
-                                bool complete = true);
+std::string EncodeAssistantText(Dialect dialect, std::string_view text,
+                                std::string_view item_id = {}, bool complete = true);
 std::string EncodeFunctionCall(std::string_view call_id, std::string_view name,
                                std::string_view arguments_json, std::string_view item_id = {});
 std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output,
@@ -74,7 +75,8 @@ std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view 
 // output: the modality to ask for; nullopt keeps the session's. instructions: this response's
 // own, in place of the session's; empty keeps the session's.
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,
-                                 std::string_view event_id = {}, std::string_view instructions = {});
+                                 std::string_view event_id = {},
+                                 std::string_view instructions = {});
 std::string EncodeResponseCancel(std::string_view event_id = {});
 std::string EncodeAudioAppend(const int16_t* samples, size_t count);
 std::string EncodeAudioCommit();

@@ -279,12 +279,9 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
     case Type::kAudioDelta:
     case Type::kAudioTranscriptDelta:
     case Type::kFunctionArgsDelta:
-    case Type::kInputTranscriptDelta:
-      return RequireString(doc, "delta", t, &e->delta);
-    case Type::kTextDone:
-      return RequireString(doc, "text", t, &e->text);
-    case Type::kAudioTranscriptDone:
-      return RequireString(doc, "transcript", t, &e->text);
+    case Type::kInputTranscriptDelta: return RequireString(doc, "delta", t, &e->delta);
+    case Type::kTextDone: return RequireString(doc, "text", t, &e->text);
+    case Type::kAudioTranscriptDone: return RequireString(doc, "transcript", t, &e->text);
     case Type::kInputTranscriptCompleted:
       ReadUsage(doc, &e->usage);
       return RequireString(doc, "transcript", t, &e->text);
@@ -292,10 +289,10 @@ Status ReadFields(const Value& doc, ServerEvent* e) {
       if (e->call_id.empty()) return Missing(t, "call_id");
       return RequireString(doc, "arguments", t, &e->text);
     case Type::kInputTranscriptFailed:
-      if (const Value* error = OptObject(doc, "error")) e->error.message = OptString(*error, "message");
+      if (const Value* error = OptObject(doc, "error"))
+        e->error.message = OptString(*error, "message");
       return Status::Ok();
-    default:
-      return Status::Ok();
+    default: return Status::Ok();
   }
 }
 
@@ -329,7 +326,7 @@ Status ParseServerEvent(std::string* buffer, ServerEvent* event) {
   }
   event->type_name = View(type->value);
   event->type = Lookup(event->type_name);
-// Fields common to many events are read once, up front; absent ones stay empty.
+  // Fields common to many events are read once, up front; absent ones stay empty.
   event->event_id = OptString(doc, "event_id");
   event->response_id = OptString(doc, "response_id");
   event->item_id = OptString(doc, "item_id");

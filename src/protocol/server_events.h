@@ -43,7 +43,8 @@ enum class ServerEventType {
   kTextDone,              // response.output_text.done / response.text.done
   kAudioDelta,            // response.output_audio.delta / response.audio.delta
   kAudioDone,             // response.output_audio.done / response.audio.done
-  kAudioTranscriptDelta,  // response.output_audio_transcript.delta / response.audio_transcript.delta
+  kAudioTranscriptDelta,  // response.output_audio_transcript.delta /
+                          // response.audio_transcript.delta
   kAudioTranscriptDone,   // response.output_audio_transcript.done / response.audio_transcript.done
   kFunctionArgsDelta,
   kFunctionArgsDone,
@@ -62,7 +63,7 @@ struct ItemInfo {
 
 struct ResponseInfo {
   std::string_view id, status;
-  std::string_view reason;                      // status_details.reason
+  std::string_view reason;                     // status_details.reason
   std::string_view error_code, error_message;  // status_details.error, for "failed"
   // response.done: the function_call items of "output", in their order; the first kMaxCalls.
   // (A call a server announces only here still needs its output.)
@@ -106,7 +107,7 @@ struct ServerEvent {
   std::string_view text;   // text / transcript / arguments of a .done event
   int64_t output_index = -1, content_index = -1;
   int64_t audio_start_ms = -1, audio_end_ms = -1;
-  int64_t expires_at = -1;  // session events, Unix seconds
+  int64_t expires_at = -1;         // session events, Unix seconds
   std::string_view session_model;  // session events: session.model
   // session events: audio.input.transcription.model (GA), input_audio_transcription.model (beta)
   std::string_view session_transcription_model;

@@ -5,8 +5,8 @@
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,7 +54,8 @@ Result<std::string> FindProgram(const ToolCommand& command) {
     std::string dir = path.substr(begin, end == std::string::npos ? end : end - begin);
     std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     struct stat st;
-    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0) {
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        access(candidate.c_str(), X_OK) == 0) {
       return candidate;
     }
     if (end == std::string::npos) break;
@@ -120,7 +121,8 @@ Result<std::unique_ptr<SpawnToolRunner>> SpawnToolRunner::Create() {
   return std::unique_ptr<SpawnToolRunner>(new SpawnToolRunner(epoll_fd, timer_fd));
 }
 
-SpawnToolRunner::SpawnToolRunner(int epoll_fd, int timer_fd) : epoll_fd_(epoll_fd), timer_fd_(timer_fd) {}
+SpawnToolRunner::SpawnToolRunner(int epoll_fd, int timer_fd)
+    : epoll_fd_(epoll_fd), timer_fd_(timer_fd) {}
 
 // voxterm is leaving (the session ended, or a second Ctrl-C): no tool outlives it.
 SpawnToolRunner::~SpawnToolRunner() {
@@ -168,7 +170,8 @@ void SpawnToolRunner::Launch(Id id, const ToolCommand& command) {
     finished_.emplace_back(id, std::move(result));
     return;
   }
-  const std::pair<int, uint64_t> sources[] = {{child->pid_fd, kExit}, {child->out_fd, kStdout}, {child->err_fd, kStderr}};
+  const std::pair<int, uint64_t> sources[] = {
+      {child->pid_fd, kExit}, {child->out_fd, kStdout}, {child->err_fd, kStderr}};
   for (const auto& [fd, source] : sources) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -188,14 +191,16 @@ Status SpawnToolRunner::Spawn(const ToolCommand& command, Child* child) {
   if (!command.cwd.empty() && stat(command.cwd.c_str(), &st) != 0) {
     return Status::Error("cwd " + command.cwd + ": " + strerror(errno));
   }
-  if (!command.cwd.empty() && !S_ISDIR(st.st_mode)) return Status::Error("cwd " + command.cwd + ": not a directory");
+  if (!command.cwd.empty() && !S_ISDIR(st.st_mode))
+    return Status::Error("cwd " + command.cwd + ": not a directory");
   const int in_fd = StdinFile(command.stdin_data);
   if (in_fd < 0) return Status::Error(std::string("stdin for the tool: ") + strerror(errno));
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
     const std::string message = std::string("pipe: ") + strerror(errno);
     close(in_fd);
-    return Status::Error(message);  // (a pipe made before the failure leaks: fds are nearly gone anyway)
+    return Status::Error(
+        message);  // (a pipe made before the failure leaks: fds are nearly gone anyway)
   }
 
   posix_spawn_file_actions_t actions;
@@ -218,7 +223,8 @@ Status SpawnToolRunner::Spawn(const ToolCommand& command, Child* child) {
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv = CStrings(command.argv);
   std::vector<char*> envp = CStrings(command.env);
   pid_t pid = -1;
@@ -308,7 +314,8 @@ void SpawnToolRunner::Reap(Id id) {
   }
   ToolResult result;
   result.end = child->killed_as;
-  if (result.end == ToolResult::End::kExited && info.si_code != CLD_EXITED) result.end = ToolResult::End::kSignaled;
+  if (result.end == ToolResult::End::kExited && info.si_code != CLD_EXITED)
+    result.end = ToolResult::End::kSignaled;
   result.exit_code = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
   result.out = std::move(child->out);
   result.err = std::move(child->err);
@@ -353,7 +360,8 @@ void SpawnToolRunner::ArmTimer() {
   int64_t next = -1;
   for (const auto& [id, child] : children_) {
     if (child->state == Child::State::kKilled) continue;
-    const int64_t at = child->state == Child::State::kTerminating ? child->kill_at_ms : child->deadline_ms;
+    const int64_t at =
+        child->state == Child::State::kTerminating ? child->kill_at_ms : child->deadline_ms;
     if (next < 0 || at < next) next = at;
   }
   itimerspec spec{};  // all zero disarms

@@ -8,9 +8,8 @@
 #include <unordered_map>
 
 #include "protocol/json_parse.h"
-#include "tools/tool_schema.h"
-
 #include "protocol/json_write.h"
+#include "tools/tool_schema.h"
 #include "util/utf8.h"
 
 namespace voxterm {
@@ -96,7 +95,8 @@ std::string ArgumentText(const rapidjson::Value& v) {
 // Does any string in v, at any depth, hold a NUL? Keys count too: they reach VOXTERM_ARGS.
 bool HoldsNul(const rapidjson::Value& v) {
   if (v.IsString()) return memchr(v.GetString(), '\0', v.GetStringLength()) != nullptr;
-  if (v.IsArray()) return std::any_of(v.Begin(), v.End(), [](const rapidjson::Value& e) { return HoldsNul(e); });
+  if (v.IsArray())
+    return std::any_of(v.Begin(), v.End(), [](const rapidjson::Value& e) { return HoldsNul(e); });
   if (v.IsObject()) {
     for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
       if (HoldsNul(it->name) || HoldsNul(it->value)) return true;
@@ -117,8 +117,8 @@ bool Substitute(const std::string& element, const ToolConfig& tool, const rapidj
     const size_t close = open == std::string::npos ? open : element.find('}', open + 1);
     if (close == std::string::npos) break;
     const std::string name = element.substr(open + 1, close - open - 1);
-    const bool declared =
-        std::find(tool.parameter_names.begin(), tool.parameter_names.end(), name) != tool.parameter_names.end();
+    const bool declared = std::find(tool.parameter_names.begin(), tool.parameter_names.end(),
+                                    name) != tool.parameter_names.end();
     if (!declared) {  // literal braces, as in an awk program
       out->append(element, i, open + 1 - i);
       i = open + 1;
@@ -136,7 +136,8 @@ bool Substitute(const std::string& element, const ToolConfig& tool, const rapidj
 
 // The size of a byte in a JSON string, as RapidJSON's writer escapes it.
 size_t EscapedByteSize(unsigned char c) {
-  if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') return 2;
+  if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+    return 2;
   return c < 0x20 ? 6 : 1;  // \u00XX
 }
 
@@ -158,7 +159,8 @@ size_t PrefixFitting(const std::string& text, size_t room) {
   return n;
 }
 
-std::string Encode(const ToolResult& r, const std::string& out, const std::string& err, bool truncated) {
+std::string Encode(const ToolResult& r, const std::string& out, const std::string& err,
+                   bool truncated) {
   JsonBuffer buffer;
   Writer w(buffer);
   w.StartObject();
@@ -218,7 +220,8 @@ Result<ToolCommand> PrepareCommand(const ToolConfig& tool, std::string_view argu
   if (!parsed.ok())
     return Status::Error("the arguments are not a JSON object: " + parsed.message());
   if (!args.IsObject()) return Status::Error("the arguments are not a JSON object");
-  if (HoldsNul(args)) return Status::Error("the arguments hold a NUL character, which no command can receive");
+  if (HoldsNul(args))
+    return Status::Error("the arguments hold a NUL character, which no command can receive");
   if (auto twice = DuplicateKey(args))
     return Status::Error("the arguments name \"" + Cut(*twice) + "\" twice");
   Status valid = ValidateArguments(tool.parameters_json, args);

@@ -18,7 +18,8 @@ constexpr size_t kMaxOutputBytes = 1u << 20;
 bool IsName(std::string_view s, size_t max_length) {
   if (s.empty() || s.size() > max_length) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -27,18 +28,23 @@ bool IsEnvName(std::string_view s) {
   return IsName(s, 256) && s.find('-') == std::string_view::npos;
 }
 
-std::string Text(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
+std::string Text(const rapidjson::Value& v) {
+  return std::string(v.GetString(), v.GetStringLength());
+}
 
 // A string argv and environ can hold: C strings end at the first NUL, so a command with one
 // would silently run with less than the user wrote.
-bool HasNul(const rapidjson::Value& v) { return memchr(v.GetString(), '\0', v.GetStringLength()) != nullptr; }
+bool HasNul(const rapidjson::Value& v) {
+  return memchr(v.GetString(), '\0', v.GetStringLength()) != nullptr;
+}
 
 // Checks one tool's members, each error naming the tool and the key at its line.
 class ToolReader {
  public:
   // The label starts as "tools[N]" and becomes the tool's name once that is known, so later
   // errors say which tool the user must fix.
-  ToolReader(const ConfigLocator& where, size_t index) : where_(where), base_("/tools/" + std::to_string(index)) {
+  ToolReader(const ConfigLocator& where, size_t index)
+      : where_(where), base_("/tools/" + std::to_string(index)) {
     label_ = "tools[" + std::to_string(index) + "]";
   }
 
@@ -62,10 +68,12 @@ class ToolReader {
     }
     // Both would leave the user guessing which one runs; neither runs nothing.
     if (tool->command.empty() == tool->shell.empty()) {
-      return Error("", "needs exactly one of \"command\" (a list of arguments) and \"shell\" (a script)");
+      return Error(
+          "", "needs exactly one of \"command\" (a list of arguments) and \"shell\" (a script)");
     }
     // The API wants an object schema even for a tool without arguments.
-    if (tool->parameters_json.empty()) tool->parameters_json = R"({"type":"object","properties":{}})";
+    if (tool->parameters_json.empty())
+      tool->parameters_json = R"({"type":"object","properties":{}})";
     return Status::Ok();
   }
 
@@ -79,16 +87,19 @@ class ToolReader {
     }
     if (key == "parameters") return Parameters(v, tool);
     if (key == "command") {
-      if (!v.IsArray() || v.Empty()) return Error(key, "must be a list of strings, the program first");
+      if (!v.IsArray() || v.Empty())
+        return Error(key, "must be a list of strings, the program first");
       for (const auto& arg : v.GetArray()) {
-        if (!arg.IsString() || HasNul(arg)) return Error(key, "must be a list of strings, the program first");
+        if (!arg.IsString() || HasNul(arg))
+          return Error(key, "must be a list of strings, the program first");
         tool->command.push_back(Text(arg));
       }
       if (tool->command[0].empty()) return Error(key, "must name a program first");
       return Status::Ok();
     }
     if (key == "shell") {
-      if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v)) return Error(key, "must be a script for /bin/sh");
+      if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v))
+        return Error(key, "must be a script for /bin/sh");
       tool->shell = Text(v);
       return Status::Ok();
     }
@@ -101,8 +112,8 @@ class ToolReader {
     }
     if (key == "max_output_bytes") {
       if (!v.IsUint64() || v.GetUint64() < kMinOutputBytes || v.GetUint64() > kMaxOutputBytes) {
-        return Error(key, "must be a number of bytes from " + std::to_string(kMinOutputBytes) + " to " +
-                              std::to_string(kMaxOutputBytes));
+        return Error(key, "must be a number of bytes from " + std::to_string(kMinOutputBytes) +
+                              " to " + std::to_string(kMaxOutputBytes));
       }
       tool->max_output_bytes = static_cast<size_t>(v.GetUint64());
       return Status::Ok();
@@ -114,7 +125,8 @@ class ToolReader {
     }
     // Checked when the tool runs, not here: the directory may appear after start-up.
     if (key == "cwd") {
-      if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v)) return Error(key, "must be a directory");
+      if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v))
+        return Error(key, "must be a directory");
       tool->cwd = ExpandHome(Text(v));
       return Status::Ok();
     }
@@ -122,8 +134,10 @@ class ToolReader {
       if (!v.IsObject()) return Error(key, "must be an object of strings");
       for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
         const std::string name = Text(it->name);
-        if (!IsEnvName(name)) return Error(key, "has \"" + name + "\", which is not a variable name");
-        if (!it->value.IsString() || HasNul(it->value)) return Error(key, "must be an object of strings");
+        if (!IsEnvName(name))
+          return Error(key, "has \"" + name + "\", which is not a variable name");
+        if (!it->value.IsString() || HasNul(it->value))
+          return Error(key, "must be an object of strings");
         tool->env.emplace_back(name, Text(it->value));
       }
       return Status::Ok();
@@ -134,7 +148,8 @@ class ToolReader {
   // The model gets the schema as written: an object schema, with named properties, whose
   // required names are among them, and nothing in it that voxterm could not enforce.
   Status Parameters(const rapidjson::Value& v, ToolConfig* tool) {
-    const char* kWhat = "must be a JSON Schema object: {\"type\": \"object\", \"properties\": {...}}";
+    const char* kWhat =
+        "must be a JSON Schema object: {\"type\": \"object\", \"properties\": {...}}";
     if (!v.IsObject()) return Error("parameters", kWhat);
     auto type = v.FindMember("type");
     if (type == v.MemberEnd() || !type->value.IsString() || Text(type->value) != "object") {
@@ -154,7 +169,8 @@ class ToolReader {
     }
     auto required = v.FindMember("required");
     if (required != v.MemberEnd()) {
-      if (!required->value.IsArray()) return Error("parameters", "\"required\" must be a list of property names");
+      if (!required->value.IsArray())
+        return Error("parameters", "\"required\" must be a list of property names");
       for (const auto& name : required->value.GetArray()) {
         if (!name.IsString() || !names.count(Text(name))) {
           return Error("parameters", "\"required\" names a property that is not in \"properties\"");
@@ -165,7 +181,7 @@ class ToolReader {
     // is refused here, not discovered by the model.
     Status enforceable = CheckParameterSchema(v);
     if (!enforceable.ok()) return Error("parameters", enforceable.message());
-        JsonBuffer buffer;
+    JsonBuffer buffer;
     JsonWriter writer(buffer);
     v.Accept(writer);
     tool->parameters_json.assign(buffer.GetString(), buffer.GetSize());
@@ -179,8 +195,10 @@ class ToolReader {
 
 }  // namespace
 
-Result<std::vector<ToolConfig>> ParseTools(const rapidjson::Value& tools, const ConfigLocator& where) {
-  if (!tools.IsArray()) return Status::Error(where("/tools") + ": \"tools\" must be a list of tools");
+Result<std::vector<ToolConfig>> ParseTools(const rapidjson::Value& tools,
+                                           const ConfigLocator& where) {
+  if (!tools.IsArray())
+    return Status::Error(where("/tools") + ": \"tools\" must be a list of tools");
   std::vector<ToolConfig> out;
   std::set<std::string> seen;
   for (rapidjson::SizeType i = 0; i < tools.Size(); ++i) {

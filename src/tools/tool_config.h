@@ -3,29 +3,29 @@
 // Thread safety: plain data, immutable after start-up.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <functional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "util/status.h"
 
 namespace voxterm {
 
 struct ToolConfig {
-  std::string name;             // [A-Za-z0-9_-]{1,64}
+  std::string name;  // [A-Za-z0-9_-]{1,64}
   std::string description;
-  std::string parameters_json;  // a JSON Schema object, as compact JSON text
+  std::string parameters_json;               // a JSON Schema object, as compact JSON text
   std::vector<std::string> parameter_names;  // parameters.properties, for {name} in command
   // Exactly one of the two: argv run directly, or a script for /bin/sh -c.
   std::vector<std::string> command;
   std::string shell;
   int timeout_ms = 10000;
   size_t max_output_bytes = 16384;
-  bool confirm = false;  // ask on the terminal before each run
-  std::string cwd;       // "~/" expanded; empty: voxterm's own
+  bool confirm = false;                                  // ask on the terminal before each run
+  std::string cwd;                                       // "~/" expanded; empty: voxterm's own
   std::vector<std::pair<std::string, std::string>> env;  // added to the inherited environment
 };
 
@@ -34,6 +34,7 @@ struct ToolConfig {
 using ConfigLocator = std::function<std::string(const std::string& pointer)>;
 
 // Checks and reads the "tools" array. An error names the file, the line, the tool and the key.
-Result<std::vector<ToolConfig>> ParseTools(const rapidjson::Value& tools, const ConfigLocator& where);
+Result<std::vector<ToolConfig>> ParseTools(const rapidjson::Value& tools,
+                                           const ConfigLocator& where);
 
 }  // namespace voxterm

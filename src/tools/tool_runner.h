@@ -19,7 +19,8 @@ struct ToolCommand {
   std::string cwd;                // empty: voxterm's own
   std::string stdin_data;         // the child reads this, then end of file
   int timeout_ms = 10000;
-  size_t max_output_bytes = 16384;  // kept of each of stdout and stderr; the rest is read and dropped
+  size_t max_output_bytes =
+      16384;  // kept of each of stdout and stderr; the rest is read and dropped
 };
 
 struct ToolResult {

@@ -2,13 +2,12 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <rapidjson/document.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
-
-#include <rapidjson/document.h>
 
 #include "util/log.h"
 
@@ -126,7 +125,8 @@ int TcpConnectErrno(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return EHOSTUNREACH;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0)
+    return EHOSTUNREACH;
   int error = ETIMEDOUT;
   for (addrinfo* a = found; a; a = a->ai_next) {
     int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);

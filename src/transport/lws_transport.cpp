@@ -39,13 +39,15 @@ void LwsLogEmit(int level, const char* line) {
   if (level & LLL_INFO) {
     // Kept always (about one line per message sent), shown only with -vv.
     if (strstr(line, "client_rx_sm exited")) {
-      t_protocol_violation = t_lws_last_info.empty() ? "a frame it could not parse" : t_lws_last_info;
+      t_protocol_violation =
+          t_lws_last_info.empty() ? "a frame it could not parse" : t_lws_last_info;
     }
     // The write path's lines (an answer to a ping, say) come between the fault and the exit
     // line, and would name the wrong thing.
     if (!strstr(line, "lws_issue_raw")) {
       t_lws_last_info = line;
-      while (!t_lws_last_info.empty() && isspace(static_cast<unsigned char>(t_lws_last_info.back()))) {
+      while (!t_lws_last_info.empty() &&
+             isspace(static_cast<unsigned char>(t_lws_last_info.back()))) {
         t_lws_last_info.pop_back();
       }
     }
@@ -92,7 +94,8 @@ bool IsHashedCertDir(const char* dir) {
   bool hashed = false;
   while (const dirent* entry = readdir(d)) {
     const char* name = entry->d_name;
-    if (strlen(name) == 10 && strcmp(name + 8, ".0") == 0 && strspn(name, "0123456789abcdef") == 8) {
+    if (strlen(name) == 10 && strcmp(name + 8, ".0") == 0 &&
+        strspn(name, "0123456789abcdef") == 8) {
       hashed = true;
       break;
     }
@@ -254,8 +257,8 @@ void LwsTransport::Run() {
   }
   freeaddrinfo(found);
 
-// lws logs globally; capture errors and warnings (they carry TLS reasons) and info (protocol
-// violations) always, the rest only with -vv.
+  // lws logs globally; capture errors and warnings (they carry TLS reasons) and info (protocol
+  // violations) always, the rest only with -vv.
   int levels = LLL_ERR | LLL_WARN | LLL_INFO;
   if (LogEnabled(LogLevel::kDebug)) levels |= LLL_NOTICE;
   lws_set_log_level(levels, LwsLogEmit);
@@ -267,7 +270,7 @@ void LwsTransport::Run() {
   info.gid = -1;
   info.uid = -1;
   info.user = this;
-// OpenSSL's global init here, since nothing else in the process uses OpenSSL.
+  // OpenSSL's global init here, since nothing else in the process uses OpenSSL.
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.connect_timeout_secs = 10;
   info.timeout_secs = 5;  // how long a close handshake may take, among others
@@ -289,8 +292,8 @@ void LwsTransport::Run() {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = context;
   }
-// lws_service returns after each batch of events; stop_ is set from callbacks on this thread
-// or by Wake(), so the loop needs no timeout.
+  // lws_service returns after each batch of events; stop_ is set from callbacks on this thread
+  // or by Wake(), so the loop needs no timeout.
   if (Connect(Request::kWebSocket)) {
     Schedule(handshake_timer_.get(), options_.handshake_timeout_s);
     while (!stop_) lws_service(context, 0);
@@ -302,8 +305,8 @@ void LwsTransport::Run() {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = nullptr;
   }
-// Destroying the context closes what is left, which may call back; the listener has had its
-// last word by now.
+  // Destroying the context closes what is left, which may call back; the listener has had its
+  // last word by now.
   finished_ = true;  // callbacks during destruction must not reach the listener
   lws_context_destroy(context);
   SSL_CTX_free(tls);  // lws does not free a context it was given
@@ -321,16 +324,16 @@ bool LwsTransport::Connect(Request request) {
   }
   ci.address = url.host.c_str();
   ci.port = url.port;
-// A redirect is never followed: lws would send the same headers, the key among them, to
-// wherever Location points. OnConnectionError reports it instead.
+  // A redirect is never followed: lws would send the same headers, the key among them, to
+  // wherever Location points. OnConnectionError reports it instead.
   ci.ssl_connection = (url.tls ? LCCSCF_USE_SSL : 0) | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
   ci.path = url.path.c_str();
   ci.host = host_header.c_str();
-// ci.host is the Host header and, without its port, the name TLS checks the certificate for.
+  // ci.host is the Host header and, without its port, the name TLS checks the certificate for.
   ci.origin = host_header.c_str();
   ci.ietf_version_or_minus_one = -1;
-// No subprotocol is offered to the server (the API wants none); local_protocol_name only binds
-// the connection to our callback.
+  // No subprotocol is offered to the server (the API wants none); local_protocol_name only binds
+  // the connection to our callback.
   ci.local_protocol_name = kProtocols[0].name;
   ci.retry_and_idle_policy = retry_.get();
   if (probe) {
@@ -341,7 +344,9 @@ bool LwsTransport::Connect(Request request) {
     ci.pwsi = &wsi_;
   }
   if (lws_client_connect_via_info(&ci)) return true;
-  if (!probe) Fail(ConnectFailure::kOther, 0, "could not connect to " + url.ToString() + ": " + TakeLwsProblem());
+  if (!probe)
+    Fail(ConnectFailure::kOther, 0,
+         "could not connect to " + url.ToString() + ": " + TakeLwsProblem());
   return false;
 }
 
@@ -353,8 +358,8 @@ int LwsTransport::Callback(lws* wsi, int reason, void* /*user*/, void* in, size_
     self->Wake();
     return 0;
   }
-// Both connections share one callback; the probe is told apart by its tag, since callbacks can
-// come before lws_client_connect_via_info has set *pwsi.
+  // Both connections share one callback; the probe is told apart by its tag, since callbacks can
+  // come before lws_client_connect_via_info has set *pwsi.
   if (lws_get_opaque_user_data(wsi) == &kProbeTag) return self->OnProbeEvent(wsi, reason, in, len);
   return self->OnWsEvent(wsi, reason, in, len);
 }
@@ -386,20 +391,18 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
       if (!finished_) listener_->OnOpen();
       Wake();
       return 0;
-// Anything from the server answers a ping: the connection is alive.
+      // Anything from the server answers a ping: the connection is alive.
     case LWS_CALLBACK_CLIENT_RECEIVE:
       awaiting_pong_ = false;
       OnReceive(wsi, in, len);
       return 0;
-    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-      awaiting_pong_ = false;
-      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG: awaiting_pong_ = false; return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       return OnWriteable(wsi);
-// The close frame's payload: a 2-byte big-endian code, then a UTF-8 reason. lws answers the
-// close itself; we only keep what the user should be told. lws 4.1 has already overwritten a
-// code it deems invalid (1012 and 1013 among them) with 1002, reason kept (kCloseMaybeRewritten
-// in reconnect.h); the original code is not kept anywhere we can read.
+      // The close frame's payload: a 2-byte big-endian code, then a UTF-8 reason. lws answers the
+      // close itself; we only keep what the user should be told. lws 4.1 has already overwritten a
+      // code it deems invalid (1012 and 1013 among them) with 1002, reason kept
+      // (kCloseMaybeRewritten in reconnect.h); the original code is not kept anywhere we can read.
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
       if (len >= 2) {
         const auto* bytes = static_cast<const unsigned char*>(in);
@@ -427,8 +430,7 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
       }
       stop_ = true;
       return 0;
-    default:
-      return 0;
+    default: return 0;
   }
 }
 
@@ -479,8 +481,8 @@ int LwsTransport::OnWriteable(lws* wsi) {
     more = !outbox_.empty();
     closing = close_requested_;
   }
-// The ping goes before queued messages, which a frozen connection may never take. Its deadline
-// stands from the first unanswered ping: a ping every few seconds must not push it back.
+  // The ping goes before queued messages, which a frozen connection may never take. Its deadline
+  // stands from the first unanswered ping: a ping every few seconds must not push it back.
   if (ping) {
     if (tx_.size() < LWS_PRE) tx_.resize(LWS_PRE);
     if (lws_write(wsi, tx_.data() + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
@@ -492,8 +494,8 @@ int LwsTransport::OnWriteable(lws* wsi) {
     if (more || closing) lws_callback_on_writable(wsi);
     return 0;
   }
-// One message per WRITEABLE callback, as lws requires; the next callback is requested while
-// the queue is not empty.
+  // One message per WRITEABLE callback, as lws requires; the next callback is requested while
+  // the queue is not empty.
   if (!message.empty()) {
     // lws needs LWS_PRE bytes of headroom and masks the payload in place.
     tx_.resize(LWS_PRE + message.size());
@@ -507,7 +509,7 @@ int LwsTransport::OnWriteable(lws* wsi) {
     if (more || closing) lws_callback_on_writable(wsi);
     return 0;
   }
-// Close only once the queue is empty, so a Close() right after Send() still sends everything.
+  // Close only once the queue is empty, so a Close() right after Send() still sends everything.
   if (closing) {
     close_code_ = 1000;
     close_reason_.clear();
@@ -529,7 +531,8 @@ void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
     const std::string target = RedirectTarget(n > 0 ? std::string(location, n) : "", where);
     Fail(ConnectFailure::kHttp, status,
          "server answered HTTP " + std::to_string(status) +
-             (target.empty() ? " (a redirect, not followed)" : " (redirect to " + target + " not followed)"));
+             (target.empty() ? " (a redirect, not followed)"
+                             : " (redirect to " + target + " not followed)"));
     return;
   }
   if (status > 0 && status != 101) {
@@ -542,11 +545,12 @@ void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
   std::string all = Lowercase(reason + " " + problem);
   if (all.find("ssl") != std::string::npos || all.find("tls") != std::string::npos ||
       all.find("cert") != std::string::npos || all.find("x509") != std::string::npos) {
-    Fail(ConnectFailure::kTls, 0, "TLS handshake with " + where + " failed: " +
-                                      DescribeTlsProblem(problem.empty() ? reason : problem));
+    Fail(ConnectFailure::kTls, 0,
+         "TLS handshake with " + where +
+             " failed: " + DescribeTlsProblem(problem.empty() ? reason : problem));
     return;
   }
-// A TCP-level failure: ask the OS what happened.
+  // A TCP-level failure: ask the OS what happened.
   if (!open_ && all.find("unable to connect") != std::string::npos) {
     int error = TcpConnectErrno(options_.url.host, options_.url.port);
     if (error == ECONNREFUSED) {
@@ -565,15 +569,14 @@ void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {
   if (all.find("timed out") != std::string::npos || all.find("timeout") != std::string::npos) {
     Fail(ConnectFailure::kTimeout, 0, "could not connect to " + where + ": timed out");
   } else {
-    Fail(ConnectFailure::kOther, 0, "could not connect to " + where + ": " +
-                                        (reason.empty() ? problem : reason));
+    Fail(ConnectFailure::kOther, 0,
+         "could not connect to " + where + ": " + (reason.empty() ? problem : reason));
   }
 }
 
 int LwsTransport::OnProbeEvent(lws* wsi, int reason, void* in, size_t len) {
   switch (reason) {
-    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-      return AppendHeaders(wsi, options_, in, len);
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: return AppendHeaders(wsi, options_, in, len);
     // Another answer this time (a redirect, say): its body would not say why the upgrade was
     // refused, so the status alone is reported.
     case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
@@ -597,8 +600,7 @@ int LwsTransport::OnProbeEvent(lws* wsi, int reason, void* in, size_t len) {
       probe_wsi_ = nullptr;
       FinishProbe();
       return reason == LWS_CALLBACK_COMPLETED_CLIENT_HTTP ? -1 : 0;
-    default:
-      return 0;
+    default: return 0;
   }
 }
 
@@ -622,8 +624,8 @@ void LwsTransport::OnHandshakeTimeout() {
   const std::string where = options_.url.HostHeader();
   if (request_sent_) {
     Fail(ConnectFailure::kTimeout, 0,
-         where + " did not answer the WebSocket handshake within " + std::to_string(options_.handshake_timeout_s) +
-             " s");
+         where + " did not answer the WebSocket handshake within " +
+             std::to_string(options_.handshake_timeout_s) + " s");
   } else {
     Fail(ConnectFailure::kTimeout, 0, "could not connect to " + where + ": timed out");
   }

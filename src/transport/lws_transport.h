@@ -70,11 +70,11 @@ class LwsTransport final : public Transport {
     std::string message;
     int64_t queued_ns;  // for ConnectOptions::send_queue
   };
-  std::deque<Outgoing> outbox_;     // GUARDED_BY(mu_)
-  bool close_requested_ = false;    // GUARDED_BY(mu_)
-  bool ping_requested_ = false;     // GUARDED_BY(mu_)
-  bool resume_requested_ = false;   // GUARDED_BY(mu_)
-  std::atomic<bool> stop_{false};   // ends the service loop
+  std::deque<Outgoing> outbox_;    // GUARDED_BY(mu_)
+  bool close_requested_ = false;   // GUARDED_BY(mu_)
+  bool ping_requested_ = false;    // GUARDED_BY(mu_)
+  bool resume_requested_ = false;  // GUARDED_BY(mu_)
+  std::atomic<bool> stop_{false};  // ends the service loop
 
   // --- network thread only
   lws* wsi_ = nullptr;
@@ -83,7 +83,7 @@ class LwsTransport final : public Transport {
   bool finished_ = false;  // the listener has had its last word
   std::string rx_;         // the message being reassembled
   bool rx_binary_ = false;
-  size_t rx_bytes_ = 0;    // including what was dropped for size
+  size_t rx_bytes_ = 0;  // including what was dropped for size
   std::vector<unsigned char> tx_;
   int close_code_ = 1006;
   std::string close_reason_;

@@ -9,13 +9,15 @@ bool IsTransientClose(int code) {
          code == kCloseMaybeRewritten;
 }
 
-Backoff::Backoff(int tries, std::function<double()> random) : tries_(tries), random_(std::move(random)) {}
+Backoff::Backoff(int tries, std::function<double()> random)
+    : tries_(tries), random_(std::move(random)) {}
 
 int64_t Backoff::NextDelayMs() {
   if (made_ >= tries_) return -1;
   const int64_t base = std::min(kMaxDelayMs, kFirstDelayMs << std::min(made_, 5));
   ++made_;
-  return std::min(kMaxDelayMs, base + static_cast<int64_t>(random_() * static_cast<double>(base) / 4));
+  return std::min(kMaxDelayMs,
+                  base + static_cast<int64_t>(random_() * static_cast<double>(base) / 4));
 }
 
 }  // namespace voxterm

@@ -20,10 +20,10 @@ struct ConnectOptions {
   // Extra handshake headers (name without colon, value). Values may be secrets: a transport
   // never logs them.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string ca_file;                     // empty: the system store only
-  size_t max_message_bytes = 16u << 20;    // larger incoming messages are dropped
-  int ping_after_idle_s = 20;              // keep-alive ping after this much silence
-  int hang_up_after_idle_s = 45;           // give up when even a ping got no answer
+  std::string ca_file;                   // empty: the system store only
+  size_t max_message_bytes = 16u << 20;  // larger incoming messages are dropped
+  int ping_after_idle_s = 20;            // keep-alive ping after this much silence
+  int hang_up_after_idle_s = 45;         // give up when even a ping got no answer
   // From the start of the connection to the open WebSocket (TCP, TLS and the upgrade): a
   // server that never answers, or answers a byte at a time, fails with kTimeout.
   int handshake_timeout_s = 15;

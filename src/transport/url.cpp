@@ -81,7 +81,9 @@ std::string Url::HostHeader() const {
   return h;
 }
 
-std::string Url::ToString() const { return std::string(tls ? "wss://" : "ws://") + HostHeader() + path; }
+std::string Url::ToString() const {
+  return std::string(tls ? "wss://" : "ws://") + HostHeader() + path;
+}
 
 Result<Url> ParseUrl(const std::string& text) {
   Url url;
@@ -98,15 +100,16 @@ Result<Url> ParseUrl(const std::string& text) {
   std::string authority = rest.substr(0, path_start);
   url.path = path_start == std::string::npos ? "/" : rest.substr(path_start);
   if (url.path[0] == '?') url.path = "/" + url.path;
-// user:password@ would send credentials in the clear in logs and errors; keys go in headers.
+  // user:password@ would send credentials in the clear in logs and errors; keys go in headers.
   if (authority.find('@') != std::string::npos) {
     return Result<Url>::Error("bad URL \"" + text + "\": credentials in the URL are not supported");
   }
   std::string port_text;
-// An IPv6 literal: [::1]:8080.
+  // An IPv6 literal: [::1]:8080.
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string::npos) return Result<Url>::Error("bad URL \"" + text + "\": unclosed [");
+    if (close == std::string::npos)
+      return Result<Url>::Error("bad URL \"" + text + "\": unclosed [");
     url.host = authority.substr(1, close - 1);
     if (close + 1 < authority.size()) {
       if (authority[close + 1] != ':') return Result<Url>::Error("bad URL \"" + text + "\"");
@@ -127,15 +130,17 @@ Result<Url> ParseUrl(const std::string& text) {
   if (!port_text.empty()) {
     int port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 1 || port > 65535) {
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 1 ||
+        port > 65535) {
       return Result<Url>::Error("bad URL \"" + text + "\": bad port \"" + port_text + "\"");
     }
     url.port = port;
   }
-// The path goes into the request line as is: no spaces or control characters.
+  // The path goes into the request line as is: no spaces or control characters.
   for (char c : url.path) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
-      return Result<Url>::Error("bad URL \"" + text + "\": spaces or control characters in the path");
+      return Result<Url>::Error("bad URL \"" + text +
+                                "\": spaces or control characters in the path");
     }
   }
   return url;

@@ -72,7 +72,11 @@ size_t KeyDecoder::DecodeOne(std::string_view s, Key* key, bool at_end) const {
   const unsigned char first = static_cast<unsigned char>(s[0]);
   if (first != 0x1b) {
     // UTF-8: the whole character, or wait for the rest.
-    size_t length = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+    size_t length = first < 0x80    ? 1
+                    : first >= 0xF0 ? 4
+                    : first >= 0xE0 ? 3
+                    : first >= 0xC0 ? 2
+                                    : 1;
     if (s.size() < length) return at_end ? s.size() : 0;
     char32_t c = first;
     if (length > 1) {
@@ -114,7 +118,8 @@ size_t KeyDecoder::DecodeOne(std::string_view s, Key* key, bool at_end) const {
     if (semicolon != std::string::npos) {
       const size_t colon = params.find(':', semicolon);
       const long modifiers = strtol(params.c_str() + semicolon + 1, nullptr, 10);
-      if (colon != std::string::npos) key->release = strtol(params.c_str() + colon + 1, nullptr, 10) == 3;
+      if (colon != std::string::npos)
+        key->release = strtol(params.c_str() + colon + 1, nullptr, 10) == 3;
       // Ctrl (bit 2 of modifiers - 1) with c or z, as the plain bytes would be.
       if (modifiers > 1 && ((modifiers - 1) & 4) && key->type == Key::Type::kChar) {
         if (key->ch == 'c') key->type = Key::Type::kCtrlC;
@@ -135,7 +140,8 @@ void KeyDecoder::Feed(std::string_view bytes, std::vector<Key>* keys) {
   size_t offset = 0;
   while (offset < pending_.size()) {
     Key key;
-    const size_t used = DecodeOne(std::string_view(pending_).substr(offset), &key, /*at_end=*/false);
+    const size_t used =
+        DecodeOne(std::string_view(pending_).substr(offset), &key, /*at_end=*/false);
     if (used == 0) {
       // Incomplete: a lone ESC at the end of a read is the Escape key; anything else waits.
       if (pending_.size() - offset == 1 && pending_[offset] == '\x1b') {
@@ -164,8 +170,9 @@ Result<Key> ParseKeySpec(const std::string& spec) {
   if (s.size() == 1 && isprint(static_cast<unsigned char>(s[0])) && s != "q") {
     return FromCodepoint(static_cast<char32_t>(s[0]));
   }
-  return Status::Error("--ptt-key \"" + spec +
-                       "\": use a printable character other than q, or space, tab, enter, f1 ... f12");
+  return Status::Error(
+      "--ptt-key \"" + spec +
+      "\": use a printable character other than q, or space, tab, enter, f1 ... f12");
 }
 
 std::string KeyName(const Key& key) {

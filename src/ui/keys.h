@@ -13,10 +13,22 @@
 namespace voxterm {
 
 struct Key {
-  enum class Type { kChar, kSpace, kTab, kEnter, kEscape, kBackspace, kFunction, kCtrlC, kCtrlD, kCtrlZ, kOther };
+  enum class Type {
+    kChar,
+    kSpace,
+    kTab,
+    kEnter,
+    kEscape,
+    kBackspace,
+    kFunction,
+    kCtrlC,
+    kCtrlD,
+    kCtrlZ,
+    kOther
+  };
   Type type = Type::kOther;
-  char32_t ch = 0;   // kChar: the character (lowercase for letters)
-  int number = 0;    // kFunction: 1 to 12
+  char32_t ch = 0;  // kChar: the character (lowercase for letters)
+  int number = 0;   // kFunction: 1 to 12
   bool release = false;
 
   bool operator==(const Key& o) const { return type == o.type && ch == o.ch && number == o.number; }

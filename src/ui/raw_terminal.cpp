@@ -44,7 +44,8 @@ void OnFatalSignal(int signal) {
 
 Result<std::unique_ptr<RawTerminal>> RawTerminal::Enter(int fd) {
   if (!isatty(fd)) return Status::Error("push-to-talk needs a terminal on stdin");
-  if (tcgetattr(fd, &g_saved) != 0) return Status::Error(std::string("terminal: ") + strerror(errno));
+  if (tcgetattr(fd, &g_saved) != 0)
+    return Status::Error(std::string("terminal: ") + strerror(errno));
   g_fd = fd;
   struct sigaction action {};
   action.sa_handler = OnFatalSignal;

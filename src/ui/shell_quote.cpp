@@ -91,36 +91,16 @@ std::string AnsiC(std::string_view word) {
       continue;
     }
     switch (code) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case 0x1B:
-        out += "\\E";
-        break;
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\v': out += "\\v"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      case 0x1B: out += "\\E"; break;
       default:
         if (code < 0x20 || code == 0x7F) {
           out += Hex("\\x%02X", code);

@@ -34,7 +34,8 @@ constexpr const char* kYellow = "\x1b[33m";
 constexpr const char* kMagenta = "\x1b[35m";
 constexpr int kMeterBars = 8;
 // Eighth blocks, rising: the level meter.
-constexpr const char* kBars[] = {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
+constexpr const char* kBars[] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                 "\u2585", "\u2586", "\u2587", "\u2588"};
 
 bool ColorWanted(bool terminal) {
   const char* no_color = getenv("NO_COLOR");

@@ -18,8 +18,8 @@
 #include <string_view>
 
 #include "ui/conversation_view.h"
-#include "ui/tool_call_view.h"
 #include "ui/terminal_text.h"
+#include "ui/tool_call_view.h"
 
 namespace voxterm {
 

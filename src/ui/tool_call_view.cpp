@@ -24,6 +24,8 @@ void StderrToolView::ToolActivity(std::string_view line) {
   Write("tool: " + std::string(line) + "\n");
 }
 
-void StderrToolView::AskToRun(std::string_view question) { Write("voxterm: " + std::string(question)); }
+void StderrToolView::AskToRun(std::string_view question) {
+  Write("voxterm: " + std::string(question));
+}
 
 }  // namespace voxterm

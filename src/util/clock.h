@@ -26,7 +26,8 @@ class SteadyClock : public Clock {
 // CLOCK_MONOTONIC in nanoseconds, the clock every thread and other processes share (the
 // benchmarks compare it with the mock's). A vDSO read, so audio callbacks may take it.
 inline int64_t MonotonicNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 

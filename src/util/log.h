@@ -23,8 +23,8 @@ void SetLogLineHook(std::function<void()> hook);
 // printf-style; the message should not end with a newline.
 void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
-#define VOXTERM_LOG(level, ...)                                        \
-  do {                                                                 \
+#define VOXTERM_LOG(level, ...)                                           \
+  do {                                                                    \
     if (::voxterm::LogEnabled(level)) ::voxterm::Log(level, __VA_ARGS__); \
   } while (0)
 #define LOG_ERROR(...) VOXTERM_LOG(::voxterm::LogLevel::kError, __VA_ARGS__)

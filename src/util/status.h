@@ -27,7 +27,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose, like ErrorOr.
+  Result(T value) : value_(std::move(value)) {}       // NOLINT: implicit on purpose, like ErrorOr.
   Result(Status error) : error_(std::move(error)) {}  // NOLINT
   static Result Error(std::string message) { return Result(Status::Error(std::move(message))); }
 

@@ -100,17 +100,10 @@ size_t AppendForDisplay(std::string_view text, LineBreaks breaks, std::string* o
     } else if (c.code_point < 0x20 || c.code_point == 0x7F) {
       const bool keep = breaks == LineBreaks::kKeep;
       switch (c.code_point) {
-        case '\n':
-          *out += keep ? "\n" : "\\n";
-          break;
-        case '\t':
-          *out += keep ? "\t" : "\\t";
-          break;
-        case '\r':
-          *out += "\\r";
-          break;
-        default:
-          AppendHex("\\x%02x", c.code_point, out);
+        case '\n': *out += keep ? "\n" : "\\n"; break;
+        case '\t': *out += keep ? "\t" : "\\t"; break;
+        case '\r': *out += "\\r"; break;
+        default: AppendHex("\\x%02x", c.code_point, out);
       }
     } else if (IsEscapedCodePoint(c.code_point)) {
       AppendHex("\\u%04x", c.code_point, out);

@@ -93,7 +93,8 @@ inline std::vector<double> Talker(double seconds, uint64_t seed, double f0_hz, d
       active[at + i] = true;
     }
     at += length;
-    at += static_cast<size_t>((++syllable % 6 == 0 ? rng.Between(0.3, 0.6) : rng.Between(0.03, 0.1)) * kRate);
+    at += static_cast<size_t>(
+        (++syllable % 6 == 0 ? rng.Between(0.3, 0.6) : rng.Between(0.03, 0.1)) * kRate);
   }
   double sum = 0;
   size_t n = 0;
@@ -102,7 +103,8 @@ inline std::vector<double> Talker(double seconds, uint64_t seed, double f0_hz, d
     sum += out[i] * out[i];
     ++n;
   }
-  const double scale = n ? 32768 * std::pow(10, level_dbfs / 20) / std::sqrt(sum / static_cast<double>(n)) : 0;
+  const double scale =
+      n ? 32768 * std::pow(10, level_dbfs / 20) / std::sqrt(sum / static_cast<double>(n)) : 0;
   for (double& s : out) s *= scale;
   return out;
 }
@@ -114,7 +116,8 @@ struct Tap {
   double gain;
 };
 
-inline std::vector<Tap> RoomImpulse(uint64_t seed, double delay_ms, double rt60_ms, double gain_db) {
+inline std::vector<Tap> RoomImpulse(uint64_t seed, double delay_ms, double rt60_ms,
+                                    double gain_db) {
   Noise rng(seed);
   std::vector<Tap> taps;
   const double start = delay_ms * kRate / 1000;
@@ -187,16 +190,20 @@ inline std::vector<double> WithUnderruns(const std::vector<double>& rendered,
 
 inline std::vector<int16_t> ToPcm(const std::vector<double>& x) {
   std::vector<int16_t> out(x.size());
-  for (size_t i = 0; i < x.size(); ++i) out[i] = static_cast<int16_t>(std::clamp(std::lround(x[i]), -32768L, 32767L));
+  for (size_t i = 0; i < x.size(); ++i)
+    out[i] = static_cast<int16_t>(std::clamp(std::lround(x[i]), -32768L, 32767L));
   return out;
 }
 
-inline std::vector<double> FromPcm(const std::vector<int16_t>& x) { return std::vector<double>(x.begin(), x.end()); }
+inline std::vector<double> FromPcm(const std::vector<int16_t>& x) {
+  return std::vector<double>(x.begin(), x.end());
+}
 
 // The mock server's VAD (tests/mock/realtime_mock.py): speech starts when a 10 ms window's RMS
 // is above 1000 (-30 dBFS). Returns the start of every window that would start or continue
 // speech, as sample indexes.
-inline std::vector<size_t> VoicedWindows(const std::vector<int16_t>& x, size_t from = 0, size_t to = SIZE_MAX) {
+inline std::vector<size_t> VoicedWindows(const std::vector<int16_t>& x, size_t from = 0,
+                                         size_t to = SIZE_MAX) {
   std::vector<size_t> voiced;
   const size_t window = kRate / 100;
   to = std::min(to, x.size());

@@ -3,10 +3,10 @@
 // directly with parsed events (see ParsedEvent below).
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <string>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "protocol/server_events.h"
 #include "transport/transport.h"

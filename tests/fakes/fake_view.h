@@ -25,11 +25,13 @@ class FakeView : public ConversationView, public ToolCallView {
   void SetLevel(float level) override { this->level = level; }
   void SetDetail(std::string_view text) override { detail = std::string(text); }
   void Notice(std::string_view text) override { notices.push_back(std::string(text)); }
-  void ToolActivity(std::string_view line) override { lines.push_back("tool: " + std::string(line)); }
+  void ToolActivity(std::string_view line) override {
+    lines.push_back("tool: " + std::string(line));
+  }
   void AskToRun(std::string_view question) override { questions.push_back(std::string(question)); }
 
   std::vector<std::string> lines;
-  std::string answer;  // the answer streaming now
+  std::string answer;                 // the answer streaming now
   std::string caption;                // the caption shown now
   std::vector<std::string> captions;  // every caption shown, in order
   std::vector<VoiceState> states;

@@ -29,12 +29,13 @@ struct World {
   ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
   History text_history{History::Limits{64, 1 << 16}};
   History voice_history{History::Limits{64, 1 << 16}};
-  TextChat text{Dialect::kGa, SessionSettings{}, &transport, [](std::string_view) {}, nullptr, &calls,
-                &text_history};
+  TextChat text{Dialect::kGa, SessionSettings{}, &transport, [](std::string_view) {}, nullptr,
+                &calls,       &text_history};
   SpscRing<int16_t> ring{1 << 12};
   PlaybackCounters counters;
   PlaybackPath playback{24000, &ring, &counters};
-  VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view, &calls, &voice_history};
+  VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view,
+                  &calls,       &voice_history};
   UsageTotals usage{"gpt-realtime-2.1", "gpt-live-transcribe"};
 
   void Feed(const uint8_t* data, size_t size) {

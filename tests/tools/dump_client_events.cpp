@@ -24,8 +24,9 @@ int main() {
     voice.voice = "marin";
     voice.transcription_model = "gpt-live-transcribe";
     voice.turns = SessionSettings::Turns::kDetect;
-    voice.tools.push_back({"disk_usage", "Disk usage of a directory.",
-                           R"({"type":"object","properties":{"path":{"type":"string"}},"required":["path"]})"});
+    voice.tools.push_back(
+        {"disk_usage", "Disk usage of a directory.",
+         R"({"type":"object","properties":{"path":{"type":"string"}},"required":["path"]})"});
     Print(dialect, EncodeSessionUpdate(dialect, voice));
     // Every optional session field (the encoder leaves out what beta does not have).
     voice.transcription_language = "en";
@@ -51,7 +52,8 @@ int main() {
     Print(dialect, EncodeUserText("Name a prime number.", "voxterm_item_1"));
     Print(dialect, EncodeAssistantText(dialect, "Seven."));
     Print(dialect, EncodeFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})"));
-    Print(dialect, EncodeFunctionCallOutput("call_C1", R"({"exit_code":0,"stdout":"4C","stderr":""})"));
+    Print(dialect,
+          EncodeFunctionCallOutput("call_C1", R"({"exit_code":0,"stdout":"4C","stderr":""})"));
     Print(dialect, EncodeResponseCreate(dialect, Modality::kText, "voxterm_response_1"));
     Print(dialect, EncodeResponseCreate(dialect, Modality::kAudio));
     Print(dialect, EncodeResponseCreate(dialect, std::nullopt));

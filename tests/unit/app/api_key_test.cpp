@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <cstdlib>
-
 #include "app/api_key.h"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
 
 using namespace voxterm;
 

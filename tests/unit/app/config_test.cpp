@@ -1,7 +1,8 @@
+#include "app/config.h"
+
 #include <catch2/catch.hpp>
 
 #include "app/audio_engine.h"
-#include "app/config.h"
 
 using namespace voxterm;
 
@@ -45,7 +46,8 @@ TEST_CASE("what the file does not name keeps its default", "[config]") {
 
 TEST_CASE("config errors name the file, the line and the key", "[config]") {
   Config config;
-  Status s = ParseConfig("{\n  \"model\": \"m\",\n\n  \"voise\": \"marin\"\n}", "/x/c.json", &config);
+  Status s =
+      ParseConfig("{\n  \"model\": \"m\",\n\n  \"voise\": \"marin\"\n}", "/x/c.json", &config);
   REQUIRE_FALSE(s.ok());
   CHECK(s.message() == "/x/c.json:4: \"voise\" is not a known key (see docs/config.md)");
 

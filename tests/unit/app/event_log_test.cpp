@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "app/event_log.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "app/ptt_controller.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-#include "app/ptt_controller.h"
 #include "fakes/fake_clock.h"
 
 using namespace voxterm;

@@ -1,6 +1,7 @@
+#include "app/text_chat.h"
+
 #include <catch2/catch.hpp>
 
-#include "app/text_chat.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
@@ -13,7 +14,8 @@ namespace {
 struct TextChatTest {
   FakeTransport transport;
   std::string answers;
-  TextChat chat{Dialect::kGa, [] {
+  TextChat chat{Dialect::kGa,
+                [] {
                   SessionSettings s;
                   s.output = Modality::kText;
                   return s;
@@ -26,12 +28,16 @@ struct TextChatTest {
     chat.OnServerEvent(*event);
   }
   void SessionCreated() { Server(R"({"type":"session.created","session":{}})"); }
-  void Answer(const std::string& id, std::vector<std::string> deltas, const char* status = "completed") {
-    Server(R"({"type":"response.created","response":{"id":")" + id + R"(","status":"in_progress"}})");
+  void Answer(const std::string& id, std::vector<std::string> deltas,
+              const char* status = "completed") {
+    Server(R"({"type":"response.created","response":{"id":")" + id +
+           R"(","status":"in_progress"}})");
     for (const std::string& d : deltas) {
-      Server(R"({"type":"response.output_text.delta","response_id":")" + id + R"(","delta":")" + d + R"("})");
+      Server(R"({"type":"response.output_text.delta","response_id":")" + id + R"(","delta":")" + d +
+             R"("})");
     }
-    Server(R"({"type":"response.done","response":{"id":")" + id + R"(","status":")" + status + R"("}})");
+    Server(R"({"type":"response.done","response":{"id":")" + id + R"(","status":")" + status +
+           R"("}})");
   }
 };
 
@@ -45,7 +51,8 @@ TEST_CASE_METHOD(TextChatTest, "nothing is sent before session.created", "[text_
         std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
 }
 
-TEST_CASE_METHOD(TextChatTest, "turns go one at a time and answers end with a newline", "[text_chat]") {
+TEST_CASE_METHOD(TextChatTest, "turns go one at a time and answers end with a newline",
+                 "[text_chat]") {
   SessionCreated();
   chat.OnUserLine("one");
   chat.OnUserLine("two");
@@ -76,12 +83,14 @@ TEST_CASE_METHOD(TextChatTest, "audio transcripts count as the answer", "[text_c
   SessionCreated();
   chat.OnUserLine("hi");
   Server(R"({"type":"response.created","response":{"id":"r1"}})");
-  Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Hi there"})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Hi there"})");
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
   CHECK(answers == "Hi there\n");
 }
 
-TEST_CASE_METHOD(TextChatTest, "a failed answer is counted and the next turn goes on", "[text_chat]") {
+TEST_CASE_METHOD(TextChatTest, "a failed answer is counted and the next turn goes on",
+                 "[text_chat]") {
   SessionCreated();
   chat.OnUserLine("one");
   chat.OnUserLine("two");
@@ -101,7 +110,8 @@ TEST_CASE_METHOD(TextChatTest, "a refused response.create ends the turn", "[text
   CHECK(chat.failed_turns() == 1);
 }
 
-TEST_CASE_METHOD(TextChatTest, "a refused line hides the answer to the old context", "[text_chat]") {
+TEST_CASE_METHOD(TextChatTest, "a refused line hides the answer to the old context",
+                 "[text_chat]") {
   SessionCreated();
   chat.OnUserLine("one");
   chat.OnInputEnd();
@@ -114,7 +124,8 @@ TEST_CASE_METHOD(TextChatTest, "a refused line hides the answer to the old conte
   CHECK(chat.failed_turns() == 1);
 }
 
-TEST_CASE_METHOD(TextChatTest, "a busy server gets response.create again after its response", "[text_chat]") {
+TEST_CASE_METHOD(TextChatTest, "a busy server gets response.create again after its response",
+                 "[text_chat]") {
   SessionCreated();
   chat.OnUserLine("one");
   Server(R"({"type":"response.created","response":{"id":"r0"}})");  // someone else's
@@ -137,7 +148,8 @@ TEST_CASE_METHOD(TextChatTest, "deltas of other responses are not printed", "[te
   CHECK(answers == "y");
 }
 
-TEST_CASE_METHOD(TextChatTest, "a response.done for a response never announced ends nothing", "[text_chat]") {
+TEST_CASE_METHOD(TextChatTest, "a response.done for a response never announced ends nothing",
+                 "[text_chat]") {
   SessionCreated();
   chat.OnUserLine("one");
   chat.OnUserLine("two");
@@ -180,8 +192,9 @@ struct TextToolsTest {
   std::vector<ToolConfig> tools = {CommandTool("uptime", {"uptime"})};
   ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
   std::string answers;
-  TextChat chat{Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },
-                nullptr, &calls};
+  TextChat chat{Dialect::kGa, SessionSettings{},
+                &transport,   [this](std::string_view t) { answers += t; },
+                nullptr,      &calls};
 
   void Server(const std::string& json) {
     ParsedEvent event(json);
@@ -192,13 +205,16 @@ struct TextToolsTest {
 
 }  // namespace
 
-TEST_CASE_METHOD(TextToolsTest, "a turn whose answer calls a tool goes on until the follow-up is answered", "[text_chat][tools]") {
+TEST_CASE_METHOD(TextToolsTest,
+                 "a turn whose answer calls a tool goes on until the follow-up is answered",
+                 "[text_chat][tools]") {
   Server(R"({"type":"session.created","session":{}})");
   chat.OnUserLine("how long has this machine been up?");
   chat.OnInputEnd();
   Server(R"({"type":"response.created","response":{"id":"r1"}})");
   Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"Let me look."})");
-  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
   CHECK(answers == "Let me look.\n");
   CHECK_FALSE(chat.Finished());
@@ -216,12 +232,14 @@ TEST_CASE_METHOD(TextToolsTest, "a turn whose answer calls a tool goes on until 
   CHECK(chat.failed_turns() == 0);
 }
 
-TEST_CASE_METHOD(TextToolsTest, "Ctrl-C during a tool ends the turn, not the session", "[text_chat][tools]") {
+TEST_CASE_METHOD(TextToolsTest, "Ctrl-C during a tool ends the turn, not the session",
+                 "[text_chat][tools]") {
   Server(R"({"type":"session.created","session":{}})");
   CHECK_FALSE(chat.OnInterrupt());  // nothing runs: Ctrl-C is the loop's to quit on
   chat.OnUserLine("uptime?");
   Server(R"({"type":"response.created","response":{"id":"r1"}})");
-  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
   CHECK(chat.OnInterrupt());
   chat.OnToolsReady();
@@ -231,12 +249,14 @@ TEST_CASE_METHOD(TextToolsTest, "Ctrl-C during a tool ends the turn, not the ses
   CHECK(types.back() == "conversation.item.create");  // the output says "interrupted"
 }
 
-TEST_CASE_METHOD(TextToolsTest, "Ctrl-C at a tool's question gives the prompt back at once", "[text_chat][tools]") {
+TEST_CASE_METHOD(TextToolsTest, "Ctrl-C at a tool's question gives the prompt back at once",
+                 "[text_chat][tools]") {
   tools[0].confirm = true;
   Server(R"({"type":"session.created","session":{}})");
   chat.OnUserLine("uptime?");
   Server(R"({"type":"response.created","response":{"id":"r1"}})");
-  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
   REQUIRE(view.questions.size() == 1);
   CHECK_FALSE(chat.WantsPrompt());
@@ -251,8 +271,9 @@ struct TextReconnectTest {
   FakeTransport transport;
   History history;
   std::string answers;
-  TextChat chat{Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },
-                nullptr, nullptr, &history};
+  TextChat chat{
+      Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },
+      nullptr,      nullptr,           &history};
 
   void Server(const std::string& json) {
     ParsedEvent event(json);
@@ -268,14 +289,17 @@ struct TextReconnectTest {
 
 }  // namespace
 
-TEST_CASE_METHOD(TextReconnectTest, "an answer cut off goes on where it stopped", "[text_chat][reconnect]") {
+TEST_CASE_METHOD(TextReconnectTest, "an answer cut off goes on where it stopped",
+                 "[text_chat][reconnect]") {
   SessionCreated();
   chat.OnUserLine("hi");
-  Server(R"({"type":"conversation.item.added","item":{"id":"voxterm_user_1","type":"message","role":"user",)"
-         R"("status":"completed","content":[{"type":"input_text","text":"hi"}]}})");
+  Server(
+      R"({"type":"conversation.item.added","item":{"id":"voxterm_user_1","type":"message","role":"user",)"
+      R"("status":"completed","content":[{"type":"input_text","text":"hi"}]}})");
   Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
-  Server(R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
-         R"("role":"assistant","status":"in_progress","content":[]}})");
+  Server(
+      R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
+      R"("role":"assistant","status":"in_progress","content":[]}})");
   Delta("r1", "Hel");
   chat.OnDisconnected();
   CHECK_FALSE(chat.session_ready());
@@ -283,8 +307,8 @@ TEST_CASE_METHOD(TextReconnectTest, "an answer cut off goes on where it stopped"
   transport.sent.clear();
   SessionCreated();
   CHECK(transport.SentTypes() ==
-        std::vector<std::string>{"session.update", "conversation.item.create", "conversation.item.create",
-                                 "response.create"});
+        std::vector<std::string>{"session.update", "conversation.item.create",
+                                 "conversation.item.create", "response.create"});
   CHECK(transport.sent[3].find("cut off by a lost connection") != std::string::npos);
   Server(R"({"type":"response.created","response":{"id":"r2","status":"in_progress"}})");
   Delta("r2", "lo");
@@ -295,7 +319,8 @@ TEST_CASE_METHOD(TextReconnectTest, "an answer cut off goes on where it stopped"
   CHECK(transport.sent[transport.sent.size() - 2].find(R"("text":"next")") != std::string::npos);
 }
 
-TEST_CASE_METHOD(TextReconnectTest, "a line the server never had is sent again", "[text_chat][reconnect]") {
+TEST_CASE_METHOD(TextReconnectTest, "a line the server never had is sent again",
+                 "[text_chat][reconnect]") {
   SessionCreated();
   chat.OnUserLine("hi");
   chat.OnDisconnected();
@@ -307,7 +332,8 @@ TEST_CASE_METHOD(TextReconnectTest, "a line the server never had is sent again",
   CHECK(transport.sent[2].find("instructions") == std::string::npos);
 }
 
-TEST_CASE_METHOD(TextReconnectTest, "input waits in the pipe once enough lines are queued", "[text_chat]") {
+TEST_CASE_METHOD(TextReconnectTest, "input waits in the pipe once enough lines are queued",
+                 "[text_chat]") {
   for (int i = 0; i < 63; ++i) chat.OnUserLine("line");
   CHECK(chat.WantsInput());
   chat.OnUserLine("line");

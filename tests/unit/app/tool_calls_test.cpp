@@ -38,8 +38,9 @@ struct ToolCallsTest {
   std::unique_ptr<ToolCalls> calls;
 
   ToolCalls& Calls() {
-    if (!calls) calls = std::make_unique<ToolCalls>(&tools, &runner, &transport, &view, &log, can_ask,
-                                                    std::vector<std::string>{"PATH=/bin"});
+    if (!calls)
+      calls = std::make_unique<ToolCalls>(&tools, &runner, &transport, &view, &log, can_ask,
+                                          std::vector<std::string>{"PATH=/bin"});
     return *calls;
   }
   void Server(const std::string& json) {
@@ -51,13 +52,16 @@ struct ToolCallsTest {
   void Call(const std::string& response, const std::string& call_id, const std::string& name,
             const std::string& arguments_json_string) {
     Server(R"({"type":"response.output_item.added","response_id":")" + response +
-           R"(","output_index":0,"item":{"id":"i)" + call_id + R"(","type":"function_call","status":"in_progress","call_id":")" +
-           call_id + R"(","name":")" + name + R"(","arguments":""}})");
-    Server(R"({"type":"response.function_call_arguments.done","response_id":")" + response + R"(","call_id":")" +
-           call_id + R"(","name":")" + name + R"(","arguments":)" + arguments_json_string + "}");
+           R"(","output_index":0,"item":{"id":"i)" + call_id +
+           R"(","type":"function_call","status":"in_progress","call_id":")" + call_id +
+           R"(","name":")" + name + R"(","arguments":""}})");
+    Server(R"({"type":"response.function_call_arguments.done","response_id":")" + response +
+           R"(","call_id":")" + call_id + R"(","name":")" + name + R"(","arguments":)" +
+           arguments_json_string + "}");
   }
   void Done(const std::string& response, const char* status = "completed") {
-    Server(R"({"type":"response.done","response":{"id":")" + response + R"(","status":")" + status + R"("}})");
+    Server(R"({"type":"response.done","response":{"id":")" + response + R"(","status":")" + status +
+           R"("}})");
   }
   // A function_call item as a response.done's output lists it.
   static std::string Item(const std::string& item_id, const std::string& call_id,
@@ -100,7 +104,8 @@ std::string JsonString(const std::string& text, const std::string& before = "",
 
 }  // namespace
 
-TEST_CASE_METHOD(ToolCallsTest, "a call runs when its response is done, and its output goes back", "[tool_calls]") {
+TEST_CASE_METHOD(ToolCallsTest, "a call runs when its response is done, and its output goes back",
+                 "[tool_calls]") {
   Call("r1", "c1", "disk_usage", R"("{\"path\":\"/tmp\"}")");
   CHECK(runner.started.empty());  // not while the response runs
   Done("r1");
@@ -110,13 +115,16 @@ TEST_CASE_METHOD(ToolCallsTest, "a call runs when its response is done, and its 
   CHECK_FALSE(Calls().follow_up_due());
   runner.Exit(1, 0, "16K\t/tmp\n");
   Calls().OnRunnerReady();
-  CHECK(Outputs() == std::map<std::string, std::string>{{"c1", R"({"exit_code":0,"stdout":"16K\t/tmp\n","stderr":""})"}});
+  CHECK(Outputs() == std::map<std::string, std::string>{
+                         {"c1", R"({"exit_code":0,"stdout":"16K\t/tmp\n","stderr":""})"}});
   CHECK(Calls().follow_up_due());
   CHECK_FALSE(Calls().busy());
-  CHECK(view.lines == std::vector<std::string>{"tool: disk_usage {\"path\":\"/tmp\"}", "tool: disk_usage: exit 0 (0 ms)"});
+  CHECK(view.lines == std::vector<std::string>{"tool: disk_usage {\"path\":\"/tmp\"}",
+                                               "tool: disk_usage: exit 0 (0 ms)"});
 }
 
-TEST_CASE_METHOD(ToolCallsTest, "parallel calls: one follow-up, once the last has its output", "[tool_calls]") {
+TEST_CASE_METHOD(ToolCallsTest, "parallel calls: one follow-up, once the last has its output",
+                 "[tool_calls]") {
   Call("r1", "c1", "disk_usage", R"("{\"path\":\"/a\"}")");
   Call("r1", "c2", "disk_usage", R"("{\"path\":\"/b\"}")");
   Call("r1", "c3", "no_such_tool", R"("{}")");
@@ -134,13 +142,15 @@ TEST_CASE_METHOD(ToolCallsTest, "parallel calls: one follow-up, once the last ha
   CHECK_FALSE(Calls().follow_up_due());
 }
 
-TEST_CASE_METHOD(ToolCallsTest, "unknown tools and bad arguments still get an output", "[tool_calls]") {
+TEST_CASE_METHOD(ToolCallsTest, "unknown tools and bad arguments still get an output",
+                 "[tool_calls]") {
   Call("r1", "c1", "format_disk", R"("{}")");
   Call("r1", "c2", "disk_usage", R"("not json")");
   Done("r1");
   CHECK(runner.started.empty());
   auto outputs = Outputs();
-  CHECK(outputs["c1"] == R"({"error":"there is no tool named \"format_disk\"; the tools are: disk_usage, remove"})");
+  CHECK(outputs["c1"] ==
+        R"({"error":"there is no tool named \"format_disk\"; the tools are: disk_usage, remove"})");
   CHECK(
       outputs["c2"] ==
       R"({"error":"not run: the arguments are not a JSON object: not JSON: Invalid value. at offset 1"})");
@@ -148,26 +158,32 @@ TEST_CASE_METHOD(ToolCallsTest, "unknown tools and bad arguments still get an ou
 }
 
 TEST_CASE_METHOD(ToolCallsTest, "beta: the name comes from the output item", "[tool_calls]") {
-  Server(R"({"type":"response.output_item.added","response_id":"r1","output_index":0,"item":{"id":"i1","type":"function_call","call_id":"c1","name":"disk_usage","arguments":""}})");
-  Server(R"({"type":"response.function_call_arguments.done","response_id":"r1","call_id":"c1","arguments":"{\"path\":\"/x\"}"})");
+  Server(
+      R"({"type":"response.output_item.added","response_id":"r1","output_index":0,"item":{"id":"i1","type":"function_call","call_id":"c1","name":"disk_usage","arguments":""}})");
+  Server(
+      R"({"type":"response.function_call_arguments.done","response_id":"r1","call_id":"c1","arguments":"{\"path\":\"/x\"}"})");
   Done("r1");
   REQUIRE(runner.started.size() == 1);
   CHECK(runner.started[0].argv.back() == "/x");
 }
 
-TEST_CASE_METHOD(ToolCallsTest, "calls of a cancelled response do not run and ask for nothing", "[tool_calls]") {
+TEST_CASE_METHOD(ToolCallsTest, "calls of a cancelled response do not run and ask for nothing",
+                 "[tool_calls]") {
   Call("r1", "c1", "disk_usage", R"("{\"path\":\"/\"}")");
-  Server(R"({"type":"response.output_item.added","response_id":"r1","output_index":1,"item":{"id":"i2","type":"function_call","call_id":"c2","name":"disk_usage","arguments":""}})");
+  Server(
+      R"({"type":"response.output_item.added","response_id":"r1","output_index":1,"item":{"id":"i2","type":"function_call","call_id":"c2","name":"disk_usage","arguments":""}})");
   Done("r1", "cancelled");
   CHECK(runner.started.empty());
   // The whole call is answered; the one cut off before its arguments is not in the conversation.
-  CHECK(Outputs() == std::map<std::string, std::string>{
-                         {"c1", R"({"error":"not run: the response that made this call was cancelled"})"}});
+  CHECK(Outputs() ==
+        std::map<std::string, std::string>{
+            {"c1", R"({"error":"not run: the response that made this call was cancelled"})"}});
   CHECK_FALSE(Calls().follow_up_due());
   CHECK_FALSE(Calls().busy());
 }
 
-TEST_CASE_METHOD(ToolCallsTest, "a confirm tool asks first: yes runs it, no refuses it", "[tool_calls]") {
+TEST_CASE_METHOD(ToolCallsTest, "a confirm tool asks first: yes runs it, no refuses it",
+                 "[tool_calls]") {
   Call("r1", "c1", "remove", R"("{\"path\":\"a.txt\"}")");
   Call("r1", "c2", "remove", R"("{\"path\":\"b.txt\"}")");
   Done("r1");
@@ -230,7 +246,8 @@ TEST_CASE_METHOD(ToolCallsTest, "arguments a tool refuses are not asked about", 
   CHECK(Calls().follow_up_due());
 }
 
-TEST_CASE_METHOD(ToolCallsTest, "without a terminal a confirm tool is refused, and the model told", "[tool_calls]") {
+TEST_CASE_METHOD(ToolCallsTest, "without a terminal a confirm tool is refused, and the model told",
+                 "[tool_calls]") {
   can_ask = CanAsk::kNo;
   Call("r1", "c1", "remove", R"("{\"path\":\"a.txt\"}")");
   Done("r1");
@@ -240,7 +257,9 @@ TEST_CASE_METHOD(ToolCallsTest, "without a terminal a confirm tool is refused, a
   CHECK(Calls().follow_up_due());
 }
 
-TEST_CASE_METHOD(ToolCallsTest, "Ctrl-C kills the running, refuses the waiting, and asks for nothing", "[tool_calls]") {
+TEST_CASE_METHOD(ToolCallsTest,
+                 "Ctrl-C kills the running, refuses the waiting, and asks for nothing",
+                 "[tool_calls]") {
   CHECK_FALSE(Calls().Interrupt());  // nothing to stop: the caller quits instead
   Call("r1", "c1", "disk_usage", R"("{\"path\":\"/\"}")");
   Call("r1", "c2", "remove", R"("{\"path\":\"x\"}")");
@@ -257,11 +276,15 @@ TEST_CASE_METHOD(ToolCallsTest, "Ctrl-C kills the running, refuses the waiting, 
   CHECK_FALSE(Calls().follow_up_due());
 }
 
-TEST_CASE_METHOD(ToolCallsTest, "a call without a call_id, or an endless stream of them, cannot pile up", "[tool_calls]") {
-  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","name":"disk_usage","arguments":"{}"}})");
+TEST_CASE_METHOD(ToolCallsTest,
+                 "a call without a call_id, or an endless stream of them, cannot pile up",
+                 "[tool_calls]") {
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","name":"disk_usage","arguments":"{}"}})");
   for (int i = 0; i < 2000; ++i) {
-    Server(R"({"type":"response.output_item.added","response_id":"r9","output_index":0,"item":{"type":"function_call","call_id":"x)" +
-           std::to_string(i) + R"(","name":"disk_usage","arguments":""}})");
+    Server(
+        R"({"type":"response.output_item.added","response_id":"r9","output_index":0,"item":{"type":"function_call","call_id":"x)" +
+        std::to_string(i) + R"(","name":"disk_usage","arguments":""}})");
   }
   Done("r1");
   CHECK(runner.started.empty());

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "app/usage.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 
-#include "app/usage.h"
 #include "fakes/fake_transport.h"
 
 using namespace voxterm;

@@ -1,8 +1,9 @@
-#include <catch2/catch.hpp>
+#include "app/voice_chat.h"
 
 #include <rapidjson/document.h>
 
-#include "app/voice_chat.h"
+#include <catch2/catch.hpp>
+
 #include "fakes/fake_clock.h"
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
@@ -31,15 +32,17 @@ struct VoiceChatTest {
   }
   void Ready() { Server(R"({"type":"session.created","session":{}})"); }
   void ResponseCreated(const std::string& id) {
-    Server(R"({"type":"response.created","response":{"id":")" + id + R"(","status":"in_progress"}})");
+    Server(R"({"type":"response.created","response":{"id":")" + id +
+           R"(","status":"in_progress"}})");
   }
   // ms of audio for item, in 100 ms deltas of a constant sample value.
   void Audio(const std::string& response, const std::string& item, int ms, int16_t value = 1000) {
     for (int done = 0; done < ms; done += 100) {
       std::vector<int16_t> samples(static_cast<size_t>(24 * std::min(100, ms - done)), value);
-      std::string b64 = Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2);
-      Server(R"({"type":"response.output_audio.delta","response_id":")" + response + R"(","item_id":")" +
-             item + R"(","delta":")" + b64 + R"("})");
+      std::string b64 =
+          Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2);
+      Server(R"({"type":"response.output_audio.delta","response_id":")" + response +
+             R"(","item_id":")" + item + R"(","delta":")" + b64 + R"("})");
     }
   }
   // The output callback playing frames (at 24 kHz, ms * 24 frames).
@@ -51,7 +54,8 @@ struct VoiceChatTest {
     for (const std::string& m : transport.sent) {
       rapidjson::Document d;
       d.Parse(m.data(), m.size());
-      if (std::string(d["type"].GetString()) == "conversation.item.truncate" && d["item_id"].GetString() == item) {
+      if (std::string(d["type"].GetString()) == "conversation.item.truncate" &&
+          d["item_id"].GetString() == item) {
         return d["audio_end_ms"].GetInt64();
       }
     }
@@ -79,26 +83,31 @@ struct VoiceChatTest {
 
 }  // namespace
 
-TEST_CASE_METHOD(VoiceChatTest, "the microphone streams only once the session is set up", "[voice]") {
+TEST_CASE_METHOD(VoiceChatTest, "the microphone streams only once the session is set up",
+                 "[voice]") {
   std::vector<int16_t> frame(480, 7);
   chat.OnCaptureFrame(frame.data(), frame.size());
   CHECK(transport.sent.empty());
   Ready();
   chat.OnCaptureFrame(frame.data(), frame.size());
-  CHECK(transport.SentTypes() == std::vector<std::string>{"session.update", "input_audio_buffer.append"});
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "input_audio_buffer.append"});
   CHECK(chat.appended_frames() == 480);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "an answer plays and its transcript streams to the view", "[voice]") {
+TEST_CASE_METHOD(VoiceChatTest, "an answer plays and its transcript streams to the view",
+                 "[voice]") {
   Ready();
   Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u1"})");
   Server(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":900,"item_id":"u1"})");
-  Server(R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"u1","content_index":0,"transcript":"hi"})");
+  Server(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"u1","content_index":0,"transcript":"hi"})");
   ResponseCreated("r1");
   Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Hello"})");
   Audio("r1", "a1", 300);
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
-  Server(R"({"type":"response.output_audio_transcript.done","response_id":"r1","transcript":"Hello"})");
+  Server(
+      R"({"type":"response.output_audio_transcript.done","response_id":"r1","transcript":"Hello"})");
   CHECK(view.lines == std::vector<std::string>{"you: hi", "assistant: Hello"});
   CHECK(playback.queued_frames() == 7200);
   CHECK_FALSE(chat.Idle());  // still to be heard
@@ -107,7 +116,8 @@ TEST_CASE_METHOD(VoiceChatTest, "an answer plays and its transcript streams to t
   CHECK(Count("conversation.item.truncate") == 0);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "barge-in truncates at what was heard and drops the rest", "[voice]") {
+TEST_CASE_METHOD(VoiceChatTest, "barge-in truncates at what was heard and drops the rest",
+                 "[voice]") {
   Ready();
   ResponseCreated("r1");
   Audio("r1", "a1", 1000);
@@ -139,7 +149,8 @@ TEST_CASE_METHOD(VoiceChatTest, "nothing audible at a barge-in: nothing to trunc
   CHECK(Count("conversation.item.truncate") == 0);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a second answer after a barge-in is accounted on its own", "[voice]") {
+TEST_CASE_METHOD(VoiceChatTest, "a second answer after a barge-in is accounted on its own",
+                 "[voice]") {
   Ready();
   ResponseCreated("r1");
   Audio("r1", "a1", 1000);
@@ -159,7 +170,8 @@ TEST_CASE_METHOD(VoiceChatTest, "a second answer after a barge-in is accounted o
   CHECK(TruncatedAt("a2") == (300 * 24 + 96) / 24);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a typed line interrupts, cancels, and waits for response.done", "[voice]") {
+TEST_CASE_METHOD(VoiceChatTest, "a typed line interrupts, cancels, and waits for response.done",
+                 "[voice]") {
   Ready();
   ResponseCreated("r1");
   Audio("r1", "a1", 1000);
@@ -177,7 +189,8 @@ TEST_CASE_METHOD(VoiceChatTest, "a typed line interrupts, cancels, and waits for
 
 TEST_CASE_METHOD(VoiceChatTest, "a response.done for another response ends nothing", "[voice]") {
   Ready();
-  Server(R"({"type":"response.done","response":{"id":"bogus","status":"completed"}})");  // none active
+  Server(
+      R"({"type":"response.done","response":{"id":"bogus","status":"completed"}})");  // none active
   ResponseCreated("r1");
   Audio("r1", "a1", 1000);
   chat.OnUserLine("next");  // waits for r1 to end
@@ -211,16 +224,22 @@ TEST_CASE("without VAD, nothing but voxterm cancels", "[voice]") {
 TEST_CASE_METHOD(VoiceChatTest, "bad audio from the server is skipped", "[voice]") {
   Ready();
   ResponseCreated("r1");
-  Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"!!not base64!!"})");
-  Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAA="})");  // 2 bytes
-  Server(R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAAA"})");  // 3 bytes: odd
+  Server(
+      R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"!!not base64!!"})");
+  Server(
+      R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAA="})");  // 2 bytes
+  Server(
+      R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAAA"})");  // 3 bytes: odd
   CHECK(playback.queued_frames() == 2);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a tool's follow-up waits for the response the user's speech started", "[voice][tools]") {
+TEST_CASE_METHOD(VoiceChatTest,
+                 "a tool's follow-up waits for the response the user's speech started",
+                 "[voice][tools]") {
   Ready();
   ResponseCreated("r1");
-  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
   REQUIRE(runner.started.size() == 1);
   CHECK_FALSE(chat.Idle());  // a tool runs
@@ -251,7 +270,8 @@ TEST_CASE_METHOD(VoiceChatTest, "requests that meet share one response.create", 
   chat.RequestResponse();  // requested, not yet created: still one
   CHECK(Count("response.create") == 1);
   // The server's VAD won the race: voxterm asks again once that response is done.
-  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"conversation_already_has_active_response","message":"busy","event_id":"voxterm_response_2"}})");
+  Server(
+      R"({"type":"error","error":{"type":"invalid_request_error","code":"conversation_already_has_active_response","message":"busy","event_id":"voxterm_response_2"}})");
   ResponseCreated("r2");
   Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
   CHECK(Count("response.create") == 2);
@@ -261,7 +281,8 @@ TEST_CASE_METHOD(VoiceChatTest, "a typed line answers a tool's question", "[voic
   tools[0].confirm = true;
   Ready();
   ResponseCreated("r1");
-  Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
   REQUIRE(view.questions.size() == 1);
   chat.OnUserLine("y");
@@ -273,7 +294,8 @@ TEST_CASE_METHOD(VoiceChatTest, "a refused response.create does not block the ne
   Ready();
   chat.OnUserLine("one");
   CHECK(Count("response.create") == 1);
-  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value","message":"no","event_id":"voxterm_response_1"}})");
+  Server(
+      R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value","message":"no","event_id":"voxterm_response_1"}})");
   chat.OnUserLine("two");
   CHECK(Count("response.create") == 2);
 }
@@ -296,7 +318,8 @@ std::vector<int16_t> Appended(const FakeTransport& transport) {
     const auto bytes = Base64Decode(d["audio"].GetString());
     REQUIRE(bytes);
     for (size_t i = 0; i + 1 < bytes->size(); i += 2) {
-      all.push_back(static_cast<int16_t>(static_cast<uint8_t>((*bytes)[i]) | ((*bytes)[i + 1] << 8)));
+      all.push_back(
+          static_cast<int16_t>(static_cast<uint8_t>((*bytes)[i]) | ((*bytes)[i + 1] << 8)));
     }
   }
   return all;
@@ -304,7 +327,8 @@ std::vector<int16_t> Appended(const FakeTransport& transport) {
 
 }  // namespace
 
-TEST_CASE_METHOD(VoiceChatTest, "what was said during an outage reaches the next session", "[voice][reconnect]") {
+TEST_CASE_METHOD(VoiceChatTest, "what was said during an outage reaches the next session",
+                 "[voice][reconnect]") {
   Ready();
   Speak(&chat, 100, 1);
   chat.OnDisconnected();
@@ -322,14 +346,17 @@ TEST_CASE_METHOD(VoiceChatTest, "what was said during an outage reaches the next
 TEST_CASE_METHOD(VoiceChatTest, "an answer cut off is asked to go on", "[voice][reconnect]") {
   Ready();
   ResponseCreated("r1");
-  Server(R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
-         R"("role":"assistant","status":"in_progress","content":[]}})");
+  Server(
+      R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
+      R"("role":"assistant","status":"in_progress","content":[]}})");
   Audio("r1", "a1", 200);
-  Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"Once "})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"Once "})");
   chat.OnDisconnected();
   transport.sent.clear();
   Ready();
-  CHECK(transport.SentTypes() == std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
   CHECK(transport.sent[1].find(R"("status":"incomplete")") != std::string::npos);
   CHECK(transport.sent[2].find("cut off by a lost connection") != std::string::npos);
   CHECK(playback.Audible());  // what arrived plays out
@@ -338,8 +365,8 @@ TEST_CASE_METHOD(VoiceChatTest, "an answer cut off is asked to go on", "[voice][
 TEST_CASE_METHOD(VoiceChatTest, "a spoken turn without an answer is sent again from where it began",
                  "[voice][reconnect]") {
   Ready();
-  Speak(&chat, 500, 1);   // silence, as far as the test cares
-  Speak(&chat, 500, 9);   // the speech
+  Speak(&chat, 500, 1);  // silence, as far as the test cares
+  Speak(&chat, 500, 9);  // the speech
   Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":500,"item_id":"s1"})");
   Speak(&chat, 300, 3);
   Server(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":1000,"item_id":"s1"})");
@@ -386,16 +413,20 @@ TEST_CASE("a push-to-talk take committed during an outage is sent whole", "[voic
         std::vector<std::string>{"input_audio_buffer.commit", "response.create"});
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "an idle timeout is the server's own turn: an answer is due, nothing is sent",
+TEST_CASE_METHOD(VoiceChatTest,
+                 "an idle timeout is the server's own turn: an answer is due, nothing is sent",
                  "[voice]") {
   Ready();
   CHECK_FALSE(chat.AwaitingServer());
-  Server(R"({"type":"input_audio_buffer.timeout_triggered","audio_start_ms":1000,"audio_end_ms":6000,"item_id":"t1"})");
+  Server(
+      R"({"type":"input_audio_buffer.timeout_triggered","audio_start_ms":1000,"audio_end_ms":6000,"item_id":"t1"})");
   CHECK(chat.AwaitingServer());  // the status line says thinking; the answer timeout runs
   Server(R"({"type":"input_audio_buffer.committed","previous_item_id":null,"item_id":"t1"})");
-  Server(R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"t1","content_index":0,"transcript":""})");
+  Server(
+      R"({"type":"conversation.item.input_audio_transcription.completed","item_id":"t1","content_index":0,"transcript":""})");
   ResponseCreated("r1");
-  Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Still there?"})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Still there?"})");
   Audio("r1", "a1", 100);
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
   Play(100);

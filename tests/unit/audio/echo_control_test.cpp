@@ -123,7 +123,8 @@ TEST_CASE("EchoControl aec: lost samples on either side keep the timelines in st
   played.resize(total + Call::kDelay + 2400, 0);
   const std::vector<double> heard = Through(played, call.room);
   std::vector<int16_t> mic(total), playback = ToPcm(played);
-  for (size_t j = 0; j < total; ++j) mic[j] = static_cast<int16_t>(std::lround(heard[j + Call::kDelay]));
+  for (size_t j = 0; j < total; ++j)
+    mic[j] = static_cast<int16_t>(std::lround(heard[j + Call::kDelay]));
   EchoControl control(EchoMode::kAec);
   control.SetDelay(Call::kDelay);
   std::vector<int16_t> sent;

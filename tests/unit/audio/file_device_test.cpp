@@ -1,13 +1,12 @@
-#include <catch2/catch.hpp>
+#include "audio/file_device.h"
 
 #include <sndfile.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 #include <vector>
-
-#include "audio/file_device.h"
 
 using namespace voxterm;
 
@@ -16,7 +15,8 @@ std::string TempPath(const char* name) {
   return std::string("/tmp/voxterm_test_") + std::to_string(getpid()) + "_" + name;
 }
 
-void WriteWav(const std::string& path, int rate, int channels, const std::vector<int16_t>& samples) {
+void WriteWav(const std::string& path, int rate, int channels,
+              const std::vector<int16_t>& samples) {
   SF_INFO info{};
   info.samplerate = rate;
   info.channels = channels;
@@ -52,7 +52,8 @@ TEST_CASE("an output file receives every sample it is given, as a 24 kHz WAV", "
   CHECK(info.samplerate == 24000);
   CHECK(info.channels == 1);
   std::vector<int16_t> back(samples.size() + 10);
-  CHECK(sf_read_short(f, back.data(), static_cast<sf_count_t>(back.size())) == static_cast<sf_count_t>(samples.size()));
+  CHECK(sf_read_short(f, back.data(), static_cast<sf_count_t>(back.size())) ==
+        static_cast<sf_count_t>(samples.size()));
   back.resize(samples.size());
   CHECK(back == samples);
   sf_close(f);

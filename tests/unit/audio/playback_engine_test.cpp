@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <numeric>
 #include <vector>
 
@@ -30,7 +29,8 @@ struct EngineTest {
 
 }  // namespace
 
-TEST_CASE_METHOD(EngineTest, "playback waits for the prebuffer while the answer streams", "[playback]") {
+TEST_CASE_METHOD(EngineTest, "playback waits for the prebuffer while the answer streams",
+                 "[playback]") {
   counters.stream_open = true;
   counters.prebuffer_frames = 100;
   Feed(60);
@@ -45,7 +45,8 @@ TEST_CASE_METHOD(EngineTest, "playback waits for the prebuffer while the answer 
   CHECK(counters.played_frames == 40);
 }
 
-TEST_CASE_METHOD(EngineTest, "a short answer that is all there plays without a prebuffer", "[playback]") {
+TEST_CASE_METHOD(EngineTest, "a short answer that is all there plays without a prebuffer",
+                 "[playback]") {
   counters.stream_open = false;
   counters.prebuffer_frames = 100;
   Feed(30);
@@ -56,7 +57,8 @@ TEST_CASE_METHOD(EngineTest, "a short answer that is all there plays without a p
   CHECK(counters.underruns == 0);  // the answer ended: not an underrun
 }
 
-TEST_CASE_METHOD(EngineTest, "running dry mid-answer plays silence and counts an underrun", "[playback]") {
+TEST_CASE_METHOD(EngineTest, "running dry mid-answer plays silence and counts an underrun",
+                 "[playback]") {
   counters.stream_open = true;
   counters.prebuffer_frames = 10;
   Feed(50);
@@ -68,7 +70,8 @@ TEST_CASE_METHOD(EngineTest, "running dry mid-answer plays silence and counts an
   CHECK(counters.played_frames == 50);
 }
 
-TEST_CASE_METHOD(EngineTest, "a flush fades out, drops the rest and counts only what played", "[playback]") {
+TEST_CASE_METHOD(EngineTest, "a flush fades out, drops the rest and counts only what played",
+                 "[playback]") {
   counters.stream_open = true;
   Feed(500, 1000);
   Render(100);
@@ -93,7 +96,8 @@ TEST_CASE_METHOD(EngineTest, "stereo outputs get the same sample on both channel
   CHECK(out == std::vector<int16_t>{1, 1, 2, 2, 3, 3, 4, 4});
 }
 
-TEST_CASE_METHOD(EngineTest, "the start of an answer and the end of a flush are timed as heard", "[playback]") {
+TEST_CASE_METHOD(EngineTest, "the start of an answer and the end of a flush are timed as heard",
+                 "[playback]") {
   counters.stream_open = true;
   counters.prebuffer_frames = 100;
   Feed(60);

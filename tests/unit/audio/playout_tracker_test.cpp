@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "audio/playout_tracker.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 

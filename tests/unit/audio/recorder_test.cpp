@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
+#include "audio/recorder.h"
 
 #include <sndfile.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <vector>
-
-#include "audio/recorder.h"
 
 using namespace voxterm;
 

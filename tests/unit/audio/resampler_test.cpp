@@ -1,16 +1,16 @@
-#include <catch2/catch.hpp>
+#include "audio/resampler.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
-
-#include "audio/resampler.h"
 
 using namespace voxterm;
 
 namespace {
 std::vector<int16_t> Sine(int rate_hz, double hz, size_t n) {
   std::vector<int16_t> s(n);
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<int16_t>(10000 * std::sin(2 * M_PI * hz * i / rate_hz));
+  for (size_t i = 0; i < n; ++i)
+    s[i] = static_cast<int16_t>(10000 * std::sin(2 * M_PI * hz * i / rate_hz));
   return s;
 }
 
@@ -34,7 +34,8 @@ TEST_CASE("48 kHz to 24 kHz halves the samples and keeps the pitch", "[resampler
   Resampler r(48000, 24000);
   CHECK_FALSE(r.passthrough());
   std::vector<int16_t> in = Sine(48000, 440, 48000), out;
-  for (size_t i = 0; i < in.size(); i += 480) r.Process(in.data() + i, 480, &out);  // in 10 ms pieces
+  for (size_t i = 0; i < in.size(); i += 480)
+    r.Process(in.data() + i, 480, &out);  // in 10 ms pieces
   CHECK(out.size() == Approx(24000).margin(100));
   CHECK(Frequency(out, 24000) == Approx(440).epsilon(0.01));
 }

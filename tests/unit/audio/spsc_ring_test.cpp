@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "audio/spsc_ring.h"
 
+#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
-
-#include "audio/spsc_ring.h"
 
 using namespace voxterm;
 
@@ -62,7 +61,8 @@ TEST_CASE("two-region writes convert in place", "[ring]") {
   REQUIRE(regions.first_count == 1);
   REQUIRE(regions.second_count == 3);
   regions.first[0] = 100;
-  for (size_t i = 0; i < regions.second_count; ++i) regions.second[i] = static_cast<int16_t>(101 + i);
+  for (size_t i = 0; i < regions.second_count; ++i)
+    regions.second[i] = static_cast<int16_t>(101 + i);
   ring.CommitWrite(regions.total());
   int16_t out[4];
   REQUIRE(ring.Read(out, 4) == 4);

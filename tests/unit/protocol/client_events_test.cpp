@@ -76,10 +76,12 @@ TEST_CASE("beta session.update is flat", "[client_events]") {
 TEST_CASE("turn detection can be turned off with null", "[client_events]") {
   SessionSettings s;
   s.turns = SessionSettings::Turns::kOff;
-  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/audio/input/turn_detection") == "null");
+  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/audio/input/turn_detection") ==
+        "null");
   CHECK(At(Json(EncodeSessionUpdate(Dialect::kBeta, s)), "/session/turn_detection") == "null");
   s.turns = SessionSettings::Turns::kLeaveDefault;
-  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/audio/input/turn_detection") == "<missing>");
+  CHECK(At(Json(EncodeSessionUpdate(Dialect::kGa, s)), "/session/audio/input/turn_detection") ==
+        "<missing>");
 }
 
 TEST_CASE("text from the user is escaped, never spliced", "[client_events]") {
@@ -93,8 +95,10 @@ TEST_CASE("text from the user is escaped, never spliced", "[client_events]") {
 }
 
 TEST_CASE("response.create names the modality in each dialect's words", "[client_events]") {
-  CHECK(At(Json(EncodeResponseCreate(Dialect::kGa, Modality::kText)), "/response/output_modalities/0") == "text");
-  CHECK(At(Json(EncodeResponseCreate(Dialect::kBeta, Modality::kText)), "/response/modalities/0") == "text");
+  CHECK(At(Json(EncodeResponseCreate(Dialect::kGa, Modality::kText)),
+           "/response/output_modalities/0") == "text");
+  CHECK(At(Json(EncodeResponseCreate(Dialect::kBeta, Modality::kText)), "/response/modalities/0") ==
+        "text");
   CHECK(At(Json(EncodeResponseCreate(Dialect::kGa, std::nullopt)), "/response") == "<missing>");
 }
 

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "protocol/server_events.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "fakes/fake_transport.h"
 #include "protocol/json_parse.h"
-#include "protocol/server_events.h"
 
 using namespace voxterm;
 
@@ -78,7 +78,8 @@ TEST_CASE("fields come out typed", "[server_events]") {
   CHECK(call->item.call_id == "c1");
   CHECK(call->item.arguments == R"({"city":"Oslo"})");
 
-  ParsedEvent speech(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":9120,"item_id":"u3"})");
+  ParsedEvent speech(
+      R"({"type":"input_audio_buffer.speech_started","audio_start_ms":9120,"item_id":"u3"})");
   REQUIRE(speech.ok());
   CHECK(speech->audio_start_ms == 9120);
 }
@@ -124,13 +125,16 @@ TEST_CASE("deep nesting is refused before it costs memory", "[server_events][hos
 
 TEST_CASE("nesting up to the limit is fine", "[server_events]") {
   ServerEvent event;
-  std::string ok = R"({"type":"x","a":)" + std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']') + "}";
+  std::string ok = R"({"type":"x","a":)" + std::string(kMaxJsonDepth - 1, '[') +
+                   std::string(kMaxJsonDepth - 1, ']') + "}";
   CHECK(Parse(&ok, &event).ok());
-  std::string deep = R"({"type":"x","a":)" + std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
+  std::string deep = R"({"type":"x","a":)" + std::string(kMaxJsonDepth, '[') +
+                     std::string(kMaxJsonDepth, ']') + "}";
   CHECK_FALSE(Parse(&deep, &event).ok());
 }
 
-TEST_CASE("a frame of too many values is refused before its DOM costs memory", "[server_events][hostile]") {
+TEST_CASE("a frame of too many values is refused before its DOM costs memory",
+          "[server_events][hostile]") {
   ServerEvent event;
   std::string wide = R"({"type":"x","a":[)";
   for (size_t i = 0; i < kMaxJsonValues; ++i) wide += "{},";
@@ -170,7 +174,9 @@ TEST_CASE("unknown types and mistyped optional fields are tolerated", "[server_e
   CHECK(event.type == ServerEventType::kUnknown);
   CHECK(event.type_name == "mcp_list_tools.in_progress");
   REQUIRE(Parse(R"({"type":"response.output_text.delta","delta":"a","response_id":7,
-      "output_index":"zero","item_id":null})", &event).ok());
+      "output_index":"zero","item_id":null})",
+                &event)
+              .ok());
   CHECK(event.response_id.empty());
   CHECK(event.output_index == -1);
 }

@@ -92,14 +92,17 @@ TEST_CASE("stdin, environment and directory are the command's own", "[tools][pro
   CHECK(result.out == R"({"a":"b"}|hi there|/tmp)");
 }
 
-TEST_CASE("a command starts with default signals, none blocked, in a group of its own", "[tools][process]") {
+TEST_CASE("a command starts with default signals, none blocked, in a group of its own",
+          "[tools][process]") {
   sigset_t set, old;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, &old);  // as voxterm's main thread has it
   signal(SIGPIPE, SIG_IGN);
   Runner r;
-  ToolResult result = r.Run(Sh("grep -E '^(SigBlk|SigIgn)' /proc/self/status; read -r _ _ _ _ pgid _ < /proc/$$/stat; echo $pgid $$"));
+  ToolResult result =
+      r.Run(Sh("grep -E '^(SigBlk|SigIgn)' /proc/self/status; read -r _ _ _ _ pgid _ < "
+               "/proc/$$/stat; echo $pgid $$"));
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   signal(SIGPIPE, SIG_DFL);
   INFO(result.out);
@@ -126,8 +129,8 @@ TEST_CASE("at the time limit the whole group is killed and no orphan is left", "
   REQUIRE(mkdtemp(dir));
   const std::string pids = std::string(dir) + "/pids";
   // A shell with a child and a grandchild, all sleeping, each writing down its pid.
-  ToolResult result = r.Run(Sh("sleep 60 & echo $! >> " + pids + "; (sleep 60 & echo $! >> " + pids +
-                                   "; wait) & echo $$ >> " + pids + "; wait",
+  ToolResult result = r.Run(Sh("sleep 60 & echo $! >> " + pids + "; (sleep 60 & echo $! >> " +
+                                   pids + "; wait) & echo $$ >> " + pids + "; wait",
                                300));
   CHECK(result.end == ToolResult::End::kTimedOut);
   std::istringstream in(ReadFile(pids));

@@ -1,12 +1,12 @@
-#include <catch2/catch.hpp>
+#include "tools/tool_command.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
-#include "tools/tool_command.h"
 #include "protocol/json_write.h"
 
 using namespace voxterm;
@@ -39,13 +39,14 @@ rapidjson::Document Json(const std::string& text) {
 
 TEST_CASE("hostile argument values reach argv whole, each in its one element", "[tools]") {
   const std::string hostile[] = {
-      "a b", "'quoted' \"double\"", "$(rm -rf ~)", "`reboot`", "x; rm -rf /", "line1\nline2", "ünïcødé ✓",
-      "{depth}", "--help", std::string(100000, 'x'),
+      "a b",          "'quoted' \"double\"", "$(rm -rf ~)", "`reboot`", "x; rm -rf /",
+      "line1\nline2", "ünïcødé ✓",           "{depth}",     "--help",   std::string(100000, 'x'),
   };
   for (const std::string& value : hostile) {
     rapidjson::Document args(rapidjson::kObjectType);
-    args.AddMember("path", rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()),
-                                            args.GetAllocator()),
+    args.AddMember("path",
+                   rapidjson::Value(value.c_str(), static_cast<rapidjson::SizeType>(value.size()),
+                                    args.GetAllocator()),
                    args.GetAllocator());
     args.AddMember("depth", 2, args.GetAllocator());
     JsonBuffer buffer;
@@ -171,10 +172,12 @@ TEST_CASE("thousands of arguments make an environment in linear time", "[tools]"
   CHECK(Env(*command, "VOXTERM_ARG_a99999") == "1");
 }
 
-TEST_CASE("the tool's env overrides what is inherited, and keys that cannot be names are skipped", "[tools]") {
+TEST_CASE("the tool's env overrides what is inherited, and keys that cannot be names are skipped",
+          "[tools]") {
   ToolConfig t = Du();
   t.env = {{"LANG", "C"}};
-  auto command = PrepareCommand(t, R"({"path":"/","a=b":"x"})", {"LANG=de_DE.UTF-8", "HOME=/home/u"});
+  auto command =
+      PrepareCommand(t, R"({"path":"/","a=b":"x"})", {"LANG=de_DE.UTF-8", "HOME=/home/u"});
   REQUIRE(command.ok());
   CHECK(Env(*command, "LANG") == "C");
   CHECK(Env(*command, "HOME") == "/home/u");
@@ -183,9 +186,11 @@ TEST_CASE("the tool's env overrides what is inherited, and keys that cannot be n
 }
 
 TEST_CASE("tools never inherit the API keys", "[tools]") {
-  const char* environ[] = {"PATH=/bin", "OPENAI_API_KEY=sk-secret", "AZURE_OPENAI_API_KEY=az",
-                           "VOXTERM_ARG_old=1", "OPENAI_API_KEY_HINT=ok", nullptr};
-  CHECK(ToolBaseEnvironment(environ) == std::vector<std::string>{"PATH=/bin", "OPENAI_API_KEY_HINT=ok"});
+  const char* environ[] = {
+      "PATH=/bin",         "OPENAI_API_KEY=sk-secret", "AZURE_OPENAI_API_KEY=az",
+      "VOXTERM_ARG_old=1", "OPENAI_API_KEY_HINT=ok",   nullptr};
+  CHECK(ToolBaseEnvironment(environ) ==
+        std::vector<std::string>{"PATH=/bin", "OPENAI_API_KEY_HINT=ok"});
 }
 
 TEST_CASE("the output is the exit code, stdout and stderr as JSON", "[tools]") {
@@ -233,8 +238,11 @@ TEST_CASE("long output is cut to the limit at a character, stderr keeping its sh
 
 TEST_CASE("bytes that are not UTF-8 become U+FFFD", "[tools]") {
   CHECK(ValidUtf8("ok ✓") == "ok ✓");
-  CHECK(ValidUtf8("a\xff" "b") == "a\xEF\xBF\xBD" "b");
-  CHECK(ValidUtf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");    // overlong '/'
+  CHECK(ValidUtf8("a\xff"
+                  "b") ==
+        "a\xEF\xBF\xBD"
+        "b");
+  CHECK(ValidUtf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   CHECK(ValidUtf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
   CHECK(ValidUtf8("\xE2\x9C") == "\xEF\xBF\xBD");  // cut short: one character
 }

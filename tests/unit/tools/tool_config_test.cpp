@@ -58,7 +58,8 @@ TEST_CASE("tool errors name the file, the line, the tool and the key", "[tools][
         "c.json:2: tools[0]: \"name\" must be 1 to 64 letters, digits, _ or -");
   CHECK(Error("[{\"shell\": \"x\"}]") == "c.json:2: tools[0] needs a \"name\"");
   CHECK(Error("[{\"name\": \"t\",\n \"shell\": \"x\",\n \"command\": [\"y\"]}]") ==
-        "c.json:2: tool \"t\" needs exactly one of \"command\" (a list of arguments) and \"shell\" (a script)");
+        "c.json:2: tool \"t\" needs exactly one of \"command\" (a list of arguments) and \"shell\" "
+        "(a script)");
   CHECK(Error("[{\"name\": \"t\"}]").find("needs exactly one of") != std::string::npos);
   CHECK(Error("[{\"name\": \"t\", \"shell\": \"x\",\n\n \"timeout\": 5}]") ==
         "c.json:4: tool \"t\": \"timeout\" is not a known tool key (see docs/config.md)");
@@ -68,18 +69,23 @@ TEST_CASE("tool errors name the file, the line, the tool and the key", "[tools][
   CHECK(Error("[{\"name\": \"t\", \"shell\": \"x\",\n \"parameters\": {\"type\": \"string\"}}]") ==
         "c.json:3: tool \"t\": \"parameters\" must be a JSON Schema object: {\"type\": \"object\", "
         "\"properties\": {...}}");
-  CHECK(Error(R"([{"name": "t", "shell": "x", "parameters": {"type": "object", "properties": []}}])")
-            .find("must be a JSON Schema object") != std::string::npos);
-  CHECK(Error(R"([{"name": "t", "shell": "x", "parameters": {"type": "object", "required": ["p"]}}])")
-            .find("\"required\" names a property") != std::string::npos);
+  CHECK(
+      Error(R"([{"name": "t", "shell": "x", "parameters": {"type": "object", "properties": []}}])")
+          .find("must be a JSON Schema object") != std::string::npos);
+  CHECK(
+      Error(R"([{"name": "t", "shell": "x", "parameters": {"type": "object", "required": ["p"]}}])")
+          .find("\"required\" names a property") != std::string::npos);
   CHECK(Error(R"([{"name": "t", "shell": "x", "timeout_ms": 0}])").find("\"timeout_ms\" must be") !=
         std::string::npos);
   CHECK(Error(R"([{"name": "t", "shell": "x", "max_output_bytes": 10}])").find("from 256") !=
         std::string::npos);
-  CHECK(Error(R"([{"name": "t", "shell": "x", "env": {"A=B": "c"}}])").find("not a variable name") !=
+  CHECK(
+      Error(R"([{"name": "t", "shell": "x", "env": {"A=B": "c"}}])").find("not a variable name") !=
+      std::string::npos);
+  CHECK(Error(R"([{"name": "t", "shell": "x", "confirm": "yes"}])").find("true or false") !=
         std::string::npos);
-  CHECK(Error(R"([{"name": "t", "shell": "x", "confirm": "yes"}])").find("true or false") != std::string::npos);
-  CHECK(Error(R"([{"name": "t", "command": ["a\u0000b"]}])").find("\"command\"") != std::string::npos);
+  CHECK(Error(R"([{"name": "t", "command": ["a\u0000b"]}])").find("\"command\"") !=
+        std::string::npos);
   CHECK(Error("[{\"name\": \"t\", \"shell\": \"x\"},\n {\"name\": \"t\", \"shell\": \"y\"}]") ==
         "c.json:3: tool \"t\": \"name\" is declared twice");
   CHECK(Error(R"({"name": "t"})") == "c.json:2: \"tools\" must be a list of tools");

@@ -1,19 +1,19 @@
-#include <catch2/catch.hpp>
+#include "transport/connect_diagnosis.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
-
-#include "transport/connect_diagnosis.h"
 
 using namespace voxterm;
 
 TEST_CASE("lws's certificate lines become sentences with the way out", "[diagnosis]") {
   CHECK(DescribeTlsProblem("lws_ssl_client_connect2: SSL error: unable to get local issuer "
                            "certificate (preverify_ok=0;err=20;depth=0)") ==
-        "certificate not trusted: unable to get local issuer certificate (add its CA with --ca-file)");
+        "certificate not trusted: unable to get local issuer certificate (add its CA with "
+        "--ca-file)");
   CHECK(DescribeTlsProblem("SSL error: self signed certificate (preverify_ok=0;err=18;depth=0)") ==
         "certificate not trusted: self signed certificate (add its CA with --ca-file)");
   CHECK(DescribeTlsProblem("SSL error: Hostname mismatch (preverify_ok=0;err=62;depth=0)") ==
@@ -23,7 +23,8 @@ TEST_CASE("lws's certificate lines become sentences with the way out", "[diagnos
 }
 
 TEST_CASE("the server's own error message is found in its body", "[diagnosis]") {
-  CHECK(ServerErrorMessage(R"({"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}})") ==
+  CHECK(ServerErrorMessage(
+            R"({"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}})") ==
         "Incorrect API key provided.");
   CHECK(ServerErrorMessage(R"({"message":"Forbidden by policy"})") == "Forbidden by policy");
   CHECK(ServerErrorMessage(R"({"error":"quota exceeded"})") == "quota exceeded");
@@ -34,8 +35,10 @@ TEST_CASE("the server's own error message is found in its body", "[diagnosis]") 
 }
 
 TEST_CASE("a redirect's target is named by its host, whatever form Location takes", "[diagnosis]") {
-  CHECK(RedirectTarget("wss://evil.example:8443/v1/realtime?x=1", "api.openai.com") == "evil.example:8443");
-  CHECK(RedirectTarget("https://user:secret@evil.example/path", "api.openai.com") == "evil.example");
+  CHECK(RedirectTarget("wss://evil.example:8443/v1/realtime?x=1", "api.openai.com") ==
+        "evil.example:8443");
+  CHECK(RedirectTarget("https://user:secret@evil.example/path", "api.openai.com") ==
+        "evil.example");
   CHECK(RedirectTarget("//evil.example/v1", "api.openai.com") == "evil.example");
   CHECK(RedirectTarget("/v1/realtime?again=1", "api.openai.com") == "api.openai.com");
   CHECK(RedirectTarget("ws://[::1]:9/", "here") == "[::1]:9");

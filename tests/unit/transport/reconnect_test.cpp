@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "transport/reconnect.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "transport/url.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 
@@ -28,9 +28,9 @@ TEST_CASE("URLs give scheme, host, port and path", "[url]") {
 }
 
 TEST_CASE("bad URLs are refused with a reason", "[url]") {
-  for (const char* bad : {"http://x/", "api.openai.com", "ws://", "ws://:80/", "ws://host:0/",
-                          "ws://host:65536/", "ws://host:12ab/", "ws://user:pw@host/", "ws://[::1/",
-                          "ws://host/a b", "ws://ho st/"}) {
+  for (const char* bad :
+       {"http://x/", "api.openai.com", "ws://", "ws://:80/", "ws://host:0/", "ws://host:65536/",
+        "ws://host:12ab/", "ws://user:pw@host/", "ws://[::1/", "ws://host/a b", "ws://ho st/"}) {
     INFO(bad);
     auto url = ParseUrl(bad);
     CHECK_FALSE(url.ok());
@@ -51,7 +51,8 @@ TEST_CASE("the model goes into the query unless one is named", "[url]") {
   AddModelToQuery(&url.value(), "gpt-realtime");
   CHECK(url->path == "/v1/realtime?model=x");
 
-  url = ParseUrl("wss://r.openai.azure.com/openai/realtime?api-version=2025-04-01-preview&deployment=d");
+  url = ParseUrl(
+      "wss://r.openai.azure.com/openai/realtime?api-version=2025-04-01-preview&deployment=d");
   AddModelToQuery(&url.value(), "gpt-realtime");
   CHECK(url->path.find("model=") == std::string::npos);
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "ui/keys.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 
@@ -19,7 +19,9 @@ Key K(Key::Type type) {
 
 TEST_CASE("plain bytes are keys", "[keys]") {
   KeyDecoder d;
-  auto keys = Decode(&d, " q\t\r\x03\x1a" "A\xc3\xa9");
+  auto keys = Decode(&d,
+                     " q\t\r\x03\x1a"
+                     "A\xc3\xa9");
   REQUIRE(keys.size() == 8);
   CHECK(keys[0].type == Key::Type::kSpace);
   CHECK(keys[1].type == Key::Type::kChar);

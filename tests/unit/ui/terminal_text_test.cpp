@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "ui/terminal_text.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 
@@ -17,7 +17,8 @@ TEST_CASE("escape sequences from the server are shown, not acted on", "[terminal
 TEST_CASE("C1 controls, bidi overrides and invalid bytes are escaped, even split across deltas",
           "[terminal]") {
   TerminalFilter filter;
-  CHECK(filter.Filter("caf\xc3\xa9 \xc2\xa0nbsp \xe4\xb8\xad") == "caf\xc3\xa9 \xc2\xa0nbsp \xe4\xb8\xad");
+  CHECK(filter.Filter("caf\xc3\xa9 \xc2\xa0nbsp \xe4\xb8\xad") ==
+        "caf\xc3\xa9 \xc2\xa0nbsp \xe4\xb8\xad");
   CHECK(filter.Filter("csi:\xc2\x9b"
                       "2J") == "csi:\\u009b2J");
   CHECK(filter.Filter("split \xc2") == "split ");

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <random>
-
 #include "util/base64.h"
+
+#include <catch2/catch.hpp>
+#include <random>
 
 using namespace voxterm;
 

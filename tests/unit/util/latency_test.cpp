@@ -24,7 +24,7 @@ TEST_CASE("the report names every series in microseconds", "[latency]") {
   Latencies latencies;
   latencies.barge_in.Add(12345678);
   const std::string json = latencies.ToJson();
-  CHECK(json.find("\"barge_in\": {\"count\": 1, \"p50_us\": 12345, \"p99_us\": 12345, \"max_us\": 12345}") !=
-        std::string::npos);
+  CHECK(json.find("\"barge_in\": {\"count\": 1, \"p50_us\": 12345, \"p99_us\": 12345, \"max_us\": "
+                  "12345}") != std::string::npos);
   CHECK(json.find("\"capture_to_send\": {\"count\": 0") != std::string::npos);
 }

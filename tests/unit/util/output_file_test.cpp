@@ -1,13 +1,12 @@
-#include <catch2/catch.hpp>
+#include "util/output_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <string>
-
-#include "util/output_file.h"
 
 using namespace voxterm;
 
@@ -52,13 +51,17 @@ TEST_CASE("two outputs on one file are refused, however spelled", "[output_file]
   // Neither exists yet.
   auto same = CheckDistinctFiles({{"--stats", dir.path + "/a"}, {"--record", dir.path + "/./a"}});
   REQUIRE_FALSE(same.ok());
-  CHECK(same.message() == "--stats " + dir.path + "/a and --record " + dir.path + "/./a are the same file");
+  CHECK(same.message() ==
+        "--stats " + dir.path + "/a and --record " + dir.path + "/./a are the same file");
   // A hard link to one that exists.
   std::ofstream(dir.path + "/b") << "x";
   REQUIRE(link((dir.path + "/b").c_str(), (dir.path + "/c").c_str()) == 0);
-  CHECK_FALSE(CheckDistinctFiles({{"--input-file", dir.path + "/b"}, {"--record", dir.path + "/c"}}).ok());
+  CHECK_FALSE(
+      CheckDistinctFiles({{"--input-file", dir.path + "/b"}, {"--record", dir.path + "/c"}}).ok());
   // Different files, paths not given, and character devices pass.
-  CHECK(CheckDistinctFiles({{"--stats", dir.path + "/a"}, {"--record", dir.path + "/b"}, {"--log-events", ""},
+  CHECK(CheckDistinctFiles({{"--stats", dir.path + "/a"},
+                            {"--record", dir.path + "/b"},
+                            {"--log-events", ""},
                             {"--output-file", ""}})
             .ok());
   CHECK(CheckDistinctFiles({{"--stats", "/dev/null"}, {"--log-events", "/dev/null"}}).ok());

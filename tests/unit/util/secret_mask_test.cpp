@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <cstring>
-
 #include "util/secret_mask.h"
+
+#include <catch2/catch.hpp>
+#include <cstring>
 
 using namespace voxterm;
 

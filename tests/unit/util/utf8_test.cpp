@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "util/utf8.h"
+
+#include <catch2/catch.hpp>
 
 using namespace voxterm;
 

@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "util/wakeup_queue.h"
 
 #include <poll.h>
 
+#include <catch2/catch.hpp>
 #include <thread>
-
-#include "util/wakeup_queue.h"
 
 using namespace voxterm;
 
