@@ -20,6 +20,7 @@
 #include "app/history.h"
 #include "app/link.h"
 #include "app/ptt_session.h"
+#include "app/session_loop.h"
 #include "app/session_settings.h"
 #include "app/signal_watch.h"
 #include "app/text_chat.h"
@@ -46,50 +47,9 @@
 namespace voxterm {
 namespace {
 
-// The server's first message is session.created; without it no turn can start.
-constexpr int kSessionCreatedTimeoutMs = 15000;
-// How long to wait for the server to answer our close frame before leaving anyway.
-constexpr int kCloseTimeoutMs = 3000;
-// While an answer is due, silence this long makes the loop ask the transport whether the
-// connection is alive (a ping; ConnectOptions::pong_timeout_s for its answer): a dead
-// connection is found in about 10 s, well before the answer timeout (30 s) gives up, and
-// sooner than the keep-alive (45 s), which has to be patient with an idle session.
-constexpr int kAliveCheckAfterMs = 5000;
-// A connection counts as progress, and the reconnect backoff starts over after it, once an
-// answer has completed on it or it has stayed up this long. session.created alone is not
-// progress: a server could send it and drop the connection, again and again.
-constexpr int kSteadySessionMs = 60000;
 // A longer input line is skipped with an error rather than sent: it is almost surely a mistake
 // (a binary file on stdin), and the server limits item sizes anyway.
 constexpr size_t kMaxLineBytes = 1u << 20;
-
-// Errors no turn can get past (ClassifyServerError): the key, the account or the model. Going on
-// (or reconnecting) would only repeat them, so the run ends at once, in one line, with the
-// connection's exit code. A refused model is said so that the user knows what to change: the
-// model the URL really asked for (its own model= or deployment= wins over --model), or the
-// transcription model the session asked for.
-std::string DescribeFatal(FatalError fatal, const Config& config, const ConnectOptions& options,
-                          const std::string& server_words) {
-  if (fatal == FatalError::kModel) {
-    std::string asked = ModelInQuery(options.url);
-    if (asked.empty()) asked = config.model;
-    const bool from_url = asked != config.model;
-    return "the server does not offer model \"" + Printable(asked, 100) + "\": " + server_words +
-           (from_url ? " (choose another in --url's model=; it wins over --model)"
-                     : " (choose another with --model or \"model\" in the config)");
-  }
-  if (fatal == FatalError::kTranscriptionModel) {
-    return "the server does not offer transcription model \"" +
-           Printable(TranscriptionModel(config), 100) + "\": " + server_words +
-           " (choose another with --transcribe or \"transcribe\" in the config)";
-  }
-  return server_words;
-}
-
-// The error's code, else its type (an error with a null code): what ClassifyServerError takes.
-std::string_view CodeOrType(const ErrorInfo& error) {
-  return error.code.empty() ? error.type : error.code;
-}
 
 // What the conversation sends: logged (--log-events), then to the link's current connection.
 // The loop starts and ends connections through the Link itself.
@@ -110,9 +70,6 @@ class LoggedTransport : public Transport {
   Link* link_;
   EventLog* log_;
 };
-
-// 429 and 5xx: the server is busy or failing for now; even a first connection tries again.
-bool IsPassingHttpStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
 
 // The handshake headers carry the key; they go to the transport and nowhere else.
 Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::string& key) {
@@ -240,404 +197,213 @@ int MakeTickTimer(int period_ms) {
   return fd;
 }
 
-// Tells the user about the connection: the status line in a spoken conversation, stderr in
-// text mode.
-using Notify = std::function<void(const std::string&)>;
+// The poll loop every mode shares, on the main thread: it waits for the connection's events,
+// stdin, signals, ticks and the tool runner, and hands each to the SessionLoop or the
+// conversation. What the connection's life means is the SessionLoop's.
+class PollLoop {
+ public:
+  // tools_fd: the tool runner's, -1 without tools.
+  PollLoop(SessionLoop* loop, WakeupQueue<NetEvent>* queue, Conversation* conversation,
+           StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd)
+      : loop_(loop),
+        queue_(queue),
+        conversation_(conversation),
+        out_(out),
+        clock_(clock),
+        signal_fd_(signal_fd),
+        tools_fd_(tools_fd),
+        tick_fd_(MakeTickTimer(conversation->tick_ms())),
+        interactive_(isatty(STDIN_FILENO)) {}
+  ~PollLoop() {
+    if (tick_fd_ >= 0) close(tick_fd_);
+  }
 
-// The loop every mode shares: the connection, stdin, signals and ticks, on the main thread.
-// tools_fd: the tool runner's, or -1 without tools.
-//
-// The connection: once a session has worked, a connection lost for a reason that may pass (see
-// IsTransientClose) is tried again with backoff; the conversation is told, and resumes at the
-// next session.created. The session is renewed at a quiet moment before the server's time
-// limit, and at once when the server says it has expired.
-int RunSession(const Config& config, const ConnectOptions& options, EventLog* event_log, Link* link,
-               WakeupQueue<NetEvent>* queue, Conversation* conversation, StdoutSink* out,
-               const Notify& notify, int signal_fd, int tools_fd, UsageTotals* usage) {
-  SteadyClock clock;
-  LOG_INFO("connecting to %s (%s dialect)", options.url.ToString().c_str(),
-           ToString(config.dialect));
-  link->Connect();
-
-  // The models a refusal may name (ClassifyServerError).
-  std::string asked_model = ModelInQuery(options.url);
-  if (asked_model.empty()) asked_model = config.model;
-  const std::string transcription_model =
-      config.mode == Mode::kText ? "" : TranscriptionModel(config);
-  const int tick_fd = MakeTickTimer(conversation->tick_ms());
-  const bool interactive = isatty(STDIN_FILENO);
-  LineReader reader;
-  bool stdin_open = true;
-  bool prompt_shown = false;
-  bool closing = false;
-  int exit_code = ToInt(ExitCode::kSuccess);
-  int64_t deadline_ms = -1;  // session.created while opening, the close handshake while closing
-  std::deque<NetEvent> events;
-  // The silent-server watchdog: silence counts from the last event, or from when an answer
-  // became due if that is later; the conversation hears of it once per silence.
-  int64_t last_event_ms = clock.NowMs();
-  int64_t awaiting_since_ms = -1;
-  bool silence_reported = false;
-  // Reconnecting and renewing.
-  std::random_device seed;
-  std::mt19937 random(seed());
-  Backoff backoff(config.reconnect_tries,
-                  [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
-  bool had_session = false;         // a session worked: losses from now on are tried again
-  bool down = false;                // the conversation was told it is disconnected
-  bool told_reconnecting = false;   // the user saw "reconnecting", so will see "reconnected"
-  bool renewing = false;            // closing a session to start the next one
-  int64_t renew_delay_ms = 0;       // ... after this long (a renewal that counts as a try)
-  int64_t retry_at_ms = -1;         // when to try to connect again
-  int64_t session_since_ms = -1;    // when the current session began; -1 while there is none
-  uint64_t answers_at_session = 0;  // conversation->answers() then
-  int64_t alive_checked_ms = -1;    // the last liveness check while an answer was due
-
-  auto begin_close = [&](int code) {
-    if (closing) return;
-    closing = true;
-    exit_code = code;
-    deadline_ms = clock.NowMs() + kCloseTimeoutMs;
-    retry_at_ms = -1;
-    link->Close();
-  };
-  // The conversation stops sending; it resumes at the next session.created.
-  auto go_down = [&] {
-    if (down) return;
-    down = true;
-    conversation->OnDisconnected();
-  };
-  // Whether the session that is ending got anywhere (kSteadySessionMs); asked once per session.
-  auto session_progressed = [&] {
-    const bool progressed =
-        session_since_ms >= 0 && (conversation->answers() > answers_at_session ||
-                                  clock.NowMs() - session_since_ms >= kSteadySessionMs);
-    session_since_ms = -1;
-    return progressed;
-  };
-  // The wait before the next try, announced; -1 once the tries are used up (said too).
-  auto next_try = [&](const std::string& why) -> int64_t {
-    if (session_progressed()) backoff.Reset();
-    const int64_t delay_ms = backoff.NextDelayMs();
-    if (delay_ms < 0) {
-      LOG_ERROR("%s; gave up after %d tr%s to reconnect", why.c_str(), backoff.tries(),
-                backoff.tries() == 1 ? "y" : "ies");
-      return -1;
-    }
-    char when[64];
-    snprintf(when, sizeof when, "%.1f s (try %d of %d)", delay_ms / 1000.0, backoff.tries_made(),
-             backoff.tries());
-    notify(why + "; reconnecting in " + when + "\u2026");
-    told_reconnecting = true;
-    return delay_ms;
-  };
-  // Returns false once the tries are used up.
-  auto schedule_retry = [&](const std::string& why) {
-    link->Drop();
-    const int64_t delay_ms = next_try(why);
-    if (delay_ms < 0) return false;
-    retry_at_ms = clock.NowMs() + delay_ms;
-    deadline_ms = -1;
-    return true;
-  };
-  auto begin_renewal = [&](const char* why, int64_t delay_ms) {
-    LOG_INFO("renewing the session (%s)", why);
-    go_down();
-    renewing = true;
-    renew_delay_ms = delay_ms;
-    deadline_ms = clock.NowMs() + kCloseTimeoutMs;
-    link->Close();
-  };
-  // The old session is closed (or would not say so in time): on to the next.
-  auto renew = [&] {
-    renewing = false;
-    deadline_ms = -1;
-    if (renew_delay_ms > 0) {
-      link->Drop();
-      retry_at_ms = clock.NowMs() + std::exchange(renew_delay_ms, 0);
-    } else {
-      link->Connect();
-    }
-  };
-
-  for (;;) {
-    if (!closing && (conversation->Finished() || out->broken())) {
-      const bool failed = conversation->failed_turns() > 0 || out->broken();
-      begin_close(ToInt(conversation->Interrupted() ? ExitCode::kInterrupted
-                        : failed                    ? ExitCode::kFailure
-                                                    : ExitCode::kSuccess));
-      if (!link->active()) return exit_code;  // between tries: nothing to close
-    }
-    const int64_t now_ms = clock.NowMs();
-    if (!closing && retry_at_ms >= 0 && now_ms >= retry_at_ms) {
-      retry_at_ms = -1;
-      LOG_INFO("reconnecting to %s", options.url.ToString().c_str());
-      link->Connect();
-    }
-    // Renewal waits for a quiet moment; the loop wakes at least at each event and tick.
-    int64_t renew_at_ms = -1;
-    if (!closing && !down && !renewing && had_session && config.renew_session_s > 0) {
-      renew_at_ms = session_since_ms + config.renew_session_s * int64_t{1000};
-      if (now_ms >= renew_at_ms && conversation->Quiet()) {
-        if (session_progressed()) backoff.Reset();
-        begin_renewal("it is due", 0);
+  // Returns the exit code.
+  int Run() {
+    loop_->Start();
+    for (;;) {
+      loop_->BeforeWait(out_->broken());
+      if (loop_->done()) return loop_->exit_code();
+      ShowPrompt();
+      // stdin last, so that it can be left out.
+      pollfd fds[5] = {{queue_->fd(), POLLIN, 0},
+                       {signal_fd_, POLLIN, 0},
+                       {tick_fd_, POLLIN, 0},
+                       {tools_fd_, POLLIN, 0},
+                       {STDIN_FILENO, POLLIN, 0}};
+      const bool reading = stdin_open_ && !loop_->closing() && conversation_->WantsInput();
+      if (poll(fds, reading ? 5 : 4, Timeout()) < 0 && errno != EINTR) {
+        LOG_ERROR("poll: %s", strerror(errno));
+        return ToInt(ExitCode::kFailure);
+      }
+      if (loop_->AfterWait()) {
+        if (loop_->done()) return loop_->exit_code();
         continue;
       }
-      if (now_ms >= renew_at_ms) renew_at_ms = -1;  // due, but not quiet: an event will come
-    }
-    if (interactive && stdin_open && !closing && conversation->WantsPrompt() && !prompt_shown) {
-      fputs("> ", stderr);
-      fflush(stderr);
-      prompt_shown = true;
-    }
-    int64_t silent_at_ms = -1;  // when the watchdog fires, if an answer is due
-    int64_t alive_check_at_ms = -1;
-    if (!closing && !down && !renewing && conversation->AwaitingServer()) {
-      if (awaiting_since_ms < 0) awaiting_since_ms = now_ms;
-      const int64_t silent_since_ms = std::max(last_event_ms, awaiting_since_ms);
-      if (config.answer_timeout_ms > 0 && !silence_reported)
-        silent_at_ms = silent_since_ms + config.answer_timeout_ms;
-      alive_check_at_ms = std::max(silent_since_ms, alive_checked_ms) + kAliveCheckAfterMs;
-      if (now_ms >= alive_check_at_ms) {
-        link->CheckAlive();
-        alive_checked_ms = now_ms;
-        alive_check_at_ms = now_ms + kAliveCheckAfterMs;
-      }
-    } else {
-      awaiting_since_ms = -1;
-    }
-    if (silent_at_ms >= 0 && now_ms >= silent_at_ms) {
-      silence_reported = true;
-      silent_at_ms = -1;
-      if (conversation->OnServerSilent(config.answer_timeout_ms / 1000)) {
-        begin_close(ToInt(ExitCode::kFailure));
-        continue;
-      }
-    }
-    // stdin last, so that it can be left out.
-    pollfd fds[5] = {{queue->fd(), POLLIN, 0},
-                     {signal_fd, POLLIN, 0},
-                     {tick_fd, POLLIN, 0},
-                     {tools_fd, POLLIN, 0},
-                     {STDIN_FILENO, POLLIN, 0}};
-    const nfds_t count = stdin_open && !closing && conversation->WantsInput() ? 5 : 4;
-    int64_t wake_ms = -1;
-    for (int64_t at : {deadline_ms, silent_at_ms, retry_at_ms, renew_at_ms, alive_check_at_ms}) {
-      if (at >= 0 && (wake_ms < 0 || at < wake_ms)) wake_ms = at;
-    }
-    int timeout =
-        wake_ms < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, wake_ms - clock.NowMs()));
-    if (poll(fds, count, timeout) < 0 && errno != EINTR) {
-      LOG_ERROR("poll: %s", strerror(errno));
-      return ToInt(ExitCode::kFailure);
-    }
-    if (deadline_ms >= 0 && clock.NowMs() >= deadline_ms) {
-      if (closing) return exit_code;  // the server never acknowledged the close: leave anyway
-      if (renewing) {                 // nor here: start the next session anyway
-        renew();
-        continue;
-      }
-      const std::string why = "the server sent no session.created within " +
-                              std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
-      deadline_ms = -1;
-      if (had_session) {
-        if (!schedule_retry(why)) return ToInt(ExitCode::kConnect);
-        continue;
-      }
-      LOG_ERROR("%s", why.c_str());
-      begin_close(ToInt(ExitCode::kFailure));
-      continue;
-    }
-    if (fds[1].revents & POLLIN) {
-      while (const int signo = TakeSignal()) {
-        if (closing) return ToInt(ExitCode::kInterrupted);  // a second Ctrl-C: no more waiting
-        // Ctrl-C while a tool runs stops the tool, not voxterm.
-        if (signo == SIGINT && conversation->OnInterrupt()) {
-          SignalAbsorbed();
-          continue;
-        }
-        if (prompt_shown)
-          fputs("\n", stderr);  // end the prompt's line (a status line clears itself)
-        begin_close(ToInt(ExitCode::kInterrupted));
-        if (!link->active()) return exit_code;
-      }
-    }
-    if (fds[2].revents & POLLIN) {
-      uint64_t expirations;
-      while (read(tick_fd, &expirations, sizeof expirations) == sizeof expirations) {
-      }
-      if (!closing) conversation->OnTick();
-    }
-    if (fds[3].revents & POLLIN) conversation->OnToolsReady();
-    if (count == 5 && (fds[4].revents & (POLLIN | POLLHUP | POLLERR)) &&
-        conversation->WantsRawInput()) {
-      char bytes[256];
-      const ssize_t n = read(STDIN_FILENO, bytes, sizeof bytes);
-      if (n > 0) {
-        conversation->OnInputBytes(std::string_view(bytes, static_cast<size_t>(n)));
-      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        stdin_open = false;
-        conversation->OnInputEnd();
-      }
-    } else if (count == 5 && (fds[4].revents & (POLLIN | POLLHUP | POLLERR))) {
-      const bool at_prompt = prompt_shown;
-      prompt_shown = false;
-      if (!reader.ReadAvailable(conversation)) {
-        stdin_open = false;
-        conversation->OnInputEnd();
-        if (at_prompt) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
-      }
-    }
-    if (fds[0].revents & POLLIN) {
-      queue->Drain(&events);
-      while (!events.empty()) {
-        NetEvent event = std::move(events.front());
-        events.pop_front();
-        link->Consumed(event);                // before the handling, which may block on stdout
-        if (!link->Current(event)) continue;  // from a connection already given up
-        // Server text enters here (messages, refusals, close reasons): an echoed key stops here.
-        ProcessSecretMask().Mask(&event.text);
-        switch (event.kind) {
-          case NetEvent::Kind::kOpen:
-            LOG_INFO("connected");
-            if (!closing) deadline_ms = clock.NowMs() + kSessionCreatedTimeoutMs;
-            break;
-          case NetEvent::Kind::kFailed: {
-            if (closing) return exit_code;
-            // The key, the account or the model: no retry, even of a reconnect, and even for a
-            // 429 whose body says the quota is gone rather than "slow down".
-            const FatalError fatal =
-                event.code > 0 ? ClassifyServerError(event.error_code, event.code, event.text,
-                                                     asked_model, transcription_model)
-                               : FatalError::kNone;
-            if (fatal != FatalError::kNone || (!had_session && !IsPassingHttpStatus(event.code))) {
-              LOG_ERROR("%s", DescribeFatal(fatal, config, options, event.text).c_str());
-              return ToInt(ExitCode::kConnect);
-            }
-            if (!schedule_retry(event.text)) return ToInt(ExitCode::kConnect);
-            break;
-          }
-          case NetEvent::Kind::kClosed: {
-            out->Flush();
-            if (closing) return exit_code;
-            if (renewing) {
-              renew();
-              break;
-            }
-            std::string why = "the server closed the connection (code " +
-                              std::to_string(event.code) +
-                              (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
-            if (event.code == kCloseMaybeRewritten) {  // see reconnect.h
-              why =
-                  "the server closed the connection (code 1002, which libwebsockets also reports "
-                  "for 1012 to 1015" +
-                  (event.text.empty() ? "" : ": " + Printable(event.text)) + ")";
-            }
-            if (event.code == 1006) {
-              why = "the connection was lost" +
-                    (event.text.empty() ? "" : " (" + Printable(event.text) + ")");
-            }
-            if (!had_session || !IsTransientClose(event.code) || config.reconnect_tries == 0) {
-              LOG_ERROR("%s", why.c_str());
-              return ToInt(ExitCode::kFailure);
-            }
-            go_down();
-            if (!schedule_retry(why)) return ToInt(ExitCode::kConnect);
-            break;
-          }
-          case NetEvent::Kind::kProtocolError:
-            out->Flush();
-            if (closing) return exit_code;
-            if (renewing) {  // the session was ending anyway
-              renew();
-              break;
-            }
-            // Not tried again: a server that sends what the protocol forbids is broken, not
-            // passing through a bad moment.
-            LOG_ERROR("the server broke the WebSocket protocol (%s)", event.text.c_str());
-            return ToInt(ExitCode::kFailure);
-          case NetEvent::Kind::kMessage: {
-            last_event_ms = clock.NowMs();
-            silence_reported = false;
-            event_log->Received(event.text);
-            ServerEvent parsed;
-            const bool escaped = event.text.find('\\') != std::string::npos;
-            Status status = ParseServerEvent(&event.text, &parsed);
-            // JSON escapes can spell the key: the strings decoded in place are masked too.
-            if (escaped) ProcessSecretMask().Mask(&event.text);
-            parsed.received_ns = event.received_ns;
-            if (!status.ok()) {
-              LOG_WARN("skipped a server message: %s", status.message().c_str());
-              break;
-            }
-            if (parsed.type == ServerEventType::kUnknown) {
-              LOG_DEBUG("ignored an event of unknown type \"%s\"",
-                        Printable(std::string(parsed.type_name)).c_str());
-            }
-            // Usage is summed over every session of the run, whatever the conversation does.
-            if (parsed.type == ServerEventType::kSessionCreated ||
-                parsed.type == ServerEventType::kSessionUpdated) {
-              usage->SetModel(parsed.session_model);
-              usage->SetTranscriptionModel(parsed.session_transcription_model);
-            } else if (parsed.type == ServerEventType::kResponseCreated) {
-              usage->ResponseCreated(parsed.response.id);
-            } else if (parsed.type == ServerEventType::kResponseDone) {
-              usage->AddResponse(parsed.usage, parsed.response.id);
-            } else if (parsed.type == ServerEventType::kInputTranscriptCompleted) {
-              usage->AddTranscription(parsed.usage);
-            }
-            if (parsed.type == ServerEventType::kError && !closing) {
-              const FatalError fatal =
-                  ClassifyServerError(CodeOrType(parsed.error), 0, parsed.error.message,
-                                      asked_model, transcription_model);
-              if (fatal != FatalError::kNone) {
-                const std::string words = Printable(std::string(CodeOrType(parsed.error))) + ": " +
-                                          Printable(std::string(parsed.error.message));
-                LOG_ERROR("%s", DescribeFatal(fatal, config, options,
-                                              fatal == FatalError::kAccount
-                                                  ? "the server refused the session: " + words
-                                                  : words)
-                                    .c_str());
-                begin_close(ToInt(ExitCode::kConnect));
-                break;
-              }
-            }
-            if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" &&
-                !renewing && !closing) {
-              // At once after a session that got somewhere; otherwise it counts as a try, so
-              // that a server expiring every session at once cannot make a storm of them.
-              const std::string why = "the server ended the session (session_expired)";
-              if (session_progressed()) {
-                backoff.Reset();
-                begin_renewal("the server says it has expired", 0);
-              } else if (config.reconnect_tries == 0) {
-                LOG_ERROR("%s", why.c_str());
-                begin_close(ToInt(ExitCode::kFailure));
-              } else if (const int64_t delay_ms = next_try(why); delay_ms < 0) {
-                begin_close(ToInt(ExitCode::kConnect));
-              } else {
-                begin_renewal("it expired", delay_ms);
-              }
-              break;
-            }
-            const bool was_ready = conversation->session_ready();
-            conversation->OnServerEvent(parsed);
-            if (!was_ready && conversation->session_ready() && !closing) {
-              deadline_ms = -1;
-              session_since_ms = clock.NowMs();
-              answers_at_session = conversation->answers();
-              if (told_reconnecting) notify("reconnected");
-              told_reconnecting = false;
-              had_session = true;
-              down = false;
-            }
-            break;
-          }
-        }
-      }
-      out->Flush();
+      if ((fds[1].revents & POLLIN) && !OnSignals()) return exit_code_;
+      if (fds[2].revents & POLLIN) OnTick();
+      if (fds[3].revents & POLLIN) conversation_->OnToolsReady();
+      if (reading && (fds[4].revents & (POLLIN | POLLHUP | POLLERR))) OnStdin();
+      if (fds[0].revents & POLLIN) loop_->HandleQueued(queue_);
     }
   }
+
+ private:
+  void ShowPrompt() {
+    if (!interactive_ || !stdin_open_ || loop_->closing() || !conversation_->WantsPrompt() ||
+        prompt_shown_) {
+      return;
+    }
+    fputs("> ", stderr);
+    fflush(stderr);
+    prompt_shown_ = true;
+  }
+
+  // Until the SessionLoop's next deadline; -1: only for an event.
+  int Timeout() const {
+    const int64_t wake_ms = loop_->NextWakeMs();
+    if (wake_ms < 0) return -1;
+    return static_cast<int>(std::max<int64_t>(0, wake_ms - clock_->NowMs()));
+  }
+
+  // False when the run is over (exit_code_).
+  bool OnSignals() {
+    while (const int signo = TakeSignal()) {
+      if (loop_->closing()) {  // a second Ctrl-C: no more waiting
+        exit_code_ = ToInt(ExitCode::kInterrupted);
+        return false;
+      }
+      // Ctrl-C while a tool runs stops the tool, not voxterm.
+      if (signo == SIGINT && conversation_->OnInterrupt()) {
+        SignalAbsorbed();
+        continue;
+      }
+      if (prompt_shown_) fputs("\n", stderr);  // end the prompt's line (a status line clears)
+      loop_->Close(ExitCode::kInterrupted);
+      if (loop_->done()) {
+        exit_code_ = loop_->exit_code();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void OnTick() {
+    uint64_t expirations;
+    while (read(tick_fd_, &expirations, sizeof expirations) == sizeof expirations) {
+    }
+    if (!loop_->closing()) conversation_->OnTick();
+  }
+
+  // Lines, or raw bytes in push-to-talk.
+  void OnStdin() {
+    bool open;
+    if (conversation_->WantsRawInput()) {
+      char bytes[256];
+      const ssize_t n = read(STDIN_FILENO, bytes, sizeof bytes);
+      if (n > 0) conversation_->OnInputBytes(std::string_view(bytes, static_cast<size_t>(n)));
+      open = n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN));
+      if (!open) conversation_->OnInputEnd();
+    } else {
+      const bool at_prompt = std::exchange(prompt_shown_, false);
+      open = reader_.ReadAvailable(conversation_);
+      if (!open) conversation_->OnInputEnd();
+      if (!open && at_prompt) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
+    }
+    stdin_open_ = open;
+  }
+
+  SessionLoop* const loop_;
+  WakeupQueue<NetEvent>* const queue_;
+  Conversation* const conversation_;
+  StdoutSink* const out_;
+  const Clock* const clock_;
+  const int signal_fd_;
+  const int tools_fd_;
+  const int tick_fd_;
+  const bool interactive_;
+  LineReader reader_;
+  bool stdin_open_ = true;
+  bool prompt_shown_ = false;
+  int exit_code_ = 0;
+};
+
+// Says why, and gives the exit code.
+int Fail(const std::string& why, ExitCode code) {
+  LOG_ERROR("%s", why.c_str());
+  return ToInt(code);
+}
+
+// The push-to-talk key, checked before anything opens; nullopt in the other modes.
+Result<std::optional<Key>> PttKey(const Config& config) {
+  if (config.mode != Mode::kPtt) return std::optional<Key>();
+  if (!isatty(STDIN_FILENO)) {
+    return Status::Error("--ptt needs a terminal on stdin (keys start and end each take)");
+  }
+  auto key = ParseKeySpec(config.ptt_key);
+  if (!key.ok()) return key.status();
+  return std::optional<Key>(*key);
+}
+
+// Audio devices open before the connection, so a missing device fails fast and plainly. Null
+// when the run has no audio (text mode without --speak).
+Result<std::unique_ptr<AudioEngine>> StartAudio(const Config& config) {
+  if (config.mode == Mode::kText && !config.speak) return std::unique_ptr<AudioEngine>();
+  auto opened =
+      AudioEngine::Open(config, config.mode != Mode::kText ? WantInput::kYes : WantInput::kNo);
+  if (!opened.ok()) return opened.status();
+  Status started = (*opened)->Start();
+  if (!started.ok()) return started;
+  return std::move(*opened);
+}
+
+SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& options) {
+  SessionLoopOptions loop;
+  loop.url = options.url.ToString();
+  loop.asked_model = ModelInQuery(options.url);
+  if (loop.asked_model.empty()) loop.asked_model = config.model;
+  loop.model_from_url = loop.asked_model != config.model;
+  loop.transcription_model = config.mode == Mode::kText ? "" : TranscriptionModel(config);
+  loop.answer_timeout_ms = config.answer_timeout_ms;
+  loop.reconnect_tries = config.reconnect_tries;
+  loop.renew_session_s = config.renew_session_s;
+  return loop;
+}
+
+// What every conversation is made of, whatever the mode; all of it outlives the conversation.
+struct ConversationParts {
+  Transport* transport;
+  TerminalView* view;     // null in text mode
+  ToolCalls* tool_calls;  // null when no tool runner could start and none is declared
+  History* history;
+  StdoutSink* out;
+  const Clock* clock;
+  Latencies* latencies;  // --stats, else null
+};
+
+// The conversation for the mode. *audio (null in text mode without --speak) goes to a spoken
+// conversation; text mode only borrows its speaker, so *audio must outlive the conversation.
+Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
+                                                       std::optional<Key> ptt_key,
+                                                       std::unique_ptr<AudioEngine>* audio,
+                                                       const ConversationParts& parts) {
+  if (config.mode == Mode::kText) {
+    StdoutSink* out = parts.out;
+    return std::unique_ptr<Conversation>(std::make_unique<TextChat>(
+        config.dialect, TextSessionSettings(config), parts.transport,
+        [out](std::string_view text) { out->Write(text); }, *audio ? (*audio)->playback() : nullptr,
+        parts.tool_calls, parts.history));
+  }
+  if (config.mode == Mode::kPtt) {
+    auto terminal = RawTerminal::Enter(STDIN_FILENO);
+    if (!terminal.ok()) return terminal.status();
+    return std::unique_ptr<Conversation>(std::make_unique<PttSession>(
+        config, std::move(*audio), parts.transport, parts.view, parts.clock, std::move(*terminal),
+        *ptt_key, parts.tool_calls, parts.history));
+  }
+  return std::unique_ptr<Conversation>(std::make_unique<VoiceSession>(
+      config, std::move(*audio), parts.transport, parts.view, parts.clock, isatty(STDIN_FILENO),
+      parts.tool_calls, parts.history, parts.latencies));
 }
 
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
@@ -645,49 +411,18 @@ int RunSession(const Config& config, const ConnectOptions& options, EventLog* ev
 int Run(const Config& config, const std::string& key, Latencies* latencies, UsageTotals* usage,
         int signal_fd) {
   auto options = MakeConnectOptions(config, key);
-  if (!options.ok()) {
-    LOG_ERROR("%s", options.message().c_str());
-    return ToInt(ExitCode::kUsage);
-  }
+  if (!options.ok()) return Fail(options.message(), ExitCode::kUsage);
   if (latencies) options->send_queue = &latencies->send_queue;
   SteadyClock clock;
   EventLog event_log(&clock);
   if (!config.log_events.empty()) {
     Status opened = event_log.Open(config.log_events);
-    if (!opened.ok()) {
-      LOG_ERROR("%s", opened.message().c_str());
-      return ToInt(ExitCode::kUsage);
-    }
+    if (!opened.ok()) return Fail(opened.message(), ExitCode::kUsage);
   }
-  std::optional<Key> ptt_key;
-  if (config.mode == Mode::kPtt) {
-    if (!isatty(STDIN_FILENO)) {
-      LOG_ERROR("--ptt needs a terminal on stdin (keys start and end each take)");
-      return ToInt(ExitCode::kUsage);
-    }
-    auto key = ParseKeySpec(config.ptt_key);
-    if (!key.ok()) {
-      LOG_ERROR("%s", key.message().c_str());
-      return ToInt(ExitCode::kUsage);
-    }
-    ptt_key = *key;
-  }
-  // Audio devices open before the connection, so a missing device fails fast and plainly.
-  std::unique_ptr<AudioEngine> audio;
-  if (config.mode != Mode::kText || config.speak) {
-    auto opened =
-        AudioEngine::Open(config, config.mode != Mode::kText ? WantInput::kYes : WantInput::kNo);
-    if (!opened.ok()) {
-      LOG_ERROR("%s", opened.message().c_str());
-      return ToInt(ExitCode::kUsage);
-    }
-    audio = std::move(*opened);
-    Status started = audio->Start();
-    if (!started.ok()) {
-      LOG_ERROR("%s", started.message().c_str());
-      return ToInt(ExitCode::kUsage);
-    }
-  }
+  auto ptt_key = PttKey(config);
+  if (!ptt_key.ok()) return Fail(ptt_key.message(), ExitCode::kUsage);
+  auto audio = StartAudio(config);
+  if (!audio.ok()) return Fail(audio.message(), ExitCode::kUsage);
 
   WakeupQueue<NetEvent> queue;
   Link link(*options, &queue, [] { return std::make_unique<LwsTransport>(); });
@@ -704,10 +439,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   std::unique_ptr<SpawnToolRunner> runner;
   std::unique_ptr<ToolCalls> tool_calls;
   auto created = SpawnToolRunner::Create();
-  if (!created.ok() && !config.tools.empty()) {
-    LOG_ERROR("%s", created.message().c_str());
-    return ToInt(ExitCode::kFailure);
-  }
+  if (!created.ok() && !config.tools.empty()) return Fail(created.message(), ExitCode::kFailure);
   if (created.ok()) {
     runner = std::move(*created);
     ToolCallView* tool_view = view ? static_cast<ToolCallView*>(view.get()) : &text_tool_view;
@@ -715,28 +447,12 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
         &config.tools, runner.get(), &transport, tool_view, &event_log,
         isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo, ToolBaseEnvironment(environ));
   }
+  auto conversation = MakeConversation(
+      config, *ptt_key, &audio.value(),
+      {&transport, view.get(), tool_calls.get(), &history, &out, &clock, latencies});
+  if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
 
-  std::unique_ptr<Conversation> conversation;
-  if (config.mode == Mode::kText) {
-    conversation = std::make_unique<TextChat>(
-        config.dialect, TextSessionSettings(config), &transport,
-        [&out](std::string_view text) { out.Write(text); }, audio ? audio->playback() : nullptr,
-        tool_calls.get(), &history);
-  } else if (config.mode == Mode::kPtt) {
-    auto terminal = RawTerminal::Enter(STDIN_FILENO);
-    if (!terminal.ok()) {
-      LOG_ERROR("%s", terminal.message().c_str());
-      return ToInt(ExitCode::kUsage);
-    }
-    conversation =
-        std::make_unique<PttSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                     std::move(*terminal), *ptt_key, tool_calls.get(), &history);
-  } else {
-    conversation =
-        std::make_unique<VoiceSession>(config, std::move(audio), &transport, view.get(), &clock,
-                                       isatty(STDIN_FILENO), tool_calls.get(), &history, latencies);
-  }
-  const Notify notify = [&view, &out](const std::string& text) {
+  auto notify = [&view, &out](const std::string& text) {
     if (view) {
       view->Notice(text);
     } else {
@@ -744,6 +460,11 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
       fprintf(stderr, "voxterm: %s\n", text.c_str());
     }
   };
+  std::mt19937 random(std::random_device{}());
+  SessionLoop loop(
+      LoopOptions(config, *options), &clock, &link, conversation->get(), &event_log, usage, notify,
+      [&out] { out.Flush(); },
+      [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
   // A log line of the main thread makes room on the screen first; gone with the view and out.
   SetLogLineHook([&view, &out] {
     if (view) {
@@ -752,10 +473,39 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
       out.EndLineForNotice();
     }
   });
-  const int code = RunSession(config, *options, &event_log, &link, &queue, conversation.get(), &out,
-                              notify, signal_fd, runner ? runner->fd() : -1, usage);
+  LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(),
+           ToString(config.dialect));
+  const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
+                            runner ? runner->fd() : -1)
+                       .Run();
   SetLogLineHook(nullptr);
   return code;
+}
+
+// The exit code of a run: -v says what the server billed (after the conversation's last
+// words), and an output that failed (reported when it did) fails a run that would have
+// succeeded.
+int Finish(const Config& config, const UsageTotals& usage, int code) {
+  if (config.verbosity >= 1 && code != ToInt(ExitCode::kUsage)) {
+    const std::string summary = usage.Summary();
+    for (size_t start = 0; start < summary.size();) {
+      const size_t end = std::min(summary.find('\n', start), summary.size());
+      LOG_INFO("%s", summary.substr(start, end - start).c_str());
+      start = end + 1;
+    }
+  }
+  return code == ToInt(ExitCode::kSuccess) && OutputFailed() ? ToInt(ExitCode::kFailure) : code;
+}
+
+// --stats: the latencies' object, with the usage as one more member; stats is closed.
+void WriteStats(const Latencies& latencies, const UsageTotals& usage, FILE* stats,
+                const std::string& path) {
+  std::string json = latencies.ToJson();
+  json.insert(json.rfind('}'), ", \"usage\": " + usage.ToJson());
+  const bool written =
+      fwrite(json.data(), 1, json.size(), stats) == json.size() && fflush(stats) == 0;
+  const int error = errno;
+  if (fclose(stats) != 0 || !written) ReportOutputFailure("--stats", path, written ? errno : error);
 }
 
 }  // namespace
@@ -781,10 +531,7 @@ int Main(int argc, char** argv) {
   }
   auto key = ResolveApiKey(config);
   ScrubApiKeyVariables();
-  if (!key.ok()) {
-    LOG_ERROR("%s", key.message().c_str());
-    return ToInt(ExitCode::kUsage);
-  }
+  if (!key.ok()) return Fail(key.message(), ExitCode::kUsage);
   SetProcessSecret(*key);
   // Before any output is opened, and so truncated.
   Status distinct = CheckDistinctFiles({{"--input-file", config.input_file},
@@ -792,11 +539,7 @@ int Main(int argc, char** argv) {
                                         {"--stats", config.stats_file},
                                         {"--output-file", config.output_file},
                                         {"--record", config.record}});
-  if (!distinct.ok()) {
-    LOG_ERROR("%s", distinct.message().c_str());
-    return ToInt(ExitCode::kUsage);
-  }
-  // An output that failed (reported when it did) fails a run that would have succeeded.
+  if (!distinct.ok()) return Fail(distinct.message(), ExitCode::kUsage);
   // Priced, until the server names it, by the model asked for: the URL's own, else --model.
   std::string asked_model = config.model;
   if (auto url = ParseUrl(config.url); url.ok()) {
@@ -804,41 +547,20 @@ int Main(int argc, char** argv) {
     if (std::string in_url = ModelInQuery(*url); !in_url.empty()) asked_model = in_url;
   }
   UsageTotals usage(asked_model, TranscriptionModel(config));
-  // -v: what the server billed, at exit (after the conversation's last words).
-  auto finish = [&usage, &config](int code) {
-    if (config.verbosity >= 1 && code != ToInt(ExitCode::kUsage)) {
-      const std::string summary = usage.Summary();
-      for (size_t start = 0; start < summary.size();) {
-        const size_t end = std::min(summary.find('\n', start), summary.size());
-        LOG_INFO("%s", summary.substr(start, end - start).c_str());
-        start = end + 1;
-      }
-    }
-    return code == ToInt(ExitCode::kSuccess) && OutputFailed() ? ToInt(ExitCode::kFailure) : code;
-  };
-  if (config.stats_file.empty()) return finish(Run(config, *key, nullptr, &usage, signal_fd));
+  if (config.stats_file.empty()) {
+    return Finish(config, usage, Run(config, *key, nullptr, &usage, signal_fd));
+  }
   // Opened first, so that a path that cannot be written fails before the conversation.
   auto stats_fd = CreateOutputFile(config.stats_file, "--stats");
-  if (!stats_fd.ok()) {
-    LOG_ERROR("%s", stats_fd.message().c_str());
-    return ToInt(ExitCode::kUsage);
-  }
+  if (!stats_fd.ok()) return Fail(stats_fd.message(), ExitCode::kUsage);
   FILE* stats = fdopen(*stats_fd, "w");
   if (!stats) {
-    LOG_ERROR("--stats %s: %s", config.stats_file.c_str(), strerror(errno));
-    return ToInt(ExitCode::kUsage);
+    return Fail("--stats " + config.stats_file + ": " + strerror(errno), ExitCode::kUsage);
   }
   auto latencies = std::make_unique<Latencies>();
   const int code = Run(config, *key, latencies.get(), &usage, signal_fd);
-  // The latencies' object, with the usage as one more member.
-  std::string json = latencies->ToJson();
-  json.insert(json.rfind('}'), ", \"usage\": " + usage.ToJson());
-  const bool written =
-      fwrite(json.data(), 1, json.size(), stats) == json.size() && fflush(stats) == 0;
-  const int error = errno;
-  if (fclose(stats) != 0 || !written)
-    ReportOutputFailure("--stats", config.stats_file, written ? errno : error);
-  return finish(code);
+  WriteStats(*latencies, usage, stats, config.stats_file);
+  return Finish(config, usage, code);
 }
 
 }  // namespace voxterm

@@ -1,6 +1,7 @@
 // FakeTransport: records what the code under test sends, so tests assert on it (ninja's
 // FakeCommandRunner::commands_ran_). Server events are injected by calling the code under test
-// directly with parsed events (see ParsedEvent below).
+// directly with parsed events (see ParsedEvent below), or, for code that owns the connection
+// (the Link, the SessionLoop), through the listener, as a network thread would: Inject*().
 #pragma once
 
 #include <rapidjson/document.h>
@@ -23,6 +24,18 @@ class FakeTransport : public Transport {
   void Send(std::string message) override { sent.push_back(std::move(message)); }
   void Close() override { closed = true; }
   void CheckAlive() override { ++alive_checks; }
+
+  // The connection's side of the server, as the network thread reports it.
+  void InjectOpen() { listener_->OnOpen(); }
+  void InjectMessage(std::string json) { listener_->OnMessage(std::move(json)); }
+  void InjectClose(int code, std::string reason = "") {
+    listener_->OnClosed(code, std::move(reason));
+  }
+  void InjectFailure(int http_status, std::string reason, std::string error_code = "") {
+    listener_->OnConnectFailed(http_status > 0 ? ConnectFailure::kHttp : ConnectFailure::kRefused,
+                               http_status, std::move(reason), std::move(error_code));
+  }
+  void InjectProtocolError(std::string reason) { listener_->OnProtocolError(std::move(reason)); }
 
   // The "type" of every sent message, in order.
   std::vector<std::string> SentTypes() const {
