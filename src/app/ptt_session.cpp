@@ -16,13 +16,12 @@ SessionSettings PttSettings(const Config& config) {
 }  // namespace
 
 PttSession::PttSession(const Config& config, std::unique_ptr<AudioEngine> audio,
-                       Transport* transport, ConversationView* view, const Clock* clock,
+                       MessageSink* messages, ConversationView* view, const Clock* clock,
                        std::unique_ptr<RawTerminal> terminal, Key key, ToolCalls* tools,
                        History* history)
     : audio_(std::move(audio)),
-      transport_(transport),
       view_(view),
-      chat_(config.dialect, PttSettings(config), transport, audio_->playback(), view, tools,
+      chat_(config.dialect, PttSettings(config), messages, audio_->playback(), view, tools,
             history),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {

@@ -21,7 +21,7 @@ namespace voxterm {
 
 class PttSession final : public Conversation, private PttController::Actions {
  public:
-  PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
+  PttSession(const Config& config, std::unique_ptr<AudioEngine> audio, MessageSink* messages,
              ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal,
              Key key, ToolCalls* tools = nullptr, History* history = nullptr);
   ~PttSession() override;
@@ -65,7 +65,6 @@ class PttSession final : public Conversation, private PttController::Actions {
   void UpdateView();
 
   std::unique_ptr<AudioEngine> audio_;
-  Transport* const transport_;
   ConversationView* const view_;
   VoiceChat chat_;
   PttController ptt_;

@@ -8,8 +8,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <deque>
-#include <functional>
 #include <optional>
 #include <random>
 
@@ -29,9 +27,7 @@
 #include "app/voice_session.h"
 #include "tools/spawn_tool_runner.h"
 #include "tools/tool_command.h"
-#include "transport/connect_diagnosis.h"
 #include "transport/lws_transport.h"
-#include "transport/reconnect.h"
 #include "transport/tls_files.h"
 #include "ui/terminal_text.h"
 #include "ui/terminal_view.h"
@@ -52,23 +48,17 @@ namespace {
 constexpr size_t kMaxLineBytes = 1u << 20;
 
 // What the conversation sends: logged (--log-events), then to the link's current connection.
-// The loop starts and ends connections through the Link itself.
-class LoggedTransport : public Transport {
+class LoggedSink : public MessageSink {
  public:
-  LoggedTransport(Link* link, EventLog* log) : link_(link), log_(log) {}
-  Status Start(const ConnectOptions&, TransportListener*) override {
-    return Status::Error("connections are started by the Link");
-  }
+  LoggedSink(Link* link, EventLog* log) : link_(link), log_(log) {}
   void Send(std::string message) override {
     log_->Sent(message);
     link_->Send(std::move(message));
   }
-  void Close() override { link_->Close(); }
-  void CheckAlive() override { link_->CheckAlive(); }
 
  private:
-  Link* link_;
-  EventLog* log_;
+  Link* const link_;
+  EventLog* const log_;
 };
 
 // The handshake headers carry the key; they go to the transport and nowhere else.
@@ -372,7 +362,7 @@ SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& optio
 
 // What every conversation is made of, whatever the mode; all of it outlives the conversation.
 struct ConversationParts {
-  Transport* transport;
+  MessageSink* messages;
   TerminalView* view;     // null in text mode
   ToolCalls* tool_calls;  // null when no tool runner could start and none is declared
   History* history;
@@ -390,7 +380,7 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
   if (config.mode == Mode::kText) {
     StdoutSink* out = parts.out;
     return std::unique_ptr<Conversation>(std::make_unique<TextChat>(
-        config.dialect, TextSessionSettings(config), parts.transport,
+        config.dialect, TextSessionSettings(config), parts.messages,
         [out](std::string_view text) { out->Write(text); }, *audio ? (*audio)->playback() : nullptr,
         parts.tool_calls, parts.history));
   }
@@ -398,11 +388,11 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
     if (!terminal.ok()) return terminal.status();
     return std::unique_ptr<Conversation>(std::make_unique<PttSession>(
-        config, std::move(*audio), parts.transport, parts.view, parts.clock, std::move(*terminal),
+        config, std::move(*audio), parts.messages, parts.view, parts.clock, std::move(*terminal),
         *ptt_key, parts.tool_calls, parts.history));
   }
   return std::unique_ptr<Conversation>(std::make_unique<VoiceSession>(
-      config, std::move(*audio), parts.transport, parts.view, parts.clock, isatty(STDIN_FILENO),
+      config, std::move(*audio), parts.messages, parts.view, parts.clock, isatty(STDIN_FILENO),
       parts.tool_calls, parts.history, parts.latencies));
 }
 
@@ -426,7 +416,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
 
   WakeupQueue<NetEvent> queue;
   Link link(*options, &queue, [] { return std::make_unique<LwsTransport>(); });
-  LoggedTransport transport(&link, &event_log);
+  LoggedSink messages(&link, &event_log);
   History history;
   StdoutSink out;
 
@@ -444,12 +434,12 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
     runner = std::move(*created);
     ToolCallView* tool_view = view ? static_cast<ToolCallView*>(view.get()) : &text_tool_view;
     tool_calls = std::make_unique<ToolCalls>(
-        &config.tools, runner.get(), &transport, tool_view, &event_log,
+        &config.tools, runner.get(), &messages, tool_view, &event_log,
         isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo, ToolBaseEnvironment(environ));
   }
   auto conversation = MakeConversation(
       config, *ptt_key, &audio.value(),
-      {&transport, view.get(), tool_calls.get(), &history, &out, &clock, latencies});
+      {&messages, view.get(), tool_calls.get(), &history, &out, &clock, latencies});
   if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
 
   auto notify = [&view, &out](const std::string& text) {

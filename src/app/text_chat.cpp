@@ -8,11 +8,11 @@
 
 namespace voxterm {
 
-TextChat::TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
+TextChat::TextChat(Dialect dialect, SessionSettings session, MessageSink* messages, Sink answers,
                    PlaybackPath* speaker, ToolCalls* tools, History* history)
     : dialect_(dialect),
       session_(std::move(session)),
-      transport_(transport),
+      messages_(messages),
       answers_(std::move(answers)),
       speaker_(speaker),
       tools_(tools),
@@ -53,7 +53,7 @@ void TextChat::MaybeStartTurn() {
   item_id_ = "voxterm_user_" + std::to_string(turn_number_);
   item_refused_ = false;
   turn_in_flight_ = true;
-  transport_->Send(EncodeUserText(line_, item_event_id_, item_id_));
+  messages_->Send(EncodeUserText(line_, item_event_id_, item_id_));
   SendResponseCreate();
 }
 
@@ -62,7 +62,7 @@ void TextChat::SendResponseCreate(bool continue_answer) {
   response_id_.clear();
   create_deferred_ = false;
   response_wrote_ = false;
-  transport_->Send(
+  messages_->Send(
       EncodeResponseCreate(dialect_, Output(), create_event_id_,
                            continue_answer ? ContinuationInstructions(session_.instructions) : ""));
 }
@@ -82,7 +82,7 @@ void TextChat::OnDisconnected() {
 // for again; one that was partly written is asked to go on instead.
 void TextChat::Resume() {
   if (history_) {
-    for (const std::string& item : history_->Replay(dialect_)) transport_->Send(item);
+    for (const std::string& item : history_->Replay(dialect_)) messages_->Send(item);
   }
   if (tools_) tools_->OnSessionReady();
   if (!turn_in_flight_) return;
@@ -92,7 +92,7 @@ void TextChat::Resume() {
   }
   if (!history_ || !history_->Has(item_id_)) {
     item_refused_ = false;
-    transport_->Send(EncodeUserText(line_, item_event_id_, item_id_));
+    messages_->Send(EncodeUserText(line_, item_event_id_, item_id_));
   }
   adopt_line_ = response_wrote_;
   SendResponseCreate(/*continue_answer=*/response_wrote_);
@@ -188,7 +188,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kSessionCreated:
       if (!session_ready_) {
         session_ready_ = true;
-        transport_->Send(EncodeSessionUpdate(dialect_, session_));
+        messages_->Send(EncodeSessionUpdate(dialect_, session_));
         if (resumed_) Resume();
         MaybeStartTurn();
       }
@@ -253,7 +253,7 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
   if (create_deferred_) {
     // The response that kept ours waiting is over: ask again.
     create_deferred_ = false;
-    transport_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
+    messages_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
     return;
   }
   if (event.response.id != response_id_) return;  // not the turn's answer

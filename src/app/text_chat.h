@@ -39,11 +39,11 @@ class TextChat final : public Conversation {
  public:
   using Sink = std::function<void(std::string_view)>;
 
-  // transport: where client events go. answers: stdout in production. speaker: with --speak,
+  // messages: where client events go. answers: stdout in production. speaker: with --speak,
   // where the spoken answers go (the transcript still goes to answers); null for text only.
   // tools: the declared tools' calls; null without tools. history: kept for reconnects; null
   // keeps none.
-  TextChat(Dialect dialect, SessionSettings session, Transport* transport, Sink answers,
+  TextChat(Dialect dialect, SessionSettings session, MessageSink* messages, Sink answers,
            PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr, History* history = nullptr);
 
   void OnServerEvent(const ServerEvent& event) override;
@@ -98,7 +98,7 @@ class TextChat final : public Conversation {
 
   const Dialect dialect_;
   const SessionSettings session_;
-  Transport* const transport_;
+  MessageSink* const messages_;
   const Sink answers_;
   PlaybackPath* const speaker_;
   ToolCalls* const tools_;

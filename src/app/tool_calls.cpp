@@ -75,12 +75,12 @@ std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools) {
   return specs;
 }
 
-ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, Transport* transport,
-                     ToolCallView* view, EventLog* log, CanAsk can_ask,
+ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner,
+                     MessageSink* messages, ToolCallView* view, EventLog* log, CanAsk can_ask,
                      std::vector<std::string> base_env)
     : tools_(tools),
       runner_(runner),
-      transport_(transport),
+      messages_(messages),
       view_(view),
       log_(log),
       can_ask_(can_ask),
@@ -124,7 +124,7 @@ void ToolCalls::OnDisconnected() {
 
 void ToolCalls::OnSessionReady() {
   connected_ = true;
-  for (const auto& [serial, output] : unconfirmed_) transport_->Send(output.second);
+  for (const auto& [serial, output] : unconfirmed_) messages_->Send(output.second);
 }
 
 // A call_id names one call: a function_call_output is keyed by it, so a second item with the
@@ -400,7 +400,7 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
   const std::string item_id = "voxterm_output_" + std::to_string(serial);
   auto& kept =
       unconfirmed_[serial] = {item_id, EncodeFunctionCallOutput(call.call_id, output, item_id)};
-  if (connected_) transport_->Send(kept.second);
+  if (connected_) messages_->Send(kept.second);
   // A server that never announces items would otherwise have them kept for ever.
   while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
   view_->ToolActivity(summary);

@@ -49,9 +49,9 @@ std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools);
 
 class ToolCalls {
  public:
-  // tools, runner, transport, view and log must outlive this. base_env: what commands inherit
+  // tools, runner, messages, view and log must outlive this. base_env: what commands inherit
   // (ToolBaseEnvironment).
-  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, Transport* transport,
+  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, MessageSink* messages,
             ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env);
 
   // Every server event, before the conversation handles it.
@@ -113,7 +113,7 @@ class ToolCalls {
 
   const std::vector<ToolConfig>* const tools_;
   ToolRunner* const runner_;
-  Transport* const transport_;
+  MessageSink* const messages_;
   ToolCallView* const view_;
   EventLog* const log_;
   const CanAsk can_ask_;

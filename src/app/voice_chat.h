@@ -64,7 +64,7 @@ class VoiceChat {
  public:
   // tools: the declared tools' calls; null without tools.
   // history: kept for reconnects; null keeps none.
-  VoiceChat(Dialect dialect, SessionSettings session, Transport* transport, PlaybackPath* playback,
+  VoiceChat(Dialect dialect, SessionSettings session, MessageSink* messages, PlaybackPath* playback,
             ConversationView* view, ToolCalls* tools = nullptr, History* history = nullptr);
 
   void OnServerEvent(const ServerEvent& event);
@@ -146,7 +146,7 @@ class VoiceChat {
   const Dialect dialect_;
   const SessionSettings session_;
   const bool server_interrupts_;  // server or semantic VAD: the server cancels on speech
-  Transport* const transport_;
+  MessageSink* const messages_;
   PlaybackPath* const playback_;
   ConversationView* const view_;
   ToolCalls* const tools_;

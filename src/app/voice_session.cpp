@@ -5,15 +5,15 @@
 namespace voxterm {
 
 VoiceSession::VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio,
-                           Transport* transport, ConversationView* view, const Clock* clock,
+                           MessageSink* messages, ConversationView* view, const Clock* clock,
                            bool interactive, ToolCalls* tools, History* history,
                            Latencies* latencies)
     : audio_(std::move(audio)),
       view_(view),
       clock_(clock),
       interactive_(interactive),
-      chat_(config.dialect, VoiceSessionSettings(config), transport, audio_->playback(), view,
-            tools, history),
+      chat_(config.dialect, VoiceSessionSettings(config), messages, audio_->playback(), view, tools,
+            history),
       silence_(audio_->capture()->frame_samples(), 0),
       latencies_(latencies) {}
 

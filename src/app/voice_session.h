@@ -21,7 +21,7 @@ class VoiceSession final : public Conversation {
  public:
   // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation. latencies:
   // where --stats' measurements go, or null.
-  VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, Transport* transport,
+  VoiceSession(const Config& config, std::unique_ptr<AudioEngine> audio, MessageSink* messages,
                ConversationView* view, const Clock* clock, bool interactive,
                ToolCalls* tools = nullptr, History* history = nullptr,
                Latencies* latencies = nullptr);

@@ -58,13 +58,20 @@ class TransportListener {
   virtual void OnProtocolError(std::string reason) = 0;
 };
 
-class Transport {
+// Where a conversation's messages go. Conversations only ever send: the connection itself (its
+// start, close and liveness) is the session loop's, through the Link.
+class MessageSink {
  public:
-  virtual ~Transport() = default;
+  virtual ~MessageSink() = default;
+  // Queues a text message; sent in order once the connection is open.
+  virtual void Send(std::string message) = 0;
+};
+
+class Transport : public MessageSink {
+ public:
   // Starts connecting. REQUIRES: called once; listener outlives the transport.
   virtual Status Start(const ConnectOptions& options, TransportListener* listener) = 0;
-  // Queues a text message; sent in order once the connection is open. Any thread.
-  virtual void Send(std::string message) = 0;
+  // MessageSink::Send, from any thread.
   // Sends what is queued, then closes with 1000. Any thread.
   virtual void Close() = 0;
   // Makes sure the open connection still carries traffic: a ping, and unless something arrives
