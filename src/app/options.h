@@ -136,7 +136,8 @@ Status ReadKey(const Option& option, const KeyReader& reader, const std::string&
 std::string QuotedChoices(const std::vector<std::string>& names);
 
 // A Word over an enum member: names and the values they stand for, in the same order.
-template <typename Member, typename E>
+// Words<Vad>(&Config::vad, {{"server", Vad::kServer}, ...}).
+template <typename E, typename Member>
 Word Words(Member Config::*member, std::vector<std::pair<const char*, E>> choices,
            Word::Json json = Word::Json::kStringFirst) {
   Word word;
