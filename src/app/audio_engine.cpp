@@ -7,18 +7,16 @@
 namespace voxterm {
 
 EchoMode EffectiveEchoMode(const Config& config) {
-  const bool asked = !config.echo.empty() && config.echo != "off";
+  const bool asked = config.echo && *config.echo != EchoMode::kOff;
   if (!config.input_file.empty() || !config.output_file.empty()) {
     if (asked) {
       LOG_WARN("--echo %s does nothing with --%s: there is no room between them",
-               config.echo.c_str(), config.input_file.empty() ? "output-file" : "input-file");
+               EchoModeName(*config.echo),
+               config.input_file.empty() ? "output-file" : "input-file");
     }
     return EchoMode::kOff;
   }
-  if (!config.echo.empty()) {
-    auto mode = ParseEchoMode(config.echo);
-    return mode.ok() ? *mode : EchoMode::kAec;  // the config and the flags have checked it
-  }
+  if (config.echo) return *config.echo;
   return config.headphones ? EchoMode::kOff : EchoMode::kAec;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "app/config.h"
 
@@ -15,6 +16,11 @@ struct CommandLine {
   std::optional<int> exit_code;
 };
 
+// The flags are the option table's (app/options.h), with --help, --version and "devices".
+// Errors are printed to stderr, one line each.
 CommandLine ParseCommandLine(int argc, char** argv);
+
+// What --help prints.
+std::string CommandLineHelp();
 
 }  // namespace voxterm

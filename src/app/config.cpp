@@ -9,13 +9,12 @@
 
 #include <cctype>
 #include <cerrno>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <vector>
 
-#include "audio/echo_control.h"
+#include "app/options.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -132,221 +131,16 @@ int LineOfOffset(const std::string& text, size_t offset) {
   return line;
 }
 
-class Checker {
- public:
-  Checker(const std::string& path, const std::map<std::string, int>& lines)
-      : path_(path), lines_(lines) {}
-
-  Status Error(const std::string& key, const std::string& what) const {
-    return Status::Error(Where("/" + key) + ": \"" + key + "\" " + what);
-  }
-
-  // "path:line" of the value at a JSON pointer ("/tools/0/name").
-  std::string Where(const std::string& pointer) const {
-    auto it = lines_.find(pointer);
-    return path_ + ":" + (it == lines_.end() ? "?" : std::to_string(it->second));
-  }
-
-  // Never empty: "" would leave the default without a word, and the flag refuses it too (a key
-  // left out is how to keep the default).
-  Status String(const rapidjson::Value& v, const std::string& key, std::string* out) const {
-    if (!v.IsString()) return Error(key, "must be a string");
-    if (v.GetStringLength() == 0)
-      return Error(key, "must not be empty (leave the key out for the default)");
-    *out = std::string(v.GetString(), v.GetStringLength());
-    return Status::Ok();
-  }
-
-  // A finite number from low to high (JSON has no NaN nor infinity, but the check does not rely
-  // on the parser's flags).
-  Status Number(const rapidjson::Value& v, const std::string& key, double low, double high,
-                const char* range, double* out) const {
-    if (!v.IsNumber() || !std::isfinite(v.GetDouble()) || v.GetDouble() < low ||
-        v.GetDouble() > high)
-      return Error(key, std::string("must be a number from ") + range);
-    *out = v.GetDouble();
-    return Status::Ok();
-  }
-
-  Status Int(const rapidjson::Value& v, const std::string& key, int low, int high, int* out) const {
-    if (!v.IsInt() || v.GetInt() < low || v.GetInt() > high) {
-      return Error(key, "must be a whole number from " + std::to_string(low) + " to " +
-                            std::to_string(high));
-    }
-    *out = v.GetInt();
-    return Status::Ok();
-  }
-
-  // A string that must be one of an enum's words; choices says which, for the message.
-  template <typename E>
-  Status Word(const rapidjson::Value& v, const std::string& key,
-              std::optional<E> (*parse)(std::string_view), const char* choices, E* out) const {
-    auto value =
-        v.IsString() ? parse(std::string_view(v.GetString(), v.GetStringLength())) : std::nullopt;
-    if (!value) return Error(key, std::string("must be ") + choices);
-    *out = *value;
-    return Status::Ok();
-  }
-
-  Status Bool(const rapidjson::Value& v, const std::string& key, bool* out) const {
-    if (!v.IsBool()) return Error(key, "must be true or false");
-    *out = v.GetBool();
-    return Status::Ok();
-  }
-
- private:
-  const std::string& path_;
-  const std::map<std::string, int>& lines_;
-};
-
-// One key: known, and of the right type, or an error naming it. The file may name only some keys:
-// the rest keep their current values.
-Status ApplyMember(const Checker& c, const std::string& key, const rapidjson::Value& v,
-                   Config* config) {
-  if (key == "url") return c.String(v, key, &config->url);
-  if (key == "model") return c.String(v, key, &config->model);
-  if (key == "instructions") return c.String(v, key, &config->instructions);
-  if (key == "voice") return c.String(v, key, &config->voice);
-  if (key == "api_key_command") return c.String(v, key, &config->api_key_command);
-  if (key == "api_key_command_timeout_s")
-    return c.Int(v, key, 1, 600, &config->api_key_command_timeout_s);
-  if (key == "azure") return c.Bool(v, key, &config->azure);
-  // Paths in the file may start with ~/, as people write them.
-  if (key == "ca_file" || key == "log_events") {
-    std::string value;
-    Status s = c.String(v, key, &value);
-    if (!s.ok()) return s;
-    (key == "ca_file" ? config->ca_file : config->log_events) = ExpandHome(value);
-    return Status::Ok();
-  }
-  if (key == "dialect") {
-    std::string value;
-    Status s = c.String(v, key, &value);
-    if (!s.ok()) return s;
-    auto dialect = ParseDialect(value);
-    if (!dialect) return c.Error(key, "must be \"ga\" or \"beta\"");
-    config->dialect = *dialect;
-    return Status::Ok();
-  }
-  if (key == "mode") {
-    std::string value;
-    Status s = c.String(v, key, &value);
-    if (!s.ok()) return s;
-    if (value == "voice") {
-      config->mode = Mode::kVoice;
-    } else if (value == "text") {
-      config->mode = Mode::kText;
-    } else if (value == "ptt") {
-      config->mode = Mode::kPtt;
-    } else {
-      return c.Error(key, "must be \"voice\", \"ptt\" or \"text\"");
-    }
-    return Status::Ok();
-  }
-  if (key == "verbose") {
-    bool verbose = false;
-    Status s = c.Bool(v, key, &verbose);
-    if (!s.ok()) return s;
-    config->verbosity = verbose ? 1 : 0;
-    return Status::Ok();
-  }
-  if (key == "input_device") return c.String(v, key, &config->input_device);
-  if (key == "output_device") return c.String(v, key, &config->output_device);
-  if (key == "transcribe") return c.String(v, key, &config->transcribe);
-  if (key == "transcribe_language") {
-    std::string value;
-    Status s = c.String(v, key, &value);
-    if (!s.ok()) return s;
-    auto code = ParseLanguageCode(value);
-    if (!code)
-      return c.Error(key, "must be a language code of 2 or 3 letters (ISO-639-1, e.g. \"en\")");
-    config->transcribe_language = *code;
-    return Status::Ok();
-  }
-  if (key == "transcribe_prompt") return c.String(v, key, &config->transcribe_prompt);
-  if (key == "noise_reduction")
-    return c.Word(v, key, ParseNoiseReduction, "\"near_field\", \"far_field\" or \"off\"",
-                  &config->noise_reduction);
-  if (key == "vad_eagerness")
-    return c.Word(v, key, ParseVadEagerness, "\"low\", \"medium\", \"high\" or \"auto\"",
-                  &config->vad_eagerness);
-  if (key == "reasoning_effort") {
-    return c.Word(v, key, ParseReasoningEffort,
-                  "\"minimal\", \"low\", \"medium\", \"high\" or \"xhigh\"",
-                  &config->reasoning_effort);
-  }
-  if (key == "speed") return c.Number(v, key, 0.25, 1.5, "0.25 to 1.5", &config->speed);
-  if (key == "idle_timeout_ms") return c.Int(v, key, 5000, 30000, &config->idle_timeout_ms);
-  if (key == "max_output_tokens") {
-    if (v.IsInt() && v.GetInt() >= 1 && v.GetInt() <= kMaxOutputTokensLimit) {
-      config->max_output_tokens = v.GetInt();
-    } else if (v.IsString() && std::string_view(v.GetString(), v.GetStringLength()) == "inf") {
-      config->max_output_tokens = kMaxOutputTokensInf;
-    } else {
-      return c.Error(key, "must be a whole number from 1 to 4096, or \"inf\"");
-    }
-    return Status::Ok();
-  }
-  if (key == "parallel_tool_calls") {
-    bool parallel = false;
-    Status s = c.Bool(v, key, &parallel);
-    if (!s.ok()) return s;
-    config->parallel_tool_calls = parallel;
-    return Status::Ok();
-  }
-  if (key == "ptt_key") return c.String(v, key, &config->ptt_key);
-  if (key == "speak") return c.Bool(v, key, &config->speak);
-  if (key == "headphones") return c.Bool(v, key, &config->headphones);
-  if (key == "echo") {
-    Status s = c.String(v, key, &config->echo);
-    if (!s.ok()) return s;
-    if (!ParseEchoMode(config->echo).ok())
-      return c.Error(key, "must be \"aec\", \"aec-speex\", \"gate\", \"half-duplex\" or \"off\"");
-    return Status::Ok();
-  }
-  if (key == "input_file" || key == "output_file" || key == "record") {
-    std::string value;
-    Status s = c.String(v, key, &value);
-    if (!s.ok()) return s;
-    (key == "input_file"    ? config->input_file
-     : key == "output_file" ? config->output_file
-                            : config->record) = ExpandHome(value);
-    return Status::Ok();
-  }
-  if (key == "vad") {
-    Status s = c.String(v, key, &config->vad);
-    if (!s.ok()) return s;
-    if (config->vad != "server" && config->vad != "semantic" && config->vad != "off") {
-      return c.Error(key, "must be \"server\", \"semantic\" or \"off\"");
-    }
-    return Status::Ok();
-  }
-  if (key == "vad_threshold") return c.Number(v, key, 0, 1, "0 to 1", &config->vad_threshold);
-  if (key == "frame_ms") return c.Int(v, key, 10, 100, &config->frame_ms);
-  if (key == "answer_timeout_ms") return c.Int(v, key, 0, 3600000, &config->answer_timeout_ms);
-  if (key == "keepalive_s") return c.Int(v, key, 1, 3600, &config->keepalive_s);
-  if (key == "reconnect_tries") return c.Int(v, key, 0, 100, &config->reconnect_tries);
-  if (key == "renew_session_s") return c.Int(v, key, 0, 86400, &config->renew_session_s);
-  if (key == "prebuffer_ms") return c.Int(v, key, 0, 2000, &config->prebuffer_ms);
-  if (key == "vad_silence_ms") return c.Int(v, key, 0, 10000, &config->vad_silence_ms);
-  if (key == "vad_prefix_ms") return c.Int(v, key, 0, 10000, &config->vad_prefix_ms);
-  if (key == "max_message_bytes") {
-    if (!v.IsUint64() || v.GetUint64() < 1024 || v.GetUint64() > (1ull << 30)) {
-      return c.Error(key, "must be a number of bytes from 1024 to 1073741824");
-    }
-    config->max_message_bytes = static_cast<size_t>(v.GetUint64());
-    return Status::Ok();
-  }
-  if (key == "tools") {
-    auto tools = ParseTools(v, [&c](const std::string& pointer) { return c.Where(pointer); });
-    if (!tools.ok()) return tools.status();
-    config->tools = std::move(*tools);
-    return Status::Ok();
-  }
-  return c.Error(key, "is not a known key (see docs/config.md)");
-}
-
 }  // namespace
+
+const char* VadName(Vad vad) {
+  switch (vad) {
+    case Vad::kServer: return "server";
+    case Vad::kSemantic: return "semantic";
+    case Vad::kOff: return "off";
+  }
+  return "?";
+}
 
 std::string DefaultConfigPath() {
   const char* xdg = getenv("XDG_CONFIG_HOME");
@@ -377,10 +171,13 @@ Status ParseConfig(const std::string& text, const std::string& path, Config* con
   }
   if (!doc.IsObject()) return Status::Error(path + ":1: the configuration must be a JSON object");
 
-  Checker checker(path, recorder.lines);
+  // The file may name only some keys: the rest keep their current values.
+  KeyReader keys(path, recorder.lines);
   for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
     std::string key(it->name.GetString(), it->name.GetStringLength());
-    Status s = ApplyMember(checker, key, it->value, config);
+    const Option* option = FindKey(key);
+    if (!option) return keys.Error(key, "is not a known key (see docs/config.md)");
+    Status s = ReadKey(*option, keys, key, it->value, config);
     if (!s.ok()) return s;
   }
   return Status::Ok();

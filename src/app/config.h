@@ -1,6 +1,8 @@
 // Config: everything a run needs, from defaults, then the config file, then the flags.
 // The file is JSON with comments and trailing commas allowed (docs/config.md). An unknown key
-// or a wrong type is an error that names the file, the line and the key.
+// or a wrong type is an error that names the file, the line and the key. Which keys there are,
+// and what each accepts, is the option table's (app/options.h); a member's initialiser here is
+// its default, for the file, the flags and --help alike.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audio/echo_control.h"
 #include "protocol/dialect.h"
 #include "protocol/session_options.h"
 #include "tools/tool_config.h"
@@ -18,6 +21,18 @@
 namespace voxterm {
 
 enum class Mode { kVoice, kText, kPtt };
+
+// Turn detection (--vad): server_vad, semantic_vad, or none (typed turns only).
+enum class Vad { kServer, kSemantic, kOff };
+const char* VadName(Vad vad);  // as --vad spells it: "server", "semantic", "off"
+
+// Input transcription (--transcribe): the dialect's default model (kDefaultTranscribeModel, or
+// kBetaTranscribeModel in the beta dialect), none ("off"), or the model named.
+struct Transcription {
+  enum class Kind { kDefault, kOff, kModel };
+  Kind kind = Kind::kDefault;
+  std::string model;  // kModel only
+};
 
 // The defaults, chosen to outlive OpenAI's retirements of 2027-01-20 (gpt-realtime) and
 // 2027-02-26 (whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe).
@@ -63,17 +78,14 @@ struct Config {
   int frame_ms = 20;        // input_audio_buffer.append every frame_ms (10 to 100)
   int prebuffer_ms = 100;   // jitter buffer before an answer starts playing
   bool speak = false;       // --text: spoken answers as well
-  // Echo control: "aec", "gate", "half-duplex" or "off"; empty: aec, or off with headphones.
-  std::string echo;
+  // Echo control; nullopt: aec, or off with headphones.
+  std::optional<EchoMode> echo;
   bool headphones = false;  // the speaker cannot reach the microphone
-  // Turn detection: "server" (server_vad), "semantic" (semantic_vad) or "off".
-  std::string vad = "server";
+  Vad vad = Vad::kServer;
   double vad_threshold = 0.5;
   int vad_silence_ms = 500;
   int vad_prefix_ms = 300;
-  // Transcription model; "off": no input transcription; empty: kDefaultTranscribeModel, or
-  // kBetaTranscribeModel in the beta dialect.
-  std::string transcribe;
+  Transcription transcribe;
   std::string transcribe_language;  // a hint: ISO-639-1 code; empty: not sent
   std::string transcribe_prompt;    // a hint: words or style to expect; empty: not sent
   VadEagerness vad_eagerness = VadEagerness::kLeaveDefault;  // semantic VAD only

@@ -36,8 +36,8 @@ std::string Named(const char* flag, const char* key) {
 }  // namespace
 
 std::string TranscriptionModel(const Config& config) {
-  if (config.transcribe == "off") return "";
-  if (!config.transcribe.empty()) return config.transcribe;
+  if (config.transcribe.kind == Transcription::Kind::kOff) return "";
+  if (config.transcribe.kind == Transcription::Kind::kModel) return config.transcribe.model;
   return config.dialect == Dialect::kGa ? kDefaultTranscribeModel : kBetaTranscribeModel;
 }
 
@@ -78,12 +78,12 @@ SessionSettings VoiceSessionSettings(const Config& config) {
     s.transcription_prompt = config.transcribe_prompt;
   }
   s.noise_reduction = config.noise_reduction;
-  if (config.vad == "off") {
+  if (config.vad == Vad::kOff) {
     s.turns = SessionSettings::Turns::kOff;
   } else {
     s.turns = SessionSettings::Turns::kDetect;
-    s.turn_detection.type = config.vad == "semantic" ? TurnDetection::Type::kSemanticVad
-                                                     : TurnDetection::Type::kServerVad;
+    s.turn_detection.type = config.vad == Vad::kSemantic ? TurnDetection::Type::kSemanticVad
+                                                         : TurnDetection::Type::kServerVad;
     s.turn_detection.threshold = config.vad_threshold;
     s.turn_detection.silence_duration_ms = config.vad_silence_ms;
     s.turn_detection.prefix_padding_ms = config.vad_prefix_ms;
@@ -123,15 +123,15 @@ Status CheckSessionOptions(const Config& config) {
                              " is not in the beta dialect's session (GA only: --dialect ga)");
     }
   }
-  if (config.vad_eagerness != VadEagerness::kLeaveDefault && config.vad != "semantic") {
+  if (config.vad_eagerness != VadEagerness::kLeaveDefault && config.vad != Vad::kSemantic) {
     return Status::Error(Named("--vad-eagerness", "vad_eagerness") +
-                         " is for --vad semantic, not --vad " + config.vad);
+                         " is for --vad semantic, not --vad " + VadName(config.vad));
   }
-  if (config.idle_timeout_ms > 0 && config.vad != "server") {
+  if (config.idle_timeout_ms > 0 && config.vad != Vad::kServer) {
     return Status::Error(Named("--idle-timeout-ms", "idle_timeout_ms") +
-                         " is for --vad server, not --vad " + config.vad);
+                         " is for --vad server, not --vad " + VadName(config.vad));
   }
-  if (config.transcribe == "off" &&
+  if (config.transcribe.kind == Transcription::Kind::kOff &&
       (!config.transcribe_language.empty() || !config.transcribe_prompt.empty())) {
     return Status::Error((config.transcribe_language.empty()
                               ? Named("--transcribe-prompt", "transcribe_prompt")

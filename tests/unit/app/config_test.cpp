@@ -40,7 +40,7 @@ TEST_CASE("what the file does not name keeps its default", "[config]") {
   REQUIRE(ParseConfig("{}", "c.json", &config).ok());
   CHECK(config.url == "wss://api.openai.com/v1/realtime");
   CHECK(config.model == "gpt-realtime-2.1");
-  CHECK(config.transcribe.empty());  // the dialect's default
+  CHECK(config.transcribe.kind == Transcription::Kind::kDefault);  // the dialect's default
   CHECK(config.dialect == Dialect::kGa);
 }
 
@@ -121,7 +121,7 @@ TEST_CASE("what looks like an API key is recognised, and only that", "[config]")
 TEST_CASE("echo control: from the file, checked, and off where there is no room", "[config]") {
   Config config;
   REQUIRE(ParseConfig(R"({"echo": "half-duplex", "headphones": true})", "c.json", &config).ok());
-  CHECK(config.echo == "half-duplex");
+  CHECK(config.echo == EchoMode::kHalfDuplex);
   CHECK(config.headphones);
   Status s = ParseConfig(R"({"echo": "loud"})", "c.json", &config);
   REQUIRE_FALSE(s.ok());
@@ -133,9 +133,9 @@ TEST_CASE("echo control: from the file, checked, and off where there is no room"
   CHECK(EffectiveEchoMode(defaults) == EchoMode::kAec);
   defaults.headphones = true;
   CHECK(EffectiveEchoMode(defaults) == EchoMode::kOff);
-  defaults.echo = "gate";
+  defaults.echo = EchoMode::kGate;
   CHECK(EffectiveEchoMode(defaults) == EchoMode::kGate);
-  defaults.echo.clear();  // asking for it with a file draws a warning: not here
+  defaults.echo.reset();  // asking for it with a file draws a warning: not here
   defaults.output_file = "answer.wav";
   CHECK(EffectiveEchoMode(defaults) == EchoMode::kOff);
 }

@@ -12,9 +12,10 @@ TEST_CASE("the default session outlives the retirements", "[session_settings]") 
   CHECK(VoiceSessionSettings(config).transcription_model == "gpt-live-transcribe");
   config.dialect = Dialect::kBeta;
   CHECK(VoiceSessionSettings(config).transcription_model == "gpt-4o-mini-transcribe");
-  config.transcribe = "gpt-live-transcribe";  // asked for: sent as it is, in beta too
+  config.transcribe = {Transcription::Kind::kModel,
+                       "gpt-live-transcribe"};  // asked for: sent as it is, in beta too
   CHECK(VoiceSessionSettings(config).transcription_model == "gpt-live-transcribe");
-  config.transcribe = "off";
+  config.transcribe.kind = Transcription::Kind::kOff;
   CHECK(VoiceSessionSettings(config).transcription_model.empty());
 }
 
@@ -86,12 +87,12 @@ TEST_CASE("settings a dialect or the VAD cannot take are refused, by flag and ke
   c.vad_eagerness = VadEagerness::kHigh;
   CHECK(CheckSessionOptions(c).message() ==
         "--vad-eagerness (\"vad_eagerness\") is for --vad semantic, not --vad server");
-  c.vad = "semantic";
+  c.vad = Vad::kSemantic;
   CHECK(CheckSessionOptions(c).ok());
   c.idle_timeout_ms = 5000;
   CHECK_FALSE(CheckSessionOptions(c).ok());
   c = Config();
-  c.transcribe = "off";
+  c.transcribe.kind = Transcription::Kind::kOff;
   c.transcribe_prompt = "x";
   CHECK(CheckSessionOptions(c).message() ==
         "--transcribe-prompt (\"transcribe_prompt\") needs transcription, which --transcribe off "
