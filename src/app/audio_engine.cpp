@@ -21,8 +21,14 @@ EchoMode EffectiveEchoMode(const Config& config) {
 }
 
 Result<std::unique_ptr<AudioEngine>> AudioEngine::Open(const Config& config, WantInput want_input) {
-  auto setup = OpenAudio(config, want_input);
+  return Open(config, ChooseBackends(config, want_input));
+}
+
+Result<std::unique_ptr<AudioEngine>> AudioEngine::Open(const Config& config,
+                                                       AudioBackends backends) {
+  auto setup = OpenAudio(config, backends);
   if (!setup.ok()) return setup.status();
+  const WantInput want_input = setup->input ? WantInput::kYes : WantInput::kNo;
   std::unique_ptr<Recorder> recorder;
   if (!config.record.empty()) {
     auto created = Recorder::Create(config.record, setup->output->sample_rate_hz(),

@@ -17,7 +17,9 @@ namespace voxterm {
 
 class AudioEngine {
  public:
+  // Opens the devices config asks for (ChooseBackends), or the backends given (tests).
   static Result<std::unique_ptr<AudioEngine>> Open(const Config& config, WantInput want_input);
+  static Result<std::unique_ptr<AudioEngine>> Open(const Config& config, AudioBackends backends);
   ~AudioEngine();
 
   // The output starts at once; the input only when there is somewhere to send it, so that a

@@ -1,47 +1,119 @@
 #include "app/audio_setup.h"
 
 #include "audio/file_device.h"
+#include "audio/null_device.h"
 
 namespace voxterm {
 
 namespace {
+
 // PortAudio's buffer: 10 ms keeps barge-in within one short callback.
 constexpr int kBufferMs = 10;
+
+using InputResult = Result<std::unique_ptr<AudioInput>>;
+using OutputResult = Result<std::unique_ptr<AudioOutput>>;
+
+// Widens a device's Result<unique_ptr<Derived>> to the interface's.
+template <typename Base, typename Derived>
+Result<std::unique_ptr<Base>> Upcast(Result<std::unique_ptr<Derived>> opened) {
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<Base>(std::move(*opened));
+}
+
+InputResult OpenDeviceInput(const Config& config, PortAudioSystem* portaudio) {
+  auto index = portaudio->Find(config.input_device, Direction::kInput);
+  if (!index.ok()) return index.status();
+  return Upcast<AudioInput>(PortAudioInput::Open(*index, kBufferMs));
+}
+
+OutputResult OpenDeviceOutput(const Config& config, PortAudioSystem* portaudio) {
+  auto index = portaudio->Find(config.output_device, Direction::kOutput);
+  if (!index.ok()) return index.status();
+  return Upcast<AudioOutput>(PortAudioOutput::Open(*index, kBufferMs));
+}
+
+InputResult OpenFileInput(const Config& config, PortAudioSystem*) {
+  return Upcast<AudioInput>(FileInput::Open(config.input_file));
+}
+
+OutputResult OpenFileOutput(const Config& config, PortAudioSystem*) {
+  return Upcast<AudioOutput>(FileOutput::Create(config.output_file));
+}
+
+InputResult OpenNullInput(const Config&, PortAudioSystem*) {
+  return std::unique_ptr<AudioInput>(std::make_unique<NullInput>());
+}
+
+OutputResult OpenNullOutput(const Config&, PortAudioSystem*) {
+  return std::unique_ptr<AudioOutput>(std::make_unique<NullOutput>());
+}
+
+bool HasInputFile(const Config& config) { return !config.input_file.empty(); }
+bool HasOutputFile(const Config& config) { return !config.output_file.empty(); }
+bool Always(const Config&) { return true; }
+bool Never(const Config&) { return false; }
+
+struct BackendRow {
+  AudioBackend backend;
+  // Whether config asks for this backend, per direction: the first row that says yes wins.
+  bool (*chosen_for_input)(const Config&);
+  bool (*chosen_for_output)(const Config&);
+  bool sound_card;  // needs PortAudio initialised first
+  InputResult (*open_input)(const Config&, PortAudioSystem*);
+  OutputResult (*open_output)(const Config&, PortAudioSystem*);
+};
+
+constexpr BackendRow kBackends[] = {
+    {AudioBackend::kFile, HasInputFile, HasOutputFile, false, OpenFileInput, OpenFileOutput},
+    {AudioBackend::kDevice, Always, Always, true, OpenDeviceInput, OpenDeviceOutput},
+    // No option chooses the null devices: the rows before always answer first.
+    {AudioBackend::kNull, Never, Never, false, OpenNullInput, OpenNullOutput},
+};
+
+const BackendRow& RowOf(AudioBackend backend) {
+  for (const BackendRow& row : kBackends) {
+    if (row.backend == backend) return row;
+  }
+  return kBackends[1];  // not reached: every backend but kNone has a row
+}
+
 }  // namespace
 
-Result<AudioSetup> OpenAudio(const Config& config, WantInput want_input) {
+AudioBackends ChooseBackends(const Config& config, WantInput want_input) {
+  AudioBackends chosen;
+  bool input_chosen = want_input == WantInput::kNo;
+  bool output_chosen = false;
+  for (const BackendRow& row : kBackends) {
+    if (!input_chosen && row.chosen_for_input(config)) {
+      chosen.input = row.backend;
+      input_chosen = true;
+    }
+    if (!output_chosen && row.chosen_for_output(config)) {
+      chosen.output = row.backend;
+      output_chosen = true;
+    }
+  }
+  return chosen;
+}
+
+Result<AudioSetup> OpenAudio(const Config& config, AudioBackends backends) {
+  const BackendRow* input =
+      backends.input == AudioBackend::kNone ? nullptr : &RowOf(backends.input);
+  const BackendRow& output = RowOf(backends.output);
   AudioSetup setup;
-  const bool sound_card =
-      (want_input == WantInput::kYes && config.input_file.empty()) || config.output_file.empty();
-  if (sound_card) {
+  if ((input && input->sound_card) || output.sound_card) {
     auto system = PortAudioSystem::Create();
     if (!system.ok()) return system.status();
     setup.portaudio = std::move(*system);
   }
-  if (want_input == WantInput::kYes) {
-    if (!config.input_file.empty()) {
-      auto file = FileInput::Open(config.input_file);
-      if (!file.ok()) return file.status();
-      setup.input = std::move(*file);
-    } else {
-      auto index = setup.portaudio->Find(config.input_device, Direction::kInput);
-      if (!index.ok()) return index.status();
-      auto device = PortAudioInput::Open(*index, kBufferMs);
-      if (!device.ok()) return device.status();
-      setup.input = std::move(*device);
-    }
+  if (input) {
+    auto opened = input->open_input(config, setup.portaudio.get());
+    if (!opened.ok()) return opened.status();
+    setup.input = std::move(*opened);
   }
-  if (!config.output_file.empty()) {
-    auto file = FileOutput::Create(config.output_file);
-    if (!file.ok()) return file.status();
-    setup.output = std::move(*file);
-  } else {
-    auto index = setup.portaudio->Find(config.output_device, Direction::kOutput);
-    if (!index.ok()) return index.status();
-    auto device = PortAudioOutput::Open(*index, kBufferMs);
-    if (!device.ok()) return device.status();
-    setup.output = std::move(*device);
-  }
+  auto opened = output.open_output(config, setup.portaudio.get());
+  if (!opened.ok()) return opened.status();
+  setup.output = std::move(*opened);
   return setup;
 }
 

@@ -92,26 +92,47 @@ class AudioOutput {
   virtual uint64_t device_underruns() const { return 0; }
 };
 
-// The output side of every device: what to do with one buffer's worth of frames. Fills out[]
-// (frames * channels, interleaved) from the ring: prebuffering, fade-out on a flush, silence
-// and an underrun count when the ring runs dry mid-answer. Real-time safe: no locks, no
-// allocation, no system calls. Shared by the PortAudio callback and the file writer.
+// The output side of every device: what to do with one buffer's worth of frames, and the one
+// place that carries out the flush handshake (flushes_requested -> flushes_done) and counts what
+// was played. Every output drives it: the PortAudio callback and the null output through
+// Render(), clocked by their buffers; the file output through RenderUntimed(), as fast as audio
+// arrives (mpv's one ao_read_data behind every driver, ao_pcm's untimed mode).
+// Real-time safe: no locks, no allocation, no system calls.
+// Thread safety: one output's callback or thread only (the ring's consumer).
 class PlaybackEngine {
  public:
   explicit PlaybackEngine(int rate_hz) : rate_hz_(rate_hz) {}
-  // heard_at_ns: when out[0] will reach the listener (MonotonicNs), for the counters' times.
+  // Fills out[] (frames * channels, interleaved) from the ring: prebuffering, fade-out on a
+  // flush, silence and an underrun count when the ring runs dry mid-answer. heard_at_ns: when
+  // out[0] will reach the listener (MonotonicNs), for the counters' times. monitor, when not
+  // null, gets a copy of every frame (silence included) and its origin in the counters.
   void Render(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out, size_t frames,
               int channels, int64_t heard_at_ns, SpscRing<int16_t>* monitor = nullptr);
+  // For an output nobody listens to in real time (a file): moves up to max_frames mono frames
+  // from the ring to out[] as they come, and returns how many. No prebuffer, no silence, no
+  // underruns; a flush drops the ring without a fade. With a monitor it takes no more than the
+  // monitor has room for: the rest waits in the ring, so the recording misses nothing.
+  size_t RenderUntimed(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out,
+                       size_t max_frames, int64_t now_ns, SpscRing<int16_t>* monitor = nullptr);
 
  private:
   int64_t HeardAt(int64_t heard_at_ns, size_t frame) const {
     return heard_at_ns + static_cast<int64_t>(frame) * 1000000000 / rate_hz_;
   }
+  // Steps of Render(); each returns the frames it wrote to out.
+  bool FlushRequested(const PlaybackCounters* counters);
+  size_t CarryOutFlush(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out,
+                       size_t fade_limit, int channels, int64_t heard_at_ns);
+  size_t Play(SpscRing<int16_t>* ring, PlaybackCounters* counters, int16_t* out, size_t frames,
+              int channels, int64_t heard_at_ns);
+  void Monitor(PlaybackCounters* counters, const int16_t* out, size_t frames, int channels,
+               int64_t heard_at_ns, SpscRing<int16_t>* monitor);
 
   int rate_hz_;
   static constexpr size_t kFadeFrames = 96;  // 4 ms at 24 kHz, 2 ms at 48 kHz
   bool playing_ = false;                     // past the prebuffer of the current answer
   uint32_t flushes_seen_ = 0;
+  uint32_t flush_requested_ = 0;   // as FlushRequested() last read it
   uint64_t monitored_frames_ = 0;  // offered to the monitor, dropped ones included
 };
 

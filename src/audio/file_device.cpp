@@ -2,12 +2,12 @@
 
 #include <pthread.h>
 #include <sndfile.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include "audio/pacer.h"
 #include "audio/resampler.h"
 #include "util/clock.h"
 #include "util/output_file.h"
@@ -17,17 +17,6 @@ namespace {
 
 constexpr int kChunkMs = 10;       // the input's pacing step
 constexpr int kOutputPollMs = 10;  // how often the output writes what has arrived
-
-void SleepUntil(timespec* deadline, long add_ns) {
-  deadline->tv_nsec += add_ns;
-  while (deadline->tv_nsec >= 1000000000L) {
-    deadline->tv_nsec -= 1000000000L;
-    ++deadline->tv_sec;
-  }
-  // Absolute deadlines: the pace does not drift with the time each step takes.
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, nullptr) != 0) {
-  }
-}
 
 }  // namespace
 
@@ -73,15 +62,14 @@ void FileInput::Run(SpscRing<int16_t>* ring) {
   pthread_setname_np(pthread_self(), "vt-file-in");
   const size_t frames = static_cast<size_t>(rate_hz_) * kChunkMs / 1000;
   std::vector<int16_t> mono(frames);
-  timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  Pacer pacer;
   while (!stop_) {
     const size_t got = ReadMono(mono.data(), frames);
     if (got == 0) break;
     const size_t written = ring->Write(mono.data(), got);
     overruns_.fetch_add(got - written, std::memory_order_relaxed);
     delivered_at_ns_.store(MonotonicNs(), std::memory_order_relaxed);
-    SleepUntil(&deadline, static_cast<long>(got) * 1000000000L / rate_hz_);
+    pacer.Wait(FramesToNs(got, rate_hz_));
   }
   finished_.store(true, std::memory_order_release);
 }
@@ -140,41 +128,24 @@ void FileOutput::Stop() {
 
 void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters,
                        SpscRing<int16_t>* monitor) {
-  const uint32_t requested = counters->flushes_requested.load(std::memory_order_acquire);
-  if (requested != flushes_seen_) {
-    // A file plays at once, so a flush finds little to drop; it is still acknowledged.
-    (void)ring->Discard(ring->ReadAvailable());
-    flushes_seen_ = requested;
-    counters->silent_heard_at_ns.store(MonotonicNs(), std::memory_order_relaxed);
-    counters->flushes_done.store(requested, std::memory_order_release);
-  }
-  auto regions = ring->ReadRegions(ring->ReadAvailable());
-  // After a failed write (reported once) the audio is still taken from the ring, and counted as
-  // played, so that the conversation goes on.
-  for (auto [samples, count] : {std::pair(regions.first, regions.first_count),
-                                std::pair(regions.second, regions.second_count)}) {
-    if (count == 0 || write_failed_) continue;
+  for (size_t n; (n = engine_.RenderUntimed(ring, counters, chunk_.data(), chunk_.size(),
+                                            MonotonicNs(), monitor)) > 0;) {
+    // After a failed write (reported once) the audio is still taken from the ring, and counted
+    // as played, so that the conversation goes on.
+    if (write_failed_) continue;
     errno = 0;
-    const sf_count_t written = sf_write_short(file_, samples, static_cast<sf_count_t>(count));
-    WavWriteFailed(static_cast<sf_count_t>(count), written, "--output-file", path_, &write_failed_);
+    const sf_count_t written = sf_write_short(file_, chunk_.data(), static_cast<sf_count_t>(n));
+    WavWriteFailed(static_cast<sf_count_t>(n), written, "--output-file", path_, &write_failed_);
   }
-  if (monitor) {
-    // A file is not played in time: the recording gets the answer's audio as it came.
-    (void)monitor->Write(regions.first, regions.first_count);
-    (void)monitor->Write(regions.second, regions.second_count);
-  }
-  ring->CommitRead(regions.total());
-  counters->played_frames.fetch_add(regions.total(), std::memory_order_release);
 }
 
 void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters,
                      SpscRing<int16_t>* monitor) {
   pthread_setname_np(pthread_self(), "vt-file-out");
-  timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  Pacer pacer;
   while (!stop_) {
     Drain(ring, counters, monitor);
-    SleepUntil(&deadline, kOutputPollMs * 1000000L);
+    pacer.Wait(int64_t{kOutputPollMs} * 1000000);
   }
   Drain(ring, counters, monitor);  // what arrived last
 }

@@ -1,5 +1,6 @@
 // Audio files as devices, on libsndfile: --input-file is the microphone, paced in real time;
-// --output-file receives the assistant's audio as it arrives, without pacing.
+// --output-file receives the assistant's audio as it arrives, without pacing: its thread drives
+// the PlaybackEngine every 10 ms, as a sound card's callback would, through RenderUntimed().
 // Thread safety: Start()/Stop() from the main thread; each device runs one thread of its own,
 // which is the ring's producer (input) or consumer (output).
 #pragma once
@@ -75,9 +76,12 @@ class FileOutput final : public AudioOutput {
   void Stop() override;
 
  private:
-  FileOutput(sf_private_tag* file, std::string path) : file_(file), path_(std::move(path)) {}
+  static constexpr size_t kChunkFrames = 4096;  // moved to the file at a time
+  FileOutput(sf_private_tag* file, std::string path)
+      : file_(file), path_(std::move(path)), chunk_(kChunkFrames) {}
   void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters,
            SpscRing<int16_t>* monitor);  // the writer thread
+  // Moves what has arrived from the ring into the file.
   void Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);
 
   sf_private_tag* file_;  // the writer thread only, after Start()
@@ -85,7 +89,8 @@ class FileOutput final : public AudioOutput {
   bool write_failed_ = false;  // the writer thread only: a write failed, and was reported
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  uint32_t flushes_seen_ = 0;  // the writer thread only
+  PlaybackEngine engine_{kApiSampleRateHz};  // the writer thread only
+  std::vector<int16_t> chunk_;               // the writer thread only: Drain's scratch
 };
 
 }  // namespace voxterm

@@ -117,3 +117,60 @@ TEST_CASE_METHOD(EngineTest, "the start of an answer and the end of a flush are 
   CHECK(counters.silent_heard_at_ns == flush_ns + 4000000);
   CHECK(counters.flushes_done == 1);
 }
+
+namespace {
+
+struct UntimedTest : EngineTest {
+  SpscRing<int16_t> monitor{256};
+  size_t RenderUntimed(size_t max_frames, SpscRing<int16_t>* to_monitor = nullptr) {
+    out.assign(max_frames, -1);
+    return engine.RenderUntimed(&ring, &counters, out.data(), max_frames, now_ns, to_monitor);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(UntimedTest, "an untimed output takes audio as it comes, without a prebuffer",
+                 "[playback]") {
+  counters.stream_open = true;
+  counters.prebuffer_frames = 100;
+  Feed(60);
+  CHECK(RenderUntimed(40) == 40);  // no prebuffer to wait for
+  CHECK(out[0] == 1);
+  CHECK(out[39] == 40);
+  CHECK(RenderUntimed(40) == 20);
+  CHECK(out[19] == 60);
+  CHECK(RenderUntimed(40) == 0);  // dry mid-answer: nothing to write, and not an underrun
+  CHECK(counters.played_frames == 60);
+  CHECK(counters.underruns == 0);
+  CHECK(counters.starts == 0);
+}
+
+TEST_CASE_METHOD(UntimedTest, "an untimed output acknowledges a flush and drops without a fade",
+                 "[playback]") {
+  Feed(500, 1000);
+  CHECK(RenderUntimed(100) == 100);
+  counters.flushes_requested = 1;
+  CHECK(RenderUntimed(100) == 0);
+  CHECK(counters.flushes_done == 1);
+  CHECK(counters.silent_heard_at_ns == now_ns);
+  CHECK(counters.played_frames == 100);  // the dropped 400 were never played
+  CHECK(ring.ReadAvailable() == 0);
+  Feed(10);  // the next answer
+  CHECK(RenderUntimed(100) == 10);
+  CHECK(counters.flushes_done == 1);
+}
+
+TEST_CASE_METHOD(UntimedTest, "an untimed output waits for room in the monitor rather than drop",
+                 "[playback]") {
+  Feed(300);
+  CHECK(RenderUntimed(1000, &monitor) == 256);  // what the monitor holds
+  CHECK(ring.ReadAvailable() == 44);
+  CHECK(RenderUntimed(1000, &monitor) == 0);  // the main thread has not read it yet
+  std::vector<int16_t> heard(256);
+  REQUIRE(monitor.Read(heard.data(), heard.size()) == 256);
+  CHECK(heard[255] == 256);
+  CHECK(RenderUntimed(1000, &monitor) == 44);
+  CHECK(counters.monitor_dropped == 0);
+  CHECK(counters.played_frames == 300);
+}
