@@ -1,6 +1,7 @@
 #include "app/usage.h"
 
 #include <algorithm>
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 
@@ -38,6 +39,84 @@ constexpr TranscriptionPrices kTranscriptionPrices[] = {
 
 int64_t SatAdd(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 int64_t Count(int64_t v) { return v < 0 ? 0 : v; }  // -1: not sent
+
+// One response's tokens: the parts by modality (0 when not sent), and the totals, the server's
+// when it sent them, else the sum of the parts.
+struct Tokens {
+  int64_t text, audio, image;
+  int64_t cached_text, cached_audio, cached_image;
+  int64_t out_text, out_audio;
+  int64_t input, cached, output;
+
+  std::array<int64_t, 11> All() const {
+    return {text,     audio,     image, cached_text, cached_audio, cached_image,
+            out_text, out_audio, input, cached,      output};
+  }
+};
+
+Tokens ReadTokens(const UsageInfo& u) {
+  Tokens t;
+  t.text = Count(u.input_text);
+  t.audio = Count(u.input_audio);
+  t.image = Count(u.input_image);
+  t.cached_text = Count(u.cached_text);
+  t.cached_audio = Count(u.cached_audio);
+  t.cached_image = Count(u.cached_image);
+  t.out_text = Count(u.output_text);
+  t.out_audio = Count(u.output_audio);
+  t.input = u.input >= 0 ? u.input : SatAdd(SatAdd(t.text, t.audio), t.image);
+  t.cached =
+      u.cached >= 0 ? u.cached : SatAdd(SatAdd(t.cached_text, t.cached_audio), t.cached_image);
+  t.output = u.output >= 0 ? u.output : SatAdd(t.out_text, t.out_audio);
+  return t;
+}
+
+// Why counts that are not beyond belief still cannot be priced, or nullptr when they can.
+const char* WhyUnpriced(const Tokens& t) {
+  const int64_t input_parts = SatAdd(SatAdd(t.text, t.audio), t.image);
+  const int64_t cached_parts = SatAdd(SatAdd(t.cached_text, t.cached_audio), t.cached_image);
+  const int64_t output_parts = SatAdd(t.out_text, t.out_audio);
+  // Usage that contradicts itself has no price: which of its numbers would be the bill?
+  if (t.cached > t.input || t.cached_text > t.text || t.cached_audio > t.audio ||
+      t.cached_image > t.image || input_parts > t.input || cached_parts > t.cached ||
+      output_parts > t.output) {
+    return "the server's usage contradicts itself (more cached than input, or parts beyond the "
+           "total)";
+  }
+  // Tokens the details do not place in a modality have no price: text and audio differ 8-fold.
+  if (t.input > input_parts || t.cached > cached_parts || t.output > output_parts) {
+    return "the server did not split the tokens into text and audio";
+  }
+  return nullptr;
+}
+
+// What the tokens cost, in USD. Cached tokens are a part of the input tokens of their modality,
+// at the cached price.
+double CostUsd(const Tokens& t, const ModelPrices& prices) {
+  const auto uncached = [](int64_t all, int64_t cached) {
+    return static_cast<double>(std::max<int64_t>(0, all - cached));
+  };
+  const double per_million = uncached(t.text, t.cached_text) * prices.text_input +
+                             t.cached_text * prices.text_cached +
+                             uncached(t.audio, t.cached_audio) * prices.audio_input +
+                             t.cached_audio * prices.audio_cached +
+                             uncached(t.image, t.cached_image) * prices.image_input +
+                             t.cached_image * prices.image_cached +
+                             t.out_text * prices.text_output + t.out_audio * prices.audio_output;
+  return per_million / 1e6;
+}
+
+// Whether a response.done with this id is the first: remembers it among the last `remembered`
+// done, and closes it if it was open. An empty id is always the first.
+bool FirstDone(std::string_view id, size_t remembered, std::deque<std::string>* done,
+               std::deque<std::string>* open) {
+  if (id.empty()) return true;
+  if (std::find(done->begin(), done->end(), id) != done->end()) return false;
+  if (done->size() == remembered) done->pop_front();
+  done->emplace_back(id);
+  if (auto it = std::find(open->begin(), open->end(), id); it != open->end()) open->erase(it);
+  return true;
+}
 
 }  // namespace
 
@@ -78,15 +157,9 @@ void UsageTotals::Unknown(std::string why) {
 }
 
 void UsageTotals::AddResponse(const UsageInfo& u, std::string_view id) {
-  if (!id.empty()) {
-    if (std::find(done_.begin(), done_.end(), id) != done_.end()) {
-      LOG_DEBUG("response.done: %s already counted", Printable(std::string(id), 60).c_str());
-      return;
-    }
-    if (done_.size() == kRememberedIds) done_.pop_front();
-    done_.emplace_back(id);
-    if (auto open = std::find(open_.begin(), open_.end(), id); open != open_.end())
-      open_.erase(open);
+  if (!FirstDone(id, kRememberedIds, &done_, &open_)) {
+    LOG_DEBUG("response.done: %s already counted", Printable(std::string(id), 60).c_str());
+    return;
   }
   responses_ = SatAdd(responses_, 1);
   if (!u.present) {
@@ -98,70 +171,38 @@ void UsageTotals::AddResponse(const UsageInfo& u, std::string_view id) {
               u.invalid, u.first_invalid);
     Unknown("the server sent usage values that are not token counts");
   }
-  const int64_t text = Count(u.input_text), audio = Count(u.input_audio),
-                image = Count(u.input_image);
-  const int64_t cached_text = Count(u.cached_text), cached_audio = Count(u.cached_audio),
-                cached_image = Count(u.cached_image);
-  const int64_t out_text = Count(u.output_text), out_audio = Count(u.output_audio);
-  // The totals are the server's when it sent them, else the sum of the parts.
-  const int64_t input = u.input >= 0 ? u.input : SatAdd(SatAdd(text, audio), image);
-  const int64_t cached =
-      u.cached >= 0 ? u.cached : SatAdd(SatAdd(cached_text, cached_audio), cached_image);
-  const int64_t output = u.output >= 0 ? u.output : SatAdd(out_text, out_audio);
-  input_ = SatAdd(input_, input);
-  input_text_ = SatAdd(input_text_, text);
-  input_audio_ = SatAdd(input_audio_, audio);
-  input_image_ = SatAdd(input_image_, image);
-  cached_ = SatAdd(cached_, cached);
-  cached_text_ = SatAdd(cached_text_, cached_text);
-  cached_audio_ = SatAdd(cached_audio_, cached_audio);
-  cached_image_ = SatAdd(cached_image_, cached_image);
-  output_ = SatAdd(output_, output);
-  output_text_ = SatAdd(output_text_, out_text);
-  output_audio_ = SatAdd(output_audio_, out_audio);
+  // Counted whether or not they can be priced.
+  const Tokens t = ReadTokens(u);
+  input_ = SatAdd(input_, t.input);
+  input_text_ = SatAdd(input_text_, t.text);
+  input_audio_ = SatAdd(input_audio_, t.audio);
+  input_image_ = SatAdd(input_image_, t.image);
+  cached_ = SatAdd(cached_, t.cached);
+  cached_text_ = SatAdd(cached_text_, t.cached_text);
+  cached_audio_ = SatAdd(cached_audio_, t.cached_audio);
+  cached_image_ = SatAdd(cached_image_, t.cached_image);
+  output_ = SatAdd(output_, t.output);
+  output_text_ = SatAdd(output_text_, t.out_text);
+  output_audio_ = SatAdd(output_audio_, t.out_audio);
 
   const ModelPrices* prices = FindModelPrices(model_);
   if (!prices) {
     Unknown("no price for model \"" + Printable(model_, 60) + "\"");
     return;
   }
-  for (int64_t count : {input, cached, output, text, audio, image, cached_text, cached_audio,
-                        cached_image, out_text, out_audio}) {
-    if (Absurd(count)) {
-      Unknown("the server sent a token count beyond belief");
-      return;
-    }
-  }
-  // Usage that contradicts itself has no price: which of its numbers would be the bill?
-  if (cached > input || cached_text > text || cached_audio > audio || cached_image > image ||
-      SatAdd(SatAdd(text, audio), image) > input ||
-      SatAdd(SatAdd(cached_text, cached_audio), cached_image) > cached ||
-      SatAdd(out_text, out_audio) > output) {
-    Unknown(
-        "the server's usage contradicts itself (more cached than input, or parts beyond the "
-        "total)");
+  const auto counts = t.All();
+  if (std::any_of(counts.begin(), counts.end(), Absurd)) {
+    Unknown("the server sent a token count beyond belief");
     return;
   }
-  // Tokens the details do not place in a modality have no price: text and audio differ 8-fold.
-  if (input > SatAdd(SatAdd(text, audio), image) ||
-      cached > SatAdd(SatAdd(cached_text, cached_audio), cached_image) ||
-      output > SatAdd(out_text, out_audio)) {
-    Unknown("the server did not split the tokens into text and audio");
+  if (const char* why = WhyUnpriced(t)) {
+    Unknown(why);
     return;
   }
   if (models_used_.find(model_) == std::string::npos) {
     models_used_ += (models_used_.empty() ? "" : ", ") + model_;
   }
-  // Cached tokens are a part of the input tokens of their modality, at the cached price.
-  const auto uncached = [](int64_t all, int64_t cached) {
-    return static_cast<double>(std::max<int64_t>(0, all - cached));
-  };
-  const double usd =
-      uncached(text, cached_text) * prices->text_input + cached_text * prices->text_cached +
-      uncached(audio, cached_audio) * prices->audio_input + cached_audio * prices->audio_cached +
-      uncached(image, cached_image) * prices->image_input + cached_image * prices->image_cached +
-      out_text * prices->text_output + out_audio * prices->audio_output;
-  cost_usd_ += usd / 1e6;
+  cost_usd_ += CostUsd(t, *prices);
 }
 
 void UsageTotals::AddTranscription(const UsageInfo& u) {

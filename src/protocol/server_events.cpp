@@ -15,65 +15,6 @@ namespace {
 using rapidjson::Value;
 using Type = ServerEventType;
 
-struct Name {
-  std::string_view wire;
-  Type type;
-};
-
-// Both dialects' names for every event voxterm understands.
-constexpr Name kNames[] = {
-    {"error", Type::kError},
-    {"session.created", Type::kSessionCreated},
-    {"session.updated", Type::kSessionUpdated},
-    {"conversation.created", Type::kConversationCreated},
-    {"conversation.item.added", Type::kItemAdded},
-    {"conversation.item.created", Type::kItemAdded},
-    {"conversation.item.done", Type::kItemDone},
-    {"conversation.item.truncated", Type::kItemTruncated},
-    {"conversation.item.deleted", Type::kItemDeleted},
-    {"conversation.item.retrieved", Type::kItemRetrieved},
-    {"conversation.item.input_audio_transcription.delta", Type::kInputTranscriptDelta},
-    {"conversation.item.input_audio_transcription.completed", Type::kInputTranscriptCompleted},
-    {"conversation.item.input_audio_transcription.failed", Type::kInputTranscriptFailed},
-    {"input_audio_buffer.speech_started", Type::kSpeechStarted},
-    {"input_audio_buffer.speech_stopped", Type::kSpeechStopped},
-    {"input_audio_buffer.committed", Type::kBufferCommitted},
-    {"input_audio_buffer.cleared", Type::kBufferCleared},
-    {"input_audio_buffer.timeout_triggered", Type::kBufferTimeout},
-    {"response.created", Type::kResponseCreated},
-    {"response.done", Type::kResponseDone},
-    {"response.output_item.added", Type::kOutputItemAdded},
-    {"response.output_item.done", Type::kOutputItemDone},
-    {"response.content_part.added", Type::kContentPartAdded},
-    {"response.content_part.done", Type::kContentPartDone},
-    {"response.output_text.delta", Type::kTextDelta},
-    {"response.text.delta", Type::kTextDelta},
-    {"response.output_text.done", Type::kTextDone},
-    {"response.text.done", Type::kTextDone},
-    {"response.output_audio.delta", Type::kAudioDelta},
-    {"response.audio.delta", Type::kAudioDelta},
-    {"response.output_audio.done", Type::kAudioDone},
-    {"response.audio.done", Type::kAudioDone},
-    {"response.output_audio_transcript.delta", Type::kAudioTranscriptDelta},
-    {"response.audio_transcript.delta", Type::kAudioTranscriptDelta},
-    {"response.output_audio_transcript.done", Type::kAudioTranscriptDone},
-    {"response.audio_transcript.done", Type::kAudioTranscriptDone},
-    {"response.function_call_arguments.delta", Type::kFunctionArgsDelta},
-    {"response.function_call_arguments.done", Type::kFunctionArgsDone},
-    {"rate_limits.updated", Type::kRateLimits},
-};
-
-// Built once; a hash lookup per event on the network path.
-Type Lookup(std::string_view name) {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<std::string_view, Type>();
-    for (const Name& n : kNames) t->emplace(n.wire, n.type);
-    return t;
-  }();
-  auto it = table->find(name);
-  return it == table->end() ? Type::kUnknown : it->second;
-}
-
 std::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
 // A string member, or empty when absent, null or of another type: the server is untrusted and
@@ -220,80 +161,147 @@ void ReadCalls(const Value& response, ResponseInfo* r) {
   }
 }
 
-// Checks the fields each type cannot do without and copies them out.
-// Fields an event cannot do without are required here; a frame that lacks one is skipped as a
-// whole, so the conversation logic never sees a half-event.
-Status ReadFields(const Value& doc, ServerEvent* e) {
-  const std::string_view t = e->type_name;
-  switch (e->type) {
-    case Type::kError: {
-      const Value* error = OptObject(doc, "error");
-      if (!error) return Missing(t, "error");
-      e->error.type = OptString(*error, "type");
-      e->error.code = OptString(*error, "code");
-      e->error.message = OptString(*error, "message");
-      e->error.param = OptString(*error, "param");
-      e->error.event_id = OptString(*error, "event_id");
-      return Status::Ok();
+// Each event type's reader checks the fields the type cannot do without and copies them out. A
+// frame that lacks one is skipped as a whole, so the conversation logic never sees a half-event.
+// Fields common to many events are read before, in ParseServerEvent.
+using FieldReader = Status (*)(const Value& doc, ServerEvent* e);
+
+Status ReadError(const Value& doc, ServerEvent* e) {
+  const Value* error = OptObject(doc, "error");
+  if (!error) return Missing(e->type_name, "error");
+  e->error.type = OptString(*error, "type");
+  e->error.code = OptString(*error, "code");
+  e->error.message = OptString(*error, "message");
+  e->error.param = OptString(*error, "param");
+  e->error.event_id = OptString(*error, "event_id");
+  return Status::Ok();
+}
+
+Status ReadSession(const Value& doc, ServerEvent* e) {
+  const Value* session = OptObject(doc, "session");
+  if (!session) return Missing(e->type_name, "session");
+  e->expires_at = OptInt(*session, "expires_at");
+  e->session_model = OptString(*session, "model");
+  // GA audio.input.transcription.model, beta input_audio_transcription.model.
+  const Value* transcription = OptObject(*session, "input_audio_transcription");
+  if (const Value* audio = OptObject(*session, "audio")) {
+    if (const Value* input = OptObject(*audio, "input")) {
+      transcription = OptObject(*input, "transcription");
     }
-    case Type::kSessionCreated:
-    case Type::kSessionUpdated: {
-      const Value* session = OptObject(doc, "session");
-      if (!session) return Missing(t, "session");
-      e->expires_at = OptInt(*session, "expires_at");
-      e->session_model = OptString(*session, "model");
-      // GA audio.input.transcription.model, beta input_audio_transcription.model.
-      const Value* transcription = OptObject(*session, "input_audio_transcription");
-      if (const Value* audio = OptObject(*session, "audio")) {
-        if (const Value* input = OptObject(*audio, "input")) {
-          transcription = OptObject(*input, "transcription");
-        }
-      }
-      if (transcription) e->session_transcription_model = OptString(*transcription, "model");
-      return Status::Ok();
-    }
-    case Type::kItemAdded:
-    case Type::kItemDone:
-    case Type::kItemRetrieved:
-    case Type::kOutputItemAdded:
-    case Type::kOutputItemDone: {
-      const Value* item = OptObject(doc, "item");
-      if (!item) return Missing(t, "item");
-      ReadItem(*item, &e->item);
-      e->item_id = e->item.id;
-      return Status::Ok();
-    }
-    case Type::kResponseCreated:
-    case Type::kResponseDone: {
-      const Value* response = OptObject(doc, "response");
-      if (!response) return Missing(t, "response");
-      ReadResponse(*response, &e->response);
-      e->response_id = e->response.id;
-      if (e->type == Type::kResponseDone) {
-        ReadUsage(*response, &e->usage);
-        ReadCalls(*response, &e->response);
-      }
-      return Status::Ok();
-    }
-    case Type::kTextDelta:
-    case Type::kAudioDelta:
-    case Type::kAudioTranscriptDelta:
-    case Type::kFunctionArgsDelta:
-    case Type::kInputTranscriptDelta: return RequireString(doc, "delta", t, &e->delta);
-    case Type::kTextDone: return RequireString(doc, "text", t, &e->text);
-    case Type::kAudioTranscriptDone: return RequireString(doc, "transcript", t, &e->text);
-    case Type::kInputTranscriptCompleted:
-      ReadUsage(doc, &e->usage);
-      return RequireString(doc, "transcript", t, &e->text);
-    case Type::kFunctionArgsDone:
-      if (e->call_id.empty()) return Missing(t, "call_id");
-      return RequireString(doc, "arguments", t, &e->text);
-    case Type::kInputTranscriptFailed:
-      if (const Value* error = OptObject(doc, "error"))
-        e->error.message = OptString(*error, "message");
-      return Status::Ok();
-    default: return Status::Ok();
   }
+  if (transcription) e->session_transcription_model = OptString(*transcription, "model");
+  return Status::Ok();
+}
+
+Status ReadItemEvent(const Value& doc, ServerEvent* e) {
+  const Value* item = OptObject(doc, "item");
+  if (!item) return Missing(e->type_name, "item");
+  ReadItem(*item, &e->item);
+  e->item_id = e->item.id;
+  return Status::Ok();
+}
+
+// response.created and response.done: the response, and what only its end carries, its usage
+// and its calls.
+Status ReadResponseEvent(const Value& doc, ServerEvent* e) {
+  const Value* response = OptObject(doc, "response");
+  if (!response) return Missing(e->type_name, "response");
+  ReadResponse(*response, &e->response);
+  e->response_id = e->response.id;
+  if (e->type == Type::kResponseDone) {
+    ReadUsage(*response, &e->usage);
+    ReadCalls(*response, &e->response);
+  }
+  return Status::Ok();
+}
+
+Status ReadDelta(const Value& doc, ServerEvent* e) {
+  return RequireString(doc, "delta", e->type_name, &e->delta);
+}
+
+Status ReadText(const Value& doc, ServerEvent* e) {
+  return RequireString(doc, "text", e->type_name, &e->text);
+}
+
+Status ReadTranscript(const Value& doc, ServerEvent* e) {
+  return RequireString(doc, "transcript", e->type_name, &e->text);
+}
+
+Status ReadInputTranscript(const Value& doc, ServerEvent* e) {
+  ReadUsage(doc, &e->usage);
+  return ReadTranscript(doc, e);
+}
+
+Status ReadArguments(const Value& doc, ServerEvent* e) {
+  if (e->call_id.empty()) return Missing(e->type_name, "call_id");
+  return RequireString(doc, "arguments", e->type_name, &e->text);
+}
+
+Status ReadTranscriptionFailure(const Value& doc, ServerEvent* e) {
+  if (const Value* error = OptObject(doc, "error")) e->error.message = OptString(*error, "message");
+  return Status::Ok();
+}
+
+struct Name {
+  std::string_view wire;
+  Type type;
+  FieldReader read;  // nullptr: the event has no field it cannot do without
+};
+
+// Both dialects' names for every event voxterm understands, and how each is read.
+constexpr Name kNames[] = {
+    {"error", Type::kError, ReadError},
+    {"session.created", Type::kSessionCreated, ReadSession},
+    {"session.updated", Type::kSessionUpdated, ReadSession},
+    {"conversation.created", Type::kConversationCreated, nullptr},
+    {"conversation.item.added", Type::kItemAdded, ReadItemEvent},
+    {"conversation.item.created", Type::kItemAdded, ReadItemEvent},
+    {"conversation.item.done", Type::kItemDone, ReadItemEvent},
+    {"conversation.item.truncated", Type::kItemTruncated, nullptr},
+    {"conversation.item.deleted", Type::kItemDeleted, nullptr},
+    {"conversation.item.retrieved", Type::kItemRetrieved, ReadItemEvent},
+    {"conversation.item.input_audio_transcription.delta", Type::kInputTranscriptDelta, ReadDelta},
+    {"conversation.item.input_audio_transcription.completed", Type::kInputTranscriptCompleted,
+     ReadInputTranscript},
+    {"conversation.item.input_audio_transcription.failed", Type::kInputTranscriptFailed,
+     ReadTranscriptionFailure},
+    {"input_audio_buffer.speech_started", Type::kSpeechStarted, nullptr},
+    {"input_audio_buffer.speech_stopped", Type::kSpeechStopped, nullptr},
+    {"input_audio_buffer.committed", Type::kBufferCommitted, nullptr},
+    {"input_audio_buffer.cleared", Type::kBufferCleared, nullptr},
+    {"input_audio_buffer.timeout_triggered", Type::kBufferTimeout, nullptr},
+    {"response.created", Type::kResponseCreated, ReadResponseEvent},
+    {"response.done", Type::kResponseDone, ReadResponseEvent},
+    {"response.output_item.added", Type::kOutputItemAdded, ReadItemEvent},
+    {"response.output_item.done", Type::kOutputItemDone, ReadItemEvent},
+    {"response.content_part.added", Type::kContentPartAdded, nullptr},
+    {"response.content_part.done", Type::kContentPartDone, nullptr},
+    {"response.output_text.delta", Type::kTextDelta, ReadDelta},
+    {"response.text.delta", Type::kTextDelta, ReadDelta},
+    {"response.output_text.done", Type::kTextDone, ReadText},
+    {"response.text.done", Type::kTextDone, ReadText},
+    {"response.output_audio.delta", Type::kAudioDelta, ReadDelta},
+    {"response.audio.delta", Type::kAudioDelta, ReadDelta},
+    {"response.output_audio.done", Type::kAudioDone, nullptr},
+    {"response.audio.done", Type::kAudioDone, nullptr},
+    {"response.output_audio_transcript.delta", Type::kAudioTranscriptDelta, ReadDelta},
+    {"response.audio_transcript.delta", Type::kAudioTranscriptDelta, ReadDelta},
+    {"response.output_audio_transcript.done", Type::kAudioTranscriptDone, ReadTranscript},
+    {"response.audio_transcript.done", Type::kAudioTranscriptDone, ReadTranscript},
+    {"response.function_call_arguments.delta", Type::kFunctionArgsDelta, ReadDelta},
+    {"response.function_call_arguments.done", Type::kFunctionArgsDone, ReadArguments},
+    {"rate_limits.updated", Type::kRateLimits, nullptr},
+};
+
+// Built once; a hash lookup per event on the network path. nullptr for a name not in kNames.
+const Name* Lookup(std::string_view name) {
+  static const auto* table = [] {
+    auto* t = new std::unordered_map<std::string_view, const Name*>();
+    for (const Name& n : kNames) t->emplace(n.wire, &n);
+    return t;
+  }();
+  auto it = table->find(name);
+  return it == table->end() ? nullptr : it->second;
 }
 
 }  // namespace
@@ -325,7 +333,8 @@ Status ParseServerEvent(std::string* buffer, ServerEvent* event) {
     return Status::Error("event without a string \"type\"");
   }
   event->type_name = View(type->value);
-  event->type = Lookup(event->type_name);
+  const Name* known = Lookup(event->type_name);
+  event->type = known ? known->type : Type::kUnknown;
   // Fields common to many events are read once, up front; absent ones stay empty.
   event->event_id = OptString(doc, "event_id");
   event->response_id = OptString(doc, "response_id");
@@ -337,7 +346,7 @@ Status ParseServerEvent(std::string* buffer, ServerEvent* event) {
   event->content_index = OptInt(doc, "content_index");
   event->audio_start_ms = OptInt(doc, "audio_start_ms");
   event->audio_end_ms = OptInt(doc, "audio_end_ms");
-  return ReadFields(doc, event);
+  return known && known->read ? known->read(doc, event) : Status::Ok();
 }
 
 }  // namespace voxterm

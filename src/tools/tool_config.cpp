@@ -78,90 +78,121 @@ class ToolReader {
   }
 
  private:
+  // Each key's reader checks its value and stores it in *tool.
+  using KeyReader = Status (ToolReader::*)(const char* key, const rapidjson::Value& v,
+                                           ToolConfig* tool);
+  struct KnownKey {
+    const char* key;
+    KeyReader read;
+  };
+
   Status Member(const std::string& key, const rapidjson::Value& v, ToolConfig* tool) {
-    if (key == "name") return Status::Ok();
-    if (key == "description") {
-      if (!v.IsString()) return Error(key, "must be a string");
-      tool->description = Text(v);
-      return Status::Ok();
-    }
-    if (key == "parameters") return Parameters(v, tool);
-    if (key == "command") {
-      if (!v.IsArray() || v.Empty())
-        return Error(key, "must be a list of strings, the program first");
-      for (const auto& arg : v.GetArray()) {
-        if (!arg.IsString() || HasNul(arg))
-          return Error(key, "must be a list of strings, the program first");
-        tool->command.push_back(Text(arg));
-      }
-      if (tool->command[0].empty()) return Error(key, "must name a program first");
-      return Status::Ok();
-    }
-    if (key == "shell") {
-      if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v))
-        return Error(key, "must be a script for /bin/sh");
-      tool->shell = Text(v);
-      return Status::Ok();
-    }
-    if (key == "timeout_ms") {
-      if (!v.IsInt() || v.GetInt() < 1 || v.GetInt() > kMaxTimeoutMs) {
-        return Error(key, "must be a whole number from 1 to " + std::to_string(kMaxTimeoutMs));
-      }
-      tool->timeout_ms = v.GetInt();
-      return Status::Ok();
-    }
-    if (key == "max_output_bytes") {
-      if (!v.IsUint64() || v.GetUint64() < kMinOutputBytes || v.GetUint64() > kMaxOutputBytes) {
-        return Error(key, "must be a number of bytes from " + std::to_string(kMinOutputBytes) +
-                              " to " + std::to_string(kMaxOutputBytes));
-      }
-      tool->max_output_bytes = static_cast<size_t>(v.GetUint64());
-      return Status::Ok();
-    }
-    if (key == "confirm") {
-      if (!v.IsBool()) return Error(key, "must be true or false");
-      tool->confirm = v.GetBool();
-      return Status::Ok();
-    }
-    // Checked when the tool runs, not here: the directory may appear after start-up.
-    if (key == "cwd") {
-      if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v))
-        return Error(key, "must be a directory");
-      tool->cwd = ExpandHome(Text(v));
-      return Status::Ok();
-    }
-    if (key == "env") {
-      if (!v.IsObject()) return Error(key, "must be an object of strings");
-      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-        const std::string name = Text(it->name);
-        if (!IsEnvName(name))
-          return Error(key, "has \"" + name + "\", which is not a variable name");
-        if (!it->value.IsString() || HasNul(it->value))
-          return Error(key, "must be an object of strings");
-        tool->env.emplace_back(name, Text(it->value));
-      }
-      return Status::Ok();
+    static constexpr KnownKey kKeys[] = {
+        {"name", &ToolReader::Name},
+        {"description", &ToolReader::Description},
+        {"parameters", &ToolReader::Parameters},
+        {"command", &ToolReader::Command},
+        {"shell", &ToolReader::Shell},
+        {"timeout_ms", &ToolReader::TimeoutMs},
+        {"max_output_bytes", &ToolReader::MaxOutputBytes},
+        {"confirm", &ToolReader::Confirm},
+        {"cwd", &ToolReader::Cwd},
+        {"env", &ToolReader::Env},
+    };
+    for (const KnownKey& known : kKeys) {
+      if (key == known.key) return (this->*known.read)(known.key, v, tool);
     }
     return Error(key, "is not a known tool key (see docs/config.md)");
   }
 
+  // Read() reads the name first, so that every other error can say which tool it is about.
+  Status Name(const char*, const rapidjson::Value&, ToolConfig*) { return Status::Ok(); }
+
+  Status Description(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsString()) return Error(key, "must be a string");
+    tool->description = Text(v);
+    return Status::Ok();
+  }
+
+  Status Command(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsArray() || v.Empty())
+      return Error(key, "must be a list of strings, the program first");
+    for (const auto& arg : v.GetArray()) {
+      if (!arg.IsString() || HasNul(arg))
+        return Error(key, "must be a list of strings, the program first");
+      tool->command.push_back(Text(arg));
+    }
+    if (tool->command[0].empty()) return Error(key, "must name a program first");
+    return Status::Ok();
+  }
+
+  Status Shell(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v))
+      return Error(key, "must be a script for /bin/sh");
+    tool->shell = Text(v);
+    return Status::Ok();
+  }
+
+  Status TimeoutMs(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsInt() || v.GetInt() < 1 || v.GetInt() > kMaxTimeoutMs) {
+      return Error(key, "must be a whole number from 1 to " + std::to_string(kMaxTimeoutMs));
+    }
+    tool->timeout_ms = v.GetInt();
+    return Status::Ok();
+  }
+
+  Status MaxOutputBytes(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsUint64() || v.GetUint64() < kMinOutputBytes || v.GetUint64() > kMaxOutputBytes) {
+      return Error(key, "must be a number of bytes from " + std::to_string(kMinOutputBytes) +
+                            " to " + std::to_string(kMaxOutputBytes));
+    }
+    tool->max_output_bytes = static_cast<size_t>(v.GetUint64());
+    return Status::Ok();
+  }
+
+  Status Confirm(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsBool()) return Error(key, "must be true or false");
+    tool->confirm = v.GetBool();
+    return Status::Ok();
+  }
+
+  // Checked when the tool runs, not here: the directory may appear after start-up.
+  Status Cwd(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsString() || v.GetStringLength() == 0 || HasNul(v))
+      return Error(key, "must be a directory");
+    tool->cwd = ExpandHome(Text(v));
+    return Status::Ok();
+  }
+
+  Status Env(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
+    if (!v.IsObject()) return Error(key, "must be an object of strings");
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      const std::string name = Text(it->name);
+      if (!IsEnvName(name)) return Error(key, "has \"" + name + "\", which is not a variable name");
+      if (!it->value.IsString() || HasNul(it->value))
+        return Error(key, "must be an object of strings");
+      tool->env.emplace_back(name, Text(it->value));
+    }
+    return Status::Ok();
+  }
+
   // The model gets the schema as written: an object schema, with named properties, whose
   // required names are among them, and nothing in it that voxterm could not enforce.
-  Status Parameters(const rapidjson::Value& v, ToolConfig* tool) {
+  Status Parameters(const char* key, const rapidjson::Value& v, ToolConfig* tool) {
     const char* kWhat =
         "must be a JSON Schema object: {\"type\": \"object\", \"properties\": {...}}";
-    if (!v.IsObject()) return Error("parameters", kWhat);
+    if (!v.IsObject()) return Error(key, kWhat);
     auto type = v.FindMember("type");
     if (type == v.MemberEnd() || !type->value.IsString() || Text(type->value) != "object") {
-      return Error("parameters", kWhat);
+      return Error(key, kWhat);
     }
     std::set<std::string> names;
     auto properties = v.FindMember("properties");
     if (properties != v.MemberEnd()) {
-      if (!properties->value.IsObject()) return Error("parameters", kWhat);
+      if (!properties->value.IsObject()) return Error(key, kWhat);
       for (auto it = properties->value.MemberBegin(); it != properties->value.MemberEnd(); ++it) {
         if (!it->value.IsObject()) {
-          return Error("parameters", "property \"" + Text(it->name) + "\" must be a schema object");
+          return Error(key, "property \"" + Text(it->name) + "\" must be a schema object");
         }
         tool->parameter_names.push_back(Text(it->name));
         names.insert(Text(it->name));
@@ -170,17 +201,17 @@ class ToolReader {
     auto required = v.FindMember("required");
     if (required != v.MemberEnd()) {
       if (!required->value.IsArray())
-        return Error("parameters", "\"required\" must be a list of property names");
+        return Error(key, "\"required\" must be a list of property names");
       for (const auto& name : required->value.GetArray()) {
         if (!name.IsString() || !names.count(Text(name))) {
-          return Error("parameters", "\"required\" names a property that is not in \"properties\"");
+          return Error(key, "\"required\" names a property that is not in \"properties\"");
         }
       }
     }
     // Every call is checked against the schema before it runs: what voxterm could not enforce
     // is refused here, not discovered by the model.
     Status enforceable = CheckParameterSchema(v);
-    if (!enforceable.ok()) return Error("parameters", enforceable.message());
+    if (!enforceable.ok()) return Error(key, enforceable.message());
     JsonBuffer buffer;
     JsonWriter writer(buffer);
     v.Accept(writer);

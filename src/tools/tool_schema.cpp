@@ -166,56 +166,122 @@ class Walker {
       return Status::Error("has a schema that is not an object (" + Shown(at) + ")");
     if (v.HasMember("$ref")) return Reference(v, at, refs);
     for (const auto& m : v.GetObject()) {
-      const std::string key = Text(m.name);
-      const Value& value = m.value;
-      const std::string here = Step(at, key);
-      for (const Unsupported& u : kUnsupported) {
-        if (key != u.keyword) continue;
-        return Status::Error(
-            "uses \"" + key + "\", which voxterm cannot check (JSON Schema draft-04)" +
-            (u.instead ? std::string(": ") + u.instead : std::string()) + " (" + Shown(at) + ")");
-      }
-      if ((key == "exclusiveMinimum" || key == "exclusiveMaximum") && !value.IsBool()) {
-        return Status::Error("has a number for \"" + key +
-                             "\", which voxterm cannot check (JSON Schema draft-04): use \"" +
-                             (key == "exclusiveMinimum" ? "minimum" : "maximum") + "\" and \"" +
-                             key + "\": true (" + Shown(at) + ")");
-      }
-      if (key == "pattern") {
-        Status s = CheckPattern(value, at);
+      Status s = Keyword(Text(m.name), m.value, at);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  // One keyword of the schema at `at`: refused when draft-04 would ignore it, checked when its
+  // value must have a shape, and the schemas it holds queued to be walked.
+  Status Keyword(const std::string& key, const Value& value, const std::string& at) {
+    for (const Unsupported& u : kUnsupported) {
+      if (key != u.keyword) continue;
+      return Status::Error(
+          "uses \"" + key + "\", which voxterm cannot check (JSON Schema draft-04)" +
+          (u.instead ? std::string(": ") + u.instead : std::string()) + " (" + Shown(at) + ")");
+    }
+    using Visitor =
+        Status (Walker::*)(const std::string& key, const Value& value, const std::string& at);
+    struct Family {
+      const char* keyword;
+      Visitor visit;
+    };
+    static constexpr Family kFamilies[] = {
+        {"exclusiveMinimum", &Walker::Exclusive},
+        {"exclusiveMaximum", &Walker::Exclusive},
+        {"pattern", &Walker::Pattern},
+        {"properties", &Walker::SchemaMap},
+        {"patternProperties", &Walker::PatternProperties},
+        {"definitions", &Walker::SchemaMap},
+        {"dependencies", &Walker::Dependencies},
+        {"items", &Walker::Items},
+        {"not", &Walker::OneSchema},
+        {"additionalItems", &Walker::SchemaOrBoolean},
+        {"additionalProperties", &Walker::SchemaOrBoolean},
+        {"allOf", &Walker::SchemaList},
+        {"anyOf", &Walker::SchemaList},
+        {"oneOf", &Walker::SchemaList},
+    };
+    for (const Family& family : kFamilies) {
+      if (key == family.keyword) return (this->*family.visit)(key, value, at);
+    }
+    return Status::Ok();  // a keyword that holds no schema, or one draft-04 does not know
+  }
+
+  // Draft-04's exclusiveMinimum and exclusiveMaximum are booleans beside minimum and maximum;
+  // later drafts' numbers would be ignored.
+  Status Exclusive(const std::string& key, const Value& value, const std::string& at) {
+    if (value.IsBool()) return Status::Ok();
+    return Status::Error("has a number for \"" + key +
+                         "\", which voxterm cannot check (JSON Schema draft-04): use \"" +
+                         (key == "exclusiveMinimum" ? "minimum" : "maximum") + "\" and \"" + key +
+                         "\": true (" + Shown(at) + ")");
+  }
+
+  Status Pattern(const std::string&, const Value& value, const std::string& at) {
+    return CheckPattern(value, at);
+  }
+
+  // properties and definitions: an object of schemas.
+  Status SchemaMap(const std::string& key, const Value& value, const std::string& at) {
+    if (!value.IsObject())
+      return Status::Error("has a \"" + key + "\" that is not an object (" + Shown(at) + ")");
+    const std::string here = Step(at, key);
+    for (const auto& p : value.GetObject()) Schema(p.value, Step(here, Text(p.name)));
+    return Status::Ok();
+  }
+
+  // An object of schemas whose names are patterns too.
+  Status PatternProperties(const std::string& key, const Value& value, const std::string& at) {
+    if (value.IsObject()) {
+      for (const auto& p : value.GetObject()) {
+        Status s = CheckPattern(p.name, Step(at, key));
         if (!s.ok()) return s;
-      } else if (key == "properties" || key == "patternProperties" || key == "definitions") {
-        if (!value.IsObject())
-          return Status::Error("has a \"" + key + "\" that is not an object (" + Shown(at) + ")");
-        for (const auto& p : value.GetObject()) {
-          if (key == "patternProperties") {
-            Status s = CheckPattern(p.name, here);
-            if (!s.ok()) return s;
-          }
-          Schema(p.value, Step(here, Text(p.name)));
-        }
-      } else if (key == "dependencies") {
-        if (!value.IsObject())
-          return Status::Error("has a \"dependencies\" that is not an object (" + Shown(at) + ")");
-        for (const auto& p : value.GetObject()) {
-          if (!p.value.IsArray()) Schema(p.value, Step(here, Text(p.name)));
-        }
-      } else if (key == "items" && value.IsArray()) {
-        for (rapidjson::SizeType i = 0; i < value.Size(); ++i)
-          Schema(value[i], Step(here, std::to_string(i)));
-      } else if (key == "items" || key == "not") {
-        Schema(value, here);
-      } else if (key == "additionalItems" || key == "additionalProperties") {
-        Schema(value, here, /*boolean_allowed=*/true);
-      } else if (key == "allOf" || key == "anyOf" || key == "oneOf") {
-        if (!value.IsArray() || value.Empty()) {
-          return Status::Error("has an \"" + key + "\" that is not a list of schemas (" +
-                               Shown(at) + ")");
-        }
-        for (rapidjson::SizeType i = 0; i < value.Size(); ++i)
-          Schema(value[i], Step(here, std::to_string(i)));
       }
     }
+    return SchemaMap(key, value, at);
+  }
+
+  // An object whose values are schemas or lists of property names (which hold no schema).
+  Status Dependencies(const std::string& key, const Value& value, const std::string& at) {
+    if (!value.IsObject())
+      return Status::Error("has a \"dependencies\" that is not an object (" + Shown(at) + ")");
+    const std::string here = Step(at, key);
+    for (const auto& p : value.GetObject()) {
+      if (!p.value.IsArray()) Schema(p.value, Step(here, Text(p.name)));
+    }
+    return Status::Ok();
+  }
+
+  // One schema for every item, or a list of schemas, one per position.
+  Status Items(const std::string& key, const Value& value, const std::string& at) {
+    if (!value.IsArray()) return OneSchema(key, value, at);
+    const std::string here = Step(at, key);
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i)
+      Schema(value[i], Step(here, std::to_string(i)));
+    return Status::Ok();
+  }
+
+  Status OneSchema(const std::string& key, const Value& value, const std::string& at) {
+    Schema(value, Step(at, key));
+    return Status::Ok();
+  }
+
+  Status SchemaOrBoolean(const std::string& key, const Value& value, const std::string& at) {
+    Schema(value, Step(at, key), /*boolean_allowed=*/true);
+    return Status::Ok();
+  }
+
+  // allOf, anyOf and oneOf: a list of at least one schema.
+  Status SchemaList(const std::string& key, const Value& value, const std::string& at) {
+    if (!value.IsArray() || value.Empty()) {
+      return Status::Error("has an \"" + key + "\" that is not a list of schemas (" + Shown(at) +
+                           ")");
+    }
+    const std::string here = Step(at, key);
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i)
+      Schema(value[i], Step(here, std::to_string(i)));
     return Status::Ok();
   }
 

@@ -66,73 +66,89 @@ int KittyFunction(long code) {
   return 0;
 }
 
+// Each Decode* below reads one key at the front of s and returns the bytes it used, or 0 when
+// the key is cut short and its rest may come with the next read.
+size_t Incomplete(std::string_view s, bool at_end) { return at_end ? s.size() : 0; }
+
+// UTF-8: the whole character, or wait for the rest.
+size_t DecodeUtf8(std::string_view s, Key* key, bool at_end) {
+  const unsigned char first = static_cast<unsigned char>(s[0]);
+  const size_t length = first < 0x80    ? 1
+                        : first >= 0xF0 ? 4
+                        : first >= 0xE0 ? 3
+                        : first >= 0xC0 ? 2
+                                        : 1;
+  if (s.size() < length) return Incomplete(s, at_end);
+  char32_t c = first;
+  if (length > 1) {
+    c = first & (0x3F >> (length - 1));
+    for (size_t i = 1; i < length; ++i) c = (c << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
+  }
+  *key = FromCodepoint(c);
+  return length;
+}
+
+// SS3 ("ESC O" and one byte): F1-F4.
+size_t DecodeSs3(std::string_view s, Key* key, bool at_end) {
+  if (s.size() < 3) return Incomplete(s, at_end);
+  *key = s[2] >= 'P' && s[2] <= 'S' ? Function(s[2] - 'P' + 1) : Key();
+  return 3;
+}
+
+// Kitty: code[:alternates][;modifiers[:event]]; event 3 is a release, 2 a repeat.
+Key KittyKey(const std::string& params) {
+  const long code = strtol(params.c_str(), nullptr, 10);
+  const int f = KittyFunction(code);
+  Key key = f ? Function(f) : FromCodepoint(static_cast<char32_t>(code));
+  const size_t semicolon = params.find(';');
+  if (semicolon == std::string::npos) return key;
+  const size_t colon = params.find(':', semicolon);
+  const long modifiers = strtol(params.c_str() + semicolon + 1, nullptr, 10);
+  if (colon != std::string::npos)
+    key.release = strtol(params.c_str() + colon + 1, nullptr, 10) == 3;
+  // Ctrl (bit 2 of modifiers - 1) with c, d or z, as the plain bytes would be.
+  if (modifiers > 1 && ((modifiers - 1) & 4) && key.type == Key::Type::kChar) {
+    if (key.ch == 'c') key.type = Key::Type::kCtrlC;
+    if (key.ch == 'd') key.type = Key::Type::kCtrlD;
+    if (key.ch == 'z') key.type = Key::Type::kCtrlZ;
+  }
+  return key;
+}
+
+// A whole CSI sequence: what its final byte says with its parameters.
+Key CsiKey(const std::string& params, char final) {
+  if (final == '~') {
+    const int f = TildeFunction(static_cast<int>(strtol(params.c_str(), nullptr, 10)));
+    return f ? Function(f) : Key();
+  }
+  if (final == 'u') return KittyKey(params);
+  if (final >= 'P' && final <= 'S') return Function(final - 'P' + 1);  // CSI 1;mod P and the like
+  return Key();  // arrows and the rest: not ours
+}
+
+// CSI ("ESC [", parameters, then a final byte in 0x40-0x7E).
+size_t DecodeCsi(std::string_view s, Key* key, bool at_end) {
+  size_t end = 2;
+  while (end < s.size() && !(s[end] >= 0x40 && s[end] <= 0x7E)) ++end;
+  if (end == s.size()) return Incomplete(s, at_end);
+  *key = CsiKey(std::string(s.substr(2, end - 2)), s[end]);
+  return end + 1;
+}
+
 }  // namespace
 
 size_t KeyDecoder::DecodeOne(std::string_view s, Key* key, bool at_end) const {
-  const unsigned char first = static_cast<unsigned char>(s[0]);
-  if (first != 0x1b) {
-    // UTF-8: the whole character, or wait for the rest.
-    size_t length = first < 0x80    ? 1
-                    : first >= 0xF0 ? 4
-                    : first >= 0xE0 ? 3
-                    : first >= 0xC0 ? 2
-                                    : 1;
-    if (s.size() < length) return at_end ? s.size() : 0;
-    char32_t c = first;
-    if (length > 1) {
-      c = first & (0x3F >> (length - 1));
-      for (size_t i = 1; i < length; ++i) c = (c << 6) | (static_cast<unsigned char>(s[i]) & 0x3F);
-    }
-    *key = FromCodepoint(c);
-    return length;
-  }
+  if (s[0] != '\x1b') return DecodeUtf8(s, key, at_end);
   if (s.size() == 1) {
     if (!at_end) return 0;
     *key = Simple(Key::Type::kEscape);
     return 1;
   }
-  if (s[1] == 'O') {  // SS3: F1-F4
-    if (s.size() < 3) return at_end ? s.size() : 0;
-    *key = s[2] >= 'P' && s[2] <= 'S' ? Function(s[2] - 'P' + 1) : Key();
-    return 3;
-  }
-  if (s[1] != '[') {  // ESC then a key: Alt+key; taken as Escape, the key comes next
-    *key = Simple(Key::Type::kEscape);
-    return 1;
-  }
-  // CSI parameters, then a final byte in 0x40-0x7E.
-  size_t end = 2;
-  while (end < s.size() && !(s[end] >= 0x40 && s[end] <= 0x7E)) ++end;
-  if (end == s.size()) return at_end ? s.size() : 0;
-  const std::string params(s.substr(2, end - 2));
-  const char final = s[end];
-  const long code = strtol(params.c_str(), nullptr, 10);
-  if (final == '~') {
-    const int f = TildeFunction(static_cast<int>(code));
-    *key = f ? Function(f) : Key();
-  } else if (final == 'u') {
-    // Kitty: code[:alternates][;modifiers[:event]]; event 3 is a release, 2 a repeat.
-    const int f = KittyFunction(code);
-    *key = f ? Function(f) : FromCodepoint(static_cast<char32_t>(code));
-    const size_t semicolon = params.find(';');
-    if (semicolon != std::string::npos) {
-      const size_t colon = params.find(':', semicolon);
-      const long modifiers = strtol(params.c_str() + semicolon + 1, nullptr, 10);
-      if (colon != std::string::npos)
-        key->release = strtol(params.c_str() + colon + 1, nullptr, 10) == 3;
-      // Ctrl (bit 2 of modifiers - 1) with c or z, as the plain bytes would be.
-      if (modifiers > 1 && ((modifiers - 1) & 4) && key->type == Key::Type::kChar) {
-        if (key->ch == 'c') key->type = Key::Type::kCtrlC;
-        if (key->ch == 'd') key->type = Key::Type::kCtrlD;
-        if (key->ch == 'z') key->type = Key::Type::kCtrlZ;
-      }
-    }
-  } else if (final == 'P' || final == 'Q' || final == 'R' || final == 'S') {
-    *key = Function(final - 'P' + 1);  // CSI 1;mod P and the like
-  } else {
-    *key = Key();  // arrows and the rest: not ours
-  }
-  return end + 1;
+  if (s[1] == 'O') return DecodeSs3(s, key, at_end);
+  if (s[1] == '[') return DecodeCsi(s, key, at_end);
+  // ESC then a key: Alt+key; taken as Escape, the key comes next.
+  *key = Simple(Key::Type::kEscape);
+  return 1;
 }
 
 void KeyDecoder::Feed(std::string_view bytes, std::vector<Key>* keys) {

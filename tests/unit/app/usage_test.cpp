@@ -242,3 +242,152 @@ TEST_CASE("the transcription model is the effective one, or the server's word", 
       R"({"type":"session.updated","session":{"audio":{"input":{"transcription":null}}}})");
   CHECK(none->session_transcription_model.empty());
 }
+
+namespace {
+// One response's usage with every count given (-1: left out).
+struct Counts {
+  int64_t input = 10, text = 4, audio = 3, image = 3;
+  int64_t cached = 6, cached_text = 2, cached_audio = 2, cached_image = 2;
+  int64_t output = 10, output_text = 5, output_audio = 5;
+};
+std::string UsageJson(const Counts& c) {
+  // "{"key":value,...}" of the members whose value is not -1.
+  auto object = [](std::initializer_list<std::pair<const char*, std::string>> members) {
+    std::string out;
+    for (const auto& [key, value] : members) {
+      if (value == "-1") continue;
+      out += (out.empty() ? "\"" : ",\"") + std::string(key) + "\":" + value;
+    }
+    return "{" + out + "}";
+  };
+  using std::to_string;
+  const std::string cached = object({{"text_tokens", to_string(c.cached_text)},
+                                     {"audio_tokens", to_string(c.cached_audio)},
+                                     {"image_tokens", to_string(c.cached_image)}});
+  const std::string in = object({{"text_tokens", to_string(c.text)},
+                                 {"audio_tokens", to_string(c.audio)},
+                                 {"image_tokens", to_string(c.image)},
+                                 {"cached_tokens", to_string(c.cached)},
+                                 {"cached_tokens_details", cached}});
+  const std::string out = object(
+      {{"text_tokens", to_string(c.output_text)}, {"audio_tokens", to_string(c.output_audio)}});
+  return object({{"input_tokens", to_string(c.input)},
+                 {"output_tokens", to_string(c.output)},
+                 {"input_token_details", in},
+                 {"output_token_details", out}});
+}
+// The reason the cost of one response with these counts is unknown, "" when it is priced.
+std::string Unpriced(const Counts& c, const char* model = "gpt-realtime-2.1") {
+  UsageTotals totals(model, "off");
+  ParsedEvent e = Done(UsageJson(c));
+  REQUIRE(e.ok());
+  REQUIRE(e->usage.invalid == 0);
+  totals.AddResponse(e->usage);
+  if (totals.cost_known()) return "";
+  const std::string summary = totals.Summary();
+  const size_t at = summary.find("estimated cost: unknown (");
+  REQUIRE(at != std::string::npos);
+  return summary.substr(at + 25, summary.size() - at - 26);
+}
+}  // namespace
+
+TEST_CASE("each reason a response's usage has no price", "[usage][hostile]") {
+  const std::string absurd = "the server sent a token count beyond belief";
+  const std::string contradicts =
+      "the server's usage contradicts itself (more cached than input, or parts beyond the total)";
+  const std::string unsplit = "the server did not split the tokens into text and audio";
+  Counts c;
+  CHECK(Unpriced(c) == "");
+  CHECK(Unpriced(c, "gpt-realtime-9") == "no price for model \"gpt-realtime-9\"");
+  // Each part that contradicts the others, alone.
+  c = Counts();
+  c.cached_text = 5, c.cached = 9;
+  CHECK(Unpriced(c) == contradicts);
+  c = Counts();
+  c.cached_audio = 4, c.cached = 8;
+  CHECK(Unpriced(c) == contradicts);
+  c = Counts();
+  c.cached_image = 4, c.cached = 8;
+  CHECK(Unpriced(c) == contradicts);
+  c = Counts();
+  c.cached = 11;
+  CHECK(Unpriced(c) == contradicts);
+  c = Counts();
+  c.text = 8;
+  CHECK(Unpriced(c) == contradicts);
+  c = Counts();
+  c.cached = 5;
+  CHECK(Unpriced(c) == contradicts);
+  c = Counts();
+  c.output = 9;
+  CHECK(Unpriced(c) == contradicts);
+  // Totals beyond their parts.
+  c = Counts();
+  c.input = 11;
+  CHECK(Unpriced(c) == unsplit);
+  c = Counts();
+  c.cached = 7;
+  CHECK(Unpriced(c) == unsplit);
+  c = Counts();
+  c.output = 11;
+  CHECK(Unpriced(c) == unsplit);
+  // Absurd in any count, checked before contradictions; an unknown model is said first.
+  c = Counts();
+  c.output_audio = 2000000000000;
+  CHECK(Unpriced(c) == absurd);
+  c = Counts();
+  c.cached_image = 2000000000000;
+  CHECK(Unpriced(c) == absurd);
+  CHECK(Unpriced(c, "m") == "no price for model \"m\"");
+  // Totals left out are the sums of their parts: priced.
+  c = Counts();
+  c.input = c.cached = c.output = -1;
+  CHECK(Unpriced(c) == "");
+}
+
+TEST_CASE("a response's parts are summed and priced by modality", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "off");
+  Counts c;
+  c.input = c.cached = c.output = -1;  // the sums of the parts
+  ParsedEvent e = Done(UsageJson(c));
+  REQUIRE(e.ok());
+  totals.AddResponse(e->usage);
+  totals.SetModel("gpt-realtime-1.5");
+  totals.AddResponse(Done(UsageJson(Counts()))->usage);
+  totals.SetModel("gpt-realtime-2.1");
+  totals.AddResponse(Done(UsageJson(Counts()))->usage);
+  REQUIRE(totals.cost_known());
+  // Text 2 x $4 + 2 cached x $0.40, audio 1 x $32 + 2 x $0.40, image 1 x $5 + 2 x $0.50,
+  // out 5 x $24 (5 x $16 for 1.5) + 5 x $64, per million.
+  const double cached = 2 * 0.4 + 2 * 0.4 + 2 * 0.5;
+  const double at_21 = 2 * 4.0 + 32.0 + 5.0 + cached + 5 * 24.0 + 5 * 64.0;
+  const double at_15 = 2 * 4.0 + 32.0 + 5.0 + cached + 5 * 16.0 + 5 * 64.0;
+  CHECK(totals.cost_usd() == Approx((2 * at_21 + at_15) / 1e6));
+  const std::string json = totals.ToJson();
+  INFO(json);
+  for (const char* count :
+       {"\"input_tokens\":30,", "\"input_text_tokens\":12,", "\"input_audio_tokens\":9,",
+        "\"input_image_tokens\":9,", "\"cached_tokens\":18,", "\"cached_text_tokens\":6,",
+        "\"cached_audio_tokens\":6,", "\"cached_image_tokens\":6,", "\"output_tokens\":30,",
+        "\"output_text_tokens\":15,", "\"output_audio_tokens\":15,"}) {
+    CHECK(json.find(count) != std::string::npos);
+  }
+  CHECK(totals.Summary().find("(gpt-realtime-2.1, gpt-realtime-1.5 prices of") !=
+        std::string::npos);
+}
+
+TEST_CASE("an unpriced response's tokens still count; the first reason stands", "[usage]") {
+  UsageTotals totals("gpt-realtime-2.1", "off");
+  ParsedEvent invalid = Done(R"({"input_tokens":"3","output_tokens":2,
+      "output_token_details":{"text_tokens":2,"audio_tokens":0}})");
+  REQUIRE(invalid.ok());
+  totals.AddResponse(invalid->usage);
+  Counts c;
+  c.cached = 11;
+  totals.AddResponse(Done(UsageJson(c))->usage);
+  CHECK(totals.input_tokens() == 10);
+  CHECK(totals.cached_tokens() == 11);
+  CHECK(totals.output_tokens() == 12);
+  CHECK(totals.Summary().find("unknown (the server sent usage values that are not token counts)") !=
+        std::string::npos);
+}

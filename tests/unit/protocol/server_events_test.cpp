@@ -215,3 +215,134 @@ TEST_CASE("response.done lists its function calls, in order and bounded", "[serv
   REQUIRE(bounded.ok());
   CHECK(bounded->response.calls.size() == ResponseInfo::kMaxCalls);
 }
+
+TEST_CASE("each event requires its own fields, and names the one missing", "[server_events]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"type":"error","error":"x"})", R"(error: missing or mistyped "error")"},
+      {R"({"type":"session.updated"})", R"(session.updated: missing or mistyped "session")"},
+      {R"({"type":"conversation.item.added"})",
+       R"(conversation.item.added: missing or mistyped "item")"},
+      {R"({"type":"conversation.item.created","item":[]})",
+       R"(conversation.item.created: missing or mistyped "item")"},
+      {R"({"type":"conversation.item.done"})",
+       R"(conversation.item.done: missing or mistyped "item")"},
+      {R"({"type":"conversation.item.retrieved"})",
+       R"(conversation.item.retrieved: missing or mistyped "item")"},
+      {R"({"type":"response.output_item.added"})",
+       R"(response.output_item.added: missing or mistyped "item")"},
+      {R"({"type":"response.created"})", R"(response.created: missing or mistyped "response")"},
+      {R"({"type":"response.done","response":"x"})",
+       R"(response.done: missing or mistyped "response")"},
+      {R"({"type":"response.audio.delta"})",
+       R"(response.audio.delta: missing or mistyped "delta")"},
+      {R"({"type":"response.output_audio_transcript.delta","delta":1})",
+       R"(response.output_audio_transcript.delta: missing or mistyped "delta")"},
+      {R"({"type":"response.function_call_arguments.delta","call_id":"c"})",
+       R"(response.function_call_arguments.delta: missing or mistyped "delta")"},
+      {R"({"type":"conversation.item.input_audio_transcription.delta","transcript":"x"})",
+       R"(conversation.item.input_audio_transcription.delta: missing or mistyped "delta")"},
+      {R"({"type":"response.output_text.done","delta":"x"})",
+       R"(response.output_text.done: missing or mistyped "text")"},
+      {R"({"type":"response.audio_transcript.done","text":"x"})",
+       R"(response.audio_transcript.done: missing or mistyped "transcript")"},
+      {R"({"type":"conversation.item.input_audio_transcription.completed","text":"x"})",
+       R"(conversation.item.input_audio_transcription.completed: missing or mistyped "transcript")"},
+      {R"({"type":"response.function_call_arguments.done","arguments":"{}"})",
+       R"(response.function_call_arguments.done: missing or mistyped "call_id")"},
+      {R"({"type":"response.function_call_arguments.done","call_id":"c"})",
+       R"(response.function_call_arguments.done: missing or mistyped "arguments")"},
+      // Events with nothing required.
+      {R"({"type":"conversation.item.input_audio_transcription.failed"})", ""},
+      {R"({"type":"conversation.item.input_audio_transcription.failed","error":7})", ""},
+      {R"({"type":"input_audio_buffer.committed"})", ""},
+      {R"({"type":"response.content_part.added"})", ""},
+      {R"({"type":"rate_limits.updated"})", ""},
+  };
+  for (auto [json, message] : cases) {
+    INFO(json);
+    ServerEvent event;
+    Status s = Parse(json, &event);
+    CHECK(s.ok() == (*message == '\0'));
+    if (!s.ok()) CHECK(s.message() == message);
+  }
+}
+
+TEST_CASE("each event's fields come out where they belong", "[server_events]") {
+  // A session: its expiry, model and transcription model, GA and beta.
+  ParsedEvent ga(R"({"type":"session.created","session":{"expires_at":1700000000,
+      "model":"gpt-realtime","input_audio_transcription":{"model":"ignored"},
+      "audio":{"input":{"transcription":{"model":"whisper-1"}}}}})");
+  REQUIRE(ga.ok());
+  CHECK(ga->expires_at == 1700000000);
+  CHECK(ga->session_model == "gpt-realtime");
+  CHECK(ga->session_transcription_model == "whisper-1");
+  ParsedEvent beta(R"({"type":"session.updated","session":{"model":"m",
+      "input_audio_transcription":{"model":"gpt-4o-transcribe"},"audio":{"output":{}}}})");
+  REQUIRE(beta.ok());
+  CHECK(beta->expires_at == -1);
+  CHECK(beta->session_transcription_model == "gpt-4o-transcribe");
+  ParsedEvent no_input(R"({"type":"session.updated","session":{
+      "input_audio_transcription":{"model":"beta"},"audio":{"input":{}}}})");
+  REQUIRE(no_input.ok());
+  CHECK(no_input->session_transcription_model.empty());  // GA's audio.input wins, even empty
+
+  // An item: its id becomes the event's item_id; text, or the transcript when there is none.
+  ParsedEvent item(R"({"type":"conversation.item.done","item_id":"outer","item":{"id":"i9",
+      "type":"message","role":"user","status":"completed",
+      "content":[{"type":"input_audio","transcript":"said"}]}})");
+  REQUIRE(item.ok());
+  CHECK(item->type == ServerEventType::kItemDone);
+  CHECK(item->item_id == "i9");
+  CHECK(item->item.role == "user");
+  CHECK(item->item.text == "said");
+  ParsedEvent retrieved(R"({"type":"conversation.item.retrieved","item":{"id":"i8",
+      "content":[{"text":"typed","transcript":"no"}]}})");
+  REQUIRE(retrieved.ok());
+  CHECK(retrieved->item.text == "typed");
+
+  // A response: created reads no usage and no calls; done reads both.
+  const char* response = R"("response":{"id":"r5","status":"in_progress","status_details":null,
+      "usage":{"input_tokens":3},"output":[{"type":"function_call","call_id":"c"}]}})";
+  ParsedEvent created(std::string(R"({"type":"response.created",)") + response);
+  REQUIRE(created.ok());
+  CHECK(created->response_id == "r5");
+  CHECK(created->response.status == "in_progress");
+  CHECK_FALSE(created->usage.present);
+  CHECK(created->response.calls.empty());
+  ParsedEvent done(std::string(R"({"type":"response.done","response_id":"outer",)") + response);
+  REQUIRE(done.ok());
+  CHECK(done->response_id == "r5");
+  CHECK(done->usage.present);
+  CHECK(done->usage.input == 3);
+  CHECK(done->response.calls.size() == 1);
+  ParsedEvent cancelled(R"({"type":"response.done","response":{"id":"r6","status":"cancelled",
+      "status_details":{"type":"cancelled","reason":"turn_detected"}}})");
+  REQUIRE(cancelled.ok());
+  CHECK(cancelled->response.reason == "turn_detected");
+
+  // Text in each of its places.
+  ParsedEvent text(R"({"type":"response.text.done","text":"all"})");
+  REQUIRE(text.ok());
+  CHECK(text->text == "all");
+  ParsedEvent transcript(
+      R"({"type":"response.output_audio_transcript.done","transcript":"heard"})");
+  REQUIRE(transcript.ok());
+  CHECK(transcript->text == "heard");
+  ParsedEvent input(R"({"type":"conversation.item.input_audio_transcription.completed",
+      "item_id":"u1","transcript":"me"})");
+  REQUIRE(input.ok());
+  CHECK(input->text == "me");
+  CHECK_FALSE(input->usage.present);
+  ParsedEvent args(R"({"type":"response.function_call_arguments.done","call_id":"c1",
+      "arguments":"{\"a\":1}"})");
+  REQUIRE(args.ok());
+  CHECK(args->text == R"({"a":1})");
+  ParsedEvent args_delta(R"({"type":"response.function_call_arguments.delta","delta":"{\"a"})");
+  REQUIRE(args_delta.ok());
+  CHECK(args_delta->delta == R"({"a)");
+  ParsedEvent failed(R"({"type":"conversation.item.input_audio_transcription.failed",
+      "error":{"type":"server_error","message":"no audio"}})");
+  REQUIRE(failed.ok());
+  CHECK(failed->error.message == "no audio");
+  CHECK(failed->error.type.empty());  // only the message is read here
+}

@@ -91,3 +91,63 @@ TEST_CASE("tool errors name the file, the line, the tool and the key", "[tools][
   CHECK(Error(R"({"name": "t"})") == "c.json:2: \"tools\" must be a list of tools");
   CHECK(Error("[42]") == "c.json:2: tools[0] must be an object");
 }
+
+TEST_CASE("each tool key refuses what it cannot use, in its own words", "[tools][config]") {
+  // The message for one member beside a valid name and shell (or command).
+  auto member = [](const std::string& json) {
+    const std::string runs =
+        json.find("\"shell\"") == std::string::npos && json.find("\"command\"") == std::string::npos
+            ? R"("shell": "x", )"
+            : "";
+    return Error(R"([{"name": "t", )" + runs + json + "}]");
+  };
+  const std::string t = "c.json:2: tool \"t\": ";
+  CHECK(member(R"("description": 1)") == t + "\"description\" must be a string");
+  CHECK(member(R"("command": [""])") == t + "\"command\" must name a program first");
+  CHECK(member(R"("command": "ls")") ==
+        t + "\"command\" must be a list of strings, the program first");
+  for (const char* shell : {R"("shell": "")", R"("shell": ["x"])", R"("shell": "a\u0000b")"}) {
+    INFO(shell);
+    CHECK(member(shell) == t + "\"shell\" must be a script for /bin/sh");
+  }
+  for (const char* timeout : {R"("timeout_ms": 86400001)", R"("timeout_ms": 1.5)",
+                              R"("timeout_ms": "5")", R"("timeout_ms": -1)"}) {
+    INFO(timeout);
+    CHECK(member(timeout) == t + "\"timeout_ms\" must be a whole number from 1 to 86400000");
+  }
+  for (const char* bytes : {R"("max_output_bytes": 1048577)", R"("max_output_bytes": 255)",
+                            R"("max_output_bytes": -300)", R"("max_output_bytes": 512.5)"}) {
+    INFO(bytes);
+    CHECK(member(bytes) ==
+          t + "\"max_output_bytes\" must be a number of bytes from 256 to 1048576");
+  }
+  CHECK(member(R"("confirm": 1)") == t + "\"confirm\" must be true or false");
+  for (const char* cwd : {R"("cwd": "")", R"("cwd": 1)", R"("cwd": "/a\u0000b")"}) {
+    INFO(cwd);
+    CHECK(member(cwd) == t + "\"cwd\" must be a directory");
+  }
+  for (const char* env : {R"("env": ["A"])", R"("env": {"A": 1})", R"("env": {"A": "a\u0000b"})"}) {
+    INFO(env);
+    CHECK(member(env) == t + "\"env\" must be an object of strings");
+  }
+  CHECK(member(R"("env": {"1A": "x"})") == t + "\"env\" has \"1A\", which is not a variable name");
+  CHECK(member(R"("parameters": [])") ==
+        t + "\"parameters\" must be a JSON Schema object: {\"type\": \"object\", \"properties\": "
+            "{...}}");
+}
+
+TEST_CASE("the bounds of a tool's numbers are accepted", "[tools][config]") {
+  Config config;
+  REQUIRE(ParseConfig(R"({"tools": [
+    {"name": "a", "shell": "x", "timeout_ms": 86400000, "max_output_bytes": 1048576},
+    {"name": "b", "shell": "x", "timeout_ms": 1, "max_output_bytes": 256, "confirm": false},
+  ]})",
+                      "c.json", &config)
+              .ok());
+  REQUIRE(config.tools.size() == 2);
+  CHECK(config.tools[0].timeout_ms == 86400000);
+  CHECK(config.tools[0].max_output_bytes == 1048576);
+  CHECK(config.tools[1].timeout_ms == 1);
+  CHECK(config.tools[1].max_output_bytes == 256);
+  CHECK_FALSE(config.tools[1].confirm);
+}

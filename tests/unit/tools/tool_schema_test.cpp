@@ -170,3 +170,75 @@ TEST_CASE("deep arguments against combinators cost little", "[tools][schema]") {
   CHECK(Validate(schema, arguments) == "");
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }
+
+TEST_CASE("each keyword that holds schemas is walked, and its shape checked", "[tools][schema]") {
+  const std::string uses_const =
+      R"(uses "const", which voxterm cannot check (JSON Schema draft-04): use "enum": [value] )";
+  // Maps of schemas.
+  for (const char* key : {"properties", "patternProperties", "definitions"}) {
+    INFO(key);
+    CHECK(Check(std::string(R"({")") + key + R"(": []})") ==
+          std::string(R"(has a ")") + key + R"(" that is not an object (at the top))");
+    CHECK(Check(std::string(R"({")") + key + R"(": {"a": {"const": 1}}})") ==
+          uses_const + "(at /" + key + "/a)");
+  }
+  CHECK(Check(R"({"properties": {"a/b~c": {"const": 1}}})") ==
+        uses_const + "(at /properties/a~1b~0c)");
+  // Dependencies: a list of names is no schema; a schema is walked.
+  CHECK(Check(R"({"dependencies": {"a": ["b"], "c": {"type": "object"}}})") == "");
+  CHECK(Check(R"({"dependencies": {"a": {"const": 1}}})") == uses_const + "(at /dependencies/a)");
+  CHECK(Check(R"({"dependencies": ["a"]})") ==
+        R"(has a "dependencies" that is not an object (at the top))");
+  CHECK(Check(R"({"dependencies": {"a": "b"}})") ==
+        "has a schema that is not an object (at /dependencies/a)");
+  // One schema.
+  CHECK(Check(R"({"not": {"const": 1}})") == uses_const + "(at /not)");
+  CHECK(Check(R"({"not": true})") == "has a schema that is not an object (at /not)");
+  CHECK(Check(R"({"items": false})") == "has a schema that is not an object (at /items)");
+  CHECK(Check(R"({"items": [{}, {"const": 1}]})") == uses_const + "(at /items/1)");
+  CHECK(Check(R"({"items": []})") == "");
+  // A schema or a boolean.
+  for (const char* key : {"additionalItems", "additionalProperties"}) {
+    INFO(key);
+    CHECK(Check(std::string(R"({")") + key + R"(": true})") == "");
+    CHECK(Check(std::string(R"({")") + key + R"(": 3})") ==
+          std::string("has a schema that is not an object (at /") + key + ")");
+    CHECK(Check(std::string(R"({")") + key + R"(": {"const": 1}})") ==
+          uses_const + "(at /" + key + ")");
+  }
+  // Lists of schemas.
+  for (const char* key : {"allOf", "anyOf", "oneOf"}) {
+    INFO(key);
+    CHECK(Check(std::string(R"({")") + key + R"(": {}})") ==
+          std::string(R"(has an ")") + key + R"(" that is not a list of schemas (at the top))");
+    CHECK(Check(std::string(R"({")") + key + R"(": [{}, {"const": 1}]})") ==
+          uses_const + "(at /" + key + "/1)");
+    CHECK(Check(std::string(R"({")") + key + R"(": [{}, false]})") ==
+          std::string("has a schema that is not an object (at /") + key + "/1)");
+  }
+  // Keywords that hold no schema are not walked.
+  CHECK(Check(R"({"enum": [{"not": 3}], "default": {"items": 1}, "required": ["x"]})") == "");
+}
+
+TEST_CASE("draft-04's own spellings, and which error is said first", "[tools][schema]") {
+  CHECK(Check(R"({"properties": {"n": {"exclusiveMaximum": 10}}})") ==
+        R"(has a number for "exclusiveMaximum", which voxterm cannot check (JSON Schema )"
+        R"(draft-04): use "maximum" and "exclusiveMaximum": true (at /properties/n))");
+  CHECK(Check(R"({"properties": {"n": {"maximum": 9, "exclusiveMaximum": false}}})") == "");
+  CHECK(Check(R"({"unevaluatedItems": false})") ==
+        R"(uses "unevaluatedItems", which voxterm cannot check (JSON Schema draft-04): use )"
+        R"("additionalItems" (at the top))");
+  // A keyword's own problem before the schemas it holds; of two held schemas, the one written
+  // last is walked first.
+  CHECK(Check(R"({"properties": {"a": {"const": 1}}, "pattern": "\\d"})")
+            .rfind(R"(has a "pattern" voxterm cannot check)", 0) == 0);
+  CHECK(Check(R"({"properties": {"a": {"const": 1}}, "not": {"if": {}}})") ==
+        R"(uses "if", which voxterm cannot check (JSON Schema draft-04) (at /not))");
+  CHECK(Check(R"({"patternProperties": {"a": {"const": 1}, "\\d": {}}})")
+            .rfind(R"(has a "pattern" voxterm cannot check: "\d")", 0) == 0);
+  // Beside a $ref, annotations only; a $ref that is not a string points nowhere.
+  CHECK(Check(R"({"definitions": {"s": {}}, "properties": {"n": {"$ref": "#/definitions/s",
+      "description": "d", "title": "t", "$comment": "c", "default": 1, "examples": [1]}}})") == "");
+  CHECK(Check(R"({"properties": {"n": {"$ref": 3}}})") ==
+        R"(has a "$ref" that does not point into it: 3 (at /properties/n))");
+}

@@ -15,6 +15,12 @@ Key K(Key::Type type) {
   k.type = type;
   return k;
 }
+Key Function(int number) {
+  Key k;
+  k.type = Key::Type::kFunction;
+  k.number = number;
+  return k;
+}
 }  // namespace
 
 TEST_CASE("plain bytes are keys", "[keys]") {
@@ -88,4 +94,75 @@ TEST_CASE("push-to-talk keys by name or character", "[keys]") {
     INFO(bad);
     CHECK_FALSE(ParseKeySpec(bad).ok());
   }
+}
+
+TEST_CASE("each family of escape sequences, complete or cut", "[keys]") {
+  KeyDecoder d;
+  // SS3: F1-F4, anything else not ours; cut after "ESC O", it waits.
+  CHECK(Decode(&d, "\x1bO").empty());
+  auto keys = Decode(&d, "S\x1bOA");
+  REQUIRE(keys.size() == 2);
+  CHECK(keys[0] == Function(4));
+  CHECK(keys[1].type == Key::Type::kOther);
+  // ESC then a plain key (Alt+key): Escape, then the key.
+  keys = Decode(&d, "\x1bx");
+  REQUIRE(keys.size() == 2);
+  CHECK(keys[0].type == Key::Type::kEscape);
+  CHECK(keys[1].ch == U'x');
+  // CSI with a final P-S (F1-F4 with modifiers); "CSI n ~" for F1-F4 too; 16 is no key.
+  keys = Decode(&d, "\x1b[1;5P\x1b[1;2S\x1b[11~\x1b[14~\x1b[16~");
+  REQUIRE(keys.size() == 5);
+  CHECK(keys[0] == Function(1));
+  CHECK(keys[1] == Function(4));
+  CHECK(keys[2] == Function(1));
+  CHECK(keys[3] == Function(4));
+  CHECK(keys[4].type == Key::Type::kOther);
+  // A lone ESC after other keys at the end of a read is still Escape.
+  keys = Decode(&d, "a\x1b");
+  REQUIRE(keys.size() == 2);
+  CHECK(keys[1].type == Key::Type::kEscape);
+}
+
+TEST_CASE("UTF-8 cut across reads waits; a stray continuation byte is a key", "[keys]") {
+  KeyDecoder d;
+  CHECK(Decode(&d, "\xe2\x82").empty());
+  auto keys = Decode(&d, "\xac\x80");
+  REQUIRE(keys.size() == 2);
+  CHECK(keys[0].ch == U'\u20ac');
+  CHECK(keys[1].type == Key::Type::kChar);
+  CHECK(keys[1].ch == 0x80);
+  keys = Decode(&d, "\xf0\x9f\x8e\xa4");
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].ch == U'\U0001f3a4');
+}
+
+TEST_CASE("kitty modifiers: ctrl with c, d and z only, events without modifiers", "[keys]") {
+  KeyDecoder d;
+  auto keys = Decode(&d, "\x1b[100;5u\x1b[122;5:1u\x1b[120;5u\x1b[99;2u\x1b[65;1:3u\x1b[233u");
+  REQUIRE(keys.size() == 6);
+  CHECK(keys[0].type == Key::Type::kCtrlD);
+  CHECK(keys[1].type == Key::Type::kCtrlZ);
+  CHECK_FALSE(keys[1].release);
+  CHECK(keys[2].type == Key::Type::kChar);  // ctrl+x is not ours
+  CHECK(keys[2].ch == U'x');
+  CHECK(keys[3].type == Key::Type::kChar);  // shift+c is no ctrl+c
+  CHECK(keys[3].ch == U'c');
+  CHECK(keys[4].ch == U'a');  // letters lowercased in kitty codes too
+  CHECK(keys[4].release);
+  CHECK(keys[5].ch == U'\u00e9');
+  // The function keys' private codes: F1 and F12, and the code after F12 is no key of ours.
+  keys = Decode(&d, "\x1b[57364u\x1b[57375;1:1u\x1b[57376u");
+  REQUIRE(keys.size() == 3);
+  CHECK(keys[0] == Function(1));
+  CHECK(keys[1] == Function(12));
+  CHECK(keys[2].type == Key::Type::kChar);
+}
+
+TEST_CASE("an unfinished sequence longer than any key is dropped", "[keys]") {
+  KeyDecoder d;
+  CHECK(Decode(&d, "\x1b[" + std::string(70, '0')).empty());
+  // Were the garbage kept, 'x' would end it as one sequence.
+  auto keys = Decode(&d, "x");
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].ch == U'x');
 }
