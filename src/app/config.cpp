@@ -269,4 +269,18 @@ bool HoldsApiKey(const std::string& text) {
   return false;
 }
 
+AudioConfig AudioConfigOf(const Config& config) {
+  AudioConfig audio;
+  audio.input_device = config.input_device;
+  audio.output_device = config.output_device;
+  audio.input_file = config.input_file;
+  audio.output_file = config.output_file;
+  audio.record = config.record;
+  audio.frame_ms = config.frame_ms;
+  audio.prebuffer_ms = config.prebuffer_ms;
+  audio.echo = config.echo;
+  audio.headphones = config.headphones;
+  return audio;
+}
+
 }  // namespace voxterm

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "audio/echo_control.h"
+#include "audio/audio_config.h"
 #include "protocol/dialect.h"
 #include "protocol/session_options.h"
 #include "tools/tool_config.h"
@@ -72,12 +72,12 @@ struct Config {
   // Audio (voice mode, and --speak in text mode).
   std::string input_device;  // index or part of a name; empty: the default
   std::string output_device;
-  std::string input_file;   // the microphone from a file instead
-  std::string output_file;  // the assistant's audio into a WAV instead of the speaker
-  std::string record;       // both sides of the conversation into a stereo WAV
-  int frame_ms = 20;        // input_audio_buffer.append every frame_ms (10 to 100)
-  int prebuffer_ms = 100;   // jitter buffer before an answer starts playing
-  bool speak = false;       // --text: spoken answers as well
+  std::string input_file;          // the microphone from a file instead
+  std::string output_file;         // the assistant's audio into a WAV instead of the speaker
+  std::string record;              // both sides of the conversation into a stereo WAV
+  int frame_ms = kDefaultFrameMs;  // input_audio_buffer.append every frame_ms (10 to 100)
+  int prebuffer_ms = kDefaultPrebufferMs;  // jitter buffer before an answer starts playing
+  bool speak = false;                      // --text: spoken answers as well
   // Echo control; nullopt: aec, or off with headphones.
   std::optional<EchoMode> echo;
   bool headphones = false;  // the speaker cannot reach the microphone
@@ -108,6 +108,9 @@ std::string DefaultConfigPath();
 
 // What a missing config file means: fine for the default path, an error for --config PATH.
 enum class IfMissing { kUseDefaults, kError };
+
+// What the audio engine takes of config.
+AudioConfig AudioConfigOf(const Config& config);
 
 // Reads the file at path into *config, overriding what it names.
 Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config);

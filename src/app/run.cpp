@@ -12,19 +12,19 @@
 #include <random>
 
 #include "app/api_key.h"
-#include "app/audio_engine.h"
 #include "app/cli.h"
-#include "app/event_log.h"
-#include "app/history.h"
-#include "app/link.h"
-#include "app/ptt_session.h"
-#include "app/session_loop.h"
 #include "app/session_settings.h"
 #include "app/signal_watch.h"
-#include "app/text_chat.h"
-#include "app/tool_calls.h"
-#include "app/usage.h"
-#include "app/voice_session.h"
+#include "audio/audio_engine.h"
+#include "conversation/event_log.h"
+#include "conversation/history.h"
+#include "conversation/ptt_session.h"
+#include "conversation/text_chat.h"
+#include "conversation/tool_calls.h"
+#include "conversation/voice_session.h"
+#include "session/link.h"
+#include "session/session_loop.h"
+#include "session/usage.h"
 #include "tools/spawn_tool_runner.h"
 #include "tools/tool_command.h"
 #include "transport/lws_transport.h"
@@ -339,8 +339,8 @@ Result<std::optional<Key>> PttKey(const Config& config) {
 // when the run has no audio (text mode without --speak).
 Result<std::unique_ptr<AudioEngine>> StartAudio(const Config& config) {
   if (config.mode == Mode::kText && !config.speak) return std::unique_ptr<AudioEngine>();
-  auto opened =
-      AudioEngine::Open(config, config.mode != Mode::kText ? WantInput::kYes : WantInput::kNo);
+  auto opened = AudioEngine::Open(AudioConfigOf(config),
+                                  config.mode != Mode::kText ? WantInput::kYes : WantInput::kNo);
   if (!opened.ok()) return opened.status();
   Status started = (*opened)->Start();
   if (!started.ok()) return started;
@@ -388,12 +388,12 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
     if (!terminal.ok()) return terminal.status();
     return std::unique_ptr<Conversation>(std::make_unique<PttSession>(
-        config, std::move(*audio), parts.messages, parts.view, parts.clock, std::move(*terminal),
-        *ptt_key, parts.tool_calls, parts.history));
+        config.dialect, VoiceSessionSettings(config), std::move(*audio), parts.messages, parts.view,
+        parts.clock, std::move(*terminal), *ptt_key, parts.tool_calls, parts.history));
   }
   return std::unique_ptr<Conversation>(std::make_unique<VoiceSession>(
-      config, std::move(*audio), parts.messages, parts.view, parts.clock, isatty(STDIN_FILENO),
-      parts.tool_calls, parts.history, parts.latencies));
+      config.dialect, VoiceSessionSettings(config), std::move(*audio), parts.messages, parts.view,
+      parts.clock, isatty(STDIN_FILENO), parts.tool_calls, parts.history, parts.latencies));
 }
 
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.

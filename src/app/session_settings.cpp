@@ -3,7 +3,7 @@
 #include <cctype>
 #include <string>
 
-#include "app/tool_calls.h"
+#include "conversation/tool_calls.h"
 
 namespace voxterm {
 namespace {

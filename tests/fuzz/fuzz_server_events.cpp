@@ -7,14 +7,14 @@
 #include <cstdint>
 #include <string>
 
-#include "app/text_chat.h"
-#include "app/tool_calls.h"
-#include "app/usage.h"
-#include "app/voice_chat.h"
+#include "conversation/text_chat.h"
+#include "conversation/tool_calls.h"
+#include "conversation/voice_chat.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "session/usage.h"
 
 namespace voxterm {
 namespace {

@@ -12,7 +12,7 @@ from conftest import HERE
 
 SCHEMAS = os.path.join(HERE, "..", "data", "realtime-schemas.json")
 
-# The table in src/app/usage.cpp, USD per 1M tokens: text in/cached/out, audio in/cached/out.
+# The table in src/session/usage.cpp, USD per 1M tokens: text in/cached/out, audio in/cached/out.
 PRICES = {"gpt-realtime-2.1": (4.00, 0.40, 24.00, 32.00, 0.40, 64.00)}
 
 

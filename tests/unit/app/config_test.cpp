@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "app/audio_engine.h"
+#include "audio/audio_engine.h"
 
 using namespace voxterm;
 
@@ -130,14 +130,14 @@ TEST_CASE("echo control: from the file, checked, and off where there is no room"
 
   // What a run gets: aec on a speaker, off with headphones unless asked for, off with files
   Config defaults;
-  CHECK(EffectiveEchoMode(defaults) == EchoMode::kAec);
+  CHECK(EffectiveEchoMode(AudioConfigOf(defaults)) == EchoMode::kAec);
   defaults.headphones = true;
-  CHECK(EffectiveEchoMode(defaults) == EchoMode::kOff);
+  CHECK(EffectiveEchoMode(AudioConfigOf(defaults)) == EchoMode::kOff);
   defaults.echo = EchoMode::kGate;
-  CHECK(EffectiveEchoMode(defaults) == EchoMode::kGate);
+  CHECK(EffectiveEchoMode(AudioConfigOf(defaults)) == EchoMode::kGate);
   defaults.echo.reset();  // asking for it with a file draws a warning: not here
   defaults.output_file = "answer.wav";
-  CHECK(EffectiveEchoMode(defaults) == EchoMode::kOff);
+  CHECK(EffectiveEchoMode(AudioConfigOf(defaults)) == EchoMode::kOff);
 }
 
 TEST_CASE("the session fields' keys are read and bounded", "[config]") {

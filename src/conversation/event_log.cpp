@@ -1,0 +1,106 @@
+#include "conversation/event_log.h"
+
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "protocol/json_parse.h"
+#include "protocol/json_write.h"
+#include "util/base64.h"
+#include "util/log.h"
+#include "util/output_file.h"
+#include "util/secret_mask.h"
+
+namespace voxterm {
+namespace {
+
+bool IsAudioDelta(std::string_view type) {
+  return type == "response.output_audio.delta" || type == "response.audio.delta";
+}
+
+// Replaces every string member named "audio" (appends, input_audio content) with its length.
+void RedactAudio(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc) {
+  if (v.IsArray()) {
+    for (auto& element : v.GetArray()) RedactAudio(element, alloc);
+    return;
+  }
+  if (!v.IsObject()) return;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+    if (it->value.IsString() && std::string_view(it->name.GetString()) == "audio") {
+      std::string_view b64(it->value.GetString(), it->value.GetStringLength());
+      std::string marker = "<audio: " + std::to_string(Base64DecodedSize(b64)) + " bytes>";
+      it->value.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()), alloc);
+    } else {
+      RedactAudio(it->value, alloc);
+    }
+  }
+}
+
+}  // namespace
+
+EventLog::~EventLog() {
+  if (file_) fclose(file_);
+}
+
+Status EventLog::Open(const std::string& path) {
+  auto fd = CreateOutputFile(path, "--log-events");
+  if (!fd.ok()) return fd.status();
+  file_ = fdopen(*fd, "w");
+  if (!file_) {
+    close(*fd);
+    return Status::Error("--log-events " + path + ": " + strerror(errno));
+  }
+  path_ = path;
+  return Status::Ok();
+}
+
+std::string EventLog::Redact(std::string_view json) {
+  // A copy to parse in place; depth-limited, since both the walk below and Accept() recurse.
+  std::string copy;
+  copy.reserve(json.size() + kJsonPadding);  // the parser's padding, without a second copy
+  copy.append(json);
+  rapidjson::Document doc;
+  const bool valid = ParseJsonInsitu(&copy, &doc).ok();
+  JsonBuffer out;
+  JsonWriter writer(out);
+  if (!valid) {
+    writer.String(Printable(std::string(json), 300).c_str());
+    return std::string("{\"invalid\":") + out.GetString() + "}";
+  }
+  if (doc.IsObject()) {
+    auto type = doc.FindMember("type");
+    auto delta = doc.FindMember("delta");
+    if (type != doc.MemberEnd() && type->value.IsString() &&
+        IsAudioDelta(type->value.GetString()) && delta != doc.MemberEnd() &&
+        delta->value.IsString()) {
+      std::string_view b64(delta->value.GetString(), delta->value.GetStringLength());
+      std::string marker = "<audio: " + std::to_string(Base64DecodedSize(b64)) + " bytes>";
+      delta->value.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()),
+                             doc.GetAllocator());
+    }
+  }
+  RedactAudio(doc, doc.GetAllocator());
+  doc.Accept(writer);
+  return std::string("{\"event\":") + out.GetString() + "}";
+}
+
+// Flushed per line so that a crash or a kill leaves a complete log up to that point.
+void EventLog::Write(const char* direction, std::string_view json) {
+  if (!file_) return;
+  std::string body = Redact(json);
+  // body is {"event":...} or {"invalid":...}; splice the time and direction in front.
+  std::string line = "{\"t_ms\":" + std::to_string(clock_->NowMs() - start_ms_) + ",\"dir\":\"" +
+                     direction + "\"," + body.substr(1) + "\n";
+  // Written as decoded: a key the server spelled in JSON escapes is plain here, and masked.
+  ProcessSecretMask().Mask(&line);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (failed_) return;
+  if (fwrite(line.data(), 1, line.size(), file_) != line.size() || fflush(file_) != 0) {
+    failed_ = true;  // told once; the conversation goes on without its log
+    ReportOutputFailure("--log-events", path_, errno);
+  }
+}
+
+}  // namespace voxterm

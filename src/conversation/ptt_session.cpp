@@ -1,0 +1,143 @@
+#include "conversation/ptt_session.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "conversation/voice_session.h"
+
+namespace voxterm {
+
+namespace {
+// The key takes the turns: turn_detection null, whatever the settings asked.
+SessionSettings TurnsByKey(SessionSettings settings) {
+  settings.turns = SessionSettings::Turns::kOff;
+  return settings;
+}
+}  // namespace
+
+PttSession::PttSession(Dialect dialect, SessionSettings settings,
+                       std::unique_ptr<AudioEngine> audio, MessageSink* messages,
+                       ConversationView* view, const Clock* clock,
+                       std::unique_ptr<RawTerminal> terminal, Key key, ToolCalls* tools,
+                       History* history)
+    : audio_(std::move(audio)),
+      view_(view),
+      chat_(dialect, TurnsByKey(std::move(settings)), messages, audio_->playback(), view, tools,
+            history),
+      ptt_(clock, this, key),
+      terminal_(std::move(terminal)) {
+  chat_.set_report_state(false);
+  UpdateView();
+}
+
+PttSession::~PttSession() {
+  audio_->Stop();
+  terminal_.reset();  // the terminal as it was, before anything else is printed
+}
+
+void PttSession::OnServerEvent(const ServerEvent& event) {
+  const uint64_t done = chat_.responses_done();
+  chat_.OnServerEvent(event);
+  if (chat_.responses_done() != done) ptt_.OnAnswerDone();  // not for a response never announced
+  UpdateView();
+}
+
+void PttSession::OnToolsReady() {
+  chat_.OnToolsReady();
+  UpdateView();
+}
+
+void PttSession::OnInputBytes(std::string_view bytes) {
+  std::vector<Key> keys;
+  keys_.Feed(bytes, &keys);
+  for (const Key& key : keys) {
+    if (chat_.awaiting_tool_answer() && !key.release && key.type != Key::Type::kCtrlC) {
+      chat_.AnswerTool(key.type == Key::Type::kChar && (key.ch == U'y' || key.ch == U'Y'));
+      continue;
+    }
+    if (ptt_.OnKey(key)) continue;
+    if (key.release) continue;
+    switch (key.type) {
+      case Key::Type::kCtrlC:
+        if (chat_.InterruptTools()) break;  // a tool stops; the conversation goes on
+        interrupted_ = true;
+        quit_ = true;
+        break;
+      case Key::Type::kCtrlD: quit_ = true; break;
+      case Key::Type::kChar:
+        if (key.ch == U'q') quit_ = true;
+        break;
+      case Key::Type::kCtrlZ: terminal_->Suspend(); break;
+      default: break;
+    }
+  }
+  UpdateView();
+}
+
+void PttSession::OnTick() {
+  if (chat_.session_ready() && !input_started_) {
+    input_started_ = true;
+    Status started = audio_->StartInput();
+    if (!started.ok()) {
+      view_->Notice(started.message());
+      quit_ = failed_ = true;
+    }
+  }
+  CapturePath* capture = audio_->capture();
+  audio_->PumpSpeaker();  // first: echo control needs what was played before what was heard
+  if (input_started_) {
+    audio_->PumpMicrophone(
+        [this](const int16_t* samples, size_t count) { ptt_.OnFrame(samples, count); });
+    view_->SetLevel(ptt_.state() == PttController::State::kRecording ? capture->level() : 0);
+  }
+  ptt_.OnTick();
+  chat_.OnTick();
+  UpdateView();
+}
+
+void PttSession::ClearInput() { chat_.BeginTake(); }
+
+void PttSession::SendAudio(const int16_t* samples, size_t count) {
+  chat_.OnCaptureFrame(samples, count);
+  if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
+}
+
+void PttSession::CommitAndRespond() { chat_.CommitTake(); }
+
+void PttSession::UpdateView() {
+  const std::string key = KeyName(ptt_.key());
+  switch (ptt_.state()) {
+    case PttController::State::kRecording:
+    case PttController::State::kTail: {
+      view_->SetState(VoiceState::kRecording);
+      char seconds[32];
+      snprintf(seconds, sizeof seconds, "%.1f s  (%s: send, Esc: drop)", ptt_.take_ms() / 1000.0,
+               key.c_str());
+      view_->SetDetail(seconds);
+      return;
+    }
+    case PttController::State::kWaiting:
+      view_->SetState(VoiceState::kThinking);  // "thinking": waiting for the answer
+      view_->SetDetail("");
+      return;
+    case PttController::State::kIdle: break;
+  }
+  if (!chat_.session_ready()) {
+    view_->SetState(chat_.reconnecting() ? VoiceState::kReconnecting : VoiceState::kConnecting);
+    view_->SetDetail("");
+  } else if (chat_.awaiting_tool_answer()) {
+    view_->SetState(VoiceState::kRunningTool);
+    view_->SetDetail("y: run it, any other key: don't");
+  } else if (chat_.tools_busy()) {
+    view_->SetState(VoiceState::kRunningTool);
+    view_->SetDetail("(Ctrl-C to stop it)");
+  } else if (chat_.response_active() || !chat_.Idle()) {
+    view_->SetState(VoiceState::kAssistantSpeaking);
+    view_->SetDetail("(" + key + " to interrupt)");
+  } else {
+    view_->SetState(VoiceState::kIdle);
+    view_->SetDetail("press " + key + " to talk, q to quit");
+  }
+}
+
+}  // namespace voxterm

@@ -1,0 +1,80 @@
+// PttSession: push-to-talk (--ptt) as the run loop sees it. Turn detection is off; the
+// microphone goes to the server only during a take (PttController); keys come raw from the
+// terminal (RawTerminal), which is put back on every way out.
+//   space (or --ptt-key): start a take, again to send; Escape: drop it; q, Ctrl-C, Ctrl-D: quit;
+//   Ctrl-Z: suspend, with the terminal put back. While a tool runs, Ctrl-C stops the tool
+//   instead; while a tool's question waits, y runs it and any other key declines.
+// Thread safety: main thread only.
+#pragma once
+
+#include <memory>
+
+#include "audio/audio_engine.h"
+#include "conversation/conversation.h"
+#include "conversation/ptt_controller.h"
+#include "conversation/voice_chat.h"
+#include "ui/keys.h"
+#include "ui/raw_terminal.h"
+#include "util/clock.h"
+
+namespace voxterm {
+
+class PttSession final : public Conversation, private PttController::Actions {
+ public:
+  PttSession(Dialect dialect, SessionSettings settings, std::unique_ptr<AudioEngine> audio,
+             MessageSink* messages, ConversationView* view, const Clock* clock,
+             std::unique_ptr<RawTerminal> terminal, Key key, ToolCalls* tools = nullptr,
+             History* history = nullptr);
+  ~PttSession() override;
+
+  void OnServerEvent(const ServerEvent& event) override;
+  void OnUserLine(std::string) override {}
+  void OnInputEnd() override { quit_ = true; }
+  bool WantsRawInput() const override { return true; }
+  void OnInputBytes(std::string_view bytes) override;
+  void OnTick() override;
+  int tick_ms() const override { return kAudioTickMs; }
+  bool OnInterrupt() override { return chat_.InterruptTools(); }
+  bool AwaitingServer() const override { return chat_.AwaitingServer(); }
+  bool OnServerSilent(int seconds) override {
+    chat_.OnServerSilent(seconds);
+    return false;
+  }
+  void OnToolsReady() override;
+  void OnDisconnected() override {
+    chat_.OnDisconnected();
+    UpdateView();
+  }
+  bool Quiet() const override {
+    return chat_.Idle() && ptt_.state() == PttController::State::kIdle;
+  }
+  bool session_ready() const override { return chat_.session_ready(); }
+  bool Finished() const override { return quit_; }
+  bool Interrupted() const override { return interrupted_; }
+  bool WantsPrompt() const override { return false; }
+  int failed_turns() const override { return failed_ ? 1 : 0; }
+  uint64_t answers() const override { return chat_.answers(); }
+
+ private:
+  // PttController::Actions
+  void Interrupt() override { chat_.Interrupt(); }
+  void ClearInput() override;
+  void SendAudio(const int16_t* samples, size_t count) override;
+  void CommitAndRespond() override;
+  void Notice(std::string_view text) override { view_->Notice(text); }
+
+  void UpdateView();
+
+  std::unique_ptr<AudioEngine> audio_;
+  ConversationView* const view_;
+  VoiceChat chat_;
+  PttController ptt_;
+  KeyDecoder keys_;
+  std::unique_ptr<RawTerminal> terminal_;
+  bool input_started_ = false;
+  bool quit_ = false;
+  bool interrupted_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,302 @@
+#include "conversation/text_chat.h"
+
+#include <algorithm>
+#include <string>
+
+#include "audio/pcm.h"
+#include "util/log.h"
+
+namespace voxterm {
+
+TextChat::TextChat(Dialect dialect, SessionSettings session, MessageSink* messages, Sink answers,
+                   PlaybackPath* speaker, ToolCalls* tools, History* history)
+    : dialect_(dialect),
+      session_(std::move(session)),
+      messages_(messages),
+      answers_(std::move(answers)),
+      speaker_(speaker),
+      tools_(tools),
+      history_(history) {}
+
+void TextChat::OnTick() {
+  if (speaker_) speaker_->Pump();
+}
+
+void TextChat::OnUserLine(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (tools_ && tools_->awaiting_answer()) {  // the line answers "run ...? [y/N]"
+    tools_->Answer(ToolCalls::IsYes(line));
+    CheckTools();
+    return;
+  }
+  if (line.find_first_not_of(" \t") == std::string::npos) return;  // blank: not a turn
+  pending_.push_back(std::move(line));
+  MaybeStartTurn();
+}
+
+void TextChat::OnInputEnd() {
+  input_ended_ = true;
+  if (tools_ && tools_->awaiting_answer()) {  // no answer will come: the tool does not run
+    tools_->Answer(false);
+    CheckTools();
+  }
+}
+
+// A turn starts when the session is set up and the previous turn has its answer. The event ids
+// let an error be matched to the request it refuses.
+void TextChat::MaybeStartTurn() {
+  if (!session_ready_ || turn_in_flight_ || pending_.empty()) return;
+  line_ = std::move(pending_.front());
+  pending_.pop_front();
+  ++turn_number_;
+  item_event_id_ = "voxterm_item_" + std::to_string(turn_number_);
+  item_id_ = "voxterm_user_" + std::to_string(turn_number_);
+  item_refused_ = false;
+  turn_in_flight_ = true;
+  messages_->Send(EncodeUserText(line_, item_event_id_, item_id_));
+  SendResponseCreate();
+}
+
+void TextChat::SendResponseCreate(bool continue_answer) {
+  create_event_id_ = "voxterm_response_" + std::to_string(++requests_);
+  response_id_.clear();
+  create_deferred_ = false;
+  response_wrote_ = false;
+  messages_->Send(
+      EncodeResponseCreate(dialect_, Output(), create_event_id_,
+                           continue_answer ? ContinuationInstructions(session_.instructions) : ""));
+}
+
+void TextChat::OnDisconnected() {
+  session_ready_ = false;
+  resumed_ = true;
+  response_id_.clear();
+  open_responses_.clear();
+  if (history_) history_->OnDisconnected();
+  if (tools_) tools_->OnDisconnected();
+  if (speaker_) speaker_->SetStreamOpen(false);  // what arrived plays out
+}
+
+// Tool calls that were running go on by themselves: their outputs follow the replay, then the
+// follow-up. Otherwise the line goes again if the server never had it, and the answer is asked
+// for again; one that was partly written is asked to go on instead.
+void TextChat::Resume() {
+  if (history_) {
+    for (const std::string& item : history_->Replay(dialect_)) messages_->Send(item);
+  }
+  if (tools_) tools_->OnSessionReady();
+  if (!turn_in_flight_) return;
+  if (awaiting_tools_) {
+    CheckTools();
+    return;
+  }
+  if (!history_ || !history_->Has(item_id_)) {
+    item_refused_ = false;
+    messages_->Send(EncodeUserText(line_, item_event_id_, item_id_));
+  }
+  adopt_line_ = response_wrote_;
+  SendResponseCreate(/*continue_answer=*/response_wrote_);
+}
+
+bool TextChat::OnInterrupt() {
+  if (!tools_ || !tools_->Interrupt()) return false;
+  CheckTools();  // a refused question ends the calls at once; running tools end later
+  return true;
+}
+
+bool TextChat::OnServerSilent(int seconds) {
+  LOG_ERROR("the server sent nothing for %d s while an answer was due: giving up", seconds);
+  return true;
+}
+
+void TextChat::OnToolsReady() {
+  if (!tools_) return;
+  tools_->OnRunnerReady();
+  CheckTools();
+}
+
+void TextChat::CheckTools() {
+  if (!awaiting_tools_ || !session_ready_) return;
+  if (tools_->follow_up_due()) {
+    tools_->FollowUpSent();
+    awaiting_tools_ = false;
+    SendResponseCreate();  // the answer that uses the outputs, in the same turn
+  } else if (!tools_->busy()) {
+    awaiting_tools_ = false;  // interrupted, or not run: the turn ends here
+    EndTurn(/*failed=*/false);
+  }
+}
+
+// The last character written decides whether the answer needs its closing newline.
+void TextChat::WriteAnswer(std::string_view text) {
+  if (text.empty()) return;
+  answers_(text);
+  answer_open_ = true;
+  response_wrote_ = true;
+  last_written_ = text.back();
+}
+
+// Messages stream one after another: each change of item starts a line.
+void TextChat::WriteItemText(std::string_view item_id, std::string_view text) {
+  if (text.empty()) return;
+  if (answer_open_ && last_written_ != '\n' && !adopt_line_ && item_id != line_item_id_)
+    WriteAnswer("\n");
+  adopt_line_ = false;
+  line_item_id_ = std::string(item_id);
+  if (Unwritten(item_id)) {
+    written_items_.emplace_back(item_id);
+    if (written_items_.size() > kMaxWrittenItems) written_items_.pop_front();
+  }
+  WriteAnswer(text);
+}
+
+bool TextChat::Unwritten(std::string_view item_id) const {
+  return std::find(written_items_.begin(), written_items_.end(), item_id) == written_items_.end();
+}
+
+void TextChat::EndTurn(bool failed) {
+  if (answer_open_ && last_written_ != '\n') answers_("\n");
+  answer_open_ = false;
+  last_written_ = '\n';
+  turn_in_flight_ = false;
+  line_.clear();
+  if (failed) ++failed_turns_;
+  MaybeStartTurn();
+}
+
+bool TextChat::TakeAnnounced(std::string_view response_id) {
+  for (auto it = open_responses_.begin(); it != open_responses_.end(); ++it) {
+    if (*it == response_id) {
+      open_responses_.erase(it);
+      return true;
+    }
+  }
+  LOG_WARN("ignored response.done for response \"%s\", which was never announced",
+           Printable(std::string(response_id), 64).c_str());
+  return false;
+}
+
+void TextChat::OnServerEvent(const ServerEvent& event) {
+  // A response.done that ends no announced response is not passed on: nothing ends with it.
+  if (event.type == ServerEventType::kResponseDone && !TakeAnnounced(event.response.id)) return;
+  // The answer so far ends its line before any tool's line is shown.
+  if (event.type == ServerEventType::kResponseDone && answer_open_ && last_written_ != '\n')
+    WriteAnswer("\n");
+  if (history_) history_->OnServerEvent(event);
+  if (tools_) tools_->OnServerEvent(event);
+  switch (event.type) {
+    case ServerEventType::kSessionCreated:
+      if (!session_ready_) {
+        session_ready_ = true;
+        messages_->Send(EncodeSessionUpdate(dialect_, session_));
+        if (resumed_) Resume();
+        MaybeStartTurn();
+      }
+      break;
+    case ServerEventType::kResponseCreated:
+      open_responses_.emplace_back(event.response.id);
+      if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
+      // Turns go one at a time, so the first response after our request is the answer.
+      if (turn_in_flight_ && response_id_.empty() && !create_deferred_)
+        response_id_ = event.response.id;
+      break;
+    case ServerEventType::kTextDelta:
+    case ServerEventType::kAudioTranscriptDelta:
+      if (turn_in_flight_ && !item_refused_ &&
+          (event.response_id.empty() || event.response_id == response_id_)) {
+        WriteItemText(event.item_id, event.delta);
+      }
+      break;
+    case ServerEventType::kTextDone:
+    case ServerEventType::kAudioTranscriptDone:
+      if (turn_in_flight_ && !item_refused_ &&
+          (event.response_id.empty() || event.response_id == response_id_) &&
+          Unwritten(event.item_id)) {
+        WriteItemText(event.item_id, event.text);
+      }
+      break;
+    case ServerEventType::kOutputItemDone:
+      if (turn_in_flight_ && !item_refused_ &&
+          (event.response_id.empty() || event.response_id == response_id_) &&
+          event.item.type == "message" && event.item.role != "user" && Unwritten(event.item.id)) {
+        WriteItemText(event.item.id, event.item.text);
+      }
+      // A message is whole: its line ends, before the next message or a tool's line.
+      if (answer_open_ && last_written_ != '\n' && event.item.type == "message" &&
+          event.item.id == line_item_id_) {
+        WriteAnswer("\n");
+      }
+      break;
+    case ServerEventType::kAudioDelta:
+      // --speak: the answer's audio to the speaker (a text-only server sends none).
+      if (speaker_ && turn_in_flight_ && !item_refused_) {
+        if (auto samples = DecodePcm16(event.delta, &decoded_)) {
+          speaker_->SetStreamOpen(true);
+          speaker_->Write(decoded_.data(), *samples);
+        } else {
+          LOG_WARN("skipped an audio delta that is not valid base64");
+        }
+      }
+      break;
+    case ServerEventType::kResponseDone:
+      if (speaker_) speaker_->SetStreamOpen(false);
+      OnResponseDone(event);
+      break;
+    case ServerEventType::kError: OnError(event); break;
+    default: break;
+  }
+}
+
+// The end of a response ends the turn, unless it was another response that kept ours waiting.
+void TextChat::OnResponseDone(const ServerEvent& event) {
+  if (!turn_in_flight_) return;
+  if (create_deferred_) {
+    // The response that kept ours waiting is over: ask again.
+    create_deferred_ = false;
+    messages_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
+    return;
+  }
+  if (event.response.id != response_id_) return;  // not the turn's answer
+  const std::string_view status = event.response.status;
+  if (status == "completed") ++answers_done_;
+  bool failed = false;
+  if (status == "failed") {
+    LOG_ERROR("the answer failed%s", FailureReason(event.response).c_str());
+    failed = true;
+  } else if (status == "incomplete") {
+    LOG_WARN("the answer is incomplete (%s)",
+             Printable(std::string(event.response.reason)).c_str());
+  } else if (status == "cancelled") {
+    LOG_WARN("the answer was cancelled (%s)",
+             Printable(std::string(event.response.reason)).c_str());
+  }
+  if (tools_ && !failed && !item_refused_ && (tools_->busy() || tools_->follow_up_due())) {
+    awaiting_tools_ = true;
+    CheckTools();
+    return;
+  }
+  EndTurn(failed || item_refused_);
+}
+
+// Most errors do not end the session; they are shown, and matched to the turn by event_id.
+void TextChat::OnError(const ServerEvent& event) {
+  const ErrorInfo& e = event.error;
+  LOG_ERROR("server error%s%s: %s", e.code.empty() ? "" : " ",
+            Printable(std::string(e.code)).c_str(), Printable(std::string(e.message)).c_str());
+  if (!turn_in_flight_ || e.event_id.empty()) return;
+  if (e.event_id == create_event_id_ && e.code == "conversation_already_has_active_response") {
+    // Another response is active (the one we may have taken for ours): ask again when it is done.
+    create_deferred_ = true;
+    response_id_.clear();
+    return;
+  }
+  if (e.event_id == item_event_id_) {
+    // The line never reached the conversation, but the response.create behind it still answers
+    // the old context: wait for that response, show none of it, and count the turn as failed.
+    item_refused_ = true;
+  } else if (e.event_id == create_event_id_) {
+    EndTurn(/*failed=*/true);  // no response will come for this turn
+  }
+}
+
+}  // namespace voxterm

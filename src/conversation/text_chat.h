@@ -1,0 +1,140 @@
+// TextChat: the conversation logic of --text mode, with no I/O of its own.
+// Each input line is one user turn: conversation.item.create with input_text, then
+// response.create. Turns go one at a time, so answers come back in order and no response.create
+// is ever sent while a response is active. Text deltas (or audio transcript deltas, from a server
+// that answers with audio anyway) go to the answer sink as they arrive; each answer ends with a
+// newline. A response of several messages (a reasoning model's preamble, then its answer) prints
+// each message as a line of its own, told apart by the deltas' item_id. A message that comes
+// with no deltas, whole in its .done event (response.output_text.done,
+// .output_audio_transcript.done or .output_item.done), is written from there. Where deltas were
+// written and the .done says otherwise, what was written stays (it cannot be taken back); the
+// history a reconnect replays keeps the .done's text. With tools, a turn whose
+// response calls them goes on: the calls run (ToolCalls), and the follow-up response.create asks
+// for the answer that uses their outputs.
+//
+// After a lost connection, the new session gets the conversation so far (History) and the turn
+// in flight goes on: its line is sent again unless the server had it, and its answer is asked
+// for again, or, if part of it was already written, asked to go on from there, so nothing is
+// written twice.
+// Thread safety: main thread only.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audio/playback_path.h"
+#include "conversation/conversation.h"
+#include "conversation/history.h"
+#include "conversation/tool_calls.h"
+#include "protocol/client_events.h"
+#include "protocol/server_events.h"
+#include "transport/transport.h"
+
+namespace voxterm {
+
+class TextChat final : public Conversation {
+ public:
+  using Sink = std::function<void(std::string_view)>;
+
+  // messages: where client events go. answers: stdout in production. speaker: with --speak,
+  // where the spoken answers go (the transcript still goes to answers); null for text only.
+  // tools: the declared tools' calls; null without tools. history: kept for reconnects; null
+  // keeps none.
+  TextChat(Dialect dialect, SessionSettings session, MessageSink* messages, Sink answers,
+           PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr, History* history = nullptr);
+
+  void OnServerEvent(const ServerEvent& event) override;
+  void OnUserLine(std::string line) override;
+  void OnInputEnd() override;
+  void OnTick() override;
+  int tick_ms() const override { return speaker_ ? kAudioTickMs : 0; }
+  bool OnInterrupt() override;
+  void OnToolsReady() override;
+  bool AwaitingServer() const override { return turn_in_flight_ && !awaiting_tools_; }
+  bool OnServerSilent(int seconds) override;
+  void OnDisconnected() override;
+  bool Quiet() const override {
+    return Idle() && !(speaker_ && speaker_->Audible()) && !awaiting_tools_;
+  }
+  // Lines wait in the pipe rather than in memory once this many are queued.
+  bool WantsInput() const override { return pending_.size() < kMaxPendingLines; }
+
+  // No turn in flight and none waiting: ready for the next line (the prompt may show).
+  bool Idle() const { return !turn_in_flight_ && pending_.empty(); }
+  // The session was set up, the input has ended, every turn has been answered (and heard).
+  bool Finished() const override {
+    return input_ended_ && session_ready_ && Idle() && !(speaker_ && speaker_->Audible());
+  }
+  bool WantsPrompt() const override { return session_ready_ && Idle() && !input_ended_; }
+  bool session_ready() const override { return session_ready_; }
+  int failed_turns() const override { return failed_turns_; }
+  uint64_t answers() const override { return answers_done_; }
+
+ private:
+  static constexpr size_t kMaxPendingLines = 64;
+
+  // Text, or audio with its transcript for --speak.
+  Modality Output() const { return speaker_ ? Modality::kAudio : Modality::kText; }
+  void MaybeStartTurn();
+  void EndTurn(bool failed);
+  void WriteAnswer(std::string_view text);
+  // Words of the answer's message item_id, on that message's line.
+  void WriteItemText(std::string_view item_id, std::string_view text);
+  // A message whose words came only whole, in a .done event, and none as deltas.
+  bool Unwritten(std::string_view item_id) const;
+  void OnError(const ServerEvent& event);
+  void OnResponseDone(const ServerEvent& event);
+  // Whether a response.done ends a response that response.created announced (and forgets it).
+  bool TakeAnnounced(std::string_view response_id);
+  // The turn waits for its tool calls: asks for the follow-up, or ends the turn.
+  void CheckTools();
+  // continue_answer: the answer was cut off by a lost connection; ask for the rest of it.
+  void SendResponseCreate(bool continue_answer = false);
+  // A new session after a lost connection: the conversation so far, then the turn in flight.
+  void Resume();
+
+  const Dialect dialect_;
+  const SessionSettings session_;
+  MessageSink* const messages_;
+  const Sink answers_;
+  PlaybackPath* const speaker_;
+  ToolCalls* const tools_;
+  History* const history_;
+  std::vector<int16_t> decoded_;  // scratch for audio deltas
+
+  bool session_ready_ = false;
+  bool input_ended_ = false;
+  std::deque<std::string> pending_;  // lines waiting for their turn
+  bool turn_in_flight_ = false;
+  int turn_number_ = 0;
+  std::string line_;             // the current turn's line, until its answer is done
+  std::string item_id_;          // the id of its item: the server has it once History does
+  std::string item_event_id_;    // of the current turn's conversation.item.create
+  std::string create_event_id_;  // of the current turn's response.create
+  std::string response_id_;      // of the current turn's response, once created
+  // Announced by response.created and not yet done: a response.done for any other response is
+  // the server's mistake (or worse), and ends nothing. A few at most; the oldest go first.
+  static constexpr size_t kMaxOpenResponses = 8;
+  std::deque<std::string> open_responses_;
+  bool create_deferred_ = false;  // the server was busy: ask again after its response.done
+  bool item_refused_ = false;     // the server refused the turn's line
+  bool awaiting_tools_ = false;   // the turn's response made calls; they run
+  int requests_ = 0;              // response.create sent, for their event ids
+  bool answer_open_ = false;      // something was written for the current answer
+  bool response_wrote_ = false;   // the current response wrote some of it
+  std::string line_item_id_;      // the message whose words the open line shows
+  // The last few messages that had words written: a .done's text is written only for one
+  // that had none (its deltas, once written, cannot be taken back).
+  static constexpr size_t kMaxWrittenItems = 8;
+  std::deque<std::string> written_items_;
+  bool adopt_line_ = false;  // a continuation after a reconnect: it goes on the open line
+  bool resumed_ = false;     // the session is a reconnection
+  char last_written_ = '\n';
+  int failed_turns_ = 0;
+  uint64_t answers_done_ = 0;  // completed answers to our turns
+};
+
+}  // namespace voxterm

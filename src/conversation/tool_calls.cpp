@@ -1,0 +1,434 @@
+#include "conversation/tool_calls.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "protocol/json_write.h"
+#include "tools/tool_command.h"
+#include "ui/shell_quote.h"
+#include "util/log.h"
+
+namespace voxterm {
+namespace {
+
+// A hostile server could announce calls without end; a real response makes a handful, and
+// the runner runs a few at a time however many there are.
+constexpr size_t kMaxCollectedCalls = 1024;
+// Outputs kept until the server announces them, for a reconnect.
+constexpr size_t kMaxUnconfirmedOutputs = 64;
+// Responses remembered once done, for the calls a server announces late; and duplicate items.
+constexpr size_t kMaxFinishedResponses = 8;
+constexpr size_t kMaxRefusedItems = 16;
+// How much of the arguments a line shows. (A question shows everything: the user decides on it.)
+constexpr size_t kShortArguments = 80;
+
+// The arguments on one line: whitespace runs become one space; cut with an ellipsis.
+std::string Shorten(std::string_view arguments, size_t limit) {
+  std::string line;
+  for (char c : ValidUtf8(arguments)) {
+    const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (line.empty() || line.back() == ' ')) continue;
+    line += space ? ' ' : c;
+  }
+  if (line.size() <= limit) return line;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "\u2026";
+}
+
+// The command as it will run, each word quoted so that what the terminal shows is what runs,
+// then the arguments it gets only through its environment and stdin.
+std::string CommandLine(const ToolConfig& tool, const ToolCommand& command) {
+  std::string line;
+  for (const std::string& word : command.argv) line += (line.empty() ? "" : " ") + ShellQuote(word);
+  const char* separator = ", with ";
+  for (const auto& [name, value] : ArgumentsBesideArgv(tool, command)) {
+    line += separator + ShellQuote(name) + "=" + ShellQuote(value);
+    separator = ", ";
+  }
+  return line;
+}
+
+std::string Summary(const std::string& name, const ToolResult& r, int timeout_ms) {
+  const std::string took = " (" + std::to_string(r.duration_ms) + " ms)";
+  std::string s;
+  switch (r.end) {
+    case ToolResult::End::kExited: s = name + ": exit " + std::to_string(r.exit_code) + took; break;
+    case ToolResult::End::kSignaled:
+      s = name + ": killed by signal " + std::to_string(r.exit_code - 128) + took;
+      break;
+    case ToolResult::End::kTimedOut:
+      s = name + ": timed out after " + std::to_string(timeout_ms) + " ms";
+      break;
+    case ToolResult::End::kInterrupted: s = name + ": interrupted" + took; break;
+    case ToolResult::End::kFailedToStart: return name + ": could not start: " + r.error;
+  }
+  return r.truncated ? s + ", output cut to the limit" : s;
+}
+
+}  // namespace
+
+std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools) {
+  std::vector<ToolSpec> specs;
+  for (const ToolConfig& tool : tools)
+    specs.push_back({tool.name, tool.description, tool.parameters_json});
+  return specs;
+}
+
+ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner,
+                     MessageSink* messages, ToolCallView* view, EventLog* log, CanAsk can_ask,
+                     std::vector<std::string> base_env)
+    : tools_(tools),
+      runner_(runner),
+      messages_(messages),
+      view_(view),
+      log_(log),
+      can_ask_(can_ask),
+      base_env_(std::move(base_env)) {}
+
+// A call is announced by response.output_item.added, completed by .function_call_arguments.done
+// and by response.output_item.done. Either completion may be all a server sends, and beta's
+// arguments event has no name, so both feed the same record, keyed by call_id.
+void ToolCalls::OnServerEvent(const ServerEvent& event) {
+  switch (event.type) {
+    case ServerEventType::kOutputItemAdded:
+    case ServerEventType::kOutputItemDone:
+      if (event.item.type == "function_call") {
+        Collect(event.response_id, event.item.id, event.item.call_id, event.item.name,
+                event.item.arguments, event.type == ServerEventType::kOutputItemDone);
+      }
+      break;
+    case ServerEventType::kFunctionArgsDone:
+      // GA names the function here; beta only in the output item.
+      Collect(event.response_id, event.item_id, event.call_id, event.name, event.text,
+              /*arguments_complete=*/true);
+      break;
+    case ServerEventType::kResponseDone: OnResponseDone(event); break;
+    default: break;
+  }
+  if (event.type == ServerEventType::kItemAdded && !event.item.id.empty() &&
+      !unconfirmed_.empty()) {
+    for (auto it = unconfirmed_.begin(); it != unconfirmed_.end(); ++it) {
+      if (it->second.first == event.item.id) {
+        unconfirmed_.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+void ToolCalls::OnDisconnected() {
+  connected_ = false;
+  collecting_.clear();
+}
+
+void ToolCalls::OnSessionReady() {
+  connected_ = true;
+  for (const auto& [serial, output] : unconfirmed_) messages_->Send(output.second);
+}
+
+// A call_id names one call: a function_call_output is keyed by it, so a second item with the
+// same call_id in the conversation could not be answered apart from the first. The first runs;
+// the second is refused with a warning and gets no output.
+void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
+                        std::string_view call_id, std::string_view name, std::string_view arguments,
+                        bool arguments_complete) {
+  if (call_id.empty()) {
+    LOG_WARN("skipped a function call without a call_id: it could not be answered");
+    return;
+  }
+  if (const Finished* finished = response_id.empty() ? nullptr : FindFinished(response_id)) {
+    for (const auto& [done_call, done_item] : finished->calls) {
+      if (done_call != call_id) continue;
+      // A late event of a call that already has its output; another item is a duplicate.
+      if (!item_id.empty() && !done_item.empty() && item_id != done_item) {
+        RefuseDuplicate(call_id, item_id, done_item);
+      }
+      return;
+    }
+  }
+  auto it = collecting_.find(std::string(call_id));
+  if (it == collecting_.end()) {
+    if (collecting_.size() >= kMaxCollectedCalls) {
+      if (!warned_too_many_) {
+        LOG_WARN("skipped function calls: more than %zu are waiting for their response to end",
+                 kMaxCollectedCalls);
+      }
+      warned_too_many_ = true;
+      return;
+    }
+    it = collecting_.emplace(std::string(call_id), Call{}).first;
+    it->second.call_id = std::string(call_id);
+    it->second.arrival = next_arrival_++;
+  } else if (!item_id.empty() && !it->second.item_id.empty() && item_id != it->second.item_id) {
+    RefuseDuplicate(call_id, item_id, it->second.item_id);
+    return;
+  }
+  Call& call = it->second;
+  if (call.item_id.empty()) call.item_id = std::string(item_id);
+  if (!response_id.empty()) call.response_id = std::string(response_id);
+  if (!name.empty()) call.name = std::string(name);
+  if (arguments_complete) {
+    call.arguments = std::string(arguments);
+    call.complete = true;
+  }
+  if (call.complete && !call.response_id.empty() && FindFinished(call.response_id)) OnLateCall(it);
+}
+
+void ToolCalls::RefuseDuplicate(std::string_view call_id, std::string_view item_id,
+                                std::string_view first_item_id) {
+  if (std::find(refused_.begin(), refused_.end(), item_id) != refused_.end()) return;
+  refused_.emplace_back(item_id);
+  if (refused_.size() > kMaxRefusedItems) refused_.pop_front();
+  LOG_WARN(
+      "function call item \"%s\" reuses call_id \"%s\" of item \"%s\": not run, and not answered "
+      "(an output for that call_id answers the first)",
+      Printable(std::string(item_id), 64).c_str(), Printable(std::string(call_id), 64).c_str(),
+      Printable(std::string(first_item_id), 64).c_str());
+}
+
+ToolCalls::Finished* ToolCalls::FindFinished(std::string_view response_id) {
+  for (Finished& finished : finished_) {
+    if (finished.response_id == response_id) return &finished;
+  }
+  return nullptr;
+}
+
+// Calls run only once their response is done: the follow-up response.create cannot be sent
+// before then anyway, and a response cut short (the user spoke over it) should not act. Calls
+// whose arguments never completed are not in the conversation, so they get no output.
+// response.done's output lists the response's items: a call listed there completes its record,
+// or is one the server announced nowhere else. They run in the response's order: the list's,
+// then (for calls it lacks) the order they were announced in.
+void ToolCalls::OnResponseDone(const ServerEvent& event) {
+  const std::string response_id(event.response.id);
+  // Done twice: its calls are already dispatched. (Responses without an id cannot be told apart.)
+  const bool named = !response_id.empty();
+  if (named && FindFinished(response_id)) return;
+  for (const ItemInfo& item : event.response.calls) {
+    const bool complete = item.status.empty() || item.status == "completed";
+    Collect(response_id, item.id, item.call_id, item.name, item.arguments, complete);
+  }
+  std::vector<Call> made;
+  for (auto it = collecting_.begin(); it != collecting_.end();) {
+    if (it->second.response_id == response_id || it->second.response_id.empty()) {
+      if (it->second.complete) made.push_back(std::move(it->second));
+      it = collecting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto rank = [&](const Call& call) {
+    const auto& listed = event.response.calls;
+    for (size_t i = 0; i < listed.size(); ++i) {
+      if (listed[i].call_id == call.call_id) return std::pair<size_t, uint64_t>(i, 0);
+    }
+    return std::pair<size_t, uint64_t>(listed.size(), call.arrival);
+  };
+  std::stable_sort(made.begin(), made.end(),
+                   [&](const Call& a, const Call& b) { return rank(a) < rank(b); });
+  if (named) {
+    Finished& finished = finished_.emplace_back();
+    finished.response_id = response_id;
+    for (const Call& call : made) finished.calls.emplace_back(call.call_id, call.item_id);
+    while (finished_.size() > kMaxFinishedResponses) finished_.pop_front();
+  }
+  if (made.empty()) return;
+  const bool completed = event.response.status == "completed";
+  follow_up_wanted_[response_id] = completed;
+  std::vector<int> serials;
+  for (Call& call : made) {
+    call.response_id = response_id;
+    serials.push_back(next_serial_);
+    calls_.emplace(next_serial_++, std::move(call));
+  }
+  for (int serial : serials) {
+    if (completed) {
+      Dispatch(serial);
+    } else {
+      // "failed" is said as a verb; "cancelled", "incomplete" and the like as a state.
+      const std::string status =
+          event.response.status.empty() ? "ended" : std::string(event.response.status);
+      const std::string verb = status == "failed" || status == "ended" ? status : "was " + status;
+      Answered(serial, FormatToolError("not run: the response that made this call " + verb),
+               calls_[serial].name + ": not run (the response " + verb + ")");
+    }
+  }
+}
+
+// A completed response whose calls still run takes the late one in: the follow-up waits for
+// its output too. Otherwise the follow-up is sent or not wanted, and the call is refused.
+void ToolCalls::OnLateCall(std::map<std::string, Call>::iterator it) {
+  Call call = std::move(it->second);
+  collecting_.erase(it);
+  FindFinished(call.response_id)->calls.emplace_back(call.call_id, call.item_id);
+  const auto wanted = follow_up_wanted_.find(call.response_id);
+  const bool joins = wanted != follow_up_wanted_.end() && wanted->second;
+  LOG_WARN("function call \"%s\" was announced after its response ended: %s",
+           Printable(call.call_id, 64).c_str(),
+           joins ? "it runs with that response's calls" : "not run");
+  const int serial = next_serial_++;
+  const std::string name = call.name;
+  calls_.emplace(serial, std::move(call));
+  if (joins) {
+    Dispatch(serial);
+  } else {
+    Answered(serial,
+             FormatToolError("not run: the call came after the response that made it had ended"),
+             name + ": not run (it came after its response ended)");
+  }
+}
+
+const ToolConfig* ToolCalls::Find(std::string_view name) const {
+  for (const ToolConfig& tool : *tools_) {
+    if (tool.name == name) return &tool;
+  }
+  return nullptr;
+}
+
+// An unknown name is answered with the declared ones, so the model can correct itself.
+void ToolCalls::Dispatch(int serial) {
+  Call& call = calls_[serial];
+  const ToolConfig* tool = call.tool = Find(call.name);
+  if (!tool) {
+    std::string names;
+    for (const ToolConfig& t : *tools_) names += (names.empty() ? "" : ", ") + t.name;
+    names = names.empty() ? "no tools are declared" : "the tools are: " + names;
+    Answered(serial, FormatToolError("there is no tool named \"" + call.name + "\"; " + names),
+             Shorten(call.name, kShortArguments) + ": not a declared tool");
+    return;
+  }
+  // Prepared before any question: arguments that cannot run are refused without asking, and
+  // the question shows the very command that runs.
+  auto command = PrepareCommand(*tool, call.arguments, base_env_);
+  if (!command.ok()) {
+    Answered(serial, FormatToolError("not run: " + command.message()),
+             call.name + ": not run: " + command.message());
+    return;
+  }
+  call.command = std::move(*command);
+  if (!tool->confirm) {
+    Run(serial);
+  } else if (can_ask_ == CanAsk::kNo) {
+    Answered(serial,
+             FormatToolError("not run: this tool needs the user's confirmation, and there is no "
+                             "terminal to ask on"),
+             call.name + ": not run (it needs confirmation, and there is no terminal)");
+  } else {
+    to_ask_.push_back(serial);
+    AskNext();
+  }
+}
+
+void ToolCalls::Run(int serial) {
+  Call& call = calls_[serial];
+  view_->ToolActivity(call.name + " " + Shorten(call.arguments, kShortArguments));
+  running_[runner_->Start(call.command)] = serial;
+  call.command = ToolCommand();  // the runner has its copy
+  Collected();                   // a command that could not start is already finished
+}
+
+// One question at a time: the next line (or key) answers the one on the screen.
+void ToolCalls::AskNext() {
+  if (asking_ >= 0 || to_ask_.empty()) return;
+  asking_ = to_ask_.front();
+  to_ask_.pop_front();
+  const Call& call = calls_[asking_];
+  view_->AskToRun("run " + call.name + ": " + CommandLine(*call.tool, call.command) + "? [y/N] ");
+}
+
+void ToolCalls::Answer(bool yes) {
+  const int serial = asking_;
+  asking_ = -1;
+  if (yes) {
+    Run(serial);
+  } else {
+    const std::string name = calls_[serial].name;
+    Answered(serial, FormatToolError("not run: the user declined"), name + ": declined");
+  }
+  AskNext();
+}
+
+bool ToolCalls::IsYes(std::string_view line) {
+  std::string word(line.substr(0, line.find_last_not_of(" \t\r") + 1));
+  for (char& c : word) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return word == "y" || word == "yes";
+}
+
+void ToolCalls::OnRunnerReady() {
+  runner_->Work();
+  Collected();
+}
+
+// Commands finish in any order; each output is capped by its own tool's limit.
+void ToolCalls::Collected() {
+  for (auto& [id, result] : runner_->TakeFinished()) {
+    auto it = running_.find(id);
+    if (it == running_.end()) continue;
+    const int serial = it->second;
+    running_.erase(it);
+    const Call& call = calls_[serial];
+    Answered(serial, FormatToolOutput(result, call.tool->max_output_bytes),
+             Summary(call.name, result, call.tool->timeout_ms));
+  }
+}
+
+// The follow-ups are cancelled first, so that answering the refused questions below does not
+// make one due: after Ctrl-C the next turn is the user's.
+bool ToolCalls::Interrupt() {
+  if (calls_.empty()) return false;
+  for (const auto& [serial, call] : calls_) follow_up_wanted_[call.response_id] = false;
+  std::vector<int> waiting(to_ask_.begin(), to_ask_.end());
+  if (asking_ >= 0) waiting.insert(waiting.begin(), asking_);
+  to_ask_.clear();
+  asking_ = -1;
+  for (int serial : waiting) {
+    const std::string name = calls_[serial].name;
+    Answered(serial, FormatToolError("not run: the user interrupted"),
+             name + ": not run (interrupted)");
+  }
+  runner_->InterruptAll();  // their results come through OnRunnerReady, marked interrupted
+  return true;
+}
+
+// Every call ends here, exactly once: its output goes to the server, its line to the view and
+// the event log. The last call of a response makes its one follow-up due.
+void ToolCalls::Answered(int serial, const std::string& output, std::string_view summary) {
+  auto it = calls_.find(serial);
+  const Call call = std::move(it->second);
+  calls_.erase(it);
+  const std::string item_id = "voxterm_output_" + std::to_string(serial);
+  auto& kept =
+      unconfirmed_[serial] = {item_id, EncodeFunctionCallOutput(call.call_id, output, item_id)};
+  if (connected_) messages_->Send(kept.second);
+  // A server that never announces items would otherwise have them kept for ever.
+  while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
+  view_->ToolActivity(summary);
+  if (log_->enabled()) {
+    JsonBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("type");
+    w.String("voxterm.tool_call");
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::string*>{"call_id", &call.call_id},
+          {"name", &call.name},
+          {"arguments", &call.arguments},
+          {"output", &output}}) {
+      const std::string text = ValidUtf8(*value);
+      w.Key(key);
+      w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    w.EndObject();
+    log_->Local(std::string_view(buffer.GetString(), buffer.GetSize()));
+  }
+  const bool response_answered = std::none_of(calls_.begin(), calls_.end(), [&](const auto& entry) {
+    return entry.second.response_id == call.response_id;
+  });
+  if (response_answered) {
+    if (follow_up_wanted_[call.response_id]) follow_up_due_ = true;
+    follow_up_wanted_.erase(call.response_id);
+  }
+}
+
+}  // namespace voxterm

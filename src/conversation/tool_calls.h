@@ -1,0 +1,139 @@
+// ToolCalls: the model's function calls, from the server's events to commands and back.
+//
+// Calls are collected from response.output_item.added/done,
+// response.function_call_arguments.done and the function_call items response.done lists, keyed
+// by call_id (a second item with a call_id already taken is refused with a warning: it could not
+// be answered apart from the first). They run in the response's order. A call completed only
+// after its response.done joins that response's calls still running, or is answered as not run. A
+// response may hold several calls (parallel_tool_calls) and messages besides them (a reasoning
+// model's preamble): each call is an item of its own, and only function_call items are calls. When
+// the response that made them is done and completed, each is prepared (arguments the tool refuses
+// never run, nor are asked about) and runs (after a y/N question for "confirm" tools, which shows
+// the command exactly as it will run), several at once; each gets exactly one function_call_output,
+// whatever happens: an unknown tool, bad arguments, a refusal, a command that cannot start or runs
+// out of time. Once every call of a response has its output, a follow-up is due: the conversation
+// sends one response.create as soon as no response is active (PROTOCOL.md §f). Calls of a response
+// that was cancelled, failed or cut short are not run; they are answered as such, and no follow-up
+// is asked for. Ctrl-C kills the running commands and returns control to the user, again without a
+// follow-up.
+//
+// Across a lost connection, commands go on running. Each output is kept until the server
+// announces it (its item id is voxterm's); outputs the server never announced, and those that
+// finish while the connection is down, are sent once the new session has had its replay.
+//
+// Thread safety: main thread only.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "conversation/event_log.h"
+#include "protocol/client_events.h"
+#include "protocol/server_events.h"
+#include "tools/tool_config.h"
+#include "tools/tool_runner.h"
+#include "transport/transport.h"
+#include "ui/tool_call_view.h"
+
+namespace voxterm {
+
+// Whether a user is there to answer the questions of "confirm" tools.
+enum class CanAsk { kYes, kNo };
+
+// The tools as the session declares them to the model.
+std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools);
+
+class ToolCalls {
+ public:
+  // tools, runner, messages, view and log must outlive this. base_env: what commands inherit
+  // (ToolBaseEnvironment).
+  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, MessageSink* messages,
+            ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env);
+
+  // Every server event, before the conversation handles it.
+  void OnServerEvent(const ServerEvent& event);
+  // The connection is gone: outputs wait; calls of responses that never finished are dropped.
+  void OnDisconnected();
+  // A new session has the conversation so far: the outputs it lacks are sent.
+  void OnSessionReady();
+  // The runner's fd was readable: collects what finished.
+  void OnRunnerReady();
+
+  // A question is waiting for the user's answer.
+  bool awaiting_answer() const { return asking_ >= 0; }
+  // REQUIRES: awaiting_answer()
+  void Answer(bool yes);
+  // A typed line as an answer: "y" or "yes", in any case, says yes; anything else says no.
+  static bool IsYes(std::string_view line);
+  // Ctrl-C: kills what runs and refuses what waits. False when there was nothing to stop.
+  bool Interrupt();
+
+  // Calls of a finished response are still waiting for their outputs.
+  bool busy() const { return !calls_.empty(); }
+  // Every call of a response has its output: time for one response.create.
+  bool follow_up_due() const { return follow_up_due_; }
+  void FollowUpSent() { follow_up_due_ = false; }
+
+ private:
+  struct Call {
+    std::string response_id, item_id, call_id, name, arguments;
+    bool complete = false;             // its arguments have all arrived
+    uint64_t arrival = 0;              // the order calls were announced in
+    const ToolConfig* tool = nullptr;  // the declared tool, once dispatched (null: unknown)
+    ToolCommand command;               // prepared when dispatched, until it starts
+  };
+
+  // A response.done seen, with the calls it dispatched (call_id, item id).
+  struct Finished {
+    std::string response_id;
+    std::vector<std::pair<std::string, std::string>> calls;
+  };
+
+  void Collect(std::string_view response_id, std::string_view item_id, std::string_view call_id,
+               std::string_view name, std::string_view arguments, bool arguments_complete);
+  void OnResponseDone(const ServerEvent& event);
+  Finished* FindFinished(std::string_view response_id);
+  // A call completed after its response was done: it joins the response's calls still
+  // running, or, with none left, is answered as not run.
+  void OnLateCall(std::map<std::string, Call>::iterator it);
+  // A second item with a call_id already taken: warned about once, never run, no output.
+  void RefuseDuplicate(std::string_view call_id, std::string_view item_id,
+                       std::string_view first_item_id);
+  void Dispatch(int serial);
+  void Run(int serial);
+  void AskNext();
+  void Collected();
+  // Sends the call's output and forgets the call; the last of a response makes a follow-up due.
+  void Answered(int serial, const std::string& output, std::string_view summary);
+  const ToolConfig* Find(std::string_view name) const;
+
+  const std::vector<ToolConfig>* const tools_;
+  ToolRunner* const runner_;
+  MessageSink* const messages_;
+  ToolCallView* const view_;
+  EventLog* const log_;
+  const CanAsk can_ask_;
+  const std::vector<std::string> base_env_;
+
+  bool connected_ = true;
+  std::map<int, std::pair<std::string, std::string>> unconfirmed_;  // by serial: item id, event
+
+  std::map<std::string, Call> collecting_;  // by call_id, until their response is done
+  std::map<int, Call> calls_;               // by serial: dispatched, without an output yet
+  std::map<ToolRunner::Id, int> running_;   // runner id -> serial
+  std::deque<int> to_ask_;                  // serials of confirm calls, in order
+  int asking_ = -1;                         // the serial whose question is shown
+  int next_serial_ = 1;
+  uint64_t next_arrival_ = 0;
+  std::deque<Finished> finished_;    // the last few responses done, newest at the back
+  std::deque<std::string> refused_;  // item ids refused as duplicates (warned about once)
+  std::map<std::string, bool> follow_up_wanted_;  // by response_id: false once interrupted
+  bool follow_up_due_ = false;
+  bool warned_too_many_ = false;
+};
+
+}  // namespace voxterm

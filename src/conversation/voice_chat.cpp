@@ -1,0 +1,500 @@
+#include "conversation/voice_chat.h"
+
+#include <algorithm>
+
+#include "audio/pcm.h"
+#include "util/log.h"
+
+namespace voxterm {
+
+VoiceChat::VoiceChat(Dialect dialect, SessionSettings session, MessageSink* messages,
+                     PlaybackPath* playback, ConversationView* view, ToolCalls* tools,
+                     History* history)
+    : dialect_(dialect),
+      session_(std::move(session)),
+      server_interrupts_(session_.turns != SessionSettings::Turns::kOff),
+      messages_(messages),
+      playback_(playback),
+      view_(view),
+      tools_(tools),
+      history_(history),
+      tracker_(playback->device_rate_hz()),
+      recent_(kRecentSamples) {}
+
+bool VoiceChat::Idle() const {
+  return session_ready_ && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
+         !truncate_pending_ && pending_lines_.empty() && !playback_->Audible() &&
+         !response_wanted_ && !response_requested_ && !tools_busy();
+}
+
+void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
+  // Audio before the first session is configured would be heard with the server's defaults;
+  // audio during an outage is kept for the next session.
+  if (!session_ready_ && !resumed_) return;
+  for (size_t i = 0; i < count; ++i) recent_[(captured_ + i) % kRecentSamples] = samples[i];
+  captured_ += count;
+  if (!session_ready_) return;
+  messages_->Send(EncodeAudioAppend(samples, count));
+  appended_frames_ += count;
+}
+
+void VoiceChat::ResendAudio(uint64_t from) {
+  const uint64_t oldest = captured_ > kRecentSamples ? captured_ - kRecentSamples : 0;
+  if (from < oldest) {
+    LOG_WARN("the connection was down longer than voxterm keeps audio: the first %.1f s are lost",
+             static_cast<double>(oldest - from) / kApiSampleRateHz);
+    from = oldest;
+  }
+  session_base_ = from;
+  constexpr uint64_t kChunk = kApiSampleRateHz / 10;  // 100 ms an append
+  std::vector<int16_t> chunk;
+  for (uint64_t at = from; at < captured_;) {
+    const uint64_t n = std::min(kChunk, captured_ - at);
+    chunk.resize(n);
+    for (uint64_t i = 0; i < n; ++i) chunk[i] = recent_[(at + i) % kRecentSamples];
+    messages_->Send(EncodeAudioAppend(chunk.data(), chunk.size()));
+    appended_frames_ += n;
+    at += n;
+  }
+}
+
+void VoiceChat::BeginTake() {
+  ClearCaptions();
+  messages_->Send(EncodeAudioClear());
+  turn_start_ = static_cast<int64_t>(captured_);
+  turn_item_id_.clear();
+  take_committed_ = false;
+}
+
+void VoiceChat::CommitTake() {
+  take_committed_ = true;
+  if (session_ready_) messages_->Send(EncodeAudioCommit());
+  // Never a response.create while a response is active: the interrupted one ends first.
+  RequestResponse();
+}
+
+void VoiceChat::OnDisconnected() {
+  if (!session_ready_) return;
+  session_ready_ = false;
+  resumed_ = true;
+  if (history_) history_->OnDisconnected();
+  if (tools_) tools_->OnDisconnected();
+  continue_answer_ = response_active_ && delivered_ && response_id_ != dropped_response_id_;
+  // A request that was out is made again, unless the user's own turn, sent again, will make it.
+  if (response_requested_ || (response_active_ && !delivered_ && turn_start_ < 0))
+    response_wanted_ = true;
+  response_active_ = response_requested_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
+  outage_start_ = captured_;
+  playback_->SetStreamOpen(false);  // what arrived plays out
+  ClearCaptions();                  // their transcripts will not come
+  UpdateState();
+}
+
+// The order matters: the session's settings, the conversation so far (tool outputs last, after
+// their calls), then the user's audio, then the requests.
+void VoiceChat::Resume() {
+  if (history_) {
+    for (const std::string& item : history_->Replay(dialect_)) messages_->Send(item);
+  }
+  if (tools_) tools_->OnSessionReady();
+  if (!line_item_id_.empty() && (!history_ || !history_->Has(line_item_id_))) {
+    messages_->Send(EncodeUserText(line_, {}, line_item_id_));
+  }
+  const bool turn_open = turn_start_ >= 0;
+  const bool words_known =
+      turn_open && !turn_item_id_.empty() && history_ && history_->HasText(turn_item_id_);
+  if (turn_open && !words_known) {
+    ResendAudio(static_cast<uint64_t>(turn_start_));
+  } else if (server_interrupts_) {
+    ResendAudio(outage_start_);
+  } else {
+    session_base_ = captured_;
+  }
+  if (continue_answer_) {
+    continue_answer_ = false;
+    adopt_line_ = answer_line_open_;  // the rest of the cut answer goes on its line
+    response_instructions_ = ContinuationInstructions(session_.instructions);
+    RequestResponse();
+  } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
+    if (!words_known) messages_->Send(EncodeAudioCommit());
+    RequestResponse();  // server VAD answers only speech it heard itself
+  }
+  MaybeRequestResponse();
+}
+
+void VoiceChat::TurnAnswered() {
+  turn_start_ = -1;
+  turn_item_id_.clear();
+  take_committed_ = false;
+  line_item_id_.clear();
+  line_.clear();
+}
+
+void VoiceChat::OnUserLine(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (awaiting_tool_answer()) {
+    AnswerTool(ToolCalls::IsYes(line));
+    return;
+  }
+  if (line.find_first_not_of(" \t") == std::string::npos) return;
+  // A typed line interrupts the answer like speech would, but the server will not cancel a
+  // response for a text turn: voxterm does.
+  if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
+  pending_lines_.push_back(std::move(line));
+  SendPendingLine();
+}
+
+void VoiceChat::SendPendingLine() {
+  if (!session_ready_ || response_active_ || response_requested_ || pending_lines_.empty()) return;
+  line_ = std::move(pending_lines_.front());
+  pending_lines_.pop_front();
+  line_item_id_ = "voxterm_user_" + std::to_string(++lines_sent_);
+  messages_->Send(EncodeUserText(line_, {}, line_item_id_));
+  RequestResponse();
+}
+
+void VoiceChat::RequestResponse() {
+  response_wanted_ = true;
+  MaybeRequestResponse();
+}
+
+void VoiceChat::MaybeRequestResponse() {
+  if (!response_wanted_ || !session_ready_ || response_active_ || response_requested_) return;
+  // The event id lets an error be matched to the request it refuses.
+  request_event_id_ = "voxterm_response_" + std::to_string(++requests_);
+  messages_->Send(
+      EncodeResponseCreate(dialect_, Modality::kAudio, request_event_id_, response_instructions_));
+  response_instructions_.clear();
+  response_wanted_ = false;
+  response_requested_ = true;
+  awaiting_answer_ = true;
+  UpdateState();
+}
+
+void VoiceChat::OnToolsReady() {
+  if (!tools_) return;
+  tools_->OnRunnerReady();
+  CheckToolFollowUp();
+  UpdateState();
+}
+
+void VoiceChat::AnswerTool(bool yes) {
+  tools_->Answer(yes);
+  CheckToolFollowUp();
+  UpdateState();
+}
+
+void VoiceChat::CheckToolFollowUp() {
+  if (!tools_ || !tools_->follow_up_due()) return;
+  tools_->FollowUpSent();
+  RequestResponse();
+}
+
+void VoiceChat::OnServerSilent(int seconds) {
+  view_->Notice("the server has sent nothing for " + std::to_string(seconds) +
+                " s; still waiting (Ctrl-C to quit)");
+}
+
+void VoiceChat::BargeIn(bool server_cancels) {
+  if (playback_->Audible() || truncate_pending_) {
+    playback_->Flush();
+    truncate_pending_ = true;  // OnTick sends the truncate once the output confirms
+  }
+  if (response_active_) {
+    dropped_response_id_ = response_id_;
+    if (!server_cancels) messages_->Send(EncodeResponseCancel());
+  }
+  if (answer_line_open_) {
+    view_->AssistantDone(/*interrupted=*/true);
+    answer_line_open_ = false;
+  }
+}
+
+void VoiceChat::Interrupt() {
+  if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
+}
+
+void VoiceChat::OnTick() {
+  playback_->Pump();
+  if (truncate_pending_ && playback_->FlushDone()) {
+    truncate_pending_ = false;
+    // The item belonged to a lost session: the replay already has it, whole.
+    if (auto heard = tracker_.At(playback_->flushed_at()); heard && session_ready_) {
+      messages_->Send(EncodeTruncate(heard->item_id, heard->audio_end_ms));
+    }
+    // Items queued behind it (the answer after a preamble) were never heard: the model should
+    // not take them as said.
+    if (session_ready_) {
+      for (const std::string& item_id : tracker_.Unheard(playback_->flushed_at())) {
+        messages_->Send(EncodeTruncate(item_id, 0));
+      }
+    }
+  }
+  UpdateState();
+}
+
+void VoiceChat::UpdateState() {
+  if (!report_state_) return;
+  VoiceState state;
+  if (!session_ready_) {
+    state = resumed_ ? VoiceState::kReconnecting : VoiceState::kConnecting;
+  } else if (user_speaking_) {
+    state = VoiceState::kUserSpeaking;
+  } else if (playback_->Audible()) {
+    state = VoiceState::kAssistantSpeaking;
+  } else if (tools_busy()) {
+    state = VoiceState::kRunningTool;
+  } else if (response_active_ || awaiting_answer_) {
+    state = VoiceState::kThinking;
+  } else {
+    state = VoiceState::kListening;
+  }
+  if (state != state_) {
+    state_ = state;
+    view_->SetState(state);
+  }
+}
+
+// Messages stream one after another; each change of item starts a line of its own.
+void VoiceChat::AnswerDelta(std::string_view item_id, std::string_view text) {
+  if (answer_line_open_ && !adopt_line_ && item_id != answer_item_id_) {
+    view_->AssistantDone(/*interrupted=*/false);
+    answer_line_open_ = false;
+  }
+  adopt_line_ = false;
+  answer_item_id_ = std::string(item_id);
+  if (Unshown(item_id)) {
+    shown_items_.emplace_back(item_id);
+    if (shown_items_.size() > kMaxRecentItems) shown_items_.pop_front();
+  }
+  view_->AssistantDelta(text);
+  answer_line_open_ = true;
+}
+
+bool VoiceChat::Unshown(std::string_view item_id) const {
+  return std::find(shown_items_.begin(), shown_items_.end(), item_id) == shown_items_.end();
+}
+
+bool VoiceChat::Transcribed(std::string_view item_id, bool record) {
+  if (std::find(transcribed_.begin(), transcribed_.end(), item_id) != transcribed_.end())
+    return true;
+  if (record) {
+    transcribed_.emplace_back(item_id);
+    if (transcribed_.size() > kMaxRecentItems) transcribed_.pop_front();
+  }
+  return false;
+}
+
+void VoiceChat::ClearCaptions() {
+  if (captions_.empty()) return;
+  captions_.clear();
+  view_->UserCaption({});
+}
+
+void VoiceChat::Caption(std::string_view item_id, std::string_view text) {
+  auto it = std::find_if(captions_.begin(), captions_.end(),
+                         [&](const auto& c) { return c.first == item_id; });
+  std::pair<std::string, std::string> caption{std::string(item_id), std::string()};
+  if (it != captions_.end()) {
+    caption = std::move(*it);
+    captions_.erase(it);
+  }
+  // Beyond the limit a caption shows its start; the final line has the whole text.
+  caption.second.append(
+      text.substr(0, kMaxCaptionBytes - std::min(kMaxCaptionBytes, caption.second.size())));
+  captions_.push_back(std::move(caption));
+  if (captions_.size() > kMaxCaptions) captions_.pop_front();
+  view_->UserCaption(captions_.back().second);
+}
+
+// The caption shown is then the one updated last, if any is left.
+void VoiceChat::Uncaption(std::string_view item_id) {
+  auto it = std::find_if(captions_.begin(), captions_.end(),
+                         [&](const auto& c) { return c.first == item_id; });
+  if (it == captions_.end()) return;
+  captions_.erase(it);
+  view_->UserCaption(captions_.empty() ? std::string_view()
+                                       : std::string_view(captions_.back().second));
+}
+
+void VoiceChat::OnAudioDelta(const ServerEvent& event) {
+  if (!event.response_id.empty() && event.response_id == dropped_response_id_) return;
+  auto decoded = DecodePcm16(event.delta, &decoded_);
+  if (!decoded) {
+    LOG_WARN("skipped an audio delta that is not valid base64 (%zu characters)",
+             event.delta.size());
+    return;
+  }
+  const size_t samples = *decoded;
+  if (samples == 0) return;
+  if (response_active_ && event.response_id == response_id_) {
+    delivered_ = true;
+    TurnAnswered();
+  }
+  const std::string item_id(event.item_id);
+  if (item_id != tracker_.current_item()) tracker_.BeginItem(item_id, playback_->queued_frames());
+  playback_->SetStreamOpen(true);
+  const size_t frames = playback_->Write(decoded_.data(), samples);
+  tracker_.AddAudio(frames, samples);
+}
+
+void VoiceChat::OnResponseDone(const ServerEvent& event) {
+  if (const uint64_t underruns = playback_->underruns(); underruns > underruns_reported_) {
+    LOG_INFO("playback ran dry %llu times during that answer (audio arrived slower than real time)",
+             static_cast<unsigned long long>(underruns - underruns_reported_));
+    underruns_reported_ = underruns;
+  }
+  response_active_ = false;
+  awaiting_answer_ = false;
+  delivered_ = false;
+  playback_->SetStreamOpen(false);
+  const std::string_view status = event.response.status;
+  ++responses_done_;
+  if (status == "completed") ++answers_;
+  // A completed response answered the user's turn, even if all it did was call tools.
+  if (status == "completed") TurnAnswered();
+  if (status == "failed") {
+    view_->Notice("the answer failed" + FailureReason(event.response));
+  }
+  if (answer_line_open_ && event.response.id != dropped_response_id_) {
+    view_->AssistantDone(/*interrupted=*/status == "cancelled");
+    answer_line_open_ = false;
+  }
+  CheckToolFollowUp();  // before the typed lines: the model is waiting for those outputs
+  MaybeRequestResponse();
+  SendPendingLine();
+}
+
+void VoiceChat::OnServerEvent(const ServerEvent& event) {
+  // Only the active response can end: a response.done for any other ends nothing, and is not
+  // passed on.
+  if (event.type == ServerEventType::kResponseDone &&
+      (!response_active_ || event.response.id != response_id_)) {
+    LOG_WARN("ignored response.done for response \"%s\", which is not the active one",
+             Printable(std::string(event.response.id), 64).c_str());
+    return;
+  }
+  if (history_) history_->OnServerEvent(event);
+  if (tools_) tools_->OnServerEvent(event);
+  switch (event.type) {
+    case ServerEventType::kSessionCreated:
+      if (!session_ready_) {
+        session_ready_ = true;
+        messages_->Send(EncodeSessionUpdate(dialect_, session_));
+        if (resumed_) {
+          Resume();
+        } else {
+          session_base_ = captured_;
+        }
+        SendPendingLine();
+      }
+      break;
+    case ServerEventType::kSpeechStarted:
+      user_speaking_ = true;
+      if (turn_start_ < 0) {
+        const uint64_t at = event.audio_start_ms >= 0
+                                ? session_base_ + static_cast<uint64_t>(event.audio_start_ms) *
+                                                      kApiSampleRateHz / 1000
+                                : captured_;
+        turn_start_ = static_cast<int64_t>(std::min(at, captured_));
+      }
+      turn_item_id_ = std::string(event.item_id);
+      ClearCaptions();
+      if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
+      break;
+    case ServerEventType::kSpeechStopped:
+      user_speaking_ = false;
+      awaiting_answer_ = true;  // server VAD commits and answers
+      break;
+    case ServerEventType::kBufferTimeout:
+      // Server VAD's idle_timeout_ms: the server commits the silence and answers by itself.
+      awaiting_answer_ = true;
+      break;
+    case ServerEventType::kInputTranscriptDelta:
+      if (!Transcribed(event.item_id, /*record=*/false)) Caption(event.item_id, event.delta);
+      break;
+    case ServerEventType::kInputTranscriptCompleted:
+      if (Transcribed(event.item_id, /*record=*/true)) break;
+      if (!event.text.empty()) view_->UserSaid(event.text);  // in place of the caption
+      Uncaption(event.item_id);
+      break;
+    case ServerEventType::kInputTranscriptFailed:
+      if (Transcribed(event.item_id, /*record=*/true)) break;
+      Uncaption(event.item_id);
+      view_->Notice("(your words could not be transcribed)");
+      break;
+    case ServerEventType::kResponseCreated:
+      response_active_ = true;
+      response_requested_ = false;
+      response_id_ = std::string(event.response.id);
+      awaiting_answer_ = false;
+      break;
+    case ServerEventType::kAudioDelta: OnAudioDelta(event); break;
+    case ServerEventType::kAudioDone: playback_->SetStreamOpen(false); break;
+    case ServerEventType::kBufferCommitted:
+      if (turn_start_ >= 0 && !event.item_id.empty()) turn_item_id_ = std::string(event.item_id);
+      break;
+    case ServerEventType::kAudioTranscriptDelta:
+    case ServerEventType::kTextDelta:
+      if (event.response_id.empty() || event.response_id != dropped_response_id_) {
+        if (response_active_) {
+          delivered_ = true;
+          TurnAnswered();
+        }
+        AnswerDelta(event.item_id, event.delta);
+      }
+      break;
+    case ServerEventType::kAudioTranscriptDone:
+    case ServerEventType::kTextDone:
+      if ((event.response_id.empty() || event.response_id != dropped_response_id_) &&
+          Unshown(event.item_id) && !event.text.empty()) {
+        if (response_active_) {
+          delivered_ = true;
+          TurnAnswered();
+        }
+        AnswerDelta(event.item_id, event.text);
+      }
+      break;
+    case ServerEventType::kOutputItemDone:
+      if ((event.response_id.empty() || event.response_id != dropped_response_id_) &&
+          event.item.type == "message" && event.item.role != "user" && Unshown(event.item.id) &&
+          !event.item.text.empty()) {
+        if (response_active_) {
+          delivered_ = true;
+          TurnAnswered();
+        }
+        AnswerDelta(event.item.id, event.item.text);
+      }
+      // A message of the response is whole: its line ends (the next message has its own).
+      if (answer_line_open_ && event.item.type == "message" && event.item.id == answer_item_id_ &&
+          event.response_id != dropped_response_id_) {
+        view_->AssistantDone(/*interrupted=*/false);
+        answer_line_open_ = false;
+      }
+      break;
+    case ServerEventType::kResponseDone: OnResponseDone(event); break;
+    case ServerEventType::kError:
+      // Harmless ones, like response_cancel_not_active, only with -v.
+      if (response_requested_ && event.error.event_id == request_event_id_) {
+        // Our response.create was refused: no response.created will come for it.
+        response_requested_ = false;
+        awaiting_answer_ = false;
+      }
+      if (event.error.code == "conversation_already_has_active_response" &&
+          event.error.event_id == request_event_id_) {
+        // A response of the server's own (VAD) won the race: ask again after it.
+        response_wanted_ = true;
+        LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
+      } else if (event.error.code == "response_cancel_not_active") {
+        LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
+      } else {
+        view_->Notice("server error " + Printable(std::string(event.error.code)) + ": " +
+                      Printable(std::string(event.error.message)));
+      }
+      break;
+    default: break;
+  }
+  UpdateState();
+}
+
+}  // namespace voxterm

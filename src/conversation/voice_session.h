@@ -1,0 +1,83 @@
+// VoiceSession: a spoken conversation as the run loop sees it. Owns the audio engine, the
+// conversation logic (VoiceChat) and the view; on each tick it moves microphone frames to the
+// server and the answer along to the speaker.
+// At the end of an input file it sends a little silence (so the server's VAD sees the turn
+// end), waits until nothing is going on, and finishes.
+// Thread safety: main thread only.
+#pragma once
+
+#include <memory>
+
+#include "audio/audio_engine.h"
+#include "conversation/conversation.h"
+#include "conversation/voice_chat.h"
+#include "protocol/client_events.h"
+#include "util/clock.h"
+#include "util/latency.h"
+
+namespace voxterm {
+
+class VoiceSession final : public Conversation {
+ public:
+  // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation. latencies:
+  // where --stats' measurements go, or null.
+  VoiceSession(Dialect dialect, SessionSettings settings, std::unique_ptr<AudioEngine> audio,
+               MessageSink* messages, ConversationView* view, const Clock* clock, bool interactive,
+               ToolCalls* tools = nullptr, History* history = nullptr,
+               Latencies* latencies = nullptr);
+  // Says what went wrong with the audio during the conversation, if anything did.
+  ~VoiceSession() override;
+
+  void OnServerEvent(const ServerEvent& event) override;
+  void OnUserLine(std::string line) override { chat_.OnUserLine(std::move(line)); }
+  void OnInputEnd() override;
+  void OnTick() override;
+  int tick_ms() const override { return kAudioTickMs; }
+  bool OnInterrupt() override { return chat_.InterruptTools(); }
+  bool AwaitingServer() const override { return chat_.AwaitingServer(); }
+  bool OnServerSilent(int seconds) override {
+    chat_.OnServerSilent(seconds);
+    return false;
+  }
+  void OnToolsReady() override { chat_.OnToolsReady(); }
+  void OnDisconnected() override { chat_.OnDisconnected(); }
+  bool Quiet() const override { return chat_.Idle(); }
+  bool session_ready() const override { return chat_.session_ready(); }
+  bool Finished() const override;
+  bool WantsPrompt() const override { return false; }  // the status line says it all
+  int failed_turns() const override { return failed_ ? 1 : 0; }
+  uint64_t answers() const override { return chat_.answers(); }
+
+ private:
+  static constexpr int kTrailingSilenceMs = 1500;
+  static constexpr int64_t kEndOfFileGraceMs = 120000;  // never wait forever for an answer
+
+  void SendTrailingSilence();
+  // --stats: what the event and the devices' counters tell.
+  void MeasureEvent(const ServerEvent& event, uint32_t flushes_before);
+  void MeasurePlayback();
+  // A microphone frame to the server (and to the recording).
+  void SendFrame(const int16_t* samples, size_t count);
+
+  std::unique_ptr<AudioEngine> audio_;
+  ConversationView* const view_;
+  const Clock* const clock_;
+  const bool interactive_;
+  VoiceChat chat_;
+  bool quit_ = false;  // Ctrl-D on the terminal, or the input failed
+  bool failed_ = false;
+  bool input_started_ = false;
+  int64_t input_ended_at_ms_ = -1;  // when the input file ran out
+  size_t silence_sent_ = 0;         // samples of trailing silence sent
+  std::vector<int16_t> silence_;
+
+  Latencies* const latencies_;
+  int64_t frames_delivered_at_ns_ = 0;  // the input's newest samples, as the Pump began
+  std::string audio_response_id_;       // the answer whose audio is arriving
+  int64_t first_audio_ns_ = 0;          // its first delta's arrival, until it is heard
+  uint32_t starts_before_ = 0;          // the output's starts before that delta
+  int64_t speech_started_ns_ = 0;       // a barge-in's arrival, until the output is silent
+  uint32_t flush_awaited_ = 0;          // the flush that barge-in requested
+};
+
+}  // namespace voxterm

@@ -1,0 +1,100 @@
+#include "session/link.h"
+
+#include "util/clock.h"
+#include "util/log.h"
+
+namespace voxterm {
+
+// Runs on the network thread: it only moves messages into the main thread's queue. Parsing
+// happens on the main thread, where the events are used.
+class Link::Listener : public TransportListener {
+ public:
+  Listener(WakeupQueue<NetEvent>* queue, Backlog* backlog, int attempt)
+      : queue_(queue), backlog_(backlog), attempt_(attempt) {}
+  void OnOpen() override { queue_->Push({NetEvent::Kind::kOpen, {}, 0, attempt_}); }
+  // Counted before it is pushed, so that Consumed() never takes away what was not yet added.
+  bool OnMessage(std::string message) override {
+    bool more;
+    {
+      std::lock_guard<std::mutex> lock(backlog_->mu);
+      backlog_->bytes += Charge(message);
+      more = backlog_->bytes <= kHighWaterBytes;
+      if (!more) backlog_->paused = true;
+    }
+    queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
+    return more;
+  }
+  void OnConnectFailed(ConnectFailure, int http_status, std::string reason,
+                       std::string error_code) override {
+    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_, 0,
+                  std::move(error_code)});
+  }
+  void OnClosed(int code, std::string reason) override {
+    queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code, attempt_});
+  }
+  void OnProtocolError(std::string reason) override {
+    queue_->Push({NetEvent::Kind::kProtocolError, std::move(reason), 0, attempt_});
+  }
+
+ private:
+  WakeupQueue<NetEvent>* const queue_;
+  Backlog* const backlog_;
+  const int attempt_;
+};
+
+// The string's bytes and the event around them.
+size_t Link::Charge(const std::string& text) { return text.size() + sizeof(NetEvent); }
+
+Link::Link(ConnectOptions options, WakeupQueue<NetEvent>* queue,
+           std::function<std::unique_ptr<Transport>()> make)
+    : options_(std::move(options)), queue_(queue), make_(std::move(make)) {}
+
+Link::~Link() { Drop(); }
+
+void Link::Connect() {
+  Drop();
+  listener_ = std::make_unique<Listener>(queue_, &backlog_, ++attempt_);
+  transport_ = make_();
+  Status started = transport_->Start(options_, listener_.get());
+  if (!started.ok()) listener_->OnConnectFailed(ConnectFailure::kOther, 0, started.message(), "");
+}
+
+void Link::Drop() {
+  transport_.reset();  // closes and joins its thread
+  listener_.reset();
+  // Its events may still be queued and count, but the next connection starts reading.
+  std::lock_guard<std::mutex> lock(backlog_.mu);
+  backlog_.paused = false;
+}
+
+void Link::Consumed(const NetEvent& event) {
+  if (event.kind != NetEvent::Kind::kMessage) return;
+  bool resume = false;
+  {
+    std::lock_guard<std::mutex> lock(backlog_.mu);
+    backlog_.bytes -= Charge(event.text);
+    if (backlog_.paused && backlog_.bytes <= kLowWaterBytes) {
+      backlog_.paused = false;
+      resume = true;
+    }
+  }
+  if (resume && transport_) transport_->ResumeReceiving();
+}
+
+void Link::Send(std::string message) {
+  if (transport_) {
+    transport_->Send(std::move(message));
+  } else {
+    LOG_DEBUG("dropped a message sent with no connection");
+  }
+}
+
+void Link::Close() {
+  if (transport_) transport_->Close();
+}
+
+void Link::CheckAlive() {
+  if (transport_) transport_->CheckAlive();
+}
+
+}  // namespace voxterm

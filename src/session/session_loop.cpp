@@ -1,0 +1,372 @@
+#include "session/session_loop.h"
+
+#include <utility>
+
+#include "ui/terminal_text.h"
+#include "util/log.h"
+#include "util/secret_mask.h"
+
+namespace voxterm {
+namespace {
+
+// 429 and 5xx: the server is busy or failing for now; even a first connection tries again.
+bool IsPassingHttpStatus(int status) { return status == 429 || (status >= 500 && status <= 599); }
+
+// The error's code, else its type (an error with a null code): what ClassifyServerError takes.
+std::string_view CodeOrType(const ErrorInfo& error) {
+  return error.code.empty() ? error.type : error.code;
+}
+
+// Why the server's close ends or interrupts the session, in the user's words.
+std::string DescribeClose(const NetEvent& event) {
+  const std::string reason = event.text.empty() ? "" : ": " + Printable(event.text);
+  if (event.code == 1006) {
+    return "the connection was lost" +
+           (event.text.empty() ? "" : " (" + Printable(event.text) + ")");
+  }
+  if (event.code == kCloseMaybeRewritten) {  // see reconnect.h
+    return "the server closed the connection (code 1002, which libwebsockets also reports for "
+           "1012 to 1015" +
+           reason + ")";
+  }
+  return "the server closed the connection (code " + std::to_string(event.code) + reason + ")";
+}
+
+}  // namespace
+
+// Errors no turn can get past (ClassifyServerError): the key, the account or the model. Going on
+// (or reconnecting) would only repeat them, so the run ends at once, in one line, with the
+// connection's exit code. A refused model is said so that the user knows what to change.
+std::string DescribeFatal(FatalError fatal, const SessionLoopOptions& options,
+                          const std::string& server_words) {
+  if (fatal == FatalError::kModel) {
+    return "the server does not offer model \"" + Printable(options.asked_model, 100) +
+           "\": " + server_words +
+           (options.model_from_url ? " (choose another in --url's model=; it wins over --model)"
+                                   : " (choose another with --model or \"model\" in the config)");
+  }
+  if (fatal == FatalError::kTranscriptionModel) {
+    return "the server does not offer transcription model \"" +
+           Printable(options.transcription_model, 100) + "\": " + server_words +
+           " (choose another with --transcribe or \"transcribe\" in the config)";
+  }
+  return server_words;
+}
+
+SessionLoop::SessionLoop(SessionLoopOptions options, const Clock* clock, Link* link,
+                         Conversation* conversation, EventLog* event_log, UsageTotals* usage,
+                         Notify notify, std::function<void()> flush_output,
+                         std::function<double()> random)
+    : options_(std::move(options)),
+      clock_(clock),
+      link_(link),
+      conversation_(conversation),
+      event_log_(event_log),
+      usage_(usage),
+      notify_(std::move(notify)),
+      flush_output_(std::move(flush_output)),
+      watchdog_(options_.answer_timeout_ms),
+      reconnector_(options_.reconnect_tries, std::move(random)),
+      renewal_(options_.renew_session_s) {}
+
+void SessionLoop::Start() {
+  watchdog_.OnServerEvent(clock_->NowMs());
+  link_->Connect();
+}
+
+void SessionLoop::Finish(int code) {
+  done_ = true;
+  exit_code_ = code;
+}
+
+void SessionLoop::Finish(ExitCode code) { Finish(ToInt(code)); }
+
+void SessionLoop::BeginClose(ExitCode code) {
+  if (phase_ == Phase::kClosing) return;
+  phase_ = Phase::kClosing;
+  exit_code_ = ToInt(code);
+  deadline_.Set(clock_->NowMs() + kCloseTimeoutMs);
+  reconnector_.retry().Clear();
+  link_->Close();
+}
+
+void SessionLoop::Close(ExitCode code) {
+  BeginClose(code);
+  if (!link_->active()) Finish(exit_code_);  // between tries: nothing to close
+}
+
+// The conversation stops sending; it resumes at the next session.created.
+void SessionLoop::GoDown() {
+  if (down_) return;
+  down_ = true;
+  conversation_->OnDisconnected();
+}
+
+// The wait before the next try, announced; -1 once the tries are used up (said too).
+int64_t SessionLoop::NextTryDelayMs(const std::string& why) {
+  reconnector_.SessionEnded(clock_->NowMs(), conversation_->answers());
+  const int64_t delay_ms = reconnector_.NextDelayMs();
+  if (delay_ms < 0) {
+    LOG_ERROR("%s; %s", why.c_str(), reconnector_.DescribeGivingUp().c_str());
+    return -1;
+  }
+  notify_(why + "; reconnecting in " + reconnector_.DescribeTry(delay_ms) + "\u2026");
+  told_reconnecting_ = true;
+  return delay_ms;
+}
+
+// Returns false once the tries are used up.
+bool SessionLoop::ScheduleRetry(const std::string& why) {
+  link_->Drop();
+  const int64_t delay_ms = NextTryDelayMs(why);
+  if (delay_ms < 0) return false;
+  reconnector_.retry().Set(clock_->NowMs() + delay_ms);
+  deadline_.Clear();
+  return true;
+}
+
+void SessionLoop::BeginRenewal(const char* why, int64_t delay_ms) {
+  LOG_INFO("renewing the session (%s)", why);
+  GoDown();
+  phase_ = Phase::kRenewing;
+  renew_delay_ms_ = delay_ms;
+  deadline_.Set(clock_->NowMs() + kCloseTimeoutMs);
+  link_->Close();
+}
+
+// The old session is closed (or would not say so in time): on to the next.
+void SessionLoop::Renew() {
+  phase_ = Phase::kRunning;
+  deadline_.Clear();
+  if (renew_delay_ms_ > 0) {
+    link_->Drop();
+    reconnector_.retry().Set(clock_->NowMs() + std::exchange(renew_delay_ms_, 0));
+  } else {
+    link_->Connect();
+  }
+}
+
+// Renewal waits for a quiet moment; the loop wakes at least at each event and tick. True when
+// the renewal began.
+bool SessionLoop::MaybeRenew(int64_t now_ms) {
+  renew_at_ms_ = -1;
+  if (phase_ != Phase::kRunning || down_ || !had_session_) return false;
+  const int64_t due_ms = renewal_.DueAtMs(reconnector_.session_since_ms());
+  if (due_ms < 0) return false;
+  if (now_ms < due_ms) {
+    renew_at_ms_ = due_ms;
+    return false;
+  }
+  if (!conversation_->Quiet()) return false;  // due, but not quiet: an event will come
+  reconnector_.SessionEnded(now_ms, conversation_->answers());
+  BeginRenewal("it is due", 0);
+  return true;
+}
+
+void SessionLoop::RunWatchdog(int64_t now_ms) {
+  const bool awaiting = phase_ == Phase::kRunning && !down_ && conversation_->AwaitingServer();
+  const AnswerWatchdog::Due due = watchdog_.Update(now_ms, awaiting);
+  if (due.check_alive) link_->CheckAlive();
+  if (due.silent && conversation_->OnServerSilent(watchdog_.answer_timeout_ms() / 1000)) {
+    BeginClose(ExitCode::kFailure);
+  }
+}
+
+void SessionLoop::BeforeWait(bool output_broken) {
+  if (done_) return;
+  for (;;) {
+    if (phase_ != Phase::kClosing && (conversation_->Finished() || output_broken)) {
+      const bool failed = conversation_->failed_turns() > 0 || output_broken;
+      Close(conversation_->Interrupted() ? ExitCode::kInterrupted
+            : failed                     ? ExitCode::kFailure
+                                         : ExitCode::kSuccess);
+      if (done_) return;
+    }
+    const int64_t now_ms = clock_->NowMs();
+    if (phase_ != Phase::kClosing && reconnector_.retry().Passed(now_ms)) {
+      reconnector_.retry().Clear();
+      LOG_INFO("reconnecting to %s", options_.url.c_str());
+      link_->Connect();
+    }
+    if (MaybeRenew(now_ms)) continue;
+    RunWatchdog(now_ms);
+    return;
+  }
+}
+
+int64_t SessionLoop::NextWakeMs() const {
+  return Earliest(
+      {deadline_.at_ms(), watchdog_.NextDeadlineMs(), reconnector_.retry().at_ms(), renew_at_ms_});
+}
+
+bool SessionLoop::AfterWait() {
+  if (!deadline_.Passed(clock_->NowMs())) return false;
+  deadline_.Clear();
+  if (phase_ == Phase::kClosing) {  // the server never acknowledged the close: leave anyway
+    Finish(exit_code_);
+  } else if (phase_ == Phase::kRenewing) {  // nor here: start the next session anyway
+    Renew();
+  } else {
+    const std::string why = "the server sent no session.created within " +
+                            std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
+    if (!had_session_) {
+      LOG_ERROR("%s", why.c_str());
+      BeginClose(ExitCode::kFailure);
+    } else if (!ScheduleRetry(why)) {
+      Finish(ExitCode::kConnect);
+    }
+  }
+  return true;
+}
+
+void SessionLoop::HandleQueued(WakeupQueue<NetEvent>* queue) {
+  queue->Drain(&events_);
+  while (!events_.empty() && !done_) {
+    NetEvent event = std::move(events_.front());
+    events_.pop_front();
+    OnNetEvent(std::move(event));
+  }
+  flush_output_();
+}
+
+void SessionLoop::OnNetEvent(NetEvent event) {
+  link_->Consumed(event);              // before the handling, which may block on stdout
+  if (!link_->Current(event)) return;  // from a connection already given up
+  // Server text enters here (messages, refusals, close reasons): an echoed key stops here.
+  ProcessSecretMask().Mask(&event.text);
+  switch (event.kind) {
+    case NetEvent::Kind::kOpen: OnOpen(); break;
+    case NetEvent::Kind::kFailed: OnFailed(event); break;
+    case NetEvent::Kind::kClosed: OnClosed(event); break;
+    case NetEvent::Kind::kProtocolError: OnProtocolError(event); break;
+    case NetEvent::Kind::kMessage: OnMessage(&event); break;
+  }
+}
+
+void SessionLoop::OnOpen() {
+  LOG_INFO("connected");
+  if (phase_ != Phase::kClosing) deadline_.Set(clock_->NowMs() + kSessionCreatedTimeoutMs);
+}
+
+void SessionLoop::OnFailed(const NetEvent& event) {
+  if (phase_ == Phase::kClosing) return Finish(exit_code_);
+  // The key, the account or the model: no retry, even of a reconnect, and even for a 429 whose
+  // body says the quota is gone rather than "slow down".
+  const FatalError fatal =
+      event.code > 0 ? ClassifyServerError(event.error_code, event.code, event.text,
+                                           options_.asked_model, options_.transcription_model)
+                     : FatalError::kNone;
+  if (fatal != FatalError::kNone || (!had_session_ && !IsPassingHttpStatus(event.code))) {
+    LOG_ERROR("%s", DescribeFatal(fatal, options_, event.text).c_str());
+    return Finish(ExitCode::kConnect);
+  }
+  if (!ScheduleRetry(event.text)) Finish(ExitCode::kConnect);
+}
+
+void SessionLoop::OnClosed(const NetEvent& event) {
+  flush_output_();
+  if (phase_ == Phase::kClosing) return Finish(exit_code_);
+  if (phase_ == Phase::kRenewing) return Renew();
+  const std::string why = DescribeClose(event);
+  if (!had_session_ || !IsTransientClose(event.code) || options_.reconnect_tries == 0) {
+    LOG_ERROR("%s", why.c_str());
+    return Finish(ExitCode::kFailure);
+  }
+  GoDown();
+  if (!ScheduleRetry(why)) Finish(ExitCode::kConnect);
+}
+
+void SessionLoop::OnProtocolError(const NetEvent& event) {
+  flush_output_();
+  if (phase_ == Phase::kClosing) return Finish(exit_code_);
+  if (phase_ == Phase::kRenewing) return Renew();  // the session was ending anyway
+  // Not tried again: a server that sends what the protocol forbids is broken, not passing
+  // through a bad moment.
+  LOG_ERROR("the server broke the WebSocket protocol (%s)", event.text.c_str());
+  Finish(ExitCode::kFailure);
+}
+
+// Usage is summed over every session of the run, whatever the conversation does.
+void SessionLoop::CountUsage(const ServerEvent& event) {
+  switch (event.type) {
+    case ServerEventType::kSessionCreated:
+    case ServerEventType::kSessionUpdated:
+      usage_->SetModel(event.session_model);
+      usage_->SetTranscriptionModel(event.session_transcription_model);
+      break;
+    case ServerEventType::kResponseCreated: usage_->ResponseCreated(event.response.id); break;
+    case ServerEventType::kResponseDone: usage_->AddResponse(event.usage, event.response.id); break;
+    case ServerEventType::kInputTranscriptCompleted: usage_->AddTranscription(event.usage); break;
+    default: break;
+  }
+}
+
+// An error event that refuses the key, the account or the model ends the run.
+bool SessionLoop::EndsOnFatalError(const ServerEvent& event) {
+  if (event.type != ServerEventType::kError || phase_ == Phase::kClosing) return false;
+  const FatalError fatal = ClassifyServerError(CodeOrType(event.error), 0, event.error.message,
+                                               options_.asked_model, options_.transcription_model);
+  if (fatal == FatalError::kNone) return false;
+  const std::string words = Printable(std::string(CodeOrType(event.error))) + ": " +
+                            Printable(std::string(event.error.message));
+  LOG_ERROR("%s",
+            DescribeFatal(
+                fatal, options_,
+                fatal == FatalError::kAccount ? "the server refused the session: " + words : words)
+                .c_str());
+  BeginClose(ExitCode::kConnect);
+  return true;
+}
+
+// At once after a session that got somewhere; otherwise it counts as a try, so that a server
+// expiring every session at once cannot make a storm of them.
+void SessionLoop::OnSessionExpired() {
+  const std::string why = "the server ended the session (session_expired)";
+  if (reconnector_.SessionEnded(clock_->NowMs(), conversation_->answers())) {
+    BeginRenewal("the server says it has expired", 0);
+  } else if (options_.reconnect_tries == 0) {
+    LOG_ERROR("%s", why.c_str());
+    BeginClose(ExitCode::kFailure);
+  } else if (const int64_t delay_ms = NextTryDelayMs(why); delay_ms < 0) {
+    BeginClose(ExitCode::kConnect);
+  } else {
+    BeginRenewal("it expired", delay_ms);
+  }
+}
+
+void SessionLoop::OnMessage(NetEvent* event) {
+  watchdog_.OnServerEvent(clock_->NowMs());
+  event_log_->Received(event->text);
+  ServerEvent parsed;
+  const bool escaped = event->text.find('\\') != std::string::npos;
+  Status status = ParseServerEvent(&event->text, &parsed);
+  // JSON escapes can spell the key: the strings decoded in place are masked too.
+  if (escaped) ProcessSecretMask().Mask(&event->text);
+  parsed.received_ns = event->received_ns;
+  if (!status.ok()) {
+    LOG_WARN("skipped a server message: %s", status.message().c_str());
+    return;
+  }
+  if (parsed.type == ServerEventType::kUnknown) {
+    LOG_DEBUG("ignored an event of unknown type \"%s\"",
+              Printable(std::string(parsed.type_name)).c_str());
+  }
+  CountUsage(parsed);
+  if (EndsOnFatalError(parsed)) return;
+  if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" &&
+      phase_ == Phase::kRunning) {
+    return OnSessionExpired();
+  }
+  const bool was_ready = conversation_->session_ready();
+  conversation_->OnServerEvent(parsed);
+  if (!was_ready && conversation_->session_ready() && phase_ != Phase::kClosing) {
+    deadline_.Clear();
+    reconnector_.SessionBegan(clock_->NowMs(), conversation_->answers());
+    if (told_reconnecting_) notify_("reconnected");
+    told_reconnecting_ = false;
+    had_session_ = true;
+    down_ = false;
+  }
+}
+
+}  // namespace voxterm

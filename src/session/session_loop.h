@@ -1,0 +1,134 @@
+// SessionLoop: the life of the connection around a conversation, whatever the mode: connecting,
+// the first session.created, reconnecting with backoff after a loss that may pass, renewing the
+// session at a quiet moment before the server's time limit (or at once when the server says it
+// has expired), the silent-server watchdog, fatal errors, and the polite close at the end.
+//
+// It owns no file descriptor and never waits: the poll loop in app/run.cpp calls it around each
+// wait (ninja's Builder, driven by a CommandRunner). Time comes from a Clock and connections from
+// the Link's transport factory, so tests drive it all on a fake clock with FakeTransports.
+//
+// Once done(), the run is over and exit_code() says how it ended (util/exit_code.h).
+// Thread safety: main thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include "conversation/conversation.h"
+#include "conversation/event_log.h"
+#include "session/link.h"
+#include "session/session_timers.h"
+#include "session/usage.h"
+#include "transport/connect_diagnosis.h"
+#include "util/clock.h"
+#include "util/exit_code.h"
+
+namespace voxterm {
+
+struct SessionLoopOptions {
+  std::string url;  // for log lines only (it carries no secret)
+  // The models a refusal may name (ClassifyServerError): the model the URL asked for (its own
+  // model= or deployment= wins over --model), and the transcription model ("": none).
+  std::string asked_model;
+  bool model_from_url = false;  // asked_model came from the URL rather than --model
+  std::string transcription_model;
+  int answer_timeout_ms = 30000;  // 0: never
+  int reconnect_tries = 5;        // 0: never
+  int renew_session_s = 55 * 60;  // 0: only when the server ends the session
+};
+
+// The words for a refusal no turn can get past: server_words, and what to change for a model.
+std::string DescribeFatal(FatalError fatal, const SessionLoopOptions& options,
+                          const std::string& server_words);
+
+class SessionLoop {
+ public:
+  // The server's first message is session.created; without it no turn can start.
+  static constexpr int kSessionCreatedTimeoutMs = 15000;
+  // How long to wait for the server to answer our close frame before leaving anyway.
+  static constexpr int kCloseTimeoutMs = 3000;
+
+  // Tells the user about the connection: the status line in a spoken conversation, stderr in
+  // text mode.
+  using Notify = std::function<void(const std::string&)>;
+
+  // random: uniform in [0, 1), the backoff's jitter. flush_output: stdout's buffered answer,
+  // written before a message about the connection's end.
+  SessionLoop(SessionLoopOptions options, const Clock* clock, Link* link,
+              Conversation* conversation, EventLog* event_log, UsageTotals* usage, Notify notify,
+              std::function<void()> flush_output, std::function<double()> random);
+
+  // Connects.
+  void Start();
+  // Before each wait: ends a finished conversation (output_broken: stdout failed), makes a
+  // retry or renewal that is due, and runs the watchdog.
+  void BeforeWait(bool output_broken);
+  // When the loop must wake at the latest, -1: only for an event.
+  int64_t NextWakeMs() const;
+  // After each wait: the opening and closing deadlines. True when one fell due (the loop then
+  // goes round again before it handles what the wait brought).
+  bool AfterWait();
+  // Everything the network threads queued.
+  void HandleQueued(WakeupQueue<NetEvent>* queue);
+  // Ends the run: the connection is closed politely (at once if there is none).
+  void Close(ExitCode code);
+
+  bool closing() const { return phase_ == Phase::kClosing; }
+  bool done() const { return done_; }
+  int exit_code() const { return exit_code_; }
+
+ private:
+  // kRunning: connecting, in a session, or waiting to try again; kRenewing: closing a session
+  // to start the next; kClosing: the run is ending.
+  enum class Phase { kRunning, kRenewing, kClosing };
+
+  void Finish(ExitCode code);
+  void Finish(int code);
+  void BeginClose(ExitCode code);
+  void GoDown();
+  bool ScheduleRetry(const std::string& why);
+  int64_t NextTryDelayMs(const std::string& why);
+  void BeginRenewal(const char* why, int64_t delay_ms);
+  void Renew();
+  bool MaybeRenew(int64_t now_ms);
+  void RunWatchdog(int64_t now_ms);
+
+  void OnNetEvent(NetEvent event);
+  void OnOpen();
+  void OnFailed(const NetEvent& event);
+  void OnClosed(const NetEvent& event);
+  void OnProtocolError(const NetEvent& event);
+  void OnMessage(NetEvent* event);
+  void CountUsage(const ServerEvent& event);
+  bool EndsOnFatalError(const ServerEvent& event);
+  void OnSessionExpired();
+
+  const SessionLoopOptions options_;
+  const Clock* const clock_;
+  Link* const link_;
+  Conversation* const conversation_;
+  EventLog* const event_log_;
+  UsageTotals* const usage_;
+  const Notify notify_;
+  const std::function<void()> flush_output_;
+
+  Phase phase_ = Phase::kRunning;
+  bool done_ = false;
+  int exit_code_ = 0;
+  // kRunning: session.created is due by then, once connected; kRenewing and kClosing: the
+  // server's answer to our close frame.
+  Deadline deadline_;
+  AnswerWatchdog watchdog_;
+  Reconnector reconnector_;
+  Renewal renewal_;
+  int64_t renew_at_ms_ = -1;        // the next renewal, while one is pending and not yet quiet
+  int64_t renew_delay_ms_ = 0;      // kRenewing: the next session waits this long (a try)
+  bool had_session_ = false;        // a session worked: losses from now on are tried again
+  bool down_ = false;               // the conversation was told it is disconnected
+  bool told_reconnecting_ = false;  // the user saw "reconnecting", so will see "reconnected"
+  std::deque<NetEvent> events_;
+};
+
+}  // namespace voxterm

@@ -1,0 +1,402 @@
+#include "conversation/text_chat.h"
+
+#include <catch2/catch.hpp>
+
+#include "fakes/fake_clock.h"
+#include "fakes/fake_tool_runner.h"
+#include "fakes/fake_transport.h"
+#include "fakes/fake_view.h"
+
+using namespace voxterm;
+
+namespace {
+
+struct TextChatTest {
+  FakeTransport transport;
+  std::string answers;
+  TextChat chat{Dialect::kGa,
+                [] {
+                  SessionSettings s;
+                  s.output = Modality::kText;
+                  return s;
+                }(),
+                &transport, [this](std::string_view text) { answers += text; }};
+
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    chat.OnServerEvent(*event);
+  }
+  void SessionCreated() { Server(R"({"type":"session.created","session":{}})"); }
+  void Answer(const std::string& id, std::vector<std::string> deltas,
+              const char* status = "completed") {
+    Server(R"({"type":"response.created","response":{"id":")" + id +
+           R"(","status":"in_progress"}})");
+    for (const std::string& d : deltas) {
+      Server(R"({"type":"response.output_text.delta","response_id":")" + id + R"(","delta":")" + d +
+             R"("})");
+    }
+    Server(R"({"type":"response.done","response":{"id":")" + id + R"(","status":")" + status +
+           R"("}})");
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TextChatTest, "nothing is sent before session.created", "[text_chat]") {
+  chat.OnUserLine("hello");
+  CHECK(transport.sent.empty());
+  SessionCreated();
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
+}
+
+TEST_CASE_METHOD(TextChatTest, "turns go one at a time and answers end with a newline",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnUserLine("two");
+  chat.OnInputEnd();
+  CHECK(transport.sent.size() == 3);  // the second turn waits for the first answer
+  Answer("r1", {"Fir", "st"});
+  CHECK(answers == "First\n");
+  CHECK(transport.sent.size() == 5);
+  CHECK(transport.sent[3].find("\"two\"") != std::string::npos);
+  CHECK_FALSE(chat.Finished());
+  Answer("r2", {"Second\\n"});  // already ends with a newline: no second one
+  CHECK(answers == "First\nSecond\n");
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 0);
+}
+
+TEST_CASE_METHOD(TextChatTest, "blank lines are not turns", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("");
+  chat.OnUserLine("  \t");
+  chat.OnUserLine("\r");
+  CHECK(transport.sent.size() == 1);
+  chat.OnInputEnd();
+  CHECK(chat.Finished());
+}
+
+TEST_CASE_METHOD(TextChatTest, "audio transcripts count as the answer", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"Hi there"})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "Hi there\n");
+}
+
+TEST_CASE_METHOD(TextChatTest, "a failed answer is counted and the next turn goes on",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnUserLine("two");
+  Answer("r1", {"partial"}, "failed");
+  CHECK(chat.failed_turns() == 1);
+  CHECK(answers == "partial\n");
+  CHECK(transport.sent.size() == 5);
+}
+
+TEST_CASE_METHOD(TextChatTest, "a refused response.create ends the turn", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnInputEnd();
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value",
+      "message":"no","event_id":"voxterm_response_1"}})");
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 1);
+}
+
+TEST_CASE_METHOD(TextChatTest, "a refused line hides the answer to the old context",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnInputEnd();
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value",
+      "message":"bad item","event_id":"voxterm_item_1"}})");
+  CHECK_FALSE(chat.Finished());  // the response.create behind it still answers
+  Answer("r1", {"unrelated"});
+  CHECK(answers.empty());
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 1);
+}
+
+TEST_CASE_METHOD(TextChatTest, "a busy server gets response.create again after its response",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Server(R"({"type":"response.created","response":{"id":"r0"}})");  // someone else's
+  Server(R"({"type":"error","error":{"type":"invalid_request_error",
+      "code":"conversation_already_has_active_response","message":"busy","event_id":"voxterm_response_1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r0","delta":"not ours"})");
+  Server(R"({"type":"response.done","response":{"id":"r0","status":"completed"}})");
+  CHECK(transport.SentTypes().back() == "response.create");
+  CHECK(transport.sent.size() == 4);
+  Answer("r1", {"ours"});
+  CHECK(answers == "ours\n");
+}
+
+TEST_CASE_METHOD(TextChatTest, "deltas of other responses are not printed", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"other","delta":"x"})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"y"})");
+  CHECK(answers == "y");
+}
+
+TEST_CASE_METHOD(TextChatTest, "a response.done for a response never announced ends nothing",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  chat.OnUserLine("two");
+  chat.OnInputEnd();
+  Server(R"({"type":"response.done","response":{"id":"bogus","status":"completed"}})");
+  CHECK(transport.sent.size() == 3);  // the first turn goes on; the second waits
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"one"})");
+  Server(R"({"type":"response.done","response":{"id":"bogus2","status":"completed"}})");
+  CHECK(answers == "one");  // no newline: the answer is not over
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "one\n");
+  CHECK(transport.sent.size() == 5);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");  // again
+  CHECK_FALSE(chat.Finished());
+  Answer("r2", {"two"});
+  CHECK(answers == "one\ntwo\n");
+  CHECK(chat.Finished());
+  CHECK(chat.answers() == 2);
+}
+
+TEST_CASE("the beta dialect asks for text in beta words", "[text_chat]") {
+  FakeTransport transport;
+  TextChat chat(Dialect::kBeta, SessionSettings(), &transport, [](std::string_view) {});
+  chat.OnUserLine("hi");
+  ParsedEvent created(R"({"type":"session.created","session":{}})");
+  chat.OnServerEvent(*created);
+  REQUIRE(transport.sent.size() == 3);
+  CHECK(transport.sent[2].find(R"("modalities":["text"])") != std::string::npos);
+}
+
+namespace {
+
+struct TextToolsTest {
+  FakeTransport transport;
+  FakeView view;
+  FakeToolRunner runner;
+  FakeClock clock;
+  EventLog log{&clock};
+  std::vector<ToolConfig> tools = {CommandTool("uptime", {"uptime"})};
+  ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
+  std::string answers;
+  TextChat chat{Dialect::kGa, SessionSettings{},
+                &transport,   [this](std::string_view t) { answers += t; },
+                nullptr,      &calls};
+
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    chat.OnServerEvent(*event);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TextToolsTest,
+                 "a turn whose answer calls a tool goes on until the follow-up is answered",
+                 "[text_chat][tools]") {
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("how long has this machine been up?");
+  chat.OnInputEnd();
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"Let me look."})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "Let me look.\n");
+  CHECK_FALSE(chat.Finished());
+  CHECK(transport.SentTypes().back() == "response.create");  // the turn's own, so far
+  runner.Exit(1, 0, "up 3 days");
+  chat.OnToolsReady();
+  auto types = transport.SentTypes();
+  CHECK(std::vector<std::string>(types.end() - 2, types.end()) ==
+        std::vector<std::string>{"conversation.item.create", "response.create"});
+  Server(R"({"type":"response.created","response":{"id":"r2"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r2","delta":"Three days."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Let me look.\nThree days.\n");
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 0);
+}
+
+TEST_CASE_METHOD(TextToolsTest, "Ctrl-C during a tool ends the turn, not the session",
+                 "[text_chat][tools]") {
+  Server(R"({"type":"session.created","session":{}})");
+  CHECK_FALSE(chat.OnInterrupt());  // nothing runs: Ctrl-C is the loop's to quit on
+  chat.OnUserLine("uptime?");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(chat.OnInterrupt());
+  chat.OnToolsReady();
+  CHECK(chat.WantsPrompt());  // control is back
+  auto types = transport.SentTypes();
+  CHECK(std::count(types.begin(), types.end(), "response.create") == 1);
+  CHECK(types.back() == "conversation.item.create");  // the output says "interrupted"
+}
+
+TEST_CASE_METHOD(TextToolsTest, "Ctrl-C at a tool's question gives the prompt back at once",
+                 "[text_chat][tools]") {
+  tools[0].confirm = true;
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("uptime?");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  REQUIRE(view.questions.size() == 1);
+  CHECK_FALSE(chat.WantsPrompt());
+  CHECK(chat.OnInterrupt());
+  CHECK(chat.WantsPrompt());  // no runner event will come: the turn ended there and then
+  CHECK(runner.started.empty());
+}
+
+namespace {
+
+struct TextReconnectTest {
+  FakeTransport transport;
+  History history;
+  std::string answers;
+  TextChat chat{
+      Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },
+      nullptr,      nullptr,           &history};
+
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    chat.OnServerEvent(*event);
+  }
+  void SessionCreated() { Server(R"({"type":"session.created","session":{}})"); }
+  void Delta(const std::string& response, const std::string& text) {
+    Server(R"({"type":"response.output_text.delta","response_id":")" + response +
+           R"(","item_id":"a1","delta":")" + text + R"("})");
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(TextReconnectTest, "an answer cut off goes on where it stopped",
+                 "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(
+      R"({"type":"conversation.item.added","item":{"id":"voxterm_user_1","type":"message","role":"user",)"
+      R"("status":"completed","content":[{"type":"input_text","text":"hi"}]}})");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
+      R"("role":"assistant","status":"in_progress","content":[]}})");
+  Delta("r1", "Hel");
+  chat.OnDisconnected();
+  CHECK_FALSE(chat.session_ready());
+  chat.OnUserLine("next");  // waits for the new session
+  transport.sent.clear();
+  SessionCreated();
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create",
+                                 "conversation.item.create", "response.create"});
+  CHECK(transport.sent[3].find("cut off by a lost connection") != std::string::npos);
+  Server(R"({"type":"response.created","response":{"id":"r2","status":"in_progress"}})");
+  Delta("r2", "lo");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Hello\n");
+  // Then the line typed during the outage.
+  CHECK(transport.sent.back().find(R"("type":"response.create")") != std::string::npos);
+  CHECK(transport.sent[transport.sent.size() - 2].find(R"("text":"next")") != std::string::npos);
+}
+
+TEST_CASE_METHOD(TextReconnectTest, "a line the server never had is sent again",
+                 "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  chat.OnDisconnected();
+  transport.sent.clear();
+  SessionCreated();
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.update", "conversation.item.create", "response.create"});
+  CHECK(transport.sent[1].find(R"("id":"voxterm_user_1")") != std::string::npos);
+  CHECK(transport.sent[2].find("instructions") == std::string::npos);
+}
+
+TEST_CASE_METHOD(TextReconnectTest, "input waits in the pipe once enough lines are queued",
+                 "[text_chat]") {
+  for (int i = 0; i < 63; ++i) chat.OnUserLine("line");
+  CHECK(chat.WantsInput());
+  chat.OnUserLine("line");
+  CHECK_FALSE(chat.WantsInput());
+}
+
+TEST_CASE_METHOD(TextChatTest, "each message of a response is a line of its own", "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  auto delta = [&](const char* item, const char* text) {
+    Server(std::string(R"({"type":"response.output_text.delta","response_id":"r1","item_id":")") +
+           item + R"(","delta":")" + text + R"("})");
+  };
+  delta("p1", "One ");
+  delta("p1", "moment.");
+  delta("a1", "Here ");  // a new item: a new line, even before p1's item is done
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"id":"a1",)"
+      R"("type":"message","role":"assistant","status":"completed","content":[]}})");
+  CHECK(answers == "One moment.\nHere \n");  // the item is done: its line ends
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "One moment.\nHere \n");
+  CHECK(chat.Idle());
+}
+
+TEST_CASE_METHOD(TextReconnectTest,
+                 "the rest of a cut answer goes on its line, the next message on another",
+                 "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Delta("r1", "Hel");
+  chat.OnDisconnected();
+  SessionCreated();
+  Server(R"({"type":"response.created","response":{"id":"r2","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_text.delta","response_id":"r2","item_id":"c1","delta":"lo."})");
+  Server(
+      R"({"type":"response.output_text.delta","response_id":"r2","item_id":"c2","delta":"More."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Hello.\nMore.\n");
+}
+
+TEST_CASE_METHOD(TextChatTest, "a message that comes whole in its .done is printed once",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_text.done","response_id":"r1","item_id":"a1","output_index":0,"content_index":0,"text":"Only in done."})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"id":"a1","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"Only in done."}]}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"id":"a2","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"Item only."}]}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "Only in done.\nItem only.\n");
+  chat.OnUserLine("again");
+  Server(R"({"type":"response.created","response":{"id":"r2","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"b1","delta":"Hello wor"})");
+  Server(
+      R"({"type":"response.output_audio_transcript.done","response_id":"r2","item_id":"b1","transcript":"Hello world, corrected."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Only in done.\nItem only.\nHello wor\n");  // what was written stays
+}
