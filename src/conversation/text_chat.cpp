@@ -185,14 +185,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
   if (history_) history_->OnServerEvent(event);
   if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
-    case ServerEventType::kSessionCreated:
-      if (!session_ready_) {
-        session_ready_ = true;
-        messages_->Send(EncodeSessionUpdate(dialect_, session_));
-        if (resumed_) Resume();
-        MaybeStartTurn();
-      }
-      break;
+    case ServerEventType::kSessionCreated: OnSessionCreated(); break;
     case ServerEventType::kResponseCreated:
       open_responses_.emplace_back(event.response.id);
       if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
@@ -202,48 +195,62 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
       break;
     case ServerEventType::kTextDelta:
     case ServerEventType::kAudioTranscriptDelta:
-      if (turn_in_flight_ && !item_refused_ &&
-          (event.response_id.empty() || event.response_id == response_id_)) {
-        WriteItemText(event.item_id, event.delta);
-      }
-      break;
     case ServerEventType::kTextDone:
     case ServerEventType::kAudioTranscriptDone:
-      if (turn_in_flight_ && !item_refused_ &&
-          (event.response_id.empty() || event.response_id == response_id_) &&
-          Unwritten(event.item_id)) {
-        WriteItemText(event.item_id, event.text);
-      }
-      break;
-    case ServerEventType::kOutputItemDone:
-      if (turn_in_flight_ && !item_refused_ &&
-          (event.response_id.empty() || event.response_id == response_id_) &&
-          event.item.type == "message" && event.item.role != "user" && Unwritten(event.item.id)) {
-        WriteItemText(event.item.id, event.item.text);
-      }
-      // A message is whole: its line ends, before the next message or a tool's line.
-      if (answer_open_ && last_written_ != '\n' && event.item.type == "message" &&
-          event.item.id == line_item_id_) {
-        WriteAnswer("\n");
-      }
-      break;
-    case ServerEventType::kAudioDelta:
-      // --speak: the answer's audio to the speaker (a text-only server sends none).
-      if (speaker_ && turn_in_flight_ && !item_refused_) {
-        if (auto samples = DecodePcm16(event.delta, &decoded_)) {
-          speaker_->SetStreamOpen(true);
-          speaker_->Write(decoded_.data(), *samples);
-        } else {
-          LOG_WARN("skipped an audio delta that is not valid base64");
-        }
-      }
-      break;
+    case ServerEventType::kOutputItemDone: OnAnswerText(event); break;
+    case ServerEventType::kAudioDelta: OnAudioDelta(event); break;
     case ServerEventType::kResponseDone:
       if (speaker_) speaker_->SetStreamOpen(false);
       OnResponseDone(event);
       break;
     case ServerEventType::kError: OnError(event); break;
     default: break;
+  }
+}
+
+void TextChat::OnSessionCreated() {
+  if (session_ready_) return;
+  session_ready_ = true;
+  messages_->Send(EncodeSessionUpdate(dialect_, session_));
+  if (resumed_) Resume();
+  MaybeStartTurn();
+}
+
+// The answer's words: as deltas, or whole in a .done event for a message that had none. Only
+// those of the current turn's response are written.
+void TextChat::OnAnswerText(const ServerEvent& event) {
+  const bool ours = turn_in_flight_ && !item_refused_ &&
+                    (event.response_id.empty() || event.response_id == response_id_);
+  switch (event.type) {
+    case ServerEventType::kTextDelta:
+    case ServerEventType::kAudioTranscriptDelta:
+      if (ours) WriteItemText(event.item_id, event.delta);
+      break;
+    case ServerEventType::kOutputItemDone: {
+      const bool message = event.item.type == "message";
+      if (ours && message && event.item.role != "user" && Unwritten(event.item.id)) {
+        WriteItemText(event.item.id, event.item.text);
+      }
+      // A message is whole: its line ends, before the next message or a tool's line.
+      if (answer_open_ && last_written_ != '\n' && message && event.item.id == line_item_id_) {
+        WriteAnswer("\n");
+      }
+      break;
+    }
+    default:  // the text's or the transcript's .done
+      if (ours && Unwritten(event.item_id)) WriteItemText(event.item_id, event.text);
+      break;
+  }
+}
+
+// --speak: the answer's audio to the speaker (a text-only server sends none).
+void TextChat::OnAudioDelta(const ServerEvent& event) {
+  if (!speaker_ || !turn_in_flight_ || item_refused_) return;
+  if (auto samples = DecodePcm16(event.delta, &decoded_)) {
+    speaker_->SetStreamOpen(true);
+    speaker_->Write(decoded_.data(), *samples);
+  } else {
+    LOG_WARN("skipped an audio delta that is not valid base64");
   }
 }
 

@@ -85,6 +85,9 @@ class TextChat final : public Conversation {
   void WriteItemText(std::string_view item_id, std::string_view text);
   // A message whose words came only whole, in a .done event, and none as deltas.
   bool Unwritten(std::string_view item_id) const;
+  void OnSessionCreated();
+  void OnAnswerText(const ServerEvent& event);
+  void OnAudioDelta(const ServerEvent& event);
   void OnError(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
   // Whether a response.done ends a response that response.created announced (and forgets it).

@@ -377,31 +377,8 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
   if (history_) history_->OnServerEvent(event);
   if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
-    case ServerEventType::kSessionCreated:
-      if (!session_ready_) {
-        session_ready_ = true;
-        messages_->Send(EncodeSessionUpdate(dialect_, session_));
-        if (resumed_) {
-          Resume();
-        } else {
-          session_base_ = captured_;
-        }
-        SendPendingLine();
-      }
-      break;
-    case ServerEventType::kSpeechStarted:
-      user_speaking_ = true;
-      if (turn_start_ < 0) {
-        const uint64_t at = event.audio_start_ms >= 0
-                                ? session_base_ + static_cast<uint64_t>(event.audio_start_ms) *
-                                                      kApiSampleRateHz / 1000
-                                : captured_;
-        turn_start_ = static_cast<int64_t>(std::min(at, captured_));
-      }
-      turn_item_id_ = std::string(event.item_id);
-      ClearCaptions();
-      if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
-      break;
+    case ServerEventType::kSessionCreated: OnSessionCreated(); break;
+    case ServerEventType::kSpeechStarted: OnSpeechStarted(event); break;
     case ServerEventType::kSpeechStopped:
       user_speaking_ = false;
       awaiting_answer_ = true;  // server VAD commits and answers
@@ -411,18 +388,8 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       awaiting_answer_ = true;
       break;
     case ServerEventType::kInputTranscriptDelta:
-      if (!Transcribed(event.item_id, /*record=*/false)) Caption(event.item_id, event.delta);
-      break;
     case ServerEventType::kInputTranscriptCompleted:
-      if (Transcribed(event.item_id, /*record=*/true)) break;
-      if (!event.text.empty()) view_->UserSaid(event.text);  // in place of the caption
-      Uncaption(event.item_id);
-      break;
-    case ServerEventType::kInputTranscriptFailed:
-      if (Transcribed(event.item_id, /*record=*/true)) break;
-      Uncaption(event.item_id);
-      view_->Notice("(your words could not be transcribed)");
-      break;
+    case ServerEventType::kInputTranscriptFailed: OnInputTranscript(event); break;
     case ServerEventType::kResponseCreated:
       response_active_ = true;
       response_requested_ = false;
@@ -436,65 +403,116 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
       break;
     case ServerEventType::kAudioTranscriptDelta:
     case ServerEventType::kTextDelta:
-      if (event.response_id.empty() || event.response_id != dropped_response_id_) {
-        if (response_active_) {
-          delivered_ = true;
-          TurnAnswered();
-        }
-        AnswerDelta(event.item_id, event.delta);
-      }
-      break;
     case ServerEventType::kAudioTranscriptDone:
     case ServerEventType::kTextDone:
-      if ((event.response_id.empty() || event.response_id != dropped_response_id_) &&
-          Unshown(event.item_id) && !event.text.empty()) {
-        if (response_active_) {
-          delivered_ = true;
-          TurnAnswered();
-        }
-        AnswerDelta(event.item_id, event.text);
-      }
-      break;
-    case ServerEventType::kOutputItemDone:
-      if ((event.response_id.empty() || event.response_id != dropped_response_id_) &&
-          event.item.type == "message" && event.item.role != "user" && Unshown(event.item.id) &&
-          !event.item.text.empty()) {
-        if (response_active_) {
-          delivered_ = true;
-          TurnAnswered();
-        }
-        AnswerDelta(event.item.id, event.item.text);
-      }
-      // A message of the response is whole: its line ends (the next message has its own).
-      if (answer_line_open_ && event.item.type == "message" && event.item.id == answer_item_id_ &&
-          event.response_id != dropped_response_id_) {
-        view_->AssistantDone(/*interrupted=*/false);
-        answer_line_open_ = false;
-      }
-      break;
+    case ServerEventType::kOutputItemDone: OnAnswerText(event); break;
     case ServerEventType::kResponseDone: OnResponseDone(event); break;
-    case ServerEventType::kError:
-      // Harmless ones, like response_cancel_not_active, only with -v.
-      if (response_requested_ && event.error.event_id == request_event_id_) {
-        // Our response.create was refused: no response.created will come for it.
-        response_requested_ = false;
-        awaiting_answer_ = false;
-      }
-      if (event.error.code == "conversation_already_has_active_response" &&
-          event.error.event_id == request_event_id_) {
-        // A response of the server's own (VAD) won the race: ask again after it.
-        response_wanted_ = true;
-        LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
-      } else if (event.error.code == "response_cancel_not_active") {
-        LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
-      } else {
-        view_->Notice("server error " + Printable(std::string(event.error.code)) + ": " +
-                      Printable(std::string(event.error.message)));
-      }
-      break;
+    case ServerEventType::kError: OnError(event); break;
     default: break;
   }
   UpdateState();
+}
+
+void VoiceChat::OnSessionCreated() {
+  if (session_ready_) return;
+  session_ready_ = true;
+  messages_->Send(EncodeSessionUpdate(dialect_, session_));
+  if (resumed_) {
+    Resume();
+  } else {
+    session_base_ = captured_;
+  }
+  SendPendingLine();
+}
+
+void VoiceChat::OnSpeechStarted(const ServerEvent& event) {
+  user_speaking_ = true;
+  if (turn_start_ < 0) {
+    const uint64_t at =
+        event.audio_start_ms >= 0
+            ? session_base_ + static_cast<uint64_t>(event.audio_start_ms) * kApiSampleRateHz / 1000
+            : captured_;
+    turn_start_ = static_cast<int64_t>(std::min(at, captured_));
+  }
+  turn_item_id_ = std::string(event.item_id);
+  ClearCaptions();
+  if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
+}
+
+void VoiceChat::OnInputTranscript(const ServerEvent& event) {
+  if (event.type == ServerEventType::kInputTranscriptDelta) {
+    if (!Transcribed(event.item_id, /*record=*/false)) Caption(event.item_id, event.delta);
+    return;
+  }
+  if (Transcribed(event.item_id, /*record=*/true)) return;
+  if (event.type == ServerEventType::kInputTranscriptCompleted) {
+    if (!event.text.empty()) view_->UserSaid(event.text);  // in place of the caption
+    Uncaption(event.item_id);
+  } else {
+    Uncaption(event.item_id);
+    view_->Notice("(your words could not be transcribed)");
+  }
+}
+
+// The answer's words: as deltas, or whole in a .done event for a message that had none. Those
+// of a response that was interrupted are dropped.
+void VoiceChat::OnAnswerText(const ServerEvent& event) {
+  const bool dropped = !event.response_id.empty() && event.response_id == dropped_response_id_;
+  switch (event.type) {
+    case ServerEventType::kAudioTranscriptDelta:
+    case ServerEventType::kTextDelta:
+      if (!dropped) ShowAnswer(event.item_id, event.delta);
+      break;
+    case ServerEventType::kOutputItemDone: OnOutputItemDone(event, dropped); break;
+    default:  // the transcript's or the text's .done
+      if (!dropped && Unshown(event.item_id) && !event.text.empty()) {
+        ShowAnswer(event.item_id, event.text);
+      }
+      break;
+  }
+}
+
+void VoiceChat::OnOutputItemDone(const ServerEvent& event, bool dropped) {
+  const bool message = event.item.type == "message";
+  if (!dropped && message && event.item.role != "user" && Unshown(event.item.id) &&
+      !event.item.text.empty()) {
+    ShowAnswer(event.item.id, event.item.text);
+  }
+  // A message of the response is whole: its line ends (the next message has its own).
+  if (answer_line_open_ && message && event.item.id == answer_item_id_ &&
+      event.response_id != dropped_response_id_) {
+    view_->AssistantDone(/*interrupted=*/false);
+    answer_line_open_ = false;
+  }
+}
+
+// The first words shown of the active response mean the user's turn has its answer.
+void VoiceChat::ShowAnswer(std::string_view item_id, std::string_view text) {
+  if (response_active_) {
+    delivered_ = true;
+    TurnAnswered();
+  }
+  AnswerDelta(item_id, text);
+}
+
+void VoiceChat::OnError(const ServerEvent& event) {
+  // Harmless ones, like response_cancel_not_active, only with -v.
+  if (response_requested_ && event.error.event_id == request_event_id_) {
+    // Our response.create was refused: no response.created will come for it.
+    response_requested_ = false;
+    awaiting_answer_ = false;
+  }
+  if (event.error.code == "conversation_already_has_active_response" &&
+      event.error.event_id == request_event_id_) {
+    // A response of the server's own (VAD) won the race: ask again after it.
+    response_wanted_ = true;
+    LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
+  } else if (event.error.code == "response_cancel_not_active") {
+    LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
+  } else {
+    view_->Notice("server error " + Printable(std::string(event.error.code)) + ": " +
+                  Printable(std::string(event.error.message)));
+  }
 }
 
 }  // namespace voxterm

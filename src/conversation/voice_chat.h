@@ -117,6 +117,14 @@ class VoiceChat {
 
  private:
   void BargeIn(bool server_cancels);
+  // The server's events, by kind.
+  void OnSessionCreated();
+  void OnSpeechStarted(const ServerEvent& event);
+  void OnInputTranscript(const ServerEvent& event);
+  void OnAnswerText(const ServerEvent& event);
+  void OnOutputItemDone(const ServerEvent& event, bool dropped);
+  void ShowAnswer(std::string_view item_id, std::string_view text);
+  void OnError(const ServerEvent& event);
   void OnAudioDelta(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
   // The oldest typed line, as a text turn, when one waits and no response is active.
