@@ -19,15 +19,17 @@ class FakeTransport : public Transport {
   Status Start(const ConnectOptions& options, TransportListener* listener) override {
     options_ = options;
     listener_ = listener;
-    return Status::Ok();
+    return start_result;
   }
   void Send(std::string message) override { sent.push_back(std::move(message)); }
   void Close() override { closed = true; }
   void CheckAlive() override { ++alive_checks; }
+  void ResumeReceiving() override { ++resumes; }
 
   // The connection's side of the server, as the network thread reports it.
   void InjectOpen() { listener_->OnOpen(); }
-  void InjectMessage(std::string json) { listener_->OnMessage(std::move(json)); }
+  // False: the listener asks the connection to stop reading (backpressure).
+  bool InjectMessage(std::string json) { return listener_->OnMessage(std::move(json)); }
   void InjectClose(int code, std::string reason = "") {
     listener_->OnClosed(code, std::move(reason));
   }
@@ -48,9 +50,11 @@ class FakeTransport : public Transport {
     return types;
   }
 
+  Status start_result = Status::Ok();  // what Start returns
   std::vector<std::string> sent;
   bool closed = false;
   int alive_checks = 0;
+  int resumes = 0;
 
  private:
   ConnectOptions options_;
