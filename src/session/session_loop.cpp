@@ -85,7 +85,8 @@ void SessionLoop::BeginClose(ExitCode code) {
   if (phase_ == Phase::kClosing) return;
   phase_ = Phase::kClosing;
   exit_code_ = ToInt(code);
-  deadline_.Set(clock_->NowMs() + kCloseTimeoutMs);
+  session_created_by_.Clear();
+  closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);
   reconnector_.retry().Clear();
   link_->Close();
 }
@@ -121,7 +122,7 @@ bool SessionLoop::ScheduleRetry(const std::string& why) {
   const int64_t delay_ms = NextTryDelayMs(why);
   if (delay_ms < 0) return false;
   reconnector_.retry().Set(clock_->NowMs() + delay_ms);
-  deadline_.Clear();
+  session_created_by_.Clear();
   return true;
 }
 
@@ -130,14 +131,15 @@ void SessionLoop::BeginRenewal(const char* why, int64_t delay_ms) {
   GoDown();
   phase_ = Phase::kRenewing;
   renew_delay_ms_ = delay_ms;
-  deadline_.Set(clock_->NowMs() + kCloseTimeoutMs);
+  session_created_by_.Clear();
+  closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);
   link_->Close();
 }
 
 // The old session is closed (or would not say so in time): on to the next.
 void SessionLoop::Renew() {
   phase_ = Phase::kRunning;
-  deadline_.Clear();
+  closed_by_.Clear();
   if (renew_delay_ms_ > 0) {
     link_->Drop();
     reconnector_.retry().Set(clock_->NowMs() + std::exchange(renew_delay_ms_, 0));
@@ -195,26 +197,30 @@ void SessionLoop::BeforeWait(bool output_broken) {
 }
 
 int64_t SessionLoop::NextWakeMs() const {
-  return Earliest(
-      {deadline_.at_ms(), watchdog_.NextDeadlineMs(), reconnector_.retry().at_ms(), renew_at_ms_});
+  return Earliest({session_created_by_.at_ms(), closed_by_.at_ms(), watchdog_.NextDeadlineMs(),
+                   reconnector_.retry().at_ms(), renew_at_ms_});
 }
 
 bool SessionLoop::AfterWait() {
-  if (!deadline_.Passed(clock_->NowMs())) return false;
-  deadline_.Clear();
-  if (phase_ == Phase::kClosing) {  // the server never acknowledged the close: leave anyway
-    Finish(exit_code_);
-  } else if (phase_ == Phase::kRenewing) {  // nor here: start the next session anyway
-    Renew();
-  } else {
-    const std::string why = "the server sent no session.created within " +
-                            std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
-    if (!had_session_) {
-      LOG_ERROR("%s", why.c_str());
-      BeginClose(ExitCode::kFailure);
-    } else if (!ScheduleRetry(why)) {
-      Finish(ExitCode::kConnect);
+  const int64_t now_ms = clock_->NowMs();
+  if (closed_by_.Passed(now_ms)) {
+    closed_by_.Clear();
+    if (phase_ == Phase::kClosing) {  // the server never acknowledged the close: leave anyway
+      Finish(exit_code_);
+    } else {  // nor the renewal's: start the next session anyway
+      Renew();
     }
+    return true;
+  }
+  if (!session_created_by_.Passed(now_ms)) return false;
+  session_created_by_.Clear();
+  const std::string why = "the server sent no session.created within " +
+                          std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
+  if (!had_session_) {
+    LOG_ERROR("%s", why.c_str());
+    BeginClose(ExitCode::kFailure);
+  } else if (!ScheduleRetry(why)) {
+    Finish(ExitCode::kConnect);
   }
   return true;
 }
@@ -245,7 +251,9 @@ void SessionLoop::OnNetEvent(NetEvent event) {
 
 void SessionLoop::OnOpen() {
   LOG_INFO("connected");
-  if (phase_ != Phase::kClosing) deadline_.Set(clock_->NowMs() + kSessionCreatedTimeoutMs);
+  if (phase_ == Phase::kRunning) {
+    session_created_by_.Set(clock_->NowMs() + kSessionCreatedTimeoutMs);
+  }
 }
 
 void SessionLoop::OnFailed(const NetEvent& event) {
@@ -360,7 +368,7 @@ void SessionLoop::OnMessage(NetEvent* event) {
   const bool was_ready = conversation_->session_ready();
   conversation_->OnServerEvent(parsed);
   if (!was_ready && conversation_->session_ready() && phase_ != Phase::kClosing) {
-    deadline_.Clear();
+    session_created_by_.Clear();
     reconnector_.SessionBegan(clock_->NowMs(), conversation_->answers());
     if (told_reconnecting_) notify_("reconnected");
     told_reconnecting_ = false;

@@ -117,9 +117,8 @@ class SessionLoop {
   Phase phase_ = Phase::kRunning;
   bool done_ = false;
   int exit_code_ = 0;
-  // kRunning: session.created is due by then, once connected; kRenewing and kClosing: the
-  // server's answer to our close frame.
-  Deadline deadline_;
+  Deadline session_created_by_;  // kRunning, once connected: the first message is due
+  Deadline closed_by_;           // kRenewing and kClosing: the server's answer to our close
   AnswerWatchdog watchdog_;
   Reconnector reconnector_;
   Renewal renewal_;
