@@ -14,7 +14,9 @@ Backoff::Backoff(int tries, std::function<double()> random)
 
 int64_t Backoff::NextDelayMs() {
   if (made_ >= tries_) return -1;
-  const int64_t base = std::min(kMaxDelayMs, kFirstDelayMs << std::min(made_, 5));
+  // The waits stop growing at four fifths of the longest, so that the jitter still spreads them
+  // there: clients cut off together, and failing together, do not come back every 8 s in step.
+  const int64_t base = std::min(kMaxDelayMs * 4 / 5, kFirstDelayMs << std::min(made_, 5));
   ++made_;
   return std::min(kMaxDelayMs,
                   base + static_cast<int64_t>(random_() * static_cast<double>(base) / 4));

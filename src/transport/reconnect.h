@@ -21,8 +21,9 @@ bool IsTransientClose(int code);
 // would end a run that could have gone on.
 constexpr int kCloseMaybeRewritten = 1002;
 
-// Exponential backoff with jitter: 0.5 s, 1 s, 2 s, 4 s, then 8 s, each up to a quarter longer
-// at random (so that clients cut off together do not come back together), never over 8 s.
+// Exponential backoff with jitter: 0.5 s, 1 s, 2 s, 4 s, then 6.4 s, each up to a quarter longer
+// at random (so that clients cut off together do not come back together, also once the waits
+// stop growing), never over 8 s.
 class Backoff {
  public:
   static constexpr int64_t kFirstDelayMs = 500;
