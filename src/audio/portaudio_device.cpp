@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pa_linux_alsa.h>
 #include <portaudio.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -131,6 +132,13 @@ Status OpenStream(Direction direction, int device_index, int buffer_ms, Callback
 }  // namespace
 
 void CallbackTiming::Begin(int64_t now_ns, bool xrun) noexcept {
+  if (policy.load(std::memory_order_relaxed) < 0) {
+    // Whether PortAudio got real-time scheduling for this thread: it falls back quietly.
+    sched_param param{};
+    sched_getparam(0, &param);
+    priority.store(param.sched_priority, std::memory_order_relaxed);
+    policy.store(sched_getscheduler(0), std::memory_order_relaxed);
+  }
   callbacks.store(callbacks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (xrun) {
     device_xruns.store(device_xruns.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -147,16 +155,34 @@ void CallbackTiming::End(int64_t start_ns, int64_t end_ns) noexcept {
   }
 }
 
+namespace {
+
+// How the callbacks were scheduled, for -v: real time keeps a busy machine from running the
+// device dry; without it (no rtkit, no RLIMIT_RTPRIO) underruns under load are likelier.
+std::string DescribeScheduling(int policy, int priority) {
+  if (policy == SCHED_FIFO || policy == SCHED_RR) {
+    return std::string("real-time scheduling (") +
+           (policy == SCHED_FIFO ? "SCHED_FIFO" : "SCHED_RR") + " " + std::to_string(priority) +
+           ")";
+  }
+  return "normal scheduling (the system refused real time)";
+}
+
+}  // namespace
+
 void CallbackTiming::Report(const char* what, const char* xruns, int buffer_ms) const {
   const uint64_t count = callbacks.load(std::memory_order_relaxed);
   if (!count) return;
   LOG_INFO(
-      "audio %s: %llu callbacks of %d ms, at most %.1f ms apart, the longest took %.2f ms; "
-      "the device reported %llu %s",
+      "audio %s: %llu callbacks of %d ms, at most %.1f ms apart, the longest took %.0f us; "
+      "the device reported %llu %s; %s",
       what, static_cast<unsigned long long>(count), buffer_ms,
       static_cast<double>(longest_gap_ns.load(std::memory_order_relaxed)) / 1e6,
-      static_cast<double>(longest_callback_ns.load(std::memory_order_relaxed)) / 1e6,
-      static_cast<unsigned long long>(device_xruns.load(std::memory_order_relaxed)), xruns);
+      static_cast<double>(longest_callback_ns.load(std::memory_order_relaxed)) / 1e3,
+      static_cast<unsigned long long>(device_xruns.load(std::memory_order_relaxed)), xruns,
+      DescribeScheduling(policy.load(std::memory_order_relaxed),
+                         priority.load(std::memory_order_relaxed))
+          .c_str());
 }
 
 Result<std::unique_ptr<PortAudioSystem>> PortAudioSystem::Create() {

@@ -9,7 +9,9 @@
 // Under CPU load a callback that runs late is an underrun: the streams ask for real-time
 // scheduling where the host API and the system allow it (ALSA; quietly not otherwise), and each
 // keeps its timing (the longest gap between callbacks, the longest callback, the under- and
-// overruns the device reported), which -v prints when it stops.
+// overruns the device reported, and whether real-time scheduling took: the first callback reads
+// its thread's policy, the one system call a callback makes, once), which -v prints when it
+// stops.
 //
 // Thread safety: everything but the callbacks runs on the main thread.
 #pragma once
@@ -42,13 +44,17 @@ struct CallbackTiming {
   std::atomic<int64_t> longest_gap_ns{0};       // between the starts of two callbacks
   std::atomic<int64_t> longest_callback_ns{0};  // from a callback's start to its end
   std::atomic<uint64_t> device_xruns{0};        // paOutputUnderflow / paInputOverflow reported
-  int64_t last_start_ns = 0;                    // the callback only
+  // The callback thread's scheduling policy (SCHED_OTHER, SCHED_FIFO...) and priority, read by
+  // the first callback (one sched_getscheduler call, once per stream); -1 until then.
+  std::atomic<int> policy{-1};
+  std::atomic<int> priority{0};
+  int64_t last_start_ns = 0;  // the callback only
 
   // In the callback: at its start (now_ns) and end.
   void Begin(int64_t now_ns, bool xrun) noexcept;
   void End(int64_t start_ns, int64_t end_ns) noexcept;
-  // Main thread: one line for -v, e.g. "audio output: 512 callbacks, ..."; xruns names the
-  // device's xruns ("underruns").
+  // Main thread: one line for -v, e.g. "audio output: 512 callbacks, ..., real-time
+  // scheduling (SCHED_FIFO 70)"; xruns names the device's xruns ("underruns").
   void Report(const char* what, const char* xruns, int buffer_ms) const;
 };
 

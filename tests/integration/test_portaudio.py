@@ -3,6 +3,7 @@ sinks (../shared/TESTING.md). The file plugin makes what is captured and played 
 files; PulseAudio paces them in real time, as a sound card would."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -108,6 +109,30 @@ def test_a_spoken_turn_through_portaudio_is_bit_exact(pulse, mock, tmp_path, spe
     assert answer in right
     # In step: the answer starts on the right after the speech ended on the left.
     assert right.find(answer) > len(speech_raw(speech))
+
+
+def test_verbose_reports_the_callbacks_and_whether_real_time_took(pulse, mock, tmp_path):
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(silence(3000)))
+    played = tmp_path / "played.raw"
+    pulse.devices(str(mic), str(played))
+    m = mock()
+    p = start_voxterm(tmp_path, pulse, ["--url", m.url(), "--headphones", "--input-device", "rt_capture",
+                                        "--output-device", "rt_play", "-v"])
+    try:
+        # Half a second of the output's silence: both streams have run for a while.
+        assert wait_for(lambda: played.exists() and played.stat().st_size > RATE, 30), stderr_of(p)
+    finally:
+        p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 130
+    reports = [line for line in p.stderr.read().splitlines() if "callbacks of" in line]
+    assert sorted(r.split(":")[1].strip() for r in reports) == ["audio input", "audio output"], reports
+    for report in reports:
+        # Callback times in microseconds ("0.00 ms" said nothing), and whether the system gave the
+        # stream's thread real time, which PortAudio asks for and gives up on quietly.
+        assert re.search(r"the longest took \d+ us", report), report
+        assert re.search(r"; (real-time scheduling \(SCHED_(FIFO|RR) \d+\)|normal scheduling \(the system "
+                         r"refused real time\))$", report), report
 
 
 def speech_raw(wav_path):
