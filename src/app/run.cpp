@@ -347,11 +347,20 @@ Result<std::unique_ptr<AudioEngine>> StartAudio(const Config& config) {
   return std::move(*opened);
 }
 
+// The model the run asks for: the URL's own model= (or Azure's deployment=) wins over --model.
+std::string AskedModel(const Config& config) {
+  std::string asked = config.model;
+  if (auto url = ParseUrl(config.url); url.ok()) {
+    AddModelToQuery(&url.value(), config.model);
+    if (std::string in_url = ModelInQuery(*url); !in_url.empty()) asked = in_url;
+  }
+  return asked;
+}
+
 SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& options) {
   SessionLoopOptions loop;
   loop.url = options.url.ToString();
-  loop.asked_model = ModelInQuery(options.url);
-  if (loop.asked_model.empty()) loop.asked_model = config.model;
+  loop.asked_model = AskedModel(config);
   loop.model_from_url = loop.asked_model != config.model;
   loop.transcription_model = config.mode == Mode::kText ? "" : TranscriptionModel(config);
   loop.answer_timeout_ms = config.answer_timeout_ms;
@@ -530,12 +539,8 @@ int Main(int argc, char** argv) {
                                         {"--output-file", config.output_file},
                                         {"--record", config.record}});
   if (!distinct.ok()) return Fail(distinct.message(), ExitCode::kUsage);
-  // Priced, until the server names it, by the model asked for: the URL's own, else --model.
-  std::string asked_model = config.model;
-  if (auto url = ParseUrl(config.url); url.ok()) {
-    AddModelToQuery(&url.value(), config.model);
-    if (std::string in_url = ModelInQuery(*url); !in_url.empty()) asked_model = in_url;
-  }
+  // Priced, until the server names it, by the model asked for.
+  const std::string asked_model = AskedModel(config);
   UsageTotals usage(asked_model, TranscriptionModel(config));
   if (config.stats_file.empty()) {
     return Finish(config, usage, Run(config, *key, nullptr, &usage, signal_fd));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 
 #include "transport/reconnect.h"
@@ -20,7 +21,6 @@ class Deadline {
  public:
   void Set(int64_t at_ms) { at_ms_ = at_ms; }
   void Clear() { at_ms_ = -1; }
-  bool armed() const { return at_ms_ >= 0; }
   bool Passed(int64_t now_ms) const { return at_ms_ >= 0 && now_ms >= at_ms_; }
   int64_t at_ms() const { return at_ms_; }
 
@@ -91,7 +91,6 @@ class Reconnector {
   Deadline& retry() { return retry_; }
   const Deadline& retry() const { return retry_; }
   int64_t session_since_ms() const { return session_since_ms_; }
-  bool in_session() const { return session_since_ms_ >= 0; }
 
  private:
   Backoff backoff_;

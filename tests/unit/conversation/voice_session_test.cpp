@@ -63,6 +63,13 @@ struct VoiceSessionTest {
     for (const std::string& type : transport.SentTypes()) n += type == "input_audio_buffer.append";
     return n;
   }
+  // A 100 ms file sent and its silence after it, while the answer is still on its way.
+  void FileEndsBeforeTheAnswer() {
+    Open(/*interactive=*/false, 100);
+    Server(R"({"type":"session.created","session":{}})");
+    Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+    REQUIRE(TickUntil([&] { return Appends() == 5 + 75; }, 100));
+  }
   // Ticks as the loop does, every 10 ms of real time, the fake clock moving step_ms each time,
   // until done() holds; false if it never does within 5 s.
   template <typename Done>
@@ -114,12 +121,8 @@ TEST_CASE_METHOD(VoiceSessionTest, "Ctrl-D on a terminal ends the conversation, 
 
 TEST_CASE_METHOD(VoiceSessionTest, "at the end of the file it waits for the answer, 120 s at most",
                  "[voice_session]") {
-  Open(/*interactive=*/false, 100);
-  Server(R"({"type":"session.created","session":{}})");
-  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
   const int64_t start_ms = clock.now_ms;
-  // The file ends and its silence is sent; the answer is still on its way.
-  REQUIRE(TickUntil([&] { return Appends() == 5 + 75; }, 100));
+  FileEndsBeforeTheAnswer();
   const int64_t ended_ms = clock.now_ms;
   CHECK(ended_ms - start_ms < 120000);
   CHECK_FALSE(session->Finished());
@@ -131,10 +134,7 @@ TEST_CASE_METHOD(VoiceSessionTest, "at the end of the file it waits for the answ
 
 TEST_CASE_METHOD(VoiceSessionTest, "the answer ends the wait at the end of the file",
                  "[voice_session]") {
-  Open(/*interactive=*/false, 100);
-  Server(R"({"type":"session.created","session":{}})");
-  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
-  REQUIRE(TickUntil([&] { return Appends() == 5 + 75; }, 100));
+  FileEndsBeforeTheAnswer();
   CHECK_FALSE(session->Finished());
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed","output":[]}})");
   session->OnTick();
