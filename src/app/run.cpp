@@ -22,6 +22,7 @@
 #include "conversation/text_chat.h"
 #include "conversation/tool_calls.h"
 #include "conversation/voice_session.h"
+#include "protocol/realtime_client.h"
 #include "session/link.h"
 #include "session/session_loop.h"
 #include "session/usage.h"
@@ -371,7 +372,7 @@ SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& optio
 
 // What every conversation is made of, whatever the mode; all of it outlives the conversation.
 struct ConversationParts {
-  MessageSink* messages;
+  ClientProtocol* server;
   TerminalView* view;     // null in text mode
   ToolCalls* tool_calls;  // null when no tool runner could start and none is declared
   History* history;
@@ -389,7 +390,7 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
   if (config.mode == Mode::kText) {
     StdoutSink* out = parts.out;
     return std::unique_ptr<Conversation>(std::make_unique<TextChat>(
-        config.dialect, TextSessionSettings(config), parts.messages,
+        TextSessionSettings(config), parts.server,
         [out](std::string_view text) { out->Write(text); }, *audio ? (*audio)->playback() : nullptr,
         parts.tool_calls, parts.history));
   }
@@ -397,12 +398,12 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
     if (!terminal.ok()) return terminal.status();
     return std::unique_ptr<Conversation>(std::make_unique<PttSession>(
-        config.dialect, VoiceSessionSettings(config), std::move(*audio), parts.messages, parts.view,
-        parts.clock, std::move(*terminal), *ptt_key, parts.tool_calls, parts.history));
+        VoiceSessionSettings(config), std::move(*audio), parts.server, parts.view, parts.clock,
+        std::move(*terminal), *ptt_key, parts.tool_calls, parts.history));
   }
   return std::unique_ptr<Conversation>(std::make_unique<VoiceSession>(
-      config.dialect, VoiceSessionSettings(config), std::move(*audio), parts.messages, parts.view,
-      parts.clock, isatty(STDIN_FILENO), parts.tool_calls, parts.history, parts.latencies));
+      VoiceSessionSettings(config), std::move(*audio), parts.server, parts.view, parts.clock,
+      isatty(STDIN_FILENO), parts.tool_calls, parts.history, parts.latencies));
 }
 
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
@@ -426,6 +427,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   WakeupQueue<NetEvent> queue;
   Link link(*options, &queue, [] { return std::make_unique<LwsTransport>(); });
   LoggedSink messages(&link, &event_log);
+  RealtimeClient server(config.dialect, &messages);
   History history;
   StdoutSink out;
 
@@ -443,12 +445,12 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
     runner = std::move(*created);
     ToolCallView* tool_view = view ? static_cast<ToolCallView*>(view.get()) : &text_tool_view;
     tool_calls = std::make_unique<ToolCalls>(
-        &config.tools, runner.get(), &messages, tool_view, &event_log,
+        &config.tools, runner.get(), &server, tool_view, &event_log,
         isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo, ToolBaseEnvironment(environ));
   }
-  auto conversation = MakeConversation(
-      config, *ptt_key, &audio.value(),
-      {&messages, view.get(), tool_calls.get(), &history, &out, &clock, latencies});
+  auto conversation =
+      MakeConversation(config, *ptt_key, &audio.value(),
+                       {&server, view.get(), tool_calls.get(), &history, &out, &clock, latencies});
   if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
 
   auto notify = [&view, &out](const std::string& text) {

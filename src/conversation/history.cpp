@@ -182,8 +182,7 @@ void History::Resized(Item* item, size_t old_bytes) {
   }
 }
 
-std::vector<std::string> History::Replay(Dialect dialect) const {
-  std::vector<std::string> events;
+void History::Replay(ClientProtocol* server) const {
   std::unordered_map<std::string, bool> calls;  // call_ids replayed
   size_t unheard = 0;
   for (const Item& item : order_) {
@@ -192,23 +191,22 @@ std::vector<std::string> History::Replay(Dialect dialect) const {
         if (item.text.empty()) {
           ++unheard;  // speech without a transcript
         } else {
-          events.push_back(EncodeUserText(item.text, {}, item.id));
+          server->AddUserText(item.text, {}, item.id);
         }
         break;
       case Kind::kAssistant:
         if (!item.text.empty()) {
-          events.push_back(EncodeAssistantText(dialect, item.text, item.id, !item.cut));
+          server->AddAssistantText(item.text, item.id, !item.cut);
         }
         break;
       case Kind::kCall:
         if (item.complete && !item.call_id.empty()) {
-          events.push_back(EncodeFunctionCall(item.call_id, item.name, item.arguments, item.id));
+          server->AddFunctionCall(item.call_id, item.name, item.arguments, item.id);
           calls[item.call_id] = true;
         }
         break;
       case Kind::kOutput:
-        if (calls.count(item.call_id))
-          events.push_back(EncodeFunctionCallOutput(item.call_id, item.output, item.id));
+        if (calls.count(item.call_id)) server->AddToolOutput(item.call_id, item.output, item.id);
         break;
     }
   }
@@ -216,7 +214,6 @@ std::vector<std::string> History::Replay(Dialect dialect) const {
     LOG_INFO("%zu spoken turn%s had no transcript and %s left out of the replay", unheard,
              unheard == 1 ? "" : "s", unheard == 1 ? "is" : "are");
   }
-  return events;
 }
 
 }  // namespace voxterm

@@ -28,7 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "protocol/client_events.h"
+#include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
 
 namespace voxterm {
@@ -57,8 +57,8 @@ class History {
   bool Has(std::string_view item_id) const;
   bool HasText(std::string_view item_id) const;
 
-  // The conversation as conversation.item.create events, oldest first.
-  std::vector<std::string> Replay(Dialect dialect) const;
+  // Gives the conversation to server, oldest item first.
+  void Replay(ClientProtocol* server) const;
 
   size_t size() const { return order_.size(); }
   size_t bytes() const { return bytes_; }

@@ -15,15 +15,13 @@ SessionSettings TurnsByKey(SessionSettings settings) {
 }
 }  // namespace
 
-PttSession::PttSession(Dialect dialect, SessionSettings settings,
-                       std::unique_ptr<AudioEngine> audio, MessageSink* messages,
-                       ConversationView* view, const Clock* clock,
+PttSession::PttSession(SessionSettings settings, std::unique_ptr<AudioEngine> audio,
+                       ClientProtocol* server, ConversationView* view, const Clock* clock,
                        std::unique_ptr<RawTerminal> terminal, Key key, ToolCalls* tools,
                        History* history)
     : audio_(std::move(audio)),
       view_(view),
-      chat_(dialect, TurnsByKey(std::move(settings)), messages, audio_->playback(), view, tools,
-            history),
+      chat_(TurnsByKey(std::move(settings)), server, audio_->playback(), view, tools, history),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {
   chat_.set_report_state(false);

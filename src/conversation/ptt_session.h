@@ -21,10 +21,9 @@ namespace voxterm {
 
 class PttSession final : public Conversation, private PttController::Actions {
  public:
-  PttSession(Dialect dialect, SessionSettings settings, std::unique_ptr<AudioEngine> audio,
-             MessageSink* messages, ConversationView* view, const Clock* clock,
-             std::unique_ptr<RawTerminal> terminal, Key key, ToolCalls* tools = nullptr,
-             History* history = nullptr);
+  PttSession(SessionSettings settings, std::unique_ptr<AudioEngine> audio, ClientProtocol* server,
+             ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal,
+             Key key, ToolCalls* tools = nullptr, History* history = nullptr);
   ~PttSession() override;
 
   void OnServerEvent(const ServerEvent& event) override;

@@ -8,11 +8,10 @@
 
 namespace voxterm {
 
-TextChat::TextChat(Dialect dialect, SessionSettings session, MessageSink* messages, Sink answers,
+TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers,
                    PlaybackPath* speaker, ToolCalls* tools, History* history)
-    : dialect_(dialect),
-      session_(std::move(session)),
-      messages_(messages),
+    : session_(std::move(session)),
+      server_(server),
       answers_(std::move(answers)),
       speaker_(speaker),
       tools_(tools),
@@ -53,7 +52,7 @@ void TextChat::MaybeStartTurn() {
   item_id_ = "voxterm_user_" + std::to_string(turn_number_);
   item_refused_ = false;
   turn_in_flight_ = true;
-  messages_->Send(EncodeUserText(line_, item_event_id_, item_id_));
+  server_->AddUserText(line_, item_event_id_, item_id_);
   SendResponseCreate();
 }
 
@@ -62,9 +61,8 @@ void TextChat::SendResponseCreate(bool continue_answer) {
   response_id_.clear();
   create_deferred_ = false;
   response_wrote_ = false;
-  messages_->Send(
-      EncodeResponseCreate(dialect_, Output(), create_event_id_,
-                           continue_answer ? ContinuationInstructions(session_.instructions) : ""));
+  server_->RequestAnswer(Output(), create_event_id_,
+                         continue_answer ? ContinuationInstructions(session_.instructions) : "");
 }
 
 void TextChat::OnDisconnected() {
@@ -82,7 +80,7 @@ void TextChat::OnDisconnected() {
 // for again; one that was partly written is asked to go on instead.
 void TextChat::Resume() {
   if (history_) {
-    for (const std::string& item : history_->Replay(dialect_)) messages_->Send(item);
+    history_->Replay(server_);
   }
   if (tools_) tools_->OnSessionReady();
   if (!turn_in_flight_) return;
@@ -92,7 +90,7 @@ void TextChat::Resume() {
   }
   if (!history_ || !history_->Has(item_id_)) {
     item_refused_ = false;
-    messages_->Send(EncodeUserText(line_, item_event_id_, item_id_));
+    server_->AddUserText(line_, item_event_id_, item_id_);
   }
   adopt_line_ = response_wrote_;
   SendResponseCreate(/*continue_answer=*/response_wrote_);
@@ -211,7 +209,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
 void TextChat::OnSessionCreated() {
   if (session_ready_) return;
   session_ready_ = true;
-  messages_->Send(EncodeSessionUpdate(dialect_, session_));
+  server_->ConfigureSession(session_);
   if (resumed_) Resume();
   MaybeStartTurn();
 }
@@ -260,7 +258,7 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
   if (create_deferred_) {
     // The response that kept ours waiting is over: ask again.
     create_deferred_ = false;
-    messages_->Send(EncodeResponseCreate(dialect_, Output(), create_event_id_));
+    server_->RequestAnswer(Output(), create_event_id_, {});
     return;
   }
   if (event.response.id != response_id_) return;  // not the turn's answer

@@ -29,9 +29,8 @@
 #include "conversation/conversation.h"
 #include "conversation/history.h"
 #include "conversation/tool_calls.h"
-#include "protocol/client_events.h"
+#include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
-#include "transport/transport.h"
 
 namespace voxterm {
 
@@ -39,11 +38,11 @@ class TextChat final : public Conversation {
  public:
   using Sink = std::function<void(std::string_view)>;
 
-  // messages: where client events go. answers: stdout in production. speaker: with --speak,
+  // server: where requests go. answers: stdout in production. speaker: with --speak,
   // where the spoken answers go (the transcript still goes to answers); null for text only.
   // tools: the declared tools' calls; null without tools. history: kept for reconnects; null
   // keeps none.
-  TextChat(Dialect dialect, SessionSettings session, MessageSink* messages, Sink answers,
+  TextChat(SessionSettings session, ClientProtocol* server, Sink answers,
            PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr, History* history = nullptr);
 
   void OnServerEvent(const ServerEvent& event) override;
@@ -99,9 +98,8 @@ class TextChat final : public Conversation {
   // A new session after a lost connection: the conversation so far, then the turn in flight.
   void Resume();
 
-  const Dialect dialect_;
   const SessionSettings session_;
-  MessageSink* const messages_;
+  ClientProtocol* const server_;
   const Sink answers_;
   PlaybackPath* const speaker_;
   ToolCalls* const tools_;

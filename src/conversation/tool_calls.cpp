@@ -76,11 +76,11 @@ std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools) {
 }
 
 ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner,
-                     MessageSink* messages, ToolCallView* view, EventLog* log, CanAsk can_ask,
+                     ClientProtocol* server, ToolCallView* view, EventLog* log, CanAsk can_ask,
                      std::vector<std::string> base_env)
     : tools_(tools),
       runner_(runner),
-      messages_(messages),
+      server_(server),
       view_(view),
       log_(log),
       can_ask_(can_ask),
@@ -109,7 +109,7 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
   if (event.type == ServerEventType::kItemAdded && !event.item.id.empty() &&
       !unconfirmed_.empty()) {
     for (auto it = unconfirmed_.begin(); it != unconfirmed_.end(); ++it) {
-      if (it->second.first == event.item.id) {
+      if (it->second.item_id == event.item.id) {
         unconfirmed_.erase(it);
         break;
       }
@@ -124,7 +124,9 @@ void ToolCalls::OnDisconnected() {
 
 void ToolCalls::OnSessionReady() {
   connected_ = true;
-  for (const auto& [serial, output] : unconfirmed_) messages_->Send(output.second);
+  for (const auto& [serial, output] : unconfirmed_) {
+    server_->AddToolOutput(output.call_id, output.text, output.item_id);
+  }
 }
 
 // A call_id names one call: a function_call_output is keyed by it, so a second item with the
@@ -398,9 +400,8 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
   const Call call = std::move(it->second);
   calls_.erase(it);
   const std::string item_id = "voxterm_output_" + std::to_string(serial);
-  auto& kept =
-      unconfirmed_[serial] = {item_id, EncodeFunctionCallOutput(call.call_id, output, item_id)};
-  if (connected_) messages_->Send(kept.second);
+  unconfirmed_[serial] = {item_id, call.call_id, output};
+  if (connected_) server_->AddToolOutput(call.call_id, output, item_id);
   // A server that never announces items would otherwise have them kept for ever.
   while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
   view_->ToolActivity(summary);

@@ -32,11 +32,10 @@
 #include <vector>
 
 #include "conversation/event_log.h"
-#include "protocol/client_events.h"
+#include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
 #include "tools/tool_config.h"
 #include "tools/tool_runner.h"
-#include "transport/transport.h"
 #include "ui/tool_call_view.h"
 
 namespace voxterm {
@@ -49,9 +48,9 @@ std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools);
 
 class ToolCalls {
  public:
-  // tools, runner, messages, view and log must outlive this. base_env: what commands inherit
+  // tools, runner, server, view and log must outlive this. base_env: what commands inherit
   // (ToolBaseEnvironment).
-  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, MessageSink* messages,
+  ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, ClientProtocol* server,
             ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env);
 
   // Every server event, before the conversation handles it.
@@ -113,14 +112,18 @@ class ToolCalls {
 
   const std::vector<ToolConfig>* const tools_;
   ToolRunner* const runner_;
-  MessageSink* const messages_;
+  ClientProtocol* const server_;
   ToolCallView* const view_;
   EventLog* const log_;
   const CanAsk can_ask_;
   const std::vector<std::string> base_env_;
 
   bool connected_ = true;
-  std::map<int, std::pair<std::string, std::string>> unconfirmed_;  // by serial: item id, event
+  // Outputs sent but not yet seen as items: a new session is given them again.
+  struct Output {
+    std::string item_id, call_id, text;
+  };
+  std::map<int, Output> unconfirmed_;  // by serial
 
   std::map<std::string, Call> collecting_;  // by call_id, until their response is done
   std::map<int, Call> calls_;               // by serial: dispatched, without an output yet

@@ -7,13 +7,11 @@
 
 namespace voxterm {
 
-VoiceChat::VoiceChat(Dialect dialect, SessionSettings session, MessageSink* messages,
-                     PlaybackPath* playback, ConversationView* view, ToolCalls* tools,
-                     History* history)
-    : dialect_(dialect),
-      session_(std::move(session)),
+VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPath* playback,
+                     ConversationView* view, ToolCalls* tools, History* history)
+    : session_(std::move(session)),
       server_interrupts_(session_.turns != SessionSettings::Turns::kOff),
-      messages_(messages),
+      server_(server),
       playback_(playback),
       view_(view),
       tools_(tools),
@@ -34,7 +32,7 @@ void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
   for (size_t i = 0; i < count; ++i) recent_[(captured_ + i) % kRecentSamples] = samples[i];
   captured_ += count;
   if (!session_ready_) return;
-  messages_->Send(EncodeAudioAppend(samples, count));
+  server_->AppendAudio(samples, count);
   appended_frames_ += count;
 }
 
@@ -52,7 +50,7 @@ void VoiceChat::ResendAudio(uint64_t from) {
     const uint64_t n = std::min(kChunk, captured_ - at);
     chunk.resize(n);
     for (uint64_t i = 0; i < n; ++i) chunk[i] = recent_[(at + i) % kRecentSamples];
-    messages_->Send(EncodeAudioAppend(chunk.data(), chunk.size()));
+    server_->AppendAudio(chunk.data(), chunk.size());
     appended_frames_ += n;
     at += n;
   }
@@ -60,7 +58,7 @@ void VoiceChat::ResendAudio(uint64_t from) {
 
 void VoiceChat::BeginTake() {
   ClearCaptions();
-  messages_->Send(EncodeAudioClear());
+  server_->ClearAudio();
   turn_start_ = static_cast<int64_t>(captured_);
   turn_item_id_.clear();
   take_committed_ = false;
@@ -68,7 +66,7 @@ void VoiceChat::BeginTake() {
 
 void VoiceChat::CommitTake() {
   take_committed_ = true;
-  if (session_ready_) messages_->Send(EncodeAudioCommit());
+  if (session_ready_) server_->CommitAudio();
   // Never a response.create while a response is active: the interrupted one ends first.
   RequestResponse();
 }
@@ -94,11 +92,11 @@ void VoiceChat::OnDisconnected() {
 // their calls), then the user's audio, then the requests.
 void VoiceChat::Resume() {
   if (history_) {
-    for (const std::string& item : history_->Replay(dialect_)) messages_->Send(item);
+    history_->Replay(server_);
   }
   if (tools_) tools_->OnSessionReady();
   if (!line_item_id_.empty() && (!history_ || !history_->Has(line_item_id_))) {
-    messages_->Send(EncodeUserText(line_, {}, line_item_id_));
+    server_->AddUserText(line_, {}, line_item_id_);
   }
   const bool turn_open = turn_start_ >= 0;
   const bool words_known =
@@ -116,7 +114,7 @@ void VoiceChat::Resume() {
     response_instructions_ = ContinuationInstructions(session_.instructions);
     RequestResponse();
   } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
-    if (!words_known) messages_->Send(EncodeAudioCommit());
+    if (!words_known) server_->CommitAudio();
     RequestResponse();  // server VAD answers only speech it heard itself
   }
   MaybeRequestResponse();
@@ -149,7 +147,7 @@ void VoiceChat::SendPendingLine() {
   line_ = std::move(pending_lines_.front());
   pending_lines_.pop_front();
   line_item_id_ = "voxterm_user_" + std::to_string(++lines_sent_);
-  messages_->Send(EncodeUserText(line_, {}, line_item_id_));
+  server_->AddUserText(line_, {}, line_item_id_);
   RequestResponse();
 }
 
@@ -162,8 +160,7 @@ void VoiceChat::MaybeRequestResponse() {
   if (!response_wanted_ || !session_ready_ || response_active_ || response_requested_) return;
   // The event id lets an error be matched to the request it refuses.
   request_event_id_ = "voxterm_response_" + std::to_string(++requests_);
-  messages_->Send(
-      EncodeResponseCreate(dialect_, Modality::kAudio, request_event_id_, response_instructions_));
+  server_->RequestAnswer(Modality::kAudio, request_event_id_, response_instructions_);
   response_instructions_.clear();
   response_wanted_ = false;
   response_requested_ = true;
@@ -202,7 +199,7 @@ void VoiceChat::BargeIn(bool server_cancels) {
   }
   if (response_active_) {
     dropped_response_id_ = response_id_;
-    if (!server_cancels) messages_->Send(EncodeResponseCancel());
+    if (!server_cancels) server_->CancelAnswer();
   }
   if (answer_line_open_) {
     view_->AssistantDone(/*interrupted=*/true);
@@ -220,13 +217,13 @@ void VoiceChat::OnTick() {
     truncate_pending_ = false;
     // The item belonged to a lost session: the replay already has it, whole.
     if (auto heard = tracker_.At(playback_->flushed_at()); heard && session_ready_) {
-      messages_->Send(EncodeTruncate(heard->item_id, heard->audio_end_ms));
+      server_->TruncateAnswer(heard->item_id, heard->audio_end_ms);
     }
     // Items queued behind it (the answer after a preamble) were never heard: the model should
     // not take them as said.
     if (session_ready_) {
       for (const std::string& item_id : tracker_.Unheard(playback_->flushed_at())) {
-        messages_->Send(EncodeTruncate(item_id, 0));
+        server_->TruncateAnswer(item_id, 0);
       }
     }
   }
@@ -416,7 +413,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
 void VoiceChat::OnSessionCreated() {
   if (session_ready_) return;
   session_ready_ = true;
-  messages_->Send(EncodeSessionUpdate(dialect_, session_));
+  server_->ConfigureSession(session_);
   if (resumed_) {
     Resume();
   } else {

@@ -53,9 +53,8 @@
 #include "audio/playout_tracker.h"
 #include "conversation/history.h"
 #include "conversation/tool_calls.h"
-#include "protocol/client_events.h"
+#include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
-#include "transport/transport.h"
 #include "ui/conversation_view.h"
 
 namespace voxterm {
@@ -64,7 +63,8 @@ class VoiceChat {
  public:
   // tools: the declared tools' calls; null without tools.
   // history: kept for reconnects; null keeps none.
-  VoiceChat(Dialect dialect, SessionSettings session, MessageSink* messages, PlaybackPath* playback,
+  // server: where requests go.
+  VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPath* playback,
             ConversationView* view, ToolCalls* tools = nullptr, History* history = nullptr);
 
   void OnServerEvent(const ServerEvent& event);
@@ -151,10 +151,9 @@ class VoiceChat {
   // A message whose words came only whole, in a .done event: none were shown as deltas.
   bool Unshown(std::string_view item_id) const;
 
-  const Dialect dialect_;
   const SessionSettings session_;
   const bool server_interrupts_;  // server or semantic VAD: the server cancels on speech
-  MessageSink* const messages_;
+  ClientProtocol* const server_;
   PlaybackPath* const playback_;
   ConversationView* const view_;
   ToolCalls* const tools_;

@@ -4,15 +4,15 @@
 
 namespace voxterm {
 
-VoiceSession::VoiceSession(Dialect dialect, SessionSettings settings,
-                           std::unique_ptr<AudioEngine> audio, MessageSink* messages,
-                           ConversationView* view, const Clock* clock, bool interactive,
-                           ToolCalls* tools, History* history, Latencies* latencies)
+VoiceSession::VoiceSession(SessionSettings settings, std::unique_ptr<AudioEngine> audio,
+                           ClientProtocol* server, ConversationView* view, const Clock* clock,
+                           bool interactive, ToolCalls* tools, History* history,
+                           Latencies* latencies)
     : audio_(std::move(audio)),
       view_(view),
       clock_(clock),
       interactive_(interactive),
-      chat_(dialect, std::move(settings), messages, audio_->playback(), view, tools, history),
+      chat_(std::move(settings), server, audio_->playback(), view, tools, history),
       silence_(audio_->capture()->frame_samples(), 0),
       latencies_(latencies) {}
 

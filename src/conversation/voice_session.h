@@ -11,7 +11,7 @@
 #include "audio/audio_engine.h"
 #include "conversation/conversation.h"
 #include "conversation/voice_chat.h"
-#include "protocol/client_events.h"
+#include "protocol/client_protocol.h"
 #include "util/clock.h"
 #include "util/latency.h"
 
@@ -21,8 +21,8 @@ class VoiceSession final : public Conversation {
  public:
   // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation. latencies:
   // where --stats' measurements go, or null.
-  VoiceSession(Dialect dialect, SessionSettings settings, std::unique_ptr<AudioEngine> audio,
-               MessageSink* messages, ConversationView* view, const Clock* clock, bool interactive,
+  VoiceSession(SessionSettings settings, std::unique_ptr<AudioEngine> audio, ClientProtocol* server,
+               ConversationView* view, const Clock* clock, bool interactive,
                ToolCalls* tools = nullptr, History* history = nullptr,
                Latencies* latencies = nullptr);
   // Says what went wrong with the audio during the conversation, if anything did.

@@ -347,7 +347,7 @@ void SessionLoop::OnMessage(NetEvent* event) {
   event_log_->Received(event->text);
   ServerEvent parsed;
   const bool escaped = event->text.find('\\') != std::string::npos;
-  Status status = ParseServerEvent(&event->text, &parsed);
+  Status status = options_.parse(&event->text, &parsed);
   // JSON escapes can spell the key: the strings decoded in place are masked too.
   if (escaped) ProcessSecretMask().Mask(&event->text);
   parsed.received_ns = event->received_ns;

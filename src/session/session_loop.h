@@ -37,6 +37,9 @@ struct SessionLoopOptions {
   int answer_timeout_ms = 30000;  // 0: never
   int reconnect_tries = 5;        // 0: never
   int renew_session_s = 55 * 60;  // 0: only when the server ends the session
+  // The API's reader of server messages, the other half of its ClientProtocol: every message is
+  // parsed here, once, and the conversation gets typed events. Realtime's reads both dialects.
+  Status (*parse)(std::string* buffer, ServerEvent* event) = ParseServerEvent;
 };
 
 // The words for a refusal no turn can get past: server_words, and what to change for a model.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "transport/url.h"
+#include "util/message_sink.h"
 #include "util/status.h"
 
 namespace voxterm {
@@ -58,15 +59,8 @@ class TransportListener {
   virtual void OnProtocolError(std::string reason) = 0;
 };
 
-// Where a conversation's messages go. Conversations only ever send: the connection itself (its
-// start, close and liveness) is the session loop's, through the Link.
-class MessageSink {
- public:
-  virtual ~MessageSink() = default;
-  // Queues a text message; sent in order once the connection is open.
-  virtual void Send(std::string message) = 0;
-};
-
+// Conversations only ever send (util/message_sink.h): the connection itself (its start, close and
+// liveness) is the session loop's, through the Link.
 class Transport : public MessageSink {
  public:
   // Starts connecting. REQUIRES: called once; listener outlives the transport.

@@ -14,6 +14,7 @@
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "protocol/realtime_client.h"
 #include "session/usage.h"
 
 namespace voxterm {
@@ -21,21 +22,21 @@ namespace {
 
 struct World {
   FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
   FakeView view;
   FakeToolRunner runner;
   FakeClock clock;
   EventLog log{&clock};
   std::vector<ToolConfig> tools = {CommandTool("get_weather", {"true", "{city}"}, {"city"})};
-  ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
+  ToolCalls calls{&tools, &runner, &server, &view, &log, CanAsk::kYes, {}};
   History text_history{History::Limits{64, 1 << 16}};
   History voice_history{History::Limits{64, 1 << 16}};
-  TextChat text{Dialect::kGa, SessionSettings{}, &transport, [](std::string_view) {}, nullptr,
-                &calls,       &text_history};
+  TextChat text{SessionSettings{}, &server, [](std::string_view) {},
+                nullptr,           &calls,  &text_history};
   SpscRing<int16_t> ring{1 << 12};
   PlaybackCounters counters;
   PlaybackPath playback{24000, &ring, &counters};
-  VoiceChat voice{Dialect::kGa, SessionSettings{}, &transport, &playback, &view,
-                  &calls,       &voice_history};
+  VoiceChat voice{SessionSettings{}, &server, &playback, &view, &calls, &voice_history};
   UsageTotals usage{"gpt-realtime-2.1", "gpt-live-transcribe"};
 
   void Feed(const uint8_t* data, size_t size) {

@@ -1,23 +1,34 @@
 // Prints one of every client event voxterm can send, in both dialects, as JSON lines
 // {"dialect":"ga","event":{...}}, for tests/integration/test_client_schema.py to validate
-// against OpenAI's schema. Settings are chosen to exercise every optional part.
+// against OpenAI's schema. The events are made as the conversations make them, through
+// RealtimeClient (the Realtime API's ClientProtocol). Settings are chosen to exercise every
+// optional part.
 #include <cstdio>
 #include <string>
 
-#include "protocol/client_events.h"
+#include "protocol/realtime_client.h"
 
 using namespace voxterm;
 
 namespace {
 
-void Print(Dialect dialect, const std::string& event) {
-  printf("{\"dialect\":\"%s\",\"event\":%s}\n", ToString(dialect), event.c_str());
-}
+class PrintingSink : public MessageSink {
+ public:
+  explicit PrintingSink(Dialect dialect) : dialect_(dialect) {}
+  void Send(std::string event) override {
+    printf("{\"dialect\":\"%s\",\"event\":%s}\n", ToString(dialect_), event.c_str());
+  }
+
+ private:
+  const Dialect dialect_;
+};
 
 }  // namespace
 
 int main() {
   for (Dialect dialect : {Dialect::kGa, Dialect::kBeta}) {
+    PrintingSink sink(dialect);
+    RealtimeClient server(dialect, &sink);
     SessionSettings voice;
     voice.output = Modality::kAudio;
     voice.instructions = "Be brief.";
@@ -27,7 +38,7 @@ int main() {
     voice.tools.push_back(
         {"disk_usage", "Disk usage of a directory.",
          R"({"type":"object","properties":{"path":{"type":"string"}},"required":["path"]})"});
-    Print(dialect, EncodeSessionUpdate(dialect, voice));
+    server.ConfigureSession(voice);
     // Every optional session field (the encoder leaves out what beta does not have).
     voice.transcription_language = "en";
     voice.transcription_prompt = "Expect words about terminals.";
@@ -37,40 +48,39 @@ int main() {
     voice.max_output_tokens = 4096;
     voice.reasoning_effort = ReasoningEffort::kMinimal;
     voice.parallel_tool_calls = true;
-    Print(dialect, EncodeSessionUpdate(dialect, voice));
+    server.ConfigureSession(voice);
     voice.turn_detection.type = TurnDetection::Type::kSemanticVad;
     voice.turn_detection.eagerness = VadEagerness::kAuto;
     voice.noise_reduction = NoiseReduction::kOff;
     voice.max_output_tokens = kMaxOutputTokensInf;
-    Print(dialect, EncodeSessionUpdate(dialect, voice));
+    server.ConfigureSession(voice);
     SessionSettings text;
     text.output = Modality::kText;
     text.turns = SessionSettings::Turns::kOff;
-    Print(dialect, EncodeSessionUpdate(dialect, text));
-    Print(dialect, EncodeSessionUpdate(dialect, SessionSettings()));
+    server.ConfigureSession(text);
+    server.ConfigureSession(SessionSettings());
 
-    Print(dialect, EncodeUserText("Name a prime number.", "voxterm_item_1"));
-    Print(dialect, EncodeAssistantText(dialect, "Seven."));
-    Print(dialect, EncodeFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})"));
-    Print(dialect,
-          EncodeFunctionCallOutput("call_C1", R"({"exit_code":0,"stdout":"4C","stderr":""})"));
-    Print(dialect, EncodeResponseCreate(dialect, Modality::kText, "voxterm_response_1"));
-    Print(dialect, EncodeResponseCreate(dialect, Modality::kAudio));
-    Print(dialect, EncodeResponseCreate(dialect, std::nullopt));
+    server.AddUserText("Name a prime number.", "voxterm_item_1", {});
+    server.AddAssistantText("Seven.", {}, /*complete=*/true);
+    server.AddFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})", {});
+    server.AddToolOutput("call_C1", R"({"exit_code":0,"stdout":"4C","stderr":""})", {});
+    server.RequestAnswer(Modality::kText, "voxterm_response_1", {});
+    server.RequestAnswer(Modality::kAudio, {}, {});
+    server.RequestAnswer(std::nullopt, {}, {});
     // A replay after a reconnect: items with voxterm's ids, an answer cut off, and the request
     // that asks it to go on.
-    Print(dialect, EncodeUserText("Name a prime number.", "voxterm_item_1", "voxterm_user_1"));
-    Print(dialect, EncodeAssistantText(dialect, "Sev", "item_A1", /*complete=*/false));
-    Print(dialect, EncodeFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})", "item_C1"));
-    Print(dialect, EncodeFunctionCallOutput("call_C1", "{}", "voxterm_output_1"));
-    Print(dialect, EncodeResponseCreate(dialect, Modality::kText, "voxterm_response_2", "Go on."));
-    Print(dialect, EncodeResponseCreate(dialect, std::nullopt, {}, "Go on."));
-    Print(dialect, EncodeResponseCancel());
+    server.AddUserText("Name a prime number.", "voxterm_item_1", "voxterm_user_1");
+    server.AddAssistantText("Sev", "item_A1", /*complete=*/false);
+    server.AddFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})", "item_C1");
+    server.AddToolOutput("call_C1", "{}", "voxterm_output_1");
+    server.RequestAnswer(Modality::kText, "voxterm_response_2", "Go on.");
+    server.RequestAnswer(std::nullopt, {}, "Go on.");
+    server.CancelAnswer();
     const int16_t samples[480] = {1, -1, 300};
-    Print(dialect, EncodeAudioAppend(samples, 480));
-    Print(dialect, EncodeAudioCommit());
-    Print(dialect, EncodeAudioClear());
-    Print(dialect, EncodeTruncate("item_A1", 1500));
+    server.AppendAudio(samples, 480);
+    server.CommitAudio();
+    server.ClearAudio();
+    server.TruncateAnswer("item_A1", 1500);
   }
   return 0;
 }

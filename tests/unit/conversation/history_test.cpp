@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "fakes/fake_transport.h"
+#include "protocol/realtime_client.h"
 
 using namespace voxterm;
 
@@ -19,10 +20,17 @@ struct HistoryTest {
     REQUIRE(event.ok());
     history.OnServerEvent(*event);
   }
+  // The events Replay() sends, in the dialect's words.
+  std::vector<std::string> ReplayEvents(Dialect dialect) {
+    FakeTransport sink;
+    RealtimeClient server(dialect, &sink);
+    history.Replay(&server);
+    return sink.sent;
+  }
   // What Replay() would send, as (item type or role, id, text) for easy comparison.
   std::vector<std::string> Replayed(Dialect dialect = Dialect::kGa) {
     std::vector<std::string> out;
-    for (const std::string& e : history.Replay(dialect)) {
+    for (const std::string& e : ReplayEvents(dialect)) {
       rapidjson::Document doc;
       doc.Parse(e.data(), e.size());
       REQUIRE(doc["type"] == "conversation.item.create");
@@ -92,7 +100,7 @@ TEST_CASE_METHOD(HistoryTest, "beta replays assistant text as text content", "[h
   Server(
       R"({"type":"response.output_item.done","response_id":"r","item":{"id":"a1","type":"message",)"
       R"("role":"assistant","status":"completed","content":[{"type":"text","text":"Hi"}]}})");
-  const std::vector<std::string> events = history.Replay(Dialect::kBeta);
+  const std::vector<std::string> events = ReplayEvents(Dialect::kBeta);
   REQUIRE(events.size() == 1);
   CHECK(events[0].find(R"("type":"text")") != std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "protocol/realtime_client.h"
 
 using namespace voxterm;
 
@@ -13,14 +14,14 @@ namespace {
 
 struct TextChatTest {
   FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
   std::string answers;
-  TextChat chat{Dialect::kGa,
-                [] {
+  TextChat chat{[] {
                   SessionSettings s;
                   s.output = Modality::kText;
                   return s;
                 }(),
-                &transport, [this](std::string_view text) { answers += text; }};
+                &server, [this](std::string_view text) { answers += text; }};
 
   void Server(const std::string& json) {
     ParsedEvent event(json);
@@ -173,7 +174,8 @@ TEST_CASE_METHOD(TextChatTest, "a response.done for a response never announced e
 
 TEST_CASE("the beta dialect asks for text in beta words", "[text_chat]") {
   FakeTransport transport;
-  TextChat chat(Dialect::kBeta, SessionSettings(), &transport, [](std::string_view) {});
+  RealtimeClient server(Dialect::kBeta, &transport);
+  TextChat chat(SessionSettings(), &server, [](std::string_view) {});
   chat.OnUserLine("hi");
   ParsedEvent created(R"({"type":"session.created","session":{}})");
   chat.OnServerEvent(*created);
@@ -185,16 +187,16 @@ namespace {
 
 struct TextToolsTest {
   FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
   FakeView view;
   FakeToolRunner runner;
   FakeClock clock;
   EventLog log{&clock};
   std::vector<ToolConfig> tools = {CommandTool("uptime", {"uptime"})};
-  ToolCalls calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
+  ToolCalls calls{&tools, &runner, &server, &view, &log, CanAsk::kYes, {}};
   std::string answers;
-  TextChat chat{Dialect::kGa, SessionSettings{},
-                &transport,   [this](std::string_view t) { answers += t; },
-                nullptr,      &calls};
+  TextChat chat{SessionSettings{}, &server, [this](std::string_view t) { answers += t; }, nullptr,
+                &calls};
 
   void Server(const std::string& json) {
     ParsedEvent event(json);
@@ -269,11 +271,11 @@ namespace {
 
 struct TextReconnectTest {
   FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
   History history;
   std::string answers;
-  TextChat chat{
-      Dialect::kGa, SessionSettings{}, &transport, [this](std::string_view t) { answers += t; },
-      nullptr,      nullptr,           &history};
+  TextChat chat{SessionSettings{}, &server, [this](std::string_view t) { answers += t; },
+                nullptr,           nullptr, &history};
 
   void Server(const std::string& json) {
     ParsedEvent event(json);

@@ -11,6 +11,7 @@
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
 #include "protocol/json_write.h"
+#include "protocol/realtime_client.h"
 
 using namespace voxterm;
 
@@ -30,6 +31,7 @@ struct ToolCallsTest {
     return std::vector<ToolConfig>{du, rm};
   }();
   FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
   FakeToolRunner runner;
   FakeView view;
   FakeClock clock;
@@ -39,7 +41,7 @@ struct ToolCallsTest {
 
   ToolCalls& Calls() {
     if (!calls)
-      calls = std::make_unique<ToolCalls>(&tools, &runner, &transport, &view, &log, can_ask,
+      calls = std::make_unique<ToolCalls>(&tools, &runner, &server, &view, &log, can_ask,
                                           std::vector<std::string>{"PATH=/bin"});
     return *calls;
   }

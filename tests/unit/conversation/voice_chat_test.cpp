@@ -8,6 +8,7 @@
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "protocol/realtime_client.h"
 #include "util/base64.h"
 
 using namespace voxterm;
@@ -17,7 +18,7 @@ namespace {
 // A voice conversation on a 24 kHz output whose callback the test runs by hand.
 struct VoiceChatTest {
   explicit VoiceChatTest(SessionSettings::Turns turns = SessionSettings::Turns::kDetect)
-      : chat(Dialect::kGa, Settings(turns), &transport, &playback, &view, &tool_calls, &history) {}
+      : chat(Settings(turns), &server, &playback, &view, &tool_calls, &history) {}
 
   static SessionSettings Settings(SessionSettings::Turns turns) {
     SessionSettings s;
@@ -67,12 +68,13 @@ struct VoiceChatTest {
   }
 
   FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
   FakeView view;
   std::vector<ToolConfig> tools = {CommandTool("uptime", {"uptime"})};
   FakeToolRunner runner;
   FakeClock clock;
   EventLog log{&clock};
-  ToolCalls tool_calls{&tools, &runner, &transport, &view, &log, CanAsk::kYes, {}};
+  ToolCalls tool_calls{&tools, &runner, &server, &view, &log, CanAsk::kYes, {}};
   SpscRing<int16_t> ring{1 << 16};
   PlaybackCounters counters;
   PlaybackEngine engine{24000};

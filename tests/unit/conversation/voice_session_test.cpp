@@ -12,6 +12,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "protocol/realtime_client.h"
 
 using namespace voxterm;
 
@@ -23,6 +24,7 @@ namespace {
 struct VoiceSessionTest {
   FakeClock clock;
   FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
   FakeView view;
   const std::string mic = "/tmp/voxterm_test_" + std::to_string(getpid()) + "_session_mic.wav";
   std::unique_ptr<VoiceSession> session;
@@ -50,8 +52,8 @@ struct VoiceSessionTest {
     auto engine = AudioEngine::Open(config, {AudioBackend::kFile, AudioBackend::kNull});
     REQUIRE(engine.ok());
     REQUIRE((*engine)->Start().ok());
-    session = std::make_unique<VoiceSession>(Dialect::kGa, SessionSettings{}, std::move(*engine),
-                                             &transport, &view, &clock, interactive);
+    session = std::make_unique<VoiceSession>(SessionSettings{}, std::move(*engine), &server, &view,
+                                             &clock, interactive);
   }
   void Server(const std::string& json) {
     ParsedEvent event(json);

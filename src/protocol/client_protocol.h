@@ -1,0 +1,56 @@
+// ClientProtocol: what a conversation asks of the server, in the conversation's words. An
+// implementation turns each request into its API's events and hands them to a MessageSink:
+// RealtimeClient (protocol/realtime_client.h) for the Realtime API in either dialect. The
+// conversations never build an event themselves, so a second API (GPT-Live,
+// ../shared/protocol/LIVE.md) is a second implementation of this, with its own parser for what
+// the server sends (SessionLoopOptions::parse), and not a branch in every mode.
+//
+// Ids: an event_id is chosen by the caller so that an error the server sends about the event can
+// be matched to it; an item_id, chosen by the caller, names the item the request creates (a
+// replayed item keeps the id it had, so its echo is known for what it is: conversation/history.h).
+// Empty leaves the choice to the server.
+// Thread safety: main thread only, like the conversations that use it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "protocol/client_events.h"
+
+namespace voxterm {
+
+class ClientProtocol {
+ public:
+  virtual ~ClientProtocol() = default;
+
+  // The session's settings: voice, instructions, turn detection, tools...
+  virtual void ConfigureSession(const SessionSettings& settings) = 0;
+
+  // The microphone: 24 kHz PCM16 frames; a turn's end where the client decides turns (commit);
+  // the buffered audio thrown away (clear).
+  virtual void AppendAudio(const int16_t* samples, size_t count) = 0;
+  virtual void CommitAudio() = 0;
+  virtual void ClearAudio() = 0;
+
+  // Items of the conversation. complete false marks an assistant message that was cut off.
+  virtual void AddUserText(std::string_view text, std::string_view event_id,
+                           std::string_view item_id) = 0;
+  virtual void AddAssistantText(std::string_view text, std::string_view item_id, bool complete) = 0;
+  virtual void AddFunctionCall(std::string_view call_id, std::string_view name,
+                               std::string_view arguments_json, std::string_view item_id) = 0;
+  virtual void AddToolOutput(std::string_view call_id, std::string_view output,
+                             std::string_view item_id) = 0;
+
+  // Asks for an answer. output: the modality to ask for; nullopt keeps the session's.
+  // instructions: this answer's own, in place of the session's; empty keeps the session's.
+  virtual void RequestAnswer(std::optional<Modality> output, std::string_view event_id,
+                             std::string_view instructions) = 0;
+  // Stops the answer being generated.
+  virtual void CancelAnswer() = 0;
+  // The user heard item_id only up to audio_end_ms: the server forgets the rest.
+  virtual void TruncateAnswer(std::string_view item_id, int64_t audio_end_ms) = 0;
+};
+
+}  // namespace voxterm
