@@ -15,7 +15,8 @@ TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers
       answers_(std::move(answers)),
       speaker_(speaker),
       tools_(tools),
-      history_(history) {}
+      history_(history),
+      answer_text_(this) {}
 
 void TextChat::OnTick() {
   if (speaker_) speaker_->Pump();
@@ -92,7 +93,7 @@ void TextChat::Resume() {
     item_refused_ = false;
     server_->AddUserText(line_, item_event_id_, item_id_);
   }
-  adopt_line_ = response_wrote_;
+  if (response_wrote_) answer_text_.AdoptOpenLine();
   SendResponseCreate(/*continue_answer=*/response_wrote_);
 }
 
@@ -125,36 +126,19 @@ void TextChat::CheckTools() {
   }
 }
 
-// The last character written decides whether the answer needs its closing newline.
-void TextChat::WriteAnswer(std::string_view text) {
-  if (text.empty()) return;
+void TextChat::Words(std::string_view text) {
   answers_(text);
-  answer_open_ = true;
   response_wrote_ = true;
   last_written_ = text.back();
 }
 
-// Messages stream one after another: each change of item starts a line.
-void TextChat::WriteItemText(std::string_view item_id, std::string_view text) {
-  if (text.empty()) return;
-  if (answer_open_ && last_written_ != '\n' && !adopt_line_ && item_id != line_item_id_)
-    WriteAnswer("\n");
-  adopt_line_ = false;
-  line_item_id_ = std::string(item_id);
-  if (Unwritten(item_id)) {
-    written_items_.emplace_back(item_id);
-    if (written_items_.size() > kMaxWrittenItems) written_items_.pop_front();
-  }
-  WriteAnswer(text);
-}
-
-bool TextChat::Unwritten(std::string_view item_id) const {
-  return std::find(written_items_.begin(), written_items_.end(), item_id) == written_items_.end();
+// The last character written decides whether the line needs its newline.
+void TextChat::EndLine(bool /*interrupted*/) {
+  if (last_written_ != '\n') Words("\n");
 }
 
 void TextChat::EndTurn(bool failed) {
-  if (answer_open_ && last_written_ != '\n') answers_("\n");
-  answer_open_ = false;
+  answer_text_.EndLine(/*interrupted=*/false);
   last_written_ = '\n';
   turn_in_flight_ = false;
   line_.clear();
@@ -178,8 +162,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
   // A response.done that ends no announced response is not passed on: nothing ends with it.
   if (event.type == ServerEventType::kResponseDone && !TakeAnnounced(event.response.id)) return;
   // The answer so far ends its line before any tool's line is shown.
-  if (event.type == ServerEventType::kResponseDone && answer_open_ && last_written_ != '\n')
-    WriteAnswer("\n");
+  if (event.type == ServerEventType::kResponseDone) answer_text_.EndLine(/*interrupted=*/false);
   if (history_) history_->OnServerEvent(event);
   if (tools_) tools_->OnServerEvent(event);
   switch (event.type) {
@@ -195,7 +178,13 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioTranscriptDelta:
     case ServerEventType::kTextDone:
     case ServerEventType::kAudioTranscriptDone:
-    case ServerEventType::kOutputItemDone: OnAnswerText(event); break;
+    case ServerEventType::kOutputItemDone: {
+      // Only the words of the current turn's response are written.
+      const bool ours = turn_in_flight_ && !item_refused_ &&
+                        (event.response_id.empty() || event.response_id == response_id_);
+      answer_text_.OnEvent(event, /*show=*/ours, /*end_line=*/true);
+      break;
+    }
     case ServerEventType::kAudioDelta: OnAudioDelta(event); break;
     case ServerEventType::kResponseDone:
       if (speaker_) speaker_->SetStreamOpen(false);
@@ -212,33 +201,6 @@ void TextChat::OnSessionCreated() {
   server_->ConfigureSession(session_);
   if (resumed_) Resume();
   MaybeStartTurn();
-}
-
-// The answer's words: as deltas, or whole in a .done event for a message that had none. Only
-// those of the current turn's response are written.
-void TextChat::OnAnswerText(const ServerEvent& event) {
-  const bool ours = turn_in_flight_ && !item_refused_ &&
-                    (event.response_id.empty() || event.response_id == response_id_);
-  switch (event.type) {
-    case ServerEventType::kTextDelta:
-    case ServerEventType::kAudioTranscriptDelta:
-      if (ours) WriteItemText(event.item_id, event.delta);
-      break;
-    case ServerEventType::kOutputItemDone: {
-      const bool message = event.item.type == "message";
-      if (ours && message && event.item.role != "user" && Unwritten(event.item.id)) {
-        WriteItemText(event.item.id, event.item.text);
-      }
-      // A message is whole: its line ends, before the next message or a tool's line.
-      if (answer_open_ && last_written_ != '\n' && message && event.item.id == line_item_id_) {
-        WriteAnswer("\n");
-      }
-      break;
-    }
-    default:  // the text's or the transcript's .done
-      if (ours && Unwritten(event.item_id)) WriteItemText(event.item_id, event.text);
-      break;
-  }
 }
 
 // --speak: the answer's audio to the speaker (a text-only server sends none).

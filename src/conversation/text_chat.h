@@ -2,13 +2,8 @@
 // Each input line is one user turn: conversation.item.create with input_text, then
 // response.create. Turns go one at a time, so answers come back in order and no response.create
 // is ever sent while a response is active. Text deltas (or audio transcript deltas, from a server
-// that answers with audio anyway) go to the answer sink as they arrive; each answer ends with a
-// newline. A response of several messages (a reasoning model's preamble, then its answer) prints
-// each message as a line of its own, told apart by the deltas' item_id. A message that comes
-// with no deltas, whole in its .done event (response.output_text.done,
-// .output_audio_transcript.done or .output_item.done), is written from there. Where deltas were
-// written and the .done says otherwise, what was written stays (it cannot be taken back); the
-// history a reconnect replays keeps the .done's text. With tools, a turn whose
+// that answers with audio anyway) go to the answer sink as they arrive, a line per message
+// (AnswerText); each answer ends with a newline. With tools, a turn whose
 // response calls them goes on: the calls run (ToolCalls), and the follow-up response.create asks
 // for the answer that uses their outputs.
 //
@@ -26,6 +21,7 @@
 #include <vector>
 
 #include "audio/playback_path.h"
+#include "conversation/answer_text.h"
 #include "conversation/conversation.h"
 #include "conversation/history.h"
 #include "conversation/tool_calls.h"
@@ -34,7 +30,7 @@
 
 namespace voxterm {
 
-class TextChat final : public Conversation {
+class TextChat final : public Conversation, private AnswerText::Lines {
  public:
   using Sink = std::function<void(std::string_view)>;
 
@@ -79,13 +75,10 @@ class TextChat final : public Conversation {
   Modality Output() const { return speaker_ ? Modality::kAudio : Modality::kText; }
   void MaybeStartTurn();
   void EndTurn(bool failed);
-  void WriteAnswer(std::string_view text);
-  // Words of the answer's message item_id, on that message's line.
-  void WriteItemText(std::string_view item_id, std::string_view text);
-  // A message whose words came only whole, in a .done event, and none as deltas.
-  bool Unwritten(std::string_view item_id) const;
+  // AnswerText::Lines: the answer's words to stdout.
+  void Words(std::string_view text) override;
+  void EndLine(bool interrupted) override;
   void OnSessionCreated();
-  void OnAnswerText(const ServerEvent& event);
   void OnAudioDelta(const ServerEvent& event);
   void OnError(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
@@ -124,15 +117,9 @@ class TextChat final : public Conversation {
   bool item_refused_ = false;     // the server refused the turn's line
   bool awaiting_tools_ = false;   // the turn's response made calls; they run
   int requests_ = 0;              // response.create sent, for their event ids
-  bool answer_open_ = false;      // something was written for the current answer
-  bool response_wrote_ = false;   // the current response wrote some of it
-  std::string line_item_id_;      // the message whose words the open line shows
-  // The last few messages that had words written: a .done's text is written only for one
-  // that had none (its deltas, once written, cannot be taken back).
-  static constexpr size_t kMaxWrittenItems = 8;
-  std::deque<std::string> written_items_;
-  bool adopt_line_ = false;  // a continuation after a reconnect: it goes on the open line
-  bool resumed_ = false;     // the session is a reconnection
+  bool response_wrote_ = false;   // the current response wrote some of the answer
+  AnswerText answer_text_;
+  bool resumed_ = false;  // the session is a reconnection
   char last_written_ = '\n';
   int failed_turns_ = 0;
   uint64_t answers_done_ = 0;  // completed answers to our turns

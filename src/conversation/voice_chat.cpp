@@ -17,6 +17,7 @@ VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPa
       tools_(tools),
       history_(history),
       tracker_(playback->device_rate_hz()),
+      answer_text_(this),
       recent_(kRecentSamples) {}
 
 bool VoiceChat::Idle() const {
@@ -110,7 +111,7 @@ void VoiceChat::Resume() {
   }
   if (continue_answer_) {
     continue_answer_ = false;
-    adopt_line_ = answer_line_open_;  // the rest of the cut answer goes on its line
+    answer_text_.AdoptOpenLine();  // the rest of the cut answer goes on its line
     response_instructions_ = ContinuationInstructions(session_.instructions);
     RequestResponse();
   } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
@@ -201,10 +202,7 @@ void VoiceChat::BargeIn(bool server_cancels) {
     dropped_response_id_ = response_id_;
     if (!server_cancels) server_->CancelAnswer();
   }
-  if (answer_line_open_) {
-    view_->AssistantDone(/*interrupted=*/true);
-    answer_line_open_ = false;
-  }
+  answer_text_.EndLine(/*interrupted=*/true);
 }
 
 void VoiceChat::Interrupt() {
@@ -252,25 +250,9 @@ void VoiceChat::UpdateState() {
   }
 }
 
-// Messages stream one after another; each change of item starts a line of its own.
-void VoiceChat::AnswerDelta(std::string_view item_id, std::string_view text) {
-  if (answer_line_open_ && !adopt_line_ && item_id != answer_item_id_) {
-    view_->AssistantDone(/*interrupted=*/false);
-    answer_line_open_ = false;
-  }
-  adopt_line_ = false;
-  answer_item_id_ = std::string(item_id);
-  if (Unshown(item_id)) {
-    shown_items_.emplace_back(item_id);
-    if (shown_items_.size() > kMaxRecentItems) shown_items_.pop_front();
-  }
-  view_->AssistantDelta(text);
-  answer_line_open_ = true;
-}
+void VoiceChat::Words(std::string_view text) { view_->AssistantDelta(text); }
 
-bool VoiceChat::Unshown(std::string_view item_id) const {
-  return std::find(shown_items_.begin(), shown_items_.end(), item_id) == shown_items_.end();
-}
+void VoiceChat::EndLine(bool interrupted) { view_->AssistantDone(interrupted); }
 
 bool VoiceChat::Transcribed(std::string_view item_id, bool record) {
   if (std::find(transcribed_.begin(), transcribed_.end(), item_id) != transcribed_.end())
@@ -353,9 +335,8 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
   if (status == "failed") {
     view_->Notice("the answer failed" + FailureReason(event.response));
   }
-  if (answer_line_open_ && event.response.id != dropped_response_id_) {
-    view_->AssistantDone(/*interrupted=*/status == "cancelled");
-    answer_line_open_ = false;
+  if (event.response.id != dropped_response_id_) {
+    answer_text_.EndLine(/*interrupted=*/status == "cancelled");
   }
   CheckToolFollowUp();  // before the typed lines: the model is waiting for those outputs
   MaybeRequestResponse();
@@ -451,45 +432,15 @@ void VoiceChat::OnInputTranscript(const ServerEvent& event) {
   }
 }
 
-// The answer's words: as deltas, or whole in a .done event for a message that had none. Those
-// of a response that was interrupted are dropped.
+// The answer's words. Those of a response that was interrupted are dropped; the first shown of
+// the active response mean the user's turn has its answer.
 void VoiceChat::OnAnswerText(const ServerEvent& event) {
   const bool dropped = !event.response_id.empty() && event.response_id == dropped_response_id_;
-  switch (event.type) {
-    case ServerEventType::kAudioTranscriptDelta:
-    case ServerEventType::kTextDelta:
-      if (!dropped) ShowAnswer(event.item_id, event.delta);
-      break;
-    case ServerEventType::kOutputItemDone: OnOutputItemDone(event, dropped); break;
-    default:  // the transcript's or the text's .done
-      if (!dropped && Unshown(event.item_id) && !event.text.empty()) {
-        ShowAnswer(event.item_id, event.text);
-      }
-      break;
-  }
-}
-
-void VoiceChat::OnOutputItemDone(const ServerEvent& event, bool dropped) {
-  const bool message = event.item.type == "message";
-  if (!dropped && message && event.item.role != "user" && Unshown(event.item.id) &&
-      !event.item.text.empty()) {
-    ShowAnswer(event.item.id, event.item.text);
-  }
-  // A message of the response is whole: its line ends (the next message has its own).
-  if (answer_line_open_ && message && event.item.id == answer_item_id_ &&
-      event.response_id != dropped_response_id_) {
-    view_->AssistantDone(/*interrupted=*/false);
-    answer_line_open_ = false;
-  }
-}
-
-// The first words shown of the active response mean the user's turn has its answer.
-void VoiceChat::ShowAnswer(std::string_view item_id, std::string_view text) {
-  if (response_active_) {
+  const bool end_line = event.response_id != dropped_response_id_;
+  if (answer_text_.OnEvent(event, /*show=*/!dropped, end_line) && response_active_) {
     delivered_ = true;
     TurnAnswered();
   }
-  AnswerDelta(item_id, text);
 }
 
 void VoiceChat::OnError(const ServerEvent& event) {

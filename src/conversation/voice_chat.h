@@ -24,10 +24,7 @@
 // over (deltas for an item that never completes) goes when the user starts the next turn.
 // .failed shows a notice, once per item, whether or not the item had a caption.
 //
-// A message that comes with no deltas, whole in a .done event (the transcript's or the text's
-// .done, or response.output_item.done), is shown from there. Where deltas were shown and the
-// .done says otherwise, what was shown stays; the history a reconnect replays keeps the .done's
-// text.
+// The answer's words, a line per message, are AnswerText's (conversation/answer_text.h).
 //
 // Typed lines are text turns answered aloud. No response.create is ever sent while a response
 // is active or requested: a line typed meanwhile interrupts the answer and waits for its
@@ -51,6 +48,7 @@
 
 #include "audio/playback_path.h"
 #include "audio/playout_tracker.h"
+#include "conversation/answer_text.h"
 #include "conversation/history.h"
 #include "conversation/tool_calls.h"
 #include "protocol/client_protocol.h"
@@ -59,7 +57,7 @@
 
 namespace voxterm {
 
-class VoiceChat {
+class VoiceChat : private AnswerText::Lines {
  public:
   // tools: the declared tools' calls; null without tools.
   // history: kept for reconnects; null keeps none.
@@ -122,8 +120,6 @@ class VoiceChat {
   void OnSpeechStarted(const ServerEvent& event);
   void OnInputTranscript(const ServerEvent& event);
   void OnAnswerText(const ServerEvent& event);
-  void OnOutputItemDone(const ServerEvent& event, bool dropped);
-  void ShowAnswer(std::string_view item_id, std::string_view text);
   void OnError(const ServerEvent& event);
   void OnAudioDelta(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
@@ -139,8 +135,9 @@ class VoiceChat {
   void ResendAudio(uint64_t from);
   // The user's turn (spoken, a take, or a typed line) has its answer: nothing to send again.
   void TurnAnswered();
-  // An assistant transcript or text delta of item_id, on that item's line.
-  void AnswerDelta(std::string_view item_id, std::string_view text);
+  // AnswerText::Lines: the answer's words to the view.
+  void Words(std::string_view text) override;
+  void EndLine(bool interrupted) override;
   // Input transcription: text more of item_id's caption; Uncaption forgets the item's caption.
   void Caption(std::string_view item_id, std::string_view text);
   void Uncaption(std::string_view item_id);
@@ -148,8 +145,6 @@ class VoiceChat {
   void ClearCaptions();
   // Whether item_id's transcription already ended (.completed or .failed); records it if not.
   bool Transcribed(std::string_view item_id, bool record);
-  // A message whose words came only whole, in a .done event: none were shown as deltas.
-  bool Unshown(std::string_view item_id) const;
 
   const SessionSettings session_;
   const bool server_interrupts_;  // server or semantic VAD: the server cancels on speech
@@ -171,19 +166,16 @@ class VoiceChat {
   int requests_ = 0;
   bool user_speaking_ = false;
   bool truncate_pending_ = false;  // a flush is under way; truncate when it is done
-  bool answer_line_open_ = false;  // the view shows a partial answer
-  std::string answer_item_id_;     // the assistant item whose words that line shows
-  bool adopt_line_ = false;        // a continuation after a reconnect: it goes on the open line
+  AnswerText answer_text_;
   // The captions of items being transcribed, the one updated last at the back. A few at most:
   // a real session transcribes one turn at a time.
   static constexpr size_t kMaxCaptions = 4;
   static constexpr size_t kMaxCaptionBytes = 4096;
   std::deque<std::pair<std::string, std::string>> captions_;
   // The last few items whose transcription ended: a late delta, or a second .completed, is
-  // ignored. And the last few answer messages that had words shown.
+  // ignored.
   static constexpr size_t kMaxRecentItems = 8;
   std::deque<std::string> transcribed_;
-  std::deque<std::string> shown_items_;
   std::deque<std::string> pending_lines_;
   std::vector<int16_t> decoded_;  // scratch for audio deltas
   uint64_t appended_frames_ = 0;

@@ -1,0 +1,54 @@
+#include "conversation/answer_text.h"
+
+#include <algorithm>
+
+namespace voxterm {
+
+bool AnswerText::OnEvent(const ServerEvent& event, bool show, bool end_line) {
+  switch (event.type) {
+    case ServerEventType::kTextDelta:
+    case ServerEventType::kAudioTranscriptDelta:
+      if (!show || event.delta.empty()) return false;
+      Show(event.item_id, event.delta);
+      return true;
+    case ServerEventType::kTextDone:
+    case ServerEventType::kAudioTranscriptDone:
+      if (!show || event.text.empty() || Shown(event.item_id)) return false;
+      Show(event.item_id, event.text);
+      return true;
+    case ServerEventType::kOutputItemDone: {
+      if (event.item.type != "message") return false;
+      const bool words =
+          show && event.item.role != "user" && !event.item.text.empty() && !Shown(event.item.id);
+      if (words) Show(event.item.id, event.item.text);
+      // A message is whole: its line ends, before the next message or a tool's line.
+      if (end_line && event.item.id == line_item_id_) EndLine(/*interrupted=*/false);
+      return words;
+    }
+    default: return false;
+  }
+}
+
+void AnswerText::EndLine(bool interrupted) {
+  if (!line_open_) return;
+  lines_->EndLine(interrupted);
+  line_open_ = false;
+}
+
+void AnswerText::Show(std::string_view item_id, std::string_view text) {
+  if (!adopt_line_ && item_id != line_item_id_) EndLine(/*interrupted=*/false);
+  adopt_line_ = false;
+  line_item_id_ = std::string(item_id);
+  if (!Shown(item_id)) {
+    shown_items_.emplace_back(item_id);
+    if (shown_items_.size() > kMaxShownItems) shown_items_.pop_front();
+  }
+  lines_->Words(text);
+  line_open_ = true;
+}
+
+bool AnswerText::Shown(std::string_view item_id) const {
+  return std::find(shown_items_.begin(), shown_items_.end(), item_id) != shown_items_.end();
+}
+
+}  // namespace voxterm
