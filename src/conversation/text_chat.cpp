@@ -16,6 +16,8 @@ TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers
       speaker_(speaker),
       tools_(tools),
       history_(history),
+      // Text, or audio with its transcript for --speak.
+      requests_(server, speaker ? Modality::kAudio : Modality::kText),
       answer_text_(this) {}
 
 void TextChat::OnTick() {
@@ -58,12 +60,10 @@ void TextChat::MaybeStartTurn() {
 }
 
 void TextChat::SendResponseCreate(bool continue_answer) {
-  create_event_id_ = "voxterm_response_" + std::to_string(++requests_);
   response_id_.clear();
-  create_deferred_ = false;
   response_wrote_ = false;
-  server_->RequestAnswer(Output(), create_event_id_,
-                         continue_answer ? ContinuationInstructions(session_.instructions) : "");
+  requests_.Want(continue_answer ? ContinuationInstructions(session_.instructions) : "");
+  requests_.SendIfWanted(/*server_free=*/session_ready_);
 }
 
 void TextChat::OnDisconnected() {
@@ -71,6 +71,7 @@ void TextChat::OnDisconnected() {
   resumed_ = true;
   response_id_.clear();
   open_responses_.clear();
+  requests_.OnDisconnected();
   if (history_) history_->OnDisconnected();
   if (tools_) tools_->OnDisconnected();
   if (speaker_) speaker_->SetStreamOpen(false);  // what arrived plays out
@@ -171,7 +172,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
       open_responses_.emplace_back(event.response.id);
       if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
       // Turns go one at a time, so the first response after our request is the answer.
-      if (turn_in_flight_ && response_id_.empty() && !create_deferred_)
+      if (requests_.OnCreated() && turn_in_flight_ && response_id_.empty())
         response_id_ = event.response.id;
       break;
     case ServerEventType::kTextDelta:
@@ -217,10 +218,9 @@ void TextChat::OnAudioDelta(const ServerEvent& event) {
 // The end of a response ends the turn, unless it was another response that kept ours waiting.
 void TextChat::OnResponseDone(const ServerEvent& event) {
   if (!turn_in_flight_) return;
-  if (create_deferred_) {
+  if (requests_.wanted()) {
     // The response that kept ours waiting is over: ask again.
-    create_deferred_ = false;
-    server_->RequestAnswer(Output(), create_event_id_, {});
+    requests_.SendIfWanted(/*server_free=*/session_ready_);
     return;
   }
   if (event.response.id != response_id_) return;  // not the turn's answer
@@ -251,18 +251,20 @@ void TextChat::OnError(const ServerEvent& event) {
   LOG_ERROR("server error%s%s: %s", e.code.empty() ? "" : " ",
             Printable(std::string(e.code)).c_str(), Printable(std::string(e.message)).c_str());
   if (!turn_in_flight_ || e.event_id.empty()) return;
-  if (e.event_id == create_event_id_ && e.code == "conversation_already_has_active_response") {
-    // Another response is active (the one we may have taken for ours): ask again when it is done.
-    create_deferred_ = true;
-    response_id_.clear();
-    return;
-  }
   if (e.event_id == item_event_id_) {
     // The line never reached the conversation, but the response.create behind it still answers
     // the old context: wait for that response, show none of it, and count the turn as failed.
     item_refused_ = true;
-  } else if (e.event_id == create_event_id_) {
-    EndTurn(/*failed=*/true);  // no response will come for this turn
+    return;
+  }
+  switch (requests_.OnError(e)) {
+    case ResponseGate::Refusal::kBusy:
+      // Another response is active (the one we may have taken for ours): the gate asks again
+      // when it is done.
+      response_id_.clear();
+      break;
+    case ResponseGate::Refusal::kRefused: EndTurn(/*failed=*/true); break;  // none will come
+    case ResponseGate::Refusal::kNotOurs: break;
   }
 }
 

@@ -24,6 +24,7 @@
 #include "conversation/answer_text.h"
 #include "conversation/conversation.h"
 #include "conversation/history.h"
+#include "conversation/response_gate.h"
 #include "conversation/tool_calls.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
@@ -71,8 +72,6 @@ class TextChat final : public Conversation, private AnswerText::Lines {
  private:
   static constexpr size_t kMaxPendingLines = 64;
 
-  // Text, or audio with its transcript for --speak.
-  Modality Output() const { return speaker_ ? Modality::kAudio : Modality::kText; }
   void MaybeStartTurn();
   void EndTurn(bool failed);
   // AnswerText::Lines: the answer's words to stdout.
@@ -104,20 +103,18 @@ class TextChat final : public Conversation, private AnswerText::Lines {
   std::deque<std::string> pending_;  // lines waiting for their turn
   bool turn_in_flight_ = false;
   int turn_number_ = 0;
-  std::string line_;             // the current turn's line, until its answer is done
-  std::string item_id_;          // the id of its item: the server has it once History does
-  std::string item_event_id_;    // of the current turn's conversation.item.create
-  std::string create_event_id_;  // of the current turn's response.create
-  std::string response_id_;      // of the current turn's response, once created
+  std::string line_;           // the current turn's line, until its answer is done
+  std::string item_id_;        // the id of its item: the server has it once History does
+  std::string item_event_id_;  // of the current turn's conversation.item.create
+  std::string response_id_;    // of the current turn's response, once created
   // Announced by response.created and not yet done: a response.done for any other response is
   // the server's mistake (or worse), and ends nothing. A few at most; the oldest go first.
   static constexpr size_t kMaxOpenResponses = 8;
   std::deque<std::string> open_responses_;
-  bool create_deferred_ = false;  // the server was busy: ask again after its response.done
-  bool item_refused_ = false;     // the server refused the turn's line
-  bool awaiting_tools_ = false;   // the turn's response made calls; they run
-  int requests_ = 0;              // response.create sent, for their event ids
-  bool response_wrote_ = false;   // the current response wrote some of the answer
+  bool item_refused_ = false;    // the server refused the turn's line
+  bool awaiting_tools_ = false;  // the turn's response made calls; they run
+  ResponseGate requests_;        // every response.create
+  bool response_wrote_ = false;  // the current response wrote some of the answer
   AnswerText answer_text_;
   bool resumed_ = false;  // the session is a reconnection
   char last_written_ = '\n';

@@ -17,13 +17,14 @@ VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPa
       tools_(tools),
       history_(history),
       tracker_(playback->device_rate_hz()),
+      requests_(server, Modality::kAudio),
       answer_text_(this),
       recent_(kRecentSamples) {}
 
 bool VoiceChat::Idle() const {
   return session_ready_ && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
          !truncate_pending_ && pending_lines_.empty() && !playback_->Audible() &&
-         !response_wanted_ && !response_requested_ && !tools_busy();
+         !requests_.wanted() && !requests_.requested() && !tools_busy();
 }
 
 void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
@@ -80,9 +81,9 @@ void VoiceChat::OnDisconnected() {
   if (tools_) tools_->OnDisconnected();
   continue_answer_ = response_active_ && delivered_ && response_id_ != dropped_response_id_;
   // A request that was out is made again, unless the user's own turn, sent again, will make it.
-  if (response_requested_ || (response_active_ && !delivered_ && turn_start_ < 0))
-    response_wanted_ = true;
-  response_active_ = response_requested_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
+  requests_.OnDisconnected();
+  if (response_active_ && !delivered_ && turn_start_ < 0) requests_.Want();
+  response_active_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
   outage_start_ = captured_;
   playback_->SetStreamOpen(false);  // what arrived plays out
   ClearCaptions();                  // their transcripts will not come
@@ -112,8 +113,8 @@ void VoiceChat::Resume() {
   if (continue_answer_) {
     continue_answer_ = false;
     answer_text_.AdoptOpenLine();  // the rest of the cut answer goes on its line
-    response_instructions_ = ContinuationInstructions(session_.instructions);
-    RequestResponse();
+    requests_.Want(ContinuationInstructions(session_.instructions));
+    MaybeRequestResponse();
   } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
     if (!words_known) server_->CommitAudio();
     RequestResponse();  // server VAD answers only speech it heard itself
@@ -144,7 +145,8 @@ void VoiceChat::OnUserLine(std::string line) {
 }
 
 void VoiceChat::SendPendingLine() {
-  if (!session_ready_ || response_active_ || response_requested_ || pending_lines_.empty()) return;
+  if (!session_ready_ || response_active_ || requests_.requested() || pending_lines_.empty())
+    return;
   line_ = std::move(pending_lines_.front());
   pending_lines_.pop_front();
   line_item_id_ = "voxterm_user_" + std::to_string(++lines_sent_);
@@ -153,18 +155,12 @@ void VoiceChat::SendPendingLine() {
 }
 
 void VoiceChat::RequestResponse() {
-  response_wanted_ = true;
+  requests_.Want();
   MaybeRequestResponse();
 }
 
 void VoiceChat::MaybeRequestResponse() {
-  if (!response_wanted_ || !session_ready_ || response_active_ || response_requested_) return;
-  // The event id lets an error be matched to the request it refuses.
-  request_event_id_ = "voxterm_response_" + std::to_string(++requests_);
-  server_->RequestAnswer(Modality::kAudio, request_event_id_, response_instructions_);
-  response_instructions_.clear();
-  response_wanted_ = false;
-  response_requested_ = true;
+  if (!requests_.SendIfWanted(session_ready_ && !response_active_)) return;
   awaiting_answer_ = true;
   UpdateState();
 }
@@ -370,7 +366,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kInputTranscriptFailed: OnInputTranscript(event); break;
     case ServerEventType::kResponseCreated:
       response_active_ = true;
-      response_requested_ = false;
+      requests_.OnCreated();
       response_id_ = std::string(event.response.id);
       awaiting_answer_ = false;
       break;
@@ -445,15 +441,10 @@ void VoiceChat::OnAnswerText(const ServerEvent& event) {
 
 void VoiceChat::OnError(const ServerEvent& event) {
   // Harmless ones, like response_cancel_not_active, only with -v.
-  if (response_requested_ && event.error.event_id == request_event_id_) {
-    // Our response.create was refused: no response.created will come for it.
-    response_requested_ = false;
-    awaiting_answer_ = false;
-  }
-  if (event.error.code == "conversation_already_has_active_response" &&
-      event.error.event_id == request_event_id_) {
-    // A response of the server's own (VAD) won the race: ask again after it.
-    response_wanted_ = true;
+  const ResponseGate::Refusal refusal = requests_.OnError(event.error);
+  if (refusal != ResponseGate::Refusal::kNotOurs) awaiting_answer_ = false;
+  if (refusal == ResponseGate::Refusal::kBusy) {
+    // A response of the server's own (VAD) won the race: the gate asks again after it.
     LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
   } else if (event.error.code == "response_cancel_not_active") {
     LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());

@@ -50,6 +50,7 @@
 #include "audio/playout_tracker.h"
 #include "conversation/answer_text.h"
 #include "conversation/history.h"
+#include "conversation/response_gate.h"
 #include "conversation/tool_calls.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
@@ -95,7 +96,7 @@ class VoiceChat : private AnswerText::Lines {
   bool tools_busy() const { return tools_ && tools_->busy(); }
   // A response is requested, expected (the user finished speaking) or streaming.
   bool AwaitingServer() const {
-    return session_ready_ && (response_active_ || response_requested_ || awaiting_answer_) &&
+    return session_ready_ && (response_active_ || requests_.requested() || awaiting_answer_) &&
            !tools_busy();
   }
   // Tells the user the server has gone quiet, once per silence.
@@ -160,10 +161,7 @@ class VoiceChat : private AnswerText::Lines {
   std::string response_id_;          // the active response
   std::string dropped_response_id_;  // interrupted: its remaining audio and words are dropped
   bool awaiting_answer_ = false;     // the user finished speaking; a response is due
-  bool response_wanted_ = false;     // response.create to send once no response is active
-  bool response_requested_ = false;  // response.create sent, response.created not yet seen
-  std::string request_event_id_;     // of the last response.create
-  int requests_ = 0;
+  ResponseGate requests_;            // every response.create
   bool user_speaking_ = false;
   bool truncate_pending_ = false;  // a flush is under way; truncate when it is done
   AnswerText answer_text_;
@@ -191,11 +189,10 @@ class VoiceChat : private AnswerText::Lines {
   std::string line_item_id_;     // a typed line whose answer has not been delivered
   std::string line_;
   int lines_sent_ = 0;
-  bool delivered_ = false;             // the active response has shown or played something
-  bool resumed_ = false;               // a session came before: this one resumes it
-  bool continue_answer_ = false;       // the answer was cut off: ask the new session to go on
-  uint64_t outage_start_ = 0;          // the frame the connection was lost at
-  std::string response_instructions_;  // the next response.create's own, if any
+  bool delivered_ = false;        // the active response has shown or played something
+  bool resumed_ = false;          // a session came before: this one resumes it
+  bool continue_answer_ = false;  // the answer was cut off: ask the new session to go on
+  uint64_t outage_start_ = 0;     // the frame the connection was lost at
   uint64_t underruns_reported_ = 0;
   uint64_t responses_done_ = 0;
   uint64_t answers_ = 0;
