@@ -117,8 +117,7 @@ void TextChat::OnToolsReady() {
 
 void TextChat::CheckTools() {
   if (!awaiting_tools_ || !session_ready_) return;
-  if (tools_->follow_up_due()) {
-    tools_->FollowUpSent();
+  if (tools_->TakeFollowUp()) {
     awaiting_tools_ = false;
     SendResponseCreate();  // the answer that uses the outputs, in the same turn
   } else if (!tools_->busy()) {

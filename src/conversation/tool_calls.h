@@ -75,7 +75,8 @@ class ToolCalls {
   bool busy() const { return !calls_.empty(); }
   // Every call of a response has its output: time for one response.create.
   bool follow_up_due() const { return follow_up_due_; }
-  void FollowUpSent() { follow_up_due_ = false; }
+  // Whether the follow-up is due; the caller asks for it, so it is due no longer.
+  bool TakeFollowUp() { return std::exchange(follow_up_due_, false); }
 
  private:
   struct Call {

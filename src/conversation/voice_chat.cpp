@@ -179,8 +179,7 @@ void VoiceChat::AnswerTool(bool yes) {
 }
 
 void VoiceChat::CheckToolFollowUp() {
-  if (!tools_ || !tools_->follow_up_due()) return;
-  tools_->FollowUpSent();
+  if (!tools_ || !tools_->TakeFollowUp()) return;
   RequestResponse();
 }
 

@@ -140,8 +140,9 @@ TEST_CASE_METHOD(ToolCallsTest, "parallel calls: one follow-up, once the last ha
   Calls().OnRunnerReady();
   CHECK(Outputs().size() == 3);
   CHECK(Calls().follow_up_due());
-  Calls().FollowUpSent();
+  CHECK(Calls().TakeFollowUp());
   CHECK_FALSE(Calls().follow_up_due());
+  CHECK_FALSE(Calls().TakeFollowUp());
 }
 
 TEST_CASE_METHOD(ToolCallsTest, "unknown tools and bad arguments still get an output",
