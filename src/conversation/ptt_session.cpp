@@ -19,9 +19,8 @@ PttSession::PttSession(SessionSettings settings, std::unique_ptr<AudioEngine> au
                        ClientProtocol* server, ConversationView* view, const Clock* clock,
                        std::unique_ptr<RawTerminal> terminal, Key key, ToolCalls* tools,
                        History* history)
-    : audio_(std::move(audio)),
-      view_(view),
-      chat_(TurnsByKey(std::move(settings)), server, audio_->playback(), view, tools, history),
+    : SpokenConversation(TurnsByKey(std::move(settings)), std::move(audio), server, view, tools,
+                         history),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {
   chat_.set_report_state(false);

@@ -10,16 +10,15 @@
 #include <memory>
 
 #include "audio/audio_engine.h"
-#include "conversation/conversation.h"
 #include "conversation/ptt_controller.h"
-#include "conversation/voice_chat.h"
+#include "conversation/spoken_conversation.h"
 #include "ui/keys.h"
 #include "ui/raw_terminal.h"
 #include "util/clock.h"
 
 namespace voxterm {
 
-class PttSession final : public Conversation, private PttController::Actions {
+class PttSession final : public SpokenConversation, private PttController::Actions {
  public:
   PttSession(SessionSettings settings, std::unique_ptr<AudioEngine> audio, ClientProtocol* server,
              ConversationView* view, const Clock* clock, std::unique_ptr<RawTerminal> terminal,
@@ -32,13 +31,6 @@ class PttSession final : public Conversation, private PttController::Actions {
   bool WantsRawInput() const override { return true; }
   void OnInputBytes(std::string_view bytes) override;
   void OnTick() override;
-  int tick_ms() const override { return kAudioTickMs; }
-  bool OnInterrupt() override { return chat_.InterruptTools(); }
-  bool AwaitingServer() const override { return chat_.AwaitingServer(); }
-  bool OnServerSilent(int seconds) override {
-    chat_.OnServerSilent(seconds);
-    return false;
-  }
   void OnToolsReady() override;
   void OnDisconnected() override {
     chat_.OnDisconnected();
@@ -47,12 +39,8 @@ class PttSession final : public Conversation, private PttController::Actions {
   bool Quiet() const override {
     return chat_.Idle() && ptt_.state() == PttController::State::kIdle;
   }
-  bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override { return quit_; }
   bool Interrupted() const override { return interrupted_; }
-  bool WantsPrompt() const override { return false; }
-  int failed_turns() const override { return failed_ ? 1 : 0; }
-  uint64_t answers() const override { return chat_.answers(); }
 
  private:
   // PttController::Actions
@@ -64,16 +52,12 @@ class PttSession final : public Conversation, private PttController::Actions {
 
   void UpdateView();
 
-  std::unique_ptr<AudioEngine> audio_;
-  ConversationView* const view_;
-  VoiceChat chat_;
   PttController ptt_;
   KeyDecoder keys_;
   std::unique_ptr<RawTerminal> terminal_;
   bool input_started_ = false;
   bool quit_ = false;
   bool interrupted_ = false;
-  bool failed_ = false;
 };
 
 }  // namespace voxterm

@@ -8,11 +8,9 @@ VoiceSession::VoiceSession(SessionSettings settings, std::unique_ptr<AudioEngine
                            ClientProtocol* server, ConversationView* view, const Clock* clock,
                            bool interactive, ToolCalls* tools, History* history,
                            Latencies* latencies)
-    : audio_(std::move(audio)),
-      view_(view),
+    : SpokenConversation(std::move(settings), std::move(audio), server, view, tools, history),
       clock_(clock),
       interactive_(interactive),
-      chat_(std::move(settings), server, audio_->playback(), view, tools, history),
       silence_(audio_->capture()->frame_samples(), 0),
       latencies_(latencies) {}
 

@@ -9,15 +9,14 @@
 #include <memory>
 
 #include "audio/audio_engine.h"
-#include "conversation/conversation.h"
-#include "conversation/voice_chat.h"
+#include "conversation/spoken_conversation.h"
 #include "protocol/client_protocol.h"
 #include "util/clock.h"
 #include "util/latency.h"
 
 namespace voxterm {
 
-class VoiceSession final : public Conversation {
+class VoiceSession final : public SpokenConversation {
  public:
   // interactive: stdin is a terminal, so its end (Ctrl-D) ends the conversation. latencies:
   // where --stats' measurements go, or null.
@@ -32,21 +31,8 @@ class VoiceSession final : public Conversation {
   void OnUserLine(std::string line) override { chat_.OnUserLine(std::move(line)); }
   void OnInputEnd() override;
   void OnTick() override;
-  int tick_ms() const override { return kAudioTickMs; }
-  bool OnInterrupt() override { return chat_.InterruptTools(); }
-  bool AwaitingServer() const override { return chat_.AwaitingServer(); }
-  bool OnServerSilent(int seconds) override {
-    chat_.OnServerSilent(seconds);
-    return false;
-  }
-  void OnToolsReady() override { chat_.OnToolsReady(); }
-  void OnDisconnected() override { chat_.OnDisconnected(); }
   bool Quiet() const override { return chat_.Idle(); }
-  bool session_ready() const override { return chat_.session_ready(); }
   bool Finished() const override;
-  bool WantsPrompt() const override { return false; }  // the status line says it all
-  int failed_turns() const override { return failed_ ? 1 : 0; }
-  uint64_t answers() const override { return chat_.answers(); }
 
  private:
   static constexpr int kTrailingSilenceMs = 1500;
@@ -59,13 +45,9 @@ class VoiceSession final : public Conversation {
   // A microphone frame to the server (and to the recording).
   void SendFrame(const int16_t* samples, size_t count);
 
-  std::unique_ptr<AudioEngine> audio_;
-  ConversationView* const view_;
   const Clock* const clock_;
   const bool interactive_;
-  VoiceChat chat_;
   bool quit_ = false;  // Ctrl-D on the terminal, or the input failed
-  bool failed_ = false;
   bool input_started_ = false;
   int64_t input_ended_at_ms_ = -1;  // when the input file ran out
   size_t silence_sent_ = 0;         // samples of trailing silence sent
