@@ -10,14 +10,13 @@ namespace voxterm {
 
 TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers,
                    PlaybackPath* speaker, ToolCalls* tools, History* history)
-    : session_(std::move(session)),
-      server_(server),
+    : server_(server),
       answers_(std::move(answers)),
       speaker_(speaker),
       tools_(tools),
-      history_(history),
       // Text, or audio with its transcript for --speak.
-      requests_(server, speaker ? Modality::kAudio : Modality::kText),
+      core_(std::move(session), speaker ? Modality::kAudio : Modality::kText, server, tools,
+            history),
       answer_text_(this) {}
 
 void TextChat::OnTick() {
@@ -47,7 +46,7 @@ void TextChat::OnInputEnd() {
 // A turn starts when the session is set up and the previous turn has its answer. The event ids
 // let an error be matched to the request it refuses.
 void TextChat::MaybeStartTurn() {
-  if (!session_ready_ || turn_in_flight_ || pending_.empty()) return;
+  if (!core_.ready() || turn_in_flight_ || pending_.empty()) return;
   line_ = std::move(pending_.front());
   pending_.pop_front();
   ++turn_number_;
@@ -62,38 +61,29 @@ void TextChat::MaybeStartTurn() {
 void TextChat::SendResponseCreate(bool continue_answer) {
   response_id_.clear();
   response_wrote_ = false;
-  requests_.Want(continue_answer ? ContinuationInstructions(session_.instructions) : "");
-  requests_.SendIfWanted(/*server_free=*/session_ready_);
+  core_.requests().Want(continue_answer ? ContinuationInstructions(core_.settings().instructions)
+                                        : "");
+  core_.requests().SendIfWanted(/*server_free=*/core_.ready());
 }
 
 void TextChat::OnDisconnected() {
-  session_ready_ = false;
-  resumed_ = true;
+  core_.OnDisconnected();
   response_id_.clear();
   open_responses_.clear();
-  requests_.OnDisconnected();
-  if (history_) history_->OnDisconnected();
-  if (tools_) tools_->OnDisconnected();
   if (speaker_) speaker_->SetStreamOpen(false);  // what arrived plays out
 }
 
-// Tool calls that were running go on by themselves: their outputs follow the replay, then the
-// follow-up. Otherwise the line goes again if the server never had it, and the answer is asked
-// for again; one that was partly written is asked to go on instead.
+// After the replay (ConversationCore), the turn in flight goes on. Tool calls that were running
+// go on by themselves: their outputs follow the replay, then the follow-up. Otherwise the line
+// goes again if the server never had it, and the answer is asked for again; one that was partly
+// written is asked to go on instead.
 void TextChat::Resume() {
-  if (history_) {
-    history_->Replay(server_);
-  }
-  if (tools_) tools_->OnSessionReady();
   if (!turn_in_flight_) return;
   if (awaiting_tools_) {
     CheckTools();
     return;
   }
-  if (!history_ || !history_->Has(item_id_)) {
-    item_refused_ = false;
-    server_->AddUserText(line_, item_event_id_, item_id_);
-  }
+  if (core_.ResendLine(line_, item_event_id_, item_id_)) item_refused_ = false;
   if (response_wrote_) answer_text_.AdoptOpenLine();
   SendResponseCreate(/*continue_answer=*/response_wrote_);
 }
@@ -116,7 +106,7 @@ void TextChat::OnToolsReady() {
 }
 
 void TextChat::CheckTools() {
-  if (!awaiting_tools_ || !session_ready_) return;
+  if (!awaiting_tools_ || !core_.ready()) return;
   if (tools_->TakeFollowUp()) {
     awaiting_tools_ = false;
     SendResponseCreate();  // the answer that uses the outputs, in the same turn
@@ -163,15 +153,14 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
   if (event.type == ServerEventType::kResponseDone && !TakeAnnounced(event.response.id)) return;
   // The answer so far ends its line before any tool's line is shown.
   if (event.type == ServerEventType::kResponseDone) answer_text_.EndLine(/*interrupted=*/false);
-  if (history_) history_->OnServerEvent(event);
-  if (tools_) tools_->OnServerEvent(event);
+  core_.Record(event);
   switch (event.type) {
     case ServerEventType::kSessionCreated: OnSessionCreated(); break;
     case ServerEventType::kResponseCreated:
       open_responses_.emplace_back(event.response.id);
       if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
       // Turns go one at a time, so the first response after our request is the answer.
-      if (requests_.OnCreated() && turn_in_flight_ && response_id_.empty())
+      if (core_.requests().OnCreated() && turn_in_flight_ && response_id_.empty())
         response_id_ = event.response.id;
       break;
     case ServerEventType::kTextDelta:
@@ -196,10 +185,9 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
 }
 
 void TextChat::OnSessionCreated() {
-  if (session_ready_) return;
-  session_ready_ = true;
-  server_->ConfigureSession(session_);
-  if (resumed_) Resume();
+  const ConversationCore::Start start = core_.OnSessionCreated();
+  if (start == ConversationCore::Start::kAgain) return;
+  if (start == ConversationCore::Start::kResumed) Resume();
   MaybeStartTurn();
 }
 
@@ -217,9 +205,9 @@ void TextChat::OnAudioDelta(const ServerEvent& event) {
 // The end of a response ends the turn, unless it was another response that kept ours waiting.
 void TextChat::OnResponseDone(const ServerEvent& event) {
   if (!turn_in_flight_) return;
-  if (requests_.wanted()) {
+  if (core_.requests().wanted()) {
     // The response that kept ours waiting is over: ask again.
-    requests_.SendIfWanted(/*server_free=*/session_ready_);
+    core_.requests().SendIfWanted(/*server_free=*/core_.ready());
     return;
   }
   if (event.response.id != response_id_) return;  // not the turn's answer
@@ -256,7 +244,7 @@ void TextChat::OnError(const ServerEvent& event) {
     item_refused_ = true;
     return;
   }
-  switch (requests_.OnError(e)) {
+  switch (core_.requests().OnError(e)) {
     case ResponseGate::Refusal::kBusy:
       // Another response is active (the one we may have taken for ours): the gate asks again
       // when it is done.

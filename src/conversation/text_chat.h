@@ -23,8 +23,7 @@
 #include "audio/playback_path.h"
 #include "conversation/answer_text.h"
 #include "conversation/conversation.h"
-#include "conversation/history.h"
-#include "conversation/response_gate.h"
+#include "conversation/conversation_core.h"
 #include "conversation/tool_calls.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
@@ -62,10 +61,10 @@ class TextChat final : public Conversation, private AnswerText::Lines {
   bool Idle() const { return !turn_in_flight_ && pending_.empty(); }
   // The session was set up, the input has ended, every turn has been answered (and heard).
   bool Finished() const override {
-    return input_ended_ && session_ready_ && Idle() && !(speaker_ && speaker_->Audible());
+    return input_ended_ && core_.ready() && Idle() && !(speaker_ && speaker_->Audible());
   }
-  bool WantsPrompt() const override { return session_ready_ && Idle() && !input_ended_; }
-  bool session_ready() const override { return session_ready_; }
+  bool WantsPrompt() const override { return core_.ready() && Idle() && !input_ended_; }
+  bool session_ready() const override { return core_.ready(); }
   int failed_turns() const override { return failed_turns_; }
   uint64_t answers() const override { return answers_done_; }
 
@@ -90,15 +89,13 @@ class TextChat final : public Conversation, private AnswerText::Lines {
   // A new session after a lost connection: the conversation so far, then the turn in flight.
   void Resume();
 
-  const SessionSettings session_;
   ClientProtocol* const server_;
   const Sink answers_;
   PlaybackPath* const speaker_;
   ToolCalls* const tools_;
-  History* const history_;
+  ConversationCore core_;         // the session's set-up, replay and response.create
   std::vector<int16_t> decoded_;  // scratch for audio deltas
 
-  bool session_ready_ = false;
   bool input_ended_ = false;
   std::deque<std::string> pending_;  // lines waiting for their turn
   bool turn_in_flight_ = false;
@@ -113,10 +110,8 @@ class TextChat final : public Conversation, private AnswerText::Lines {
   std::deque<std::string> open_responses_;
   bool item_refused_ = false;    // the server refused the turn's line
   bool awaiting_tools_ = false;  // the turn's response made calls; they run
-  ResponseGate requests_;        // every response.create
   bool response_wrote_ = false;  // the current response wrote some of the answer
   AnswerText answer_text_;
-  bool resumed_ = false;  // the session is a reconnection
   char last_written_ = '\n';
   int failed_turns_ = 0;
   uint64_t answers_done_ = 0;  // completed answers to our turns

@@ -9,31 +9,30 @@ namespace voxterm {
 
 VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPath* playback,
                      ConversationView* view, ToolCalls* tools, History* history)
-    : session_(std::move(session)),
-      server_interrupts_(session_.turns != SessionSettings::Turns::kOff),
+    : core_(std::move(session), Modality::kAudio, server, tools, history),
+      server_interrupts_(core_.settings().turns != SessionSettings::Turns::kOff),
       server_(server),
       playback_(playback),
       view_(view),
       tools_(tools),
       history_(history),
       tracker_(playback->device_rate_hz()),
-      requests_(server, Modality::kAudio),
       answer_text_(this),
       recent_(kRecentSamples) {}
 
 bool VoiceChat::Idle() const {
-  return session_ready_ && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
+  return core_.ready() && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
          !truncate_pending_ && pending_lines_.empty() && !playback_->Audible() &&
-         !requests_.wanted() && !requests_.requested() && !tools_busy();
+         !core_.requests().wanted() && !core_.requests().requested() && !tools_busy();
 }
 
 void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
   // Audio before the first session is configured would be heard with the server's defaults;
   // audio during an outage is kept for the next session.
-  if (!session_ready_ && !resumed_) return;
+  if (!core_.ready() && !core_.resumed()) return;
   for (size_t i = 0; i < count; ++i) recent_[(captured_ + i) % kRecentSamples] = samples[i];
   captured_ += count;
-  if (!session_ready_) return;
+  if (!core_.ready()) return;
   server_->AppendAudio(samples, count);
   appended_frames_ += count;
 }
@@ -68,21 +67,16 @@ void VoiceChat::BeginTake() {
 
 void VoiceChat::CommitTake() {
   take_committed_ = true;
-  if (session_ready_) server_->CommitAudio();
+  if (core_.ready()) server_->CommitAudio();
   // Never a response.create while a response is active: the interrupted one ends first.
   RequestResponse();
 }
 
 void VoiceChat::OnDisconnected() {
-  if (!session_ready_) return;
-  session_ready_ = false;
-  resumed_ = true;
-  if (history_) history_->OnDisconnected();
-  if (tools_) tools_->OnDisconnected();
+  if (!core_.OnDisconnected()) return;
   continue_answer_ = response_active_ && delivered_ && response_id_ != dropped_response_id_;
   // A request that was out is made again, unless the user's own turn, sent again, will make it.
-  requests_.OnDisconnected();
-  if (response_active_ && !delivered_ && turn_start_ < 0) requests_.Want();
+  if (response_active_ && !delivered_ && turn_start_ < 0) core_.requests().Want();
   response_active_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
   outage_start_ = captured_;
   playback_->SetStreamOpen(false);  // what arrived plays out
@@ -90,16 +84,10 @@ void VoiceChat::OnDisconnected() {
   UpdateState();
 }
 
-// The order matters: the session's settings, the conversation so far (tool outputs last, after
-// their calls), then the user's audio, then the requests.
+// The order matters: the session's settings and the conversation so far (ConversationCore),
+// then the user's audio, then the requests.
 void VoiceChat::Resume() {
-  if (history_) {
-    history_->Replay(server_);
-  }
-  if (tools_) tools_->OnSessionReady();
-  if (!line_item_id_.empty() && (!history_ || !history_->Has(line_item_id_))) {
-    server_->AddUserText(line_, {}, line_item_id_);
-  }
+  if (!line_item_id_.empty()) core_.ResendLine(line_, {}, line_item_id_);
   const bool turn_open = turn_start_ >= 0;
   const bool words_known =
       turn_open && !turn_item_id_.empty() && history_ && history_->HasText(turn_item_id_);
@@ -113,7 +101,7 @@ void VoiceChat::Resume() {
   if (continue_answer_) {
     continue_answer_ = false;
     answer_text_.AdoptOpenLine();  // the rest of the cut answer goes on its line
-    requests_.Want(ContinuationInstructions(session_.instructions));
+    core_.requests().Want(ContinuationInstructions(core_.settings().instructions));
     MaybeRequestResponse();
   } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
     if (!words_known) server_->CommitAudio();
@@ -145,7 +133,7 @@ void VoiceChat::OnUserLine(std::string line) {
 }
 
 void VoiceChat::SendPendingLine() {
-  if (!session_ready_ || response_active_ || requests_.requested() || pending_lines_.empty())
+  if (!core_.ready() || response_active_ || core_.requests().requested() || pending_lines_.empty())
     return;
   line_ = std::move(pending_lines_.front());
   pending_lines_.pop_front();
@@ -155,12 +143,12 @@ void VoiceChat::SendPendingLine() {
 }
 
 void VoiceChat::RequestResponse() {
-  requests_.Want();
+  core_.requests().Want();
   MaybeRequestResponse();
 }
 
 void VoiceChat::MaybeRequestResponse() {
-  if (!requests_.SendIfWanted(session_ready_ && !response_active_)) return;
+  if (!core_.requests().SendIfWanted(core_.ready() && !response_active_)) return;
   awaiting_answer_ = true;
   UpdateState();
 }
@@ -209,12 +197,12 @@ void VoiceChat::OnTick() {
   if (truncate_pending_ && playback_->FlushDone()) {
     truncate_pending_ = false;
     // The item belonged to a lost session: the replay already has it, whole.
-    if (auto heard = tracker_.At(playback_->flushed_at()); heard && session_ready_) {
+    if (auto heard = tracker_.At(playback_->flushed_at()); heard && core_.ready()) {
       server_->TruncateAnswer(heard->item_id, heard->audio_end_ms);
     }
     // Items queued behind it (the answer after a preamble) were never heard: the model should
     // not take them as said.
-    if (session_ready_) {
+    if (core_.ready()) {
       for (const std::string& item_id : tracker_.Unheard(playback_->flushed_at())) {
         server_->TruncateAnswer(item_id, 0);
       }
@@ -226,8 +214,8 @@ void VoiceChat::OnTick() {
 void VoiceChat::UpdateState() {
   if (!report_state_) return;
   VoiceState state;
-  if (!session_ready_) {
-    state = resumed_ ? VoiceState::kReconnecting : VoiceState::kConnecting;
+  if (!core_.ready()) {
+    state = core_.resumed() ? VoiceState::kReconnecting : VoiceState::kConnecting;
   } else if (user_speaking_) {
     state = VoiceState::kUserSpeaking;
   } else if (playback_->Audible()) {
@@ -347,8 +335,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
              Printable(std::string(event.response.id), 64).c_str());
     return;
   }
-  if (history_) history_->OnServerEvent(event);
-  if (tools_) tools_->OnServerEvent(event);
+  core_.Record(event);
   switch (event.type) {
     case ServerEventType::kSessionCreated: OnSessionCreated(); break;
     case ServerEventType::kSpeechStarted: OnSpeechStarted(event); break;
@@ -365,7 +352,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kInputTranscriptFailed: OnInputTranscript(event); break;
     case ServerEventType::kResponseCreated:
       response_active_ = true;
-      requests_.OnCreated();
+      core_.requests().OnCreated();
       response_id_ = std::string(event.response.id);
       awaiting_answer_ = false;
       break;
@@ -387,10 +374,9 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
 }
 
 void VoiceChat::OnSessionCreated() {
-  if (session_ready_) return;
-  session_ready_ = true;
-  server_->ConfigureSession(session_);
-  if (resumed_) {
+  const ConversationCore::Start start = core_.OnSessionCreated();
+  if (start == ConversationCore::Start::kAgain) return;
+  if (start == ConversationCore::Start::kResumed) {
     Resume();
   } else {
     session_base_ = captured_;
@@ -440,7 +426,7 @@ void VoiceChat::OnAnswerText(const ServerEvent& event) {
 
 void VoiceChat::OnError(const ServerEvent& event) {
   // Harmless ones, like response_cancel_not_active, only with -v.
-  const ResponseGate::Refusal refusal = requests_.OnError(event.error);
+  const ResponseGate::Refusal refusal = core_.requests().OnError(event.error);
   if (refusal != ResponseGate::Refusal::kNotOurs) awaiting_answer_ = false;
   if (refusal == ResponseGate::Refusal::kBusy) {
     // A response of the server's own (VAD) won the race: the gate asks again after it.

@@ -49,8 +49,8 @@
 #include "audio/playback_path.h"
 #include "audio/playout_tracker.h"
 #include "conversation/answer_text.h"
+#include "conversation/conversation_core.h"
 #include "conversation/history.h"
-#include "conversation/response_gate.h"
 #include "conversation/tool_calls.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
@@ -83,7 +83,7 @@ class VoiceChat : private AnswerText::Lines {
   // The connection is gone; the next session.created resumes the conversation.
   void OnDisconnected();
   // Connected before, and waiting for the new session.
-  bool reconnecting() const { return resumed_ && !session_ready_; }
+  bool reconnecting() const { return core_.resumed() && !core_.ready(); }
   // Asks for a response (response.create) as soon as none is active or already requested.
   void RequestResponse();
   // The tool runner's fd is readable.
@@ -96,8 +96,8 @@ class VoiceChat : private AnswerText::Lines {
   bool tools_busy() const { return tools_ && tools_->busy(); }
   // A response is requested, expected (the user finished speaking) or streaming.
   bool AwaitingServer() const {
-    return session_ready_ && (response_active_ || requests_.requested() || awaiting_answer_) &&
-           !tools_busy();
+    return core_.ready() &&
+           (response_active_ || core_.requests().requested() || awaiting_answer_) && !tools_busy();
   }
   // Tells the user the server has gone quiet, once per silence.
   void OnServerSilent(int seconds);
@@ -108,7 +108,7 @@ class VoiceChat : private AnswerText::Lines {
   // Off for push-to-talk, whose own states the session shows instead.
   void set_report_state(bool report) { report_state_ = report; }
 
-  bool session_ready() const { return session_ready_; }
+  bool session_ready() const { return core_.ready(); }
   // Nothing is going on: no answer coming or playing, the user not mid-sentence, no line
   // waiting. (At the end of an input file voxterm waits for this before it leaves.)
   bool Idle() const;
@@ -147,21 +147,19 @@ class VoiceChat : private AnswerText::Lines {
   // Whether item_id's transcription already ended (.completed or .failed); records it if not.
   bool Transcribed(std::string_view item_id, bool record);
 
-  const SessionSettings session_;
+  ConversationCore core_;         // the session's set-up, replay and response.create
   const bool server_interrupts_;  // server or semantic VAD: the server cancels on speech
   ClientProtocol* const server_;
   PlaybackPath* const playback_;
   ConversationView* const view_;
   ToolCalls* const tools_;
-  History* const history_;
+  History* const history_;  // null: none kept
   PlayoutTracker tracker_;
 
-  bool session_ready_ = false;
   bool response_active_ = false;
   std::string response_id_;          // the active response
   std::string dropped_response_id_;  // interrupted: its remaining audio and words are dropped
   bool awaiting_answer_ = false;     // the user finished speaking; a response is due
-  ResponseGate requests_;            // every response.create
   bool user_speaking_ = false;
   bool truncate_pending_ = false;  // a flush is under way; truncate when it is done
   AnswerText answer_text_;
@@ -190,7 +188,6 @@ class VoiceChat : private AnswerText::Lines {
   std::string line_;
   int lines_sent_ = 0;
   bool delivered_ = false;        // the active response has shown or played something
-  bool resumed_ = false;          // a session came before: this one resumes it
   bool continue_answer_ = false;  // the answer was cut off: ask the new session to go on
   uint64_t outage_start_ = 0;     // the frame the connection was lost at
   uint64_t underruns_reported_ = 0;

@@ -1,0 +1,63 @@
+// ConversationCore: the rules of a conversation's sessions that every mode shares, written once.
+//
+// A session is set up when the server announces it (session.created): the settings first; after
+// a lost connection, the conversation so far (History, each item with its id), then the tool
+// outputs the server never got (ToolCalls), in that order, before the mode sends what was in
+// flight. A typed line the new session lacks is sent again, unless History shows the server had
+// it. Every server event reaches the history and the tool calls before the mode's own handling,
+// and every response.create goes through the one ResponseGate.
+// Thread safety: main thread only.
+#pragma once
+
+#include <string_view>
+
+#include "conversation/history.h"
+#include "conversation/response_gate.h"
+#include "conversation/tool_calls.h"
+#include "protocol/client_protocol.h"
+#include "protocol/server_events.h"
+
+namespace voxterm {
+
+class ConversationCore {
+ public:
+  // output: the modality the mode's answers are asked in. tools, history: null for none; they,
+  // and server, must outlive this.
+  ConversationCore(SessionSettings settings, Modality output, ClientProtocol* server,
+                   ToolCalls* tools, History* history)
+      : settings_(std::move(settings)),
+        server_(server),
+        tools_(tools),
+        history_(history),
+        requests_(server, output) {}
+
+  enum class Start { kAgain, kFirst, kResumed };
+  // session.created: sets the session up. kAgain: it was set up already (a server that
+  // announces a session twice), and nothing was sent.
+  Start OnSessionCreated();
+  // The connection is gone: what the server had not finished is settled, and a request that was
+  // out is wanted again. False when no session was set up on it.
+  bool OnDisconnected();
+  // Every server event, before the mode handles it.
+  void Record(const ServerEvent& event);
+  // A typed line, again in a resumed session, unless the server had it. Returns whether sent.
+  bool ResendLine(std::string_view line, std::string_view event_id, std::string_view item_id);
+
+  bool ready() const { return ready_; }
+  // A session came before this one: it is (or will be) resumed.
+  bool resumed() const { return resumed_; }
+  const SessionSettings& settings() const { return settings_; }
+  ResponseGate& requests() { return requests_; }
+  const ResponseGate& requests() const { return requests_; }
+
+ private:
+  const SessionSettings settings_;
+  ClientProtocol* const server_;
+  ToolCalls* const tools_;
+  History* const history_;
+  ResponseGate requests_;
+  bool ready_ = false;
+  bool resumed_ = false;
+};
+
+}  // namespace voxterm
