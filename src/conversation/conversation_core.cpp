@@ -28,6 +28,16 @@ void ConversationCore::Record(const ServerEvent& event) {
   if (tools_) tools_->OnServerEvent(event);
 }
 
+ConversationCore::Line ConversationCore::OnUserLine(std::string* line) {
+  if (!line->empty() && line->back() == '\r') line->pop_back();
+  if (tools_ && tools_->awaiting_answer()) {  // the line answers "run ...? [y/N]"
+    tools_->Answer(ToolCalls::IsYes(*line));
+    return Line::kToolAnswer;
+  }
+  if (line->find_first_not_of(" \t") == std::string::npos) return Line::kBlank;
+  return Line::kTurn;
+}
+
 bool ConversationCore::ResendLine(std::string_view line, std::string_view event_id,
                                   std::string_view item_id) {
   if (history_ && history_->Has(item_id)) return false;

@@ -9,6 +9,7 @@
 // Thread safety: main thread only.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "conversation/history.h"
@@ -40,6 +41,10 @@ class ConversationCore {
   bool OnDisconnected();
   // Every server event, before the mode handles it.
   void Record(const ServerEvent& event);
+  enum class Line { kToolAnswer, kBlank, kTurn };
+  // A typed line: the answer to a tool's y/N question when one waits (given to ToolCalls),
+  // nothing when blank, else a turn for the mode, without the '\r' a raw terminal may leave.
+  Line OnUserLine(std::string* line);
   // A typed line, again in a resumed session, unless the server had it. Returns whether sent.
   bool ResendLine(std::string_view line, std::string_view event_id, std::string_view item_id);
 

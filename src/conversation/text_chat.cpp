@@ -24,13 +24,11 @@ void TextChat::OnTick() {
 }
 
 void TextChat::OnUserLine(std::string line) {
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (tools_ && tools_->awaiting_answer()) {  // the line answers "run ...? [y/N]"
-    tools_->Answer(ToolCalls::IsYes(line));
-    CheckTools();
-    return;
+  switch (core_.OnUserLine(&line)) {
+    case ConversationCore::Line::kToolAnswer: CheckTools(); return;
+    case ConversationCore::Line::kBlank: return;
+    case ConversationCore::Line::kTurn: break;
   }
-  if (line.find_first_not_of(" \t") == std::string::npos) return;  // blank: not a turn
   pending_.push_back(std::move(line));
   MaybeStartTurn();
 }
@@ -46,14 +44,14 @@ void TextChat::OnInputEnd() {
 // A turn starts when the session is set up and the previous turn has its answer. The event ids
 // let an error be matched to the request it refuses.
 void TextChat::MaybeStartTurn() {
-  if (!core_.ready() || turn_in_flight_ || pending_.empty()) return;
+  if (!core_.ready() || turn_ != Turn::kNone || pending_.empty()) return;
   line_ = std::move(pending_.front());
   pending_.pop_front();
   ++turn_number_;
   item_event_id_ = "voxterm_item_" + std::to_string(turn_number_);
   item_id_ = "voxterm_user_" + std::to_string(turn_number_);
   item_refused_ = false;
-  turn_in_flight_ = true;
+  turn_ = Turn::kAnswering;
   server_->AddUserText(line_, item_event_id_, item_id_);
   SendResponseCreate();
 }
@@ -78,8 +76,8 @@ void TextChat::OnDisconnected() {
 // goes again if the server never had it, and the answer is asked for again; one that was partly
 // written is asked to go on instead.
 void TextChat::Resume() {
-  if (!turn_in_flight_) return;
-  if (awaiting_tools_) {
+  if (turn_ == Turn::kNone) return;
+  if (turn_ == Turn::kRunningTools) {
     CheckTools();
     return;
   }
@@ -106,12 +104,12 @@ void TextChat::OnToolsReady() {
 }
 
 void TextChat::CheckTools() {
-  if (!awaiting_tools_ || !core_.ready()) return;
+  if (turn_ != Turn::kRunningTools || !core_.ready()) return;
   if (tools_->TakeFollowUp()) {
-    awaiting_tools_ = false;
+    turn_ = Turn::kAnswering;
     SendResponseCreate();  // the answer that uses the outputs, in the same turn
   } else if (!tools_->busy()) {
-    awaiting_tools_ = false;  // interrupted, or not run: the turn ends here
+    // Interrupted, or not run: the turn ends here.
     EndTurn(/*failed=*/false);
   }
 }
@@ -130,7 +128,7 @@ void TextChat::EndLine(bool /*interrupted*/) {
 void TextChat::EndTurn(bool failed) {
   answer_text_.EndLine(/*interrupted=*/false);
   last_written_ = '\n';
-  turn_in_flight_ = false;
+  turn_ = Turn::kNone;
   line_.clear();
   if (failed) ++failed_turns_;
   MaybeStartTurn();
@@ -160,7 +158,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
       open_responses_.emplace_back(event.response.id);
       if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
       // Turns go one at a time, so the first response after our request is the answer.
-      if (core_.requests().OnCreated() && turn_in_flight_ && response_id_.empty())
+      if (core_.requests().OnCreated() && turn_ != Turn::kNone && response_id_.empty())
         response_id_ = event.response.id;
       break;
     case ServerEventType::kTextDelta:
@@ -169,7 +167,7 @@ void TextChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kAudioTranscriptDone:
     case ServerEventType::kOutputItemDone: {
       // Only the words of the current turn's response are written.
-      const bool ours = turn_in_flight_ && !item_refused_ &&
+      const bool ours = turn_ != Turn::kNone && !item_refused_ &&
                         (event.response_id.empty() || event.response_id == response_id_);
       answer_text_.OnEvent(event, /*show=*/ours, /*end_line=*/true);
       break;
@@ -193,7 +191,7 @@ void TextChat::OnSessionCreated() {
 
 // --speak: the answer's audio to the speaker (a text-only server sends none).
 void TextChat::OnAudioDelta(const ServerEvent& event) {
-  if (!speaker_ || !turn_in_flight_ || item_refused_) return;
+  if (!speaker_ || turn_ == Turn::kNone || item_refused_) return;
   if (auto samples = DecodePcm16(event.delta, &decoded_)) {
     speaker_->SetStreamOpen(true);
     speaker_->Write(decoded_.data(), *samples);
@@ -204,7 +202,7 @@ void TextChat::OnAudioDelta(const ServerEvent& event) {
 
 // The end of a response ends the turn, unless it was another response that kept ours waiting.
 void TextChat::OnResponseDone(const ServerEvent& event) {
-  if (!turn_in_flight_) return;
+  if (turn_ == Turn::kNone) return;
   if (core_.requests().wanted()) {
     // The response that kept ours waiting is over: ask again.
     core_.requests().SendIfWanted(/*server_free=*/core_.ready());
@@ -225,7 +223,7 @@ void TextChat::OnResponseDone(const ServerEvent& event) {
              Printable(std::string(event.response.reason)).c_str());
   }
   if (tools_ && !failed && !item_refused_ && (tools_->busy() || tools_->follow_up_due())) {
-    awaiting_tools_ = true;
+    turn_ = Turn::kRunningTools;
     CheckTools();
     return;
   }
@@ -237,7 +235,7 @@ void TextChat::OnError(const ServerEvent& event) {
   const ErrorInfo& e = event.error;
   LOG_ERROR("server error%s%s: %s", e.code.empty() ? "" : " ",
             Printable(std::string(e.code)).c_str(), Printable(std::string(e.message)).c_str());
-  if (!turn_in_flight_ || e.event_id.empty()) return;
+  if (turn_ == Turn::kNone || e.event_id.empty()) return;
   if (e.event_id == item_event_id_) {
     // The line never reached the conversation, but the response.create behind it still answers
     // the old context: wait for that response, show none of it, and count the turn as failed.

@@ -48,17 +48,15 @@ class TextChat final : public Conversation, private AnswerText::Lines {
   int tick_ms() const override { return speaker_ ? kAudioTickMs : 0; }
   bool OnInterrupt() override;
   void OnToolsReady() override;
-  bool AwaitingServer() const override { return turn_in_flight_ && !awaiting_tools_; }
+  bool AwaitingServer() const override { return turn_ == Turn::kAnswering; }
   bool OnServerSilent(int seconds) override;
   void OnDisconnected() override;
-  bool Quiet() const override {
-    return Idle() && !(speaker_ && speaker_->Audible()) && !awaiting_tools_;
-  }
+  bool Quiet() const override { return Idle() && !(speaker_ && speaker_->Audible()); }
   // Lines wait in the pipe rather than in memory once this many are queued.
   bool WantsInput() const override { return pending_.size() < kMaxPendingLines; }
 
   // No turn in flight and none waiting: ready for the next line (the prompt may show).
-  bool Idle() const { return !turn_in_flight_ && pending_.empty(); }
+  bool Idle() const { return turn_ == Turn::kNone && pending_.empty(); }
   // The session was set up, the input has ended, every turn has been answered (and heard).
   bool Finished() const override {
     return input_ended_ && core_.ready() && Idle() && !(speaker_ && speaker_->Audible());
@@ -98,7 +96,10 @@ class TextChat final : public Conversation, private AnswerText::Lines {
 
   bool input_ended_ = false;
   std::deque<std::string> pending_;  // lines waiting for their turn
-  bool turn_in_flight_ = false;
+  // The turn in flight: none, its answer due or streaming, or its tool calls running (the
+  // follow-up comes next).
+  enum class Turn { kNone, kAnswering, kRunningTools };
+  Turn turn_ = Turn::kNone;
   int turn_number_ = 0;
   std::string line_;           // the current turn's line, until its answer is done
   std::string item_id_;        // the id of its item: the server has it once History does
@@ -109,7 +110,6 @@ class TextChat final : public Conversation, private AnswerText::Lines {
   static constexpr size_t kMaxOpenResponses = 8;
   std::deque<std::string> open_responses_;
   bool item_refused_ = false;    // the server refused the turn's line
-  bool awaiting_tools_ = false;  // the turn's response made calls; they run
   bool response_wrote_ = false;  // the current response wrote some of the answer
   AnswerText answer_text_;
   char last_written_ = '\n';

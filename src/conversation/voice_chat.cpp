@@ -119,12 +119,14 @@ void VoiceChat::TurnAnswered() {
 }
 
 void VoiceChat::OnUserLine(std::string line) {
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (awaiting_tool_answer()) {
-    AnswerTool(ToolCalls::IsYes(line));
-    return;
+  switch (core_.OnUserLine(&line)) {
+    case ConversationCore::Line::kToolAnswer:
+      CheckToolFollowUp();
+      UpdateState();
+      return;
+    case ConversationCore::Line::kBlank: return;
+    case ConversationCore::Line::kTurn: break;
   }
-  if (line.find_first_not_of(" \t") == std::string::npos) return;
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does.
   if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);

@@ -80,3 +80,14 @@ TEST_CASE_METHOD(ConversationCoreTest,
   core.OnSessionCreated();
   CHECK(core.requests().SendIfWanted(core.ready()));
 }
+
+TEST_CASE_METHOD(ConversationCoreTest, "a typed line is a turn unless it is blank",
+                 "[conversation_core]") {
+  std::string line = "hello\r";
+  CHECK(core.OnUserLine(&line) == ConversationCore::Line::kTurn);
+  CHECK(line == "hello");  // a raw terminal's '\r' is not part of it
+  line = " \t\r";
+  CHECK(core.OnUserLine(&line) == ConversationCore::Line::kBlank);
+  line = "";
+  CHECK(core.OnUserLine(&line) == ConversationCore::Line::kBlank);
+}
