@@ -21,9 +21,9 @@ VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPa
       recent_(kRecentSamples) {}
 
 bool VoiceChat::Idle() const {
-  return core_.ready() && !response_active_ && !awaiting_answer_ && !user_speaking_ &&
-         !truncate_pending_ && pending_lines_.empty() && !playback_->Audible() &&
-         !core_.requests().wanted() && !core_.requests().requested() && !tools_busy();
+  return core_.ready() && !active_ && !awaiting_answer_ && !user_speaking_ && !truncate_pending_ &&
+         pending_lines_.empty() && !playback_->Audible() && !core_.requests().wanted() &&
+         !core_.requests().requested() && !tools_busy();
 }
 
 void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
@@ -60,13 +60,11 @@ void VoiceChat::ResendAudio(uint64_t from) {
 void VoiceChat::BeginTake() {
   ClearCaptions();
   server_->ClearAudio();
-  turn_start_ = static_cast<int64_t>(captured_);
-  turn_item_id_.clear();
-  take_committed_ = false;
+  turn_ = UserTurn{captured_, {}, /*committed=*/false};
 }
 
 void VoiceChat::CommitTake() {
-  take_committed_ = true;
+  if (turn_) turn_->committed = true;
   if (core_.ready()) server_->CommitAudio();
   // Never a response.create while a response is active: the interrupted one ends first.
   RequestResponse();
@@ -74,10 +72,11 @@ void VoiceChat::CommitTake() {
 
 void VoiceChat::OnDisconnected() {
   if (!core_.OnDisconnected()) return;
-  continue_answer_ = response_active_ && delivered_ && response_id_ != dropped_response_id_;
+  continue_answer_ = active_ && active_->delivered && active_->id != dropped_response_id_;
   // A request that was out is made again, unless the user's own turn, sent again, will make it.
-  if (response_active_ && !delivered_ && turn_start_ < 0) core_.requests().Want();
-  response_active_ = awaiting_answer_ = user_speaking_ = delivered_ = false;
+  if (active_ && !active_->delivered && !turn_) core_.requests().Want();
+  active_.reset();
+  awaiting_answer_ = user_speaking_ = false;
   outage_start_ = captured_;
   playback_->SetStreamOpen(false);  // what arrived plays out
   ClearCaptions();                  // their transcripts will not come
@@ -88,11 +87,11 @@ void VoiceChat::OnDisconnected() {
 // then the user's audio, then the requests.
 void VoiceChat::Resume() {
   if (!line_item_id_.empty()) core_.ResendLine(line_, {}, line_item_id_);
-  const bool turn_open = turn_start_ >= 0;
+  const bool turn_open = turn_.has_value();
   const bool words_known =
-      turn_open && !turn_item_id_.empty() && history_ && history_->HasText(turn_item_id_);
+      turn_ && !turn_->item_id.empty() && history_ && history_->HasText(turn_->item_id);
   if (turn_open && !words_known) {
-    ResendAudio(static_cast<uint64_t>(turn_start_));
+    ResendAudio(turn_->start_frame);
   } else if (server_interrupts_) {
     ResendAudio(outage_start_);
   } else {
@@ -103,7 +102,7 @@ void VoiceChat::Resume() {
     answer_text_.AdoptOpenLine();  // the rest of the cut answer goes on its line
     core_.requests().Want(ContinuationInstructions(core_.settings().instructions));
     MaybeRequestResponse();
-  } else if (turn_open && (words_known || (!server_interrupts_ && take_committed_))) {
+  } else if (turn_open && (words_known || (!server_interrupts_ && turn_->committed))) {
     if (!words_known) server_->CommitAudio();
     RequestResponse();  // server VAD answers only speech it heard itself
   }
@@ -111,9 +110,7 @@ void VoiceChat::Resume() {
 }
 
 void VoiceChat::TurnAnswered() {
-  turn_start_ = -1;
-  turn_item_id_.clear();
-  take_committed_ = false;
+  turn_.reset();
   line_item_id_.clear();
   line_.clear();
 }
@@ -129,14 +126,13 @@ void VoiceChat::OnUserLine(std::string line) {
   }
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does.
-  if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
+  if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
   pending_lines_.push_back(std::move(line));
   SendPendingLine();
 }
 
 void VoiceChat::SendPendingLine() {
-  if (!core_.ready() || response_active_ || core_.requests().requested() || pending_lines_.empty())
-    return;
+  if (!core_.ready() || active_ || core_.requests().requested() || pending_lines_.empty()) return;
   line_ = std::move(pending_lines_.front());
   pending_lines_.pop_front();
   line_item_id_ = "voxterm_user_" + std::to_string(++lines_sent_);
@@ -150,7 +146,7 @@ void VoiceChat::RequestResponse() {
 }
 
 void VoiceChat::MaybeRequestResponse() {
-  if (!core_.requests().SendIfWanted(core_.ready() && !response_active_)) return;
+  if (!core_.requests().SendIfWanted(core_.ready() && !active_)) return;
   awaiting_answer_ = true;
   UpdateState();
 }
@@ -183,15 +179,15 @@ void VoiceChat::BargeIn(bool server_cancels) {
     playback_->Flush();
     truncate_pending_ = true;  // OnTick sends the truncate once the output confirms
   }
-  if (response_active_) {
-    dropped_response_id_ = response_id_;
+  if (active_) {
+    dropped_response_id_ = active_->id;
     if (!server_cancels) server_->CancelAnswer();
   }
   answer_text_.EndLine(/*interrupted=*/true);
 }
 
 void VoiceChat::Interrupt() {
-  if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
+  if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
 }
 
 void VoiceChat::OnTick() {
@@ -224,7 +220,7 @@ void VoiceChat::UpdateState() {
     state = VoiceState::kAssistantSpeaking;
   } else if (tools_busy()) {
     state = VoiceState::kRunningTool;
-  } else if (response_active_ || awaiting_answer_) {
+  } else if (active_ || awaiting_answer_) {
     state = VoiceState::kThinking;
   } else {
     state = VoiceState::kListening;
@@ -291,8 +287,8 @@ void VoiceChat::OnAudioDelta(const ServerEvent& event) {
   }
   const size_t samples = *decoded;
   if (samples == 0) return;
-  if (response_active_ && event.response_id == response_id_) {
-    delivered_ = true;
+  if (active_ && event.response_id == active_->id) {
+    active_->delivered = true;
     TurnAnswered();
   }
   const std::string item_id(event.item_id);
@@ -308,9 +304,8 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
              static_cast<unsigned long long>(underruns - underruns_reported_));
     underruns_reported_ = underruns;
   }
-  response_active_ = false;
+  active_.reset();
   awaiting_answer_ = false;
-  delivered_ = false;
   playback_->SetStreamOpen(false);
   const std::string_view status = event.response.status;
   ++responses_done_;
@@ -332,7 +327,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
   // Only the active response can end: a response.done for any other ends nothing, and is not
   // passed on.
   if (event.type == ServerEventType::kResponseDone &&
-      (!response_active_ || event.response.id != response_id_)) {
+      (!active_ || event.response.id != active_->id)) {
     LOG_WARN("ignored response.done for response \"%s\", which is not the active one",
              Printable(std::string(event.response.id), 64).c_str());
     return;
@@ -353,15 +348,14 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kInputTranscriptCompleted:
     case ServerEventType::kInputTranscriptFailed: OnInputTranscript(event); break;
     case ServerEventType::kResponseCreated:
-      response_active_ = true;
+      active_ = ActiveResponse{std::string(event.response.id), /*delivered=*/false};
       core_.requests().OnCreated();
-      response_id_ = std::string(event.response.id);
       awaiting_answer_ = false;
       break;
     case ServerEventType::kAudioDelta: OnAudioDelta(event); break;
     case ServerEventType::kAudioDone: playback_->SetStreamOpen(false); break;
     case ServerEventType::kBufferCommitted:
-      if (turn_start_ >= 0 && !event.item_id.empty()) turn_item_id_ = std::string(event.item_id);
+      if (turn_ && !event.item_id.empty()) turn_->item_id = std::string(event.item_id);
       break;
     case ServerEventType::kAudioTranscriptDelta:
     case ServerEventType::kTextDelta:
@@ -388,16 +382,16 @@ void VoiceChat::OnSessionCreated() {
 
 void VoiceChat::OnSpeechStarted(const ServerEvent& event) {
   user_speaking_ = true;
-  if (turn_start_ < 0) {
+  if (!turn_) {
     const uint64_t at =
         event.audio_start_ms >= 0
             ? session_base_ + static_cast<uint64_t>(event.audio_start_ms) * kApiSampleRateHz / 1000
             : captured_;
-    turn_start_ = static_cast<int64_t>(std::min(at, captured_));
+    turn_ = UserTurn{std::min(at, captured_), {}, /*committed=*/false};
   }
-  turn_item_id_ = std::string(event.item_id);
+  turn_->item_id = std::string(event.item_id);
   ClearCaptions();
-  if (response_active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
+  if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
 }
 
 void VoiceChat::OnInputTranscript(const ServerEvent& event) {
@@ -420,8 +414,8 @@ void VoiceChat::OnInputTranscript(const ServerEvent& event) {
 void VoiceChat::OnAnswerText(const ServerEvent& event) {
   const bool dropped = !event.response_id.empty() && event.response_id == dropped_response_id_;
   const bool end_line = event.response_id != dropped_response_id_;
-  if (answer_text_.OnEvent(event, /*show=*/!dropped, end_line) && response_active_) {
-    delivered_ = true;
+  if (answer_text_.OnEvent(event, /*show=*/!dropped, end_line) && active_) {
+    active_->delivered = true;
     TurnAnswered();
   }
 }

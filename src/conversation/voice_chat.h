@@ -43,6 +43,7 @@
 #pragma once
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,12 +97,12 @@ class VoiceChat : private AnswerText::Lines {
   bool tools_busy() const { return tools_ && tools_->busy(); }
   // A response is requested, expected (the user finished speaking) or streaming.
   bool AwaitingServer() const {
-    return core_.ready() &&
-           (response_active_ || core_.requests().requested() || awaiting_answer_) && !tools_busy();
+    return core_.ready() && (active_ || core_.requests().requested() || awaiting_answer_) &&
+           !tools_busy();
   }
   // Tells the user the server has gone quiet, once per silence.
   void OnServerSilent(int seconds);
-  bool response_active() const { return response_active_; }
+  bool response_active() const { return active_.has_value(); }
   // Responses that ended (response.done for the announced one), and those that completed.
   uint64_t responses_done() const { return responses_done_; }
   uint64_t answers() const { return answers_; }
@@ -156,8 +157,12 @@ class VoiceChat : private AnswerText::Lines {
   History* const history_;  // null: none kept
   PlayoutTracker tracker_;
 
-  bool response_active_ = false;
-  std::string response_id_;          // the active response
+  // The response being generated, from its response.created to its response.done.
+  struct ActiveResponse {
+    std::string id;
+    bool delivered = false;  // some of it was shown or played
+  };
+  std::optional<ActiveResponse> active_;
   std::string dropped_response_id_;  // interrupted: its remaining audio and words are dropped
   bool awaiting_answer_ = false;     // the user finished speaking; a response is due
   bool user_speaking_ = false;
@@ -180,14 +185,17 @@ class VoiceChat : private AnswerText::Lines {
   static constexpr size_t kRecentSamples = 10 * 24000;
   std::vector<int16_t> recent_;
   uint64_t captured_ = 0;
-  uint64_t session_base_ = 0;    // the frame the session's input audio starts at
-  int64_t turn_start_ = -1;      // the frame the user's unanswered turn starts at; -1: none
-  std::string turn_item_id_;     // its item, once the server named it
-  bool take_committed_ = false;  // push-to-talk: the unanswered take was committed
-  std::string line_item_id_;     // a typed line whose answer has not been delivered
+  uint64_t session_base_ = 0;  // the frame the session's input audio starts at
+  // The user's turn that has no answer yet: spoken (from speech_started on) or a take.
+  struct UserTurn {
+    uint64_t start_frame = 0;  // where its audio starts, in frames ever captured
+    std::string item_id;       // its item, once the server named it
+    bool committed = false;    // push-to-talk: the take was committed
+  };
+  std::optional<UserTurn> turn_;
+  std::string line_item_id_;  // a typed line whose answer has not been delivered
   std::string line_;
   int lines_sent_ = 0;
-  bool delivered_ = false;        // the active response has shown or played something
   bool continue_answer_ = false;  // the answer was cut off: ask the new session to go on
   uint64_t outage_start_ = 0;     // the frame the connection was lost at
   uint64_t underruns_reported_ = 0;
