@@ -1,9 +1,7 @@
 #include "conversation/text_chat.h"
 
-#include <algorithm>
 #include <string>
 
-#include "audio/pcm.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -17,7 +15,9 @@ TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers
       // Text, or audio with its transcript for --speak.
       core_(std::move(session), speaker ? Modality::kAudio : Modality::kText, server, tools,
             history),
-      answer_text_(this) {}
+      answer_text_(this) {
+  if (speaker) audio_.emplace(speaker);
+}
 
 void TextChat::OnTick() {
   if (speaker_) speaker_->Pump();
@@ -191,13 +191,8 @@ void TextChat::OnSessionCreated() {
 
 // --speak: the answer's audio to the speaker (a text-only server sends none).
 void TextChat::OnAudioDelta(const ServerEvent& event) {
-  if (!speaker_ || turn_ == Turn::kNone || item_refused_) return;
-  if (auto samples = DecodePcm16(event.delta, &decoded_)) {
-    speaker_->SetStreamOpen(true);
-    speaker_->Write(decoded_.data(), *samples);
-  } else {
-    LOG_WARN("skipped an audio delta that is not valid base64");
-  }
+  if (!audio_ || turn_ == Turn::kNone || item_refused_) return;
+  audio_->Play(event);
 }
 
 // The end of a response ends the turn, unless it was another response that kept ours waiting.

@@ -16,11 +16,13 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "audio/playback_path.h"
+#include "conversation/answer_audio.h"
 #include "conversation/answer_text.h"
 #include "conversation/conversation.h"
 #include "conversation/conversation_core.h"
@@ -91,8 +93,8 @@ class TextChat final : public Conversation, private AnswerText::Lines {
   const Sink answers_;
   PlaybackPath* const speaker_;
   ToolCalls* const tools_;
-  ConversationCore core_;         // the session's set-up, replay and response.create
-  std::vector<int16_t> decoded_;  // scratch for audio deltas
+  ConversationCore core_;             // the session's set-up, replay and response.create
+  std::optional<AnswerAudio> audio_;  // --speak
 
   bool input_ended_ = false;
   std::deque<std::string> pending_;  // lines waiting for their turn

@@ -16,7 +16,7 @@ VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPa
       view_(view),
       tools_(tools),
       history_(history),
-      tracker_(playback->device_rate_hz()),
+      audio_(playback),
       answer_text_(this),
       recent_(kRecentSamples) {}
 
@@ -195,13 +195,13 @@ void VoiceChat::OnTick() {
   if (truncate_pending_ && playback_->FlushDone()) {
     truncate_pending_ = false;
     // The item belonged to a lost session: the replay already has it, whole.
-    if (auto heard = tracker_.At(playback_->flushed_at()); heard && core_.ready()) {
+    if (auto heard = audio_.tracker().At(playback_->flushed_at()); heard && core_.ready()) {
       server_->TruncateAnswer(heard->item_id, heard->audio_end_ms);
     }
     // Items queued behind it (the answer after a preamble) were never heard: the model should
     // not take them as said.
     if (core_.ready()) {
-      for (const std::string& item_id : tracker_.Unheard(playback_->flushed_at())) {
+      for (const std::string& item_id : audio_.tracker().Unheard(playback_->flushed_at())) {
         server_->TruncateAnswer(item_id, 0);
       }
     }
@@ -279,23 +279,10 @@ void VoiceChat::Uncaption(std::string_view item_id) {
 
 void VoiceChat::OnAudioDelta(const ServerEvent& event) {
   if (!event.response_id.empty() && event.response_id == dropped_response_id_) return;
-  auto decoded = DecodePcm16(event.delta, &decoded_);
-  if (!decoded) {
-    LOG_WARN("skipped an audio delta that is not valid base64 (%zu characters)",
-             event.delta.size());
-    return;
-  }
-  const size_t samples = *decoded;
-  if (samples == 0) return;
-  if (active_ && event.response_id == active_->id) {
+  if (audio_.Play(event) > 0 && active_ && event.response_id == active_->id) {
     active_->delivered = true;
     TurnAnswered();
   }
-  const std::string item_id(event.item_id);
-  if (item_id != tracker_.current_item()) tracker_.BeginItem(item_id, playback_->queued_frames());
-  playback_->SetStreamOpen(true);
-  const size_t frames = playback_->Write(decoded_.data(), samples);
-  tracker_.AddAudio(frames, samples);
 }
 
 void VoiceChat::OnResponseDone(const ServerEvent& event) {

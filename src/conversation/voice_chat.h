@@ -49,6 +49,7 @@
 
 #include "audio/playback_path.h"
 #include "audio/playout_tracker.h"
+#include "conversation/answer_audio.h"
 #include "conversation/answer_text.h"
 #include "conversation/conversation_core.h"
 #include "conversation/history.h"
@@ -155,7 +156,7 @@ class VoiceChat : private AnswerText::Lines {
   ConversationView* const view_;
   ToolCalls* const tools_;
   History* const history_;  // null: none kept
-  PlayoutTracker tracker_;
+  AnswerAudio audio_;
 
   // The response being generated, from its response.created to its response.done.
   struct ActiveResponse {
@@ -178,7 +179,6 @@ class VoiceChat : private AnswerText::Lines {
   static constexpr size_t kMaxRecentItems = 8;
   std::deque<std::string> transcribed_;
   std::deque<std::string> pending_lines_;
-  std::vector<int16_t> decoded_;  // scratch for audio deltas
   uint64_t appended_frames_ = 0;
 
   // The microphone's last kRecentSamples, sent or not, indexed by captured_ (frames ever captured).
