@@ -55,6 +55,25 @@ const CLI::Validator kNotEmpty(
     [](std::string& v) { return v.empty() ? std::string("must not be empty") : std::string(); },
     "TEXT");
 
+// In the user's words, as the config file says it: CLI11's own message prints 0.000000. --help
+// shows it as CLI::Range did: "INT in [10 - 100]".
+std::string Bound(double value) {
+  char text[32];
+  snprintf(text, sizeof text, std::floor(value) == value ? "%.0f" : "%g", value);
+  return text;
+}
+
+CLI::Validator InRange(double low, double high, const char* what, const char* type) {
+  return CLI::Validator(
+      [=](std::string& v) {
+        const double d = strtod(v.c_str(), nullptr);
+        return d >= low && d <= high
+                   ? std::string()
+                   : std::string("must be ") + what + " from " + Bound(low) + " to " + Bound(high);
+      },
+      std::string(type) + " in [" + Bound(low) + " - " + Bound(high) + "]");
+}
+
 // strtod (which CLI11 uses) takes "nan" and "inf"; a range check cannot refuse NaN (every
 // comparison with it is false), and the JSON of a session cannot hold either.
 const CLI::Validator kFiniteNumber(
@@ -116,12 +135,12 @@ struct FlagDefiner {
   CLI::Option* operator()(const Int& range) const {
     return flags->app.add_option(option.flag, value->integer, option.help)
         ->check(kWholeNumber)
-        ->check(CLI::Range(range.low, range.high));
+        ->check(InRange(range.low, range.high, "a whole number", "INT"));
   }
   CLI::Option* operator()(const Number& range) const {
     return flags->app.add_option(option.flag, value->number, option.help)
         ->check(kFiniteNumber)
-        ->check(CLI::Range(range.low, range.high));
+        ->check(InRange(range.low, range.high, "a number", "FLOAT"));
   }
   CLI::Option* operator()(const Switch&) const {
     return flags->app.add_flag(option.flag, value->on, option.help);
@@ -220,6 +239,13 @@ void CheckTogether(CommandLine* result) {
             config.input_file.empty() ? "record" : "input-file");
     result->exit_code = ToInt(ExitCode::kUsage);
   }
+  if (config.mode == Mode::kText && !config.output_file.empty() && !config.speak &&
+      !result->exit_code) {
+    fprintf(stderr,
+            "voxterm: error: --output-file in text mode needs --speak (the answers are text, "
+            "written to stdout)\n");
+    result->exit_code = ToInt(ExitCode::kUsage);
+  }
   if (Status session = CheckSessionOptions(config); !session.ok() && !result->exit_code) {
     PrintError(session.message());
     result->exit_code = ToInt(ExitCode::kUsage);
@@ -227,6 +253,11 @@ void CheckTogether(CommandLine* result) {
   if (!result->exit_code && !result->list_devices) {
     WarnAboutAzureUrl(config);
     WarnAboutReasoningEffort(config);
+    if (config.mode == Mode::kVoice && config.vad == Vad::kOff && !config.input_file.empty()) {
+      LOG_WARN(
+          "--vad off: nothing takes the turns of --input-file's speech, so only typed lines will "
+          "be answered");
+    }
   }
 }
 

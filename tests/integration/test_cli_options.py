@@ -17,10 +17,10 @@ URL = ["--url", "ws://127.0.0.1:1/"]
     (["--dialect", "gamma"], "--dialect: gamma not in {ga,beta} (see voxterm --help)"),
     (["--echo", "x"], "--echo: x not in {aec,aec-speex,gate,half-duplex,off} (see voxterm --help)"),
     (["--vad", ""], "--vad:  not in {server,semantic,off} (see voxterm --help)"),
-    (["--frame-ms", "5"], "--frame-ms: Value 5 not in range 10 to 100 (see voxterm --help)"),
+    (["--frame-ms", "5"], "--frame-ms: must be a whole number from 10 to 100 (see voxterm --help)"),
     (["--frame-ms", "2.5"], "--frame-ms: must be a whole number (see voxterm --help)"),
-    (["--renew-session-s", "100000"], "--renew-session-s: Value 100000 not in range 0 to 86400 (see voxterm --help)"),
-    (["--vad-threshold", "2"], "--vad-threshold: Value 2 not in range 0.000000 to 1.000000 (see voxterm --help)"),
+    (["--renew-session-s", "100000"], "--renew-session-s: must be a whole number from 0 to 86400 (see voxterm --help)"),
+    (["--vad-threshold", "2"], "--vad-threshold: must be a number from 0 to 1 (see voxterm --help)"),
     (["--speed", "x"], "--speed: must be a number (see voxterm --help)"),
     (["--transcribe", ""], "--transcribe: must not be empty (see voxterm --help)"),
     (["--transcribe-language", "e1"], "--transcribe-language: must be 2 or 3 letters (e.g. en) (see voxterm --help)"),
@@ -30,6 +30,9 @@ URL = ["--url", "ws://127.0.0.1:1/"]
     (["--config", ""], "--config: must not be empty (see voxterm --help)"),
     (["--vad", "off", "--idle-timeout-ms", "6000"],
      '--idle-timeout-ms ("idle_timeout_ms") is for --vad server, not --vad off'),
+    (["--speed", "0.2"], "--speed: must be a number from 0.25 to 1.5 (see voxterm --help)"),
+    (["--text", "--output-file", "answers.wav"],
+     "--output-file in text mode needs --speak (the answers are text, written to stdout)"),
     (["--transcribe", "off", "--transcribe-prompt", "x"],
      '--transcribe-prompt ("transcribe_prompt") needs transcription, which --transcribe off turns off'),
 ])
@@ -83,3 +86,12 @@ def test_help_shows_the_defaults_of_config(run):
                   "--ptt-key TEXT:TEXT=space", "--dialect TEXT:{ga,beta}=ga", "-v,--verbose", "--config TEXT:TEXT"):
         assert shown in r.stdout, shown
     assert "--idle-timeout-ms INT:INT:INT in [5000 - 30000]\n" in r.stdout  # not set: no default
+
+
+def test_no_turn_detection_with_an_input_file_says_nothing_will_be_answered(run, tmp_path):
+    from test_files import quiet_wav
+    mic = quiet_wav(tmp_path / "mic.wav")
+    r = run(URL + ["--vad", "off", "--input-file", mic, "--output-file", "/dev/null"], input="")
+    assert "--vad off: nothing takes the turns of --input-file's speech" in r.stderr
+    r = run(URL + ["--input-file", mic, "--output-file", "/dev/null"], input="")
+    assert "--vad off" not in r.stderr
