@@ -102,8 +102,9 @@ def base_env(work):
 
 def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_after=None):
     """Runs cmd to its end (or SIGINT after stop_after seconds); returns wall, cpu, rss, the
-    voluntary context switches (every thread's sleeps: its wake-ups) and the start time
-    (CLOCK_MONOTONIC ns).
+    voluntary context switches (every thread's sleeps: its wake-ups), the same per thread as
+    last sampled from /proc (every 2 ms, so the last 2 ms of a thread may be missed) and the
+    start time (CLOCK_MONOTONIC ns).
 
     The peak RSS comes from GNU time, not from wait4 here: Linux carries a process's peak over
     exec, so a child forked from this Python would report Python's 13 MB as its own."""
@@ -115,10 +116,13 @@ def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_a
     if stdin_file:
         stdin_file.close()
     deadline = time.monotonic() + (stop_after if stop_after else timeout)
+    threads = {}  # tid: (the client's main thread?, name, voluntary switches)
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
+        for child in children(proc.pid):
+            sample_threads(child, threads)
         if time.monotonic() > deadline:
             # To the client itself: GNU time ignores SIGINT while it waits.
             for child in children(proc.pid):
@@ -133,8 +137,28 @@ def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_a
         lines = f.read().split()
     os.unlink(rss_file)
     # "Command exited with non-zero status N" may come first; then "%M %w".
+    by_thread = {}
+    for main, name, count in threads.values():
+        key = "main" if main else name
+        by_thread[key] = by_thread.get(key, 0) + count
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": int(lines[-2]) / 1024,
-            "sleeps": int(lines[-1]), "code": code, "stderr": err, "started_ns": started}
+            "sleeps": int(lines[-1]), "thread_sleeps": by_thread, "code": code, "stderr": err,
+            "started_ns": started}
+
+
+def sample_threads(pid, threads):
+    """Each thread of pid's voluntary context switches, into threads (see measure)."""
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        threads[int(tid)] = (int(tid) == pid, fields["Name"].strip(), int(fields["voluntary_ctxt_switches"]))
 
 
 def children(pid):
@@ -311,6 +335,9 @@ def tone(ms, hz=300, amplitude=8000):
 def median(results):
     out = {}
     for key in results[0]:
+        if isinstance(results[0][key], dict):  # per thread: the middle run's
+            out[key] = results[len(results) // 2][key]
+            continue
         values = sorted(r[key] for r in results)
         out[key] = values[len(values) // 2]
     return out
@@ -338,8 +365,12 @@ def report(bench):
         ratio_floor = "%.2fx" % (r["cpu"] / floor["cpu"]) if floor and c == "voxterm" and floor["cpu"] > 0 else ""
         node_cpu = "%.1fx" % (node["cpu"] / r["cpu"]) if node and c == "voxterm" and r["cpu"] > 0 else ""
         node_rss = "%.1fx" % (node["rss_mb"] / r["rss_mb"]) if node and c == "voxterm" else ""
-        print("| %s | %s | %s | %s | %.1f MB | %d | %s | %s | %s |" % (names[w], c, wall, cpu, r["rss_mb"],
-                                                                    r["sleeps"], ratio_floor, node_cpu, node_rss))
+        sleeps = "%d" % r["sleeps"]
+        if c == "voxterm" and isinstance(r.get("thread_sleeps"), dict):
+            t = r["thread_sleeps"]
+            sleeps += " (main %d, network %d)" % (t.get("main", 0), t.get("vt-network", 0))
+        print("| %s | %s | %s | %s | %.1f MB | %s | %s | %s | %s |" % (names[w], c, wall, cpu, r["rss_mb"],
+                                                                    sleeps, ratio_floor, node_cpu, node_rss))
     if bench.latencies:
         print()
         print("| (e) latency, voxterm | samples | p50 | p99 | max |")
