@@ -24,6 +24,10 @@ namespace {
 // Bytes reserved past a message, which the JSON parser pads it with (protocol/json_parse.h).
 constexpr size_t kParsePadding = 16;
 
+// How long messages received may wait for the end of their burst (OnBurstEnd) while more keeps
+// coming: a long frame still arriving holds back what came before it no longer than this.
+constexpr int64_t kBurstHoldNs = 1000000;
+
 // The last error or warning libwebsockets logged. lws reports the real reason for a refused
 // certificate only in its log, so the log is captured to tell the user.
 std::mutex g_lws_log_mu;
@@ -297,12 +301,14 @@ void LwsTransport::Run() {
   }
   // lws_service returns after each batch of events; stop_ is set from callbacks on this thread
   // or by Wake(), so the loop needs no timeout. Messages received are handed on when the
-  // connection has nothing more ready, just before lws would wait (the listener's batches).
+  // connection has nothing more ready, just before lws would wait (the listener's batches), or
+  // once the first has waited kBurstHoldNs.
   if (Connect(Request::kWebSocket)) {
     Schedule(handshake_timer_.get(), options_.handshake_timeout_s);
     while (!stop_) {
       lws_service(context, 0);
-      if (received_ && !finished_ && !MoreReady(context)) {
+      if (received_ && !finished_ &&
+          (!MoreReady(context) || MonotonicNs() - first_received_ns_ >= kBurstHoldNs)) {
         received_ = false;
         listener_->OnBurstEnd();
       }
@@ -474,6 +480,7 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
     LOG_WARN("dropped a message of %zu bytes: larger than the limit of %zu", rx_bytes_,
              options_.max_message_bytes);
   } else if (!finished_) {
+    if (!received_) first_received_ns_ = MonotonicNs();
     received_ = true;
     if (!listener_->OnMessage(std::move(rx_)) && !rx_paused_) {
       // Backpressure: the main thread has enough queued. The socket is no longer polled for

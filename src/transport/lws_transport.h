@@ -97,7 +97,8 @@ class LwsTransport final : public Transport {
   // The listener refused more (OnMessage returned false): lws_rx_flow_control(wsi_, 0) until
   // ResumeReceiving(). The server is then known to be sending; the pause is ours.
   bool rx_paused_ = false;
-  bool received_ = false;  // messages went to the listener since its last OnBurstEnd()
+  bool received_ = false;          // messages went to the listener since its last OnBurstEnd()
+  int64_t first_received_ns_ = 0;  // the first of them (MonotonicNs)
   std::unique_ptr<Timer> handshake_timer_;
   std::unique_ptr<Timer> pong_timer_;
   std::unique_ptr<Timer> paused_timer_;  // keeps lws's idle policy quiet while paused
