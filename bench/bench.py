@@ -5,7 +5,8 @@ bytes, nothing parsed) and for OpenAI's Node SDK (bench/node/realtime.mjs). Prin
 tables: docs/performance.md holds what it printed, with the machine.
 
   a  text    one answer of 100,000 text deltas, --text
-  b  audio   a 10-minute spoken answer, --text --speak --output-file
+  b  audio   a 10-minute spoken answer, --text --speak --output-file, sent at 100x real time
+  u  unpaced the same answer sent as fast as the mock can
   c  start   process start to session.update at the server (median of 10 starts)
   d  voice   60 s of duplex conversation on real PortAudio (ALSA over a private PulseAudio),
              barge-ins included
@@ -100,23 +101,28 @@ def base_env(work):
 
 
 def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_after=None):
-    """Runs cmd to its end (or SIGINT after stop_after seconds); returns wall, cpu, rss and
-    the start time (CLOCK_MONOTONIC ns).
+    """Runs cmd to its end (or SIGINT after stop_after seconds); returns wall, cpu, rss, the
+    voluntary context switches (every thread's sleeps: its wake-ups), the same per thread as
+    last sampled from /proc (every 2 ms, so the last 2 ms of a thread may be missed) and the
+    start time (CLOCK_MONOTONIC ns).
 
     The peak RSS comes from GNU time, not from wait4 here: Linux carries a process's peak over
     exec, so a child forked from this Python would report Python's 13 MB as its own."""
     rss_file = os.path.join(tempfile.gettempdir(), "bench-rss-%d" % time.monotonic_ns())
     stdin_file = open(stdin) if stdin else None
     started = time.monotonic_ns()
-    proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, env=env,
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "%M %w", "-o", rss_file] + cmd, env=env,
                             stdin=stdin_file or subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE)
     if stdin_file:
         stdin_file.close()
     deadline = time.monotonic() + (stop_after if stop_after else timeout)
+    threads = {}  # tid: (the client's main thread?, name, voluntary switches)
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
+        for child in children(proc.pid):
+            sample_threads(child, threads)
         if time.monotonic() > deadline:
             # To the client itself: GNU time ignores SIGINT while it waits.
             for child in children(proc.pid):
@@ -130,10 +136,29 @@ def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_a
     with open(rss_file) as f:
         lines = f.read().split()
     os.unlink(rss_file)
-    if lines and lines[0] == "Command":  # "Command exited with non-zero status N", then %M
-        lines = lines[-1:]
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": int(lines[-1]) / 1024,
-            "code": code, "stderr": err, "started_ns": started}
+    # "Command exited with non-zero status N" may come first; then "%M %w".
+    by_thread = {}
+    for main, name, count in threads.values():
+        key = "main" if main else name
+        by_thread[key] = by_thread.get(key, 0) + count
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": int(lines[-2]) / 1024,
+            "sleeps": int(lines[-1]), "thread_sleeps": by_thread, "code": code, "stderr": err,
+            "started_ns": started}
+
+
+def sample_threads(pid, threads):
+    """Each thread of pid's voluntary context switches, into threads (see measure)."""
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        threads[int(tid)] = (int(tid) == pid, fields["Name"].strip(), int(fields["voluntary_ctxt_switches"]))
 
 
 def children(pid):
@@ -198,13 +223,13 @@ class Bench:
         finally:
             mock.stop()
 
-    def audio(self):
+    def audio(self, pace="100", workload="b"):
         ms = 10000 if self.args.smoke else 600000
         say = "mock:audio %d" % ms
-        # 100 times real time: faster than any real server, and what a file output keeps up with;
-        # unpaced, the mock sends ten minutes in a third of a second and the peak memory measures
-        # the queue of audio not yet written, for every client.
-        mock = Mock(self.work, self.tls, "--audio-pace", "100")
+        # "b": 100 times real time: faster than any real server. "u": unpaced, the mock sends ten
+        # minutes in a third of a second: the peak memory then shows what a client queues of
+        # audio not yet written.
+        mock = Mock(self.work, self.tls, *(["--audio-pace", pace] if pace else []))
         try:
             wav = os.path.join(self.work, "answer.wav")
             r = check(measure(self.voxterm_cmd(mock, "--text", "--speak", "--output-file", wav), self.env(),
@@ -212,13 +237,18 @@ class Bench:
             want = ms * RATE // 1000 * 2
             if os.path.getsize(wav) < want:
                 raise Failure("voxterm wrote %d bytes of %d of audio" % (os.path.getsize(wav), want))
-            self.add("b", "voxterm", r)
-            self.add("b", "floor", check(measure(self.floor_cmd(mock, say, "--audio", "--decode"), self.env()), "floor"))
+            self.add(workload, "voxterm", r)
+            self.add(workload, "floor", check(measure(self.floor_cmd(mock, say, "--audio", "--decode"), self.env()),
+                                              "floor"))
             if self.node:
-                self.add("b", "node", check(measure(["node", os.path.join(NODE_DIR, "realtime.mjs"), "audio", say,
-                                                     os.path.join(self.work, "node.wav")], self.node_env(mock)), "node"))
+                self.add(workload, "node", check(measure(["node", os.path.join(NODE_DIR, "realtime.mjs"), "audio", say,
+                                                          os.path.join(self.work, "node.wav")], self.node_env(mock)),
+                                                 "node"))
         finally:
             mock.stop()
+
+    def audio_unpaced(self):
+        self.audio(pace=None, workload="u")
 
     def start(self):
         runs = 2 if self.args.smoke else 10
@@ -305,6 +335,9 @@ def tone(ms, hz=300, amplitude=8000):
 def median(results):
     out = {}
     for key in results[0]:
+        if isinstance(results[0][key], dict):  # per thread: the middle run's
+            out[key] = results[len(results) // 2][key]
+            continue
         values = sorted(r[key] for r in results)
         out[key] = values[len(values) // 2]
     return out
@@ -312,13 +345,14 @@ def median(results):
 
 def report(bench):
     rows = {(w, c): r for w, c, r in bench.rows}
-    names = {"a": "(a) 100,000 text deltas", "b": "(b) 10-minute audio answer", "c": "(c) start-up",
-             "d": "(d) 60 s duplex voice"}
+    names = {"a": "(a) 100,000 text deltas", "b": "(b) 10-minute audio answer",
+             "u": "(b) the same, unpaced", "c": "(c) start-up", "d": "(d) 60 s duplex voice"}
     if bench.args.smoke:
-        names = {"a": "(a) 2,000 text deltas", "b": "(b) 10 s audio answer", "c": "(c) start-up",
-                 "d": "(d) 8 s duplex voice"}
-    print("| workload | client | wall | CPU (user+sys) | peak RSS | CPU / floor | Node / voxterm CPU | Node / voxterm RSS |")
-    print("|---|---|---|---|---|---|---|---|")
+        names = {"a": "(a) 2,000 text deltas", "b": "(b) 10 s audio answer", "u": "(b) the same, unpaced",
+                 "c": "(c) start-up", "d": "(d) 8 s duplex voice"}
+    print("| workload | client | wall | CPU (user+sys) | peak RSS | sleeps | CPU / floor | Node / voxterm CPU "
+          "| Node / voxterm RSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for w, c, r in bench.rows:
         floor = rows.get((w, "floor"))
         node = rows.get((w, "node"))
@@ -331,8 +365,12 @@ def report(bench):
         ratio_floor = "%.2fx" % (r["cpu"] / floor["cpu"]) if floor and c == "voxterm" and floor["cpu"] > 0 else ""
         node_cpu = "%.1fx" % (node["cpu"] / r["cpu"]) if node and c == "voxterm" and r["cpu"] > 0 else ""
         node_rss = "%.1fx" % (node["rss_mb"] / r["rss_mb"]) if node and c == "voxterm" else ""
-        print("| %s | %s | %s | %s | %.1f MB | %s | %s | %s |" % (names[w], c, wall, cpu, r["rss_mb"],
-                                                               ratio_floor, node_cpu, node_rss))
+        sleeps = "%d" % r["sleeps"]
+        if c == "voxterm" and isinstance(r.get("thread_sleeps"), dict):
+            t = r["thread_sleeps"]
+            sleeps += " (main %d, network %d)" % (t.get("main", 0), t.get("vt-network", 0))
+        print("| %s | %s | %s | %s | %.1f MB | %s | %s | %s | %s |" % (names[w], c, wall, cpu, r["rss_mb"],
+                                                                    sleeps, ratio_floor, node_cpu, node_rss))
     if bench.latencies:
         print()
         print("| (e) latency, voxterm | samples | p50 | p99 | max |")
@@ -359,7 +397,7 @@ def main():
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     parser.add_argument("--smoke", action="store_true", help="every workload small and once (CI)")
     parser.add_argument("--no-node", dest="node", action="store_false", help="skip OpenAI's Node SDK")
-    parser.add_argument("--only", default="abcdf", help="the workloads to run, e.g. ac")
+    parser.add_argument("--only", default="abucdf", help="the workloads to run, e.g. ac")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="voxterm-bench-") as work:
         bench = Bench(args, work)
@@ -368,7 +406,8 @@ def main():
             "smoke pass" if args.smoke else "full run"), flush=True)
         if args.node and not bench.node:
             bench.notes.append("Node SDK skipped: run `npm ci` in bench/node (scripts/bench does) and install node")
-        steps = {"a": bench.text, "b": bench.audio, "c": bench.start, "d": bench.voice, "f": bench.echo}
+        steps = {"a": bench.text, "b": bench.audio, "u": bench.audio_unpaced, "c": bench.start, "d": bench.voice,
+                 "f": bench.echo}
         try:
             for w in args.only:
                 steps[w]()

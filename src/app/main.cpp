@@ -1,5 +1,6 @@
 // voxterm: talk with an OpenAI Realtime model from a terminal. See README.md.
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -22,9 +23,18 @@ void HardenProcess() {
   }
 }
 
+// Before any thread starts. glibc serves a block over 128 KiB by mmap, but raises that threshold
+// to the size of each such block freed: after the first 1 MB message (a .done event holds the
+// whole answer: 1 MB for 100,000 words), the next ones come from the network thread's and the
+// main thread's heaps, whose freed space stays resident. Pinned (which also stops its growing),
+// each large message is mapped and given back whole: 1 MB less at the peak of a 100,000-word
+// answer (docs/performance.md). Audio deltas, tens of KB, are below it.
+void PinMalloc() { mallopt(M_MMAP_THRESHOLD, 256 * 1024); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
   HardenProcess();
+  PinMalloc();
   return voxterm::Main(argc, argv);
 }

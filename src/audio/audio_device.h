@@ -7,7 +7,8 @@
 // conversation resamples to and from the API's 24 kHz outside any callback.
 //
 // Thread safety: Start() and Stop() from the main thread. After Start(), the input's callback or
-// thread is the ring's only producer and the output's the ring's only consumer.
+// thread is the ring's only producer and the output's the ring's only consumer; an untimed
+// output's consumer is whoever calls Pull(), the ring's producer (AudioOutput::untimed()).
 #pragma once
 
 #include <atomic>
@@ -87,6 +88,12 @@ class AudioOutput {
   virtual Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
                        SpscRing<int16_t>* monitor) = 0;
   virtual void Stop() = 0;
+  // An output nobody hears in real time (a file) has no clock to take audio by: it takes what
+  // the ring holds when Pull() is called, on the caller's thread, so that audio goes out as it
+  // arrives and none of it waits in memory for a writer (mpv's ao_pcm, untimed). Returns the
+  // frames taken. Outputs with a clock of their own take nothing here.
+  virtual bool untimed() const { return false; }
+  virtual size_t Pull() { return 0; }
   // Times the device itself ran dry and played silence its callback never gave it (so not in
   // the monitor either): everything after sounds later than the monitor says. Any thread.
   virtual uint64_t device_underruns() const { return 0; }

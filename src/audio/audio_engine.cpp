@@ -67,6 +67,15 @@ AudioEngine::AudioEngine(AudioSetup setup, const AudioConfig& config,
   playback_ =
       std::make_unique<PlaybackPath>(setup_.output->sample_rate_hz(), &playback_ring_, &counters_);
   playback_->SetPrebufferMs(config.prebuffer_ms);
+  // A file is written as audio comes, on this thread; what it played goes on to the recorder
+  // at once, so that the monitor never holds the writer back.
+  if (setup_.output->untimed()) {
+    playback_->SetPull([this] {
+      const size_t taken = setup_.output->Pull();
+      PumpSpeaker();
+      return taken;
+    });
+  }
 }
 
 AudioEngine::~AudioEngine() {

@@ -15,8 +15,7 @@
 namespace voxterm {
 namespace {
 
-constexpr int kChunkMs = 10;       // the input's pacing step
-constexpr int kOutputPollMs = 10;  // how often the output writes what has arrived
+constexpr int kChunkMs = 10;  // the input's pacing step
 
 }  // namespace
 
@@ -117,19 +116,23 @@ FileOutput::~FileOutput() {
 
 Status FileOutput::Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
                          SpscRing<int16_t>* monitor) {
-  thread_ = std::thread([this, ring, counters, monitor] { Run(ring, counters, monitor); });
+  ring_ = ring;
+  counters_ = counters;
+  monitor_ = monitor;
   return Status::Ok();
 }
 
 void FileOutput::Stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  Pull();  // what arrived last
+  ring_ = nullptr;
 }
 
-void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters,
-                       SpscRing<int16_t>* monitor) {
-  for (size_t n; (n = engine_.RenderUntimed(ring, counters, chunk_.data(), chunk_.size(),
-                                            MonotonicNs(), monitor)) > 0;) {
+size_t FileOutput::Pull() {
+  if (!ring_) return 0;
+  size_t taken = 0;
+  for (size_t n; (n = engine_.RenderUntimed(ring_, counters_, chunk_.data(), chunk_.size(),
+                                            MonotonicNs(), monitor_)) > 0;) {
+    taken += n;
     // After a failed write (reported once) the audio is still taken from the ring, and counted
     // as played, so that the conversation goes on.
     if (write_failed_) continue;
@@ -137,17 +140,7 @@ void FileOutput::Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters,
     const sf_count_t written = sf_write_short(file_, chunk_.data(), static_cast<sf_count_t>(n));
     WavWriteFailed(static_cast<sf_count_t>(n), written, "--output-file", path_, &write_failed_);
   }
-}
-
-void FileOutput::Run(SpscRing<int16_t>* ring, PlaybackCounters* counters,
-                     SpscRing<int16_t>* monitor) {
-  pthread_setname_np(pthread_self(), "vt-file-out");
-  Pacer pacer;
-  while (!stop_) {
-    Drain(ring, counters, monitor);
-    pacer.Wait(int64_t{kOutputPollMs} * 1000000);
-  }
-  Drain(ring, counters, monitor);  // what arrived last
+  return taken;
 }
 
 }  // namespace voxterm

@@ -1,8 +1,9 @@
 // Audio files as devices, on libsndfile: --input-file is the microphone, paced in real time;
-// --output-file receives the assistant's audio as it arrives, without pacing: its thread drives
-// the PlaybackEngine every 10 ms, as a sound card's callback would, through RenderUntimed().
-// Thread safety: Start()/Stop() from the main thread; each device runs one thread of its own,
-// which is the ring's producer (input) or consumer (output).
+// --output-file receives the assistant's audio as it arrives, without pacing: it is untimed, and
+// Pull() drives the PlaybackEngine through RenderUntimed() on the thread that fills the ring, so
+// a long answer sent at full speed goes to the file as it comes instead of waiting in memory.
+// Thread safety: Start()/Stop() from the main thread. The input runs a thread of its own, the
+// ring's producer; the output has none: Pull() comes from the ring's producer.
 #pragma once
 
 #include <atomic>
@@ -71,26 +72,28 @@ class FileOutput final : public AudioOutput {
   ~FileOutput() override;
 
   int sample_rate_hz() const override { return kApiSampleRateHz; }
+  // Between Start() and Stop(); Stop() takes what is left.
   Status Start(SpscRing<int16_t>* ring, PlaybackCounters* counters,
                SpscRing<int16_t>* monitor) override;
   void Stop() override;
+  bool untimed() const override { return true; }
+  // Moves what the ring holds into the file (no more than the monitor has room for).
+  size_t Pull() override;
 
  private:
   static constexpr size_t kChunkFrames = 4096;  // moved to the file at a time
   FileOutput(sf_private_tag* file, std::string path)
       : file_(file), path_(std::move(path)), chunk_(kChunkFrames) {}
-  void Run(SpscRing<int16_t>* ring, PlaybackCounters* counters,
-           SpscRing<int16_t>* monitor);  // the writer thread
-  // Moves what has arrived from the ring into the file.
-  void Drain(SpscRing<int16_t>* ring, PlaybackCounters* counters, SpscRing<int16_t>* monitor);
 
-  sf_private_tag* file_;  // the writer thread only, after Start()
+  // --- the ring's consumer only (Pull's caller)
+  sf_private_tag* file_;
   const std::string path_;
-  bool write_failed_ = false;  // the writer thread only: a write failed, and was reported
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  PlaybackEngine engine_{kApiSampleRateHz};  // the writer thread only
-  std::vector<int16_t> chunk_;               // the writer thread only: Drain's scratch
+  bool write_failed_ = false;          // a write failed, and was reported
+  SpscRing<int16_t>* ring_ = nullptr;  // set by Start(), cleared by Stop()
+  PlaybackCounters* counters_ = nullptr;
+  SpscRing<int16_t>* monitor_ = nullptr;
+  PlaybackEngine engine_{kApiSampleRateHz};
+  std::vector<int16_t> chunk_;  // Pull's scratch
 };
 
 }  // namespace voxterm

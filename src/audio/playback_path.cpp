@@ -28,10 +28,19 @@ size_t PlaybackPath::Write(const int16_t* samples, size_t count) {
   size_t written =
       backlog_start_ == backlog_.size() && !flush_pending_ ? ring_->Write(frames, n) : 0;
   backlog_.insert(backlog_.end(), frames + written, frames + n);
+  if (pull_) Pump();
   return n;
 }
 
 void PlaybackPath::Pump() {
+  MoveBacklog();
+  // An untimed output takes everything now; with a monitor, as fast as its reader empties it.
+  if (pull_) {
+    while (pull_() > 0) MoveBacklog();
+  }
+}
+
+void PlaybackPath::MoveBacklog() {
   if (backlog_start_ == backlog_.size() || (flush_pending_ && !FlushDone())) return;
   backlog_start_ +=
       ring_->Write(backlog_.data() + backlog_start_, backlog_.size() - backlog_start_);
@@ -44,6 +53,10 @@ void PlaybackPath::Pump() {
                    backlog_.begin() + static_cast<std::ptrdiff_t>(backlog_start_));
     backlog_start_ = 0;
   }
+}
+
+size_t PlaybackPath::waiting_frames() {
+  return ring_->capacity() - ring_->WriteAvailable() + (backlog_.size() - backlog_start_);
 }
 
 void PlaybackPath::SetStreamOpen(bool open) {
@@ -62,6 +75,7 @@ void PlaybackPath::Flush() {
   flush_pending_ = true;
   counters_->stream_open.store(false, std::memory_order_release);
   counters_->flushes_requested.store(++flushes_, std::memory_order_release);
+  if (pull_) Pump();  // carried out at once
 }
 
 bool PlaybackPath::FlushDone() {

@@ -1,10 +1,13 @@
 // PlaybackPath: the main thread's side of the output ring. Takes the assistant's 24 kHz audio,
 // resamples it to the device's rate and feeds the ring. The server sends audio faster than real
-// time, so what does not fit waits in a backlog that Pump() moves on as the device plays.
+// time, so what does not fit waits in a backlog that Pump() moves on as the device plays. An
+// untimed output (a file) is pulled as audio is written instead: nothing waits for it.
 // Thread safety: main thread only (the ring's producer).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "audio/audio_device.h"
@@ -17,6 +20,9 @@ class PlaybackPath {
   PlaybackPath(int device_rate_hz, SpscRing<int16_t>* ring, PlaybackCounters* counters);
 
   int device_rate_hz() const { return device_rate_hz_; }
+  // For an untimed output (AudioOutput::untimed()): takes what the ring holds and returns the
+  // frames taken; called whenever audio is queued, until it takes nothing.
+  void SetPull(std::function<size_t()> pull) { pull_ = std::move(pull); }
   void SetPrebufferMs(int ms);
 
   // Queues 24 kHz samples; returns how many device frames they became.
@@ -30,6 +36,8 @@ class PlaybackPath {
   // where the next frame written will be; position() is how far playback has got, frames that
   // a flush dropped counting as passed.
   uint64_t queued_frames() const { return queued_frames_; }
+  // Device frames written and not yet taken by the output: the ring's and the backlog's.
+  size_t waiting_frames();
   uint64_t position() const;
   // Something queued has not been played yet (false while a flush is under way).
   bool Audible() const { return !flush_pending_ && position() < queued_frames_; }
@@ -44,7 +52,10 @@ class PlaybackPath {
   uint64_t underruns() const;
 
  private:
+  void MoveBacklog();
+
   const int device_rate_hz_;
+  std::function<size_t()> pull_;  // untimed outputs only
   SpscRing<int16_t>* const ring_;
   PlaybackCounters* const counters_;
   Resampler resampler_;

@@ -1,18 +1,24 @@
 #include "session/link.h"
 
+#include <vector>
+
 #include "util/clock.h"
 #include "util/log.h"
 
 namespace voxterm {
 
-// Runs on the network thread: it only moves messages into the main thread's queue. Parsing
-// happens on the main thread, where the events are used.
+// Runs on the network thread: it only moves messages into the main thread's queue, a batch at
+// a time. Parsing happens on the main thread, where the events are used.
 class Link::Listener : public TransportListener {
  public:
   Listener(WakeupQueue<NetEvent>* queue, Backlog* backlog, int attempt)
       : queue_(queue), backlog_(backlog), attempt_(attempt) {}
-  void OnOpen() override { queue_->Push({NetEvent::Kind::kOpen, {}, 0, attempt_}); }
-  // Counted before it is pushed, so that Consumed() never takes away what was not yet added.
+  // What is still held goes to the queue even now (the main thread, once the transport is
+  // joined): its bytes count in the backlog until Consumed().
+  ~Listener() override { queue_->PushAll(&batch_); }
+
+  void OnOpen() override { HandOn({NetEvent::Kind::kOpen, {}, 0, attempt_}); }
+  // Counted before it is queued, so that Consumed() never takes away what was not yet added.
   bool OnMessage(std::string message) override {
     bool more;
     {
@@ -21,25 +27,46 @@ class Link::Listener : public TransportListener {
       more = backlog_->bytes <= kHighWaterBytes;
       if (!more) backlog_->paused = true;
     }
-    queue_->Push({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
+    batch_bytes_ += message.size();
+    batch_.push_back({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
+    // Reading stops when the main thread has too much: what is held goes now, not at a burst's
+    // end that a paused connection would not reach.
+    if (!more || batch_bytes_ >= kBatchBytes ||
+        batch_.back().received_ns - batch_.front().received_ns >= kBatchHoldNs) {
+      Flush();
+    }
     return more;
   }
+  void OnBurstEnd() override { Flush(); }
   void OnConnectFailed(ConnectFailure, int http_status, std::string reason,
                        std::string error_code) override {
-    queue_->Push({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_, 0,
-                  std::move(error_code)});
+    HandOn({NetEvent::Kind::kFailed, std::move(reason), http_status, attempt_, 0,
+            std::move(error_code)});
   }
   void OnClosed(int code, std::string reason) override {
-    queue_->Push({NetEvent::Kind::kClosed, std::move(reason), code, attempt_});
+    HandOn({NetEvent::Kind::kClosed, std::move(reason), code, attempt_});
   }
   void OnProtocolError(std::string reason) override {
-    queue_->Push({NetEvent::Kind::kProtocolError, std::move(reason), 0, attempt_});
+    HandOn({NetEvent::Kind::kProtocolError, std::move(reason), 0, attempt_});
   }
 
  private:
+  // The connection's own events go behind the messages held, at once.
+  void HandOn(NetEvent event) {
+    batch_.push_back(std::move(event));
+    Flush();
+  }
+  void Flush() {
+    queue_->PushAll(&batch_);
+    batch_bytes_ = 0;
+  }
+
   WakeupQueue<NetEvent>* const queue_;
   Backlog* const backlog_;
   const int attempt_;
+  // --- the network thread only (and the destructor, once it is gone)
+  std::vector<NetEvent> batch_;
+  size_t batch_bytes_ = 0;
 };
 
 // The string's bytes and the event around them.

@@ -6,6 +6,11 @@
 // main thread are bounded. Past kHighWaterBytes the connection stops reading its socket (the
 // server's sends then wait in TCP, not in our memory) until the main thread has consumed all but
 // kLowWaterBytes; a main thread blocked on a full stdout pipe thus holds the network back.
+// Batches, network to main: a listener holds the messages of a burst (what the connection had
+// ready at once) and hands them on together, one wake-up of the main thread for all of them, at
+// the burst's end (TransportListener::OnBurstEnd), or sooner once they reach kBatchBytes or
+// the first has waited kBatchHoldNs, so that the main thread starts on a long burst while the
+// rest is read. Nothing waits for a timer: a message alone in its burst goes on at once.
 // Thread safety: main thread only, but for the listeners, which the network threads call and
 // which only push into the queue and count into backlog_.
 #pragma once
@@ -41,6 +46,9 @@ class Link {
   // after it is queued), so the mark need not hold the largest message.
   static constexpr size_t kHighWaterBytes = 8u << 20;
   static constexpr size_t kLowWaterBytes = 2u << 20;
+  // A batch's bounds: about a millisecond of libwebsockets' parsing either way.
+  static constexpr size_t kBatchBytes = 64u << 10;
+  static constexpr int64_t kBatchHoldNs = 1000000;
 
   // make: a new, unstarted transport for each attempt (LwsTransport; a fake in tests).
   Link(ConnectOptions options, WakeupQueue<NetEvent>* queue,

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <poll.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -22,6 +23,10 @@ namespace {
 
 // Bytes reserved past a message, which the JSON parser pads it with (protocol/json_parse.h).
 constexpr size_t kParsePadding = 16;
+
+// How long messages received may wait for the end of their burst (OnBurstEnd) while more keeps
+// coming: a long frame still arriving holds back what came before it no longer than this.
+constexpr int64_t kBurstHoldNs = 1000000;
 
 // The last error or warning libwebsockets logged. lws reports the real reason for a refused
 // certificate only in its log, so the log is captured to tell the user.
@@ -186,11 +191,13 @@ Status LwsTransport::Start(const ConnectOptions& options, TransportListener* lis
 }
 
 // context_ is read under mu_, and the network thread clears it under mu_ before destroying the
-// context, so lws_cancel_service never touches a dead context.
+// context, so lws_cancel_service never touches a dead context. Only the first message of a
+// batch wakes the network thread: it writes everything queued when it gets to it (OnWriteable).
 void LwsTransport::Send(std::string message) {
   std::lock_guard<std::mutex> lock(mu_);
+  const bool was_empty = outbox_.empty();
   outbox_.push_back({std::move(message), options_.send_queue ? MonotonicNs() : 0});
-  if (context_) lws_cancel_service(context_);
+  if (context_ && was_empty) lws_cancel_service(context_);
 }
 
 void LwsTransport::Close() {
@@ -293,10 +300,19 @@ void LwsTransport::Run() {
     context_ = context;
   }
   // lws_service returns after each batch of events; stop_ is set from callbacks on this thread
-  // or by Wake(), so the loop needs no timeout.
+  // or by Wake(), so the loop needs no timeout. Messages received are handed on when the
+  // connection has nothing more ready, just before lws would wait (the listener's batches), or
+  // once the first has waited kBurstHoldNs.
   if (Connect(Request::kWebSocket)) {
     Schedule(handshake_timer_.get(), options_.handshake_timeout_s);
-    while (!stop_) lws_service(context, 0);
+    while (!stop_) {
+      lws_service(context, 0);
+      if (received_ && !finished_ &&
+          (!MoreReady(context) || MonotonicNs() - first_received_ns_ >= kBurstHoldNs)) {
+        received_ = false;
+        listener_->OnBurstEnd();
+      }
+    }
   }
   lws_sul_cancel(&handshake_timer_->sul);
   lws_sul_cancel(&pong_timer_->sul);
@@ -310,6 +326,15 @@ void LwsTransport::Run() {
   finished_ = true;  // callbacks during destruction must not reach the listener
   lws_context_destroy(context);
   SSL_CTX_free(tls);  // lws does not free a context it was given
+}
+
+// Whether more is ready to read without waiting: what TLS or lws holds already, or bytes in the
+// socket. A read paused by backpressure reads nothing more, whatever is there.
+bool LwsTransport::MoreReady(lws_context* context) {
+  if (!wsi_ || rx_paused_) return false;
+  if (lws_service_adjust_timeout(context, 1, 0) == 0) return true;
+  pollfd socket = {lws_get_socket_fd(wsi_), POLLIN, 0};
+  return poll(&socket, 1, 0) == 1 && (socket.revents & POLLIN);
 }
 
 bool LwsTransport::Connect(Request request) {
@@ -454,69 +479,86 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
   } else if (rx_bytes_ > options_.max_message_bytes) {
     LOG_WARN("dropped a message of %zu bytes: larger than the limit of %zu", rx_bytes_,
              options_.max_message_bytes);
-  } else if (!finished_ && !listener_->OnMessage(std::move(rx_)) && !rx_paused_) {
-    // Backpressure: the main thread has enough queued. The socket is no longer polled for
-    // input (what lws already read waits in its buffer), so the server's sends wait in TCP.
-    rx_paused_ = true;
-    lws_rx_flow_control(wsi, 0);
-    Schedule(paused_timer_.get(), PausedKeepAliveS());
+  } else if (!finished_) {
+    if (!received_) first_received_ns_ = MonotonicNs();
+    received_ = true;
+    if (!listener_->OnMessage(std::move(rx_)) && !rx_paused_) {
+      // Backpressure: the main thread has enough queued. The socket is no longer polled for
+      // input (what lws already read waits in its buffer), so the server's sends wait in TCP.
+      rx_paused_ = true;
+      lws_rx_flow_control(wsi, 0);
+      Schedule(paused_timer_.get(), PausedKeepAliveS());
+    }
   }
   std::string().swap(rx_);
   rx_bytes_ = 0;
   rx_binary_ = false;
 }
 
+// Everything queued goes out in one WRITEABLE callback while the socket takes each write whole:
+// lws allows another lws_write in the same callback as long as lws_send_pipe_choked() says no.
+// Otherwise the next callback is asked for. The ping goes first: a frozen connection may never
+// take the queue.
 int LwsTransport::OnWriteable(lws* wsi) {
-  std::string message;
-  int64_t queued_ns = 0;
-  bool more, closing, ping;
+  bool ping;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ping = std::exchange(ping_requested_, false);
-    if (!ping && !outbox_.empty()) {
-      message = std::move(outbox_.front().message);
-      queued_ns = outbox_.front().queued_ns;
-      outbox_.pop_front();
-    }
-    more = !outbox_.empty();
-    closing = close_requested_;
   }
-  // The ping goes before queued messages, which a frozen connection may never take. Its deadline
-  // stands from the first unanswered ping: a ping every few seconds must not push it back.
-  if (ping) {
-    if (tx_.size() < LWS_PRE) tx_.resize(LWS_PRE);
-    if (lws_write(wsi, tx_.data() + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
-    // While paused the answer cannot be read, and the server is known to be sending: no deadline.
-    if (!awaiting_pong_ && !rx_paused_) {
-      awaiting_pong_ = true;
-      Schedule(pong_timer_.get(), options_.pong_timeout_s);
+  if (ping && WritePing(wsi) < 0) return -1;
+  for (bool wrote = ping;; wrote = true) {
+    if (wrote && lws_send_pipe_choked(wsi)) {
+      lws_callback_on_writable(wsi);  // finding nothing left to write is harmless
+      return 0;
     }
-    if (more || closing) lws_callback_on_writable(wsi);
-    return 0;
-  }
-  // One message per WRITEABLE callback, as lws requires; the next callback is requested while
-  // the queue is not empty.
-  if (!message.empty()) {
-    // lws needs LWS_PRE bytes of headroom and masks the payload in place.
-    tx_.resize(LWS_PRE + message.size());
-    memcpy(tx_.data() + LWS_PRE, message.data(), message.size());
-    int written = lws_write(wsi, tx_.data() + LWS_PRE, message.size(), LWS_WRITE_TEXT);
-    if (written < static_cast<int>(message.size())) {
-      LOG_ERROR("network write failed");
+    Outgoing next{};
+    bool closing;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing = close_requested_ && outbox_.empty();
+      if (!outbox_.empty()) {
+        next = std::move(outbox_.front());
+        outbox_.pop_front();
+      } else if (!closing) {
+        return 0;  // all written (or a stray WRITEABLE: they happen)
+      }
+    }
+    // Close only once the queue is empty, so a Close() right after Send() still sends everything.
+    if (closing) {
+      close_code_ = 1000;
+      close_reason_.clear();
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
       return -1;
     }
-    if (options_.send_queue) options_.send_queue->Add(MonotonicNs() - queued_ns);
-    if (more || closing) lws_callback_on_writable(wsi);
-    return 0;
+    if (!next.message.empty() && WriteText(wsi, next) < 0) return -1;
   }
-  // Close only once the queue is empty, so a Close() right after Send() still sends everything.
-  if (closing) {
-    close_code_ = 1000;
-    close_reason_.clear();
-    lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+}
+
+// Its deadline stands from the first unanswered ping: a ping every few seconds must not push it
+// back.
+int LwsTransport::WritePing(lws* wsi) {
+  if (tx_.size() < LWS_PRE) tx_.resize(LWS_PRE);
+  if (lws_write(wsi, tx_.data() + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+  // While paused the answer cannot be read, and the server is known to be sending: no deadline.
+  if (!awaiting_pong_ && !rx_paused_) {
+    awaiting_pong_ = true;
+    Schedule(pong_timer_.get(), options_.pong_timeout_s);
+  }
+  return 0;
+}
+
+int LwsTransport::WriteText(lws* wsi, const Outgoing& outgoing) {
+  const std::string& message = outgoing.message;
+  // lws needs LWS_PRE bytes of headroom and masks the payload in place.
+  tx_.resize(LWS_PRE + message.size());
+  memcpy(tx_.data() + LWS_PRE, message.data(), message.size());
+  const int written = lws_write(wsi, tx_.data() + LWS_PRE, message.size(), LWS_WRITE_TEXT);
+  if (written < static_cast<int>(message.size())) {
+    LOG_ERROR("network write failed");
     return -1;
   }
-  return 0;  // a stray WRITEABLE: they happen
+  if (options_.send_queue) options_.send_queue->Add(MonotonicNs() - outgoing.queued_ns);
+  return 0;
 }
 
 void LwsTransport::OnConnectionError(lws* wsi, const char* lws_reason) {

@@ -45,7 +45,14 @@ class LwsTransport final : public Transport {
   int OnWsEvent(lws* wsi, int reason, void* in, size_t len);
   int OnProbeEvent(lws* wsi, int reason, void* in, size_t len);
   void OnReceive(lws* wsi, const void* in, size_t len);
+  bool MoreReady(lws_context* context);
   int OnWriteable(lws* wsi);
+  struct Outgoing {
+    std::string message;
+    int64_t queued_ns = 0;  // for ConnectOptions::send_queue
+  };
+  int WritePing(lws* wsi);
+  int WriteText(lws* wsi, const Outgoing& outgoing);
   void OnConnectionError(lws* wsi, const char* lws_reason);
   void FinishProbe();
   void Fail(ConnectFailure kind, int http_status, std::string reason, std::string error_code = "");
@@ -66,15 +73,11 @@ class LwsTransport final : public Transport {
 
   std::mutex mu_;
   lws_context* context_ = nullptr;  // GUARDED_BY(mu_): set and cleared by the network thread
-  struct Outgoing {
-    std::string message;
-    int64_t queued_ns;  // for ConnectOptions::send_queue
-  };
-  std::deque<Outgoing> outbox_;    // GUARDED_BY(mu_)
-  bool close_requested_ = false;   // GUARDED_BY(mu_)
-  bool ping_requested_ = false;    // GUARDED_BY(mu_)
-  bool resume_requested_ = false;  // GUARDED_BY(mu_)
-  std::atomic<bool> stop_{false};  // ends the service loop
+  std::deque<Outgoing> outbox_;     // GUARDED_BY(mu_)
+  bool close_requested_ = false;    // GUARDED_BY(mu_)
+  bool ping_requested_ = false;     // GUARDED_BY(mu_)
+  bool resume_requested_ = false;   // GUARDED_BY(mu_)
+  std::atomic<bool> stop_{false};   // ends the service loop
 
   // --- network thread only
   lws* wsi_ = nullptr;
@@ -94,6 +97,8 @@ class LwsTransport final : public Transport {
   // The listener refused more (OnMessage returned false): lws_rx_flow_control(wsi_, 0) until
   // ResumeReceiving(). The server is then known to be sending; the pause is ours.
   bool rx_paused_ = false;
+  bool received_ = false;          // messages went to the listener since its last OnBurstEnd()
+  int64_t first_received_ns_ = 0;  // the first of them (MonotonicNs)
   std::unique_ptr<Timer> handshake_timer_;
   std::unique_ptr<Timer> pong_timer_;
   std::unique_ptr<Timer> paused_timer_;  // keeps lws's idle policy quiet while paused

@@ -48,6 +48,11 @@ class TransportListener {
   // (backpressure): the transport then stops reading the socket, so that the server's sends
   // back up in TCP instead of in memory, until Transport::ResumeReceiving().
   virtual bool OnMessage(std::string message) = 0;
+  // The messages given since the last call are all the connection has ready (the transport is
+  // about to wait for the network), or the first of them has waited a millisecond while more
+  // kept coming. A listener that hands messages on in batches hands them on now. Never called
+  // when no message came in between.
+  virtual void OnBurstEnd() {}
   // reason is one line for the user; http_status is set for kHttp, and error_code then holds
   // the "code" of the server's JSON error body, if it had one ("insufficient_quota").
   virtual void OnConnectFailed(ConnectFailure kind, int http_status, std::string reason,

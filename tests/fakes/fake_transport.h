@@ -28,8 +28,17 @@ class FakeTransport : public Transport {
 
   // The connection's side of the server, as the network thread reports it.
   void InjectOpen() { listener_->OnOpen(); }
-  // False: the listener asks the connection to stop reading (backpressure).
-  bool InjectMessage(std::string json) { return listener_->OnMessage(std::move(json)); }
+  // A message alone in its burst (a server that sends one event at a time). False: the listener
+  // asks the connection to stop reading (backpressure).
+  bool InjectMessage(std::string json) {
+    const bool more = listener_->OnMessage(std::move(json));
+    listener_->OnBurstEnd();
+    return more;
+  }
+  // Messages read in one go, as a network thread finds them when the server sends faster than
+  // the client reads; InjectBurstEnd() ends the burst. Returns what OnMessage returned.
+  bool InjectInBurst(std::string json) { return listener_->OnMessage(std::move(json)); }
+  void InjectBurstEnd() { listener_->OnBurstEnd(); }
   void InjectClose(int code, std::string reason = "") {
     listener_->OnClosed(code, std::move(reason));
   }

@@ -1,8 +1,13 @@
 #include "session/link.h"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <deque>
 #include <memory>
+#include <thread>
 
 #include "fakes/fake_transport.h"
 
@@ -101,4 +106,87 @@ TEST_CASE_METHOD(LinkTest, "a new connection reads although the old one's backlo
   CHECK_FALSE(current->InjectMessage("new"));
   for (const NetEvent& e : Drain()) link.Consumed(e);
   CHECK(current->resumes == 1);
+}
+
+namespace {
+bool Readable(int fd) {
+  pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
+}
+// The eventfd's count since it was last read: how many times the main thread was woken.
+uint64_t Wakeups(int fd) {
+  uint64_t count = 0;
+  return read(fd, &count, sizeof count) == sizeof count ? count : 0;
+}
+}  // namespace
+
+TEST_CASE_METHOD(LinkTest, "a burst reaches the main thread in one batch and one wake-up",
+                 "[link][batch]") {
+  link.Connect();
+  current->InjectInBurst("one");
+  current->InjectInBurst("two");
+  current->InjectInBurst("three");
+  CHECK_FALSE(Readable(queue.fd()));  // the connection still has more ready
+  current->InjectBurstEnd();
+  CHECK(Wakeups(queue.fd()) == 1);
+  std::deque<NetEvent> events = Drain();
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].text == "one");
+  CHECK(events[2].text == "three");
+  for (const NetEvent& e : events) link.Consumed(e);
+  // A message alone in its burst goes on at once.
+  current->InjectMessage("alone");
+  CHECK(Wakeups(queue.fd()) == 1);
+  CHECK(Drain().size() == 1);
+}
+
+TEST_CASE_METHOD(LinkTest,
+                 "a long burst is handed on in pieces, the first not waiting for the last",
+                 "[link][batch]") {
+  link.Connect();
+  const std::string delta(10000, 'x');
+  size_t held = 0;
+  while (!Readable(queue.fd())) {
+    current->InjectInBurst(delta);
+    held += delta.size();
+    REQUIRE(held <= Link::kBatchBytes + delta.size());
+  }
+  CHECK(Drain().size() == (Link::kBatchBytes + delta.size() - 1) / delta.size());
+  // Nor does a message wait long behind a slow burst.
+  current->InjectInBurst("slow");
+  std::this_thread::sleep_for(std::chrono::nanoseconds(Link::kBatchHoldNs * 2));
+  current->InjectInBurst("next");
+  CHECK(Drain().size() == 2);
+}
+
+TEST_CASE_METHOD(LinkTest, "the connection's end follows what it had received, at once",
+                 "[link][batch]") {
+  link.Connect();
+  current->InjectInBurst("last words");
+  current->InjectClose(1000);
+  std::deque<NetEvent> events = Drain();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].text == "last words");
+  CHECK(events[1].kind == NetEvent::Kind::kClosed);
+}
+
+TEST_CASE_METHOD(LinkTest, "backpressure hands on what is held: a paused connection ends no burst",
+                 "[link][batch]") {
+  link.Connect();
+  const std::string chunk(1 << 20, 'x');
+  while (current->InjectInBurst(chunk)) {
+  }
+  CHECK(Drain().size() == Link::kHighWaterBytes / chunk.size());
+}
+
+TEST_CASE_METHOD(LinkTest, "messages held when a connection is dropped still reach the queue",
+                 "[link][batch]") {
+  link.Connect();
+  current->InjectInBurst("held");
+  link.Drop();
+  // Queued, so that the main thread counts their bytes out of the backlog (Consumed).
+  std::deque<NetEvent> events = Drain();
+  REQUIRE(events.size() == 1);
+  CHECK_FALSE(link.Current(events[0]));
+  link.Consumed(events[0]);
 }
