@@ -146,7 +146,7 @@ class StdoutSink {
     Flush();
   }
   void Write(std::string_view text) {
-    if (broken_ || text.empty()) return;
+    if (state_ != SessionLoop::Output::kOk || text.empty()) return;
     line_open_ = text.back() != '\n';
     if (terminal_) {
       std::string safe = filter_.Filter(text);
@@ -155,13 +155,18 @@ class StdoutSink {
       fwrite(text.data(), 1, text.size(), stdout);
     }
   }
+  // A reader that closes the pipe (| head -1) is not an error: voxterm ends quietly.
   void Flush() {
-    if (!broken_ && fflush(stdout) != 0) {
+    if (state_ != SessionLoop::Output::kOk || fflush(stdout) == 0) return;
+    if (errno == EPIPE) {
+      LOG_DEBUG("stdout's reader closed it: ending");
+      state_ = SessionLoop::Output::kReaderGone;
+    } else {
       LOG_ERROR("writing stdout: %s", strerror(errno));
-      broken_ = true;
+      state_ = SessionLoop::Output::kFailed;
     }
   }
-  bool broken() const { return broken_; }
+  SessionLoop::Output state() const { return state_; }
   // A notice on a terminal shared with stderr would land inside the answer's line: the line
   // ends first. (A pipe keeps the answer's bytes as they came.)
   void EndLineForNotice() {
@@ -174,7 +179,7 @@ class StdoutSink {
   const bool terminal_;
   bool line_open_ = false;
   TerminalFilter filter_;
-  bool broken_ = false;
+  SessionLoop::Output state_ = SessionLoop::Output::kOk;
 };
 
 // Ticks for conversations that move audio along: a timerfd in the poll set.
@@ -213,7 +218,7 @@ class PollLoop {
   int Run() {
     loop_->Start();
     for (;;) {
-      loop_->BeforeWait(out_->broken());
+      loop_->BeforeWait(out_->state());
       if (loop_->done()) return loop_->exit_code();
       ShowPrompt();
       // stdin last, so that it can be left out.

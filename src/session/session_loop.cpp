@@ -174,11 +174,13 @@ void SessionLoop::RunWatchdog(int64_t now_ms) {
   }
 }
 
-void SessionLoop::BeforeWait(bool output_broken) {
+void SessionLoop::BeforeWait(Output output) {
   if (done_) return;
   for (;;) {
-    if (phase_ != Phase::kClosing && (conversation_->Finished() || output_broken)) {
-      const bool failed = conversation_->failed_turns() > 0 || output_broken;
+    if (phase_ != Phase::kClosing && (conversation_->Finished() || output != Output::kOk)) {
+      // The reader of | head -1 has what it wanted: the turns it did not read are not failures.
+      const bool failed =
+          output == Output::kFailed || (output == Output::kOk && conversation_->failed_turns() > 0);
       Close(conversation_->Interrupted() ? ExitCode::kInterrupted
             : failed                     ? ExitCode::kFailure
                                          : ExitCode::kSuccess);

@@ -65,9 +65,12 @@ class SessionLoop {
 
   // Connects.
   void Start();
-  // Before each wait: ends a finished conversation (output_broken: stdout failed), makes a
-  // retry or renewal that is due, and runs the watchdog.
-  void BeforeWait(bool output_broken);
+  // Where the answers go (stdout in text mode). kReaderGone: its reader closed it (| head -1),
+  // which ends the conversation quietly, as a success; kFailed: a write failed otherwise.
+  enum class Output { kOk, kReaderGone, kFailed };
+  // Before each wait: ends a finished conversation, or one whose output is gone, makes a retry
+  // or renewal that is due, and runs the watchdog.
+  void BeforeWait(Output output);
   // When the loop must wake at the latest, -1: only for an event.
   int64_t NextWakeMs() const;
   // After each wait: the opening and closing deadlines. True when one fell due (the loop then

@@ -175,6 +175,21 @@ def test_ctrl_c_exits_130_and_closes_cleanly(mock, start):
     assert m.disconnects()[0]["code"] == 1000
 
 
+def test_a_reader_that_closes_the_pipe_ends_it_quietly(mock, start):
+    """voxterm --text < questions | head -1: once the reader is gone, voxterm closes the session
+    politely and leaves with no error and exit 0 (other write failures still exit 1)."""
+    m = mock()
+    p = start(["--text", "--url", m.url()])
+    p.stdin.write("one\n")
+    p.stdin.flush()
+    assert p.stdout.readline() == "You said: one\n"
+    p.stdout.close()  # head -1 has its line
+    p.stdin.write("two\nthree\n")
+    p.stdin.flush()
+    assert p.wait(15) == 0
+    assert p.stderr.read() == ""
+
+
 def test_a_silent_server_fails_the_run_instead_of_hanging(mock, run, tmp_path):
     m = mock()
     started = time.time()

@@ -80,7 +80,7 @@ struct SessionLoopTest {
   void Turn() {
     if (loop->done()) return;
     loop->HandleQueued(&queue);
-    if (!loop->done()) loop->BeforeWait(false);
+    if (!loop->done()) loop->BeforeWait(SessionLoop::Output::kOk);
   }
   // Time passes as it does in poll: the loop wakes at each deadline it asked for on the way.
   void Wait(int64_t ms) {
@@ -435,4 +435,30 @@ TEST_CASE_METHOD(SessionLoopTest, "usage is counted from every session", "[sessi
   Server(R"({"type":"response.done","response":{"id":"r1","status":"completed",)"
          R"("usage":{"total_tokens":10,"input_tokens":4,"output_tokens":6}}})");
   CHECK(usage.ToJson().find("\"responses\":1") != std::string::npos);
+}
+
+TEST_CASE_METHOD(SessionLoopTest,
+                 "an output whose reader left ends the session quietly, a failed one as failed",
+                 "[session_loop]") {
+  SECTION("the reader of | head -1 is gone: exit 0, whatever was not read") {
+    Start();
+    Connected();
+    conversation.failed = 1;  // a turn nobody will read
+    loop->BeforeWait(SessionLoop::Output::kReaderGone);
+    REQUIRE(current->closed);  // politely: the session is closed, not dropped
+    current->InjectClose(1000);
+    Turn();
+    REQUIRE(loop->done());
+    CHECK(loop->exit_code() == ToInt(ExitCode::kSuccess));
+  }
+  SECTION("a write that failed otherwise: exit 1") {
+    Start();
+    Connected();
+    loop->BeforeWait(SessionLoop::Output::kFailed);
+    REQUIRE(current->closed);
+    current->InjectClose(1000);
+    Turn();
+    REQUIRE(loop->done());
+    CHECK(loop->exit_code() == ToInt(ExitCode::kFailure));
+  }
 }
