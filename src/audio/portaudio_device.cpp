@@ -224,37 +224,61 @@ std::vector<AudioDeviceInfo> PortAudioSystem::Devices() const {
   return devices;
 }
 
-Result<int> PortAudioSystem::Find(const std::string& spec, Direction direction) const {
-  const bool input = direction == Direction::kInput;
-  const char* what = input ? "input" : "output";
-  auto usable = [input](const AudioDeviceInfo& d) {
-    return (input ? d.max_input_channels : d.max_output_channels) > 0;
-  };
-  const std::vector<AudioDeviceInfo> devices = Devices();
+namespace {
+
+std::vector<const AudioDeviceInfo*> Usable(const std::vector<AudioDeviceInfo>& devices,
+                                           Direction direction) {
+  std::vector<const AudioDeviceInfo*> usable;
+  for (const AudioDeviceInfo& d : devices) {
+    const int channels =
+        direction == Direction::kInput ? d.max_input_channels : d.max_output_channels;
+    if (channels > 0) usable.push_back(&d);
+  }
+  return usable;
+}
+
+// 3 "pulse", 5 "default"; or none.
+std::string Listed(const std::vector<const AudioDeviceInfo*>& devices) {
   std::string list;
-  for (const AudioDeviceInfo& d : devices) {
-    if (usable(d))
-      list += (list.empty() ? "" : ", ") + std::to_string(d.index) + " \"" + d.name + "\"";
+  for (const AudioDeviceInfo* d : devices)
+    list += (list.empty() ? "" : ", ") + std::to_string(d->index) + " \"" + d->name + "\"";
+  return list.empty() ? "none" : list;
+}
+
+const char* Name(Direction direction) {
+  return direction == Direction::kInput ? "input" : "output";
+}
+
+}  // namespace
+
+Result<int> MatchDevice(const std::vector<AudioDeviceInfo>& devices, const std::string& spec,
+                        Direction direction) {
+  const std::vector<const AudioDeviceInfo*> usable = Usable(devices, direction);
+  const bool numeric = !spec.empty() && std::all_of(spec.begin(), spec.end(), [](char c) {
+    return isdigit(static_cast<unsigned char>(c));
+  });
+  std::vector<const AudioDeviceInfo*> parts;
+  for (const AudioDeviceInfo* d : usable) {
+    if (numeric ? std::to_string(d->index) == spec : Lower(d->name) == Lower(spec)) return d->index;
+    if (!numeric && Lower(d->name).find(Lower(spec)) != std::string::npos) parts.push_back(d);
   }
-  if (list.empty()) list = "none";
-  if (spec.empty()) {
-    PaDeviceIndex index = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
-    if (index == paNoDevice)
-      return Status::Error(std::string("no default audio ") + what + " device (there are: " + list +
-                           ")");
-    return static_cast<int>(index);
+  if (parts.size() == 1) return parts[0]->index;
+  const std::string what = std::string("audio ") + Name(direction) + " device \"" + spec + "\"";
+  if (parts.size() > 1) {
+    return Status::Error(what + " could be any of " + Listed(parts) +
+                         ": give its number or its whole name");
   }
-  const bool numeric = std::all_of(spec.begin(), spec.end(),
-                                   [](char c) { return isdigit(static_cast<unsigned char>(c)); });
-  for (const AudioDeviceInfo& d : devices) {
-    if (!usable(d)) continue;
-    if (numeric ? std::to_string(d.index) == spec
-                : Lower(d.name).find(Lower(spec)) != std::string::npos) {
-      return d.index;
-    }
-  }
-  return Status::Error(std::string("no audio ") + what + " device \"" + spec +
-                       "\" (there are: " + list + ")");
+  return Status::Error("no " + what + " (there are: " + Listed(usable) + ")");
+}
+
+Result<int> PortAudioSystem::Find(const std::string& spec, Direction direction) const {
+  if (!spec.empty()) return MatchDevice(Devices(), spec, direction);
+  const bool input = direction == Direction::kInput;
+  const PaDeviceIndex index = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
+  if (index != paNoDevice) return static_cast<int>(index);
+  const std::vector<AudioDeviceInfo> devices = Devices();
+  return Status::Error(std::string("no default audio ") + Name(direction) +
+                       " device (there are: " + Listed(Usable(devices, direction)) + ")");
 }
 
 Result<std::unique_ptr<PortAudioInput>> PortAudioInput::Open(int device_index, int buffer_ms) {

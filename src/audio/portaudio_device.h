@@ -60,6 +60,12 @@ struct CallbackTiming {
 
 // Pa_Initialize on creation, Pa_Terminate on destruction: one per process, outliving every
 // stream.
+// The device spec names among devices (no default: spec is not empty): an index; a whole name,
+// case aside; or a case-insensitive part of one name. A part of several names is an error that
+// lists them, as a spec that names none lists the devices there are.
+Result<int> MatchDevice(const std::vector<AudioDeviceInfo>& devices, const std::string& spec,
+                        Direction direction);
+
 class PortAudioSystem {
  public:
   static Result<std::unique_ptr<PortAudioSystem>> Create();
