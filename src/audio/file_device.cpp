@@ -21,8 +21,15 @@ constexpr int kChunkMs = 10;  // the input's pacing step
 
 Result<std::unique_ptr<FileInput>> FileInput::Open(const std::string& path) {
   SF_INFO info{};
+  errno = 0;
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
-  if (!file) return Status::Error("--input-file " + path + ": " + sf_strerror(nullptr));
+  if (!file) {
+    // libsndfile says "System error : No such file or directory." for what errno says plainly.
+    const int error = errno;
+    return Status::Error("--input-file " + path + ": " +
+                         (sf_error(nullptr) == SF_ERR_SYSTEM && error != 0 ? strerror(error)
+                                                                           : sf_strerror(nullptr)));
+  }
   if (info.channels < 1 || info.channels > 8 || info.samplerate < 8000 ||
       info.samplerate > 192000) {
     sf_close(file);
