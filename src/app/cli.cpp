@@ -6,6 +6,7 @@
 
 #include "app/options.h"
 #include "app/session_settings.h"
+#include "transport/url.h"
 #include "util/exit_code.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -230,6 +231,18 @@ Status LoadConfig(const Flags& flags, Config* config) {
   return LoadConfigFile(DefaultConfigPath(), IfMissing::kUseDefaults, config);
 }
 
+// A URL that names a model (model=, or Azure's deployment=) decides the model; a --model that
+// names another would be silently ignored. (The default model cannot tell whether it was given.)
+Status CheckModelNamedOnce(const Config& config) {
+  if (config.model == kDefaultModel) return Status::Ok();
+  auto url = ParseUrl(config.url);
+  if (!url.ok()) return Status::Ok();  // said when connecting
+  const std::string in_url = ModelInQuery(*url);
+  if (in_url.empty() || in_url == config.model) return Status::Ok();
+  return Status::Error("--model (\"model\") " + config.model + " and the model in --url (" +
+                       in_url + ") differ: name the model once");
+}
+
 // What no single option can check: settings that contradict each other. Warnings come only
 // when there is no error and a conversation will start.
 void CheckTogether(CommandLine* result) {
@@ -244,6 +257,10 @@ void CheckTogether(CommandLine* result) {
     fprintf(stderr,
             "voxterm: error: --output-file in text mode needs --speak (the answers are text, "
             "written to stdout)\n");
+    result->exit_code = ToInt(ExitCode::kUsage);
+  }
+  if (Status models = CheckModelNamedOnce(config); !models.ok() && !result->exit_code) {
+    PrintError(models.message());
     result->exit_code = ToInt(ExitCode::kUsage);
   }
   if (Status session = CheckSessionOptions(config); !session.ok() && !result->exit_code) {

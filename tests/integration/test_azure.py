@@ -25,7 +25,7 @@ def test_the_ga_endpoint_gets_the_deployment_and_the_api_key(mock, run):
 
 def test_the_deployment_can_be_in_the_url(mock, run):
     m = mock("--key", KEY)
-    r = run(["--text", "--azure", "--url", m.url(path="/openai/v1/realtime?model=from-url"), "--model", "ignored"],
+    r = run(["--text", "--azure", "--url", m.url(path="/openai/v1/realtime?model=from-url")],
             input="hi\n", key=None, env={"AZURE_OPENAI_API_KEY": KEY})
     assert r.returncode == 0, r.stderr
     assert m.connects()[0]["path"] == "/openai/v1/realtime?model=from-url"

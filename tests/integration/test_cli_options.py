@@ -95,3 +95,14 @@ def test_no_turn_detection_with_an_input_file_says_nothing_will_be_answered(run,
     assert "--vad off: nothing takes the turns of --input-file's speech" in r.stderr
     r = run(URL + ["--input-file", mic, "--output-file", "/dev/null"], input="")
     assert "--vad off" not in r.stderr
+
+
+def test_a_model_named_twice_is_refused(run):
+    """A URL that names a model decides it; a --model naming another is refused, not ignored."""
+    url = "ws://127.0.0.1:1/v1/realtime?model=gpt-y"
+    r = run(["--text", "--model", "gpt-x", "--url", url], input="")
+    assert r.returncode == 2, r.stderr
+    assert one_line(r.stderr) == (
+        'voxterm: error: --model ("model") gpt-x and the model in --url (gpt-y) differ: name the model once')
+    r = run(["--text", "--model", "gpt-y", "--url", url], input="")  # the same model: fine
+    assert r.returncode == 3, r.stderr

@@ -148,7 +148,7 @@ def test_a_long_refusal_body_is_still_read(mock, run):
 
 def test_the_refused_model_is_the_one_the_url_asked_for(mock, run):
     m = mock("--http-error", "model_not_found")
-    r = run(["--text", "--url", m.url() + "/v1/realtime?model=gpt-from-url", "--model", "gpt-realtime-x"],
+    r = run(["--text", "--url", m.url() + "/v1/realtime?model=gpt-from-url"],
             input="hi\n")
     assert r.returncode == 3, r.stderr
     line = one_line(r.stderr)
