@@ -1,9 +1,12 @@
 #include "app/cli.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdlib>
 
+#include "app/config.h"
 #include "app/options.h"
 #include "app/session_settings.h"
 #include "transport/url.h"
@@ -193,6 +196,28 @@ struct FlagApplier {
   void operator()(const ConfigFile&) const {}
 };
 
+// After the flags: what a user looks for in --help besides them. The config file is the one in
+// use here (XDG_CONFIG_HOME or HOME), said to exist or not.
+std::string HelpFooter() {
+  const std::string config = DefaultConfigPath();
+  const bool exists = access(config.c_str(), F_OK) == 0;
+  return "Examples:\n"
+         "  voxterm                                    talk (Ctrl-C or Ctrl-D to stop)\n"
+         "  voxterm --headphones                       talk with no echo control\n"
+         "  voxterm --ptt                              push-to-talk: space to start and to send\n"
+         "  echo 'Name a prime.' | voxterm --text      one question, its answer on stdout\n"
+         "  voxterm devices                            the microphones and speakers there are\n"
+         "\n"
+         "Config file: " +
+         config + (exists ? "" : " (none there)") +
+         "\n"
+         "Environment: OPENAI_API_KEY (AZURE_OPENAI_API_KEY with --azure), XDG_CONFIG_HOME,\n"
+         "  HOME, SSL_CERT_FILE, SSL_CERT_DIR\n"
+         "Exit codes: 0 success, 1 a failure during the conversation, 2 usage or configuration,\n"
+         "  3 could not connect or was refused, 130 interrupted\n"
+         "More: README.md and docs/config.md";
+}
+
 void DefineFlags(Flags* flags) {
   flags->app.set_version_flag("--version", std::string("voxterm ") + VOXTERM_VERSION);
   flags->app.get_formatter()->column_width(30);
@@ -207,6 +232,7 @@ void DefineFlags(Flags* flags) {
   }
   flags->devices =
       flags->app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
+  flags->app.footer(HelpFooter());
 }
 
 // CLI11 reports errors by exception; they end here, as one line and exit code 2. Returns the

@@ -106,3 +106,17 @@ def test_a_model_named_twice_is_refused(run):
         'voxterm: error: --model ("model") gpt-x and the model in --url (gpt-y) differ: name the model once')
     r = run(["--text", "--model", "gpt-y", "--url", url], input="")  # the same model: fine
     assert r.returncode == 3, r.stderr
+
+
+def test_help_ends_with_examples_the_config_file_in_use_and_the_exit_codes(run, tmp_path):
+    r = run(["--help"])
+    assert r.returncode == 0
+    assert "echo 'Name a prime.' | voxterm --text" in r.stdout
+    assert "Config file: %s/.config/voxterm/config.json (none there)" % tmp_path in r.stdout
+    assert "OPENAI_API_KEY" in r.stdout and "XDG_CONFIG_HOME" in r.stdout
+    assert "3 could not connect" in r.stdout and "130 interrupted" in r.stdout
+    config = tmp_path / "xdg" / "voxterm" / "config.json"
+    config.parent.mkdir(parents=True)
+    config.write_text("{}")
+    r = run(["--help"], env={"XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+    assert "Config file: %s\n" % config in r.stdout  # the one in use, there
