@@ -146,8 +146,10 @@ struct FlagDefiner {
         ->check(kFiniteNumber)
         ->check(InRange(range.low, range.high, "a number", "FLOAT"));
   }
+  // --no-speak undoes a "speak": true of the config file; the last of the two given wins.
   CLI::Option* operator()(const Switch&) const {
-    return flags->app.add_flag(option.flag, value->on, option.help);
+    const std::string name = option.flag;
+    return flags->app.add_flag(name + ",!--no-" + name.substr(2), value->on, option.help);
   }
   CLI::Option* operator()(const Count&) const {
     return flags->app.add_flag(option.flag, value->integer, option.help);
@@ -182,7 +184,7 @@ struct FlagApplier {
   void operator()(const Text& text) const { config->*text.member = value.text; }
   void operator()(const Int& range) const { config->*range.member = value.integer; }
   void operator()(const Number& range) const { config->*range.member = value.number; }
-  void operator()(const Switch& flag) const { config->*flag.member = true; }
+  void operator()(const Switch& flag) const { config->*flag.member = value.on; }
   void operator()(const Count& count) const { config->*count.member = value.integer; }
   void operator()(const ModeFlag& flag) const {
     if (value.on) config->mode = flag.mode;  // --text=false asks for nothing
@@ -227,8 +229,16 @@ void DefineFlags(Flags* flags) {
     FlagValue* value = &flags->values.emplace_back();
     value->option = &option;
     value->cli = std::visit(FlagDefiner{flags, option, value}, option.kind);
+    // A flag given twice takes its last value, as most Unix tools do, so that an alias can be
+    // overridden (-v counts instead).
+    if (!std::holds_alternative<Count>(option.kind))
+      value->cli->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     const std::string shown = DefaultText(option);
     if (!shown.empty()) value->cli->default_str(shown);
+  }
+  // --mode and --text or --ptt: two answers to one question.
+  if (CLI::Option* mode = flags->app.get_option_no_throw("--mode")) {
+    for (CLI::Option* other : flags->mode_flags) mode->excludes(other);
   }
   flags->devices =
       flags->app.add_subcommand("devices", "List the audio inputs and outputs, then exit");

@@ -159,6 +159,8 @@ Status ParseConfig(const std::string& text, const std::string& path, Config* con
     return Status::Error(path + ":" + std::to_string(stream.line()) + ": nested deeper than " +
                          std::to_string(kMaxConfigDepth) + " levels");
   }
+  // An empty file, one of comments only, or --config /dev/null: no settings, as {} has none.
+  if (read.Code() == rapidjson::kParseErrorDocumentEmpty) return Status::Ok();
   if (read.IsError()) {
     return Status::Error(path + ":" + std::to_string(LineOfOffset(text, read.Offset())) + ": " +
                          rapidjson::GetParseError_En(read.Code()));

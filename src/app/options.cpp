@@ -151,11 +151,12 @@ std::vector<Option> RunOptions() {
       {"--text", nullptr, ModeFlag{Mode::kText},
        "Text only: each stdin line is a turn, answers go to stdout"},
       {"--ptt", nullptr, ModeFlag{Mode::kPtt}, "Push-to-talk: press a key to talk, again to send"},
-      // The file names the mode in one key; the command line has a flag for each but the default.
-      {nullptr, "mode",
+      // The file names the mode in one key; the command line has a flag for each but the default,
+      // and --mode, which can undo the file's.
+      {"--mode", "mode",
        Words<Mode>(&Config::mode,
                    {{"voice", Mode::kVoice}, {"ptt", Mode::kPtt}, {"text", Mode::kText}}),
-       nullptr},
+       "The mode, as --text and --ptt name it; voice undoes a config file's mode"},
       {"--ptt-key", "ptt_key", Text{&Config::ptt_key},
        "The push-to-talk key: a character, space, tab, enter, f1..f12"},
       {"--url", "url", Text{&Config::url}, "WebSocket URL of the Realtime API"},

@@ -66,3 +66,30 @@ def test_a_config_that_runs_commands_and_others_can_write_draws_a_warning(mock, 
     plain.write_text('{"model": "gpt-realtime"}')
     plain.chmod(0o666)
     assert run(["--text", "--config", str(plain), "--url", m.url()], input="hi\n").stderr == ""
+
+
+def test_an_empty_config_and_flags_that_repeat_or_undo(mock, run, tmp_path):
+    """--config /dev/null and a file of comments only mean no settings; a flag given twice takes
+    its last value; --no-speak and --mode voice undo what a config file set."""
+    m = mock()
+    r = run(["--text", "--config", "/dev/null", "--url", m.url()], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    commented = tmp_path / "commented.json"
+    commented.write_text('// all of it commented out\n/* {"voice": "x"} */\n')
+    r = run(["--text", "--config", str(commented), "--url", m.url()], input="hi\n")
+    assert r.returncode == 0, r.stderr
+
+    r = run(["--text", "--voice", "alloy", "--voice", "marin", "--url", m.url()], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    assert m.events()[-3]["session"]["audio"]["output"]["voice"] == "marin"
+
+    config = tmp_path / "speak.json"
+    config.write_text(json.dumps({"mode": "ptt", "speak": True}))
+    # The file asks for push-to-talk and spoken answers; the flags take both back.
+    r = run(["--config", str(config), "--mode", "text", "--no-speak", "--url", m.url()], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "You said: hi\n"
+    assert m.events()[-3]["session"]["output_modalities"] == ["text"]
+    r = run(["--text", "--mode", "voice"])
+    assert r.returncode == 2
+    assert one_line(r.stderr) == "voxterm: error: --text excludes --mode (see voxterm --help)"

@@ -44,8 +44,12 @@ TEST_CASE("--help lists every flag of the table", "[cli]") {
   for (const Option& option : Options()) {
     if (!option.flag) continue;
     INFO(option.flag);
-    CHECK(help.find(std::string("  ") + option.flag + " ") != std::string::npos);
+    const bool shown = help.find(std::string("  ") + option.flag + " ") != std::string::npos ||
+                       help.find(std::string("  ") + option.flag + ",") != std::string::npos;
+    CHECK(shown);
   }
+  // A switch can be undone: a config file's "speak": true, by --no-speak.
+  CHECK(help.find("--speak,--no-speak") != std::string::npos);
   CHECK(help.find("--renew-session-s INT:INT:INT in [0 - 86400]=3300") != std::string::npos);
   CHECK(help.find("--vad TEXT:{server,semantic,off}=server") != std::string::npos);
 }

@@ -101,6 +101,28 @@ TEST_CASE("a missing config file is fine only where allowed", "[config]") {
   CHECK(s.message() == "/nonexistent/voxterm.json: No such file or directory");
 }
 
+TEST_CASE("an empty config file, one of comments only, or /dev/null holds no settings",
+          "[config]") {
+  Config config;
+  CHECK(LoadConfigFile("/dev/null", IfMissing::kError, &config).ok());
+  CHECK(config.model == Config().model);
+  const std::string path = "/tmp/voxterm_empty_config_" + std::to_string(getpid()) + ".json";
+  FILE* f = fopen(path.c_str(), "w");
+  REQUIRE(f);
+  fputs(" \n\t\n", f);
+  fclose(f);
+  CHECK(LoadConfigFile(path, IfMissing::kError, &config).ok());
+  f = fopen(path.c_str(), "w");
+  fputs("// everything commented out\n/* \"model\": \"x\" */\n", f);
+  fclose(f);
+  CHECK(LoadConfigFile(path, IfMissing::kError, &config).ok());
+  f = fopen(path.c_str(), "w");
+  fputs("// a comment, then\n[\n", f);
+  fclose(f);
+  CHECK_FALSE(LoadConfigFile(path, IfMissing::kError, &config).ok());  // something, not JSON
+  unlink(path.c_str());
+}
+
 TEST_CASE("the default path follows XDG", "[config]") {
   setenv("XDG_CONFIG_HOME", "/xdg", 1);
   CHECK(DefaultConfigPath() == "/xdg/voxterm/config.json");
