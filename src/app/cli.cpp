@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "app/config.h"
 #include "app/options.h"
@@ -242,7 +243,7 @@ void DefineFlags(Flags* flags) {
   }
   flags->devices =
       flags->app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
-  flags->app.footer(HelpFooter());
+  flags->app.footer(std::function<std::string()>(HelpFooter));  // made only for --help
 }
 
 // CLI11 reports errors by exception; they end here, as one line and exit code 2. Returns the
