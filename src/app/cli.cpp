@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 
 #include "app/config.h"
@@ -124,6 +125,7 @@ struct Flags {
   std::string config_path;        // --config
   std::vector<CLI::Option*> mode_flags;
   CLI::App* devices = nullptr;
+  CLI::App* show_config = nullptr;
 };
 
 // One CLI11 option per kind, bound to its FlagValue; the checks run before CLI11 converts.
@@ -243,6 +245,8 @@ void DefineFlags(Flags* flags) {
   }
   flags->devices =
       flags->app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
+  flags->show_config = flags->app.add_subcommand(
+      "config", "Print the settings in effect and where each comes from, then exit");
   flags->app.footer(std::function<std::string()>(HelpFooter));  // made only for --help
 }
 
@@ -262,10 +266,48 @@ std::optional<int> ParseFlags(Flags* flags, int argc, char** argv) {
   return std::nullopt;
 }
 
-Status LoadConfig(const Flags& flags, Config* config) {
-  if (!flags.config_path.empty())
-    return LoadConfigFile(ExpandHome(flags.config_path), IfMissing::kError, config);
-  return LoadConfigFile(DefaultConfigPath(), IfMissing::kUseDefaults, config);
+std::string ConfigPath(const Flags& flags) {
+  return flags.config_path.empty() ? DefaultConfigPath() : ExpandHome(flags.config_path);
+}
+
+Status LoadConfig(const Flags& flags, Config* config, KeyLines* lines) {
+  return LoadConfigFile(ConfigPath(flags),
+                        flags.config_path.empty() ? IfMissing::kUseDefaults : IfMissing::kError,
+                        config, lines);
+}
+
+// Where an option's value came from: the flag given (--no-speak for a switch turned off; --text
+// for the mode), else the file's line, else "default".
+std::string SettingSource(const Flags& flags, const Option& option, const KeyLines& lines) {
+  for (const FlagValue& value : flags.values) {
+    if (!value.cli->count()) continue;
+    const bool mode_flag = std::holds_alternative<ModeFlag>(value.option->kind) && value.on;
+    if (value.option != &option && !(mode_flag && !strcmp(option.key, "mode"))) continue;
+    const std::string name = value.cli->get_name();
+    return std::holds_alternative<Switch>(option.kind) && !value.on ? "--no-" + name.substr(2)
+                                                                    : name;
+  }
+  if (auto line = lines.find(option.key); line != lines.end())
+    return ConfigPath(flags) + ":" + std::to_string(line->second);
+  return "default";
+}
+
+// `voxterm config`: each setting in effect, as its flag writes it, and where it came from. The
+// API key is never among them.
+void ShowConfig(const Flags& flags, const Config& config, const KeyLines& lines) {
+  printf("# config file: %s%s\n", ConfigPath(flags).c_str(), lines.empty() ? " (no settings)" : "");
+  for (const Option& option : Options()) {
+    if (!option.key) continue;  // a flag only: --config, --stats, the mode flags
+    const std::string from = SettingSource(flags, option, lines);
+    std::string shown = SettingText(option, config);
+    if (shown.empty()) {
+      shown =
+          option.unset_default.empty() ? "(not set)" : "(not set: " + option.unset_default + ")";
+    }
+    std::string printable;
+    AppendForDisplay(shown, LineBreaks::kEscape, &printable);
+    printf("%-26s %-30s %s\n", option.key, printable.c_str(), from.c_str());
+  }
 }
 
 // A URL that names a model (model=, or Azure's deployment=) decides the model; a --model that
@@ -331,7 +373,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   if (result.exit_code) return result;
 
   // The config file first, then the flags that were given: a flag always wins over the file.
-  if (Status loaded = LoadConfig(flags, &result.config); !loaded.ok()) {
+  KeyLines lines;
+  if (Status loaded = LoadConfig(flags, &result.config, &lines); !loaded.ok()) {
     PrintError(loaded.message());
     result.exit_code = ToInt(ExitCode::kUsage);
     return result;
@@ -341,6 +384,10 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   }
   result.list_devices = flags.devices->parsed();
   CheckTogether(&result);
+  if (!result.exit_code && flags.show_config->parsed()) {
+    ShowConfig(flags, result.config, lines);
+    result.exit_code = ToInt(ExitCode::kSuccess);
+  }
   return result;
 }
 

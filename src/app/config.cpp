@@ -149,7 +149,8 @@ std::string DefaultConfigPath() {
   return std::string(home ? home : "") + "/.config/voxterm/config.json";
 }
 
-Status ParseConfig(const std::string& text, const std::string& path, Config* config) {
+Status ParseConfig(const std::string& text, const std::string& path, Config* config,
+                   KeyLines* lines) {
   // The SAX pass first: it stops at the first level too deep, before the DOM pays for any.
   LineCountingStream stream(text.c_str(), text.size());
   KeyLineRecorder recorder(&stream);
@@ -181,6 +182,7 @@ Status ParseConfig(const std::string& text, const std::string& path, Config* con
     if (!option) return keys.Error(key, "is not a known key (see docs/config.md)");
     Status s = ReadKey(*option, keys, key, it->value, config);
     if (!s.ok()) return s;
+    if (lines) (*lines)[key] = recorder.lines["/" + key];
   }
   return Status::Ok();
 }
@@ -212,7 +214,8 @@ void WarnIfOthersCanChange(const std::string& path, const struct stat& file) {
 
 }  // namespace
 
-Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config) {
+Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config,
+                      KeyLines* lines) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT && if_missing == IfMissing::kUseDefaults) return Status::Ok();
@@ -239,7 +242,7 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
     LOG_WARN("%s holds what looks like an API key and others can read it: chmod 600 %s",
              path.c_str(), path.c_str());
   }
-  Status parsed = ParseConfig(text, path, config);
+  Status parsed = ParseConfig(text, path, config, lines);
   if (parsed.ok() && stated && (!config->tools.empty() || !config->api_key_command.empty())) {
     WarnIfOthersCanChange(path, st);
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,8 +113,14 @@ enum class IfMissing { kUseDefaults, kError };
 // What the audio engine takes of config.
 AudioConfig AudioConfigOf(const Config& config);
 
-// Reads the file at path into *config, overriding what it names.
-Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config);
+// The line of each key a config file named, by key (`voxterm config` says where a setting came
+// from).
+using KeyLines = std::map<std::string, int>;
+
+// Reads the file at path into *config, overriding what it names; lines, if given, gets the line
+// of each key.
+Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* config,
+                      KeyLines* lines = nullptr);
 
 // Does text hold what looks like an OpenAI API key? A config file that does and that others can
 // read draws a warning from LoadConfigFile.
@@ -124,6 +131,7 @@ bool HoldsApiKey(const std::string& text);
 std::optional<std::string> ParseLanguageCode(std::string_view code);
 
 // Parses config text; path is only used in messages. Exposed for tests and fuzzing.
-Status ParseConfig(const std::string& text, const std::string& path, Config* config);
+Status ParseConfig(const std::string& text, const std::string& path, Config* config,
+                   KeyLines* lines = nullptr);
 
 }  // namespace voxterm

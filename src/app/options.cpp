@@ -225,16 +225,45 @@ std::vector<Option> AudioOptions() {
   };
 }
 
+// What `voxterm config` shows of the options with rules of their own.
+std::string ShowTranscription(const Config& config) {
+  switch (config.transcribe.kind) {
+    case Transcription::Kind::kDefault: return "";
+    case Transcription::Kind::kOff: return "off";
+    case Transcription::Kind::kModel: return config.transcribe.model;
+  }
+  return "";
+}
+std::string ShowLanguage(const Config& config) { return config.transcribe_language; }
+std::string ShowMaxOutputTokens(const Config& config) {
+  if (config.max_output_tokens == 0) return "";
+  return config.max_output_tokens == kMaxOutputTokensInf ? "inf"
+                                                         : std::to_string(config.max_output_tokens);
+}
+std::string ShowMaxMessageBytes(const Config& config) {
+  return std::to_string(config.max_message_bytes);
+}
+std::string ShowParallelToolCalls(const Config& config) {
+  if (!config.parallel_tool_calls) return "";
+  return *config.parallel_tool_calls ? "true" : "false";
+}
+std::string ShowTools(const Config& config) {
+  std::string names;
+  for (const ToolConfig& tool : config.tools) names += (names.empty() ? "" : ", ") + tool.name;
+  return names;
+}
+
 // The model's settings in the session.
 std::vector<Option> ModelOptions() {
   using Json = Word::Json;
   const std::string transcribe_default =
       std::string(kDefaultTranscribeModel) + "; beta: " + kBetaTranscribeModel;
   return {
-      {"--transcribe", "transcribe", Custom{ReadTranscription, nullptr, nullptr, SetTranscription},
+      {"--transcribe", "transcribe",
+       Custom{ReadTranscription, nullptr, nullptr, SetTranscription, ShowTranscription},
        "Transcription model for your words, or off", transcribe_default},
       {"--transcribe-language", "transcribe_language",
-       Custom{ReadLanguage, CheckLanguage, "CODE", SetLanguage},
+       Custom{ReadLanguage, CheckLanguage, "CODE", SetLanguage, ShowLanguage},
        "Language you speak, as a hint for the transcription (ISO-639-1: en, de, ...)"},
       {"--transcribe-prompt", "transcribe_prompt", Text{&Config::transcribe_prompt},
        "Words or style the transcription should expect"},
@@ -259,7 +288,8 @@ std::vector<Option> ModelOptions() {
       {"--idle-timeout-ms", "idle_timeout_ms", Int{&Config::idle_timeout_ms, 5000, 30000},
        "With --vad server: the model speaks up after this much silence, 5000 to 30000 (GA only)"},
       {"--max-output-tokens", "max_output_tokens",
-       Custom{ReadMaxOutputTokens, CheckMaxOutputTokens, "N|inf", SetMaxOutputTokens},
+       Custom{ReadMaxOutputTokens, CheckMaxOutputTokens, "N|inf", SetMaxOutputTokens,
+              ShowMaxOutputTokens},
        "Longest answer, in tokens: 1 to 4096, or inf", "inf"},
       {"--reasoning-effort", "reasoning_effort",
        Words<ReasoningEffort>(&Config::reasoning_effort,
@@ -294,9 +324,11 @@ std::vector<Option> FileOnlyOptions() {
       {nullptr, "api_key_command_timeout_s", Int{&Config::api_key_command_timeout_s, 1, 600},
        nullptr},
       {nullptr, "keepalive_s", Int{&Config::keepalive_s, 1, 3600}, nullptr},
-      {nullptr, "max_message_bytes", Custom{ReadMaxMessageBytes}, nullptr},
-      {nullptr, "parallel_tool_calls", Custom{ReadParallelToolCalls}, nullptr},
-      {nullptr, "tools", Custom{ReadTools}, nullptr},
+      {nullptr, "max_message_bytes",
+       Custom{ReadMaxMessageBytes, nullptr, nullptr, nullptr, ShowMaxMessageBytes}, nullptr},
+      {nullptr, "parallel_tool_calls",
+       Custom{ReadParallelToolCalls, nullptr, nullptr, nullptr, ShowParallelToolCalls}, nullptr},
+      {nullptr, "tools", Custom{ReadTools, nullptr, nullptr, nullptr, ShowTools}, nullptr},
   };
 }
 
@@ -387,6 +419,34 @@ struct DefaultVisitor {
   }
 };
 
+// An option's value as `voxterm config` shows it: as its flag would write it.
+struct SettingVisitor {
+  const Config& config;
+
+  std::string operator()(const Text& text) const { return config.*text.member; }
+  std::string operator()(const Int& range) const {
+    const int value = config.*range.member;
+    return value >= range.low && value <= range.high ? std::to_string(value) : "";
+  }
+  std::string operator()(const Number& range) const {
+    const double value = config.*range.member;
+    return value >= range.low && value <= range.high ? FormatNumber(value) : "";
+  }
+  std::string operator()(const Switch& flag) const {
+    return config.*flag.member ? "true" : "false";
+  }
+  std::string operator()(const Count& count) const { return std::to_string(config.*count.member); }
+  std::string operator()(const Word& word) const {
+    const size_t i = word.find(config);
+    return i < word.names.size() ? word.names[i] : "";
+  }
+  std::string operator()(const Custom& custom) const {
+    return custom.show ? custom.show(config) : "";
+  }
+  std::string operator()(const ModeFlag&) const { return ""; }
+  std::string operator()(const ConfigFile&) const { return ""; }
+};
+
 }  // namespace
 
 const std::vector<Option>& Options() {
@@ -399,6 +459,10 @@ const Option* FindKey(const std::string& key) {
     if (option.key && key == option.key) return &option;
   }
   return nullptr;
+}
+
+std::string SettingText(const Option& option, const Config& config) {
+  return std::visit(SettingVisitor{config}, option.kind);
 }
 
 std::string DefaultText(const Option& option) {

@@ -101,6 +101,8 @@ struct Custom {
   std::string (*check)(const std::string& value) = nullptr;
   const char* flag_type = nullptr;
   void (*apply)(const std::string& value, Config*) = nullptr;
+  // The value as `voxterm config` shows it; "" when not set.
+  std::string (*show)(const Config&) = nullptr;
 };
 
 // --config itself: read by cli.cpp before every other option, and no member of Config.
@@ -127,6 +129,8 @@ const Option* FindKey(const std::string& key);
 
 // Config's default of an option as its flag would write it ("20", "server"); "" when not set.
 std::string DefaultText(const Option& option);
+// The option's value in config as its flag would write it; "" when not set.
+std::string SettingText(const Option& option, const Config& config);
 
 // Reads one config-file key into *config with the option's rules; an error names the key.
 Status ReadKey(const Option& option, const KeyReader& reader, const std::string& key,

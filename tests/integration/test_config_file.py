@@ -93,3 +93,23 @@ def test_an_empty_config_and_flags_that_repeat_or_undo(mock, run, tmp_path):
     r = run(["--text", "--mode", "voice"])
     assert r.returncode == 2
     assert one_line(r.stderr) == "voxterm: error: --text excludes --mode (see voxterm --help)"
+
+
+def test_voxterm_config_shows_each_setting_and_where_it_came_from(run, tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text('{\n  // the file\n  "voice": "marin",\n  "speak": true\n}\n')
+    r = run(["--config", str(config), "--text", "--frame-ms", "30", "config"], key=None)
+    assert r.returncode == 0, r.stderr  # no key needed, and none shown
+    rows = {line.split()[0]: line.split() for line in r.stdout.splitlines() if not line.startswith("#")}
+    assert r.stdout.splitlines()[0] == "# config file: %s" % config
+    assert rows["voice"][1:] == ["marin", "%s:3" % config]
+    assert rows["speak"][1:] == ["true", "%s:4" % config]
+    assert rows["frame_ms"][1:] == ["30", "--frame-ms"]
+    assert rows["mode"][1:] == ["text", "--text"]
+    assert rows["model"][1:] == ["gpt-realtime-2.1", "default"]
+    assert rows["transcribe_language"][1:] == ["(not", "set)", "default"]
+    assert "OPENAI_API_KEY" not in r.stdout
+    r = run(["--config", "/dev/null", "--no-speak", "config"], key=None)
+    assert r.returncode == 0, r.stderr
+    assert "(no settings)" in r.stdout.splitlines()[0]
+    assert [l for l in r.stdout.splitlines() if l.startswith("speak ")][0].split()[1:] == ["false", "--no-speak"]
