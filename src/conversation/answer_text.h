@@ -39,8 +39,9 @@ class AnswerText {
   bool OnEvent(const ServerEvent& event, bool show, bool end_line);
   // The open line, if any, ends.
   void EndLine(bool interrupted);
-  // A continuation after a reconnect: its first words go on the line that is open, if one is.
-  void AdoptOpenLine() { adopt_line_ = line_open_; }
+  // Whether the next words continue the line that is open, if one is, whatever their item: a
+  // continuation after a reconnect does; an answer asked for afresh does not.
+  void AdoptOpenLine(bool adopt) { adopt_line_ = adopt && line_open_; }
   bool line_open() const { return line_open_; }
 
  private:

@@ -82,7 +82,7 @@ void TextChat::Resume() {
     return;
   }
   if (core_.ResendLine(line_, item_event_id_, item_id_)) item_refused_ = false;
-  if (response_wrote_) answer_text_.AdoptOpenLine();
+  answer_text_.AdoptOpenLine(/*adopt=*/response_wrote_);
   SendResponseCreate(/*continue_answer=*/response_wrote_);
 }
 

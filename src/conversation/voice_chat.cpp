@@ -99,7 +99,7 @@ void VoiceChat::Resume() {
   }
   if (continue_answer_) {
     continue_answer_ = false;
-    answer_text_.AdoptOpenLine();  // the rest of the cut answer goes on its line
+    answer_text_.AdoptOpenLine(/*adopt=*/true);  // the rest of the cut answer goes on its line
     core_.requests().Want(ContinuationInstructions(core_.settings().instructions));
     MaybeRequestResponse();
   } else if (turn_open && (words_known || (!server_interrupts_ && turn_->committed))) {

@@ -97,7 +97,7 @@ TEST_CASE_METHOD(AnswerTextTest, "words not to be shown are not, and change noth
 TEST_CASE_METHOD(AnswerTextTest, "a continuation after a reconnect goes on the open line",
                  "[answer_text]") {
   CHECK(Delta("old", "The answer is"));
-  text.AdoptOpenLine();
+  text.AdoptOpenLine(true);
   CHECK(Delta("new", " forty-two."));
   CHECK(Delta("next", "More."));  // only the first words are adopted
   CHECK(shown == "The answer is forty-two.|More.");
@@ -106,7 +106,7 @@ TEST_CASE_METHOD(AnswerTextTest, "a continuation after a reconnect goes on the o
 TEST_CASE_METHOD(AnswerTextTest, "adopting with no open line starts a new one", "[answer_text]") {
   CHECK(Delta("a1", "Done."));
   text.EndLine(/*interrupted=*/false);
-  text.AdoptOpenLine();
+  text.AdoptOpenLine(true);
   CHECK(Delta("a2", "Next."));
   CHECK(shown == "Done.|Next.");
 }
@@ -125,4 +125,13 @@ TEST_CASE_METHOD(AnswerTextTest, "only the last few shown messages are remembere
   // m0 is forgotten: its .done counts as a message that had no deltas. m8 is not.
   CHECK(TextDone("m0", "y"));
   CHECK_FALSE(TextDone("m8", "y"));
+}
+
+TEST_CASE_METHOD(AnswerTextTest, "an answer asked for afresh does not continue the open line",
+                 "[answer_text]") {
+  CHECK(Delta("old", "part"));
+  text.AdoptOpenLine(true);   // a continuation is asked for, and its words never come
+  text.AdoptOpenLine(false);  // then a fresh answer, after another reconnect
+  CHECK(Delta("new", "answer"));
+  CHECK(shown == "part|answer");
 }

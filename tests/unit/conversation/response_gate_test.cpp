@@ -25,7 +25,8 @@ struct ResponseGateTest {
   }
   std::string LastInstructions() {
     rapidjson::Document doc;
-    doc.Parse(sink.sent.back().c_str());
+    const std::string& event = sink.sent.back();
+    doc.Parse(event.data(), event.size());  // with its length: no SSE2 read past the end
     const auto& response = doc["response"];
     return response.HasMember("instructions") ? response["instructions"].GetString() : "";
   }

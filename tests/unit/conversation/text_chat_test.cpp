@@ -234,6 +234,35 @@ TEST_CASE_METHOD(TextToolsTest,
   CHECK(chat.failed_turns() == 0);
 }
 
+TEST_CASE_METHOD(TextToolsTest,
+                 "a response the server starts by itself while a tool runs is not the turn's",
+                 "[text_chat][tools]") {
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("uptime?");
+  chat.OnInputEnd();
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  chat.OnDisconnected();  // the tool goes on running
+  Server(R"({"type":"session.created","session":{}})");
+  // Nothing asked for this one: its words are not the turn's answer, and its failure is not
+  // the turn's.
+  Server(R"({"type":"response.created","response":{"id":"rX"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"rX","delta":"SPONT"})");
+  Server(R"({"type":"response.done","response":{"id":"rX","status":"failed"}})");
+  CHECK(answers.empty());
+  CHECK_FALSE(chat.Finished());
+  runner.Exit(1, 0, "up 3 days");
+  chat.OnToolsReady();
+  Server(R"({"type":"response.created","response":{"id":"r2"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r2","delta":"Three days."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Three days.\n");
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 0);
+}
+
 TEST_CASE_METHOD(TextToolsTest, "Ctrl-C during a tool ends the turn, not the session",
                  "[text_chat][tools]") {
   Server(R"({"type":"session.created","session":{}})");
@@ -319,6 +348,26 @@ TEST_CASE_METHOD(TextReconnectTest, "an answer cut off goes on where it stopped"
   // Then the line typed during the outage.
   CHECK(transport.sent.back().find(R"("type":"response.create")") != std::string::npos);
   CHECK(transport.sent[transport.sent.size() - 2].find(R"("text":"next")") != std::string::npos);
+}
+
+TEST_CASE_METHOD(TextReconnectTest,
+                 "an answer asked for afresh after a second loss starts a line of its own",
+                 "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Delta("r1", "part");
+  chat.OnDisconnected();
+  SessionCreated();       // asks for the rest: a continuation, on the open line
+  chat.OnDisconnected();  // lost again before a word of it
+  transport.sent.clear();
+  SessionCreated();  // nothing of that one was written: the answer is asked for afresh
+  CHECK(transport.sent.back().find("instructions") == std::string::npos);
+  Server(R"({"type":"response.created","response":{"id":"r3","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_text.delta","response_id":"r3","item_id":"a3","delta":"answer"})");
+  Server(R"({"type":"response.done","response":{"id":"r3","status":"completed"}})");
+  CHECK(answers == "part\nanswer\n");
 }
 
 TEST_CASE_METHOD(TextReconnectTest, "a line the server never had is sent again",
