@@ -397,28 +397,6 @@ struct KeyVisitor {
   Status operator()(const ConfigFile&) const { return Status::Ok(); }
 };
 
-struct DefaultVisitor {
-  const Config& config;
-
-  std::string operator()(const Text& text) const { return config.*text.member; }
-  std::string operator()(const Int& range) const {
-    const int value = config.*range.member;
-    return value >= range.low && value <= range.high ? std::to_string(value) : "";
-  }
-  std::string operator()(const Number& range) const {
-    const double value = config.*range.member;
-    return value >= range.low && value <= range.high ? FormatNumber(value) : "";
-  }
-  std::string operator()(const Word& word) const {
-    const size_t i = word.find(config);
-    return i < word.names.size() ? word.names[i] : "";
-  }
-  template <typename Kind>
-  std::string operator()(const Kind&) const {
-    return "";
-  }
-};
-
 // An option's value as `voxterm config` shows it: as its flag would write it.
 struct SettingVisitor {
   const Config& config;
@@ -467,7 +445,12 @@ std::string SettingText(const Option& option, const Config& config) {
 
 std::string DefaultText(const Option& option) {
   if (!option.unset_default.empty()) return option.unset_default;
-  return std::visit(DefaultVisitor{Config()}, option.kind);
+  // --help shows no default for a switch, a count or a value with rules of its own.
+  const OptionKind& kind = option.kind;
+  if (std::holds_alternative<Switch>(kind) || std::holds_alternative<Count>(kind) ||
+      std::holds_alternative<Custom>(kind))
+    return "";
+  return SettingText(option, Config());
 }
 
 Status ReadKey(const Option& option, const KeyReader& reader, const std::string& key,

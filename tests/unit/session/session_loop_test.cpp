@@ -440,25 +440,18 @@ TEST_CASE_METHOD(SessionLoopTest, "usage is counted from every session", "[sessi
 TEST_CASE_METHOD(SessionLoopTest,
                  "an output whose reader left ends the session quietly, a failed one as failed",
                  "[session_loop]") {
-  SECTION("the reader of | head -1 is gone: exit 0, whatever was not read") {
-    Start();
-    Connected();
-    conversation.failed = 1;  // a turn nobody will read
-    loop->BeforeWait(SessionLoop::Output::kReaderGone);
-    REQUIRE(current->closed);  // politely: the session is closed, not dropped
-    current->InjectClose(1000);
-    Turn();
-    REQUIRE(loop->done());
-    CHECK(loop->exit_code() == ToInt(ExitCode::kSuccess));
-  }
-  SECTION("a write that failed otherwise: exit 1") {
-    Start();
-    Connected();
-    loop->BeforeWait(SessionLoop::Output::kFailed);
-    REQUIRE(current->closed);
-    current->InjectClose(1000);
-    Turn();
-    REQUIRE(loop->done());
-    CHECK(loop->exit_code() == ToInt(ExitCode::kFailure));
-  }
+  // The reader of | head -1 is gone: exit 0, whatever was not read. A write that failed
+  // otherwise: exit 1.
+  const auto [output, code] =
+      GENERATE(std::make_pair(SessionLoop::Output::kReaderGone, ExitCode::kSuccess),
+               std::make_pair(SessionLoop::Output::kFailed, ExitCode::kFailure));
+  Start();
+  Connected();
+  conversation.failed = 1;  // a turn nobody will read
+  loop->BeforeWait(output);
+  REQUIRE(current->closed);  // politely: the session is closed, not dropped
+  current->InjectClose(1000);
+  Turn();
+  REQUIRE(loop->done());
+  CHECK(loop->exit_code() == ToInt(code));
 }
