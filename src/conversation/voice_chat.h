@@ -48,7 +48,6 @@
 #include <vector>
 
 #include "audio/playback_path.h"
-#include "audio/playout_tracker.h"
 #include "conversation/answer_audio.h"
 #include "conversation/answer_text.h"
 #include "conversation/conversation_core.h"
