@@ -86,8 +86,6 @@ Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::strin
     if (!usable.ok()) return usable;
   }
   options.max_message_bytes = config.max_message_bytes;
-  options.ping_after_idle_s = config.keepalive_s;
-  options.hang_up_after_idle_s = 2 * config.keepalive_s + 5;
   return options;
 }
 
@@ -371,6 +369,7 @@ SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& optio
   loop.transcription_model = config.mode == Mode::kText ? "" : TranscriptionModel(config);
   loop.answer_timeout_ms = config.answer_timeout_ms;
   loop.reconnect_tries = config.reconnect_tries;
+  loop.keepalive_s = config.keepalive_s;
   loop.renew_session_s = config.renew_session_s;
   return loop;
 }

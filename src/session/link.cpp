@@ -120,8 +120,8 @@ void Link::Close() {
   if (transport_) transport_->Close();
 }
 
-void Link::CheckAlive() {
-  if (transport_) transport_->CheckAlive();
+void Link::CheckAlive(int answer_within_s) {
+  if (transport_) transport_->CheckAlive(answer_within_s);
 }
 
 }  // namespace voxterm

@@ -68,7 +68,8 @@ class Link {
   // between a loss and the next session).
   void Send(std::string message);
   void Close();
-  void CheckAlive();  // Transport::CheckAlive on the current connection, if any
+  // Transport::CheckAlive on the current connection, if any.
+  void CheckAlive(int answer_within_s);
   // The main thread has taken event out of the queue (before handling it): its bytes stop
   // counting, and a paused connection reads again once the backlog is down to kLowWaterBytes.
   // Every event drained must be passed here, even one from a connection given up.

@@ -66,12 +66,23 @@ SessionLoop::SessionLoop(SessionLoopOptions options, const Clock* clock, Link* l
       notify_(std::move(notify)),
       flush_output_(std::move(flush_output)),
       watchdog_(options_.answer_timeout_ms),
+      keep_alive_(options_.keepalive_s * 1000),
       reconnector_(options_.reconnect_tries, std::move(random)),
       renewal_(options_.renew_session_s) {}
 
 void SessionLoop::Start() {
   watchdog_.OnServerEvent(clock_->NowMs());
+  Connect();
+}
+
+void SessionLoop::Connect() {
+  keep_alive_.Stop();
   link_->Connect();
+}
+
+void SessionLoop::Drop() {
+  keep_alive_.Stop();
+  link_->Drop();
 }
 
 void SessionLoop::Finish(int code) {
@@ -85,6 +96,7 @@ void SessionLoop::BeginClose(ExitCode code) {
   if (phase_ == Phase::kClosing) return;
   phase_ = Phase::kClosing;
   exit_code_ = ToInt(code);
+  keep_alive_.Stop();  // the close has a deadline of its own
   session_created_by_.Clear();
   closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);
   reconnector_.retry().Clear();
@@ -118,7 +130,7 @@ int64_t SessionLoop::NextTryDelayMs(const std::string& why) {
 
 // Returns false once the tries are used up.
 bool SessionLoop::ScheduleRetry(const std::string& why) {
-  link_->Drop();
+  Drop();
   const int64_t delay_ms = NextTryDelayMs(why);
   if (delay_ms < 0) return false;
   reconnector_.retry().Set(clock_->NowMs() + delay_ms);
@@ -130,6 +142,7 @@ void SessionLoop::BeginRenewal(const char* why, int64_t delay_ms) {
   LOG_INFO("renewing the session (%s)", why);
   GoDown();
   phase_ = Phase::kRenewing;
+  keep_alive_.Stop();  // the close has a deadline of its own
   renew_delay_ms_ = delay_ms;
   session_created_by_.Clear();
   closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);
@@ -141,10 +154,10 @@ void SessionLoop::Renew() {
   phase_ = Phase::kRunning;
   closed_by_.Clear();
   if (renew_delay_ms_ > 0) {
-    link_->Drop();
+    Drop();
     reconnector_.retry().Set(clock_->NowMs() + std::exchange(renew_delay_ms_, 0));
   } else {
-    link_->Connect();
+    Connect();
   }
 }
 
@@ -168,7 +181,12 @@ bool SessionLoop::MaybeRenew(int64_t now_ms) {
 void SessionLoop::RunWatchdog(int64_t now_ms) {
   const bool awaiting = phase_ == Phase::kRunning && !down_ && conversation_->AwaitingServer();
   const AnswerWatchdog::Due due = watchdog_.Update(now_ms, awaiting);
-  if (due.check_alive) link_->CheckAlive();
+  if (due.check_alive) {
+    link_->CheckAlive(AnswerWatchdog::kAnswerWithinS);
+    keep_alive_.PutOff(now_ms);
+  }
+  // A ping after keepalive_s of silence; its answer may take as long again, plus 5 s.
+  if (keep_alive_.Due(now_ms)) link_->CheckAlive(options_.keepalive_s + 5);
   if (due.silent && conversation_->OnServerSilent(watchdog_.answer_timeout_ms() / 1000)) {
     BeginClose(ExitCode::kFailure);
   }
@@ -190,7 +208,7 @@ void SessionLoop::BeforeWait(Output output) {
     if (phase_ != Phase::kClosing && reconnector_.retry().Passed(now_ms)) {
       reconnector_.retry().Clear();
       LOG_INFO("reconnecting to %s", options_.url.c_str());
-      link_->Connect();
+      Connect();
     }
     if (MaybeRenew(now_ms)) continue;
     RunWatchdog(now_ms);
@@ -200,7 +218,7 @@ void SessionLoop::BeforeWait(Output output) {
 
 int64_t SessionLoop::NextWakeMs() const {
   return Earliest({session_created_by_.at_ms(), closed_by_.at_ms(), watchdog_.NextDeadlineMs(),
-                   reconnector_.retry().at_ms(), renew_at_ms_});
+                   keep_alive_.NextDeadlineMs(), reconnector_.retry().at_ms(), renew_at_ms_});
 }
 
 bool SessionLoop::AfterWait() {
@@ -242,6 +260,9 @@ void SessionLoop::OnNetEvent(NetEvent event) {
   if (!link_->Current(event)) return;  // from a connection already given up
   // Server text enters here (messages, refusals, close reasons): an echoed key stops here.
   ProcessSecretMask().Mask(&event.text);
+  if (event.kind != NetEvent::Kind::kOpen && event.kind != NetEvent::Kind::kMessage) {
+    keep_alive_.Stop();  // the connection is over
+  }
   switch (event.kind) {
     case NetEvent::Kind::kOpen: OnOpen(); break;
     case NetEvent::Kind::kFailed: OnFailed(event); break;
@@ -255,6 +276,7 @@ void SessionLoop::OnOpen() {
   LOG_INFO("connected");
   if (phase_ == Phase::kRunning) {
     session_created_by_.Set(clock_->NowMs() + kSessionCreatedTimeoutMs);
+    keep_alive_.Start(clock_->NowMs());
   }
 }
 
@@ -346,6 +368,7 @@ void SessionLoop::OnSessionExpired() {
 
 void SessionLoop::OnMessage(NetEvent* event) {
   watchdog_.OnServerEvent(clock_->NowMs());
+  keep_alive_.PutOff(clock_->NowMs());
   event_log_->Received(event->text);
   ServerEvent parsed;
   const bool escaped = event->text.find('\\') != std::string::npos;

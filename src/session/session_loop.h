@@ -1,7 +1,8 @@
 // SessionLoop: the life of the connection around a conversation, whatever the mode: connecting,
 // the first session.created, reconnecting with backoff after a loss that may pass, renewing the
 // session at a quiet moment before the server's time limit (or at once when the server says it
-// has expired), the silent-server watchdog, fatal errors, and the polite close at the end.
+// has expired), the keep-alive, the silent-server watchdog, fatal errors, and the polite close
+// at the end.
 //
 // It owns no file descriptor and never waits: the poll loop in app/run.cpp calls it around each
 // wait (ninja's Builder, driven by a CommandRunner). Time comes from a Clock and connections from
@@ -37,6 +38,9 @@ struct SessionLoopOptions {
   int answer_timeout_ms = 30000;  // 0: never
   int reconnect_tries = 5;        // 0: never
   int renew_session_s = 55 * 60;  // 0: only when the server ends the session
+  // An open connection is pinged after this long without a message from the server, and
+  // counts as lost when nothing at all has come for twice as long plus 5 s.
+  int keepalive_s = 20;
   // The API's reader of server messages, the other half of its ClientProtocol: every message is
   // parsed here, once, and the conversation gets typed events. Realtime's reads both dialects.
   Status (*parse)(std::string* buffer, ServerEvent* event) = ParseServerEvent;
@@ -100,6 +104,9 @@ class SessionLoop {
   void Renew();
   bool MaybeRenew(int64_t now_ms);
   void RunWatchdog(int64_t now_ms);
+  // A new connection, or none: the keep-alive stops with the old one.
+  void Connect();
+  void Drop();
 
   void OnNetEvent(NetEvent event);
   void OnOpen();
@@ -126,6 +133,7 @@ class SessionLoop {
   Deadline session_created_by_;  // kRunning, once connected: the first message is due
   Deadline closed_by_;           // kRenewing and kClosing: the server's answer to our close
   AnswerWatchdog watchdog_;
+  KeepAlive keep_alive_;
   Reconnector reconnector_;
   Renewal renewal_;
   int64_t renew_at_ms_ = -1;        // the next renewal, while one is pending and not yet quiet

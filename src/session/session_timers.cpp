@@ -45,6 +45,12 @@ AnswerWatchdog::Due AnswerWatchdog::Update(int64_t now_ms, bool awaiting) {
   return due;
 }
 
+bool KeepAlive::Due(int64_t now_ms) {
+  if (next_ping_ms_ < 0 || now_ms < next_ping_ms_) return false;
+  next_ping_ms_ = now_ms + interval_ms_;
+  return true;
+}
+
 void Reconnector::SessionBegan(int64_t now_ms, uint64_t answers_so_far) {
   session_since_ms_ = now_ms;
   answers_at_session_ = answers_so_far;

@@ -34,10 +34,11 @@ class Deadline {
 // last server event, or from when the answer became due if that is later.
 class AnswerWatchdog {
  public:
-  // A dead connection is found in about 10 s (the ping's answer has ConnectOptions's
-  // pong_timeout_s), well before the answer timeout (30 s) gives up, and sooner than the
+  // A dead connection is found in about 10 s (the ping's answer is due within
+  // kAnswerWithinS), well before the answer timeout (30 s) gives up, and sooner than the
   // keep-alive (45 s), which has to be patient with an idle session.
   static constexpr int kAliveCheckAfterMs = 5000;
+  static constexpr int kAnswerWithinS = 5;
 
   explicit AnswerWatchdog(int answer_timeout_ms) : answer_timeout_ms_(answer_timeout_ms) {}
 
@@ -63,6 +64,32 @@ class AnswerWatchdog {
   bool silence_reported_ = false;
   int64_t silent_at_ms_ = -1;
   int64_t alive_check_at_ms_ = -1;
+};
+
+// An open connection that carries nothing from the server is asked whether it is alive
+// (Transport::CheckAlive) after interval_ms, and again every interval_ms while the silence
+// lasts. A voice session sends audio all the time, but only what comes back shows the link
+// works; the ping's answer does, even from a server with nothing to say.
+class KeepAlive {
+ public:
+  explicit KeepAlive(int interval_ms) : interval_ms_(interval_ms) {}
+
+  // The connection opened: the silence counts from now.
+  void Start(int64_t now_ms) { next_ping_ms_ = now_ms + interval_ms_; }
+  // It is gone, or about to be replaced: nothing to keep alive.
+  void Stop() { next_ping_ms_ = -1; }
+  // A message from the server, or a ping of the watchdog's (whose answer is checked as this
+  // one's would be).
+  void PutOff(int64_t now_ms) {
+    if (next_ping_ms_ >= 0) next_ping_ms_ = now_ms + interval_ms_;
+  }
+  // Whether a ping is due now; if so, the next one falls interval_ms later.
+  bool Due(int64_t now_ms);
+  int64_t NextDeadlineMs() const { return next_ping_ms_; }
+
+ private:
+  const int interval_ms_;
+  int64_t next_ping_ms_ = -1;  // -1: no connection is open
 };
 
 // Reconnecting: when to try again after a loss, and when a session counts as progress (after

@@ -170,8 +170,7 @@ void LwsTransport::Schedule(Timer* timer, int seconds) {
 
 LwsTransport::LwsTransport()
     : handshake_timer_(new Timer{{}, this, &LwsTransport::OnHandshakeTimeout}),
-      pong_timer_(new Timer{{}, this, &LwsTransport::OnPongTimeout}),
-      paused_timer_(new Timer{{}, this, &LwsTransport::OnPausedKeepAlive}) {}
+      pong_timer_(new Timer{{}, this, &LwsTransport::OnPongTimeout}) {}
 
 // Close first, so the network thread ends after a polite close; lws bounds the close handshake
 // with timeout_secs.
@@ -183,9 +182,9 @@ LwsTransport::~LwsTransport() {
 Status LwsTransport::Start(const ConnectOptions& options, TransportListener* listener) {
   options_ = options;
   listener_ = listener;
+  // A policy with no hang-up time checks nothing; without one, lws would use its default (a
+  // ping after 5 minutes).
   retry_ = std::make_unique<lws_retry_bo_t>();
-  retry_->secs_since_valid_ping = static_cast<uint16_t>(options_.ping_after_idle_s);
-  retry_->secs_since_valid_hangup = static_cast<uint16_t>(options_.hang_up_after_idle_s);
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
 }
@@ -206,9 +205,10 @@ void LwsTransport::Close() {
   if (context_) lws_cancel_service(context_);
 }
 
-void LwsTransport::CheckAlive() {
+void LwsTransport::CheckAlive(int answer_within_s) {
+  answer_within_s = std::max(1, answer_within_s);
   std::lock_guard<std::mutex> lock(mu_);
-  ping_requested_ = true;
+  ping_within_s_ = ping_within_s_ > 0 ? std::min(ping_within_s_, answer_within_s) : answer_within_s;
   if (context_) lws_cancel_service(context_);
 }
 
@@ -224,7 +224,7 @@ void LwsTransport::Wake() {
   bool want_write, closing, resume;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    want_write = !outbox_.empty() || ping_requested_;
+    want_write = !outbox_.empty() || ping_within_s_ > 0;
     closing = close_requested_;
     resume = std::exchange(resume_requested_, false);
   }
@@ -232,11 +232,7 @@ void LwsTransport::Wake() {
   // could run: a resume never overtakes its pause.
   if (resume && rx_paused_) {
     rx_paused_ = false;
-    lws_sul_cancel(&paused_timer_->sul);
-    if (wsi_) {
-      lws_validity_confirmed(wsi_);  // the idle clock starts now, not when we stopped reading
-      lws_rx_flow_control(wsi_, 1);
-    }
+    if (wsi_) lws_rx_flow_control(wsi_, 1);
   }
   if (wsi_ && open_ && (want_write || closing)) lws_callback_on_writable(wsi_);
   if (closing && !open_) {
@@ -316,7 +312,6 @@ void LwsTransport::Run() {
   }
   lws_sul_cancel(&handshake_timer_->sul);
   lws_sul_cancel(&pong_timer_->sul);
-  lws_sul_cancel(&paused_timer_->sul);
   {
     std::lock_guard<std::mutex> lock(mu_);
     context_ = nullptr;
@@ -444,7 +439,6 @@ int LwsTransport::OnWsEvent(lws* wsi, int reason, void* in, size_t len) {
     case LWS_CALLBACK_CLIENT_CLOSED:
       wsi_ = nullptr;
       lws_sul_cancel(&pong_timer_->sul);
-      lws_sul_cancel(&paused_timer_->sul);
       if (!finished_) {
         finished_ = true;
         if (!t_protocol_violation.empty()) {
@@ -487,7 +481,6 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
       // input (what lws already read waits in its buffer), so the server's sends wait in TCP.
       rx_paused_ = true;
       lws_rx_flow_control(wsi, 0);
-      Schedule(paused_timer_.get(), PausedKeepAliveS());
     }
   }
   std::string().swap(rx_);
@@ -500,12 +493,13 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
 // Otherwise the next callback is asked for. The ping goes first: a frozen connection may never
 // take the queue.
 int LwsTransport::OnWriteable(lws* wsi) {
-  bool ping;
+  int ping_within_s;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ping = std::exchange(ping_requested_, false);
+    ping_within_s = std::exchange(ping_within_s_, 0);
   }
-  if (ping && WritePing(wsi) < 0) return -1;
+  const bool ping = ping_within_s > 0;
+  if (ping && WritePing(wsi, ping_within_s) < 0) return -1;
   for (bool wrote = ping;; wrote = true) {
     if (wrote && lws_send_pipe_choked(wsi)) {
       lws_callback_on_writable(wsi);  // finding nothing left to write is harmless
@@ -534,15 +528,19 @@ int LwsTransport::OnWriteable(lws* wsi) {
   }
 }
 
-// Its deadline stands from the first unanswered ping: a ping every few seconds must not push it
-// back.
-int LwsTransport::WritePing(lws* wsi) {
+// A deadline already running stands unless this ping's is sooner: a ping every few seconds must
+// not push it back.
+int LwsTransport::WritePing(lws* wsi, int answer_within_s) {
   if (tx_.size() < LWS_PRE) tx_.resize(LWS_PRE);
   if (lws_write(wsi, tx_.data() + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
   // While paused the answer cannot be read, and the server is known to be sending: no deadline.
-  if (!awaiting_pong_ && !rx_paused_) {
+  if (rx_paused_) return 0;
+  const int64_t deadline_us = lws_now_usecs() + int64_t{answer_within_s} * LWS_US_PER_SEC;
+  if (!awaiting_pong_ || deadline_us < pong_deadline_us_) {
     awaiting_pong_ = true;
-    Schedule(pong_timer_.get(), options_.pong_timeout_s);
+    pong_within_s_ = answer_within_s;
+    pong_deadline_us_ = deadline_us;
+    Schedule(pong_timer_.get(), answer_within_s);
   }
   return 0;
 }
@@ -681,21 +679,8 @@ void LwsTransport::OnPongTimeout() {
     return;
   }
   close_code_ = 1006;
-  close_reason_ = "no answer to a ping within " + std::to_string(options_.pong_timeout_s) + " s";
+  close_reason_ = "no answer to a ping within " + std::to_string(pong_within_s_) + " s";
   lws_set_timeout(wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
-}
-
-// lws's idle policy (retry_: a ping after ping_after_idle_s, hang up after
-// hang_up_after_idle_s) counts only what is read; while paused nothing is, by our choice, and
-// unread data from the server waits in the socket. Tell lws the link is valid until we resume.
-int LwsTransport::PausedKeepAliveS() const {
-  return std::max(1, std::min(options_.ping_after_idle_s, options_.hang_up_after_idle_s) / 2);
-}
-
-void LwsTransport::OnPausedKeepAlive() {
-  if (!rx_paused_ || !wsi_ || finished_) return;
-  lws_validity_confirmed(wsi_);
-  Schedule(paused_timer_.get(), PausedKeepAliveS());
 }
 
 void LwsTransport::Fail(ConnectFailure kind, int http_status, std::string reason,

@@ -31,7 +31,7 @@ class LwsTransport final : public Transport {
   Status Start(const ConnectOptions& options, TransportListener* listener) override;
   void Send(std::string message) override;
   void Close() override;
-  void CheckAlive() override;
+  void CheckAlive(int answer_within_s) override;
   void ResumeReceiving() override;
 
   // The static trampoline libwebsockets calls; public only for the protocol table.
@@ -51,7 +51,7 @@ class LwsTransport final : public Transport {
     std::string message;
     int64_t queued_ns = 0;  // for ConnectOptions::send_queue
   };
-  int WritePing(lws* wsi);
+  int WritePing(lws* wsi, int answer_within_s);
   int WriteText(lws* wsi, const Outgoing& outgoing);
   void OnConnectionError(lws* wsi, const char* lws_reason);
   void FinishProbe();
@@ -63,21 +63,23 @@ class LwsTransport final : public Transport {
   void Schedule(Timer* timer, int seconds);
   void OnHandshakeTimeout();
   void OnPongTimeout();
-  void OnPausedKeepAlive();
-  int PausedKeepAliveS() const;
 
   ConnectOptions options_;                 // immutable after Start()
   TransportListener* listener_ = nullptr;  // immutable after Start()
-  std::unique_ptr<lws_retry_bo> retry_;    // keep-alive policy; immutable after Start()
+  // lws's own idle checks, turned off (the session loop keeps the connection alive);
+  // immutable after Start().
+  std::unique_ptr<lws_retry_bo> retry_;
   std::thread thread_;
 
   std::mutex mu_;
   lws_context* context_ = nullptr;  // GUARDED_BY(mu_): set and cleared by the network thread
   std::deque<Outgoing> outbox_;     // GUARDED_BY(mu_)
   bool close_requested_ = false;    // GUARDED_BY(mu_)
-  bool ping_requested_ = false;     // GUARDED_BY(mu_)
-  bool resume_requested_ = false;   // GUARDED_BY(mu_)
-  std::atomic<bool> stop_{false};   // ends the service loop
+  // CheckAlive() asked for a ping, answered within this many seconds (the shortest asked since
+  // the last ping went out); 0: none asked.
+  int ping_within_s_ = 0;          // GUARDED_BY(mu_)
+  bool resume_requested_ = false;  // GUARDED_BY(mu_)
+  std::atomic<bool> stop_{false};  // ends the service loop
 
   // --- network thread only
   lws* wsi_ = nullptr;
@@ -94,6 +96,8 @@ class LwsTransport final : public Transport {
   std::string probe_body_;
   bool request_sent_ = false;  // the upgrade request went out: the server has the next word
   bool awaiting_pong_ = false;
+  int pong_within_s_ = 0;         // the ping's patience, for the reason given when it runs out
+  int64_t pong_deadline_us_ = 0;  // lws_now_usecs() by which something must arrive
   // The listener refused more (OnMessage returned false): lws_rx_flow_control(wsi_, 0) until
   // ResumeReceiving(). The server is then known to be sending; the pause is ours.
   bool rx_paused_ = false;
@@ -101,7 +105,6 @@ class LwsTransport final : public Transport {
   int64_t first_received_ns_ = 0;  // the first of them (MonotonicNs)
   std::unique_ptr<Timer> handshake_timer_;
   std::unique_ptr<Timer> pong_timer_;
-  std::unique_ptr<Timer> paused_timer_;  // keeps lws's idle policy quiet while paused
 };
 
 }  // namespace voxterm

@@ -23,12 +23,9 @@ struct ConnectOptions {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string ca_file;                   // empty: the system store only
   size_t max_message_bytes = 16u << 20;  // larger incoming messages are dropped
-  int ping_after_idle_s = 20;            // keep-alive ping after this much silence
-  int hang_up_after_idle_s = 45;         // give up when even a ping got no answer
   // From the start of the connection to the open WebSocket (TCP, TLS and the upgrade): a
   // server that never answers, or answers a byte at a time, fails with kTimeout.
   int handshake_timeout_s = 15;
-  int pong_timeout_s = 5;  // CheckAlive(): how long its ping may go unanswered
   // --stats: how long each message waited to be written. Written by the network thread; one
   // transport at a time, so read it only once the last one is gone.
   LatencySeries* send_queue = nullptr;
@@ -74,9 +71,11 @@ class Transport : public MessageSink {
   // Sends what is queued, then closes with 1000. Any thread.
   virtual void Close() = 0;
   // Makes sure the open connection still carries traffic: a ping, and unless something arrives
-  // within ConnectOptions::pong_timeout_s, the connection counts as lost (OnClosed 1006, with
-  // the reason). For when an answer is due and the server is silent. Any thread.
-  virtual void CheckAlive() = 0;
+  // (its pong, or any message) within answer_within_s seconds, the connection counts as lost
+  // (OnClosed 1006, with the reason). A deadline already running stands if it is sooner. While
+  // reading is paused nothing is expected: the server is known to be sending. For an idle
+  // connection, and for a silent server when an answer is due. Any thread.
+  virtual void CheckAlive(int answer_within_s) = 0;
   // Reading stopped because OnMessage returned false: read again. Any thread; nothing happens
   // when reading never stopped (transports that never stop need not implement it).
   virtual void ResumeReceiving() {}

@@ -23,7 +23,10 @@ class FakeTransport : public Transport {
   }
   void Send(std::string message) override { sent.push_back(std::move(message)); }
   void Close() override { closed = true; }
-  void CheckAlive() override { ++alive_checks; }
+  void CheckAlive(int answer_within_s) override {
+    ++alive_checks;
+    alive_check_patience_s.push_back(answer_within_s);
+  }
   void ResumeReceiving() override { ++resumes; }
 
   // The connection's side of the server, as the network thread reports it.
@@ -63,6 +66,7 @@ class FakeTransport : public Transport {
   std::vector<std::string> sent;
   bool closed = false;
   int alive_checks = 0;
+  std::vector<int> alive_check_patience_s;  // each CheckAlive's answer_within_s
   int resumes = 0;
 
  private:

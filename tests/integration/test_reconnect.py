@@ -211,7 +211,21 @@ def test_a_connection_that_stalls_is_given_up_by_the_keep_alive(mock, run, tmp_p
     # Without the keep-alive the silent-server watchdog would end it with exit 1.
     assert r.returncode == 0, r.stderr
     assert r.stdout == CUT + "\n"
-    assert "the connection was lost; reconnecting" in r.stderr
+    assert "the connection was lost (no answer to a ping within 6 s); reconnecting" in r.stderr
+
+
+def test_an_idle_connection_whose_pings_are_answered_stays_up(mock, start, tmp_path):
+    """keepalive_s 1: a ping every second of an idle session, each answered by the mock's pong."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"keepalive_s": 1}))
+    m = mock()
+    p = start(["--text", "--config", str(config), "--url", m.url()])
+    time.sleep(4.5)
+    out, err = p.communicate("hello\n", timeout=60)
+    assert p.returncode == 0, err
+    assert out == "You said: hello\n"
+    assert err == ""
+    assert len(sessions(m)) == 1
 
 
 def test_on_a_terminal_the_notice_does_not_land_inside_the_answer(mock, tmp_path):

@@ -58,8 +58,8 @@ TEST_CASE_METHOD(LinkTest, "messages go to the current connection, or nowhere be
   link.Drop();
   CHECK_FALSE(link.active());
   link.Send("dropped");
-  link.Close();       // nothing to close
-  link.CheckAlive();  // nor to ping
+  link.Close();        // nothing to close
+  link.CheckAlive(5);  // nor to ping
 }
 
 TEST_CASE_METHOD(LinkTest, "a connection that cannot start reports a failure event", "[link]") {

@@ -353,6 +353,74 @@ TEST_CASE_METHOD(SessionLoopTest, "a silent server is pinged after 5 s and repor
   CHECK(conversation.silences.size() == 2);
 }
 
+TEST_CASE_METHOD(SessionLoopTest, "an idle connection is pinged every keepalive_s",
+                 "[session_loop]") {
+  options.keepalive_s = 20;
+  Start();
+  Connected();
+  Wait(19999);
+  CHECK(current->alive_checks == 0);
+  Wait(1);
+  REQUIRE(current->alive_checks == 1);
+  // Its answer may take as long again, plus 5 s: lost 45 s into a silence.
+  CHECK(current->alive_check_patience_s == std::vector<int>{25});
+  Wait(40000);
+  CHECK(current->alive_checks == 3);
+  CHECK(!loop->done());
+}
+
+TEST_CASE_METHOD(SessionLoopTest, "messages from the server put the keep-alive off",
+                 "[session_loop]") {
+  options.keepalive_s = 20;
+  Start();
+  Connected();
+  for (int i = 0; i < 10; ++i) {
+    Wait(19000);
+    Server(R"({"type":"rate_limits.updated","rate_limits":[]})");
+  }
+  Wait(19999);
+  CHECK(current->alive_checks == 0);
+  Wait(1);
+  CHECK(current->alive_checks == 1);  // 20 s after the last message
+}
+
+TEST_CASE_METHOD(SessionLoopTest, "the keep-alive runs only while a connection is open",
+                 "[session_loop]") {
+  options.keepalive_s = 20;
+  Start();
+  Wait(60000);  // still connecting: the transport's handshake deadline is the one that counts
+  CHECK(current->alive_checks == 0);
+  Connected();
+  Lost();
+  Wait(60000);  // the next try is made, and never opens
+  CHECK(connections == 2);
+  CHECK(current->alive_checks == 0);
+  Connected();
+  conversation.finished = true;
+  Turn();
+  REQUIRE(current->closed);
+  Wait(2999);  // the close's own deadline, not a ping
+  CHECK(current->alive_checks == 0);
+}
+
+TEST_CASE_METHOD(SessionLoopTest, "the watchdog's pings put the keep-alive's off",
+                 "[session_loop]") {
+  options.keepalive_s = 20;
+  Start();
+  Connected();
+  conversation.awaiting = true;
+  Turn();
+  Wait(20000);
+  // The watchdog's, at 5, 10, 15 and 20 s, each to be answered within 5 s.
+  CHECK(current->alive_check_patience_s == std::vector<int>{5, 5, 5, 5});
+  conversation.awaiting = false;
+  Turn();
+  Wait(19999);
+  CHECK(current->alive_checks == 4);
+  Wait(1);
+  CHECK(current->alive_check_patience_s.back() == 25);
+}
+
 TEST_CASE_METHOD(SessionLoopTest, "events keep the watchdog quiet", "[session_loop]") {
   Start();
   Connected();
