@@ -1,15 +1,14 @@
-// SpokenConversation: what the spoken modes share as the run loop sees them. VoiceChat holds the
-// conversation's rules; the modes built on this add only where the microphone's frames go and
-// when: VoiceSession streams them all (the server's VAD takes the turns), PttSession only during
-// a take (a key takes them).
-// Thread safety: main thread only.
+// SpokenConversation: what the spoken modes share as the run loop sees them. ConversationEngine
+// holds the conversation's rules; the modes built on this add only where the microphone's frames go
+// and when: VoiceSession streams them all (the server's VAD takes the turns), PttSession only
+// during a take (a key takes them). Thread safety: main thread only.
 #pragma once
 
 #include <memory>
 
 #include "audio/audio_engine.h"
 #include "conversation/conversation.h"
-#include "conversation/voice_chat.h"
+#include "conversation/engine.h"
 
 namespace voxterm {
 
@@ -42,7 +41,7 @@ class SpokenConversation : public Conversation {
 
   std::unique_ptr<AudioEngine> audio_;
   ConversationView* const view_;
-  VoiceChat chat_;
+  ConversationEngine chat_;
   bool failed_ = false;  // the audio input failed: exit code 1
 };
 

@@ -41,7 +41,7 @@ void VoiceSession::MeasureEvent(const ServerEvent& event, uint32_t flushes_befor
     first_audio_ns_ = event.received_ns;
     starts_before_ = counters.starts.load(std::memory_order_acquire);
   }
-  // A barge-in: speech_started while the assistant was audible makes VoiceChat flush.
+  // A barge-in: speech_started while the assistant was audible makes ConversationEngine flush.
   const uint32_t flushes = counters.flushes_requested.load(std::memory_order_relaxed);
   if (event.type == ServerEventType::kSpeechStarted && flushes != flushes_before) {
     speech_started_ns_ = event.received_ns;
@@ -87,7 +87,7 @@ void VoiceSession::OnTick() {
   }
   if (input_started_) {
     frames_delivered_at_ns_ = audio_->input()->delivered_at_ns();
-    // During an outage VoiceChat keeps the frames for the next session.
+    // During an outage ConversationEngine keeps the frames for the next session.
     audio_->PumpMicrophone(
         [this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
     view_->SetLevel(capture->level());

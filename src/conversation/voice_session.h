@@ -1,8 +1,7 @@
 // VoiceSession: a spoken conversation as the run loop sees it. Owns the audio engine, the
-// conversation logic (VoiceChat) and the view; on each tick it moves microphone frames to the
-// server and the answer along to the speaker.
-// At the end of an input file it sends a little silence (so the server's VAD sees the turn
-// end), waits until nothing is going on, and finishes.
+// conversation logic (ConversationEngine) and the view; on each tick it moves microphone frames to
+// the server and the answer along to the speaker. At the end of an input file it sends a little
+// silence (so the server's VAD sees the turn end), waits until nothing is going on, and finishes.
 // Thread safety: main thread only.
 #pragma once
 

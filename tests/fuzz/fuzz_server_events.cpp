@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include "conversation/engine.h"
 #include "conversation/text_chat.h"
 #include "conversation/tool_calls.h"
-#include "conversation/voice_chat.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
@@ -36,7 +36,7 @@ struct World {
   SpscRing<int16_t> ring{1 << 12};
   PlaybackCounters counters;
   PlaybackPath playback{24000, &ring, &counters};
-  VoiceChat voice{SessionSettings{}, &server, &playback, &view, &calls, &voice_history};
+  ConversationEngine voice{SessionSettings{}, &server, &playback, &view, &calls, &voice_history};
   UsageTotals usage{"gpt-realtime-2.1", "gpt-live-transcribe"};
 
   void Feed(const uint8_t* data, size_t size) {

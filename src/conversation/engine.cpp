@@ -1,4 +1,4 @@
-#include "conversation/voice_chat.h"
+#include "conversation/engine.h"
 
 #include <algorithm>
 
@@ -7,8 +7,9 @@
 
 namespace voxterm {
 
-VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPath* playback,
-                     ConversationView* view, ToolCalls* tools, History* history)
+ConversationEngine::ConversationEngine(SessionSettings session, ClientProtocol* server,
+                                       PlaybackPath* playback, ConversationView* view,
+                                       ToolCalls* tools, History* history)
     : core_(std::move(session), Modality::kAudio, server, tools, history),
       server_interrupts_(core_.settings().turns != SessionSettings::Turns::kOff),
       server_(server),
@@ -20,13 +21,13 @@ VoiceChat::VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPa
       answer_text_(this),
       recent_(kRecentSamples) {}
 
-bool VoiceChat::Idle() const {
+bool ConversationEngine::Idle() const {
   return core_.ready() && !active_ && !awaiting_answer_ && !user_speaking_ && !truncate_pending_ &&
          pending_lines_.empty() && !playback_->Audible() && !core_.requests().wanted() &&
          !core_.requests().requested() && !tools_busy();
 }
 
-void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
+void ConversationEngine::OnCaptureFrame(const int16_t* samples, size_t count) {
   // Audio before the first session is configured would be heard with the server's defaults;
   // audio during an outage is kept for the next session.
   if (!core_.ready() && !core_.resumed()) return;
@@ -37,7 +38,7 @@ void VoiceChat::OnCaptureFrame(const int16_t* samples, size_t count) {
   appended_frames_ += count;
 }
 
-void VoiceChat::ResendAudio(uint64_t from) {
+void ConversationEngine::ResendAudio(uint64_t from) {
   const uint64_t oldest = captured_ > kRecentSamples ? captured_ - kRecentSamples : 0;
   if (from < oldest) {
     LOG_WARN("the connection was down longer than voxterm keeps audio: the first %.1f s are lost",
@@ -57,20 +58,20 @@ void VoiceChat::ResendAudio(uint64_t from) {
   }
 }
 
-void VoiceChat::BeginTake() {
+void ConversationEngine::BeginTake() {
   ClearCaptions();
   server_->ClearAudio();
   turn_ = UserTurn{captured_, {}, /*committed=*/false};
 }
 
-void VoiceChat::CommitTake() {
+void ConversationEngine::CommitTake() {
   if (turn_) turn_->committed = true;
   if (core_.ready()) server_->CommitAudio();
   // Never a response.create while a response is active: the interrupted one ends first.
   RequestResponse();
 }
 
-void VoiceChat::OnDisconnected() {
+void ConversationEngine::OnDisconnected() {
   if (!core_.OnDisconnected()) return;
   continue_answer_ = active_ && active_->delivered && active_->id != dropped_response_id_;
   // A request that was out is made again, unless the user's own turn, sent again, will make it.
@@ -85,7 +86,7 @@ void VoiceChat::OnDisconnected() {
 
 // The order matters: the session's settings and the conversation so far (ConversationCore),
 // then the user's audio, then the requests.
-void VoiceChat::Resume() {
+void ConversationEngine::Resume() {
   if (!line_item_id_.empty()) core_.ResendLine(line_, {}, line_item_id_);
   const bool turn_open = turn_.has_value();
   const bool words_known =
@@ -109,13 +110,13 @@ void VoiceChat::Resume() {
   MaybeRequestResponse();
 }
 
-void VoiceChat::TurnAnswered() {
+void ConversationEngine::TurnAnswered() {
   turn_.reset();
   line_item_id_.clear();
   line_.clear();
 }
 
-void VoiceChat::OnUserLine(std::string line) {
+void ConversationEngine::OnUserLine(std::string line) {
   switch (core_.OnUserLine(&line)) {
     case ConversationCore::Line::kToolAnswer:
       CheckToolFollowUp();
@@ -131,7 +132,7 @@ void VoiceChat::OnUserLine(std::string line) {
   SendPendingLine();
 }
 
-void VoiceChat::SendPendingLine() {
+void ConversationEngine::SendPendingLine() {
   if (!core_.ready() || active_ || core_.requests().requested() || pending_lines_.empty()) return;
   line_ = std::move(pending_lines_.front());
   pending_lines_.pop_front();
@@ -140,41 +141,41 @@ void VoiceChat::SendPendingLine() {
   RequestResponse();
 }
 
-void VoiceChat::RequestResponse() {
+void ConversationEngine::RequestResponse() {
   core_.requests().Want();
   MaybeRequestResponse();
 }
 
-void VoiceChat::MaybeRequestResponse() {
+void ConversationEngine::MaybeRequestResponse() {
   if (!core_.requests().SendIfWanted(core_.ready() && !active_)) return;
   awaiting_answer_ = true;
   UpdateState();
 }
 
-void VoiceChat::OnToolsReady() {
+void ConversationEngine::OnToolsReady() {
   if (!tools_) return;
   tools_->OnRunnerReady();
   CheckToolFollowUp();
   UpdateState();
 }
 
-void VoiceChat::AnswerTool(bool yes) {
+void ConversationEngine::AnswerTool(bool yes) {
   tools_->Answer(yes);
   CheckToolFollowUp();
   UpdateState();
 }
 
-void VoiceChat::CheckToolFollowUp() {
+void ConversationEngine::CheckToolFollowUp() {
   if (!tools_ || !tools_->TakeFollowUp()) return;
   RequestResponse();
 }
 
-void VoiceChat::OnServerSilent(int seconds) {
+void ConversationEngine::OnServerSilent(int seconds) {
   view_->Notice("the server has sent nothing for " + std::to_string(seconds) +
                 " s; still waiting (Ctrl-C to quit)");
 }
 
-void VoiceChat::BargeIn(bool server_cancels) {
+void ConversationEngine::BargeIn(bool server_cancels) {
   if (playback_->Audible() || truncate_pending_) {
     playback_->Flush();
     truncate_pending_ = true;  // OnTick sends the truncate once the output confirms
@@ -186,11 +187,11 @@ void VoiceChat::BargeIn(bool server_cancels) {
   answer_text_.EndLine(/*interrupted=*/true);
 }
 
-void VoiceChat::Interrupt() {
+void ConversationEngine::Interrupt() {
   if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
 }
 
-void VoiceChat::OnTick() {
+void ConversationEngine::OnTick() {
   playback_->Pump();
   if (truncate_pending_ && playback_->FlushDone()) {
     truncate_pending_ = false;
@@ -209,7 +210,7 @@ void VoiceChat::OnTick() {
   UpdateState();
 }
 
-void VoiceChat::UpdateState() {
+void ConversationEngine::UpdateState() {
   if (!report_state_) return;
   VoiceState state;
   if (!core_.ready()) {
@@ -231,11 +232,11 @@ void VoiceChat::UpdateState() {
   }
 }
 
-void VoiceChat::Words(std::string_view text) { view_->AssistantDelta(text); }
+void ConversationEngine::Words(std::string_view text) { view_->AssistantDelta(text); }
 
-void VoiceChat::EndLine(bool interrupted) { view_->AssistantDone(interrupted); }
+void ConversationEngine::EndLine(bool interrupted) { view_->AssistantDone(interrupted); }
 
-bool VoiceChat::Transcribed(std::string_view item_id, bool record) {
+bool ConversationEngine::Transcribed(std::string_view item_id, bool record) {
   if (std::find(transcribed_.begin(), transcribed_.end(), item_id) != transcribed_.end())
     return true;
   if (record) {
@@ -245,13 +246,13 @@ bool VoiceChat::Transcribed(std::string_view item_id, bool record) {
   return false;
 }
 
-void VoiceChat::ClearCaptions() {
+void ConversationEngine::ClearCaptions() {
   if (captions_.empty()) return;
   captions_.clear();
   view_->UserCaption({});
 }
 
-void VoiceChat::Caption(std::string_view item_id, std::string_view text) {
+void ConversationEngine::Caption(std::string_view item_id, std::string_view text) {
   auto it = std::find_if(captions_.begin(), captions_.end(),
                          [&](const auto& c) { return c.first == item_id; });
   std::pair<std::string, std::string> caption{std::string(item_id), std::string()};
@@ -268,7 +269,7 @@ void VoiceChat::Caption(std::string_view item_id, std::string_view text) {
 }
 
 // The caption shown is then the one updated last, if any is left.
-void VoiceChat::Uncaption(std::string_view item_id) {
+void ConversationEngine::Uncaption(std::string_view item_id) {
   auto it = std::find_if(captions_.begin(), captions_.end(),
                          [&](const auto& c) { return c.first == item_id; });
   if (it == captions_.end()) return;
@@ -277,7 +278,7 @@ void VoiceChat::Uncaption(std::string_view item_id) {
                                        : std::string_view(captions_.back().second));
 }
 
-void VoiceChat::OnAudioDelta(const ServerEvent& event) {
+void ConversationEngine::OnAudioDelta(const ServerEvent& event) {
   if (!event.response_id.empty() && event.response_id == dropped_response_id_) return;
   if (audio_.Play(event) > 0 && active_ && event.response_id == active_->id) {
     active_->delivered = true;
@@ -285,7 +286,7 @@ void VoiceChat::OnAudioDelta(const ServerEvent& event) {
   }
 }
 
-void VoiceChat::OnResponseDone(const ServerEvent& event) {
+void ConversationEngine::OnResponseDone(const ServerEvent& event) {
   if (const uint64_t underruns = playback_->underruns(); underruns > underruns_reported_) {
     LOG_INFO("playback ran dry %llu times during that answer (audio arrived slower than real time)",
              static_cast<unsigned long long>(underruns - underruns_reported_));
@@ -310,7 +311,7 @@ void VoiceChat::OnResponseDone(const ServerEvent& event) {
   SendPendingLine();
 }
 
-void VoiceChat::OnServerEvent(const ServerEvent& event) {
+void ConversationEngine::OnServerEvent(const ServerEvent& event) {
   // Only the active response can end: a response.done for any other ends nothing, and is not
   // passed on.
   if (event.type == ServerEventType::kResponseDone &&
@@ -356,7 +357,7 @@ void VoiceChat::OnServerEvent(const ServerEvent& event) {
   UpdateState();
 }
 
-void VoiceChat::OnSessionCreated() {
+void ConversationEngine::OnSessionCreated() {
   const ConversationCore::Start start = core_.OnSessionCreated();
   if (start == ConversationCore::Start::kAgain) return;
   if (start == ConversationCore::Start::kResumed) {
@@ -367,7 +368,7 @@ void VoiceChat::OnSessionCreated() {
   SendPendingLine();
 }
 
-void VoiceChat::OnSpeechStarted(const ServerEvent& event) {
+void ConversationEngine::OnSpeechStarted(const ServerEvent& event) {
   user_speaking_ = true;
   if (!turn_) {
     const uint64_t at =
@@ -381,7 +382,7 @@ void VoiceChat::OnSpeechStarted(const ServerEvent& event) {
   if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
 }
 
-void VoiceChat::OnInputTranscript(const ServerEvent& event) {
+void ConversationEngine::OnInputTranscript(const ServerEvent& event) {
   if (event.type == ServerEventType::kInputTranscriptDelta) {
     if (!Transcribed(event.item_id, /*record=*/false)) Caption(event.item_id, event.delta);
     return;
@@ -398,7 +399,7 @@ void VoiceChat::OnInputTranscript(const ServerEvent& event) {
 
 // The answer's words. Those of a response that was interrupted are dropped; the first shown of
 // the active response mean the user's turn has its answer.
-void VoiceChat::OnAnswerText(const ServerEvent& event) {
+void ConversationEngine::OnAnswerText(const ServerEvent& event) {
   const bool dropped = !event.response_id.empty() && event.response_id == dropped_response_id_;
   const bool end_line = event.response_id != dropped_response_id_;
   if (answer_text_.OnEvent(event, /*show=*/!dropped, end_line) && active_) {
@@ -407,7 +408,7 @@ void VoiceChat::OnAnswerText(const ServerEvent& event) {
   }
 }
 
-void VoiceChat::OnError(const ServerEvent& event) {
+void ConversationEngine::OnError(const ServerEvent& event) {
   // Harmless ones, like response_cancel_not_active, only with -v.
   const ResponseGate::Refusal refusal = core_.requests().OnError(event.error);
   if (refusal != ResponseGate::Refusal::kNotOurs) awaiting_answer_ = false;

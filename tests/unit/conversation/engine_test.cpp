@@ -1,4 +1,4 @@
-#include "conversation/voice_chat.h"
+#include "conversation/engine.h"
 
 #include <rapidjson/document.h>
 
@@ -16,8 +16,8 @@ using namespace voxterm;
 namespace {
 
 // A voice conversation on a 24 kHz output whose callback the test runs by hand.
-struct VoiceChatTest {
-  explicit VoiceChatTest(SessionSettings::Turns turns = SessionSettings::Turns::kDetect)
+struct EngineTest {
+  explicit EngineTest(SessionSettings::Turns turns = SessionSettings::Turns::kDetect)
       : chat(Settings(turns), &server, &playback, &view, &tool_calls, &history) {}
 
   static SessionSettings Settings(SessionSettings::Turns turns) {
@@ -80,13 +80,12 @@ struct VoiceChatTest {
   PlaybackEngine engine{24000};
   PlaybackPath playback{24000, &ring, &counters};
   History history;
-  VoiceChat chat;
+  ConversationEngine chat;
 };
 
 }  // namespace
 
-TEST_CASE_METHOD(VoiceChatTest, "the microphone streams only once the session is set up",
-                 "[voice]") {
+TEST_CASE_METHOD(EngineTest, "the microphone streams only once the session is set up", "[voice]") {
   std::vector<int16_t> frame(480, 7);
   chat.OnCaptureFrame(frame.data(), frame.size());
   CHECK(transport.sent.empty());
@@ -97,8 +96,7 @@ TEST_CASE_METHOD(VoiceChatTest, "the microphone streams only once the session is
   CHECK(chat.appended_frames() == 480);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "an answer plays and its transcript streams to the view",
-                 "[voice]") {
+TEST_CASE_METHOD(EngineTest, "an answer plays and its transcript streams to the view", "[voice]") {
   Ready();
   Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u1"})");
   Server(R"({"type":"input_audio_buffer.speech_stopped","audio_end_ms":900,"item_id":"u1"})");
@@ -118,8 +116,7 @@ TEST_CASE_METHOD(VoiceChatTest, "an answer plays and its transcript streams to t
   CHECK(Count("conversation.item.truncate") == 0);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "barge-in truncates at what was heard and drops the rest",
-                 "[voice]") {
+TEST_CASE_METHOD(EngineTest, "barge-in truncates at what was heard and drops the rest", "[voice]") {
   Ready();
   ResponseCreated("r1");
   Audio("r1", "a1", 1000);
@@ -138,7 +135,7 @@ TEST_CASE_METHOD(VoiceChatTest, "barge-in truncates at what was heard and drops 
   CHECK_FALSE(playback.Audible());
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "nothing audible at a barge-in: nothing to truncate", "[voice]") {
+TEST_CASE_METHOD(EngineTest, "nothing audible at a barge-in: nothing to truncate", "[voice]") {
   Ready();
   ResponseCreated("r1");
   Audio("r1", "a1", 500);
@@ -151,7 +148,7 @@ TEST_CASE_METHOD(VoiceChatTest, "nothing audible at a barge-in: nothing to trunc
   CHECK(Count("conversation.item.truncate") == 0);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a second answer after a barge-in is accounted on its own",
+TEST_CASE_METHOD(EngineTest, "a second answer after a barge-in is accounted on its own",
                  "[voice]") {
   Ready();
   ResponseCreated("r1");
@@ -172,7 +169,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a second answer after a barge-in is accounted o
   CHECK(TruncatedAt("a2") == (300 * 24 + 96) / 24);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a typed line interrupts, cancels, and waits for response.done",
+TEST_CASE_METHOD(EngineTest, "a typed line interrupts, cancels, and waits for response.done",
                  "[voice]") {
   Ready();
   ResponseCreated("r1");
@@ -189,7 +186,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a typed line interrupts, cancels, and waits for
   CHECK(transport.SentTypes().back() == "response.create");
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a response.done for another response ends nothing", "[voice]") {
+TEST_CASE_METHOD(EngineTest, "a response.done for another response ends nothing", "[voice]") {
   Ready();
   Server(
       R"({"type":"response.done","response":{"id":"bogus","status":"completed"}})");  // none active
@@ -206,7 +203,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a response.done for another response ends nothi
   CHECK(chat.responses_done() == 1);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a typed line with nothing going on is sent at once", "[voice]") {
+TEST_CASE_METHOD(EngineTest, "a typed line with nothing going on is sent at once", "[voice]") {
   Ready();
   chat.OnUserLine("hello");
   CHECK(Count("response.cancel") == 0);
@@ -215,7 +212,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a typed line with nothing going on is sent at o
 }
 
 TEST_CASE("without VAD, nothing but voxterm cancels", "[voice]") {
-  VoiceChatTest t(SessionSettings::Turns::kOff);
+  EngineTest t(SessionSettings::Turns::kOff);
   t.Ready();
   t.ResponseCreated("r1");
   t.Audio("r1", "a1", 500);
@@ -223,7 +220,7 @@ TEST_CASE("without VAD, nothing but voxterm cancels", "[voice]") {
   CHECK(t.Count("response.cancel") == 1);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "bad audio from the server is skipped", "[voice]") {
+TEST_CASE_METHOD(EngineTest, "bad audio from the server is skipped", "[voice]") {
   Ready();
   ResponseCreated("r1");
   Server(
@@ -235,8 +232,7 @@ TEST_CASE_METHOD(VoiceChatTest, "bad audio from the server is skipped", "[voice]
   CHECK(playback.queued_frames() == 2);
 }
 
-TEST_CASE_METHOD(VoiceChatTest,
-                 "a tool's follow-up waits for the response the user's speech started",
+TEST_CASE_METHOD(EngineTest, "a tool's follow-up waits for the response the user's speech started",
                  "[voice][tools]") {
   Ready();
   ResponseCreated("r1");
@@ -261,7 +257,7 @@ TEST_CASE_METHOD(VoiceChatTest,
   CHECK(Count("response.create") == 1);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "requests that meet share one response.create", "[voice][tools]") {
+TEST_CASE_METHOD(EngineTest, "requests that meet share one response.create", "[voice][tools]") {
   Ready();
   ResponseCreated("r1");
   chat.RequestResponse();  // a push-to-talk take, committed while r1 speaks
@@ -279,7 +275,7 @@ TEST_CASE_METHOD(VoiceChatTest, "requests that meet share one response.create", 
   CHECK(Count("response.create") == 2);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a typed line answers a tool's question", "[voice][tools]") {
+TEST_CASE_METHOD(EngineTest, "a typed line answers a tool's question", "[voice][tools]") {
   tools[0].confirm = true;
   Ready();
   ResponseCreated("r1");
@@ -292,7 +288,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a typed line answers a tool's question", "[voic
   CHECK(Count("conversation.item.create") == 0);  // an answer, not a text turn
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a refused response.create does not block the next", "[voice]") {
+TEST_CASE_METHOD(EngineTest, "a refused response.create does not block the next", "[voice]") {
   Ready();
   chat.OnUserLine("one");
   CHECK(Count("response.create") == 1);
@@ -305,7 +301,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a refused response.create does not block the ne
 namespace {
 
 // Frames of a constant value, as the microphone would give them.
-void Speak(VoiceChat* chat, int ms, int16_t value) {
+void Speak(ConversationEngine* chat, int ms, int16_t value) {
   std::vector<int16_t> frame(480, value);
   for (int done = 0; done < ms; done += 20) chat->OnCaptureFrame(frame.data(), frame.size());
 }
@@ -329,7 +325,7 @@ std::vector<int16_t> Appended(const FakeTransport& transport) {
 
 }  // namespace
 
-TEST_CASE_METHOD(VoiceChatTest, "what was said during an outage reaches the next session",
+TEST_CASE_METHOD(EngineTest, "what was said during an outage reaches the next session",
                  "[voice][reconnect]") {
   Ready();
   Speak(&chat, 100, 1);
@@ -345,7 +341,7 @@ TEST_CASE_METHOD(VoiceChatTest, "what was said during an outage reaches the next
   CHECK(Count("response.create") == 0);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "an answer cut off is asked to go on", "[voice][reconnect]") {
+TEST_CASE_METHOD(EngineTest, "an answer cut off is asked to go on", "[voice][reconnect]") {
   Ready();
   ResponseCreated("r1");
   Server(
@@ -364,7 +360,7 @@ TEST_CASE_METHOD(VoiceChatTest, "an answer cut off is asked to go on", "[voice][
   CHECK(playback.Audible());  // what arrived plays out
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a spoken turn without an answer is sent again from where it began",
+TEST_CASE_METHOD(EngineTest, "a spoken turn without an answer is sent again from where it began",
                  "[voice][reconnect]") {
   Ready();
   Speak(&chat, 500, 1);  // silence, as far as the test cares
@@ -397,7 +393,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a spoken turn without an answer is sent again f
 }
 
 TEST_CASE("a push-to-talk take committed during an outage is sent whole", "[voice][reconnect]") {
-  VoiceChatTest t(SessionSettings::Turns::kOff);
+  EngineTest t(SessionSettings::Turns::kOff);
   t.Ready();
   t.chat.BeginTake();
   Speak(&t.chat, 200, 5);
@@ -415,7 +411,7 @@ TEST_CASE("a push-to-talk take committed during an outage is sent whole", "[voic
         std::vector<std::string>{"input_audio_buffer.commit", "response.create"});
 }
 
-TEST_CASE_METHOD(VoiceChatTest,
+TEST_CASE_METHOD(EngineTest,
                  "an idle timeout is the server's own turn: an answer is due, nothing is sent",
                  "[voice]") {
   Ready();
@@ -441,7 +437,7 @@ TEST_CASE_METHOD(VoiceChatTest,
 namespace {
 
 // A reasoning model's response: a spoken preamble (item p1, 500 ms), then the answer (a1, 1000 ms).
-struct PreambleTest : VoiceChatTest {
+struct PreambleTest : EngineTest {
   void PreambleAndAnswer() {
     Ready();
     ResponseCreated("r1");
@@ -507,7 +503,7 @@ TEST_CASE_METHOD(PreambleTest,
   CHECK(Count("conversation.item.truncate") == 2);
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "the user's words are a caption until the transcript completes",
+TEST_CASE_METHOD(EngineTest, "the user's words are a caption until the transcript completes",
                  "[voice]") {
   Ready();
   auto delta = [&](const std::string& item, const std::string& text) {
@@ -535,7 +531,7 @@ TEST_CASE_METHOD(VoiceChatTest, "the user's words are a caption until the transc
   CHECK(view.lines.size() == 1);
 }
 
-TEST_CASE_METHOD(VoiceChatTest,
+TEST_CASE_METHOD(EngineTest,
                  "a spoken continuation goes on the cut line, the next message on another",
                  "[voice][reconnect]") {
   Ready();
@@ -553,8 +549,7 @@ TEST_CASE_METHOD(VoiceChatTest,
   CHECK(view.lines == std::vector<std::string>{"assistant: Once upon.", "assistant: More."});
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "a message that comes whole in its .done is shown once",
-                 "[voice]") {
+TEST_CASE_METHOD(EngineTest, "a message that comes whole in its .done is shown once", "[voice]") {
   Ready();
   ResponseCreated("r1");
   Server(
@@ -572,7 +567,7 @@ TEST_CASE_METHOD(VoiceChatTest, "a message that comes whole in its .done is show
                                                "assistant: Hello wor"});
 }
 
-TEST_CASE_METHOD(VoiceChatTest, "captions: late deltas, a second .completed, a stale caption",
+TEST_CASE_METHOD(EngineTest, "captions: late deltas, a second .completed, a stale caption",
                  "[voice]") {
   Ready();
   auto delta = [&](const std::string& item, const std::string& text) {

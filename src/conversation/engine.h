@@ -1,4 +1,4 @@
-// VoiceChat: the conversation logic of a spoken session, with no I/O of its own.
+// ConversationEngine: the conversation logic of a spoken session, with no I/O of its own.
 //
 // The microphone streams to the server as input_audio_buffer.append frames; the server's voice
 // activity detection decides the turns and starts the responses. The answer's audio goes to the
@@ -59,13 +59,14 @@
 
 namespace voxterm {
 
-class VoiceChat : private AnswerText::Lines {
+class ConversationEngine : private AnswerText::Lines {
  public:
   // tools: the declared tools' calls; null without tools.
   // history: kept for reconnects; null keeps none.
   // server: where requests go.
-  VoiceChat(SessionSettings session, ClientProtocol* server, PlaybackPath* playback,
-            ConversationView* view, ToolCalls* tools = nullptr, History* history = nullptr);
+  ConversationEngine(SessionSettings session, ClientProtocol* server, PlaybackPath* playback,
+                     ConversationView* view, ToolCalls* tools = nullptr,
+                     History* history = nullptr);
 
   void OnServerEvent(const ServerEvent& event);
   // A typed line: a text turn, answered aloud.
