@@ -9,21 +9,23 @@ namespace voxterm {
 
 ConversationEngine::ConversationEngine(SessionSettings session, ClientProtocol* server,
                                        PlaybackPath* playback, ConversationView* view,
-                                       ToolCalls* tools, History* history)
-    : core_(std::move(session), Modality::kAudio, server, tools, history),
-      server_interrupts_(core_.settings().turns != SessionSettings::Turns::kOff),
+                                       ToolCalls* tools, History* history, LinePolicy lines)
+    : core_(std::move(session), playback ? Modality::kAudio : Modality::kText, server, tools,
+            history),
+      server_interrupts_(core_.settings().turns == SessionSettings::Turns::kDetect),
+      line_policy_(lines),
       server_(server),
       playback_(playback),
       view_(view),
       tools_(tools),
       history_(history),
-      audio_(playback),
-      answer_text_(this),
-      recent_(kRecentSamples) {}
+      answer_text_(this) {
+  if (playback) audio_.emplace(playback);
+}
 
 bool ConversationEngine::Idle() const {
   return core_.ready() && !active_ && !awaiting_answer_ && !user_speaking_ && !truncate_pending_ &&
-         pending_lines_.empty() && !playback_->Audible() && !core_.requests().wanted() &&
+         pending_lines_.empty() && !line_ && !Audible() && !core_.requests().wanted() &&
          !core_.requests().requested() && !tools_busy();
 }
 
@@ -31,6 +33,7 @@ void ConversationEngine::OnCaptureFrame(const int16_t* samples, size_t count) {
   // Audio before the first session is configured would be heard with the server's defaults;
   // audio during an outage is kept for the next session.
   if (!core_.ready() && !core_.resumed()) return;
+  if (recent_.empty()) recent_.resize(kRecentSamples);  // a text chat has no microphone
   for (size_t i = 0; i < count; ++i) recent_[(captured_ + i) % kRecentSamples] = samples[i];
   captured_ += count;
   if (!core_.ready()) return;
@@ -73,21 +76,25 @@ void ConversationEngine::CommitTake() {
 
 void ConversationEngine::OnDisconnected() {
   if (!core_.OnDisconnected()) return;
-  continue_answer_ = active_ && active_->delivered && active_->id != dropped_response_id_;
+  const bool shown = active_ && active_->shown && active_->id != dropped_response_id_;
+  continue_answer_ = shown && active_->delivered;
   // A request that was out is made again, unless the user's own turn, sent again, will make it.
-  if (active_ && !active_->delivered && !turn_) core_.requests().Want();
+  if (shown && !active_->delivered && !turn_) core_.requests().Want();
   active_.reset();
+  open_responses_.clear();
   awaiting_answer_ = user_speaking_ = false;
   outage_start_ = captured_;
-  playback_->SetStreamOpen(false);  // what arrived plays out
-  ClearCaptions();                  // their transcripts will not come
+  if (playback_) playback_->SetStreamOpen(false);  // what arrived plays out
+  ClearCaptions();                                 // their transcripts will not come
   UpdateState();
 }
 
 // The order matters: the session's settings and the conversation so far (ConversationCore),
-// then the user's audio, then the requests.
+// then the typed line the server never had and the user's audio, then the requests.
 void ConversationEngine::Resume() {
-  if (!line_item_id_.empty()) core_.ResendLine(line_, {}, line_item_id_);
+  if (line_ && core_.ResendLine(line_->text, line_->event_id, line_->item_id)) {
+    line_->refused = false;
+  }
   const bool turn_open = turn_.has_value();
   const bool words_known =
       turn_ && !turn_->item_id.empty() && history_ && history_->HasText(turn_->item_id);
@@ -98,28 +105,23 @@ void ConversationEngine::Resume() {
   } else {
     session_base_ = captured_;
   }
+  // The rest of a cut answer goes on its line; an answer asked for afresh starts its own.
+  answer_text_.AdoptOpenLine(/*adopt=*/continue_answer_);
   if (continue_answer_) {
     continue_answer_ = false;
-    answer_text_.AdoptOpenLine(/*adopt=*/true);  // the rest of the cut answer goes on its line
     core_.requests().Want(ContinuationInstructions(core_.settings().instructions));
-    MaybeRequestResponse();
   } else if (turn_open && (words_known || (!server_interrupts_ && turn_->committed))) {
     if (!words_known) server_->CommitAudio();
-    RequestResponse();  // server VAD answers only speech it heard itself
+    core_.requests().Want();  // server VAD answers only speech it heard itself
   }
+  CheckToolFollowUp();  // the tool outputs the new session was given
   MaybeRequestResponse();
-}
-
-void ConversationEngine::TurnAnswered() {
-  turn_.reset();
-  line_item_id_.clear();
-  line_.clear();
 }
 
 void ConversationEngine::OnUserLine(std::string line) {
   switch (core_.OnUserLine(&line)) {
     case ConversationCore::Line::kToolAnswer:
-      CheckToolFollowUp();
+      AfterToolProgress();
       UpdateState();
       return;
     case ConversationCore::Line::kBlank: return;
@@ -127,17 +129,23 @@ void ConversationEngine::OnUserLine(std::string line) {
   }
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does.
-  if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
+  if (line_policy_ == LinePolicy::kInterrupt && (active_ || Audible())) {
+    BargeIn(/*server_cancels=*/false);
+  }
   pending_lines_.push_back(std::move(line));
   SendPendingLine();
 }
 
+// The event ids let an error be matched to the item it refuses.
 void ConversationEngine::SendPendingLine() {
   if (!core_.ready() || active_ || core_.requests().requested() || pending_lines_.empty()) return;
-  line_ = std::move(pending_lines_.front());
+  if (line_policy_ == LinePolicy::kWait && line_) return;  // the turn before is not over
+  ++lines_sent_;
+  line_ =
+      TypedLine{std::move(pending_lines_.front()), "voxterm_user_" + std::to_string(lines_sent_),
+                "voxterm_item_" + std::to_string(lines_sent_)};
   pending_lines_.pop_front();
-  line_item_id_ = "voxterm_user_" + std::to_string(++lines_sent_);
-  server_->AddUserText(line_, {}, line_item_id_);
+  server_->AddUserText(line_->text, line_->event_id, line_->item_id);
   RequestResponse();
 }
 
@@ -155,28 +163,45 @@ void ConversationEngine::MaybeRequestResponse() {
 void ConversationEngine::OnToolsReady() {
   if (!tools_) return;
   tools_->OnRunnerReady();
-  CheckToolFollowUp();
+  AfterToolProgress();
   UpdateState();
 }
 
 void ConversationEngine::AnswerTool(bool yes) {
   tools_->Answer(yes);
-  CheckToolFollowUp();
+  AfterToolProgress();
   UpdateState();
 }
 
+bool ConversationEngine::InterruptTools() {
+  if (!tools_ || !tools_->Interrupt()) return false;
+  AfterToolProgress();  // a refused question ends the calls at once; running tools end later
+  UpdateState();
+  return true;
+}
+
+void ConversationEngine::AfterToolProgress() {
+  CheckToolFollowUp();
+  MaybeEndLineTurn();
+}
+
 void ConversationEngine::CheckToolFollowUp() {
-  if (!tools_ || !tools_->TakeFollowUp()) return;
+  if (!core_.ready() || !tools_ || !tools_->TakeFollowUp()) return;
   RequestResponse();
 }
 
-void ConversationEngine::OnServerSilent(int seconds) {
-  view_->Notice("the server has sent nothing for " + std::to_string(seconds) +
-                " s; still waiting (Ctrl-C to quit)");
+void ConversationEngine::MaybeEndLineTurn() {
+  if (!line_ || active_ || core_.requests().requested() || core_.requests().wanted() ||
+      tools_busy() || (tools_ && tools_->follow_up_due())) {
+    return;
+  }
+  if (line_->refused || line_->answer_failed) ++failed_turns_;
+  line_.reset();
+  SendPendingLine();
 }
 
 void ConversationEngine::BargeIn(bool server_cancels) {
-  if (playback_->Audible() || truncate_pending_) {
+  if (Audible() || truncate_pending_) {
     playback_->Flush();
     truncate_pending_ = true;  // OnTick sends the truncate once the output confirms
   }
@@ -188,21 +213,22 @@ void ConversationEngine::BargeIn(bool server_cancels) {
 }
 
 void ConversationEngine::Interrupt() {
-  if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/false);
+  if (active_ || Audible()) BargeIn(/*server_cancels=*/false);
 }
 
 void ConversationEngine::OnTick() {
+  if (!playback_) return;
   playback_->Pump();
   if (truncate_pending_ && playback_->FlushDone()) {
     truncate_pending_ = false;
     // The item belonged to a lost session: the replay already has it, whole.
-    if (auto heard = audio_.tracker().At(playback_->flushed_at()); heard && core_.ready()) {
+    if (auto heard = audio_->tracker().At(playback_->flushed_at()); heard && core_.ready()) {
       server_->TruncateAnswer(heard->item_id, heard->audio_end_ms);
     }
     // Items queued behind it (the answer after a preamble) were never heard: the model should
     // not take them as said.
     if (core_.ready()) {
-      for (const std::string& item_id : audio_.tracker().Unheard(playback_->flushed_at())) {
+      for (const std::string& item_id : audio_->tracker().Unheard(playback_->flushed_at())) {
         server_->TruncateAnswer(item_id, 0);
       }
     }
@@ -217,7 +243,7 @@ void ConversationEngine::UpdateState() {
     state = core_.resumed() ? VoiceState::kReconnecting : VoiceState::kConnecting;
   } else if (user_speaking_) {
     state = VoiceState::kUserSpeaking;
-  } else if (playback_->Audible()) {
+  } else if (Audible()) {
     state = VoiceState::kAssistantSpeaking;
   } else if (tools_busy()) {
     state = VoiceState::kRunningTool;
@@ -278,47 +304,99 @@ void ConversationEngine::Uncaption(std::string_view item_id) {
                                        : std::string_view(captions_.back().second));
 }
 
+// An event with no response_id belongs to the active response, as servers stream one at a time.
+bool ConversationEngine::Shows(std::string_view response_id) const {
+  if (!response_id.empty() && response_id == dropped_response_id_) return false;
+  return active_ && active_->shown && (response_id.empty() || response_id == active_->id);
+}
+
 void ConversationEngine::OnAudioDelta(const ServerEvent& event) {
-  if (!event.response_id.empty() && event.response_id == dropped_response_id_) return;
-  if (audio_.Play(event) > 0 && active_ && event.response_id == active_->id) {
+  if (!audio_ || !Shows(event.response_id)) return;
+  if (audio_->Play(event) > 0) {
     active_->delivered = true;
-    TurnAnswered();
+    turn_.reset();  // the spoken turn has its answer: nothing to send again
   }
 }
 
-void ConversationEngine::OnResponseDone(const ServerEvent& event) {
-  if (const uint64_t underruns = playback_->underruns(); underruns > underruns_reported_) {
-    LOG_INFO("playback ran dry %llu times during that answer (audio arrived slower than real time)",
-             static_cast<unsigned long long>(underruns - underruns_reported_));
-    underruns_reported_ = underruns;
+// The answer's words. Those of a response that was interrupted, or not shown, are dropped; the
+// first shown mean the user's spoken turn has its answer.
+void ConversationEngine::OnAnswerText(const ServerEvent& event) {
+  const bool end_line = event.response_id != dropped_response_id_;
+  if (answer_text_.OnEvent(event, /*show=*/Shows(event.response_id), end_line)) {
+    active_->delivered = true;
+    turn_.reset();
   }
-  active_.reset();
+}
+
+// Responses go one at a time: the one that follows our request answers it; one the server's
+// VAD started is the user's answer too. Any other is nobody's, and is not shown.
+void ConversationEngine::OnResponseCreated(const ServerEvent& event) {
+  if (active_ && active_->id == event.response.id) return;  // announced twice: nothing new
+  const bool asked = core_.requests().OnCreated();
+  open_responses_.emplace_back(event.response.id);
+  if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
+  const bool refused_line = asked && line_ && line_->refused;
+  active_ = ActiveResponse{std::string(event.response.id),
+                           /*shown=*/(asked && !refused_line) || (!asked && server_interrupts_),
+                           /*delivered=*/false};
   awaiting_answer_ = false;
-  playback_->SetStreamOpen(false);
-  const std::string_view status = event.response.status;
-  ++responses_done_;
-  if (status == "completed") ++answers_;
-  // A completed response answered the user's turn, even if all it did was call tools.
-  if (status == "completed") TurnAnswered();
-  if (status == "failed") {
-    view_->Notice("the answer failed" + FailureReason(event.response));
+}
+
+bool ConversationEngine::TakeAnnounced(std::string_view response_id) {
+  for (auto it = open_responses_.begin(); it != open_responses_.end(); ++it) {
+    if (*it == response_id) {
+      open_responses_.erase(it);
+      return true;
+    }
   }
-  if (event.response.id != dropped_response_id_) {
-    answer_text_.EndLine(/*interrupted=*/status == "cancelled");
+  LOG_WARN("ignored response.done for response \"%s\", which was never announced",
+           Printable(std::string(response_id), 64).c_str());
+  return false;
+}
+
+void ConversationEngine::OnResponseDone(const ServerEvent& event) {
+  if (playback_) {
+    if (const uint64_t underruns = playback_->underruns(); underruns > underruns_reported_) {
+      LOG_INFO(
+          "playback ran dry %llu times during that answer (audio arrived slower than real time)",
+          static_cast<unsigned long long>(underruns - underruns_reported_));
+      underruns_reported_ = underruns;
+    }
+    playback_->SetStreamOpen(false);
+  }
+  ++responses_done_;
+  const bool shown = active_ && active_->id == event.response.id && active_->shown;
+  if (active_ && active_->id == event.response.id) {
+    active_.reset();
+    awaiting_answer_ = false;
+  }
+  const std::string_view status = event.response.status;
+  const std::string reason = Printable(std::string(event.response.reason));
+  if (shown && status == "completed") {
+    ++answers_;
+    turn_.reset();  // even if all it did was call tools
+  } else if (shown && status == "failed") {
+    if (line_) line_->answer_failed = true;
+    view_->Notice("the answer failed" + FailureReason(event.response));
+  } else if (shown && status == "incomplete") {
+    view_->Warning("the answer is incomplete (" + reason + ")");
+  } else if (shown && status == "cancelled" && event.response.id != dropped_response_id_) {
+    view_->Warning("the answer was cancelled (" + reason + ")");
   }
   CheckToolFollowUp();  // before the typed lines: the model is waiting for those outputs
   MaybeRequestResponse();
+  MaybeEndLineTurn();
   SendPendingLine();
 }
 
 void ConversationEngine::OnServerEvent(const ServerEvent& event) {
-  // Only the active response can end: a response.done for any other ends nothing, and is not
-  // passed on.
-  if (event.type == ServerEventType::kResponseDone &&
-      (!active_ || event.response.id != active_->id)) {
-    LOG_WARN("ignored response.done for response \"%s\", which is not the active one",
-             Printable(std::string(event.response.id), 64).c_str());
-    return;
+  if (event.type == ServerEventType::kResponseDone) {
+    // One never announced ends nothing, and is not passed on.
+    if (!TakeAnnounced(event.response.id)) return;
+    // The answer so far ends its line before any tool's line is shown.
+    if (event.response.id != dropped_response_id_) {
+      answer_text_.EndLine(/*interrupted=*/event.response.status == "cancelled");
+    }
   }
   core_.Record(event);
   switch (event.type) {
@@ -335,13 +413,11 @@ void ConversationEngine::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kInputTranscriptDelta:
     case ServerEventType::kInputTranscriptCompleted:
     case ServerEventType::kInputTranscriptFailed: OnInputTranscript(event); break;
-    case ServerEventType::kResponseCreated:
-      active_ = ActiveResponse{std::string(event.response.id), /*delivered=*/false};
-      core_.requests().OnCreated();
-      awaiting_answer_ = false;
-      break;
+    case ServerEventType::kResponseCreated: OnResponseCreated(event); break;
     case ServerEventType::kAudioDelta: OnAudioDelta(event); break;
-    case ServerEventType::kAudioDone: playback_->SetStreamOpen(false); break;
+    case ServerEventType::kAudioDone:
+      if (playback_) playback_->SetStreamOpen(false);
+      break;
     case ServerEventType::kBufferCommitted:
       if (turn_ && !event.item_id.empty()) turn_->item_id = std::string(event.item_id);
       break;
@@ -379,7 +455,7 @@ void ConversationEngine::OnSpeechStarted(const ServerEvent& event) {
   }
   turn_->item_id = std::string(event.item_id);
   ClearCaptions();
-  if (active_ || playback_->Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
+  if (active_ || Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
 }
 
 void ConversationEngine::OnInputTranscript(const ServerEvent& event) {
@@ -397,29 +473,40 @@ void ConversationEngine::OnInputTranscript(const ServerEvent& event) {
   }
 }
 
-// The answer's words. Those of a response that was interrupted are dropped; the first shown of
-// the active response mean the user's turn has its answer.
-void ConversationEngine::OnAnswerText(const ServerEvent& event) {
-  const bool dropped = !event.response_id.empty() && event.response_id == dropped_response_id_;
-  const bool end_line = event.response_id != dropped_response_id_;
-  if (answer_text_.OnEvent(event, /*show=*/!dropped, end_line) && active_) {
-    active_->delivered = true;
-    TurnAnswered();
-  }
-}
-
+// Most errors do not end the session: they are shown, and matched to a request by event_id.
 void ConversationEngine::OnError(const ServerEvent& event) {
-  // Harmless ones, like response_cancel_not_active, only with -v.
-  const ResponseGate::Refusal refusal = core_.requests().OnError(event.error);
-  if (refusal != ResponseGate::Refusal::kNotOurs) awaiting_answer_ = false;
-  if (refusal == ResponseGate::Refusal::kBusy) {
-    // A response of the server's own (VAD) won the race: the gate asks again after it.
-    LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
-  } else if (event.error.code == "response_cancel_not_active") {
-    LOG_INFO("server: %s", Printable(std::string(event.error.message)).c_str());
+  const ErrorInfo& e = event.error;
+  const std::string words = "server error" +
+                            (e.code.empty() ? "" : " " + Printable(std::string(e.code))) + ": " +
+                            Printable(std::string(e.message));
+  if (line_ && !e.event_id.empty() && e.event_id == line_->event_id) {
+    // The line never reached the conversation, but the response.create behind it still answers
+    // the old context: it is not shown, and the turn counts as failed.
+    line_->refused = true;
+    if (active_) active_->shown = false;
+    view_->Notice(words);
+    return;
+  }
+  switch (core_.requests().OnError(e)) {
+    case ResponseGate::Refusal::kBusy:
+      // Another response is active: the gate asks again when it is done. Without VAD it is
+      // nobody's (the one that seemed to answer us), and is not shown.
+      awaiting_answer_ = false;
+      if (active_ && !server_interrupts_) active_->shown = false;
+      LOG_INFO("server: %s", Printable(std::string(e.message)).c_str());
+      return;
+    case ResponseGate::Refusal::kRefused:  // no answer will come
+      awaiting_answer_ = false;
+      if (line_) line_->answer_failed = true;
+      view_->Notice(words);
+      MaybeEndLineTurn();
+      return;
+    case ResponseGate::Refusal::kNotOurs: break;
+  }
+  if (e.code == "response_cancel_not_active") {  // harmless: only with -v
+    LOG_INFO("server: %s", Printable(std::string(e.message)).c_str());
   } else {
-    view_->Notice("server error " + Printable(std::string(event.error.code)) + ": " +
-                  Printable(std::string(event.error.message)));
+    view_->Notice(words);
   }
 }
 

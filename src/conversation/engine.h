@@ -1,22 +1,32 @@
-// ConversationEngine: the conversation logic of a spoken session, with no I/O of its own.
+// ConversationEngine: the conversation logic of every mode (text, voice, push-to-talk), with no
+// I/O of its own. The modes differ only in where input comes from (typed lines, the microphone,
+// a key's takes) and where output goes (the view: stdout in text mode, the terminal's
+// transcript and status line when spoken; the speaker, if any).
 //
-// The microphone streams to the server as input_audio_buffer.append frames; the server's voice
-// activity detection decides the turns and starts the responses. The answer's audio goes to the
-// PlaybackPath, its transcript to the view.
+// Turns. A typed line is a text turn (conversation.item.create, then response.create). What a
+// line typed during an answer does is the mode's LinePolicy: it interrupts the answer and goes
+// next (spoken), or waits until the turn before it is over, tool calls and their follow-up
+// included, so that a script's answers come back whole and in order (text). In a spoken session
+// the microphone streams to the server as input_audio_buffer.append frames; the server's voice
+// activity detection decides the turns and starts the responses, or push-to-talk commits a take
+// and asks for one. No response.create is ever sent while a response is active or requested
+// (ResponseGate); requests that meet (a take, a tool call's follow-up) share one.
 //
-// Barge-in: when input_audio_buffer.speech_started arrives while the assistant is audible,
-// playback stops at once (a flush, carried out within one output callback), the rest of that
-// response's audio is dropped, and once the output confirms the flush,
-// conversation.item.truncate tells the server how much of the item was actually heard, counted
-// in frames by the output (PlayoutTracker), never more than was received. response.cancel is
-// sent only where the server is not already cancelling: its VAD cancels on speech, so only a
-// typed line, or a session without VAD, needs it.
+// Responses. Each is tracked from its response.created to its response.done; a response.done for
+// one never announced ends nothing. An answer is shown (its words to the view, a line per
+// message, AnswerText; its audio to the speaker, AnswerAudio) when voxterm asked for it, or when
+// the server's VAD started it; a response nobody asked for (a hostile or confused server) is
+// not, nor the answer to a typed line the server refused.
 //
-// A response may hold several messages (a reasoning model's spoken preamble, then its answer):
-// each is its own transcript line, their audio plays in the order it arrives (a server streams
-// one item after another; the deltas of two interleaved items would play interleaved), and a
-// barge-in truncates the item that was playing at its own played position (PlayoutTracker);
-// items queued behind it, never heard, are truncated at 0.
+// Barge-in: when input_audio_buffer.speech_started arrives while the assistant is audible (or a
+// typed line interrupts), playback stops at once (a flush, carried out within one output
+// callback), the rest of that response's audio and words are dropped, and once the output
+// confirms the flush, conversation.item.truncate tells the server how much of the item was
+// actually heard, counted in frames by the output (PlayoutTracker), never more than was received.
+// response.cancel is sent only where the server is not already cancelling: its VAD cancels on
+// speech, so only a typed line, or a session without VAD, needs it. A response may hold several
+// messages (a reasoning model's spoken preamble, then its answer): a barge-in truncates the item
+// that was playing at its own played position; items queued behind it, never heard, at 0.
 //
 // The user's words are shown as a caption while they are transcribed
 // (conversation.item.input_audio_transcription.delta, per item), replaced by the final line,
@@ -24,20 +34,13 @@
 // over (deltas for an item that never completes) goes when the user starts the next turn.
 // .failed shows a notice, once per item, whether or not the item had a caption.
 //
-// The answer's words, a line per message, are AnswerText's (conversation/answer_text.h).
-//
-// Typed lines are text turns answered aloud. No response.create is ever sent while a response
-// is active or requested: a line typed meanwhile interrupts the answer and waits for its
-// response.done. Requests that meet (a push-to-talk take, a tool call's follow-up) share one
-// response.create.
-//
 // Tool calls run through ToolCalls; while a question waits, a typed line answers it.
 //
 // Across a lost connection: the last seconds of the microphone are kept (every frame, sent or
 // not), so the new session can be given the user's turn that had no answer yet (from where
 // the speech began, unless its transcript reached History) and what was said during the outage.
-// An answer that was cut off plays out what arrived and is asked to go on; a request that was
-// out is made again; a typed line the server never had is sent again.
+// An answer that was cut off keeps what arrived (its audio plays out) and is asked to go on; a
+// request that was out is made again; a typed line the server never had is sent again.
 //
 // Thread safety: main thread only.
 #pragma once
@@ -61,19 +64,26 @@ namespace voxterm {
 
 class ConversationEngine : private AnswerText::Lines {
  public:
-  // tools: the declared tools' calls; null without tools.
-  // history: kept for reconnects; null keeps none.
-  // server: where requests go.
+  // What a line typed while a turn is in flight does.
+  enum class LinePolicy {
+    kInterrupt,  // stops the answer (as speech would) and goes as soon as the response is done
+    kWait,       // waits until that turn is over, its tool calls and their follow-up included
+  };
+
+  // server: where requests go. playback: the speaker; null for none (text only). view: where
+  // the words go. tools: the declared tools' calls; null without tools. history: kept for
+  // reconnects; null keeps none. All must outlive this.
   ConversationEngine(SessionSettings session, ClientProtocol* server, PlaybackPath* playback,
-                     ConversationView* view, ToolCalls* tools = nullptr,
-                     History* history = nullptr);
+                     ConversationView* view, ToolCalls* tools = nullptr, History* history = nullptr,
+                     LinePolicy lines = LinePolicy::kInterrupt);
 
   void OnServerEvent(const ServerEvent& event);
-  // A typed line: a text turn, answered aloud.
+  // A typed line: a text turn (or the answer to a tool's question).
   void OnUserLine(std::string line);
   // A 24 kHz frame from the microphone.
   void OnCaptureFrame(const int16_t* samples, size_t count);
-  // Call every few milliseconds: moves playback along and completes a barge-in.
+  // Call every few milliseconds while there is a speaker: moves playback along and completes a
+  // barge-in.
   void OnTick();
 
   // Push-to-talk: stops the assistant if it is speaking or about to (flush, truncate, cancel).
@@ -90,8 +100,8 @@ class ConversationEngine : private AnswerText::Lines {
   void RequestResponse();
   // The tool runner's fd is readable.
   void OnToolsReady();
-  // Ctrl-C: stops running tools; false when none ran.
-  bool InterruptTools() { return tools_ && tools_->Interrupt(); }
+  // Ctrl-C: stops running tools (a question waiting is declined); false when none ran.
+  bool InterruptTools();
   // A tool's y/N question waits for a key or a line.
   bool awaiting_tool_answer() const { return tools_ && tools_->awaiting_answer(); }
   void AnswerTool(bool yes);
@@ -101,43 +111,77 @@ class ConversationEngine : private AnswerText::Lines {
     return core_.ready() && (active_ || core_.requests().requested() || awaiting_answer_) &&
            !tools_busy();
   }
-  // Tells the user the server has gone quiet, once per silence.
-  void OnServerSilent(int seconds);
   bool response_active() const { return active_.has_value(); }
-  // Responses that ended (response.done for the announced one), and those that completed.
+  // Responses that ended (response.done for an announced one), and the answers among them
+  // that completed.
   uint64_t responses_done() const { return responses_done_; }
   uint64_t answers() const { return answers_; }
-  // Off for push-to-talk, whose own states the session shows instead.
+  // Typed turns that failed: the answer failed, or the server refused the line or its request.
+  int failed_turns() const { return failed_turns_; }
+  size_t lines_waiting() const { return pending_lines_.size(); }
+  // Off for push-to-talk and text, whose own states the mode shows, if any.
   void set_report_state(bool report) { report_state_ = report; }
 
   bool session_ready() const { return core_.ready(); }
   // Nothing is going on: no answer coming or playing, the user not mid-sentence, no line
-  // waiting. (At the end of an input file voxterm waits for this before it leaves.)
+  // waiting or in flight, no tool running. (At the end of the input voxterm waits for this
+  // before it leaves.)
   bool Idle() const;
   uint64_t appended_frames() const { return appended_frames_; }
 
  private:
+  // The response being generated, from its response.created to its response.done.
+  struct ActiveResponse {
+    std::string id;
+    bool shown = false;      // asked for (or started by the server's VAD): shown and played
+    bool delivered = false;  // some of it was shown or played
+  };
+  // The typed line whose turn is in flight, from its conversation.item.create to the end of
+  // its answer (tool calls and their follow-up included).
+  struct TypedLine {
+    std::string text;
+    std::string item_id;   // the server has it once History does
+    std::string event_id;  // of its conversation.item.create, to match a refusal
+    bool refused = false;  // the server refused the item: the answer is not shown
+    bool answer_failed = false;
+  };
+  // The user's spoken turn that has no answer yet: from speech_started on, or a take.
+  struct UserTurn {
+    uint64_t start_frame = 0;  // where its audio starts, in frames ever captured
+    std::string item_id;       // its item, once the server named it
+    bool committed = false;    // push-to-talk: the take was committed
+  };
+
+  bool Audible() const { return playback_ && playback_->Audible(); }
   void BargeIn(bool server_cancels);
   // The server's events, by kind.
   void OnSessionCreated();
+  void OnResponseCreated(const ServerEvent& event);
   void OnSpeechStarted(const ServerEvent& event);
   void OnInputTranscript(const ServerEvent& event);
   void OnAnswerText(const ServerEvent& event);
   void OnError(const ServerEvent& event);
   void OnAudioDelta(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
-  // The oldest typed line, as a text turn, when one waits and no response is active.
+  // Whether a response.done ends a response that response.created announced (and forgets it).
+  bool TakeAnnounced(std::string_view response_id);
+  // Whether an answer event (words or audio) belongs to a response that is shown.
+  bool Shows(std::string_view response_id) const;
+  // The oldest typed line, as a text turn, when one waits and the policy lets it go.
   void SendPendingLine();
   void MaybeRequestResponse();
-  // Tool outputs are all sent: their follow-up response is requested.
+  // Tool outputs are all sent: their follow-up response is requested. Then the typed line's
+  // turn may be over.
+  void AfterToolProgress();
   void CheckToolFollowUp();
+  // The typed line's turn ends once nothing of it is left: no response active, requested or
+  // wanted, no tool running, no follow-up due.
+  void MaybeEndLineTurn();
   void UpdateState();
   // A new session after a lost connection: the conversation so far, then what was in flight.
   void Resume();
   // The kept microphone audio from frame `from` on, to the new session.
   void ResendAudio(uint64_t from);
-  // The user's turn (spoken, a take, or a typed line) has its answer: nothing to send again.
-  void TurnAnswered();
   // AnswerText::Lines: the answer's words to the view.
   void Words(std::string_view text) override;
   void EndLine(bool interrupted) override;
@@ -150,20 +194,20 @@ class ConversationEngine : private AnswerText::Lines {
   bool Transcribed(std::string_view item_id, bool record);
 
   ConversationCore core_;         // the session's set-up, replay and response.create
-  const bool server_interrupts_;  // server or semantic VAD: the server cancels on speech
+  const bool server_interrupts_;  // server or semantic VAD: the server starts and cancels
+  const LinePolicy line_policy_;
   ClientProtocol* const server_;
-  PlaybackPath* const playback_;
+  PlaybackPath* const playback_;  // null: no speaker
   ConversationView* const view_;
   ToolCalls* const tools_;
-  History* const history_;  // null: none kept
-  AnswerAudio audio_;
+  History* const history_;            // null: none kept
+  std::optional<AnswerAudio> audio_;  // with a speaker
 
-  // The response being generated, from its response.created to its response.done.
-  struct ActiveResponse {
-    std::string id;
-    bool delivered = false;  // some of it was shown or played
-  };
   std::optional<ActiveResponse> active_;
+  // Announced by response.created and not yet done. A few at most (one at a time, in a sound
+  // session); the oldest go first.
+  static constexpr size_t kMaxOpenResponses = 8;
+  std::deque<std::string> open_responses_;
   std::string dropped_response_id_;  // interrupted: its remaining audio and words are dropped
   bool awaiting_answer_ = false;     // the user finished speaking; a response is due
   bool user_speaking_ = false;
@@ -179,6 +223,9 @@ class ConversationEngine : private AnswerText::Lines {
   static constexpr size_t kMaxRecentItems = 8;
   std::deque<std::string> transcribed_;
   std::deque<std::string> pending_lines_;
+  std::optional<TypedLine> line_;
+  int lines_sent_ = 0;
+  int failed_turns_ = 0;
   uint64_t appended_frames_ = 0;
 
   // The microphone's last kRecentSamples, sent or not, indexed by captured_ (frames ever captured).
@@ -186,16 +233,7 @@ class ConversationEngine : private AnswerText::Lines {
   std::vector<int16_t> recent_;
   uint64_t captured_ = 0;
   uint64_t session_base_ = 0;  // the frame the session's input audio starts at
-  // The user's turn that has no answer yet: spoken (from speech_started on) or a take.
-  struct UserTurn {
-    uint64_t start_frame = 0;  // where its audio starts, in frames ever captured
-    std::string item_id;       // its item, once the server named it
-    bool committed = false;    // push-to-talk: the take was committed
-  };
   std::optional<UserTurn> turn_;
-  std::string line_item_id_;  // a typed line whose answer has not been delivered
-  std::string line_;
-  int lines_sent_ = 0;
   bool continue_answer_ = false;  // the answer was cut off: ask the new session to go on
   uint64_t outage_start_ = 0;     // the frame the connection was lost at
   uint64_t underruns_reported_ = 0;

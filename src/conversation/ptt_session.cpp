@@ -23,7 +23,7 @@ PttSession::PttSession(SessionSettings settings, std::unique_ptr<AudioEngine> au
                          history),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {
-  chat_.set_report_state(false);
+  engine_.set_report_state(false);
   UpdateView();
 }
 
@@ -33,14 +33,14 @@ PttSession::~PttSession() {
 }
 
 void PttSession::OnServerEvent(const ServerEvent& event) {
-  const uint64_t done = chat_.responses_done();
-  chat_.OnServerEvent(event);
-  if (chat_.responses_done() != done) ptt_.OnAnswerDone();  // not for a response never announced
+  const uint64_t done = engine_.responses_done();
+  engine_.OnServerEvent(event);
+  if (engine_.responses_done() != done) ptt_.OnAnswerDone();  // not for a response never announced
   UpdateView();
 }
 
 void PttSession::OnToolsReady() {
-  chat_.OnToolsReady();
+  engine_.OnToolsReady();
   UpdateView();
 }
 
@@ -48,15 +48,15 @@ void PttSession::OnInputBytes(std::string_view bytes) {
   std::vector<Key> keys;
   keys_.Feed(bytes, &keys);
   for (const Key& key : keys) {
-    if (chat_.awaiting_tool_answer() && !key.release && key.type != Key::Type::kCtrlC) {
-      chat_.AnswerTool(key.type == Key::Type::kChar && (key.ch == U'y' || key.ch == U'Y'));
+    if (engine_.awaiting_tool_answer() && !key.release && key.type != Key::Type::kCtrlC) {
+      engine_.AnswerTool(key.type == Key::Type::kChar && (key.ch == U'y' || key.ch == U'Y'));
       continue;
     }
     if (ptt_.OnKey(key)) continue;
     if (key.release) continue;
     switch (key.type) {
       case Key::Type::kCtrlC:
-        if (chat_.InterruptTools()) break;  // a tool stops; the conversation goes on
+        if (engine_.InterruptTools()) break;  // a tool stops; the conversation goes on
         interrupted_ = true;
         quit_ = true;
         break;
@@ -72,7 +72,7 @@ void PttSession::OnInputBytes(std::string_view bytes) {
 }
 
 void PttSession::OnTick() {
-  if (chat_.session_ready() && !input_started_) {
+  if (engine_.session_ready() && !input_started_) {
     input_started_ = true;
     Status started = audio_->StartInput();
     if (!started.ok()) {
@@ -88,18 +88,18 @@ void PttSession::OnTick() {
     view_->SetLevel(ptt_.state() == PttController::State::kRecording ? capture->level() : 0);
   }
   ptt_.OnTick();
-  chat_.OnTick();
+  engine_.OnTick();
   UpdateView();
 }
 
-void PttSession::ClearInput() { chat_.BeginTake(); }
+void PttSession::ClearInput() { engine_.BeginTake(); }
 
 void PttSession::SendAudio(const int16_t* samples, size_t count) {
-  chat_.OnCaptureFrame(samples, count);
+  engine_.OnCaptureFrame(samples, count);
   if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
 }
 
-void PttSession::CommitAndRespond() { chat_.CommitTake(); }
+void PttSession::CommitAndRespond() { engine_.CommitTake(); }
 
 void PttSession::UpdateView() {
   const std::string key = KeyName(ptt_.key());
@@ -119,16 +119,16 @@ void PttSession::UpdateView() {
       return;
     case PttController::State::kIdle: break;
   }
-  if (!chat_.session_ready()) {
-    view_->SetState(chat_.reconnecting() ? VoiceState::kReconnecting : VoiceState::kConnecting);
+  if (!engine_.session_ready()) {
+    view_->SetState(engine_.reconnecting() ? VoiceState::kReconnecting : VoiceState::kConnecting);
     view_->SetDetail("");
-  } else if (chat_.awaiting_tool_answer()) {
+  } else if (engine_.awaiting_tool_answer()) {
     view_->SetState(VoiceState::kRunningTool);
     view_->SetDetail("y: run it, any other key: don't");
-  } else if (chat_.tools_busy()) {
+  } else if (engine_.tools_busy()) {
     view_->SetState(VoiceState::kRunningTool);
     view_->SetDetail("(Ctrl-C to stop it)");
-  } else if (chat_.response_active() || !chat_.Idle()) {
+  } else if (engine_.response_active() || !engine_.Idle()) {
     view_->SetState(VoiceState::kAssistantSpeaking);
     view_->SetDetail("(" + key + " to interrupt)");
   } else {

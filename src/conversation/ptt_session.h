@@ -33,18 +33,18 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   void OnTick() override;
   void OnToolsReady() override;
   void OnDisconnected() override {
-    chat_.OnDisconnected();
+    engine_.OnDisconnected();
     UpdateView();
   }
   bool Quiet() const override {
-    return chat_.Idle() && ptt_.state() == PttController::State::kIdle;
+    return engine_.Idle() && ptt_.state() == PttController::State::kIdle;
   }
   bool Finished() const override { return quit_; }
   bool Interrupted() const override { return interrupted_; }
 
  private:
   // PttController::Actions
-  void Interrupt() override { chat_.Interrupt(); }
+  void Interrupt() override { engine_.Interrupt(); }
   void ClearInput() override;
   void SendAudio(const int16_t* samples, size_t count) override;
   void CommitAndRespond() override;

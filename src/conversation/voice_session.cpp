@@ -30,7 +30,7 @@ VoiceSession::~VoiceSession() {
 void VoiceSession::OnServerEvent(const ServerEvent& event) {
   const uint32_t flushes_before =
       audio_->counters().flushes_requested.load(std::memory_order_relaxed);
-  chat_.OnServerEvent(event);
+  engine_.OnServerEvent(event);
   if (latencies_) MeasureEvent(event, flushes_before);
 }
 
@@ -76,7 +76,7 @@ void VoiceSession::OnInputEnd() {
 void VoiceSession::OnTick() {
   CapturePath* capture = audio_->capture();
   audio_->PumpSpeaker();  // first: echo control needs what was played before what was heard
-  if (chat_.session_ready() && !input_started_) {
+  if (engine_.session_ready() && !input_started_) {
     input_started_ = true;
     Status started = audio_->StartInput();
     if (!started.ok()) {
@@ -103,12 +103,12 @@ void VoiceSession::OnTick() {
     }
     SendTrailingSilence();
   }
-  chat_.OnTick();
+  engine_.OnTick();
   if (latencies_) MeasurePlayback();
 }
 
 void VoiceSession::SendFrame(const int16_t* samples, size_t count) {
-  chat_.OnCaptureFrame(samples, count);
+  engine_.OnCaptureFrame(samples, count);
   if (latencies_ && frames_delivered_at_ns_)
     latencies_->capture_to_send.Add(MonotonicNs() - frames_delivered_at_ns_);
   if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
@@ -135,7 +135,7 @@ bool VoiceSession::Finished() const {
              static_cast<int>(kEndOfFileGraceMs / 1000));
     return true;
   }
-  return chat_.Idle();
+  return engine_.Idle();
 }
 
 }  // namespace voxterm

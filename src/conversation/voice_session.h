@@ -27,10 +27,10 @@ class VoiceSession final : public SpokenConversation {
   ~VoiceSession() override;
 
   void OnServerEvent(const ServerEvent& event) override;
-  void OnUserLine(std::string line) override { chat_.OnUserLine(std::move(line)); }
+  void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
   void OnInputEnd() override;
   void OnTick() override;
-  bool Quiet() const override { return chat_.Idle(); }
+  bool Quiet() const override { return engine_.Idle(); }
   bool Finished() const override;
 
  private:

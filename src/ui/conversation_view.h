@@ -41,6 +41,8 @@ class ConversationView {
   virtual void SetDetail(std::string_view text) = 0;
   // A one-line message that is neither side's words (an error, a warning).
   virtual void Notice(std::string_view text) = 0;
+  // A problem that fails nothing (an answer cut short); where the view tells errors apart.
+  virtual void Warning(std::string_view text) { Notice(text); }
 };
 
 }  // namespace voxterm

@@ -220,6 +220,41 @@ TEST_CASE("without VAD, nothing but voxterm cancels", "[voice]") {
   CHECK(t.Count("response.cancel") == 1);
 }
 
+TEST_CASE("without VAD, a response nobody asked for is not shown", "[voice]") {
+  EngineTest t(SessionSettings::Turns::kOff);
+  t.Ready();
+  t.ResponseCreated("r1");  // a server's own, with no VAD to start it
+  t.Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r1","delta":"x"})");
+  t.Audio("r1", "a1", 300);
+  t.Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(t.view.lines.empty());
+  CHECK(t.playback.queued_frames() == 0);
+  CHECK(t.chat.answers() == 0);
+  t.chat.RequestResponse();  // a take's answer
+  t.ResponseCreated("r2");
+  t.Server(R"({"type":"response.output_audio_transcript.delta","response_id":"r2","delta":"y"})");
+  t.Audio("r2", "a2", 300);
+  t.Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(t.view.lines == std::vector<std::string>{"assistant: y"});
+  CHECK(t.playback.queued_frames() == 7200);
+  CHECK(t.chat.answers() == 1);
+}
+
+TEST_CASE_METHOD(EngineTest, "an answer cut short is reported, one the user stopped is not",
+                 "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  Server(
+      R"({"type":"response.done","response":{"id":"r1","status":"incomplete","status_details":{"type":"incomplete","reason":"max_output_tokens"}}})");
+  CHECK(view.notices == std::vector<std::string>{"the answer is incomplete (max_output_tokens)"});
+  ResponseCreated("r2");
+  Audio("r2", "a2", 500);
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u1"})");
+  Server(
+      R"({"type":"response.done","response":{"id":"r2","status":"cancelled","status_details":{"type":"cancelled","reason":"turn_detected"}}})");
+  CHECK(view.notices.size() == 1);
+}
+
 TEST_CASE_METHOD(EngineTest, "bad audio from the server is skipped", "[voice]") {
   Ready();
   ResponseCreated("r1");

@@ -451,3 +451,17 @@ TEST_CASE_METHOD(TextChatTest, "a message that comes whole in its .done is print
   Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
   CHECK(answers == "Only in done.\nItem only.\nHello wor\n");  // what was written stays
 }
+
+TEST_CASE_METHOD(TextChatTest, "a response announced twice is still the turn's answer",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"y"})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "y\n");
+  CHECK(chat.answers() == 1);
+  chat.OnInputEnd();
+  CHECK(chat.Finished());
+}
