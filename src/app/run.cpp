@@ -396,7 +396,7 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
     return std::unique_ptr<Conversation>(std::make_unique<TextChat>(
         TextSessionSettings(config), parts.server,
         [out](std::string_view text) { out->Write(text); }, *audio ? (*audio)->playback() : nullptr,
-        parts.tool_calls, parts.history));
+        parts.tool_calls, parts.history, isatty(STDIN_FILENO) != 0));
   }
   if (config.mode == Mode::kPtt) {
     auto terminal = RawTerminal::Enter(STDIN_FILENO);

@@ -1,6 +1,7 @@
 #include "conversation/engine.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "audio/pcm.h"
 #include "util/log.h"
@@ -213,7 +214,11 @@ void ConversationEngine::BargeIn(bool server_cancels) {
 }
 
 void ConversationEngine::Interrupt() {
-  if (active_ || Audible()) BargeIn(/*server_cancels=*/false);
+  if (active_ || Audible()) {
+    BargeIn(/*server_cancels=*/false);
+  } else if (core_.requests().requested() || core_.requests().wanted()) {
+    cancel_when_created_ = true;
+  }
 }
 
 void ConversationEngine::OnTick() {
@@ -340,6 +345,10 @@ void ConversationEngine::OnResponseCreated(const ServerEvent& event) {
                            /*shown=*/(asked && !refused_line) || (!asked && server_interrupts_),
                            /*delivered=*/false};
   awaiting_answer_ = false;
+  if (asked && std::exchange(cancel_when_created_, false)) {  // interrupted before it began
+    dropped_response_id_ = active_->id;
+    server_->CancelAnswer();
+  }
 }
 
 bool ConversationEngine::TakeAnnounced(std::string_view response_id) {
@@ -497,6 +506,7 @@ void ConversationEngine::OnError(const ServerEvent& event) {
       return;
     case ResponseGate::Refusal::kRefused:  // no answer will come
       awaiting_answer_ = false;
+      cancel_when_created_ = false;
       if (line_) line_->answer_failed = true;
       view_->Notice(words);
       MaybeEndLineTurn();

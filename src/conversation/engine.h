@@ -86,8 +86,12 @@ class ConversationEngine : private AnswerText::Lines {
   // barge-in.
   void OnTick();
 
-  // Push-to-talk: stops the assistant if it is speaking or about to (flush, truncate, cancel).
+  // Stops the assistant if it is speaking or about to (flush, truncate, cancel): push-to-talk's
+  // take, Ctrl-C in the text chat. An answer asked for and not yet begun is cancelled as soon
+  // as it is announced.
   void Interrupt();
+  // An answer is due, streaming or playing.
+  bool Answering() const { return AwaitingServer() || Audible(); }
   // Push-to-talk: a take begins (input_audio_buffer.clear); its audio follows as capture frames.
   void BeginTake();
   // Push-to-talk: the take is over: commit it and ask for the answer.
@@ -234,8 +238,9 @@ class ConversationEngine : private AnswerText::Lines {
   uint64_t captured_ = 0;
   uint64_t session_base_ = 0;  // the frame the session's input audio starts at
   std::optional<UserTurn> turn_;
-  bool continue_answer_ = false;  // the answer was cut off: ask the new session to go on
-  uint64_t outage_start_ = 0;     // the frame the connection was lost at
+  bool continue_answer_ = false;      // the answer was cut off: ask the new session to go on
+  bool cancel_when_created_ = false;  // Interrupt() came before the answer's response.created
+  uint64_t outage_start_ = 0;         // the frame the connection was lost at
   uint64_t underruns_reported_ = 0;
   uint64_t responses_done_ = 0;
   uint64_t answers_ = 0;

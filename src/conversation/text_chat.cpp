@@ -7,9 +7,10 @@
 namespace voxterm {
 
 TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers,
-                   PlaybackPath* speaker, ToolCalls* tools, History* history)
+                   PlaybackPath* speaker, ToolCalls* tools, History* history, bool interactive)
     : answers_(std::move(answers)),
       speaker_(speaker),
+      interactive_(interactive),
       engine_(std::move(session), server, speaker, this, tools, history,
               ConversationEngine::LinePolicy::kWait) {
   engine_.set_report_state(false);
@@ -19,6 +20,13 @@ void TextChat::OnInputEnd() {
   input_ended_ = true;
   // No answer will come: the tool does not run.
   if (engine_.awaiting_tool_answer()) engine_.AnswerTool(false);
+}
+
+bool TextChat::OnInterrupt() {
+  if (engine_.InterruptTools()) return true;
+  if (!interactive_ || !engine_.Answering()) return false;
+  engine_.Interrupt();  // its response.done ends the turn, and the prompt comes back
+  return true;
 }
 
 bool TextChat::OnServerSilent(int seconds) {

@@ -34,17 +34,20 @@ class TextChat final : public Conversation, private ConversationView {
   // server: where requests go. answers: stdout in production. speaker: with --speak,
   // where the spoken answers go (the transcript still goes to answers); null for text only.
   // tools: the declared tools' calls; null without tools. history: kept for reconnects; null
-  // keeps none.
+  // keeps none. interactive: stdin is a terminal, where Ctrl-C stops an answer rather than
+  // the session.
   TextChat(SessionSettings session, ClientProtocol* server, Sink answers,
-           PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr, History* history = nullptr);
+           PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr, History* history = nullptr,
+           bool interactive = false);
 
   void OnServerEvent(const ServerEvent& event) override { engine_.OnServerEvent(event); }
   void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
   void OnInputEnd() override;
   void OnTick() override { engine_.OnTick(); }
   int tick_ms() const override { return speaker_ ? kAudioTickMs : 0; }
-  // Ctrl-C stops a running tool; otherwise the loop ends the session.
-  bool OnInterrupt() override { return engine_.InterruptTools(); }
+  // Ctrl-C stops a running tool, or on a terminal the answer (the prompt comes back);
+  // otherwise the loop ends the session.
+  bool OnInterrupt() override;
   void OnToolsReady() override { engine_.OnToolsReady(); }
   bool AwaitingServer() const override { return engine_.AwaitingServer(); }
   // A script must not hang: the session ends as failed.
@@ -80,6 +83,7 @@ class TextChat final : public Conversation, private ConversationView {
 
   const Sink answers_;
   PlaybackPath* const speaker_;
+  const bool interactive_;
   ConversationEngine engine_;
   bool input_ended_ = false;
   char last_written_ = '\n';

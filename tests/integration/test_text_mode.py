@@ -262,3 +262,22 @@ def test_an_answer_with_no_deltas_is_printed_from_its_done(mock, run):
     r = run(["--text", "--url", m.url()], input="mock:nodeltas Only whole.\nhello\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout == "Only whole.\nYou said: hello\n"
+
+
+def test_on_a_terminal_ctrl_c_stops_the_answer_and_gives_the_prompt_back(mock, tmp_path):
+    from test_tools import TextPty
+    m = mock()
+    t = TextPty(tmp_path, ["--url", m.url()])
+    t.wait_for("> ")
+    t.type("mock:slow 100 100\n")
+    t.wait_for("word2 ")
+    t.type("\x03")  # the terminal sends SIGINT
+    t.wait_for("\r\n> ")  # the answer's line ends, and the prompt is back
+    t.type("hello\n")
+    t.wait_for("You said: hello")
+    t.type("\x04")  # Ctrl-D
+    assert t.finish() == 0
+    assert b"word99" not in t.out
+    types = [e["type"] for e in m.events()]
+    assert types.count("response.cancel") == 1
+    assert m.violations() == []

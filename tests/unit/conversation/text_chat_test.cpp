@@ -465,3 +465,65 @@ TEST_CASE_METHOD(TextChatTest, "a response announced twice is still the turn's a
   chat.OnInputEnd();
   CHECK(chat.Finished());
 }
+
+namespace {
+
+// --text on a terminal: Ctrl-C stops the answer rather than the session.
+struct InteractiveTextTest : TextChatTest {
+  TextChat terminal_chat{SessionSettings{},
+                         &server,
+                         [this](std::string_view text) { answers += text; },
+                         nullptr,
+                         nullptr,
+                         nullptr,
+                         /*interactive=*/true};
+  void ToTerminal(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    terminal_chat.OnServerEvent(*event);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(InteractiveTextTest, "on a terminal, Ctrl-C stops the answer, not the session",
+                 "[text_chat]") {
+  ToTerminal(R"({"type":"session.created","session":{}})");
+  CHECK_FALSE(terminal_chat.OnInterrupt());  // at the prompt it quits
+  terminal_chat.OnUserLine("one");
+  ToTerminal(R"({"type":"response.created","response":{"id":"r1"}})");
+  ToTerminal(R"({"type":"response.output_text.delta","response_id":"r1","delta":"par"})");
+  REQUIRE(terminal_chat.OnInterrupt());
+  CHECK(transport.SentTypes().back() == "response.cancel");
+  CHECK(answers == "par\n");  // the line ends where it stopped
+  ToTerminal(R"({"type":"response.output_text.delta","response_id":"r1","delta":"tial"})");
+  CHECK(answers == "par\n");
+  CHECK_FALSE(terminal_chat.WantsPrompt());  // until the server confirms
+  ToTerminal(R"({"type":"response.done","response":{"id":"r1","status":"cancelled"}})");
+  CHECK(terminal_chat.WantsPrompt());
+  CHECK(terminal_chat.failed_turns() == 0);
+  terminal_chat.OnUserLine("two");
+  CHECK(transport.SentTypes().back() == "response.create");
+}
+
+TEST_CASE_METHOD(InteractiveTextTest, "Ctrl-C before the answer begins cancels it once announced",
+                 "[text_chat]") {
+  ToTerminal(R"({"type":"session.created","session":{}})");
+  terminal_chat.OnUserLine("one");
+  REQUIRE(terminal_chat.OnInterrupt());
+  CHECK(transport.SentTypes().back() == "response.create");  // nothing to cancel yet
+  ToTerminal(R"({"type":"response.created","response":{"id":"r1"}})");
+  CHECK(transport.SentTypes().back() == "response.cancel");
+  ToTerminal(R"({"type":"response.output_text.delta","response_id":"r1","delta":"x"})");
+  ToTerminal(R"({"type":"response.done","response":{"id":"r1","status":"cancelled"}})");
+  CHECK(answers.empty());
+  CHECK(terminal_chat.WantsPrompt());
+}
+
+TEST_CASE_METHOD(TextChatTest, "in a pipe, Ctrl-C during an answer ends the session",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  CHECK_FALSE(chat.OnInterrupt());
+}
