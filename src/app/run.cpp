@@ -122,6 +122,8 @@ class LineReader {
     }
     return true;
   }
+  // Bytes of a line whose newline has not come (on a terminal: typed, then Ctrl-D once).
+  bool has_partial() const { return !partial_.empty(); }
 
  private:
   std::string partial_;
@@ -301,6 +303,8 @@ class PollLoop {
     } else {
       const bool at_prompt = std::exchange(prompt_shown_, false);
       open = reader_.ReadAvailable(conversation_);
+      // A line typed without its newline yet is still on the prompt's line: no second prompt.
+      if (open && at_prompt && reader_.has_partial()) prompt_shown_ = true;
       if (!open) conversation_->OnInputEnd();
       if (!open && at_prompt) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
     }

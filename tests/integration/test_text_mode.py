@@ -281,3 +281,17 @@ def test_on_a_terminal_ctrl_c_stops_the_answer_and_gives_the_prompt_back(mock, t
     types = [e["type"] for e in m.events()]
     assert types.count("response.cancel") == 1
     assert m.violations() == []
+
+
+def test_on_a_terminal_a_partial_line_at_ctrl_d_is_sent_on_its_own_line(mock, tmp_path):
+    from test_tools import TextPty
+    m = mock()
+    t = TextPty(tmp_path, ["--url", m.url()])
+    t.wait_for("> ")
+    t.type("partial\x04")  # Ctrl-D once: the terminal passes "partial" on, without a newline
+    time.sleep(0.5)
+    t.type("\x04")  # Ctrl-D at the start of the (partial) line: the end of input
+    t.wait_for("You said: partial")
+    assert t.finish() == 0
+    assert b"> partial\r\nYou said: partial\r\n" in t.out, t.out
+    assert b"partial> " not in t.out
