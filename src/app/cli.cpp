@@ -331,6 +331,10 @@ void CheckTogether(CommandLine* result) {
             config.input_file.empty() ? "record" : "input-file");
     result->exit_code = ToInt(ExitCode::kUsage);
   }
+  if (config.mode != Mode::kText && config.turn_per_input && !result->exit_code) {
+    fprintf(stderr, "voxterm: error: --turn-per-input needs --text (spoken turns are yours)\n");
+    result->exit_code = ToInt(ExitCode::kUsage);
+  }
   if (config.mode == Mode::kText && !config.output_file.empty() && !config.speak &&
       !result->exit_code) {
     fprintf(stderr,

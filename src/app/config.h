@@ -79,6 +79,7 @@ struct Config {
   int frame_ms = kDefaultFrameMs;  // input_audio_buffer.append every frame_ms (10 to 100)
   int prebuffer_ms = kDefaultPrebufferMs;  // jitter buffer before an answer starts playing
   bool speak = false;                      // --text: spoken answers as well
+  bool turn_per_input = false;             // --text: the whole of stdin is one turn
   // Echo control; nullopt: aec, or off with headphones.
   std::optional<EchoMode> echo;
   bool headphones = false;  // the speaker cannot reach the microphone

@@ -157,6 +157,8 @@ std::vector<Option> RunOptions() {
        Words<Mode>(&Config::mode,
                    {{"voice", Mode::kVoice}, {"ptt", Mode::kPtt}, {"text", Mode::kText}}),
        "The mode, as --text and --ptt name it; voice undoes a config file's mode"},
+      {"--turn-per-input", "turn_per_input", Switch{&Config::turn_per_input},
+       "With --text: the whole of stdin is one turn, sent at its end"},
       {"--ptt-key", "ptt_key", Text{&Config::ptt_key},
        "The push-to-talk key: a character, space, tab, enter, f1..f12"},
       {"--url", "url", Text{&Config::url}, "WebSocket URL of the Realtime API"},

@@ -89,9 +89,12 @@ Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::strin
   return options;
 }
 
-// Reads stdin in whole lines without blocking the loop.
+// Reads stdin without blocking the loop: each line a turn, or (--turn-per-input) the whole of
+// it one turn, at its end.
 class LineReader {
  public:
+  explicit LineReader(bool whole) : whole_(whole) {}
+
   // Returns false at end of input.
   bool ReadAvailable(Conversation* chat) {
     char buffer[65536];
@@ -99,21 +102,24 @@ class LineReader {
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
     if (n < 0) LOG_ERROR("reading stdin: %s", strerror(errno));
     if (n <= 0) {
+      if (whole_) {
+        while (!partial_.empty() && (partial_.back() == '\n' || partial_.back() == '\r')) {
+          partial_.pop_back();
+        }
+      }
       if (!partial_.empty() && !overlong_) chat->OnUserLine(std::move(partial_));
       partial_.clear();
       return false;
     }
     const char* p = buffer;
     const char* end = buffer + n;
+    if (whole_) {
+      Append(p, end);
+      return true;
+    }
     while (p < end) {
       const char* newline = static_cast<const char*>(memchr(p, '\n', end - p));
-      const char* stop = newline ? newline : end;
-      if (!overlong_) partial_.append(p, stop);
-      if (partial_.size() > kMaxLineBytes) {
-        if (!overlong_) LOG_ERROR("skipped an input line longer than %zu bytes", kMaxLineBytes);
-        overlong_ = true;
-        partial_.clear();
-      }
+      Append(p, newline ? newline : end);
       if (!newline) break;
       if (!overlong_) chat->OnUserLine(std::move(partial_));
       partial_.clear();
@@ -124,10 +130,26 @@ class LineReader {
   }
   // Bytes of a line whose newline has not come (on a terminal: typed, then Ctrl-D once).
   bool has_partial() const { return !partial_.empty(); }
+  // Lines (or with --turn-per-input, the input) skipped for their length: the run fails.
+  int skipped() const { return skipped_; }
 
  private:
+  void Append(const char* p, const char* end) {
+    if (!overlong_) partial_.append(p, end);
+    if (partial_.size() <= kMaxLineBytes) return;
+    if (!overlong_) {
+      LOG_ERROR("skipped %s longer than %zu bytes: nothing of it is sent",
+                whole_ ? "the input (--turn-per-input)," : "an input line", kMaxLineBytes);
+      ++skipped_;
+    }
+    overlong_ = true;
+    std::string().swap(partial_);  // the memory back, not just the size
+  }
+
+  const bool whole_;
   std::string partial_;
   bool overlong_ = false;
+  int skipped_ = 0;
 };
 
 // Answers in text mode go to stdout, buffered and flushed once per batch of network events: as
@@ -198,9 +220,9 @@ int MakeTickTimer(int period_ms) {
 // conversation. What the connection's life means is the SessionLoop's.
 class PollLoop {
  public:
-  // tools_fd: the tool runner's, -1 without tools.
+  // tools_fd: the tool runner's, -1 without tools. whole_input: --turn-per-input.
   PollLoop(SessionLoop* loop, WakeupQueue<NetEvent>* queue, Conversation* conversation,
-           StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd)
+           StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd, bool whole_input)
       : loop_(loop),
         queue_(queue),
         conversation_(conversation),
@@ -209,13 +231,20 @@ class PollLoop {
         signal_fd_(signal_fd),
         tools_fd_(tools_fd),
         tick_fd_(MakeTickTimer(conversation->tick_ms())),
-        interactive_(isatty(STDIN_FILENO)) {}
+        interactive_(isatty(STDIN_FILENO)),
+        reader_(whole_input) {}
   ~PollLoop() {
     if (tick_fd_ >= 0) close(tick_fd_);
   }
 
-  // Returns the exit code.
+  // Returns the exit code: input skipped for its length fails a run that would have succeeded.
   int Run() {
+    const int code = RunLoop();
+    return code == 0 && reader_.skipped() > 0 ? ToInt(ExitCode::kFailure) : code;
+  }
+
+ private:
+  int RunLoop() {
     loop_->Start();
     for (;;) {
       loop_->BeforeWait(out_->state());
@@ -244,7 +273,6 @@ class PollLoop {
     }
   }
 
- private:
   void ShowPrompt() {
     if (!interactive_ || !stdin_open_ || loop_->closing() || !conversation_->WantsPrompt() ||
         prompt_shown_) {
@@ -485,7 +513,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(),
            ToString(config.dialect));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
-                            runner ? runner->fd() : -1)
+                            runner ? runner->fd() : -1, config.turn_per_input)
                        .Run();
   SetLogLineHook(nullptr);
   return code;

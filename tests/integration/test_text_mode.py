@@ -295,3 +295,40 @@ def test_on_a_terminal_a_partial_line_at_ctrl_d_is_sent_on_its_own_line(mock, tm
     assert t.finish() == 0
     assert b"> partial\r\nYou said: partial\r\n" in t.out, t.out
     assert b"partial> " not in t.out
+
+
+def test_turn_per_input_sends_the_whole_input_as_one_turn(mock, run):
+    m = mock()
+    notes = "First line of the notes.\n\nSecond, after a blank line.\n\n"
+    r = run(["--text", "--turn-per-input", "--url", m.url()], input=notes)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    items = [e["item"] for e in m.events() if e["type"] == "conversation.item.create"]
+    # One turn, its newlines kept, the trailing ones dropped.
+    assert [i["content"] for i in items] == [
+        [{"type": "input_text", "text": "First line of the notes.\n\nSecond, after a blank line."}]]
+    assert r.stdout.startswith("You said: First line of the notes.")
+    assert m.violations() == []
+
+
+def test_input_over_the_limit_is_an_error_and_nothing_of_it_is_sent(mock, run):
+    m = mock()
+    huge = "x" * (1 << 20) + "y\n"
+    r = run(["--text", "--turn-per-input", "--url", m.url()], input=huge)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert one_line(r.stderr) == (
+        "voxterm: error: skipped the input (--turn-per-input), longer than 1048576 bytes: "
+        "nothing of it is sent")
+    assert "conversation.item.create" not in [e["type"] for e in m.events()]
+    # Line by line, the lines around an overlong one are answered, and the run fails.
+    r = run(["--text", "--url", m.url()], input="before\n" + huge + "after\n")
+    assert r.returncode == 1
+    assert r.stdout == "You said: before\nYou said: after\n"
+    assert "skipped an input line longer than 1048576 bytes" in r.stderr
+
+
+def test_turn_per_input_needs_the_text_mode(run):
+    r = run(["--turn-per-input", "--url", "ws://127.0.0.1:1/"])
+    assert r.returncode == 2
+    assert one_line(r.stderr) == "voxterm: error: --turn-per-input needs --text (spoken turns are yours)"
