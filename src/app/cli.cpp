@@ -125,6 +125,8 @@ struct Flags {
   std::string config_path;        // --config
   std::vector<CLI::Option*> mode_flags;
   CLI::App* devices = nullptr;
+  bool devices_json = false;
+  bool devices_test = false;
   CLI::App* show_config = nullptr;
 };
 
@@ -243,10 +245,13 @@ void DefineFlags(Flags* flags) {
   if (CLI::Option* mode = flags->app.get_option_no_throw("--mode")) {
     for (CLI::Option* other : flags->mode_flags) mode->excludes(other);
   }
+  // The run's flags may follow a subcommand too (voxterm devices --test --input-device 2).
   flags->devices =
-      flags->app.add_subcommand("devices", "List the audio inputs and outputs, then exit");
-  flags->show_config = flags->app.add_subcommand(
-      "config", "Print the settings in effect and where each comes from, then exit");
+      flags->app.add_subcommand(kDevicesCommand.name, kDevicesCommand.help)->fallthrough();
+  CLI::Option* json = flags->devices->add_flag("--json", flags->devices_json, kDevicesJsonHelp);
+  flags->devices->add_flag("--test", flags->devices_test, kDevicesTestHelp)->excludes(json);
+  flags->show_config =
+      flags->app.add_subcommand(kConfigCommand.name, kConfigCommand.help)->fallthrough();
   flags->app.footer(std::function<std::string()>(HelpFooter));  // made only for --help
 }
 
@@ -387,6 +392,8 @@ CommandLine ParseCommandLine(int argc, char** argv) {
     if (value.cli->count()) std::visit(FlagApplier{value, &result.config}, value.option->kind);
   }
   result.list_devices = flags.devices->parsed();
+  result.devices_json = flags.devices_json;
+  result.devices_test = flags.devices_test;
   CheckTogether(&result);
   if (!result.exit_code && flags.show_config->parsed()) {
     ShowConfig(flags, result.config, lines);

@@ -178,7 +178,7 @@ std::vector<Option> RunOptions() {
        "More diagnostics on stderr (-vv: debug)"},
       {"--log-events", "log_events", Text{&Config::log_events, Home::kExpandInFile},
        "Write every event, both ways, to this file as JSON lines"},
-      {"--stats", nullptr, Text{&Config::stats_file},
+      {"--stats", nullptr, Text{&Config::stats_file, Home::kExpandInFile},
        "At exit, write the conversation's latencies to this file as JSON"},
   };
 }

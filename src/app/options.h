@@ -124,6 +124,19 @@ struct Option {
 // The table, in --help's order.
 const std::vector<Option>& Options();
 
+// The subcommands, for the command line, the manual and the completions.
+struct Subcommand {
+  const char* name;
+  const char* help;
+};
+inline constexpr Subcommand kDevicesCommand = {"devices",
+                                               "List the audio inputs and outputs, then exit"};
+inline constexpr const char* kDevicesJsonHelp = "As JSON: an object per device";
+inline constexpr const char* kDevicesTestHelp =
+    "Play a short tone, then show the microphone's level for a few seconds";
+inline constexpr Subcommand kConfigCommand = {
+    "config", "Print the settings in effect and where each comes from, then exit"};
+
 // The option with this config-file key, or nullptr.
 const Option* FindKey(const std::string& key);
 

@@ -13,6 +13,7 @@
 
 #include "app/api_key.h"
 #include "app/cli.h"
+#include "app/devices_command.h"
 #include "app/session_settings.h"
 #include "app/signal_watch.h"
 #include "audio/audio_engine.h"
@@ -562,9 +563,11 @@ int Main(int argc, char** argv) {
   // The key is resolved before anything else so that a missing key is a usage error (2) even
   // when the server is unreachable.
   if (command_line.list_devices) {
-    Status listed = ListDevices(stdout);
-    if (!listed.ok()) LOG_ERROR("%s", listed.message().c_str());
-    return ToInt(listed.ok() ? ExitCode::kSuccess : ExitCode::kFailure);
+    return RunDevicesCommand(config,
+                             command_line.devices_test   ? DevicesCommand::kTest
+                             : command_line.devices_json ? DevicesCommand::kJson
+                                                         : DevicesCommand::kList,
+                             stdout);
   }
   auto key = ResolveApiKey(config);
   ScrubApiKeyVariables();

@@ -64,6 +64,46 @@ def test_devices_are_listed(pulse, tmp_path, run):
     assert r.stderr == ""  # ALSA's and JACK's probing noise stays out of sight
 
 
+def test_devices_as_json(pulse, tmp_path, run):
+    import json
+    pulse.devices(os.devnull, str(tmp_path / "out.raw"))
+    r = run(["devices", "--json"], env=pulse.env)
+    assert r.returncode == 0, r.stderr
+    devices = json.loads(r.stdout)
+    by_name = {d["name"]: d for d in devices}
+    assert by_name["rt_capture"]["input_channels"] > 0
+    assert by_name["rt_play"]["output_channels"] > 0
+    assert set(devices[0]) == {"index", "name", "host_api", "input_channels", "output_channels",
+                               "default_rate_hz", "default_input", "default_output"}
+    assert sum(d["default_input"] for d in devices) == 1
+
+
+def test_devices_test_plays_a_tone_and_hears_the_microphone(pulse, tmp_path, run):
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(tone(6000, amplitude=4000)))  # about -18 dBFS
+    played = tmp_path / "played.raw"
+    pulse.devices(str(mic), str(played))
+    r = run(["devices", "--test", "--input-device", "rt_capture", "--output-device", "rt_play"],
+            env=pulse.env, timeout=30)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "speaker: a 440 Hz tone for 1 s"
+    assert re.fullmatch(r"speaker: 1\.0 s played", lines[1]), lines
+    level = int(re.fullmatch(r"microphone: loudest (-\d+) dBFS .*", lines[2]).group(1))
+    assert -22 <= level <= -14, lines
+    out = played.read_bytes()
+    assert len(out.strip(b"\0")) > 0.9 * 2 * 24000  # the tone reached the speaker (24 kHz or more)
+
+
+def test_devices_test_says_when_the_microphone_is_silent(pulse, tmp_path, run):
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(silence(6000)))
+    pulse.devices(str(mic), str(tmp_path / "played.raw"))
+    r = run(["devices", "--test"], env=pulse.env, timeout=30)
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[-1].startswith("microphone: silent")
+
+
 def test_a_missing_device_lists_what_exists(pulse, tmp_path, run):
     pulse.devices(os.devnull, str(tmp_path / "out.raw"))
     r = run(["--output-device", "no-such-speaker", "--url", "ws://127.0.0.1:1/"], env=pulse.env)
