@@ -221,9 +221,11 @@ int MakeTickTimer(int period_ms) {
 // conversation. What the connection's life means is the SessionLoop's.
 class PollLoop {
  public:
-  // tools_fd: the tool runner's, -1 without tools. whole_input: --turn-per-input.
+  // tools_fd: the tool runner's, -1 without tools. whole_input: --turn-per-input. view: the
+  // spoken modes' terminal view, redrawn when the terminal is resized; null in text mode.
   PollLoop(SessionLoop* loop, WakeupQueue<NetEvent>* queue, Conversation* conversation,
-           StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd, bool whole_input)
+           StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd, bool whole_input,
+           TerminalView* view)
       : loop_(loop),
         queue_(queue),
         conversation_(conversation),
@@ -233,7 +235,8 @@ class PollLoop {
         tools_fd_(tools_fd),
         tick_fd_(MakeTickTimer(conversation->tick_ms())),
         interactive_(isatty(STDIN_FILENO)),
-        reader_(whole_input) {}
+        reader_(whole_input),
+        view_(view) {}
   ~PollLoop() {
     if (tick_fd_ >= 0) close(tick_fd_);
   }
@@ -318,6 +321,7 @@ class PollLoop {
     while (read(tick_fd_, &expirations, sizeof expirations) == sizeof expirations) {
     }
     if (!loop_->closing()) conversation_->OnTick();
+    if (TakeResize() && view_) view_->Resized();  // ticks come in the modes that have a view
   }
 
   // Lines, or raw bytes in push-to-talk.
@@ -350,6 +354,7 @@ class PollLoop {
   const int tick_fd_;
   const bool interactive_;
   LineReader reader_;
+  TerminalView* const view_;
   bool stdin_open_ = true;
   bool prompt_shown_ = false;
   int exit_code_ = 0;
@@ -514,7 +519,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(),
            ToString(config.dialect));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
-                            runner ? runner->fd() : -1, config.turn_per_input)
+                            runner ? runner->fd() : -1, config.turn_per_input, view.get())
                        .Run();
   SetLogLineHook(nullptr);
   return code;

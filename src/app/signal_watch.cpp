@@ -24,6 +24,7 @@ int g_write_fd = -1;  // the watching thread's end
 // process is due to end while received > absorbed.
 std::atomic<uint64_t> g_received{0};
 std::atomic<uint64_t> g_absorbed{0};
+std::atomic<bool> g_resized{false};
 
 int64_t NowMs() {
   timespec now;
@@ -60,6 +61,10 @@ void Watch(sigset_t set) {
       signo = sigtimedwait(&set, &info, &wait);
     }
     if (signo <= 0) continue;  // the deadline, or EINTR: checked at the top
+    if (signo == SIGWINCH) {   // a redraw, not a reason to quit
+      g_resized.store(true, std::memory_order_relaxed);
+      continue;
+    }
     // The clock starts at the first signal not yet absorbed.
     if (g_absorbed.load(std::memory_order_acquire) == g_received.load(std::memory_order_relaxed)) {
       deadline_ms = NowMs() + kExitGraceMs;
@@ -77,6 +82,7 @@ int StartSignalWatch() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGWINCH);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   int fds[2];
@@ -93,5 +99,7 @@ int TakeSignal() {
 }
 
 void SignalAbsorbed() { g_absorbed.fetch_add(1, std::memory_order_release); }
+
+bool TakeResize() { return g_resized.exchange(false, std::memory_order_relaxed); }
 
 }  // namespace voxterm

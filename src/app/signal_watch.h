@@ -13,7 +13,7 @@ namespace voxterm {
 
 constexpr int kExitGraceMs = 900;
 
-// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread started after),
+// Blocks SIGINT, SIGTERM and SIGWINCH in the calling thread (and so in every thread started after),
 // ignores SIGPIPE, and starts the watching thread. Returns the descriptor to poll, or -1.
 int StartSignalWatch();
 
@@ -23,5 +23,9 @@ int TakeSignal();
 
 // The signal last taken was no reason to quit.
 void SignalAbsorbed();
+
+// Whether the terminal was resized (SIGWINCH, which the watching thread takes too, and which
+// ends nothing) since the last call.
+bool TakeResize();
 
 }  // namespace voxterm

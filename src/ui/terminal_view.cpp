@@ -83,6 +83,23 @@ bool Continues(uint32_t c) {
          (c >= 0x1F3FB && c <= 0x1F3FF) || (c >= 0xE0100 && c <= 0xE01EF);
 }
 
+// The start of text in at most columns columns, an ellipsis at the end when something was cut.
+std::string FirstColumns(const std::string& text, size_t columns) {
+  if (TextColumns(text) <= columns) return text;
+  if (columns == 0) return "";
+  size_t end = 0;
+  size_t kept = 0;
+  while (end < text.size()) {
+    size_t next = end + 1;
+    while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+    const size_t width = Width(static_cast<unsigned char>(text[end]));
+    if (kept + width > columns - 1) break;
+    kept += width;
+    end = next;
+  }
+  return text.substr(0, end) + "\u2026";
+}
+
 // The end of text in at most columns columns, an ellipsis in front when something was cut.
 // The cut never leaves a character's continuation (or what a joiner joins) at the front.
 std::string LastColumns(const std::string& text, size_t columns) {
@@ -116,7 +133,8 @@ TerminalView::TerminalView(FILE* out, FILE* status)
       status_(status),
       out_is_terminal_(isatty(fileno(out))),
       status_line_(isatty(fileno(status))),
-      color_(ColorWanted(out_is_terminal_ && isatty(fileno(status)))) {}
+      color_(ColorWanted(out_is_terminal_ && isatty(fileno(status)))),
+      columns_(static_cast<size_t>(Columns(fileno(status)))) {}
 
 TerminalView::~TerminalView() {
   ClearStatus();
@@ -147,33 +165,58 @@ void TerminalView::MakeRoomForLog() {
   }
 }
 
+// The rows the line on screen takes at the present width (a terminal that rewraps on resize
+// makes a line wider than itself two rows); the cursor is on its last.
 void TerminalView::ClearStatus() {
   if (!status_shown_) return;
-  fputs("\r\x1b[K", status_);
+  const size_t rows = status_columns_ == 0 ? 1 : (status_columns_ - 1) / columns_ + 1;
+  // One row: clear it; more: go up to the first, and clear to the end of the screen.
+  const std::string clear =
+      rows > 1 ? "\x1b[" + std::to_string(rows - 1) + "A\r\x1b[J" : std::string("\r\x1b[K");
+  fputs(clear.c_str(), status_);
   fflush(status_);
   status_shown_ = false;
 }
 
+void TerminalView::Resized() {
+  if (status_shown_) DrawStatus();
+}
+
+// The parts that do not fit go, the caption first, then the detail, then the meter; the state
+// is cut last.
 void TerminalView::DrawStatus() {
   // While an answer streams its line is the status; the meter would break it.
   if (!status_line_ || answer_open_) return;
-  std::string line = "\r\x1b[K" + Paint(kDim, std::string("\u25cf ") + ToString(state_)) + " ";
-  for (int i = 0; i < kMeterBars; ++i) line += i < level_bars_ ? kBars[i] : " ";
-  if (!detail_.empty()) line += " " + Paint(kDim, detail_);
-  if (!caption_.empty()) {
-    // What is on the line so far, in columns: "● state " and the meter, the detail.
-    const size_t used = 3 + TextColumns(ToString(state_)) + kMeterBars +
-                        (detail_.empty() ? 0 : 1 + TextColumns(detail_));
-    const size_t columns = static_cast<size_t>(Columns(fileno(status_)));
-    constexpr size_t kLabel = 7;  // two spaces, "you: "
-    if (used + kLabel + 1 < columns) {
-      line += "  " + Paint(kCyan, "you: " + LastColumns(caption_, columns - used - kLabel - 1));
-    }
+  // The width is asked at every draw: a redraw may come between a resize and its SIGWINCH.
+  if (const auto columns = static_cast<size_t>(Columns(fileno(status_))); columns != columns_) {
+    columns_ = columns;
+    ClearStatus();  // the rows the old line takes at the new width
+  }
+  const size_t room = columns_ > 1 ? columns_ - 1 : 1;
+  const std::string state = FirstColumns(std::string("\u25cf ") + ToString(state_), room);
+  size_t used = TextColumns(state);
+  std::string line = Paint(kDim, state);
+  if (used + 1 + kMeterBars <= room) {
+    line += " ";
+    for (int i = 0; i < kMeterBars; ++i) line += i < level_bars_ ? kBars[i] : " ";
+    used += 1 + kMeterBars;
+  }
+  if (!detail_.empty() && used + 2 < room) {
+    const std::string detail = FirstColumns(detail_, room - used - 1);
+    line += " " + Paint(kDim, detail);
+    used += 1 + TextColumns(detail);
+  }
+  constexpr size_t kLabel = 7;  // two spaces, "you: "
+  if (!caption_.empty() && used + kLabel + 1 < room) {
+    const std::string caption = LastColumns(caption_, room - used - kLabel);
+    line += "  " + Paint(kCyan, "you: " + caption);
+    used += kLabel + TextColumns(caption);
   }
   fflush(out_);  // what the transcript wrote must land before the line is redrawn
-  fputs(line.c_str(), status_);
+  fputs(("\r\x1b[K" + line).c_str(), status_);
   fflush(status_);
   status_shown_ = true;
+  status_columns_ = used;
 }
 
 void TerminalView::UserSaid(std::string_view text) {

@@ -42,6 +42,8 @@ class TerminalView final : public ConversationView, public ToolCallView {
   // Before a log line on the terminal: the status line cleared, an answer line on the same
   // terminal ended (it goes on in a line of its own). The status comes back at its next change.
   void MakeRoomForLog();
+  // The terminal changed size (SIGWINCH): the status line is drawn again, to the new width.
+  void Resized();
 
  private:
   void Write(std::string_view text);  // to out, escaped when out is a terminal
@@ -61,6 +63,12 @@ class TerminalView final : public ConversationView, public ToolCallView {
   std::string detail_;
   std::string caption_;  // as the terminal shows it: escaped, one line
   bool status_shown_ = false;
+  // The status line is never wider than the terminal less a column, so it never wraps: a
+  // wrapped line would leave its first row behind at every redraw. columns_: the width it was
+  // last drawn for; status_columns_: its own. After the terminal shrinks under it, the rows it
+  // takes at the new width are cleared (terminals rewrap lines when they resize).
+  size_t columns_;
+  size_t status_columns_ = 0;
   bool answer_open_ = false;
 };
 

@@ -144,3 +144,48 @@ TEST_CASE("captions are not drawn where there is no status line", "[ui]") {
   fclose(status);
   close(sink[0]);
 }
+
+namespace {
+
+// Code points: the status line's characters are all one column wide.
+size_t CodePoints(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the status line never reaches the terminal's last column", "[ui]") {
+  TerminalViewTest t(40);
+  TerminalView view(t.out, t.status);
+  view.SetState(VoiceState::kIdle);
+  view.SetLevel(0.5f);
+  view.SetDetail("press space to talk, q to quit, or type a line");
+  const std::string line = t.LastStatus();
+  CHECK(CodePoints(line) <= 39);
+  CHECK(line.rfind("\u25cf idle ", 0) == 0);  // the state and the meter stay
+  CHECK(line.find("press space") != std::string::npos);
+  CHECK(line.substr(line.size() - 3) == "\u2026");  // the detail is cut
+  TerminalViewTest narrow(12);
+  TerminalView tiny(narrow.out, narrow.status);
+  tiny.SetState(VoiceState::kUserSpeaking);
+  CHECK(CodePoints(narrow.LastStatus()) <= 11);
+}
+
+TEST_CASE("after the terminal shrinks, the rows its old status line took are cleared", "[ui]") {
+  TerminalViewTest t(80);
+  TerminalView view(t.out, t.status);
+  view.SetState(VoiceState::kIdle);
+  view.SetDetail("press space to talk, q to quit, or type a line, then wait");
+  t.Drain(t.controller);
+  winsize size{};
+  size.ws_col = 30;
+  size.ws_row = 24;
+  REQUIRE(ioctl(t.terminal, TIOCSWINSZ, &size) == 0);
+  view.Resized();
+  const std::string all = t.Drain(t.controller);
+  // About 70 columns are three rows of 30 now: up two, and clear to the end of the screen.
+  CHECK(all.rfind("\x1b[2A\r\x1b[J", 0) == 0);
+  CHECK(CodePoints(all.substr(all.rfind("\x1b[K") + 3)) <= 29);
+}
