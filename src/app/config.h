@@ -55,6 +55,7 @@ struct Config {
   std::string api_key_command;         // run by /bin/sh when the key is not in the environment
   int api_key_command_timeout_s = 30;  // api_key_command fails when it takes longer
   std::string log_events;              // JSON-lines log of every event, empty: none
+  std::string transcript;              // --transcript: the conversation, both sides, with times
   std::string stats_file;  // --stats: latencies as JSON at exit (scripts/bench), empty: none
   int verbosity = 0;       // 0 warnings, 1 info (-v), 2 debug (-vv)
   size_t max_message_bytes = 16u << 20;

@@ -178,6 +178,8 @@ std::vector<Option> RunOptions() {
        "More diagnostics on stderr (-vv: debug)"},
       {"--log-events", "log_events", Text{&Config::log_events, Home::kExpandInFile},
        "Write every event, both ways, to this file as JSON lines"},
+      {"--transcript", "transcript", Text{&Config::transcript, Home::kExpandInFile},
+       "Write the conversation to this file as it happens, with times (Markdown if .md)"},
       {"--stats", nullptr, Text{&Config::stats_file, Home::kExpandInFile},
        "At exit, write the conversation's latencies to this file as JSON"},
   };

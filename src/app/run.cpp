@@ -34,6 +34,7 @@
 #include "ui/terminal_text.h"
 #include "ui/terminal_view.h"
 #include "ui/tool_call_view.h"
+#include "ui/transcript_file.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
 #include "util/latency.h"
@@ -415,13 +416,43 @@ SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& optio
 // What every conversation is made of, whatever the mode; all of it outlives the conversation.
 struct ConversationParts {
   ClientProtocol* server;
-  TerminalView* view;     // null in text mode
-  ToolCalls* tool_calls;  // null when no tool runner could start and none is declared
+  ConversationView* view;  // the terminal's (or --transcript's in front of it); null in text mode
+  ConversationView* transcript;  // text mode: --transcript's, or null
+  ToolCalls* tool_calls;         // null when no tool runner could start and none is declared
   History* history;
   StdoutSink* out;
   const Clock* clock;
   Latencies* latencies;  // --stats, else null
 };
+
+// What shows the conversation: the terminal in a spoken mode, stderr's tool lines in text mode,
+// and --transcript's file in front of either. Declared before the conversation, which uses it.
+struct Views {
+  std::unique_ptr<TerminalView> terminal;  // spoken modes
+  StderrToolView text_tools;
+  std::unique_ptr<TranscriptFile> transcript;
+
+  ConversationView* conversation() {
+    return transcript && terminal ? static_cast<ConversationView*>(transcript.get())
+                                  : terminal.get();
+  }
+  ToolCallView* tools() {
+    if (transcript) return transcript.get();
+    return terminal ? static_cast<ToolCallView*>(terminal.get()) : &text_tools;
+  }
+};
+
+Status MakeViews(const Config& config, Views* views) {
+  if (config.mode != Mode::kText) views->terminal = std::make_unique<TerminalView>(stdout, stderr);
+  if (config.transcript.empty()) return Status::Ok();
+  auto file = TranscriptFile::Create(config.transcript);
+  if (!file.ok()) return file.status();
+  views->transcript = std::move(*file);
+  views->transcript->SetInner(
+      views->terminal.get(),
+      views->terminal ? static_cast<ToolCallView*>(views->terminal.get()) : &views->text_tools);
+  return Status::Ok();
+}
 
 // The conversation for the mode. *audio (null in text mode without --speak) goes to a spoken
 // conversation; text mode only borrows its speaker, so *audio must outlive the conversation.
@@ -434,7 +465,7 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
     return std::unique_ptr<Conversation>(std::make_unique<TextChat>(
         TextSessionSettings(config), parts.server,
         [out](std::string_view text) { out->Write(text); }, *audio ? (*audio)->playback() : nullptr,
-        parts.tool_calls, parts.history, isatty(STDIN_FILENO) != 0));
+        parts.tool_calls, parts.history, isatty(STDIN_FILENO) != 0, parts.transcript));
   }
   if (config.mode == Mode::kPtt) {
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
@@ -473,10 +504,11 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   History history;
   StdoutSink out;
 
-  // Declared before the conversation, which uses them: they outlive it.
-  std::unique_ptr<TerminalView> view;
-  StderrToolView text_tool_view;
-  if (config.mode != Mode::kText) view = std::make_unique<TerminalView>(stdout, stderr);
+  Views views;
+  if (Status made = MakeViews(config, &views); !made.ok()) {
+    return Fail(made.message(), ExitCode::kUsage);
+  }
+  TerminalView* const view = views.terminal.get();
   // Calls are answered even with no tools declared: a server that calls anyway gets an output
   // saying so, rather than a model left waiting.
   std::unique_ptr<SpawnToolRunner> runner;
@@ -485,17 +517,16 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   if (!created.ok() && !config.tools.empty()) return Fail(created.message(), ExitCode::kFailure);
   if (created.ok()) {
     runner = std::move(*created);
-    ToolCallView* tool_view = view ? static_cast<ToolCallView*>(view.get()) : &text_tool_view;
     tool_calls = std::make_unique<ToolCalls>(
-        &config.tools, runner.get(), &server, tool_view, &event_log,
+        &config.tools, runner.get(), &server, views.tools(), &event_log,
         isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo, ToolBaseEnvironment(environ));
   }
-  auto conversation =
-      MakeConversation(config, *ptt_key, &audio.value(),
-                       {&server, view.get(), tool_calls.get(), &history, &out, &clock, latencies});
+  auto conversation = MakeConversation(config, *ptt_key, &audio.value(),
+                                       {&server, views.conversation(), views.transcript.get(),
+                                        tool_calls.get(), &history, &out, &clock, latencies});
   if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
 
-  auto notify = [&view, &out](const std::string& text) {
+  auto notify = [view, &out](const std::string& text) {
     if (view) {
       view->Notice(text);
     } else {
@@ -509,7 +540,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
       [&out] { out.Flush(); },
       [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
   // A log line of the main thread makes room on the screen first; gone with the view and out.
-  SetLogLineHook([&view, &out] {
+  SetLogLineHook([view, &out] {
     if (view) {
       view->MakeRoomForLog();
     } else {
@@ -519,7 +550,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(),
            ToString(config.dialect));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
-                            runner ? runner->fd() : -1, config.turn_per_input, view.get())
+                            runner ? runner->fd() : -1, config.turn_per_input, view)
                        .Run();
   SetLogLineHook(nullptr);
   return code;
@@ -582,6 +613,7 @@ int Main(int argc, char** argv) {
   Status distinct = CheckDistinctFiles({{"--input-file", config.input_file},
                                         {"--log-events", config.log_events},
                                         {"--stats", config.stats_file},
+                                        {"--transcript", config.transcript},
                                         {"--output-file", config.output_file},
                                         {"--record", config.record}});
   if (!distinct.ok()) return Fail(distinct.message(), ExitCode::kUsage);

@@ -147,6 +147,7 @@ void ConversationEngine::SendPendingLine() {
                 "voxterm_item_" + std::to_string(lines_sent_)};
   pending_lines_.pop_front();
   server_->AddUserText(line_->text, line_->event_id, line_->item_id);
+  view_->UserTyped(line_->text);
   RequestResponse();
 }
 

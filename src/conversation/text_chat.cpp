@@ -7,10 +7,12 @@
 namespace voxterm {
 
 TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers,
-                   PlaybackPath* speaker, ToolCalls* tools, History* history, bool interactive)
+                   PlaybackPath* speaker, ToolCalls* tools, History* history, bool interactive,
+                   ConversationView* transcript)
     : answers_(std::move(answers)),
       speaker_(speaker),
       interactive_(interactive),
+      transcript_(transcript),
       engine_(std::move(session), server, speaker, this, tools, history,
               ConversationEngine::LinePolicy::kWait) {
   engine_.set_report_state(false);
@@ -34,15 +36,24 @@ bool TextChat::OnServerSilent(int seconds) {
   return true;
 }
 
+void TextChat::UserTyped(std::string_view text) {
+  if (transcript_) transcript_->UserTyped(text);
+}
+
 void TextChat::AssistantDelta(std::string_view text) {
+  if (transcript_) transcript_->AssistantDelta(text);
   if (text.empty()) return;
   answers_(text);
   last_written_ = text.back();
 }
 
 // The last character written decides whether the line needs its newline.
-void TextChat::AssistantDone(bool /*interrupted*/) {
-  if (last_written_ != '\n') AssistantDelta("\n");
+void TextChat::AssistantDone(bool interrupted) {
+  if (last_written_ != '\n') {
+    answers_("\n");
+    last_written_ = '\n';
+  }
+  if (transcript_) transcript_->AssistantDone(interrupted);
 }
 
 void TextChat::Notice(std::string_view text) {

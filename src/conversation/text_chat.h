@@ -35,10 +35,10 @@ class TextChat final : public Conversation, private ConversationView {
   // where the spoken answers go (the transcript still goes to answers); null for text only.
   // tools: the declared tools' calls; null without tools. history: kept for reconnects; null
   // keeps none. interactive: stdin is a terminal, where Ctrl-C stops an answer rather than
-  // the session.
+  // the session. transcript: --transcript's file, which gets the turns too; null for none.
   TextChat(SessionSettings session, ClientProtocol* server, Sink answers,
            PlaybackPath* speaker = nullptr, ToolCalls* tools = nullptr, History* history = nullptr,
-           bool interactive = false);
+           bool interactive = false, ConversationView* transcript = nullptr);
 
   void OnServerEvent(const ServerEvent& event) override { engine_.OnServerEvent(event); }
   void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
@@ -76,6 +76,7 @@ class TextChat final : public Conversation, private ConversationView {
   void Notice(std::string_view text) override;
   void Warning(std::string_view text) override;
   void UserSaid(std::string_view) override {}
+  void UserTyped(std::string_view text) override;
   void UserCaption(std::string_view) override {}
   void SetState(VoiceState) override {}
   void SetLevel(float) override {}
@@ -84,6 +85,7 @@ class TextChat final : public Conversation, private ConversationView {
   const Sink answers_;
   PlaybackPath* const speaker_;
   const bool interactive_;
+  ConversationView* const transcript_;
   ConversationEngine engine_;
   bool input_ended_ = false;
   char last_written_ = '\n';

@@ -25,8 +25,11 @@ const char* ToString(VoiceState state);
 class ConversationView {
  public:
   virtual ~ConversationView() = default;
-  // A transcript of what the user said (or the line they typed).
+  // A transcript of what the user said.
   virtual void UserSaid(std::string_view text) = 0;
+  // A line the user typed, as it is sent: a text turn (a spoken session shows it as its own
+  // "you:" line; the text chat's stdout carries only answers).
+  virtual void UserTyped(std::string_view) {}
   // The user's words so far, while they are being transcribed: a caption that each call
   // replaces, and an empty text clears. The final words come as UserSaid.
   virtual void UserCaption(std::string_view text) = 0;

@@ -224,6 +224,8 @@ void TerminalView::UserSaid(std::string_view text) {
   Line(kCyan, "you: ", text);
 }
 
+void TerminalView::UserTyped(std::string_view text) { Line(kCyan, "you: ", text); }
+
 void TerminalView::UserCaption(std::string_view text) {
   if (!status_line_) return;  // nothing but the final line where there is no status line
   std::string shown;

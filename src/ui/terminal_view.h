@@ -30,6 +30,7 @@ class TerminalView final : public ConversationView, public ToolCallView {
   ~TerminalView() override;
 
   void UserSaid(std::string_view text) override;
+  void UserTyped(std::string_view text) override;
   void UserCaption(std::string_view text) override;
   void AssistantDelta(std::string_view text) override;
   void AssistantDone(bool interrupted) override;

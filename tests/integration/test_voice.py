@@ -242,3 +242,33 @@ def test_a_silent_server_is_reported_in_a_spoken_conversation(mock, start, tmp_p
     p.send_signal(signal.SIGTERM)
     assert p.wait(10) == 130
     assert m.violations() == []
+
+
+def test_a_transcript_file_has_both_sides_with_times(mock, run, speech, tmp_path):
+    """--transcript in a spoken conversation: the spoken turn, a typed one, and the answers."""
+    import re
+    m = mock()
+    out = tmp_path / "answer.wav"
+    talk = tmp_path / "talk.md"
+    r = run(["--url", m.url(), "--input-file", str(speech), "--output-file", str(out),
+             "--transcript", str(talk)], input="and a typed line\n", timeout=90)
+    assert r.returncode == 0, r.stderr
+    assert "you: and a typed line" in r.stdout  # a typed turn has its line on the screen too
+    entries = re.findall(r"\*\*(you|you \(typed\)|assistant)\*\* \(\d\d:\d\d:\d\d\): (.*)\n\n",
+                         talk.read_text())
+    assert ("you (typed)", "and a typed line") in entries
+    assert ("assistant", "You said: and a typed line") in entries
+    assert any(who == "you" for who, _ in entries)  # the spoken turn's transcript
+    assert oct(talk.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_transcript_file_in_text_mode(mock, run, tmp_path):
+    talk = tmp_path / "talk.txt"
+    m = mock()
+    r = run(["--text", "--transcript", str(talk), "--url", m.url()], input="hello\nagain\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "You said: hello\nYou said: again\n"  # stdout is unchanged
+    import re
+    lines = [re.sub(r"^\[\d\d:\d\d:\d\d\] ", "", line) for line in talk.read_text().splitlines()]
+    assert lines == ["you (typed): hello", "assistant: You said: hello",
+                     "you (typed): again", "assistant: You said: again"]

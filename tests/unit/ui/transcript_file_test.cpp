@@ -1,0 +1,91 @@
+#include "ui/transcript_file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "fakes/fake_view.h"
+
+using namespace voxterm;
+
+namespace {
+
+struct TranscriptTest {
+  explicit TranscriptTest(const char* name)
+      : path(std::string("/tmp/voxterm_transcript_") + std::to_string(getpid()) + name) {}
+  ~TranscriptTest() { unlink(path.c_str()); }
+  std::string Read() const {
+    std::ifstream in(path);
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str();
+  }
+  std::string path;
+};
+
+// "[hh:mm:ss] " stands for the time.
+std::string WithoutTimes(const std::string& text) {
+  return std::regex_replace(text, std::regex(R"(\d\d:\d\d:\d\d)"), "T");
+}
+
+}  // namespace
+
+TEST_CASE("the transcript has both sides, as they happen, and passes every call on", "[ui]") {
+  TranscriptTest t(".txt");
+  FakeView inner;
+  {
+    auto file = TranscriptFile::Create(t.path);
+    REQUIRE(file.ok());
+    TranscriptFile& transcript = **file;
+    transcript.SetInner(&inner, &inner);
+    transcript.UserSaid("what's the weather?");
+    transcript.AssistantDelta("Cold ");
+    CHECK(WithoutTimes(t.Read()) == "[T] you: what's the weather?\n");  // the answer is not over
+    transcript.AssistantDelta("and grey.\n");
+    transcript.AssistantDone(/*interrupted=*/false);
+    transcript.UserTyped("and tomorrow?");
+    transcript.AssistantDelta("Snow, I");
+    transcript.AssistantDone(/*interrupted=*/true);
+    transcript.ToolActivity("disk_usage {\"path\":\"/tmp\"}");
+    transcript.Notice("the connection was lost");  // not the conversation's words
+    CHECK(WithoutTimes(t.Read()) ==
+          "[T] you: what's the weather?\n"
+          "[T] assistant: Cold and grey.\n"
+          "[T] you (typed): and tomorrow?\n"
+          "[T] assistant: Snow, I [interrupted]\n"
+          "[T] tool: disk_usage {\"path\":\"/tmp\"}\n");
+  }
+  CHECK(inner.lines == std::vector<std::string>{"you: what's the weather?",
+                                                "assistant: Cold and grey.\n",
+                                                "assistant: Snow, I [interrupted]",
+                                                "tool: disk_usage {\"path\":\"/tmp\"}"});
+  CHECK(inner.notices == std::vector<std::string>{"the connection was lost"});
+  struct stat st {};
+  REQUIRE(stat(t.path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("a transcript named .md is Markdown", "[ui]") {
+  TranscriptTest t(".md");
+  {
+    auto file = TranscriptFile::Create(t.path);
+    REQUIRE(file.ok());
+    (*file)->UserSaid("hi");
+    (*file)->AssistantDelta("Hello.");
+    (*file)->AssistantDone(/*interrupted=*/true);
+  }
+  CHECK(WithoutTimes(t.Read()) ==
+        "**you** (T): hi\n\n**assistant** (T): Hello. *[interrupted]*\n\n");
+}
+
+TEST_CASE("a transcript through a symbolic link is refused", "[ui]") {
+  TranscriptTest t(".lnk");
+  REQUIRE(symlink("/tmp/voxterm_nowhere", t.path.c_str()) == 0);
+  auto file = TranscriptFile::Create(t.path);
+  REQUIRE_FALSE(file.ok());
+  CHECK(file.status().message().find("--transcript") != std::string::npos);
+}
