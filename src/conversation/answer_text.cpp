@@ -43,7 +43,7 @@ void AnswerText::Show(std::string_view item_id, std::string_view text) {
     shown_items_.emplace_back(item_id);
     if (shown_items_.size() > kMaxShownItems) shown_items_.pop_front();
   }
-  lines_->Words(text);
+  lines_->Words(item_id, text);
   line_open_ = true;
 }
 

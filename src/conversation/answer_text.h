@@ -25,7 +25,8 @@ class AnswerText {
   class Lines {
    public:
     virtual ~Lines() = default;
-    virtual void Words(std::string_view text) = 0;
+    // Words of message item_id.
+    virtual void Words(std::string_view item_id, std::string_view text) = 0;
     // The message's line ends; interrupted: the answer was cut off there.
     virtual void EndLine(bool interrupted) = 0;
   };

@@ -26,8 +26,8 @@ ConversationEngine::ConversationEngine(SessionSettings session, ClientProtocol* 
 
 bool ConversationEngine::Idle() const {
   return core_.ready() && !active_ && !awaiting_answer_ && !user_speaking_ && !truncate_pending_ &&
-         pending_lines_.empty() && !line_ && !Audible() && !core_.requests().wanted() &&
-         !core_.requests().requested() && !tools_busy();
+         pending_lines_.empty() && !line_ && !Audible() && !(pacer_ && pacer_->holding()) &&
+         !core_.requests().wanted() && !core_.requests().requested() && !tools_busy();
 }
 
 void ConversationEngine::OnCaptureFrame(const int16_t* samples, size_t count) {
@@ -211,6 +211,10 @@ void ConversationEngine::BargeIn(bool server_cancels) {
     dropped_response_id_ = active_->id;
     if (!server_cancels) server_->CancelAnswer();
   }
+  if (pacer_) {  // what was heard stays on the screen; the rest never shows
+    pacer_->Heard(audio_->tracker().At(playback_->position()));
+    pacer_->Cut();
+  }
   answer_text_.EndLine(/*interrupted=*/true);
 }
 
@@ -225,6 +229,10 @@ void ConversationEngine::Interrupt() {
 void ConversationEngine::OnTick() {
   if (!playback_) return;
   playback_->Pump();
+  if (pacer_) {
+    pacer_->Heard(audio_->tracker().At(playback_->position()));
+    if (!active_ && !Audible()) pacer_->Flush();  // nothing more to hear: the rest goes out
+  }
   if (truncate_pending_ && playback_->FlushDone()) {
     truncate_pending_ = false;
     // The item belonged to a lost session: the replay already has it, whole.
@@ -264,9 +272,21 @@ void ConversationEngine::UpdateState() {
   }
 }
 
-void ConversationEngine::Words(std::string_view text) { view_->AssistantDelta(text); }
+void ConversationEngine::Words(std::string_view item_id, std::string_view text) {
+  if (pacer_) {
+    pacer_->Words(item_id, text);
+  } else {
+    view_->AssistantDelta(text);
+  }
+}
 
-void ConversationEngine::EndLine(bool interrupted) { view_->AssistantDone(interrupted); }
+void ConversationEngine::EndLine(bool interrupted) {
+  if (pacer_) {
+    pacer_->EndLine(interrupted);
+  } else {
+    view_->AssistantDone(interrupted);
+  }
+}
 
 bool ConversationEngine::Transcribed(std::string_view item_id, bool record) {
   if (std::find(transcribed_.begin(), transcribed_.end(), item_id) != transcribed_.end())
@@ -318,7 +338,8 @@ bool ConversationEngine::Shows(std::string_view response_id) const {
 
 void ConversationEngine::OnAudioDelta(const ServerEvent& event) {
   if (!audio_ || !Shows(event.response_id)) return;
-  if (audio_->Play(event) > 0) {
+  if (const size_t samples = audio_->Play(event); samples > 0) {
+    if (pacer_) pacer_->AudioArrived(event.item_id, samples);
     active_->delivered = true;
     turn_.reset();  // the spoken turn has its answer: nothing to send again
   }

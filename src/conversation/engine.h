@@ -56,6 +56,7 @@
 #include "conversation/conversation_core.h"
 #include "conversation/history.h"
 #include "conversation/tool_calls.h"
+#include "conversation/word_pacer.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
 #include "ui/conversation_view.h"
@@ -125,6 +126,11 @@ class ConversationEngine : private AnswerText::Lines {
   size_t lines_waiting() const { return pending_lines_.size(); }
   // Off for push-to-talk and text, whose own states the mode shows, if any.
   void set_report_state(bool report) { report_state_ = report; }
+  // The spoken modes: an answer's words are shown as its audio is heard (WordPacer), not as
+  // they arrive. Needs a speaker.
+  void set_pace_words(bool pace) {
+    if (pace && playback_) pacer_.emplace(view_);
+  }
 
   bool session_ready() const { return core_.ready(); }
   // Nothing is going on: no answer coming or playing, the user not mid-sentence, no line
@@ -187,7 +193,7 @@ class ConversationEngine : private AnswerText::Lines {
   // The kept microphone audio from frame `from` on, to the new session.
   void ResendAudio(uint64_t from);
   // AnswerText::Lines: the answer's words to the view.
-  void Words(std::string_view text) override;
+  void Words(std::string_view item_id, std::string_view text) override;
   void EndLine(bool interrupted) override;
   // Input transcription: text more of item_id's caption; Uncaption forgets the item's caption.
   void Caption(std::string_view item_id, std::string_view text);
@@ -217,6 +223,7 @@ class ConversationEngine : private AnswerText::Lines {
   bool user_speaking_ = false;
   bool truncate_pending_ = false;  // a flush is under way; truncate when it is done
   AnswerText answer_text_;
+  std::optional<WordPacer> pacer_;  // set_pace_words
   // The captions of items being transcribed, the one updated last at the back. A few at most:
   // a real session transcribes one turn at a time.
   static constexpr size_t kMaxCaptions = 4;

@@ -40,7 +40,9 @@ class SpokenConversation : public Conversation {
                      History* history)
       : audio_(std::move(audio)),
         view_(view),
-        engine_(std::move(settings), server, audio_->playback(), view, tools, history) {}
+        engine_(std::move(settings), server, audio_->playback(), view, tools, history) {
+    engine_.set_pace_words(true);
+  }
 
   std::unique_ptr<AudioEngine> audio_;
   ConversationView* const view_;

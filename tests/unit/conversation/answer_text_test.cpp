@@ -17,7 +17,7 @@ struct AnswerTextTest : AnswerText::Lines {
   std::string shown;
   AnswerText text{this};
 
-  void Words(std::string_view words) override { shown += words; }
+  void Words(std::string_view, std::string_view words) override { shown += words; }
   void EndLine(bool interrupted) override { shown += interrupted ? "#" : "|"; }
 
   bool Event(const std::string& json, bool show = true, bool end_line = true) {

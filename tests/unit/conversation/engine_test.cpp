@@ -629,3 +629,36 @@ TEST_CASE_METHOD(EngineTest, "captions: late deltas, a second .completed, a stal
       R"({"type":"conversation.item.input_audio_transcription.failed","item_id":"u2","content_index":0,"error":{"message":"no"}})");
   CHECK(view.notices == std::vector<std::string>{"(your words could not be transcribed)"});
 }
+
+TEST_CASE_METHOD(EngineTest, "paced, an interrupted answer shows only what was heard", "[voice]") {
+  chat.set_pace_words(true);
+  Ready();
+  ResponseCreated("r1");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"one two three four five six seven eight nine ten"})");
+  Audio("r1", "a1", 1000);
+  chat.OnTick();
+  CHECK(view.answer.empty());  // nothing heard yet
+  Play(500);
+  chat.OnTick();
+  CHECK(view.answer == "one two three four five");  // about half
+  Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u1"})");
+  REQUIRE(view.lines.size() == 1);
+  CHECK(view.lines[0] == "assistant: one two three four five [interrupted]");
+}
+
+TEST_CASE_METHOD(EngineTest, "paced, an answer heard to its end shows whole", "[voice]") {
+  chat.set_pace_words(true);
+  Ready();
+  ResponseCreated("r1");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"Hello there."})");
+  Audio("r1", "a1", 300);
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(view.lines.empty());
+  CHECK_FALSE(chat.Idle());
+  Play(300);
+  chat.OnTick();
+  CHECK(view.lines == std::vector<std::string>{"assistant: Hello there."});
+  CHECK(chat.Idle());
+}
