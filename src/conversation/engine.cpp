@@ -24,10 +24,35 @@ ConversationEngine::ConversationEngine(SessionSettings session, ClientProtocol* 
   if (playback) audio_.emplace(playback);
 }
 
+ConversationEngine::Response* ConversationEngine::Find(std::string_view response_id) {
+  for (Response& response : responses_) {
+    if (response.id == response_id) return &response;
+  }
+  return nullptr;
+}
+
+ConversationEngine::Response* ConversationEngine::Of(std::string_view response_id) {
+  return response_id.empty() ? Newest() : Find(response_id);
+}
+
+bool ConversationEngine::OursOpen() const {
+  return std::any_of(responses_.begin(), responses_.end(),
+                     [](const Response& r) { return r.ours; });
+}
+
+// A response nobody asked for (without VAD, a confused or hostile server's) keeps nothing
+// waiting but the request it stands in the way of: a script still ends, or the watchdog tells.
+bool ConversationEngine::AwaitingServer() const {
+  const ResponseGate& requests = core_.requests();
+  return core_.ready() && !tools_busy() &&
+         (OursOpen() || requests.requested() || awaiting_answer_ || (line_ && requests.wanted()));
+}
+
 bool ConversationEngine::Idle() const {
-  return core_.ready() && !active_ && !awaiting_answer_ && !user_speaking_ && !truncate_pending_ &&
-         pending_lines_.empty() && !line_ && !Audible() && !(pacer_ && pacer_->holding()) &&
-         !core_.requests().wanted() && !core_.requests().requested() && !tools_busy();
+  return core_.ready() && !OursOpen() && !awaiting_answer_ && !user_speaking_ &&
+         !truncate_pending_ && pending_lines_.empty() && !line_ && !Audible() &&
+         !(pacer_ && pacer_->holding()) && !core_.requests().wanted() &&
+         !core_.requests().requested() && !tools_busy();
 }
 
 void ConversationEngine::OnCaptureFrame(const int16_t* samples, size_t count) {
@@ -77,12 +102,14 @@ void ConversationEngine::CommitTake() {
 
 void ConversationEngine::OnDisconnected() {
   if (!core_.OnDisconnected()) return;
-  const bool shown = active_ && active_->shown && active_->id != dropped_response_id_;
-  continue_answer_ = shown && active_->delivered;
+  const Response* cut = nullptr;  // the answer that was streaming
+  for (const Response& response : responses_) {
+    if (response.shown && response.id != dropped_response_id_) cut = &response;
+  }
+  continue_answer_ = cut && cut->delivered;
   // A request that was out is made again, unless the user's own turn, sent again, will make it.
-  if (shown && !active_->delivered && !turn_) core_.requests().Want();
-  active_.reset();
-  open_responses_.clear();
+  if (cut && !cut->delivered && !turn_) core_.requests().Want();
+  responses_.clear();
   awaiting_answer_ = user_speaking_ = false;
   outage_start_ = captured_;
   if (playback_) playback_->SetStreamOpen(false);  // what arrived plays out
@@ -91,9 +118,11 @@ void ConversationEngine::OnDisconnected() {
 }
 
 // The order matters: the session's settings and the conversation so far (ConversationCore),
-// then the typed line the server never had and the user's audio, then the requests.
+// then the typed line the server never had and the user's audio, then the requests. A line the
+// server began to answer it had, even if History never heard it echoed.
 void ConversationEngine::Resume() {
-  if (line_ && core_.ResendLine(line_->text, line_->event_id, line_->item_id)) {
+  if (line_ && line_->response_id.empty() &&
+      core_.ResendLine(line_->text, line_->event_id, line_->item_id)) {
     line_->refused = false;
   }
   const bool turn_open = turn_.has_value();
@@ -130,21 +159,25 @@ void ConversationEngine::OnUserLine(std::string line) {
   }
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does.
-  if (line_policy_ == LinePolicy::kInterrupt && (active_ || Audible())) {
+  if (line_policy_ == LinePolicy::kInterrupt && (!responses_.empty() || Audible())) {
     BargeIn(/*server_cancels=*/false);
   }
   pending_lines_.push_back(std::move(line));
   SendPendingLine();
 }
 
-// The event ids let an error be matched to the item it refuses.
+// The event ids let an error be matched to the item it refuses. A response nobody asked for
+// holds back only the line's response.create (MaybeRequestResponse), not the line.
 void ConversationEngine::SendPendingLine() {
-  if (!core_.ready() || active_ || core_.requests().requested() || pending_lines_.empty()) return;
+  if (!core_.ready() || OursOpen() || core_.requests().requested() || pending_lines_.empty()) {
+    return;
+  }
   if (line_policy_ == LinePolicy::kWait && line_) return;  // the turn before is not over
   ++lines_sent_;
-  line_ =
-      TypedLine{std::move(pending_lines_.front()), "voxterm_user_" + std::to_string(lines_sent_),
-                "voxterm_item_" + std::to_string(lines_sent_)};
+  line_.emplace();
+  line_->text = std::move(pending_lines_.front());
+  line_->item_id = "voxterm_user_" + std::to_string(lines_sent_);
+  line_->event_id = "voxterm_item_" + std::to_string(lines_sent_);
   pending_lines_.pop_front();
   server_->AddUserText(line_->text, line_->event_id, line_->item_id);
   view_->UserTyped(line_->text);
@@ -157,7 +190,7 @@ void ConversationEngine::RequestResponse() {
 }
 
 void ConversationEngine::MaybeRequestResponse() {
-  if (!core_.requests().SendIfWanted(core_.ready() && !active_)) return;
+  if (!core_.requests().SendIfWanted(core_.ready() && responses_.empty())) return;
   awaiting_answer_ = true;
   UpdateState();
 }
@@ -193,7 +226,7 @@ void ConversationEngine::CheckToolFollowUp() {
 }
 
 void ConversationEngine::MaybeEndLineTurn() {
-  if (!line_ || active_ || core_.requests().requested() || core_.requests().wanted() ||
+  if (!line_ || OursOpen() || core_.requests().requested() || core_.requests().wanted() ||
       tools_busy() || (tools_ && tools_->follow_up_due())) {
     return;
   }
@@ -207,8 +240,8 @@ void ConversationEngine::BargeIn(bool server_cancels) {
     playback_->Flush();
     truncate_pending_ = true;  // OnTick sends the truncate once the output confirms
   }
-  if (active_) {
-    dropped_response_id_ = active_->id;
+  if (const Response* streaming = Newest()) {
+    dropped_response_id_ = streaming->id;
     if (!server_cancels) server_->CancelAnswer();
   }
   if (pacer_) {  // what was heard stays on the screen; the rest never shows
@@ -219,7 +252,7 @@ void ConversationEngine::BargeIn(bool server_cancels) {
 }
 
 void ConversationEngine::Interrupt() {
-  if (active_ || Audible()) {
+  if (!responses_.empty() || Audible()) {
     BargeIn(/*server_cancels=*/false);
   } else if (core_.requests().requested() || core_.requests().wanted()) {
     cancel_when_created_ = true;
@@ -231,7 +264,7 @@ void ConversationEngine::OnTick() {
   playback_->Pump();
   if (pacer_) {
     pacer_->Heard(audio_->tracker().At(playback_->position()));
-    if (!active_ && !Audible()) pacer_->Flush();  // nothing more to hear: the rest goes out
+    if (!OursOpen() && !Audible()) pacer_->Flush();  // nothing more to hear: the rest goes out
   }
   if (truncate_pending_ && playback_->FlushDone()) {
     truncate_pending_ = false;
@@ -261,7 +294,7 @@ void ConversationEngine::UpdateState() {
     state = VoiceState::kAssistantSpeaking;
   } else if (tools_busy()) {
     state = VoiceState::kRunningTool;
-  } else if (active_ || awaiting_answer_) {
+  } else if (OursOpen() || awaiting_answer_) {
     state = VoiceState::kThinking;
   } else {
     state = VoiceState::kListening;
@@ -330,17 +363,17 @@ void ConversationEngine::Uncaption(std::string_view item_id) {
                                        : std::string_view(captions_.back().second));
 }
 
-// An event with no response_id belongs to the active response, as servers stream one at a time.
-bool ConversationEngine::Shows(std::string_view response_id) const {
+bool ConversationEngine::Shows(std::string_view response_id) {
   if (!response_id.empty() && response_id == dropped_response_id_) return false;
-  return active_ && active_->shown && (response_id.empty() || response_id == active_->id);
+  const Response* response = Of(response_id);
+  return response && response->shown;
 }
 
 void ConversationEngine::OnAudioDelta(const ServerEvent& event) {
   if (!audio_ || !Shows(event.response_id)) return;
   if (const size_t samples = audio_->Play(event); samples > 0) {
     if (pacer_) pacer_->AudioArrived(event.item_id, samples);
-    active_->delivered = true;
+    Of(event.response_id)->delivered = true;
     turn_.reset();  // the spoken turn has its answer: nothing to send again
   }
 }
@@ -350,39 +383,30 @@ void ConversationEngine::OnAudioDelta(const ServerEvent& event) {
 void ConversationEngine::OnAnswerText(const ServerEvent& event) {
   const bool end_line = event.response_id != dropped_response_id_;
   if (answer_text_.OnEvent(event, /*show=*/Shows(event.response_id), end_line)) {
-    active_->delivered = true;
+    Of(event.response_id)->delivered = true;
     turn_.reset();
   }
 }
 
 // Responses go one at a time: the one that follows our request answers it; one the server's
 // VAD started is the user's answer too. Any other is nobody's, and is not shown.
+// A typed line's answer is the first response asked for after it; a later one (a tool's
+// follow-up) answers the outputs, and is shown even when the line was refused.
 void ConversationEngine::OnResponseCreated(const ServerEvent& event) {
-  if (active_ && active_->id == event.response.id) return;  // announced twice: nothing new
+  if (Find(event.response.id)) return;  // announced twice: nothing new
   const bool asked = core_.requests().OnCreated();
-  open_responses_.emplace_back(event.response.id);
-  if (open_responses_.size() > kMaxOpenResponses) open_responses_.pop_front();
-  const bool refused_line = asked && line_ && line_->refused;
-  active_ = ActiveResponse{std::string(event.response.id),
-                           /*shown=*/(asked && !refused_line) || (!asked && server_interrupts_),
-                           /*delivered=*/false};
+  const bool answers_line = asked && line_ && line_->response_id.empty();
+  if (answers_line) line_->response_id = std::string(event.response.id);
+  const bool ours = asked || server_interrupts_;
+  responses_.push_back(Response{std::string(event.response.id), ours,
+                                /*shown=*/ours && !(answers_line && line_->refused),
+                                /*delivered=*/false});
+  if (responses_.size() > kMaxOpenResponses) responses_.pop_front();
   awaiting_answer_ = false;
   if (asked && std::exchange(cancel_when_created_, false)) {  // interrupted before it began
-    dropped_response_id_ = active_->id;
+    dropped_response_id_ = std::string(event.response.id);
     server_->CancelAnswer();
   }
-}
-
-bool ConversationEngine::TakeAnnounced(std::string_view response_id) {
-  for (auto it = open_responses_.begin(); it != open_responses_.end(); ++it) {
-    if (*it == response_id) {
-      open_responses_.erase(it);
-      return true;
-    }
-  }
-  LOG_WARN("ignored response.done for response \"%s\", which was never announced",
-           Printable(std::string(response_id), 64).c_str());
-  return false;
 }
 
 void ConversationEngine::OnResponseDone(const ServerEvent& event) {
@@ -396,10 +420,13 @@ void ConversationEngine::OnResponseDone(const ServerEvent& event) {
     playback_->SetStreamOpen(false);
   }
   ++responses_done_;
-  const bool shown = active_ && active_->id == event.response.id && active_->shown;
-  if (active_ && active_->id == event.response.id) {
-    active_.reset();
-    awaiting_answer_ = false;
+  // OnServerEvent made sure it is open.
+  const auto done = std::find_if(responses_.begin(), responses_.end(),
+                                 [&](const Response& r) { return r.id == event.response.id; });
+  const bool shown = done != responses_.end() && done->shown;
+  if (done != responses_.end()) {
+    if (std::next(done) == responses_.end()) awaiting_answer_ = false;  // the newest
+    responses_.erase(done);
   }
   const std::string_view status = event.response.status;
   const std::string reason = Printable(std::string(event.response.reason));
@@ -422,10 +449,21 @@ void ConversationEngine::OnResponseDone(const ServerEvent& event) {
 
 void ConversationEngine::OnServerEvent(const ServerEvent& event) {
   if (event.type == ServerEventType::kResponseDone) {
-    // One never announced ends nothing, and is not passed on.
-    if (!TakeAnnounced(event.response.id)) return;
-    // The answer so far ends its line before any tool's line is shown.
-    if (event.response.id != dropped_response_id_) {
+    // One that is not open (never announced, or already done) ends nothing, and is not passed
+    // on.
+    const Response* done = Find(event.response.id);
+    if (!done) {
+      LOG_WARN("ignored response.done for response \"%s\": none is open by that id",
+               Printable(std::string(event.response.id), 64).c_str());
+      return;
+    }
+    // The answer so far ends its line before any tool's line is shown, unless the line may be
+    // a newer response's, shown, that overlapped this one.
+    const auto after = std::find_if(responses_.begin(), responses_.end(),
+                                    [&](const Response& r) { return &r == done; });
+    const bool newer_shown =
+        std::any_of(std::next(after), responses_.end(), [](const Response& r) { return r.shown; });
+    if (!newer_shown && event.response.id != dropped_response_id_) {
       answer_text_.EndLine(/*interrupted=*/event.response.status == "cancelled");
     }
   }
@@ -486,7 +524,7 @@ void ConversationEngine::OnSpeechStarted(const ServerEvent& event) {
   }
   turn_->item_id = std::string(event.item_id);
   ClearCaptions();
-  if (active_ || Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
+  if (!responses_.empty() || Audible()) BargeIn(/*server_cancels=*/server_interrupts_);
 }
 
 void ConversationEngine::OnInputTranscript(const ServerEvent& event) {
@@ -514,7 +552,7 @@ void ConversationEngine::OnError(const ServerEvent& event) {
     // The line never reached the conversation, but the response.create behind it still answers
     // the old context: it is not shown, and the turn counts as failed.
     line_->refused = true;
-    if (active_) active_->shown = false;
+    if (Response* answer = Find(line_->response_id)) answer->shown = false;
     view_->Notice(words);
     return;
   }
@@ -523,7 +561,10 @@ void ConversationEngine::OnError(const ServerEvent& event) {
       // Another response is active: the gate asks again when it is done. Without VAD it is
       // nobody's (the one that seemed to answer us), and is not shown.
       awaiting_answer_ = false;
-      if (active_ && !server_interrupts_) active_->shown = false;
+      if (Response* other = Newest(); other && !server_interrupts_) {
+        other->ours = other->shown = false;
+        if (line_ && line_->response_id == other->id) line_->response_id.clear();
+      }
       LOG_INFO("server: %s", Printable(std::string(e.message)).c_str());
       return;
     case ResponseGate::Refusal::kRefused:  // no answer will come

@@ -111,12 +111,11 @@ class ConversationEngine : private AnswerText::Lines {
   bool awaiting_tool_answer() const { return tools_ && tools_->awaiting_answer(); }
   void AnswerTool(bool yes);
   bool tools_busy() const { return tools_ && tools_->busy(); }
-  // A response is requested, expected (the user finished speaking) or streaming.
-  bool AwaitingServer() const {
-    return core_.ready() && (active_ || core_.requests().requested() || awaiting_answer_) &&
-           !tools_busy();
-  }
-  bool response_active() const { return active_.has_value(); }
+  // An answer is requested, expected (the user finished speaking), streaming, or waiting for
+  // a response nobody asked for to end so that it can be asked for.
+  bool AwaitingServer() const;
+  // A response is open (announced and not done), whoever asked for it.
+  bool response_active() const { return !responses_.empty(); }
   // Responses that ended (response.done for an announced one), and the answers among them
   // that completed.
   uint64_t responses_done() const { return responses_done_; }
@@ -140,10 +139,11 @@ class ConversationEngine : private AnswerText::Lines {
   uint64_t appended_frames() const { return appended_frames_; }
 
  private:
-  // The response being generated, from its response.created to its response.done.
-  struct ActiveResponse {
+  // A response, from its response.created to its response.done.
+  struct Response {
     std::string id;
-    bool shown = false;      // asked for (or started by the server's VAD): shown and played
+    bool ours = false;       // asked for, or started by the server's VAD: the user's answer
+    bool shown = false;      // ours, and not the answer to a refused line: shown and played
     bool delivered = false;  // some of it was shown or played
   };
   // The typed line whose turn is in flight, from its conversation.item.create to the end of
@@ -152,7 +152,9 @@ class ConversationEngine : private AnswerText::Lines {
     std::string text;
     std::string item_id;   // the server has it once History does
     std::string event_id;  // of its conversation.item.create, to match a refusal
-    bool refused = false;  // the server refused the item: the answer is not shown
+    // The first response asked for after it: its answer. Once one was, the server had the line.
+    std::string response_id;
+    bool refused = false;  // the server refused the item: its answer is not shown
     bool answer_failed = false;
   };
   // The user's spoken turn that has no answer yet: from speech_started on, or a take.
@@ -163,6 +165,13 @@ class ConversationEngine : private AnswerText::Lines {
   };
 
   bool Audible() const { return playback_ && playback_->Audible(); }
+  // The responses open: the newest (the one streaming), one by id, whether one of ours is.
+  Response* Newest() { return responses_.empty() ? nullptr : &responses_.back(); }
+  Response* Find(std::string_view response_id);
+  // An event's response: the one it names, or with no id (as servers stream one at a time) the
+  // newest.
+  Response* Of(std::string_view response_id);
+  bool OursOpen() const;
   void BargeIn(bool server_cancels);
   // The server's events, by kind.
   void OnSessionCreated();
@@ -173,10 +182,8 @@ class ConversationEngine : private AnswerText::Lines {
   void OnError(const ServerEvent& event);
   void OnAudioDelta(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
-  // Whether a response.done ends a response that response.created announced (and forgets it).
-  bool TakeAnnounced(std::string_view response_id);
   // Whether an answer event (words or audio) belongs to a response that is shown.
-  bool Shows(std::string_view response_id) const;
+  bool Shows(std::string_view response_id);
   // The oldest typed line, as a text turn, when one waits and the policy lets it go.
   void SendPendingLine();
   void MaybeRequestResponse();
@@ -213,11 +220,10 @@ class ConversationEngine : private AnswerText::Lines {
   History* const history_;            // null: none kept
   std::optional<AnswerAudio> audio_;  // with a speaker
 
-  std::optional<ActiveResponse> active_;
-  // Announced by response.created and not yet done. A few at most (one at a time, in a sound
-  // session); the oldest go first.
+  // Announced by response.created and not yet done, the newest at the back. One at a time in a
+  // sound session; a few at most (the oldest go first) from a server that overlaps them.
   static constexpr size_t kMaxOpenResponses = 8;
-  std::deque<std::string> open_responses_;
+  std::deque<Response> responses_;
   std::string dropped_response_id_;  // interrupted: its remaining audio and words are dropped
   bool awaiting_answer_ = false;     // the user finished speaking; a response is due
   bool user_speaking_ = false;

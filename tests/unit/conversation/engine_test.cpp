@@ -662,3 +662,20 @@ TEST_CASE_METHOD(EngineTest, "paced, an answer heard to its end shows whole", "[
   CHECK(view.lines == std::vector<std::string>{"assistant: Hello there."});
   CHECK(chat.Idle());
 }
+
+TEST_CASE_METHOD(EngineTest, "with VAD, overlapping responses each keep their words and line",
+                 "[voice]") {
+  Ready();
+  ResponseCreated("r1");
+  ResponseCreated("r2");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r1","item_id":"a1","delta":"one"})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"a2","delta":"two "})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  Server(
+      R"({"type":"response.output_audio_transcript.delta","response_id":"r2","item_id":"a2","delta":"more"})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(view.lines == std::vector<std::string>{"assistant: one", "assistant: two more"});
+  CHECK(chat.answers() == 2);
+}

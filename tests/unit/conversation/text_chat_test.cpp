@@ -527,3 +527,82 @@ TEST_CASE_METHOD(TextChatTest, "in a pipe, Ctrl-C during an answer ends the sess
   Server(R"({"type":"response.created","response":{"id":"r1"}})");
   CHECK_FALSE(chat.OnInterrupt());
 }
+
+TEST_CASE_METHOD(TextChatTest, "a response nobody asked for that never ends keeps nothing waiting",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Answer("r1", {"first"});
+  Server(R"({"type":"response.created","response":{"id":"ghost"}})");  // and never a done
+  CHECK_FALSE(chat.AwaitingServer());
+  chat.OnInputEnd();
+  CHECK(chat.Finished());
+}
+
+TEST_CASE_METHOD(TextChatTest, "a line waits for a response nobody asked for, and says so",
+                 "[text_chat]") {
+  SessionCreated();
+  Server(R"({"type":"response.created","response":{"id":"ghost"}})");
+  chat.OnUserLine("one");
+  // The line goes; its response.create waits for the other to end, and the watchdog watches.
+  CHECK(transport.SentTypes().back() == "conversation.item.create");
+  CHECK(chat.AwaitingServer());
+  Server(R"({"type":"response.done","response":{"id":"ghost","status":"completed"}})");
+  CHECK(transport.SentTypes().back() == "response.create");
+  Answer("r1", {"answer"});
+  CHECK(answers == "answer\n");
+}
+
+TEST_CASE_METHOD(TextChatTest, "a response nobody asked for does not hide the turn's answer",
+                 "[text_chat]") {
+  SessionCreated();
+  chat.OnUserLine("one");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.created","response":{"id":"r2"}})");  // nobody's
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"mine"})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r2","delta":"theirs"})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  CHECK(answers == "mine\n");
+  CHECK(chat.answers() == 1);
+  chat.OnInputEnd();
+  CHECK(chat.Finished());
+}
+
+TEST_CASE_METHOD(TextToolsTest, "a refused line's answer is hidden, its tool's follow-up is not",
+                 "[text_chat][tools]") {
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("one");
+  Server(
+      R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value","message":"bad item","event_id":"voxterm_item_1"}})");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r1","delta":"old context"})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":1,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  runner.Exit(1, 0, "up 3 days");
+  chat.OnToolsReady();
+  Server(R"({"type":"response.created","response":{"id":"r2"}})");
+  Server(R"({"type":"response.output_text.delta","response_id":"r2","delta":"Three days."})");
+  Server(R"({"type":"response.done","response":{"id":"r2","status":"completed"}})");
+  CHECK(answers == "Three days.\n");
+  chat.OnInputEnd();
+  CHECK(chat.Finished());
+  CHECK(chat.failed_turns() == 1);
+}
+
+TEST_CASE_METHOD(TextReconnectTest, "a line the server began to answer is not sent again",
+                 "[text_chat][reconnect]") {
+  SessionCreated();
+  chat.OnUserLine("hi");  // never echoed back, so History does not have it
+  Server(R"({"type":"response.created","response":{"id":"r1","status":"in_progress"}})");
+  Server(
+      R"({"type":"response.output_item.added","response_id":"r1","item":{"id":"a1","type":"message",)"
+      R"("role":"assistant","status":"in_progress","content":[]}})");
+  chat.OnDisconnected();
+  transport.sent.clear();
+  SessionCreated();
+  // Sent again, it would follow the replayed answer: the server had it, since it answered it.
+  for (const std::string& sent : transport.sent)
+    CHECK(sent.find(R"("text":"hi")") == std::string::npos);
+  CHECK(transport.SentTypes().back() == "response.create");
+}

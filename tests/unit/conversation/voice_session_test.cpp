@@ -52,8 +52,10 @@ struct VoiceSessionTest {
     auto engine = AudioEngine::Open(config, {AudioBackend::kFile, AudioBackend::kNull});
     REQUIRE(engine.ok());
     REQUIRE((*engine)->Start().ok());
-    session = std::make_unique<VoiceSession>(SessionSettings{}, std::move(*engine), &server, &view,
-                                             &clock, interactive);
+    SessionSettings settings;  // the server's VAD takes the turns, as voice mode asks
+    settings.turns = SessionSettings::Turns::kDetect;
+    session = std::make_unique<VoiceSession>(settings, std::move(*engine), &server, &view, &clock,
+                                             interactive);
   }
   void Server(const std::string& json) {
     ParsedEvent event(json);
