@@ -24,11 +24,15 @@ ConversationEngine::ConversationEngine(SessionSettings session, ClientProtocol* 
   if (playback) audio_.emplace(playback);
 }
 
+std::deque<ConversationEngine::Response>::iterator ConversationEngine::Open(
+    std::string_view response_id) {
+  return std::find_if(responses_.begin(), responses_.end(),
+                      [&](const Response& r) { return r.id == response_id; });
+}
+
 ConversationEngine::Response* ConversationEngine::Find(std::string_view response_id) {
-  for (Response& response : responses_) {
-    if (response.id == response_id) return &response;
-  }
-  return nullptr;
+  const auto open = Open(response_id);
+  return open == responses_.end() ? nullptr : &*open;
 }
 
 ConversationEngine::Response* ConversationEngine::Of(std::string_view response_id) {
@@ -420,9 +424,7 @@ void ConversationEngine::OnResponseDone(const ServerEvent& event) {
     playback_->SetStreamOpen(false);
   }
   ++responses_done_;
-  // OnServerEvent made sure it is open.
-  const auto done = std::find_if(responses_.begin(), responses_.end(),
-                                 [&](const Response& r) { return r.id == event.response.id; });
+  const auto done = Open(event.response.id);  // OnServerEvent made sure it is open
   const bool shown = done != responses_.end() && done->shown;
   if (done != responses_.end()) {
     if (std::next(done) == responses_.end()) awaiting_answer_ = false;  // the newest
@@ -451,18 +453,16 @@ void ConversationEngine::OnServerEvent(const ServerEvent& event) {
   if (event.type == ServerEventType::kResponseDone) {
     // One that is not open (never announced, or already done) ends nothing, and is not passed
     // on.
-    const Response* done = Find(event.response.id);
-    if (!done) {
+    const auto done = Open(event.response.id);
+    if (done == responses_.end()) {
       LOG_WARN("ignored response.done for response \"%s\": none is open by that id",
                Printable(std::string(event.response.id), 64).c_str());
       return;
     }
     // The answer so far ends its line before any tool's line is shown, unless the line may be
     // a newer response's, shown, that overlapped this one.
-    const auto after = std::find_if(responses_.begin(), responses_.end(),
-                                    [&](const Response& r) { return &r == done; });
     const bool newer_shown =
-        std::any_of(std::next(after), responses_.end(), [](const Response& r) { return r.shown; });
+        std::any_of(std::next(done), responses_.end(), [](const Response& r) { return r.shown; });
     if (!newer_shown && event.response.id != dropped_response_id_) {
       answer_text_.EndLine(/*interrupted=*/event.response.status == "cancelled");
     }

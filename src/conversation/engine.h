@@ -165,8 +165,10 @@ class ConversationEngine : private AnswerText::Lines {
   };
 
   bool Audible() const { return playback_ && playback_->Audible(); }
-  // The responses open: the newest (the one streaming), one by id, whether one of ours is.
+  // The responses open: the newest (the one streaming), one by id (as an iterator, end() when
+  // none is, or a pointer, null), whether one of ours is.
   Response* Newest() { return responses_.empty() ? nullptr : &responses_.back(); }
+  std::deque<Response>::iterator Open(std::string_view response_id);
   Response* Find(std::string_view response_id);
   // An event's response: the one it names, or with no id (as servers stream one at a time) the
   // newest.
