@@ -62,7 +62,7 @@ void PttSession::OnInputBytes(std::string_view bytes) {
         break;
       case Key::Type::kCtrlD: quit_ = true; break;
       case Key::Type::kChar:
-        if (key.ch == U'q') quit_ = true;
+        if (Key::Folded(key.ch) == U'q') quit_ = true;
         break;
       case Key::Type::kCtrlZ: terminal_->Suspend(); break;
       default: break;

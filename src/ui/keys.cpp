@@ -27,9 +27,12 @@ Key FromCodepoint(char32_t c) {
     default: break;
   }
   Key k;
-  if (c >= 0x20) {
+  if (c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0)) {
     k.type = Key::Type::kChar;
-    k.ch = c < 0x80 ? static_cast<char32_t>(tolower(static_cast<int>(c))) : c;
+    k.ch = c;
+  } else if (c >= 0x01 && c <= 0x1a) {
+    k.type = Key::Type::kCtrl;
+    k.ch = U'a' + (c - 1);
   }
   return k;
 }
@@ -88,10 +91,25 @@ size_t DecodeUtf8(std::string_view s, Key* key, bool at_end) {
   return length;
 }
 
+// Arrows, Home and End: "CSI A" or, with modifiers, "CSI 1 ; mod A" (and SS3 A in application
+// mode). Ctrl or Alt with Left and Right moves by words.
+Key CursorKey(char final, long modifiers) {
+  const bool word = modifiers > 1 && ((modifiers - 1) & (4 | 2));
+  switch (final) {
+    case 'A': return Simple(Key::Type::kUp);
+    case 'B': return Simple(Key::Type::kDown);
+    case 'C': return Simple(word ? Key::Type::kWordRight : Key::Type::kRight);
+    case 'D': return Simple(word ? Key::Type::kWordLeft : Key::Type::kLeft);
+    case 'H': return Simple(Key::Type::kHome);
+    case 'F': return Simple(Key::Type::kEnd);
+    default: return Key();
+  }
+}
+
 // SS3 ("ESC O" and one byte): F1-F4.
 size_t DecodeSs3(std::string_view s, Key* key, bool at_end) {
   if (s.size() < 3) return Incomplete(s, at_end);
-  *key = s[2] >= 'P' && s[2] <= 'S' ? Function(s[2] - 'P' + 1) : Key();
+  *key = s[2] >= 'P' && s[2] <= 'S' ? Function(s[2] - 'P' + 1) : CursorKey(s[2], 1);
   return 3;
 }
 
@@ -106,24 +124,42 @@ Key KittyKey(const std::string& params) {
   const long modifiers = strtol(params.c_str() + semicolon + 1, nullptr, 10);
   if (colon != std::string::npos)
     key.release = strtol(params.c_str() + colon + 1, nullptr, 10) == 3;
-  // Ctrl (bit 2 of modifiers - 1) with c, d or z, as the plain bytes would be.
-  if (modifiers > 1 && ((modifiers - 1) & 4) && key.type == Key::Type::kChar) {
-    if (key.ch == 'c') key.type = Key::Type::kCtrlC;
-    if (key.ch == 'd') key.type = Key::Type::kCtrlD;
-    if (key.ch == 'z') key.type = Key::Type::kCtrlZ;
+  // Ctrl (bit 2 of modifiers - 1) with a letter, as the plain byte would be.
+  const char32_t letter = Key::Folded(key.ch);
+  if (modifiers > 1 && ((modifiers - 1) & 4) && key.type == Key::Type::kChar && letter >= U'a' &&
+      letter <= U'z') {
+    const Key plain = FromCodepoint(letter - U'a' + 1);
+    key.type = plain.type;
+    key.ch = plain.ch;
   }
   return key;
 }
 
+// "CSI n ~": editing keys, the paste's marks, and function keys.
+Key TildeKey(long n) {
+  switch (n) {
+    case 1:
+    case 7: return Simple(Key::Type::kHome);
+    case 3: return Simple(Key::Type::kDelete);
+    case 4:
+    case 8: return Simple(Key::Type::kEnd);
+    case 200: return Simple(Key::Type::kPasteStart);
+    case 201: return Simple(Key::Type::kPasteEnd);
+    default: break;
+  }
+  const int f = TildeFunction(static_cast<int>(n));
+  return f ? Function(f) : Key();
+}
+
 // A whole CSI sequence: what its final byte says with its parameters.
 Key CsiKey(const std::string& params, char final) {
-  if (final == '~') {
-    const int f = TildeFunction(static_cast<int>(strtol(params.c_str(), nullptr, 10)));
-    return f ? Function(f) : Key();
-  }
+  if (final == '~') return TildeKey(strtol(params.c_str(), nullptr, 10));
   if (final == 'u') return KittyKey(params);
   if (final >= 'P' && final <= 'S') return Function(final - 'P' + 1);  // CSI 1;mod P and the like
-  return Key();  // arrows and the rest: not ours
+  const size_t semicolon = params.find(';');
+  const long modifiers =
+      semicolon == std::string::npos ? 1 : strtol(params.c_str() + semicolon + 1, nullptr, 10);
+  return CursorKey(final, modifiers);
 }
 
 // CSI ("ESC [", parameters, then a final byte in 0x40-0x7E).

@@ -1,6 +1,7 @@
-// Keys from a terminal in raw mode, decoded: plain bytes, the escape sequences of function keys,
-// and the kitty keyboard protocol's "CSI code ; modifiers : event u", which also reports
-// releases (so that holding a key and letting go can mean something).
+// Keys from a terminal in raw mode, decoded: plain bytes, the escape sequences of function,
+// arrow and editing keys, the bracketed paste's marks, and the kitty keyboard protocol's
+// "CSI code ; modifiers : event u", which also reports releases (so that holding a key and
+// letting go can mean something).
 // Thread safety: one decoder per input stream, main thread.
 #pragma once
 
@@ -24,14 +25,30 @@ struct Key {
     kCtrlC,
     kCtrlD,
     kCtrlZ,
+    kCtrl,  // Ctrl and a letter that has no type of its own: ch is the letter, lowercase
+    kUp,
+    kDown,
+    kLeft,
+    kRight,
+    kWordLeft,   // Ctrl-Left (or Alt-Left)
+    kWordRight,  // Ctrl-Right
+    kHome,
+    kEnd,
+    kDelete,
+    kPasteStart,  // a bracketed paste begins: what follows is text, Enter included
+    kPasteEnd,
     kOther
   };
   Type type = Type::kOther;
-  char32_t ch = 0;  // kChar: the character (lowercase for letters)
+  char32_t ch = 0;  // kChar: the character as typed; kCtrl: the letter
   int number = 0;   // kFunction: 1 to 12
   bool release = false;
 
-  bool operator==(const Key& o) const { return type == o.type && ch == o.ch && number == o.number; }
+  // Letters compare without case, so that a push-to-talk key works with Caps Lock or Shift.
+  bool operator==(const Key& o) const {
+    return type == o.type && Folded(ch) == Folded(o.ch) && number == o.number;
+  }
+  static char32_t Folded(char32_t c) { return c >= U'A' && c <= U'Z' ? c - U'A' + U'a' : c; }
 };
 
 class KeyDecoder {
@@ -56,5 +73,9 @@ std::string KeyName(const Key& key);
 // off again. Terminals that do not know it ignore both.
 inline constexpr std::string_view kKittyKeysOn = "\x1b[>11u";
 inline constexpr std::string_view kKittyKeysOff = "\x1b[<u";
+// Bracketed paste: a paste comes between kPasteStart and kPasteEnd, so that its newlines are
+// text rather than Enter.
+inline constexpr std::string_view kBracketedPasteOn = "\x1b[?2004h";
+inline constexpr std::string_view kBracketedPasteOff = "\x1b[?2004l";
 
 }  // namespace voxterm

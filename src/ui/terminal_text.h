@@ -14,6 +14,14 @@
 
 namespace voxterm {
 
+// The columns a terminal gives a character: 2 for wide ones (CJK, most emoji), 0 for those
+// that join the one before (combining marks, joiners), 1 for the rest; what the C library's
+// wcwidth says in a UTF-8 locale, whatever the user's locale is. Control characters count 1
+// (voxterm never writes them raw). Line editing and the screen's bottom rows count with it.
+int CharColumns(char32_t c);
+// The columns of UTF-8 text that has no control characters in it.
+size_t TextColumns(std::string_view text);
+
 class TerminalFilter {
  public:
   // Returns text with what a terminal would act on escaped. Stateful because a character may be

@@ -50,16 +50,10 @@ int Columns(int fd) {
 
 // The columns a character takes, from its first byte: continuation bytes take none, and
 // everything from U+1000 on counts as wide (CJK, emoji; a few narrow scripts are counted wide
-// too, so the caption may end early, but never wraps and breaks the line's redraw).
+// too, so a cut caption may end early, but never wraps and breaks the line's redraw).
 size_t Width(unsigned char byte) {
   if ((byte & 0xC0) == 0x80) return 0;
   return byte >= 0xE1 ? 2 : 1;
-}
-
-size_t TextColumns(std::string_view text) {
-  size_t n = 0;
-  for (char c : text) n += Width(static_cast<unsigned char>(c));
-  return n;
 }
 
 // The code point that starts at text[at] (an invalid sequence decodes as its first byte).

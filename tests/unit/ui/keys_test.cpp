@@ -36,7 +36,8 @@ TEST_CASE("plain bytes are keys", "[keys]") {
   CHECK(keys[3].type == Key::Type::kEnter);
   CHECK(keys[4].type == Key::Type::kCtrlC);
   CHECK(keys[5].type == Key::Type::kCtrlZ);
-  CHECK(keys[6].ch == U'a');  // letters compare without case
+  CHECK(keys[6].ch == U'A');  // as typed, and compared without case
+  CHECK(keys[6] == Decode(&d, "a")[0]);
   CHECK(keys[7].ch == U'\u00e9');
 }
 
@@ -76,12 +77,11 @@ TEST_CASE("the kitty protocol reports presses and releases", "[keys]") {
   CHECK(keys[5].type == Key::Type::kEscape);
 }
 
-TEST_CASE("arrows and unknown sequences are not taken for keys of ours", "[keys]") {
+TEST_CASE("unknown sequences are not taken for keys of ours", "[keys]") {
   KeyDecoder d;
-  auto keys = Decode(&d, "\x1b[A\x1b[200~");
-  REQUIRE(keys.size() == 2);
-  CHECK(keys[0].type == Key::Type::kOther);
-  CHECK(keys[1].type == Key::Type::kOther);
+  auto keys = Decode(&d, "\x1b[5~\x1b[Z\x1b[1;5X");  // Page Up, Shift-Tab, no key at all
+  REQUIRE(keys.size() == 3);
+  for (const Key& key : keys) CHECK(key.type == Key::Type::kOther);
 }
 
 TEST_CASE("push-to-talk keys by name or character", "[keys]") {
@@ -100,7 +100,7 @@ TEST_CASE("each family of escape sequences, complete or cut", "[keys]") {
   KeyDecoder d;
   // SS3: F1-F4, anything else not ours; cut after "ESC O", it waits.
   CHECK(Decode(&d, "\x1bO").empty());
-  auto keys = Decode(&d, "S\x1bOA");
+  auto keys = Decode(&d, "S\x1bOx");
   REQUIRE(keys.size() == 2);
   CHECK(keys[0] == Function(4));
   CHECK(keys[1].type == Key::Type::kOther);
@@ -123,14 +123,13 @@ TEST_CASE("each family of escape sequences, complete or cut", "[keys]") {
   CHECK(keys[1].type == Key::Type::kEscape);
 }
 
-TEST_CASE("UTF-8 cut across reads waits; a stray continuation byte is a key", "[keys]") {
+TEST_CASE("UTF-8 cut across reads waits; a stray continuation byte is no text", "[keys]") {
   KeyDecoder d;
   CHECK(Decode(&d, "\xe2\x82").empty());
   auto keys = Decode(&d, "\xac\x80");
   REQUIRE(keys.size() == 2);
   CHECK(keys[0].ch == U'\u20ac');
-  CHECK(keys[1].type == Key::Type::kChar);
-  CHECK(keys[1].ch == 0x80);
+  CHECK(keys[1].type == Key::Type::kOther);  // a C1 control's code: no text
   keys = Decode(&d, "\xf0\x9f\x8e\xa4");
   REQUIRE(keys.size() == 1);
   CHECK(keys[0].ch == U'\U0001f3a4');
@@ -143,11 +142,11 @@ TEST_CASE("kitty modifiers: ctrl with c, d and z only, events without modifiers"
   CHECK(keys[0].type == Key::Type::kCtrlD);
   CHECK(keys[1].type == Key::Type::kCtrlZ);
   CHECK_FALSE(keys[1].release);
-  CHECK(keys[2].type == Key::Type::kChar);  // ctrl+x is not ours
+  CHECK(keys[2].type == Key::Type::kCtrl);  // ctrl+x, as the byte 0x18 would be
   CHECK(keys[2].ch == U'x');
   CHECK(keys[3].type == Key::Type::kChar);  // shift+c is no ctrl+c
   CHECK(keys[3].ch == U'c');
-  CHECK(keys[4].ch == U'a');  // letters lowercased in kitty codes too
+  CHECK(keys[4] == Decode(&d, "a")[0]);  // letters compare without case in kitty codes too
   CHECK(keys[4].release);
   CHECK(keys[5].ch == U'\u00e9');
   // The function keys' private codes: F1 and F12, and the code after F12 is no key of ours.
@@ -165,4 +164,35 @@ TEST_CASE("an unfinished sequence longer than any key is dropped", "[keys]") {
   auto keys = Decode(&d, "x");
   REQUIRE(keys.size() == 1);
   CHECK(keys[0].ch == U'x');
+}
+
+TEST_CASE("editing keys: arrows, Home, End, Delete, ctrl letters, word moves", "[keys]") {
+  KeyDecoder d;
+  auto keys = Decode(&d,
+                     "\x1b[A\x1b[B\x1b[C\x1b[D\x1bOH\x1b[F\x1b[1~\x1b[4~\x1b[3~"
+                     "\x1b[1;5D\x1b[1;3C\x01\x05\x15\x17\x7f");
+  std::vector<Key::Type> types;
+  for (const Key& k : keys) types.push_back(k.type);
+  using T = Key::Type;
+  CHECK(types == std::vector<T>{T::kUp, T::kDown, T::kRight, T::kLeft, T::kHome, T::kEnd,
+                                T::kHome, T::kEnd, T::kDelete, T::kWordLeft, T::kWordRight,
+                                T::kCtrl, T::kCtrl, T::kCtrl, T::kCtrl, T::kBackspace});
+  CHECK(keys[11].ch == U'a');
+  CHECK(keys[14].ch == U'w');
+  // A C1 control or DEL is no character to insert.
+  keys = Decode(&d, "\xc2\x9b");
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].type == T::kOther);
+}
+
+TEST_CASE("a bracketed paste's marks are keys, and what is between them comes as typed",
+          "[keys]") {
+  KeyDecoder d;
+  auto keys = Decode(&d, "\x1b[200~a\rb\x1b[20");
+  REQUIRE(keys.size() == 4);
+  CHECK(keys[0].type == Key::Type::kPasteStart);
+  CHECK(keys[2].type == Key::Type::kEnter);
+  keys = Decode(&d, "1~");
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].type == Key::Type::kPasteEnd);
 }
