@@ -31,6 +31,8 @@
 #include "tools/tool_command.h"
 #include "transport/lws_transport.h"
 #include "transport/tls_files.h"
+#include "ui/screen.h"
+#include "ui/terminal_input.h"
 #include "ui/terminal_text.h"
 #include "ui/terminal_view.h"
 #include "ui/tool_call_view.h"
@@ -130,8 +132,6 @@ class LineReader {
     }
     return true;
   }
-  // Bytes of a line whose newline has not come (on a terminal: typed, then Ctrl-D once).
-  bool has_partial() const { return !partial_.empty(); }
   // Lines (or with --turn-per-input, the input) skipped for their length: the run fails.
   int skipped() const { return skipped_; }
 
@@ -156,10 +156,11 @@ class LineReader {
 
 // Answers in text mode go to stdout, buffered and flushed once per batch of network events: as
 // prompt as a flush per delta, without a write() for every few characters. On a terminal,
-// what the terminal would act on is shown escaped (ui/terminal_text.h).
+// what the terminal would act on is shown escaped (ui/terminal_text.h), and the text goes
+// through the screen, above the line being typed.
 class StdoutSink {
  public:
-  StdoutSink() : terminal_(isatty(STDOUT_FILENO)) {
+  explicit StdoutSink(Screen* screen) : screen_(screen), terminal_(isatty(STDOUT_FILENO)) {
     static char buffer[1 << 16];
     setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
   }
@@ -173,8 +174,7 @@ class StdoutSink {
     if (state_ != SessionLoop::Output::kOk || text.empty()) return;
     line_open_ = text.back() != '\n';
     if (terminal_) {
-      std::string safe = filter_.Filter(text);
-      fwrite(safe.data(), 1, safe.size(), stdout);
+      screen_->Write(filter_.Filter(text));
     } else {
       fwrite(text.data(), 1, text.size(), stdout);
     }
@@ -200,6 +200,7 @@ class StdoutSink {
   }
 
  private:
+  Screen* const screen_;
   const bool terminal_;
   bool line_open_ = false;
   TerminalFilter filter_;
@@ -220,13 +221,16 @@ int MakeTickTimer(int period_ms) {
 // The poll loop every mode shares, on the main thread: it waits for the connection's events,
 // stdin, signals, ticks and the tool runner, and hands each to the SessionLoop or the
 // conversation. What the connection's life means is the SessionLoop's.
-class PollLoop {
+// On a terminal (but for push-to-talk, whose keys are its own) stdin is a TerminalInput: lines
+// are typed in the screen's edit row.
+class PollLoop : private TerminalInput::Handler {
  public:
-  // tools_fd: the tool runner's, -1 without tools. whole_input: --turn-per-input. view: the
-  // spoken modes' terminal view, redrawn when the terminal is resized; null in text mode.
+  // tools_fd: the tool runner's, -1 without tools. whole_input: --turn-per-input. echo_typed:
+  // a typed line is written above the edit row once sent (text mode, where no view shows it).
+  // view: the spoken modes' terminal view, null in text mode.
   PollLoop(SessionLoop* loop, WakeupQueue<NetEvent>* queue, Conversation* conversation,
            StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd, bool whole_input,
-           TerminalView* view)
+           Screen* screen, TerminalView* view, bool echo_typed)
       : loop_(loop),
         queue_(queue),
         conversation_(conversation),
@@ -235,16 +239,26 @@ class PollLoop {
         signal_fd_(signal_fd),
         tools_fd_(tools_fd),
         tick_fd_(MakeTickTimer(conversation->tick_ms())),
-        interactive_(isatty(STDIN_FILENO)),
         reader_(whole_input),
-        view_(view) {}
-  ~PollLoop() {
+        screen_(screen),
+        view_(view),
+        echo_typed_(echo_typed) {}
+  ~PollLoop() override {
     if (tick_fd_ >= 0) close(tick_fd_);
   }
 
   // Returns the exit code: input skipped for its length fails a run that would have succeeded.
   int Run() {
+    if (isatty(STDIN_FILENO) && !conversation_->WantsRawInput()) {
+      auto input = TerminalInput::Start(STDIN_FILENO, screen_, this, echo_typed_);
+      if (!input.ok()) {
+        LOG_ERROR("%s", input.message().c_str());
+        return ToInt(ExitCode::kFailure);
+      }
+      input_ = std::move(*input);
+    }
     const int code = RunLoop();
+    input_.reset();
     return code == 0 && reader_.skipped() > 0 ? ToInt(ExitCode::kFailure) : code;
   }
 
@@ -254,7 +268,9 @@ class PollLoop {
     for (;;) {
       loop_->BeforeWait(out_->state());
       if (loop_->done()) return loop_->exit_code();
-      ShowPrompt();
+      if (input_) {
+        input_->SetPromptWanted(stdin_open_ && !loop_->closing() && conversation_->WantsPrompt());
+      }
       // stdin last, so that it can be left out.
       pollfd fds[5] = {{queue_->fd(), POLLIN, 0},
                        {signal_fd_, POLLIN, 0},
@@ -274,18 +290,9 @@ class PollLoop {
       if (fds[2].revents & POLLIN) OnTick();
       if (fds[3].revents & POLLIN) conversation_->OnToolsReady();
       if (reading && (fds[4].revents & (POLLIN | POLLHUP | POLLERR))) OnStdin();
+      if (over_) return exit_code_;
       if (fds[0].revents & POLLIN) loop_->HandleQueued(queue_);
     }
-  }
-
-  void ShowPrompt() {
-    if (!interactive_ || !stdin_open_ || loop_->closing() || !conversation_->WantsPrompt() ||
-        prompt_shown_) {
-      return;
-    }
-    fputs("> ", stderr);
-    fflush(stderr);
-    prompt_shown_ = true;
   }
 
   // Until the SessionLoop's next deadline; -1: only for an event.
@@ -297,24 +304,34 @@ class PollLoop {
 
   // False when the run is over (exit_code_).
   bool OnSignals() {
-    while (const int signo = TakeSignal()) {
-      if (loop_->closing()) {  // a second Ctrl-C: no more waiting
-        exit_code_ = ToInt(ExitCode::kInterrupted);
-        return false;
+    if (TakeResize()) {
+      if (view_) {
+        view_->Resized();  // the status line too, fitted to the new width
+      } else {
+        screen_->Resized();
       }
-      // Ctrl-C while a tool runs stops the tool, not voxterm.
-      if (signo == SIGINT && conversation_->OnInterrupt()) {
+      if (input_) input_->Draw();
+    }
+    while (const int signo = TakeSignal()) {
+      if (signo == SIGINT && !loop_->closing() && conversation_->OnInterrupt()) {
         SignalAbsorbed();
         continue;
       }
-      if (prompt_shown_) fputs("\n", stderr);  // end the prompt's line (a status line clears)
-      loop_->Close(ExitCode::kInterrupted);
-      if (loop_->done()) {
-        exit_code_ = loop_->exit_code();
-        return false;
-      }
+      if (!Close()) return false;
     }
     return true;
+  }
+
+  // A signal to end, or Ctrl-C that nothing took: false when the run is over (exit_code_).
+  bool Close() {
+    if (loop_->closing()) {  // a second Ctrl-C: no more waiting
+      exit_code_ = ToInt(ExitCode::kInterrupted);
+      return false;
+    }
+    loop_->Close(ExitCode::kInterrupted);
+    if (!loop_->done()) return true;
+    exit_code_ = loop_->exit_code();
+    return false;
   }
 
   void OnTick() {
@@ -322,28 +339,38 @@ class PollLoop {
     while (read(tick_fd_, &expirations, sizeof expirations) == sizeof expirations) {
     }
     if (!loop_->closing()) conversation_->OnTick();
-    if (TakeResize() && view_) view_->Resized();  // ticks come in the modes that have a view
   }
 
-  // Lines, or raw bytes in push-to-talk.
+  // Keys on a terminal, lines from a pipe, or raw bytes in push-to-talk.
   void OnStdin() {
     bool open;
-    if (conversation_->WantsRawInput()) {
+    if (input_) {
+      open = input_->ReadAvailable();
+    } else if (conversation_->WantsRawInput()) {
       char bytes[256];
       const ssize_t n = read(STDIN_FILENO, bytes, sizeof bytes);
       if (n > 0) conversation_->OnInputBytes(std::string_view(bytes, static_cast<size_t>(n)));
       open = n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN));
-      if (!open) conversation_->OnInputEnd();
     } else {
-      const bool at_prompt = std::exchange(prompt_shown_, false);
       open = reader_.ReadAvailable(conversation_);
-      // A line typed without its newline yet is still on the prompt's line: no second prompt.
-      if (open && at_prompt && reader_.has_partial()) prompt_shown_ = true;
-      if (!open) conversation_->OnInputEnd();
-      if (!open && at_prompt) fputs("\n", stderr);  // end the prompt's line after Ctrl-D
     }
-    stdin_open_ = open;
+    if (!open && stdin_open_) conversation_->OnInputEnd();
+    stdin_open_ = stdin_open_ && open;
   }
+
+  // TerminalInput::Handler
+  void OnLine(std::string line) override { conversation_->OnUserLine(std::move(line)); }
+  // Ctrl-C on a raw terminal: as SIGINT would be (a tool or, in text mode, an answer stops).
+  bool OnStopKey() override { return !loop_->closing() && conversation_->OnInterrupt(); }
+  void OnQuitKey() override {
+    if (!Close()) over_ = true;
+  }
+  void OnEndKey() override {
+    if (!stdin_open_) return;
+    stdin_open_ = false;
+    conversation_->OnInputEnd();
+  }
+  void OnMuteKey() override {}
 
   SessionLoop* const loop_;
   WakeupQueue<NetEvent>* const queue_;
@@ -353,11 +380,13 @@ class PollLoop {
   const int signal_fd_;
   const int tools_fd_;
   const int tick_fd_;
-  const bool interactive_;
   LineReader reader_;
-  TerminalView* const view_;
+  Screen* const screen_;
+  TerminalView* const view_;  // the spoken modes'; null in text mode
+  const bool echo_typed_;
+  std::unique_ptr<TerminalInput> input_;
   bool stdin_open_ = true;
-  bool prompt_shown_ = false;
+  bool over_ = false;  // a key ended the run
   int exit_code_ = 0;
 };
 
@@ -428,6 +457,7 @@ struct ConversationParts {
 // What shows the conversation: the terminal in a spoken mode, stderr's tool lines in text mode,
 // and --transcript's file in front of either. Declared before the conversation, which uses it.
 struct Views {
+  explicit Views(Screen* screen) : text_tools(screen) {}
   std::unique_ptr<TerminalView> terminal;  // spoken modes
   StderrToolView text_tools;
   std::unique_ptr<TranscriptFile> transcript;
@@ -442,8 +472,8 @@ struct Views {
   }
 };
 
-Status MakeViews(const Config& config, Views* views) {
-  if (config.mode != Mode::kText) views->terminal = std::make_unique<TerminalView>(stdout, stderr);
+Status MakeViews(const Config& config, Screen* screen, Views* views) {
+  if (config.mode != Mode::kText) views->terminal = std::make_unique<TerminalView>(screen);
   if (config.transcript.empty()) return Status::Ok();
   auto file = TranscriptFile::Create(config.transcript);
   if (!file.ok()) return file.status();
@@ -502,10 +532,11 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   LoggedSink messages(&link, &event_log);
   RealtimeClient server(config.dialect, &messages);
   History history;
-  StdoutSink out;
+  Screen screen(stdout, stderr);
+  StdoutSink out(&screen);
 
-  Views views;
-  if (Status made = MakeViews(config, &views); !made.ok()) {
+  Views views(&screen);
+  if (Status made = MakeViews(config, &screen, &views); !made.ok()) {
     return Fail(made.message(), ExitCode::kUsage);
   }
   TerminalView* const view = views.terminal.get();
@@ -526,12 +557,12 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
                                         tool_calls.get(), &history, &out, &clock, latencies});
   if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
 
-  auto notify = [view, &out](const std::string& text) {
+  auto notify = [view, &out, &screen](const std::string& text) {
     if (view) {
       view->Notice(text);
     } else {
       out.EndLineForNotice();
-      fprintf(stderr, "voxterm: %s\n", text.c_str());
+      screen.Notice("voxterm: " + text);
     }
   };
   std::mt19937 random(std::random_device{}());
@@ -539,18 +570,23 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
       LoopOptions(config, *options), &clock, &link, conversation->get(), &event_log, usage, notify,
       [&out] { out.Flush(); },
       [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
-  // A log line of the main thread makes room on the screen first; gone with the view and out.
-  SetLogLineHook([view, &out] {
+  // A log line of the main thread makes room on the screen first, and the rows come back
+  // after it; gone with the view and out.
+  SetLogLineHook([view, &out, &screen](bool before) {
     if (view) {
-      view->MakeRoomForLog();
-    } else {
+      view->MakeRoomForLog(before);
+    } else if (before) {
       out.EndLineForNotice();
+      screen.Hide();
+    } else {
+      screen.Show();
     }
   });
   LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(),
            ToString(config.dialect));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
-                            runner ? runner->fd() : -1, config.turn_per_input, view)
+                            runner ? runner->fd() : -1, config.turn_per_input, &screen, view,
+                            config.mode == Mode::kText)
                        .Run();
   SetLogLineHook(nullptr);
   return code;

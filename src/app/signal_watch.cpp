@@ -61,8 +61,11 @@ void Watch(sigset_t set) {
       signo = sigtimedwait(&set, &info, &wait);
     }
     if (signo <= 0) continue;  // the deadline, or EINTR: checked at the top
-    if (signo == SIGWINCH) {   // a redraw, not a reason to quit
-      g_resized.store(true, std::memory_order_relaxed);
+    if (signo == SIGWINCH) {  // a redraw, not a reason to quit: the loop wakes for it
+      if (!g_resized.exchange(true, std::memory_order_relaxed)) {
+        const unsigned char byte = SIGWINCH;
+        (void)!write(g_write_fd, &byte, 1);
+      }
       continue;
     }
     // The clock starts at the first signal not yet absorbed.
@@ -95,7 +98,10 @@ int StartSignalWatch() {
 
 int TakeSignal() {
   unsigned char byte;
-  return read(g_read_fd, &byte, 1) == 1 ? byte : 0;
+  while (read(g_read_fd, &byte, 1) == 1) {
+    if (byte != SIGWINCH) return byte;  // a resize's wake-up: TakeResize says it
+  }
+  return 0;
 }
 
 void SignalAbsorbed() { g_absorbed.fetch_add(1, std::memory_order_release); }

@@ -25,7 +25,8 @@ int TakeSignal();
 void SignalAbsorbed();
 
 // Whether the terminal was resized (SIGWINCH, which the watching thread takes too, and which
-// ends nothing) since the last call.
+// ends nothing: it makes the descriptor readable, but TakeSignal does not return it) since the
+// last call.
 bool TakeResize();
 
 }  // namespace voxterm

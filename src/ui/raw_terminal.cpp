@@ -15,6 +15,8 @@ namespace {
 // For the fatal-signal handler, which can reach nothing else.
 int g_fd = -1;
 termios g_saved;
+std::string_view g_on;   // what turns the key reporting on (a constant's bytes)
+std::string_view g_off;  // and off again
 const int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGHUP};
 
 void WriteAll(int fd, std::string_view text) {
@@ -28,7 +30,7 @@ void WriteAll(int fd, std::string_view text) {
 
 void Restore() {
   if (g_fd < 0) return;
-  WriteAll(g_fd, kKittyKeysOff);
+  WriteAll(g_fd, g_off);
   tcsetattr(g_fd, TCSAFLUSH, &g_saved);
 }
 
@@ -42,11 +44,13 @@ void OnFatalSignal(int signal) {
 
 }  // namespace
 
-Result<std::unique_ptr<RawTerminal>> RawTerminal::Enter(int fd) {
-  if (!isatty(fd)) return Status::Error("push-to-talk needs a terminal on stdin");
+Result<std::unique_ptr<RawTerminal>> RawTerminal::Enter(int fd, Keys keys) {
+  if (!isatty(fd)) return Status::Error("stdin is not a terminal");
   if (tcgetattr(fd, &g_saved) != 0)
     return Status::Error(std::string("terminal: ") + strerror(errno));
   g_fd = fd;
+  g_on = keys == Keys::kReleases ? kKittyKeysOn : kBracketedPasteOn;
+  g_off = keys == Keys::kReleases ? kKittyKeysOff : kBracketedPasteOff;
   struct sigaction action {};
   action.sa_handler = OnFatalSignal;
   action.sa_flags = SA_RESETHAND;
@@ -59,15 +63,15 @@ Result<std::unique_ptr<RawTerminal>> RawTerminal::Enter(int fd) {
 
 void RawTerminal::MakeRaw() {
   termios raw = g_saved;
-  // Keys one at a time, no echo, and Ctrl-C / Ctrl-Z as bytes (ISIG off): push-to-talk handles
-  // them itself, so it can put the terminal back before stopping. Output processing stays on,
+  // Keys one at a time, no echo, and Ctrl-C / Ctrl-Z as bytes (ISIG off): voxterm handles them
+  // itself, so it can put the terminal back before stopping. Output processing stays on,
   // so "\n" still starts a new line.
   raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ISIG | IEXTEN);
   raw.c_iflag &= ~static_cast<tcflag_t>(IXON | ICRNL);
   raw.c_cc[VMIN] = 1;
   raw.c_cc[VTIME] = 0;
   tcsetattr(fd_, TCSAFLUSH, &raw);
-  WriteAll(fd_, kKittyKeysOn);
+  WriteAll(fd_, g_on);
 }
 
 RawTerminal::~RawTerminal() {

@@ -1,6 +1,7 @@
-// RawTerminal: the terminal in raw mode for push-to-talk (keys one by one, no echo, Ctrl-C and
-// Ctrl-Z as keys), and always put back as it was found: on destruction, on a fatal signal, and
-// around Ctrl-Z / fg. Also turns the kitty keyboard protocol on (releases), and off again.
+// RawTerminal: the terminal in raw mode (keys one by one, no echo, Ctrl-C and Ctrl-Z as keys),
+// and always put back as it was found: on destruction, on a fatal signal, and around Ctrl-Z /
+// fg. For push-to-talk it also turns the kitty keyboard protocol on (releases); for typing,
+// bracketed paste (a paste's newlines are text); either is turned off again.
 // Thread safety: main thread; the fatal-signal handler uses only async-signal-safe calls.
 #pragma once
 
@@ -12,8 +13,12 @@ namespace voxterm {
 
 class RawTerminal {
  public:
+  enum class Keys {
+    kReleases,  // push-to-talk: the kitty protocol, so that letting go of a key is seen
+    kText,      // typing: keys as text, pastes bracketed
+  };
   // REQUIRES: fd is a terminal. One at a time per process.
-  static Result<std::unique_ptr<RawTerminal>> Enter(int fd);
+  static Result<std::unique_ptr<RawTerminal>> Enter(int fd, Keys keys = Keys::kReleases);
   ~RawTerminal();
   RawTerminal(const RawTerminal&) = delete;
   RawTerminal& operator=(const RawTerminal&) = delete;

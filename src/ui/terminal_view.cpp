@@ -1,12 +1,12 @@
 #include "ui/terminal_view.h"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 
+#include "ui/terminal_text.h"
 #include "util/utf8.h"
 
 namespace voxterm {
@@ -40,12 +40,6 @@ constexpr const char* kBars[] = {"\u2581", "\u2582", "\u2583", "\u2584",
 bool ColorWanted(bool terminal) {
   const char* no_color = getenv("NO_COLOR");
   return terminal && !(no_color && *no_color);
-}
-
-// Columns of the terminal behind fd; 80 when it does not say.
-int Columns(int fd) {
-  winsize size{};
-  return ioctl(fd, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 ? size.ws_col : 80;
 }
 
 // The columns a character takes, from its first byte: continuation bytes take none, and
@@ -122,18 +116,14 @@ std::string LastColumns(const std::string& text, size_t columns) {
 }
 }  // namespace
 
-TerminalView::TerminalView(FILE* out, FILE* status)
-    : out_(out),
-      status_(status),
-      out_is_terminal_(isatty(fileno(out))),
-      status_line_(isatty(fileno(status))),
-      color_(ColorWanted(out_is_terminal_ && isatty(fileno(status)))),
-      columns_(static_cast<size_t>(Columns(fileno(status)))) {}
+TerminalView::TerminalView(Screen* screen)
+    : screen_(screen),
+      out_is_terminal_(screen->out_on_screen()),
+      color_(ColorWanted(screen->out_on_screen())) {}
 
 TerminalView::~TerminalView() {
-  ClearStatus();
   if (answer_open_) Write("\n");
-  fflush(out_);
+  screen_->SetStatus("", 0);
 }
 
 std::string TerminalView::Paint(const char* color, std::string_view text) const {
@@ -142,51 +132,35 @@ std::string TerminalView::Paint(const char* color, std::string_view text) const 
 }
 
 void TerminalView::Write(std::string_view text) {
-  if (out_is_terminal_) {
-    std::string safe = filter_.Filter(text);
-    fwrite(safe.data(), 1, safe.size(), out_);
-  } else {
-    fwrite(text.data(), 1, text.size(), out_);
-  }
+  screen_->Write(out_is_terminal_ ? filter_.Filter(text) : std::string(text));
 }
 
-void TerminalView::MakeRoomForLog() {
-  ClearStatus();
-  if (answer_open_ && out_is_terminal_ && status_line_) {
-    Write("\n");
-    fflush(out_);
-    answer_open_ = false;
-  }
+void TerminalView::EndAnswerLine() {
+  if (!answer_open_ || !out_is_terminal_) return;
+  Write("\n");
+  answer_open_ = false;
 }
 
-// The rows the line on screen takes at the present width (a terminal that rewraps on resize
-// makes a line wider than itself two rows); the cursor is on its last.
-void TerminalView::ClearStatus() {
-  if (!status_shown_) return;
-  const size_t rows = status_columns_ == 0 ? 1 : (status_columns_ - 1) / columns_ + 1;
-  // One row: clear it; more: go up to the first, and clear to the end of the screen.
-  const std::string clear =
-      rows > 1 ? "\x1b[" + std::to_string(rows - 1) + "A\r\x1b[J" : std::string("\r\x1b[K");
-  fputs(clear.c_str(), status_);
-  fflush(status_);
-  status_shown_ = false;
+void TerminalView::MakeRoomForLog(bool before) {
+  if (!before) {
+    screen_->Show();
+    return;
+  }
+  EndAnswerLine();
+  screen_->Hide();
 }
 
 void TerminalView::Resized() {
-  if (status_shown_) DrawStatus();
+  screen_->Resized();
+  DrawStatus();
 }
 
 // The parts that do not fit go, the caption first, then the detail, then the meter; the state
 // is cut last.
 void TerminalView::DrawStatus() {
-  // While an answer streams its line is the status; the meter would break it.
-  if (!status_line_ || answer_open_) return;
-  // The width is asked at every draw: a redraw may come between a resize and its SIGWINCH.
-  if (const auto columns = static_cast<size_t>(Columns(fileno(status_))); columns != columns_) {
-    columns_ = columns;
-    ClearStatus();  // the rows the old line takes at the new width
-  }
-  const size_t room = columns_ > 1 ? columns_ - 1 : 1;
+  if (!screen_->rows_shown()) return;
+  const size_t columns = screen_->columns();
+  const size_t room = columns > 1 ? columns - 1 : 1;
   const std::string state = FirstColumns(std::string("\u25cf ") + ToString(state_), room);
   size_t used = TextColumns(state);
   std::string line = Paint(kDim, state);
@@ -206,11 +180,9 @@ void TerminalView::DrawStatus() {
     line += "  " + Paint(kCyan, "you: " + caption);
     used += kLabel + TextColumns(caption);
   }
-  fflush(out_);  // what the transcript wrote must land before the line is redrawn
-  fputs(("\r\x1b[K" + line).c_str(), status_);
-  fflush(status_);
-  status_shown_ = true;
-  status_columns_ = used;
+  if (line == status_) return;
+  status_ = line;
+  screen_->SetStatus(std::move(line), used);
 }
 
 void TerminalView::UserSaid(std::string_view text) {
@@ -221,12 +193,11 @@ void TerminalView::UserSaid(std::string_view text) {
 void TerminalView::UserTyped(std::string_view text) { Line(kCyan, "you: ", text); }
 
 void TerminalView::UserCaption(std::string_view text) {
-  if (!status_line_) return;  // nothing but the final line where there is no status line
+  if (!screen_->rows_shown()) return;  // nothing but the final line where there is no status
   std::string shown;
   AppendForDisplay(text, LineBreaks::kEscape, &shown);
   if (shown == caption_) return;
   caption_ = std::move(shown);
-  if (caption_.empty() && !status_shown_) return;
   DrawStatus();
 }
 
@@ -234,33 +205,28 @@ void TerminalView::ToolActivity(std::string_view line) { Line(kMagenta, "tool: "
 
 // A transcript line of its own, even if an answer is streaming.
 void TerminalView::Line(const char* color, const char* label, std::string_view text) {
-  ClearStatus();
   if (answer_open_) {
     Write("\n");
     answer_open_ = false;
   }
-  fputs(Paint(color, label).c_str(), out_);
+  screen_->Write(Paint(color, label));
   Write(text);
   Write("\n");
-  fflush(out_);
   DrawStatus();
 }
 
 void TerminalView::AssistantDelta(std::string_view text) {
   if (!answer_open_) {
-    ClearStatus();
-    fputs(Paint(kGreen, "assistant: ").c_str(), out_);
+    screen_->Write(Paint(kGreen, "assistant: "));
     answer_open_ = true;
   }
   Write(text);
-  fflush(out_);
 }
 
 void TerminalView::AssistantDone(bool interrupted) {
   if (!answer_open_) return;
-  if (interrupted) fputs(Paint(kDim, " [interrupted]").c_str(), out_);
+  if (interrupted) screen_->Write(Paint(kDim, " [interrupted]"));
   Write("\n");
-  fflush(out_);
   answer_open_ = false;
   DrawStatus();
 }
@@ -285,27 +251,26 @@ void TerminalView::SetDetail(std::string_view text) {
 }
 
 void TerminalView::Notice(std::string_view text) {
-  ClearStatus();
   // On a terminal the notice would land inside the answer's line: the line ends first (an
   // answer that goes on after a reconnect starts a line of its own). A piped transcript keeps
   // its lines whole.
-  if (answer_open_ && out_is_terminal_) {
-    Write("\n");
-    fflush(out_);
-    answer_open_ = false;
-  }
+  EndAnswerLine();
   // Notices carry server text (errors, close reasons) that callers make printable; on a
   // terminal it is made sure of here too.
   std::string shown;
-  if (status_line_) {
+  if (screen_->rows_shown()) {
     AppendForDisplay(text, LineBreaks::kKeep, &shown);
   } else {
     shown = text;
   }
-  fputs(Paint(kYellow, "voxterm: " + shown).c_str(), status_);
-  fputs("\n", status_);
-  fflush(status_);
-  DrawStatus();
+  screen_->Notice(Paint(kYellow, "voxterm: " + shown));
+}
+
+void TerminalView::Say(std::string_view text) {
+  EndAnswerLine();
+  std::string shown;
+  AppendForDisplay(text, LineBreaks::kKeep, &shown);
+  screen_->Notice(shown);
 }
 
 // The question comes from the server's arguments: filtered like any server text.
@@ -314,9 +279,8 @@ void TerminalView::AskToRun(std::string_view question) {
     Write("\n");
     answer_open_ = false;
   }
-  fflush(out_);
   TerminalFilter filter;
-  Notice(status_line_ ? filter.Filter(question) : std::string(question));
+  Notice(screen_->rows_shown() ? filter.Filter(question) : std::string(question));
 }
 
 }  // namespace voxterm

@@ -3,8 +3,9 @@
 //   assistant: It is sunny and 21 degrees.
 //   tool: disk_usage {"path":"/tmp"}
 //   ● listening ▂▄▆  you: what's the wea
-// Transcripts go to stdout, labelled; the status line (state and input level) is redrawn in
-// place on stderr, only when stderr is a terminal, and steps aside while an answer streams.
+// Transcripts go to stdout, labelled; the status line (state and input level) is the Screen's
+// status row (ui/screen.h), redrawn in place under the transcript when stderr is a terminal;
+// a line the user types is its edit row, under that.
 // The user's words, while they are transcribed, are a caption at the end of the status line
 // (its latest words, cut to the terminal's width), until the final "you:" line replaces it: a
 // pipe gets only that final line.
@@ -18,6 +19,7 @@
 #include <string_view>
 
 #include "ui/conversation_view.h"
+#include "ui/screen.h"
 #include "ui/terminal_text.h"
 #include "ui/tool_call_view.h"
 
@@ -25,8 +27,9 @@ namespace voxterm {
 
 class TerminalView final : public ConversationView, public ToolCallView {
  public:
-  // Looks at the descriptors of out and status and at NO_COLOR to decide what to draw.
-  TerminalView(FILE* out, FILE* status);
+  // Looks at the screen's streams and at NO_COLOR to decide what to draw. The screen outlives
+  // the view.
+  explicit TerminalView(Screen* screen);
   ~TerminalView() override;
 
   void UserSaid(std::string_view text) override;
@@ -40,36 +43,30 @@ class TerminalView final : public ConversationView, public ToolCallView {
   void Notice(std::string_view text) override;
   void ToolActivity(std::string_view line) override;
   void AskToRun(std::string_view question) override;
-  // Before a log line on the terminal: the status line cleared, an answer line on the same
-  // terminal ended (it goes on in a line of its own). The status comes back at its next change.
-  void MakeRoomForLog();
+  // Around a log line on the terminal: before, the rows cleared and an answer line on the same
+  // terminal ended (it goes on in a line of its own); after, the rows drawn again.
+  void MakeRoomForLog(bool before);
   // The terminal changed size (SIGWINCH): the status line is drawn again, to the new width.
   void Resized();
+  // A line of voxterm's own in the transcript's place (a command's output), on stderr.
+  void Say(std::string_view text);
 
  private:
   void Write(std::string_view text);  // to out, escaped when out is a terminal
   void Line(const char* color, const char* label, std::string_view text);
-  void ClearStatus();
+  void EndAnswerLine();  // on a terminal, where a notice must not land inside it
   void DrawStatus();
   std::string Paint(const char* color, std::string_view text) const;
 
-  FILE* const out_;
-  FILE* const status_;
+  Screen* const screen_;
   const bool out_is_terminal_;
-  const bool status_line_;  // status is a terminal
   const bool color_;
   TerminalFilter filter_;
   VoiceState state_ = VoiceState::kConnecting;
   int level_bars_ = 0;
   std::string detail_;
   std::string caption_;  // as the terminal shows it: escaped, one line
-  bool status_shown_ = false;
-  // The status line is never wider than the terminal less a column, so it never wraps: a
-  // wrapped line would leave its first row behind at every redraw. columns_: the width it was
-  // last drawn for; status_columns_: its own. After the terminal shrinks under it, the rows it
-  // takes at the new width are cleared (terminals rewrap lines when they resize).
-  size_t columns_;
-  size_t status_columns_ = 0;
+  std::string status_;   // as last given to the screen
   bool answer_open_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "ui/screen.h"
 #include "ui/terminal_text.h"
 
 namespace voxterm {
@@ -24,17 +25,19 @@ class ToolCallView {
 
 //   tool: disk_usage {"path":"/tmp"}
 //   tool: disk_usage: exit 0 (12 ms)
-// on stderr; the question waits at the end of its line for the answer typed after it.
+// on stderr, above the screen's rows; the question is a line of its own, answered in the edit
+// row (or, from a pipe, by the next line).
 class StderrToolView final : public ToolCallView {
  public:
-  StderrToolView();
+  // screen: where the lines go (its rows stream is stderr); it outlives the view.
+  explicit StderrToolView(Screen* screen);
   void ToolActivity(std::string_view line) override;
   void AskToRun(std::string_view question) override;
 
  private:
   void Write(std::string_view text);
 
-  const bool terminal_;
+  Screen* const screen_;
   TerminalFilter filter_;
 };
 

@@ -15,7 +15,7 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kWarn)};
 std::mutex g_mu;
-std::function<void()> g_hook;  // SetLogLineHook's, set and called on g_hook_thread only
+std::function<void(bool)> g_hook;  // SetLogLineHook's, set and called on g_hook_thread only
 std::atomic<std::thread::id> g_hook_thread{};
 
 const char* Prefix(LogLevel level) {
@@ -30,7 +30,7 @@ const char* Prefix(LogLevel level) {
 
 }  // namespace
 
-void SetLogLineHook(std::function<void()> hook) {
+void SetLogLineHook(std::function<void(bool before)> hook) {
   g_hook_thread.store(hook ? std::this_thread::get_id() : std::thread::id());
   g_hook = std::move(hook);
 }
@@ -55,14 +55,22 @@ void Log(LogLevel level, const char* format, ...) {
   AppendForDisplay(body, LineBreaks::kEscape, &line);
   line += '\n';
   static thread_local bool in_hook = false;  // the hook may log (a failed write)
-  if (!in_hook && g_hook_thread.load() == std::this_thread::get_id() && g_hook) {
+  const bool hooked = !in_hook && g_hook_thread.load() == std::this_thread::get_id() && g_hook;
+  if (hooked) {
     in_hook = true;
-    g_hook();
+    g_hook(true);
     in_hook = false;
   }
-  std::lock_guard<std::mutex> lock(g_mu);
-  fputs(line.c_str(), stderr);
-  fflush(stderr);
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    fputs(line.c_str(), stderr);
+    fflush(stderr);
+  }
+  if (hooked) {
+    in_hook = true;
+    g_hook(false);
+    in_hook = false;
+  }
 }
 
 // Server text in a log line must not act on the terminal or span lines, whether stderr is a

@@ -15,10 +15,11 @@ void SetLogLevel(LogLevel level);
 LogLevel GetLogLevel();
 bool LogEnabled(LogLevel level);
 
-// Called before each line the thread that set it logs (the main thread), so that the screen
-// makes room: the voice status line cleared, an open answer line ended. Lines of other threads
-// do not call it (the hook's owner is not theirs to touch). Empty: none.
-void SetLogLineHook(std::function<void()> hook);
+// Called around each line the thread that set it logs (the main thread): before (true), so
+// that the screen makes room (its bottom rows cleared, an open answer line ended), and after
+// (false), so that it draws them again. Lines of other threads do not call it (the hook's
+// owner is not theirs to touch). Empty: none.
+void SetLogLineHook(std::function<void(bool before)> hook);
 
 // printf-style; the message should not end with a newline.
 void Log(LogLevel level, const char* format, ...) __attribute__((format(printf, 2, 3)));

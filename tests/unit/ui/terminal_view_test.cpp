@@ -59,7 +59,8 @@ struct TerminalViewTest {
 
 TEST_CASE("a caption is the end of the user's words, cut to the terminal's width", "[ui]") {
   TerminalViewTest t(40);
-  TerminalView view(t.out, t.status);
+  Screen view_screen(t.out, t.status);
+  TerminalView view(&view_screen);
   view.SetState(VoiceState::kThinking);
   view.UserCaption("what is the weather like in Oslo today, and tomorrow?");
   const std::string line = t.LastStatus();
@@ -74,7 +75,8 @@ TEST_CASE("a caption is the end of the user's words, cut to the terminal's width
 
 TEST_CASE("wide characters take two columns of a caption", "[ui]") {
   TerminalViewTest t(40);
-  TerminalView view(t.out, t.status);
+  Screen view_screen(t.out, t.status);
+  TerminalView view(&view_screen);
   view.SetState(VoiceState::kThinking);
   view.UserCaption(
       "\u65e5\u672c\u8a9e\u306e\u6587\u7ae0\u3067\u3059\u3002\u65e5\u672c\u8a9e\u306e\u6587\u7ae0");
@@ -97,7 +99,8 @@ TEST_CASE("a cut caption does not start inside a character", "[ui]") {
       "cafe\u0301 \U0001F469\u200D\U0001F469\u200D\U0001F467 \u2764\uFE0F end";
   for (int columns = 24; columns <= 40; ++columns) {
     TerminalViewTest t(columns);
-    TerminalView view(t.out, t.status);
+    Screen view_screen(t.out, t.status);
+  TerminalView view(&view_screen);
     view.SetState(VoiceState::kThinking);
     view.UserCaption(words);
     const std::string line = t.LastStatus();
@@ -115,7 +118,8 @@ TEST_CASE("a cut caption does not start inside a character", "[ui]") {
 
 TEST_CASE("the final words replace the caption; a cleared caption is gone", "[ui]") {
   TerminalViewTest t(80);
-  TerminalView view(t.out, t.status);
+  Screen view_screen(t.out, t.status);
+  TerminalView view(&view_screen);
   view.SetState(VoiceState::kThinking);
   view.UserCaption("hello wor");
   CHECK(t.LastStatus().find("you: hello wor") != std::string::npos);
@@ -134,7 +138,8 @@ TEST_CASE("captions are not drawn where there is no status line", "[ui]") {
   fcntl(sink[0], F_SETFL, O_NONBLOCK);
   FILE* status = fdopen(sink[1], "w");
   {
-    TerminalView view(t.out, status);
+    Screen view_screen(t.out, status);
+  TerminalView view(&view_screen);
     view.UserCaption("hello");
     view.UserSaid("hello there");
   }
@@ -158,7 +163,8 @@ size_t CodePoints(const std::string& text) {
 
 TEST_CASE("the status line never reaches the terminal's last column", "[ui]") {
   TerminalViewTest t(40);
-  TerminalView view(t.out, t.status);
+  Screen view_screen(t.out, t.status);
+  TerminalView view(&view_screen);
   view.SetState(VoiceState::kIdle);
   view.SetLevel(0.5f);
   view.SetDetail("press space to talk, q to quit, or type a line");
@@ -168,14 +174,16 @@ TEST_CASE("the status line never reaches the terminal's last column", "[ui]") {
   CHECK(line.find("press space") != std::string::npos);
   CHECK(line.substr(line.size() - 3) == "\u2026");  // the detail is cut
   TerminalViewTest narrow(12);
-  TerminalView tiny(narrow.out, narrow.status);
+  Screen tiny_screen(narrow.out, narrow.status);
+  TerminalView tiny(&tiny_screen);
   tiny.SetState(VoiceState::kUserSpeaking);
   CHECK(CodePoints(narrow.LastStatus()) <= 11);
 }
 
 TEST_CASE("after the terminal shrinks, the rows its old status line took are cleared", "[ui]") {
   TerminalViewTest t(80);
-  TerminalView view(t.out, t.status);
+  Screen view_screen(t.out, t.status);
+  TerminalView view(&view_screen);
   view.SetState(VoiceState::kIdle);
   view.SetDetail("press space to talk, q to quit, or type a line, then wait");
   t.Drain(t.controller);

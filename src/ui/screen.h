@@ -1,0 +1,87 @@
+// Screen: the terminal a conversation is shown on. The transcript scrolls as any output does;
+// under it, redrawn in place, are up to two rows of voxterm's own: the status row (spoken
+// modes) and the edit row, where the user types. Redraws never touch the transcript, and
+// transcript text never lands in the rows:
+//   assistant: It is sunny and 21 deg|      <- the transcript; an answer streams here
+//   ● speaking ▂▄▆                          <- status row
+//   > what about tomor|                     <- edit row, with the cursor
+// To write more transcript, the rows are cleared and the cursor goes back to where the
+// transcript ended (its column is counted as the text goes out, wrapping as the terminal
+// does); the text goes out, and the rows are drawn again under it. A row is never wider than
+// the terminal less a column, so it never wraps. (A character the C library counts at a width
+// other than the terminal's can put the cursor a column off; a resize ends the transcript's
+// open line, since terminals rewrap it in different ways.)
+// out: the transcript's stream (stdout). rows: the stream the rows and notices go to (stderr).
+// The rows are drawn only when rows is a terminal; the transcript's column is counted only
+// when out is a terminal too (taken to be the same one). To a pipe, text goes as it came.
+// Thread safety: main thread only.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace voxterm {
+
+class Screen {
+ public:
+  Screen(FILE* out, FILE* rows);
+  Screen(const Screen&) = delete;
+  Screen& operator=(const Screen&) = delete;
+  // The rows cleared; an open transcript line ended.
+  ~Screen();
+
+  bool rows_shown() const { return rows_are_terminal_; }
+  bool out_on_screen() const { return out_on_screen_; }
+  // The terminal's width, asked now (80 when it does not say).
+  size_t columns() const;
+
+  // Transcript text, as it should go to out: filtered by the caller when out is a terminal; may
+  // hold SGR colour sequences ("ESC [ ... m"), which take no columns.
+  void Write(std::string_view text);
+  // The transcript's last line is not ended (an answer is streaming into it).
+  bool line_open() const { return line_open_; }
+  // A whole line on rows' stream (a notice, a question), above the rows; the caller ends an
+  // open transcript line first when it wants the line on a row of its own.
+  void Notice(std::string_view line);
+
+  // The status row: text (SGR colours allowed) and the columns it takes; empty: none.
+  void SetStatus(std::string text, size_t columns);
+  // The edit row and the cursor's column in it; ClearEdit: none.
+  void SetEdit(std::string text, size_t cursor);
+  void ClearEdit();
+
+  // Before another writer uses the terminal (a log line): the rows are cleared, and stay so
+  // until Show. The cursor is where the transcript ended.
+  void Hide();
+  void Show();
+  // The terminal changed size: the rows are cleared at the old width's rows, drawn again.
+  void Resized();
+
+ private:
+  void Draw();
+  std::string Clear() const;  // the sequence that clears the rows, back to the transcript's end
+  void Advance(std::string_view text);  // counts the transcript's column
+  void Put(const std::string& sequence);  // to rows, with out flushed first
+
+  FILE* const out_;
+  FILE* const rows_;
+  const bool rows_are_terminal_;
+  const bool out_on_screen_;
+  std::string status_;
+  size_t status_columns_ = 0;
+  std::string edit_;
+  size_t edit_cursor_ = 0;
+  bool editing_ = false;
+  bool hidden_ = false;
+  // What is on the screen now: how many rows, the cursor's row among them, and how many
+  // terminal rows each takes (more than one only after the terminal narrowed under them).
+  size_t drawn_rows_ = 0;
+  size_t drawn_widths_[2] = {0, 0};
+  size_t cursor_row_ = 0;
+  size_t cursor_column_ = 0;
+  size_t column_ = 0;  // where the transcript ended, when out is on the screen
+  bool line_open_ = false;
+};
+
+}  // namespace voxterm

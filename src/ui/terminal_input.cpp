@@ -1,0 +1,108 @@
+#include "ui/terminal_input.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "util/utf8.h"
+
+namespace voxterm {
+namespace {
+constexpr std::string_view kPrompt = "> ";
+}  // namespace
+
+Result<std::unique_ptr<TerminalInput>> TerminalInput::Start(int fd, Screen* screen,
+                                                            Handler* handler, bool echo) {
+  auto terminal = RawTerminal::Enter(fd, RawTerminal::Keys::kText);
+  if (!terminal.ok()) return terminal.status();
+  return std::unique_ptr<TerminalInput>(
+      new TerminalInput(fd, std::move(*terminal), screen, handler, echo));
+}
+
+TerminalInput::~TerminalInput() { screen_->ClearEdit(); }
+
+bool TerminalInput::ReadAvailable() {
+  char bytes[4096];
+  const ssize_t n = read(fd_, bytes, sizeof bytes);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  std::vector<Key> keys;
+  decoder_.Feed(std::string_view(bytes, static_cast<size_t>(n)), &keys);
+  const std::string before = editor_.text();
+  bool changed = false;
+  for (const Key& key : keys) {
+    const LineEditor::Outcome outcome = editor_.Handle(key);
+    if (outcome == LineEditor::Outcome::kChanged) changed = true;
+    if (outcome == LineEditor::Outcome::kSubmit) {
+      Send();
+      changed = true;
+    }
+    if (outcome == LineEditor::Outcome::kIgnored) {
+      OnKey(key);
+      changed = true;
+    }
+  }
+  if (editor_.TakeTruncated()) {
+    screen_->Notice("voxterm: the paste was cut at " + std::to_string(LineEditor::kMaxBytes) +
+                    " bytes, the most a line holds");
+  }
+  // A paste's text is drawn once, at its end, not a key at a time.
+  if (changed || editor_.text() != before) Draw();
+  return true;
+}
+
+void TerminalInput::Send() {
+  std::string line = editor_.TakeLine();
+  if (echo_) {
+    std::string shown(kPrompt);
+    AppendForDisplay(line, LineBreaks::kKeep, &shown);
+    screen_->ClearEdit();
+    screen_->Notice(shown);
+  }
+  handler_->OnLine(std::move(line));
+}
+
+void TerminalInput::OnKey(const Key& key) {
+  switch (key.type) {
+    case Key::Type::kCtrlC:
+      if (handler_->OnStopKey()) return;
+      if (editor_.empty()) {
+        handler_->OnQuitKey();
+      } else {
+        editor_.Clear();
+      }
+      return;
+    case Key::Type::kCtrlD:
+      if (!editor_.empty()) Send();  // the editor left it here: the cursor is at the end
+      handler_->OnEndKey();
+      return;
+    case Key::Type::kCtrlZ:
+      screen_->Hide();
+      terminal_->Suspend();
+      screen_->Show();
+      return;
+    case Key::Type::kCtrl:
+      if (key.ch == U't') handler_->OnMuteKey();
+      if (key.ch == U'l') screen_->Resized();
+      return;
+    default: return;
+  }
+}
+
+void TerminalInput::SetPromptWanted(bool wanted) {
+  if (wanted == prompt_wanted_) return;
+  prompt_wanted_ = wanted;
+  Draw();
+}
+
+void TerminalInput::Draw() {
+  if (!prompt_wanted_ && editor_.empty()) {
+    screen_->ClearEdit();
+    return;
+  }
+  LineEditor::Row row = editor_.Render(kPrompt, screen_->columns());
+  screen_->SetEdit(std::move(row.text), row.cursor);
+}
+
+}  // namespace voxterm

@@ -1,0 +1,68 @@
+// TerminalInput: what the user types at a terminal, in the text chat and in a spoken
+// conversation. Keys come raw (RawTerminal, bracketed paste on) and are edited in the screen's
+// edit row (LineEditor, Screen); Enter hands the line on. The keys that are not editing go to
+// the handler:
+//   Ctrl-C   stops what the handler can stop (a tool, an answer); if nothing, drops the line
+//            being typed; on none, quits
+//   Ctrl-D   on none: the end of input; at a line's end: the line is sent, then the end
+//   Ctrl-T   the handler's (mute)        Ctrl-Z   suspends, the terminal put back
+//   Ctrl-L   draws the rows again
+// Thread safety: main thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ui/keys.h"
+#include "ui/line_editor.h"
+#include "ui/raw_terminal.h"
+#include "ui/screen.h"
+#include "util/status.h"
+
+namespace voxterm {
+
+class TerminalInput {
+ public:
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    virtual void OnLine(std::string line) = 0;
+    virtual bool OnStopKey() = 0;  // Ctrl-C: true when it stopped something
+    virtual void OnQuitKey() = 0;  // Ctrl-C that stopped nothing, with nothing typed
+    virtual void OnEndKey() = 0;        // Ctrl-D with nothing typed, or after the line it sent
+    virtual void OnMuteKey() = 0;       // Ctrl-T
+  };
+
+  // echo: a sent line is written above the rows as "> line" (the text chat, whose transcript
+  // has no "you:" lines of its own). REQUIRES: fd is a terminal; screen and handler outlive it.
+  static Result<std::unique_ptr<TerminalInput>> Start(int fd, Screen* screen, Handler* handler,
+                                                      bool echo);
+  ~TerminalInput();
+
+  // Reads what is there and handles it; false when the terminal is gone.
+  bool ReadAvailable();
+  // The text chat waits for a line: the prompt shows even with nothing typed. Otherwise the
+  // edit row is there only while something is typed.
+  void SetPromptWanted(bool wanted);
+  // The edit row, as the line is now.
+  void Draw();
+
+ private:
+  TerminalInput(int fd, std::unique_ptr<RawTerminal> terminal, Screen* screen, Handler* handler,
+                bool echo)
+      : fd_(fd), terminal_(std::move(terminal)), screen_(screen), handler_(handler), echo_(echo) {}
+  void OnKey(const Key& key);
+  void Send();
+
+  const int fd_;
+  std::unique_ptr<RawTerminal> terminal_;
+  Screen* const screen_;
+  Handler* const handler_;
+  const bool echo_;
+  KeyDecoder decoder_;
+  LineEditor editor_;
+  bool prompt_wanted_ = false;
+};
+
+}  // namespace voxterm
