@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "protocol/server_events.h"
+#include "util/status.h"
 
 namespace voxterm {
 
@@ -58,6 +59,17 @@ class Conversation {
   // Room for more input; the loop stops reading stdin while false, so a long pipe waits in
   // the pipe rather than in memory.
   virtual bool WantsInput() const { return true; }
+
+  // The user's commands (app/commands.h), carried out by the mode.
+  // /mute, /unmute: while muted no microphone audio goes to the server. Text mode has none.
+  virtual Status SetMuted(bool) {
+    return Status::Error("mute: there is no microphone in text mode");
+  }
+  virtual bool muted() const { return false; }
+  // /voice, /instructions: kept for the rest of the run (a reconnect's session carries them)
+  // and sent to the session at once; an error says why the voice cannot change now.
+  virtual Status ChangeVoice(std::string voice) = 0;
+  virtual void ChangeInstructions(std::string text) = 0;
 };
 
 }  // namespace voxterm

@@ -9,6 +9,7 @@
 // Thread safety: main thread only.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,7 @@
 #include "conversation/tool_calls.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
+#include "util/status.h"
 
 namespace voxterm {
 
@@ -48,7 +50,24 @@ class ConversationCore {
   // A typed line, again in a resumed session, unless the server had it. Returns whether sent.
   bool ResendLine(std::string_view line, std::string_view event_id, std::string_view item_id);
 
+  // /voice and /instructions: the new value is kept, so every later session.update (a reconnect's,
+  // a renewal's) carries it, and a session that is up gets it at once, in a session.update of
+  // its own that holds only that field (PROTOCOL.md: "only the fields present are changed"), so
+  // a refusal leaves the rest of the session as it was.
+  // The API keeps a session's voice once the model has answered with audio (the schema's
+  // session.update: "any field, except for voice"; the server's error is cannot_update_voice):
+  // ChangeVoice then refuses, saying so, and keeps nothing.
+  Status ChangeVoice(std::string voice);
+  void ChangeInstructions(std::string instructions);
+  // An error about the voice (cannot_update_voice: audio was on its way when the change went
+  // out; or a name the server does not know): the voice before the change is kept again, so
+  // that no later session.update carries one the server refuses. Returns the words for the
+  // user; empty when the error is not about the voice.
+  std::string OnVoiceRefused(const ErrorInfo& error);
+
   bool ready() const { return ready_; }
+  // The model has answered with audio in this session: its voice can no longer change.
+  bool voice_locked() const { return voice_locked_; }
   // A session came before this one: it is (or will be) resumed.
   bool resumed() const { return resumed_; }
   const SessionSettings& settings() const { return settings_; }
@@ -56,13 +75,16 @@ class ConversationCore {
   const ResponseGate& requests() const { return requests_; }
 
  private:
-  const SessionSettings settings_;
+  SessionSettings settings_;  // as changed by ChangeVoice and ChangeInstructions
   ClientProtocol* const server_;
   ToolCalls* const tools_;
   History* const history_;
   ResponseGate requests_;
   bool ready_ = false;
   bool resumed_ = false;
+  bool voice_locked_ = false;  // this session's model has sent audio
+  // The voice before the last change sent, until the server refuses it or the session ends.
+  std::optional<std::string> voice_before_;
 };
 
 }  // namespace voxterm

@@ -556,6 +556,11 @@ void ConversationEngine::OnError(const ServerEvent& event) {
     view_->Notice(words);
     return;
   }
+  if (std::string voice = core_.OnVoiceRefused(e); !voice.empty()) {
+    view_->Notice(voice);
+    // The server's own words follow where they say more (the voices it knows).
+    if (e.code == "cannot_update_voice") return;
+  }
   switch (core_.requests().OnError(e)) {
     case ResponseGate::Refusal::kBusy:
       // Another response is active: the gate asks again when it is done. Without VAD it is

@@ -131,6 +131,11 @@ class ConversationEngine : private AnswerText::Lines {
     if (pace && playback_) pacer_.emplace(view_);
   }
 
+  // /voice and /instructions: kept for later sessions, and sent to this one if it is up
+  // (ConversationCore::ChangeVoice says when the API refuses a voice).
+  Status ChangeVoice(std::string voice) { return core_.ChangeVoice(std::move(voice)); }
+  void ChangeInstructions(std::string text) { core_.ChangeInstructions(std::move(text)); }
+
   bool session_ready() const { return core_.ready(); }
   // Nothing is going on: no answer coming or playing, the user not mid-sentence, no line
   // waiting or in flight, no tool running. (At the end of the input voxterm waits for this

@@ -133,8 +133,9 @@ void History::OnTruncated(std::string_view item_id, int64_t audio_end_ms) {
   Item* item = Find(item_id);
   if (!item || item->kind != Kind::kAssistant || audio_end_ms < 0) return;
   const size_t old = item->Bytes();
-  item->text =
-      HeardPart(item->text, static_cast<uint64_t>(audio_end_ms) * kBytesPerMs, item->audio_bytes);
+  const uint64_t heard_bytes = static_cast<uint64_t>(audio_end_ms) * kBytesPerMs;
+  item->text = HeardPart(item->text, heard_bytes, item->audio_bytes);
+  item->truncated = heard_bytes < item->audio_bytes;
   Resized(item, old);
 }
 
@@ -180,6 +181,17 @@ void History::Resized(Item* item, size_t old_bytes) {
       it = next;
     }
   }
+}
+
+std::vector<History::Entry> History::Entries() const {
+  std::vector<Entry> entries;
+  entries.reserve(order_.size());
+  for (const Item& item : order_) {
+    if (item.kind == Kind::kAssistant && item.text.empty()) continue;  // nothing of it arrived
+    entries.push_back(Entry{item.kind, item.text, item.name, item.arguments, item.output,
+                            item.cut || item.truncated});
+  }
+  return entries;
 }
 
 void History::Replay(ClientProtocol* server) const {

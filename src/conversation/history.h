@@ -60,19 +60,31 @@ class History {
   // Gives the conversation to server, oldest item first.
   void Replay(ClientProtocol* server) const;
 
+  // The conversation as it stands, oldest item first, for /save (app/saved_conversation.h).
+  // The views point into the history and live until it next changes.
+  enum class Kind { kUser, kAssistant, kCall, kOutput };
+  struct Entry {
+    Kind kind = Kind::kUser;
+    std::string_view text;             // a message's words; empty: speech never transcribed
+    std::string_view name, arguments;  // a call
+    std::string_view output;           // a tool's output
+    bool interrupted = false;          // an answer cut short (a barge-in, a lost connection)
+  };
+  std::vector<Entry> Entries() const;
+
   size_t size() const { return order_.size(); }
   size_t bytes() const { return bytes_; }
   // Items forgotten to stay within the limits.
   size_t forgotten() const { return forgotten_; }
 
  private:
-  enum class Kind { kUser, kAssistant, kCall, kOutput };
   struct Item {
     std::string id;
     Kind kind = Kind::kUser;
-    bool complete = false;  // the server finished it
-    bool cut = false;       // an answer the lost connection cut off: replayed as incomplete
-    std::string text;       // message text or transcript
+    bool complete = false;   // the server finished it
+    bool cut = false;        // an answer the lost connection cut off: replayed as incomplete
+    bool truncated = false;  // an answer a barge-in cut to what was heard
+    std::string text;        // message text or transcript
     std::string call_id, name, arguments, output;
     uint64_t audio_bytes = 0;  // assistant audio received, for truncation
     size_t Bytes() const { return text.size() + arguments.size() + output.size() + name.size(); }

@@ -52,6 +52,11 @@ void PttSession::OnInputBytes(std::string_view bytes) {
       engine_.AnswerTool(key.type == Key::Type::kChar && (key.ch == U'y' || key.ch == U'Y'));
       continue;
     }
+    if (muted_ && key == ptt_.key() && !key.release &&
+        ptt_.state() == PttController::State::kIdle) {
+      view_->Notice("muted: no take until you unmute (Ctrl-T or /unmute)");
+      continue;
+    }
     if (ptt_.OnKey(key)) continue;
     if (key.release) continue;
     switch (key.type) {
@@ -83,9 +88,12 @@ void PttSession::OnTick() {
   CapturePath* capture = audio_->capture();
   audio_->PumpSpeaker();  // first: echo control needs what was played before what was heard
   if (input_started_) {
-    audio_->PumpMicrophone(
-        [this](const int16_t* samples, size_t count) { ptt_.OnFrame(samples, count); });
-    view_->SetLevel(ptt_.state() == PttController::State::kRecording ? capture->level() : 0);
+    // Muted, the pre-roll too is silence: a take started after /unmute sends nothing from before.
+    audio_->PumpMicrophone([this](const int16_t* samples, size_t count) {
+      ptt_.OnFrame(Microphone(samples, count), count);
+    });
+    view_->SetLevel(ptt_.state() == PttController::State::kRecording && !muted_ ? capture->level()
+                                                                                : 0);
   }
   ptt_.OnTick();
   engine_.OnTick();
@@ -107,9 +115,9 @@ void PttSession::UpdateView() {
     case PttController::State::kRecording:
     case PttController::State::kTail: {
       view_->SetState(VoiceState::kRecording);
-      char seconds[32];
-      snprintf(seconds, sizeof seconds, "%.1f s  (%s: send, Esc: drop)", ptt_.take_ms() / 1000.0,
-               key.c_str());
+      char seconds[96];
+      snprintf(seconds, sizeof seconds, "%.1f s  (%s: send, Esc: drop)%s", ptt_.take_ms() / 1000.0,
+               key.c_str(), muted_ ? "  muted" : "");
       view_->SetDetail(seconds);
       return;
     }
@@ -133,7 +141,8 @@ void PttSession::UpdateView() {
     view_->SetDetail("(" + key + " to interrupt)");
   } else {
     view_->SetState(VoiceState::kIdle);
-    view_->SetDetail("press " + key + " to talk, q to quit");
+    view_->SetDetail(muted_ ? "muted (Ctrl-T or /unmute to talk), q to quit"
+                            : "press " + key + " to talk, q to quit");
   }
 }
 

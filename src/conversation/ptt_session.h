@@ -41,6 +41,13 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   }
   bool Finished() const override { return quit_; }
   bool Interrupted() const override { return interrupted_; }
+  // While muted a take cannot start (the key says so), and one under way goes on as silence
+  // (SpokenConversation::Microphone), until the key ends it or Escape drops it as usual.
+  Status SetMuted(bool muted) override {
+    muted_ = muted;
+    UpdateView();
+    return Status::Ok();
+  }
 
  private:
   // PttController::Actions

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "audio/audio_engine.h"
 #include "conversation/conversation.h"
@@ -32,6 +33,11 @@ class SpokenConversation : public Conversation {
   bool WantsPrompt() const override { return false; }  // the status line says it all
   int failed_turns() const override { return failed_ ? 1 : 0; }
   uint64_t answers() const override { return engine_.answers(); }
+  bool muted() const override { return muted_; }
+  Status ChangeVoice(std::string voice) override { return engine_.ChangeVoice(std::move(voice)); }
+  void ChangeInstructions(std::string text) override {
+    engine_.ChangeInstructions(std::move(text));
+  }
 
  protected:
   // The engine's output carries the answers; it is stopped by the mode's destructor.
@@ -44,10 +50,24 @@ class SpokenConversation : public Conversation {
     engine_.set_pace_words(true);
   }
 
+  // What goes on from a microphone frame: the frame, or as many zeros while muted. Silence,
+  // not nothing, as echo control does (architecture.md): the server's timeline of the input
+  // stays the frames captured, which a barge-in's audio_end_ms and a reconnect's resent audio
+  // count in; and its VAD hears the user stop, so a turn open at the mute ends as if they fell
+  // silent: what they said before is committed and answered (a clear would drop it, and leave
+  // the VAD's speech open with nothing to end it). Silence is not billed: VAD commits speech.
+  const int16_t* Microphone(const int16_t* samples, size_t count) {
+    if (!muted_) return samples;
+    if (zeros_.size() < count) zeros_.assign(count, 0);
+    return zeros_.data();
+  }
+
   std::unique_ptr<AudioEngine> audio_;
   ConversationView* const view_;
   ConversationEngine engine_;
   bool failed_ = false;  // the audio input failed: exit code 1
+  bool muted_ = false;
+  std::vector<int16_t> zeros_;  // a muted frame
 };
 
 }  // namespace voxterm

@@ -65,6 +65,10 @@ class TextChat final : public Conversation, private ConversationView {
   bool session_ready() const override { return engine_.session_ready(); }
   int failed_turns() const override { return engine_.failed_turns(); }
   uint64_t answers() const override { return engine_.answers(); }
+  Status ChangeVoice(std::string voice) override { return engine_.ChangeVoice(std::move(voice)); }
+  void ChangeInstructions(std::string text) override {
+    engine_.ChangeInstructions(std::move(text));
+  }
 
  private:
   static constexpr size_t kMaxPendingLines = 64;

@@ -88,9 +88,10 @@ void VoiceSession::OnTick() {
   if (input_started_) {
     frames_delivered_at_ns_ = audio_->input()->delivered_at_ns();
     // During an outage ConversationEngine keeps the frames for the next session.
-    audio_->PumpMicrophone(
-        [this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
-    view_->SetLevel(capture->level());
+    audio_->PumpMicrophone([this](const int16_t* samples, size_t count) {
+      SendFrame(Microphone(samples, count), count);
+    });
+    view_->SetLevel(muted_ ? 0 : capture->level());
   } else {
     audio_->DiscardMicrophone();
   }
@@ -98,13 +99,21 @@ void VoiceSession::OnTick() {
     if (input_ended_at_ms_ < 0) {
       // The file's last samples may have arrived after the Pump above, and its last frame is
       // likely partial: both go out before the silence.
-      capture->Finish([this](const int16_t* samples, size_t count) { SendFrame(samples, count); });
+      capture->Finish([this](const int16_t* samples, size_t count) {
+        SendFrame(Microphone(samples, count), count);
+      });
       input_ended_at_ms_ = clock_->NowMs();
     }
     SendTrailingSilence();
   }
   engine_.OnTick();
   if (latencies_) MeasurePlayback();
+}
+
+Status VoiceSession::SetMuted(bool muted) {
+  muted_ = muted;
+  view_->SetDetail(muted ? "muted (Ctrl-T or /unmute)" : "");
+  return Status::Ok();
 }
 
 void VoiceSession::SendFrame(const int16_t* samples, size_t count) {

@@ -32,6 +32,9 @@ class VoiceSession final : public SpokenConversation {
   void OnTick() override;
   bool Quiet() const override { return engine_.Idle(); }
   bool Finished() const override;
+  // The microphone's frames go on as silence (SpokenConversation::Microphone says why); the
+  // status line's detail says "muted".
+  Status SetMuted(bool muted) override;
 
  private:
   static constexpr int kTrailingSilenceMs = 1500;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "conversation/conversation_core.h"
 #include "protocol/realtime_client.h"
 
 using namespace voxterm;
@@ -81,6 +82,17 @@ int main() {
     server.CommitAudio();
     server.ClearAudio();
     server.TruncateAnswer("item_A1", 1500);
+
+    // /voice and /instructions in a live session: the session.update of one field each that
+    // ConversationCore sends, in a voice session and in a text one.
+    for (Modality output : {Modality::kAudio, Modality::kText}) {
+      SessionSettings settings = voice;
+      settings.output = output;
+      ConversationCore core(settings, output, &server, nullptr, nullptr);
+      core.OnSessionCreated();
+      if (!core.ChangeVoice("cedar").ok()) return 1;
+      core.ChangeInstructions("Answer in French.");
+    }
   }
   return 0;
 }

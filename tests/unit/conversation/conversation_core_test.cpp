@@ -91,3 +91,142 @@ TEST_CASE_METHOD(ConversationCoreTest, "a typed line is a turn unless it is blan
   line = "";
   CHECK(core.OnUserLine(&line) == ConversationCore::Line::kBlank);
 }
+
+namespace {
+
+// A voice session's core, for /voice and /instructions.
+struct SettingsChangeTest {
+  FakeTransport sink;
+  RealtimeClient server{Dialect::kGa, &sink};
+  History history;
+  ConversationCore core{Settings(), Modality::kAudio, &server, nullptr, &history};
+
+  static SessionSettings Settings() {
+    SessionSettings settings;
+    settings.voice = "marin";
+    settings.instructions = "Be brief.";
+    settings.turns = SessionSettings::Turns::kDetect;
+    settings.tools.push_back({"f", "", R"({"type":"object"})"});
+    return settings;
+  }
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    core.Record(*event);
+  }
+  void AudioArrives() {
+    Server(
+        R"({"type":"response.output_audio.delta","response_id":"r1","item_id":"a1","delta":"AAAA"})");
+  }
+  void Reconnect() {
+    core.OnDisconnected();
+    sink.sent.clear();
+    core.OnSessionCreated();
+  }
+  static bool Has(const std::string& event, const std::string& part) {
+    return event.find(part) != std::string::npos;
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(SettingsChangeTest,
+                 "new instructions go at once, alone, and stay for the next session",
+                 "[conversation_core]") {
+  core.OnSessionCreated();
+  sink.sent.clear();
+  core.ChangeInstructions("Answer in French.");
+  REQUIRE(sink.SentTypes() == std::vector<std::string>{"session.update"});
+  const std::string& update = sink.sent[0];
+  CHECK(Has(update, R"("instructions":"Answer in French.")"));
+  CHECK(Has(update, R"("type":"realtime")"));  // GA's session.update cannot go without it
+  // Nothing else changes: not the voice, the tools or the turn detection.
+  CHECK_FALSE(Has(update, "voice"));
+  CHECK_FALSE(Has(update, "tools"));
+  CHECK_FALSE(Has(update, "turn_detection"));
+  CHECK(core.settings().instructions == "Answer in French.");
+  Reconnect();
+  REQUIRE(!sink.sent.empty());
+  CHECK(Has(sink.sent[0], R"("instructions":"Answer in French.")"));
+  CHECK(Has(sink.sent[0], R"("voice":"marin")"));
+}
+
+TEST_CASE_METHOD(SettingsChangeTest, "between sessions a change waits for the next one",
+                 "[conversation_core]") {
+  core.OnSessionCreated();
+  core.OnDisconnected();
+  sink.sent.clear();
+  REQUIRE(core.ChangeVoice("cedar").ok());
+  core.ChangeInstructions("Answer in French.");
+  CHECK(sink.sent.empty());
+  core.OnSessionCreated();
+  REQUIRE(!sink.sent.empty());
+  CHECK(Has(sink.sent[0], R"("voice":"cedar")"));
+  CHECK(Has(sink.sent[0], R"("instructions":"Answer in French.")"));
+}
+
+TEST_CASE_METHOD(SettingsChangeTest, "the voice changes until the model has answered with audio",
+                 "[conversation_core]") {
+  core.OnSessionCreated();
+  sink.sent.clear();
+  REQUIRE(core.ChangeVoice("cedar").ok());
+  REQUIRE(sink.SentTypes() == std::vector<std::string>{"session.update"});
+  CHECK(Has(sink.sent[0], R"("voice":"cedar")"));
+  CHECK_FALSE(Has(sink.sent[0], "instructions"));
+  CHECK_FALSE(Has(sink.sent[0], "tools"));
+
+  AudioArrives();
+  CHECK(core.voice_locked());
+  sink.sent.clear();
+  Status refused = core.ChangeVoice("alloy");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.message() ==
+        "voice: still cedar: the API keeps a session's voice once the model has answered with "
+        "audio, and this session's has");
+  CHECK(sink.sent.empty());  // nothing the server would refuse
+  CHECK(core.settings().voice == "cedar");
+
+  // A new session has no audio yet, and keeps the voice the user chose.
+  Reconnect();
+  CHECK_FALSE(core.voice_locked());
+  CHECK(Has(sink.sent[0], R"("voice":"cedar")"));
+}
+
+TEST_CASE_METHOD(SettingsChangeTest, "a voice the server refuses is not kept",
+                 "[conversation_core]") {
+  core.OnSessionCreated();
+  REQUIRE(core.ChangeVoice("cedar").ok());
+  // Audio was on its way when the change went out.
+  ParsedEvent error(
+      R"({"type":"error","error":{"type":"invalid_request_error","code":"cannot_update_voice",)"
+      R"("message":"Cannot update a conversation's voice if assistant audio is present."}})");
+  REQUIRE(error.ok());
+  CHECK(core.OnVoiceRefused(error->error) ==
+        "voice: the server refused cedar (it keeps a session's voice once the model has answered "
+        "with audio); still marin");
+  CHECK(core.settings().voice == "marin");
+  CHECK(core.voice_locked());
+  CHECK(core.OnVoiceRefused(error->error).empty());  // nothing more to undo
+
+  // A name it does not know: its error names the voice's field.
+  Reconnect();
+  REQUIRE(core.ChangeVoice("nobody").ok());
+  ParsedEvent unknown(
+      R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value",)"
+      R"("param":"session.audio.output.voice","message":"Invalid value: 'nobody'."}})");
+  REQUIRE(unknown.ok());
+  CHECK(core.OnVoiceRefused(unknown->error) == "voice: the server refused nobody; still marin");
+  Reconnect();
+  CHECK(Has(sink.sent[0], R"("voice":"marin")"));
+}
+
+TEST_CASE_METHOD(SettingsChangeTest, "other errors leave the voice alone", "[conversation_core]") {
+  core.OnSessionCreated();
+  REQUIRE(core.ChangeVoice("cedar").ok());
+  ParsedEvent other(
+      R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_value",)"
+      R"("param":"item.content","message":"no"}})");
+  REQUIRE(other.ok());
+  CHECK(core.OnVoiceRefused(other->error).empty());
+  CHECK(core.settings().voice == "cedar");
+}

@@ -606,3 +606,17 @@ TEST_CASE_METHOD(TextReconnectTest, "a line the server began to answer is not se
     CHECK(sent.find(R"("text":"hi")") == std::string::npos);
   CHECK(transport.SentTypes().back() == "response.create");
 }
+
+TEST_CASE_METHOD(TextChatTest, "text mode has no microphone to mute, but new instructions go",
+                 "[text_chat]") {
+  Status muted = chat.SetMuted(true);
+  REQUIRE_FALSE(muted.ok());
+  CHECK(muted.message() == "mute: there is no microphone in text mode");
+  CHECK_FALSE(chat.muted());
+  SessionCreated();
+  transport.sent.clear();
+  chat.ChangeInstructions("Answer in French.");
+  REQUIRE(transport.SentTypes() == std::vector<std::string>{"session.update"});
+  CHECK(transport.sent[0].find(R"("instructions":"Answer in French.")") != std::string::npos);
+  CHECK(transport.sent[0].find(R"("output_modalities":["text"])") != std::string::npos);
+}

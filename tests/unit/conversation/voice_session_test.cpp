@@ -144,3 +144,46 @@ TEST_CASE_METHOD(VoiceSessionTest, "the answer ends the wait at the end of the f
   session->OnTick();
   CHECK(session->Finished());
 }
+
+namespace {
+
+// The audio of every input_audio_buffer.append sent, as base64, in order.
+std::vector<std::string> AppendedAudio(const FakeTransport& transport) {
+  std::vector<std::string> audio;
+  for (const std::string& m : transport.sent) {
+    if (m.find("\"input_audio_buffer.append\"") == std::string::npos) continue;
+    const size_t start = m.find("\"audio\":\"") + 9;
+    audio.push_back(m.substr(start, m.find('"', start) - start));
+  }
+  return audio;
+}
+
+// Base64 of zero samples is all 'A' (and padding).
+bool Silent(const std::string& base64) {
+  return base64.find_first_not_of("A=") == std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(VoiceSessionTest, "muted, the microphone goes on as silence; unmuted, as heard",
+                 "[voice_session]") {
+  Open(/*interactive=*/true, /*mic_ms=*/3000);
+  Server(R"({"type":"session.created","session":{}})");
+  REQUIRE(TickUntil([&] { return Appends() >= 5; }, 10));
+  CHECK_FALSE(Silent(AppendedAudio(transport).back()));  // the tone
+
+  REQUIRE(session->SetMuted(true).ok());
+  CHECK(session->muted());
+  CHECK(view.detail == "muted (Ctrl-T or /unmute)");
+  transport.sent.clear();
+  REQUIRE(TickUntil([&] { return Appends() >= 10; }, 10));
+  // Frames keep their pace (the server's timeline of the input stays true), but hold nothing.
+  for (const std::string& frame : AppendedAudio(transport)) CHECK(Silent(frame));
+  CHECK(view.level == 0);
+
+  REQUIRE(session->SetMuted(false).ok());
+  CHECK(view.detail.empty());
+  transport.sent.clear();
+  REQUIRE(TickUntil([&] { return Appends() >= 5; }, 10));
+  CHECK_FALSE(Silent(AppendedAudio(transport).back()));
+}

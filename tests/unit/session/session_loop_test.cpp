@@ -36,6 +36,8 @@ class FakeConversation : public Conversation {
   }
   uint64_t answers() const override { return completed; }
   bool Quiet() const override { return quiet; }
+  Status ChangeVoice(std::string) override { return Status::Ok(); }
+  void ChangeInstructions(std::string) override {}
 
   bool ready = false;
   bool finished = false;

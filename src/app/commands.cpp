@@ -1,0 +1,170 @@
+#include "app/commands.h"
+
+#include <algorithm>
+
+namespace voxterm {
+namespace {
+
+enum class Argument {
+  kNone,  // /mute
+  kWord,  // /voice NAME: one word
+  kText,  // /instructions TEXT, /save PATH: the rest of the line, spaces and all
+};
+
+// The commands, once: the parser, the help and the list of known ones come from here.
+struct CommandRow {
+  CommandName name;
+  std::string_view word;
+  Argument argument;
+  std::string_view argument_name;  // for the help and the errors
+  std::string_view help;
+};
+
+constexpr CommandRow kCommands[] = {
+    {CommandName::kMute, "mute", Argument::kNone, "", "stop sending the microphone (Ctrl-T too)"},
+    {CommandName::kUnmute, "unmute", Argument::kNone, "", "send the microphone again (Ctrl-T too)"},
+    {CommandName::kVoice, "voice", Argument::kWord, "NAME",
+     "answer in another voice (marin, cedar, alloy...)"},
+    {CommandName::kInstructions, "instructions", Argument::kText, "TEXT",
+     "replace the model's instructions"},
+    {CommandName::kSave, "save", Argument::kText, "PATH",
+     "write the conversation so far to a file (.md: Markdown)"},
+    {CommandName::kUsage, "usage", Argument::kNone, "", "what this run has used, and its cost"},
+    {CommandName::kHelp, "help", Argument::kNone, "", "this list"},
+    {CommandName::kQuit, "quit", Argument::kNone, "", "end the conversation"},
+};
+
+constexpr std::string_view kSpaces = " \t\r\n";
+
+std::string_view Trim(std::string_view text) {
+  const size_t start = text.find_first_not_of(kSpaces);
+  if (start == std::string_view::npos) return {};
+  return text.substr(start, text.find_last_not_of(kSpaces) - start + 1);
+}
+
+std::string Usage(const CommandRow& row) {
+  std::string usage = "/" + std::string(row.word);
+  if (!row.argument_name.empty()) usage += " " + std::string(row.argument_name);
+  return usage;
+}
+
+std::string KnownCommands() {
+  std::string known;
+  for (const CommandRow& row : kCommands)
+    known += (known.empty() ? "/" : ", /") + std::string(row.word);
+  return known;
+}
+
+ParsedLine Error(std::string text) {
+  return {ParsedLine::Kind::kError, CommandName::kHelp, std::move(text)};
+}
+
+}  // namespace
+
+ParsedLine ParseCommand(std::string_view line) {
+  // A raw terminal may leave a '\r'; it is no part of the command, nor of a turn's words.
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (line.empty() || line.front() != '/') return {ParsedLine::Kind::kTurn, {}, std::string(line)};
+  if (line.size() > 1 && line[1] == '/') {
+    return {ParsedLine::Kind::kTurn, {}, std::string(line.substr(1))};
+  }
+  const std::string_view rest = line.substr(1);
+  const size_t end = rest.find_first_of(kSpaces);
+  const std::string_view word = rest.substr(0, end);
+  const std::string_view argument =
+      end == std::string_view::npos ? std::string_view() : Trim(rest.substr(end));
+  for (const CommandRow& row : kCommands) {
+    if (word != row.word) continue;
+    switch (row.argument) {
+      case Argument::kNone:
+        if (!argument.empty()) return Error(Usage(row) + ": takes nothing after it");
+        break;
+      case Argument::kWord:
+        if (argument.empty())
+          return Error(Usage(row) + ": which " + std::string(row.argument_name) + "?");
+        if (argument.find_first_of(kSpaces) != std::string_view::npos) {
+          return Error(Usage(row) + ": one " + std::string(row.argument_name) + ", without spaces");
+        }
+        break;
+      case Argument::kText:
+        if (argument.empty())
+          return Error(Usage(row) + ": which " + std::string(row.argument_name) + "?");
+        break;
+    }
+    return {ParsedLine::Kind::kCommand, row.name, std::string(argument)};
+  }
+  std::string shown(word.substr(0, 40));
+  return Error((word.empty() ? std::string("/") : "/" + shown) +
+               ": no such command; the commands are " + KnownCommands() +
+               " (//text sends a line that starts with /)");
+}
+
+std::string CommandHelp() {
+  std::string help;
+  size_t width = 0;
+  for (const CommandRow& row : kCommands) width = std::max(width, Usage(row).size());
+  for (const CommandRow& row : kCommands) {
+    const std::string usage = Usage(row);
+    help += usage + std::string(width + 2 - usage.size(), ' ') + std::string(row.help) + "\n";
+  }
+  help += "//TEXT" + std::string(width + 2 - 6, ' ') + "send TEXT with its leading /\n";
+  help += "Ctrl-T" + std::string(width + 2 - 6, ' ') + "mute or unmute the microphone\n";
+  return help;
+}
+
+namespace {
+
+void ShowLines(CommandTarget* target, std::string_view text) {
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    target->Show(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+}
+
+void ShowResult(CommandTarget* target, const Status& status, std::string_view done) {
+  target->Show(status.ok() ? done : std::string_view(status.message()));
+}
+
+}  // namespace
+
+void RunCommand(const ParsedLine& command, CommandTarget* target) {
+  if (command.kind == ParsedLine::Kind::kError) {
+    target->Show(command.text);
+    return;
+  }
+  if (command.kind != ParsedLine::Kind::kCommand) return;
+  switch (command.name) {
+    case CommandName::kMute:
+      ShowResult(target, target->SetMuted(true), "muted: the microphone is not sent (/unmute)");
+      break;
+    case CommandName::kUnmute:
+      ShowResult(target, target->SetMuted(false), "unmuted: the microphone is sent again");
+      break;
+    case CommandName::kVoice:
+      ShowResult(target, target->ChangeVoice(command.text), "voice: " + command.text);
+      break;
+    case CommandName::kInstructions:
+      ShowResult(target, target->ChangeInstructions(command.text), "instructions: changed");
+      break;
+    case CommandName::kSave:
+      ShowResult(target, target->SaveTranscript(command.text), "saved to " + command.text);
+      break;
+    case CommandName::kUsage: ShowLines(target, target->UsageSummary()); break;
+    case CommandName::kHelp: ShowLines(target, CommandHelp()); break;
+    case CommandName::kQuit: target->Quit(); break;
+  }
+}
+
+bool HandleLine(std::string_view line, CommandTarget* target, std::string* turn) {
+  ParsedLine parsed = ParseCommand(line);
+  if (parsed.kind == ParsedLine::Kind::kTurn) {
+    *turn = std::move(parsed.text);
+    return false;
+  }
+  RunCommand(parsed, target);
+  return true;
+}
+
+}  // namespace voxterm
