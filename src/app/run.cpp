@@ -13,7 +13,9 @@
 
 #include "app/api_key.h"
 #include "app/cli.h"
+#include "app/commands.h"
 #include "app/devices_command.h"
+#include "app/saved_conversation.h"
 #include "app/session_settings.h"
 #include "app/signal_watch.h"
 #include "audio/audio_engine.h"
@@ -218,19 +220,27 @@ int MakeTickTimer(int period_ms) {
   return fd;
 }
 
+// What the commands a user types need besides the conversation.
+struct CommandParts {
+  const History* history;
+  const UsageTotals* usage;
+  std::vector<NamedPath> files;  // the run's own files, which /save must not overwrite
+};
+
 // The poll loop every mode shares, on the main thread: it waits for the connection's events,
 // stdin, signals, ticks and the tool runner, and hands each to the SessionLoop or the
 // conversation. What the connection's life means is the SessionLoop's.
 // On a terminal (but for push-to-talk, whose keys are its own) stdin is a TerminalInput: lines
-// are typed in the screen's edit row.
-class PollLoop : private TerminalInput::Handler {
+// are typed in the screen's edit row, and those that start with "/" are commands
+// (app/commands.h), which the loop carries out.
+class PollLoop : private TerminalInput::Handler, private CommandTarget {
  public:
   // tools_fd: the tool runner's, -1 without tools. whole_input: --turn-per-input. echo_typed:
   // a typed line is written above the edit row once sent (text mode, where no view shows it).
   // view: the spoken modes' terminal view, null in text mode.
   PollLoop(SessionLoop* loop, WakeupQueue<NetEvent>* queue, Conversation* conversation,
            StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd, bool whole_input,
-           Screen* screen, TerminalView* view, bool echo_typed)
+           Screen* screen, TerminalView* view, bool echo_typed, const CommandParts& parts)
       : loop_(loop),
         queue_(queue),
         conversation_(conversation),
@@ -242,7 +252,8 @@ class PollLoop : private TerminalInput::Handler {
         reader_(whole_input),
         screen_(screen),
         view_(view),
-        echo_typed_(echo_typed) {}
+        echo_typed_(echo_typed),
+        parts_(parts) {}
   ~PollLoop() override {
     if (tick_fd_ >= 0) close(tick_fd_);
   }
@@ -256,8 +267,13 @@ class PollLoop : private TerminalInput::Handler {
         return ToInt(ExitCode::kFailure);
       }
       input_ = std::move(*input);
+    } else if (conversation_->WantsRawInput()) {  // push-to-talk: it hands keys to typing
+      typing_ = std::make_unique<TerminalInput>(screen_, static_cast<TerminalInput::Handler*>(this));
+      conversation_->SetTyping(typing_.get());
     }
     const int code = RunLoop();
+    conversation_->SetTyping(nullptr);
+    typing_.reset();
     input_.reset();
     return code == 0 && reader_.skipped() > 0 ? ToInt(ExitCode::kFailure) : code;
   }
@@ -322,13 +338,14 @@ class PollLoop : private TerminalInput::Handler {
     return true;
   }
 
-  // A signal to end, or Ctrl-C that nothing took: false when the run is over (exit_code_).
-  bool Close() {
+  // A signal to end, Ctrl-C that nothing took, or /quit (kSuccess): false when the run is over
+  // (exit_code_).
+  bool Close(ExitCode code = ExitCode::kInterrupted) {
     if (loop_->closing()) {  // a second Ctrl-C: no more waiting
-      exit_code_ = ToInt(ExitCode::kInterrupted);
+      exit_code_ = ToInt(code);
       return false;
     }
-    loop_->Close(ExitCode::kInterrupted);
+    loop_->Close(code);
     if (!loop_->done()) return true;
     exit_code_ = loop_->exit_code();
     return false;
@@ -359,7 +376,10 @@ class PollLoop : private TerminalInput::Handler {
   }
 
   // TerminalInput::Handler
-  void OnLine(std::string line) override { conversation_->OnUserLine(std::move(line)); }
+  void OnLine(std::string line) override {
+    std::string turn;
+    if (!HandleLine(line, this, &turn)) conversation_->OnUserLine(std::move(turn));
+  }
   // Ctrl-C on a raw terminal: as SIGINT would be (a tool or, in text mode, an answer stops).
   bool OnStopKey() override { return !loop_->closing() && conversation_->OnInterrupt(); }
   void OnQuitKey() override {
@@ -370,7 +390,36 @@ class PollLoop : private TerminalInput::Handler {
     stdin_open_ = false;
     conversation_->OnInputEnd();
   }
-  void OnMuteKey() override {}
+  void OnMuteKey() override {
+    if (Status changed = conversation_->SetMuted(!conversation_->muted()); !changed.ok()) {
+      Show(changed.message());
+    }
+  }
+
+  // CommandTarget
+  Status SetMuted(bool muted) override { return conversation_->SetMuted(muted); }
+  Status ChangeVoice(std::string voice) override {
+    return conversation_->ChangeVoice(std::move(voice));
+  }
+  Status ChangeInstructions(std::string text) override {
+    conversation_->ChangeInstructions(std::move(text));
+    return Status::Ok();
+  }
+  Status SaveTranscript(const std::string& path) override {
+    return SaveConversation(*parts_.history, path, parts_.files);
+  }
+  std::string UsageSummary() override { return parts_.usage->Summary(); }
+  // As the end of input would, but now: what is in flight is not waited for.
+  void Quit() override {
+    if (!Close(ExitCode::kSuccess)) over_ = true;
+  }
+  void Show(std::string_view line) override {
+    if (view_) {
+      view_->Say(line);
+    } else {
+      screen_->Notice(line);
+    }
+  }
 
   SessionLoop* const loop_;
   WakeupQueue<NetEvent>* const queue_;
@@ -384,7 +433,9 @@ class PollLoop : private TerminalInput::Handler {
   Screen* const screen_;
   TerminalView* const view_;  // the spoken modes'; null in text mode
   const bool echo_typed_;
-  std::unique_ptr<TerminalInput> input_;
+  const CommandParts parts_;
+  std::unique_ptr<TerminalInput> input_;   // a terminal's keys, in text and voice mode
+  std::unique_ptr<TerminalInput> typing_;  // push-to-talk's typed lines
   bool stdin_open_ = true;
   bool over_ = false;  // a key ended the run
   int exit_code_ = 0;
@@ -509,6 +560,13 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
       isatty(STDIN_FILENO), parts.tool_calls, parts.history, parts.latencies));
 }
 
+// The files a run writes or reads, by the option that names them.
+std::vector<NamedPath> RunFiles(const Config& config) {
+  return {{"--input-file", config.input_file}, {"--log-events", config.log_events},
+          {"--stats", config.stats_file},      {"--transcript", config.transcript},
+          {"--output-file", config.output_file}, {"--record", config.record}};
+}
+
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
 // usage: summed over the run's sessions.
 int Run(const Config& config, const std::string& key, Latencies* latencies, UsageTotals* usage,
@@ -586,7 +644,8 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
            ToString(config.dialect));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
                             runner ? runner->fd() : -1, config.turn_per_input, &screen, view,
-                            config.mode == Mode::kText)
+                            config.mode == Mode::kText,
+                            {&history, usage, RunFiles(config)})
                        .Run();
   SetLogLineHook(nullptr);
   return code;
@@ -646,12 +705,7 @@ int Main(int argc, char** argv) {
   if (!key.ok()) return Fail(key.message(), ExitCode::kUsage);
   SetProcessSecret(*key);
   // Before any output is opened, and so truncated.
-  Status distinct = CheckDistinctFiles({{"--input-file", config.input_file},
-                                        {"--log-events", config.log_events},
-                                        {"--stats", config.stats_file},
-                                        {"--transcript", config.transcript},
-                                        {"--output-file", config.output_file},
-                                        {"--record", config.record}});
+  Status distinct = CheckDistinctFiles(RunFiles(config));
   if (!distinct.ok()) return Fail(distinct.message(), ExitCode::kUsage);
   // Priced, until the server names it, by the model asked for.
   const std::string asked_model = AskedModel(config);

@@ -11,6 +11,8 @@
 
 namespace voxterm {
 
+class KeyTyping;  // ui/terminal_input.h
+
 class Conversation {
  public:
   virtual ~Conversation() = default;
@@ -34,6 +36,8 @@ class Conversation {
   // Keys rather than lines: stdin's bytes go to OnInputBytes as they come (push-to-talk).
   virtual bool WantsRawInput() const { return false; }
   virtual void OnInputBytes(std::string_view) {}
+  // Where keys go while the user types a line (push-to-talk: "/" or a paste starts one).
+  virtual void SetTyping(KeyTyping*) {}
   // Finished because the user interrupted (Ctrl-C as a key): exit code 130.
   virtual bool Interrupted() const { return false; }
   // Ctrl-C (SIGINT): true when the conversation used it (it stopped a running tool); false

@@ -48,6 +48,7 @@ void PttSession::OnInputBytes(std::string_view bytes) {
   std::vector<Key> keys;
   keys_.Feed(bytes, &keys);
   for (const Key& key : keys) {
+    if (TypeKey(key)) continue;
     if (engine_.awaiting_tool_answer() && !key.release && key.type != Key::Type::kCtrlC) {
       engine_.AnswerTool(key.type == Key::Type::kChar && (key.ch == U'y' || key.ch == U'Y'));
       continue;
@@ -70,10 +71,29 @@ void PttSession::OnInputBytes(std::string_view bytes) {
         if (Key::Folded(key.ch) == U'q') quit_ = true;
         break;
       case Key::Type::kCtrlZ: terminal_->Suspend(); break;
+      case Key::Type::kCtrl:
+        if (key.ch == U't') (void)SetMuted(!muted_);
+        break;
       default: break;
     }
   }
   UpdateView();
+}
+
+// True when the key went to the line being typed, or started one.
+bool PttSession::TypeKey(const Key& key) {
+  if (!typing_) return false;
+  if (!typing_->Typing()) {
+    const bool slash = key.type == Key::Type::kChar && key.ch == U'/' && !(key == ptt_.key());
+    if (key.release || ptt_.state() != PttController::State::kIdle ||
+        engine_.awaiting_tool_answer() || !(slash || key.type == Key::Type::kPasteStart)) {
+      return false;
+    }
+    if (terminal_) terminal_->TypeText(true);
+  }
+  typing_->TypeKey(key);
+  if (!typing_->Typing() && terminal_) terminal_->TypeText(false);
+  return true;
 }
 
 void PttSession::OnTick() {

@@ -2,7 +2,9 @@
 // microphone goes to the server only during a take (PttController); keys come raw from the
 // terminal (RawTerminal), which is put back on every way out.
 //   space (or --ptt-key): start a take, again to send; Escape: drop it; q, Ctrl-C, Ctrl-D: quit;
-//   Ctrl-Z: suspend, with the terminal put back. While a tool runs, Ctrl-C stops the tool
+//   Ctrl-Z: suspend, with the terminal put back; Ctrl-T: mute; "/" or a paste: type a line (a
+//   command, or with the "/" taken back, a turn), whose keys go to the KeyTyping until it is
+//   sent or dropped. While a tool runs, Ctrl-C stops the tool
 //   instead; while a tool's question waits, y runs it and any other key declines.
 // Thread safety: main thread only.
 #pragma once
@@ -14,6 +16,7 @@
 #include "conversation/spoken_conversation.h"
 #include "ui/keys.h"
 #include "ui/raw_terminal.h"
+#include "ui/terminal_input.h"
 #include "util/clock.h"
 
 namespace voxterm {
@@ -26,10 +29,12 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   ~PttSession() override;
 
   void OnServerEvent(const ServerEvent& event) override;
-  void OnUserLine(std::string) override {}
+  // A line typed (after "/" or a paste): a turn, as in the other modes.
+  void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
   void OnInputEnd() override { quit_ = true; }
   bool WantsRawInput() const override { return true; }
   void OnInputBytes(std::string_view bytes) override;
+  void SetTyping(KeyTyping* typing) override { typing_ = typing; }
   void OnTick() override;
   void OnToolsReady() override;
   void OnDisconnected() override {
@@ -58,9 +63,11 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   void Notice(std::string_view text) override { view_->Notice(text); }
 
   void UpdateView();
+  bool TypeKey(const Key& key);
 
   PttController ptt_;
   KeyDecoder keys_;
+  KeyTyping* typing_ = nullptr;
   std::unique_ptr<RawTerminal> terminal_;
   bool input_started_ = false;
   bool quit_ = false;

@@ -113,15 +113,20 @@ size_t DecodeSs3(std::string_view s, Key* key, bool at_end) {
   return 3;
 }
 
-// Kitty: code[:alternates][;modifiers[:event]]; event 3 is a release, 2 a repeat.
+// Kitty: code[:shifted[:base]][;modifiers[:event]]; event 3 is a release, 2 a repeat. With
+// Shift held, the shifted key is the key ("/" is Shift-7 on some layouts).
 Key KittyKey(const std::string& params) {
-  const long code = strtol(params.c_str(), nullptr, 10);
+  char* end = nullptr;
+  long code = strtol(params.c_str(), &end, 10);
+  const long shifted = *end == ':' ? strtol(end + 1, nullptr, 10) : 0;
+  const size_t semicolon = params.find(';');
+  const long modifiers =
+      semicolon == std::string::npos ? 1 : strtol(params.c_str() + semicolon + 1, nullptr, 10);
+  if (shifted > 0 && modifiers > 1 && ((modifiers - 1) & 1)) code = shifted;
   const int f = KittyFunction(code);
   Key key = f ? Function(f) : FromCodepoint(static_cast<char32_t>(code));
-  const size_t semicolon = params.find(';');
   if (semicolon == std::string::npos) return key;
   const size_t colon = params.find(':', semicolon);
-  const long modifiers = strtol(params.c_str() + semicolon + 1, nullptr, 10);
   if (colon != std::string::npos)
     key.release = strtol(params.c_str() + colon + 1, nullptr, 10) == 3;
   // Ctrl (bit 2 of modifiers - 1) with a letter, as the plain byte would be.

@@ -69,10 +69,15 @@ Result<Key> ParseKeySpec(const std::string& spec);
 // How the key is named to the user ("space", "f5", "x").
 std::string KeyName(const Key& key);
 
-// Turns the kitty keyboard protocol on (report event types and all keys as escape codes) and
-// off again. Terminals that do not know it ignore both.
-inline constexpr std::string_view kKittyKeysOn = "\x1b[>11u";
-inline constexpr std::string_view kKittyKeysOff = "\x1b[<u";
+// Turns the kitty keyboard protocol on (report event types, the shifted key as an alternate,
+// and all keys as escape codes), and bracketed paste with it; and both off again. Terminals
+// that do not know the kitty protocol ignore it.
+inline constexpr std::string_view kKittyKeysOn = "\x1b[>15u\x1b[?2004h";
+inline constexpr std::string_view kKittyKeysOff = "\x1b[<u\x1b[?2004l";
+// While a line is typed in push-to-talk: the kitty protocol's flags at none (keys come as
+// text, in the user's keyboard layout), and back.
+inline constexpr std::string_view kKittyTextOn = "\x1b[>0u";
+inline constexpr std::string_view kKittyTextOff = "\x1b[<u";
 // Bracketed paste: a paste comes between kPasteStart and kPasteEnd, so that its newlines are
 // text rather than Enter.
 inline constexpr std::string_view kBracketedPasteOn = "\x1b[?2004h";

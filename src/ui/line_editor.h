@@ -42,6 +42,8 @@ class LineEditor {
   const std::string& text() const { return text_; }
   bool empty() const { return text_.empty(); }
   bool cursor_at_end() const { return cursor_ == text_.size(); }
+  // Inside a bracketed paste: its keys are text, and the line is drawn at its end.
+  bool pasting() const { return pasting_; }
   // A paste went past kMaxBytes since the last call; reading it resets it.
   bool TakeTruncated() { return std::exchange(truncated_, false); }
 

@@ -17,6 +17,7 @@ int g_fd = -1;
 termios g_saved;
 std::string_view g_on;   // what turns the key reporting on (a constant's bytes)
 std::string_view g_off;  // and off again
+volatile sig_atomic_t g_text_pushed = 0;  // TypeText(true)'s flags are on the kitty stack
 const int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGHUP};
 
 void WriteAll(int fd, std::string_view text) {
@@ -30,6 +31,8 @@ void WriteAll(int fd, std::string_view text) {
 
 void Restore() {
   if (g_fd < 0) return;
+  if (g_text_pushed) WriteAll(g_fd, kKittyTextOff);
+  g_text_pushed = 0;
   WriteAll(g_fd, g_off);
   tcsetattr(g_fd, TCSAFLUSH, &g_saved);
 }
@@ -83,6 +86,12 @@ RawTerminal::~RawTerminal() {
 }
 
 void RawTerminal::RestoreForExit() { Restore(); }
+
+void RawTerminal::TypeText(bool on) {
+  if (g_on != kKittyKeysOn || static_cast<bool>(g_text_pushed) == on) return;
+  WriteAll(fd_, on ? kKittyTextOn : kKittyTextOff);
+  g_text_pushed = on;
+}
 
 void RawTerminal::Suspend() {
   Restore();

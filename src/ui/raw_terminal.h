@@ -23,6 +23,9 @@ class RawTerminal {
   RawTerminal(const RawTerminal&) = delete;
   RawTerminal& operator=(const RawTerminal&) = delete;
 
+  // Push-to-talk's keys as text, while a line is typed (on), and back to releases (off).
+  void TypeText(bool on);
+
   // Ctrl-Z: puts the terminal back, stops the process as the shell expects, and returns to raw
   // mode when the shell continues it (fg).
   void Suspend();

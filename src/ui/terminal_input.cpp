@@ -29,30 +29,37 @@ bool TerminalInput::ReadAvailable() {
   if (n <= 0) return false;
   std::vector<Key> keys;
   decoder_.Feed(std::string_view(bytes, static_cast<size_t>(n)), &keys);
-  const std::string before = editor_.text();
   bool changed = false;
-  for (const Key& key : keys) {
-    const LineEditor::Outcome outcome = editor_.Handle(key);
-    if (outcome == LineEditor::Outcome::kChanged) changed = true;
-    if (outcome == LineEditor::Outcome::kSubmit) {
-      Send();
-      changed = true;
-    }
-    if (outcome == LineEditor::Outcome::kIgnored) {
-      OnKey(key);
-      changed = true;
-    }
-  }
+  for (const Key& key : keys) changed = Handle(key) || changed;
+  // A paste's text is drawn once, at its end, not a key at a time.
+  if (changed) Draw();
+  return true;
+}
+
+void TerminalInput::TypeKey(const Key& key) {
+  open_ = true;
+  if (Handle(key)) Draw();
+}
+
+bool TerminalInput::Handle(const Key& key) {
+  const LineEditor::Outcome outcome = editor_.Handle(key);
   if (editor_.TakeTruncated()) {
     screen_->Notice("voxterm: the paste was cut at " + std::to_string(LineEditor::kMaxBytes) +
                     " bytes, the most a line holds");
   }
-  // A paste's text is drawn once, at its end, not a key at a time.
-  if (changed || editor_.text() != before) Draw();
+  switch (outcome) {
+    case LineEditor::Outcome::kChanged: return true;
+    case LineEditor::Outcome::kSubmit: Send(); return true;
+    case LineEditor::Outcome::kIgnored:
+      if (editor_.pasting()) return false;  // drawn at the paste's end
+      OnKey(key);
+      return !key.release;
+  }
   return true;
 }
 
 void TerminalInput::Send() {
+  open_ = false;
   std::string line = editor_.TakeLine();
   if (echo_) {
     std::string shown(kPrompt);
@@ -67,27 +74,38 @@ void TerminalInput::OnKey(const Key& key) {
   switch (key.type) {
     case Key::Type::kCtrlC:
       if (handler_->OnStopKey()) return;
-      if (editor_.empty()) {
+      if (editor_.empty() && !open_) {
         handler_->OnQuitKey();
       } else {
-        editor_.Clear();
+        Drop();
       }
       return;
     case Key::Type::kCtrlD:
+      if (open_ && editor_.empty()) {  // push-to-talk's line, dropped; the mode goes on
+        Drop();
+        return;
+      }
       if (!editor_.empty()) Send();  // the editor left it here: the cursor is at the end
       handler_->OnEndKey();
       return;
     case Key::Type::kCtrlZ:
+      if (!terminal_) return;
       screen_->Hide();
       terminal_->Suspend();
       screen_->Show();
       return;
+    case Key::Type::kEscape: Drop(); return;
     case Key::Type::kCtrl:
       if (key.ch == U't') handler_->OnMuteKey();
       if (key.ch == U'l') screen_->Resized();
       return;
     default: return;
   }
+}
+
+void TerminalInput::Drop() {
+  editor_.Clear();
+  open_ = false;
 }
 
 void TerminalInput::SetPromptWanted(bool wanted) {
@@ -97,7 +115,7 @@ void TerminalInput::SetPromptWanted(bool wanted) {
 }
 
 void TerminalInput::Draw() {
-  if (!prompt_wanted_ && editor_.empty()) {
+  if (!Typing()) {
     screen_->ClearEdit();
     return;
   }

@@ -6,7 +6,9 @@
 //            being typed; on none, quits
 //   Ctrl-D   on none: the end of input; at a line's end: the line is sent, then the end
 //   Ctrl-T   the handler's (mute)        Ctrl-Z   suspends, the terminal put back
-//   Ctrl-L   draws the rows again
+//   Ctrl-L   draws the rows again        Escape   drops the line being typed
+// In push-to-talk the keys are the mode's own, and it hands them here only while a line is
+// typed (KeyTyping): "/" or a paste starts one, and it ends when sent or dropped.
 // Thread safety: main thread only.
 #pragma once
 
@@ -22,7 +24,15 @@
 
 namespace voxterm {
 
-class TerminalInput {
+// What push-to-talk sees of the typing: whether a line is being typed, and where its keys go.
+class KeyTyping {
+ public:
+  virtual ~KeyTyping() = default;
+  virtual bool Typing() const = 0;
+  virtual void TypeKey(const Key& key) = 0;
+};
+
+class TerminalInput final : public KeyTyping {
  public:
   class Handler {
    public:
@@ -38,7 +48,16 @@ class TerminalInput {
   // has no "you:" lines of its own). REQUIRES: fd is a terminal; screen and handler outlive it.
   static Result<std::unique_ptr<TerminalInput>> Start(int fd, Screen* screen, Handler* handler,
                                                       bool echo);
-  ~TerminalInput();
+  // For push-to-talk, which reads the terminal itself and hands keys to TypeKey.
+  TerminalInput(Screen* screen, Handler* handler)
+      : TerminalInput(-1, nullptr, screen, handler, /*echo=*/false) {}
+  ~TerminalInput() override;
+
+  // KeyTyping: a line is being typed (or the prompt waits for one).
+  bool Typing() const override {
+    return prompt_wanted_ || open_ || !editor_.empty() || editor_.pasting();
+  }
+  void TypeKey(const Key& key) override;
 
   // Reads what is there and handles it; false when the terminal is gone.
   bool ReadAvailable();
@@ -52,8 +71,11 @@ class TerminalInput {
   TerminalInput(int fd, std::unique_ptr<RawTerminal> terminal, Screen* screen, Handler* handler,
                 bool echo)
       : fd_(fd), terminal_(std::move(terminal)), screen_(screen), handler_(handler), echo_(echo) {}
+  // True when the row must be drawn again.
+  bool Handle(const Key& key);
   void OnKey(const Key& key);
   void Send();
+  void Drop();  // the line being typed goes, unsent
 
   const int fd_;
   std::unique_ptr<RawTerminal> terminal_;
@@ -63,6 +85,7 @@ class TerminalInput {
   KeyDecoder decoder_;
   LineEditor editor_;
   bool prompt_wanted_ = false;
+  bool open_ = false;  // TypeKey started a line: it stays, empty or not, until sent or dropped
 };
 
 }  // namespace voxterm
