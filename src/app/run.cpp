@@ -268,7 +268,8 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
       }
       input_ = std::move(*input);
     } else if (conversation_->WantsRawInput()) {  // push-to-talk: it hands keys to typing
-      typing_ = std::make_unique<TerminalInput>(screen_, static_cast<TerminalInput::Handler*>(this));
+      typing_ =
+          std::make_unique<TerminalInput>(screen_, static_cast<TerminalInput::Handler*>(this));
       conversation_->SetTyping(typing_.get());
     }
     const int code = RunLoop();
@@ -562,8 +563,8 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
 
 // The files a run writes or reads, by the option that names them.
 std::vector<NamedPath> RunFiles(const Config& config) {
-  return {{"--input-file", config.input_file}, {"--log-events", config.log_events},
-          {"--stats", config.stats_file},      {"--transcript", config.transcript},
+  return {{"--input-file", config.input_file},   {"--log-events", config.log_events},
+          {"--stats", config.stats_file},        {"--transcript", config.transcript},
           {"--output-file", config.output_file}, {"--record", config.record}};
 }
 
@@ -644,8 +645,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
            ToString(config.dialect));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
                             runner ? runner->fd() : -1, config.turn_per_input, &screen, view,
-                            config.mode == Mode::kText,
-                            {&history, usage, RunFiles(config)})
+                            config.mode == Mode::kText, {&history, usage, RunFiles(config)})
                        .Run();
   SetLogLineHook(nullptr);
   return code;

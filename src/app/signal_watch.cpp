@@ -61,7 +61,7 @@ void Watch(sigset_t set) {
       signo = sigtimedwait(&set, &info, &wait);
     }
     if (signo <= 0) continue;  // the deadline, or EINTR: checked at the top
-    if (signo == SIGWINCH) {  // a redraw, not a reason to quit: the loop wakes for it
+    if (signo == SIGWINCH) {   // a redraw, not a reason to quit: the loop wakes for it
       if (!g_resized.exchange(true, std::memory_order_relaxed)) {
         const unsigned char byte = SIGWINCH;
         (void)!write(g_write_fd, &byte, 1);

@@ -1,5 +1,7 @@
 #include "conversation/word_pacer.h"
 
+#include <algorithm>
+
 namespace voxterm {
 
 WordPacer::Item& WordPacer::Find(std::string_view item_id) {
@@ -48,7 +50,12 @@ void WordPacer::Flush() { Release(/*all=*/true); }
 // ends. The line the user was hearing ends where they stopped (the barge-in's own EndLine).
 void WordPacer::Cut() {
   Release(/*all=*/false);
+  // A message whose end was held (it had all arrived, not all been heard) ends here, cut; one
+  // still arriving is ended by its EndLine.
+  const bool end_held = std::any_of(queue_.begin(), queue_.end(),
+                                    [](const Entry& entry) { return entry.item_id.empty(); });
   queue_.clear();
+  if (end_held) view_->AssistantDone(/*interrupted=*/true);
 }
 
 // The words arrived so far are spread over the audio arrived so far: a message whose text is

@@ -71,16 +71,7 @@ std::vector<Cell> Cells(const std::string& text) {
 LineEditor::Outcome LineEditor::Handle(const Key& key) {
   using T = Key::Type;
   if (key.release) return Outcome::kIgnored;
-  if (pasting_) {
-    switch (key.type) {
-      case T::kPasteEnd: pasting_ = false; return Outcome::kChanged;
-      case T::kEnter: Insert("\n"); return Outcome::kIgnored;  // drawn at the paste's end
-      case T::kTab: Insert("\t"); return Outcome::kIgnored;
-      case T::kSpace: Insert(" "); return Outcome::kIgnored;
-      case T::kChar: Insert(Encode(key.ch)); return Outcome::kIgnored;
-      default: return Outcome::kIgnored;  // nothing else is text
-    }
-  }
+  if (pasting_) return Paste(key);
   switch (key.type) {
     case T::kChar: Insert(Encode(key.ch)); return Outcome::kChanged;
     case T::kSpace: Insert(" "); return Outcome::kChanged;
@@ -95,14 +86,8 @@ LineEditor::Outcome LineEditor::Handle(const Key& key) {
     case T::kWordRight: return Move(WordEnd(cursor_));
     case T::kHome: return Move(0);
     case T::kEnd: return Move(text_.size());
-    case T::kUp:
-      if (recalled_ == 0) return Outcome::kIgnored;
-      Recall(recalled_ - 1);
-      return Outcome::kChanged;
-    case T::kDown:
-      if (recalled_ >= history_.size()) return Outcome::kIgnored;
-      Recall(recalled_ + 1);
-      return Outcome::kChanged;
+    case T::kUp: return Recall(recalled_ == 0 ? recalled_ : recalled_ - 1);
+    case T::kDown: return Recall(recalled_ >= history_.size() ? recalled_ : recalled_ + 1);
     case T::kBackspace:
       if (cursor_ == 0) return Outcome::kIgnored;
       Cut(Previous(cursor_), cursor_, /*keep=*/false);
@@ -112,16 +97,33 @@ LineEditor::Outcome LineEditor::Handle(const Key& key) {
       if (cursor_at_end()) return Outcome::kIgnored;
       Cut(cursor_, Next(cursor_), /*keep=*/false);
       return Outcome::kChanged;
-    case T::kCtrl: break;
+    case T::kCtrl: return Control(key.ch);
     default: return Outcome::kIgnored;
   }
-  switch (key.ch) {
+}
+
+// Inside a bracketed paste, keys are text: Enter is a newline.
+LineEditor::Outcome LineEditor::Paste(const Key& key) {
+  switch (key.type) {
+    case Key::Type::kPasteEnd: pasting_ = false; return Outcome::kChanged;
+    case Key::Type::kEnter: Insert("\n"); break;
+    case Key::Type::kTab: Insert("\t"); break;
+    case Key::Type::kSpace: Insert(" "); break;
+    case Key::Type::kChar: Insert(Encode(key.ch)); break;
+    default: break;  // nothing else is text
+  }
+  return Outcome::kIgnored;  // drawn at the paste's end
+}
+
+// Ctrl and a letter, as a shell's line editor has them.
+LineEditor::Outcome LineEditor::Control(char32_t letter) {
+  switch (letter) {
     case U'a': return Move(0);
     case U'e': return Move(text_.size());
     case U'b': return Move(Previous(cursor_));
     case U'f': return Move(Next(cursor_));
-    case U'p': return Handle(Key{T::kUp});
-    case U'n': return Handle(Key{T::kDown});
+    case U'p': return Handle(Key{Key::Type::kUp});
+    case U'n': return Handle(Key{Key::Type::kDown});
     case U'u': Cut(0, cursor_); return Outcome::kChanged;
     case U'k': Cut(cursor_, text_.size()); return Outcome::kChanged;
     case U'w': Cut(WordStart(cursor_), cursor_); return Outcome::kChanged;
@@ -179,11 +181,13 @@ void LineEditor::Cut(size_t from, size_t to, bool keep) {
   cursor_ = from;
 }
 
-void LineEditor::Recall(size_t index) {
+LineEditor::Outcome LineEditor::Recall(size_t index) {
+  if (index == recalled_) return Outcome::kIgnored;  // no line further that way
   if (recalled_ == history_.size()) draft_ = text_;
   recalled_ = index;
   text_ = index == history_.size() ? draft_ : history_[index];
   cursor_ = text_.size();
+  return Outcome::kChanged;
 }
 
 std::string LineEditor::TakeLine() {

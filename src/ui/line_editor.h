@@ -64,7 +64,10 @@ class LineEditor {
   size_t WordEnd(size_t at) const;
   // Takes [from, to) out of the line; keep: for Ctrl-Y.
   void Cut(size_t from, size_t to, bool keep = true);
-  void Recall(size_t index);  // a line from the history, or (index == size) the draft
+  // A line from the history, or (index == size) the draft; kIgnored when index is the one shown.
+  Outcome Recall(size_t index);
+  Outcome Paste(const Key& key);
+  Outcome Control(char32_t letter);
   Outcome Move(size_t to);
 
   std::string text_;

@@ -15,8 +15,8 @@ namespace {
 // For the fatal-signal handler, which can reach nothing else.
 int g_fd = -1;
 termios g_saved;
-std::string_view g_on;   // what turns the key reporting on (a constant's bytes)
-std::string_view g_off;  // and off again
+std::string_view g_on;                    // what turns the key reporting on (a constant's bytes)
+std::string_view g_off;                   // and off again
 volatile sig_atomic_t g_text_pushed = 0;  // TypeText(true)'s flags are on the kitty stack
 const int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGHUP};
 

@@ -3,6 +3,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "ui/terminal_text.h"
 #include "util/utf8.h"
 
@@ -69,6 +72,7 @@ void Screen::Draw() {
   if (column_ >= columns) {
     sequence += "\r\n";
     column_ = 0;
+    wrapped_ = true;
   }
   if (column_ > 0) sequence += "\r\n";
   if (status) {
@@ -120,6 +124,9 @@ void Screen::Write(std::string_view text) {
   }
   Put(Clear());
   drawn_rows_ = 0;
+  // The line that filled the width was moved on from already: its own newline would leave
+  // an empty row.
+  if (std::exchange(wrapped_, false) && text[0] == '\n') text.remove_prefix(1);
   fwrite(text.data(), 1, text.size(), out_);
   Advance(text);
   if (drawn_rows_ == 0 && (hidden_ || (status_.empty() && !editing_))) {

@@ -61,7 +61,7 @@ class Screen {
  private:
   void Draw();
   std::string Clear() const;  // the sequence that clears the rows, back to the transcript's end
-  void Advance(std::string_view text);  // counts the transcript's column
+  void Advance(std::string_view text);    // counts the transcript's column
   void Put(const std::string& sequence);  // to rows, with out flushed first
 
   FILE* const out_;
@@ -80,7 +80,8 @@ class Screen {
   size_t drawn_widths_[2] = {0, 0};
   size_t cursor_row_ = 0;
   size_t cursor_column_ = 0;
-  size_t column_ = 0;  // where the transcript ended, when out is on the screen
+  size_t column_ = 0;     // where the transcript ended, when out is on the screen
+  bool wrapped_ = false;  // Draw moved on from a line that filled the width
   bool line_open_ = false;
 };
 

@@ -40,8 +40,8 @@ class TerminalInput final : public KeyTyping {
     virtual void OnLine(std::string line) = 0;
     virtual bool OnStopKey() = 0;  // Ctrl-C: true when it stopped something
     virtual void OnQuitKey() = 0;  // Ctrl-C that stopped nothing, with nothing typed
-    virtual void OnEndKey() = 0;        // Ctrl-D with nothing typed, or after the line it sent
-    virtual void OnMuteKey() = 0;       // Ctrl-T
+    virtual void OnEndKey() = 0;   // Ctrl-D with nothing typed, or after the line it sent
+    virtual void OnMuteKey() = 0;  // Ctrl-T
   };
 
   // echo: a sent line is written above the rows as "> line" (the text chat, whose transcript

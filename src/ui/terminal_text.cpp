@@ -28,8 +28,8 @@ size_t TextColumns(std::string_view text) {
   size_t columns = 0;
   while (!text.empty()) {
     const Utf8Char ch = DecodeUtf8(text);
-    columns += ch.kind == Utf8Char::Kind::kValid ? static_cast<size_t>(CharColumns(ch.code_point))
-                                                 : 1;
+    columns +=
+        ch.kind == Utf8Char::Kind::kValid ? static_cast<size_t>(CharColumns(ch.code_point)) : 1;
     text.remove_prefix(ch.length);
   }
   return columns;

@@ -4,6 +4,7 @@ ctest sets VOXTERM_BIN (and VOXTERM_DUMP_EVENTS); every process a test starts ha
 timeout, and every mock it starts is stopped at teardown.
 """
 
+import codecs
 import json
 import os
 import select
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
 
 import pytest
 
@@ -189,30 +191,161 @@ def one_line(stderr):
     return lines[0]
 
 
+class Vt:
+    """Enough of a terminal to read back what voxterm drew on a pty: characters with autowrap
+    (deferred at the last column), CR, LF, and the CSI sequences voxterm writes (cursor up,
+    down, forward, back, to a column; erase line and screen); modes and colours are ignored.
+    The screen never scrolls away: every line written stays, so a test reads the whole
+    session."""
+
+    def __init__(self, columns=80):
+        self.columns = columns
+        self.lines = [[]]
+        self.wrapped = set()  # rows that go on in the next (an autowrap, not a newline)
+        self.row = self.col = 0
+        self.pending = False
+        self.held = ""
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def feed(self, data):
+        text = self.held + self.decoder.decode(data)
+        self.held = ""
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            if ch == "\x1b":
+                if i + 1 >= len(text):
+                    self.held = text[i:]
+                    return
+                if text[i + 1] != "[":
+                    i += 2  # ESC and one character (ESC 7, ESC 8 and the like): nothing of ours
+                    continue
+                j = i + 2
+                while j < len(text) and not ("\x40" <= text[j] <= "\x7e"):
+                    j += 1
+                if j >= len(text):
+                    self.held = text[i:]
+                    return
+                self.csi(text[i + 2:j], text[j])
+                i = j + 1
+                continue
+            if ch == "\r":
+                self.col, self.pending = 0, False
+            elif ch == "\n":
+                self.down()
+            elif ch == "\b":
+                self.col = max(0, self.col - 1)
+            elif ch >= " ":
+                self.put(ch)
+            i += 1
+
+    def down(self):
+        self.row += 1
+        self.pending = False
+        while len(self.lines) <= self.row:
+            self.lines.append([])
+
+    def put(self, ch):
+        width = 0 if unicodedata.combining(ch) else (
+            2 if unicodedata.east_asian_width(ch) in "WF" else 1)
+        line = self.lines[self.row]
+        if width == 0:
+            if self.col > 0 and self.col - 1 < len(line):
+                line[self.col - 1] += ch
+            return
+        if self.pending or self.col + width > self.columns:
+            self.wrapped.add(self.row)
+            self.col = 0
+            self.down()
+            line = self.lines[self.row]
+        while len(line) < self.col + width:
+            line.append(" ")
+        line[self.col] = ch
+        if width == 2:
+            line[self.col + 1] = ""
+        self.col += width
+        if self.col >= self.columns:
+            self.col, self.pending = self.columns - 1, True
+
+    def csi(self, params, final):
+        try:
+            n = int(params) if params and params.isdigit() else 1
+        except ValueError:
+            n = 1
+        self.pending = False
+        if final == "A":
+            self.row = max(0, self.row - n)
+        elif final == "B":
+            for _ in range(n):
+                self.down()
+        elif final == "C":
+            self.col = min(self.columns - 1, self.col + n)
+        elif final == "D":
+            self.col = max(0, self.col - n)
+        elif final == "G":
+            self.col = min(self.columns - 1, n - 1)
+        elif final == "K":
+            del self.lines[self.row][self.col:]
+            self.wrapped.discard(self.row)
+        elif final == "J":
+            del self.lines[self.row][self.col:]
+            del self.lines[self.row + 1:]
+            self.wrapped = {r for r in self.wrapped if r < self.row}
+
+    def text(self):
+        """The screen, a line a row (a line the terminal wrapped is one), blanks at the ends of
+        lines and at the end dropped."""
+        out = ""
+        for i, line in enumerate(self.lines):
+            text = "".join(line)
+            out += text if i in self.wrapped else text.rstrip() + "\n"
+        return out.rstrip("\n")
+
+
 class Pty:
     """A process on a terminal of its own (pid, and fd of the pty's controller side), read and
-    typed at as a user would. Subclasses fork it."""
+    typed at as a user would. Subclasses fork it. out: the bytes it wrote; screen(): what a
+    terminal shows of them."""
 
     pid = 0
     fd = -1
     out = b""
+    vt = None
 
     def read(self, seconds=0.2):
         deadline = time.time() + seconds
+        if self.vt is None:
+            self.vt = Vt()
         while time.time() < deadline:
             ready, _, _ = select.select([self.fd], [], [], 0.05)
             if ready:
                 try:
-                    self.out += os.read(self.fd, 65536)
+                    data = os.read(self.fd, 65536)
                 except OSError:
                     return
+                self.out += data
+                self.vt.feed(data)
+
+    def screen(self):
+        self.read(0)
+        return self.vt.text()
+
+    def wait_for_screen(self, text, timeout=15):
+        """True once text is on the screen (lines joined by newlines)."""
+        self.read(0)
+        return self.until(lambda: text in self.vt.text(), timeout)
 
     def wait_for(self, needle, timeout=15):
-        """True once needle (bytes) has appeared in the output."""
+        """True once needle (bytes) has appeared in the output, or on the screen (where text
+        written around voxterm's rows is whole again, and a line's trailing blanks are not)."""
+        shown = needle.decode("utf-8", "replace").replace("\r\n", "\n").rstrip(" ")
+
+        def seen():
+            return needle in self.out or (self.vt is not None and shown in self.vt.text())
         deadline = time.time() + timeout
-        while needle not in self.out and time.time() < deadline:
+        while not seen() and time.time() < deadline:
             self.read(0.1)
-        return needle in self.out
+        return seen()
 
     def until(self, predicate, timeout=10):
         """Waits for predicate while reading the pty, as a terminal would: output that nobody

@@ -25,7 +25,8 @@ class Tmux:
         self.socket = str(tmp_path / "tmux.sock")
         command = "env -i %s %s" % (" ".join(shlex.quote("%s=%s" % kv) for kv in env.items()),
                                     " ".join(shlex.quote(a) for a in [BIN] + args))
-        self.tmux("new-session", "-d", "-x", str(width), "-y", str(height), command + "; sleep 30")
+        self.tmux("new-session", "-d", "-x", str(width), "-y", str(height),
+                  command + "; echo EXIT=$?; sleep 30")
 
     def tmux(self, *args):
         return subprocess.run(["tmux", "-S", self.socket, "-f", "/dev/null"] + list(args),

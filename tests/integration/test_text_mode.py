@@ -269,32 +269,29 @@ def test_on_a_terminal_ctrl_c_stops_the_answer_and_gives_the_prompt_back(mock, t
     m = mock()
     t = TextPty(tmp_path, ["--url", m.url()])
     t.wait_for("> ")
-    t.type("mock:slow 100 100\n")
+    t.type("mock:slow 100 100\r")
     t.wait_for("word2 ")
-    t.type("\x03")  # the terminal sends SIGINT
-    t.wait_for("\r\n> ")  # the answer's line ends, and the prompt is back
-    t.type("hello\n")
+    t.type("\x03")  # Ctrl-C, a key on the raw terminal
+    t.until(lambda: t.screen().endswith("\n>"))  # the answer's line ends, and the prompt is back
+    t.type("hello\r")
     t.wait_for("You said: hello")
     t.type("\x04")  # Ctrl-D
     assert t.finish() == 0
-    assert b"word99" not in t.out
+    assert "word99" not in t.screen()
     types = [e["type"] for e in m.events()]
     assert types.count("response.cancel") == 1
     assert m.violations() == []
 
 
-def test_on_a_terminal_a_partial_line_at_ctrl_d_is_sent_on_its_own_line(mock, tmp_path):
+def test_on_a_terminal_a_partial_line_at_ctrl_d_is_sent_and_ends_the_input(mock, tmp_path):
     from test_tools import TextPty
     m = mock()
     t = TextPty(tmp_path, ["--url", m.url()])
     t.wait_for("> ")
-    t.type("partial\x04")  # Ctrl-D once: the terminal passes "partial" on, without a newline
-    time.sleep(0.5)
-    t.type("\x04")  # Ctrl-D at the start of the (partial) line: the end of input
+    t.type("partial\x04")  # Ctrl-D at the end of a typed line: sent, then the end of input
     t.wait_for("You said: partial")
     assert t.finish() == 0
-    assert b"> partial\r\nYou said: partial\r\n" in t.out, t.out
-    assert b"partial> " not in t.out
+    assert t.screen().splitlines()[-2:] == ["> partial", "You said: partial"], t.screen()
 
 
 def test_turn_per_input_sends_the_whole_input_as_one_turn(mock, run):

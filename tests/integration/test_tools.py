@@ -241,7 +241,9 @@ class TextPty(Pty):
         self.out = b""
 
     def wait_for(self, needle, timeout=15):
-        assert super().wait_for(needle.encode(), timeout), self.out[-1000:]
+        """Waits for needle on the screen (a line's trailing blanks are not there)."""
+        needle = needle.replace("\r\n", "\n").rstrip(" ")
+        assert self.wait_for_screen(needle, timeout), self.screen()[-1000:]
 
     def type(self, text):
         self.key(text.encode())
@@ -290,8 +292,7 @@ def test_ctrl_c_stops_a_running_tool_and_gives_back_the_prompt(mock, tmp_path):
     pid = int(pid_file.read_text())
     t.type("\x03")  # Ctrl-C: the terminal sends SIGINT to voxterm's group, not the tool's
     t.wait_for("tool: slow: interrupted")
-    t.wait_for("\x1b[Ktool: slow: interrupted (")
-    t.wait_for(" ms)\r\n> ")  # control is back: the conversation goes on
+    t.wait_for(" ms)\n>")  # control is back: the conversation goes on
     assert not running(pid)
     t.type("hello\n")
     t.wait_for("You said: hello")

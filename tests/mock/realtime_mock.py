@@ -31,7 +31,8 @@ What a response contains depends on the last user message (so one mock serves ev
                         (a connection that stalls: only the client's keep-alive can tell)
                         close, drop and freeze happen once per mock: asked again, the answer
                         is whole
-  mock:error CODE       an `error` event with CODE instead of an answer (the account-level
+  mock:error CODE       an `error` event with CODE instead of an answer (\\xHH and \\uHHHH in
+                        CODE stand for those characters; the account-level
                         codes of FATAL_ERRORS carry OpenAI's type and message)
   mock:escape           an answer carrying terminal escape sequences (OSC 52, clear screen, a C1
                         control, a bidi override), then a hostile delta with a raw 0x9b byte
@@ -79,6 +80,7 @@ import http
 import json
 import math
 import os
+import re
 import signal
 import ssl
 import struct
@@ -859,8 +861,11 @@ class Session:
             return (head[5:], None)
         if head == "mock:close":
             return ("close", (int(arg or 1011), words[2] if len(words) > 2 else None))
-        if head == "mock:error":
-            return ("error", arg or "server_error")
+        if head == "mock:error":  # \xHH and \uHHHH in CODE are the characters (a terminal
+            # types no raw escape sequence into a line: it is a key there)
+            code = re.sub(r"\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})",
+                          lambda m: chr(int(m.group(1) or m.group(2), 16)), arg)
+            return ("error", code or "server_error")
         if head == "mock:escape":
             return ("escape", ESCAPES)
         if head == "mock:preamble":

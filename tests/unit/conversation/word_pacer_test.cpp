@@ -42,6 +42,18 @@ TEST_CASE("a barge-in keeps what was heard and drops the rest", "[word_pacer]") 
   CHECK_FALSE(pacer.holding());
 }
 
+TEST_CASE("a barge-in after the whole answer arrived still marks the line cut", "[word_pacer]") {
+  FakeView view;
+  WordPacer pacer(&view);
+  pacer.Words("a1", "This is a six second answer.");
+  pacer.AudioArrived("a1", 6 * kSecond);
+  pacer.EndLine(/*interrupted=*/false);  // response.done came long before the audio played
+  pacer.Heard(At("a1", 1500));           // a quarter of 28 bytes: 7, up to a space
+  pacer.Cut();                           // a typed line: the barge-in ends the line itself
+  CHECK(view.lines == std::vector<std::string>{"assistant: This [interrupted]"});
+  CHECK_FALSE(pacer.holding());
+}
+
 TEST_CASE("a message whose audio is over shows whole; the next waits for its own", "[word_pacer]") {
   FakeView view;
   WordPacer pacer(&view);

@@ -174,9 +174,9 @@ TEST_CASE("editing keys: arrows, Home, End, Delete, ctrl letters, word moves", "
   std::vector<Key::Type> types;
   for (const Key& k : keys) types.push_back(k.type);
   using T = Key::Type;
-  CHECK(types == std::vector<T>{T::kUp, T::kDown, T::kRight, T::kLeft, T::kHome, T::kEnd,
-                                T::kHome, T::kEnd, T::kDelete, T::kWordLeft, T::kWordRight,
-                                T::kCtrl, T::kCtrl, T::kCtrl, T::kCtrl, T::kBackspace});
+  CHECK(types == std::vector<T>{T::kUp, T::kDown, T::kRight, T::kLeft, T::kHome, T::kEnd, T::kHome,
+                                T::kEnd, T::kDelete, T::kWordLeft, T::kWordRight, T::kCtrl,
+                                T::kCtrl, T::kCtrl, T::kCtrl, T::kBackspace});
   CHECK(keys[11].ch == U'a');
   CHECK(keys[14].ch == U'w');
   // A C1 control or DEL is no character to insert.
@@ -185,8 +185,7 @@ TEST_CASE("editing keys: arrows, Home, End, Delete, ctrl letters, word moves", "
   CHECK(keys[0].type == T::kOther);
 }
 
-TEST_CASE("a bracketed paste's marks are keys, and what is between them comes as typed",
-          "[keys]") {
+TEST_CASE("a bracketed paste's marks are keys, and what is between them comes as typed", "[keys]") {
   KeyDecoder d;
   auto keys = Decode(&d, "\x1b[200~a\rb\x1b[20");
   REQUIRE(keys.size() == 4);

@@ -1,7 +1,6 @@
 #include "ui/line_editor.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 

@@ -100,7 +100,7 @@ TEST_CASE("a cut caption does not start inside a character", "[ui]") {
   for (int columns = 24; columns <= 40; ++columns) {
     TerminalViewTest t(columns);
     Screen view_screen(t.out, t.status);
-  TerminalView view(&view_screen);
+    TerminalView view(&view_screen);
     view.SetState(VoiceState::kThinking);
     view.UserCaption(words);
     const std::string line = t.LastStatus();
@@ -139,7 +139,7 @@ TEST_CASE("captions are not drawn where there is no status line", "[ui]") {
   FILE* status = fdopen(sink[1], "w");
   {
     Screen view_screen(t.out, status);
-  TerminalView view(&view_screen);
+    TerminalView view(&view_screen);
     view.UserCaption("hello");
     view.UserSaid("hello there");
   }

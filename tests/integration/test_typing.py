@@ -1,0 +1,181 @@
+"""Typing at voxterm in a real terminal (tmux renders what voxterm writes as a terminal would, and
+capture-pane reads the screen back): the edit row under the transcript, line editing and
+history, Ctrl-C, a bracketed paste, the commands. Against the mock; the spoken modes use audio
+files for their devices, which play in real time."""
+
+import json
+import os
+import shutil
+import stat
+import time
+
+import pytest
+
+from conftest import clean_env
+from test_portaudio import Pulse, pulse, raw  # noqa: F401  (pulse is a fixture)
+from test_terminal import Tmux, status_lines
+from test_voice import silence, tone, write_wav
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    made = []
+    yield lambda *args, **kwargs: made.append(Tmux(tmp_path, *args, **kwargs)) or made[-1]
+    for t in made:
+        t.close()
+
+
+def env_for(tmp_path):
+    return dict(clean_env(tmp_path, extra={"NO_COLOR": "1"}), TERM="xterm-256color")
+
+
+def lines(t):
+    return [line.rstrip() for line in t.screen().splitlines() if line.strip()]
+
+
+def sent_texts(m):
+    return [c["text"] for e in m.events() if e["type"] == "conversation.item.create"
+            for c in e["item"].get("content", []) if c.get("type") == "input_text"]
+
+
+def test_line_editing_and_history_in_the_text_chat(mock, tmp_path, terminal):
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--text", "--url", m.url()], width=60)
+    assert t.wait_for(">"), t.screen()
+    t.keys("helo wrld")
+    t.keys("Left", "Left", "Left", "o")  # helo world
+    t.keys("C-a", "Right", "Right", "Right", "l")  # hello world
+    assert t.wait_for("> hello world"), t.screen()
+    t.keys("C-e", "C-w")  # the word before the cursor goes
+    assert lines(t)[-1] == "> hello", t.screen()
+    t.keys("C-y", "Enter")  # and comes back
+    assert t.wait_for("You said: hello world"), t.screen()
+    t.keys("Up")  # the line sent, back in the edit row
+    assert t.wait_for("> hello world\n") or lines(t)[-1] == "> hello world", t.screen()
+    t.keys("C-u", "again", "Enter")
+    assert t.wait_for("You said: again"), t.screen()
+    assert sent_texts(m) == ["hello world", "again"]
+    # No arrow key reached the model as bytes.
+    assert all("\x1b" not in text and "[D" not in text for text in sent_texts(m))
+
+
+def test_typing_during_an_answer_stays_out_of_it_and_ctrl_c_stops_the_answer(
+        mock, tmp_path, terminal):
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--text", "--url", m.url()], width=60, height=20)
+    assert t.wait_for(">"), t.screen()
+    t.keys("mock:slow 80 100", "Enter")
+    assert t.wait_for("word3 "), t.screen()
+    t.keys("next question")
+    time.sleep(1)  # the answer goes on streaming above the line being typed
+    shown = lines(t)
+    assert shown[-1] == "> next question", t.screen()
+    answer = " ".join(l for l in shown if l.startswith("word") or " word" in l)
+    assert "next" not in answer and "word10" in answer, t.screen()
+    t.keys("C-c")  # stops the answer; what was typed stays
+    time.sleep(1)
+    assert "word99" not in t.screen()
+    assert lines(t)[-1] == "> next question", t.screen()
+    t.keys("Enter")
+    assert t.wait_for("You said: next question"), t.screen()
+    types = [e["type"] for e in m.events()]
+    assert types.count("response.cancel") == 1
+    t.keys("C-c")  # at an empty prompt, with nothing to stop: quits
+    assert t.wait_for("EXIT=130"), t.screen()
+    assert m.violations() == []
+
+
+def test_a_bracketed_paste_is_one_turn(mock, tmp_path, terminal):
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--text", "--url", m.url()], width=60)
+    assert t.wait_for(">"), t.screen()
+    t.tmux("set-buffer", "-b", "notes", "first line\nsecond line")
+    t.tmux("paste-buffer", "-p", "-b", "notes")  # -p: bracketed, as voxterm asked
+    assert t.wait_for("> first line\u21b5second line"), t.screen()
+    t.keys("Enter")
+    assert t.wait_for("You said: first line"), t.screen()
+    assert sent_texts(m) == ["first line\nsecond line"]
+
+
+def test_commands_in_the_text_chat(mock, tmp_path, terminal):
+    m = mock()
+    saved = tmp_path / "talk.md"
+    t = terminal(env_for(tmp_path), ["--text", "--url", m.url()], width=100, height=30)
+    assert t.wait_for(">"), t.screen()
+    t.keys("/help", "Enter")
+    assert t.wait_for("/instructions TEXT"), t.screen()
+    t.keys("/nope", "Enter")
+    assert t.wait_for("/nope: no such command; the commands are /mute"), t.screen()
+    t.keys("//slash", "Enter")
+    assert t.wait_for("You said: /slash"), t.screen()
+    t.keys("/mute", "Enter")
+    assert t.wait_for("mute: there is no microphone in text mode"), t.screen()
+    t.keys("/save %s" % saved, "Enter")
+    assert t.wait_for("saved to %s" % saved), t.screen()
+    assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
+    assert "/slash" in saved.read_text() and "You said: /slash" in saved.read_text()
+    t.keys("/quit", "Enter")
+    assert t.wait_for("EXIT=0"), t.screen()
+    assert sent_texts(m) == ["/slash"]  # nothing else reached the model
+
+
+def test_typed_text_stays_put_while_the_status_line_redraws(mock, tmp_path, terminal):
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, tone(3000) + silence(20000))  # the meter moves: the status row is redrawn
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--url", m.url(), "--input-file", str(mic),
+                                     "--output-file", str(tmp_path / "out.wav")], width=60)
+    assert t.wait_for("\u25cf"), t.screen()
+    t.keys("hello there")
+    for _ in range(10):  # through the tone, its turn and its answer
+        time.sleep(0.3)
+        shown = lines(t)
+        assert shown[-1] == "> hello there", t.screen()
+        assert "\u25cf" in shown[-2] and len(status_lines(t.screen())) == 1, t.screen()
+    t.keys("Enter")
+    assert t.wait_for("you: hello there"), t.screen()
+    assert t.wait_for("assistant: You said: hello there"), t.screen()
+    assert not lines(t)[-1].startswith(">"), t.screen()  # the edit row goes with the line
+
+
+@pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs pulseaudio")
+def test_an_answer_cut_by_a_typed_line_shows_what_was_heard_and_is_marked(
+        pulse, mock, tmp_path, terminal):
+    # A real-time speaker (PortAudio on the private PulseAudio): the answer's 6 s of audio
+    # arrive at once and play for 6 s, its words shown as they are heard.
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(tone(800) + silence(30000)))
+    pulse.devices(str(mic), str(tmp_path / "played.raw"))
+    m = mock("--answer-ms", "6000")
+    env = dict(clean_env(tmp_path, extra=dict(pulse.env, NO_COLOR="1")), TERM="xterm-256color")
+    t = terminal(env, ["--headphones", "--url", m.url()], width=80)
+    assert t.wait_for("assistant: "), t.screen()
+    time.sleep(1)
+    t.keys("stop", "Enter")
+    assert t.wait_for("[interrupted]"), t.screen()
+    cut = [l for l in lines(t) if "[interrupted]" in l]
+    assert len(cut) == 1 and "answer." not in cut[0], t.screen()  # not the whole sentence
+    assert t.wait_for("you: stop"), t.screen()
+
+
+def test_push_to_talk_types_a_command_after_slash(mock, tmp_path, terminal):
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(30000))
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--ptt", "--url", m.url(), "--input-file", str(mic),
+                                     "--output-file", str(tmp_path / "out.wav")], width=80)
+    assert t.wait_for("press space to talk"), t.screen()
+    t.keys("/")
+    assert t.wait_for("> /"), t.screen()
+    t.keys("mute", "Enter")
+    assert t.wait_for("muted (Ctrl-T or /unmute to talk)"), t.screen()
+    t.keys("C-t")  # the key does the same
+    assert t.wait_for("press space to talk"), t.screen()
+    t.keys("/", "BSpace", "hi there", "Enter")  # without its "/", the line is a turn
+    assert t.wait_for("you: hi there"), t.screen()
+    assert t.wait_for("assistant: You said: hi there"), t.screen()
+    t.keys("q")  # out of the line, keys are push-to-talk's again
+    assert t.wait_for("EXIT=0"), t.screen()
+    assert sent_texts(m) == ["hi there"]
