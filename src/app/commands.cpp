@@ -99,16 +99,23 @@ ParsedLine ParseCommand(std::string_view line) {
                " (//text sends a line that starts with /)");
 }
 
+std::vector<CommandUsage> CommandList() {
+  std::vector<CommandUsage> list;
+  for (const CommandRow& row : kCommands) list.push_back({Usage(row), std::string(row.help)});
+  list.push_back({"//TEXT", "send TEXT with its leading /"});
+  list.push_back({"Ctrl-T", "mute or unmute the microphone"});
+  return list;
+}
+
 std::string CommandHelp() {
-  std::string help;
+  const std::vector<CommandUsage> list = CommandList();
   size_t width = 0;
-  for (const CommandRow& row : kCommands) width = std::max(width, Usage(row).size());
-  for (const CommandRow& row : kCommands) {
-    const std::string usage = Usage(row);
-    help += usage + std::string(width + 2 - usage.size(), ' ') + std::string(row.help) + "\n";
+  for (const CommandUsage& command : list) width = std::max(width, command.usage.size());
+  std::string help;
+  for (const CommandUsage& command : list) {
+    help +=
+        command.usage + std::string(width + 2 - command.usage.size(), ' ') + command.help + "\n";
   }
-  help += "//TEXT" + std::string(width + 2 - 6, ' ') + "send TEXT with its leading /\n";
-  help += "Ctrl-T" + std::string(width + 2 - 6, ' ') + "mute or unmute the microphone\n";
   return help;
 }
 

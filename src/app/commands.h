@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/status.h"
 
@@ -52,6 +53,14 @@ void RunCommand(const ParsedLine& command, CommandTarget* target);
 // A submitted line: a command (or its error) is handled and true returned; otherwise false,
 // and *turn holds the text to send as a turn.
 bool HandleLine(std::string_view line, CommandTarget* target, std::string* turn);
+
+// The commands as /help and the manual page list them: how each is typed, and what it does;
+// then //TEXT and Ctrl-T.
+struct CommandUsage {
+  std::string usage;  // "/voice NAME"
+  std::string help;
+};
+std::vector<CommandUsage> CommandList();
 
 // /help's lines: one per command, then //text and Ctrl-T.
 std::string CommandHelp();

@@ -4,6 +4,7 @@
 #include <variant>
 #include <vector>
 
+#include "app/commands.h"
 #include "app/options.h"
 
 namespace voxterm {
@@ -139,6 +140,20 @@ A flag given twice takes its last value. Every flag but a few has a config file 
 same name with underscores; a flag wins over the file.
 )";
 
+// After the options: typing on a terminal, then the commands of a typed line (CommandList).
+const char kManualCommands[] = R"(.SH TYPING
+On a terminal, what you type goes to an edit row under the transcript (and under the status
+line in the spoken modes); an answer streams above it without mixing. Left, Right, Home, End,
+Ctrl\-A, Ctrl\-E, Ctrl\-B, Ctrl\-F, Ctrl\-Left and Ctrl\-Right move; Backspace, Delete,
+Ctrl\-W, Ctrl\-U and Ctrl\-K delete (Ctrl\-Y puts back what was cut); Up and Down go
+through this session's lines; Escape drops the line. A bracketed paste is one line, newlines
+and all. Ctrl\-C stops a running tool or (text mode) the answer, else drops the line, and on an
+empty line quits; Ctrl\-D on an empty line ends the input. In push\-to\-talk, / or a paste
+starts a line.
+.PP
+A line that starts with / is a command:
+)";
+
 const char kManualTail[] = R"(.SH COMMANDS
 .TP
 .B devices
@@ -225,6 +240,10 @@ std::string ManualPage() {
     page += "\n" + Roff(flag.help);
     if (!flag.fallback.empty()) page += " (default: " + Roff(flag.fallback) + ")";
     page += ".\n";
+  }
+  page += kManualCommands;
+  for (const CommandUsage& command : CommandList()) {
+    page += ".TP\n.B " + Roff(command.usage, true) + "\n" + Roff(command.help) + ".\n";
   }
   return page + kManualTail;
 }
