@@ -309,14 +309,19 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
       if (reading && (fds[4].revents & (POLLIN | POLLHUP | POLLERR))) OnStdin();
       if (over_) return exit_code_;
       if (fds[0].revents & POLLIN) loop_->HandleQueued(queue_);
+      screen_->ShowIfDue();
     }
   }
 
-  // Until the SessionLoop's next deadline; -1: only for an event.
+  // Until the SessionLoop's next deadline, or the screen's rows are due back; -1: only for an
+  // event.
   int Timeout() const {
     const int64_t wake_ms = loop_->NextWakeMs();
-    if (wake_ms < 0) return -1;
-    return static_cast<int>(std::max<int64_t>(0, wake_ms - clock_->NowMs()));
+    int64_t timeout = wake_ms < 0 ? -1 : std::max<int64_t>(0, wake_ms - clock_->NowMs());
+    if (const int64_t show = screen_->MsUntilShow(); show >= 0 && (timeout < 0 || show < timeout)) {
+      timeout = show;
+    }
+    return static_cast<int>(timeout);
   }
 
   // False when the run is over (exit_code_).

@@ -1,6 +1,8 @@
 #include "ui/screen.h"
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,13 +22,25 @@ size_t RowsTaken(size_t width, size_t columns) {
   return width == 0 ? 1 : (width - 1) / columns + 1;
 }
 
+bool IsPipe(FILE* file) {
+  struct stat info {};
+  return fstat(fileno(file), &info) == 0 && S_ISFIFO(info.st_mode);
+}
+
+int64_t NowMs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+}
+
 }  // namespace
 
 Screen::Screen(FILE* out, FILE* rows)
     : out_(out),
       rows_(rows),
       rows_are_terminal_(isatty(fileno(rows)) != 0),
-      out_on_screen_(rows_are_terminal_ && isatty(fileno(out)) != 0) {}
+      out_on_screen_(rows_are_terminal_ && isatty(fileno(out)) != 0),
+      out_is_pipe_(rows_are_terminal_ && IsPipe(out)) {}
 
 Screen::~Screen() { Hide(); }
 
@@ -63,7 +77,7 @@ void Screen::Draw() {
   // A row as wide as the terminal would wrap (it was made for a wider one): not drawn until
   // its owner fits it to the new width.
   const bool status = !status_.empty() && status_columns_ < columns;
-  if (hidden_ || !rows_are_terminal_ || (!status && !editing_)) {
+  if (hidden_ || !rows_are_terminal_ || (!status && !editing_) || show_at_ms_ >= 0) {
     Put(sequence);
     return;
   }
@@ -118,6 +132,11 @@ void Screen::Write(std::string_view text) {
   if (text.empty()) return;
   line_open_ = text.back() != '\n';
   if (!out_on_screen_) {  // a file or a pipe: each piece as it comes, as a terminal would
+    if (out_is_pipe_) {   // its reader may echo it where the rows are: they step aside
+      Put(Clear());
+      drawn_rows_ = 0;
+      show_at_ms_ = line_open_ ? INT64_MAX : NowMs() + kEchoWaitMs;
+    }
     fwrite(text.data(), 1, text.size(), out_);
     fflush(out_);
     return;
@@ -133,6 +152,17 @@ void Screen::Write(std::string_view text) {
     fflush(out_);
     return;
   }
+  Draw();
+}
+
+int64_t Screen::MsUntilShow() const {
+  if (show_at_ms_ < 0 || show_at_ms_ == INT64_MAX) return -1;
+  return std::max<int64_t>(0, show_at_ms_ - NowMs());
+}
+
+void Screen::ShowIfDue() {
+  if (show_at_ms_ < 0 || show_at_ms_ == INT64_MAX || NowMs() < show_at_ms_) return;
+  show_at_ms_ = -1;
   Draw();
 }
 

@@ -13,10 +13,14 @@
 // open line, since terminals rewrap it in different ways.)
 // out: the transcript's stream (stdout). rows: the stream the rows and notices go to (stderr).
 // The rows are drawn only when rows is a terminal; the transcript's column is counted only
-// when out is a terminal too (taken to be the same one). To a pipe, text goes as it came.
+// when out is a terminal too (taken to be the same one). To a pipe, text goes as it came; and
+// since what reads the pipe may write it to the same terminal (voxterm | tee talk.txt), at a
+// moment voxterm cannot know, the rows step aside while the transcript's line is open and come
+// back kEchoWaitMs after it ends (ShowIfDue), below whatever was echoed by then.
 // Thread safety: main thread only.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -58,6 +62,12 @@ class Screen {
   // The terminal changed size: the rows are cleared at the old width's rows, drawn again.
   void Resized();
 
+  // Out is a pipe: the rows come back a moment after the transcript's last line (see above).
+  static constexpr int64_t kEchoWaitMs = 60;
+  // Milliseconds until ShowIfDue has something to do; -1: nothing waits.
+  int64_t MsUntilShow() const;
+  void ShowIfDue();
+
  private:
   void Draw();
   std::string Clear() const;  // the sequence that clears the rows, back to the transcript's end
@@ -82,6 +92,8 @@ class Screen {
   size_t cursor_column_ = 0;
   size_t column_ = 0;     // where the transcript ended, when out is on the screen
   bool wrapped_ = false;  // Draw moved on from a line that filled the width
+  const bool out_is_pipe_;
+  int64_t show_at_ms_ = -1;  // out is a pipe: the rows wait for its reader's echo until then
   bool line_open_ = false;
 };
 

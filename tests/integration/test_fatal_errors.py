@@ -194,9 +194,11 @@ def test_a_fatal_error_on_a_terminal_clears_the_status_line_first(mock, tmp_path
     assert p.wait_for(b"listening"), p.out
     p.key(b"mock:error account_deactivated\r")
     assert p.finish(QUICK_S) == 3, p.out
-    before, _, after = p.out.partition(b"voxterm: error: ")
-    assert after, p.out
-    assert before.endswith(b"\r\x1b[K") or before.endswith(b"\n"), p.out[-300:]
+    shown = p.screen().splitlines()
+    # The error is a line of its own, with nothing of the status line left on it or under it.
+    errors = [l for l in shown if "voxterm: error: " in l]
+    assert len(errors) == 1 and errors[0].startswith("voxterm: error: "), p.screen()
+    assert not any("\u25cf" in l for l in shown), p.screen()
 
 
 def test_a_fatal_loss_mid_answer_still_ends_the_answer_line(mock, run):

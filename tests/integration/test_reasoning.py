@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BIN, clean_env
+from conftest import BIN, Vt, clean_env
 from test_tools import call, checked, sent_outputs, write_config
 from test_voice import read_wav, silence, tone, write_wav
 
@@ -141,10 +141,11 @@ def test_captions_are_rewritten_in_place_on_a_terminal(mock, tmp_path, fails):
                            clean_env(tmp_path, extra={"NO_COLOR": "1"}))
     assert code == 0, out
     # The caption grows in the status line, delta by delta, each time redrawn over itself...
-    assert re.search(rb"\r\x1b\[K[^\r\n]*you: \(\d+ (ms )?\r", out), out
-    # Lines as the terminal ends up showing them: what follows the last erase of each.
-    final = [l.split(b"\x1b[K")[-1] for l in out.split(b"\r\n")]
-    final = [l for l in final if l.startswith(b"you: ")]
+    assert re.search(rb"\x1b\[K[^\r\n]*you: \(\d+ (ms )?\r", out), out
+    # Lines as the terminal ends up showing them.
+    vt = Vt()
+    vt.feed(out)
+    final = [l.encode() for l in vt.text().splitlines() if l.startswith("you: ")]
     if fails:
         # ...and a failed transcription clears it: no line of the user's words, a notice instead.
         assert final == []

@@ -21,10 +21,12 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None or shutil.which("pu
 class Tmux:
     """A tmux server of its own, one window of the given size running one command."""
 
-    def __init__(self, tmp_path, env, args, width, height=12):
+    def __init__(self, tmp_path, env, args, width, height=12, after=""):
+        """after: shell words after voxterm's command (a pipe: "| tee x")."""
         self.socket = str(tmp_path / "tmux.sock")
-        command = "env -i %s %s" % (" ".join(shlex.quote("%s=%s" % kv) for kv in env.items()),
-                                    " ".join(shlex.quote(a) for a in [BIN] + args))
+        command = "env -i %s %s %s" % (
+            " ".join(shlex.quote("%s=%s" % kv) for kv in env.items()),
+            " ".join(shlex.quote(a) for a in [BIN] + args), after)
         self.tmux("new-session", "-d", "-x", str(width), "-y", str(height),
                   command + "; echo EXIT=$?; sleep 30")
 

@@ -179,3 +179,21 @@ def test_push_to_talk_types_a_command_after_slash(mock, tmp_path, terminal):
     t.keys("q")  # out of the line, keys are push-to-talk's again
     assert t.wait_for("EXIT=0"), t.screen()
     assert sent_texts(m) == ["hi there"]
+
+
+def test_piped_through_tee_the_echoed_transcript_is_not_erased(mock, tmp_path, terminal):
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, tone(2000) + silence(20000))  # the meter moves: the status row is redrawn
+    m = mock()
+    saved = tmp_path / "talk.txt"
+    t = terminal(env_for(tmp_path), ["--url", m.url(), "--input-file", str(mic),
+                                     "--output-file", str(tmp_path / "out.wav")],
+                 width=70, height=15, after="| tee %s" % saved)
+    assert t.wait_for("\u25cf"), t.screen()
+    t.keys("first line", "Enter")
+    assert t.wait_for("assistant: You said: first line"), t.screen()
+    time.sleep(2)  # redraws go on: what tee wrote stays
+    shown = t.screen()
+    assert "you: first line" in shown and "assistant: You said: first line" in shown, shown
+    assert len(status_lines(shown)) == 1, shown
+    assert "assistant: You said: first line" in saved.read_text()

@@ -240,3 +240,31 @@ TEST_CASE("to a pipe the transcript goes as it came, and no row is drawn", "[scr
         "assistant: hi there\n");
   CHECK(t.Lines() == Lines{});  // the status row was drawn, then cleared at the end
 }
+
+TEST_CASE("to a pipe whose reader echoes it, the rows wait for the echo", "[screen]") {
+  ScreenTest t(30);
+  int pipe_fds[2];
+  REQUIRE(pipe(pipe_fds) == 0);
+  FILE* piped = fdopen(pipe_fds[1], "w");
+  {
+    Screen screen(piped, t.rows);
+    screen.SetStatus("* idle", 6);
+    screen.Write("assistant: hi");  // an open line: the rows stay away until it ends
+    CHECK(screen.MsUntilShow() == -1);
+    screen.SetStatus("* speaking", 10);
+    // What tee would write on the terminal, where the rows were.
+    fputs("assistant: hi", t.rows);
+    fflush(t.rows);
+    screen.Write(" there\n");
+    fputs(" there\n", t.rows);
+    fflush(t.rows);
+    CHECK(screen.MsUntilShow() >= 0);
+    CHECK(screen.MsUntilShow() <= Screen::kEchoWaitMs);
+    usleep((Screen::kEchoWaitMs + 10) * 1000);
+    screen.ShowIfDue();
+    CHECK(screen.MsUntilShow() == -1);
+    CHECK(t.Lines() == Lines{"assistant: hi there", "* speaking"});
+  }
+  fclose(piped);
+  close(pipe_fds[0]);
+}
