@@ -197,3 +197,26 @@ def test_piped_through_tee_the_echoed_transcript_is_not_erased(mock, tmp_path, t
     assert "you: first line" in shown and "assistant: You said: first line" in shown, shown
     assert len(status_lines(shown)) == 1, shown
     assert "assistant: You said: first line" in saved.read_text()
+
+
+def test_commands_change_a_live_spoken_session(mock, tmp_path, terminal):
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(30000))
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--url", m.url(), "--input-file", str(mic),
+                                     "--output-file", str(tmp_path / "out.wav")], width=80)
+    assert t.wait_for("listening"), t.screen()
+    t.keys("/voice cedar", "Enter")
+    assert t.wait_for("voice: cedar"), t.screen()
+    t.keys("/instructions Answer in one word.", "Enter")
+    assert t.wait_for("instructions: changed"), t.screen()
+    t.keys("C-t")  # mute: the status line says so
+    assert t.wait_for("muted"), t.screen()
+    assert [l for l in status_lines(t.screen()) if "muted" in l], t.screen()
+    t.keys("/unmute", "Enter")
+    time.sleep(0.5)
+    assert not [l for l in status_lines(t.screen()) if "muted" in l], t.screen()
+    updates = [e["session"] for e in m.events() if e["type"] == "session.update"]
+    assert any(json.dumps(u).find('"cedar"') >= 0 for u in updates[1:]), updates
+    assert any(u.get("instructions") == "Answer in one word." for u in updates[1:]), updates
+    assert m.violations() == []
