@@ -287,6 +287,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
       if (loop_->done()) return loop_->exit_code();
       if (input_) {
         input_->SetPromptWanted(stdin_open_ && !loop_->closing() && conversation_->WantsPrompt());
+        if (!stdin_open_ || loop_->closing()) input_->Close();
       }
       // stdin last, so that it can be left out.
       pollfd fds[5] = {{queue_->fd(), POLLIN, 0},
@@ -294,7 +295,9 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
                        {tick_fd_, POLLIN, 0},
                        {tools_fd_, POLLIN, 0},
                        {STDIN_FILENO, POLLIN, 0}};
-      const bool reading = stdin_open_ && !loop_->closing() && conversation_->WantsInput();
+      // A raw terminal is read to the end: Ctrl-C is a key there, not a signal.
+      const bool reading =
+          input_ ? terminal_open_ : stdin_open_ && !loop_->closing() && conversation_->WantsInput();
       if (poll(fds, reading ? 5 : 4, Timeout()) < 0 && errno != EINTR) {
         LOG_ERROR("poll: %s", strerror(errno));
         return ToInt(ExitCode::kFailure);
@@ -368,7 +371,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
   void OnStdin() {
     bool open;
     if (input_) {
-      open = input_->ReadAvailable();
+      open = terminal_open_ = input_->ReadAvailable();
     } else if (conversation_->WantsRawInput()) {
       char bytes[256];
       const ssize_t n = read(STDIN_FILENO, bytes, sizeof bytes);
@@ -442,8 +445,9 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
   const CommandParts parts_;
   std::unique_ptr<TerminalInput> input_;   // a terminal's keys, in text and voice mode
   std::unique_ptr<TerminalInput> typing_;  // push-to-talk's typed lines
-  bool stdin_open_ = true;
-  bool over_ = false;  // a key ended the run
+  bool stdin_open_ = true;                 // the input has not ended (end of file, Ctrl-D)
+  bool terminal_open_ = true;              // input_'s terminal can still be read
+  bool over_ = false;                      // a key ended the run
   int exit_code_ = 0;
 };
 

@@ -26,8 +26,11 @@ void TextChat::OnInputEnd() {
 
 bool TextChat::OnInterrupt() {
   if (engine_.InterruptTools()) return true;
-  if (!interactive_ || !engine_.Answering()) return false;
+  // A second Ctrl-C for an answer that was asked to stop and has not (a server that does not
+  // answer the cancel) is the user's way out.
+  if (!interactive_ || !engine_.Answering() || stop_asked_) return false;
   engine_.Interrupt();  // its response.done ends the turn, and the prompt comes back
+  stop_asked_ = true;
   return true;
 }
 

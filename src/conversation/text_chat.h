@@ -41,12 +41,16 @@ class TextChat final : public Conversation, private ConversationView {
            bool interactive = false, ConversationView* transcript = nullptr);
 
   void OnServerEvent(const ServerEvent& event) override { engine_.OnServerEvent(event); }
-  void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
+  void OnUserLine(std::string line) override {
+    stop_asked_ = false;
+    engine_.OnUserLine(std::move(line));
+  }
   void OnInputEnd() override;
   void OnTick() override { engine_.OnTick(); }
   int tick_ms() const override { return speaker_ ? kAudioTickMs : 0; }
-  // Ctrl-C stops a running tool, or on a terminal the answer (the prompt comes back);
-  // otherwise the loop ends the session.
+  // Ctrl-C stops a running tool, or on a terminal the answer (the prompt comes back); a
+  // second one while that answer has not stopped, or one with nothing to stop, is false: the
+  // loop ends the session.
   bool OnInterrupt() override;
   void OnToolsReady() override { engine_.OnToolsReady(); }
   bool AwaitingServer() const override { return engine_.AwaitingServer(); }
@@ -89,6 +93,7 @@ class TextChat final : public Conversation, private ConversationView {
   const Sink answers_;
   PlaybackPath* const speaker_;
   const bool interactive_;
+  bool stop_asked_ = false;  // Ctrl-C asked the answer to stop; a new line clears it
   ConversationView* const transcript_;
   ConversationEngine engine_;
   bool input_ended_ = false;

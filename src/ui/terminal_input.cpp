@@ -42,6 +42,12 @@ void TerminalInput::TypeKey(const Key& key) {
 }
 
 bool TerminalInput::Handle(const Key& key) {
+  if (closed_) {
+    if (!key.release && (key.type == Key::Type::kCtrlC || key.type == Key::Type::kCtrlZ)) {
+      OnKey(key);
+    }
+    return false;
+  }
   const LineEditor::Outcome outcome = editor_.Handle(key);
   if (editor_.TakeTruncated()) {
     screen_->Notice("voxterm: the paste was cut at " + std::to_string(LineEditor::kMaxBytes) +
@@ -101,6 +107,14 @@ void TerminalInput::OnKey(const Key& key) {
       return;
     default: return;
   }
+}
+
+void TerminalInput::Close() {
+  if (closed_) return;
+  closed_ = true;
+  prompt_wanted_ = false;
+  Drop();
+  screen_->ClearEdit();
 }
 
 void TerminalInput::Drop() {

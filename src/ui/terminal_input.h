@@ -66,6 +66,9 @@ class TerminalInput final : public KeyTyping {
   void SetPromptWanted(bool wanted);
   // The edit row, as the line is now.
   void Draw();
+  // The input is over (Ctrl-D, the session closing): no more lines; only Ctrl-C (which can
+  // still end the run) and Ctrl-Z are taken, and the edit row goes.
+  void Close();
 
  private:
   TerminalInput(int fd, std::unique_ptr<RawTerminal> terminal, Screen* screen, Handler* handler,
@@ -86,6 +89,7 @@ class TerminalInput final : public KeyTyping {
   LineEditor editor_;
   bool prompt_wanted_ = false;
   bool open_ = false;  // TypeKey started a line: it stays, empty or not, until sent or dropped
+  bool closed_ = false;
 };
 
 }  // namespace voxterm

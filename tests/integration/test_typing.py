@@ -13,18 +13,10 @@ import pytest
 
 from conftest import clean_env
 from test_portaudio import Pulse, pulse, raw  # noqa: F401  (pulse is a fixture)
-from test_terminal import Tmux, status_lines
+from test_terminal import status_lines, terminal  # noqa: F401  (terminal is a fixture)
 from test_voice import silence, tone, write_wav
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-
-
-@pytest.fixture
-def terminal(tmp_path):
-    made = []
-    yield lambda *args, **kwargs: made.append(Tmux(tmp_path, *args, **kwargs)) or made[-1]
-    for t in made:
-        t.close()
 
 
 def env_for(tmp_path):
@@ -220,3 +212,21 @@ def test_commands_change_a_live_spoken_session(mock, tmp_path, terminal):
     assert any(json.dumps(u).find('"cedar"') >= 0 for u in updates[1:]), updates
     assert any(u.get("instructions") == "Answer in one word." for u in updates[1:]), updates
     assert m.violations() == []
+
+
+def test_after_ctrl_d_ctrl_c_still_ends_a_wait_for_an_answer(mock, tmp_path, terminal):
+    # Ctrl-C is a key on the raw terminal, not a signal: the terminal is read to the end.
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--text", "--url", m.url()], width=60)
+    assert t.wait_for(">"), t.screen()
+    t.keys("mock:stall", "Enter")  # an answer that never comes
+    time.sleep(0.5)
+    t.keys("C-d")  # the end of input: voxterm waits for the answer
+    time.sleep(0.5)
+    t.keys("typed after the end")  # no more lines: nothing shows, nothing is sent
+    t.keys("C-c")  # asks the answer to stop (the mock does not answer that either)
+    time.sleep(0.5)
+    t.keys("C-c")  # and the second one is the way out
+    assert t.wait_for("EXIT=130", timeout=10), t.screen()
+    assert "typed after the end" not in t.screen()
+    assert sent_texts(m) == ["mock:stall"]
