@@ -68,6 +68,11 @@ ParsedLine ParseCommand(std::string_view line) {
   if (line.size() > 1 && line[1] == '/') {
     return {ParsedLine::Kind::kTurn, {}, std::string(line.substr(1))};
   }
+  // A paste of several lines that starts with "/": no command takes a newline (a file name
+  // with one in it is surely not what was meant).
+  if (line.find('\n') != std::string_view::npos) {
+    return Error("a command is one line; to send lines that start with /, begin with //");
+  }
   const std::string_view rest = line.substr(1);
   const size_t end = rest.find_first_of(kSpaces);
   const std::string_view word = rest.substr(0, end);

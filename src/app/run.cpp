@@ -177,6 +177,8 @@ class StdoutSink {
     line_open_ = text.back() != '\n';
     if (terminal_) {
       screen_->Write(filter_.Filter(text));
+    } else if (screen_->rows_shown()) {  // a pipe, whose reader may echo it (| tee)
+      screen_->Write(text);
     } else {
       fwrite(text.data(), 1, text.size(), stdout);
     }
@@ -249,6 +251,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
         signal_fd_(signal_fd),
         tools_fd_(tools_fd),
         tick_fd_(MakeTickTimer(conversation->tick_ms())),
+        whole_input_(whole_input),
         reader_(whole_input),
         screen_(screen),
         view_(view),
@@ -260,8 +263,9 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
 
   // Returns the exit code: input skipped for its length fails a run that would have succeeded.
   int Run() {
-    if (isatty(STDIN_FILENO) && !conversation_->WantsRawInput()) {
-      auto input = TerminalInput::Start(STDIN_FILENO, screen_, this, echo_typed_);
+    // --turn-per-input reads the terminal as it would a pipe: everything up to Ctrl-D is one turn.
+    if (isatty(STDIN_FILENO) && !conversation_->WantsRawInput() && !whole_input_) {
+      auto input = TerminalInput::Start(STDIN_FILENO, screen_, this, clock_, echo_typed_);
       if (!input.ok()) {
         LOG_ERROR("%s", input.message().c_str());
         return ToInt(ExitCode::kFailure);
@@ -313,6 +317,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
       if (over_) return exit_code_;
       if (fds[0].revents & POLLIN) loop_->HandleQueued(queue_);
       screen_->ShowIfDue();
+      if (input_) input_->OnDue();
     }
   }
 
@@ -321,8 +326,8 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
   int Timeout() const {
     const int64_t wake_ms = loop_->NextWakeMs();
     int64_t timeout = wake_ms < 0 ? -1 : std::max<int64_t>(0, wake_ms - clock_->NowMs());
-    if (const int64_t show = screen_->MsUntilShow(); show >= 0 && (timeout < 0 || show < timeout)) {
-      timeout = show;
+    for (const int64_t due : {screen_->MsUntilShow(), input_ ? input_->MsUntilDue() : -1}) {
+      if (due >= 0 && (timeout < 0 || due < timeout)) timeout = due;
     }
     return static_cast<int>(timeout);
   }
@@ -438,6 +443,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
   const int signal_fd_;
   const int tools_fd_;
   const int tick_fd_;
+  const bool whole_input_;
   LineReader reader_;
   Screen* const screen_;
   TerminalView* const view_;  // the spoken modes'; null in text mode

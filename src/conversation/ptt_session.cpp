@@ -21,6 +21,7 @@ PttSession::PttSession(SessionSettings settings, std::unique_ptr<AudioEngine> au
                        History* history)
     : SpokenConversation(TurnsByKey(std::move(settings)), std::move(audio), server, view, tools,
                          history),
+      clock_(clock),
       ptt_(clock, this, key),
       terminal_(std::move(terminal)) {
   engine_.set_report_state(false);
@@ -47,8 +48,14 @@ void PttSession::OnToolsReady() {
 void PttSession::OnInputBytes(std::string_view bytes) {
   std::vector<Key> keys;
   keys_.Feed(bytes, &keys);
+  if (keys_.holding_escape()) escape_since_ms_ = clock_->NowMs();
+  OnKeys(keys);
+}
+
+void PttSession::OnKeys(const std::vector<Key>& keys) {
   for (const Key& key : keys) {
     if (TypeKey(key)) continue;
+    if (key.alt) continue;  // Alt and a key: nothing of push-to-talk's
     if (engine_.awaiting_tool_answer() && !key.release && key.type != Key::Type::kCtrlC) {
       engine_.AnswerTool(key.type == Key::Type::kChar && (key.ch == U'y' || key.ch == U'Y'));
       continue;
@@ -97,6 +104,13 @@ bool PttSession::TypeKey(const Key& key) {
 }
 
 void PttSession::OnTick() {
+  // A lone ESC that nothing followed: the Escape key.
+  if (keys_.holding_escape() && !(typing_ && typing_->Pasting()) &&
+      clock_->NowMs() - escape_since_ms_ >= KeyDecoder::kEscapeWaitMs) {
+    std::vector<Key> keys;
+    keys_.TakeEscape(&keys);
+    OnKeys(keys);
+  }
   if (engine_.session_ready() && !input_started_) {
     input_started_ = true;
     Status started = audio_->StartInput();

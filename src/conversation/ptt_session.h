@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "audio/audio_engine.h"
 #include "conversation/ptt_controller.h"
@@ -64,9 +65,12 @@ class PttSession final : public SpokenConversation, private PttController::Actio
 
   void UpdateView();
   bool TypeKey(const Key& key);
+  void OnKeys(const std::vector<Key>& keys);
 
+  const Clock* const clock_;
   PttController ptt_;
   KeyDecoder keys_;
+  int64_t escape_since_ms_ = 0;  // when keys_ began holding a lone ESC
   KeyTyping* typing_ = nullptr;
   std::unique_ptr<RawTerminal> terminal_;
   bool input_started_ = false;

@@ -81,6 +81,14 @@ size_t DecodeUtf8(std::string_view s, Key* key, bool at_end) {
                         : first >= 0xE0 ? 3
                         : first >= 0xC0 ? 2
                                         : 1;
+  // A byte that cannot go on the character ends it: the lead byte alone is no key (a Latin-1
+  // terminal's é must not swallow the Enter after it).
+  for (size_t i = 1; i < length && i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      *key = Key();
+      return 1;
+    }
+  }
   if (s.size() < length) return Incomplete(s, at_end);
   char32_t c = first;
   if (length > 1) {
@@ -167,10 +175,17 @@ Key CsiKey(const std::string& params, char final) {
   return CursorKey(final, modifiers);
 }
 
-// CSI ("ESC [", parameters, then a final byte in 0x40-0x7E).
+// CSI ("ESC [", parameters, then a final byte in 0x40-0x7E). A byte that has no place in one
+// (a control, another ESC) ends it as no key, so that a cut sequence cannot swallow the next.
 size_t DecodeCsi(std::string_view s, Key* key, bool at_end) {
   size_t end = 2;
-  while (end < s.size() && !(s[end] >= 0x40 && s[end] <= 0x7E)) ++end;
+  while (end < s.size() && !(s[end] >= 0x40 && s[end] <= 0x7E)) {
+    if (static_cast<unsigned char>(s[end]) < 0x20 || static_cast<unsigned char>(s[end]) > 0x7E) {
+      *key = Key();
+      return end;
+    }
+    ++end;
+  }
   if (end == s.size()) return Incomplete(s, at_end);
   *key = CsiKey(std::string(s.substr(2, end - 2)), s[end]);
   return end + 1;
@@ -179,6 +194,10 @@ size_t DecodeCsi(std::string_view s, Key* key, bool at_end) {
 }  // namespace
 
 size_t KeyDecoder::DecodeOne(std::string_view s, Key* key, bool at_end) const {
+  if (s[0] == '\r' && s.size() > 1 && s[1] == '\n') {  // CRLF, from a paste: one Enter
+    *key = Simple(Key::Type::kEnter);
+    return 2;
+  }
   if (s[0] != '\x1b') return DecodeUtf8(s, key, at_end);
   if (s.size() == 1) {
     if (!at_end) return 0;
@@ -187,26 +206,36 @@ size_t KeyDecoder::DecodeOne(std::string_view s, Key* key, bool at_end) const {
   }
   if (s[1] == 'O') return DecodeSs3(s, key, at_end);
   if (s[1] == '[') return DecodeCsi(s, key, at_end);
-  // ESC then a key: Alt+key; taken as Escape, the key comes next.
-  *key = Simple(Key::Type::kEscape);
-  return 1;
+  if (s[1] == '\x1b') {  // Escape twice
+    *key = Simple(Key::Type::kEscape);
+    return 1;
+  }
+  // ESC then a key: Alt and that key.
+  const size_t used = DecodeUtf8(s.substr(1), key, at_end);
+  if (used == 0) return 0;
+  key->alt = true;
+  return used + 1;
+}
+
+void KeyDecoder::TakeEscape(std::vector<Key>* keys) {
+  if (!holding_escape()) return;
+  pending_.clear();
+  keys->push_back(Simple(Key::Type::kEscape));
 }
 
 void KeyDecoder::Feed(std::string_view bytes, std::vector<Key>* keys) {
+  // A held ESC joins what follows only as the rest of a sequence: Alt and a key come in one
+  // write, so a key typed after Escape is that key.
+  if (holding_escape() && !bytes.empty() && bytes[0] != '[' && bytes[0] != 'O') {
+    TakeEscape(keys);
+  }
   pending_.append(bytes);
   size_t offset = 0;
   while (offset < pending_.size()) {
     Key key;
     const size_t used =
         DecodeOne(std::string_view(pending_).substr(offset), &key, /*at_end=*/false);
-    if (used == 0) {
-      // Incomplete: a lone ESC at the end of a read is the Escape key; anything else waits.
-      if (pending_.size() - offset == 1 && pending_[offset] == '\x1b') {
-        keys->push_back(Simple(Key::Type::kEscape));
-        offset += 1;
-      }
-      break;
-    }
+    if (used == 0) break;  // incomplete: the rest may come (a lone ESC: see TakeEscape)
     keys->push_back(key);
     offset += used;
   }

@@ -43,10 +43,11 @@ struct Key {
   char32_t ch = 0;  // kChar: the character as typed; kCtrl: the letter
   int number = 0;   // kFunction: 1 to 12
   bool release = false;
+  bool alt = false;  // ESC before the key, as terminals send Alt with it
 
   // Letters compare without case, so that a push-to-talk key works with Caps Lock or Shift.
   bool operator==(const Key& o) const {
-    return type == o.type && Folded(ch) == Folded(o.ch) && number == o.number;
+    return type == o.type && Folded(ch) == Folded(o.ch) && number == o.number && alt == o.alt;
   }
   static char32_t Folded(char32_t c) { return c >= U'A' && c <= U'Z' ? c - U'A' + U'a' : c; }
 };
@@ -54,9 +55,13 @@ struct Key {
 class KeyDecoder {
  public:
   // Appends the keys in bytes to *keys. An escape sequence split across reads is kept for the
-  // next call; a lone ESC at the end of a read is the Escape key (terminals send a whole
-  // sequence in one write).
+  // next call. So is a lone ESC at the end of a read: the rest of a sequence may follow (a
+  // slow link splits them); if nothing comes within kEscapeWaitMs, the caller takes it as the
+  // Escape key (TakeEscape).
   void Feed(std::string_view bytes, std::vector<Key>* keys);
+  static constexpr int kEscapeWaitMs = 50;
+  bool holding_escape() const { return pending_ == "\x1b"; }
+  void TakeEscape(std::vector<Key>* keys);
 
  private:
   // Decodes one key at the front of pending_; returns bytes used, 0 if incomplete.

@@ -72,6 +72,7 @@ LineEditor::Outcome LineEditor::Handle(const Key& key) {
   using T = Key::Type;
   if (key.release) return Outcome::kIgnored;
   if (pasting_) return Paste(key);
+  if (key.alt) return Alt(key);
   switch (key.type) {
     case T::kChar: Insert(Encode(key.ch)); return Outcome::kChanged;
     case T::kSpace: Insert(" "); return Outcome::kChanged;
@@ -102,10 +103,27 @@ LineEditor::Outcome LineEditor::Handle(const Key& key) {
   }
 }
 
-// Inside a bracketed paste, keys are text: Enter is a newline.
+// Alt and a key, as a shell's line editor has them: words.
+LineEditor::Outcome LineEditor::Alt(const Key& key) {
+  if (key.type == Key::Type::kBackspace) {
+    Cut(WordStart(cursor_), cursor_);
+    return Outcome::kChanged;
+  }
+  if (key.type != Key::Type::kChar) return Outcome::kIgnored;
+  switch (Key::Folded(key.ch)) {
+    case U'b': return Move(WordStart(cursor_));
+    case U'f': return Move(WordEnd(cursor_));
+    case U'd': Cut(cursor_, WordEnd(cursor_)); return Outcome::kChanged;
+    default: return Outcome::kIgnored;
+  }
+}
+
+// Inside a bracketed paste, keys are text: Enter is a newline. Ctrl-C ends it (a paste whose
+// end mark never came must not take the keyboard), and is then the caller's.
 LineEditor::Outcome LineEditor::Paste(const Key& key) {
   switch (key.type) {
     case Key::Type::kPasteEnd: pasting_ = false; return Outcome::kChanged;
+    case Key::Type::kCtrlC: pasting_ = false; return Outcome::kIgnored;
     case Key::Type::kEnter: Insert("\n"); break;
     case Key::Type::kTab: Insert("\t"); break;
     case Key::Type::kSpace: Insert(" "); break;
@@ -219,7 +237,11 @@ LineEditor::Row LineEditor::Render(std::string_view prompt, size_t columns) {
     if (cell.start >= cursor_) break;
     cursor_column += cell.columns;
   }
-  // The window moves only as far as the cursor needs; the cursor's own cell stays in it.
+  // The window moves only as far as the cursor needs; the cursor's own cell stays in it. With
+  // room to spare (a wider terminal, a shorter line), it moves back: no columns go unused.
+  size_t total = 0;
+  for (const Cell& cell : cells) total += cell.columns;
+  scroll_ = std::min(scroll_, total + 1 > room ? total + 1 - room : 0);
   if (cursor_column < scroll_) scroll_ = cursor_column;
   if (cursor_column + 1 > scroll_ + room) scroll_ = cursor_column + 1 - room;
   Row row;
@@ -238,6 +260,7 @@ LineEditor::Row LineEditor::Render(std::string_view prompt, size_t columns) {
     column = end;
   }
   row.cursor = prompt_columns + cursor_column - scroll_;
+  row.columns = prompt_columns + std::min(total - std::min(total, scroll_), room);
   return row;
 }
 

@@ -4,6 +4,7 @@
 //   Home/End, Ctrl-A/E            the line's ends     Up/Down, Ctrl-P/N the lines sent before
 //   Backspace, Delete, Ctrl-D     a character         Ctrl-W            the word before
 //   Ctrl-U/Ctrl-K                 to the start/end    Ctrl-Y            back what they cut
+//   Alt-B/Alt-F                   a word              Alt-D, Alt-Backspace  cut a word
 // A bracketed paste goes in whole, newlines and all, and is sent with Enter as one line.
 // No I/O: the keys come decoded (ui/keys.h), and Render says what the line looks like in a
 // row of the terminal; what a key means beyond editing (Ctrl-C, Ctrl-D on an empty line,
@@ -53,6 +54,7 @@ class LineEditor {
   struct Row {
     std::string text;
     size_t cursor = 0;
+    size_t columns = 0;  // the row's width
   };
   Row Render(std::string_view prompt, size_t columns);
 
@@ -67,6 +69,7 @@ class LineEditor {
   // A line from the history, or (index == size) the draft; kIgnored when index is the one shown.
   Outcome Recall(size_t index);
   Outcome Paste(const Key& key);
+  Outcome Alt(const Key& key);
   Outcome Control(char32_t letter);
   Outcome Move(size_t to);
 

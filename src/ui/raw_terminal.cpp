@@ -18,7 +18,11 @@ termios g_saved;
 std::string_view g_on;                    // what turns the key reporting on (a constant's bytes)
 std::string_view g_off;                   // and off again
 volatile sig_atomic_t g_text_pushed = 0;  // TypeText(true)'s flags are on the kitty stack
-const int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGHUP};
+// Every signal whose default action ends the process, but those the signal watch takes (INT,
+// TERM) and those voxterm ignores (PIPE).
+const int kFatalSignals[] = {SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT,   SIGQUIT,
+                             SIGHUP,  SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+                             SIGXCPU, SIGXFSZ, SIGTRAP, SIGSYS,  SIGIO};
 
 void WriteAll(int fd, std::string_view text) {
   while (!text.empty()) {

@@ -61,13 +61,22 @@ void Screen::Put(const std::string& sequence) {
 // transcript's line is open, up to it and along to its end.
 std::string Screen::Clear() const {
   if (drawn_rows_ == 0) return "";
-  const size_t columns = this->columns();
-  size_t up = cursor_column_ / columns;
-  for (size_t i = 0; i < cursor_row_; ++i) up += RowsTaken(drawn_widths_[i], columns);
+  const size_t up = RowsAboveCursor(columns());
   std::string sequence = up ? Csi(up, 'A') : "";
   sequence += "\r\x1b[J";
   if (column_ > 0) sequence += "\x1b[A" + Csi(column_ + 1, 'G');
   return sequence;
+}
+
+// Terminals that rewrap a row narrowed under it put it on more rows; those that do not, cut
+// it. When in doubt the count is the smaller: a row of voxterm's left behind is better than a
+// row of the transcript erased. The cursor after a row's last character stays on that row.
+size_t Screen::RowsAboveCursor(size_t columns) const {
+  const size_t width = drawn_widths_[cursor_row_];
+  size_t up = cursor_column_ < width ? cursor_column_ / columns
+                                     : (cursor_column_ == 0 ? 0 : (cursor_column_ - 1) / columns);
+  for (size_t i = 0; i < cursor_row_; ++i) up += RowsTaken(drawn_widths_[i], columns);
+  return up;
 }
 
 void Screen::Draw() {
@@ -77,7 +86,8 @@ void Screen::Draw() {
   // A row as wide as the terminal would wrap (it was made for a wider one): not drawn until
   // its owner fits it to the new width.
   const bool status = !status_.empty() && status_columns_ < columns;
-  if (hidden_ || !rows_are_terminal_ || (!status && !editing_) || show_at_ms_ >= 0) {
+  const bool editing = editing_ && edit_columns_ < columns;
+  if (hidden_ || !rows_are_terminal_ || (!status && !editing) || show_at_ms_ >= 0) {
     Put(sequence);
     return;
   }
@@ -94,11 +104,11 @@ void Screen::Draw() {
     drawn_widths_[drawn_rows_++] = status_columns_;
     cursor_column_ = status_columns_;
   }
-  if (editing_) {
+  if (editing) {
     if (status) sequence += "\r\n";
     sequence += "\x1b[K" + edit_ + "\r";
     if (edit_cursor_ > 0) sequence += Csi(edit_cursor_, 'C');
-    drawn_widths_[drawn_rows_++] = edit_cursor_;
+    drawn_widths_[drawn_rows_++] = edit_columns_;
     cursor_column_ = edit_cursor_;
   }
   cursor_row_ = drawn_rows_ - 1;
@@ -188,9 +198,10 @@ void Screen::SetStatus(std::string text, size_t columns) {
   Draw();
 }
 
-void Screen::SetEdit(std::string text, size_t cursor) {
+void Screen::SetEdit(std::string text, size_t columns, size_t cursor) {
   if (editing_ && text == edit_ && cursor == edit_cursor_) return;
   edit_ = std::move(text);
+  edit_columns_ = columns;
   edit_cursor_ = cursor;
   editing_ = true;
   Draw();
@@ -213,13 +224,18 @@ void Screen::Show() {
   Draw();
 }
 
+void Screen::Resumed() {
+  drawn_rows_ = 0;
+  column_ = 0;
+  hidden_ = false;
+  Draw();
+}
+
 // The rows are cleared as they lie at the new width; the transcript's open line may have been
 // rewrapped (terminals differ), so its end is no longer known: it goes on from a fresh row.
 void Screen::Resized() {
   if (drawn_rows_ > 0) {
-    const size_t columns = this->columns();
-    size_t up = cursor_column_ / columns;
-    for (size_t i = 0; i < cursor_row_; ++i) up += RowsTaken(drawn_widths_[i], columns);
+    const size_t up = RowsAboveCursor(columns());
     Put((up ? Csi(up, 'A') : "") + "\r\x1b[J");
     drawn_rows_ = 0;
     column_ = 0;

@@ -51,8 +51,8 @@ class Screen {
 
   // The status row: text (SGR colours allowed) and the columns it takes; empty: none.
   void SetStatus(std::string text, size_t columns);
-  // The edit row and the cursor's column in it; ClearEdit: none.
-  void SetEdit(std::string text, size_t cursor);
+  // The edit row, the columns it takes, and the cursor's column in it; ClearEdit: none.
+  void SetEdit(std::string text, size_t columns, size_t cursor);
   void ClearEdit();
 
   // Before another writer uses the terminal (a log line): the rows are cleared, and stay so
@@ -61,6 +61,9 @@ class Screen {
   void Show();
   // The terminal changed size: the rows are cleared at the old width's rows, drawn again.
   void Resized();
+  // Back from Ctrl-Z: the shell wrote on the terminal meanwhile, so the rows start afresh on
+  // the cursor's row, and the transcript goes on from there.
+  void Resumed();
 
   // Out is a pipe: the rows come back a moment after the transcript's last line (see above).
   static constexpr int64_t kEchoWaitMs = 60;
@@ -71,8 +74,9 @@ class Screen {
  private:
   void Draw();
   std::string Clear() const;  // the sequence that clears the rows, back to the transcript's end
-  void Advance(std::string_view text);    // counts the transcript's column
-  void Put(const std::string& sequence);  // to rows, with out flushed first
+  size_t RowsAboveCursor(size_t columns) const;  // of the rows drawn, as they lie now
+  void Advance(std::string_view text);           // counts the transcript's column
+  void Put(const std::string& sequence);         // to rows, with out flushed first
 
   FILE* const out_;
   FILE* const rows_;
@@ -81,6 +85,7 @@ class Screen {
   std::string status_;
   size_t status_columns_ = 0;
   std::string edit_;
+  size_t edit_columns_ = 0;
   size_t edit_cursor_ = 0;
   bool editing_ = false;
   bool hidden_ = false;

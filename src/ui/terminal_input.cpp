@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -13,11 +14,12 @@ constexpr std::string_view kPrompt = "> ";
 }  // namespace
 
 Result<std::unique_ptr<TerminalInput>> TerminalInput::Start(int fd, Screen* screen,
-                                                            Handler* handler, bool echo) {
+                                                            Handler* handler, const Clock* clock,
+                                                            bool echo) {
   auto terminal = RawTerminal::Enter(fd, RawTerminal::Keys::kText);
   if (!terminal.ok()) return terminal.status();
   return std::unique_ptr<TerminalInput>(
-      new TerminalInput(fd, std::move(*terminal), screen, handler, echo));
+      new TerminalInput(fd, std::move(*terminal), screen, handler, clock, echo));
 }
 
 TerminalInput::~TerminalInput() { screen_->ClearEdit(); }
@@ -29,11 +31,27 @@ bool TerminalInput::ReadAvailable() {
   if (n <= 0) return false;
   std::vector<Key> keys;
   decoder_.Feed(std::string_view(bytes, static_cast<size_t>(n)), &keys);
+  if (decoder_.holding_escape() && clock_) escape_since_ms_ = clock_->NowMs();
   bool changed = false;
   for (const Key& key : keys) changed = Handle(key) || changed;
   // A paste's text is drawn once, at its end, not a key at a time.
   if (changed) Draw();
   return true;
+}
+
+// Inside a paste a lone ESC can only be the start of the paste's end mark: it waits for it.
+int64_t TerminalInput::MsUntilDue() const {
+  if (!decoder_.holding_escape() || !clock_ || editor_.pasting()) return -1;
+  return std::max<int64_t>(0, escape_since_ms_ + KeyDecoder::kEscapeWaitMs - clock_->NowMs());
+}
+
+void TerminalInput::OnDue() {
+  if (MsUntilDue() != 0) return;
+  std::vector<Key> keys;
+  decoder_.TakeEscape(&keys);
+  for (const Key& key : keys) {
+    if (Handle(key)) Draw();
+  }
 }
 
 void TerminalInput::TypeKey(const Key& key) {
@@ -98,7 +116,7 @@ void TerminalInput::OnKey(const Key& key) {
       if (!terminal_) return;
       screen_->Hide();
       terminal_->Suspend();
-      screen_->Show();
+      screen_->Resumed();
       return;
     case Key::Type::kEscape: Drop(); return;
     case Key::Type::kCtrl:
@@ -134,7 +152,7 @@ void TerminalInput::Draw() {
     return;
   }
   LineEditor::Row row = editor_.Render(kPrompt, screen_->columns());
-  screen_->SetEdit(std::move(row.text), row.cursor);
+  screen_->SetEdit(std::move(row.text), row.columns, row.cursor);
 }
 
 }  // namespace voxterm

@@ -20,6 +20,7 @@
 #include "ui/line_editor.h"
 #include "ui/raw_terminal.h"
 #include "ui/screen.h"
+#include "util/clock.h"
 #include "util/status.h"
 
 namespace voxterm {
@@ -30,6 +31,8 @@ class KeyTyping {
   virtual ~KeyTyping() = default;
   virtual bool Typing() const = 0;
   virtual void TypeKey(const Key& key) = 0;
+  // Inside a bracketed paste: a lone ESC is the start of its end mark, not the Escape key.
+  virtual bool Pasting() const = 0;
 };
 
 class TerminalInput final : public KeyTyping {
@@ -47,10 +50,10 @@ class TerminalInput final : public KeyTyping {
   // echo: a sent line is written above the rows as "> line" (the text chat, whose transcript
   // has no "you:" lines of its own). REQUIRES: fd is a terminal; screen and handler outlive it.
   static Result<std::unique_ptr<TerminalInput>> Start(int fd, Screen* screen, Handler* handler,
-                                                      bool echo);
+                                                      const Clock* clock, bool echo);
   // For push-to-talk, which reads the terminal itself and hands keys to TypeKey.
   TerminalInput(Screen* screen, Handler* handler)
-      : TerminalInput(-1, nullptr, screen, handler, /*echo=*/false) {}
+      : TerminalInput(-1, nullptr, screen, handler, nullptr, /*echo=*/false) {}
   ~TerminalInput() override;
 
   // KeyTyping: a line is being typed (or the prompt waits for one).
@@ -58,9 +61,14 @@ class TerminalInput final : public KeyTyping {
     return prompt_wanted_ || open_ || !editor_.empty() || editor_.pasting();
   }
   void TypeKey(const Key& key) override;
+  bool Pasting() const override { return editor_.pasting(); }
 
   // Reads what is there and handles it; false when the terminal is gone.
   bool ReadAvailable();
+  // A lone ESC waits kEscapeWaitMs for the rest of a sequence: milliseconds until OnDue has
+  // something to do, -1 for nothing; OnDue takes it as the Escape key once that time is up.
+  int64_t MsUntilDue() const;
+  void OnDue();
   // The text chat waits for a line: the prompt shows even with nothing typed. Otherwise the
   // edit row is there only while something is typed.
   void SetPromptWanted(bool wanted);
@@ -72,8 +80,13 @@ class TerminalInput final : public KeyTyping {
 
  private:
   TerminalInput(int fd, std::unique_ptr<RawTerminal> terminal, Screen* screen, Handler* handler,
-                bool echo)
-      : fd_(fd), terminal_(std::move(terminal)), screen_(screen), handler_(handler), echo_(echo) {}
+                const Clock* clock, bool echo)
+      : fd_(fd),
+        terminal_(std::move(terminal)),
+        screen_(screen),
+        handler_(handler),
+        clock_(clock),
+        echo_(echo) {}
   // True when the row must be drawn again.
   bool Handle(const Key& key);
   void OnKey(const Key& key);
@@ -84,7 +97,9 @@ class TerminalInput final : public KeyTyping {
   std::unique_ptr<RawTerminal> terminal_;
   Screen* const screen_;
   Handler* const handler_;
+  const Clock* const clock_;  // null for push-to-talk, which times its own keys
   const bool echo_;
+  int64_t escape_since_ms_ = 0;  // when decoder_ began holding a lone ESC
   KeyDecoder decoder_;
   LineEditor editor_;
   bool prompt_wanted_ = false;

@@ -230,3 +230,54 @@ def test_after_ctrl_d_ctrl_c_still_ends_a_wait_for_an_answer(mock, tmp_path, ter
     assert t.wait_for("EXIT=130", timeout=10), t.screen()
     assert "typed after the end" not in t.screen()
     assert sent_texts(m) == ["mock:stall"]
+
+
+def test_a_paste_cut_short_never_takes_the_keyboard(mock, tmp_path):
+    from test_tools import TextPty
+    m = mock()
+    t = TextPty(tmp_path, ["--url", m.url()])
+    t.wait_for("> ")
+    # The end mark split across two reads (a slow link): the paste still ends.
+    t.type("\x1b[200~split")
+    t.pause(0.2)
+    t.type("\x1b")
+    t.pause(0.2)
+    t.type("[201~\r")
+    t.wait_for("You said: split")
+    # No end mark at all: Ctrl-C ends the paste, then drops the line; the keyboard is back.
+    t.type("\x1b[200~never ends")
+    t.pause(0.3)
+    t.type("\x03")
+    t.pause(0.3)
+    t.type("after\r")
+    t.wait_for("You said: after")
+    # A Latin-1 byte and a cut colour code swallow nothing after them.
+    t.key(b"\x1b[200~caf\xe9 \x1b[38;5\x1b[201~ok\r")
+    t.wait_for("You said: caf")
+    t.type("\x04")
+    assert t.finish() == 0
+    assert sent_texts(m)[:2] == ["split", "after"]
+    assert sent_texts(m)[2].endswith(" ok")
+
+
+def test_narrowing_the_terminal_while_typing_keeps_the_transcript(mock, tmp_path, terminal):
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--text", "--url", m.url()], width=50, height=15)
+    assert t.wait_for(">"), t.screen()
+    t.keys("first line", "Enter")
+    assert t.wait_for("You said: first line"), t.screen()
+    t.keys("second line", "Enter")
+    assert t.wait_for("You said: second line"), t.screen()
+    t.keys("x" * 28)
+    for width in (30, 50, 20, 45):
+        t.tmux("resize-window", "-x", str(width))
+        time.sleep(0.5)
+    t.tmux("resize-window", "-x", "50")
+    time.sleep(0.5)
+    # With what scrolled into the history: a narrower pane rewraps lines, so the first ones
+    # move up out of sight.
+    shown = t.tmux("capture-pane", "-p", "-S", "-100").stdout
+    for line in ("> first line", "You said: first line", "> second line",
+                 "You said: second line"):
+        assert line in shown, shown
+    assert lines(t)[-1] == "> " + "x" * 28, shown  # the whole line again, at full width

@@ -161,3 +161,10 @@ TEST_CASE("/help shows its lines one by one", "[commands]") {
   CHECK(target.shown.size() == 10);
   CHECK(target.shown[0].rfind("/mute", 0) == 0);
 }
+
+TEST_CASE("a pasted command of several lines is refused, not run", "[commands]") {
+  const ParsedLine parsed = ParseCommand("/save notes.md\nsecond line");
+  CHECK(parsed.kind == ParsedLine::Kind::kError);
+  CHECK(parsed.text.find("one line") != std::string::npos);
+  CHECK(ParseCommand("//x\ny").kind == ParsedLine::Kind::kTurn);
+}

@@ -41,10 +41,15 @@ TEST_CASE("plain bytes are keys", "[keys]") {
   CHECK(keys[7].ch == U'\u00e9');
 }
 
-TEST_CASE("a lone escape is the Escape key; a sequence is a function key", "[keys]") {
+TEST_CASE("a lone escape waits, then is the Escape key; a sequence is a function key", "[keys]") {
   KeyDecoder d;
-  CHECK(Decode(&d, "\x1b") == std::vector<Key>{K(Key::Type::kEscape)});
-  auto keys = Decode(&d, "\x1bOP\x1b[15~\x1b[24~");
+  CHECK(Decode(&d, "\x1b").empty());  // the rest of a sequence may be on its way
+  CHECK(d.holding_escape());
+  std::vector<Key> keys;
+  d.TakeEscape(&keys);  // nothing came: it was the key
+  CHECK(keys == std::vector<Key>{K(Key::Type::kEscape)});
+  CHECK_FALSE(d.holding_escape());
+  keys = Decode(&d, "\x1bOP\x1b[15~\x1b[24~");
   REQUIRE(keys.size() == 3);
   CHECK(keys[0].number == 1);
   CHECK(keys[1].number == 5);
@@ -104,11 +109,11 @@ TEST_CASE("each family of escape sequences, complete or cut", "[keys]") {
   REQUIRE(keys.size() == 2);
   CHECK(keys[0] == Function(4));
   CHECK(keys[1].type == Key::Type::kOther);
-  // ESC then a plain key (Alt+key): Escape, then the key.
+  // ESC then a plain key: Alt and the key, one key.
   keys = Decode(&d, "\x1bx");
-  REQUIRE(keys.size() == 2);
-  CHECK(keys[0].type == Key::Type::kEscape);
-  CHECK(keys[1].ch == U'x');
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].ch == U'x');
+  CHECK(keys[0].alt);
   // CSI with a final P-S (F1-F4 with modifiers); "CSI n ~" for F1-F4 too; 16 is no key.
   keys = Decode(&d, "\x1b[1;5P\x1b[1;2S\x1b[11~\x1b[14~\x1b[16~");
   REQUIRE(keys.size() == 5);
@@ -117,10 +122,43 @@ TEST_CASE("each family of escape sequences, complete or cut", "[keys]") {
   CHECK(keys[2] == Function(1));
   CHECK(keys[3] == Function(4));
   CHECK(keys[4].type == Key::Type::kOther);
-  // A lone ESC after other keys at the end of a read is still Escape.
+  // A lone ESC after other keys at the end of a read waits too; what comes next decides.
   keys = Decode(&d, "a\x1b");
+  REQUIRE(keys.size() == 1);
+  keys = Decode(&d, "[D");  // an arrow key, split by the link
+  REQUIRE(keys.size() == 1);
+  CHECK(keys[0].type == Key::Type::kLeft);
+  // Escape, then a key in a write of its own: the two keys, not Alt and the key.
+  Decode(&d, "\x1b");
+  keys = Decode(&d, "q");
   REQUIRE(keys.size() == 2);
-  CHECK(keys[1].type == Key::Type::kEscape);
+  CHECK(keys[0].type == Key::Type::kEscape);
+  CHECK(keys[1].ch == U'q');
+  CHECK_FALSE(keys[1].alt);
+}
+
+TEST_CASE("a cut sequence or character never swallows the keys after it", "[keys]") {
+  KeyDecoder d;
+  // A Latin-1 terminal's e-acute, then text and Enter.
+  auto keys = Decode(&d, "caf\xe9 au\r");
+  REQUIRE(keys.size() == 8);
+  CHECK(keys[3].type == Key::Type::kOther);
+  CHECK(keys[4].type == Key::Type::kSpace);
+  CHECK(keys[7].type == Key::Type::kEnter);
+  // An unfinished colour code inside a paste, then the paste's end.
+  keys = Decode(&d, "\x1b[200~red \x1b[38;5\x1b[201~");
+  REQUIRE(keys.size() == 7);
+  CHECK(keys[0].type == Key::Type::kPasteStart);
+  CHECK(keys[5].type == Key::Type::kOther);
+  CHECK(keys[6].type == Key::Type::kPasteEnd);
+  // A lead byte cut by the paste's end.
+  keys = Decode(&d, "\x1b[200~abc\xc3\x1b[201~");
+  REQUIRE(keys.size() == 6);
+  CHECK(keys[5].type == Key::Type::kPasteEnd);
+  // CRLF in a paste is one Enter.
+  keys = Decode(&d, "a\r\nb");
+  REQUIRE(keys.size() == 3);
+  CHECK(keys[1].type == Key::Type::kEnter);
 }
 
 TEST_CASE("UTF-8 cut across reads waits; a stray continuation byte is no text", "[keys]") {

@@ -139,3 +139,48 @@ TEST_CASE("wide characters count two columns", "[line_editor]") {
 
 }  // namespace
 }  // namespace voxterm
+
+namespace voxterm {
+namespace {
+
+TEST_CASE("Alt with b, f, d and Backspace works on words", "[line_editor]") {
+  LineEditor e;
+  Type(&e, "one two three");
+  Type(&e,
+       "\x1b"
+       "b");  // Alt-B: to the start of "three"
+  Type(&e,
+       "\x1b"
+       "b\x1b"
+       "d");  // to "two", and cut it
+  CHECK(e.text() == "one  three");
+  Type(&e,
+       "\x1b"
+       "f\x1b\x7f");  // Alt-F past "three", Alt-Backspace cuts it
+  CHECK(e.text() == "one  ");
+}
+
+TEST_CASE("Ctrl-C ends a paste whose end never came", "[line_editor]") {
+  LineEditor e;
+  Type(&e, "\x1b[200~half a paste");
+  CHECK(e.pasting());
+  CHECK(Type(&e, "\x03") == LineEditor::Outcome::kIgnored);  // the caller's, as ever
+  CHECK_FALSE(e.pasting());
+  CHECK(e.text() == "half a paste");
+  CHECK(Type(&e, "\r") == LineEditor::Outcome::kSubmit);
+}
+
+TEST_CASE("the row scrolls back when there is room again", "[line_editor]") {
+  LineEditor e;
+  Type(&e, "the quick brown fox jumps over the lazy dog");
+  auto row = e.Render("> ", 20);
+  CHECK(row.text.rfind("> ", 0) == 0);
+  CHECK(row.text.find("the quick") == std::string::npos);
+  row = e.Render("> ", 100);  // a wider terminal: the whole line
+  CHECK(row.text == "> the quick brown fox jumps over the lazy dog");
+  CHECK(row.columns == 45);
+  CHECK(row.cursor == 45);
+}
+
+}  // namespace
+}  // namespace voxterm

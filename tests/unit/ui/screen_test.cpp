@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <pty.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -157,7 +158,7 @@ TEST_CASE("an answer streams above the status and edit rows, whole", "[screen]")
   Screen screen(t.out, t.rows);
   REQUIRE(screen.out_on_screen());
   screen.SetStatus("* speaking", 10);
-  screen.SetEdit("> typing", 8);
+  screen.SetEdit("> typing", 8, 8);
   for (const char* piece : {"assistant: ", "It is ", "sunny ", "and 21 ", "degrees ", "today."}) {
     screen.Write(piece);
     screen.SetStatus(std::string("* speaking ") + piece[0], 12);  // a redraw between pieces
@@ -174,7 +175,7 @@ TEST_CASE("an answer streams above the status and edit rows, whole", "[screen]")
 TEST_CASE("a line that fills the width exactly, then more", "[screen]") {
   ScreenTest t(10);
   Screen screen(t.out, t.rows);
-  screen.SetEdit("> x", 3);
+  screen.SetEdit("> x", 3, 3);
   screen.Write("0123456789");  // the cursor waits at the last column
   screen.Write("abc");
   CHECK(t.Lines() == Lines{"0123456789", "abc", "> x"});
@@ -197,7 +198,7 @@ TEST_CASE("a notice goes above the rows, on a line of its own", "[screen]") {
   ScreenTest t(30);
   Screen screen(t.out, t.rows);
   screen.SetStatus("* listening", 11);
-  screen.SetEdit("> half a line", 13);
+  screen.SetEdit("> half a line", 13, 13);
   screen.Write("assistant: partial");
   screen.Notice("voxterm: reconnecting");  // the screen ends the open line itself
   CHECK_FALSE(screen.line_open());
@@ -267,4 +268,22 @@ TEST_CASE("to a pipe whose reader echoes it, the rows wait for the echo", "[scre
   }
   fclose(piped);
   close(pipe_fds[0]);
+}
+
+TEST_CASE("an edit row too wide for a narrowed terminal never takes transcript with it",
+          "[screen]") {
+  ScreenTest t(50);
+  Screen screen(t.out, t.rows);
+  screen.Write("> second line\nYou said: second line\n");
+  screen.SetEdit("> " + std::string(28, 'x'), 30, 30);
+  winsize size{};
+  size.ws_col = 30;
+  size.ws_row = 12;
+  REQUIRE(ioctl(t.terminal, TIOCSWINSZ, &size) == 0);
+  screen.Resized();  // the old row is 30 wide: it is not drawn at 30 columns
+  screen.SetEdit("> " + std::string(27, 'x'), 29, 29);
+  const Lines shown = t.Lines();
+  REQUIRE(shown.size() >= 3);
+  CHECK(shown[0] == "> second line");
+  CHECK(shown[1] == "You said: second line");
 }
