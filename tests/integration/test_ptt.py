@@ -113,8 +113,8 @@ def test_a_double_press_and_escape_drop_the_take(talking, mock, tmp_path):
     assert p.wait_for(b"double press: take dropped")
     p.key(b" ")
     p.pause(0.5)
-    p.key(b"\x1b")
-    assert p.wait_for(b"take dropped\r\n") or p.wait_for(b"voxterm: take dropped")
+    p.key(b"\x1b")  # a key of its own: a moment later (no sequence followed), Escape
+    assert p.until(lambda: p.out.count(b"take dropped") >= 2), p.out
     p.key(b"q")
     assert p.finish() == 0
     assert "input_audio_buffer.commit" not in types(m)
