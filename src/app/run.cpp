@@ -606,7 +606,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   LoggedSink messages(&link, &event_log);
   RealtimeClient server(config.dialect, &messages);
   History history;
-  Screen screen(stdout, stderr);
+  Screen screen(stdout, stderr, &clock);
   StdoutSink out(&screen);
 
   Views views(&screen);

@@ -2,7 +2,6 @@
 
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,17 +26,12 @@ bool IsPipe(FILE* file) {
   return fstat(fileno(file), &info) == 0 && S_ISFIFO(info.st_mode);
 }
 
-int64_t NowMs() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
-}
-
 }  // namespace
 
-Screen::Screen(FILE* out, FILE* rows)
+Screen::Screen(FILE* out, FILE* rows, const Clock* clock)
     : out_(out),
       rows_(rows),
+      clock_(clock),
       rows_are_terminal_(isatty(fileno(rows)) != 0),
       out_on_screen_(rows_are_terminal_ && isatty(fileno(out)) != 0),
       out_is_pipe_(rows_are_terminal_ && IsPipe(out)) {}
@@ -145,7 +139,7 @@ void Screen::Write(std::string_view text) {
     if (out_is_pipe_) {   // its reader may echo it where the rows are: they step aside
       Put(Clear());
       drawn_rows_ = 0;
-      show_at_ms_ = line_open_ ? INT64_MAX : NowMs() + kEchoWaitMs;
+      show_at_ms_ = line_open_ ? INT64_MAX : clock_->NowMs() + kEchoWaitMs;
     }
     fwrite(text.data(), 1, text.size(), out_);
     fflush(out_);
@@ -167,11 +161,11 @@ void Screen::Write(std::string_view text) {
 
 int64_t Screen::MsUntilShow() const {
   if (show_at_ms_ < 0 || show_at_ms_ == INT64_MAX) return -1;
-  return std::max<int64_t>(0, show_at_ms_ - NowMs());
+  return std::max<int64_t>(0, show_at_ms_ - clock_->NowMs());
 }
 
 void Screen::ShowIfDue() {
-  if (show_at_ms_ < 0 || show_at_ms_ == INT64_MAX || NowMs() < show_at_ms_) return;
+  if (show_at_ms_ < 0 || show_at_ms_ == INT64_MAX || clock_->NowMs() < show_at_ms_) return;
   show_at_ms_ = -1;
   Draw();
 }

@@ -25,11 +25,14 @@
 #include <string>
 #include <string_view>
 
+#include "util/clock.h"
+
 namespace voxterm {
 
 class Screen {
  public:
-  Screen(FILE* out, FILE* rows);
+  // clock: for the wait on a pipe's echo; it outlives the screen.
+  Screen(FILE* out, FILE* rows, const Clock* clock);
   Screen(const Screen&) = delete;
   Screen& operator=(const Screen&) = delete;
   // The rows cleared; an open transcript line ended.
@@ -80,6 +83,7 @@ class Screen {
 
   FILE* const out_;
   FILE* const rows_;
+  const Clock* const clock_;
   const bool rows_are_terminal_;
   const bool out_on_screen_;
   std::string status_;

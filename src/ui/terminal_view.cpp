@@ -42,14 +42,6 @@ bool ColorWanted(bool terminal) {
   return terminal && !(no_color && *no_color);
 }
 
-// The columns a character takes, from its first byte: continuation bytes take none, and
-// everything from U+1000 on counts as wide (CJK, emoji; a few narrow scripts are counted wide
-// too, so a cut caption may end early, but never wraps and breaks the line's redraw).
-size_t Width(unsigned char byte) {
-  if ((byte & 0xC0) == 0x80) return 0;
-  return byte >= 0xE1 ? 2 : 1;
-}
-
 // The code point that starts at text[at] (an invalid sequence decodes as its first byte).
 uint32_t CodePointAt(const std::string& text, size_t at) {
   const auto byte = [&](size_t i) {
@@ -61,6 +53,13 @@ uint32_t CodePointAt(const std::string& text, size_t at) {
   if (b0 < 0xF0) return ((b0 & 0x0F) << 12) | ((byte(at + 1) & 0x3F) << 6) | (byte(at + 2) & 0x3F);
   return ((b0 & 0x07) << 18) | ((byte(at + 1) & 0x3F) << 12) | ((byte(at + 2) & 0x3F) << 6) |
          (byte(at + 3) & 0x3F);
+}
+
+// The columns of the character that starts at text[at], as TextColumns counts them; none for
+// a continuation byte.
+size_t ColumnsAt(const std::string& text, size_t at) {
+  if ((static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) return 0;
+  return static_cast<size_t>(CharColumns(CodePointAt(text, at)));
 }
 
 // Code points that belong to the character before them: combining diacritics, the zero-width
@@ -80,7 +79,7 @@ std::string FirstColumns(const std::string& text, size_t columns) {
   while (end < text.size()) {
     size_t next = end + 1;
     while (next < text.size() && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
-    const size_t width = Width(static_cast<unsigned char>(text[end]));
+    const size_t width = ColumnsAt(text, end);
     if (kept + width > columns - 1) break;
     kept += width;
     end = next;
@@ -97,7 +96,7 @@ std::string LastColumns(const std::string& text, size_t columns) {
   size_t kept = 0;  // columns from start on
   for (size_t at = text.size(); at > 0;) {
     --at;
-    const size_t width = Width(static_cast<unsigned char>(text[at]));
+    const size_t width = ColumnsAt(text, at);
     if (width == 0) continue;
     if (kept + width > columns - 1) break;
     kept += width;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/fake_clock.h"
 #include "ui/terminal_text.h"
 #include "util/utf8.h"
 
@@ -143,6 +144,7 @@ struct ScreenTest {
     return emulator.Lines();
   }
 
+  FakeClock clock;
   int controller = -1, terminal = -1;
   FILE* rows = nullptr;
   FILE* out = nullptr;
@@ -155,7 +157,7 @@ using Lines = std::vector<std::string>;
 
 TEST_CASE("an answer streams above the status and edit rows, whole", "[screen]") {
   ScreenTest t(20);
-  Screen screen(t.out, t.rows);
+  Screen screen(t.out, t.rows, &t.clock);
   REQUIRE(screen.out_on_screen());
   screen.SetStatus("* speaking", 10);
   screen.SetEdit("> typing", 8, 8);
@@ -174,7 +176,7 @@ TEST_CASE("an answer streams above the status and edit rows, whole", "[screen]")
 
 TEST_CASE("a line that fills the width exactly, then more", "[screen]") {
   ScreenTest t(10);
-  Screen screen(t.out, t.rows);
+  Screen screen(t.out, t.rows, &t.clock);
   screen.SetEdit("> x", 3, 3);
   screen.Write("0123456789");  // the cursor waits at the last column
   screen.Write("abc");
@@ -186,7 +188,7 @@ TEST_CASE("a line that fills the width exactly, then more", "[screen]") {
 
 TEST_CASE("wide characters are counted as the terminal counts them", "[screen]") {
   ScreenTest t(9);
-  Screen screen(t.out, t.rows);
+  Screen screen(t.out, t.rows, &t.clock);
   screen.SetStatus("s", 1);
   screen.Write("ab\xe4\xbd\xa0\xe5\xa5\xbd");  // 2 + 4 columns
   screen.Write("\xe5\x86\x8d\xe8\xa7\x81");    // 4 more: the second wraps
@@ -196,7 +198,7 @@ TEST_CASE("wide characters are counted as the terminal counts them", "[screen]")
 
 TEST_CASE("a notice goes above the rows, on a line of its own", "[screen]") {
   ScreenTest t(30);
-  Screen screen(t.out, t.rows);
+  Screen screen(t.out, t.rows, &t.clock);
   screen.SetStatus("* listening", 11);
   screen.SetEdit("> half a line", 13, 13);
   screen.Write("assistant: partial");
@@ -209,7 +211,7 @@ TEST_CASE("a notice goes above the rows, on a line of its own", "[screen]") {
 
 TEST_CASE("hidden for another writer, the rows come back under its line", "[screen]") {
   ScreenTest t(30);
-  Screen screen(t.out, t.rows);
+  Screen screen(t.out, t.rows, &t.clock);
   screen.SetStatus("* idle", 6);
   screen.Write("one\n");
   screen.Hide();
@@ -227,7 +229,7 @@ TEST_CASE("to a pipe the transcript goes as it came, and no row is drawn", "[scr
   fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   FILE* piped = fdopen(pipe_fds[1], "w");
   {
-    Screen screen(piped, t.rows);
+    Screen screen(piped, t.rows, &t.clock);
     CHECK_FALSE(screen.out_on_screen());
     screen.SetStatus("* idle", 6);
     screen.Write("assistant: hi");
@@ -248,7 +250,7 @@ TEST_CASE("to a pipe whose reader echoes it, the rows wait for the echo", "[scre
   REQUIRE(pipe(pipe_fds) == 0);
   FILE* piped = fdopen(pipe_fds[1], "w");
   {
-    Screen screen(piped, t.rows);
+    Screen screen(piped, t.rows, &t.clock);
     screen.SetStatus("* idle", 6);
     screen.Write("assistant: hi");  // an open line: the rows stay away until it ends
     CHECK(screen.MsUntilShow() == -1);
@@ -261,7 +263,10 @@ TEST_CASE("to a pipe whose reader echoes it, the rows wait for the echo", "[scre
     fflush(t.rows);
     CHECK(screen.MsUntilShow() >= 0);
     CHECK(screen.MsUntilShow() <= Screen::kEchoWaitMs);
-    usleep((Screen::kEchoWaitMs + 10) * 1000);
+    t.clock.Advance(Screen::kEchoWaitMs - 1);
+    screen.ShowIfDue();  // not yet: the echo may still be on its way
+    CHECK(screen.MsUntilShow() == 1);
+    t.clock.Advance(1);
     screen.ShowIfDue();
     CHECK(screen.MsUntilShow() == -1);
     CHECK(t.Lines() == Lines{"assistant: hi there", "* speaking"});
@@ -273,7 +278,7 @@ TEST_CASE("to a pipe whose reader echoes it, the rows wait for the echo", "[scre
 TEST_CASE("an edit row too wide for a narrowed terminal never takes transcript with it",
           "[screen]") {
   ScreenTest t(50);
-  Screen screen(t.out, t.rows);
+  Screen screen(t.out, t.rows, &t.clock);
   screen.Write("> second line\nYou said: second line\n");
   screen.SetEdit("> " + std::string(28, 'x'), 30, 30);
   winsize size{};

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <string>
 
+#include "fakes/fake_clock.h"
+
 using namespace voxterm;
 
 namespace {
@@ -49,6 +51,7 @@ struct TerminalViewTest {
     return at == std::string::npos ? "" : all.substr(at + 3);
   }
 
+  FakeClock clock;
   int controller = -1, terminal = -1;
   int out_pipe[2] = {-1, -1};
   FILE* status = nullptr;
@@ -59,7 +62,7 @@ struct TerminalViewTest {
 
 TEST_CASE("a caption is the end of the user's words, cut to the terminal's width", "[ui]") {
   TerminalViewTest t(40);
-  Screen view_screen(t.out, t.status);
+  Screen view_screen(t.out, t.status, &t.clock);
   TerminalView view(&view_screen);
   view.SetState(VoiceState::kThinking);
   view.UserCaption("what is the weather like in Oslo today, and tomorrow?");
@@ -75,7 +78,7 @@ TEST_CASE("a caption is the end of the user's words, cut to the terminal's width
 
 TEST_CASE("wide characters take two columns of a caption", "[ui]") {
   TerminalViewTest t(40);
-  Screen view_screen(t.out, t.status);
+  Screen view_screen(t.out, t.status, &t.clock);
   TerminalView view(&view_screen);
   view.SetState(VoiceState::kThinking);
   view.UserCaption(
@@ -99,7 +102,7 @@ TEST_CASE("a cut caption does not start inside a character", "[ui]") {
       "cafe\u0301 \U0001F469\u200D\U0001F469\u200D\U0001F467 \u2764\uFE0F end";
   for (int columns = 24; columns <= 40; ++columns) {
     TerminalViewTest t(columns);
-    Screen view_screen(t.out, t.status);
+    Screen view_screen(t.out, t.status, &t.clock);
     TerminalView view(&view_screen);
     view.SetState(VoiceState::kThinking);
     view.UserCaption(words);
@@ -118,7 +121,7 @@ TEST_CASE("a cut caption does not start inside a character", "[ui]") {
 
 TEST_CASE("the final words replace the caption; a cleared caption is gone", "[ui]") {
   TerminalViewTest t(80);
-  Screen view_screen(t.out, t.status);
+  Screen view_screen(t.out, t.status, &t.clock);
   TerminalView view(&view_screen);
   view.SetState(VoiceState::kThinking);
   view.UserCaption("hello wor");
@@ -138,7 +141,7 @@ TEST_CASE("captions are not drawn where there is no status line", "[ui]") {
   fcntl(sink[0], F_SETFL, O_NONBLOCK);
   FILE* status = fdopen(sink[1], "w");
   {
-    Screen view_screen(t.out, status);
+    Screen view_screen(t.out, status, &t.clock);
     TerminalView view(&view_screen);
     view.UserCaption("hello");
     view.UserSaid("hello there");
@@ -163,7 +166,7 @@ size_t CodePoints(const std::string& text) {
 
 TEST_CASE("the status line never reaches the terminal's last column", "[ui]") {
   TerminalViewTest t(40);
-  Screen view_screen(t.out, t.status);
+  Screen view_screen(t.out, t.status, &t.clock);
   TerminalView view(&view_screen);
   view.SetState(VoiceState::kIdle);
   view.SetLevel(0.5f);
@@ -174,7 +177,7 @@ TEST_CASE("the status line never reaches the terminal's last column", "[ui]") {
   CHECK(line.find("press space") != std::string::npos);
   CHECK(line.substr(line.size() - 3) == "\u2026");  // the detail is cut
   TerminalViewTest narrow(12);
-  Screen tiny_screen(narrow.out, narrow.status);
+  Screen tiny_screen(narrow.out, narrow.status, &narrow.clock);
   TerminalView tiny(&tiny_screen);
   tiny.SetState(VoiceState::kUserSpeaking);
   CHECK(CodePoints(narrow.LastStatus()) <= 11);
@@ -182,7 +185,7 @@ TEST_CASE("the status line never reaches the terminal's last column", "[ui]") {
 
 TEST_CASE("after the terminal shrinks, the rows its old status line took are cleared", "[ui]") {
   TerminalViewTest t(80);
-  Screen view_screen(t.out, t.status);
+  Screen view_screen(t.out, t.status, &t.clock);
   TerminalView view(&view_screen);
   view.SetState(VoiceState::kIdle);
   view.SetDetail("press space to talk, q to quit, or type a line, then wait");
