@@ -1,7 +1,6 @@
 // PttSession and mute: no take starts while muted; a take under way goes on as silence.
 #include "conversation/ptt_session.h"
 
-#include <sndfile.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -11,6 +10,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "fakes/file_microphone.h"
 #include "protocol/realtime_client.h"
 
 using namespace voxterm;
@@ -28,25 +28,10 @@ struct PttSessionTest {
   std::unique_ptr<PttSession> session;
 
   PttSessionTest() {
-    SF_INFO info{};
-    info.samplerate = 24000;
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    SNDFILE* f = sf_open(mic.c_str(), SFM_WRITE, &info);
-    REQUIRE(f);
-    std::vector<int16_t> samples(24000 * 3);
-    for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<int16_t>(i % 64 * 16);
-    sf_write_short(f, samples.data(), static_cast<sf_count_t>(samples.size()));
-    sf_close(f);
-    AudioConfig config;
-    config.headphones = true;
-    config.input_file = mic;
-    auto engine = AudioEngine::Open(config, {AudioBackend::kFile, AudioBackend::kNull});
-    REQUIRE(engine.ok());
-    REQUIRE((*engine)->Start().ok());
+    auto engine = FileMicrophone(mic, 3000);
     Key space;
     space.type = Key::Type::kSpace;
-    session = std::make_unique<PttSession>(SessionSettings{}, std::move(*engine), &server, &view,
+    session = std::make_unique<PttSession>(SessionSettings{}, std::move(engine), &server, &view,
                                            &clock, nullptr, space);
     ParsedEvent created(R"({"type":"session.created","session":{}})");
     REQUIRE(created.ok());

@@ -1,6 +1,5 @@
 #include "conversation/voice_session.h"
 
-#include <sndfile.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +11,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
+#include "fakes/file_microphone.h"
 #include "protocol/realtime_client.h"
 
 using namespace voxterm;
@@ -36,25 +36,10 @@ struct VoiceSessionTest {
 
   // mic_ms of a quiet tone at 24 kHz, as the microphone.
   void Open(bool interactive, int mic_ms) {
-    SF_INFO info{};
-    info.samplerate = 24000;
-    info.channels = 1;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    SNDFILE* f = sf_open(mic.c_str(), SFM_WRITE, &info);
-    REQUIRE(f);
-    std::vector<int16_t> samples(static_cast<size_t>(mic_ms) * 24);
-    for (size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<int16_t>(i % 64 * 16);
-    sf_write_short(f, samples.data(), static_cast<sf_count_t>(samples.size()));
-    sf_close(f);
-    AudioConfig config;
-    config.headphones = true;
-    config.input_file = mic;
-    auto engine = AudioEngine::Open(config, {AudioBackend::kFile, AudioBackend::kNull});
-    REQUIRE(engine.ok());
-    REQUIRE((*engine)->Start().ok());
+    auto engine = FileMicrophone(mic, mic_ms);
     SessionSettings settings;  // the server's VAD takes the turns, as voice mode asks
     settings.turns = SessionSettings::Turns::kDetect;
-    session = std::make_unique<VoiceSession>(settings, std::move(*engine), &server, &view, &clock,
+    session = std::make_unique<VoiceSession>(settings, std::move(engine), &server, &view, &clock,
                                              interactive);
   }
   void Server(const std::string& json) {
