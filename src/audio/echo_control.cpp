@@ -238,11 +238,16 @@ void EchoControl::ProcessBlock(int16_t* block) {
   switch (mode_) {
     case EchoMode::kAec:
     case EchoMode::kAecSpeex: {
+      // Nothing the speaker played, its tail included, can be in this block: the canceller has
+      // nothing to do, and is left as it is, with what it has learnt of the room, for the next
+      // answer. An open conversation is mostly this, and then costs what --headphones does.
+      if (playback < kSilentRms) break;
+      ++canceller_blocks_;
       ReferenceFor(mic_index_ + delay_ + kLead, reference_.data());
       int16_t mic[kBlockSamples];
       std::copy_n(block, kBlock, mic);
       canceller_->Process(mic, reference_.data(), block);
-      open = playback < kSilentRms || AecPasses(mic, block, playback);
+      open = AecPasses(mic, block, playback);
       break;
     }
     case EchoMode::kGate:
