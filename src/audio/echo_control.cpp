@@ -71,6 +71,12 @@ EchoControl::EchoControl(EchoMode mode) : mode_(mode), reference_(kBlock), clean
 EchoControl::~EchoControl() = default;
 
 void EchoControl::AddPlayback(const int16_t* samples, size_t count) {
+  for (size_t i = count; i-- > 0;) {
+    if (std::abs(samples[i]) >= kSilentRms) {
+      audible_end_ = playback_start_ + static_cast<int64_t>(playback_.size() + i + 1);
+      break;
+    }
+  }
   playback_.insert(playback_.end(), samples, samples + count);
   TrimPlayback();
 }
@@ -128,6 +134,9 @@ double EchoControl::PlaybackLevel(int64_t mic_index) const {
   // to its end, widened by the lead on both sides for timing errors.
   const int64_t end = playback_start_ + static_cast<int64_t>(playback_.size());
   const int64_t from = std::max(playback_start_, mic_index + delay_ - kHangover - kLead);
+  // No sample as loud as silence's threshold, so no block either: what an idle conversation
+  // costs is this comparison.
+  if (from >= audible_end_) return 0;
   const int64_t to = std::min(end, mic_index + delay_ + kBlock + kLead);
   double loudest = 0;
   for (int64_t at = from; at < to; at += kBlock) {

@@ -115,6 +115,7 @@ class EchoControl {
   std::unique_ptr<EchoCanceller> canceller_;  // aec only
   std::vector<int16_t> playback_;             // played samples, playback_[0] at playback_start_
   int64_t playback_start_ = 0;
+  int64_t audible_end_ = 0;       // one past the last played sample as loud as kSilentRms
   std::vector<int16_t> pending_;  // microphone samples short of a block, or awaiting playback
   int64_t mic_index_ = 0;         // the timeline index of pending_[0]
   int64_t delay_ = 0;

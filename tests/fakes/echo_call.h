@@ -45,7 +45,7 @@ struct Call {
   std::vector<int16_t> echo, microphone, sent;
   double cancelled_db = 0;
   uint64_t blocks = 0, canceller_blocks = 0;  // EchoControl's
-  double cpu_s = 0;  // echo control's, on this thread
+  double cpu_s = 0;                           // echo control's, on this thread
 
   void Run(EchoMode mode) {
     const size_t total = far.size();
