@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """A local stand-in for the OpenAI Realtime API, for voxterm's tests and first run.
 
+The same process serves GPT-Live on /v1/live/sessions (Azure: /openai/v1/live/sessions and
+/openai/v1/live), chosen by the path: live_session.py, whose docstring says what it does, and its
+--live-* flags. Everything below is the Realtime side (/v1/realtime, Azure's paths, any other).
+
 It follows ../shared/protocol/PROTOCOL.md and sequences.md, not voxterm:
   * GA by default; beta when the client sends "OpenAI-Beta: realtime=v1" (or --dialect beta).
   * The first message is session.created; session.update answers session.updated.
@@ -91,6 +95,7 @@ import urllib.parse
 import websockets
 import websockets.frames
 
+import live_session
 from mock_common import (FATAL_ERRORS, SAMPLE_RATE, Recorder, fatal_error, mock_audio,  # noqa: F401
                          redact, shape_error, text_tokens)
 
@@ -1072,11 +1077,14 @@ class Server:
         headers = ws.request_headers
         beta = headers.get("OpenAI-Beta", "") == "realtime=v1"
         dialect = self.args.dialect if self.args.dialect != "auto" else ("beta" if beta else "ga")
+        live = urllib.parse.urlsplit(ws.path).path in live_session.LIVE_PATHS
+        if live:
+            dialect = "live"
         self.record({"connect": {"path": ws.path, "dialect": dialect,
                                  "headers": {k.lower(): ("<redacted>" if k.lower() in ("authorization", "api-key")
                                                          else v) for k, v in headers.raw_items()}}})
         try:
-            await Session(self, ws, dialect).run()
+            await (live_session.LiveSession(self, ws) if live else Session(self, ws, dialect)).run()
         except websockets.ConnectionClosed:
             pass
         await ws.wait_closed()
@@ -1134,6 +1142,7 @@ async def main(argv):
                         help="a spoken preamble of MS before the answer to each spoken turn")
     parser.add_argument("--transcription-fails", action="store_true",
                         help="input transcription fails (.failed) instead of completing")
+    live_session.add_arguments(parser)
     args = parser.parse_args(argv)
 
     server = Server(args)
