@@ -821,6 +821,92 @@ def test_malformed_frames_get_an_error_and_the_session_goes_on(mock):
     assert len(m.violations()) == 6
 
 
+def test_session_started_late_or_never(mock):
+    m = mock("--live-start-delay-ms", "600")
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.send("session.start", session={"model": "gpt-live-1.1"})
+            await c.send("session.input_audio.append", audio=base64.b64encode(silence(100)).decode())
+            assert (await c.until("error"))["error"]["code"] == "session_not_started"  # too early
+            await c.until("session.started")
+            assert len(c.got) == 2
+
+    drive(go)
+    assert len(m.violations()) == 1
+
+    never = mock("--live-start-delay-ms", "-1")
+
+    async def wait():
+        async with connect(never) as ws:
+            c = Live(ws)
+            await c.send("session.start", session={"model": "gpt-live-1.1"})
+            assert await c.quiet(1.0) == []
+
+    drive(wait)
+    assert [r for r in never.records() if "live_start_withheld" in r]
+
+
+def test_a_dropped_connection_has_no_session_closed_and_happens_once(mock):
+    m = mock("--live-drop-ms", "300")
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start()
+            with pytest.raises(websockets.ConnectionClosed) as lost:
+                await c.stream(silence(1000))
+            assert lost.value.rcvd is None  # no close frame
+            assert c.of("session.closed") == []
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start()
+            await c.stream(silence(1000))
+
+    drive(go)
+    assert [r["live_dropped"] for r in m.records() if "live_dropped" in r] == [{"at_ms": 300}]
+
+
+def test_garbage_then_the_session_as_usual(mock):
+    m = mock("--live-garbage")
+
+    async def go():
+        async with connect(m, max_queue=None) as ws:
+            c = Live(ws)
+            await c.send("session.start", session={"model": "gpt-live-1.1"})
+            frames = [await asyncio.wait_for(ws.recv(), 5) for _ in range(23)]  # started, then the garbage
+            assert json.loads(frames[0])["type"] == "session.started"
+            assert isinstance(frames[1], bytes) and frames[2] == "this is not JSON {"
+            await c.stream(speech(500) + silence(2000))
+            assert c.text("session.output_transcript.delta") == "I heard 500 ms of speech."
+
+    drive(go)
+
+
+def test_the_other_side_of_the_open_questions(mock):
+    m = mock("--live-no-ack-ids", "--live-update-replaces")
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            started = await c.start(delegation=RESPONSES)
+            assert "client_event_id" not in started
+            await c.send("session.input_audio.mute", event_id="m1")
+            assert "client_event_id" not in await c.until("session.input_audio.muted")
+            await c.send("session.update", event_id="u1", session={"delegation": {
+                "type": "responses", "responses": {"max_output_tokens": 300}}})
+            err = await c.until("error")  # replaced whole: the model is required again
+            assert err["error"]["param"] == "session.delegation.responses.model"
+            assert err["error"]["client_event_id"] == "u1"  # errors keep it
+            await c.send("session.update", session={"delegation": {
+                "type": "responses", "responses": {"model": "gpt-5.6"}}})
+            r = (await c.until("session.updated"))["session"]["delegation"]["responses"]
+            assert r == {"model": "gpt-5.6"}
+
+    drive(go)
+
+
 def test_the_realtime_side_is_unchanged(mock):
     m = mock()
 

@@ -51,16 +51,24 @@ realtime_mock.py routes a connection here by its path; LiveSession.run() serves 
     "close_requested", usage, session} and the WebSocket close (1000).
   * --live-expire-ms MS: after MS the session ends with session.closed {reason:
     --live-close-reason (expired by default; content, remote_hangup, connection_lost)}, then the
-    close (1000; connection_lost: 1011). expires_at says when. A new connection's session.start may carry the conversation as
-    `input` (recorded with the event, and counted as live_started.input_messages).
+    close (1000; connection_lost: 1011). expires_at says when. A new connection's session.start
+    may carry the conversation as `input` (recorded with the event, and counted as
+    live_started.input_messages). --live-drop-ms MS drops the TCP connection at MS of timeline
+    instead, with no session.closed (once per mock).
   * --live-error-at-start CODE: that `error` (FATAL_ERRORS' wording) answers every session.start
     instead of session.started. --http-status, --key and --http-error refuse the upgrade here as on
     the Realtime paths.
-  * --live-audio-timing: output audio deltas carry start_ms/end_ms (MS-REF); by default they do not
-    (OAI-PY: omitted on the primary WebSocket).
+  * --live-start-delay-ms MS sends session.started MS late (-1: never), and any event but
+    session.start before it is still refused; --live-garbage sends hostile frames (binary, not
+    JSON, deep, huge, mistyped Live events) right after session.started, then goes on as usual.
+  * Where LIVE.md's sources disagree (its section 9) a flag gives the other side:
+    --live-audio-timing: output audio deltas carry start_ms/end_ms (MS-REF; by default they do
+    not, as OAI-PY says of the primary WebSocket); --live-no-ack-ids: acknowledgements leave out
+    client_event_id (MS-REF); --live-update-replaces: session.update replaces
+    delegation.responses whole (MS-REF) instead of merging (OAI-PY).
   * An unknown event type (Realtime's included) gets an error listing the client events; binary,
     non-JSON and typeless frames an error each; the session goes on.
-Acks echo client_event_id (the OAI-PY types; LIVE.md 9.6 says MS-REF does not).
+Acks echo client_event_id by default (the OAI-PY types).
 
 Recorded (--record): every client event (audio replaced by its length) with dialect "live", each
 violation of LIVE.md by the client, each error sent, live_started, barge_in, delegation_created,
@@ -76,6 +84,8 @@ import struct
 import time
 import urllib.parse
 import warnings
+
+import websockets
 
 from mock_common import SAMPLE_RATE, fatal_error, redact, text_tokens
 
@@ -386,8 +396,9 @@ class LiveSession:
             "client_event_id": (client_event or {}).get("event_id")}})
 
     def ack(self, event, body):
+        """A success acknowledgement of event: with its client_event_id, unless --live-no-ack-ids."""
         body = dict(body)
-        if event.get("event_id") is not None:
+        if event.get("event_id") is not None and not self.args.live_no_ack_ids:
             body["client_event_id"] = event["event_id"]
         return body
 
@@ -461,7 +472,7 @@ class LiveSession:
             await self.error("invalid_value", "Unsupported event type '%s'. Supported client events: %s."
                              % (kind, ", ".join(CLIENT_EVENTS)), event, "type")
             return
-        if kind != "session.start" and self.state == "new":
+        if kind != "session.start" and self.state in ("new", "starting"):
             await self.error("session_not_started", "Send session.start and wait for session.started "
                              "before %s." % kind, event)
             return
@@ -491,6 +502,17 @@ class LiveSession:
             self.record({"violation": "session.client is for WebRTC frontends, not a WebSocket"})
         self.codec = Codec(self.cfg["format"], self.server)
         self.id = self.new_id("sess")
+        self.state = "starting"
+        delay = self.args.live_start_delay_ms
+        if delay < 0:
+            self.record({"live_start_withheld": self.id})  # a client must time-box its wait
+        elif delay:
+            self.tasks.append(asyncio.ensure_future(self.started(event, delay / 1000)))
+        else:
+            await self.started(event)
+
+    async def started(self, event, delay_s=0):
+        await asyncio.sleep(delay_s)
         self.state = "active"
         self.started_at = time.time()
         self.next_usage = self.samples(self.args.live_usage_ms) if self.args.live_usage_ms else None
@@ -499,6 +521,8 @@ class LiveSession:
         await self.send(self.ack(event, {"type": "session.started", "session": self.resource()}))
         if self.args.live_expire_ms:
             self.tasks.append(asyncio.ensure_future(self.expire(self.args.live_expire_ms / 1000)))
+        if self.args.live_garbage:
+            await self.send_garbage()
 
     async def on_session_update(self, event):
         s = event.get("session")
@@ -519,8 +543,12 @@ class LiveSession:
             r = d.get("responses", {})
             want(isinstance(r, dict), "'session.delegation.responses' must be an object.",
                  "session.delegation.responses", "invalid_type")
-            check_responses(r, "session.delegation.responses", need_model=False)
-            current["responses"].update(r)
+            replace = self.args.live_update_replaces  # MS-REF; OAI-PY keeps what is left out
+            check_responses(r, "session.delegation.responses", need_model=replace)
+            if replace:
+                current["responses"] = dict(r)
+            else:
+                current["responses"].update(r)
         await self.send(self.ack(event, {"type": "session.updated", "session": self.resource()}))
 
     async def expire(self, seconds):
@@ -571,6 +599,12 @@ class LiveSession:
         self.now = t0 + n
         await self.speak(t0, self.now)
         await self.timeline_events()
+        drop = self.args.live_drop_ms
+        if drop and self.ms(self.now) >= drop and not getattr(self.server, "live_dropped", False):
+            self.server.live_dropped = True  # once per mock: the next connection is whole
+            self.record({"live_dropped": {"at_ms": self.ms(self.now)}})
+            self.ws.transport.abort()
+            raise websockets.ConnectionClosed(None, None)
 
     async def hear(self, pcm, t0):
         """The VAD over the input (muted: silence), turn ends, barge-in."""
@@ -663,6 +697,11 @@ class LiveSession:
             self.transcript_tokens += text_tokens(word)
             await self.send({"type": "session.output_transcript.delta", "delta": word,
                              "start_ms": self.ms(a), "end_ms": self.ms(b)})
+
+    async def send_garbage(self):
+        """What an untrusted server may send (--live-garbage): a client must skip each and go on."""
+        self.record({"live_garbage": len(GARBAGE)})
+        await send_garbage_to(self.ws)
 
     async def timeline_events(self):
         """What waits for the timeline: append acknowledgements, usage."""
@@ -865,6 +904,39 @@ class LiveSession:
         await self.backend_text(did, self.new_id("resp"), "; ".join(said) or "Hello from the backend.")
 
 
+GARBAGE = [
+    b"\x00\x01binary frame\xff",
+    "this is not JSON {",
+    "[1, 2, 3]",
+    '{"no_type": true}',
+    '{"type": 42}',
+    "[" * 100000 + "]" * 100000,
+    '{"a":' * 50000 + "1" + "}" * 50000,
+    json.dumps({"type": "session.output_audio.delta", "delta": 12}),
+    json.dumps({"type": "session.output_audio.delta", "delta": "!!!not base64!!!"}),
+    json.dumps({"type": "session.output_audio.delta", "delta": base64.b64encode(b"\1\2\3").decode()}),
+    json.dumps({"type": "session.output_transcript.delta", "delta": ["x"], "start_ms": "soon", "end_ms": -5}),
+    json.dumps({"type": "session.input_transcript.delta", "delta": "x", "start_ms": 1e300, "end_ms": None}),
+    json.dumps({"type": "session.delegation.created", "delegation": "not an object"}),
+    json.dumps({"type": "session.delegation.created", "offset_ms": 1, "delegation": {"id": 7, "target": []}}),
+    json.dumps({"type": "response.event"}),
+    json.dumps({"type": "response.event", "delegation_id": "item_dlg_x",
+                "event": {"type": "response.output_item.done", "item": {"type": "function_call"}}}),
+    json.dumps({"type": "session.usage.updated", "usage": {"seconds": -1},
+                "context_window": {"usage_ratio": "x"}}),
+    json.dumps({"type": "session.started", "session": "not an object"}),
+    json.dumps({"type": "error"}),
+    json.dumps({"type": "some.future.event", "payload": {"x": [1, 2]}}),
+    json.dumps({"type": "mock.big", "payload": "x" * (4 << 20)}),
+    '{"type":"session.output_transcript.delta","delta":"\\ud800","start_ms":0,"end_ms":0}',
+]
+
+
+async def send_garbage_to(ws):
+    for frame in GARBAGE:
+        await ws.send(frame)
+
+
 def add_arguments(parser):
     """The GPT-Live flags, in realtime_mock.py's --help."""
     g = parser.add_argument_group("GPT-Live (/v1/live/sessions; see live_session.py)")
@@ -892,3 +964,14 @@ def add_arguments(parser):
                    help="answer session.start with this error instead of session.started")
     g.add_argument("--live-audio-timing", action="store_true",
                    help="output audio deltas carry start_ms and end_ms")
+    g.add_argument("--live-start-delay-ms", type=int, default=0, metavar="MS",
+                   help="send session.started MS after session.start (-1: never)")
+    g.add_argument("--live-drop-ms", type=int, default=0, metavar="MS",
+                   help="drop the TCP connection (no session.closed) at MS of timeline, once per mock")
+    g.add_argument("--live-garbage", action="store_true",
+                   help="hostile frames right after session.started (binary, not JSON, deep, huge, "
+                        "mistyped Live events), then the session as usual")
+    g.add_argument("--live-no-ack-ids", action="store_true",
+                   help="acknowledgements leave out client_event_id (as MS-REF says; errors keep it)")
+    g.add_argument("--live-update-replaces", action="store_true",
+                   help="session.update replaces delegation.responses whole (MS-REF) instead of merging")
