@@ -88,6 +88,14 @@ class Live:
         """The events the last append caused after its audio delta."""
         return await self.quiet(0.2)
 
+    async def leftover(self):
+        """What arrived before the close but was not read yet (a send can fail first)."""
+        try:
+            while True:
+                await self.recv(1)
+        except websockets.ConnectionClosed:
+            pass
+
     def of(self, kind):
         return [e for e in self.got if e["type"] == kind]
 
@@ -674,6 +682,46 @@ def test_session_update_changes_only_the_backend(mock):
     drive(go)
 
 
+def test_session_update_under_client_delegation(mock):
+    m = mock()
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start()
+            await c.send("session.update", session={"delegation": {"type": "client"}})
+            assert (await c.until("session.updated"))["session"]["delegation"] == {"type": "client"}
+            for session, code in (({}, "missing_required_parameter"),
+                                  ({"delegation": {"type": "client", "responses": {"model": "gpt-5.5"}}},
+                                   "unknown_parameter"),
+                                  ({"delegation": RESPONSES}, "immutable_field_update")):
+                await c.send("session.update", session=session)
+                assert (await c.until("error"))["error"]["code"] == code
+
+    drive(go)
+
+
+def test_a_turn_heard_while_closing_gets_no_answer(mock):
+    m = mock()
+    long = " ".join(["word"] * 15)  # 3 s of commentary, which barge-in does not stop
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start()
+            await c.send("session.commentary.append", delegation_id=None, content=long)
+            await c.send("session.close")
+            with pytest.raises(websockets.ConnectionClosedOK):
+                await c.stream(speech(500) + silence(4000))  # a turn ends at 1 s: no new work
+            await c.leftover()
+            assert c.got[-1]["type"] == "session.closed"
+            assert c.of("session.commentary.appended")  # acknowledged before the close
+            assert c.text("session.output_transcript.delta") == long  # and no "I heard..."
+            assert len(c.out_audio) == RATE * 2 * 3  # closed when the commentary was said
+
+    drive(go)
+
+
 # ---- ending
 
 def test_close_drains_the_answer_then_closes(mock):
@@ -687,13 +735,15 @@ def test_close_drains_the_answer_then_closes(mock):
             await c.send("session.close", event_id="bye")
             await c.send("session.thinking.append", delegation_id=None, content="late")
             assert (await c.until("error"))["error"]["code"] == "session_closed"
-            await c.stream(silence(600))
-            closed = await c.until("session.closed")
-            assert closed["reason"] == "close_requested" and closed["usage"] == {"seconds": 3}
+            with pytest.raises(websockets.ConnectionClosedOK):
+                await c.stream(silence(1000))
+            await c.leftover()
+            closed = c.got[-1]
+            assert closed["type"] == "session.closed"  # as soon as the answer was said, at 2000 ms
+            assert len(c.out_audio) == RATE * 2 * 2000 // 1000
+            assert closed["reason"] == "close_requested" and closed["usage"] == {"seconds": 2}
             assert closed["session"]["status"] == "closed"
             assert c.text("session.output_transcript.delta") == "I heard 500 ms of speech."
-            with pytest.raises(websockets.ConnectionClosedOK):
-                await c.recv()
 
     drive(go)
     assert m.disconnects()[0]["code"] == 1000
@@ -822,7 +872,7 @@ def test_malformed_frames_get_an_error_and_the_session_goes_on(mock):
 
 
 def test_session_started_late_or_never(mock):
-    m = mock("--live-start-delay-ms", "600")
+    m = mock("--live-start-delay-ms", "1500")
 
     async def go():
         async with connect(m) as ws:

@@ -183,7 +183,7 @@ class LiveSession:
         url = urllib.parse.urlsplit(ws.path)
         self.azure = url.path in AZURE_PATHS
         self.query = url.query
-        self.state = "new"        # new, active, closing, closed
+        self.state = "new"        # new, starting (session.started not sent yet), active, closing, closed
         self.cfg = None           # check_start's settings
         self.id = None
         self.codec = None
@@ -212,6 +212,15 @@ class LiveSession:
 
     def record(self, record):
         self.server.record(record)
+
+    def spawn(self, coro):
+        """Runs coro beside the connection's reading, until it ends or the connection does."""
+        async def guarded():
+            try:
+                await coro
+            except websockets.ConnectionClosed:
+                pass  # the client left first
+        self.tasks.append(asyncio.ensure_future(guarded()))
 
     def ms(self, samples):
         return samples * 1000 // self.codec.rate
@@ -346,7 +355,7 @@ class LiveSession:
         if delay < 0:
             self.record({"live_start_withheld": self.id})  # a client must time-box its wait
         elif delay:
-            self.tasks.append(asyncio.ensure_future(self.started(event, delay / 1000)))
+            self.spawn(self.started(event, delay / 1000))
         else:
             await self.started(event)
 
@@ -359,7 +368,7 @@ class LiveSession:
                                       "delegation": self.cfg["delegation"]["type"]}})
         await self.send(self.ack(event, {"type": "session.started", "session": self.resource()}))
         if self.args.live_expire_ms:
-            self.tasks.append(asyncio.ensure_future(self.expire(self.args.live_expire_ms / 1000)))
+            self.spawn(self.expire(self.args.live_expire_ms / 1000))
         if self.args.live_garbage:
             await self.send_garbage()
 
@@ -372,12 +381,14 @@ class LiveSession:
                     else "unknown_parameter"
                 raise Refusal(code, "'session.%s' cannot be updated: only delegation.responses can." % key,
                               "session." + key)
-        d = s.get("delegation")
+        want("delegation" in s, "Missing required parameter: 'session.delegation'.", "session.delegation",
+             "missing_required_parameter")
+        d = s["delegation"]
         current = self.cfg["delegation"]
         if not isinstance(d, dict) or d.get("type") != current["type"]:
             raise Refusal("immutable_field_update", "The delegation type cannot change (it is '%s')."
                           % current["type"], "session.delegation.type")
-        unknown(d, ("type", "responses"), "session.delegation")
+        unknown(d, ("type", "responses") if current["type"] == "responses" else ("type",), "session.delegation")
         if current["type"] == "responses":
             r = d.get("responses", {})
             want(isinstance(r, dict), "'session.delegation.responses' must be an object.",
@@ -409,13 +420,12 @@ class LiveSession:
         if not self.queue:
             await self.close_session("close_requested")
             return
-        self.tasks.append(asyncio.ensure_future(self.drain()))
+        self.spawn(self.drain())
 
     async def drain(self):
-        """What is being said plays on while the timeline moves, for at most --live-drain-ms."""
-        deadline = time.time() + self.args.live_drain_ms / 1000
-        while self.queue and time.time() < deadline:
-            await asyncio.sleep(0.01)
+        """What is being said plays on while the timeline moves (the appends end it when it is
+        said), for at most --live-drain-ms of wall time."""
+        await asyncio.sleep(self.args.live_drain_ms / 1000)
         await self.close_session("close_requested")
 
     # ---- audio and the timeline
@@ -438,6 +448,9 @@ class LiveSession:
         self.now = t0 + n
         await self.speak(t0, self.now)
         await self.timeline_events()
+        if self.state == "closing" and not self.queue:
+            await self.close_session("close_requested")  # drained
+            return
         drop = self.args.live_drop_ms
         if drop and self.ms(self.now) >= drop and not getattr(self.server, "live_dropped", False):
             self.server.live_dropped = True  # once per mock: the next connection is whole
@@ -482,6 +495,8 @@ class LiveSession:
         await self.transcript("session.input_transcript.delta", text, start, end)
         # What the model had not started saying when the user spoke again is dropped: it answers anew.
         self.queue = [u for u in self.queue if u.start is not None or u.kind != "answer"]
+        if self.state != "active":
+            return  # closing: no new work, only what is being said drains
         if delegate:
             self.queue.append(Utterance(ACK, self.samples(200 * 3), at, "ack"))
             await self.delegate(at)
