@@ -627,6 +627,39 @@ def test_responses_delegation_calls_a_declared_tool_and_speaks_its_result(mock):
     assert len(m.violations()) == 3
 
 
+def test_parallel_calls_need_every_output_before_response_create(mock):
+    m = mock("--live-delegate", "get_weather", '{"city":"Oslo"}', "--live-delegate", "get_time", '{"tz":"CET"}')
+    tools = dict(RESPONSES["responses"], tools=RESPONSES["responses"]["tools"] + [
+        {"type": "function", "name": "get_time"}])
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start(delegation={"type": "responses", "responses": tools})
+            await c.stream(speech(800) + silence(1200))
+            assert c.text("session.input_transcript.delta") == \
+                'please use get_weather with {"city":"Oslo"} and get_time with {"tz":"CET"}'
+            inner = [e["event"] for e in c.of("response.event")]
+            calls = [e["item"] for e in inner if e["type"] == "response.output_item.done"]
+            assert [(x["name"], x["arguments"]) for x in calls] == [("get_weather", '{"city":"Oslo"}'),
+                                                                     ("get_time", '{"tz":"CET"}')]
+            assert [e["output_index"] for e in inner if e["type"] == "response.output_item.done"] == [0, 1]
+            pieces = [e["delta"] for e in inner if e["type"] == "response.function_call_arguments.delta"]
+            assert "".join(pieces) == '{"city":"Oslo"}{"tz":"CET"}'
+            await c.send("response.item.create", item={
+                "type": "function_call_output", "call_id": calls[0]["call_id"], "output": "rain"})
+            await c.send("response.create", event_id="early")
+            assert (await c.until("error"))["error"]["client_event_id"] == "early"  # a partial batch
+            await c.send("response.item.create", item={
+                "type": "function_call_output", "call_id": calls[1]["call_id"], "output": "noon"})
+            await c.send("response.create")
+            await c.stream(silence(3000))
+            assert c.text("session.output_transcript.delta").endswith(
+                "Tool get_weather returned: rain; Tool get_time returned: noon")
+
+    drive(go)
+
+
 def test_responses_delegation_left_waiting_is_recorded(mock):
     m = mock("--live-delegate", "get_weather", "{}")
 

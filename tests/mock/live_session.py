@@ -37,12 +37,13 @@ checks session.start and session.update). What it does:
     delegation waits for a commentary or thinking append with that id (commentary is spoken).
     Responses delegation sends response.event envelopes: response.created, the function_call to
     NAME (when responses.tools declares it; else the first declared function; with none, a text
-    answer) in output_item.added/.done, response.completed with usage; it then takes
-    response.item.create (function_call_output for each call_id; an unknown one is an error; a
-    user message too) and response.create (refused while a call has no output), and goes on:
-    response.created, output_text.delta, response.completed, and the voice says "Tool NAME
-    returned: OUTPUT" (or "You said: TEXT").
-    A delegation still unanswered when the connection ends is recorded (live_unanswered).
+    answer) in output_item.added, function_call_arguments.delta/.done and output_item.done (one
+    call for each --live-delegate: several are parallel calls), response.completed with usage;
+    it then takes response.item.create (function_call_output for each call_id; an unknown one is
+    an error; a user message too) and response.create (refused while a call has no output), and
+    goes on: response.created, output_text.delta, response.completed, and the voice says "Tool
+    NAME returned: OUTPUT" (joined by "; " for several, or "You said: TEXT"). A delegation still
+    unanswered when the connection ends is recorded (live_unanswered).
   * session.update changes delegation.responses only (sparse: settings left out are kept, as
     OAI-PY says); another type, or null, is immutable_field_update; any other field too.
   * session.usage.updated every --live-usage-ms of timeline: cumulative usage.seconds and
@@ -491,7 +492,8 @@ class LiveSession:
         heard = self.ms(end - start)
         self.record({"live_turn": {"start_ms": self.ms(start), "end_ms": self.ms(end)}})
         delegate = self.args.live_delegate if heard >= self.args.live_delegate_min_ms else None
-        text = "please use %s with %s" % tuple(delegate) if delegate else "(%d ms of speech)" % heard
+        text = ("please use " + " and ".join("%s with %s" % tuple(d) for d in delegate) if delegate
+                else "(%d ms of speech)" % heard)
         await self.transcript("session.input_transcript.delta", text, start, end)
         # What the model had not started saying when the user spoke again is dropped: it answers anew.
         self.queue = [u for u in self.queue if u.start is not None or u.kind != "answer"]
@@ -652,36 +654,45 @@ class LiveSession:
             body["delegation_id"] = did
         await self.send(body)
 
-    def backend_tool(self):
-        """The function the backend calls: --live-delegate's NAME if declared, else the first."""
+    def backend_tool(self, name):
+        """The function the backend calls for --live-delegate's NAME: NAME if declared, else the
+        first declared one (the backend calls only what it was given); None without any."""
         tools = [t for t in self.cfg["delegation"]["responses"].get("tools", []) if t["type"] == "function"]
-        name = self.args.live_delegate[0]
         for tool in tools:
             if tool["name"] == name:
                 return name
         return tools[0]["name"] if tools else None
 
     async def backend_call(self, did, rid):
-        """The backend's first response: a function call, completed with the call unanswered."""
-        name = self.backend_tool()
-        if name is None:
+        """The backend's first response: a function call for each --live-delegate (parallel
+        calls when there are several), completed with the calls unanswered."""
+        calls = [(self.backend_tool(name), arguments) for name, arguments in self.args.live_delegate]
+        if calls[0][0] is None:
             await self.backend_text(did, rid, "There is no tool for that.")
             self.answered(did, "backend")
             return
-        call_id = self.new_id("call")
-        item = {"id": self.new_id("fc"), "type": "function_call", "status": "completed", "call_id": call_id,
-                "name": name, "arguments": self.args.live_delegate[1]}
-        self.calls[call_id] = {"name": name, "delegation": did, "output": None}
-        self.delegations[did]["calls"] = [call_id]
         await self.envelope(did, {"type": "response.created",
                                   "response": self.backend_response(rid, "in_progress")})
-        await self.envelope(did, {"type": "response.output_item.added", "output_index": 0,
-                                  "item": dict(item, status="in_progress", arguments="")})
-        await self.envelope(did, {"type": "response.function_call_arguments.done", "output_index": 0,
-                                  "item_id": item["id"], "arguments": item["arguments"]})
-        await self.envelope(did, {"type": "response.output_item.done", "output_index": 0, "item": item})
+        self.delegations[did]["calls"] = []
+        tokens = 10
+        for index, (name, arguments) in enumerate(calls):
+            call_id = self.new_id("call")
+            item = {"id": self.new_id("fc"), "type": "function_call", "status": "completed", "call_id": call_id,
+                    "name": name, "arguments": arguments}
+            self.calls[call_id] = {"name": name, "delegation": did, "output": None}
+            self.delegations[did]["calls"].append(call_id)
+            await self.envelope(did, {"type": "response.output_item.added", "output_index": index,
+                                      "item": dict(item, status="in_progress", arguments="")})
+            half = len(arguments) // 2
+            for piece in (arguments[:half], arguments[half:]):
+                await self.envelope(did, {"type": "response.function_call_arguments.delta", "output_index": index,
+                                          "item_id": item["id"], "delta": piece})
+            await self.envelope(did, {"type": "response.function_call_arguments.done", "output_index": index,
+                                      "item_id": item["id"], "arguments": arguments})
+            await self.envelope(did, {"type": "response.output_item.done", "output_index": index, "item": item})
+            tokens += text_tokens(arguments)
         await self.envelope(did, {"type": "response.completed", "response": self.backend_response(
-            rid, "completed", text_tokens(item["arguments"]) + 10)})
+            rid, "completed", tokens)})
 
     def backend_response(self, rid, status, out_tokens=0):
         """A lifecycle snapshot: its output stripped (LIVE.md 4), usage once it is done."""
@@ -800,8 +811,9 @@ def add_arguments(parser):
                    help="silence after speech that ends the user's turn (default 500)")
     g.add_argument("--live-barge-in-ms", type=int, default=300, metavar="MS",
                    help="the model stops an answer MS after the user starts talking over it (default 300)")
-    g.add_argument("--live-delegate", nargs=2, metavar=("NAME", "JSON"),
-                   help="every user turn is delegated: Responses delegation calls NAME with JSON")
+    g.add_argument("--live-delegate", nargs=2, metavar=("NAME", "JSON"), action="append",
+                   help="every user turn is delegated: Responses delegation calls NAME with JSON "
+                        "(given again: parallel calls in one response)")
     g.add_argument("--live-delegate-min-ms", type=int, default=0, metavar="MS",
                    help="with --live-delegate, only turns of at least MS of speech are delegated; "
                         "shorter ones are answered (default 0: every turn)")
