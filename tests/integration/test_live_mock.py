@@ -308,6 +308,25 @@ def test_output_audio_timing_when_asked(mock):
     drive(go)
 
 
+def test_output_deltas_of_a_fixed_length(mock):
+    m = mock("--live-delta-ms", "100", "--live-audio-timing")
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start()
+            for _ in range(12):  # 20 ms appends: a delta every fifth
+                await c.send("session.input_audio.append", audio=base64.b64encode(silence(20)).decode())
+            await c.settle()
+            spans = [(e["start_ms"], e["end_ms"]) for e in c.of("session.output_audio.delta")]
+            assert spans == [(0, 100), (100, 200)]  # the last 40 ms wait for more input
+            await c.send("session.input_audio.append", audio=base64.b64encode(silence(1000)).decode())
+            await c.settle()
+            assert len(c.of("session.output_audio.delta")) == 12 and len(c.out_audio) == 1200 * 48
+
+    drive(go)
+
+
 @pytest.mark.parametrize("fmt,width", [({"type": "audio/pcm", "rate": 16000}, 2),
                                        ({"type": "audio/pcmu", "rate": 8000}, 1),
                                        ({"type": "audio/pcma", "rate": 8000}, 1)])

@@ -15,9 +15,10 @@ checks session.start and session.update). What it does:
     responses.model).
   * The timeline: every input_audio.append advances it by the audio's duration, and exactly as
     much output audio comes back (session.output_audio.delta, in the session's format): one
-    continuous track, silence included. When the client stops appending, output, transcripts,
-    append acknowledgements and usage stop with it. Odd-length PCM16, empty or bad base64 appends
-    get invalid_audio.
+    continuous track, silence included, one delta for each append (--live-delta-ms MS: deltas of
+    MS each, as TRAV saw 100 ms ones, the rest sent once more input has come). When the client
+    stops appending, output, transcripts, append acknowledgements and usage stop with it.
+    Odd-length PCM16, empty or bad base64 appends get invalid_audio.
   * Turns: an energy VAD (10 ms windows above RMS 1000, as the Realtime side's) finds the user's
     speech. After --live-pause-ms of silence the turn ends: its transcript as
     session.input_transcript.delta words with start_ms/end_ms ("(N ms of speech)", or with
@@ -203,6 +204,9 @@ class LiveSession:
         self.calls = {}           # call_id -> {"name", "delegation", "output"}
         self.backend_items = []   # response.item.create's items since the last response.create
         self.transcript_tokens = 0
+        self.out_pending = bytearray()  # output made but not sent yet (--live-delta-ms)
+        self.out_sent = 0               # samples of output sent
+        self.words_pending = []         # (word, start, end) of output not sent yet
         self.tasks = []
 
     # ---- helpers
@@ -544,15 +548,29 @@ class LiveSession:
             if pos >= u.end:
                 self.queue.pop(0)
                 self.record({"live_said": {"kind": u.kind, "words": u.said, "of": len(u.words)}})
-        self.server.audio_out.extend(audio)
-        delta = {"type": "session.output_audio.delta", "delta": base64.b64encode(bytes(audio)).decode()}
-        if self.args.live_audio_timing:
-            delta.update(start_ms=self.ms(t0), end_ms=self.ms(t1))
-        await self.send(delta, event_id=False)
-        for word, a, b in words:
-            self.transcript_tokens += text_tokens(word)
-            await self.send({"type": "session.output_transcript.delta", "delta": word,
-                             "start_ms": self.ms(a), "end_ms": self.ms(b)})
+        self.out_pending += audio
+        self.words_pending += words
+        await self.send_output()
+
+    async def send_output(self):
+        """The output made so far, as deltas: one for each append, or of --live-delta-ms each
+        (the rest waits for more input); each word after the audio that reaches it."""
+        size = self.samples(self.args.live_delta_ms) * self.codec.width
+        while self.out_pending and len(self.out_pending) >= size:
+            chunk = bytes(self.out_pending[:size] if size else self.out_pending)
+            del self.out_pending[:len(chunk)]
+            t0 = self.out_sent
+            self.out_sent += len(chunk) // self.codec.width
+            self.server.audio_out.extend(chunk)
+            delta = {"type": "session.output_audio.delta", "delta": base64.b64encode(chunk).decode()}
+            if self.args.live_audio_timing:
+                delta.update(start_ms=self.ms(t0), end_ms=self.ms(self.out_sent))
+            await self.send(delta, event_id=False)
+            while self.words_pending and self.words_pending[0][1] < self.out_sent:
+                word, a, b = self.words_pending.pop(0)
+                self.transcript_tokens += text_tokens(word)
+                await self.send({"type": "session.output_transcript.delta", "delta": word,
+                                 "start_ms": self.ms(a), "end_ms": self.ms(b)})
 
     async def send_garbage(self):
         """What an untrusted server may send (--live-garbage): a client must skip each and go on."""
@@ -830,6 +848,9 @@ def add_arguments(parser):
                    help="answer session.start with this error instead of session.started")
     g.add_argument("--live-audio-timing", action="store_true",
                    help="output audio deltas carry start_ms and end_ms")
+    g.add_argument("--live-delta-ms", type=int, default=0, metavar="MS",
+                   help="output audio in deltas of MS each, whatever the appends' size (0: one delta "
+                        "for each append)")
     g.add_argument("--live-start-delay-ms", type=int, default=0, metavar="MS",
                    help="send session.started MS after session.start (-1: never)")
     g.add_argument("--live-drop-ms", type=int, default=0, metavar="MS",
