@@ -577,6 +577,22 @@ def test_only_long_turns_are_delegated_when_asked(mock):
     drive(go)
 
 
+def test_a_delegation_can_come_before_the_last_words(mock):
+    m = mock("--live-delegate", "get_weather", '{"city":"Rome"}', "--live-delegation-early")
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start()
+            await c.stream(speech(800) + silence(1200))
+            kinds = [e["type"] for e in c.got if e["type"] in ("session.input_transcript.delta",
+                                                                "session.delegation.created")]
+            assert kinds[-2:] == ["session.delegation.created", "session.input_transcript.delta"]
+            assert c.text("session.input_transcript.delta") == 'please use get_weather with {"city":"Rome"}'
+
+    drive(go)
+
+
 def test_a_delegation_never_answered_is_recorded(mock):
     m = mock("--live-delegate", "get_weather", "{}")
 

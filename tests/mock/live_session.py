@@ -34,7 +34,8 @@ checks session.start and session.update). What it does:
     client_event_id} when the timeline reaches end_ms (no audio, no ack). Commentary is spoken.
   * Delegation (--live-delegate NAME JSON: every user turn asks for it; with
     --live-delegate-min-ms MS only turns of at least MS of speech, so a client can choose from
-    audio alone): the model says "Let me check." and sends session.delegation.created. Client
+    audio alone): the model says "Let me check." and sends session.delegation.created (with
+    --live-delegation-early before the turn's last transcript word, as LK-PY saw it). Client
     delegation waits for a commentary or thinking append with that id (commentary is spoken).
     Responses delegation sends response.event envelopes: response.created, the function_call to
     NAME (when responses.tools declares it; else the first declared function; with none, a text
@@ -498,25 +499,31 @@ class LiveSession:
         delegate = self.args.live_delegate if heard >= self.args.live_delegate_min_ms else None
         text = ("please use " + " and ".join("%s with %s" % tuple(d) for d in delegate) if delegate
                 else "(%d ms of speech)" % heard)
-        await self.transcript("session.input_transcript.delta", text, start, end)
+        early = delegate and self.args.live_delegation_early and self.state == "active"
+        await self.transcript("session.input_transcript.delta", text, start, end,
+                              hold_last=self.delegate(at) if early else None)
         # What the model had not started saying when the user spoke again is dropped: it answers anew.
         self.queue = [u for u in self.queue if u.start is not None or u.kind != "answer"]
         if self.state != "active":
             return  # closing: no new work, only what is being said drains
         if delegate:
             self.queue.append(Utterance(ACK, self.samples(200 * 3), at, "ack"))
-            await self.delegate(at)
+            if not early:
+                await self.delegate(at)
             return
         answer = "I heard %d ms of speech." % heard
         words = len(answer.split(" "))
         dur = self.samples(self.args.live_answer_ms or 200 * words)
         self.queue.append(Utterance(answer, dur, at, "answer"))
 
-    async def transcript(self, kind, text, start, end):
-        """Word deltas spread over start..end (samples), each with its start_ms and end_ms."""
+    async def transcript(self, kind, text, start, end, hold_last=None):
+        """Word deltas spread over start..end (samples), each with its start_ms and end_ms;
+        hold_last: a coroutine to run before the last word (--live-delegation-early)."""
         words = text.split(" ")
         self.transcript_tokens += text_tokens(text)
         for i, word in enumerate(words):
+            if hold_last is not None and i == len(words) - 1:
+                await hold_last
             a = start + (end - start) * i // len(words)
             b = start + (end - start) * (i + 1) // len(words)
             await self.send({"type": kind, "delta": word + (" " if i < len(words) - 1 else ""),
@@ -835,6 +842,9 @@ def add_arguments(parser):
     g.add_argument("--live-delegate-min-ms", type=int, default=0, metavar="MS",
                    help="with --live-delegate, only turns of at least MS of speech are delegated; "
                         "shorter ones are answered (default 0: every turn)")
+    g.add_argument("--live-delegation-early", action="store_true",
+                   help="session.delegation.created before the last word of the turn's transcript "
+                        "(LK-PY saw it so)")
     g.add_argument("--live-usage-ms", type=int, default=15000, metavar="MS",
                    help="session.usage.updated every MS of timeline (0: never; default 15000)")
     g.add_argument("--live-expire-ms", type=int, default=0, metavar="MS",
