@@ -269,6 +269,22 @@ def test_azure_paths_take_a_deployment_name(mock):
     assert [c["dialect"] for c in m.connects()] == ["live"] * 3
 
 
+def test_azure_key_header_and_no_query_on_the_live_url(mock):
+    m = mock("--key", "az-key-123")
+
+    async def go():
+        async with connect(m, "/openai/v1/live", extra_headers={"api-key": "az-key-123"}) as ws:
+            await Live(ws).start(model="dep")
+        async with connect(m, "/v1/live/sessions?model=gpt-live-1.1",
+                           extra_headers={"Authorization": "Bearer az-key-123"}) as ws:
+            await Live(ws).start()
+
+    drive(go)
+    assert [c["headers"].get("api-key") for c in m.connects()] == ["<redacted>", None]
+    (violation,) = m.violations()
+    assert "no query parameters" in violation
+
+
 # ---- audio and the timeline
 
 def test_output_is_one_continuous_track_that_stops_with_the_input(mock):
