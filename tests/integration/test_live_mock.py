@@ -506,6 +506,25 @@ def test_muted_input_is_not_heard(mock):
     drive(go)
 
 
+def test_mute_can_freeze_the_timeline(mock):
+    m = mock("--live-mute-freezes")
+
+    async def go():
+        async with connect(m) as ws:
+            c = Live(ws)
+            await c.start()
+            await c.send("session.input_audio.mute")
+            await c.until("session.input_audio.muted")
+            await c.send("session.input_audio.append", audio=base64.b64encode(silence(500)).decode())
+            assert await c.quiet(0.5) == []  # nothing moves
+            await c.send("session.input_audio.unmute")
+            await c.until("session.input_audio.unmuted")
+            await c.stream(silence(300))
+            assert len(c.out_audio) == 300 * 48
+
+    drive(go)
+
+
 # ---- appends
 
 def test_appends_need_the_delegation_id_key_and_content(mock):

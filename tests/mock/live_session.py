@@ -71,7 +71,8 @@ checks session.start and session.update). What it does:
     --live-audio-timing: output audio deltas carry start_ms/end_ms (MS-REF; by default they do
     not, as OAI-PY says of the primary WebSocket); --live-no-ack-ids: acknowledgements leave out
     client_event_id (MS-REF); --live-update-replaces: session.update replaces
-    delegation.responses whole (MS-REF) instead of merging (OAI-PY).
+    delegation.responses whole (MS-REF) instead of merging (OAI-PY); --live-mute-freezes: muted,
+    the timeline stands still (unmeasured either way: by default it goes on).
   * An unknown event type (Realtime's included) gets an error listing the client events; binary,
     non-JSON and typeless frames an error each; the session goes on.
 Acks echo client_event_id by default (the OAI-PY types).
@@ -452,6 +453,8 @@ class LiveSession:
             raise Refusal("invalid_audio", "PCM16 audio must have an even number of bytes (got %d)."
                           % len(data), "audio")
         self.server.audio_in.extend(data)
+        if self.muted and self.args.live_mute_freezes:
+            return  # LIVE.md 9.9's other side: a muted session's timeline stands still
         n = len(data) // self.codec.width
         t0 = self.now
         await self.hear(self.codec.linear(data), t0)
@@ -888,5 +891,7 @@ def add_arguments(parser):
                         "mistyped Live events), then the session as usual")
     g.add_argument("--live-no-ack-ids", action="store_true",
                    help="acknowledgements leave out client_event_id (as MS-REF says; errors keep it)")
+    g.add_argument("--live-mute-freezes", action="store_true",
+                   help="muted, the timeline stands still: appends get no output (by default it goes on)")
     g.add_argument("--live-update-replaces", action="store_true",
                    help="session.update replaces delegation.responses whole (MS-REF) instead of merging")
