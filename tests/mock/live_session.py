@@ -25,6 +25,8 @@ checks session.start and session.update). What it does:
     --live-delegate "please use NAME with ARGS"), then the model's answer "I heard N ms of
     speech." as session.output_transcript.delta words interleaved with the audio (the mock's
     tone, or --answer-audio), --live-answer-ms long (default 200 ms a word), then silence.
+    --live-transcript-step-ms MS also sends a word ("one", "two"...) every MS while the user
+    talks, as a real transcript follows the audio (so it can come before the model stops).
   * Barge-in belongs to the model: user speech during an answer stops it --live-barge-in-ms
     later (the audio turns to silence, the transcript stops). No event marks either.
   * session.input_audio.mute/.unmute: acknowledged at once; muted input is not heard (the
@@ -69,7 +71,8 @@ checks session.start and session.update). What it does:
     --live-audio-timing: output audio deltas carry start_ms/end_ms (MS-REF; by default they do
     not, as OAI-PY says of the primary WebSocket); --live-no-ack-ids: acknowledgements leave out
     client_event_id (MS-REF); --live-update-replaces: session.update replaces
-    delegation.responses whole (MS-REF) instead of merging (OAI-PY).
+    delegation.responses whole (MS-REF) instead of merging (OAI-PY); --live-mute-freezes: muted,
+    the timeline stands still (unmeasured either way: by default it goes on).
   * An unknown event type (Realtime's included) gets an error listing the client events; binary,
     non-JSON and typeless frames an error each; the session goes on.
 Acks echo client_event_id by default (the OAI-PY types).
@@ -109,6 +112,7 @@ CONTEXT_TOKENS = 32768  # for usage_ratio; the real window is not documented
 VAD_RMS = 1000
 WINDOW_MS = 10
 ACK = "Let me check."
+COUNTING = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
 class Codec:
@@ -198,6 +202,7 @@ class LiveSession:
         self.speech_start = None
         self.speech_end = None    # the last speech window's end
         self.turn_open = False    # speech heard, its turn not ended yet
+        self.words_heard = 0      # its words sent while it went on (--live-transcript-step-ms)
         self.queue = []           # Utterances waiting, then playing (the first)
         self.acks = []            # (due sample, event) of appends, sent when the timeline reaches them
         self.next_usage = None
@@ -448,6 +453,8 @@ class LiveSession:
             raise Refusal("invalid_audio", "PCM16 audio must have an even number of bytes (got %d)."
                           % len(data), "audio")
         self.server.audio_in.extend(data)
+        if self.muted and self.args.live_mute_freezes:
+            return  # LIVE.md 9.9's other side: a muted session's timeline stands still
         n = len(data) // self.codec.width
         t0 = self.now
         await self.hear(self.codec.linear(data), t0)
@@ -482,6 +489,7 @@ class LiveSession:
             self.turn_open = True
             self.speech_start = at - self.samples(WINDOW_MS)
             self.record({"live_speech_started": self.ms(self.speech_start)})
+            self.words_heard = 0
             playing = self.queue[0] if self.queue and self.queue[0].start is not None else None
             if playing and playing.kind == "answer":
                 # The model hears the user and stops itself, a little later.
@@ -489,18 +497,28 @@ class LiveSession:
                 playing.end = min(playing.end, cut)
                 self.record({"barge_in": {"at_ms": self.ms(playing.end)}})
         self.speech_end = at
+        step = self.samples(self.args.live_transcript_step_ms)
+        while step and (self.words_heard + 1) * step <= at - self.speech_start:
+            # --live-transcript-step-ms: words while the user talks, at the audio's cadence.
+            a = self.speech_start + self.words_heard * step
+            word = COUNTING[self.words_heard % len(COUNTING)]
+            self.words_heard += 1
+            self.transcript_tokens += 1
+            await self.send({"type": "session.input_transcript.delta", "delta": word + " ",
+                             "start_ms": self.ms(a), "end_ms": self.ms(a + step)})
 
     async def turn_ended(self, at):
         """at: the timeline (samples) where the pause after the speech is long enough."""
         self.turn_open = False
         start, end = self.speech_start, self.speech_end
         heard = self.ms(end - start)
+        said = min(end, start + self.words_heard * self.samples(self.args.live_transcript_step_ms))
         self.record({"live_turn": {"start_ms": self.ms(start), "end_ms": self.ms(end)}})
         delegate = self.args.live_delegate if heard >= self.args.live_delegate_min_ms else None
         text = ("please use " + " and ".join("%s with %s" % tuple(d) for d in delegate) if delegate
                 else "(%d ms of speech)" % heard)
         early = delegate and self.args.live_delegation_early and self.state == "active"
-        await self.transcript("session.input_transcript.delta", text, start, end,
+        await self.transcript("session.input_transcript.delta", text, said, end,
                               hold_last=self.delegate(at) if early else None)
         # What the model had not started saying when the user spoke again is dropped: it answers anew.
         self.queue = [u for u in self.queue if u.start is not None or u.kind != "answer"]
@@ -836,6 +854,9 @@ def add_arguments(parser):
                    help="silence after speech that ends the user's turn (default 500)")
     g.add_argument("--live-barge-in-ms", type=int, default=300, metavar="MS",
                    help="the model stops an answer MS after the user starts talking over it (default 300)")
+    g.add_argument("--live-transcript-step-ms", type=int, default=0, metavar="MS",
+                   help="while the user talks, a word of transcript every MS of speech (one, two...), "
+                        "before the turn's own at its end (default 0: only at its end)")
     g.add_argument("--live-delegate", nargs=2, metavar=("NAME", "JSON"), action="append",
                    help="every user turn is delegated: Responses delegation calls NAME with JSON "
                         "(given again: parallel calls in one response)")
@@ -870,5 +891,7 @@ def add_arguments(parser):
                         "mistyped Live events), then the session as usual")
     g.add_argument("--live-no-ack-ids", action="store_true",
                    help="acknowledgements leave out client_event_id (as MS-REF says; errors keep it)")
+    g.add_argument("--live-mute-freezes", action="store_true",
+                   help="muted, the timeline stands still: appends get no output (by default it goes on)")
     g.add_argument("--live-update-replaces", action="store_true",
                    help="session.update replaces delegation.responses whole (MS-REF) instead of merging")
