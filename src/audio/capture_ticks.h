@@ -1,13 +1,12 @@
 // CaptureTicks: when the main thread next takes the microphone's samples. Just after the input's
-// next delivery, from when it delivered last and how long its blocks are, so that a frame goes
-// to the server about kAfterNs after the callback that completed it, whatever the phase between
-// the two, and the main thread wakes once per block, not more. An input callback cannot wake the
-// main thread itself (it does no I/O: architecture.md, Threads), so the main thread keeps time
-// by it.
-// A late delivery is looked for again after 0.5 ms, then 1, 2, 4, 8: a device whose callbacks
-// jitter costs a wake-up or two, one that has stopped a tick every fallback period. Without an
-// input's timing (not started, a device that does not say its block) the ticks are the fallback
-// period apart. Thread safety: main thread only; pure arithmetic on the times it is given.
+// next delivery, from the grid its deliveries fall on and how long its blocks are, so that a frame
+// goes to the server about kAfterNs after the callback that completed it, whatever the phase
+// between the two, and the main thread wakes once per block, not more. An input callback cannot
+// wake the main thread itself (it does no I/O: architecture.md, Threads), so the main thread keeps
+// time by it. A late delivery is looked for again after 0.5 ms, then 1, 2, 4, 8: a device whose
+// callbacks jitter costs a wake-up or two, one that has stopped a tick every fallback period.
+// Without an input's timing (not started, a device that does not say its block) the ticks are the
+// fallback period apart. Thread safety: main thread only; pure arithmetic on the times it is given.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +27,16 @@ class CaptureTicks {
   int64_t Next(int64_t now_ns, int64_t delivered_at_ns, int64_t block_ns);
 
  private:
+  // Moves the grid the deliveries fall on towards delivered_at_ns.
+  void FollowGrid(int64_t delivered_at_ns, int64_t block_ns);
+
   const int64_t fallback_ns_;
   int64_t last_delivered_ns_ = 0;
+  // The deliveries' grid: a time on it (MonotonicNs), and its period. A callback woken a few ms
+  // late says nothing of when the next one comes: the next is due on the grid, not a block
+  // after the late one.
+  int64_t grid_ns_ = 0;
+  int64_t block_ns_ = 0;
   int misses_ = 0;  // ticks in a row that found no new delivery
 };
 

@@ -72,3 +72,37 @@ TEST_CASE("CaptureTicks: an input with blocks longer than the fallback is waited
 
 }  // namespace
 }  // namespace voxterm
+
+namespace voxterm {
+namespace {
+
+TEST_CASE("CaptureTicks: after a callback woken late, the next tick keeps to the callbacks' grid",
+          "[capture_ticks]") {
+  // Given 20 ms blocks on a steady grid, one of whose callbacks runs 3 ms late
+  CaptureTicks ticks(10 * kMs);
+  const int64_t grid = 1000 * kMs;
+  for (int i = 0; i < 4; ++i) ticks.Next(grid + i * 20 * kMs + kMs, grid + i * 20 * kMs, 20 * kMs);
+  const int64_t late = grid + 4 * 20 * kMs + 3 * kMs;
+  // When the tick after the late one asks for the next
+  const int64_t next = ticks.Next(late + kMs, late, 20 * kMs);
+  // Then it falls just after the next callback on the grid, not 3 ms after it
+  const int64_t on_grid = grid + 5 * 20 * kMs;
+  CHECK(next >= on_grid + CaptureTicks::kAfterNs);
+  CHECK(next <= on_grid + CaptureTicks::kAfterNs + kMs / 2);
+}
+
+TEST_CASE("CaptureTicks: a grid that drifts later is followed", "[capture_ticks]") {
+  // Given callbacks that come 0.2 ms later every block (two clocks apart, exaggerated)
+  CaptureTicks ticks(10 * kMs);
+  int64_t delivered = 1000 * kMs, next = 0;
+  for (int i = 0; i < 200; ++i) {
+    next = ticks.Next(delivered + kMs, delivered, 20 * kMs);
+    delivered += 20 * kMs + kMs / 5;
+  }
+  // Then the ticks still fall within about a millisecond after each callback
+  CHECK(next >= delivered - kMs / 5 + CaptureTicks::kAfterNs - 2 * kMs);
+  CHECK(next <= delivered + 2 * kMs);
+}
+
+}  // namespace
+}  // namespace voxterm
