@@ -184,6 +184,16 @@ def tls(tmp_path_factory):
     return Tls(d)
 
 
+def peak_rss_kb(pid):
+    """A live process's own high-water mark. (wait4's ru_maxrss would include what the forking
+    Python process had resident before exec.)"""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
 def one_line(stderr):
     """The single diagnostic line a failure must print."""
     lines = [l for l in stderr.splitlines() if l.strip()]

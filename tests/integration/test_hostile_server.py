@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import one_line
+from conftest import one_line, peak_rss_kb
 
 
 def test_garbage_frames_are_skipped_and_the_answer_arrives(mock, run):
@@ -30,16 +30,6 @@ def test_the_message_limit_is_configurable(mock, run, tmp_path):
     r = run(["--text", "--config", str(config), "--url", m.url()], input="mock:garbage\n")
     assert r.returncode == 0, r.stderr
     assert "dropped a message of 1000" in r.stderr  # the 100 kB frame, now over the limit
-
-
-def peak_rss_kb(pid):
-    """The process's own high-water mark. (wait4's ru_maxrss would include what the forking
-    Python process had resident before exec.)"""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM")
 
 
 @pytest.mark.skipif(bool(os.environ.get("VOXTERM_SANITIZER")), reason="sanitizers inflate memory")

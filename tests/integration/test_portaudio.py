@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import BIN, clean_env, one_line
+from conftest import BIN, clean_env, one_line, peak_rss_kb
 from pulse_env import Pulse
 from test_voice import RATE, silence, speech, tone  # noqa: F401  (speech is a fixture)
 
@@ -286,14 +286,6 @@ def test_barge_in_truncates_the_message_that_was_playing(pulse, mock, tmp_path, 
     assert 500 <= cut <= 2000
 
 
-def vm_hwm_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM")
-
-
 @pytest.mark.skipif(bool(os.environ.get("VOXTERM_SANITIZER")), reason="sanitizers inflate memory")
 def test_audio_sent_far_ahead_of_the_speaker_is_bounded(pulse, mock, tmp_path):
     # A server that sends a 20-minute answer all at once (57.6 MB of samples): a hostile one, or
@@ -308,7 +300,7 @@ def test_audio_sent_far_ahead_of_the_speaker_is_bounded(pulse, mock, tmp_path):
     peak, steady_since = 0, time.time()
     deadline = time.time() + 90
     while time.time() - steady_since < 3 and time.time() < deadline:
-        now = vm_hwm_kb(p.pid)
+        now = peak_rss_kb(p.pid)
         if now > peak:
             peak, steady_since = now, time.time()
         time.sleep(0.2)
