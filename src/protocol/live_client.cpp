@@ -180,12 +180,14 @@ void LiveClient::AppendAudio(const int16_t* samples, size_t count) {
   messages_->Send(EncodeLiveAudioAppend(samples, count));
 }
 
-void LiveClient::AddUserText(std::string_view text, std::string_view, std::string_view) {
+// After the start, a line without an event id is the History's replay into a resumed session
+// (ConversationCore): session.start carried it already. One with an id is a typed line.
+void LiveClient::AddUserText(std::string_view text, std::string_view event_id, std::string_view) {
   if (collecting_) {
     input_.push_back({LiveInputMessage::Role::kUser, std::string(text)});
-    return;
+  } else if (!event_id.empty()) {
+    LOG_WARN("typed text is not sent to GPT-Live yet: the line was not sent");
   }
-  LOG_WARN("typed text is not sent to GPT-Live yet: the line was not sent");
 }
 
 void LiveClient::AddAssistantText(std::string_view text, std::string_view, bool) {

@@ -9,6 +9,7 @@
 //   History::Replay(this)     the conversation so far, as `input` (AddUserText/AddAssistantText)
 //   SendStart()               session.start
 //   ConfigureSession(...)     the conversation's answer to session.started: audio may flow
+//   (History::Replay again)   a resumed conversation's replay: session.start had it, so nothing
 // The requests GPT-Live has no event for (commit, clear, request, cancel or truncate an answer,
 // function items) send nothing: the model takes turns, answers and stops by itself, and its
 // tools go through delegation. Typed text during a session is for later (issue 18 item 4).

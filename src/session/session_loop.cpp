@@ -103,7 +103,8 @@ void SessionLoop::BeginClose(ExitCode code) {
   // its final usage); the close frame follows its session.closed, or the deadline.
   if (options_.close_session && link_->active() && conversation_->session_ready()) {
     awaiting_closed_ = true;
-    closed_by_.Set(clock_->NowMs() + kSessionCloseTimeoutMs);
+    closed_by_.Set(clock_->NowMs() + (code == ExitCode::kInterrupted ? kInterruptedSessionCloseMs
+                                                                     : kSessionCloseTimeoutMs));
     options_.close_session();
     return;
   }
@@ -233,7 +234,11 @@ bool SessionLoop::AfterWait() {
   const int64_t now_ms = clock_->NowMs();
   if (closed_by_.Passed(now_ms)) {
     closed_by_.Clear();
-    if (phase_ == Phase::kClosing) {  // the server never acknowledged the close: leave anyway
+    if (phase_ == Phase::kClosing && awaiting_closed_) {  // no session.closed: the frame now
+      awaiting_closed_ = false;
+      closed_by_.Set(now_ms + kCloseTimeoutMs);
+      link_->Close();
+    } else if (phase_ == Phase::kClosing) {  // the server never acknowledged the close: leave
       Finish(exit_code_);
     } else {  // nor the renewal's: start the next session anyway
       Renew();

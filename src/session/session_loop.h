@@ -65,8 +65,11 @@ class SessionLoop {
   static constexpr int kSessionCreatedTimeoutMs = 15000;
   // How long to wait for the server to answer our close frame before leaving anyway.
   static constexpr int kCloseTimeoutMs = 3000;
-  // GPT-Live: how long session.close waits for session.closed (the server drains first).
+  // GPT-Live: how long session.close waits for session.closed (the server drains first);
+  // interrupted (Ctrl-C, SIGTERM), less, so that the close frame still goes out within the
+  // second the signal watch allows (app/signal_watch.h: kExitGraceMs).
   static constexpr int kSessionCloseTimeoutMs = 2000;
+  static constexpr int kInterruptedSessionCloseMs = 600;
 
   // Tells the user about the connection: the status line in a spoken conversation, stderr in
   // text mode.

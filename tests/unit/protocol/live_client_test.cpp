@@ -102,7 +102,8 @@ TEST_CASE("the requests GPT-Live has no event for send nothing", "[live_client]"
   live.CancelAnswer();
   live.TruncateAnswer("item_a", 100);
   live.AddAssistantText("said", "item_a", true);
-  live.AddUserText("typed", "ev", "item_u");  // typed text: issue 18 item 4
+  live.AddUserText("typed", "ev", "item_u");   // typed text: issue 18 item 4
+  live.AddUserText("replayed", {}, "item_u");  // a resumed conversation's replay: in the start
   CHECK(sink.sent.empty());
 }
 

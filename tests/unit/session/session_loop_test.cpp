@@ -671,9 +671,31 @@ TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: the end sends session.close and waits 
     REQUIRE(loop->done());
     CHECK(loop->exit_code() == ToInt(ExitCode::kInterrupted));
   }
-  SECTION("it does not: the run ends after 2 s anyway") {
-    Wait(SessionLoop::kSessionCloseTimeoutMs);
+  SECTION("it does not: the close frame after 0.6 s, within the signal's grace") {
+    Wait(SessionLoop::kInterruptedSessionCloseMs - 1);
+    CHECK_FALSE(current->closed);
+    Wait(1);
+    CHECK(current->closed);
+    current->InjectClose(1000, "");
+    Turn();
     REQUIRE(loop->done());
     CHECK(loop->exit_code() == ToInt(ExitCode::kInterrupted));
   }
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: the end of the conversation waits 2 s for closed",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  conversation.finished = true;  // the input file ended and the last answer played
+  Turn();
+  CHECK(closes == 1);
+  Wait(SessionLoop::kSessionCloseTimeoutMs - 1);
+  CHECK_FALSE(current->closed);
+  Wait(1);
+  CHECK(current->closed);
+  Wait(SessionLoop::kCloseTimeoutMs);  // no close frame back either: leave
+  REQUIRE(loop->done());
+  CHECK(loop->exit_code() == ToInt(ExitCode::kSuccess));
 }
