@@ -131,13 +131,18 @@ std::string EncodeLiveAudioAppend(const int16_t* samples, size_t count) {
   return out;
 }
 
-// delegation_id is required as a key: a string, or null for the session as a whole.
 std::string EncodeLiveCommentary(std::string_view delegation_id, std::string_view words) {
+  return EncodeLiveAppend("session.commentary.append", delegation_id, words);
+}
+
+// delegation_id is required as a key: a string, or null for the session as a whole.
+std::string EncodeLiveAppend(std::string_view type, std::string_view delegation_id,
+                             std::string_view content) {
   JsonBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
   Key(w, "type");
-  Str(w, "session.commentary.append");
+  Str(w, type);
   Key(w, "delegation_id");
   if (delegation_id.empty()) {
     w.Null();
@@ -145,7 +150,7 @@ std::string EncodeLiveCommentary(std::string_view delegation_id, std::string_vie
     Str(w, delegation_id);
   }
   Key(w, "content");
-  Str(w, words);
+  Str(w, content);
   w.EndObject();
   return buf.str();
 }
@@ -154,6 +159,8 @@ std::string EncodeLiveClose() { return R"({"type":"session.close"})"; }
 
 void LiveClient::BeginStart(const SessionSettings& settings) {
   settings_ = settings;
+  if (changed_instructions_) settings_.instructions = *changed_instructions_;
+  if (changed_voice_) settings_.voice = *changed_voice_;
   input_.clear();
   collecting_ = true;
   start_sent_ = started_ = false;
@@ -170,8 +177,26 @@ void LiveClient::Close() {
   if (start_sent_) messages_->Send(EncodeLiveClose());
 }
 
-void LiveClient::ConfigureSession(const SessionSettings&) {
-  if (start_sent_) started_ = true;
+// The first call after session.start is the conversation's answer to session.started. Later
+// ones are /instructions and /voice during the session (ConversationCore sends only the field
+// that changed): GPT-Live adds rules with session.instructions.append, and keeps its voice.
+void LiveClient::ConfigureSession(const SessionSettings& settings) {
+  if (!start_sent_) return;
+  if (!started_) {
+    started_ = true;
+    return;
+  }
+  // Either is the next session's own, whatever the start is given.
+  if (!settings.instructions.empty()) {
+    changed_instructions_ = settings.instructions;
+    messages_->Send(EncodeLiveAppend("session.instructions.append", {}, settings.instructions));
+  }
+  if (!settings.voice.empty()) {
+    changed_voice_ = settings.voice;
+    LOG_WARN(
+        "GPT-Live keeps a session's voice from its start: the voice changes in the next "
+        "session");
+  }
 }
 
 void LiveClient::AppendAudio(const int16_t* samples, size_t count) {
@@ -195,7 +220,9 @@ void LiveClient::AddAssistantText(std::string_view text, std::string_view, bool)
 }
 
 void LiveClient::AnswerDelegation(std::string_view delegation_id, std::string_view words) {
-  if (started_) messages_->Send(EncodeLiveCommentary(delegation_id, words));
+  // An id is the server's, sent back: one no real id is as long as is not echoed.
+  if (!started_ || delegation_id.size() > kMaxDelegationIdBytes) return;
+  messages_->Send(EncodeLiveCommentary(delegation_id, words));
 }
 
 }  // namespace voxterm

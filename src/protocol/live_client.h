@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,14 @@ constexpr size_t kMaxInputBytes = 24 * 1024;
 std::string EncodeLiveStart(std::string_view model, const SessionSettings& settings,
                             const std::vector<LiveInputMessage>& input);
 std::string EncodeLiveAudioAppend(const int16_t* samples, size_t count);
-// session.commentary.append: words the model says aloud, for a delegation (empty id: null).
+// session.{instructions,thinking,commentary}.append (type), for a delegation or, with an empty
+// id, for the session (null).
+std::string EncodeLiveAppend(std::string_view type, std::string_view delegation_id,
+                             std::string_view content);
+// session.commentary.append: words the model says aloud.
 std::string EncodeLiveCommentary(std::string_view delegation_id, std::string_view words);
+// A delegation id longer than this is not sent back (a hostile server's).
+constexpr size_t kMaxDelegationIdBytes = 256;
 std::string EncodeLiveClose();
 
 class LiveClient final : public ClientProtocol {
@@ -63,7 +70,9 @@ class LiveClient final : public ClientProtocol {
   // The session is started and audio flows.
   bool started() const { return started_; }
 
-  // session.started reached the conversation: nothing is sent (nothing can change).
+  // First, the conversation's answer to session.started: nothing is sent. Then a change during
+  // the session: instructions are appended (session.instructions.append); a voice cannot change
+  // (a warning says so).
   void ConfigureSession(const SessionSettings& settings) override;
   void AppendAudio(const int16_t* samples, size_t count) override;
   void CommitAudio() override {}
@@ -88,6 +97,8 @@ class LiveClient final : public ClientProtocol {
   bool collecting_ = false;              // between BeginStart and SendStart
   bool start_sent_ = false;              // on this connection
   bool started_ = false;                 // session.started came: audio flows
+  // Changed during a session (/instructions, /voice): every later session.start has them.
+  std::optional<std::string> changed_instructions_, changed_voice_;
 };
 
 }  // namespace voxterm

@@ -174,3 +174,39 @@ TEST_CASE("input keeps the newest 128 messages within the byte budget", "[live_c
   start = EncodeLiveStart("gpt-live-1", {}, input);
   CHECK(Field(start, "/session/input/0/content/0/text").size() == kMaxInputBytes);
 }
+
+TEST_CASE("/instructions during a session are appended; a voice cannot change", "[live_client]") {
+  FakeTransport sink;
+  LiveClient live("gpt-live-1", &sink);
+  live.BeginStart(Settings());
+  live.SendStart();
+  live.ConfigureSession(Settings());  // session.started
+  SessionSettings change;
+  change.instructions = "Answer in French.";
+  live.ConfigureSession(change);
+  REQUIRE(sink.sent.size() == 2);
+  CHECK(Field(sink.sent[1], "/type") == "session.instructions.append");
+  CHECK(Field(sink.sent[1], "/content") == "Answer in French.");
+  CHECK(Field(sink.sent[1], "/delegation_id") == "null");
+  SessionSettings voice;
+  voice.voice = "cedar";
+  live.ConfigureSession(voice);
+  CHECK(sink.sent.size() == 2);
+  // Both are the next session's, whatever its start is given.
+  live.BeginStart(Settings());
+  live.SendStart();
+  CHECK(Field(sink.sent[2], "/session/instructions") == "Answer in French.");
+  CHECK(Field(sink.sent[2], "/session/audio/output/voice") == "cedar");
+}
+
+TEST_CASE("a delegation id no server would send is not echoed", "[live_client]") {
+  FakeTransport sink;
+  LiveClient live("gpt-live-1", &sink);
+  live.BeginStart(Settings());
+  live.SendStart();
+  live.ConfigureSession(Settings());
+  live.AnswerDelegation(std::string(kMaxDelegationIdBytes + 1, 'x'), "no");
+  CHECK(sink.sent.size() == 1);
+  live.AnswerDelegation(std::string(kMaxDelegationIdBytes, 'x'), "no");
+  CHECK(sink.sent.size() == 2);
+}
