@@ -120,6 +120,14 @@ void LiveAnswers::OnOutputAudio(const ServerEvent& event, std::vector<ServerEven
   const int64_t ms = static_cast<int64_t>(*samples) / kSamplesPerMs;
   const bool silent = std::all_of(decoded_.begin(), decoded_.begin() + *samples,
                                   [](int16_t s) { return std::abs(int{s}) < kSilencePeak; });
+  // Timed deltas (MS-REF: gaps between them are omitted silence, LIVE.md 9.3): a gap is heard
+  // as silence. A start behind the timeline (or none, OpenAI's WebSocket) changes nothing.
+  if (event.audio_start_ms > timeline_ms_) {
+    const int64_t gap_ms = event.audio_start_ms - timeline_ms_;
+    Advance(event.audio_start_ms, out);
+    if (answer_open_) silent_run_ms_ += gap_ms;
+    if (answer_open_ && silent_run_ms_ >= kAnswerEndSilenceMs) CloseAnswer("completed", out);
+  }
   Advance(timeline_ms_ + ms, out);
   if (!answer_open_) {
     if (silent) return;

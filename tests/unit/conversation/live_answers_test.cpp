@@ -37,6 +37,20 @@ struct Fixture {
     return types;
   }
   std::vector<Type> Audio(int ms, bool loud) { return Feed(Type::kLiveOutputAudio, Pcm(ms, loud)); }
+  // A timed delta (MS-REF), starting at start_ms.
+  std::vector<Type> TimedAudio(int64_t start_ms, int ms, bool loud) {
+    keep.push_back(Pcm(ms, loud));
+    ServerEvent event;
+    event.type = Type::kLiveOutputAudio;
+    event.delta = keep.back();
+    event.audio_start_ms = start_ms;
+    event.audio_end_ms = start_ms + ms;
+    out.clear();
+    live.Translate(event, &out);
+    std::vector<Type> types;
+    for (const ServerEvent& e : out) types.push_back(e.type);
+    return types;
+  }
 };
 
 }  // namespace
@@ -160,4 +174,19 @@ TEST_CASE("hostile output: audio that is not base64, empty deltas", "[live_answe
   f.Feed(Type::kLiveInputTranscript, std::string(100000, 'x'));
   f.Feed(Type::kLiveOutputTranscript, "ok");
   CHECK(f.out[1].text.size() == 16 * 1024);  // the turn's words are bounded
+}
+
+TEST_CASE("a gap between timed deltas is silence: two seconds of it end the answer",
+          "[live_answers]") {
+  Fixture f;
+  f.TimedAudio(0, 100, true);
+  CHECK(f.TimedAudio(1000, 100, true) == std::vector<Type>{Type::kAudioDelta});  // a pause
+  CHECK(f.live.timeline_ms() == 1100);
+  CHECK(f.TimedAudio(3500, 100, true) ==
+        std::vector<Type>{Type::kOutputItemDone, Type::kResponseDone, Type::kResponseCreated,
+                          Type::kOutputItemAdded, Type::kAudioDelta});
+  CHECK(f.out[3].item_id == "live_item_2");
+  // A start behind the timeline (a confused server) moves nothing back.
+  CHECK(f.TimedAudio(100, 100, true) == std::vector<Type>{Type::kAudioDelta});
+  CHECK(f.live.timeline_ms() == 3700);
 }
