@@ -441,6 +441,7 @@ bool SessionLoop::EndsBeforeStart(const ServerEvent& event) {
 // session.closed's reason says what comes next (LIVE.md section 1.4).
 void SessionLoop::OnSessionClosed(const ServerEvent& event) {
   if (phase_ == Phase::kClosing) {  // the answer to our session.close: now the close frame
+    GoDown();                       // the session is over: nothing more is sent to it
     if (awaiting_closed_) {
       awaiting_closed_ = false;
       closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);

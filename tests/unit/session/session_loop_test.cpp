@@ -665,7 +665,8 @@ TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: the end sends session.close and waits 
   SECTION("session.closed comes: then the close frame") {
     Closed("close_requested", 42);
     CHECK(current->closed);
-    CHECK(usage.live_seconds() == 42);  // the final usage is kept
+    CHECK(conversation.disconnects == 1);  // it sends nothing more
+    CHECK(usage.live_seconds() == 42);     // the final usage is kept
     current->InjectClose(1000, "");
     Turn();
     REQUIRE(loop->done());
