@@ -1,5 +1,7 @@
 #include "app/api_select.h"
 
+#include <string_view>
+
 #include "transport/url.h"
 
 namespace voxterm {
@@ -11,11 +13,18 @@ bool UsesLive(const Config& config) {
 
 std::string LiveUrl(const Config& config) {
   if (config.url == kRealtimeUrl) return kLiveUrl;  // the default: OpenAI's
-  if (!config.azure) return config.url;
   auto url = ParseUrl(config.url);
   if (!url.ok()) return config.url;  // MakeConnectOptions says what is wrong with it
   const std::string path = url->path.substr(0, url->path.find('?'));
-  if (path.find("/live") != std::string::npos) return config.url;
+  constexpr std::string_view kRealtimePath = "/v1/realtime";
+  if (path.size() >= kRealtimePath.size() &&
+      path.compare(path.size() - kRealtimePath.size(), kRealtimePath.size(), kRealtimePath) == 0) {
+    // A Realtime endpoint (a compatible server's, a proxy's, Azure's GA path): GPT-Live is
+    // beside it on the same server, and never at it (a Live model there is invalid_model).
+    url->path = path.substr(0, path.size() - kRealtimePath.size()) + "/v1/live/sessions";
+    return url->ToString();
+  }
+  if (!config.azure || path.find("/live") != std::string::npos) return config.url;
   url->path = kAzureLivePath;
   return url->ToString();
 }

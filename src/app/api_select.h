@@ -17,9 +17,11 @@ constexpr const char* kAzureLivePath = "/openai/v1/live/sessions";
 
 bool UsesLive(const Config& config);
 
-// GPT-Live's endpoint: OpenAI's unless --url names another (kept as given: no model is added,
-// since session.start carries it). With --azure, a URL on the resource that is not already a
-// GPT-Live path (one with /live in it) gets kAzureLivePath, without a query.
+// GPT-Live's endpoint: OpenAI's unless --url names another, kept as given (no model is added,
+// since session.start carries it), except that a Realtime path (ending in /v1/realtime: a
+// compatible server's, the bundled mock's, Azure's GA path) becomes /v1/live/sessions beside it,
+// without the query. With --azure, a URL on the resource that is not already a GPT-Live path
+// (one with /live in it) gets kAzureLivePath, without a query.
 std::string LiveUrl(const Config& config);
 
 // What GPT-Live cannot do yet in voxterm (issue 18 items 3 and 4): --text, --ptt, tools.

@@ -26,11 +26,20 @@ TEST_CASE("GPT-Live's endpoint: OpenAI's, --url's, or Azure's path", "[api_selec
   CHECK(LiveUrl(config) == "wss://api.openai.com/v1/live/sessions");
   config.url = "ws://127.0.0.1:8765/v1/live/sessions";
   CHECK(LiveUrl(config) == config.url);  // --url wins
+  config.url = "ws://127.0.0.1:8765/custom";
+  CHECK(LiveUrl(config) == config.url);
+  // A Realtime endpoint (scripts/run's mock, a proxy): GPT-Live beside it.
+  config.url = "ws://127.0.0.1:8765/v1/realtime?model=gpt-realtime-2.1";
+  CHECK(LiveUrl(config) == "ws://127.0.0.1:8765/v1/live/sessions");
+  config.url = "wss://proxy.example/openai/v1/realtime";
+  CHECK(LiveUrl(config) == "wss://proxy.example/openai/v1/live/sessions");
   config.azure = true;
   config.url = "wss://res.openai.azure.com/openai/v1/realtime?model=x";
   CHECK(LiveUrl(config) == "wss://res.openai.azure.com/openai/v1/live/sessions");
   config.url = "wss://res.openai.azure.com/openai/v1/live";  // MS-HOWTO's sample path: kept
   CHECK(LiveUrl(config) == config.url);
+  config.url = "wss://res.openai.azure.com/openai/realtime?api-version=x&deployment=d";
+  CHECK(LiveUrl(config) == "wss://res.openai.azure.com/openai/v1/live/sessions");
 }
 
 TEST_CASE("--text, --ptt and tools are refused with GPT-Live for now", "[api_select]") {
