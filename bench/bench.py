@@ -14,6 +14,9 @@ tables: docs/performance.md holds what it printed, with the machine.
              silence
   f  echo    each --echo mode in a simulated room (bench/echo_bench.cpp): the VAD on the echo,
              the user talking over it, the canceller's ERLE, CPU
+  i  idle    a spoken conversation in which nobody talks and nothing plays (30 s on real
+             PortAudio, a microphone that hears a quiet room), per echo mode: CPU and wake-ups
+             per second, per thread
 
 CPU is user+sys of the whole process (wait4), memory its peak resident set. The numbers are one
 run each on a shared machine, not a timed test: --smoke runs every workload small, once, and
@@ -33,6 +36,7 @@ import sys
 import tempfile
 import time
 import math
+import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -116,7 +120,7 @@ def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_a
     if stdin_file:
         stdin_file.close()
     deadline = time.monotonic() + (stop_after if stop_after else timeout)
-    threads = {}  # tid: (the client's main thread?, name, voluntary switches)
+    threads = {}  # tid: (the client's main thread?, name, voluntary switches, CPU seconds)
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
@@ -138,16 +142,19 @@ def measure(cmd, env, stdin=None, stdout=subprocess.DEVNULL, timeout=600, stop_a
     os.unlink(rss_file)
     # "Command exited with non-zero status N" may come first; then "%M %w".
     by_thread = {}
-    for main, name, count in threads.values():
+    cpu_by_thread = {}
+    for main, name, count, cpu in threads.values():
         key = "main" if main else name
         by_thread[key] = by_thread.get(key, 0) + count
+        cpu_by_thread[key] = cpu_by_thread.get(key, 0) + cpu
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": int(lines[-2]) / 1024,
-            "sleeps": int(lines[-1]), "thread_sleeps": by_thread, "code": code, "stderr": err,
-            "started_ns": started}
+            "sleeps": int(lines[-1]), "thread_sleeps": by_thread, "thread_cpu": cpu_by_thread,
+            "code": code, "stderr": err, "started_ns": started}
 
 
 def sample_threads(pid, threads):
-    """Each thread of pid's voluntary context switches, into threads (see measure)."""
+    """Each thread of pid's voluntary context switches and CPU time, into threads (see
+    measure)."""
     try:
         tids = os.listdir("/proc/%d/task" % pid)
     except OSError:
@@ -156,9 +163,12 @@ def sample_threads(pid, threads):
         try:
             with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
                 fields = dict(line.split(":", 1) for line in f if ":" in line)
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                stat = f.read().rsplit(")", 1)[1].split()  # after the name, which may hold spaces
         except OSError:
             continue
-        threads[int(tid)] = (int(tid) == pid, fields["Name"].strip(), int(fields["voluntary_ctxt_switches"]))
+        cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        threads[int(tid)] = (int(tid) == pid, fields["Name"].strip(), int(fields["voluntary_ctxt_switches"]), cpu)
 
 
 def children(pid):
@@ -187,6 +197,7 @@ class Bench:
         self.latencies = None
         self.notes = []
         self.echo_table = ""
+        self.idle_rows = []
 
     def env(self):
         return base_env(self.work)
@@ -312,6 +323,36 @@ class Bench:
             mock.stop()
             pulse.stop()
 
+    def idle(self):
+        """An open spoken conversation in which nobody talks and nothing plays, per echo mode:
+        what a laptop pays for as long as a conversation is open."""
+        seconds = 5 if self.args.smoke else 30
+        if shutil.which("pulseaudio") is None:
+            self.notes.append("(i) skipped: pulseaudio is not installed")
+            return
+        # A quiet room: noise some 60 dB under full scale, never exact zeros.
+        rng = random.Random(7)
+        room = [rng.randint(-30, 30) for _ in range(RATE * (seconds + 5))]
+        mic = os.path.join(self.work, "quiet-room.raw")
+        with open(mic, "wb") as f:
+            f.write(struct.pack("<%dh" % len(room), *room))
+        for mode in ("aec", "headphones", "gate"):
+            pulse = Pulse(os.path.join(self.work, "pulse-idle-" + mode))
+            pulse.devices(mic, os.devnull)
+            mock = Mock(self.work, self.tls)
+            flag = ["--headphones"] if mode == "headphones" else ["--echo", mode]
+            try:
+                r = measure(self.voxterm_cmd(mock, *flag), dict(self.env(), **pulse.env), stop_after=seconds)
+                check(r, "voxterm --echo %s" % mode, codes=(130,))
+                if any(x.get("dir") == "in" and x["event"]["type"] == "response.create" for x in mock.records()):
+                    raise Failure("(i) the quiet room was taken for speech")
+                r["share"] = r["cpu"] / r["wall"]
+                r["mode"] = mode
+                self.idle_rows.append(r)
+            finally:
+                mock.stop()
+                pulse.stop()
+
     def echo(self):
         binary = os.path.join(self.args.build_dir, "voxterm_echo_bench")
         r = subprocess.run([binary] + (["--smoke"] if self.args.smoke else []), capture_output=True,
@@ -384,6 +425,19 @@ def report(bench):
             s = bench.latencies[key]
             print("| %s | %d | %.1f ms | %.1f ms | %.1f ms |" % (label, s["count"], s["p50_us"] / 1000,
                                                                 s["p99_us"] / 1000, s["max_us"] / 1000))
+    if bench.idle_rows:
+        print()
+        print("| (i) idle conversation | CPU, share of a core | main thread | network thread | audio threads "
+              "| wake-ups/s: main | network | audio threads | peak RSS |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in bench.idle_rows:
+            cpu, sleeps, wall = r["thread_cpu"], r["thread_sleeps"], r["wall"]
+            audio_cpu = sum(v for k, v in cpu.items() if k not in ("main", "vt-network"))
+            audio_sleeps = sum(v for k, v in sleeps.items() if k not in ("main", "vt-network"))
+            print("| %s | %.2f%% | %.2f%% | %.2f%% | %.2f%% | %.0f | %.0f | %.0f | %.1f MB |" % (
+                r["mode"], 100 * r["share"], 100 * cpu.get("main", 0) / wall, 100 * cpu.get("vt-network", 0) / wall,
+                100 * audio_cpu / wall, sleeps.get("main", 0) / wall, sleeps.get("vt-network", 0) / wall,
+                audio_sleeps / wall, r["rss_mb"]))
     if bench.echo_table:
         print()
         print(bench.echo_table.rstrip())
@@ -397,7 +451,7 @@ def main():
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     parser.add_argument("--smoke", action="store_true", help="every workload small and once (CI)")
     parser.add_argument("--no-node", dest="node", action="store_false", help="skip OpenAI's Node SDK")
-    parser.add_argument("--only", default="abucdf", help="the workloads to run, e.g. ac")
+    parser.add_argument("--only", default="abucdfi", help="the workloads to run, e.g. ac")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="voxterm-bench-") as work:
         bench = Bench(args, work)
@@ -407,7 +461,7 @@ def main():
         if args.node and not bench.node:
             bench.notes.append("Node SDK skipped: run `npm ci` in bench/node (scripts/bench does) and install node")
         steps = {"a": bench.text, "b": bench.audio, "u": bench.audio_unpaced, "c": bench.start, "d": bench.voice,
-                 "f": bench.echo}
+                 "f": bench.echo, "i": bench.idle}
         try:
             for w in args.only:
                 steps[w]()

@@ -220,15 +220,18 @@ class StdoutSink {
   SessionLoop::Output state_ = SessionLoop::Output::kOk;
 };
 
-// Ticks for conversations that move audio along: a timerfd in the poll set.
+// Ticks for conversations that move audio along: a timerfd in the poll set, set for one tick at a
+// time, each when the conversation says (Conversation::NextTickNs).
 int MakeTickTimer(int period_ms) {
   if (period_ms <= 0) return -1;
-  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+}
+
+void SetTickAt(int fd, int64_t at_ns) {
   itimerspec spec{};
-  spec.it_interval.tv_nsec = period_ms * 1000000L;
-  spec.it_value = spec.it_interval;
-  timerfd_settime(fd, 0, &spec, nullptr);
-  return fd;
+  spec.it_value.tv_sec = static_cast<time_t>(at_ns / 1'000'000'000);
+  spec.it_value.tv_nsec = static_cast<long>(at_ns % 1'000'000'000);
+  timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
 // What the commands a user types need besides the conversation.
@@ -295,6 +298,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
  private:
   int RunLoop() {
     loop_->Start();
+    if (tick_fd_ >= 0) SetTickAt(tick_fd_, conversation_->NextTickNs(MonotonicNs()));
     for (;;) {
       loop_->BeforeWait(out_->state());
       if (loop_->done()) return loop_->exit_code();
@@ -379,6 +383,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
     while (read(tick_fd_, &expirations, sizeof expirations) == sizeof expirations) {
     }
     if (!loop_->closing()) conversation_->OnTick();
+    SetTickAt(tick_fd_, conversation_->NextTickNs(MonotonicNs()));
   }
 
   // Keys on a terminal, lines from a pipe, or raw bytes in push-to-talk.

@@ -39,8 +39,11 @@ class AudioInput {
   virtual bool Finished() const { return false; }
   // Samples dropped because the ring was full (the main thread fell behind).
   virtual uint64_t overruns() const { return 0; }
-  // When the newest samples in the ring were written (MonotonicNs); 0 before any. For --stats.
+  // When the newest samples in the ring were written (MonotonicNs); 0 before any. For --stats,
+  // and for the main thread's ticks, which follow the deliveries (audio/capture_ticks.h).
   virtual int64_t delivered_at_ns() const { return 0; }
+  // How far apart the deliveries are meant to be; 0 when unknown.
+  virtual int64_t block_ns() const { return 0; }
   // When the input's frame 0 was captured (MonotonicNs), as its timing reports it, so that
   // frame n was captured n / rate later, overruns counted; 0 when unknown. For echo control.
   virtual int64_t capture_origin_ns() const { return 0; }

@@ -84,16 +84,19 @@ AudioEngine::~AudioEngine() {
   if (echo_ && echo_->blocks()) {
     const double muted =
         100.0 * static_cast<double>(echo_->muted_blocks()) / static_cast<double>(echo_->blocks());
+    // The canceller runs only while something played can be heard.
+    const double ran = 100.0 * static_cast<double>(echo_->canceller_blocks()) /
+                       static_cast<double>(echo_->blocks());
     if (IsAec(echo_->mode()) && echo_->cancelled_db() == 0) {
       LOG_INFO(
-          "echo control: aec heard no echo to cancel; %.0f%% of the microphone sent as silence",
-          muted);
+          "echo control: aec heard no echo to cancel; %.0f%% of the microphone sent as silence; "
+          "the canceller ran for %.0f%% of it",
+          muted, ran);
     } else if (IsAec(echo_->mode())) {
       LOG_INFO(
           "echo control: aec took the microphone %.0f dB down while the assistant spoke; %.0f%% of "
-          "it sent "
-          "as silence",
-          echo_->cancelled_db(), muted);
+          "it sent as silence; the canceller ran for %.0f%% of it",
+          echo_->cancelled_db(), muted, ran);
     } else {
       LOG_INFO("echo control: %s, %.0f%% of the microphone sent as silence",
                EchoModeName(echo_->mode()), muted);

@@ -71,6 +71,12 @@ EchoControl::EchoControl(EchoMode mode) : mode_(mode), reference_(kBlock), clean
 EchoControl::~EchoControl() = default;
 
 void EchoControl::AddPlayback(const int16_t* samples, size_t count) {
+  for (size_t i = count; i-- > 0;) {
+    if (std::abs(samples[i]) >= kSilentRms) {
+      audible_end_ = playback_start_ + static_cast<int64_t>(playback_.size() + i + 1);
+      break;
+    }
+  }
   playback_.insert(playback_.end(), samples, samples + count);
   TrimPlayback();
 }
@@ -128,6 +134,9 @@ double EchoControl::PlaybackLevel(int64_t mic_index) const {
   // to its end, widened by the lead on both sides for timing errors.
   const int64_t end = playback_start_ + static_cast<int64_t>(playback_.size());
   const int64_t from = std::max(playback_start_, mic_index + delay_ - kHangover - kLead);
+  // No sample as loud as silence's threshold, so no block either: what an idle conversation
+  // costs is this comparison.
+  if (from >= audible_end_) return 0;
   const int64_t to = std::min(end, mic_index + delay_ + kBlock + kLead);
   double loudest = 0;
   for (int64_t at = from; at < to; at += kBlock) {
@@ -238,11 +247,16 @@ void EchoControl::ProcessBlock(int16_t* block) {
   switch (mode_) {
     case EchoMode::kAec:
     case EchoMode::kAecSpeex: {
+      // Nothing the speaker played, its tail included, can be in this block: the canceller has
+      // nothing to do, and is left as it is, with what it has learnt of the room, for the next
+      // answer. An open conversation is mostly this, and then costs what --headphones does.
+      if (playback < kSilentRms) break;
+      ++canceller_blocks_;
       ReferenceFor(mic_index_ + delay_ + kLead, reference_.data());
       int16_t mic[kBlockSamples];
       std::copy_n(block, kBlock, mic);
       canceller_->Process(mic, reference_.data(), block);
-      open = playback < kSilentRms || AecPasses(mic, block, playback);
+      open = AecPasses(mic, block, playback);
       break;
     }
     case EchoMode::kGate:

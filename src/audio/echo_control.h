@@ -88,6 +88,8 @@ class EchoControl {
   // Blocks sent as silence (by any gate) and in all, for the -v summary.
   uint64_t muted_blocks() const { return muted_blocks_; }
   uint64_t blocks() const { return blocks_; }
+  // aec: blocks the canceller processed (the others could hold no echo: nothing played).
+  uint64_t canceller_blocks() const { return canceller_blocks_; }
   // aec: how far the canceller and the preprocessor took the microphone down while the
   // assistant was audible, once learnt, before any gate, in dB (the echo return loss
   // enhancement when the user is silent); 0 before there is any.
@@ -113,6 +115,7 @@ class EchoControl {
   std::unique_ptr<EchoCanceller> canceller_;  // aec only
   std::vector<int16_t> playback_;             // played samples, playback_[0] at playback_start_
   int64_t playback_start_ = 0;
+  int64_t audible_end_ = 0;       // one past the last played sample as loud as kSilentRms
   std::vector<int16_t> pending_;  // microphone samples short of a block, or awaiting playback
   int64_t mic_index_ = 0;         // the timeline index of pending_[0]
   int64_t delay_ = 0;
@@ -133,6 +136,7 @@ class EchoControl {
   int64_t guard_until_ = -1;
   uint64_t muted_blocks_ = 0;
   uint64_t blocks_ = 0;
+  uint64_t canceller_blocks_ = 0;
 };
 
 }  // namespace voxterm

@@ -55,6 +55,8 @@ void FileInput::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+int64_t FileInput::block_ns() const { return int64_t{kChunkMs} * 1'000'000; }
+
 size_t FileInput::ReadMono(int16_t* out, size_t frames) {
   interleaved_.resize(frames * static_cast<size_t>(channels_));
   const sf_count_t got =

@@ -48,6 +48,7 @@ class FileInput final : public AudioInput {
   int64_t delivered_at_ns() const override {
     return delivered_at_ns_.load(std::memory_order_relaxed);
   }
+  int64_t block_ns() const override;
 
  private:
   FileInput(sf_private_tag* file, int rate_hz, int channels)

@@ -20,6 +20,8 @@ Status NullInput::Start(SpscRing<int16_t>* ring) {
   return Status::Ok();
 }
 
+int64_t NullInput::block_ns() const { return int64_t{kStepMs} * 1'000'000; }
+
 void NullInput::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();

@@ -28,6 +28,7 @@ class NullInput final : public AudioInput {
   int64_t delivered_at_ns() const override {
     return delivered_at_ns_.load(std::memory_order_relaxed);
   }
+  int64_t block_ns() const override;
   int64_t capture_origin_ns() const override { return origin_ns_.load(std::memory_order_relaxed); }
 
  private:

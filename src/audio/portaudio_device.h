@@ -92,6 +92,8 @@ class PortAudioInput final : public AudioInput {
   int64_t delivered_at_ns() const override {
     return delivered_at_ns_.load(std::memory_order_relaxed);
   }
+  // The stream is opened with a fixed number of frames per buffer: one callback each.
+  int64_t block_ns() const override { return int64_t{buffer_ms_} * 1'000'000; }
   int64_t capture_origin_ns() const override {
     return capture_origin_ns_.load(std::memory_order_relaxed);
   }

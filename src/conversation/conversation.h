@@ -3,6 +3,7 @@
 // Thread safety: main thread only.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,9 +20,13 @@ class Conversation {
   virtual void OnServerEvent(const ServerEvent& event) = 0;
   virtual void OnUserLine(std::string line) = 0;
   virtual void OnInputEnd() = 0;
-  // Called every tick_ms() while the connection is open; tick_ms() 0 means never.
+  // Called at each tick while the connection is open: every tick_ms(), or when NextTickNs()
+  // says; tick_ms() 0 means never.
   virtual void OnTick() {}
   virtual int tick_ms() const { return 0; }
+  // When the tick after the one at now_ns falls (MonotonicNs): spoken modes follow the
+  // microphone's deliveries (audio/capture_ticks.h).
+  virtual int64_t NextTickNs(int64_t now_ns) { return now_ns + int64_t{tick_ms()} * 1'000'000; }
   // The tick of conversations that move audio: the devices' buffer period, so each tick finds
   // about one buffer's worth. Rings hold seconds, so a tick is never needed sooner, and every
   // wake-up costs a context switch.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "audio/audio_engine.h"
+#include "audio/capture_ticks.h"
 #include "conversation/conversation.h"
 #include "conversation/engine.h"
 
@@ -18,6 +19,11 @@ namespace voxterm {
 class SpokenConversation : public Conversation {
  public:
   int tick_ms() const override { return kAudioTickMs; }
+  // Just after the microphone's next block, so a frame goes out as soon as it is whole.
+  int64_t NextTickNs(int64_t now_ns) override {
+    const AudioInput* input = audio_->input();
+    return ticks_.Next(now_ns, input ? input->delivered_at_ns() : 0, input ? input->block_ns() : 0);
+  }
   // Ctrl-C stops a running tool; otherwise the loop ends the session.
   bool OnInterrupt() override { return engine_.InterruptTools(); }
   void OnToolsReady() override { engine_.OnToolsReady(); }
@@ -68,6 +74,7 @@ class SpokenConversation : public Conversation {
   bool failed_ = false;  // the audio input failed: exit code 1
   bool muted_ = false;
   std::vector<int16_t> zeros_;  // a muted frame
+  CaptureTicks ticks_{int64_t{kAudioTickMs} * 1'000'000};
 };
 
 }  // namespace voxterm

@@ -44,7 +44,8 @@ struct Call {
   }
   std::vector<int16_t> echo, microphone, sent;
   double cancelled_db = 0;
-  double cpu_s = 0;  // echo control's, on this thread
+  uint64_t blocks = 0, canceller_blocks = 0;  // EchoControl's
+  double cpu_s = 0;                           // echo control's, on this thread
 
   void Run(EchoMode mode) {
     const size_t total = far.size();
@@ -86,6 +87,8 @@ struct Call {
     }
     sent.resize(total, 0);  // the last part block
     cancelled_db = control.cancelled_db();
+    blocks = control.blocks();
+    canceller_blocks = control.canceller_blocks();
     cpu_s = ThreadCpuSeconds() - cpu_from;
   }
 };

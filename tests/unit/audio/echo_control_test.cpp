@@ -113,6 +113,40 @@ TEST_CASE("EchoControl aec: with no echo to learn from, the user is soon heard",
   CheckFirstHeardBetween(call, 1, 1.5);
 }
 
+TEST_CASE("EchoControl aec: while nothing plays the canceller does no work and forgets nothing",
+          "[echo]") {
+  // Given two 4 s answers with silence before, between and after them (an open conversation in
+  // which nobody talks most of the time), either canceller
+  const EchoMode mode = GENERATE(EchoMode::kAec, EchoMode::kAecSpeex);
+  CAPTURE(EchoModeName(mode));
+  Call call;
+  call.far.assign(Seconds(2), 0);
+  for (uint64_t seed : {1, 2}) {
+    const std::vector<double> answer = Talker(4, seed, 120, -20);
+    call.far.insert(call.far.end(), answer.begin(), answer.end());
+    call.far.resize(call.far.size() + Seconds(4), 0);
+  }
+  call.Run(mode);
+  // Then the microphone passes untouched while nothing the speaker played can be in it: before
+  // the first answer (but for the canceller's lead, 120 ms ahead of the devices' timing), and
+  // once its tail has died away
+  auto untouched = [&](double from_s, double to_s) {
+    return std::equal(call.sent.begin() + static_cast<std::ptrdiff_t>(Seconds(from_s)),
+                      call.sent.begin() + static_cast<std::ptrdiff_t>(Seconds(to_s)),
+                      call.microphone.begin() + static_cast<std::ptrdiff_t>(Seconds(from_s)));
+  };
+  CHECK(untouched(0, 1.85));
+  CHECK(untouched(6.5, 9.85));
+  CHECK(untouched(14.5, 16));
+  // And the canceller ran for the answers and their tails only (8 s of 16)
+  INFO("canceller ran " << call.canceller_blocks << " of " << call.blocks << " blocks");
+  CHECK(call.canceller_blocks >= 800);
+  CHECK(call.canceller_blocks <= 900);
+  // And the second answer is cancelled from its first word: what was learnt was kept
+  CHECK(VoicedWindows(call.sent).empty());
+  CHECK(call.cancelled_db > 20);
+}
+
 TEST_CASE("EchoControl aec: lost samples on either side keep the timelines in step", "[echo]") {
   // Given an answer during which the microphone loses 100 ms and the monitor 50 ms, each
   // reported as a gap
