@@ -42,6 +42,11 @@
 // An answer that was cut off keeps what arrived (its audio plays out) and is asked to go on; a
 // request that was out is made again; a typed line the server never had is sent again.
 //
+// GPT-Live (protocol/live_client.h) has no responses and no turn events: its continuous streams
+// are grouped by LiveAnswers into the same events (a response, its item, the user's
+// transcription, speech_started for the model's own barge-in) before anything here sees them,
+// and a delegation is answered at once (OnDelegation).
+//
 // Thread safety: main thread only.
 #pragma once
 

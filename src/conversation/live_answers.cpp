@@ -47,6 +47,7 @@ void LiveAnswers::Translate(const ServerEvent& event, std::vector<ServerEvent>* 
       if (user_open_) CloseUserTurn(out);
       if (answer_open_) CloseAnswer("completed", out);
       timeline_ms_ = last_input_ms_ = silent_run_ms_ = 0;  // the next session's starts at 0
+      awaiting_since_ms_ = -1;
       break;
     default: break;
   }
@@ -54,6 +55,7 @@ void LiveAnswers::Translate(const ServerEvent& event, std::vector<ServerEvent>* 
 
 void LiveAnswers::OpenAnswer(std::vector<ServerEvent>* out) {
   if (user_open_) CloseUserTurn(out);  // a speaker change ends the user's turn
+  awaiting_since_ms_ = -1;
   ++answers_;
   answer_open_ = true;
   user_spoke_in_answer_ = false;
@@ -90,6 +92,7 @@ void LiveAnswers::CloseAnswer(const char* status, std::vector<ServerEvent>* out)
 
 void LiveAnswers::CloseUserTurn(std::vector<ServerEvent>* out) {
   user_open_ = false;
+  if (!answer_open_) awaiting_since_ms_ = timeline_ms_;
   out->push_back(Synthetic(ServerEventType::kSpeechStopped, "input_audio_buffer.speech_stopped"));
   ServerEvent done = Synthetic(ServerEventType::kInputTranscriptCompleted,
                                "conversation.item.input_audio_transcription.completed");
@@ -102,6 +105,20 @@ void LiveAnswers::CloseUserTurn(std::vector<ServerEvent>* out) {
 void LiveAnswers::Advance(int64_t at_ms, std::vector<ServerEvent>* out) {
   timeline_ms_ = std::max(timeline_ms_, at_ms);
   if (user_open_ && timeline_ms_ - last_input_ms_ >= kUserEndMs) CloseUserTurn(out);
+  if (awaiting_since_ms_ >= 0 && !user_open_ && timeline_ms_ - awaiting_since_ms_ >= kNoAnswerMs) {
+    // The model let the turn pass: an empty answer, with no item, ends the wait.
+    awaiting_since_ms_ = -1;
+    ++answers_;
+    answer_id_ = "live_answer_" + std::to_string(answers_);
+    ServerEvent created = Synthetic(ServerEventType::kResponseCreated, "response.created");
+    created.response.id = Keep(answer_id_);
+    created.response.status = "in_progress";
+    out->push_back(created);
+    ServerEvent done = Synthetic(ServerEventType::kResponseDone, "response.done");
+    done.response.id = created.response.id;
+    done.response.status = "completed";
+    out->push_back(done);
+  }
 }
 
 // The audio's own length moves the timeline on, silence included.

@@ -15,6 +15,8 @@
 // - Barge-in is the model's: when the user spoke during an answer and the output then turns
 //   silent for kBargeInSilenceMs, the model has stopped for them. The engine then hears of the
 //   user's speech (a flush: no stale words play) and the answer ends, cancelled.
+// - The model may let a turn pass (a "mhm"): kNoAnswerMs of timeline after the user's turn
+//   without an answer ends it as an empty answer, so that nothing waits for one.
 //
 // The session timeline is counted in output audio (24 kHz PCM16), and moved on by the
 // transcripts' end_ms where they are later.
@@ -40,6 +42,7 @@ class LiveAnswers {
   static constexpr int64_t kAnswerEndSilenceMs = 2000;
   static constexpr int64_t kUserEndMs = 800;
   static constexpr int64_t kBargeInSilenceMs = 200;
+  static constexpr int64_t kNoAnswerMs = 6000;
   // Output audio whose peak stays below this is silence (about -54 dBFS).
   static constexpr int kSilencePeak = 64;
 
@@ -67,6 +70,7 @@ class LiveAnswers {
   bool answer_open_ = false;
   bool user_open_ = false;
   bool user_spoke_in_answer_ = false;  // since the answer began
+  int64_t awaiting_since_ms_ = -1;     // a user's turn ended with no answer open: when
   uint64_t answers_ = 0, user_turns_ = 0;
   std::string answer_id_, item_id_, user_item_id_;
   std::string user_text_;

@@ -8,6 +8,10 @@
 // wait (ninja's Builder, driven by a CommandRunner). Time comes from a Clock and connections from
 // the Link's transport factory, so tests drive it all on a fake clock with FakeTransports.
 //
+// GPT-Live's sessions are the client's to open and close (SessionLoopOptions::start_session,
+// close_session) and end with session.closed, whose reason says what comes next
+// (OnSessionClosed); docs/protocol.md's GPT-Live section.
+//
 // Once done(), the run is over and exit_code() says how it ended (util/exit_code.h).
 // Thread safety: main thread only.
 #pragma once

@@ -42,7 +42,7 @@ TEST_CASE("GPT-Live's endpoint: OpenAI's, --url's, or Azure's path", "[api_selec
   CHECK(LiveUrl(config) == "wss://res.openai.azure.com/openai/v1/live/sessions");
 }
 
-TEST_CASE("--text, --ptt and tools are refused with GPT-Live for now", "[api_select]") {
+TEST_CASE("GPT-Live refuses text mode and push-to-talk and tools for now", "[api_select]") {
   Config config;
   config.mode = Mode::kText;
   CHECK(CheckLiveOptions(config).ok());  // Realtime: fine

@@ -103,7 +103,7 @@ TEST_CASE("a bad flag or a bad key is a usage error", "[cli]") {
   CHECK(Given(R"({"stats": "x.json"})").Parse({}).exit_code == 2);  // a flag only
 }
 
-TEST_CASE("--api: live or realtime, from the flag or the file", "[cli][api_select]") {
+TEST_CASE("the API is live or realtime from the flag or the file", "[cli][api_select]") {
   CommandLine line = Given("").Parse({"--api", "live"});
   REQUIRE_FALSE(line.exit_code);
   CHECK(line.config.api == Api::kLive);

@@ -190,3 +190,20 @@ TEST_CASE("a gap between timed deltas is silence: two seconds of it end the answ
   CHECK(f.TimedAudio(100, 100, true) == std::vector<Type>{Type::kAudioDelta});
   CHECK(f.live.timeline_ms() == 3700);
 }
+
+TEST_CASE("a turn the model lets pass ends as an empty answer", "[live_answers]") {
+  Fixture f;
+  f.Feed(Type::kLiveInputTranscript, "mhm");
+  f.Audio(800, false);              // the turn ends
+  CHECK_FALSE(f.live.user_open());  // at 800 ms
+  CHECK(f.Audio(5900, false).empty());
+  CHECK(f.Audio(100, false) == std::vector<Type>{Type::kResponseCreated, Type::kResponseDone});
+  CHECK(f.out[1].response.status == "completed");
+  CHECK(f.Audio(10000, false).empty());  // once
+  // An answer in time is the answer.
+  f.Feed(Type::kLiveInputTranscript, "hello");
+  f.Audio(800, false);
+  f.Audio(1000, true);
+  CHECK(f.Audio(6000, false) ==  // its end, and no empty answer after it
+        std::vector<Type>{Type::kAudioDelta, Type::kOutputItemDone, Type::kResponseDone});
+}
