@@ -161,6 +161,10 @@ void ConversationEngine::OnUserLine(std::string line) {
     case ConversationCore::Line::kBlank: return;
     case ConversationCore::Line::kTurn: break;
   }
+  if (!server_->takes_typed_lines()) {  // GPT-Live, for now
+    view_->Notice("typed lines are not sent to GPT-Live yet: speak instead");
+    return;
+  }
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does.
   if (line_policy_ == LinePolicy::kInterrupt && (!responses_.empty() || Audible())) {

@@ -60,6 +60,9 @@ class ClientProtocol {
   // The API needs the microphone's stream for the whole session, silence included (GPT-Live:
   // its timeline stops when input stops), not only until the last turn is answered.
   virtual bool continuous_input() const { return false; }
+  // Typed lines can be turns (AddUserText, then RequestAnswer). GPT-Live's typed text is to
+  // come (issue 18 item 4): until then a typed line is not sent, and the user is told.
+  virtual bool takes_typed_lines() const { return true; }
 };
 
 }  // namespace voxterm

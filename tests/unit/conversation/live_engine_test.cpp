@@ -134,3 +134,13 @@ TEST_CASE_METHOD(LiveEngineTest, "session.closed makes the answer whole for the 
   CHECK(std::string(input[0]["content"][0]["text"].GetString()) == "Tell me a story");
   CHECK(std::string(input[1]["content"][0]["text"].GetString()) == "Once upon");
 }
+
+TEST_CASE_METHOD(LiveEngineTest, "a typed line is not sent, and the user is told",
+                 "[live][voice]") {
+  Started();
+  chat.OnUserLine("hello");
+  CHECK(transport.SentTypes() == std::vector<std::string>{"session.start"});
+  REQUIRE(view.notices.size() == 1);
+  CHECK(view.notices[0] == "typed lines are not sent to GPT-Live yet: speak instead");
+  CHECK_FALSE(chat.AwaitingServer());  // no answer is expected for it
+}
