@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """A local stand-in for the OpenAI Realtime API, for voxterm's tests and first run.
 
+The same process serves GPT-Live on /v1/live/sessions (Azure: /openai/v1/live/sessions and
+/openai/v1/live), chosen by the path: live_session.py, whose docstring says what it does, and its
+--live-* flags. Everything below is the Realtime side (/v1/realtime, Azure's paths, any other).
+
 It follows ../shared/protocol/PROTOCOL.md and sequences.md, not voxterm:
   * GA by default; beta when the client sends "OpenAI-Beta: realtime=v1" (or --dialect beta).
   * The first message is session.created; session.update answers session.updated.
@@ -91,6 +95,10 @@ import urllib.parse
 import websockets
 import websockets.frames
 
+import live_session
+from mock_common import (FATAL_ERRORS, SAMPLE_RATE, Recorder, fatal_error, mock_audio,  # noqa: F401
+                         redact, shape_error, text_tokens)
+
 try:
     import jsonschema
 except ImportError:  # validation is optional for a quick first run, required by the tests
@@ -98,7 +106,6 @@ except ImportError:  # validation is optional for a quick first run, required by
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMAS = os.path.join(HERE, "..", "data", "realtime-schemas.json")
-SAMPLE_RATE = 24000
 CUT_ANSWER = "This answer will be cut off halfway through."
 PREAMBLE = "Let me check that."
 FAULTS = ("close", "drop", "freeze")
@@ -126,78 +133,6 @@ BETA_NAMES = {
     "transcript_delta": "response.audio_transcript.delta",
     "transcript_done": "response.audio_transcript.done",
 }
-
-
-# Account and model errors as OpenAI sends them: code -> (HTTP status of a refused upgrade, error
-# type, message; %s is the model). A 429 with insufficient_quota is not a rate limit.
-FATAL_ERRORS = {
-    "invalid_api_key": (401, "invalid_request_error",
-                        "Incorrect API key provided. You can find your API key at "
-                        "https://platform.openai.com/account/api-keys."),
-    "insufficient_quota": (429, "insufficient_quota",
-                           "You exceeded your current quota, please check your plan and billing details."),
-    "account_deactivated": (401, "invalid_request_error",
-                            "This key is associated with a deactivated account. If you feel this is an "
-                            "error, contact us through our help center at help.openai.com."),
-    "billing_hard_limit_reached": (400, "invalid_request_error", "Billing hard limit has been reached."),
-    "credit_balance_exhausted": (429, "insufficient_quota",
-                                 "Your credit balance is too low to access the API. Please go to Plans & "
-                                 "Billing to purchase credits."),
-    "model_not_found": (404, "invalid_request_error",
-                        "The model `%s` does not exist or you do not have access to it."),
-    "invalid_model": (400, "invalid_request_error", "Invalid model: '%s' is not a realtime model."),
-}
-
-
-def fatal_error(code, model):
-    """The `error` object of FATAL_ERRORS[code] (any other code: a generic one), and its status."""
-    status, kind, message = FATAL_ERRORS.get(code, (400, "invalid_request_error", "The mock refuses: %s."))
-    message = message % model if "%s" in message else message
-    return status, {"message": message, "type": kind, "code": code,
-                    "param": "model" if code in ("model_not_found", "invalid_model") else None}
-
-
-def shape_error(error, shape):
-    """--error-shape: "type-only" leaves the code null with CODE as the type (OpenAI sends such
-    bodies); "padded" adds 20 KB of "detail" after the message, as a verbose proxy or a future
-    API might; "" leaves the error as it is."""
-    if shape == "type-only":
-        error = dict(error, type=error["code"], code=None)
-    elif shape == "padded":
-        error = dict(error, detail="x" * 20000)
-    return error
-
-
-def text_tokens(text):
-    """About four characters a token, as OpenAI's tokenizers average for English."""
-    return (len(text or "") + 3) // 4
-
-
-def tone_second():
-    """One second of the mock's voice: a 440 Hz tone under a slow 3 Hz swell, never silent for
-    long. Both periods divide a second, so the waveform repeats every SAMPLE_RATE samples."""
-    out = bytearray()
-    for n in range(SAMPLE_RATE):
-        t = n / SAMPLE_RATE
-        amp = 6000 + 4000 * math.sin(2 * math.pi * 3 * t)
-        out += struct.pack("<h", int(amp * math.sin(2 * math.pi * 440 * t)))
-    return bytes(out * 2)  # two seconds, so any chunk up to a second is one slice
-
-
-TONE = tone_second()
-
-
-def mock_audio(samples, start=0):
-    """Deterministic PCM16 LE, samples start..start+samples of the endless tone; as fast as a
-    slice, so a ten-minute answer costs the mock nothing (the benchmarks)."""
-    out = bytearray()
-    while samples > 0:
-        offset = start % SAMPLE_RATE
-        n = min(samples, SAMPLE_RATE)
-        out += TONE[2 * offset:2 * (offset + n)]
-        start += n
-        samples -= n
-    return bytes(out)
 
 
 class Validator:
@@ -233,36 +168,6 @@ class Validator:
         where = "/".join(str(p) for p in error.absolute_path)
         return "%s: %s" % (where or "(event)", error.message[:300])
 
-
-class Recorder:
-    def __init__(self, path, timestamps=False):
-        self.file = open(path, "a", buffering=1) if path else None
-        self.timestamps = timestamps
-
-    def write(self, record):
-        if self.file:
-            if self.timestamps:
-                record["mono_ns"] = time.monotonic_ns()  # CLOCK_MONOTONIC, as other processes see it
-            self.file.write(json.dumps(record) + "\n")
-
-
-def redact(event):
-    """A copy of a client event with audio payloads replaced by their decoded length."""
-    out = json.loads(json.dumps(event))
-
-    def walk(v):
-        if isinstance(v, dict):
-            for k, x in v.items():
-                if k == "audio" and isinstance(x, str):
-                    v[k] = "<audio: %d bytes>" % (len(x) * 3 // 4 - x[-2:].count("="))
-                else:
-                    walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-
-    walk(out)
-    return out
 
 
 class Session:
@@ -1172,11 +1077,14 @@ class Server:
         headers = ws.request_headers
         beta = headers.get("OpenAI-Beta", "") == "realtime=v1"
         dialect = self.args.dialect if self.args.dialect != "auto" else ("beta" if beta else "ga")
+        live = urllib.parse.urlsplit(ws.path).path in live_session.LIVE_PATHS
+        if live:
+            dialect = "live"
         self.record({"connect": {"path": ws.path, "dialect": dialect,
                                  "headers": {k.lower(): ("<redacted>" if k.lower() in ("authorization", "api-key")
                                                          else v) for k, v in headers.raw_items()}}})
         try:
-            await Session(self, ws, dialect).run()
+            await (live_session.LiveSession(self, ws) if live else Session(self, ws, dialect)).run()
         except websockets.ConnectionClosed:
             pass
         await ws.wait_closed()
@@ -1234,6 +1142,7 @@ async def main(argv):
                         help="a spoken preamble of MS before the answer to each spoken turn")
     parser.add_argument("--transcription-fails", action="store_true",
                         help="input transcription fails (.failed) instead of completing")
+    live_session.add_arguments(parser)
     args = parser.parse_args(argv)
 
     server = Server(args)
