@@ -4,7 +4,6 @@ conversation over files and over PortAudio, the model's own barge-in, delegation
 expiry with the history, each session.closed reason, the polite close, usage."""
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -14,13 +13,6 @@ import pytest
 
 from conftest import BIN, clean_env, one_line
 from test_voice import silence, tone, write_wav
-
-# Until the mock's GPT-Live side is on this branch (it is written in parallel), there is nothing
-# to talk to: skipped, not failed.
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock",
-                                    "live_session.py")),
-    reason="needs the mock's GPT-Live side (tests/mock/live_session.py)")
 
 LIVE_PATH = "/v1/live/sessions"
 LIVE_EVENTS = {"session.start", "session.input_audio.append", "session.commentary.append",
