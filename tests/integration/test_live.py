@@ -253,3 +253,11 @@ def test_what_a_hostile_server_sends_is_skipped(mock, run, tmp_path):
     assert "assistant: I heard 1000 ms of speech." in r.stdout  # the conversation went on
     assert "skipped a server message: JSON nested deeper than 64 levels" in r.stderr
     assert "Traceback" not in r.stderr and m.violations() == []
+
+
+def test_words_heard_while_the_user_talks_make_one_line(mock, run, tmp_path):
+    m = mock("--live-transcript-step-ms", "200")
+    r = run_live(run, m, tmp_path, spoken(tmp_path, ("tone", 800), ("silence", 2500)))
+    assert r.returncode == 0, r.stderr
+    you = [line for line in r.stdout.splitlines() if line.startswith("you:")]
+    assert you == ["you: one two three four (800 ms of speech)"]
