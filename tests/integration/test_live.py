@@ -4,7 +4,6 @@ conversation over files and over PortAudio, the model's own barge-in, delegation
 expiry with the history, each session.closed reason, the polite close, usage."""
 
 import json
-import shutil
 import signal
 import subprocess
 import time
@@ -214,36 +213,6 @@ def test_stats_carry_the_session_seconds(mock, run, tmp_path):
     usage = json.loads(stats.read_text())["usage"]
     assert usage["live_seconds"] >= 3
     assert usage["cost_usd"] == pytest.approx(usage["live_seconds"] / 60 * 0.05)
-
-
-@pytest.mark.skipif(shutil.which("pulseaudio") is None, reason="needs pulseaudio")
-def test_a_spoken_turn_through_portaudio(mock, tmp_path):
-    from pulse_env import Pulse
-    from test_portaudio import raw, start_voxterm, stderr_of, wait_for
-    pulse = Pulse(str(tmp_path / "pulse"))
-    try:
-        mic = tmp_path / "mic.raw"
-        mic.write_bytes(raw(silence(300) + tone(800) + silence(6000)))
-        played = tmp_path / "played.raw"
-        pulse.devices(str(mic), str(played))
-        m = mock()
-        p = start_voxterm(tmp_path, pulse, ["--model", "gpt-live-1.1", "--url", live_url(m), "--headphones",
-                                            "--input-device", "rt_capture", "--output-device", "rt_play"])
-        try:
-            # The whole answer (six words of 200 ms) heard: its words are shown as they play.
-            assert wait_for(lambda: [s for s in records(m, "live_said") if s["words"] == s["of"]], 30), \
-                stderr_of(p)
-            assert wait_for(lambda: played.exists() and len(played.read_bytes().strip(b"\0")) > 0.9 * 2 * 1200 * 24,
-                            30), stderr_of(p)
-            time.sleep(0.5)
-        finally:
-            p.send_signal(signal.SIGINT)
-        assert p.wait(10) == 130
-        m.settle()
-        assert "assistant: I heard 800 ms of speech." in p.stdout.read()
-        assert m.violations() == []
-    finally:
-        pulse.stop()
 
 
 def test_what_a_hostile_server_sends_is_skipped(mock, run, tmp_path):
