@@ -230,3 +230,14 @@ def test_words_heard_while_the_user_talks_make_one_line(mock, run, tmp_path):
     assert r.returncode == 0, r.stderr
     you = [line for line in r.stdout.splitlines() if line.startswith("you:")]
     assert you == ["you: one two three four (800 ms of speech)"]
+
+
+def test_a_dropped_connection_reconnects_with_the_history(mock, run, tmp_path):
+    m = mock("--live-drop-ms", "3500")
+    mic = spoken(tmp_path, ("tone", 800), ("silence", 3500), ("tone", 600), ("silence", 2500))
+    r = run_live(run, m, tmp_path, mic)
+    assert r.returncode == 0, r.stderr
+    assert "reconnecting in" in r.stderr
+    started = records(m, "live_started")
+    assert len(started) == 2 and started[1]["input_messages"] >= 2
+    assert "you: (600 ms of speech)" in r.stdout
