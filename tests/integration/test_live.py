@@ -241,3 +241,11 @@ def test_a_dropped_connection_reconnects_with_the_history(mock, run, tmp_path):
     started = records(m, "live_started")
     assert len(started) == 2 and started[1]["input_messages"] >= 2
     assert "you: (600 ms of speech)" in r.stdout
+
+
+def test_a_refused_upgrade_is_a_connection_failure(mock, run, tmp_path):
+    m = mock("--http-status", "401")
+    r = run_live(run, m, tmp_path, spoken(tmp_path, ("tone", 300)))
+    assert r.returncode == 3, r.stderr
+    assert "401" in one_line(r.stderr)
+    assert m.events() == []
