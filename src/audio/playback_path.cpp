@@ -14,6 +14,9 @@ void PlaybackPath::SetPrebufferMs(int ms) {
 }
 
 size_t PlaybackPath::Write(const int16_t* samples, size_t count) {
+  const size_t rate = static_cast<size_t>(device_rate_hz_);
+  const size_t arriving = count * rate / kApiSampleRateHz;
+  if (waiting_frames() + arriving > static_cast<size_t>(kMaxWaitingSeconds) * rate) return 0;
   const int16_t* frames = samples;
   size_t n = count;
   if (!resampler_.passthrough()) {

@@ -25,7 +25,13 @@ class PlaybackPath {
   void SetPull(std::function<size_t()> pull) { pull_ = std::move(pull); }
   void SetPrebufferMs(int ms);
 
-  // Queues 24 kHz samples; returns how many device frames they became.
+  // What may wait for the speaker: five minutes, far more than a real server sends ahead of what
+  // is heard (it streams an answer a few times faster than real time), and a bound on what a
+  // hostile one can make voxterm hold (14 MB at 24 kHz, 29 MB at 48).
+  static constexpr int kMaxWaitingSeconds = 300;
+
+  // Queues 24 kHz samples; returns how many device frames they became: 0 when they would take
+  // what waits beyond kMaxWaitingSeconds (nothing of them is queued then; the caller says so).
   size_t Write(const int16_t* samples, size_t count);
   // Moves backlog into the ring as room appears. Call often (every few ms).
   void Pump();

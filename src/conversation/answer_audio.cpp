@@ -20,6 +20,15 @@ size_t AnswerAudio::Play(const ServerEvent& event) {
   if (item_id != tracker_.current_item()) tracker_.BeginItem(item_id, playback_->queued_frames());
   playback_->SetStreamOpen(true);
   const size_t frames = playback_->Write(decoded_.data(), samples);
+  if (frames == 0) {
+    // A server that sends minutes ahead of what is heard: what waits is bounded.
+    if (item_id != refused_item_) {
+      refused_item_ = item_id;
+      LOG_WARN("dropped audio of an answer: more than %d s of it already waits for the speaker",
+               PlaybackPath::kMaxWaitingSeconds);
+    }
+    return 0;
+  }
   tracker_.AddAudio(frames, samples);
   return samples;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "audio/playback_path.h"
@@ -19,8 +20,9 @@ class AnswerAudio {
   explicit AnswerAudio(PlaybackPath* playback)
       : playback_(playback), tracker_(playback->device_rate_hz()) {}
 
-  // An audio delta. Returns the samples queued: 0 for an empty one, or for one that is not
-  // valid base64 (skipped, with a warning).
+  // An audio delta. Returns the samples queued: 0 for an empty one, for one that is not valid
+  // base64, or for one beyond what may wait for the speaker (PlaybackPath::kMaxWaitingSeconds):
+  // skipped, with a warning (once an answer for the last).
   size_t Play(const ServerEvent& event);
   const PlayoutTracker& tracker() const { return tracker_; }
 
@@ -28,6 +30,7 @@ class AnswerAudio {
   PlaybackPath* const playback_;
   PlayoutTracker tracker_;
   std::vector<int16_t> decoded_;  // scratch, kept between deltas
+  std::string refused_item_;      // the last item whose audio was refused, warned about once
 };
 
 }  // namespace voxterm

@@ -314,3 +314,37 @@ def test_a_gpt_live_turn_through_portaudio(pulse, mock, tmp_path):
     assert "assistant: I heard 800 ms of speech." in p.stdout.read()
     assert [e["type"] for e in m.events()][-1] == "session.close"
     assert m.violations() == []
+
+
+def vm_hwm_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.skipif(bool(os.environ.get("VOXTERM_SANITIZER")), reason="sanitizers inflate memory")
+def test_audio_sent_far_ahead_of_the_speaker_is_bounded(pulse, mock, tmp_path):
+    # A server that sends a 20-minute answer all at once (57.6 MB of samples): a hostile one, or
+    # one far faster than any real server. Only the speaker could take it, in real time.
+    (tmp_path / "mic.raw").write_bytes(b"")
+    pulse.devices(str(tmp_path / "mic.raw"), os.devnull)
+    m = mock()
+    p = start_voxterm(tmp_path, pulse, ["--text", "--speak", "--url", m.url()])
+    p.stdin.write("mock:audio 1200000\n")
+    p.stdin.flush()
+    # Until voxterm has taken all of it: its high-water mark stops growing.
+    peak, steady_since = 0, time.time()
+    deadline = time.time() + 90
+    while time.time() - steady_since < 3 and time.time() < deadline:
+        now = vm_hwm_kb(p.pid)
+        if now > peak:
+            peak, steady_since = now, time.time()
+        time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    err = p.communicate(timeout=20)[1]
+    # What waits for the speaker stops at five minutes (14.4 MB at the sink's 24 kHz); the rest
+    # is dropped, and said so, once.
+    assert peak < 45 * 1024, peak
+    assert err.count("dropped audio of an answer: more than 300 s of it already waits") == 1, err
