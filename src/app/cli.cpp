@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 
+#include "app/api_select.h"
 #include "app/config.h"
 #include "app/options.h"
 #include "app/session_settings.h"
@@ -23,7 +24,7 @@ namespace {
 // mix fails only once connected, with a message that does not say why. voxterm still tries:
 // a server that is not Azure may use the same paths.
 void WarnAboutAzureUrl(const Config& config) {
-  if (!config.azure) return;
+  if (!config.azure || UsesLive(config)) return;  // GPT-Live's path is LiveUrl's
   const std::string& url = config.url;
   if (url.find("/openai/v1/realtime") != std::string::npos &&
       url.find("api-version=") != std::string::npos) {
@@ -318,7 +319,7 @@ void ShowConfig(const Flags& flags, const Config& config, const KeyLines& lines)
 // A URL that names a model (model=, or Azure's deployment=) decides the model; a --model that
 // names another would be silently ignored. (The default model cannot tell whether it was given.)
 Status CheckModelNamedOnce(const Config& config) {
-  if (config.model == kDefaultModel) return Status::Ok();
+  if (config.model == kDefaultModel || UsesLive(config)) return Status::Ok();
   auto url = ParseUrl(config.url);
   if (!url.ok()) return Status::Ok();  // said when connecting
   const std::string in_url = ModelInQuery(*url);
@@ -349,6 +350,10 @@ void CheckTogether(CommandLine* result) {
   }
   if (Status models = CheckModelNamedOnce(config); !models.ok() && !result->exit_code) {
     PrintError(models.message());
+    result->exit_code = ToInt(ExitCode::kUsage);
+  }
+  if (Status live = CheckLiveOptions(config); !live.ok() && !result->exit_code) {
+    PrintError(live.message());
     result->exit_code = ToInt(ExitCode::kUsage);
   }
   if (Status session = CheckSessionOptions(config); !session.ok() && !result->exit_code) {

@@ -23,6 +23,10 @@ namespace voxterm {
 
 enum class Mode { kVoice, kText, kPtt };
 
+// Which API (--api): Realtime, or GPT-Live (../shared/protocol/LIVE.md); kAuto: GPT-Live for a
+// model whose name starts with gpt-live, else Realtime (app/api_select.h).
+enum class Api { kAuto, kRealtime, kLive };
+
 // Turn detection (--vad): server_vad, semantic_vad, or none (typed turns only).
 enum class Vad { kServer, kSemantic, kOff };
 const char* VadName(Vad vad);  // as --vad spells it: "server", "semantic", "off"
@@ -47,6 +51,7 @@ struct Config {
   Mode mode = Mode::kVoice;
   std::string url = "wss://api.openai.com/v1/realtime";
   std::string model = kDefaultModel;
+  Api api = Api::kAuto;
   Dialect dialect = Dialect::kGa;
   bool azure = false;                  // "api-key" header and AZURE_OPENAI_API_KEY
   std::string ca_file;                 // an extra CA (PEM) besides the system store

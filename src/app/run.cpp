@@ -12,6 +12,7 @@
 #include <random>
 
 #include "app/api_key.h"
+#include "app/api_select.h"
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/devices_command.h"
@@ -25,6 +26,8 @@
 #include "conversation/text_chat.h"
 #include "conversation/tool_calls.h"
 #include "conversation/voice_session.h"
+#include "protocol/live_client.h"
+#include "protocol/live_events.h"
 #include "protocol/realtime_client.h"
 #include "session/link.h"
 #include "session/session_loop.h"
@@ -70,17 +73,23 @@ class LoggedSink : public MessageSink {
 
 // The handshake headers carry the key; they go to the transport and nowhere else.
 Result<ConnectOptions> MakeConnectOptions(const Config& config, const std::string& key) {
-  auto url = ParseUrl(config.url);
+  const bool live = UsesLive(config);
+  auto url = ParseUrl(live ? LiveUrl(config) : config.url);
   if (!url.ok()) return url.status();
-  AddModelToQuery(&url.value(), config.model);
+  if (!live) AddModelToQuery(&url.value(), config.model);  // GPT-Live's is in session.start
   ConnectOptions options;
   options.url = *url;
   if (config.azure) {
     options.headers.emplace_back("api-key", key);
+    // Azure's GPT-Live sample sends a bearer token; whether it takes api-key is open (LIVE.md
+    // 9.7): both go, to the same resource.
+    if (live) options.headers.emplace_back("Authorization", "Bearer " + key);
   } else {
     options.headers.emplace_back("Authorization", "Bearer " + key);
   }
-  if (config.dialect == Dialect::kBeta) options.headers.emplace_back("OpenAI-Beta", "realtime=v1");
+  if (config.dialect == Dialect::kBeta && !live) {
+    options.headers.emplace_back("OpenAI-Beta", "realtime=v1");
+  }
   options.headers.emplace_back("User-Agent", std::string("voxterm/") + VOXTERM_VERSION);
   if (!config.ca_file.empty()) {
     Status usable = CheckCaFile("--ca-file", config.ca_file);
@@ -494,6 +503,7 @@ Result<std::unique_ptr<AudioEngine>> StartAudio(const Config& config) {
 // The model the run asks for: the URL's own model= (or Azure's deployment=) wins over --model.
 std::string AskedModel(const Config& config) {
   std::string asked = config.model;
+  if (UsesLive(config)) return asked;  // session.start carries it, never the URL
   if (auto url = ParseUrl(config.url); url.ok()) {
     AddModelToQuery(&url.value(), config.model);
     if (std::string in_url = ModelInQuery(*url); !in_url.empty()) asked = in_url;
@@ -511,6 +521,14 @@ SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& optio
   loop.reconnect_tries = config.reconnect_tries;
   loop.keepalive_s = config.keepalive_s;
   loop.renew_session_s = config.renew_session_s;
+  if (UsesLive(config)) {
+    loop.parse = ParseLiveEvent;
+    loop.session_event = "session.started";
+    loop.transcription_model.clear();  // GPT-Live transcribes by itself
+    // The server says when a session expires (session.closed "expired"), which renews it; a
+    // renewal of voxterm's own would cut a conversation the server would have let go on.
+    loop.renew_session_s = 0;
+  }
   return loop;
 }
 
@@ -581,6 +599,45 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
       isatty(STDIN_FILENO), parts.tool_calls, parts.history, parts.latencies));
 }
 
+// The API's client half: GPT-Live's (*live set to it) or the Realtime API's.
+std::unique_ptr<ClientProtocol> MakeClient(const Config& config, MessageSink* messages,
+                                           LiveClient** live) {
+  if (!UsesLive(config)) return std::make_unique<RealtimeClient>(config.dialect, messages);
+  auto client = std::make_unique<LiveClient>(config.model, messages);
+  *live = client.get();
+  return client;
+}
+
+// GPT-Live's sessions are the client's to open and close. Each connection's session.start
+// carries the conversation so far (a renewal's, a reconnect's), from the History.
+void AddLiveSessions(const Config& config, LiveClient* live, History* history,
+                     SessionLoopOptions* options) {
+  options->start_session = [live, history, &config] {
+    live->BeginStart(VoiceSessionSettings(config));
+    history->Replay(live);
+    live->SendStart();
+  };
+  options->close_session = [live] { live->Close(); };
+}
+
+// How the loop tells the user about the connection: the view's notices, or stderr's in text
+// mode.
+SessionLoop::Notify Notifier(TerminalView* view, StdoutSink* out, Screen* screen) {
+  return [view, out, screen](const std::string& text) {
+    if (view) {
+      view->Notice(text);
+    } else {
+      out->EndLineForNotice();
+      screen->Notice("voxterm: " + text);
+    }
+  };
+}
+
+const char* ApiName(const Config& config) {
+  if (UsesLive(config)) return "GPT-Live";
+  return config.dialect == Dialect::kGa ? "ga dialect" : "beta dialect";
+}
+
 // The files a run writes or reads, by the option that names them.
 std::vector<NamedPath> RunFiles(const Config& config) {
   return {{"--input-file", config.input_file},   {"--log-events", config.log_events},
@@ -609,7 +666,9 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   WakeupQueue<NetEvent> queue;
   Link link(*options, &queue, [] { return std::make_unique<LwsTransport>(); });
   LoggedSink messages(&link, &event_log);
-  RealtimeClient server(config.dialect, &messages);
+  LiveClient* live_client = nullptr;
+  std::unique_ptr<ClientProtocol> server_protocol = MakeClient(config, &messages, &live_client);
+  ClientProtocol& server = *server_protocol;
   History history;
   Screen screen(stdout, stderr, &clock);
   StdoutSink out(&screen);
@@ -636,18 +695,12 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
                                         tool_calls.get(), &history, &out, &clock, latencies});
   if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
 
-  auto notify = [view, &out, &screen](const std::string& text) {
-    if (view) {
-      view->Notice(text);
-    } else {
-      out.EndLineForNotice();
-      screen.Notice("voxterm: " + text);
-    }
-  };
   std::mt19937 random(std::random_device{}());
+  SessionLoopOptions loop_options = LoopOptions(config, *options);
+  if (live_client) AddLiveSessions(config, live_client, &history, &loop_options);
   SessionLoop loop(
-      LoopOptions(config, *options), &clock, &link, conversation->get(), &event_log, usage, notify,
-      [&out] { out.Flush(); },
+      std::move(loop_options), &clock, &link, conversation->get(), &event_log, usage,
+      Notifier(view, &out, &screen), [&out] { out.Flush(); },
       [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
   // A log line of the main thread makes room on the screen first, and the rows come back
   // after it; gone with the view and out.
@@ -661,8 +714,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
       screen.Show();
     }
   });
-  LOG_INFO("connecting to %s (%s dialect)", options->url.ToString().c_str(),
-           ToString(config.dialect));
+  LOG_INFO("connecting to %s (%s)", options->url.ToString().c_str(), ApiName(config));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
                             runner ? runner->fd() : -1, config.turn_per_input, &screen, view,
                             config.mode == Mode::kText, {&history, usage, RunFiles(config)})

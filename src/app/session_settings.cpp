@@ -3,6 +3,7 @@
 #include <cctype>
 #include <string>
 
+#include "app/api_select.h"
 #include "conversation/tool_calls.h"
 
 namespace voxterm {
@@ -78,7 +79,10 @@ SessionSettings VoiceSessionSettings(const Config& config) {
     s.transcription_prompt = config.transcribe_prompt;
   }
   s.noise_reduction = config.noise_reduction;
-  if (config.vad == Vad::kOff) {
+  if (UsesLive(config)) {
+    // GPT-Live takes the turns itself, always: what the engine knows as the server's VAD.
+    s.turns = SessionSettings::Turns::kDetect;
+  } else if (config.vad == Vad::kOff) {
     s.turns = SessionSettings::Turns::kOff;
   } else {
     s.turns = SessionSettings::Turns::kDetect;

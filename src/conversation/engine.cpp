@@ -161,6 +161,10 @@ void ConversationEngine::OnUserLine(std::string line) {
     case ConversationCore::Line::kBlank: return;
     case ConversationCore::Line::kTurn: break;
   }
+  if (!server_->takes_typed_lines()) {  // GPT-Live, for now
+    view_->Notice("typed lines are not sent to GPT-Live yet: speak instead");
+    return;
+  }
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does.
   if (line_policy_ == LinePolicy::kInterrupt && (!responses_.empty() || Audible())) {
@@ -450,6 +454,12 @@ void ConversationEngine::OnResponseDone(const ServerEvent& event) {
 }
 
 void ConversationEngine::OnServerEvent(const ServerEvent& event) {
+  if (LiveAnswers::Groups(event.type)) {  // GPT-Live: its streams as answers and turns
+    std::vector<ServerEvent> grouped;
+    live_.Translate(event, &grouped);
+    for (const ServerEvent& e : grouped) OnServerEvent(e);
+    return;
+  }
   if (event.type == ServerEventType::kResponseDone) {
     // One that is not open (never announced, or already done) ends nothing, and is not passed
     // on.
@@ -497,9 +507,18 @@ void ConversationEngine::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kOutputItemDone: OnAnswerText(event); break;
     case ServerEventType::kResponseDone: OnResponseDone(event); break;
     case ServerEventType::kError: OnError(event); break;
+    case ServerEventType::kDelegationCreated: OnDelegation(event); break;
     default: break;
   }
   UpdateState();
+}
+
+// Tools through delegation are to come (issue 18 item 3): until then every delegation is
+// answered at once, so that the model never waits for a result, and says so to the user.
+void ConversationEngine::OnDelegation(const ServerEvent& event) {
+  LOG_INFO("the model delegated a task (%s); voxterm cannot carry out tasks with GPT-Live yet",
+           Printable(std::string(event.item_id), 64).c_str());
+  server_->AnswerDelegation(event.item_id, kDelegationRefusal);
 }
 
 void ConversationEngine::OnSessionCreated() {

@@ -42,6 +42,11 @@
 // An answer that was cut off keeps what arrived (its audio plays out) and is asked to go on; a
 // request that was out is made again; a typed line the server never had is sent again.
 //
+// GPT-Live (protocol/live_client.h) has no responses and no turn events: its continuous streams
+// are grouped by LiveAnswers into the same events (a response, its item, the user's
+// transcription, speech_started for the model's own barge-in) before anything here sees them,
+// and a delegation is answered at once (OnDelegation).
+//
 // Thread safety: main thread only.
 #pragma once
 
@@ -55,6 +60,7 @@
 #include "conversation/answer_text.h"
 #include "conversation/conversation_core.h"
 #include "conversation/history.h"
+#include "conversation/live_answers.h"
 #include "conversation/tool_calls.h"
 #include "conversation/word_pacer.h"
 #include "protocol/client_protocol.h"
@@ -65,6 +71,10 @@ namespace voxterm {
 
 class ConversationEngine : private AnswerText::Lines {
  public:
+  // What the model is told when it delegates a task (GPT-Live), said to the user in its words.
+  static constexpr const char* kDelegationRefusal =
+      "The client cannot carry out tasks in this session. Tell the user briefly that you cannot "
+      "do that here, and go on with the conversation.";
   // What a line typed while a turn is in flight does.
   enum class LinePolicy {
     kInterrupt,  // stops the answer (as speech would) and goes as soon as the response is done
@@ -189,6 +199,7 @@ class ConversationEngine : private AnswerText::Lines {
   void OnError(const ServerEvent& event);
   void OnAudioDelta(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
+  void OnDelegation(const ServerEvent& event);
   // Whether an answer event (words or audio) belongs to a response that is shown.
   bool Shows(std::string_view response_id);
   // The oldest typed line, as a text turn, when one waits and the policy lets it go.
@@ -218,6 +229,7 @@ class ConversationEngine : private AnswerText::Lines {
   bool Transcribed(std::string_view item_id, bool record);
 
   ConversationCore core_;         // the session's set-up, replay and response.create
+  LiveAnswers live_;              // GPT-Live's streams grouped into answers and turns
   const bool server_interrupts_;  // server or semantic VAD: the server starts and cancels
   const LinePolicy line_policy_;
   ClientProtocol* const server_;

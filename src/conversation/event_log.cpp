@@ -17,7 +17,8 @@ namespace voxterm {
 namespace {
 
 bool IsAudioDelta(std::string_view type) {
-  return type == "response.output_audio.delta" || type == "response.audio.delta";
+  return type == "response.output_audio.delta" || type == "response.audio.delta" ||
+         type == "session.output_audio.delta";  // GPT-Live
 }
 
 // Replaces every string member named "audio" (appends, input_audio content) with its length.

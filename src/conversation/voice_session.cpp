@@ -11,6 +11,7 @@ VoiceSession::VoiceSession(SessionSettings settings, std::unique_ptr<AudioEngine
     : SpokenConversation(std::move(settings), std::move(audio), server, view, tools, history),
       clock_(clock),
       interactive_(interactive),
+      continuous_input_(server->continuous_input()),
       silence_(audio_->capture()->frame_samples(), 0),
       latencies_(latencies) {}
 
@@ -126,8 +127,10 @@ void VoiceSession::SendFrame(const int16_t* samples, size_t count) {
 void VoiceSession::SendTrailingSilence() {
   // In real time, as a microphone in a quiet room would.
   const int64_t elapsed_ms = clock_->NowMs() - input_ended_at_ms_;
-  const size_t due = static_cast<size_t>(std::min<int64_t>(elapsed_ms, kTrailingSilenceMs)) *
-                     kApiSampleRateHz / 1000;
+  // GPT-Live's timeline stops with the input: its silence goes on to the end.
+  const int64_t due_ms =
+      continuous_input_ ? elapsed_ms : std::min<int64_t>(elapsed_ms, kTrailingSilenceMs);
+  const size_t due = static_cast<size_t>(due_ms) * kApiSampleRateHz / 1000;
   while (silence_sent_ + silence_.size() <= due) {
     SendFrame(silence_.data(), silence_.size());
     silence_sent_ += silence_.size();

@@ -49,7 +49,8 @@ class VoiceSession final : public SpokenConversation {
 
   const Clock* const clock_;
   const bool interactive_;
-  bool quit_ = false;  // Ctrl-D on the terminal, or the input failed
+  const bool continuous_input_;  // the API needs audio to the end (ClientProtocol)
+  bool quit_ = false;            // Ctrl-D on the terminal, or the input failed
   bool input_started_ = false;
   int64_t input_ended_at_ms_ = -1;  // when the input file ran out
   size_t silence_sent_ = 0;         // samples of trailing silence sent

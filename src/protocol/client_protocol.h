@@ -51,6 +51,18 @@ class ClientProtocol {
   virtual void CancelAnswer() = 0;
   // The user heard item_id only up to audio_end_ms: the server forgets the rest.
   virtual void TruncateAnswer(std::string_view item_id, int64_t audio_end_ms) = 0;
+
+  // GPT-Live's client delegation (session.delegation.created): the model handed the client a
+  // task and waits for its result; words are what the model is to say about it. An API without
+  // delegation never asks, and sends nothing.
+  virtual void AnswerDelegation(std::string_view delegation_id, std::string_view words) = 0;
+
+  // The API needs the microphone's stream for the whole session, silence included (GPT-Live:
+  // its timeline stops when input stops), not only until the last turn is answered.
+  virtual bool continuous_input() const { return false; }
+  // Typed lines can be turns (AddUserText, then RequestAnswer). GPT-Live's typed text is to
+  // come (issue 18 item 4): until then a typed line is not sent, and the user is told.
+  virtual bool takes_typed_lines() const { return true; }
 };
 
 }  // namespace voxterm

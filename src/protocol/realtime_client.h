@@ -29,6 +29,8 @@ class RealtimeClient final : public ClientProtocol {
                      std::string_view instructions) override;
   void CancelAnswer() override;
   void TruncateAnswer(std::string_view item_id, int64_t audio_end_ms) override;
+  // The Realtime API has no delegation: nothing to answer.
+  void AnswerDelegation(std::string_view, std::string_view) override {}
 
  private:
   const Dialect dialect_;

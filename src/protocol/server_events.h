@@ -49,6 +49,16 @@ enum class ServerEventType {
   kFunctionArgsDelta,
   kFunctionArgsDone,
   kRateLimits,
+  // GPT-Live (protocol/live_events.h). Its session.started parses as kSessionCreated: either
+  // announces the session the conversation may use.
+  kSessionClosed,         // session.closed: reason in text, the session's usage
+  kUsageUpdated,          // session.usage.updated: usage.seconds, cumulative
+  kDelegationCreated,     // session.delegation.created: its id in item_id
+  kLiveOutputAudio,       // session.output_audio.delta: one continuous stream, no response
+  kLiveOutputTranscript,  // session.output_transcript.delta
+  kLiveInputTranscript,   // session.input_transcript.delta
+  kLiveAck,               // *.appended, input_audio.muted / unmuted, session.updated, info
+  kBackendEvent,          // response.event: the Responses backend's (delegation; not used yet)
 };
 
 const char* ToString(ServerEventType type);

@@ -98,8 +98,17 @@ void SessionLoop::BeginClose(ExitCode code) {
   exit_code_ = ToInt(code);
   keep_alive_.Stop();  // the close has a deadline of its own
   session_created_by_.Clear();
-  closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);
   reconnector_.retry().Clear();
+  // GPT-Live: a started session is asked to close, and given a moment to say it has (with
+  // its final usage); the close frame follows its session.closed, or the deadline.
+  if (options_.close_session && link_->active() && conversation_->session_ready()) {
+    awaiting_closed_ = true;
+    closed_by_.Set(clock_->NowMs() + (code == ExitCode::kInterrupted ? kInterruptedSessionCloseMs
+                                                                     : kSessionCloseTimeoutMs));
+    options_.close_session();
+    return;
+  }
+  closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);
   link_->Close();
 }
 
@@ -225,7 +234,11 @@ bool SessionLoop::AfterWait() {
   const int64_t now_ms = clock_->NowMs();
   if (closed_by_.Passed(now_ms)) {
     closed_by_.Clear();
-    if (phase_ == Phase::kClosing) {  // the server never acknowledged the close: leave anyway
+    if (phase_ == Phase::kClosing && awaiting_closed_) {  // no session.closed: the frame now
+      awaiting_closed_ = false;
+      closed_by_.Set(now_ms + kCloseTimeoutMs);
+      link_->Close();
+    } else if (phase_ == Phase::kClosing) {  // the server never acknowledged the close: leave
       Finish(exit_code_);
     } else {  // nor the renewal's: start the next session anyway
       Renew();
@@ -234,7 +247,7 @@ bool SessionLoop::AfterWait() {
   }
   if (!session_created_by_.Passed(now_ms)) return false;
   session_created_by_.Clear();
-  const std::string why = "the server sent no session.created within " +
+  const std::string why = "the server sent no " + options_.session_event + " within " +
                           std::to_string(kSessionCreatedTimeoutMs / 1000) + " s";
   if (!had_session_) {
     LOG_ERROR("%s", why.c_str());
@@ -277,6 +290,7 @@ void SessionLoop::OnOpen() {
   if (phase_ == Phase::kRunning) {
     session_created_by_.Set(clock_->NowMs() + kSessionCreatedTimeoutMs);
     keep_alive_.Start(clock_->NowMs());
+    if (options_.start_session) options_.start_session();
   }
 }
 
@@ -321,7 +335,7 @@ void SessionLoop::OnProtocolError(const NetEvent& event) {
 // Usage is summed over every session of the run, whatever the conversation does.
 void SessionLoop::CountUsage(const ServerEvent& event) {
   switch (event.type) {
-    case ServerEventType::kSessionCreated:
+    case ServerEventType::kSessionCreated: usage_->LiveSessionStarted(); [[fallthrough]];
     case ServerEventType::kSessionUpdated:
       usage_->SetModel(event.session_model);
       usage_->SetTranscriptionModel(event.session_transcription_model);
@@ -329,6 +343,8 @@ void SessionLoop::CountUsage(const ServerEvent& event) {
     case ServerEventType::kResponseCreated: usage_->ResponseCreated(event.response.id); break;
     case ServerEventType::kResponseDone: usage_->AddResponse(event.usage, event.response.id); break;
     case ServerEventType::kInputTranscriptCompleted: usage_->AddTranscription(event.usage); break;
+    case ServerEventType::kUsageUpdated:
+    case ServerEventType::kSessionClosed: usage_->SetLiveSeconds(event.usage); break;
     default: break;
   }
 }
@@ -385,13 +401,15 @@ void SessionLoop::OnMessage(NetEvent* event) {
               Printable(std::string(parsed.type_name)).c_str());
   }
   CountUsage(parsed);
-  if (EndsOnFatalError(parsed)) return;
+  if (EndsOnFatalError(parsed) || EndsBeforeStart(parsed)) return;
   if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" &&
       phase_ == Phase::kRunning) {
     return OnSessionExpired();
   }
   const bool was_ready = conversation_->session_ready();
   conversation_->OnServerEvent(parsed);
+  // After the conversation, which makes what was said whole first: a renewal passes it on.
+  if (parsed.type == ServerEventType::kSessionClosed) return OnSessionClosed(parsed);
   if (!was_ready && conversation_->session_ready() && phase_ != Phase::kClosing) {
     session_created_by_.Clear();
     reconnector_.SessionBegan(clock_->NowMs(), conversation_->answers());
@@ -400,6 +418,62 @@ void SessionLoop::OnMessage(NetEvent* event) {
     had_session_ = true;
     down_ = false;
   }
+}
+
+}  // namespace voxterm
+
+namespace voxterm {
+
+// GPT-Live: a session that never started cannot be used, and trying again would be refused
+// the same way (a bad model, a refused session.start): one line, and the connection's code.
+bool SessionLoop::EndsBeforeStart(const ServerEvent& event) {
+  if (!options_.start_session || event.type != ServerEventType::kError ||
+      phase_ != Phase::kRunning || conversation_->session_ready()) {
+    return false;
+  }
+  const std::string code(CodeOrType(event.error));
+  LOG_ERROR("the server refused the session: %s%s%s", Printable(code, 100).c_str(),
+            code.empty() ? "" : ": ", Printable(std::string(event.error.message), 300).c_str());
+  BeginClose(ExitCode::kConnect);
+  return true;
+}
+
+// session.closed's reason says what comes next (LIVE.md section 1.4).
+void SessionLoop::OnSessionClosed(const ServerEvent& event) {
+  if (phase_ == Phase::kClosing) {  // the answer to our session.close: now the close frame
+    GoDown();                       // the session is over: nothing more is sent to it
+    if (awaiting_closed_) {
+      awaiting_closed_ = false;
+      closed_by_.Set(clock_->NowMs() + kCloseTimeoutMs);
+      link_->Close();
+    }
+    return;
+  }
+  if (phase_ == Phase::kRenewing) return;  // already on the way to the next
+  const std::string reason = Printable(std::string(event.text), 64);
+  if (event.text == "expired") return OnSessionExpired();
+  // The session is over: there is nothing left to ask to close (GoDown), only the connection.
+  if (event.text == "close_requested") {
+    notify_("the session was closed (close_requested)");
+    GoDown();
+    return BeginClose(ExitCode::kSuccess);
+  }
+  if (event.text == "content") {
+    LOG_ERROR(
+        "the server ended the session: its safety system stopped the conversation "
+        "(content)");
+    GoDown();
+    return BeginClose(ExitCode::kFailure);
+  }
+  // remote_hangup, connection_lost, a reason not known yet: as a lost connection.
+  const std::string why =
+      "the server closed the session (" + (reason.empty() ? "no reason given" : reason) + ")";
+  if (options_.reconnect_tries == 0) {
+    LOG_ERROR("%s", why.c_str());
+    return BeginClose(ExitCode::kFailure);
+  }
+  GoDown();
+  if (!ScheduleRetry(why)) Finish(ExitCode::kConnect);
 }
 
 }  // namespace voxterm

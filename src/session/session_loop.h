@@ -8,6 +8,10 @@
 // wait (ninja's Builder, driven by a CommandRunner). Time comes from a Clock and connections from
 // the Link's transport factory, so tests drive it all on a fake clock with FakeTransports.
 //
+// GPT-Live's sessions are the client's to open and close (SessionLoopOptions::start_session,
+// close_session) and end with session.closed, whose reason says what comes next
+// (OnSessionClosed); docs/protocol.md's GPT-Live section.
+//
 // Once done(), the run is over and exit_code() says how it ended (util/exit_code.h).
 // Thread safety: main thread only.
 #pragma once
@@ -44,6 +48,15 @@ struct SessionLoopOptions {
   // The API's reader of server messages, the other half of its ClientProtocol: every message is
   // parsed here, once, and the conversation gets typed events. Realtime's reads both dialects.
   Status (*parse)(std::string* buffer, ServerEvent* event) = ParseServerEvent;
+  // The event that announces a session, for messages: Realtime's session.created, GPT-Live's
+  // session.started.
+  std::string session_event = "session.created";
+  // GPT-Live: the client opens each session (start_session, called as each connection opens:
+  // session.start) and ends it politely (close_session: session.close, then the server's
+  // session.closed, before the close frame). An error before the session starts is fatal.
+  // Empty: Realtime's way, where the server announces the session and a close frame ends it.
+  std::function<void()> start_session;
+  std::function<void()> close_session;
 };
 
 // The words for a refusal no turn can get past: server_words, and what to change for a model.
@@ -56,6 +69,11 @@ class SessionLoop {
   static constexpr int kSessionCreatedTimeoutMs = 15000;
   // How long to wait for the server to answer our close frame before leaving anyway.
   static constexpr int kCloseTimeoutMs = 3000;
+  // GPT-Live: how long session.close waits for session.closed (the server drains first);
+  // interrupted (Ctrl-C, SIGTERM), less, so that the close frame still goes out within the
+  // second the signal watch allows (app/signal_watch.h: kExitGraceMs).
+  static constexpr int kSessionCloseTimeoutMs = 2000;
+  static constexpr int kInterruptedSessionCloseMs = 600;
 
   // Tells the user about the connection: the status line in a spoken conversation, stderr in
   // text mode.
@@ -117,6 +135,9 @@ class SessionLoop {
   void CountUsage(const ServerEvent& event);
   bool EndsOnFatalError(const ServerEvent& event);
   void OnSessionExpired();
+  // GPT-Live's session.closed, by reason; and an error before its session.started.
+  void OnSessionClosed(const ServerEvent& event);
+  bool EndsBeforeStart(const ServerEvent& event);
 
   const SessionLoopOptions options_;
   const Clock* const clock_;
@@ -141,6 +162,7 @@ class SessionLoop {
   bool had_session_ = false;        // a session worked: losses from now on are tried again
   bool down_ = false;               // the conversation was told it is disconnected
   bool told_reconnecting_ = false;  // the user saw "reconnecting", so will see "reconnected"
+  bool awaiting_closed_ = false;    // kClosing: session.close is out, session.closed is due
   std::deque<NetEvent> events_;
 };
 

@@ -37,6 +37,13 @@ constexpr TranscriptionPrices kTranscriptionPrices[] = {
     {"gpt-transcribe", 0.0045},
 };
 
+// developers.openai.com/api/docs/models/gpt-live-1.1, read on 2026-11-30: $0.05 per active
+// minute (standby, $0.02, is WebRTC's only); gpt-live-1 the same (voice-latency-cost guide).
+constexpr LiveMinutePrices kLiveMinutePrices[] = {
+    {"gpt-live-1", 0.05},
+    {"gpt-live-1.1", 0.05},
+};
+
 int64_t SatAdd(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 int64_t Count(int64_t v) { return v < 0 ? 0 : v; }  // -1: not sent
 
@@ -132,6 +139,32 @@ const TranscriptionPrices* FindTranscriptionPrices(std::string_view model) {
     if (p.model == model) return &p;
   }
   return nullptr;
+}
+
+const LiveMinutePrices* FindLiveMinutePrices(std::string_view model) {
+  for (const LiveMinutePrices& p : kLiveMinutePrices) {
+    if (p.model == model) return &p;
+  }
+  return nullptr;
+}
+
+void UsageTotals::LiveSessionStarted() {
+  live_done_seconds_ += live_session_seconds_;
+  live_session_seconds_ = 0;
+}
+
+void UsageTotals::SetLiveSeconds(const UsageInfo& usage) {
+  if (usage.seconds < 0) return;  // absent, or not believed (protocol/live_events.h)
+  if (!live_ && !FindLiveMinutePrices(model_)) {
+    Unknown("no price for model \"" + Printable(model_, 60) + "\"");
+  }
+  live_ = true;
+  live_session_seconds_ = std::max(live_session_seconds_, usage.seconds);
+}
+
+double UsageTotals::cost_usd() const {
+  const LiveMinutePrices* live = FindLiveMinutePrices(model_);
+  return cost_usd_ + (live ? live_seconds() / 60 * live->usd_per_active_minute : 0);
 }
 
 void UsageTotals::SetModel(std::string_view model) {
@@ -247,6 +280,10 @@ std::string UsageTotals::Summary() const {
            input_image_ > 0 ? (", image " + std::to_string(input_image_)).c_str() : "", output_,
            output_text_, output_audio_);
   std::string out = line;
+  if (live_) {  // GPT-Live bills session time; its backend's tokens are the responses'
+    snprintf(line, sizeof line, "usage: %.0f s of GPT-Live session time", live_seconds());
+    out = line;
+  }
   if (transcriptions_ > 0) {
     snprintf(line, sizeof line,
              "; %" PRId64 " transcription%s (%.1f s of audio, %" PRId64 " tokens)", transcriptions_,
@@ -257,7 +294,7 @@ std::string UsageTotals::Summary() const {
   if (!cost_known()) return out + "\nestimated cost: unknown (" + unknown_why_ + ")";
   const int64_t without = responses_without_usage();
   snprintf(line, sizeof line, "\nestimated cost: %s$%.4f (%s prices of %s)",
-           without > 0 ? "at least " : "", cost_usd_,
+           without > 0 ? "at least " : "", cost_usd(),
            models_used_.empty() ? Printable(model_, 60).c_str() : models_used_.c_str(),
            kPricesDate);
   out += line;
@@ -297,9 +334,11 @@ std::string UsageTotals::ToJson() const {
   }
   w.Key("transcription_seconds");
   w.Double(transcription_seconds_);
+  w.Key("live_seconds");
+  w.Double(live_seconds());
   w.Key("cost_usd");
   if (cost_known()) {
-    w.Double(cost_usd_);
+    w.Double(cost_usd());
   } else {
     w.Null();
   }

@@ -31,6 +31,12 @@ struct TranscriptionPrices {
   double usd_per_minute;
 };
 
+// GPT-Live models, billed by the active minute of session time (LIVE.md section 6).
+struct LiveMinutePrices {
+  std::string_view model;
+  double usd_per_active_minute;
+};
+
 // The table's date: when its prices were read.
 extern const char kPricesDate[];
 
@@ -38,6 +44,7 @@ extern const char kPricesDate[];
 // priced differently).
 const ModelPrices* FindModelPrices(std::string_view model);
 const TranscriptionPrices* FindTranscriptionPrices(std::string_view model);
+const LiveMinutePrices* FindLiveMinutePrices(std::string_view model);
 
 class UsageTotals {
  public:
@@ -58,6 +65,13 @@ class UsageTotals {
   void AddResponse(const UsageInfo& usage, std::string_view id = "");
   // A finished transcription's usage, priced by the transcription model.
   void AddTranscription(const UsageInfo& usage);
+  // GPT-Live: a session began (session.started); its seconds count from 0.
+  void LiveSessionStarted();
+  // GPT-Live's session.usage.updated or session.closed: the session's seconds so far,
+  // cumulative. Untrusted: a value lower than one already seen (or none) changes nothing.
+  void SetLiveSeconds(const UsageInfo& usage);
+  // GPT-Live session time over the run's sessions.
+  double live_seconds() const { return live_done_seconds_ + live_session_seconds_; }
 
   int64_t responses() const { return responses_; }
   // Responses created but never done, and responses done without usage.
@@ -68,7 +82,8 @@ class UsageTotals {
   int64_t output_tokens() const { return output_; }
   int64_t cached_tokens() const { return cached_; }
   bool cost_known() const { return unknown_why_.empty(); }
-  double cost_usd() const { return cost_usd_; }
+  // The tokens' cost, and GPT-Live's session time at its model's price per minute.
+  double cost_usd() const;
 
   // One or two lines for stderr, without the "voxterm: " prefix, joined by '\n'.
   std::string Summary() const;
@@ -94,6 +109,9 @@ class UsageTotals {
   int64_t output_ = 0, output_text_ = 0, output_audio_ = 0;
   int64_t transcriptions_ = 0, transcription_input_ = 0, transcription_output_ = 0;
   double transcription_seconds_ = 0;
+  bool live_ = false;                // GPT-Live usage was reported
+  double live_done_seconds_ = 0;     // the sessions before this one
+  double live_session_seconds_ = 0;  // this session's, the highest it said
   double cost_usd_ = 0;
   std::string unknown_why_;  // the first reason the cost is unknown; empty while known
 };

@@ -286,6 +286,36 @@ def test_barge_in_truncates_the_message_that_was_playing(pulse, mock, tmp_path, 
     assert 500 <= cut <= 2000
 
 
+def test_a_gpt_live_turn_through_portaudio(pulse, mock, tmp_path):
+    """GPT-Live (issue 18): the microphone streams to the mock's GPT-Live side and its answer
+    plays on the speaker, through the same playback path as Realtime's."""
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(raw(silence(300) + tone(800) + silence(6000)))
+    played = tmp_path / "played.raw"
+    pulse.devices(str(mic), str(played))
+    m = mock()
+    p = start_voxterm(tmp_path, pulse, ["--model", "gpt-live-1.1", "--url", m.url(path="/v1/live/sessions"),
+                                        "--headphones", "--input-device", "rt_capture",
+                                        "--output-device", "rt_play"])
+
+    def said():
+        return [r["live_said"] for r in m.raw_records() if "live_said" in r]
+
+    try:
+        # The whole answer (six words of 200 ms) said and heard: its words show as they play.
+        assert wait_for(lambda: [s for s in said() if s["words"] == s["of"]], 30), stderr_of(p)
+        assert wait_for(lambda: played.exists() and len(played.read_bytes().strip(b"\0")) > 0.9 * 2 * 1200 * 24,
+                        30), stderr_of(p)
+        time.sleep(3)  # the answer over (2 s of silence): every word of it is shown
+    finally:
+        p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 130
+    m.settle()
+    assert "assistant: I heard 800 ms of speech." in p.stdout.read()
+    assert [e["type"] for e in m.events()][-1] == "session.close"
+    assert m.violations() == []
+
+
 @pytest.mark.skipif(bool(os.environ.get("VOXTERM_SANITIZER")), reason="sanitizers inflate memory")
 def test_audio_sent_far_ahead_of_the_speaker_is_bounded(pulse, mock, tmp_path):
     # A server that sends a 20-minute answer all at once (57.6 MB of samples): a hostile one, or

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "app/options.h"
+#include "util/exit_code.h"
 
 using namespace voxterm;
 
@@ -100,4 +101,17 @@ TEST_CASE("a bad flag or a bad key is a usage error", "[cli]") {
   CHECK(Given("").Parse({"--vad", "loud"}).exit_code == 2);
   CHECK(Given(R"({"frame_ms": 5})").Parse({}).exit_code == 2);
   CHECK(Given(R"({"stats": "x.json"})").Parse({}).exit_code == 2);  // a flag only
+}
+
+TEST_CASE("the API is live or realtime from the flag or the file", "[cli][api_select]") {
+  CommandLine line = Given("").Parse({"--api", "live"});
+  REQUIRE_FALSE(line.exit_code);
+  CHECK(line.config.api == Api::kLive);
+  line = Given(R"({"api": "realtime"})").Parse({});
+  REQUIRE_FALSE(line.exit_code);
+  CHECK(line.config.api == Api::kRealtime);
+  CHECK(Given("").Parse({"--api", "bidi"}).exit_code == ToInt(ExitCode::kUsage));
+  // What GPT-Live cannot do yet: exit 2.
+  CHECK(Given("").Parse({"--model", "gpt-live-1.1", "--text"}).exit_code ==
+        ToInt(ExitCode::kUsage));
 }

@@ -9,6 +9,11 @@ TEST_CASE("audio payloads are replaced by their length", "[event_log]") {
         R"({"event":{"type":"input_audio_buffer.append","audio":"<audio: 4 bytes>"}})");
   CHECK(EventLog::Redact(R"({"type":"response.output_audio.delta","delta":"AAAA"})") ==
         R"({"event":{"type":"response.output_audio.delta","delta":"<audio: 3 bytes>"}})");
+  // GPT-Live's, both ways.
+  CHECK(EventLog::Redact(R"({"type":"session.output_audio.delta","delta":"AAAA"})") ==
+        R"({"event":{"type":"session.output_audio.delta","delta":"<audio: 3 bytes>"}})");
+  CHECK(EventLog::Redact(R"({"type":"session.input_audio.append","audio":"AAAAAA=="})") ==
+        R"({"event":{"type":"session.input_audio.append","audio":"<audio: 4 bytes>"}})");
   CHECK(EventLog::Redact(R"({"type":"response.audio.delta","delta":"AAAA"})") ==
         R"({"event":{"type":"response.audio.delta","delta":"<audio: 3 bytes>"}})");
   // Text deltas and the session's "audio" object stay as they are.

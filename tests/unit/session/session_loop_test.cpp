@@ -7,6 +7,7 @@
 
 #include "fakes/fake_clock.h"
 #include "fakes/fake_transport.h"
+#include "protocol/live_events.h"
 
 using namespace voxterm;
 
@@ -524,4 +525,178 @@ TEST_CASE_METHOD(SessionLoopTest,
   Turn();
   REQUIRE(loop->done());
   CHECK(loop->exit_code() == ToInt(code));
+}
+
+namespace {
+
+// GPT-Live: the loop opens each session (start_session) and closes it politely (close_session).
+struct LiveLoopTest : SessionLoopTest {
+  int starts = 0, closes = 0;
+  LiveLoopTest() {
+    options.parse = ParseLiveEvent;
+    options.session_event = "session.started";
+    options.start_session = [this] {
+      ++starts;
+      current->Send(R"({"type":"session.start"})");
+    };
+    options.close_session = [this] {
+      ++closes;
+      current->Send(R"({"type":"session.close"})");
+    };
+  }
+  void Started() { Server(R"({"type":"session.started","session":{"model":"gpt-live-1.1"}})"); }
+  void Closed(const char* reason, int seconds = 10) {
+    Server(std::string(R"({"type":"session.closed","reason":")") + reason +
+           R"(","usage":{"seconds":)" + std::to_string(seconds) + "}}");
+  }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: session.start as the connection opens",
+                 "[session_loop][live]") {
+  Start();
+  CHECK(starts == 0);  // nothing goes before the connection is open
+  Open();
+  CHECK(starts == 1);
+  CHECK(current->sent == std::vector<std::string>{R"({"type":"session.start"})"});
+  Started();
+  CHECK(conversation.ready);
+  CHECK_FALSE(loop->done());
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: no session.started in time ends the run",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Wait(SessionLoop::kSessionCreatedTimeoutMs);
+  CHECK(loop->closing());
+  Wait(SessionLoop::kCloseTimeoutMs);
+  REQUIRE(loop->done());
+  CHECK(loop->exit_code() == ToInt(ExitCode::kFailure));
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: an error before session.started is fatal",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"unknown_parameter",
+      "message":"Unknown parameter: session.tools"}})");
+  CHECK(loop->closing());
+  CHECK(closes == 0);  // no session to close: the close frame at once
+  CHECK(current->closed);
+  current->InjectClose(1000, "");
+  Turn();
+  REQUIRE(loop->done());
+  CHECK(loop->exit_code() == ToInt(ExitCode::kConnect));
+  // An error during the session is the conversation's, not the end.
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: an error in a session does not end it",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  Server(R"({"type":"error","error":{"type":"invalid_request_error","code":"invalid_audio",
+      "message":"odd"}})");
+  CHECK_FALSE(loop->closing());
+  CHECK(conversation.events.back() == "error");
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: expired renews at once, with a new session.start",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  conversation.completed = 1;  // the session got somewhere
+  Closed("expired", 60);
+  CHECK(conversation.events.back() == "session.closed");  // the conversation saw it first
+  CHECK(conversation.disconnects == 1);
+  CHECK(current->closed);
+  current->InjectClose(1000, "");
+  Turn();
+  CHECK(connections == 2);
+  Open();
+  CHECK(starts == 2);
+  Started();
+  CHECK(conversation.ready);
+  CHECK(usage.live_seconds() == 60);
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: content ends the run, close_requested too",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  SECTION("content: a failure") {
+    Closed("content");
+    CHECK(loop->closing());
+    CHECK(closes == 0);  // the server closed the session already
+    CHECK(loop->exit_code() == ToInt(ExitCode::kFailure));
+  }
+  SECTION("close_requested: a success") {
+    Closed("close_requested");
+    CHECK(loop->closing());
+    CHECK(loop->exit_code() == ToInt(ExitCode::kSuccess));
+  }
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: other reasons reconnect as a lost connection does",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  Closed("remote_hangup");
+  CHECK(conversation.disconnects == 1);
+  REQUIRE_FALSE(notices.empty());
+  CHECK(notices.back().find("the server closed the session (remote_hangup); reconnecting") == 0);
+  Wait(500);
+  CHECK(connections == 2);
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: the end sends session.close and waits for closed",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  loop->Close(ExitCode::kInterrupted);
+  CHECK(closes == 1);
+  CHECK_FALSE(current->closed);  // the server drains first
+  SECTION("session.closed comes: then the close frame") {
+    Closed("close_requested", 42);
+    CHECK(current->closed);
+    CHECK(conversation.disconnects == 1);  // it sends nothing more
+    CHECK(usage.live_seconds() == 42);     // the final usage is kept
+    current->InjectClose(1000, "");
+    Turn();
+    REQUIRE(loop->done());
+    CHECK(loop->exit_code() == ToInt(ExitCode::kInterrupted));
+  }
+  SECTION("it does not: the close frame after 0.6 s, within the signal's grace") {
+    Wait(SessionLoop::kInterruptedSessionCloseMs - 1);
+    CHECK_FALSE(current->closed);
+    Wait(1);
+    CHECK(current->closed);
+    current->InjectClose(1000, "");
+    Turn();
+    REQUIRE(loop->done());
+    CHECK(loop->exit_code() == ToInt(ExitCode::kInterrupted));
+  }
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: the end of the conversation waits 2 s for closed",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  conversation.finished = true;  // the input file ended and the last answer played
+  Turn();
+  CHECK(closes == 1);
+  Wait(SessionLoop::kSessionCloseTimeoutMs - 1);
+  CHECK_FALSE(current->closed);
+  Wait(1);
+  CHECK(current->closed);
+  Wait(SessionLoop::kCloseTimeoutMs);  // no close frame back either: leave
+  REQUIRE(loop->done());
+  CHECK(loop->exit_code() == ToInt(ExitCode::kSuccess));
 }

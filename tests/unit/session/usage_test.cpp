@@ -391,3 +391,38 @@ TEST_CASE("an unpriced response's tokens still count; the first reason stands", 
   CHECK(totals.Summary().find("unknown (the server sent usage values that are not token counts)") !=
         std::string::npos);
 }
+
+namespace {
+UsageInfo Seconds(double seconds) {
+  UsageInfo u;
+  u.present = true;
+  u.seconds = seconds;
+  return u;
+}
+}  // namespace
+
+TEST_CASE("GPT-Live: session seconds, cumulative, summed over sessions, priced per minute",
+          "[usage]") {
+  UsageTotals usage("gpt-live-1.1", "");
+  usage.LiveSessionStarted();
+  usage.SetLiveSeconds(Seconds(30));
+  usage.SetLiveSeconds(Seconds(60));  // cumulative: not added
+  usage.SetLiveSeconds(Seconds(20));  // lower: not believed
+  usage.SetLiveSeconds(Seconds(-1));  // none
+  CHECK(usage.live_seconds() == 60);
+  usage.LiveSessionStarted();  // a renewal: the next session counts from 0
+  usage.SetLiveSeconds(Seconds(30));
+  CHECK(usage.live_seconds() == 90);
+  CHECK(usage.cost_known());
+  CHECK(usage.cost_usd() == Approx(0.075));  // 90 s at $0.05 a minute: LIVE.md's example
+  CHECK(usage.Summary().find("usage: 90 s of GPT-Live session time") == 0);
+  CHECK(usage.Summary().find("$0.0750") != std::string::npos);
+  CHECK(usage.ToJson().find("\"live_seconds\":90") != std::string::npos);
+}
+
+TEST_CASE("GPT-Live: a deployment's model has no price", "[usage]") {
+  UsageTotals usage("my-live-deployment", "");
+  usage.SetLiveSeconds(Seconds(30));
+  CHECK_FALSE(usage.cost_known());
+  CHECK(FindLiveMinutePrices("gpt-live-1") != nullptr);
+}

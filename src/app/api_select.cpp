@@ -1,0 +1,47 @@
+#include "app/api_select.h"
+
+#include <string_view>
+
+#include "transport/url.h"
+
+namespace voxterm {
+
+bool UsesLive(const Config& config) {
+  if (config.api != Api::kAuto) return config.api == Api::kLive;
+  return config.model.rfind("gpt-live", 0) == 0;
+}
+
+std::string LiveUrl(const Config& config) {
+  if (config.url == kRealtimeUrl) return kLiveUrl;  // the default: OpenAI's
+  auto url = ParseUrl(config.url);
+  if (!url.ok()) return config.url;  // MakeConnectOptions says what is wrong with it
+  const std::string path = url->path.substr(0, url->path.find('?'));
+  constexpr std::string_view kRealtimePath = "/v1/realtime";
+  if (path.size() >= kRealtimePath.size() &&
+      path.compare(path.size() - kRealtimePath.size(), kRealtimePath.size(), kRealtimePath) == 0) {
+    // A Realtime endpoint (a compatible server's, a proxy's, Azure's GA path): GPT-Live is
+    // beside it on the same server, and never at it (a Live model there is invalid_model).
+    url->path = path.substr(0, path.size() - kRealtimePath.size()) + "/v1/live/sessions";
+    return url->ToString();
+  }
+  if (!config.azure || path.find("/live") != std::string::npos) return config.url;
+  url->path = kAzureLivePath;
+  return url->ToString();
+}
+
+Status CheckLiveOptions(const Config& config) {
+  if (!UsesLive(config)) return Status::Ok();
+  const char* what = nullptr;
+  if (config.mode == Mode::kText) {
+    what = "--text (text only: GPT-Live always speaks)";
+  } else if (config.mode == Mode::kPtt) {
+    what = "--ptt (push-to-talk)";
+  } else if (!config.tools.empty()) {
+    what = "\"tools\" (tools go through delegation)";
+  }
+  if (!what) return Status::Ok();
+  return Status::Error(std::string(what) + " is not supported with GPT-Live (model \"" +
+                       config.model + "\") yet; use --api realtime and a Realtime model");
+}
+
+}  // namespace voxterm

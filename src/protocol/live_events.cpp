@@ -1,0 +1,150 @@
+#include "protocol/live_events.h"
+
+#include <rapidjson/document.h>
+
+#include <cmath>
+#include <string_view>
+
+#include "protocol/json_parse.h"
+
+namespace voxterm {
+namespace {
+
+using rapidjson::Value;
+using Type = ServerEventType;
+
+std::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+std::string_view OptString(const Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return View(it->value);
+}
+
+int64_t OptInt(const Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsInt64()) return -1;
+  return it->value.GetInt64();
+}
+
+const Value* OptObject(const Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsObject()) return nullptr;
+  return &it->value;
+}
+
+Status Missing(std::string_view type, const char* what) {
+  return Status::Error(std::string(type) + ": missing or mistyped \"" + what + "\"");
+}
+
+// usage.seconds: a non-negative finite number, at most kMaxLiveUsageSeconds; anything else is
+// counted as invalid and leaves seconds at -1 (the event itself still counts).
+void ReadSeconds(const Value& doc, UsageInfo* u) {
+  const Value* usage = OptObject(doc, "usage");
+  if (!usage) return;
+  u->present = true;
+  auto it = usage->FindMember("seconds");
+  if (it == usage->MemberEnd() || it->value.IsNull()) return;
+  const double seconds = it->value.IsNumber() ? it->value.GetDouble() : -1;
+  if (std::isfinite(seconds) && seconds >= 0 && seconds <= kMaxLiveUsageSeconds) {
+    u->seconds = seconds;
+  } else {
+    u->invalid = 1;
+    u->first_invalid = "seconds";
+  }
+}
+
+Status ReadEvent(const Value& doc, ServerEvent* e) {
+  switch (e->type) {
+    case Type::kSessionCreated: {
+      const Value* session = OptObject(doc, "session");
+      if (!session) return Missing(e->type_name, "session");
+      e->expires_at = OptInt(*session, "expires_at");
+      e->session_model = OptString(*session, "model");
+      return Status::Ok();
+    }
+    case Type::kSessionClosed:
+      e->text = OptString(doc, "reason");
+      ReadSeconds(doc, &e->usage);
+      return Status::Ok();
+    case Type::kUsageUpdated: ReadSeconds(doc, &e->usage); return Status::Ok();
+    case Type::kDelegationCreated: {
+      const Value* delegation = OptObject(doc, "delegation");
+      if (!delegation) return Missing(e->type_name, "delegation");
+      e->item_id = OptString(*delegation, "id");
+      e->name = OptString(*delegation, "target");
+      if (e->item_id.empty()) return Missing(e->type_name, "delegation.id");
+      return Status::Ok();
+    }
+    case Type::kLiveOutputAudio:
+    case Type::kLiveOutputTranscript:
+    case Type::kLiveInputTranscript: {
+      auto delta = doc.FindMember("delta");
+      if (delta == doc.MemberEnd() || !delta->value.IsString())
+        return Missing(e->type_name, "delta");
+      e->delta = View(delta->value);
+      e->audio_start_ms = OptInt(doc, "start_ms");
+      e->audio_end_ms = OptInt(doc, "end_ms");
+      return Status::Ok();
+    }
+    case Type::kError: {
+      const Value* error = OptObject(doc, "error");
+      if (!error) return Missing(e->type_name, "error");
+      e->error.type = OptString(*error, "type");
+      e->error.code = OptString(*error, "code");
+      e->error.message = OptString(*error, "message");
+      e->error.param = OptString(*error, "param");
+      e->error.event_id = OptString(*error, "client_event_id");
+      if (e->error.event_id.empty()) e->error.event_id = OptString(doc, "client_event_id");
+      return Status::Ok();
+    }
+    default: return Status::Ok();
+  }
+}
+
+struct Name {
+  std::string_view wire;
+  Type type;
+};
+
+constexpr Name kNames[] = {
+    {"session.started", Type::kSessionCreated},
+    {"session.closed", Type::kSessionClosed},
+    {"session.usage.updated", Type::kUsageUpdated},
+    {"session.delegation.created", Type::kDelegationCreated},
+    {"session.output_audio.delta", Type::kLiveOutputAudio},
+    {"session.output_transcript.delta", Type::kLiveOutputTranscript},
+    {"session.input_transcript.delta", Type::kLiveInputTranscript},
+    {"error", Type::kError},
+    {"session.updated", Type::kLiveAck},
+    {"session.input_audio.muted", Type::kLiveAck},
+    {"session.input_audio.unmuted", Type::kLiveAck},
+    {"session.instructions.appended", Type::kLiveAck},
+    {"session.thinking.appended", Type::kLiveAck},
+    {"session.commentary.appended", Type::kLiveAck},
+    {"info", Type::kLiveAck},
+    {"response.event", Type::kBackendEvent},
+};
+
+}  // namespace
+
+Status ParseLiveEvent(std::string* buffer, ServerEvent* event) {
+  *event = ServerEvent();
+  rapidjson::Document doc;
+  Status parsed = ParseJsonInsitu(buffer, &doc);
+  if (!parsed.ok()) return parsed;
+  if (!doc.IsObject()) return Status::Error("not a JSON object");
+  auto type = doc.FindMember("type");
+  if (type == doc.MemberEnd() || !type->value.IsString()) {
+    return Status::Error("event without a string \"type\"");
+  }
+  event->type_name = View(type->value);
+  event->type = Type::kUnknown;
+  for (const Name& name : kNames) {  // a short table: a scan costs less than a hash
+    if (name.wire == event->type_name) event->type = name.type;
+  }
+  event->event_id = OptString(doc, "event_id");
+  return ReadEvent(doc, event);
+}
+
+}  // namespace voxterm

@@ -1,0 +1,146 @@
+// The engine over GPT-Live: LiveClient out, ParseLiveEvent in, LiveAnswers between. A spoken
+// conversation with no response events at all: answers shown and played, the user's words as
+// their line, the model's own barge-in flushing what is queued, a delegation answered, and the
+// history a renewal passes on.
+#include <rapidjson/document.h>
+
+#include <catch2/catch.hpp>
+
+#include "conversation/engine.h"
+#include "fakes/fake_transport.h"
+#include "fakes/fake_view.h"
+#include "protocol/live_client.h"
+#include "protocol/live_events.h"
+#include "util/base64.h"
+
+using namespace voxterm;
+
+namespace {
+
+struct LiveEngineTest {
+  LiveEngineTest() : chat(Settings(), &server, &playback, &view, nullptr, &history) {
+    server.BeginStart(Settings());
+    server.SendStart();
+  }
+  static SessionSettings Settings() {
+    SessionSettings s;
+    s.turns = SessionSettings::Turns::kDetect;
+    return s;
+  }
+  void Server(std::string json) {
+    ServerEvent event;
+    REQUIRE(ParseLiveEvent(&json, &event).ok());
+    chat.OnServerEvent(event);
+  }
+  void Started() { Server(R"({"type":"session.started","session":{"model":"gpt-live-1"}})"); }
+  void Audio(int ms, bool loud) {
+    for (int done = 0; done < ms; done += 100) {
+      std::vector<int16_t> samples(2400, loud ? 2000 : 0);
+      Server(R"({"type":"session.output_audio.delta","delta":")" +
+             Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2) +
+             R"("})");
+    }
+  }
+  void Said(const char* who, const char* words) {
+    Server(std::string(R"({"type":"session.)") + who + R"(_transcript.delta","delta":")" + words +
+           R"("})");
+  }
+
+  FakeTransport transport;
+  LiveClient server{"gpt-live-1", &transport};
+  FakeView view;
+  SpscRing<int16_t> ring{1 << 18};
+  PlaybackCounters counters;
+  PlaybackPath playback{24000, &ring, &counters};
+  History history;
+  ConversationEngine chat;
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(LiveEngineTest, "a spoken turn and its answer, with no response events",
+                 "[live][voice]") {
+  Started();
+  CHECK(chat.session_ready());
+  std::vector<int16_t> frame(480, 7);
+  chat.OnCaptureFrame(frame.data(), frame.size());
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.start", "session.input_audio.append"});
+  Said("input", "What's two plus two?");
+  CHECK(view.caption == "What's two plus two?");
+  Audio(300, /*loud=*/false);  // the model thinks: silence is not an answer
+  CHECK(playback.queued_frames() == 0);
+  Said("output", "Four.");
+  Audio(500, /*loud=*/true);
+  CHECK(playback.queued_frames() == 500 * 24);
+  Audio(2000, /*loud=*/false);  // two seconds without words: the answer is over
+  chat.OnTick();
+  REQUIRE(view.lines.size() >= 1);
+  CHECK(view.lines[0] == "you: What's two plus two?");
+  CHECK(chat.answers() == 1);
+  // Nothing GPT-Live does not have went out: no response.create, commit or truncate.
+  for (const std::string& type : transport.SentTypes()) {
+    CHECK((type == "session.start" || type == "session.input_audio.append"));
+  }
+  // The history a renewal's session.start carries.
+  auto entries = history.Entries();
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].text == "What's two plus two?");
+  CHECK(entries[1].text == "Four.");
+}
+
+TEST_CASE_METHOD(LiveEngineTest, "the model stops for the user: what is queued is flushed",
+                 "[live][voice]") {
+  Started();
+  Said("output", "Once upon a time");
+  Audio(1000, /*loud=*/true);
+  CHECK(playback.Audible());
+  Said("input", "wait");
+  Audio(100, /*loud=*/true);  // the model may go on: nothing is flushed yet
+  CHECK(playback.Audible());
+  Audio(200, /*loud=*/false);       // it stopped
+  CHECK_FALSE(playback.Audible());  // flushed
+  CHECK(chat.answers() == 0);       // cancelled, not completed
+}
+
+TEST_CASE_METHOD(LiveEngineTest, "a delegation is answered at once", "[live][voice]") {
+  Started();
+  Server(R"({"type":"session.delegation.created","delegation":{"id":"item_dlg_1",
+      "type":"delegation","target":"client"}})");
+  REQUIRE(transport.sent.size() == 2);
+  rapidjson::Document d;
+  d.Parse(transport.sent[1].c_str());
+  CHECK(std::string(d["type"].GetString()) == "session.commentary.append");
+  CHECK(std::string(d["delegation_id"].GetString()) == "item_dlg_1");
+  CHECK(std::string(d["content"].GetString()) == ConversationEngine::kDelegationRefusal);
+}
+
+TEST_CASE_METHOD(LiveEngineTest, "session.closed makes the answer whole for the next session",
+                 "[live][voice]") {
+  Started();
+  Said("input", "Tell me a story");
+  Said("output", "Once upon");
+  Server(R"({"type":"session.closed","reason":"expired","usage":{"seconds":60}})");
+  chat.OnDisconnected();
+  // The next connection's start carries the conversation.
+  server.BeginStart(Settings());
+  history.Replay(&server);
+  server.SendStart();
+  rapidjson::Document d;
+  d.Parse(transport.sent.back().c_str());
+  REQUIRE(d["session"].HasMember("input"));
+  const auto& input = d["session"]["input"];
+  REQUIRE(input.Size() == 2);
+  CHECK(std::string(input[0]["content"][0]["text"].GetString()) == "Tell me a story");
+  CHECK(std::string(input[1]["content"][0]["text"].GetString()) == "Once upon");
+}
+
+TEST_CASE_METHOD(LiveEngineTest, "a typed line is not sent, and the user is told",
+                 "[live][voice]") {
+  Started();
+  chat.OnUserLine("hello");
+  CHECK(transport.SentTypes() == std::vector<std::string>{"session.start"});
+  REQUIRE(view.notices.size() == 1);
+  CHECK(view.notices[0] == "typed lines are not sent to GPT-Live yet: speak instead");
+  CHECK_FALSE(chat.AwaitingServer());  // no answer is expected for it
+}
