@@ -89,4 +89,30 @@ Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc) {
   return Status::Ok();
 }
 
+std::string_view JsonView(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+std::string_view OptString(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return JsonView(it->value);
+}
+
+int64_t OptInt(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsInt64()) return -1;
+  return it->value.GetInt64();
+}
+
+const rapidjson::Value* OptObject(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  if (it == obj.MemberEnd() || !it->value.IsObject()) return nullptr;
+  return &it->value;
+}
+
+Status Missing(std::string_view type, const char* what) {
+  return Status::Error(std::string(type) + ": missing or mistyped \"" + what + "\"");
+}
+
 }  // namespace voxterm

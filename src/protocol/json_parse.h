@@ -11,7 +11,9 @@
 #include <rapidjson/document.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "util/status.h"
 
@@ -31,5 +33,15 @@ constexpr size_t kJsonPadding = 16;
 // kJsonPadding NULs are appended (no copy when its capacity has room, as the transport leaves).
 // The text ends at its first NUL. On failure the message says why and where.
 Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc);
+
+// Reading a server event's members, which are untrusted: a member absent, null or of another
+// type reads as empty, -1 or null (optional fields are often null in practice: PROTOCOL.md
+// section l, item 5). View: a string value as it lies in the document.
+std::string_view JsonView(const rapidjson::Value& v);
+std::string_view OptString(const rapidjson::Value& obj, const char* key);
+int64_t OptInt(const rapidjson::Value& obj, const char* key);
+const rapidjson::Value* OptObject(const rapidjson::Value& obj, const char* key);
+// "TYPE: missing or mistyped "WHAT"": the error of an event that lacks a member it needs.
+Status Missing(std::string_view type, const char* what);
 
 }  // namespace voxterm

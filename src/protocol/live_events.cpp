@@ -13,30 +13,6 @@ namespace {
 using rapidjson::Value;
 using Type = ServerEventType;
 
-std::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
-
-std::string_view OptString(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return View(it->value);
-}
-
-int64_t OptInt(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsInt64()) return -1;
-  return it->value.GetInt64();
-}
-
-const Value* OptObject(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsObject()) return nullptr;
-  return &it->value;
-}
-
-Status Missing(std::string_view type, const char* what) {
-  return Status::Error(std::string(type) + ": missing or mistyped \"" + what + "\"");
-}
-
 // usage.seconds: a non-negative finite number, at most kMaxLiveUsageSeconds; anything else is
 // counted as invalid and leaves seconds at -1 (the event itself still counts).
 void ReadSeconds(const Value& doc, UsageInfo* u) {
@@ -82,7 +58,7 @@ Status ReadEvent(const Value& doc, ServerEvent* e) {
       auto delta = doc.FindMember("delta");
       if (delta == doc.MemberEnd() || !delta->value.IsString())
         return Missing(e->type_name, "delta");
-      e->delta = View(delta->value);
+      e->delta = JsonView(delta->value);
       e->audio_start_ms = OptInt(doc, "start_ms");
       e->audio_end_ms = OptInt(doc, "end_ms");
       return Status::Ok();
@@ -138,7 +114,7 @@ Status ParseLiveEvent(std::string* buffer, ServerEvent* event) {
   if (type == doc.MemberEnd() || !type->value.IsString()) {
     return Status::Error("event without a string \"type\"");
   }
-  event->type_name = View(type->value);
+  event->type_name = JsonView(type->value);
   event->type = Type::kUnknown;
   for (const Name& name : kNames) {  // a short table: a scan costs less than a hash
     if (name.wire == event->type_name) event->type = name.type;

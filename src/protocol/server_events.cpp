@@ -15,37 +15,11 @@ namespace {
 using rapidjson::Value;
 using Type = ServerEventType;
 
-std::string_view View(const Value& v) { return {v.GetString(), v.GetStringLength()}; }
-
-// A string member, or empty when absent, null or of another type: the server is untrusted and
-// optional fields are often null in practice (PROTOCOL.md section l, item 5).
-std::string_view OptString(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return View(it->value);
-}
-
-int64_t OptInt(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsInt64()) return -1;
-  return it->value.GetInt64();
-}
-
-const Value* OptObject(const Value& obj, const char* key) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || !it->value.IsObject()) return nullptr;
-  return &it->value;
-}
-
-Status Missing(std::string_view type, const char* what) {
-  return Status::Error(std::string(type) + ": missing or mistyped \"" + what + "\"");
-}
-
 Status RequireString(const Value& obj, const char* key, std::string_view type,
                      std::string_view* out) {
   auto it = obj.FindMember(key);
   if (it == obj.MemberEnd() || !it->value.IsString()) return Missing(type, key);
-  *out = View(it->value);
+  *out = JsonView(it->value);
   return Status::Ok();
 }
 
@@ -332,7 +306,7 @@ Status ParseServerEvent(std::string* buffer, ServerEvent* event) {
   if (type == doc.MemberEnd() || !type->value.IsString()) {
     return Status::Error("event without a string \"type\"");
   }
-  event->type_name = View(type->value);
+  event->type_name = JsonView(type->value);
   const Name* known = Lookup(event->type_name);
   event->type = known ? known->type : Type::kUnknown;
   // Fields common to many events are read once, up front; absent ones stay empty.
