@@ -110,9 +110,12 @@ void ConversationEngine::OnDisconnected() {
   for (const Response& response : responses_) {
     if (response.shown && response.id != dropped_response_id_) cut = &response;
   }
-  continue_answer_ = cut && cut->delivered;
-  // A request that was out is made again, unless the user's own turn, sent again, will make it.
-  if (cut && !cut->delivered && !turn_) core_.requests().Want();
+  // The rest of the cut answer is asked for in the next session, and a request that was out is
+  // made again, unless the user's own turn, sent again, will make it; where the API takes
+  // requests.
+  const bool asks = server_->takes_answer_requests();
+  continue_answer_ = asks && cut && cut->delivered;
+  if (asks && cut && !cut->delivered && !turn_) core_.requests().Want();
   responses_.clear();
   awaiting_answer_ = user_speaking_ = false;
   outage_start_ = captured_;
@@ -144,7 +147,8 @@ void ConversationEngine::Resume() {
   if (continue_answer_) {
     continue_answer_ = false;
     core_.requests().Want(ContinuationInstructions(core_.settings().instructions));
-  } else if (turn_open && (words_known || (!server_interrupts_ && turn_->committed))) {
+  } else if (turn_open && server_->takes_answer_requests() &&
+             (words_known || (!server_interrupts_ && turn_->committed))) {
     if (!words_known) server_->CommitAudio();
     core_.requests().Want();  // server VAD answers only speech it heard itself
   }

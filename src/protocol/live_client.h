@@ -89,6 +89,7 @@ class LiveClient final : public ClientProtocol {
   void AnswerDelegation(std::string_view delegation_id, std::string_view words) override;
   bool continuous_input() const override { return true; }
   bool takes_typed_lines() const override { return false; }
+  bool takes_answer_requests() const override { return false; }
 
  private:
   const std::string model_;

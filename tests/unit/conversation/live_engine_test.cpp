@@ -144,3 +144,28 @@ TEST_CASE_METHOD(LiveEngineTest, "a typed line is not sent, and the user is told
   CHECK(view.notices[0] == "typed lines are not sent to GPT-Live yet: speak instead");
   CHECK_FALSE(chat.AwaitingServer());  // no answer is expected for it
 }
+
+TEST_CASE_METHOD(
+    LiveEngineTest,
+    "a connection lost mid-answer leaves nothing waiting for an answer no one can ask for",
+    "[live][voice]") {
+  // Given an answer streaming when the connection is lost
+  Started();
+  Said("input", "Tell me a story.");
+  Said("output", "Once upon a time");
+  Audio(500, /*loud=*/true);
+  chat.OnDisconnected();
+  // When the next session starts (GPT-Live has no request for an answer, nor for the rest of
+  // one: the model speaks when it will)
+  server.BeginStart(Settings());
+  server.SendStart();
+  Started();
+  // Then, once what arrived has played, nothing is awaited: an input file's run can end
+  std::vector<int16_t> played(ring.capacity());
+  (void)ring.Read(played.data(), played.size());
+  counters.played_frames = playback.queued_frames();
+  playback.SetStreamOpen(false);
+  chat.OnTick();
+  CHECK_FALSE(chat.AwaitingServer());
+  CHECK(chat.Idle());
+}
