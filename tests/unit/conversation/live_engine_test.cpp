@@ -109,7 +109,7 @@ TEST_CASE_METHOD(LiveEngineTest, "a delegation is answered at once", "[live][voi
       "type":"delegation","target":"client"}})");
   REQUIRE(transport.sent.size() == 2);
   rapidjson::Document d;
-  d.Parse(transport.sent[1].c_str());
+  d.Parse(transport.sent[1].data(), transport.sent[1].size());
   CHECK(std::string(d["type"].GetString()) == "session.commentary.append");
   CHECK(std::string(d["delegation_id"].GetString()) == "item_dlg_1");
   CHECK(std::string(d["content"].GetString()) == ConversationEngine::kDelegationRefusal);
@@ -127,7 +127,7 @@ TEST_CASE_METHOD(LiveEngineTest, "session.closed makes the answer whole for the 
   history.Replay(&server);
   server.SendStart();
   rapidjson::Document d;
-  d.Parse(transport.sent.back().c_str());
+  d.Parse(transport.sent.back().data(), transport.sent.back().size());
   REQUIRE(d["session"].HasMember("input"));
   const auto& input = d["session"]["input"];
   REQUIRE(input.Size() == 2);

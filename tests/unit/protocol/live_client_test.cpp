@@ -58,7 +58,7 @@ TEST_CASE("session.start carries the model, instructions, format, voice and dele
   CHECK(Field(start, "/session/input") == "<missing>");  // nothing said yet
   // Only the fields GPT-Live's strict session object knows.
   rapidjson::Document doc;
-  doc.Parse(start.c_str());
+  doc.Parse(start.data(), start.size());
   for (const auto& member : doc["session"].GetObject()) {
     const std::string key = member.name.GetString();
     INFO(key);
