@@ -1,8 +1,11 @@
 #include "app/api_select.h"
 
+#include <cctype>
+#include <cstring>
 #include <string_view>
 
 #include "transport/url.h"
+#include "util/log.h"
 
 namespace voxterm {
 
@@ -29,15 +32,32 @@ std::string LiveUrl(const Config& config) {
   return url->ToString();
 }
 
+namespace {
+
+// A model name as the API writes them (gpt-5.5, a dated snapshot, a fine-tune's ft:...:id).
+bool IsModelName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxModelNameBytes) return false;
+  for (char c : name) {
+    if (!isalnum(static_cast<unsigned char>(c)) && !strchr("._-:/", c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status CheckLiveOptions(const Config& config) {
+  if (!IsModelName(config.delegate_model)) {
+    return Status::Error("--delegate-model (\"delegate_model\") must be a model name: up to " +
+                         std::to_string(kMaxModelNameBytes) +
+                         " letters, digits and . _ - : /, not \"" +
+                         Printable(config.delegate_model, 60) + "\"");
+  }
   if (!UsesLive(config)) return Status::Ok();
   const char* what = nullptr;
   if (config.mode == Mode::kText) {
     what = "--text (text only: GPT-Live always speaks)";
   } else if (config.mode == Mode::kPtt) {
     what = "--ptt (push-to-talk)";
-  } else if (!config.tools.empty()) {
-    what = "\"tools\" (tools go through delegation)";
   }
   if (!what) return Status::Ok();
   return Status::Error(std::string(what) + " is not supported with GPT-Live (model \"" +

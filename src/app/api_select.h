@@ -24,8 +24,11 @@ bool UsesLive(const Config& config);
 // (one with /live in it) gets kAzureLivePath, without a query.
 std::string LiveUrl(const Config& config);
 
-// What GPT-Live cannot do yet in voxterm (issue 18 items 3 and 4): --text, --ptt, tools.
-// One error naming the first, for exit 2.
+// The longest --delegate-model taken.
+constexpr size_t kMaxModelNameBytes = 128;
+
+// A --delegate-model that is no model name, and what GPT-Live cannot do yet in voxterm (issue
+// 18 item 4): --text, --ptt. One error naming the first, for exit 2.
 Status CheckLiveOptions(const Config& config);
 
 }  // namespace voxterm

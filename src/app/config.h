@@ -42,6 +42,9 @@ struct Transcription {
 // The defaults, chosen to outlive OpenAI's retirements of 2027-01-20 (gpt-realtime) and
 // 2027-02-26 (whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe).
 constexpr const char* kDefaultModel = "gpt-realtime-2.1";
+// GPT-Live with tools: the Responses model its delegation backend runs (the model of MS-DEL's
+// example, ../shared/protocol/LIVE.md section 2).
+constexpr const char* kDefaultDelegateModel = "gpt-5.5";
 constexpr const char* kDefaultTranscribeModel = "gpt-live-transcribe";
 // The beta dialect is served only by older, compatible servers (an Azure preview deployment),
 // which know the transcription models of the beta schema, not gpt-live-transcribe.
@@ -52,6 +55,7 @@ struct Config {
   std::string url = "wss://api.openai.com/v1/realtime";
   std::string model = kDefaultModel;
   Api api = Api::kAuto;
+  std::string delegate_model = kDefaultDelegateModel;  // GPT-Live's tools run on this backend
   Dialect dialect = Dialect::kGa;
   bool azure = false;                  // "api-key" header and AZURE_OPENAI_API_KEY
   std::string ca_file;                 // an extra CA (PEM) besides the system store

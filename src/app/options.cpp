@@ -167,6 +167,8 @@ std::vector<Option> RunOptions() {
       {"--api", "api",
        Words<Api>(&Config::api, {{"realtime", Api::kRealtime}, {"live", Api::kLive}}),
        "The API: realtime, or live (GPT-Live)", "live for a gpt-live model, else realtime"},
+      {"--delegate-model", "delegate_model", Text{&Config::delegate_model},
+       "GPT-Live with tools: the backend model the tools run through (Responses delegation)"},
       {"--dialect", "dialect",
        Words<Dialect>(&Config::dialect, {{"ga", Dialect::kGa}, {"beta", Dialect::kBeta}}),
        "Protocol dialect: ga or beta"},

@@ -603,7 +603,7 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
 std::unique_ptr<ClientProtocol> MakeClient(const Config& config, MessageSink* messages,
                                            LiveClient** live) {
   if (!UsesLive(config)) return std::make_unique<RealtimeClient>(config.dialect, messages);
-  auto client = std::make_unique<LiveClient>(config.model, messages);
+  auto client = std::make_unique<LiveClient>(config.model, messages, config.delegate_model);
   *live = client.get();
   return client;
 }

@@ -13,6 +13,7 @@ ConversationEngine::ConversationEngine(SessionSettings session, ClientProtocol* 
                                        ToolCalls* tools, History* history, LinePolicy lines)
     : core_(std::move(session), playback ? Modality::kAudio : Modality::kText, server, tools,
             history),
+      delegations_(server, tools),
       server_interrupts_(core_.settings().turns == SessionSettings::Turns::kDetect),
       line_policy_(lines),
       server_(server),
@@ -106,6 +107,7 @@ void ConversationEngine::CommitTake() {
 
 void ConversationEngine::OnDisconnected() {
   if (!core_.OnDisconnected()) return;
+  delegations_.OnDisconnected();
   const Response* cut = nullptr;  // the answer that was streaming
   for (const Response& response : responses_) {
     if (response.shown && response.id != dropped_response_id_) cut = &response;
@@ -232,9 +234,14 @@ void ConversationEngine::AfterToolProgress() {
   MaybeEndLineTurn();
 }
 
+// A delegation backend goes on by itself once asked: no answer of the model's is awaited.
 void ConversationEngine::CheckToolFollowUp() {
   if (!core_.ready() || !tools_ || !tools_->TakeFollowUp()) return;
-  RequestResponse();
+  if (server_->tools_delegated()) {
+    server_->ContinueDelegation();
+  } else {
+    RequestResponse();
+  }
 }
 
 void ConversationEngine::MaybeEndLineTurn() {
@@ -511,18 +518,24 @@ void ConversationEngine::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kOutputItemDone: OnAnswerText(event); break;
     case ServerEventType::kResponseDone: OnResponseDone(event); break;
     case ServerEventType::kError: OnError(event); break;
-    case ServerEventType::kDelegationCreated: OnDelegation(event); break;
+    case ServerEventType::kDelegationCreated:
+    case ServerEventType::kBackendEvent: OnDelegation(event); break;
     default: break;
   }
   UpdateState();
 }
 
-// Tools through delegation are to come (issue 18 item 3): until then every delegation is
-// answered at once, so that the model never waits for a result, and says so to the user.
+// GPT-Live's delegation, or its backend's events.
 void ConversationEngine::OnDelegation(const ServerEvent& event) {
-  LOG_INFO("the model delegated a task (%s); voxterm cannot carry out tasks with GPT-Live yet",
-           Printable(std::string(event.item_id), 64).c_str());
-  server_->AnswerDelegation(event.item_id, kDelegationRefusal);
+  if (event.type == ServerEventType::kBackendEvent) {
+    delegations_.OnBackendEvent(event);
+    AfterToolProgress();  // calls refused at once may have made the follow-up due
+    return;
+  }
+  std::vector<ServerEvent> ended;  // the user's turn, which the delegation ends
+  live_.OnDelegation(&ended);
+  for (const ServerEvent& e : ended) OnServerEvent(e);
+  delegations_.OnDelegation(event);
 }
 
 void ConversationEngine::OnSessionCreated() {

@@ -44,8 +44,8 @@
 //
 // GPT-Live (protocol/live_client.h) has no responses and no turn events: its continuous streams
 // are grouped by LiveAnswers into the same events (a response, its item, the user's
-// transcription, speech_started for the model's own barge-in) before anything here sees them,
-// and a delegation is answered at once (OnDelegation).
+// transcription, speech_started for the model's own barge-in) before anything here sees them;
+// its delegations, and the tool calls of its delegation backend, are LiveDelegations'.
 //
 // Thread safety: main thread only.
 #pragma once
@@ -61,6 +61,7 @@
 #include "conversation/conversation_core.h"
 #include "conversation/history.h"
 #include "conversation/live_answers.h"
+#include "conversation/live_delegations.h"
 #include "conversation/tool_calls.h"
 #include "conversation/word_pacer.h"
 #include "protocol/client_protocol.h"
@@ -71,10 +72,6 @@ namespace voxterm {
 
 class ConversationEngine : private AnswerText::Lines {
  public:
-  // What the model is told when it delegates a task (GPT-Live), said to the user in its words.
-  static constexpr const char* kDelegationRefusal =
-      "The client cannot carry out tasks in this session. Tell the user briefly that you cannot "
-      "do that here, and go on with the conversation.";
   // What a line typed while a turn is in flight does.
   enum class LinePolicy {
     kInterrupt,  // stops the answer (as speech would) and goes as soon as the response is done
@@ -230,6 +227,7 @@ class ConversationEngine : private AnswerText::Lines {
 
   ConversationCore core_;         // the session's set-up, replay and response.create
   LiveAnswers live_;              // GPT-Live's streams grouped into answers and turns
+  LiveDelegations delegations_;   // GPT-Live's delegations and its backend's tool calls
   const bool server_interrupts_;  // server or semantic VAD: the server starts and cancels
   const LinePolicy line_policy_;
   ClientProtocol* const server_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "audio/pcm.h"
 
@@ -58,6 +59,7 @@ void LiveAnswers::OpenAnswer(std::vector<ServerEvent>* out) {
   awaiting_since_ms_ = -1;
   ++answers_;
   answer_open_ = true;
+  sentence_ended_ = false;
   user_spoke_in_answer_ = false;
   silent_run_ms_ = 0;
   answer_id_ = "live_answer_" + std::to_string(answers_);
@@ -88,6 +90,11 @@ void LiveAnswers::CloseAnswer(const char* status, std::vector<ServerEvent>* out)
   done.response.id = response_id;
   done.response.status = status;
   out->push_back(done);
+}
+
+void LiveAnswers::OnDelegation(std::vector<ServerEvent>* out) {
+  kept_.clear();
+  if (user_open_) CloseUserTurn(out);
 }
 
 void LiveAnswers::CloseUserTurn(std::vector<ServerEvent>* out) {
@@ -176,6 +183,12 @@ void LiveAnswers::OnOutputWords(const ServerEvent& event, std::vector<ServerEven
   if (!answer_open_) OpenAnswer(out);
   silent_run_ms_ = 0;  // words are being said
   ServerEvent words = event;
+  // One answer can be several utterances (a spoken "Let me check." and, later, the result),
+  // and the next may begin without the space that parts them.
+  const char first = event.delta.front();
+  if (sentence_ended_ && first != ' ' && first != '\n')
+    words.delta = Keep(" " + std::string(event.delta));
+  sentence_ended_ = std::strchr(".!?", event.delta.back()) != nullptr;
   words.type = ServerEventType::kAudioTranscriptDelta;
   words.response_id = Keep(answer_id_);
   words.item_id = Keep(item_id_);

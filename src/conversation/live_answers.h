@@ -50,6 +50,10 @@ class LiveAnswers {
   static bool Groups(ServerEventType type);
   void Translate(const ServerEvent& event, std::vector<ServerEvent>* out);
 
+  // A delegation: the model took the user's request, so their turn is over (as LK-PY closes
+  // the pending transcript with it). Appends what the engine is to see, as Translate does.
+  void OnDelegation(std::vector<ServerEvent>* out);
+
   bool answer_open() const { return answer_open_; }
   bool user_open() const { return user_open_; }
   int64_t timeline_ms() const { return timeline_ms_; }
@@ -70,6 +74,7 @@ class LiveAnswers {
   bool answer_open_ = false;
   bool user_open_ = false;
   bool user_spoke_in_answer_ = false;  // since the answer began
+  bool sentence_ended_ = false;        // the answer's words so far end in . ! or ?
   int64_t awaiting_since_ms_ = -1;     // a user's turn ended with no answer open: when
   uint64_t answers_ = 0, user_turns_ = 0;
   std::string answer_id_, item_id_, user_item_id_;

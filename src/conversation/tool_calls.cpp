@@ -119,6 +119,7 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
 
 void ToolCalls::OnDisconnected() {
   connected_ = false;
+  ++connections_;
   collecting_.clear();
 }
 
@@ -237,10 +238,18 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
   }
   if (made.empty()) return;
   const bool completed = event.response.status == "completed";
+  if (!completed && server_->tools_delegated()) {
+    for (const Call& call : made) {
+      view_->ToolActivity(call.name + ": not run (the backend's response " +
+                          Printable(std::string(event.response.status), 30) + ")");
+    }
+    return;
+  }
   follow_up_wanted_[response_id] = completed;
   std::vector<int> serials;
   for (Call& call : made) {
     call.response_id = response_id;
+    call.connection = connections_;
     serials.push_back(next_serial_);
     calls_.emplace(next_serial_++, std::move(call));
   }
@@ -379,7 +388,9 @@ void ToolCalls::Collected() {
 // make one due: after Ctrl-C the next turn is the user's.
 bool ToolCalls::Interrupt() {
   if (calls_.empty()) return false;
-  for (const auto& [serial, call] : calls_) follow_up_wanted_[call.response_id] = false;
+  if (!server_->tools_delegated()) {
+    for (const auto& [serial, call] : calls_) follow_up_wanted_[call.response_id] = false;
+  }
   std::vector<int> waiting(to_ask_.begin(), to_ask_.end());
   if (asking_ >= 0) waiting.insert(waiting.begin(), asking_);
   to_ask_.clear();
@@ -400,11 +411,15 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
   const Call call = std::move(it->second);
   calls_.erase(it);
   const std::string item_id = "voxterm_output_" + std::to_string(serial);
-  unconfirmed_[serial] = {item_id, call.call_id, output};
-  if (connected_) server_->AddToolOutput(call.call_id, output, item_id);
+  const bool delegated = server_->tools_delegated();
+  if (!delegated) unconfirmed_[serial] = {item_id, call.call_id, output};
+  const bool orphan = delegated && call.connection != connections_;
+  if (connected_ && !orphan) server_->AddToolOutput(call.call_id, output, item_id);
   // A server that never announces items would otherwise have them kept for ever.
   while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
-  view_->ToolActivity(summary);
+  view_->ToolActivity(orphan ? std::string(summary) +
+                                   ": not sent (the connection it was asked on was lost)"
+                             : std::string(summary));
   if (log_->enabled()) {
     JsonBuffer buffer;
     JsonWriter w(buffer);
@@ -427,7 +442,7 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
     return entry.second.response_id == call.response_id;
   });
   if (response_answered) {
-    if (follow_up_wanted_[call.response_id]) follow_up_due_ = true;
+    if (follow_up_wanted_[call.response_id] && !orphan) follow_up_due_ = true;
     follow_up_wanted_.erase(call.response_id);
   }
 }

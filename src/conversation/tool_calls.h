@@ -21,6 +21,13 @@
 // announces it (its item id is voxterm's); outputs the server never announced, and those that
 // finish while the connection is down, are sent once the new session has had its replay.
 //
+// Calls from a delegation backend (GPT-Live, ClientProtocol::tools_delegated) differ in three
+// ways. A call belongs to its connection: an output that comes after that connection is lost is
+// not sent (the task died with it), and none is kept for a replay. Calls of a backend response
+// that did not complete are not run and get no output (the service refuses outputs for them).
+// And Ctrl-C does not cancel the follow-up: the backend waits for every output, interrupted or
+// not, before it can end its task.
+//
 // Thread safety: main thread only.
 #pragma once
 
@@ -85,6 +92,7 @@ class ToolCalls {
     uint64_t arrival = 0;              // the order calls were announced in
     const ToolConfig* tool = nullptr;  // the declared tool, once dispatched (null: unknown)
     ToolCommand command;               // prepared when dispatched, until it starts
+    int connection = 0;                // the connection it came on (connections_ then)
   };
 
   // A response.done seen, with the calls it dispatched (call_id, item id).
@@ -120,6 +128,7 @@ class ToolCalls {
   const std::vector<std::string> base_env_;
 
   bool connected_ = true;
+  int connections_ = 0;  // connections lost so far
   // Outputs sent but not yet seen as items: a new session is given them again.
   struct Output {
     std::string item_id, call_id, text;

@@ -167,26 +167,6 @@ void WritePcmFormat(Writer& w) {
   w.EndObject();
 }
 
-void WriteTools(Writer& w, const std::vector<ToolSpec>& tools) {
-  Key(w, "tools");
-  w.StartArray();
-  for (const ToolSpec& tool : tools) {
-    w.StartObject();
-    KeyStr(w, "type", "function");
-    KeyStr(w, "name", tool.name);
-    if (!tool.description.empty()) KeyStr(w, "description", tool.description);
-    Key(w, "parameters");
-    // The schema was validated as a JSON object when the config was loaded.
-    // Invalid UTF-8 can only be inside its strings, so the repaired text is JSON still.
-    std::string repaired;
-    const std::string_view schema = ValidText(tool.parameters_json, &repaired);
-    w.RawValue(schema.data(), schema.size(), rapidjson::kObjectType);
-    w.EndObject();
-  }
-  w.EndArray();
-  KeyStr(w, "tool_choice", "auto");
-}
-
 // GA nests audio settings under audio.input / audio.output and requires session.type; the
 // format is sent explicitly so that a server with other defaults still sends 24 kHz PCM.
 void WriteGaSession(Writer& w, const SessionSettings& s) {
@@ -287,6 +267,26 @@ std::string Bare(std::string_view type, std::string_view event_id = {}) {
 
 }  // namespace
 
+void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools) {
+  Key(w, "tools");
+  w.StartArray();
+  for (const ToolSpec& tool : tools) {
+    w.StartObject();
+    KeyStr(w, "type", "function");
+    KeyStr(w, "name", tool.name);
+    if (!tool.description.empty()) KeyStr(w, "description", tool.description);
+    Key(w, "parameters");
+    // The schema was validated as a JSON object when the config was loaded.
+    // Invalid UTF-8 can only be inside its strings, so the repaired text is JSON still.
+    std::string repaired;
+    const std::string_view schema = ValidText(tool.parameters_json, &repaired);
+    w.RawValue(schema.data(), schema.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  KeyStr(w, "tool_choice", "auto");
+}
+
 std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings) {
   JsonBuffer buf;
   Writer w(buf);
@@ -299,7 +299,7 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
     WriteBetaSession(w, settings);
   }
   if (!settings.tools.empty()) {
-    WriteTools(w, settings.tools);
+    WriteFunctionTools(w, settings.tools);
     if (dialect == Dialect::kGa && settings.parallel_tool_calls) {
       Key(w, "parallel_tool_calls");
       w.Bool(*settings.parallel_tool_calls);

@@ -57,6 +57,11 @@ struct SessionSettings {
   std::vector<ToolSpec> tools;
 };
 
+class JsonWriter;
+// Into the object w is writing: "tools", each a function tool with its parameters, and
+// "tool_choice": "auto". The Realtime session's, and GPT-Live's delegation backend's.
+void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools);
+
 // Every client event type voxterm can send, for tests that must cover them all.
 extern const std::vector<std::string_view> kClientEventTypes;
 

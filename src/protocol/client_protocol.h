@@ -57,6 +57,14 @@ class ClientProtocol {
   // delegation never asks, and sends nothing.
   virtual void AnswerDelegation(std::string_view delegation_id, std::string_view words) = 0;
 
+  // GPT-Live's Responses delegation: the tool calls come from a backend the model hands tasks
+  // to, not from the model's own responses. Each call belongs to the connection it came on (an
+  // output never goes to another), and the backend goes on only once every pending call has its
+  // output (AddToolOutput) and ContinueDelegation asks it to: interrupted or refused, a call is
+  // still answered and the backend still continued, since nothing else ends its task.
+  virtual bool tools_delegated() const { return false; }
+  virtual void ContinueDelegation() {}
+
   // The API needs the microphone's stream for the whole session, silence included (GPT-Live:
   // its timeline stops when input stops), not only until the last turn is answered.
   virtual bool continuous_input() const { return false; }

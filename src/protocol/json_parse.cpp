@@ -89,6 +89,18 @@ Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc) {
   return Status::Ok();
 }
 
+Status ParseEventFrame(std::string* text, rapidjson::Document* doc, std::string_view* type) {
+  Status parsed = ParseJsonInsitu(text, doc);
+  if (!parsed.ok()) return parsed;
+  if (!doc->IsObject()) return Status::Error("not a JSON object");
+  auto it = doc->FindMember("type");
+  if (it == doc->MemberEnd() || !it->value.IsString()) {
+    return Status::Error("event without a string \"type\"");
+  }
+  *type = JsonView(it->value);
+  return Status::Ok();
+}
+
 std::string_view JsonView(const rapidjson::Value& v) {
   return {v.GetString(), v.GetStringLength()};
 }

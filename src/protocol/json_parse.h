@@ -34,6 +34,10 @@ constexpr size_t kJsonPadding = 16;
 // The text ends at its first NUL. On failure the message says why and where.
 Status ParseJsonInsitu(std::string* text, rapidjson::Document* doc);
 
+// A server event's frame, parsed in place as ParseJsonInsitu does: an error unless it is a JSON
+// object with a string "type", which *type then views.
+Status ParseEventFrame(std::string* text, rapidjson::Document* doc, std::string_view* type);
+
 // Reading a server event's members, which are untrusted: a member absent, null or of another
 // type reads as empty, -1 or null (optional fields are often null in practice: PROTOCOL.md
 // section l, item 5). View: a string value as it lies in the document.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "protocol/client_events.h"
 #include "protocol/json_write.h"
 #include "util/base64.h"
 #include "util/log.h"
@@ -69,13 +70,39 @@ void WriteInput(JsonWriter& w, const std::vector<LiveInputMessage>& input) {
   w.EndArray();
 }
 
+// Responses delegation with the declared tools (LIVE.md section 2): the backend's model, its
+// function tools, and parallel_tool_calls when the config sets it.
+void WriteDelegation(JsonWriter& w, const SessionSettings& settings,
+                     std::string_view delegate_model) {
+  Key(w, "delegation");
+  w.StartObject();
+  Key(w, "type");
+  if (settings.tools.empty()) {
+    Str(w, "client");
+    w.EndObject();
+    return;
+  }
+  Str(w, "responses");
+  Key(w, "responses");
+  w.StartObject();
+  Key(w, "model");
+  Str(w, delegate_model);
+  WriteFunctionTools(w, settings.tools);
+  if (settings.parallel_tool_calls) {
+    Key(w, "parallel_tool_calls");
+    w.Bool(*settings.parallel_tool_calls);
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
 }  // namespace
 
 // The format is always sent: OpenAI does not document the default (LIVE.md section 9.8), and
-// the audio path is PCM16 at 24 kHz. Delegation is the client's (tools by delegation are issue
-// 18 item 3): the model hands tasks to voxterm, which answers each (AnswerDelegation).
+// the audio path is PCM16 at 24 kHz.
 std::string EncodeLiveStart(std::string_view model, const SessionSettings& settings,
-                            const std::vector<LiveInputMessage>& input) {
+                            const std::vector<LiveInputMessage>& input,
+                            std::string_view delegate_model) {
   JsonBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -106,11 +133,7 @@ std::string EncodeLiveStart(std::string_view model, const SessionSettings& setti
     w.EndObject();
   }
   w.EndObject();
-  Key(w, "delegation");
-  w.StartObject();
-  Key(w, "type");
-  Str(w, "client");
-  w.EndObject();
+  WriteDelegation(w, settings, delegate_model);
   if (!input.empty()) WriteInput(w, input);
   w.EndObject();
   w.EndObject();
@@ -157,6 +180,27 @@ std::string EncodeLiveAppend(std::string_view type, std::string_view delegation_
 
 std::string EncodeLiveClose() { return R"({"type":"session.close"})"; }
 
+std::string EncodeLiveToolOutput(std::string_view call_id, std::string_view output) {
+  JsonBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  Key(w, "type");
+  Str(w, "response.item.create");
+  Key(w, "item");
+  w.StartObject();
+  Key(w, "type");
+  Str(w, "function_call_output");
+  Key(w, "call_id");
+  Str(w, call_id);
+  Key(w, "output");
+  Str(w, output);
+  w.EndObject();
+  w.EndObject();
+  return buf.str();
+}
+
+std::string EncodeLiveBackendContinue() { return R"({"type":"response.create"})"; }
+
 void LiveClient::BeginStart(const SessionSettings& settings) {
   settings_ = settings;
   if (changed_instructions_) settings_.instructions = *changed_instructions_;
@@ -164,12 +208,14 @@ void LiveClient::BeginStart(const SessionSettings& settings) {
   input_.clear();
   collecting_ = true;
   start_sent_ = started_ = false;
+  if (delegate_model_.empty()) settings_.tools.clear();
+  delegating_ = !settings_.tools.empty();
 }
 
 void LiveClient::SendStart() {
   collecting_ = false;
   start_sent_ = true;
-  messages_->Send(EncodeLiveStart(model_, settings_, input_));
+  messages_->Send(EncodeLiveStart(model_, settings_, input_, delegate_model_));
   input_.clear();
 }
 
@@ -219,10 +265,24 @@ void LiveClient::AddAssistantText(std::string_view text, std::string_view, bool)
   if (collecting_) input_.push_back({LiveInputMessage::Role::kAssistant, std::string(text)});
 }
 
+// An id is the server's, sent back: one longer than any real id is not echoed, and the words
+// go to the session as a whole (null) instead, so that the model still hears them.
 void LiveClient::AnswerDelegation(std::string_view delegation_id, std::string_view words) {
-  // An id is the server's, sent back: one no real id is as long as is not echoed.
-  if (!started_ || delegation_id.size() > kMaxDelegationIdBytes) return;
+  if (!started_) return;
+  if (delegation_id.size() > kMaxDelegationIdBytes) delegation_id = {};
   messages_->Send(EncodeLiveCommentary(delegation_id, words));
+}
+
+// Outputs of a call the backend made on this connection (ToolCalls never gives another: the
+// connection's calls die with it, tools_delegated()).
+void LiveClient::AddToolOutput(std::string_view call_id, std::string_view output,
+                               std::string_view) {
+  if (!started_ || !delegating_) return;
+  messages_->Send(EncodeLiveToolOutput(call_id, output));
+}
+
+void LiveClient::ContinueDelegation() {
+  if (started_ && delegating_) messages_->Send(EncodeLiveBackendContinue());
 }
 
 }  // namespace voxterm

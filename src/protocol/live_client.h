@@ -11,8 +11,15 @@
 //   ConfigureSession(...)     the conversation's answer to session.started: audio may flow
 //   (History::Replay again)   a resumed conversation's replay: session.start had it, so nothing
 // The requests GPT-Live has no event for (commit, clear, request, cancel or truncate an answer,
-// function items) send nothing: the model takes turns, answers and stops by itself, and its
-// tools go through delegation. Typed text during a session is for later (issue 18 item 4).
+// function items) send nothing: the model takes turns, answers and stops by itself. Typed text
+// during a session is for later (issue 18 item 4).
+//
+// Tools go through delegation. With none declared, the delegation is the client's: the model
+// hands voxterm a task (session.delegation.created) and AnswerDelegation says what voxterm
+// cannot do. With tools, session.start asks for Responses delegation: a backend model
+// (delegate_model) has the tools as its function tools, its function_call items reach ToolCalls
+// through response.event, and their outputs go back as response.item.create, one per call, then
+// one response.create (ContinueDelegation) for the backend to go on (LIVE.md section 5c).
 // Thread safety: main thread only.
 #pragma once
 
@@ -41,9 +48,11 @@ constexpr size_t kMaxInputMessages = 128;
 constexpr size_t kMaxInputBytes = 24 * 1024;
 
 // session.start, with input cut to the limits above (the oldest messages go first; a message
-// longer than the whole budget keeps its end).
+// longer than the whole budget keeps its end). With settings.tools, the delegation is Responses
+// delegation to delegate_model, which gets the tools; without, the client's.
 std::string EncodeLiveStart(std::string_view model, const SessionSettings& settings,
-                            const std::vector<LiveInputMessage>& input);
+                            const std::vector<LiveInputMessage>& input,
+                            std::string_view delegate_model = {});
 std::string EncodeLiveAudioAppend(const int16_t* samples, size_t count);
 // session.{instructions,thinking,commentary}.append (type), for a delegation or, with an empty
 // id, for the session (null).
@@ -54,12 +63,17 @@ std::string EncodeLiveCommentary(std::string_view delegation_id, std::string_vie
 // A delegation id longer than this is not sent back (a hostile server's).
 constexpr size_t kMaxDelegationIdBytes = 256;
 std::string EncodeLiveClose();
+// Responses delegation: a call's output for the backend (response.item.create), and the backend
+// asked to go on once every pending call has one (response.create).
+std::string EncodeLiveToolOutput(std::string_view call_id, std::string_view output);
+std::string EncodeLiveBackendContinue();
 
 class LiveClient final : public ClientProtocol {
  public:
   // messages must outlive this. model: session.start's (GPT-Live has no model in the URL).
-  LiveClient(std::string model, MessageSink* messages)
-      : model_(std::move(model)), messages_(messages) {}
+  // delegate_model: the backend's, for the tools; empty, tools are not delegated.
+  LiveClient(std::string model, MessageSink* messages, std::string delegate_model = {})
+      : model_(std::move(model)), messages_(messages), delegate_model_(std::move(delegate_model)) {}
 
   // A new connection: the next session.start takes settings, and the conversation the caller
   // gives next through AddUserText / AddAssistantText. Audio stops until session.started.
@@ -82,11 +96,14 @@ class LiveClient final : public ClientProtocol {
   void AddAssistantText(std::string_view text, std::string_view item_id, bool complete) override;
   void AddFunctionCall(std::string_view, std::string_view, std::string_view,
                        std::string_view) override {}
-  void AddToolOutput(std::string_view, std::string_view, std::string_view) override {}
+  void AddToolOutput(std::string_view call_id, std::string_view output,
+                     std::string_view item_id) override;
   void RequestAnswer(std::optional<Modality>, std::string_view, std::string_view) override {}
   void CancelAnswer() override {}
   void TruncateAnswer(std::string_view, int64_t) override {}
   void AnswerDelegation(std::string_view delegation_id, std::string_view words) override;
+  bool tools_delegated() const override { return delegating_; }
+  void ContinueDelegation() override;
   bool continuous_input() const override { return true; }
   bool takes_typed_lines() const override { return false; }
   bool takes_answer_requests() const override { return false; }
@@ -94,6 +111,8 @@ class LiveClient final : public ClientProtocol {
  private:
   const std::string model_;
   MessageSink* const messages_;
+  const std::string delegate_model_;
+  bool delegating_ = false;              // the session has Responses delegation (tools)
   SessionSettings settings_;             // BeginStart's, until SendStart
   std::vector<LiveInputMessage> input_;  // collected between BeginStart and SendStart
   bool collecting_ = false;              // between BeginStart and SendStart

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string_view>
 
+#include "protocol/backend_events.h"
 #include "protocol/json_parse.h"
 
 namespace voxterm {
@@ -74,6 +75,12 @@ Status ReadEvent(const Value& doc, ServerEvent* e) {
       if (e->error.event_id.empty()) e->error.event_id = OptString(doc, "client_event_id");
       return Status::Ok();
     }
+    case Type::kBackendEvent: {
+      e->delegation_id = OptString(doc, "delegation_id");
+      auto nested = doc.FindMember("event");
+      if (nested == doc.MemberEnd()) return Missing(e->type_name, "event");
+      return ReadBackendEvent(nested->value, e);
+    }
     default: return Status::Ok();
   }
 }
@@ -107,14 +114,8 @@ constexpr Name kNames[] = {
 Status ParseLiveEvent(std::string* buffer, ServerEvent* event) {
   *event = ServerEvent();
   rapidjson::Document doc;
-  Status parsed = ParseJsonInsitu(buffer, &doc);
+  Status parsed = ParseEventFrame(buffer, &doc, &event->type_name);
   if (!parsed.ok()) return parsed;
-  if (!doc.IsObject()) return Status::Error("not a JSON object");
-  auto type = doc.FindMember("type");
-  if (type == doc.MemberEnd() || !type->value.IsString()) {
-    return Status::Error("event without a string \"type\"");
-  }
-  event->type_name = JsonView(type->value);
   event->type = Type::kUnknown;
   for (const Name& name : kNames) {  // a short table: a scan costs less than a hash
     if (name.wire == event->type_name) event->type = name.type;

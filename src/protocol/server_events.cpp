@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "protocol/backend_events.h"
 #include "protocol/json_parse.h"
 #include "util/log.h"
 
@@ -278,7 +279,75 @@ const Name* Lookup(std::string_view name) {
   return it == table->end() ? nullptr : it->second;
 }
 
+// The Responses API's usage: its details are input_tokens_details and output_tokens_details
+// (Realtime's are input_token_details and output_token_details), and its tokens are text.
+void ReadResponsesUsage(const Value& response, UsageInfo* u) {
+  const Value* usage = ReadDetails(response, "usage", u);
+  if (!usage) return;
+  u->present = true;
+  u->input = ReadCount(*usage, "input_tokens", u);
+  u->output = ReadCount(*usage, "output_tokens", u);
+  u->total = ReadCount(*usage, "total_tokens", u);
+  if (const Value* in = ReadDetails(*usage, "input_tokens_details", u)) {
+    u->cached = ReadCount(*in, "cached_tokens", u);
+  }
+}
+
+// A backend response: Responses names the end in the event ("response.failed") and the
+// response's status; an error and incomplete_details say why.
+Status ReadBackendResponse(const Value& event, std::string_view ending, ServerEvent* e) {
+  const Value* response = OptObject(event, "response");
+  if (!response) return Missing(e->type_name, "response");
+  e->response.id = OptString(*response, "id");
+  e->response.status = OptString(*response, "status");
+  if (e->response.status.empty()) e->response.status = ending;
+  e->session_model = OptString(*response, "model");
+  e->response_id = e->response.id;
+  if (e->backend_type != Type::kResponseDone) return Status::Ok();
+  if (const Value* error = OptObject(*response, "error")) {
+    e->response.error_code = OptString(*error, "code");
+    e->response.error_message = OptString(*error, "message");
+  }
+  if (const Value* incomplete = OptObject(*response, "incomplete_details")) {
+    e->response.reason = OptString(*incomplete, "reason");
+  }
+  ReadResponsesUsage(*response, &e->usage);
+  ReadCalls(*response, &e->response);
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status ReadBackendEvent(const Value& event, ServerEvent* e) {
+  if (!event.IsObject()) return Missing(e->type_name, "event");
+  const std::string_view type = OptString(event, "type");
+  if (type.empty()) return Missing(e->type_name, "event.type");
+  static constexpr struct {
+    std::string_view wire, status;
+  } kEnds[] = {{"response.completed", "completed"},
+               {"response.failed", "failed"},
+               {"response.incomplete", "incomplete"},
+               {"response.cancelled", "cancelled"}};
+  if (type == "response.created") {
+    e->backend_type = Type::kResponseCreated;
+    return ReadBackendResponse(event, "in_progress", e);
+  }
+  for (const auto& end : kEnds) {
+    if (type != end.wire) continue;
+    e->backend_type = Type::kResponseDone;
+    return ReadBackendResponse(event, end.status, e);
+  }
+  if (type == "response.output_item.added" || type == "response.output_item.done") {
+    e->backend_type =
+        type == "response.output_item.done" ? Type::kOutputItemDone : Type::kOutputItemAdded;
+    const Value* item = OptObject(event, "item");
+    if (!item) return Missing(e->type_name, "event.item");
+    ReadItem(*item, &e->item);
+    e->item_id = e->item.id;
+    return Status::Ok();
+  }
+  return Status::Ok();  // kUnknown
+}
 
 // For logs only: a linear scan is fine.
 std::string FailureReason(const ResponseInfo& response) {
@@ -299,14 +368,8 @@ const char* ToString(ServerEventType type) {
 Status ParseServerEvent(std::string* buffer, ServerEvent* event) {
   *event = ServerEvent();
   rapidjson::Document doc;
-  Status parsed = ParseJsonInsitu(buffer, &doc);
+  Status parsed = ParseEventFrame(buffer, &doc, &event->type_name);
   if (!parsed.ok()) return parsed;
-  if (!doc.IsObject()) return Status::Error("not a JSON object");
-  auto type = doc.FindMember("type");
-  if (type == doc.MemberEnd() || !type->value.IsString()) {
-    return Status::Error("event without a string \"type\"");
-  }
-  event->type_name = JsonView(type->value);
   const Name* known = Lookup(event->type_name);
   event->type = known ? known->type : Type::kUnknown;
   // Fields common to many events are read once, up front; absent ones stay empty.

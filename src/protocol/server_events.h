@@ -58,7 +58,7 @@ enum class ServerEventType {
   kLiveOutputTranscript,  // session.output_transcript.delta
   kLiveInputTranscript,   // session.input_transcript.delta
   kLiveAck,               // *.appended, input_audio.muted / unmuted, session.updated, info
-  kBackendEvent,          // response.event: the Responses backend's (delegation; not used yet)
+  kBackendEvent,          // response.event: the Responses backend's, in backend_type
 };
 
 const char* ToString(ServerEventType type);
@@ -117,14 +117,20 @@ struct ServerEvent {
   std::string_view text;   // text / transcript / arguments of a .done event
   int64_t output_index = -1, content_index = -1;
   int64_t audio_start_ms = -1, audio_end_ms = -1;
-  int64_t expires_at = -1;         // session events, Unix seconds
-  std::string_view session_model;  // session events: session.model
+  int64_t expires_at = -1;  // session events, Unix seconds
+  // session events: session.model; a delegation backend's response (kBackendEvent): its model
+  std::string_view session_model;
   // session events: audio.input.transcription.model (GA), input_audio_transcription.model (beta)
   std::string_view session_transcription_model;
   ItemInfo item;
   ResponseInfo response;
   ErrorInfo error;
-  UsageInfo usage;          // response.done and input_audio_transcription.completed
+  UsageInfo usage;  // response.done and input_audio_transcription.completed
+  // GPT-Live's response.event (kBackendEvent): the envelope's delegation_id, and the Responses
+  // streaming event it carries, read into the fields above as its Realtime namesake would be
+  // (protocol/live_events.h); kUnknown for one voxterm does not use.
+  std::string_view delegation_id;
+  ServerEventType backend_type = ServerEventType::kUnknown;
   int64_t received_ns = 0;  // when it arrived whole (MonotonicNs), set by whoever received it
 };
 

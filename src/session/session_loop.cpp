@@ -345,6 +345,11 @@ void SessionLoop::CountUsage(const ServerEvent& event) {
     case ServerEventType::kInputTranscriptCompleted: usage_->AddTranscription(event.usage); break;
     case ServerEventType::kUsageUpdated:
     case ServerEventType::kSessionClosed: usage_->SetLiveSeconds(event.usage); break;
+    case ServerEventType::kBackendEvent:
+      if (event.backend_type == ServerEventType::kResponseDone) {
+        usage_->AddBackendResponse(event.usage, event.response.id, event.session_model);
+      }
+      break;
     default: break;
   }
 }

@@ -238,6 +238,17 @@ void UsageTotals::AddResponse(const UsageInfo& u, std::string_view id) {
   cost_usd_ += CostUsd(t, *prices);
 }
 
+void UsageTotals::AddBackendResponse(const UsageInfo& u, std::string_view id,
+                                     std::string_view model) {
+  if (!FirstDone(id, kRememberedIds, &done_, &open_)) return;
+  backend_responses_ = SatAdd(backend_responses_, 1);
+  if (!model.empty()) backend_model_ = Printable(std::string(model), 60);
+  if (!u.present) return;
+  backend_input_ = SatAdd(backend_input_, Count(u.input));
+  backend_cached_ = SatAdd(backend_cached_, Count(u.cached));
+  backend_output_ = SatAdd(backend_output_, Count(u.output));
+}
+
 void UsageTotals::AddTranscription(const UsageInfo& u) {
   transcriptions_ = SatAdd(transcriptions_, 1);
   if (!u.present) return;  // the schema makes it optional; an old server leaves it out
@@ -291,6 +302,14 @@ std::string UsageTotals::Summary() const {
              SatAdd(transcription_input_, transcription_output_));
     out += line;
   }
+  if (backend_responses_ > 0) {
+    snprintf(line, sizeof line,
+             "; backend%s%s: %" PRId64 " response%s, %" PRId64 " input tokens (%" PRId64
+             " cached), %" PRId64 " output tokens",
+             backend_model_.empty() ? "" : " ", backend_model_.c_str(), backend_responses_,
+             backend_responses_ == 1 ? "" : "s", backend_input_, backend_cached_, backend_output_);
+    out += line;
+  }
   if (!cost_known()) return out + "\nestimated cost: unknown (" + unknown_why_ + ")";
   const int64_t without = responses_without_usage();
   snprintf(line, sizeof line, "\nestimated cost: %s$%.4f (%s prices of %s)",
@@ -303,6 +322,7 @@ std::string UsageTotals::Summary() const {
              without == 1 ? "" : "s");
     out += line;
   }
+  if (backend_responses_ > 0) out += "; the backend's tokens are not in it (no price for them)";
   return out;
 }
 
@@ -331,6 +351,18 @@ std::string UsageTotals::ToJson() const {
   for (const auto& [key, value] : counts) {
     w.Key(key);
     w.Int64(value);
+  }
+  if (backend_responses_ > 0) {  // GPT-Live with tools only
+    const std::pair<const char*, int64_t> backend[] = {
+        {"backend_responses", backend_responses_},
+        {"backend_input_tokens", backend_input_},
+        {"backend_cached_tokens", backend_cached_},
+        {"backend_output_tokens", backend_output_},
+    };
+    for (const auto& [key, value] : backend) {
+      w.Key(key);
+      w.Int64(value);
+    }
   }
   w.Key("transcription_seconds");
   w.Double(transcription_seconds_);

@@ -70,6 +70,12 @@ class UsageTotals {
   // GPT-Live's session.usage.updated or session.closed: the session's seconds so far,
   // cumulative. Untrusted: a value lower than one already seen (or none) changes nothing.
   void SetLiveSeconds(const UsageInfo& usage);
+  // GPT-Live's delegation backend: a Responses response done, with the usage it carries (not
+  // in the session's seconds: billed apart, at its model's token prices). Each id counts once,
+  // as in AddResponse. The table has no prices for the backend's text models, so their tokens
+  // are counted and shown, and the estimate says it leaves them out.
+  void AddBackendResponse(const UsageInfo& usage, std::string_view id, std::string_view model);
+  int64_t backend_responses() const { return backend_responses_; }
   // GPT-Live session time over the run's sessions.
   double live_seconds() const { return live_done_seconds_ + live_session_seconds_; }
 
@@ -113,6 +119,9 @@ class UsageTotals {
   double live_done_seconds_ = 0;     // the sessions before this one
   double live_session_seconds_ = 0;  // this session's, the highest it said
   double cost_usd_ = 0;
+  // The delegation backend's responses and tokens; its model, the last one named.
+  int64_t backend_responses_ = 0, backend_input_ = 0, backend_cached_ = 0, backend_output_ = 0;
+  std::string backend_model_;
   std::string unknown_why_;  // the first reason the cost is unknown; empty while known
 };
 

@@ -42,7 +42,8 @@ TEST_CASE("GPT-Live's endpoint: OpenAI's, --url's, or Azure's path", "[api_selec
   CHECK(LiveUrl(config) == "wss://res.openai.azure.com/openai/v1/live/sessions");
 }
 
-TEST_CASE("GPT-Live refuses text mode and push-to-talk and tools for now", "[api_select]") {
+TEST_CASE("GPT-Live refuses text mode and push-to-talk for now; tools go by delegation",
+          "[api_select]") {
   Config config;
   config.mode = Mode::kText;
   CHECK(CheckLiveOptions(config).ok());  // Realtime: fine
@@ -56,5 +57,21 @@ TEST_CASE("GPT-Live refuses text mode and push-to-talk and tools for now", "[api
   config.mode = Mode::kVoice;
   CHECK(CheckLiveOptions(config).ok());
   config.tools.emplace_back();
-  CHECK(CheckLiveOptions(config).message().find("\"tools\"") == 0);
+  CHECK(CheckLiveOptions(config).ok());
+}
+
+TEST_CASE("the delegate model must be a model name", "[api_select]") {
+  Config config;
+  for (const char* good : {"gpt-5.5", "gpt-5.6-luna", "ft:gpt-5.5:org:custom:id1"}) {
+    config.delegate_model = good;
+    CHECK(CheckLiveOptions(config).ok());
+  }
+  for (const std::string& bad : {std::string(), std::string("gpt 5"), std::string("a\nb"),
+                                 std::string(kMaxModelNameBytes + 1, 'a')}) {
+    config.delegate_model = bad;
+    const Status refused = CheckLiveOptions(config);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.message().find("--delegate-model") == 0);
+    CHECK(refused.message().find('\n') == std::string::npos);
+  }
 }

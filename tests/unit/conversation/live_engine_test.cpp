@@ -112,7 +112,7 @@ TEST_CASE_METHOD(LiveEngineTest, "a delegation is answered at once", "[live][voi
   d.Parse(transport.sent[1].data(), transport.sent[1].size());
   CHECK(std::string(d["type"].GetString()) == "session.commentary.append");
   CHECK(std::string(d["delegation_id"].GetString()) == "item_dlg_1");
-  CHECK(std::string(d["content"].GetString()) == ConversationEngine::kDelegationRefusal);
+  CHECK(std::string(d["content"].GetString()) == LiveDelegations::kRefusal);
 }
 
 TEST_CASE_METHOD(LiveEngineTest, "session.closed makes the answer whole for the next session",

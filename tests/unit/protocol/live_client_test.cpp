@@ -206,7 +206,60 @@ TEST_CASE("a delegation id no server would send is not echoed", "[live_client]")
   live.SendStart();
   live.ConfigureSession(Settings());
   live.AnswerDelegation(std::string(kMaxDelegationIdBytes + 1, 'x'), "no");
-  CHECK(sink.sent.size() == 1);
+  REQUIRE(sink.sent.size() == 2);
+  CHECK(Field(sink.sent[1], "/delegation_id") == "null");  // the words still reach the model
   live.AnswerDelegation(std::string(kMaxDelegationIdBytes, 'x'), "no");
-  CHECK(sink.sent.size() == 2);
+  REQUIRE(sink.sent.size() == 3);
+  CHECK(Field(sink.sent[2], "/delegation_id") == std::string(kMaxDelegationIdBytes, 'x'));
+}
+
+TEST_CASE("with tools, session.start asks for Responses delegation, and outputs go there",
+          "[live_client]") {
+  FakeTransport sink;
+  LiveClient live("gpt-live-1.1", &sink, "gpt-5.5");
+  SessionSettings settings = Settings();
+  settings.tools = {{"uptime", "How long it is up.", R"({"type":"object","properties":{}})"}};
+  settings.parallel_tool_calls = true;
+  live.BeginStart(settings);
+  live.AddToolOutput("call_0", "early", "");  // before session.started: nothing
+  live.SendStart();
+  REQUIRE(sink.sent.size() == 1);
+  const std::string& start = sink.sent[0];
+  CHECK(Field(start, "/session/delegation/type") == "responses");
+  CHECK(Field(start, "/session/delegation/responses/model") == "gpt-5.5");
+  CHECK(Field(start, "/session/delegation/responses/tools") == "[1]");
+  CHECK(Field(start, "/session/delegation/responses/tools/0/type") == "function");
+  CHECK(Field(start, "/session/delegation/responses/tools/0/name") == "uptime");
+  CHECK(Field(start, "/session/delegation/responses/tools/0/parameters/type") == "object");
+  CHECK(Field(start, "/session/delegation/responses/tool_choice") == "auto");
+  CHECK(Field(start, "/session/tools") == "<missing>");  // the voice model has no tools
+  live.ConfigureSession(settings);
+  CHECK(live.tools_delegated());
+  live.AddToolOutput("call_1", "{\"exit_code\":0}", "voxterm_output_1");
+  live.ContinueDelegation();
+  REQUIRE(sink.sent.size() == 3);
+  CHECK(Field(sink.sent[1], "/type") == "response.item.create");
+  CHECK(Field(sink.sent[1], "/item/type") == "function_call_output");
+  CHECK(Field(sink.sent[1], "/item/call_id") == "call_1");
+  CHECK(Field(sink.sent[1], "/item/output") == "{\"exit_code\":0}");
+  CHECK(Field(sink.sent[1], "/item/id") == "<missing>");
+  CHECK(sink.sent[2] == R"({"type":"response.create"})");
+}
+
+TEST_CASE("without tools, or without a backend model, the delegation stays the client's",
+          "[live_client]") {
+  for (const char* delegate : {"gpt-5.5", ""}) {
+    FakeTransport sink;
+    LiveClient live("gpt-live-1.1", &sink, delegate);
+    SessionSettings settings = Settings();
+    if (*delegate == '\0') settings.tools = {{"uptime", "", R"({"type":"object"})"}};
+    live.BeginStart(settings);
+    live.SendStart();
+    live.ConfigureSession(settings);
+    CHECK(Field(sink.sent[0], "/session/delegation/type") == "client");
+    CHECK_FALSE(live.tools_delegated());
+    live.AddToolOutput("call_1", "x", "");
+    live.ContinueDelegation();
+    CHECK(sink.sent.size() == 1);  // Responses events need Responses delegation
+  }
 }

@@ -97,8 +97,9 @@ TEST_CASE("acknowledgements, backend events, unknown and broken frames", "[live_
   ServerEvent e;
   REQUIRE(Parse(R"({"type":"session.commentary.appended","start_ms":1,"end_ms":2})", &e).ok());
   CHECK(e.type == ServerEventType::kLiveAck);
-  REQUIRE(Parse(R"({"type":"response.event","event":{"type":"response.created"}})", &e).ok());
+  REQUIRE(Parse(R"({"type":"response.event","event":{"type":"response.in_progress"}})", &e).ok());
   CHECK(e.type == ServerEventType::kBackendEvent);
+  CHECK(e.backend_type == ServerEventType::kUnknown);  // new and unused types are tolerated
   // Realtime's names mean nothing here.
   REQUIRE(Parse(R"({"type":"response.done","response":{}})", &e).ok());
   CHECK(e.type == ServerEventType::kUnknown);
@@ -107,4 +108,76 @@ TEST_CASE("acknowledgements, backend events, unknown and broken frames", "[live_
   CHECK_FALSE(Parse("[]", &e).ok());
   CHECK_FALSE(Parse(R"({"type":1})", &e).ok());
   CHECK_FALSE(Parse("{", &e).ok());
+}
+
+TEST_CASE("response.event: the delegation backend's Responses events", "[live_events]") {
+  ServerEvent e;
+  REQUIRE(Parse(R"({"type":"response.event","delegation_id":"dlg_1","event":{
+      "type":"response.created","response":{"id":"resp_1","status":"in_progress","output":[]}}})",
+                &e)
+              .ok());
+  CHECK(e.type == ServerEventType::kBackendEvent);
+  CHECK(e.backend_type == ServerEventType::kResponseCreated);
+  CHECK(e.delegation_id == "dlg_1");
+  CHECK(e.response.id == "resp_1");
+  REQUIRE(Parse(R"({"type":"response.event","delegation_id":"dlg_1","event":{
+      "type":"response.output_item.done","output_index":0,"item":{"id":"fc_1",
+      "type":"function_call","status":"completed","call_id":"call_1","name":"uptime",
+      "arguments":"{}"}}})",
+                &e)
+              .ok());
+  CHECK(e.backend_type == ServerEventType::kOutputItemDone);
+  CHECK(e.item.type == "function_call");
+  CHECK(e.item.call_id == "call_1");
+  CHECK(e.item.name == "uptime");
+  CHECK(e.item.arguments == "{}");
+  CHECK(e.response_id.empty());  // Responses' output items name no response
+  REQUIRE(Parse(R"({"type":"response.event","event":{"type":"response.completed",
+      "response":{"id":"resp_1","status":"completed","model":"gpt-5.5","output":[],
+      "usage":{"input_tokens":120,"output_tokens":30,"total_tokens":150,
+      "input_tokens_details":{"cached_tokens":100},"output_tokens_details":{"reasoning_tokens":4}}}}})",
+                &e)
+              .ok());
+  CHECK(e.backend_type == ServerEventType::kResponseDone);
+  CHECK(e.response.status == "completed");
+  CHECK(e.session_model == "gpt-5.5");
+  CHECK(e.usage.present);
+  CHECK(e.usage.input == 120);
+  CHECK(e.usage.output == 30);
+  CHECK(e.usage.cached == 100);
+  CHECK(e.usage.invalid == 0);
+  REQUIRE(Parse(R"({"type":"response.event","event":{"type":"response.failed","response":{
+      "id":"resp_2","error":{"code":"server_error","message":"boom"}}}})",
+                &e)
+              .ok());
+  CHECK(e.backend_type == ServerEventType::kResponseDone);
+  CHECK(e.response.status == "failed");  // the event's word, when the response has none
+  CHECK(e.response.error_code == "server_error");
+  REQUIRE(Parse(R"({"type":"response.event","event":{"type":"response.incomplete","response":{
+      "id":"resp_3","status":"incomplete","incomplete_details":{"reason":"max_output_tokens"}}}})",
+                &e)
+              .ok());
+  CHECK(e.response.reason == "max_output_tokens");
+}
+
+TEST_CASE("response.event that lacks what it needs is refused", "[live_events]") {
+  ServerEvent e;
+  for (const char* bad : {
+           R"({"type":"response.event"})",
+           R"({"type":"response.event","event":"response.created"})",
+           R"({"type":"response.event","event":{}})",
+           R"({"type":"response.event","event":{"type":7}})",
+           R"({"type":"response.event","event":{"type":"response.created"}})",
+           R"({"type":"response.event","event":{"type":"response.completed","response":[]}})",
+           R"({"type":"response.event","event":{"type":"response.output_item.done"}})",
+       }) {
+    INFO(bad);
+    CHECK_FALSE(Parse(bad, &e).ok());
+  }
+  // Usage that is not counts is skipped, never the event.
+  REQUIRE(Parse(R"({"type":"response.event","event":{"type":"response.completed","response":{
+      "id":"r","usage":{"input_tokens":-1,"output_tokens":"many"}}}})",
+                &e)
+              .ok());
+  CHECK(e.usage.invalid == 2);
 }
