@@ -167,13 +167,11 @@ void ConversationEngine::OnUserLine(std::string line) {
     case ConversationCore::Line::kBlank: return;
     case ConversationCore::Line::kTurn: break;
   }
-  if (!server_->takes_typed_lines()) {  // GPT-Live, for now
-    view_->Notice("typed lines are not sent to GPT-Live yet: speak instead");
-    return;
-  }
   // A typed line interrupts the answer like speech would, but the server will not cancel a
-  // response for a text turn: voxterm does.
-  if (line_policy_ == LinePolicy::kInterrupt && (!responses_.empty() || Audible())) {
+  // response for a text turn: voxterm does, where the API lets it (GPT-Live's model stops only
+  // by itself: the line waits for the answer's end).
+  if (line_policy_ == LinePolicy::kInterrupt && server_->takes_answer_requests() &&
+      (!responses_.empty() || Audible())) {
     BargeIn(/*server_cancels=*/false);
   }
   pending_lines_.push_back(std::move(line));
@@ -194,6 +192,11 @@ void ConversationEngine::SendPendingLine() {
   line_->event_id = "voxterm_item_" + std::to_string(lines_sent_);
   pending_lines_.pop_front();
   server_->AddUserText(line_->text, line_->event_id, line_->item_id);
+  if (!server_->takes_answer_requests()) {  // GPT-Live: the line as its turn (LiveAnswers)
+    std::vector<ServerEvent> typed;
+    live_.OnTypedLine(line_->item_id, line_->text, &typed);
+    for (const ServerEvent& e : typed) OnServerEvent(e);
+  }
   view_->UserTyped(line_->text);
   RequestResponse();
 }

@@ -92,6 +92,19 @@ void LiveAnswers::CloseAnswer(const char* status, std::vector<ServerEvent>* out)
   out->push_back(done);
 }
 
+void LiveAnswers::OnTypedLine(std::string_view item_id, std::string_view text,
+                              std::vector<ServerEvent>* out) {
+  kept_.clear();
+  if (user_open_) CloseUserTurn(out);  // what they said before they typed
+  ServerEvent added = Synthetic(ServerEventType::kItemAdded, "conversation.item.added");
+  added.item_id = added.item.id = item_id;
+  added.item.type = "message";
+  added.item.role = "user";
+  added.item.text = text;
+  out->push_back(added);
+  if (!answer_open_) awaiting_since_ms_ = timeline_ms_;
+}
+
 void LiveAnswers::OnDelegation(std::vector<ServerEvent>* out) {
   kept_.clear();
   if (user_open_) CloseUserTurn(out);

@@ -54,6 +54,11 @@ class LiveAnswers {
   // the pending transcript with it). Appends what the engine is to see, as Translate does.
   void OnDelegation(std::vector<ServerEvent>* out);
 
+  // A line the user typed went to the model: the user's item (GPT-Live keeps none voxterm
+  // would hear of, and the History needs it for a renewal), and a turn that, like a spoken one,
+  // ends as an empty answer if the model lets it pass. item_id and text must outlive *out's use.
+  void OnTypedLine(std::string_view item_id, std::string_view text, std::vector<ServerEvent>* out);
+
   bool answer_open() const { return answer_open_; }
   bool user_open() const { return user_open_; }
   int64_t timeline_ms() const { return timeline_ms_; }

@@ -68,12 +68,10 @@ class ClientProtocol {
   // The API needs the microphone's stream for the whole session, silence included (GPT-Live:
   // its timeline stops when input stops), not only until the last turn is answered.
   virtual bool continuous_input() const { return false; }
-  // Typed lines can be turns (AddUserText, then RequestAnswer). GPT-Live's typed text is to
-  // come (issue 18 item 4): until then a typed line is not sent, and the user is told.
-  virtual bool takes_typed_lines() const { return true; }
   // RequestAnswer asks the server for an answer. GPT-Live's model speaks when it decides to:
   // nothing may wait for an answer asked for there (the rest of one a lost connection cut
-  // included), since none will come of the asking.
+  // included), since none will come of the asking; nor can an answer be stopped, and the
+  // server keeps no items it would tell of (a typed line's included).
   virtual bool takes_answer_requests() const { return true; }
 };
 

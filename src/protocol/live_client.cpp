@@ -256,9 +256,16 @@ void LiveClient::AppendAudio(const int16_t* samples, size_t count) {
 void LiveClient::AddUserText(std::string_view text, std::string_view event_id, std::string_view) {
   if (collecting_) {
     input_.push_back({LiveInputMessage::Role::kUser, std::string(text)});
-  } else if (!event_id.empty()) {
-    LOG_WARN("typed text is not sent to GPT-Live yet: the line was not sent");
+    return;
   }
+  if (event_id.empty() || !started_) return;
+  if (text.size() > kMaxTypedLineBytes) {
+    LOG_WARN("the typed line was cut to %zu bytes: GPT-Live takes at most 500 tokens at a time",
+             kMaxTypedLineBytes);
+    text = text.substr(0, kMaxTypedLineBytes);  // Str repairs a character cut in two
+  }
+  messages_->Send(EncodeLiveAppend("session.commentary.append", {},
+                                   std::string(kTypedLineRequest) + std::string(text)));
 }
 
 void LiveClient::AddAssistantText(std::string_view text, std::string_view, bool) {

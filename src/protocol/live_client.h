@@ -11,8 +11,12 @@
 //   ConfigureSession(...)     the conversation's answer to session.started: audio may flow
 //   (History::Replay again)   a resumed conversation's replay: session.start had it, so nothing
 // The requests GPT-Live has no event for (commit, clear, request, cancel or truncate an answer,
-// function items) send nothing: the model takes turns, answers and stops by itself. Typed text
-// during a session is for later (issue 18 item 4).
+// function items) send nothing: the model takes turns, answers and stops by itself.
+//
+// A line typed during a session has no event of its own (LIVE.md 5e): it goes as LK-PY sends
+// it, a session.commentary.append for the session (delegation_id null) that asks the model to
+// answer it now, aloud, followed by the line. An append holds at most 500 tokens: a longer line
+// is cut to kMaxTypedLineBytes, with a warning.
 //
 // Tools go through delegation. With none declared, the delegation is the client's: the model
 // hands voxterm a task (session.delegation.created) and AnswerDelegation says what voxterm
@@ -62,6 +66,12 @@ std::string EncodeLiveAppend(std::string_view type, std::string_view delegation_
 std::string EncodeLiveCommentary(std::string_view delegation_id, std::string_view words);
 // A delegation id longer than this is not sent back (a hostile server's).
 constexpr size_t kMaxDelegationIdBytes = 256;
+// A typed line's words, at most: about 400 tokens, under an append's 500 with the request.
+constexpr size_t kMaxTypedLineBytes = 1600;
+// What a typed line's append says before the line.
+constexpr const char* kTypedLineRequest =
+    "The user typed this instead of speaking. Answer it now, aloud, without waiting for them to "
+    "speak: ";
 std::string EncodeLiveClose();
 // Responses delegation: a call's output for the backend (response.item.create), and the backend
 // asked to go on once every pending call has one (response.create).
@@ -105,7 +115,6 @@ class LiveClient final : public ClientProtocol {
   bool tools_delegated() const override { return delegating_; }
   void ContinueDelegation() override;
   bool continuous_input() const override { return true; }
-  bool takes_typed_lines() const override { return false; }
   bool takes_answer_requests() const override { return false; }
 
  private:

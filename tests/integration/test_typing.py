@@ -281,3 +281,23 @@ def test_narrowing_the_terminal_while_typing_keeps_the_transcript(mock, tmp_path
                  "You said: second line"):
         assert line in shown, shown
     assert lines(t)[-1] == "> " + "x" * 28, shown  # the whole line again, at full width
+
+
+def test_a_line_typed_to_gpt_live_is_answered(mock, tmp_path, terminal):
+    # GPT-Live has no event for a typed turn: the line goes as a commentary append that asks for
+    # an answer (LIVE.md 5e); the mock's model says what it is given.
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(30000))
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--model", "gpt-live-1.1", "--url", m.url(path="/v1/live/sessions"),
+                                     "--input-file", str(mic), "--output-file", str(tmp_path / "out.wav")],
+                 width=100)
+    assert t.wait_for("\u25cf"), t.screen()
+    t.keys("what time is it", "Enter")
+    assert t.wait_for("you: what time is it"), t.screen()
+    assert t.wait_for("assistant: The user typed this"), t.screen()
+    appends = [e for e in m.events() if e["type"] == "session.commentary.append"]
+    assert len(appends) == 1 and appends[0]["delegation_id"] is None
+    assert appends[0]["content"].endswith(": what time is it")
+    assert m.violations() == []
+    assert "not sent to GPT-Live" not in t.screen()

@@ -135,14 +135,69 @@ TEST_CASE_METHOD(LiveEngineTest, "session.closed makes the answer whole for the 
   CHECK(std::string(input[1]["content"][0]["text"].GetString()) == "Once upon");
 }
 
-TEST_CASE_METHOD(LiveEngineTest, "a typed line is not sent, and the user is told",
+TEST_CASE_METHOD(LiveEngineTest, "a typed line asks the model to answer it, and is history",
+                 "[live][voice]") {
+  Started();
+  chat.OnUserLine("what time is it?");
+  REQUIRE(transport.SentTypes() ==
+          std::vector<std::string>{"session.start", "session.commentary.append"});
+  rapidjson::Document d;
+  d.Parse(transport.sent[1].data(), transport.sent[1].size());
+  CHECK(d["delegation_id"].IsNull());
+  CHECK(std::string(d["content"].GetString()) ==
+        std::string(kTypedLineRequest) + "what time is it?");
+  CHECK(chat.AwaitingServer());
+  Said("output", "Noon.");
+  Audio(300, /*loud=*/true);
+  Audio(LiveAnswers::kAnswerEndSilenceMs, /*loud=*/false);
+  CHECK(chat.answers() == 1);
+  CHECK_FALSE(chat.AwaitingServer());
+  // A renewal's start carries the typed line, as it carries spoken ones.
+  server.BeginStart(Settings());
+  history.Replay(&server);
+  server.SendStart();
+  d.Parse(transport.sent.back().data(), transport.sent.back().size());
+  REQUIRE(d["session"]["input"].Size() == 2);
+  CHECK(std::string(d["session"]["input"][0]["content"][0]["text"].GetString()) ==
+        "what time is it?");
+}
+
+TEST_CASE_METHOD(LiveEngineTest, "a typed line the model lets pass does not wait for ever",
                  "[live][voice]") {
   Started();
   chat.OnUserLine("hello");
+  CHECK(chat.AwaitingServer());
+  Audio(LiveAnswers::kNoAnswerMs + 100, /*loud=*/false);
+  CHECK_FALSE(chat.AwaitingServer());
+  CHECK(chat.Idle());
+}
+
+TEST_CASE_METHOD(LiveEngineTest, "a line typed during an answer waits for its end",
+                 "[live][voice]") {
+  Started();
+  Said("output", "Once upon a time");
+  Audio(300, /*loud=*/true);
+  chat.OnUserLine("shorter, please");
   CHECK(transport.SentTypes() == std::vector<std::string>{"session.start"});
-  REQUIRE(view.notices.size() == 1);
-  CHECK(view.notices[0] == "typed lines are not sent to GPT-Live yet: speak instead");
-  CHECK_FALSE(chat.AwaitingServer());  // no answer is expected for it
+  CHECK(playback.Audible());  // GPT-Live's answer cannot be stopped: nothing is flushed
+  Audio(LiveAnswers::kAnswerEndSilenceMs, /*loud=*/false);
+  CHECK(transport.SentTypes() ==
+        std::vector<std::string>{"session.start", "session.commentary.append"});
+}
+
+TEST_CASE_METHOD(LiveEngineTest, "a typed line too long for one append is cut, whole characters",
+                 "[live][voice]") {
+  Started();
+  std::string line;
+  while (line.size() < kMaxTypedLineBytes + 10) line += "\u00e9";  // two bytes each
+  line = "x" + line;  // the cut falls inside a character
+  chat.OnUserLine(line);
+  REQUIRE(transport.sent.size() == 2);
+  rapidjson::Document d;
+  d.Parse(transport.sent[1].data(), transport.sent[1].size());
+  REQUIRE(d.IsObject());  // valid JSON, valid UTF-8
+  const std::string content = d["content"].GetString();
+  CHECK(content.size() <= std::string(kTypedLineRequest).size() + kMaxTypedLineBytes + 3);
 }
 
 TEST_CASE_METHOD(

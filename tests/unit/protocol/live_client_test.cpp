@@ -102,9 +102,13 @@ TEST_CASE("the requests GPT-Live has no event for send nothing", "[live_client]"
   live.CancelAnswer();
   live.TruncateAnswer("item_a", 100);
   live.AddAssistantText("said", "item_a", true);
-  live.AddUserText("typed", "ev", "item_u");   // typed text: issue 18 item 4
   live.AddUserText("replayed", {}, "item_u");  // a resumed conversation's replay: in the start
   CHECK(sink.sent.empty());
+  live.AddUserText("typed", "ev", "item_u");  // a typed line: an append that asks for an answer
+  REQUIRE(sink.sent.size() == 1);
+  CHECK(Field(sink.sent[0], "/type") == "session.commentary.append");
+  CHECK(Field(sink.sent[0], "/delegation_id") == "null");
+  CHECK(Field(sink.sent[0], "/content") == std::string(kTypedLineRequest) + "typed");
 }
 
 TEST_CASE("a delegation is answered with a commentary append", "[live_client]") {
