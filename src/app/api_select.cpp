@@ -53,15 +53,11 @@ Status CheckLiveOptions(const Config& config) {
                          Printable(config.delegate_model, 60) + "\"");
   }
   if (!UsesLive(config)) return Status::Ok();
-  const char* what = nullptr;
-  if (config.mode == Mode::kText) {
-    what = "--text (text only: GPT-Live always speaks)";
-  } else if (config.mode == Mode::kPtt) {
-    what = "--ptt (push-to-talk)";
-  }
-  if (!what) return Status::Ok();
-  return Status::Error(std::string(what) + " is not supported with GPT-Live (model \"" +
-                       config.model + "\") yet; use --api realtime and a Realtime model");
+  if (config.mode != Mode::kText) return Status::Ok();
+  return Status::Error(
+      "--text is not possible with GPT-Live (model \"" + config.model +
+      "\"): it always speaks, and its clock runs on the microphone's stream; type lines in the "
+      "spoken conversation, or use --api realtime and a Realtime model");
 }
 
 }  // namespace voxterm

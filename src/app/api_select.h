@@ -27,8 +27,8 @@ std::string LiveUrl(const Config& config);
 // The longest --delegate-model taken.
 constexpr size_t kMaxModelNameBytes = 128;
 
-// A --delegate-model that is no model name, and what GPT-Live cannot do yet in voxterm (issue
-// 18 item 4): --text, --ptt. One error naming the first, for exit 2.
+// A --delegate-model that is no model name, and what GPT-Live cannot do: --text (it always
+// speaks, and its session's clock runs on the input stream). One error, for exit 2.
 Status CheckLiveOptions(const Config& config);
 
 }  // namespace voxterm

@@ -92,15 +92,26 @@ void ConversationEngine::ResendAudio(uint64_t from) {
   }
 }
 
+// Between takes the model does not hear the microphone: where the API hears a stream (GPT-Live)
+// the input is muted around each take, and no answer is asked for there (LiveAnswers waits).
 void ConversationEngine::BeginTake() {
   ClearCaptions();
   server_->ClearAudio();
+  server_->MuteInput(false);
   turn_ = UserTurn{captured_, {}, /*committed=*/false};
+}
+
+void ConversationEngine::DropTake() {
+  server_->ClearAudio();
+  server_->MuteInput(true);
+  turn_.reset();
 }
 
 void ConversationEngine::CommitTake() {
   if (turn_) turn_->committed = true;
   if (core_.ready()) server_->CommitAudio();
+  server_->MuteInput(true);
+  if (!server_->takes_answer_requests()) live_.AwaitAnswer();
   // Never a response.create while a response is active: the interrupted one ends first.
   RequestResponse();
 }

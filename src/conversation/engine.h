@@ -104,6 +104,8 @@ class ConversationEngine : private AnswerText::Lines {
   void BeginTake();
   // Push-to-talk: the take is over: commit it and ask for the answer.
   void CommitTake();
+  // Push-to-talk: the take is dropped (too short, a double press, Escape): its audio goes.
+  void DropTake();
   // The connection is gone; the next session.created resumes the conversation.
   void OnDisconnected();
   // Connected before, and waiting for the new session.

@@ -102,7 +102,11 @@ void LiveAnswers::OnTypedLine(std::string_view item_id, std::string_view text,
   added.item.role = "user";
   added.item.text = text;
   out->push_back(added);
-  if (!answer_open_) awaiting_since_ms_ = timeline_ms_;
+  AwaitAnswer();
+}
+
+void LiveAnswers::AwaitAnswer() {
+  if (!answer_open_ && !user_open_) awaiting_since_ms_ = timeline_ms_;
 }
 
 void LiveAnswers::OnDelegation(std::vector<ServerEvent>* out) {

@@ -59,6 +59,10 @@ class LiveAnswers {
   // ends as an empty answer if the model lets it pass. item_id and text must outlive *out's use.
   void OnTypedLine(std::string_view item_id, std::string_view text, std::vector<ServerEvent>* out);
 
+  // A turn was given to the model another way (a push-to-talk take ended): if no answer opens
+  // and the user's words do not come, it ends as an empty answer as a spoken turn would.
+  void AwaitAnswer();
+
   bool answer_open() const { return answer_open_; }
   bool user_open() const { return user_open_; }
   int64_t timeline_ms() const { return timeline_ms_; }

@@ -63,7 +63,7 @@ void PttController::EndTake() {
 }
 
 void PttController::DropTake(std::string_view why) {
-  actions_->ClearInput();
+  actions_->DropInput();
   actions_->Notice(why);
   state_ = State::kIdle;
 }

@@ -34,7 +34,8 @@ class PttController {
    public:
     virtual ~Actions() = default;
     virtual void Interrupt() = 0;   // stop the assistant, if it speaks
-    virtual void ClearInput() = 0;  // input_audio_buffer.clear
+    virtual void ClearInput() = 0;  // input_audio_buffer.clear, as a take starts
+    virtual void DropInput() = 0;   // the take is dropped: its audio thrown away
     virtual void SendAudio(const int16_t* samples, size_t count) = 0;  // 24 kHz
     virtual void CommitAndRespond() = 0;  // commit, then response.create
     virtual void Notice(std::string_view text) = 0;

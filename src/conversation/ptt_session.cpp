@@ -23,7 +23,8 @@ PttSession::PttSession(SessionSettings settings, std::unique_ptr<AudioEngine> au
                          history),
       clock_(clock),
       ptt_(clock, this, key),
-      terminal_(std::move(terminal)) {
+      terminal_(std::move(terminal)),
+      continuous_input_(server->continuous_input()) {
   engine_.set_report_state(false);
   UpdateView();
 }
@@ -124,7 +125,13 @@ void PttSession::OnTick() {
   if (input_started_) {
     // Muted, the pre-roll too is silence: a take started after /unmute sends nothing from before.
     audio_->PumpMicrophone([this](const int16_t* samples, size_t count) {
+      const bool taking = Taking();
       ptt_.OnFrame(Microphone(samples, count), count);
+      // An API whose clock runs on the input (GPT-Live) hears silence between takes.
+      if (continuous_input_ && !taking && !Taking()) {
+        if (zeros_.size() < count) zeros_.assign(count, 0);
+        engine_.OnCaptureFrame(zeros_.data(), count);
+      }
     });
     view_->SetLevel(ptt_.state() == PttController::State::kRecording && !muted_ ? capture->level()
                                                                                 : 0);
@@ -135,6 +142,8 @@ void PttSession::OnTick() {
 }
 
 void PttSession::ClearInput() { engine_.BeginTake(); }
+
+void PttSession::DropInput() { engine_.DropTake(); }
 
 void PttSession::SendAudio(const int16_t* samples, size_t count) {
   engine_.OnCaptureFrame(samples, count);

@@ -59,10 +59,15 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   // PttController::Actions
   void Interrupt() override { engine_.Interrupt(); }
   void ClearInput() override;
+  void DropInput() override;
   void SendAudio(const int16_t* samples, size_t count) override;
   void CommitAndRespond() override;
   void Notice(std::string_view text) override { view_->Notice(text); }
 
+  bool Taking() const {
+    return ptt_.state() == PttController::State::kRecording ||
+           ptt_.state() == PttController::State::kTail;
+  }
   void UpdateView();
   bool TypeKey(const Key& key);
   void OnKeys(const std::vector<Key>& keys);
@@ -74,6 +79,7 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   KeyTyping* typing_ = nullptr;
   std::unique_ptr<RawTerminal> terminal_;
   bool input_started_ = false;
+  const bool continuous_input_;  // the API needs a stream between takes too (ClientProtocol)
   bool quit_ = false;
   bool interrupted_ = false;
 };

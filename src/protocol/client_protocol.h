@@ -34,6 +34,11 @@ class ClientProtocol {
   virtual void CommitAudio() = 0;
   virtual void ClearAudio() = 0;
 
+  // Push-to-talk: whether the model may hear the microphone now (a take) or not (between
+  // takes). Realtime hears only what is appended, so nothing is sent; GPT-Live hears a stream
+  // that never stops, and mutes it (session.input_audio.mute / unmute).
+  virtual void MuteInput(bool) {}
+
   // Items of the conversation. complete false marks an assistant message that was cut off.
   virtual void AddUserText(std::string_view text, std::string_view event_id,
                            std::string_view item_id) = 0;

@@ -207,7 +207,7 @@ void LiveClient::BeginStart(const SessionSettings& settings) {
   if (changed_voice_) settings_.voice = *changed_voice_;
   input_.clear();
   collecting_ = true;
-  start_sent_ = started_ = false;
+  start_sent_ = started_ = muted_ = false;
   if (delegate_model_.empty()) settings_.tools.clear();
   delegating_ = !settings_.tools.empty();
 }
@@ -230,6 +230,7 @@ void LiveClient::ConfigureSession(const SessionSettings& settings) {
   if (!start_sent_) return;
   if (!started_) {
     started_ = true;
+    if (settings.turns == SessionSettings::Turns::kOff) MuteInput(true);  // keys take turns
     return;
   }
   // Either is the next session's own, whatever the start is given.
@@ -243,6 +244,13 @@ void LiveClient::ConfigureSession(const SessionSettings& settings) {
         "GPT-Live keeps a session's voice from its start: the voice changes in the next "
         "session");
   }
+}
+
+void LiveClient::MuteInput(bool muted) {
+  if (!started_ || muted == muted_) return;
+  muted_ = muted;
+  messages_->Send(muted ? R"({"type":"session.input_audio.mute"})"
+                        : R"({"type":"session.input_audio.unmute"})");
 }
 
 void LiveClient::AppendAudio(const int16_t* samples, size_t count) {

@@ -100,6 +100,8 @@ class LiveClient final : public ClientProtocol {
   void ConfigureSession(const SessionSettings& settings) override;
   void AppendAudio(const int16_t* samples, size_t count) override;
   void CommitAudio() override {}
+  // Push-to-talk (settings.turns kOff): a session starts muted, and is unmuted for each take.
+  void MuteInput(bool muted) override;
   void ClearAudio() override {}
   void AddUserText(std::string_view text, std::string_view event_id,
                    std::string_view item_id) override;
@@ -127,6 +129,7 @@ class LiveClient final : public ClientProtocol {
   bool collecting_ = false;              // between BeginStart and SendStart
   bool start_sent_ = false;              // on this connection
   bool started_ = false;                 // session.started came: audio flows
+  bool muted_ = false;                   // the session's input is muted (push-to-talk)
   // Changed during a session (/instructions, /voice): every later session.start has them.
   std::optional<std::string> changed_instructions_, changed_voice_;
 };

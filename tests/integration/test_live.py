@@ -179,11 +179,11 @@ def test_a_model_the_server_does_not_offer(mock, run, tmp_path):
     assert 'model "gpt-live-1.1"' in one_line(r.stderr)
 
 
-@pytest.mark.parametrize("flag", [["--text"], ["--ptt"]])
-def test_what_gpt_live_cannot_do_yet_is_refused(run, flag):
+@pytest.mark.parametrize("flag", [["--text"], ["--text", "--speak"]])
+def test_text_mode_is_refused_with_gpt_live(run, flag):
     r = run(["--model", "gpt-live-1.1", "--url", "ws://127.0.0.1:1" + LIVE_PATH] + flag)
     assert r.returncode == 2
-    assert "not supported with GPT-Live" in one_line(r.stderr)
+    assert "not possible with GPT-Live" in one_line(r.stderr)
 
 
 def test_ctrl_c_closes_the_session_politely(mock, tmp_path):

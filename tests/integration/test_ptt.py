@@ -236,3 +236,31 @@ def test_a_preamble_and_its_answer_are_two_lines_after_a_live_caption(talking, m
     # The preamble and the answer: a line each.
     assert "\nassistant: Let me check that.\nassistant: This is" in p.screen(), p.screen()
     assert m.violations() == [] and m.errors_sent() == []
+
+
+def test_push_to_talk_with_gpt_live_mutes_between_takes(talking, mock, tmp_path):
+    # GPT-Live hears a stream that never stops (LIVE.md 3): between takes voxterm sends silence
+    # and mutes the input, and unmutes it for a take; the model answers when the take ends.
+    m = mock()
+    p = PttProcess(tmp_path, talking, ["--model", "gpt-live-1.1", "--url", m.url(path="/v1/live/sessions")])
+    assert p.wait_for(b"press space to talk"), p.out
+    p.pause(1.0)  # the microphone talks all the time: the model must not hear it now
+    p.key(b" ")
+    assert p.wait_for(b"recording")
+    p.pause(1.0)
+    p.key(b" ")
+    assert p.wait_for(b"assistant: I heard"), p.out
+    assert p.wait_for(b"press space to talk")
+    p.key(b"q")
+    assert p.finish() == 0
+    events = m.events()
+    kinds = [e["type"] for e in events if e["type"] != "session.input_audio.append"]
+    assert kinds[:4] == ["session.start", "session.input_audio.mute", "session.input_audio.unmute",
+                         "session.input_audio.mute"], kinds
+    assert kinds[-1] == "session.close"
+    # Audio flowed before the take too (silence): the session's clock never stopped.
+    first_unmute = next(i for i, e in enumerate(events) if e["type"] == "session.input_audio.unmute")
+    assert sum(e["type"] == "session.input_audio.append" for e in events[:first_unmute]) >= 20
+    heard = [r["live_turn"] for r in m.records() if "live_turn" in r]
+    assert len(heard) == 1, heard  # the talk before the press was not heard
+    assert m.violations() == []

@@ -13,6 +13,7 @@ namespace {
 struct RecordedActions : PttController::Actions {
   void Interrupt() override { calls.push_back("interrupt"); }
   void ClearInput() override { calls.push_back("clear"); }
+  void DropInput() override { calls.push_back("drop"); }
   void SendAudio(const int16_t*, size_t count) override {
     calls.push_back("audio " + std::to_string(count));
     sent += count;
@@ -83,7 +84,7 @@ TEST_CASE_METHOD(PttTest, "Escape drops the take; it is not push-to-talk's other
   Talk(500);
   CHECK(ptt.OnKey(escape));
   CHECK(ptt.state() == PttController::State::kIdle);
-  CHECK(actions.calls[actions.calls.size() - 2] == "clear");
+  CHECK(actions.calls[actions.calls.size() - 2] == "drop");
   CHECK(actions.calls.back() == "notice take dropped");
 }
 

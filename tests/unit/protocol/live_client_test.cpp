@@ -267,3 +267,26 @@ TEST_CASE("without tools, or without a backend model, the delegation stays the c
     CHECK(sink.sent.size() == 1);  // Responses events need Responses delegation
   }
 }
+
+TEST_CASE("push-to-talk: a session starts muted, and takes unmute it", "[live_client]") {
+  FakeTransport sink;
+  LiveClient live("gpt-live-1.1", &sink);
+  SessionSettings settings = Settings();
+  settings.turns = SessionSettings::Turns::kOff;  // the keys take the turns
+  live.BeginStart(settings);
+  live.MuteInput(false);  // before session.started: nothing
+  live.SendStart();
+  live.ConfigureSession(settings);
+  live.MuteInput(true);  // muted already: nothing more
+  live.MuteInput(false);
+  live.MuteInput(false);
+  live.MuteInput(true);
+  CHECK(sink.SentTypes() == std::vector<std::string>{"session.start", "session.input_audio.mute",
+                                                     "session.input_audio.unmute",
+                                                     "session.input_audio.mute"});
+  // A new session is unmuted until it starts, then muted again.
+  live.BeginStart(settings);
+  live.SendStart();
+  live.ConfigureSession(settings);
+  CHECK(sink.SentTypes().back() == "session.input_audio.mute");
+}
