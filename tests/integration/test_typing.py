@@ -301,3 +301,24 @@ def test_a_line_typed_to_gpt_live_is_answered(mock, tmp_path, terminal):
     assert appends[0]["content"].endswith(": what time is it")
     assert m.violations() == []
     assert "not sent to GPT-Live" not in t.screen()
+
+
+def test_a_tool_asked_for_in_a_typed_line_runs_through_gpt_live_delegation(mock, tmp_path, terminal):
+    # As a new user tries it with ./scripts/run: the mock's model takes "mock:call NAME JSON" in a
+    # typed line as a request, and delegates it to the backend, which calls the tool.
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(30000))
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"tools": [{"name": "uptime", "shell": "echo up 3 days"}]}))
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--model", "gpt-live-1.1", "--url", m.url(path="/v1/live/sessions"),
+                                     "--config", str(config), "--input-file", str(mic),
+                                     "--output-file", str(tmp_path / "out.wav")], width=120)
+    assert t.wait_for("\u25cf"), t.screen()
+    t.keys("mock:call uptime {}", "Enter")
+    assert t.wait_for("tool: uptime: exit 0"), t.screen()
+    assert t.wait_for("Tool uptime returned:"), t.screen()
+    assert t.wait_for("up 3 days"), t.screen()
+    outputs = [e for e in m.events() if e["type"] == "response.item.create"]
+    assert len(outputs) == 1 and "up 3 days" in outputs[0]["item"]["output"]
+    assert m.violations() == []

@@ -47,7 +47,9 @@ checks session.start and session.update). What it does:
     an error; a user message too) and response.create (refused while a call has no output), and
     goes on: response.created, output_text.delta, response.completed, and the voice says "Tool
     NAME returned: OUTPUT" (joined by "; " for several, or "You said: TEXT"). A delegation still
-    unanswered when the connection ends is recorded (live_unanswered).
+    unanswered when the connection ends is recorded (live_unanswered). A session commentary
+    append (delegation_id null) holding "mock:call NAME JSON" (a typed line, as the Realtime
+    side's mock:call) is taken as such a request: the model delegates a call to NAME with JSON.
   * session.update changes delegation.responses only (sparse: settings left out are kept, as
     OAI-PY says); another type, or null, is immutable_field_update; any other field too.
   * session.usage.updated every --live-usage-ms of timeline: cumulative usage.seconds and
@@ -642,6 +644,13 @@ class LiveSession:
             want(did in self.delegations, "Unknown delegation_id '%s'." % did, "delegation_id")
             self.answered(did, what)
         start = self.now
+        if what == "commentary" and did is None and "mock:call " in content:
+            name, _, arguments = content.split("mock:call ", 1)[1].strip().partition(" ")
+            self.queue.append(Utterance(ACK, self.samples(200 * 3), self.now, "ack"))
+            self.acks.append((self.now + 1, self.ack(event, {
+                "type": "session.commentary.appended", "start_ms": self.ms(start), "end_ms": self.ms(start)})))
+            await self.delegate(self.now, [(name, arguments.strip() or "{}")])
+            return
         if what == "commentary":
             words = len(content.split())
             u = Utterance(content, self.samples(200 * words), self.now, "commentary")
@@ -679,7 +688,7 @@ class LiveSession:
 
     # ---- delegation
 
-    async def delegate(self, at):
+    async def delegate(self, at, calls=None):
         did = self.new_id("item_dlg")
         target = self.cfg["delegation"]["type"]
         d = {"id": did, "type": "delegation", "target": target}
@@ -689,7 +698,7 @@ class LiveSession:
         self.record({"delegation_created": d})
         await self.send({"type": "session.delegation.created", "offset_ms": self.ms(at), "delegation": d})
         if target == "responses":
-            await self.backend_call(did, d["response_id"])
+            await self.backend_call(did, d["response_id"], calls)
 
     async def envelope(self, did, event):
         body = {"type": "response.event", "event": event}
@@ -706,10 +715,10 @@ class LiveSession:
                 return name
         return tools[0]["name"] if tools else None
 
-    async def backend_call(self, did, rid):
+    async def backend_call(self, did, rid, wanted=None):
         """The backend's first response: a function call for each --live-delegate (parallel
         calls when there are several), completed with the calls unanswered."""
-        calls = [(self.backend_tool(name), arguments) for name, arguments in self.args.live_delegate]
+        calls = [(self.backend_tool(name), arguments) for name, arguments in wanted or self.args.live_delegate]
         if calls[0][0] is None:
             await self.backend_text(did, rid, "There is no tool for that.")
             self.answered(did, "backend")
