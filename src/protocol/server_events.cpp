@@ -75,15 +75,17 @@ const Value* ReadDetails(const Value& obj, const char* key, UsageInfo* u) {
 }
 
 // A usage the server sent wrong is skipped, never the event that carries it: the answer still
-// counts, only its bill is unknown.
-void ReadUsage(const Value& parent, UsageInfo* u) {
+// counts, only its bill is unknown. input_details: where the input's parts are (the Responses
+// API says input_tokens_details, with the cached count only).
+void ReadUsage(const Value& parent, UsageInfo* u,
+               const char* input_details = "input_token_details") {
   const Value* usage = ReadDetails(parent, "usage", u);
   if (!usage) return;
   u->present = true;
   u->input = ReadCount(*usage, "input_tokens", u);
   u->output = ReadCount(*usage, "output_tokens", u);
   u->total = ReadCount(*usage, "total_tokens", u);
-  if (const Value* in = ReadDetails(*usage, "input_token_details", u)) {
+  if (const Value* in = ReadDetails(*usage, input_details, u)) {
     u->input_text = ReadCount(*in, "text_tokens", u);
     u->input_audio = ReadCount(*in, "audio_tokens", u);
     u->input_image = ReadCount(*in, "image_tokens", u);
@@ -279,20 +281,6 @@ const Name* Lookup(std::string_view name) {
   return it == table->end() ? nullptr : it->second;
 }
 
-// The Responses API's usage: its details are input_tokens_details and output_tokens_details
-// (Realtime's are input_token_details and output_token_details), and its tokens are text.
-void ReadResponsesUsage(const Value& response, UsageInfo* u) {
-  const Value* usage = ReadDetails(response, "usage", u);
-  if (!usage) return;
-  u->present = true;
-  u->input = ReadCount(*usage, "input_tokens", u);
-  u->output = ReadCount(*usage, "output_tokens", u);
-  u->total = ReadCount(*usage, "total_tokens", u);
-  if (const Value* in = ReadDetails(*usage, "input_tokens_details", u)) {
-    u->cached = ReadCount(*in, "cached_tokens", u);
-  }
-}
-
 // A backend response: Responses names the end in the event ("response.failed") and the
 // response's status; an error and incomplete_details say why.
 Status ReadBackendResponse(const Value& event, std::string_view ending, ServerEvent* e) {
@@ -311,7 +299,7 @@ Status ReadBackendResponse(const Value& event, std::string_view ending, ServerEv
   if (const Value* incomplete = OptObject(*response, "incomplete_details")) {
     e->response.reason = OptString(*incomplete, "reason");
   }
-  ReadResponsesUsage(*response, &e->usage);
+  ReadUsage(*response, &e->usage, "input_tokens_details");
   ReadCalls(*response, &e->response);
   return Status::Ok();
 }
