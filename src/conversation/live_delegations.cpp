@@ -24,8 +24,17 @@ void LiveDelegations::OnDelegation(const ServerEvent& event) {
   server_->AnswerDelegation(event.item_id, kRefusal);
 }
 
+// A backend voxterm did not ask for (no tools, so client delegation) has no calls of voxterm's
+// to make: what it sends is not acted on, so nothing waits for outputs that cannot go.
 void LiveDelegations::OnBackendEvent(const ServerEvent& event) {
   if (!tools_ || event.backend_type == ServerEventType::kUnknown) return;
+  if (!server_->tools_delegated()) {
+    if (!warned_unasked_) {
+      LOG_WARN("the server sent a delegation backend's events, but the session has none: ignored");
+    }
+    warned_unasked_ = true;
+    return;
+  }
   const std::string delegation(event.delegation_id);
   auto current = std::find_if(streaming_.begin(), streaming_.end(),
                               [&](const auto& entry) { return entry.first == delegation; });

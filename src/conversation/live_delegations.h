@@ -51,6 +51,7 @@ class LiveDelegations {
   std::deque<std::string> answered_;  // client delegations answered, newest at the back
   // Each delegation's backend response now streaming: (delegation id, response id).
   std::deque<std::pair<std::string, std::string>> streaming_;
+  bool warned_unasked_ = false;
 };
 
 }  // namespace voxterm

@@ -49,6 +49,10 @@ std::string CommandLine(const ToolConfig& tool, const ToolCommand& command) {
   return line;
 }
 
+// A name the server gave, for a line on the terminal: a declared tool's name is plain, but a
+// call may name anything, escape sequences included.
+std::string Shown(const std::string& name) { return Printable(name, 64); }
+
 std::string Summary(const std::string& name, const ToolResult& r, int timeout_ms) {
   const std::string took = " (" + std::to_string(r.duration_ms) + " ms)";
   std::string s;
@@ -117,10 +121,16 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
   }
 }
 
+// A backend's calls die with their connection: what waits is refused, what runs is stopped
+// (its output could go nowhere), so that nothing starts for a task known to be dead.
 void ToolCalls::OnDisconnected() {
   connected_ = false;
   ++connections_;
   collecting_.clear();
+  if (server_->tools_delegated() && !calls_.empty()) {
+    LOG_WARN("the connection was lost: the tool calls it asked for are stopped");
+    Interrupt();
+  }
 }
 
 void ToolCalls::OnSessionReady() {
@@ -240,7 +250,7 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
   const bool completed = event.response.status == "completed";
   if (!completed && server_->tools_delegated()) {
     for (const Call& call : made) {
-      view_->ToolActivity(call.name + ": not run (the backend's response " +
+      view_->ToolActivity(Shown(call.name) + ": not run (the backend's response " +
                           Printable(std::string(event.response.status), 30) + ")");
     }
     return;
@@ -262,7 +272,7 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
           event.response.status.empty() ? "ended" : std::string(event.response.status);
       const std::string verb = status == "failed" || status == "ended" ? status : "was " + status;
       Answered(serial, FormatToolError("not run: the response that made this call " + verb),
-               calls_[serial].name + ": not run (the response " + verb + ")");
+               Shown(calls_[serial].name) + ": not run (the response " + verb + ")");
     }
   }
 }
@@ -283,10 +293,14 @@ void ToolCalls::OnLateCall(std::map<std::string, Call>::iterator it) {
   calls_.emplace(serial, std::move(call));
   if (joins) {
     Dispatch(serial);
+  } else if (server_->tools_delegated()) {
+    // A backend's response that ended takes no more outputs: the line only.
+    calls_.erase(serial);
+    view_->ToolActivity(Shown(name) + ": not run (it came after its response ended)");
   } else {
     Answered(serial,
              FormatToolError("not run: the call came after the response that made it had ended"),
-             name + ": not run (it came after its response ended)");
+             Shown(name) + ": not run (it came after its response ended)");
   }
 }
 
@@ -306,7 +320,7 @@ void ToolCalls::Dispatch(int serial) {
     for (const ToolConfig& t : *tools_) names += (names.empty() ? "" : ", ") + t.name;
     names = names.empty() ? "no tools are declared" : "the tools are: " + names;
     Answered(serial, FormatToolError("there is no tool named \"" + call.name + "\"; " + names),
-             Shorten(call.name, kShortArguments) + ": not a declared tool");
+             Shown(call.name) + ": not a declared tool");
     return;
   }
   // Prepared before any question: arguments that cannot run are refused without asking, and

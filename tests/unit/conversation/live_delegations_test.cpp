@@ -183,3 +183,46 @@ TEST_CASE("Ctrl-C answers the backend's calls and still lets it go on", "[live_d
   CHECK(sent[0].output.find("interrupted") != std::string::npos);
   CHECK(t.calls.follow_up_due());  // the backend waits for every output, then response.create
 }
+
+TEST_CASE("a backend the session did not ask for is not acted on", "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/false);  // client delegation: no backend of voxterm's
+  t.BackendCalls({"uptime"});
+  CHECK(t.runner.started.empty());
+  CHECK(t.Sends().empty());
+  CHECK_FALSE(t.calls.busy());  // nothing waits for outputs that could not go
+  CHECK_FALSE(t.calls.follow_up_due());
+}
+
+TEST_CASE("a lost connection stops the calls it asked for", "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.BackendCalls({"uptime"});
+  REQUIRE(t.runner.started.size() == 1);
+  t.calls.OnDisconnected();
+  CHECK(t.runner.interrupts == 1);
+  t.calls.OnRunnerReady();
+  CHECK_FALSE(t.calls.busy());
+  CHECK(t.Sends().empty());
+}
+
+TEST_CASE("a call announced after its backend response ended is not answered",
+          "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.BackendCalls({});  // created and completed with no call
+  t.Backend(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"fc_9",)"
+            R"("type":"function_call","status":"completed","call_id":"call_9","name":"uptime",)"
+            R"("arguments":"{}"}})");
+  CHECK(t.runner.started.empty());
+  CHECK(t.Sends().empty());  // the service takes no output for an ended response
+  CHECK_FALSE(t.calls.busy());
+}
+
+TEST_CASE("a name the server made up reaches the screen escaped", "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.BackendCalls({"up\\u001b]0;PWNED\\u0007\\u001b[2J"});
+  REQUIRE_FALSE(t.view.lines.empty());
+  for (const std::string& line : t.view.lines) {
+    INFO(line);
+    CHECK(line.find('\x1b') == std::string::npos);
+    CHECK(line.find('\x07') == std::string::npos);
+  }
+}
