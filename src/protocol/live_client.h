@@ -40,8 +40,9 @@ struct LiveInputMessage {
 constexpr size_t kMaxInputMessages = 128;
 constexpr size_t kMaxInputBytes = 24 * 1024;
 
-// session.start, with input cut to the limits above (the oldest messages go first; a message
-// longer than the whole budget keeps its end).
+// session.start, with input cut to the limits above: the newest context that fits, whole
+// messages and then the end of the next (cut between characters), so the oldest goes first and
+// a message longer than the whole budget keeps its end.
 std::string EncodeLiveStart(std::string_view model, const SessionSettings& settings,
                             const std::vector<LiveInputMessage>& input);
 std::string EncodeLiveAudioAppend(const int16_t* samples, size_t count);
