@@ -10,8 +10,9 @@ namespace voxterm {
 size_t AnswerAudio::Play(const ServerEvent& event) {
   auto decoded = DecodePcm16(event.delta, &decoded_);
   if (!decoded) {
-    LOG_WARN("skipped an audio delta that is not valid base64 (%zu characters)",
-             event.delta.size());
+    if (skipped_lines_.Admit(event.received_ns / 1000000))
+      LOG_WARN("skipped an audio delta that is not valid base64 (%zu characters)",
+               event.delta.size());
     return 0;
   }
   const size_t samples = *decoded;

@@ -11,6 +11,7 @@
 #include "audio/playback_path.h"
 #include "audio/playout_tracker.h"
 #include "protocol/server_events.h"
+#include "util/log.h"
 
 namespace voxterm {
 
@@ -31,6 +32,7 @@ class AnswerAudio {
   PlayoutTracker tracker_;
   std::vector<int16_t> decoded_;  // scratch, kept between deltas
   std::string refused_item_;      // the last item whose audio was refused, warned about once
+  LogThrottle skipped_lines_{LogLevel::kWarn, "audio deltas skipped"};  // a flood of them
 };
 
 }  // namespace voxterm

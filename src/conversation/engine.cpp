@@ -593,8 +593,13 @@ void ConversationEngine::OnInputTranscript(const ServerEvent& event) {
 }
 
 // Most errors do not end the session: they are shown, and matched to a request by event_id.
+// A server can send errors without end: a few are shown, then counted (LogThrottle).
 void ConversationEngine::OnError(const ServerEvent& event) {
   const ErrorInfo& e = event.error;
+  const bool shown = error_lines_.Admit(event.received_ns / 1000000);
+  auto notice = [&](const std::string& text) {
+    if (shown) view_->Notice(text);
+  };
   const std::string words = "server error" +
                             (e.code.empty() ? "" : " " + Printable(std::string(e.code))) + ": " +
                             Printable(std::string(e.message));
@@ -603,11 +608,11 @@ void ConversationEngine::OnError(const ServerEvent& event) {
     // the old context: it is not shown, and the turn counts as failed.
     line_->refused = true;
     if (Response* answer = Find(line_->response_id)) answer->shown = false;
-    view_->Notice(words);
+    notice(words);
     return;
   }
   if (std::string voice = core_.OnVoiceRefused(e); !voice.empty()) {
-    view_->Notice(voice);
+    notice(voice);
     // The server's own words follow where they say more (the voices it knows).
     if (e.code == "cannot_update_voice") return;
   }
@@ -620,21 +625,21 @@ void ConversationEngine::OnError(const ServerEvent& event) {
         other->ours = other->shown = false;
         if (line_ && line_->response_id == other->id) line_->response_id.clear();
       }
-      LOG_INFO("server: %s", Printable(std::string(e.message)).c_str());
+      if (shown) LOG_INFO("server: %s", Printable(std::string(e.message)).c_str());
       return;
     case ResponseGate::Refusal::kRefused:  // no answer will come
       awaiting_answer_ = false;
       cancel_when_created_ = false;
       if (line_) line_->answer_failed = true;
-      view_->Notice(words);
+      notice(words);
       MaybeEndLineTurn();
       return;
     case ResponseGate::Refusal::kNotOurs: break;
   }
   if (e.code == "response_cancel_not_active") {  // harmless: only with -v
-    LOG_INFO("server: %s", Printable(std::string(e.message)).c_str());
+    if (shown) LOG_INFO("server: %s", Printable(std::string(e.message)).c_str());
   } else {
-    view_->Notice(words);
+    notice(words);
   }
 }
 

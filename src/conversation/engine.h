@@ -67,6 +67,7 @@
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
 #include "ui/conversation_view.h"
+#include "util/log.h"
 
 namespace voxterm {
 
@@ -151,6 +152,8 @@ class ConversationEngine : private AnswerText::Lines {
   // before it leaves.)
   bool Idle() const;
   uint64_t appended_frames() const { return appended_frames_; }
+  // GPT-Live: the open answer's audio since its last words (LiveAnswers::wordless_ms).
+  int64_t wordless_answer_ms() const { return live_.wordless_ms(); }
 
  private:
   // A response, from its response.created to its response.done.
@@ -278,6 +281,7 @@ class ConversationEngine : private AnswerText::Lines {
   uint64_t answers_ = 0;
   VoiceState state_ = VoiceState::kConnecting;
   bool report_state_ = true;
+  LogThrottle error_lines_{LogLevel::kWarn, "server errors"};  // a flood of error events
 };
 
 }  // namespace voxterm

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "audio/pcm.h"
+#include "util/utf8.h"
 
 namespace voxterm {
 namespace {
@@ -61,7 +62,7 @@ void LiveAnswers::OpenAnswer(std::vector<ServerEvent>* out) {
   answer_open_ = true;
   sentence_ended_ = false;
   user_spoke_in_answer_ = false;
-  silent_run_ms_ = 0;
+  silent_run_ms_ = wordless_ms_ = 0;
   answer_id_ = "live_answer_" + std::to_string(answers_);
   item_id_ = "live_item_" + std::to_string(answers_);
   ServerEvent created = Synthetic(ServerEventType::kResponseCreated, "response.created");
@@ -175,6 +176,7 @@ void LiveAnswers::OnOutputAudio(const ServerEvent& event, std::vector<ServerEven
     OpenAnswer(out);
   }
   silent_run_ms_ = silent ? silent_run_ms_ + ms : 0;
+  wordless_ms_ += ms;
   if (silent && user_spoke_in_answer_ && silent_run_ms_ >= kBargeInSilenceMs) {
     // The model stopped for the user: what is queued would be stale words.
     out->push_back(Synthetic(ServerEventType::kSpeechStarted, "input_audio_buffer.speech_started"));
@@ -198,7 +200,7 @@ void LiveAnswers::OnOutputWords(const ServerEvent& event, std::vector<ServerEven
   Advance(event.audio_end_ms, out);
   if (event.delta.empty()) return;
   if (!answer_open_) OpenAnswer(out);
-  silent_run_ms_ = 0;  // words are being said
+  silent_run_ms_ = wordless_ms_ = 0;  // words are being said
   ServerEvent words = event;
   // One answer can be several utterances (a spoken "Let me check." and, later, the result),
   // and the next may begin without the space that parts them.
@@ -233,8 +235,10 @@ void LiveAnswers::OnInputWords(const ServerEvent& event, std::vector<ServerEvent
           Synthetic(ServerEventType::kSpeechStarted, "input_audio_buffer.speech_started"));
     }
   }
+  // Cut between characters: a half at the cap would be replaced, with a warning, when the text
+  // goes back to the server.
   user_text_.append(
-      event.delta.substr(0, kMaxUserTextBytes - std::min(kMaxUserTextBytes, user_text_.size())));
+      Utf8Head(event.delta, kMaxUserTextBytes - std::min(kMaxUserTextBytes, user_text_.size())));
   ServerEvent words = event;
   words.type = ServerEventType::kInputTranscriptDelta;
   words.item_id = Keep(user_item_id_);

@@ -64,6 +64,9 @@ class LiveAnswers {
   void AwaitAnswer();
 
   bool answer_open() const { return answer_open_; }
+  // The open answer's output audio, silence included, since its last words (or its start): an
+  // answer that sounds on without words is not one that will end (a file run leaves it).
+  int64_t wordless_ms() const { return answer_open_ ? wordless_ms_ : 0; }
   bool user_open() const { return user_open_; }
   int64_t timeline_ms() const { return timeline_ms_; }
 
@@ -91,6 +94,7 @@ class LiveAnswers {
   int64_t timeline_ms_ = 0;    // output audio so far, or a later transcript end_ms
   int64_t last_input_ms_ = 0;  // where the user's last words were heard
   int64_t silent_run_ms_ = 0;  // output silence since the last sound, within an answer
+  int64_t wordless_ms_ = 0;    // output audio since the last words, within an answer
   std::vector<int16_t> decoded_;
   std::deque<std::string> kept_;  // ids and texts the events given out point into
 };

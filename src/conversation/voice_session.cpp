@@ -1,5 +1,7 @@
 #include "conversation/voice_session.h"
 
+#include <string>
+
 #include "util/log.h"
 
 namespace voxterm {
@@ -106,6 +108,7 @@ void VoiceSession::OnTick() {
       input_ended_at_ms_ = clock_->NowMs();
     }
     SendTrailingSilence();
+    LeaveAnEndlessAnswer();
   }
   engine_.OnTick();
   if (latencies_) MeasurePlayback();
@@ -122,6 +125,20 @@ void VoiceSession::SendFrame(const int16_t* samples, size_t count) {
   if (latencies_ && frames_delivered_at_ns_)
     latencies_->capture_to_send.Add(MonotonicNs() - frames_delivered_at_ns_);
   if (Recorder* recorder = audio_->recorder()) recorder->AddMicrophone(samples, count);
+}
+
+// A file run ends when its input has and the last answer is over. An answer of sound without
+// words for kWordlessAnswerMs (a server that streams noise for ever) would keep it until
+// kEndOfFileGraceMs: it is left at once, with a notice, and the run fails (exit 1). An answer
+// that speaks goes on, however long, to its end (or the grace).
+void VoiceSession::LeaveAnEndlessAnswer() {
+  if (quit_ || clock_->NowMs() - input_ended_at_ms_ < kTrailingSilenceMs) return;
+  if (engine_.wordless_answer_ms() < kWordlessAnswerMs) return;
+  view_->Notice("the input file has ended and the answer has sounded for " +
+                std::to_string(kWordlessAnswerMs / 1000) +
+                " s without words: not waiting for its end");
+  quit_ = true;
+  failed_ = true;
 }
 
 void VoiceSession::SendTrailingSilence() {

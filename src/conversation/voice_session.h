@@ -39,8 +39,12 @@ class VoiceSession final : public SpokenConversation {
  private:
   static constexpr int kTrailingSilenceMs = 1500;
   static constexpr int64_t kEndOfFileGraceMs = 120000;  // never wait forever for an answer
+  // After the input file, an answer that sounds on this long without words (GPT-Live: the
+  // output track is continuous, and the client cannot stop the model) is not waited for.
+  static constexpr int64_t kWordlessAnswerMs = 20000;
 
   void SendTrailingSilence();
+  void LeaveAnEndlessAnswer();
   // --stats: what the event and the devices' counters tell.
   void MeasureEvent(const ServerEvent& event, uint32_t flushes_before);
   void MeasurePlayback();

@@ -32,19 +32,9 @@ void WarnRepaired() {
   }
 }
 
-// Every string goes out as valid UTF-8: a text frame that is not makes the server close the
-// session (code 1007), and every line after it would be lost. Strings come from the user's
-// lines, the command line, the config, tools' output and the server's own earlier events.
-std::string_view ValidText(std::string_view s, std::string* repaired) {
-  if (IsValidUtf8(s)) return s;
-  WarnRepaired();
-  *repaired = RepairUtf8(s);
-  return *repaired;
-}
-
 void Str(Writer& w, std::string_view s) {
   std::string repaired;
-  s = ValidText(s, &repaired);
+  s = ValidTextForServer(s, &repaired);
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
@@ -267,6 +257,16 @@ std::string Bare(std::string_view type, std::string_view event_id = {}) {
 
 }  // namespace
 
+// Every string goes out as valid UTF-8: a text frame that is not makes the server close the
+// session (code 1007), and every line after it would be lost. Strings come from the user's
+// lines, the command line, the config, tools' output and the server's own earlier events.
+std::string_view ValidTextForServer(std::string_view s, std::string* repaired) {
+  if (IsValidUtf8(s)) return s;
+  WarnRepaired();
+  *repaired = RepairUtf8(s);
+  return *repaired;
+}
+
 void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools) {
   Key(w, "tools");
   w.StartArray();
@@ -279,7 +279,7 @@ void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools) {
     // The schema was validated as a JSON object when the config was loaded.
     // Invalid UTF-8 can only be inside its strings, so the repaired text is JSON still.
     std::string repaired;
-    const std::string_view schema = ValidText(tool.parameters_json, &repaired);
+    const std::string_view schema = ValidTextForServer(tool.parameters_json, &repaired);
     w.RawValue(schema.data(), schema.size(), rapidjson::kObjectType);
     w.EndObject();
   }

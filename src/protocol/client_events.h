@@ -17,6 +17,11 @@
 
 namespace voxterm {
 
+// s as it may go to the server: s itself when it is valid UTF-8, else a copy in *repaired with
+// U+FFFD for each invalid sequence, and the run's one warning that text was repaired. Every
+// encoder of either API sends its strings through this.
+std::string_view ValidTextForServer(std::string_view s, std::string* repaired);
+
 enum class Modality { kText, kAudio };
 
 struct TurnDetection {

@@ -11,14 +11,11 @@
 namespace voxterm {
 namespace {
 
-// Every string goes out as valid UTF-8 (protocol/client_events.h says why); a message cut to
-// the budget may have lost half a character.
+// Every string goes out as valid UTF-8, repaired with the run's one warning, as Realtime's
+// (protocol/client_events.h says why).
 void Str(JsonWriter& w, std::string_view s) {
   std::string repaired;
-  if (!IsValidUtf8(s)) {
-    repaired = RepairUtf8(s);
-    s = repaired;
-  }
+  s = ValidTextForServer(s, &repaired);
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
@@ -26,21 +23,22 @@ void Key(JsonWriter& w, std::string_view key) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
 }
 
-// The newest messages that fit the limits, oldest first; a message alone over the byte budget
-// keeps its end (the words nearest to now).
+// The newest context that fits the limits, oldest first: the newest messages whole while they
+// fit, then the end of the next one (the words nearest to them) in the room they leave, cut
+// between characters. So a message longer than the whole budget, wherever it stands, still
+// leaves the newest words it can. Sizes are counted as the text goes out: repaired.
 std::vector<LiveInputMessage> WithinLimits(const std::vector<LiveInputMessage>& input) {
   std::vector<LiveInputMessage> kept;
   size_t bytes = 0;
   for (auto it = input.rbegin(); it != input.rend() && kept.size() < kMaxInputMessages; ++it) {
-    if (it->text.empty()) continue;
-    if (bytes + it->text.size() > kMaxInputBytes) {
-      if (kept.empty()) {
-        kept.push_back({it->role, it->text.substr(it->text.size() - kMaxInputBytes)});
-      }
-      break;
-    }
-    bytes += it->text.size();
-    kept.push_back(*it);
+    std::string repaired;
+    const std::string_view text = ValidTextForServer(it->text, &repaired);
+    if (text.empty()) continue;
+    const size_t room = kMaxInputBytes - bytes;
+    const std::string_view part = Utf8Tail(text, room);
+    if (!part.empty()) kept.push_back({it->role, std::string(part)});
+    bytes += part.size();
+    if (part.size() < text.size()) break;  // the budget is spent
   }
   std::reverse(kept.begin(), kept.end());
   return kept;

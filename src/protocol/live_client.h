@@ -51,9 +51,10 @@ struct LiveInputMessage {
 constexpr size_t kMaxInputMessages = 128;
 constexpr size_t kMaxInputBytes = 24 * 1024;
 
-// session.start, with input cut to the limits above (the oldest messages go first; a message
-// longer than the whole budget keeps its end). With settings.tools, the delegation is Responses
-// delegation to delegate_model, which gets the tools; without, the client's.
+// session.start, with input cut to the limits above: the newest context that fits, whole
+// messages and then the end of the next (cut between characters), so the oldest goes first and
+// a message longer than the whole budget keeps its end. With settings.tools, the delegation is
+// Responses delegation to delegate_model, which gets the tools; without, the client's.
 std::string EncodeLiveStart(std::string_view model, const SessionSettings& settings,
                             const std::vector<LiveInputMessage>& input,
                             std::string_view delegate_model = {});

@@ -88,6 +88,9 @@ void SessionLoop::Drop() {
 void SessionLoop::Finish(int code) {
   done_ = true;
   exit_code_ = code;
+  // The counts of lines held back come before the run's last words.
+  skipped_lines_.Flush();
+  unknown_lines_.Flush();
 }
 
 void SessionLoop::Finish(ExitCode code) { Finish(ToInt(code)); }
@@ -398,10 +401,12 @@ void SessionLoop::OnMessage(NetEvent* event) {
   if (escaped) ProcessSecretMask().Mask(&event->text);
   parsed.received_ns = event->received_ns;
   if (!status.ok()) {
-    LOG_WARN("skipped a server message: %s", status.message().c_str());
+    if (skipped_lines_.Admit(clock_->NowMs())) {
+      LOG_WARN("skipped a server message: %s", status.message().c_str());
+    }
     return;
   }
-  if (parsed.type == ServerEventType::kUnknown) {
+  if (parsed.type == ServerEventType::kUnknown && unknown_lines_.Admit(clock_->NowMs())) {
     LOG_DEBUG("ignored an event of unknown type \"%s\"",
               Printable(std::string(parsed.type_name)).c_str());
   }

@@ -29,6 +29,7 @@
 #include "transport/connect_diagnosis.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
+#include "util/log.h"
 
 namespace voxterm {
 
@@ -164,6 +165,9 @@ class SessionLoop {
   bool told_reconnecting_ = false;  // the user saw "reconnecting", so will see "reconnected"
   bool awaiting_closed_ = false;    // kClosing: session.close is out, session.closed is due
   std::deque<NetEvent> events_;
+  // What a flooding server would otherwise write a line per event of (util/log.h).
+  LogThrottle skipped_lines_{LogLevel::kWarn, "server messages skipped"};
+  LogThrottle unknown_lines_{LogLevel::kDebug, "events of unknown type"};
 };
 
 }  // namespace voxterm

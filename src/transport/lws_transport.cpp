@@ -469,10 +469,14 @@ void LwsTransport::OnReceive(lws* wsi, const void* in, size_t len) {
   }
   if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return;
   if (rx_binary_) {
-    LOG_WARN("skipped a binary message of %zu bytes: the protocol uses text only", rx_bytes_);
+    if (skipped_lines_.Admit(MonotonicNs() / 1000000)) {
+      LOG_WARN("skipped a binary message of %zu bytes: the protocol uses text only", rx_bytes_);
+    }
   } else if (rx_bytes_ > options_.max_message_bytes) {
-    LOG_WARN("dropped a message of %zu bytes: larger than the limit of %zu", rx_bytes_,
-             options_.max_message_bytes);
+    if (skipped_lines_.Admit(MonotonicNs() / 1000000)) {
+      LOG_WARN("dropped a message of %zu bytes: larger than the limit of %zu", rx_bytes_,
+               options_.max_message_bytes);
+    }
   } else if (!finished_) {
     if (!received_) first_received_ns_ = MonotonicNs();
     received_ = true;

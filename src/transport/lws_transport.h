@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "transport/transport.h"
+#include "util/log.h"
 
 struct lws;
 struct lws_context;
@@ -89,6 +90,7 @@ class LwsTransport final : public Transport {
   std::string rx_;         // the message being reassembled
   bool rx_binary_ = false;
   size_t rx_bytes_ = 0;  // including what was dropped for size
+  LogThrottle skipped_lines_{LogLevel::kWarn, "binary or oversized messages skipped"};
   std::vector<unsigned char> tx_;
   int close_code_ = 1006;
   std::string close_reason_;

@@ -73,6 +73,23 @@ void Log(LogLevel level, const char* format, ...) {
   }
 }
 
+bool LogThrottle::Admit(int64_t now_ms) {
+  if (written_ < kFirstLines) {
+    ++written_;
+    return true;
+  }
+  if (unwritten_++ == 0) first_unwritten_ms_ = now_ms;
+  if (now_ms - first_unwritten_ms_ >= kCountEveryMs) Flush();
+  return false;
+}
+
+void LogThrottle::Flush() {
+  if (unwritten_ == 0) return;
+  VOXTERM_LOG(level_, "... %llu more like this (%s)", static_cast<unsigned long long>(unwritten_),
+              what_);
+  unwritten_ = 0;
+}
+
 // Server text in a log line must not act on the terminal or span lines, whether stderr is a
 // terminal or not: a log file is read on one later.
 std::string Printable(const std::string& text, size_t max_chars) {

@@ -115,6 +115,24 @@ size_t AppendForDisplay(std::string_view text, LineBreaks breaks, std::string* o
   return i;
 }
 
+namespace {
+bool IsContinuation(char byte) { return (static_cast<unsigned char>(byte) & 0xC0) == 0x80; }
+}  // namespace
+
+std::string_view Utf8Head(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;  // text[end] is the first byte left out: it must start a character
+  while (end > 0 && IsContinuation(text[end])) --end;
+  return text.substr(0, end);
+}
+
+std::string_view Utf8Tail(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t start = text.size() - max_bytes;
+  while (start < text.size() && IsContinuation(text[start])) ++start;
+  return text.substr(start);
+}
+
 size_t IncompleteUtf8Tail(std::string_view text) {
   for (size_t back = 1; back <= 3 && back <= text.size(); ++back) {
     const auto byte = static_cast<unsigned char>(text[text.size() - back]);

@@ -54,6 +54,12 @@ enum class LineBreaks {
 size_t AppendForDisplay(std::string_view text, LineBreaks breaks, std::string* out,
                         size_t max_bytes = std::string::npos);
 
+// The longest start of text, at most max_bytes long, that does not end inside a character:
+// a cut that keeps valid text valid (the characters cut whole, never half of one).
+std::string_view Utf8Head(std::string_view text, size_t max_bytes);
+// The same for the end of text: the longest end, at most max_bytes, that starts at a character.
+std::string_view Utf8Tail(std::string_view text, size_t max_bytes);
+
 // How many bytes at the end of text start a character that is not complete yet (0 to 3): a
 // stream holds them back until the rest arrives.
 size_t IncompleteUtf8Tail(std::string_view text);

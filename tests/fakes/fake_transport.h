@@ -5,6 +5,7 @@
 #pragma once
 
 #include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
 
 #include <string>
 #include <vector>
@@ -73,6 +74,24 @@ class FakeTransport : public Transport {
   ConnectOptions options_;
   TransportListener* listener_ = nullptr;
 };
+
+// What a sent message holds at a JSON Pointer, as text: a string as it is, an integer, a bool
+// ("true"/"false"), "null", "[N]" for an array of N, "<missing>", "<other>" for an object or a
+// fraction, "<not JSON>" for a message that does not parse. Parsed with its length, never as a
+// C string (RapidJSON's SSE2 scan reads past the end).
+inline std::string SentField(const std::string& message, const char* pointer) {
+  rapidjson::Document doc;
+  doc.Parse(message.data(), message.size());
+  if (doc.HasParseError()) return "<not JSON>";
+  const rapidjson::Value* v = rapidjson::Pointer(pointer).Get(doc);
+  if (!v) return "<missing>";
+  if (v->IsString()) return std::string(v->GetString(), v->GetStringLength());
+  if (v->IsInt64()) return std::to_string(v->GetInt64());
+  if (v->IsBool()) return v->GetBool() ? "true" : "false";
+  if (v->IsNull()) return "null";
+  if (v->IsArray()) return "[" + std::to_string(v->Size()) + "]";
+  return "<other>";
+}
 
 // A server event parsed from JSON text, owning the buffer its views point into.
 class ParsedEvent {

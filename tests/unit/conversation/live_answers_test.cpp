@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "util/base64.h"
+#include "util/utf8.h"
 
 using namespace voxterm;
 using Type = ServerEventType;
@@ -206,4 +207,33 @@ TEST_CASE("a turn the model lets pass ends as an empty answer", "[live_answers]"
   f.Audio(1000, true);
   CHECK(f.Audio(6000, false) ==  // its end, and no empty answer after it
         std::vector<Type>{Type::kAudioDelta, Type::kOutputItemDone, Type::kResponseDone});
+}
+
+TEST_CASE("an answer's audio since its last words is counted; words start it over",
+          "[live_answers]") {
+  Fixture f;
+  CHECK(f.live.wordless_ms() == 0);
+  f.Audio(1000, /*loud=*/true);
+  CHECK(f.live.wordless_ms() == 1000);
+  for (int i = 0; i < 10; ++i) f.Audio(1000, true);  // noise for ever: no words, no end
+  CHECK(f.live.wordless_ms() == 11000);
+  f.Feed(Type::kLiveOutputTranscript, "Well,");
+  CHECK(f.live.wordless_ms() == 0);
+  f.Audio(500, true);
+  CHECK(f.live.wordless_ms() == 500);
+  for (int i = 0; i < 20; ++i) f.Audio(100, false);  // the answer ends
+  CHECK_FALSE(f.live.answer_open());
+  CHECK(f.live.wordless_ms() == 0);
+}
+
+TEST_CASE("the user's words are bounded between characters, and split ones joined",
+          "[live_answers]") {
+  Fixture f;
+  f.Feed(Type::kLiveInputTranscript, "caf\xC3");
+  f.Feed(Type::kLiveInputTranscript, "\xA9 " + std::string(16 * 1024 - 7, 'x') + "\xE2\x82\xAC");
+  f.Feed(Type::kLiveOutputTranscript, "ok");
+  const std::string said(f.out[1].text);
+  CHECK(said.compare(0, 6, "caf\xC3\xA9 ") == 0);  // a character split between deltas is whole
+  CHECK(IsValidUtf8(said));                        // the euro sign at the cap went whole
+  CHECK(said.size() == 16 * 1024 - 1);
 }

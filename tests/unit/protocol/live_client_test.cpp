@@ -8,25 +8,14 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "fakes/fake_transport.h"
+#include "util/utf8.h"
 
 using namespace voxterm;
 
 namespace {
-
-std::string Field(const std::string& event, const char* pointer) {
-  rapidjson::Document doc;
-  doc.Parse(event.data(), event.size());
-  REQUIRE_FALSE(doc.HasParseError());
-  const rapidjson::Value* v = rapidjson::Pointer(pointer).Get(doc);
-  if (!v) return "<missing>";
-  if (v->IsString()) return v->GetString();
-  if (v->IsInt64()) return std::to_string(v->GetInt64());
-  if (v->IsNull()) return "null";
-  if (v->IsArray()) return "[" + std::to_string(v->Size()) + "]";
-  return "<other>";
-}
 
 SessionSettings Settings() {
   SessionSettings settings;
@@ -48,14 +37,14 @@ TEST_CASE("session.start carries the model, instructions, format, voice and dele
   live.SendStart();
   REQUIRE(sink.sent.size() == 1);
   const std::string& start = sink.sent[0];
-  CHECK(Field(start, "/type") == "session.start");
-  CHECK(Field(start, "/session/model") == "gpt-live-1.1");
-  CHECK(Field(start, "/session/instructions") == "Be brief.");
-  CHECK(Field(start, "/session/audio/format/type") == "audio/pcm");
-  CHECK(Field(start, "/session/audio/format/rate") == "24000");
-  CHECK(Field(start, "/session/audio/output/voice") == "marin");
-  CHECK(Field(start, "/session/delegation/type") == "client");
-  CHECK(Field(start, "/session/input") == "<missing>");  // nothing said yet
+  CHECK(SentField(start, "/type") == "session.start");
+  CHECK(SentField(start, "/session/model") == "gpt-live-1.1");
+  CHECK(SentField(start, "/session/instructions") == "Be brief.");
+  CHECK(SentField(start, "/session/audio/format/type") == "audio/pcm");
+  CHECK(SentField(start, "/session/audio/format/rate") == "24000");
+  CHECK(SentField(start, "/session/audio/output/voice") == "marin");
+  CHECK(SentField(start, "/session/delegation/type") == "client");
+  CHECK(SentField(start, "/session/input") == "<missing>");  // nothing said yet
   // Only the fields GPT-Live's strict session object knows.
   rapidjson::Document doc;
   doc.Parse(start.data(), start.size());
@@ -81,8 +70,8 @@ TEST_CASE("nothing but session.start before session.started", "[live_client]") {
   CHECK(sink.sent.size() == 1);       // sends nothing: a session's settings are fixed
   live.AppendAudio(samples, 4);
   REQUIRE(sink.sent.size() == 2);
-  CHECK(Field(sink.sent[1], "/type") == "session.input_audio.append");
-  CHECK(Field(sink.sent[1], "/audio") == "AQACAAMABAA=");
+  CHECK(SentField(sink.sent[1], "/type") == "session.input_audio.append");
+  CHECK(SentField(sink.sent[1], "/audio") == "AQACAAMABAA=");
   live.AppendAudio(samples, 0);  // an empty append is an error on the wire
   CHECK(sink.sent.size() == 2);
 }
@@ -106,9 +95,9 @@ TEST_CASE("the requests GPT-Live has no event for send nothing", "[live_client]"
   CHECK(sink.sent.empty());
   live.AddUserText("typed", "ev", "item_u");  // a typed line: an append that asks for an answer
   REQUIRE(sink.sent.size() == 1);
-  CHECK(Field(sink.sent[0], "/type") == "session.commentary.append");
-  CHECK(Field(sink.sent[0], "/delegation_id") == "null");
-  CHECK(Field(sink.sent[0], "/content") == std::string(kTypedLineRequest) + "typed");
+  CHECK(SentField(sink.sent[0], "/type") == "session.commentary.append");
+  CHECK(SentField(sink.sent[0], "/delegation_id") == "null");
+  CHECK(SentField(sink.sent[0], "/content") == std::string(kTypedLineRequest) + "typed");
 }
 
 TEST_CASE("a delegation is answered with a commentary append", "[live_client]") {
@@ -120,10 +109,10 @@ TEST_CASE("a delegation is answered with a commentary append", "[live_client]") 
   live.AnswerDelegation("item_dlg_1", "I cannot do that.");
   live.AnswerDelegation("", "general");
   REQUIRE(sink.sent.size() == 3);
-  CHECK(Field(sink.sent[1], "/type") == "session.commentary.append");
-  CHECK(Field(sink.sent[1], "/delegation_id") == "item_dlg_1");
-  CHECK(Field(sink.sent[1], "/content") == "I cannot do that.");
-  CHECK(Field(sink.sent[2], "/delegation_id") == "null");  // the key is required
+  CHECK(SentField(sink.sent[1], "/type") == "session.commentary.append");
+  CHECK(SentField(sink.sent[1], "/delegation_id") == "item_dlg_1");
+  CHECK(SentField(sink.sent[1], "/content") == "I cannot do that.");
+  CHECK(SentField(sink.sent[2], "/delegation_id") == "null");  // the key is required
 }
 
 TEST_CASE("session.close only on a connection that started a session", "[live_client]") {
@@ -147,36 +136,37 @@ TEST_CASE("the conversation so far goes as input, one text part each", "[live_cl
   live.SendStart();
   REQUIRE(sink.sent.size() == 1);
   const std::string& start = sink.sent[0];
-  CHECK(Field(start, "/session/input") == "[2]");
-  CHECK(Field(start, "/session/input/0/role") == "user");
-  CHECK(Field(start, "/session/input/0/content") == "[1]");
-  CHECK(Field(start, "/session/input/0/content/0/type") == "input_text");
-  CHECK(Field(start, "/session/input/0/content/0/text") == "What's seven times six?");
-  CHECK(Field(start, "/session/input/1/role") == "assistant");
-  CHECK(Field(start, "/session/input/1/content/0/type") == "output_text");
+  CHECK(SentField(start, "/session/input") == "[2]");
+  CHECK(SentField(start, "/session/input/0/role") == "user");
+  CHECK(SentField(start, "/session/input/0/content") == "[1]");
+  CHECK(SentField(start, "/session/input/0/content/0/type") == "input_text");
+  CHECK(SentField(start, "/session/input/0/content/0/text") == "What's seven times six?");
+  CHECK(SentField(start, "/session/input/1/role") == "assistant");
+  CHECK(SentField(start, "/session/input/1/content/0/type") == "output_text");
   // A second connection starts afresh: nothing of the first's input is left.
   live.BeginStart(Settings());
   live.SendStart();
-  CHECK(Field(sink.sent[1], "/session/input") == "<missing>");
+  CHECK(SentField(sink.sent[1], "/session/input") == "<missing>");
 }
 
 TEST_CASE("input keeps the newest 128 messages within the byte budget", "[live_client]") {
   std::vector<LiveInputMessage> input;
   for (int i = 0; i < 200; ++i) input.push_back({LiveInputMessage::Role::kUser, std::to_string(i)});
   std::string start = EncodeLiveStart("gpt-live-1", {}, input);
-  CHECK(Field(start, "/session/input") == "[128]");
-  CHECK(Field(start, "/session/input/0/content/0/text") == "72");
-  CHECK(Field(start, "/session/input/127/content/0/text") == "199");
+  CHECK(SentField(start, "/session/input") == "[128]");
+  CHECK(SentField(start, "/session/input/0/content/0/text") == "72");
+  CHECK(SentField(start, "/session/input/127/content/0/text") == "199");
 
   input.clear();
   input.push_back({LiveInputMessage::Role::kUser, std::string(kMaxInputBytes - 10, 'a')});
   input.push_back({LiveInputMessage::Role::kAssistant, std::string(20, 'b')});
   start = EncodeLiveStart("gpt-live-1", {}, input);
-  CHECK(Field(start, "/session/input") == "[1]");  // the oldest went
+  CHECK(SentField(start, "/session/input") == "[2]");  // the oldest's end, in the room left
+  CHECK(SentField(start, "/session/input/0/content/0/text").size() == kMaxInputBytes - 20);
   // One message over the whole budget keeps its end, as valid UTF-8.
   input = {{LiveInputMessage::Role::kUser, "\xC3\xA9" + std::string(kMaxInputBytes, 'z')}};
   start = EncodeLiveStart("gpt-live-1", {}, input);
-  CHECK(Field(start, "/session/input/0/content/0/text").size() == kMaxInputBytes);
+  CHECK(SentField(start, "/session/input/0/content/0/text").size() == kMaxInputBytes);
 }
 
 TEST_CASE("/instructions during a session are appended; a voice cannot change", "[live_client]") {
@@ -189,9 +179,9 @@ TEST_CASE("/instructions during a session are appended; a voice cannot change", 
   change.instructions = "Answer in French.";
   live.ConfigureSession(change);
   REQUIRE(sink.sent.size() == 2);
-  CHECK(Field(sink.sent[1], "/type") == "session.instructions.append");
-  CHECK(Field(sink.sent[1], "/content") == "Answer in French.");
-  CHECK(Field(sink.sent[1], "/delegation_id") == "null");
+  CHECK(SentField(sink.sent[1], "/type") == "session.instructions.append");
+  CHECK(SentField(sink.sent[1], "/content") == "Answer in French.");
+  CHECK(SentField(sink.sent[1], "/delegation_id") == "null");
   SessionSettings voice;
   voice.voice = "cedar";
   live.ConfigureSession(voice);
@@ -199,8 +189,8 @@ TEST_CASE("/instructions during a session are appended; a voice cannot change", 
   // Both are the next session's, whatever its start is given.
   live.BeginStart(Settings());
   live.SendStart();
-  CHECK(Field(sink.sent[2], "/session/instructions") == "Answer in French.");
-  CHECK(Field(sink.sent[2], "/session/audio/output/voice") == "cedar");
+  CHECK(SentField(sink.sent[2], "/session/instructions") == "Answer in French.");
+  CHECK(SentField(sink.sent[2], "/session/audio/output/voice") == "cedar");
 }
 
 TEST_CASE("a delegation id no server would send is not echoed", "[live_client]") {
@@ -211,10 +201,10 @@ TEST_CASE("a delegation id no server would send is not echoed", "[live_client]")
   live.ConfigureSession(Settings());
   live.AnswerDelegation(std::string(kMaxDelegationIdBytes + 1, 'x'), "no");
   REQUIRE(sink.sent.size() == 2);
-  CHECK(Field(sink.sent[1], "/delegation_id") == "null");  // the words still reach the model
+  CHECK(SentField(sink.sent[1], "/delegation_id") == "null");  // the words still reach the model
   live.AnswerDelegation(std::string(kMaxDelegationIdBytes, 'x'), "no");
   REQUIRE(sink.sent.size() == 3);
-  CHECK(Field(sink.sent[2], "/delegation_id") == std::string(kMaxDelegationIdBytes, 'x'));
+  CHECK(SentField(sink.sent[2], "/delegation_id") == std::string(kMaxDelegationIdBytes, 'x'));
 }
 
 TEST_CASE("with tools, session.start asks for Responses delegation, and outputs go there",
@@ -229,24 +219,24 @@ TEST_CASE("with tools, session.start asks for Responses delegation, and outputs 
   live.SendStart();
   REQUIRE(sink.sent.size() == 1);
   const std::string& start = sink.sent[0];
-  CHECK(Field(start, "/session/delegation/type") == "responses");
-  CHECK(Field(start, "/session/delegation/responses/model") == "gpt-5.5");
-  CHECK(Field(start, "/session/delegation/responses/tools") == "[1]");
-  CHECK(Field(start, "/session/delegation/responses/tools/0/type") == "function");
-  CHECK(Field(start, "/session/delegation/responses/tools/0/name") == "uptime");
-  CHECK(Field(start, "/session/delegation/responses/tools/0/parameters/type") == "object");
-  CHECK(Field(start, "/session/delegation/responses/tool_choice") == "auto");
-  CHECK(Field(start, "/session/tools") == "<missing>");  // the voice model has no tools
+  CHECK(SentField(start, "/session/delegation/type") == "responses");
+  CHECK(SentField(start, "/session/delegation/responses/model") == "gpt-5.5");
+  CHECK(SentField(start, "/session/delegation/responses/tools") == "[1]");
+  CHECK(SentField(start, "/session/delegation/responses/tools/0/type") == "function");
+  CHECK(SentField(start, "/session/delegation/responses/tools/0/name") == "uptime");
+  CHECK(SentField(start, "/session/delegation/responses/tools/0/parameters/type") == "object");
+  CHECK(SentField(start, "/session/delegation/responses/tool_choice") == "auto");
+  CHECK(SentField(start, "/session/tools") == "<missing>");  // the voice model has no tools
   live.ConfigureSession(settings);
   CHECK(live.tools_delegated());
   live.AddToolOutput("call_1", "{\"exit_code\":0}", "voxterm_output_1");
   live.ContinueDelegation();
   REQUIRE(sink.sent.size() == 3);
-  CHECK(Field(sink.sent[1], "/type") == "response.item.create");
-  CHECK(Field(sink.sent[1], "/item/type") == "function_call_output");
-  CHECK(Field(sink.sent[1], "/item/call_id") == "call_1");
-  CHECK(Field(sink.sent[1], "/item/output") == "{\"exit_code\":0}");
-  CHECK(Field(sink.sent[1], "/item/id") == "<missing>");
+  CHECK(SentField(sink.sent[1], "/type") == "response.item.create");
+  CHECK(SentField(sink.sent[1], "/item/type") == "function_call_output");
+  CHECK(SentField(sink.sent[1], "/item/call_id") == "call_1");
+  CHECK(SentField(sink.sent[1], "/item/output") == "{\"exit_code\":0}");
+  CHECK(SentField(sink.sent[1], "/item/id") == "<missing>");
   CHECK(sink.sent[2] == R"({"type":"response.create"})");
 }
 
@@ -260,7 +250,7 @@ TEST_CASE("without tools, or without a backend model, the delegation stays the c
     live.BeginStart(settings);
     live.SendStart();
     live.ConfigureSession(settings);
-    CHECK(Field(sink.sent[0], "/session/delegation/type") == "client");
+    CHECK(SentField(sink.sent[0], "/session/delegation/type") == "client");
     CHECK_FALSE(live.tools_delegated());
     live.AddToolOutput("call_1", "x", "");
     live.ContinueDelegation();
@@ -289,4 +279,86 @@ TEST_CASE("push-to-talk: a session starts muted, and takes unmute it", "[live_cl
   live.SendStart();
   live.ConfigureSession(settings);
   CHECK(sink.SentTypes().back() == "session.input_audio.mute");
+}
+
+namespace {
+
+// The texts of session.start's input, oldest first, and their bytes in all.
+std::vector<std::string> InputTexts(const std::string& start, size_t* bytes) {
+  rapidjson::Document doc;
+  doc.Parse(start.data(), start.size());
+  REQUIRE_FALSE(doc.HasParseError());
+  std::vector<std::string> texts;
+  *bytes = 0;
+  const rapidjson::Value* input = rapidjson::Pointer("/session/input").Get(doc);
+  if (!input) return texts;
+  for (const auto& message : input->GetArray()) {
+    const rapidjson::Value& text = message["content"][0]["text"];
+    texts.emplace_back(text.GetString(), text.GetStringLength());
+    *bytes += texts.back().size();
+  }
+  return texts;
+}
+
+std::vector<LiveInputMessage> Messages(const std::vector<std::string>& texts) {
+  std::vector<LiveInputMessage> input;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    input.push_back(
+        {i % 2 ? LiveInputMessage::Role::kAssistant : LiveInputMessage::Role::kUser, texts[i]});
+  }
+  return input;
+}
+
+bool EndsWith(const std::string& s, const std::string& end) {
+  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a message over the input budget still leaves the newest context that fits",
+          "[live_client]") {
+  const std::string huge = "start " + std::string(kMaxInputBytes * 2, 'x') + " the end";
+  size_t bytes = 0;
+  SECTION("newest") {
+    const auto texts = InputTexts(EncodeLiveStart("m", {}, Messages({"hi", "ok", huge})), &bytes);
+    REQUIRE(texts.size() == 1);
+    CHECK(EndsWith(texts[0], " the end"));
+    CHECK(bytes == kMaxInputBytes);
+  }
+  SECTION("oldest: the newer messages, and the end of it in the room they leave") {
+    const auto texts = InputTexts(EncodeLiveStart("m", {}, Messages({huge, "ok", "and?"})), &bytes);
+    REQUIRE(texts.size() == 3);
+    CHECK(EndsWith(texts[0], " the end"));
+    CHECK(texts[1] == "ok");
+    CHECK(texts[2] == "and?");
+    CHECK(bytes == kMaxInputBytes);
+  }
+  SECTION("in the middle: what is older than it goes") {
+    const auto texts =
+        InputTexts(EncodeLiveStart("m", {}, Messages({"first", huge, "last"})), &bytes);
+    REQUIRE(texts.size() == 2);
+    CHECK(EndsWith(texts[0], " the end"));
+    CHECK(texts[1] == "last");
+    CHECK(bytes == kMaxInputBytes);
+  }
+}
+
+TEST_CASE("input is cut between characters, never inside one", "[live_client]") {
+  // 2-, 3- and 4-byte characters, offset so that the budget's edge falls inside one of each.
+  for (const std::string ch : {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"}) {
+    for (size_t offset = 0; offset < ch.size(); ++offset) {
+      std::string text;
+      while (text.size() < kMaxInputBytes + 8) text += ch;
+      text += std::string(offset, 'a');  // the budget's start, from the end, moves by offset
+      INFO("character of " << ch.size() << " bytes, offset " << offset);
+      size_t bytes = 0;
+      const auto texts = InputTexts(EncodeLiveStart("m", {}, Messages({"hi", text})), &bytes);
+      REQUIRE(texts.size() == 1);
+      CHECK(IsValidUtf8(texts[0]));
+      CHECK(texts[0].find("\xEF\xBF\xBD") == std::string::npos);  // no U+FFFD: nothing was cut
+      CHECK(texts[0].compare(0, ch.size(), ch) == 0);
+      CHECK(bytes <= kMaxInputBytes);
+      CHECK(bytes > kMaxInputBytes - ch.size());
+    }
+  }
 }

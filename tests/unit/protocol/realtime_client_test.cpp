@@ -3,9 +3,6 @@
 // validity against OpenAI's schema is test_client_schema.py's, fed through RealtimeClient.)
 #include "protocol/realtime_client.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/pointer.h>
-
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -13,23 +10,6 @@
 #include "fakes/fake_transport.h"
 
 using namespace voxterm;
-
-namespace {
-
-// The event's type and the value at pointer, or "<missing>".
-std::string Field(const std::string& event, const char* pointer) {
-  rapidjson::Document doc;
-  doc.Parse(event.data(), event.size());
-  REQUIRE_FALSE(doc.HasParseError());
-  const rapidjson::Value* v = rapidjson::Pointer(pointer).Get(doc);
-  if (!v) return "<missing>";
-  if (v->IsString()) return v->GetString();
-  if (v->IsInt64()) return std::to_string(v->GetInt64());
-  if (v->IsBool()) return v->GetBool() ? "true" : "false";
-  return "<other>";
-}
-
-}  // namespace
 
 TEST_CASE("every request is one event, sent as it is made", "[realtime_client]") {
   FakeTransport sink;
@@ -67,11 +47,11 @@ TEST_CASE("every request is one event, sent as it is made", "[realtime_client]")
   REQUIRE(sink.sent.size() == expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     INFO(sink.sent[i]);
-    CHECK(Field(sink.sent[i], "/type") == expected[i].type);
-    CHECK(Field(sink.sent[i], expected[i].pointer) == expected[i].value);
+    CHECK(SentField(sink.sent[i], "/type") == expected[i].type);
+    CHECK(SentField(sink.sent[i], expected[i].pointer) == expected[i].value);
   }
-  CHECK(Field(sink.sent[4], "/event_id") == "ev_1");
-  CHECK(Field(sink.sent[8], "/event_id") == "ev_2");
+  CHECK(SentField(sink.sent[4], "/event_id") == "ev_1");
+  CHECK(SentField(sink.sent[8], "/event_id") == "ev_2");
 }
 
 TEST_CASE("the dialect chosen once shapes every event", "[realtime_client]") {
@@ -81,7 +61,7 @@ TEST_CASE("the dialect chosen once shapes every event", "[realtime_client]") {
   server.AddAssistantText("Seven.", "item_a", /*complete=*/true);
   server.RequestAnswer(Modality::kText, "ev_1", {});
   REQUIRE(sink.sent.size() == 3);
-  CHECK(Field(sink.sent[0], "/session/type") == "<missing>");      // beta has no session type
-  CHECK(Field(sink.sent[1], "/item/content/0/type") == "text");    // GA: output_text
-  CHECK(Field(sink.sent[2], "/response/modalities/0") == "text");  // GA: output_modalities
+  CHECK(SentField(sink.sent[0], "/session/type") == "<missing>");      // beta has no session type
+  CHECK(SentField(sink.sent[1], "/item/content/0/type") == "text");    // GA: output_text
+  CHECK(SentField(sink.sent[2], "/response/modalities/0") == "text");  // GA: output_modalities
 }
