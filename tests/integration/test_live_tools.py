@@ -133,7 +133,7 @@ def test_without_tools_a_delegation_is_still_answered_by_the_client(mock, run, t
     checked(m)
 
 
-def test_a_lost_connection_does_not_send_old_outputs_to_the_new_session(mock, run, tmp_path):
+def test_a_lost_connection_stops_its_calls_and_sends_nothing_to_the_new_session(mock, run, tmp_path):
     # The tool outlives the connection: its output belongs to a delegation the new session does
     # not know (a delegation id is valid only on the connection that made it, LIVE.md 3).
     config = write_config(tmp_path, [{"name": "slow", "shell": "sleep 2; echo late"}])
@@ -142,7 +142,8 @@ def test_a_lost_connection_does_not_send_old_outputs_to_the_new_session(mock, ru
     r = run_live(run, m, tmp_path, mic, "--config", config, "-v")
     assert r.returncode == 0, r.stderr
     assert backend_outputs(m) == []
-    assert "tool: slow: exit 0" in r.stdout
+    # The call is stopped with its connection (its task died), and nothing is sent for it.
+    assert "tool: slow: interrupted" in r.stdout
     assert "not sent (the connection it was asked on was lost)" in r.stdout
     assert m.violations() == []
     assert m.errors_sent() == []
