@@ -304,8 +304,14 @@ void ShowConfig(const Flags& flags, const Config& config, const KeyLines& lines)
   printf("# config file: %s%s\n", ConfigPath(flags).c_str(), lines.empty() ? " (no settings)" : "");
   for (const Option& option : Options()) {
     if (!option.key) continue;  // a flag only: --config, --stats, the mode flags
-    const std::string from = SettingSource(flags, option, lines);
+    std::string from = SettingSource(flags, option, lines);
     std::string shown = SettingText(option, config);
+    // The URL that will be used: a GPT-Live run goes to its endpoint (api_select.h), not to
+    // the Realtime URL the setting holds.
+    if (!strcmp(option.key, "url") && UsesLive(config)) {
+      shown = LiveUrl(config);
+      from += " (GPT-Live's endpoint)";
+    }
     if (shown.empty()) {
       shown =
           option.unset_default.empty() ? "(not set)" : "(not set: " + option.unset_default + ")";

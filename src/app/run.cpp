@@ -524,6 +524,8 @@ SessionLoopOptions LoopOptions(const Config& config, const ConnectOptions& optio
   if (UsesLive(config)) {
     loop.parse = ParseLiveEvent;
     loop.session_event = "session.started";
+    loop.audio_type = kLiveAudioType;
+    loop.audio_rate_hz = kLiveAudioRateHz;
     loop.transcription_model.clear();  // GPT-Live transcribes by itself
     // The server says when a session expires (session.closed "expired"), which renews it; a
     // renewal of voxterm's own would cut a conversation the server would have let go on.

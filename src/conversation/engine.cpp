@@ -130,6 +130,7 @@ void ConversationEngine::OnDisconnected() {
   continue_answer_ = asks && cut && cut->delivered;
   if (asks && cut && !cut->delivered && !turn_) core_.requests().Want();
   responses_.clear();
+  live_.OnDisconnected();  // GPT-Live's answer, dropped with them, is not closed again
   awaiting_answer_ = user_speaking_ = false;
   outage_start_ = captured_;
   if (playback_) playback_->SetStreamOpen(false);  // what arrived plays out

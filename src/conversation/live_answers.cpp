@@ -48,11 +48,20 @@ void LiveAnswers::Translate(const ServerEvent& event, std::vector<ServerEvent>* 
       // What was said so far is whole: the history a renewal passes on has it.
       if (user_open_) CloseUserTurn(out);
       if (answer_open_) CloseAnswer("completed", out);
-      timeline_ms_ = last_input_ms_ = silent_run_ms_ = 0;  // the next session's starts at 0
-      awaiting_since_ms_ = -1;
+      StartTimeline();
       break;
     default: break;
   }
+}
+
+void LiveAnswers::OnDisconnected() {
+  answer_open_ = false;
+  StartTimeline();
+}
+
+void LiveAnswers::StartTimeline() {
+  timeline_ms_ = last_input_ms_ = silent_run_ms_ = 0;
+  awaiting_since_ms_ = -1;
 }
 
 void LiveAnswers::OpenAnswer(std::vector<ServerEvent>* out) {

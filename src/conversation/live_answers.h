@@ -49,6 +49,10 @@ class LiveAnswers {
   // The GPT-Live events this groups: the three streams, and a session's start and close.
   static bool Groups(ServerEventType type);
   void Translate(const ServerEvent& event, std::vector<ServerEvent>* out);
+  // The connection is gone without session.closed: the engine has dropped the answer that was
+  // open (its words stay as they came), so it is not closed again later; the next session's
+  // timeline starts at 0. The user's turn stays open: its words are theirs.
+  void OnDisconnected();
 
   // A delegation: the model took the user's request, so their turn is over (as LK-PY closes
   // the pending transcript with it). Appends what the engine is to see, as Translate does.
@@ -80,6 +84,8 @@ class LiveAnswers {
   void CloseUserTurn(std::vector<ServerEvent>* out);
   // The session timeline reached at_ms: a user turn may be over.
   void Advance(int64_t at_ms, std::vector<ServerEvent>* out);
+  // The next session's timeline starts at 0, with nothing awaited.
+  void StartTimeline();
   // A copy that lives until the next Translate.
   std::string_view Keep(std::string text);
 

@@ -4,6 +4,7 @@
 
 #include "protocol/client_events.h"
 #include "protocol/json_write.h"
+#include "protocol/live_events.h"
 #include "util/base64.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -119,9 +120,9 @@ std::string EncodeLiveStart(std::string_view model, const SessionSettings& setti
   Key(w, "format");
   w.StartObject();
   Key(w, "type");
-  Str(w, "audio/pcm");
+  Str(w, kLiveAudioType);
   Key(w, "rate");
-  w.Int(24000);
+  w.Int(kLiveAudioRateHz);
   w.EndObject();
   if (!settings.voice.empty()) {
     Key(w, "output");

@@ -31,6 +31,22 @@ void ReadSeconds(const Value& doc, UsageInfo* u) {
   }
 }
 
+// session.audio.format, if the server gave one: its type and rate, or kUnreadableFormat.
+void ReadAudioFormat(const Value& session, ServerEvent* e) {
+  const Value* audio = OptObject(session, "audio");
+  if (!audio) return;
+  auto format = audio->FindMember("format");
+  if (format == audio->MemberEnd() || format->value.IsNull()) return;
+  e->session_audio_type = kUnreadableFormat;
+  if (!format->value.IsObject()) return;
+  auto type = format->value.FindMember("type");
+  auto rate = format->value.FindMember("rate");
+  if (type == format->value.MemberEnd() || !type->value.IsString()) return;
+  if (rate != format->value.MemberEnd() && !rate->value.IsInt64()) return;
+  e->session_audio_type = JsonView(type->value);
+  if (rate != format->value.MemberEnd()) e->session_audio_rate_hz = rate->value.GetInt64();
+}
+
 Status ReadEvent(const Value& doc, ServerEvent* e) {
   switch (e->type) {
     case Type::kSessionCreated: {
@@ -38,6 +54,7 @@ Status ReadEvent(const Value& doc, ServerEvent* e) {
       if (!session) return Missing(e->type_name, "session");
       e->expires_at = OptInt(*session, "expires_at");
       e->session_model = OptString(*session, "model");
+      ReadAudioFormat(*session, e);
       return Status::Ok();
     }
     case Type::kSessionClosed:

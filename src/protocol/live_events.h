@@ -5,7 +5,8 @@
 // types parse as kUnknown, unknown fields are ignored.
 //
 // What each becomes:
-//   session.started               kSessionCreated (session.model, session.expires_at)
+//   session.started               kSessionCreated (session.model, session.expires_at;
+//                                 session.audio.format in session_audio_type / _rate_hz)
 //   session.closed                kSessionClosed: reason in text; usage.seconds in usage
 //   session.usage.updated         kUsageUpdated: usage.seconds (cumulative) in usage
 //   session.delegation.created    kDelegationCreated: delegation.id in item_id, target in name
@@ -20,11 +21,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "protocol/server_events.h"
 #include "util/status.h"
 
 namespace voxterm {
+
+// The audio format voxterm asks for (session.start) and plays: PCM16 at 24 kHz, Realtime's
+// pcm16, so the audio path is the same for both APIs.
+constexpr std::string_view kLiveAudioType = "audio/pcm";
+constexpr int kLiveAudioRateHz = 24000;
 
 // usage.seconds beyond this (a year of audio) is not believed: counted as invalid.
 constexpr double kMaxLiveUsageSeconds = 366.0 * 24 * 3600;

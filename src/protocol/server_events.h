@@ -109,6 +109,9 @@ struct ErrorInfo {
 
 // String views point into the buffer given to ParseServerEvent and live as long as it does.
 // A field the event did not carry is empty, or -1 for numbers.
+// session_audio_type of a session.audio.format that is there but cannot be read.
+constexpr std::string_view kUnreadableFormat = "(unreadable)";
+
 struct ServerEvent {
   ServerEventType type = ServerEventType::kUnknown;
   std::string_view type_name;
@@ -122,6 +125,10 @@ struct ServerEvent {
   std::string_view session_model;
   // session events: audio.input.transcription.model (GA), input_audio_transcription.model (beta)
   std::string_view session_transcription_model;
+  // GPT-Live's session.started: session.audio.format, as the server gave it. Empty and -1 when
+  // it left the format out; kUnreadableFormat when the format is not {type: string, rate: int}.
+  std::string_view session_audio_type;
+  int64_t session_audio_rate_hz = -1;
   ItemInfo item;
   ResponseInfo response;
   ErrorInfo error;

@@ -129,7 +129,7 @@ void SessionLoop::GoDown() {
 
 // The wait before the next try, announced; -1 once the tries are used up (said too).
 int64_t SessionLoop::NextTryDelayMs(const std::string& why) {
-  reconnector_.SessionEnded(clock_->NowMs(), conversation_->answers());
+  reconnector_.SessionEnded(clock_->NowMs(), ProgressAnswers());
   const int64_t delay_ms = reconnector_.NextDelayMs();
   if (delay_ms < 0) {
     LOG_ERROR("%s; %s", why.c_str(), reconnector_.DescribeGivingUp().c_str());
@@ -185,7 +185,7 @@ bool SessionLoop::MaybeRenew(int64_t now_ms) {
     return false;
   }
   if (!conversation_->Quiet()) return false;  // due, but not quiet: an event will come
-  reconnector_.SessionEnded(now_ms, conversation_->answers());
+  reconnector_.SessionEnded(now_ms, ProgressAnswers());
   BeginRenewal("it is due", 0);
   return true;
 }
@@ -291,6 +291,8 @@ void SessionLoop::OnNetEvent(NetEvent event) {
 void SessionLoop::OnOpen() {
   LOG_INFO("connected");
   if (phase_ == Phase::kRunning) {
+    started_ = false;
+    ignored_before_start_ = 0;
     session_created_by_.Set(clock_->NowMs() + kSessionCreatedTimeoutMs);
     keep_alive_.Start(clock_->NowMs());
     if (options_.start_session) options_.start_session();
@@ -338,7 +340,9 @@ void SessionLoop::OnProtocolError(const NetEvent& event) {
 // Usage is summed over every session of the run, whatever the conversation does.
 void SessionLoop::CountUsage(const ServerEvent& event) {
   switch (event.type) {
-    case ServerEventType::kSessionCreated: usage_->LiveSessionStarted(); [[fallthrough]];
+    case ServerEventType::kSessionCreated:
+      if (options_.start_session) usage_->LiveSessionStarted();
+      [[fallthrough]];
     case ServerEventType::kSessionUpdated:
       usage_->SetModel(event.session_model);
       usage_->SetTranscriptionModel(event.session_transcription_model);
@@ -378,7 +382,7 @@ bool SessionLoop::EndsOnFatalError(const ServerEvent& event) {
 // expiring every session at once cannot make a storm of them.
 void SessionLoop::OnSessionExpired() {
   const std::string why = "the server ended the session (session_expired)";
-  if (reconnector_.SessionEnded(clock_->NowMs(), conversation_->answers())) {
+  if (reconnector_.SessionEnded(clock_->NowMs(), ProgressAnswers())) {
     BeginRenewal("the server says it has expired", 0);
   } else if (options_.reconnect_tries == 0) {
     LOG_ERROR("%s", why.c_str());
@@ -410,6 +414,7 @@ void SessionLoop::OnMessage(NetEvent* event) {
     LOG_DEBUG("ignored an event of unknown type \"%s\"",
               Printable(std::string(parsed.type_name)).c_str());
   }
+  if (BlockedBeforeStart(parsed)) return;
   CountUsage(parsed);
   if (EndsOnFatalError(parsed) || EndsBeforeStart(parsed)) return;
   if (parsed.type == ServerEventType::kError && parsed.error.code == "session_expired" &&
@@ -422,7 +427,7 @@ void SessionLoop::OnMessage(NetEvent* event) {
   if (parsed.type == ServerEventType::kSessionClosed) return OnSessionClosed(parsed);
   if (!was_ready && conversation_->session_ready() && phase_ != Phase::kClosing) {
     session_created_by_.Clear();
-    reconnector_.SessionBegan(clock_->NowMs(), conversation_->answers());
+    reconnector_.SessionBegan(clock_->NowMs(), ProgressAnswers());
     if (told_reconnecting_) notify_("reconnected");
     told_reconnecting_ = false;
     had_session_ = true;
@@ -446,6 +451,63 @@ bool SessionLoop::EndsBeforeStart(const ServerEvent& event) {
             code.empty() ? "" : ": ", Printable(std::string(event.error.message), 300).c_str());
   BeginClose(ExitCode::kConnect);
   return true;
+}
+
+// Before session.started the session does not exist (LIVE.md section 3): the server has
+// nothing to say but an error (EndsBeforeStart) or session.started itself. Anything else is
+// not acted on (no words shown, no usage counted, no delegation run), and a session.closed
+// is a start that failed, not a session that ended well.
+bool SessionLoop::BlockedBeforeStart(const ServerEvent& event) {
+  if (!options_.start_session || started_ || event.type == ServerEventType::kError) return false;
+  if (event.type == ServerEventType::kSessionCreated) {
+    started_ = true;
+    if (ignored_before_start_ > 0) {
+      LOG_INFO("ignored %lld event(s) that came before session.started",
+               static_cast<long long>(ignored_before_start_));
+    }
+    return EndsOnAudioFormat(event);
+  }
+  if (event.type == ServerEventType::kSessionClosed && phase_ == Phase::kRunning) {
+    const std::string reason = Printable(std::string(event.text), 64);
+    LOG_ERROR("the server closed the session before it started (%s)",
+              reason.empty() ? "no reason given" : reason.c_str());
+    BeginClose(ExitCode::kConnect);
+    return true;
+  }
+  ++ignored_before_start_;
+  if (!std::exchange(warned_before_start_, true)) {
+    LOG_WARN("ignored %s: it came before session.started (later ones are counted, -v)",
+             Printable(std::string(event.type_name), 64).c_str());
+  }
+  return true;
+}
+
+// voxterm plays and sends one format only, the one it asked for: audio in another would be
+// misread (noise at the wrong speed), so the session cannot be used.
+bool SessionLoop::EndsOnAudioFormat(const ServerEvent& event) {
+  if (options_.audio_type.empty() || event.session_audio_type.empty()) return false;
+  if (event.session_audio_type == options_.audio_type &&
+      event.session_audio_rate_hz == options_.audio_rate_hz) {
+    return false;
+  }
+  const std::string rate = event.session_audio_rate_hz < 0
+                               ? std::string("no rate")
+                               : std::to_string(event.session_audio_rate_hz) + " Hz";
+  LOG_ERROR(
+      "the server started the session in audio format %s at %s, not the %s at %lld Hz "
+      "asked for",
+      Printable(std::string(event.session_audio_type), 64).c_str(), rate.c_str(),
+      std::string(options_.audio_type).c_str(), static_cast<long long>(options_.audio_rate_hz));
+  BeginClose(ExitCode::kConnect);
+  return true;
+}
+
+// GPT-Live's answers are voxterm's own grouping of a stream the server sends unasked (a word
+// and then session.closed make one), so there only a session's lifetime counts as progress:
+// a server that ends every session at once is backed off from and given up, as Realtime's
+// lost connections are, and a session that lived (a real expiry) is renewed at once.
+uint64_t SessionLoop::ProgressAnswers() const {
+  return options_.start_session ? 0 : conversation_->answers();
 }
 
 // session.closed's reason says what comes next (LIVE.md section 1.4).

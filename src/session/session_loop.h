@@ -20,6 +20,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "conversation/conversation.h"
 #include "conversation/event_log.h"
@@ -58,6 +59,10 @@ struct SessionLoopOptions {
   // Empty: Realtime's way, where the server announces the session and a close frame ends it.
   std::function<void()> start_session;
   std::function<void()> close_session;
+  // GPT-Live: the audio format session.start asks for. A session.started in another is fatal
+  // (its audio would be misread); one that leaves the format out runs in the one asked for.
+  std::string_view audio_type;  // empty: not checked
+  int64_t audio_rate_hz = -1;
 };
 
 // The words for a refusal no turn can get past: server_words, and what to change for a model.
@@ -139,6 +144,13 @@ class SessionLoop {
   // GPT-Live's session.closed, by reason; and an error before its session.started.
   void OnSessionClosed(const ServerEvent& event);
   bool EndsBeforeStart(const ServerEvent& event);
+  // GPT-Live: whether the event is stopped before the conversation, because the session has
+  // not started (only an error or session.started makes sense then), or because its
+  // session.started is unusable (another audio format); counted, and the run may end.
+  bool BlockedBeforeStart(const ServerEvent& event);
+  bool EndsOnAudioFormat(const ServerEvent& event);
+  // The answers that count as a session's progress (Reconnector).
+  uint64_t ProgressAnswers() const;
 
   const SessionLoopOptions options_;
   const Clock* const clock_;
@@ -158,12 +170,15 @@ class SessionLoop {
   KeepAlive keep_alive_;
   Reconnector reconnector_;
   Renewal renewal_;
-  int64_t renew_at_ms_ = -1;        // the next renewal, while one is pending and not yet quiet
-  int64_t renew_delay_ms_ = 0;      // kRenewing: the next session waits this long (a try)
-  bool had_session_ = false;        // a session worked: losses from now on are tried again
-  bool down_ = false;               // the conversation was told it is disconnected
-  bool told_reconnecting_ = false;  // the user saw "reconnecting", so will see "reconnected"
-  bool awaiting_closed_ = false;    // kClosing: session.close is out, session.closed is due
+  int64_t renew_at_ms_ = -1;          // the next renewal, while one is pending and not yet quiet
+  int64_t renew_delay_ms_ = 0;        // kRenewing: the next session waits this long (a try)
+  bool had_session_ = false;          // a session worked: losses from now on are tried again
+  bool down_ = false;                 // the conversation was told it is disconnected
+  bool told_reconnecting_ = false;    // the user saw "reconnecting", so will see "reconnected"
+  bool awaiting_closed_ = false;      // kClosing: session.close is out, session.closed is due
+  bool started_ = false;              // GPT-Live: this connection's session.started came
+  int64_t ignored_before_start_ = 0;  // GPT-Live: events before it, on this connection
+  bool warned_before_start_ = false;  // the first such event was warned about (once a run)
   std::deque<NetEvent> events_;
   // What a flooding server would otherwise write a line per event of (util/log.h).
   LogThrottle skipped_lines_{LogLevel::kWarn, "server messages skipped"};

@@ -149,6 +149,7 @@ const LiveMinutePrices* FindLiveMinutePrices(std::string_view model) {
 }
 
 void UsageTotals::LiveSessionStarted() {
+  live_started_ = true;
   live_done_seconds_ += live_session_seconds_;
   live_session_seconds_ = 0;
 }
@@ -187,6 +188,13 @@ void UsageTotals::ResponseCreated(std::string_view id) {
 
 void UsageTotals::Unknown(std::string why) {
   if (unknown_why_.empty()) unknown_why_ = std::move(why);
+}
+
+std::string UsageTotals::WhyUnknown() const {
+  if (!unknown_why_.empty()) return unknown_why_;
+  // A server that never says how long its sessions ran has not said they were free.
+  if (live_started_ && !live_) return "the server reported no GPT-Live session time";
+  return "";
 }
 
 void UsageTotals::AddResponse(const UsageInfo& u, std::string_view id) {
@@ -294,6 +302,8 @@ std::string UsageTotals::Summary() const {
   if (live_) {  // GPT-Live bills session time; its backend's tokens are the responses'
     snprintf(line, sizeof line, "usage: %.0f s of GPT-Live session time", live_seconds());
     out = line;
+  } else if (live_started_) {
+    out = "usage: GPT-Live session time not reported by the server";
   }
   if (transcriptions_ > 0) {
     snprintf(line, sizeof line,
@@ -310,7 +320,7 @@ std::string UsageTotals::Summary() const {
              backend_responses_ == 1 ? "" : "s", backend_input_, backend_cached_, backend_output_);
     out += line;
   }
-  if (!cost_known()) return out + "\nestimated cost: unknown (" + unknown_why_ + ")";
+  if (!cost_known()) return out + "\nestimated cost: unknown (" + WhyUnknown() + ")";
   const int64_t without = responses_without_usage();
   snprintf(line, sizeof line, "\nestimated cost: %s$%.4f (%s prices of %s)",
            without > 0 ? "at least " : "", cost_usd(),
@@ -378,7 +388,8 @@ std::string UsageTotals::ToJson() const {
   if (cost_known()) {
     w.Null();
   } else {
-    w.String(unknown_why_.c_str(), static_cast<rapidjson::SizeType>(unknown_why_.size()));
+    const std::string why = WhyUnknown();
+    w.String(why.c_str(), static_cast<rapidjson::SizeType>(why.size()));
   }
   w.Key("prices_date");
   w.String(kPricesDate);

@@ -65,7 +65,8 @@ class UsageTotals {
   void AddResponse(const UsageInfo& usage, std::string_view id = "");
   // A finished transcription's usage, priced by the transcription model.
   void AddTranscription(const UsageInfo& usage);
-  // GPT-Live: a session began (session.started); its seconds count from 0.
+  // GPT-Live: a session began (session.started); its seconds count from 0. Until the server
+  // reports some session time (usage.seconds), the cost is unknown: nothing is not $0.
   void LiveSessionStarted();
   // GPT-Live's session.usage.updated or session.closed: the session's seconds so far,
   // cumulative. Untrusted: a value lower than one already seen (or none) changes nothing.
@@ -87,7 +88,7 @@ class UsageTotals {
   int64_t input_tokens() const { return input_; }
   int64_t output_tokens() const { return output_; }
   int64_t cached_tokens() const { return cached_; }
-  bool cost_known() const { return unknown_why_.empty(); }
+  bool cost_known() const { return WhyUnknown().empty(); }
   // The tokens' cost, and GPT-Live's session time at its model's price per minute.
   double cost_usd() const;
 
@@ -100,6 +101,8 @@ class UsageTotals {
   static constexpr size_t kRememberedIds = 512;
 
   void Unknown(std::string why);
+  // The first reason the cost is unknown; empty while it is known.
+  std::string WhyUnknown() const;
   // Whether a count is beyond belief (over 10^12 tokens: a saturated 2^63 included).
   static bool Absurd(int64_t count) { return count > 1000000000000; }
 
@@ -116,6 +119,7 @@ class UsageTotals {
   int64_t transcriptions_ = 0, transcription_input_ = 0, transcription_output_ = 0;
   double transcription_seconds_ = 0;
   bool live_ = false;                // GPT-Live usage was reported
+  bool live_started_ = false;        // a GPT-Live session began
   double live_done_seconds_ = 0;     // the sessions before this one
   double live_session_seconds_ = 0;  // this session's, the highest it said
   double cost_usd_ = 0;

@@ -6,6 +6,8 @@ import os
 import resource
 import subprocess
 
+import pytest
+
 from conftest import BIN, clean_env, one_line
 
 SANITIZED = bool(os.environ.get("VOXTERM_SANITIZER"))
@@ -113,3 +115,19 @@ def test_voxterm_config_shows_each_setting_and_where_it_came_from(run, tmp_path)
     assert r.returncode == 0, r.stderr
     assert "(no settings)" in r.stdout.splitlines()[0]
     assert [l for l in r.stdout.splitlines() if l.startswith("speak ")][0].split()[1:] == ["false", "--no-speak"]
+
+
+@pytest.mark.parametrize("flags, url, source", [
+    (["--model", "gpt-live-1.1"], "wss://api.openai.com/v1/live/sessions",
+     ["default", "(GPT-Live's", "endpoint)"]),
+    (["--api", "live"], "wss://api.openai.com/v1/live/sessions",
+     ["default", "(GPT-Live's", "endpoint)"]),
+    (["--model", "gpt-live-1", "--url", "ws://127.0.0.1:9/v1/realtime"],
+     "ws://127.0.0.1:9/v1/live/sessions", ["--url", "(GPT-Live's", "endpoint)"]),
+    ([], "wss://api.openai.com/v1/realtime", ["default"]),
+])
+def test_voxterm_config_shows_the_endpoint_that_will_be_used(run, flags, url, source):
+    r = run(["--config", "/dev/null"] + flags + ["config"], key=None)
+    assert r.returncode == 0, r.stderr
+    row = [l for l in r.stdout.splitlines() if l.startswith("url ")][0].split()
+    assert row[1:] == [url] + source

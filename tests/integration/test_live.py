@@ -241,6 +241,8 @@ def test_a_dropped_connection_reconnects_with_the_history(mock, run, tmp_path):
     started = records(m, "live_started")
     assert len(started) == 2 and started[1]["input_messages"] >= 2
     assert "you: (600 ms of speech)" in r.stdout
+    # The answer the drop cut off was dropped with it: not closed again, with a warning.
+    assert "warning" not in r.stderr
 
 
 def test_a_refused_upgrade_is_a_connection_failure(mock, run, tmp_path):

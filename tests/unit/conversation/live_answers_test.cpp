@@ -167,6 +167,19 @@ TEST_CASE("session.closed makes what was said whole", "[live_answers]") {
   CHECK(f.out[0].response.id == "live_answer_2");
 }
 
+TEST_CASE("a lost connection drops the open answer: it is not closed again", "[live_answers]") {
+  Fixture f;
+  f.Audio(100, true);
+  f.live.OnDisconnected();  // the engine dropped live_answer_1 with the connection
+  CHECK_FALSE(f.live.answer_open());
+  CHECK(f.live.timeline_ms() == 0);
+  for (int i = 0; i < 30; ++i) {
+    for (Type type : f.Audio(100, false)) CHECK(type != Type::kResponseDone);
+  }
+  CHECK(f.Audio(100, true).front() == Type::kResponseCreated);
+  CHECK(f.out[0].response.id == "live_answer_2");
+}
+
 TEST_CASE("hostile output: audio that is not base64, empty deltas", "[live_answers]") {
   Fixture f;
   CHECK(f.Feed(Type::kLiveOutputAudio, "not base64!").empty());

@@ -27,6 +27,27 @@ TEST_CASE("session.started announces the session", "[live_events]") {
   CHECK_FALSE(Parse(R"({"type":"session.started"})", &e).ok());
 }
 
+TEST_CASE("session.started's audio format, as given, absent or unreadable", "[live_events]") {
+  ServerEvent e;
+  REQUIRE(Parse(R"({"type":"session.started","session":{"id":"s"}})", &e).ok());
+  CHECK(e.session_audio_type.empty());
+  CHECK(e.session_audio_rate_hz == -1);
+  REQUIRE(Parse(R"({"type":"session.started","session":{"id":"s",
+      "audio":{"format":{"type":"audio/pcmu","rate":8000}}}})",
+                &e)
+              .ok());
+  CHECK(e.session_audio_type == "audio/pcmu");
+  CHECK(e.session_audio_rate_hz == 8000);
+  for (const char* format : {R"("pcm16")", R"({"rate":24000})", R"({"type":"audio/pcm",
+      "rate":"24000"})"}) {
+    std::string json = std::string(R"({"type":"session.started","session":{"id":"s","audio":{
+        "format":)") + format +
+                       "}}}";
+    REQUIRE(Parse(json.c_str(), &e).ok());
+    CHECK(e.session_audio_type == kUnreadableFormat);
+  }
+}
+
 TEST_CASE("the streams: output audio, both transcripts, with their times", "[live_events]") {
   ServerEvent e;
   REQUIRE(Parse(R"({"type":"session.output_audio.delta","delta":"AAAA"})", &e).ok());

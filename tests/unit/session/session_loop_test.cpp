@@ -608,7 +608,7 @@ TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: expired renews at once, with a new ses
   Start();
   Open();
   Started();
-  conversation.completed = 1;  // the session got somewhere
+  Wait(Reconnector::kSteadySessionMs);  // a session that lived: a real expiry
   Closed("expired", 60);
   CHECK(conversation.events.back() == "session.closed");  // the conversation saw it first
   CHECK(conversation.disconnects == 1);
@@ -621,6 +621,55 @@ TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: expired renews at once, with a new ses
   Started();
   CHECK(conversation.ready);
   CHECK(usage.live_seconds() == 60);
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: a short session's answers are no progress",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Started();
+  conversation.completed = 1;  // voxterm's own grouping: a word from the server makes one
+  Closed("expired", 1);
+  CHECK(current->closed);
+  current->InjectClose(1000, "");
+  Turn();
+  CHECK(connections == 1);  // not at once: after the backoff's first wait
+  Wait(Backoff::kMaxDelayMs);
+  CHECK(connections == 2);
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: before session.started, events are not acted on",
+                 "[session_loop][live]") {
+  Start();
+  Open();
+  Server(R"({"type":"session.output_transcript.delta","delta":"Hi","start_ms":0,"end_ms":1})");
+  Server(R"({"type":"session.usage.updated","usage":{"seconds":999}})");
+  CHECK(conversation.events.empty());
+  SECTION("session.closed: a start that failed") {
+    Closed("close_requested");
+    CHECK(loop->closing());
+    CHECK(loop->exit_code() == ToInt(ExitCode::kConnect));
+  }
+  SECTION("session.started: the session goes on") {
+    Started();
+    Closed("close_requested", 5);
+    CHECK(conversation.events == std::vector<std::string>{"session.started", "session.closed"});
+    CHECK(usage.live_seconds() == 5);
+    CHECK(loop->exit_code() == ToInt(ExitCode::kSuccess));
+  }
+}
+
+TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: a session.started in another audio format is fatal",
+                 "[session_loop][live]") {
+  options.audio_type = "audio/pcm";
+  options.audio_rate_hz = 24000;
+  Start();
+  Open();
+  Server(R"({"type":"session.started","session":{"audio":{"format":{"type":"audio/pcm",
+      "rate":16000}}}})");
+  CHECK(conversation.events.empty());
+  CHECK(loop->closing());
+  CHECK(loop->exit_code() == ToInt(ExitCode::kConnect));
 }
 
 TEST_CASE_METHOD(LiveLoopTest, "GPT-Live: content ends the run, close_requested too",

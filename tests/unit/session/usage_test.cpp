@@ -426,3 +426,16 @@ TEST_CASE("GPT-Live: a deployment's model has no price", "[usage]") {
   CHECK_FALSE(usage.cost_known());
   CHECK(FindLiveMinutePrices("gpt-live-1") != nullptr);
 }
+
+TEST_CASE("GPT-Live: sessions whose server reports no time cost \"unknown\", not $0", "[usage]") {
+  UsageTotals usage("gpt-live-1.1", "");
+  usage.LiveSessionStarted();
+  usage.SetLiveSeconds(UsageInfo());  // a session.closed without usage
+  CHECK_FALSE(usage.cost_known());
+  CHECK(usage.Summary().find("$0.0000") == std::string::npos);
+  CHECK(usage.Summary().find("estimated cost: unknown (the server reported no GPT-Live "
+                             "session time)") != std::string::npos);
+  CHECK(usage.ToJson().find("\"cost_usd\":null") != std::string::npos);
+  usage.SetLiveSeconds(Seconds(30));  // once it does, the cost is known
+  CHECK(usage.cost_known());
+}
