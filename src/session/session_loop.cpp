@@ -381,7 +381,9 @@ bool SessionLoop::EndsOnFatalError(const ServerEvent& event) {
 // At once after a session that got somewhere; otherwise it counts as a try, so that a server
 // expiring every session at once cannot make a storm of them.
 void SessionLoop::OnSessionExpired() {
-  const std::string why = "the server ended the session (session_expired)";
+  // In the server's words: Realtime's error code, GPT-Live's session.closed reason.
+  const std::string why = options_.start_session ? "the server ended the session (expired)"
+                                                 : "the server ended the session (session_expired)";
   if (reconnector_.SessionEnded(clock_->NowMs(), ProgressAnswers())) {
     BeginRenewal("the server says it has expired", 0);
   } else if (options_.reconnect_tries == 0) {

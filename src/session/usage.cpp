@@ -4,6 +4,7 @@
 #include <array>
 #include <cinttypes>
 #include <cstdio>
+#include <utility>
 
 #include "protocol/json_write.h"
 #include "util/log.h"
@@ -252,6 +253,15 @@ void UsageTotals::AddBackendResponse(const UsageInfo& u, std::string_view id,
   backend_responses_ = SatAdd(backend_responses_, 1);
   if (!model.empty()) backend_model_ = Printable(std::string(model), 60);
   if (!u.present) return;
+  // As for the model's own responses: counts beyond belief, or more cached than input, are
+  // not added (the run's figures would be the server's nonsense).
+  if (u.invalid > 0 || Absurd(u.input) || Absurd(u.output) || Absurd(u.cached) ||
+      Count(u.cached) > Count(u.input)) {
+    if (!std::exchange(warned_backend_usage_, true)) {
+      LOG_WARN("the backend's usage is not believable: not counted (said once)");
+    }
+    return;
+  }
   backend_input_ = SatAdd(backend_input_, Count(u.input));
   backend_cached_ = SatAdd(backend_cached_, Count(u.cached));
   backend_output_ = SatAdd(backend_output_, Count(u.output));

@@ -126,6 +126,7 @@ class UsageTotals {
   // The delegation backend's responses and tokens; its model, the last one named.
   int64_t backend_responses_ = 0, backend_input_ = 0, backend_cached_ = 0, backend_output_ = 0;
   std::string backend_model_;
+  bool warned_backend_usage_ = false;
   std::string unknown_why_;  // the first reason the cost is unknown; empty while known
 };
 

@@ -68,6 +68,9 @@ def test_sessions_that_end_at_once_are_given_up_with_backoff(hostile, run, tmp_p
     assert "gave up after 2 tries to reconnect" in r.stderr
     assert h.connections == 3  # the first session and two tries, not a storm
     assert "(try 1 of 2)" in r.stderr and "(try 2 of 2)" in r.stderr
+    if reason == "expired":  # in the server's words, not Realtime's error code
+        assert "the server ended the session (expired)" in r.stderr
+        assert "session_expired" not in r.stderr
 
 
 BEFORE = [WORDS,

@@ -439,3 +439,34 @@ TEST_CASE("GPT-Live: sessions whose server reports no time cost \"unknown\", not
   usage.SetLiveSeconds(Seconds(30));  // once it does, the cost is known
   CHECK(usage.cost_known());
 }
+
+TEST_CASE("GPT-Live: the delegation backend's tokens, counted apart, once per response",
+          "[usage]") {
+  UsageTotals usage("gpt-live-1.1", "");
+  usage.LiveSessionStarted();
+  usage.SetLiveSeconds(Seconds(60));
+  UsageInfo tokens;
+  tokens.present = true;
+  tokens.input = 200;
+  tokens.cached = 100;
+  tokens.output = 40;
+  usage.AddBackendResponse(tokens, "resp_1", "gpt-5.5");
+  usage.AddBackendResponse(tokens, "resp_1", "gpt-5.5");  // done twice: counted once
+  usage.AddBackendResponse(UsageInfo(), "resp_2", "");    // without usage: a response still
+  CHECK(usage.backend_responses() == 2);
+  const std::string summary = usage.Summary();
+  CHECK(summary.find("backend gpt-5.5: 2 responses, 200 input tokens (100 cached), 40 output "
+                     "tokens") != std::string::npos);
+  CHECK(usage.cost_known());  // the session's time has its price; the tokens are left out
+  CHECK(usage.cost_usd() == Approx(0.05));
+  CHECK(summary.find("the backend's tokens are not in it") != std::string::npos);
+  CHECK(usage.ToJson().find("\"backend_input_tokens\":200") != std::string::npos);
+  // Nonsense is not added: beyond belief, or more cached than input.
+  UsageInfo absurd = tokens;
+  absurd.input = INT64_MAX;
+  usage.AddBackendResponse(absurd, "resp_3", "gpt-5.5");
+  UsageInfo contradictory = tokens;
+  contradictory.cached = 500;
+  usage.AddBackendResponse(contradictory, "resp_4", "gpt-5.5");
+  CHECK(usage.ToJson().find("\"backend_input_tokens\":200") != std::string::npos);
+}
