@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "util/clock.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -11,8 +10,9 @@ namespace voxterm {
 // a time. Parsing happens on the main thread, where the events are used.
 class Link::Listener : public TransportListener {
  public:
-  Listener(WakeupQueue<NetEvent>* queue, Backlog* backlog, int attempt)
-      : queue_(queue), backlog_(backlog), attempt_(attempt) {}
+  Listener(WakeupQueue<NetEvent>* queue, Backlog* backlog, int attempt,
+           const std::function<int64_t()>* now_ns)
+      : queue_(queue), backlog_(backlog), attempt_(attempt), now_ns_(now_ns) {}
   // What is still held goes to the queue even now (the main thread, once the transport is
   // joined): its bytes count in the backlog until Consumed().
   ~Listener() override { queue_->PushAll(&batch_); }
@@ -28,7 +28,7 @@ class Link::Listener : public TransportListener {
       if (!more) backlog_->paused = true;
     }
     batch_bytes_ += message.size();
-    batch_.push_back({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, MonotonicNs()});
+    batch_.push_back({NetEvent::Kind::kMessage, std::move(message), 0, attempt_, (*now_ns_)()});
     // Reading stops when the main thread has too much: what is held goes now, not at a burst's
     // end that a paused connection would not reach.
     if (!more || batch_bytes_ >= kBatchBytes ||
@@ -64,6 +64,7 @@ class Link::Listener : public TransportListener {
   WakeupQueue<NetEvent>* const queue_;
   Backlog* const backlog_;
   const int attempt_;
+  const std::function<int64_t()>* const now_ns_;  // the Link's, which outlives this
   // --- the network thread only (and the destructor, once it is gone)
   std::vector<NetEvent> batch_;
   size_t batch_bytes_ = 0;
@@ -73,14 +74,17 @@ class Link::Listener : public TransportListener {
 size_t Link::Charge(const std::string& text) { return text.size() + sizeof(NetEvent); }
 
 Link::Link(ConnectOptions options, WakeupQueue<NetEvent>* queue,
-           std::function<std::unique_ptr<Transport>()> make)
-    : options_(std::move(options)), queue_(queue), make_(std::move(make)) {}
+           std::function<std::unique_ptr<Transport>()> make, std::function<int64_t()> now_ns)
+    : options_(std::move(options)),
+      queue_(queue),
+      make_(std::move(make)),
+      now_ns_(std::move(now_ns)) {}
 
 Link::~Link() { Drop(); }
 
 void Link::Connect() {
   Drop();
-  listener_ = std::make_unique<Listener>(queue_, &backlog_, ++attempt_);
+  listener_ = std::make_unique<Listener>(queue_, &backlog_, ++attempt_, &now_ns_);
   transport_ = make_();
   Status started = transport_->Start(options_, listener_.get());
   if (!started.ok()) listener_->OnConnectFailed(ConnectFailure::kOther, 0, started.message(), "");

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "transport/transport.h"
+#include "util/clock.h"
 #include "util/wakeup_queue.h"
 
 namespace voxterm {
@@ -51,8 +52,11 @@ class Link {
   static constexpr int64_t kBatchHoldNs = 1000000;
 
   // make: a new, unstarted transport for each attempt (LwsTransport; a fake in tests).
+  // now_ns: the clock that stamps messages and times batches (a fake in tests); called on the
+  // network threads.
   Link(ConnectOptions options, WakeupQueue<NetEvent>* queue,
-       std::function<std::unique_ptr<Transport>()> make);
+       std::function<std::unique_ptr<Transport>()> make,
+       std::function<int64_t()> now_ns = MonotonicNs);
   ~Link();
 
   // Starts a new connection; the previous one, if any, is closed and forgotten.
@@ -88,6 +92,7 @@ class Link {
   const ConnectOptions options_;
   WakeupQueue<NetEvent>* const queue_;
   const std::function<std::unique_ptr<Transport>()> make_;
+  const std::function<int64_t()> now_ns_;
   int attempt_ = 0;
   Backlog backlog_;                     // outlives listener_
   std::unique_ptr<Listener> listener_;  // outlives transport_
