@@ -19,6 +19,10 @@ constexpr size_t kMaxUnconfirmedOutputs = 64;
 // Responses remembered once done, for the calls a server announces late; and duplicate items.
 constexpr size_t kMaxFinishedResponses = 8;
 constexpr size_t kMaxRefusedItems = 16;
+// call_ids remembered, so that none runs twice: thousands of calls, a few hundred KB at most.
+constexpr size_t kMaxUsedCallIds = 4096;
+// Responses remembered as having made too many calls (a hostile server's, each).
+constexpr size_t kMaxOverflowed = 64;
 // How much of the arguments a line shows. (A question shows everything: the user decides on it.)
 constexpr size_t kShortArguments = 80;
 
@@ -99,7 +103,8 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
     case ServerEventType::kOutputItemDone:
       if (event.item.type == "function_call") {
         Collect(event.response_id, event.item.id, event.item.call_id, event.item.name,
-                event.item.arguments, event.type == ServerEventType::kOutputItemDone);
+                event.item.arguments, event.type == ServerEventType::kOutputItemDone,
+                event.item.arguments_not_string);
       }
       break;
     case ServerEventType::kFunctionArgsDone:
@@ -145,29 +150,22 @@ void ToolCalls::OnSessionReady() {
 // the second is refused with a warning and gets no output.
 void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
                         std::string_view call_id, std::string_view name, std::string_view arguments,
-                        bool arguments_complete) {
+                        bool arguments_complete, bool arguments_not_string) {
   if (call_id.empty()) {
     LOG_WARN("skipped a function call without a call_id: it could not be answered");
     return;
   }
-  if (const Finished* finished = response_id.empty() ? nullptr : FindFinished(response_id)) {
-    for (const auto& [done_call, done_item] : finished->calls) {
-      if (done_call != call_id) continue;
-      // A late event of a call that already has its output; another item is a duplicate.
-      if (!item_id.empty() && !done_item.empty() && item_id != done_item) {
-        RefuseDuplicate(call_id, item_id, done_item);
-      }
-      return;
-    }
-  }
+  if (AlreadyUsed(call_id, item_id)) return;
   auto it = collecting_.find(std::string(call_id));
   if (it == collecting_.end()) {
     if (collecting_.size() >= kMaxCollectedCalls) {
       if (!warned_too_many_) {
-        LOG_WARN("skipped function calls: more than %zu are waiting for their response to end",
+        LOG_WARN("a response made more than %zu function calls: none of them runs",
                  kMaxCollectedCalls);
       }
       warned_too_many_ = true;
+      if (overflowed_.size() >= kMaxOverflowed) overflowed_.clear();
+      overflowed_.emplace(response_id);
       return;
     }
     it = collecting_.emplace(std::string(call_id), Call{}).first;
@@ -183,6 +181,7 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
   if (!name.empty()) call.name = std::string(name);
   if (arguments_complete) {
     call.arguments = std::string(arguments);
+    call.arguments_not_string = arguments_not_string;
     call.complete = true;
   }
   if (call.complete && !call.response_id.empty() && FindFinished(call.response_id)) OnLateCall(it);
@@ -198,6 +197,16 @@ void ToolCalls::RefuseDuplicate(std::string_view call_id, std::string_view item_
       "(an output for that call_id answers the first)",
       Printable(std::string(item_id), 64).c_str(), Printable(std::string(call_id), 64).c_str(),
       Printable(std::string(first_item_id), 64).c_str());
+}
+
+// A late event of a call that already has its output is ignored; another item is a duplicate.
+bool ToolCalls::AlreadyUsed(std::string_view call_id, std::string_view item_id) {
+  auto used = used_.find(call_id);
+  if (used == used_.end()) return false;
+  if (!item_id.empty() && !used->second.empty() && item_id != used->second) {
+    RefuseDuplicate(call_id, item_id, used->second);
+  }
+  return true;
 }
 
 ToolCalls::Finished* ToolCalls::FindFinished(std::string_view response_id) {
@@ -220,7 +229,8 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
   if (named && FindFinished(response_id)) return;
   for (const ItemInfo& item : event.response.calls) {
     const bool complete = item.status.empty() || item.status == "completed";
-    Collect(response_id, item.id, item.call_id, item.name, item.arguments, complete);
+    Collect(response_id, item.id, item.call_id, item.name, item.arguments, complete,
+            item.arguments_not_string);
   }
   std::vector<Call> made;
   for (auto it = collecting_.begin(); it != collecting_.end();) {
@@ -246,16 +256,25 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     for (const Call& call : made) finished.calls.emplace_back(call.call_id, call.item_id);
     while (finished_.size() > kMaxFinishedResponses) finished_.pop_front();
   }
-  if (made.empty()) return;
-  const bool completed = event.response.status == "completed";
-  if (!completed && server_->tools_delegated()) {
-    for (const Call& call : made) {
-      view_->ToolActivity(Shown(call.name) + ": not run (the backend's response " +
-                          Printable(std::string(event.response.status), 30) + ")");
-    }
-    return;
+  for (const Call& call : made) {
+    used_order_.push_back(call.call_id);
+    used_.emplace(call.call_id, call.item_id);
   }
-  follow_up_wanted_[response_id] = completed;
+  while (used_order_.size() > kMaxUsedCallIds) {
+    used_.erase(used_order_.front());
+    used_order_.pop_front();
+  }
+  if (overflowed_.erase(response_id) > 0) {
+    return NotRun(std::move(made),
+                  "made more than " + std::to_string(kMaxCollectedCalls) + " calls");
+  }
+  if (made.empty()) return;
+  // "failed" is said as a verb; "cancelled", "incomplete" and the like as a state.
+  const std::string status =
+      event.response.status.empty() ? "ended" : Printable(std::string(event.response.status), 30);
+  const std::string verb = status == "failed" || status == "ended" ? status : "was " + status;
+  if (event.response.status != "completed") return NotRun(std::move(made), verb);
+  follow_up_wanted_[response_id] = true;
   std::vector<int> serials;
   for (Call& call : made) {
     call.response_id = response_id;
@@ -263,17 +282,20 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     serials.push_back(next_serial_);
     calls_.emplace(next_serial_++, std::move(call));
   }
-  for (int serial : serials) {
-    if (completed) {
-      Dispatch(serial);
-    } else {
-      // "failed" is said as a verb; "cancelled", "incomplete" and the like as a state.
-      const std::string status =
-          event.response.status.empty() ? "ended" : std::string(event.response.status);
-      const std::string verb = status == "failed" || status == "ended" ? status : "was " + status;
-      Answered(serial, FormatToolError("not run: the response that made this call " + verb),
-               Shown(calls_[serial].name) + ": not run (the response " + verb + ")");
+  for (int serial : serials) Dispatch(serial);
+}
+
+void ToolCalls::NotRun(std::vector<Call> made, const std::string& why) {
+  for (Call& call : made) {
+    const std::string line = Shown(call.name) + ": not run (the response " + why + ")";
+    if (server_->tools_delegated()) {
+      view_->ToolActivity(line);
+      continue;
     }
+    const int serial = next_serial_++;
+    call.connection = connections_;
+    calls_.emplace(serial, std::move(call));
+    Answered(serial, FormatToolError("not run: the response that made this call " + why), line);
   }
 }
 
@@ -283,6 +305,8 @@ void ToolCalls::OnLateCall(std::map<std::string, Call>::iterator it) {
   Call call = std::move(it->second);
   collecting_.erase(it);
   FindFinished(call.response_id)->calls.emplace_back(call.call_id, call.item_id);
+  used_order_.push_back(call.call_id);
+  used_.emplace(call.call_id, call.item_id);
   const auto wanted = follow_up_wanted_.find(call.response_id);
   const bool joins = wanted != follow_up_wanted_.end() && wanted->second;
   LOG_WARN("function call \"%s\" was announced after its response ended: %s",
@@ -321,6 +345,13 @@ void ToolCalls::Dispatch(int serial) {
     names = names.empty() ? "no tools are declared" : "the tools are: " + names;
     Answered(serial, FormatToolError("there is no tool named \"" + call.name + "\"; " + names),
              Shown(call.name) + ": not a declared tool");
+    return;
+  }
+  if (call.arguments_not_string) {
+    Answered(
+        serial,
+        FormatToolError("not run: the arguments were not a JSON string, as the API sends them"),
+        Shown(call.name) + ": not run (its arguments were not a string)");
     return;
   }
   // Prepared before any question: arguments that cannot run are refused without asking, and

@@ -2,8 +2,10 @@
 //
 // Calls are collected from response.output_item.added/done,
 // response.function_call_arguments.done and the function_call items response.done lists, keyed
-// by call_id (a second item with a call_id already taken is refused with a warning: it could not
-// be answered apart from the first). They run in the response's order. A call completed only
+// by call_id (a second item with a call_id already taken, in this response or an earlier one, is
+// refused with a warning: it could not be answered apart from the first). A response that makes
+// more calls than voxterm keeps (kMaxCollectedCalls) runs none of them: it is answered as one that
+// did not complete. They run in the response's order. A call completed only
 // after its response.done joins that response's calls still running, or is answered as not run. A
 // response may hold several calls (parallel_tool_calls) and messages besides them (a reasoning
 // model's preamble): each call is an item of its own, and only function_call items are calls. When
@@ -33,6 +35,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -88,11 +91,12 @@ class ToolCalls {
  private:
   struct Call {
     std::string response_id, item_id, call_id, name, arguments;
-    bool complete = false;             // its arguments have all arrived
-    uint64_t arrival = 0;              // the order calls were announced in
-    const ToolConfig* tool = nullptr;  // the declared tool, once dispatched (null: unknown)
-    ToolCommand command;               // prepared when dispatched, until it starts
-    int connection = 0;                // the connection it came on (connections_ then)
+    bool complete = false;              // its arguments have all arrived
+    bool arguments_not_string = false;  // a server's mistake: refused, never read as "{}"
+    uint64_t arrival = 0;               // the order calls were announced in
+    const ToolConfig* tool = nullptr;   // the declared tool, once dispatched (null: unknown)
+    ToolCommand command;                // prepared when dispatched, until it starts
+    int connection = 0;                 // the connection it came on (connections_ then)
   };
 
   // A response.done seen, with the calls it dispatched (call_id, item id).
@@ -102,7 +106,14 @@ class ToolCalls {
   };
 
   void Collect(std::string_view response_id, std::string_view item_id, std::string_view call_id,
-               std::string_view name, std::string_view arguments, bool arguments_complete);
+               std::string_view name, std::string_view arguments, bool arguments_complete,
+               bool arguments_not_string = false);
+  // Whether call_id belongs to a call already dispatched (a later event of it is ignored; another
+  // item with it is refused).
+  bool AlreadyUsed(std::string_view call_id, std::string_view item_id);
+  // A response's calls that will not run: answered as such (Realtime), or shown only (a backend
+  // takes no outputs for them); no follow-up.
+  void NotRun(std::vector<Call> made, const std::string& why);
   void OnResponseDone(const ServerEvent& event);
   Finished* FindFinished(std::string_view response_id);
   // A call completed after its response was done: it joins the response's calls still
@@ -144,6 +155,11 @@ class ToolCalls {
   uint64_t next_arrival_ = 0;
   std::deque<Finished> finished_;    // the last few responses done, newest at the back
   std::deque<std::string> refused_;  // item ids refused as duplicates (warned about once)
+  // The call_ids of calls dispatched, with their item ids, and in the order they came (to forget
+  // the oldest): a call_id comes once in a conversation.
+  std::map<std::string, std::string, std::less<>> used_;
+  std::deque<std::string> used_order_;
+  std::set<std::string> overflowed_;              // responses that made more calls than are kept
   std::map<std::string, bool> follow_up_wanted_;  // by response_id: false once interrupted
   bool follow_up_due_ = false;
   bool warned_too_many_ = false;

@@ -34,6 +34,8 @@ void ReadItem(const Value& v, ItemInfo* item) {
   item->call_id = OptString(v, "call_id");
   item->name = OptString(v, "name");
   item->arguments = OptString(v, "arguments");
+  auto arguments = v.FindMember("arguments");
+  item->arguments_not_string = arguments != v.MemberEnd() && !arguments->value.IsString();
   item->output = OptString(v, "output");
   auto content = v.FindMember("content");
   if (content == v.MemberEnd() || !content->value.IsArray() || content->value.Empty()) return;

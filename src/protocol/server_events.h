@@ -67,6 +67,7 @@ const char* ToString(ServerEventType type);
 struct ItemInfo {
   std::string_view id, type, role, status;
   std::string_view call_id, name, arguments;  // function_call items
+  bool arguments_not_string = false;          // "arguments" was there, and not a JSON string
   std::string_view output;                    // function_call_output items
   std::string_view text;  // the first content part's text or transcript, when a string
 };

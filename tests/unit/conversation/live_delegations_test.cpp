@@ -226,3 +226,12 @@ TEST_CASE("a name the server made up reaches the screen escaped", "[live_delegat
     CHECK(line.find('\x07') == std::string::npos);
   }
 }
+
+TEST_CASE("a backend response with more calls than are kept runs none, and asks for nothing",
+          "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.BackendCalls(std::vector<std::string>(1025, "uptime"));
+  CHECK(t.runner.started.empty());
+  CHECK(t.Sends().empty());  // no outputs, and no response.create for a task that cannot end
+  CHECK_FALSE(t.calls.follow_up_due());
+}

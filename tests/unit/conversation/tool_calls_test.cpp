@@ -430,3 +430,51 @@ TEST_CASE_METHOD(ToolCallsTest, "calls of a failed response say it failed", "[to
         std::map<std::string, std::string>{
             {"c1", R"({"error":"not run: the response that made this call failed"})"}});
 }
+
+TEST_CASE_METHOD(ToolCallsTest, "a call_id an earlier response used does not run again",
+                 "[tool_calls]") {
+  DoneWith("r1", Item("f1", "c1", "disk_usage", R"("{\"path\":\"/first\"}")"));
+  runner.Exit(1, 0);
+  Calls().OnRunnerReady();
+  REQUIRE(Calls().TakeFollowUp());
+  // Far more responses later than the few kept whole: the call_id is still known.
+  for (int i = 2; i < 20; ++i) Done("r" + std::to_string(i));
+  DoneWith("r20", Item("f2", "c1", "disk_usage", R"("{\"path\":\"/again\"}")"));
+  CHECK(runner.started.size() == 1);
+  CHECK(OutputCount() == 1);
+  CHECK_FALSE(Calls().follow_up_due());
+  // The same item again is a late word of the first call, not a duplicate.
+  DoneWith("r21", Item("f1", "c1", "disk_usage", R"("{\"path\":\"/first\"}")"));
+  CHECK(runner.started.size() == 1);
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "a response with more calls than are kept runs none of them",
+                 "[tool_calls]") {
+  for (int i = 0; i <= 1024; ++i) {
+    Server(R"({"type":"response.output_item.done","response_id":"r1","item":{"id":"f)" +
+           std::to_string(i) + R"(","type":"function_call","call_id":"c)" + std::to_string(i) +
+           R"(","name":"disk_usage","arguments":"{\"path\":\"/\"}"}})");
+  }
+  Done("r1");
+  CHECK(runner.started.empty());
+  CHECK(OutputCount() == 1024);  // each call kept is answered; the one past the cap was not kept
+  CHECK(Outputs()["c0"] ==
+        R"({"error":"not run: the response that made this call made more than 1024 calls"})");
+  CHECK_FALSE(Calls().follow_up_due());
+  CHECK_FALSE(Calls().busy());
+  // The next response is not held against it.
+  Call("r2", "d1", "disk_usage", R"("{\"path\":\"/a\"}")");
+  Done("r2");
+  CHECK(runner.started.size() == 1);
+}
+
+TEST_CASE_METHOD(ToolCallsTest, "arguments that are not a string are refused, never read as {}",
+                 "[tool_calls]") {
+  tools[0].parameter_names.clear();
+  tools[0].command = {"du", "-sh", "/"};  // it would run without arguments
+  DoneWith("r1", Item("f1", "c1", "disk_usage", R"({"path":"/x"})"));
+  CHECK(runner.started.empty());
+  CHECK(Outputs()["c1"] ==
+        R"({"error":"not run: the arguments were not a JSON string, as the API sends them"})");
+  CHECK(Calls().follow_up_due());
+}
