@@ -1,5 +1,7 @@
 #include "audio/playback_path.h"
 
+#include <algorithm>
+
 namespace voxterm {
 
 PlaybackPath::PlaybackPath(int device_rate_hz, SpscRing<int16_t>* ring, PlaybackCounters* counters)
@@ -28,11 +30,25 @@ size_t PlaybackPath::Write(const int16_t* samples, size_t count) {
   queued_frames_ += n;
   // Straight into the ring when nothing waits ahead (and no flush could drop it), else behind
   // the backlog, in order.
-  size_t written =
-      backlog_start_ == backlog_.size() && !flush_pending_ ? ring_->Write(frames, n) : 0;
-  backlog_.insert(backlog_.end(), frames + written, frames + n);
+  size_t written = backlog_frames_ == 0 && !flush_pending_ ? ring_->Write(frames, n) : 0;
+  AppendBacklog(frames + written, n - written);
   if (pull_) Pump();
   return n;
+}
+
+void PlaybackPath::AppendBacklog(const int16_t* frames, size_t count) {
+  backlog_frames_ += count;
+  while (count > 0) {
+    if (backlog_.empty() || backlog_.back().size() == kBlockFrames) {
+      backlog_.emplace_back();
+      backlog_.back().reserve(kBlockFrames);
+    }
+    std::vector<int16_t>& block = backlog_.back();
+    const size_t take = std::min(count, kBlockFrames - block.size());
+    block.insert(block.end(), frames, frames + take);
+    frames += take;
+    count -= take;
+  }
 }
 
 void PlaybackPath::Pump() {
@@ -44,22 +60,20 @@ void PlaybackPath::Pump() {
 }
 
 void PlaybackPath::MoveBacklog() {
-  if (backlog_start_ == backlog_.size() || (flush_pending_ && !FlushDone())) return;
-  backlog_start_ +=
-      ring_->Write(backlog_.data() + backlog_start_, backlog_.size() - backlog_start_);
-  if (backlog_start_ == backlog_.size()) {
-    backlog_.clear();
-    backlog_start_ = 0;
-  } else if (backlog_start_ > (1u << 16) && backlog_start_ > backlog_.size() / 2) {
-    // Keep the backlog from growing forever on a long answer: drop what has been sent.
-    backlog_.erase(backlog_.begin(),
-                   backlog_.begin() + static_cast<std::ptrdiff_t>(backlog_start_));
+  if (flush_pending_ && !FlushDone()) return;
+  while (backlog_frames_ > 0) {
+    const std::vector<int16_t>& block = backlog_.front();
+    const size_t sent = ring_->Write(block.data() + backlog_start_, block.size() - backlog_start_);
+    backlog_start_ += sent;
+    backlog_frames_ -= sent;
+    if (backlog_start_ < block.size()) return;  // the ring is full
+    backlog_.pop_front();
     backlog_start_ = 0;
   }
 }
 
 size_t PlaybackPath::waiting_frames() {
-  return ring_->capacity() - ring_->WriteAvailable() + (backlog_.size() - backlog_start_);
+  return ring_->capacity() - ring_->WriteAvailable() + backlog_frames_;
 }
 
 void PlaybackPath::SetStreamOpen(bool open) {
@@ -73,6 +87,7 @@ uint64_t PlaybackPath::position() const {
 void PlaybackPath::Flush() {
   backlog_.clear();
   backlog_start_ = 0;
+  backlog_frames_ = 0;
   queued_at_flush_ = queued_frames_;
   if (flush_pending_) return;  // the one under way empties the ring; the backlog just went
   flush_pending_ = true;

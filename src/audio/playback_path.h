@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <utility>
 #include <vector>
@@ -59,6 +60,7 @@ class PlaybackPath {
 
  private:
   void MoveBacklog();
+  void AppendBacklog(const int16_t* frames, size_t count);
 
   const int device_rate_hz_;
   std::function<size_t()> pull_;  // untimed outputs only
@@ -66,8 +68,13 @@ class PlaybackPath {
   PlaybackCounters* const counters_;
   Resampler resampler_;
   std::vector<int16_t> converted_;  // scratch for resampled audio
-  std::vector<int16_t> backlog_;    // device frames waiting for room in the ring
-  size_t backlog_start_ = 0;        // the first unsent frame of backlog_
+  // Device frames waiting for room in the ring, in blocks of kBlockFrames: a long backlog grows
+  // a block at a time, never by copying itself into a vector twice its size (both held for a
+  // moment: 25 MB for five minutes at 24 kHz), and each block is freed once it has been played.
+  static constexpr size_t kBlockFrames = 128u << 10;  // 256 KB: glibc maps it, and unmaps it
+  std::deque<std::vector<int16_t>> backlog_;
+  size_t backlog_start_ = 0;   // the first unsent frame of backlog_.front()
+  size_t backlog_frames_ = 0;  // unsent frames in all of backlog_
   uint64_t queued_frames_ = 0;
   uint64_t skipped_frames_ = 0;  // dropped by flushes, unplayed
   uint64_t queued_at_flush_ = 0;

@@ -338,5 +338,7 @@ def test_audio_sent_far_ahead_of_the_speaker_is_bounded(pulse, mock, tmp_path):
     err = p.communicate(timeout=20)[1]
     # What waits for the speaker stops at five minutes (14.4 MB at the sink's 24 kHz); the rest
     # is dropped, and said so, once.
-    assert peak < 45 * 1024, peak
+    # With the baseline and the 8 MiB the network may hold ahead of the main thread: about 34 MB.
+    # (A backlog that grew by doubling held 25 MB at once, and peaked at 42 to 46 MB.)
+    assert peak < 40 * 1024, peak
     assert err.count("dropped audio of an answer: more than 300 s of it already waits") == 1, err
