@@ -6,9 +6,10 @@ namespace voxterm {
 namespace {
 
 enum class Argument {
-  kNone,  // /mute
-  kWord,  // /voice NAME: one word
-  kText,  // /instructions TEXT, /save PATH: the rest of the line, spaces and all
+  kNone,          // /mute
+  kWord,          // /voice NAME: one word
+  kText,          // /instructions TEXT, /save PATH: the rest of the line, spaces and all
+  kWordThenText,  // /image PATH [TEXT]: a word, then the rest of the line, if any
 };
 
 // The commands, once: the parser, the help and the list of known ones come from here.
@@ -27,6 +28,8 @@ constexpr CommandRow kCommands[] = {
      "answer in another voice (marin, cedar, alloy...)"},
     {CommandName::kInstructions, "instructions", Argument::kText, "TEXT",
      "replace the model's instructions"},
+    {CommandName::kImage, "image", Argument::kWordThenText, "PATH [TEXT]",
+     "send an image (PNG, JPEG, WebP, GIF) with a line of text, if any"},
     {CommandName::kSave, "save", Argument::kText, "PATH",
      "write the conversation so far to a file (.md: Markdown)"},
     {CommandName::kUsage, "usage", Argument::kNone, "", "what this run has used, and its cost"},
@@ -92,8 +95,11 @@ ParsedLine ParseCommand(std::string_view line) {
         }
         break;
       case Argument::kText:
-        if (argument.empty())
-          return Error(Usage(row) + ": which " + std::string(row.argument_name) + "?");
+      case Argument::kWordThenText:  // "which PATH?": the part that must be there
+        if (argument.empty()) {
+          return Error(Usage(row) + ": which " +
+                       std::string(row.argument_name.substr(0, row.argument_name.find(' '))) + "?");
+        }
         break;
     }
     return {ParsedLine::Kind::kCommand, row.name, std::string(argument)};
@@ -160,6 +166,18 @@ void RunCommand(const ParsedLine& command, CommandTarget* target) {
     case CommandName::kInstructions:
       ShowResult(target, target->ChangeInstructions(command.text), "instructions: changed");
       break;
+    case CommandName::kImage: {
+      // The path is the first word; what follows it, the turn's text.
+      const std::string_view argument = command.text;
+      const size_t end = argument.find_first_of(kSpaces);
+      const std::string path(argument.substr(0, end));
+      std::string text(end == std::string_view::npos ? std::string_view()
+                                                     : Trim(argument.substr(end)));
+      if (Status sent = target->SendImage(path, std::move(text)); !sent.ok()) {
+        target->Show(sent.message());
+      }
+      break;
+    }
     case CommandName::kSave:
       ShowResult(target, target->SaveTranscript(command.text), "saved to " + command.text);
       break;

@@ -32,6 +32,12 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   void OnServerEvent(const ServerEvent& event) override;
   // A line typed (after "/" or a paste): a turn, as in the other modes.
   void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
+  void AttachToFirstTurn(std::vector<InputImage> images) override {
+    engine_.AttachToFirstTurn(std::move(images));
+  }
+  Status OnUserImage(std::string text, InputImage image) override {
+    return engine_.OnUserImage(std::move(text), std::move(image));
+  }
   void OnInputEnd() override { quit_ = true; }
   bool WantsRawInput() const override { return true; }
   void OnInputBytes(std::string_view bytes) override;
