@@ -183,6 +183,12 @@ void ConversationEngine::OnUserLine(std::string line) {
   first_images_.clear();  // moved from: valid, and now surely empty
 }
 
+void ConversationEngine::OnInputEnd() {
+  if (first_images_.empty()) return;
+  LOG_WARN("--image: no turn came to send the images with; they were not sent");
+  std::vector<InputImage>().swap(first_images_);  // the memory back
+}
+
 Status ConversationEngine::OnUserImage(std::string text, InputImage image) {
   if (awaiting_tool_answer()) {
     return Status::Error("image: not sent; first answer the tool's question (y or n)");

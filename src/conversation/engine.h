@@ -92,8 +92,9 @@ class ConversationEngine : private AnswerText::Lines {
   void OnUserLine(std::string line);
   // --image: images for the first typed turn, in one message with its text.
   void AttachToFirstTurn(std::vector<InputImage> images) { first_images_ = std::move(images); }
-  // Images AttachToFirstTurn was given that no turn has taken yet.
-  bool images_waiting() const { return !first_images_.empty(); }
+  // The typed input has ended: images AttachToFirstTurn was given that no turn took will never
+  // be sent; they go, and a warning says so.
+  void OnInputEnd();
   // /image: one image and a line of text (which may be empty) as one turn. An error while a
   // tool's y/N question waits for its answer.
   Status OnUserImage(std::string text, InputImage image);

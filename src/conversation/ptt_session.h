@@ -38,7 +38,10 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   Status OnUserImage(std::string text, InputImage image) override {
     return engine_.OnUserImage(std::move(text), std::move(image));
   }
-  void OnInputEnd() override { quit_ = true; }
+  void OnInputEnd() override {
+    engine_.OnInputEnd();
+    quit_ = true;
+  }
   bool WantsRawInput() const override { return true; }
   void OnInputBytes(std::string_view bytes) override;
   void SetTyping(KeyTyping* typing) override { typing_ = typing; }

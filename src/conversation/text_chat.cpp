@@ -20,10 +20,7 @@ TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers
 
 void TextChat::OnInputEnd() {
   input_ended_ = true;
-  if (engine_.images_waiting()) {
-    LOG_WARN("--image: no turn came to send the images with; they were not sent");
-    engine_.AttachToFirstTurn({});
-  }
+  engine_.OnInputEnd();
   // No answer will come: the tool does not run.
   if (engine_.awaiting_tool_answer()) engine_.AnswerTool(false);
 }

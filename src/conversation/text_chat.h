@@ -52,7 +52,6 @@ class TextChat final : public Conversation, private ConversationView {
     stop_asked_ = false;
     return engine_.OnUserImage(std::move(text), std::move(image));
   }
-  // Says so when --image's images found no turn to go with.
   void OnInputEnd() override;
   void OnTick() override { engine_.OnTick(); }
   int tick_ms() const override { return speaker_ ? kAudioTickMs : 0; }
