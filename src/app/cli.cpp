@@ -166,6 +166,7 @@ struct FlagDefiner {
     return flags->app.add_option(option.flag, value->texts, option.help)
         ->check(kNotEmpty)
         ->expected(1)
+        ->allow_extra_args(false)
         ->take_all();
   }
   CLI::Option* operator()(const ModeFlag&) const {

@@ -28,6 +28,8 @@ URL = ["--url", "ws://127.0.0.1:1/"]
     (["--model="], "--model: 1 required TEXT:TEXT missing (see voxterm --help)"),
     (["--stats", ""], "--stats: must not be empty (see voxterm --help)"),
     (["--image", ""], "--image: must not be empty (see voxterm --help)"),
+    # One path per --image, so that a subcommand or a stray word is never taken for an image.
+    (["--image", "a.png", "b.png"], "The following argument was not expected: b.png (see voxterm --help)"),
     (["--config", ""], "--config: must not be empty (see voxterm --help)"),
     (["--vad", "off", "--idle-timeout-ms", "6000"],
      '--idle-timeout-ms ("idle_timeout_ms") is for --vad server, not --vad off'),
