@@ -145,6 +145,25 @@ void ShowResult(CommandTarget* target, const Status& status, std::string_view do
   target->Show(status.ok() ? done : std::string_view(status.message()));
 }
 
+// /image PATH [TEXT]: the path is the first word, or what is between double quotes when it
+// starts with one (a name with spaces); the rest of the line is the turn's text.
+void SendImage(std::string_view argument, CommandTarget* target) {
+  std::string_view path = argument.substr(0, argument.find_first_of(kSpaces));
+  std::string_view rest = argument.substr(path.size());
+  if (!argument.empty() && argument.front() == '"') {
+    const size_t close = argument.find('"', 1);
+    if (close == std::string_view::npos) {
+      target->Show("/image: the path's closing \" is missing");
+      return;
+    }
+    path = argument.substr(1, close - 1);
+    rest = argument.substr(close + 1);
+  }
+  if (Status sent = target->SendImage(std::string(path), std::string(Trim(rest))); !sent.ok()) {
+    target->Show(sent.message());
+  }
+}
+
 }  // namespace
 
 void RunCommand(const ParsedLine& command, CommandTarget* target) {
@@ -166,18 +185,7 @@ void RunCommand(const ParsedLine& command, CommandTarget* target) {
     case CommandName::kInstructions:
       ShowResult(target, target->ChangeInstructions(command.text), "instructions: changed");
       break;
-    case CommandName::kImage: {
-      // The path is the first word; what follows it, the turn's text.
-      const std::string_view argument = command.text;
-      const size_t end = argument.find_first_of(kSpaces);
-      const std::string path(argument.substr(0, end));
-      std::string text(end == std::string_view::npos ? std::string_view()
-                                                     : Trim(argument.substr(end)));
-      if (Status sent = target->SendImage(path, std::move(text)); !sent.ok()) {
-        target->Show(sent.message());
-      }
-      break;
-    }
+    case CommandName::kImage: SendImage(command.text, target); break;
     case CommandName::kSave:
       ShowResult(target, target->SaveTranscript(command.text), "saved to " + command.text);
       break;

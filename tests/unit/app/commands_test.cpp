@@ -197,3 +197,14 @@ TEST_CASE("/image without a path, or refused by its target, is one line", "[comm
                             "/image PATH [TEXT]: which PATH?",
                             "/image x.txt: not a PNG, JPEG, WebP or GIF image (by its content)"});
 }
+
+TEST_CASE("/image takes a path with spaces between double quotes", "[commands][image]") {
+  FakeTarget target;
+  std::string turn;
+  CHECK(HandleLine("/image \"my cat.png\" who is this?", &target, &turn));
+  CHECK(HandleLine("/image \"only path.jpg\"", &target, &turn));
+  CHECK(HandleLine("/image \"unclosed.png hi", &target, &turn));
+  CHECK(target.calls ==
+        std::vector<std::string>{"image my cat.png [who is this?]", "image only path.jpg []"});
+  CHECK(target.shown == std::vector<std::string>{"/image: the path's closing \" is missing"});
+}
