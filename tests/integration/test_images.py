@@ -213,3 +213,26 @@ def test_slash_image_says_the_beta_dialect_has_none(mock, tmp_path, terminal):
     t.keys("/quit", "Enter")
     assert t.wait_for("EXIT=0"), t.screen()
     assert images_received(m) == []
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_a_spoken_conversation_sends_images_with_typed_lines(mock, tmp_path, terminal):
+    from test_voice import silence, write_wav
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(30000))
+    first, second = png(extra=every_byte(400)), jpeg(every_byte(900, seed=5))
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--url", m.url(), "--input-file", str(mic), "--output-file",
+                                     str(tmp_path / "out.wav"), "--image",
+                                     write(tmp_path, "first.png", first)], width=120, height=30)
+    assert t.wait_for("listening"), t.screen()
+    t.keys("what is this", "Enter")  # the first typed line takes --image's picture
+    assert t.wait_for("you: what is this [image %s, %d bytes]" % (tmp_path / "first.png", len(first))), \
+        t.screen()
+    assert t.wait_for("I see a PNG image of %d bytes." % len(first)), t.screen()
+    t.keys("/image %s and this?" % write(tmp_path, "second.jpg", second), "Enter")
+    assert t.wait_for("I see a JPEG image of %d bytes." % len(second)), t.screen()
+    assert [(i["mime"], i["sha256"]) for i in images_received(m)] == [
+        ("image/png", hashlib.sha256(first).hexdigest()),
+        ("image/jpeg", hashlib.sha256(second).hexdigest())]
+    assert m.violations() == []
