@@ -214,6 +214,11 @@ std::string MessageItem(std::string_view role, std::string_view content_type, st
                         std::string_view status = {},
                         const std::vector<InputImage>* images = nullptr) {
   JsonBuffer buf;
+  if (images) {  // megabytes: one allocation, not a growing buffer's copies
+    size_t bytes = 256 + text.size();
+    for (const InputImage& image : *images) bytes += image.data_url.size() + 64;
+    buf.Reserve(bytes);
+  }
   Writer w(buf);
   Begin(w, "conversation.item.create", event_id);
   Key(w, "item");
