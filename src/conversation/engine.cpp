@@ -191,7 +191,7 @@ void ConversationEngine::OnInputEnd() {
 
 Status ConversationEngine::OnUserImage(std::string text, InputImage image) {
   if (awaiting_tool_answer()) {
-    return Status::Error("image: not sent; first answer the tool's question (y or n)");
+    return Status::Error("/image: not sent; first answer the tool's question (y or n)");
   }
   if (!text.empty() && text.back() == '\r') text.pop_back();
   PendingLine line{std::move(text), {}};

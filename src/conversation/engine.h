@@ -96,7 +96,7 @@ class ConversationEngine : private AnswerText::Lines {
   // be sent; they go, and a warning says so.
   void OnInputEnd();
   // /image: one image and a line of text (which may be empty) as one turn. An error while a
-  // tool's y/N question waits for its answer.
+  // tool's y/N question waits for its answer (a line then answers it: the image would be lost).
   Status OnUserImage(std::string text, InputImage image);
   // A 24 kHz frame from the microphone.
   void OnCaptureFrame(const int16_t* samples, size_t count);
@@ -221,10 +221,11 @@ class ConversationEngine : private AnswerText::Lines {
   void OnDelegation(const ServerEvent& event);
   // Whether an answer event (words or audio) belongs to a response that is shown.
   bool Shows(std::string_view response_id);
-  // The oldest typed line, as a text turn, when one waits and the policy lets it go.
   // A turn typed: it interrupts (LinePolicy) and waits its turn to be sent.
   void QueueLine(PendingLine line);
+  // A line as the views show it: the text, then each image's name and size.
   static std::string ShownLine(const std::string& text, const std::vector<InputImage>& images);
+  // The oldest typed line, as a text turn, when one waits and the policy lets it go.
   void SendPendingLine();
   void MaybeRequestResponse();
   // Tool outputs are all sent: their follow-up response is requested. Then the typed line's

@@ -296,6 +296,27 @@ TEST_CASE_METHOD(TextToolsTest, "Ctrl-C at a tool's question gives the prompt ba
   CHECK(runner.started.empty());
 }
 
+TEST_CASE_METHOD(TextToolsTest, "/image while a tool's question waits is refused, not taken as n",
+                 "[text_chat][tools][image]") {
+  tools[0].confirm = true;
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("uptime?");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  REQUIRE(view.questions.size() == 1);
+  const size_t sent = transport.sent.size();
+  InputImage image;
+  image.data_url = ImageDataUrl(ImageType::kGif, "GIF89a");
+  const Status refused = chat.OnUserImage("look", image);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.message() == "/image: not sent; first answer the tool's question (y or n)");
+  CHECK(transport.sent.size() == sent);  // nothing went, and the question still waits
+  chat.OnUserLine("y");
+  CHECK(runner.started.size() == 1);
+}
+
 namespace {
 
 struct TextReconnectTest {
