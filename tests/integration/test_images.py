@@ -236,3 +236,23 @@ def test_a_spoken_conversation_sends_images_with_typed_lines(mock, tmp_path, ter
         ("image/png", hashlib.sha256(first).hexdigest()),
         ("image/jpeg", hashlib.sha256(second).hexdigest())]
     assert m.violations() == []
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_slash_image_says_gpt_live_takes_none(mock, tmp_path, terminal):
+    from test_voice import silence, write_wav
+    mic = tmp_path / "mic.wav"
+    write_wav(mic, silence(30000))
+    m = mock()
+    t = terminal(env_for(tmp_path), ["--model", "gpt-live-1.1", "--url", m.url(path="/v1/live/sessions"),
+                                     "--input-file", str(mic), "--output-file", str(tmp_path / "out.wav")],
+                 width=160)
+    assert t.wait_for("\u25cf"), t.screen()
+    t.keys("/image %s look" % write(tmp_path, "cat.png", png()), "Enter")
+    assert t.wait_for('/image: GPT-Live takes no images (model "gpt-live-1.1"); images are the '
+                      "Realtime API's"), t.screen()
+    t.keys("what time is it", "Enter")  # the conversation goes on
+    assert t.wait_for("you: what time is it"), t.screen()
+    assert [e for e in m.events() if e["type"] == "session.commentary.append"][0]["content"] \
+        .endswith(": what time is it")
+    assert m.violations() == []
