@@ -14,6 +14,11 @@ It follows ../shared/protocol/PROTOCOL.md and sequences.md, not voxterm:
     conversation_already_has_active_response; response.cancel with nothing active with
     response_cancel_not_active; truncating past the audio an item has is an error.
   * Event order for text, audio and function-call responses is the order in sequences.md.
+  * A user message's input_image parts (GA) must be data:image/(png|jpeg|webp|gif);base64, URLs
+    whose base64 decodes strictly to bytes of the type named; another is refused (invalid_value)
+    and recorded as a violation. Each image received is recorded as {"image": {mime, bytes,
+    sha256, ...}}, and the answer to a message with images says what it got: 'I see a PNG image
+    of 1234 bytes.' (and 'You wrote: "..."' for its text).
 
 What a response contains depends on the last user message (so one mock serves every test):
   mock:long N           N text deltas
