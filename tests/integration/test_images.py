@@ -256,3 +256,43 @@ def test_slash_image_says_gpt_live_takes_none(mock, tmp_path, terminal):
     assert [e for e in m.events() if e["type"] == "session.commentary.append"][0]["content"] \
         .endswith(": what time is it")
     assert m.violations() == []
+
+
+def test_the_mock_refuses_an_image_that_is_not_what_it_says(mock):
+    # The mock's own check, driven without voxterm: were it lenient, the byte-for-byte tests
+    # above could pass on a broken encoder.
+    import asyncio
+    import base64
+    import json
+
+    import websockets
+    m = mock()
+    good = base64.b64encode(png()).decode()
+    cases = [("data:image/jpeg;base64," + good, "says image/jpeg but holds image/png"),
+             ("data:image/png;base64,@@@@", "is not a data:image/"),
+             ("data:image/png;base64," + good[:-1], "base64 does not decode"),
+             ("data:image/png;base64," + base64.b64encode(b"plain text").decode(), "holds no image"),
+             ("https://example.com/cat.png", "is not a data:image/")]
+
+    def create(url):
+        return json.dumps({"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_image", "image_url": url, "detail": "auto"}]}})
+
+    async def talk():
+        answers = []
+        async with websockets.connect(m.url()) as ws:
+            assert json.loads(await ws.recv())["type"] == "session.created"
+            for url, _ in cases + [("data:image/png;base64," + good, None)]:
+                await ws.send(create(url))
+                answers.append(json.loads(await ws.recv()))
+        return answers
+
+    answers = asyncio.run(asyncio.wait_for(talk(), 20))
+    for (url, reason), answer in zip(cases, answers):
+        assert answer["type"] == "error" and answer["error"]["code"] == "invalid_value", answer
+        assert reason in answer["error"]["message"], (url[:40], answer)
+        assert answer["error"]["param"] == "item.content[0].image_url"
+    assert answers[-1]["type"] == "conversation.item.added"
+    assert len(m.violations()) == len(cases)
+    assert [i["sha256"] for i in images_received(m)] == [hashlib.sha256(png()).hexdigest()]
