@@ -60,4 +60,16 @@ Status CheckLiveOptions(const Config& config) {
       "spoken conversation, or use --api realtime and a Realtime model");
 }
 
+Status CheckImagesAllowed(const Config& config, const std::string& what) {
+  if (UsesLive(config)) {
+    return Status::Error(
+        what + ": GPT-Live takes no images (model \"" + config.model +
+        "\"); images are the Realtime API's (--api realtime and a Realtime model)");
+  }
+  if (config.dialect == Dialect::kBeta) {
+    return Status::Error(what + ": the beta dialect has no image input; images need --dialect ga");
+  }
+  return Status::Ok();
+}
+
 }  // namespace voxterm

@@ -31,4 +31,9 @@ constexpr size_t kMaxModelNameBytes = 128;
 // speaks, and its session's clock runs on the input stream). One error, for exit 2.
 Status CheckLiveOptions(const Config& config);
 
+// Whether a turn may carry images: only the Realtime API's GA dialect has image input
+// (input_image); GPT-Live and the beta dialect have none. The error names what refuses them,
+// after what ("--image", "/image").
+Status CheckImagesAllowed(const Config& config, const std::string& what);
+
 }  // namespace voxterm

@@ -109,6 +109,7 @@ struct FlagValue {
   const Option* option = nullptr;
   CLI::Option* cli = nullptr;
   std::string text;
+  std::vector<std::string> texts;  // a TextList's, in the order given
   int integer = 0;
   double number = 0;
   bool on = false;
@@ -160,6 +161,14 @@ struct FlagDefiner {
   CLI::Option* operator()(const Count&) const {
     return flags->app.add_flag(option.flag, value->integer, option.help);
   }
+  // One value per flag given: "--image a.png b.png" is not two images.
+  CLI::Option* operator()(const TextList&) const {
+    return flags->app.add_option(option.flag, value->texts, option.help)
+        ->check(kNotEmpty)
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->take_all();
+  }
   CLI::Option* operator()(const ModeFlag&) const {
     CLI::Option* added = flags->app.add_flag(option.flag, value->on, option.help);
     for (CLI::Option* other : flags->mode_flags) added->excludes(other);
@@ -192,6 +201,7 @@ struct FlagApplier {
   void operator()(const Number& range) const { config->*range.member = value.number; }
   void operator()(const Switch& flag) const { config->*flag.member = value.on; }
   void operator()(const Count& count) const { config->*count.member = value.integer; }
+  void operator()(const TextList& list) const { config->*list.member = value.texts; }
   void operator()(const ModeFlag& flag) const {
     if (value.on) config->mode = flag.mode;  // --text=false asks for nothing
   }
@@ -237,7 +247,8 @@ void DefineFlags(Flags* flags) {
     value->cli = std::visit(FlagDefiner{flags, option, value}, option.kind);
     // A flag given twice takes its last value, as most Unix tools do, so that an alias can be
     // overridden (-v counts instead).
-    if (!std::holds_alternative<Count>(option.kind))
+    if (!std::holds_alternative<Count>(option.kind) &&
+        !std::holds_alternative<TextList>(option.kind))
       value->cli->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     const std::string shown = DefaultText(option);
     if (!shown.empty()) value->cli->default_str(shown);
@@ -361,6 +372,12 @@ void CheckTogether(CommandLine* result) {
   if (Status live = CheckLiveOptions(config); !live.ok() && !result->exit_code) {
     PrintError(live.message());
     result->exit_code = ToInt(ExitCode::kUsage);
+  }
+  if (!config.images.empty() && !result->exit_code) {
+    if (Status images = CheckImagesAllowed(config, "--image"); !images.ok()) {
+      PrintError(images.message());
+      result->exit_code = ToInt(ExitCode::kUsage);
+    }
   }
   if (Status session = CheckSessionOptions(config); !session.ok() && !result->exit_code) {
     PrintError(session.message());

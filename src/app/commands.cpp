@@ -6,9 +6,10 @@ namespace voxterm {
 namespace {
 
 enum class Argument {
-  kNone,  // /mute
-  kWord,  // /voice NAME: one word
-  kText,  // /instructions TEXT, /save PATH: the rest of the line, spaces and all
+  kNone,          // /mute
+  kWord,          // /voice NAME: one word
+  kText,          // /instructions TEXT, /save PATH: the rest of the line, spaces and all
+  kWordThenText,  // /image PATH [TEXT]: a word, then the rest of the line, if any
 };
 
 // The commands, once: the parser, the help and the list of known ones come from here.
@@ -27,6 +28,8 @@ constexpr CommandRow kCommands[] = {
      "answer in another voice (marin, cedar, alloy...)"},
     {CommandName::kInstructions, "instructions", Argument::kText, "TEXT",
      "replace the model's instructions"},
+    {CommandName::kImage, "image", Argument::kWordThenText, "PATH [TEXT]",
+     "send an image (PNG, JPEG, WebP, GIF) with a line of text, if any"},
     {CommandName::kSave, "save", Argument::kText, "PATH",
      "write the conversation so far to a file (.md: Markdown)"},
     {CommandName::kUsage, "usage", Argument::kNone, "", "what this run has used, and its cost"},
@@ -92,8 +95,11 @@ ParsedLine ParseCommand(std::string_view line) {
         }
         break;
       case Argument::kText:
-        if (argument.empty())
-          return Error(Usage(row) + ": which " + std::string(row.argument_name) + "?");
+      case Argument::kWordThenText:  // "which PATH?": the part that must be there
+        if (argument.empty()) {
+          return Error(Usage(row) + ": which " +
+                       std::string(row.argument_name.substr(0, row.argument_name.find(' '))) + "?");
+        }
         break;
     }
     return {ParsedLine::Kind::kCommand, row.name, std::string(argument)};
@@ -139,6 +145,25 @@ void ShowResult(CommandTarget* target, const Status& status, std::string_view do
   target->Show(status.ok() ? done : std::string_view(status.message()));
 }
 
+// /image PATH [TEXT]: the path is the first word, or what is between double quotes when it
+// starts with one (a name with spaces); the rest of the line is the turn's text.
+void SendImage(std::string_view argument, CommandTarget* target) {
+  std::string_view path = argument.substr(0, argument.find_first_of(kSpaces));
+  std::string_view rest = argument.substr(path.size());
+  if (!argument.empty() && argument.front() == '"') {
+    const size_t close = argument.find('"', 1);
+    if (close == std::string_view::npos) {
+      target->Show("/image: the path's closing \" is missing");
+      return;
+    }
+    path = argument.substr(1, close - 1);
+    rest = argument.substr(close + 1);
+  }
+  if (Status sent = target->SendImage(std::string(path), std::string(Trim(rest))); !sent.ok()) {
+    target->Show(sent.message());
+  }
+}
+
 }  // namespace
 
 void RunCommand(const ParsedLine& command, CommandTarget* target) {
@@ -160,6 +185,7 @@ void RunCommand(const ParsedLine& command, CommandTarget* target) {
     case CommandName::kInstructions:
       ShowResult(target, target->ChangeInstructions(command.text), "instructions: changed");
       break;
+    case CommandName::kImage: SendImage(command.text, target); break;
     case CommandName::kSave:
       ShowResult(target, target->SaveTranscript(command.text), "saved to " + command.text);
       break;

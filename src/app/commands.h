@@ -2,7 +2,8 @@
 // turn (issue 17). The line editor hands every submitted line to HandleLine; what a command does
 // is asked of a CommandTarget, which app/run.cpp implements over the conversation, the History
 // and the usage totals.
-//   /mute  /unmute  /voice NAME  /instructions TEXT  /save PATH  /usage  /help  /quit
+//   /mute  /unmute  /voice NAME  /instructions TEXT  /image PATH [TEXT]  /save PATH  /usage
+//   /help  /quit
 // "//text" sends "/text" as a turn. Every answer to the user (help, usage, errors) is one line
 // or a few, each through CommandTarget::Show.
 // Thread safety: main thread only.
@@ -16,7 +17,17 @@
 
 namespace voxterm {
 
-enum class CommandName { kMute, kUnmute, kVoice, kInstructions, kSave, kUsage, kHelp, kQuit };
+enum class CommandName {
+  kMute,
+  kUnmute,
+  kVoice,
+  kInstructions,
+  kImage,
+  kSave,
+  kUsage,
+  kHelp,
+  kQuit
+};
 
 // What a typed line is.
 struct ParsedLine {
@@ -40,6 +51,9 @@ class CommandTarget {
   virtual Status SetMuted(bool muted) = 0;  // Conversation::SetMuted: an error in text mode
   virtual Status ChangeVoice(std::string voice) = 0;
   virtual Status ChangeInstructions(std::string text) = 0;
+  // /image: the image at path, and text (empty for none), sent as one turn; an error (the
+  // file, or an API without images) says why nothing was sent.
+  virtual Status SendImage(const std::string& path, std::string text) = 0;
   virtual Status SaveTranscript(const std::string& path) = 0;  // SaveConversation
   virtual std::string UsageSummary() = 0;                      // UsageTotals::Summary
   virtual void Quit() = 0;

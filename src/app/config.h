@@ -65,6 +65,7 @@ struct Config {
   int api_key_command_timeout_s = 30;  // api_key_command fails when it takes longer
   std::string log_events;              // JSON-lines log of every event, empty: none
   std::string transcript;              // --transcript: the conversation, both sides, with times
+  std::vector<std::string> images;  // --image: files sent with the first typed turn (a flag only)
   std::string stats_file;  // --stats: latencies as JSON at exit (scripts/bench), empty: none
   int verbosity = 0;       // 0 warnings, 1 info (-v), 2 debug (-vv)
   size_t max_message_bytes = 16u << 20;

@@ -43,6 +43,10 @@ struct ValueOf {
     info->names.push_back("--no-" + info->names.back().substr(2));
   }
   void operator()(const Count&) const {}
+  void operator()(const TextList&) const {
+    info->path = true;
+    info->value = "PATH";
+  }
   void operator()(const ModeFlag&) const {}
   void operator()(const Word& word) const {
     info->words = word.names;
@@ -203,7 +207,10 @@ A failure during the conversation: an answer failed, the connection was lost for
 write failed, an input line over 1 MiB was skipped.
 .TP
 .B 2
-Usage or configuration: a bad flag or config file, a device that cannot open.
+Usage or configuration: a bad flag or config file, a device that cannot open, an
+.B \-\-image
+that is not a PNG, JPEG, WebP or GIF file of at most 10 MiB (or given to the beta dialect or
+GPT\-Live, which take no images).
 .TP
 .B 3
 Could not connect, or the server refused the key, the account or the model.
@@ -223,6 +230,11 @@ One question, its answer on standard output.
 .TP
 .B voxterm \-\-text \-\-turn\-per\-input < notes.txt > answer.txt
 A whole file as one turn.
+.TP
+.B voxterm \-\-text \-\-image screenshot.png <<< 'What does this error say?'
+A picture in the first turn, as an input_image part (the Realtime API's GA dialect only);
+.B /image PATH [TEXT]
+sends one from a terminal.
 .SH SEE ALSO
 The README and docs/config.md of voxterm's source.
 )";

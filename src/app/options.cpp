@@ -185,6 +185,9 @@ std::vector<Option> RunOptions() {
        "Write every event, both ways, to this file as JSON lines"},
       {"--transcript", "transcript", Text{&Config::transcript, Home::kExpandInFile},
        "Write the conversation to this file as it happens, with times (Markdown if .md)"},
+      {"--image", nullptr, TextList{&Config::images},
+       "Send this image (PNG, JPEG, WebP, GIF; up to 10 MiB) with the first typed turn; "
+       "repeatable"},
       {"--stats", nullptr, Text{&Config::stats_file, Home::kExpandInFile},
        "At exit, write the conversation's latencies to this file as JSON"},
   };
@@ -401,6 +404,7 @@ struct KeyVisitor {
     return Status::Ok();
   }
   Status operator()(const Custom& custom) const { return custom.read_key(r, key, v, config); }
+  Status operator()(const TextList&) const { return Status::Ok(); }
   // Flags only: FindKey never returns these.
   Status operator()(const ModeFlag&) const { return Status::Ok(); }
   Status operator()(const ConfigFile&) const { return Status::Ok(); }
@@ -430,6 +434,11 @@ struct SettingVisitor {
   std::string operator()(const Custom& custom) const {
     return custom.show ? custom.show(config) : "";
   }
+  std::string operator()(const TextList& list) const {
+    std::string text;
+    for (const std::string& item : config.*list.member) text += (text.empty() ? "" : ", ") + item;
+    return text;
+  }
   std::string operator()(const ModeFlag&) const { return ""; }
   std::string operator()(const ConfigFile&) const { return ""; }
 };
@@ -457,7 +466,7 @@ std::string DefaultText(const Option& option) {
   // --help shows no default for a switch, a count or a value with rules of its own.
   const OptionKind& kind = option.kind;
   if (std::holds_alternative<Switch>(kind) || std::holds_alternative<Count>(kind) ||
-      std::holds_alternative<Custom>(kind))
+      std::holds_alternative<Custom>(kind) || std::holds_alternative<TextList>(kind))
     return "";
   return SettingText(option, Config());
 }

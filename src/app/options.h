@@ -77,6 +77,12 @@ struct Count {
   int Config::*member;
 };
 
+// A flag that may be given more than once, each time adding a string (--image), none empty; a
+// flag only, so never read from the file.
+struct TextList {
+  std::vector<std::string> Config::*member;
+};
+
 // A flag that chooses the mode (--text, --ptt); the mode flags exclude each other.
 struct ModeFlag {
   Mode mode;
@@ -109,7 +115,7 @@ struct Custom {
 struct ConfigFile {};
 
 using OptionKind =
-    std::variant<Text, Int, Number, Switch, Count, ModeFlag, Word, Custom, ConfigFile>;
+    std::variant<Text, Int, Number, Switch, Count, TextList, ModeFlag, Word, Custom, ConfigFile>;
 
 struct Option {
   const char* flag;  // "--frame-ms", "-v,--verbose"; nullptr: config file only

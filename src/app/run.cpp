@@ -44,9 +44,11 @@
 #include "ui/transcript_file.h"
 #include "util/clock.h"
 #include "util/exit_code.h"
+#include "util/image_file.h"
 #include "util/latency.h"
 #include "util/log.h"
 #include "util/output_file.h"
+#include "util/paths.h"
 #include "util/secret_mask.h"
 #include "util/wakeup_queue.h"
 
@@ -239,6 +241,7 @@ struct CommandParts {
   const History* history;
   const UsageTotals* usage;
   std::vector<NamedPath> files;  // the run's own files, which /save must not overwrite
+  std::string images_refused;    // why /image cannot send (GPT-Live, beta); empty: it can
 };
 
 // The poll loop every mode shares, on the main thread: it waits for the connection's events,
@@ -435,6 +438,12 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
   }
   Status SaveTranscript(const std::string& path) override {
     return SaveConversation(*parts_.history, path, parts_.files);
+  }
+  Status SendImage(const std::string& path, std::string text) override {
+    if (!parts_.images_refused.empty()) return Status::Error(parts_.images_refused);
+    auto image = LoadImage(ExpandHome(path), "/image");
+    if (!image.ok()) return image.status();
+    return conversation_->OnUserImage(std::move(text), std::move(*image));
   }
   std::string UsageSummary() override { return parts_.usage->Summary(); }
   // As the end of input would, but now: what is in flight is not waited for.
@@ -640,6 +649,12 @@ const char* ApiName(const Config& config) {
   return config.dialect == Dialect::kGa ? "ga dialect" : "beta dialect";
 }
 
+// Why /image cannot send in this run, or "" when it can.
+std::string ImagesRefused(const Config& config) {
+  Status allowed = CheckImagesAllowed(config, "/image");
+  return allowed.ok() ? "" : allowed.message();
+}
+
 // The files a run writes or reads, by the option that names them.
 std::vector<NamedPath> RunFiles(const Config& config) {
   return {{"--input-file", config.input_file},   {"--log-events", config.log_events},
@@ -647,10 +662,31 @@ std::vector<NamedPath> RunFiles(const Config& config) {
           {"--output-file", config.output_file}, {"--record", config.record}};
 }
 
+// --image's files, read before anything is opened or sent: one that cannot be sent fails the
+// run at once (exit 2). Together they must fit in one message, as each must alone.
+Result<std::vector<InputImage>> LoadImages(const std::vector<std::string>& paths) {
+  std::vector<InputImage> images;
+  size_t total_bytes = 0;
+  for (const std::string& path : paths) {
+    auto image = LoadImage(path, "--image");
+    if (!image.ok()) return image.status();
+    total_bytes += image->bytes;
+    if (total_bytes > kMaxImageBytes) {
+      return Result<std::vector<InputImage>>::Error(
+          "--image: the images come to more than the " + std::to_string(kMaxImageBytes >> 20) +
+          " MiB one turn may carry (the API takes 15 MiB per message)");
+    }
+    images.push_back(std::move(*image));
+  }
+  return images;
+}
+
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
 // usage: summed over the run's sessions.
 int Run(const Config& config, const std::string& key, Latencies* latencies, UsageTotals* usage,
         int signal_fd) {
+  auto images = LoadImages(config.images);
+  if (!images.ok()) return Fail(images.message(), ExitCode::kUsage);
   auto options = MakeConnectOptions(config, key);
   if (!options.ok()) return Fail(options.message(), ExitCode::kUsage);
   if (latencies) options->send_queue = &latencies->send_queue;
@@ -696,6 +732,7 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
                                        {&server, views.conversation(), views.transcript.get(),
                                         tool_calls.get(), &history, &out, &clock, latencies});
   if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
+  (*conversation)->AttachToFirstTurn(std::move(*images));
 
   std::mt19937 random(std::random_device{}());
   SessionLoopOptions loop_options = LoopOptions(config, *options);
@@ -719,7 +756,8 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   LOG_INFO("connecting to %s (%s)", options->url.ToString().c_str(), ApiName(config));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
                             runner ? runner->fd() : -1, config.turn_per_input, &screen, view,
-                            config.mode == Mode::kText, {&history, usage, RunFiles(config)})
+                            config.mode == Mode::kText,
+                            {&history, usage, RunFiles(config), ImagesRefused(config)})
                        .Run();
   SetLogLineHook(nullptr);
   return code;

@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/server_events.h"
+#include "util/image_file.h"
 #include "util/status.h"
 
 namespace voxterm {
@@ -19,6 +21,13 @@ class Conversation {
   virtual ~Conversation() = default;
   virtual void OnServerEvent(const ServerEvent& event) = 0;
   virtual void OnUserLine(std::string line) = 0;
+  // --image: images that go with the first typed (or piped) turn, in its message.
+  virtual void AttachToFirstTurn(std::vector<InputImage>) {}
+  // /image: an image and a line of text (which may be empty), sent as one turn; an error says
+  // why not (a tool's question waits for its answer).
+  virtual Status OnUserImage(std::string, InputImage) {
+    return Status::Error("image: this conversation sends no images");
+  }
   virtual void OnInputEnd() = 0;
   // Called at each tick while the connection is open: every tick_ms(), or when NextTickNs()
   // says; tick_ms() 0 means never.

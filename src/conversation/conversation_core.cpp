@@ -41,10 +41,14 @@ ConversationCore::Line ConversationCore::OnUserLine(std::string* line) {
   return Line::kTurn;
 }
 
-bool ConversationCore::ResendLine(std::string_view line, std::string_view event_id,
-                                  std::string_view item_id) {
+bool ConversationCore::ResendLine(std::string_view line, const std::vector<InputImage>& images,
+                                  std::string_view event_id, std::string_view item_id) {
   if (history_ && history_->Has(item_id)) return false;
-  server_->AddUserText(line, event_id, item_id);
+  if (images.empty()) {
+    server_->AddUserText(line, event_id, item_id);
+  } else {
+    server_->AddUserImages(line, images, event_id, item_id);
+  }
   return true;
 }
 

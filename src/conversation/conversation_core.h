@@ -47,8 +47,10 @@ class ConversationCore {
   // A typed line: the answer to a tool's y/N question when one waits (given to ToolCalls),
   // nothing when blank, else a turn for the mode, without the '\r' a raw terminal may leave.
   Line OnUserLine(std::string* line);
-  // A typed line, again in a resumed session, unless the server had it. Returns whether sent.
-  bool ResendLine(std::string_view line, std::string_view event_id, std::string_view item_id);
+  // A typed line (and its images, if any), again in a resumed session, unless the server had
+  // it. Returns whether sent.
+  bool ResendLine(std::string_view line, const std::vector<InputImage>& images,
+                  std::string_view event_id, std::string_view item_id);
 
   // /voice and /instructions: the new value is kept, so every later session.update (a reconnect's,
   // a renewal's) carries it, and a session that is up gets it at once, in a session.update of

@@ -143,7 +143,7 @@ void ConversationEngine::OnDisconnected() {
 // server began to answer it had, even if History never heard it echoed.
 void ConversationEngine::Resume() {
   if (line_ && line_->response_id.empty() &&
-      core_.ResendLine(line_->text, line_->event_id, line_->item_id)) {
+      core_.ResendLine(line_->text, line_->images, line_->event_id, line_->item_id)) {
     line_->refused = false;
   }
   const bool turn_open = turn_.has_value();
@@ -179,6 +179,28 @@ void ConversationEngine::OnUserLine(std::string line) {
     case ConversationCore::Line::kBlank: return;
     case ConversationCore::Line::kTurn: break;
   }
+  QueueLine({std::move(line), std::move(first_images_)});
+  first_images_.clear();  // moved from: valid, and now surely empty
+}
+
+void ConversationEngine::OnInputEnd() {
+  if (first_images_.empty()) return;
+  LOG_WARN("--image: no turn came to send the images with; they were not sent");
+  std::vector<InputImage>().swap(first_images_);  // the memory back
+}
+
+Status ConversationEngine::OnUserImage(std::string text, InputImage image) {
+  if (awaiting_tool_answer()) {
+    return Status::Error("/image: not sent; first answer the tool's question (y or n)");
+  }
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  PendingLine line{std::move(text), {}};
+  line.images.push_back(std::move(image));
+  QueueLine(std::move(line));
+  return Status::Ok();
+}
+
+void ConversationEngine::QueueLine(PendingLine line) {
   // A typed line interrupts the answer like speech would, but the server will not cancel a
   // response for a text turn: voxterm does, where the API lets it (GPT-Live's model stops only
   // by itself: the line waits for the answer's end).
@@ -199,18 +221,34 @@ void ConversationEngine::SendPendingLine() {
   if (line_policy_ == LinePolicy::kWait && line_) return;  // the turn before is not over
   ++lines_sent_;
   line_.emplace();
-  line_->text = std::move(pending_lines_.front());
+  line_->text = std::move(pending_lines_.front().text);
+  line_->images = std::move(pending_lines_.front().images);
   line_->item_id = "voxterm_user_" + std::to_string(lines_sent_);
   line_->event_id = "voxterm_item_" + std::to_string(lines_sent_);
   pending_lines_.pop_front();
-  server_->AddUserText(line_->text, line_->event_id, line_->item_id);
+  if (line_->images.empty()) {
+    server_->AddUserText(line_->text, line_->event_id, line_->item_id);
+  } else {
+    server_->AddUserImages(line_->text, line_->images, line_->event_id, line_->item_id);
+  }
   if (!server_->takes_answer_requests()) {  // GPT-Live: the line as its turn (LiveAnswers)
     std::vector<ServerEvent> typed;
     live_.OnTypedLine(line_->item_id, line_->text, &typed);
     for (const ServerEvent& e : typed) OnServerEvent(e);
   }
-  view_->UserTyped(line_->text);
+  view_->UserTyped(ShownLine(line_->text, line_->images));
   RequestResponse();
+}
+
+// A line as the views show it (you: ..., the transcript): its images by name, after the text.
+std::string ConversationEngine::ShownLine(const std::string& text,
+                                          const std::vector<InputImage>& images) {
+  std::string shown = text;
+  for (const InputImage& image : images) {
+    shown += (shown.empty() ? "[image " : " [image ") + image.name + ", " +
+             std::to_string(image.bytes) + " bytes]";
+  }
+  return shown;
 }
 
 void ConversationEngine::RequestResponse() {

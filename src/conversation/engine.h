@@ -87,8 +87,17 @@ class ConversationEngine : private AnswerText::Lines {
                      LinePolicy lines = LinePolicy::kInterrupt);
 
   void OnServerEvent(const ServerEvent& event);
-  // A typed line: a text turn (or the answer to a tool's question).
+  // A typed line: a text turn (or the answer to a tool's question). The first turn carries the
+  // images AttachToFirstTurn was given.
   void OnUserLine(std::string line);
+  // --image: images for the first typed turn, in one message with its text.
+  void AttachToFirstTurn(std::vector<InputImage> images) { first_images_ = std::move(images); }
+  // The typed input has ended: images AttachToFirstTurn was given that no turn took will never
+  // be sent; they go, and a warning says so.
+  void OnInputEnd();
+  // /image: one image and a line of text (which may be empty) as one turn. An error while a
+  // tool's y/N question waits for its answer (a line then answers it: the image would be lost).
+  Status OnUserImage(std::string text, InputImage image);
   // A 24 kHz frame from the microphone.
   void OnCaptureFrame(const int16_t* samples, size_t count);
   // Call every few milliseconds while there is a speaker: moves playback along and completes a
@@ -167,12 +176,20 @@ class ConversationEngine : private AnswerText::Lines {
   // its answer (tool calls and their follow-up included).
   struct TypedLine {
     std::string text;
+    // Its images, kept until its turn is over, in case it must be sent again after a lost
+    // connection; History keeps the text alone.
+    std::vector<InputImage> images;
     std::string item_id;   // the server has it once History does
     std::string event_id;  // of its conversation.item.create, to match a refusal
     // The first response asked for after it: its answer. Once one was, the server had the line.
     std::string response_id;
     bool refused = false;  // the server refused the item: its answer is not shown
     bool answer_failed = false;
+  };
+  // A turn typed and not yet sent.
+  struct PendingLine {
+    std::string text;
+    std::vector<InputImage> images;
   };
   // The user's spoken turn that has no answer yet: from speech_started on, or a take.
   struct UserTurn {
@@ -204,6 +221,10 @@ class ConversationEngine : private AnswerText::Lines {
   void OnDelegation(const ServerEvent& event);
   // Whether an answer event (words or audio) belongs to a response that is shown.
   bool Shows(std::string_view response_id);
+  // A turn typed: it interrupts (LinePolicy) and waits its turn to be sent.
+  void QueueLine(PendingLine line);
+  // A line as the views show it: the text, then each image's name and size.
+  static std::string ShownLine(const std::string& text, const std::vector<InputImage>& images);
   // The oldest typed line, as a text turn, when one waits and the policy lets it go.
   void SendPendingLine();
   void MaybeRequestResponse();
@@ -261,7 +282,8 @@ class ConversationEngine : private AnswerText::Lines {
   // ignored.
   static constexpr size_t kMaxRecentItems = 8;
   std::deque<std::string> transcribed_;
-  std::deque<std::string> pending_lines_;
+  std::deque<PendingLine> pending_lines_;
+  std::vector<InputImage> first_images_;  // --image's, until the first typed turn takes them
   std::optional<TypedLine> line_;
   int lines_sent_ = 0;
   int failed_turns_ = 0;

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -21,7 +22,21 @@ bool IsAudioDelta(std::string_view type) {
          type == "session.output_audio.delta";  // GPT-Live
 }
 
-// Replaces every string member named "audio" (appends, input_audio content) with its length.
+// An image's data: URL, as "<image: image/png, N bytes>"; any other URL stays as it is.
+bool RedactImageUrl(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc) {
+  const std::string_view url(v.GetString(), v.GetStringLength());
+  constexpr std::string_view kBase64 = ";base64,";
+  const size_t comma = url.find(kBase64);
+  if (url.compare(0, 5, "data:") != 0 || comma == std::string_view::npos) return false;
+  std::string marker =
+      "<image: " + std::string(url.substr(5, std::min<size_t>(comma - 5, 40))) + ", " +
+      std::to_string(Base64DecodedSize(url.substr(comma + kBase64.size()))) + " bytes>";
+  v.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()), alloc);
+  return true;
+}
+
+// Replaces every string member named "audio" (appends, input_audio content) with its length, and
+// every image_url that holds an image's bytes with its type and size.
 void RedactAudio(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc) {
   if (v.IsArray()) {
     for (auto& element : v.GetArray()) RedactAudio(element, alloc);
@@ -33,6 +48,8 @@ void RedactAudio(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc)
       std::string_view b64(it->value.GetString(), it->value.GetStringLength());
       std::string marker = "<audio: " + std::to_string(Base64DecodedSize(b64)) + " bytes>";
       it->value.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()), alloc);
+    } else if (it->value.IsString() && std::string_view(it->name.GetString()) == "image_url") {
+      RedactImageUrl(it->value, alloc);
     } else {
       RedactAudio(it->value, alloc);
     }

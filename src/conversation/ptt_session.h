@@ -32,7 +32,16 @@ class PttSession final : public SpokenConversation, private PttController::Actio
   void OnServerEvent(const ServerEvent& event) override;
   // A line typed (after "/" or a paste): a turn, as in the other modes.
   void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
-  void OnInputEnd() override { quit_ = true; }
+  void AttachToFirstTurn(std::vector<InputImage> images) override {
+    engine_.AttachToFirstTurn(std::move(images));
+  }
+  Status OnUserImage(std::string text, InputImage image) override {
+    return engine_.OnUserImage(std::move(text), std::move(image));
+  }
+  void OnInputEnd() override {
+    engine_.OnInputEnd();
+    quit_ = true;
+  }
   bool WantsRawInput() const override { return true; }
   void OnInputBytes(std::string_view bytes) override;
   void SetTyping(KeyTyping* typing) override { typing_ = typing; }

@@ -20,6 +20,7 @@ TextChat::TextChat(SessionSettings session, ClientProtocol* server, Sink answers
 
 void TextChat::OnInputEnd() {
   input_ended_ = true;
+  engine_.OnInputEnd();
   // No answer will come: the tool does not run.
   if (engine_.awaiting_tool_answer()) engine_.AnswerTool(false);
 }

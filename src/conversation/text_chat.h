@@ -45,6 +45,13 @@ class TextChat final : public Conversation, private ConversationView {
     stop_asked_ = false;
     engine_.OnUserLine(std::move(line));
   }
+  void AttachToFirstTurn(std::vector<InputImage> images) override {
+    engine_.AttachToFirstTurn(std::move(images));
+  }
+  Status OnUserImage(std::string text, InputImage image) override {
+    stop_asked_ = false;
+    return engine_.OnUserImage(std::move(text), std::move(image));
+  }
   void OnInputEnd() override;
   void OnTick() override { engine_.OnTick(); }
   int tick_ms() const override { return speaker_ ? kAudioTickMs : 0; }

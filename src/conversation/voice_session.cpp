@@ -72,6 +72,7 @@ void VoiceSession::MeasurePlayback() {
 }
 
 void VoiceSession::OnInputEnd() {
+  engine_.OnInputEnd();
   // A terminal's Ctrl-D ends the conversation; the end of a pipe or of /dev/null does not.
   if (interactive_) quit_ = true;
 }

@@ -28,6 +28,12 @@ class VoiceSession final : public SpokenConversation {
 
   void OnServerEvent(const ServerEvent& event) override;
   void OnUserLine(std::string line) override { engine_.OnUserLine(std::move(line)); }
+  void AttachToFirstTurn(std::vector<InputImage> images) override {
+    engine_.AttachToFirstTurn(std::move(images));
+  }
+  Status OnUserImage(std::string text, InputImage image) override {
+    return engine_.OnUserImage(std::move(text), std::move(image));
+  }
   void OnInputEnd() override;
   void OnTick() override;
   bool Quiet() const override { return engine_.Idle(); }

@@ -206,12 +206,19 @@ void WriteBetaSession(Writer& w, const SessionSettings& s) {
 }
 
 // {"type":"conversation.item.create","item":{"id":ID,"type":"message","role":ROLE,
-//   "status":STATUS,"content":[{"type":CONTENT_TYPE,"text":TEXT}]}}
-// Text is escaped by the writer: user input can never break out of its string.
+//   "status":STATUS,"content":[{"type":CONTENT_TYPE,"text":TEXT}, IMAGES...]}}
+// Text is escaped by the writer: user input can never break out of its string. Images follow
+// the text as input_image parts (GA); a message of images alone has no text part.
 std::string MessageItem(std::string_view role, std::string_view content_type, std::string_view text,
                         std::string_view event_id, std::string_view item_id,
-                        std::string_view status = {}) {
+                        std::string_view status = {},
+                        const std::vector<InputImage>* images = nullptr) {
   JsonBuffer buf;
+  if (images) {  // megabytes: one allocation, not a growing buffer's copies
+    size_t bytes = 256 + text.size();
+    for (const InputImage& image : *images) bytes += image.data_url.size() + 64;
+    buf.Reserve(bytes);
+  }
   Writer w(buf);
   Begin(w, "conversation.item.create", event_id);
   Key(w, "item");
@@ -222,10 +229,21 @@ std::string MessageItem(std::string_view role, std::string_view content_type, st
   if (!status.empty()) KeyStr(w, "status", status);
   Key(w, "content");
   w.StartArray();
-  w.StartObject();
-  KeyStr(w, "type", content_type);
-  KeyStr(w, "text", text);
-  w.EndObject();
+  if (!images || images->empty() || !text.empty()) {
+    w.StartObject();
+    KeyStr(w, "type", content_type);
+    KeyStr(w, "text", text);
+    w.EndObject();
+  }
+  if (images) {
+    for (const InputImage& image : *images) {
+      w.StartObject();
+      KeyStr(w, "type", "input_image");
+      KeyStr(w, "image_url", image.data_url);  // base64: nothing to escape, nothing to repair
+      KeyStr(w, "detail", "auto");
+      w.EndObject();
+    }
+  }
   w.EndArray();
   w.EndObject();
   w.EndObject();
@@ -313,6 +331,11 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
 std::string EncodeUserText(std::string_view text, std::string_view event_id,
                            std::string_view item_id) {
   return MessageItem("user", "input_text", text, event_id, item_id);
+}
+
+std::string EncodeUserMessage(std::string_view text, const std::vector<InputImage>& images,
+                              std::string_view event_id, std::string_view item_id) {
+  return MessageItem("user", "input_text", text, event_id, item_id, {}, &images);
 }
 
 std::string EncodeAssistantText(Dialect dialect, std::string_view text, std::string_view item_id,

@@ -14,6 +14,7 @@
 
 #include "protocol/dialect.h"
 #include "protocol/session_options.h"
+#include "util/image_file.h"
 
 namespace voxterm {
 
@@ -75,6 +76,11 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
 // the id it had, so its echo is known for what it is (app/history.h).
 std::string EncodeUserText(std::string_view text, std::string_view event_id = {},
                            std::string_view item_id = {});
+// A user message of text and images, the images after the text as input_image parts with their
+// data: URLs (GA only: the beta dialect has no image input, and voxterm sends it none). Empty
+// text leaves the text part out.
+std::string EncodeUserMessage(std::string_view text, const std::vector<InputImage>& images,
+                              std::string_view event_id = {}, std::string_view item_id = {});
 // complete false marks an answer that was cut off (status "incomplete").
 std::string EncodeAssistantText(Dialect dialect, std::string_view text,
                                 std::string_view item_id = {}, bool complete = true);

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "protocol/client_events.h"
 
@@ -42,6 +43,11 @@ class ClientProtocol {
   // Items of the conversation. complete false marks an assistant message that was cut off.
   virtual void AddUserText(std::string_view text, std::string_view event_id,
                            std::string_view item_id) = 0;
+  // A user message of text (which may be empty) and images, in one item. Only the Realtime
+  // API's GA dialect takes images (app/api_select.h refuses them elsewhere before anything is
+  // sent); an API without them sends the text alone, and says so.
+  virtual void AddUserImages(std::string_view text, const std::vector<InputImage>& images,
+                             std::string_view event_id, std::string_view item_id) = 0;
   virtual void AddAssistantText(std::string_view text, std::string_view item_id, bool complete) = 0;
   virtual void AddFunctionCall(std::string_view call_id, std::string_view name,
                                std::string_view arguments_json, std::string_view item_id) = 0;

@@ -275,6 +275,12 @@ void LiveClient::AddUserText(std::string_view text, std::string_view event_id, s
                                    std::string(kTypedLineRequest) + std::string(text)));
 }
 
+void LiveClient::AddUserImages(std::string_view text, const std::vector<InputImage>& images,
+                               std::string_view event_id, std::string_view item_id) {
+  LOG_WARN("GPT-Live takes no images: %zu image(s) left out of the turn", images.size());
+  AddUserText(text, event_id, item_id);
+}
+
 void LiveClient::AddAssistantText(std::string_view text, std::string_view, bool) {
   if (collecting_) input_.push_back({LiveInputMessage::Role::kAssistant, std::string(text)});
 }

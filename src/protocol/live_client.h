@@ -106,6 +106,9 @@ class LiveClient final : public ClientProtocol {
   void ClearAudio() override {}
   void AddUserText(std::string_view text, std::string_view event_id,
                    std::string_view item_id) override;
+  // GPT-Live has no image input (LIVE.md): the text goes alone, with a warning.
+  void AddUserImages(std::string_view text, const std::vector<InputImage>& images,
+                     std::string_view event_id, std::string_view item_id) override;
   void AddAssistantText(std::string_view text, std::string_view item_id, bool complete) override;
   void AddFunctionCall(std::string_view, std::string_view, std::string_view,
                        std::string_view) override {}

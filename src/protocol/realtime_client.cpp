@@ -1,5 +1,7 @@
 #include "protocol/realtime_client.h"
 
+#include "util/log.h"
+
 namespace voxterm {
 
 void RealtimeClient::ConfigureSession(const SessionSettings& settings) {
@@ -16,6 +18,16 @@ void RealtimeClient::ClearAudio() { messages_->Send(EncodeAudioClear()); }
 
 void RealtimeClient::AddUserText(std::string_view text, std::string_view event_id,
                                  std::string_view item_id) {
+  messages_->Send(EncodeUserText(text, event_id, item_id));
+}
+
+void RealtimeClient::AddUserImages(std::string_view text, const std::vector<InputImage>& images,
+                                   std::string_view event_id, std::string_view item_id) {
+  if (dialect_ == Dialect::kGa) {
+    messages_->Send(EncodeUserMessage(text, images, event_id, item_id));
+    return;
+  }
+  LOG_WARN("the beta dialect has no image input: %zu image(s) left out of the turn", images.size());
   messages_->Send(EncodeUserText(text, event_id, item_id));
 }
 

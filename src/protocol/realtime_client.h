@@ -20,6 +20,9 @@ class RealtimeClient final : public ClientProtocol {
   void ClearAudio() override;
   void AddUserText(std::string_view text, std::string_view event_id,
                    std::string_view item_id) override;
+  // The beta dialect has no input_image: its images are left out, with a warning.
+  void AddUserImages(std::string_view text, const std::vector<InputImage>& images,
+                     std::string_view event_id, std::string_view item_id) override;
   void AddAssistantText(std::string_view text, std::string_view item_id, bool complete) override;
   void AddFunctionCall(std::string_view call_id, std::string_view name,
                        std::string_view arguments_json, std::string_view item_id) override;

@@ -25,7 +25,8 @@ Status RequireString(const Value& obj, const char* key, std::string_view type,
 }
 
 // Items carry text in different places: content[0].text for text, content[0].transcript for
-// audio. Only the first part is read: voxterm never sends items with more.
+// audio. Only the first part is read: voxterm sends a message's text first, and its images
+// (input_image, --image and /image) after it, which History does not keep.
 void ReadItem(const Value& v, ItemInfo* item) {
   item->id = OptString(v, "id");
   item->type = OptString(v, "type");

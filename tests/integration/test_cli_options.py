@@ -27,6 +27,9 @@ URL = ["--url", "ws://127.0.0.1:1/"]
     (["--max-output-tokens", "0"], "--max-output-tokens: must be 1 to 4096, or inf (see voxterm --help)"),
     (["--model="], "--model: 1 required TEXT:TEXT missing (see voxterm --help)"),
     (["--stats", ""], "--stats: must not be empty (see voxterm --help)"),
+    (["--image", ""], "--image: must not be empty (see voxterm --help)"),
+    # One path per --image, so that a subcommand or a stray word is never taken for an image.
+    (["--image", "a.png", "b.png"], "The following argument was not expected: b.png (see voxterm --help)"),
     (["--config", ""], "--config: must not be empty (see voxterm --help)"),
     (["--vad", "off", "--idle-timeout-ms", "6000"],
      '--idle-timeout-ms ("idle_timeout_ms") is for --vad server, not --vad off'),
@@ -46,6 +49,8 @@ def test_a_bad_flag_is_refused_in_its_words(run, args, line):
     ({"voise": 1}, '"voise" is not a known key (see docs/config.md)'),
     # Flags only: no key of their own.
     ({"stats": "x"}, '"stats" is not a known key (see docs/config.md)'),
+    ({"image": "x.png"}, '"image" is not a known key (see docs/config.md)'),
+    ({"images": ["x.png"]}, '"images" is not a known key (see docs/config.md)'),
     ({"config": "x"}, '"config" is not a known key (see docs/config.md)'),
     ({"text": True}, '"text" is not a known key (see docs/config.md)'),
     ({"url": 5}, '"url" must be a string'),

@@ -53,6 +53,23 @@ def test_item_kinds_are_all_covered(events):
         assert (dialect, "function_call_output", None) in kinds
 
 
+def test_image_messages_are_covered(events):
+    # GA's user message with input_image parts (--image, /image): the text, then each image as
+    # a data: URL; an image alone has no text part. Beta has no image input, and gets none.
+    parts = [[c["type"] for c in e["event"]["item"]["content"]]
+             for e in events if e["event"]["type"] == "conversation.item.create"
+             and e["event"]["item"].get("role") == "user" and e["dialect"] == "ga"]
+    assert ["input_text", "input_image", "input_image"] in parts
+    assert ["input_image"] in parts
+    beta = [c for e in events if e["dialect"] == "beta" and e["event"]["type"] == "conversation.item.create"
+            for c in e["event"]["item"].get("content", [])]
+    assert all(c["type"] != "input_image" for c in beta)
+    images = [c for e in events if e["event"]["type"] == "conversation.item.create"
+              for c in e["event"]["item"].get("content", []) if c["type"] == "input_image"]
+    assert all(c["image_url"].startswith(("data:image/png;base64,", "data:image/jpeg;base64,"))
+               and c["detail"] == "auto" for c in images)
+
+
 def test_the_validator_can_fail():
     # Negative controls, as in PROTOCOL.md section j: the check above is not vacuous.
     ga = validator("ga")

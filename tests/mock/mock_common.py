@@ -95,8 +95,47 @@ class Recorder:
             self.file.write(json.dumps(record) + "\n")
 
 
+IMAGE_MAGIC = (
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ("image/jpeg", b"\xff\xd8\xff"),
+    ("image/gif", b"GIF87a"),
+    ("image/gif", b"GIF89a"),
+)
+
+
+def image_type(data):
+    """The MIME type of image bytes by their first bytes (PNG, JPEG, GIF, WebP), or None."""
+    for mime, magic in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return mime
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def decode_image_url(url):
+    """(mime, bytes) of an input_image's data: URL, or raises ValueError saying what is wrong:
+    not a data: URL of an image type in base64, base64 that does not decode strictly, or bytes
+    that are not the image type the URL names."""
+    import base64
+    import binascii
+    import re as _re
+    match = _re.fullmatch(r"data:(image/(?:png|jpeg|webp|gif));base64,([A-Za-z0-9+/]*={0,2})", url, _re.S)
+    if not match:
+        raise ValueError("image_url is not a data:image/(png|jpeg|webp|gif);base64, URL")
+    try:
+        data = base64.b64decode(match.group(2), validate=True)
+    except binascii.Error as e:
+        raise ValueError("image_url's base64 does not decode: %s" % e)
+    found = image_type(data)
+    if found != match.group(1):
+        raise ValueError("image_url says %s but holds %s" % (match.group(1), found or "no image"))
+    return match.group(1), data
+
+
 def redact(event):
-    """A copy of a client event with audio payloads replaced by their decoded length."""
+    """A copy of a client event with audio payloads replaced by their decoded length, and an
+    image's data: URL by its type and length."""
     out = json.loads(json.dumps(event))
 
     def walk(v):
@@ -104,6 +143,10 @@ def redact(event):
             for k, x in v.items():
                 if k == "audio" and isinstance(x, str):
                     v[k] = "<audio: %d bytes>" % (len(x) * 3 // 4 - x[-2:].count("="))
+                elif k == "image_url" and isinstance(x, str) and x.startswith("data:") \
+                        and ";base64," in x:
+                    head, _, b64 = x.partition(";base64,")
+                    v[k] = "<image: %s, %d bytes>" % (head[5:45], len(b64) * 3 // 4 - b64[-2:].count("="))
                 else:
                     walk(x)
         elif isinstance(v, list):

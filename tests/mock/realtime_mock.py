@@ -14,6 +14,11 @@ It follows ../shared/protocol/PROTOCOL.md and sequences.md, not voxterm:
     conversation_already_has_active_response; response.cancel with nothing active with
     response_cancel_not_active; truncating past the audio an item has is an error.
   * Event order for text, audio and function-call responses is the order in sequences.md.
+  * A user message's input_image parts (GA) must be data:image/(png|jpeg|webp|gif);base64, URLs
+    whose base64 decodes strictly to bytes of the type named; another is refused (invalid_value)
+    and recorded as a violation. Each image received is recorded as {"image": {mime, bytes,
+    sha256, ...}}, and the answer to a message with images says what it got: 'I see a PNG image
+    of 1234 bytes.' (and 'You wrote: "..."' for its text).
 
 What a response contains depends on the last user message (so one mock serves every test):
   mock:long N           N text deltas
@@ -80,6 +85,7 @@ Prints "PORT <n>" on stdout once listening. --record PATH writes every received 
 import argparse
 import asyncio
 import base64
+import hashlib
 import http
 import json
 import math
@@ -96,8 +102,8 @@ import websockets
 import websockets.frames
 
 import live_session
-from mock_common import (FATAL_ERRORS, SAMPLE_RATE, Recorder, fatal_error, mock_audio,  # noqa: F401
-                         redact, shape_error, text_tokens)
+from mock_common import (FATAL_ERRORS, SAMPLE_RATE, Recorder, decode_image_url,  # noqa: F401
+                         fatal_error, mock_audio, redact, shape_error, text_tokens)
 
 try:
     import jsonschema
@@ -504,6 +510,8 @@ class Session:
             raise websockets.ConnectionClosed(None, None)
         if item.get("type") == "function_call":
             self.call_names[item["call_id"]] = item["name"]
+        if item.get("type") == "message" and not await self.check_images(item, event):
+            return
         item.setdefault("id", self.new_id("item"))
         if item.get("type") == "message":
             item.setdefault("status", "completed")
@@ -512,6 +520,33 @@ class Session:
             return
         previous = self.add_item(item)
         await self.announce_item(item, previous)
+
+    async def check_images(self, item, event):
+        """A user message's input_image parts (GA): each must be a data: URL whose base64
+        decodes strictly to an image of the type it names, as the API would refuse one that is
+        not. Each image received is recorded ("image": mime, bytes, sha256) so that a test can
+        check it byte for byte, and kept on the item as (mime, size) for the answer. False when
+        the item was refused (an error was sent)."""
+        images = []
+        for index, part in enumerate(item.get("content") or []):
+            if part.get("type") != "input_image":
+                continue
+            try:
+                if self.dialect != "ga":
+                    raise ValueError("the beta dialect has no input_image")
+                mime, data = decode_image_url(part.get("image_url") or "")
+            except ValueError as e:
+                self.server.record({"violation": "conversation.item.create: content/%d: %s" % (index, e)})
+                await self.error("invalid_value", "Invalid image: %s" % e, event,
+                                 "item.content[%d].image_url" % index)
+                return False
+            self.server.record({"image": {"mime": mime, "bytes": len(data),
+                                          "sha256": hashlib.sha256(data).hexdigest(),
+                                          "item_id": item.get("id"), "index": index}})
+            images.append((mime, len(data)))
+        if images:
+            item["_images"] = images
+        return True
 
     async def on_conversation_item_truncate(self, event):
         item = self.items_by_id.get(event["item_id"])
@@ -707,6 +742,8 @@ class Session:
         if last and last.get("role") == "assistant" and last.get("status") == "incomplete":
             return self.continuation(last, items[:-1])
         for item in reversed(items):
+            if item.get("role") == "user" and item.get("_images"):
+                return ("text", self.describe_images(item))
             if item.get("role") == "user":
                 part = item["content"][0] if item.get("content") else {}
                 if part.get("type") == "input_text":
@@ -727,6 +764,16 @@ class Session:
                     answer = ("text", "I heard %d ms of audio." % (item.get("_audio_bytes", 0) // 48))
                 return ("preamble", answer) if self.server.args.preamble_ms else answer
         return ("text", "Hello from the mock.")
+
+    @staticmethod
+    def describe_images(item):
+        """What the mock 'sees': "I see a PNG image of 1234 bytes." and the text, if any."""
+        seen = ["a %s image of %d bytes" % (mime.split("/")[1].upper(), size)
+                for mime, size in item["_images"]]
+        text = " ".join(p.get("text", "") for p in item.get("content", [])
+                        if p.get("type") == "input_text").strip()
+        answer = "I see " + (" and ".join(seen)) + "."
+        return answer + (' You wrote: "%s".' % text if text else "")
 
     def continuation(self, cut, before):
         """The rest of the answer a cut-off assistant message began, as a model asked to go on

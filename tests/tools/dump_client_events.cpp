@@ -62,6 +62,15 @@ int main() {
     server.ConfigureSession(SessionSettings());
 
     server.AddUserText("Name a prime number.", "voxterm_item_1", {});
+    if (dialect == Dialect::kGa) {  // images are GA's only (beta has no input_image)
+      InputImage png;
+      png.data_url =
+          ImageDataUrl(ImageType::kPng, std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
+      InputImage jpeg;
+      jpeg.data_url = ImageDataUrl(ImageType::kJpeg, "\xff\xd8\xff\xe0");
+      server.AddUserImages("What is in these pictures?", {png, jpeg}, "voxterm_item_9", {});
+      server.AddUserImages("", {png}, {}, "voxterm_user_9");  // an image alone
+    }
     server.AddAssistantText("Seven.", {}, /*complete=*/true);
     server.AddFunctionCall("call_C1", "get_weather", R"({"city":"Oslo"})", {});
     server.AddToolOutput("call_C1", R"({"exit_code":0,"stdout":"4C","stderr":""})", {});

@@ -74,3 +74,19 @@ TEST_CASE("the delegate model must be a model name", "[api_select]") {
     CHECK(refused.message().find('\n') == std::string::npos);
   }
 }
+
+TEST_CASE("only the Realtime API's GA dialect takes images", "[api_select][image]") {
+  Config config;
+  CHECK(CheckImagesAllowed(config, "--image").ok());
+  config.dialect = Dialect::kBeta;
+  const Status beta = CheckImagesAllowed(config, "/image");
+  REQUIRE_FALSE(beta.ok());
+  CHECK(beta.message() == "/image: the beta dialect has no image input; images need --dialect ga");
+  config.dialect = Dialect::kGa;
+  config.model = "gpt-live-1.1";
+  const Status live = CheckImagesAllowed(config, "--image");
+  REQUIRE_FALSE(live.ok());
+  CHECK(live.message().find("--image: GPT-Live takes no images (model \"gpt-live-1.1\")") == 0);
+  config.api = Api::kRealtime;  // forced: a Realtime server, whatever the model's name
+  CHECK(CheckImagesAllowed(config, "--image").ok());
+}

@@ -29,6 +29,10 @@ class FakeTarget : public CommandTarget {
     calls.push_back("save " + path);
     return save_error.empty() ? Status::Ok() : Status::Error(save_error);
   }
+  Status SendImage(const std::string& path, std::string text) override {
+    calls.push_back("image " + path + " [" + text + "]");
+    return image_error.empty() ? Status::Ok() : Status::Error(image_error);
+  }
   std::string UsageSummary() override {
     calls.push_back("usage");
     return "12 tokens in, 34 out\ncost: $0.01";
@@ -36,7 +40,7 @@ class FakeTarget : public CommandTarget {
   void Quit() override { calls.push_back("quit"); }
   void Show(std::string_view line) override { shown.emplace_back(line); }
 
-  std::string mute_error, save_error;
+  std::string mute_error, save_error, image_error;
   std::vector<std::string> calls;
   std::vector<std::string> shown;
 };
@@ -94,7 +98,7 @@ TEST_CASE("an unknown command says so and lists the known ones", "[commands]") {
   const ParsedLine parsed = ParseCommand("/volume 3");
   CHECK(parsed.kind == ParsedLine::Kind::kError);
   CHECK(parsed.text.rfind("/volume: no such command; the commands are /mute, /unmute, /voice, "
-                          "/instructions, /save, /usage, /help, /quit",
+                          "/instructions, /image, /save, /usage, /help, /quit",
                           0) == 0);
   CHECK(parsed.text.find("//text") != std::string::npos);
   CHECK(KindOf("/") == ParsedLine::Kind::kError);
@@ -103,11 +107,12 @@ TEST_CASE("an unknown command says so and lists the known ones", "[commands]") {
 
 TEST_CASE("help has a line per command, //text and Ctrl-T", "[commands]") {
   const std::string help = CommandHelp();
-  for (const char* usage : {"/mute ", "/unmute ", "/voice NAME ", "/instructions TEXT ",
-                            "/save PATH ", "/usage ", "/help ", "/quit ", "//TEXT ", "Ctrl-T "}) {
+  for (const char* usage :
+       {"/mute ", "/unmute ", "/voice NAME ", "/instructions TEXT ", "/image PATH [TEXT] ",
+        "/save PATH ", "/usage ", "/help ", "/quit ", "//TEXT ", "Ctrl-T "}) {
     CHECK(help.find(usage) != std::string::npos);
   }
-  CHECK(std::count(help.begin(), help.end(), '\n') == 10);
+  CHECK(std::count(help.begin(), help.end(), '\n') == 11);
 }
 
 TEST_CASE("each command asks its target, and what it says is shown", "[commands]") {
@@ -158,7 +163,7 @@ TEST_CASE("/help shows its lines one by one", "[commands]") {
   FakeTarget target;
   std::string turn;
   CHECK(HandleLine("/help", &target, &turn));
-  CHECK(target.shown.size() == 10);
+  CHECK(target.shown.size() == 11);
   CHECK(target.shown[0].rfind("/mute", 0) == 0);
 }
 
@@ -167,4 +172,39 @@ TEST_CASE("a pasted command of several lines is refused, not run", "[commands]")
   CHECK(parsed.kind == ParsedLine::Kind::kError);
   CHECK(parsed.text.find("one line") != std::string::npos);
   CHECK(ParseCommand("//x\ny").kind == ParsedLine::Kind::kTurn);
+}
+
+TEST_CASE("/image takes a path, then the rest of the line as the turn's text",
+          "[commands][image]") {
+  FakeTarget target;
+  std::string turn;
+  CHECK(HandleLine("/image cat.png", &target, &turn));
+  CHECK(HandleLine("/image  ~/a.jpg   what is   this? \r", &target, &turn));
+  CHECK(turn.empty());
+  CHECK(target.calls ==
+        std::vector<std::string>{"image cat.png []", "image ~/a.jpg [what is   this?]"});
+  CHECK(target.shown.empty());  // the turn itself is what the user sees
+}
+
+TEST_CASE("/image without a path, or refused by its target, is one line", "[commands][image]") {
+  FakeTarget target;
+  std::string turn;
+  CHECK(HandleLine("/image", &target, &turn));
+  target.image_error = "/image x.txt: not a PNG, JPEG, WebP or GIF image (by its content)";
+  CHECK(HandleLine("/image x.txt hi", &target, &turn));
+  CHECK(target.calls == std::vector<std::string>{"image x.txt [hi]"});
+  CHECK(target.shown == std::vector<std::string>{
+                            "/image PATH [TEXT]: which PATH?",
+                            "/image x.txt: not a PNG, JPEG, WebP or GIF image (by its content)"});
+}
+
+TEST_CASE("/image takes a path with spaces between double quotes", "[commands][image]") {
+  FakeTarget target;
+  std::string turn;
+  CHECK(HandleLine("/image \"my cat.png\" who is this?", &target, &turn));
+  CHECK(HandleLine("/image \"only path.jpg\"", &target, &turn));
+  CHECK(HandleLine("/image \"unclosed.png hi", &target, &turn));
+  CHECK(target.calls ==
+        std::vector<std::string>{"image my cat.png [who is this?]", "image only path.jpg []"});
+  CHECK(target.shown == std::vector<std::string>{"/image: the path's closing \" is missing"});
 }

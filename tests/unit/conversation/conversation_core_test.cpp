@@ -62,8 +62,8 @@ TEST_CASE_METHOD(ConversationCoreTest, "a line the server had is not sent again"
   core.OnSessionCreated();
   UserItem("voxterm_user_1", "one");
   sink.sent.clear();
-  CHECK_FALSE(core.ResendLine("one", "voxterm_item_1", "voxterm_user_1"));
-  CHECK(core.ResendLine("two", "voxterm_item_2", "voxterm_user_2"));
+  CHECK_FALSE(core.ResendLine("one", {}, "voxterm_item_1", "voxterm_user_1"));
+  CHECK(core.ResendLine("two", {}, "voxterm_item_2", "voxterm_user_2"));
   CHECK(sink.SentTypes() == std::vector<std::string>{"conversation.item.create"});
   CHECK(sink.sent[0].find("voxterm_user_2") != std::string::npos);
 }

@@ -296,6 +296,27 @@ TEST_CASE_METHOD(TextToolsTest, "Ctrl-C at a tool's question gives the prompt ba
   CHECK(runner.started.empty());
 }
 
+TEST_CASE_METHOD(TextToolsTest, "/image while a tool's question waits is refused, not taken as n",
+                 "[text_chat][tools][image]") {
+  tools[0].confirm = true;
+  Server(R"({"type":"session.created","session":{}})");
+  chat.OnUserLine("uptime?");
+  Server(R"({"type":"response.created","response":{"id":"r1"}})");
+  Server(
+      R"({"type":"response.output_item.done","response_id":"r1","output_index":0,"item":{"type":"function_call","call_id":"c1","name":"uptime","arguments":"{}"}})");
+  Server(R"({"type":"response.done","response":{"id":"r1","status":"completed"}})");
+  REQUIRE(view.questions.size() == 1);
+  const size_t sent = transport.sent.size();
+  InputImage image;
+  image.data_url = ImageDataUrl(ImageType::kGif, "GIF89a");
+  const Status refused = chat.OnUserImage("look", image);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.message() == "/image: not sent; first answer the tool's question (y or n)");
+  CHECK(transport.sent.size() == sent);  // nothing went, and the question still waits
+  chat.OnUserLine("y");
+  CHECK(runner.started.size() == 1);
+}
+
 namespace {
 
 struct TextReconnectTest {
@@ -619,4 +640,68 @@ TEST_CASE_METHOD(TextChatTest, "text mode has no microphone to mute, but new ins
   REQUIRE(transport.SentTypes() == std::vector<std::string>{"session.update"});
   CHECK(transport.sent[0].find(R"("instructions":"Answer in French.")") != std::string::npos);
   CHECK(transport.sent[0].find(R"("output_modalities":["text"])") != std::string::npos);
+}
+
+namespace {
+
+InputImage TestImage(const std::string& name) {
+  InputImage image;
+  image.data_url = ImageDataUrl(ImageType::kPng, "\x89PNG\r\n\x1a\n" + name);
+  image.name = name;
+  image.bytes = 8 + name.size();
+  return image;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(TextChatTest, "--image's images go with the first turn, in its message",
+                 "[text_chat][image]") {
+  chat.AttachToFirstTurn({TestImage("a.png"), TestImage("b.png")});
+  SessionCreated();
+  chat.OnUserLine("  ");  // a blank line is no turn, and takes nothing
+  chat.OnUserLine("what are these?");
+  REQUIRE(transport.sent.size() == 3);
+  const std::string& item = transport.sent[1];
+  CHECK(SentField(item, "/item/content") == "[3]");
+  CHECK(SentField(item, "/item/content/0/text") == "what are these?");
+  CHECK(SentField(item, "/item/content/1/image_url") == TestImage("a.png").data_url);
+  CHECK(SentField(item, "/item/content/2/image_url") == TestImage("b.png").data_url);
+  Answer("r1", {"Two."});
+  chat.OnUserLine("and now?");
+  CHECK(SentField(transport.sent[3], "/item/content") == "[1]");  // the next turn has none
+}
+
+TEST_CASE_METHOD(TextChatTest, "/image waits its turn, and an image alone is a turn",
+                 "[text_chat][image]") {
+  SessionCreated();
+  chat.OnUserLine("first");
+  REQUIRE(chat.OnUserImage("", TestImage("c.png")).ok());
+  CHECK(transport.sent.size() == 3);  // behind the first turn, as a line would be
+  Answer("r1", {"One."});
+  REQUIRE(transport.sent.size() == 5);
+  CHECK(SentField(transport.sent[3], "/item/content") == "[1]");
+  CHECK(SentField(transport.sent[3], "/item/content/0/type") == "input_image");
+  CHECK(SentField(transport.sent[4], "/type") == "response.create");
+}
+
+TEST_CASE_METHOD(TextChatTest, "a turn the server never had is sent again with its images",
+                 "[text_chat][image]") {
+  SessionCreated();
+  REQUIRE(chat.OnUserImage("look", TestImage("d.png")).ok());
+  chat.OnDisconnected();
+  transport.sent.clear();
+  SessionCreated();
+  REQUIRE(transport.sent.size() >= 2);
+  CHECK(SentField(transport.sent[1], "/type") == "conversation.item.create");
+  CHECK(SentField(transport.sent[1], "/item/content/0/text") == "look");
+  CHECK(SentField(transport.sent[1], "/item/content/1/image_url") == TestImage("d.png").data_url);
+}
+
+TEST_CASE_METHOD(TextChatTest, "images with no turn to go with are dropped at the end of input",
+                 "[text_chat][image]") {
+  chat.AttachToFirstTurn({TestImage("e.png")});
+  SessionCreated();
+  chat.OnInputEnd();
+  CHECK(chat.Finished());
+  CHECK(transport.sent.size() == 1);  // session.update only
 }

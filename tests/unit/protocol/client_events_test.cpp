@@ -94,6 +94,37 @@ TEST_CASE("text from the user is escaped, never spliced", "[client_events]") {
   CHECK(At(doc, "/item/content/0/text") == hostile);
 }
 
+TEST_CASE("a user message carries its images after the text, as data URLs",
+          "[client_events][image]") {
+  InputImage png;
+  png.data_url = ImageDataUrl(ImageType::kPng, std::string("\x89PNG\r\n\x1a\n\x00\x01", 10));
+  InputImage gif;
+  gif.data_url = ImageDataUrl(ImageType::kGif, "GIF89a");
+  auto doc = Json(EncodeUserMessage("What is this?", {png, gif}, "ev_1", "item_u"));
+  CHECK(At(doc, "/type") == "conversation.item.create");
+  CHECK(At(doc, "/event_id") == "ev_1");
+  CHECK(At(doc, "/item/id") == "item_u");
+  CHECK(At(doc, "/item/role") == "user");
+  CHECK(At(doc, "/item/content/0/type") == "input_text");
+  CHECK(At(doc, "/item/content/0/text") == "What is this?");
+  CHECK(At(doc, "/item/content/1/type") == "input_image");
+  CHECK(At(doc, "/item/content/1/image_url") == png.data_url);
+  CHECK(At(doc, "/item/content/1/detail") == "auto");
+  CHECK(At(doc, "/item/content/2/image_url") == "data:image/gif;base64,R0lGODlh");
+  CHECK(At(doc, "/item/content/3/type") == "<missing>");
+}
+
+TEST_CASE("a user message of an image alone has no text part", "[client_events][image]") {
+  InputImage jpeg;
+  jpeg.data_url = ImageDataUrl(ImageType::kJpeg, "\xff\xd8\xff");
+  auto doc = Json(EncodeUserMessage("", {jpeg}));
+  CHECK(At(doc, "/item/content/0/type") == "input_image");
+  CHECK(At(doc, "/item/content/0/image_url") == "data:image/jpeg;base64,/9j/");
+  CHECK(At(doc, "/item/content/1/type") == "<missing>");
+  // Without images it is the text message it always was.
+  CHECK(EncodeUserMessage("hi", {}, "e", "i") == EncodeUserText("hi", "e", "i"));
+}
+
 TEST_CASE("response.create names the modality in each dialect's words", "[client_events]") {
   CHECK(At(Json(EncodeResponseCreate(Dialect::kGa, Modality::kText)),
            "/response/output_modalities/0") == "text");
