@@ -15,6 +15,8 @@ Modes that misbehave, for the tests:
   bad-version    answer initialize with protocol version 1999-01-01
   error-init     answer initialize with a JSON-RPC error
   exit-after-init  exit after the tools/list answer
+  linger         ignore SIGTERM, start a grandchild (`sleep 300`, its pid in --child-pid FILE),
+                 and stay after the end of stdin
 --log FILE: every message received is appended to FILE, one JSON line each (the tests read which
 arguments reached the server). --pid FILE: the server's pid is written there.
 
@@ -30,6 +32,8 @@ Tools:
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -95,14 +99,17 @@ def main():
     args = sys.argv[1:]
     modes = set()
     log = None
+    child_pid_file = None
     i = 0
     while i < len(args):
-        if args[i] in ("--log", "--pid"):
+        if args[i] in ("--log", "--pid", "--child-pid"):
             if args[i] == "--log":
                 log = args[i + 1]
-            else:
+            elif args[i] == "--pid":
                 with open(args[i + 1], "w") as f:
                     f.write(str(os.getpid()))
+            else:
+                child_pid_file = args[i + 1]
             i += 2
             continue
         modes.add(args[i])
@@ -112,6 +119,13 @@ def main():
     if "crash" in modes:
         sys.stderr.write("test server: crashing as asked\n")
         sys.exit(3)
+    if "linger" in modes:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        grandchild = subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if child_pid_file:
+            with open(child_pid_file, "w") as f:
+                f.write(str(grandchild.pid))
     tools = [dict(t) for t in TOOLS]
     if "many-tools" in modes:
         tools = [{"name": "t%d" % n, "inputSchema": {"type": "object"}} for n in range(1000)]
@@ -166,6 +180,8 @@ def main():
             result(request_id, {})
         elif request_id is not None:
             error(request_id, -32601, "Method not found")
+    if "linger" in modes:
+        time.sleep(300)
 
 
 if __name__ == "__main__":

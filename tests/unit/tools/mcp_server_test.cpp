@@ -29,7 +29,21 @@ McpServerConfig Config(std::vector<std::string> modes, int timeout_ms = 5000) {
 
 std::vector<std::string> BaseEnv() { return {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"}; }
 
-bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
+// Running: a zombie (an orphan that init has not reaped yet) counts as gone.
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+// A process the McpServer did not reap dies when its SIGKILL is delivered: soon, not at once.
+bool GoneSoon(pid_t pid) {
+  for (int i = 0; i < 200 && Alive(pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return !Alive(pid);
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -235,6 +249,27 @@ TEST_CASE_METHOD(McpServerTest, "the server and its group are gone after the Mcp
     CHECK(Alive(pid));
   }
   CHECK_FALSE(Alive(pid));
+}
+
+TEST_CASE_METHOD(McpServerTest,
+                 "a server that stays after the end of stdin and ignores SIGTERM is killed, with "
+                 "what it started",
+                 "[mcp]") {
+  const std::string pid_file = "/tmp/voxterm-mcp-pid-" + std::to_string(getpid());
+  const std::string child_file = pid_file + "-child";
+  pid_t pid = -1;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    McpServer server(Config({"linger", "--pid", pid_file, "--child-pid", child_file}), BaseEnv());
+    REQUIRE(server.Start().ok());
+    pid = server.pid();
+  }
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  const pid_t grandchild = static_cast<pid_t>(std::stol(ReadFile(child_file)));
+  unlink(pid_file.c_str());
+  unlink(child_file.c_str());
+  CHECK_FALSE(Alive(pid));
+  CHECK(GoneSoon(grandchild));
 }
 
 TEST_CASE_METHOD(McpServerTest, "the environment is the base plus the config's, no more", "[mcp]") {
