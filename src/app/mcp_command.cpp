@@ -1,5 +1,7 @@
 #include "app/mcp_command.h"
 
+#include <poll.h>
+
 #include "tools/mcp_server.h"
 #include "tools/tool_command.h"
 #include "util/exit_code.h"
@@ -15,9 +17,14 @@ std::string Shown(std::string_view text) {
   return out;
 }
 
+bool Readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
 }  // namespace
 
-int RunMcpCommand(const Config& config, const char* const* environ, FILE* out) {
+int RunMcpCommand(const Config& config, const char* const* environ, int interrupt_fd, FILE* out) {
   if (config.mcp_servers.empty()) {
     fprintf(out, "no MCP servers are configured (\"mcp_servers\" in docs/config.md)\n");
     return ToInt(ExitCode::kSuccess);
@@ -27,7 +34,9 @@ int RunMcpCommand(const Config& config, const char* const* environ, FILE* out) {
   for (const McpServerConfig& server_config : config.mcp_servers) {
     // One at a time, each stopped before the next starts: at most one child at any moment.
     McpServer server(server_config, base_env);
+    server.SetInterruptFd(interrupt_fd);
     Status started = server.Start();
+    if (Readable(interrupt_fd)) return ToInt(ExitCode::kInterrupted);
     if (!started.ok()) {
       fprintf(out, "%s: does not start: %s\n", server_config.name.c_str(),
               Shown(started.message()).c_str());

@@ -11,7 +11,9 @@
 namespace voxterm {
 
 // Returns the exit code: 0 when every server started (or none is configured), 1 when one did
-// not. environ is the process's, passed in for tests: the servers get it without the API keys.
-int RunMcpCommand(const Config& config, const char* const* environ, FILE* out);
+// not, 130 when interrupt_fd (voxterm's signal descriptor, or -1) became readable: the server
+// starting then is killed at once, and the rest are not started. environ is the process's,
+// passed in for tests: the servers get it without the API keys.
+int RunMcpCommand(const Config& config, const char* const* environ, int interrupt_fd, FILE* out);
 
 }  // namespace voxterm

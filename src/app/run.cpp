@@ -775,7 +775,7 @@ int Main(int argc, char** argv) {
                                                          : DevicesCommand::kList,
                              stdout);
   }
-  if (command_line.list_mcp) return RunMcpCommand(config, environ, stdout);
+  if (command_line.list_mcp) return RunMcpCommand(config, environ, signal_fd, stdout);
   auto key = ResolveApiKey(config);
   ScrubApiKeyVariables();
   if (!key.ok()) return Fail(key.message(), ExitCode::kUsage);

@@ -82,6 +82,7 @@ Status McpServer::Start() {
   tools_.clear();
   skipped_.clear();
   tools_changed_ = false;
+  interrupted_ = false;
   Status s = Spawn();
   if (!s.ok()) return s;
   s = Handshake(NowMs() + config_.timeout_ms);
@@ -378,13 +379,29 @@ Status McpServer::Send(const std::string& message, int64_t deadline_ms) {
       const std::string error = std::string("write: ") + strerror(errno);
       return Fail(GoneReason(error));
     }
-    pollfd p{in_fd_, POLLOUT, 0};
-    if (poll(&p, 1, RemainingMs(deadline_ms)) == 0) {
+    const int ready = WaitFor(in_fd_, POLLOUT, deadline_ms);
+    if (ready < 0) return Fail("interrupted");
+    if (ready == 0) {
       return Fail("no answer within " + std::to_string(config_.timeout_ms) +
                   " ms (it reads nothing)");
     }
   }
   return Status::Ok();
+}
+
+int McpServer::WaitFor(int fd, short events, int64_t deadline_ms) {
+  for (;;) {
+    pollfd fds[3] = {{fd, events, 0}, {interrupt_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+    const int n = poll(fds, 3, RemainingMs(deadline_ms));  // a negative fd is left out
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
+    if (fds[1].revents) {
+      interrupted_ = true;
+      return -1;
+    }
+    if (fds[2].revents) ReadStderr();
+    if (fds[0].revents) return fds[0].revents;
+  }
 }
 
 Result<std::string> McpServer::ReadLine(int64_t deadline_ms) {
@@ -405,14 +422,14 @@ Result<std::string> McpServer::ReadLine(int64_t deadline_ms) {
       out_buffer_.clear();
       discarding_line_ = true;
     }
-    pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
-    const int n = poll(fds, err_fd_ >= 0 ? 2 : 1, RemainingMs(deadline_ms));
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) {
+    // stderr is read as it comes, so that a server that logs a lot never blocks on it.
+    pollfd err{err_fd_, POLLIN, 0};
+    if (err_fd_ >= 0 && poll(&err, 1, 0) > 0) ReadStderr();
+    const int ready = WaitFor(out_fd_, POLLIN, deadline_ms);
+    if (ready < 0) return Status::Error("interrupted");
+    if (ready == 0) {
       return Status::Error("no answer within " + std::to_string(config_.timeout_ms) + " ms");
     }
-    if (err_fd_ >= 0 && fds[1].revents) ReadStderr();
-    if (!fds[0].revents) continue;
     char buffer[65536];
     const ssize_t got = read(out_fd_, buffer, sizeof buffer);
     if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
@@ -503,7 +520,9 @@ Status McpServer::Fail(const std::string& what) {
 void McpServer::Stop() {
   Close(&in_fd_);  // the specification's first step: end of file on its stdin
   if (pid_ > 0) {
-    if (pid_fd_ < 0 || !WaitForExit(pid_fd_, kExitGraceMs)) {
+    if (interrupted_) {
+      kill(-pid_, SIGKILL);
+    } else if (pid_fd_ < 0 || !WaitForExit(pid_fd_, kExitGraceMs)) {
       kill(-pid_, SIGTERM);
       kill(-pid_, SIGCONT);
       if (pid_fd_ < 0 || !WaitForExit(pid_fd_, kKillGraceMs)) kill(-pid_, SIGKILL);

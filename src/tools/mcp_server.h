@@ -78,8 +78,15 @@ class McpServer {
   Result<McpCallResult> CallTool(const std::string& tool, std::string_view arguments_json,
                                  size_t max_output_bytes);
 
-  // Closes stdin, then SIGTERM to the group, SIGKILL 500 ms later, and reaps the child.
+  // Closes stdin, then SIGTERM to the group, SIGKILL 500 ms later, and reaps the child; after
+  // an interrupt, SIGKILL at once.
   void Stop();
+
+  // A descriptor that becomes readable when the user wants to stop (voxterm's signal watch):
+  // polled, never read, during every wait. Once it is readable, the request fails at once with
+  // "interrupted" and the server is killed without grace, so Ctrl-C ends voxterm in time and no
+  // server is left behind. -1: none.
+  void SetInterruptFd(int fd) { interrupt_fd_ = fd; }
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
@@ -104,6 +111,9 @@ class McpServer {
   Result<Answer> Request(const std::string& method, const std::string& params_json,
                          int64_t deadline_ms);
   Status Send(const std::string& line, int64_t deadline_ms);
+  // Waits until fd has events, the interrupt fd is readable, or deadline_ms. Returns fd's
+  // revents (0 at the deadline), or -1 when interrupted (interrupted_ is set then).
+  int WaitFor(int fd, short events, int64_t deadline_ms);
   // Reads what the server wrote until a complete line is there or deadline_ms; stderr lines go
   // to the log on the way.
   Result<std::string> ReadLine(int64_t deadline_ms);
@@ -129,6 +139,8 @@ class McpServer {
   std::vector<McpTool> tools_;
   std::vector<std::string> skipped_;
   bool tools_changed_ = false;
+  int interrupt_fd_ = -1;
+  bool interrupted_ = false;  // the interrupt fd was readable: Stop() gives no grace
 };
 
 }  // namespace voxterm

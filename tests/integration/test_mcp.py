@@ -3,10 +3,12 @@ mcp`, against tests/mcp/mcp_server.py, a server written from the MCP specificati
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 
-from conftest import HERE, TEST_KEY, one_line
+from conftest import BIN, HERE, TEST_KEY, clean_env, one_line
 
 SERVER = os.path.join(HERE, "..", "mcp", "mcp_server.py")
 
@@ -133,3 +135,36 @@ def test_voxterm_config_shows_the_servers(run, tmp_path):
     assert r.returncode == 0, r.stderr
     line = [l for l in r.stdout.splitlines() if l.startswith("mcp_servers ")]
     assert line and "a, b" in line[0], r.stdout
+
+
+def test_ctrl_c_ends_voxterm_mcp_at_once_with_no_server_left(tmp_path):
+    # A server that never answers, ignores SIGTERM, stays after the end of its stdin and has
+    # started a grandchild; its time limit is a minute.
+    pid_file, child_file = tmp_path / "pid", tmp_path / "child"
+    config = config_with(tmp_path, {"stuck": server("hang", "linger", "--pid", str(pid_file),
+                                                    "--child-pid", str(child_file), timeout_ms=60000),
+                                    "next": server()})
+    p = subprocess.Popen([BIN, "mcp", "--config", config], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=clean_env(tmp_path, None))
+    try:
+        deadline = time.monotonic() + 10
+        while not child_file.exists() or not child_file.read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.2)
+        p.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        out, _ = p.communicate(timeout=10)
+        assert p.returncode == 130
+        assert time.monotonic() - started < 1.5
+        assert out == ""  # the next server was not started
+        for f in (pid_file, child_file):
+            pid = int(f.read_text())
+            deadline = time.monotonic() + 2
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert not alive(pid), f
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

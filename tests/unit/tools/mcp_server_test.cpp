@@ -272,6 +272,29 @@ TEST_CASE_METHOD(McpServerTest,
   CHECK(GoneSoon(grandchild));
 }
 
+TEST_CASE_METHOD(McpServerTest, "an interrupt ends a wait at once and kills the server", "[mcp]") {
+  int interrupt[2];
+  REQUIRE(pipe(interrupt) == 0);
+  McpServer server(Config({}, 60000), BaseEnv());
+  server.SetInterruptFd(interrupt[0]);
+  REQUIRE(server.Start().ok());
+  const pid_t pid = server.pid();
+  std::thread user([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE(write(interrupt[1], "x", 1) == 1);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto call = server.CallTool("sleep", R"({"ms": 30000})", 1000);
+  const auto took = std::chrono::steady_clock::now() - start;
+  user.join();
+  CHECK(call.message() == "tools/call: interrupted");
+  CHECK(took < std::chrono::seconds(1));
+  CHECK_FALSE(server.running());
+  CHECK(GoneSoon(pid));
+  close(interrupt[0]);
+  close(interrupt[1]);
+}
+
 TEST_CASE_METHOD(McpServerTest, "the environment is the base plus the config's, no more", "[mcp]") {
   McpServerConfig config = Config({});
   config.command = {"/bin/sh", "-c",
