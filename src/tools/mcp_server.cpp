@@ -17,6 +17,7 @@
 #include "protocol/json_write.h"
 #include "tools/process_spawn.h"
 #include "tools/tool_command.h"
+#include "tools/tool_schema.h"
 #include "util/log.h"
 #include "util/utf8.h"
 
@@ -229,6 +230,12 @@ void McpServer::AddTool(const void* tool_value) {
   const rapidjson::Value* schema = OptObject(tool, "inputSchema");
   if (!schema || OptString(*schema, "type") != "object") {
     skipped_.push_back(label + "\"inputSchema\" must be an object schema ({\"type\": \"object\"})");
+    return;
+  }
+  // Every call is checked against the schema before it is sent (as a config tool's is): a
+  // schema with what voxterm cannot enforce would let the model's arguments through unchecked.
+  if (Status enforceable = CheckParameterSchema(*schema); !enforceable.ok()) {
+    skipped_.push_back(label + "its \"inputSchema\" cannot be enforced: " + enforceable.message());
     return;
   }
   McpTool out;

@@ -6,9 +6,10 @@
 //
 // Everything the server sends is untrusted: a line is at most kMaxLineBytes, a message is
 // parsed with bounded depth and size (protocol/json_parse.h), at most kMaxTools tools are kept,
-// each with a name the API takes as part of SERVER__TOOL and an object inputSchema; a tool that
-// breaks a rule is left out, with a note (skipped()). Lines that are not JSON-RPC are logged and
-// ignored; requests from the server are answered (ping) or refused (anything else), never
+// each with a name the API takes as part of SERVER__TOOL and an object inputSchema that voxterm
+// can enforce on every call (tools/tool_schema.h, as for a config tool's parameters); a tool
+// that breaks a rule is left out, with a note (skipped()). Lines that are not JSON-RPC are logged
+// and ignored; requests from the server are answered (ping) or refused (anything else), never
 // followed.
 //
 // The child runs in a process group of its own (tools/process_spawn.h) with the environment

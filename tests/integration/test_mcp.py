@@ -57,6 +57,8 @@ def test_voxterm_mcp_lists_each_server_and_its_tools(run, tmp_path):
         '  left out: tool "no_schema": "inputSchema" must be an object schema ({"type": "object"})',
         '  left out: tool "bad_schema": "inputSchema" must be an object schema ({"type": "object"})',
         '  left out: tool "": the name must be 1 to 57 letters, digits, _ or -',
+        '  left out: tool "pick": its "inputSchema" cannot be enforced: uses "const", which voxterm cannot check '
+        '(JSON Schema draft-04): use "enum": [value] (at /properties/x)',
         '  left out: tool "": the name must be 1 to 57 letters, digits, _ or -',
         '  left out: tool "echo": listed twice (the first is kept)',
     ]

@@ -135,6 +135,7 @@ def main():
                  {"name": "no_schema"},
                  {"name": "bad_schema", "inputSchema": {"type": "string"}},
                  {"name": 7, "inputSchema": {"type": "object"}},
+                 {"name": "pick", "inputSchema": {"type": "object", "properties": {"x": {"const": 1}}}},
                  "not an object",
                  {"name": "echo", "description": "Says the text back.",
                   "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}},

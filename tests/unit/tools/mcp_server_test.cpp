@@ -209,6 +209,8 @@ TEST_CASE_METHOD(McpServerTest, "tools with bad names or schemas are left out, w
             "tool \"bad_schema\": \"inputSchema\" must be an object schema ({\"type\": "
             "\"object\"})",
             "tool \"\": " + rule,
+            "tool \"pick\": its \"inputSchema\" cannot be enforced: uses \"const\", which voxterm "
+            "cannot check (JSON Schema draft-04): use \"enum\": [value] (at /properties/x)",
             "tool \"\": " + rule,
             "tool \"echo\": listed twice (the first is kept)",
         });
