@@ -56,7 +56,7 @@ std::string Compact(const rapidjson::Value& v) {
 }
 
 // A server's text, for a log line or a message: one line, no terminal controls, bounded.
-std::string Printable(std::string_view text, size_t max_bytes = 300) {
+std::string OneLine(std::string_view text, size_t max_bytes = 300) {
   std::string out;
   AppendForDisplay(text, LineBreaks::kEscape, &out, max_bytes);
   return out;
@@ -167,7 +167,7 @@ Status McpServer::Handshake(int64_t deadline_ms) {
   const std::string_view version =
       result.IsObject() ? OptString(result, "protocolVersion") : std::string_view();
   if (version != kMcpProtocolVersion) {
-    return Fail("initialize: the server speaks protocol version \"" + Printable(version, 40) +
+    return Fail("initialize: the server speaks protocol version \"" + OneLine(version, 40) +
                 "\", voxterm " + kMcpProtocolVersion);
   }
   return Send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", deadline_ms);
@@ -209,7 +209,7 @@ Status McpServer::ListTools(int64_t deadline_ms) {
 void McpServer::AddTool(const void* tool_value) {
   const auto& tool = *static_cast<const rapidjson::Value*>(tool_value);
   const std::string_view name = tool.IsObject() ? OptString(tool, "name") : std::string_view();
-  const std::string label = "tool \"" + Printable(name, 80) + "\": ";
+  const std::string label = "tool \"" + OneLine(name, 80) + "\": ";
   // SERVER__TOOL is the model's function name, 64 characters at most.
   const size_t max_name = 64 - config_.name.size() - 2;
   if (!IsName(name, max_name)) {
@@ -282,7 +282,7 @@ Result<McpCallResult> McpServer::CallTool(const std::string& tool, std::string_v
       if (!text.empty()) text += '\n';
       text.append(JsonView(item_text->value));
     } else {
-      out.other_content.push_back(type.empty() ? "unknown" : Printable(type, 40));
+      out.other_content.push_back(type.empty() ? "unknown" : OneLine(type, 40));
     }
     if (text.size() > max_output_bytes) break;  // what follows would be cut anyway
   }
@@ -308,7 +308,7 @@ Result<McpServer::Answer> McpServer::Request(const std::string& method,
     std::string text = *line;
     rapidjson::Document doc;
     if (!ParseJsonInsitu(&text, &doc).ok() || !doc.IsObject()) {
-      LOG_INFO("mcp %s: not JSON-RPC, ignored: %s", config_.name.c_str(), Printable(*line).c_str());
+      LOG_INFO("mcp %s: not JSON-RPC, ignored: %s", config_.name.c_str(), OneLine(*line).c_str());
       continue;
     }
     auto answer_id = doc.FindMember("id");
@@ -323,7 +323,7 @@ Result<McpServer::Answer> McpServer::Request(const std::string& method,
       answer.ok = true;
       answer.result_json = Compact(*result);
     } else if (const rapidjson::Value* error = OptObject(doc, "error")) {
-      answer.error = Printable(OptString(*error, "message"));
+      answer.error = OneLine(OptString(*error, "message"));
       if (answer.error.empty()) answer.error = "(no message)";
     } else {
       answer.error = "an answer with neither \"result\" nor \"error\"";
@@ -482,7 +482,7 @@ void McpServer::ReadStderr() {
 void McpServer::LogStderrLine(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.empty()) return;
-  LOG_INFO("mcp %s: %s", config_.name.c_str(), Printable(line, 1000).c_str());
+  LOG_INFO("mcp %s: %s", config_.name.c_str(), OneLine(line, 1000).c_str());
   stderr_tail_ =
       std::string(line.substr(line.size() > kStderrTailBytes ? line.size() - kStderrTailBytes : 0));
 }
@@ -513,7 +513,7 @@ std::string McpServer::ExitReason() {
   std::string reason = info.si_code == CLD_EXITED
                            ? "exited with " + std::to_string(info.si_status)
                            : "killed by signal " + std::to_string(info.si_status);
-  if (!stderr_tail_.empty()) reason += " (stderr: " + Printable(stderr_tail_) + ")";
+  if (!stderr_tail_.empty()) reason += " (stderr: " + OneLine(stderr_tail_) + ")";
   return reason;
 }
 

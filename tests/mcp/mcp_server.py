@@ -15,6 +15,8 @@ Modes that misbehave, for the tests:
   bad-version    answer initialize with protocol version 1999-01-01
   error-init     answer initialize with a JSON-RPC error
   exit-after-init  exit after the tools/list answer
+  mutate=SEED    answer tools/list with its JSON text damaged at random (seeded): bytes
+                 changed, dropped or repeated
   linger         ignore SIGTERM, start a grandchild (`sleep 300`, its pid in --child-pid FILE),
                  and stay after the end of stdin
 --log FILE: every message received is appended to FILE, one JSON line each (the tests read which
@@ -32,6 +34,7 @@ Tools:
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -69,6 +72,22 @@ def error(request_id, code, message):
 
 def text(t):
     return {"content": [{"type": "text", "text": t}], "isError": False}
+
+
+def damaged(text, seed):
+    """text with a few random bytes changed, dropped or repeated; never a newline inside."""
+    rng = random.Random(seed)
+    data = bytearray(text.encode())
+    for _ in range(rng.randint(1, 8)):
+        at = rng.randrange(len(data))
+        what = rng.randrange(3)
+        if what == 0:
+            data[at] = rng.choice(b'{}[]",:\\0123456789eE.-+ntfu\x00\x7f\xc3\xff')
+        elif what == 1:
+            del data[at]
+        else:
+            data[at:at] = data[at:at + rng.randint(1, 64)]
+    return data.replace(b"\n", b" ")
 
 
 def call(name, args, tools):
@@ -167,6 +186,13 @@ def main():
         elif method == "notifications/initialized":
             pass
         elif method == "tools/list":
+            seeds = [m.split("=", 1)[1] for m in modes if m.startswith("mutate=")]
+            if seeds:
+                sys.stdout.flush()
+                sys.stdout.buffer.write(damaged(json.dumps({"jsonrpc": "2.0", "id": request_id,
+                                                            "result": {"tools": tools}}), int(seeds[0])) + b"\n")
+                sys.stdout.buffer.flush()
+                continue
             result(request_id, {"tools": tools})
             if "exit-after-init" in modes:
                 sys.exit(0)

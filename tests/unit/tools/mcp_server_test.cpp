@@ -2,6 +2,7 @@
 // specification, with modes that misbehave.
 #include "tools/mcp_server.h"
 
+#include <rapidjson/document.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -214,6 +215,26 @@ TEST_CASE_METHOD(McpServerTest, "tools with bad names or schemas are left out, w
             "tool \"\": " + rule,
             "tool \"echo\": listed twice (the first is kept)",
         });
+}
+
+TEST_CASE_METHOD(McpServerTest, "a damaged tools/list is refused or read safely, never trusted",
+                 "[mcp]") {
+  for (int seed = 1; seed <= 25; ++seed) {
+    INFO("seed " << seed);
+    McpServer server(Config({"mutate=" + std::to_string(seed)}, 200), BaseEnv());
+    Status started = server.Start();
+    if (!started.ok()) {
+      CHECK_FALSE(server.running());
+      CHECK_FALSE(started.message().empty());
+      continue;
+    }
+    for (const McpTool& tool : server.tools()) {
+      CHECK(IsName(tool.name, 58));
+      rapidjson::Document schema;
+      schema.Parse(tool.input_schema_json.c_str());
+      CHECK(schema.IsObject());
+    }
+  }
 }
 
 TEST_CASE_METHOD(McpServerTest, "at most kMaxTools tools are kept", "[mcp]") {
