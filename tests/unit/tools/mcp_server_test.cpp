@@ -231,7 +231,7 @@ TEST_CASE_METHOD(McpServerTest, "a damaged tools/list is refused or read safely,
     for (const McpTool& tool : server.tools()) {
       CHECK(IsName(tool.name, 58));
       rapidjson::Document schema;
-      schema.Parse(tool.input_schema_json.c_str());
+      schema.Parse(tool.input_schema_json.c_str(), tool.input_schema_json.size());
       CHECK(schema.IsObject());
     }
   }
