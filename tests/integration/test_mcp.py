@@ -101,7 +101,7 @@ def test_no_server_outlives_voxterm_mcp(run, tmp_path):
     pids.mkdir()
     config = config_with(tmp_path, {
         "a": server("--pid", str(pids / "a")),
-        "b": server("hang", "--pid", str(pids / "b"), timeout_ms=300),
+        "b": server("hang", "--pid", str(pids / "b"), timeout_ms=1500),
     })
     r = run(["mcp", "--config", config], key=None)
     assert r.returncode == 1
