@@ -200,8 +200,10 @@ Status McpServer::ListTools(int64_t deadline_ms) {
     if (!tools) return Fail("tools/list: the answer has no list of \"tools\"");
     for (const auto& tool : tools->GetArray()) AddTool(&tool);
     cursor = std::string(OptString(result, "nextCursor"));
-    if (cursor.empty() || tools_.size() >= kMaxTools) break;
+    if (cursor.empty() || tools_.size() >= kMaxTools) return Status::Ok();
   }
+  skipped_.push_back("tools/list: more than " + std::to_string(kMaxListPages) +
+                     " pages; the rest are left out");
   return Status::Ok();
 }
 

@@ -15,6 +15,8 @@ Modes that misbehave, for the tests:
   bad-version    answer initialize with protocol version 1999-01-01
   error-init     answer initialize with a JSON-RPC error
   exit-after-init  exit after the tools/list answer
+  paged          list the tools three to a page, with nextCursor
+  endless        list one tool per page, and always another cursor
   mutate=SEED    answer tools/list with its JSON text damaged at random (seeded): bytes
                  changed, dropped or repeated
   linger         ignore SIGTERM, start a grandchild (`sleep 300`, its pid in --child-pid FILE),
@@ -192,6 +194,19 @@ def main():
                 sys.stdout.buffer.write(damaged(json.dumps({"jsonrpc": "2.0", "id": request_id,
                                                             "result": {"tools": tools}}), int(seeds[0])) + b"\n")
                 sys.stdout.buffer.flush()
+                continue
+            cursor = (message.get("params") or {}).get("cursor")
+            if "paged" in modes:
+                start = int(cursor or 0)
+                page = {"tools": tools[start:start + 3]}
+                if start + 3 < len(tools):
+                    page["nextCursor"] = str(start + 3)
+                result(request_id, page)
+                continue
+            if "endless" in modes:
+                n = int(cursor or 0)
+                result(request_id, {"tools": [{"name": "t%d" % n, "inputSchema": {"type": "object"}}],
+                                    "nextCursor": str(n + 1)})
                 continue
             result(request_id, {"tools": tools})
             if "exit-after-init" in modes:

@@ -237,6 +237,20 @@ TEST_CASE_METHOD(McpServerTest, "a damaged tools/list is refused or read safely,
   }
 }
 
+TEST_CASE_METHOD(McpServerTest, "a list in pages is read to its end, up to 16 pages", "[mcp]") {
+  McpServer paged(Config({"paged"}), BaseEnv());
+  REQUIRE(paged.Start().ok());
+  REQUIRE(paged.tools().size() == 7);
+  CHECK(paged.tools()[3].name == "picture");
+  CHECK(paged.tools()[6].name == "change");
+  CHECK(paged.skipped().empty());
+  McpServer endless(Config({"endless"}), BaseEnv());
+  REQUIRE(endless.Start().ok());
+  CHECK(endless.tools().size() == 16);
+  CHECK(endless.skipped() ==
+        std::vector<std::string>{"tools/list: more than 16 pages; the rest are left out"});
+}
+
 TEST_CASE_METHOD(McpServerTest, "at most kMaxTools tools are kept", "[mcp]") {
   McpServer server(Config({"many-tools"}), BaseEnv());
   REQUIRE(server.Start().ok());
