@@ -130,6 +130,7 @@ struct Flags {
   bool devices_json = false;
   bool devices_test = false;
   CLI::App* show_config = nullptr;
+  CLI::App* mcp = nullptr;
 };
 
 // One CLI11 option per kind, bound to its FlagValue; the checks run before CLI11 converts.
@@ -225,6 +226,7 @@ std::string HelpFooter() {
          "  voxterm --ptt                              push-to-talk: space to start and to send\n"
          "  echo 'Name a prime.' | voxterm --text      one question, its answer on stdout\n"
          "  voxterm devices                            the microphones and speakers there are\n"
+         "  voxterm mcp                                the tools of the config's MCP servers\n"
          "\n"
          "Config file: " +
          config + (exists ? "" : " (none there)") +
@@ -262,6 +264,7 @@ void DefineFlags(Flags* flags) {
       flags->app.add_subcommand(kDevicesCommand.name, kDevicesCommand.help)->fallthrough();
   CLI::Option* json = flags->devices->add_flag("--json", flags->devices_json, kDevicesJsonHelp);
   flags->devices->add_flag("--test", flags->devices_test, kDevicesTestHelp)->excludes(json);
+  flags->mcp = flags->app.add_subcommand(kMcpCommand.name, kMcpCommand.help)->fallthrough();
   flags->show_config =
       flags->app.add_subcommand(kConfigCommand.name, kConfigCommand.help)->fallthrough();
   flags->app.footer(std::function<std::string()>(HelpFooter));  // made only for --help
@@ -383,9 +386,16 @@ void CheckTogether(CommandLine* result) {
     PrintError(session.message());
     result->exit_code = ToInt(ExitCode::kUsage);
   }
-  if (!result->exit_code && !result->list_devices) {
+  if (!result->exit_code && !result->list_devices && !result->list_mcp) {
     WarnAboutAzureUrl(config);
     WarnAboutReasoningEffort(config);
+    // Read and checked, but a conversation does not start them yet: it says so rather than
+    // leave the user to wonder where the tools went.
+    if (!config.mcp_servers.empty()) {
+      LOG_WARN(
+          "mcp_servers: a conversation does not use MCP servers yet (see docs/config.md, \"MCP "
+          "servers\")");
+    }
     if (config.mode == Mode::kVoice && config.vad == Vad::kOff && !config.input_file.empty()) {
       LOG_WARN(
           "--vad off: nothing takes the turns of --input-file's speech, so only typed lines will "
@@ -422,6 +432,7 @@ CommandLine ParseCommandLine(int argc, char** argv) {
   result.list_devices = flags.devices->parsed();
   result.devices_json = flags.devices_json;
   result.devices_test = flags.devices_test;
+  result.list_mcp = flags.mcp->parsed();
   CheckTogether(&result);
   if (!result.exit_code && flags.show_config->parsed()) {
     ShowConfig(flags, result.config, lines);

@@ -13,6 +13,7 @@ struct CommandLine {
   bool list_devices = false;  // the "devices" subcommand
   bool devices_json = false;  // devices --json
   bool devices_test = false;  // devices --test
+  bool list_mcp = false;      // the "mcp" subcommand
   // Set when the process should exit at once: after --help or --version (0), or after a usage
   // or configuration error that has been reported (2).
   std::optional<int> exit_code;

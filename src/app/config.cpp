@@ -208,8 +208,10 @@ void WarnIfOthersCanChange(const std::string& path, const struct stat& file) {
       culprit = directory;
   }
   if (culprit.empty()) return;
-  LOG_WARN("%s can run commands (tools, api_key_command) and others can change it: chmod go-w %s",
-           path.c_str(), culprit.c_str());
+  LOG_WARN(
+      "%s can run commands (tools, mcp_servers, api_key_command) and others can change it: chmod "
+      "go-w %s",
+      path.c_str(), culprit.c_str());
 }
 
 }  // namespace
@@ -243,7 +245,9 @@ Status LoadConfigFile(const std::string& path, IfMissing if_missing, Config* con
              path.c_str(), path.c_str());
   }
   Status parsed = ParseConfig(text, path, config, lines);
-  if (parsed.ok() && stated && (!config->tools.empty() || !config->api_key_command.empty())) {
+  if (parsed.ok() && stated &&
+      (!config->tools.empty() || !config->mcp_servers.empty() ||
+       !config->api_key_command.empty())) {
     WarnIfOthersCanChange(path, st);
   }
   return parsed;

@@ -15,6 +15,7 @@
 #include "audio/audio_config.h"
 #include "protocol/dialect.h"
 #include "protocol/session_options.h"
+#include "tools/mcp_config.h"
 #include "tools/tool_config.h"
 #include "util/paths.h"
 #include "util/status.h"
@@ -113,7 +114,8 @@ struct Config {
   std::optional<bool> parallel_tool_calls;
   std::string ptt_key = "space";  // push-to-talk: a character, or space/tab/enter/f1..f12
 
-  std::vector<ToolConfig> tools;  // commands the model may call (config file only)
+  std::vector<ToolConfig> tools;             // commands the model may call (config file only)
+  std::vector<McpServerConfig> mcp_servers;  // local MCP servers (config file only)
 };
 
 // $XDG_CONFIG_HOME/voxterm/config.json, else ~/.config/voxterm/config.json.

@@ -77,7 +77,7 @@ std::vector<FlagInfo> Flags() {
   return flags;
 }
 
-const Subcommand kSubcommands[] = {kDevicesCommand, kConfigCommand};
+const Subcommand kSubcommands[] = {kDevicesCommand, kMcpCommand, kConfigCommand};
 
 // roff: a backslash is \e, a hyphen in a name \-, and a line may not start with . or '.
 std::string Roff(std::string_view text, bool hyphens = false) {

@@ -144,6 +144,14 @@ Status ReadTools(const KeyReader& r, const std::string&, const rapidjson::Value&
   return Status::Ok();
 }
 
+Status ReadMcpServers(const KeyReader& r, const std::string&, const rapidjson::Value& v,
+                      Config* config) {
+  auto servers = ParseMcpServers(v, [&r](const std::string& pointer) { return r.Where(pointer); });
+  if (!servers.ok()) return servers.status();
+  config->mcp_servers = std::move(*servers);
+  return Status::Ok();
+}
+
 // What runs, where it connects, and what it writes: the first lines of --help.
 std::vector<Option> RunOptions() {
   using Home = Text::Home;
@@ -259,6 +267,12 @@ std::string ShowParallelToolCalls(const Config& config) {
   if (!config.parallel_tool_calls) return "";
   return *config.parallel_tool_calls ? "true" : "false";
 }
+std::string ShowMcpServers(const Config& config) {
+  std::string names;
+  for (const McpServerConfig& server : config.mcp_servers)
+    names += (names.empty() ? "" : ", ") + server.name;
+  return names;
+}
 std::string ShowTools(const Config& config) {
   std::string names;
   for (const ToolConfig& tool : config.tools) names += (names.empty() ? "" : ", ") + tool.name;
@@ -341,6 +355,8 @@ std::vector<Option> FileOnlyOptions() {
       {nullptr, "parallel_tool_calls",
        Custom{ReadParallelToolCalls, nullptr, nullptr, nullptr, ShowParallelToolCalls}, nullptr},
       {nullptr, "tools", Custom{ReadTools, nullptr, nullptr, nullptr, ShowTools}, nullptr},
+      {nullptr, "mcp_servers", Custom{ReadMcpServers, nullptr, nullptr, nullptr, ShowMcpServers},
+       nullptr},
   };
 }
 

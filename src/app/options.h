@@ -140,6 +140,8 @@ inline constexpr Subcommand kDevicesCommand = {"devices",
 inline constexpr const char* kDevicesJsonHelp = "As JSON: an object per device";
 inline constexpr const char* kDevicesTestHelp =
     "Play a short tone, then show the microphone's level for a few seconds";
+inline constexpr Subcommand kMcpCommand = {
+    "mcp", "Start each MCP server of the config file, list its tools, then exit"};
 inline constexpr Subcommand kConfigCommand = {
     "config", "Print the settings in effect and where each comes from, then exit"};
 

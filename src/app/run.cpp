@@ -16,6 +16,7 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/devices_command.h"
+#include "app/mcp_command.h"
 #include "app/saved_conversation.h"
 #include "app/session_settings.h"
 #include "app/signal_watch.h"
@@ -812,6 +813,7 @@ int Main(int argc, char** argv) {
                                                          : DevicesCommand::kList,
                              stdout);
   }
+  if (command_line.list_mcp) return RunMcpCommand(config, environ, signal_fd, stdout);
   auto key = ResolveApiKey(config);
   ScrubApiKeyVariables();
   if (!key.ok()) return Fail(key.message(), ExitCode::kUsage);

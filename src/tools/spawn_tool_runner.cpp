@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -15,6 +14,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "tools/process_spawn.h"
 
 namespace voxterm {
 namespace {
@@ -39,31 +40,6 @@ void Close(int* fd) {
   *fd = -1;
 }
 
-// The program posix_spawn should run: argv[0] itself when it has a slash, else its first
-// executable match on the PATH the command will have (its own environment's, not voxterm's).
-Result<std::string> FindProgram(const ToolCommand& command) {
-  const std::string& name = command.argv[0];
-  if (name.find('/') != std::string::npos) return name;
-  std::string path = "/usr/local/bin:/usr/bin:/bin";
-  for (const std::string& e : command.env) {
-    if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-  }
-  size_t begin = 0;
-  for (;;) {
-    const size_t end = path.find(':', begin);
-    std::string dir = path.substr(begin, end == std::string::npos ? end : end - begin);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    struct stat st;
-    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  return Status::Error(name + ": command not found");
-}
-
 // The arguments reach stdin from a sealed in-memory file: the child reads them at its pace
 // and the main loop never blocks writing into a pipe that nobody reads.
 int StdinFile(const std::string& data) {
@@ -81,13 +57,6 @@ int StdinFile(const std::string& data) {
   }
   lseek(fd, 0, SEEK_SET);
   return fd;
-}
-
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
 }
 
 }  // namespace
@@ -183,16 +152,6 @@ void SpawnToolRunner::Launch(Id id, const ToolCommand& command) {
 }
 
 Status SpawnToolRunner::Spawn(const ToolCommand& command, Child* child) {
-  if (command.argv.empty()) return Status::Error("no program to run");
-  auto program = FindProgram(command);
-  if (!program.ok()) return program.status();
-  // posix_spawn's errno cannot tell a bad directory from a bad program: look first.
-  struct stat st;
-  if (!command.cwd.empty() && stat(command.cwd.c_str(), &st) != 0) {
-    return Status::Error("cwd " + command.cwd + ": " + strerror(errno));
-  }
-  if (!command.cwd.empty() && !S_ISDIR(st.st_mode))
-    return Status::Error("cwd " + command.cwd + ": not a directory");
   const int in_fd = StdinFile(command.stdin_data);
   if (in_fd < 0) return Status::Error(std::string("stdin for the tool: ") + strerror(errno));
   int out_pipe[2], err_pipe[2];
@@ -202,43 +161,17 @@ Status SpawnToolRunner::Spawn(const ToolCommand& command, Child* child) {
     return Status::Error(
         message);  // (a pipe made before the failure leaks: fds are nearly gone anyway)
   }
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  // Nothing else of voxterm's: not its event log, stats or recordings, nor its sockets, nor
-  // what a library opened without O_CLOEXEC. (close_range in the child.)
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  if (!command.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, command.cwd.c_str());
-  // A group of its own: the terminal's Ctrl-C reaches voxterm, not the tool, and a time limit
-  // can kill everything the tool started. voxterm blocks SIGINT and ignores SIGPIPE; the tool
-  // starts with every signal at its default and none blocked.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv = CStrings(command.argv);
-  std::vector<char*> envp = CStrings(command.env);
-  pid_t pid = -1;
-  const int error = posix_spawn(&pid, program->c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
+  auto spawned =
+      SpawnInOwnGroup({command.argv, command.env, command.cwd}, in_fd, out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
   close(in_fd);
-  if (error != 0) {
+  if (!spawned.ok()) {
     close(out_pipe[0]);
     close(err_pipe[0]);
-    return Status::Error(command.argv[0] + ": " + strerror(error));
+    return spawned.status();
   }
+  const pid_t pid = *spawned;
   child->pid = pid;
   child->pid_fd = PidFdOpen(pid);
   if (child->pid_fd < 0) {

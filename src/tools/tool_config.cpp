@@ -15,19 +15,6 @@ constexpr int kMaxTimeoutMs = 24 * 3600 * 1000;
 constexpr size_t kMinOutputBytes = 256;
 constexpr size_t kMaxOutputBytes = 1u << 20;
 
-bool IsName(std::string_view s, size_t max_length) {
-  if (s.empty() || s.size() > max_length) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
-
-bool IsEnvName(std::string_view s) {
-  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
-  return IsName(s, 256) && s.find('-') == std::string_view::npos;
-}
-
 std::string Text(const rapidjson::Value& v) {
   return std::string(v.GetString(), v.GetStringLength());
 }
@@ -225,6 +212,19 @@ class ToolReader {
 };
 
 }  // namespace
+
+bool IsName(std::string_view s, size_t max_length) {
+  if (s.empty() || s.size() > max_length) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+bool IsEnvName(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  return IsName(s, 256) && s.find('-') == std::string_view::npos;
+}
 
 Result<std::vector<ToolConfig>> ParseTools(const rapidjson::Value& tools,
                                            const ConfigLocator& where) {

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,11 @@ struct ToolConfig {
 // Where a value sits in the file, for messages: given a JSON pointer ("/tools/0/name"), returns
 // "path:line".
 using ConfigLocator = std::function<std::string(const std::string& pointer)>;
+
+// A name of 1 to max_length of [A-Za-z0-9_-], as the API wants a function's name (64 at most).
+bool IsName(std::string_view s, size_t max_length);
+// An environment variable's name: letters, digits and _, not starting with a digit.
+bool IsEnvName(std::string_view s);
 
 // Checks and reads the "tools" array. An error names the file, the line, the tool and the key.
 Result<std::vector<ToolConfig>> ParseTools(const rapidjson::Value& tools,

@@ -51,7 +51,7 @@ def test_a_config_that_runs_commands_and_others_can_write_draws_a_warning(mock, 
     config = commanding_config(tmp_path / "c.json", 0o666)
     r = run(["--text", "--config", config, "--url", m.url()], input="hi\n")
     assert r.returncode == 0, r.stderr
-    assert one_line(r.stderr) == ("voxterm: warning: %s can run commands (tools, api_key_command) and others "
+    assert one_line(r.stderr) == ("voxterm: warning: %s can run commands (tools, mcp_servers, api_key_command) and others "
                                   "can change it: chmod go-w %s" % (config, config))
     # The same for a file in a directory others can write to (they could replace the file).
     shared = tmp_path / "shared"
@@ -59,7 +59,7 @@ def test_a_config_that_runs_commands_and_others_can_write_draws_a_warning(mock, 
     shared.chmod(0o777)
     config = commanding_config(shared / "c.json", 0o644)
     r = run(["--text", "--config", config, "--url", m.url()], input="hi\n")
-    assert one_line(r.stderr) == ("voxterm: warning: %s can run commands (tools, api_key_command) and others "
+    assert one_line(r.stderr) == ("voxterm: warning: %s can run commands (tools, mcp_servers, api_key_command) and others "
                                   "can change it: chmod go-w %s" % (config, shared))
     # Private, or running nothing: no warning.
     shared.chmod(0o755)
@@ -131,3 +131,19 @@ def test_voxterm_config_shows_the_endpoint_that_will_be_used(run, flags, url, so
     assert r.returncode == 0, r.stderr
     row = [l for l in r.stdout.splitlines() if l.startswith("url ")][0].split()
     assert row[1:] == [url] + source
+
+
+def test_mcp_servers_are_checked_and_a_conversation_says_it_does_not_use_them(mock, run, tmp_path):
+    m = mock()
+    config = tmp_path / "c.json"
+    config.write_text('{"mcp_servers": {"notes": {"command": ["notes-server"]}}}')
+    config.chmod(0o600)
+    r = run(["--text", "--config", str(config), "--url", m.url()], input="hi\n")
+    assert r.returncode == 0, r.stderr
+    assert one_line(r.stderr) == ('voxterm: warning: mcp_servers: a conversation does not use MCP servers '
+                                  'yet (see docs/config.md, "MCP servers")')
+    config.write_text('{\n"mcp_servers": {"notes": {"command": ["notes-server"],\n"timeout_ms": "5"}}}')
+    r = run(["--text", "--config", str(config), "--url", m.url()], input="hi\n")
+    assert r.returncode == 2
+    assert one_line(r.stderr) == ('voxterm: error: %s:3: MCP server "notes": "timeout_ms" must be a whole '
+                                  'number from 1 to 86400000' % config)
