@@ -425,6 +425,14 @@ void ToolCalls::Dispatch(int serial) {
   }
 }
 
+std::vector<ToolSpec> ToolCalls::Declared() const {
+  std::vector<ToolSpec> specs = ToolSpecs(*tools_);
+  if (mcp_) {
+    for (ToolSpec& spec : McpToolSpecs(mcp_->functions())) specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
 const McpFunction* ToolCalls::FindMcp(std::string_view name) const {
   if (!mcp_) return nullptr;
   for (const McpFunction& f : mcp_->functions()) {

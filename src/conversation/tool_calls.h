@@ -81,6 +81,11 @@ class ToolCalls {
   // The runner's fd (or the MCP calls' fd) was readable: collects what finished.
   void OnRunnerReady();
 
+  // The tools the session declares: the config's, then the MCP servers' (as they are now).
+  std::vector<ToolSpec> Declared() const;
+  // The MCP servers' tools changed: the session is to declare Declared() again.
+  bool TakeToolsChanged() { return mcp_ && mcp_->TakeToolsChanged(); }
+
   // A question is waiting for the user's answer.
   bool awaiting_answer() const { return asking_ >= 0; }
   // REQUIRES: awaiting_answer()

@@ -55,6 +55,9 @@ class McpCalls {
   virtual std::vector<std::pair<Id, McpCallOutcome>> TakeFinished() = 0;
   // Every call in flight finishes as kInterrupted (Ctrl-C).
   virtual void InterruptAll() = 0;
+  // functions() changed since the last call (a server's notifications/tools/list_changed, or
+  // a restart that listed other tools): the session is to declare them again.
+  virtual bool TakeToolsChanged() = 0;
 };
 
 }  // namespace voxterm

@@ -76,6 +76,7 @@ McpHub::~McpHub() {
 void McpHub::StartAll() {
   for (size_t i = 0; i < servers_.size(); ++i) StartServer(i);
   ListFunctions();
+  tools_changed_ = false;  // the session's first tools: nothing to declare again
 }
 
 bool McpHub::StartServer(size_t i) {
@@ -108,6 +109,7 @@ void McpHub::Watch(size_t i) {
 }
 
 void McpHub::ListFunctions() {
+  std::vector<McpFunction> before = std::move(functions_);
   functions_.clear();
   // A server stopped for good keeps its tools (the session declared them): their calls are
   // answered with the reason.
@@ -125,6 +127,23 @@ void McpHub::ListFunctions() {
       functions_.push_back(std::move(f));
     }
   }
+  auto same = [](const McpFunction& a, const McpFunction& b) {
+    return a.name == b.name && a.description == b.description &&
+           a.parameters_json == b.parameters_json;
+  };
+  if (!std::equal(before.begin(), before.end(), functions_.begin(), functions_.end(), same)) {
+    tools_changed_ = true;
+  }
+}
+
+void McpHub::RelistIfChanged(size_t i) {
+  McpServer& server = *servers_[i].server;
+  if (!server.running() || !server.tools_changed() || server.calls_in_flight()) return;
+  Status listed = server.Relist();
+  if (!listed.ok()) return ServerFailed(i, "tools/list after list_changed: " + listed.message());
+  LOG_INFO("mcp %s: its tools changed: %zu now", server.config().name.c_str(),
+           server.tools().size());
+  ListFunctions();
 }
 
 McpCalls::Id McpHub::Start(const std::string& function, const std::string& arguments_json) {
@@ -210,7 +229,8 @@ void McpHub::Pump(size_t i) {
     pending_.erase(it);
     Finish(id, std::move(outcome));
   }
-  if (!pumped.ok()) ServerFailed(i, pumped.message());
+  if (!pumped.ok()) return ServerFailed(i, pumped.message());
+  RelistIfChanged(i);
 }
 
 // A failed server's calls cannot be answered any more: each gets an error output now. The

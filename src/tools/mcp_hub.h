@@ -50,6 +50,7 @@ class McpHub final : public McpCalls {
   void Work() override;
   std::vector<std::pair<Id, McpCallOutcome>> TakeFinished() override;
   void InterruptAll() override;
+  bool TakeToolsChanged() override { return std::exchange(tools_changed_, false); }
 
  private:
   struct Server {
@@ -73,7 +74,11 @@ class McpHub final : public McpCalls {
   void ServerFailed(size_t i, const std::string& why);
   void EnforceTimeLimits();
   void ArmTimer();
+  // Rebuilds functions_ from the servers' lists; notes whether they changed.
   void ListFunctions();
+  // A server that said its list changed is asked again, once no call of it is in flight (its
+  // answers would be lost in a blocking tools/list).
+  void RelistIfChanged(size_t i);
   void Finish(Id id, McpCallOutcome outcome);
 
   const int epoll_fd_;
@@ -85,6 +90,7 @@ class McpHub final : public McpCalls {
   std::map<Id, Pending> pending_;
   std::vector<std::pair<Id, McpCallOutcome>> finished_;
   Id next_id_ = 1;
+  bool tools_changed_ = false;
 };
 
 }  // namespace voxterm

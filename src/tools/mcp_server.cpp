@@ -381,6 +381,14 @@ void McpServer::Cancel(int64_t id) {
              NowMs() + 100);
 }
 
+Status McpServer::Relist() {
+  if (!running()) return Status::Error("not running");
+  tools_.clear();
+  skipped_.clear();
+  tools_changed_ = false;
+  return ListTools(NowMs() + config_.timeout_ms);
+}
+
 void McpServer::Kill() {
   interrupted_ = true;  // no grace
   Stop();

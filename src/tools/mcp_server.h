@@ -96,6 +96,10 @@ class McpServer {
   // Tells the server a call is no longer awaited (notifications/cancelled); its answer, if
   // any, is dropped by Pump().
   void Cancel(int64_t id);
+  // Lists the tools again (after notifications/tools/list_changed): blocks, at most the time
+  // limit. REQUIRES: running(), and no call sent and unanswered (its answer would be lost).
+  Status Relist();
+  bool calls_in_flight() const { return !sent_calls_.empty(); }
   // Ends the server at once (SIGKILL to its group): after a time-out, it gets no grace.
   void Kill();
   int out_fd() const { return out_fd_; }

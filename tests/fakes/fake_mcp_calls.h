@@ -39,6 +39,8 @@ class FakeMcpCalls : public McpCalls {
     in_flight.clear();
   }
 
+  bool TakeToolsChanged() override { return std::exchange(tools_changed, false); }
+
   // Ends the id-th call (1-based, in the order sent).
   void Finish(Id id, McpCallOutcome outcome) {
     std::erase(in_flight, id);
@@ -56,6 +58,7 @@ class FakeMcpCalls : public McpCalls {
   std::vector<Id> in_flight;
   std::vector<std::pair<Id, McpCallOutcome>> finished;
   int works = 0;
+  bool tools_changed = false;
 };
 
 // The function SERVER__TOOL with schema as its inputSchema.

@@ -327,3 +327,20 @@ def test_ctrl_c_in_a_conversation_leaves_no_server(start, mock, tmp_path):
     p.send_signal(signal.SIGINT)  # ends voxterm
     p.wait(timeout=10)
     assert not alive(int(pid.read_text()))
+
+
+def test_list_changed_declares_the_new_tools_to_the_session(run, mock, tmp_path):
+    m, r = talk(run, mock, tmp_path, {"t": server()},
+                [call("t__change", {}), call("t__late", {})])
+    assert r.returncode == 0, r.stderr
+    assert sent_outputs(m) == ["changed", "late"]
+    updates = [e for e in m.events() if e["type"] == "session.update"]
+    assert "t__late" not in [t["name"] for t in updates[0]["session"]["tools"]]
+    [changed] = [u for u in updates[1:] if "tools" in u["session"]]
+    names = [t["name"] for t in changed["session"]["tools"]]
+    assert names[-1] == "t__late" and names[:7] == [
+        "t__echo", "t__add", "t__fail", "t__picture", "t__sleep", "t__shout", "t__change"]
+    # Declared before the call of the new tool was made.
+    types = [(e["type"], e.get("item", {}).get("output")) for e in m.events()]
+    assert types.index(("session.update", None), 1) < types.index(("conversation.item.create", "late"))
+    checked(m)

@@ -174,3 +174,17 @@ TEST_CASE_METHOD(McpToolCallsTest, "an unknown name lists the MCP tools too", "[
   REQUIRE(Outputs().size() == 1);
   CHECK(Outputs()[0].find("calc__add, files__delete") != std::string::npos);
 }
+
+TEST_CASE_METHOD(McpToolCallsTest, "the declared tools are the config's, then the MCP servers'",
+                 "[mcp][tool_calls]") {
+  ToolConfig du;
+  du.name = "disk_usage";
+  tools.push_back(du);
+  std::vector<std::string> names;
+  for (const ToolSpec& spec : Calls().Declared()) names.push_back(spec.name);
+  CHECK(names == std::vector<std::string>{"disk_usage", "calc__add", "files__delete"});
+  CHECK(!Calls().TakeToolsChanged());
+  mcp.tools_changed = true;
+  CHECK(Calls().TakeToolsChanged());
+  CHECK(!Calls().TakeToolsChanged());
+}
