@@ -15,6 +15,7 @@
 
 #include "protocol/json_parse.h"
 #include "protocol/json_write.h"
+#include "tools/child_groups.h"
 #include "tools/process_spawn.h"
 #include "tools/tool_command.h"
 #include "tools/tool_schema.h"
@@ -129,6 +130,7 @@ Status McpServer::Spawn() {
     return spawned.status();
   }
   pid_ = *spawned;
+  RegisterChildGroup(pid_);
   pid_fd_ = PidFdOpen(pid_);
   if (pid_fd_ < 0) {
     const int error = errno;
@@ -654,6 +656,7 @@ void McpServer::Stop() {
     // Whatever it left in its group goes with it; its pid, the group's id, is not reused
     // before it is reaped.
     kill(-pid_, SIGKILL);
+    UnregisterChildGroup(pid_);  // before the reaping frees the pid for another process
     while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
