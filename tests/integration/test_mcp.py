@@ -344,3 +344,29 @@ def test_list_changed_declares_the_new_tools_to_the_session(run, mock, tmp_path)
     types = [(e["type"], e.get("item", {}).get("output")) for e in m.events()]
     assert types.index(("session.update", None), 1) < types.index(("conversation.item.create", "late"))
     checked(m)
+
+
+def test_an_mcp_tool_in_a_spoken_conversation(run, mock, tmp_path):
+    """Voice mode: the microphone from a silent file, a typed line makes the model call; the
+    follow-up answer is spoken, and the server is gone after voxterm."""
+    import wave
+    mic = tmp_path / "quiet.wav"
+    with wave.open(str(mic), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(24000)
+        w.writeframes(b"\0\0" * 24000 * 3)
+    pid = tmp_path / "pid"
+    config = config_with(tmp_path, {"t": server("--pid", str(pid))})
+    m = mock()
+    r = run(["--config", config, "--url", m.url(), "--input-file", str(mic),
+             "--output-file", str(tmp_path / "answer.wav")],
+            input=call("t__add", {"a": 20, "b": 22}) + "\n", env={"NO_COLOR": "1"})
+    assert r.returncode == 0, r.stderr
+    assert sent_outputs(m) == ["42"]
+    assert "tool: t__add: done (" in r.stdout
+    assert "assistant: Tool t__add returned: 42" in r.stdout
+    assert "t__add" in [t["name"] for t in m.events()[0]["session"]["tools"]]
+    assert [e["type"] for e in m.events()].count("response.create") == 2
+    assert not alive(int(pid.read_text()))
+    checked(m)
