@@ -370,3 +370,14 @@ def test_an_mcp_tool_in_a_spoken_conversation(run, mock, tmp_path):
     assert [e["type"] for e in m.events()].count("response.create") == 2
     assert not alive(int(pid.read_text()))
     checked(m)
+
+
+def test_a_slow_call_holds_up_nothing_else(run, mock, tmp_path):
+    """Two calls in one response, on two servers: the quick one's output goes out while the slow
+    one is still in flight (a main loop that waited for the slow answer would send it first)."""
+    m, r = talk(run, mock, tmp_path, {"slow": server(), "fast": server()},
+                [call("slow__sleep", {"ms": 2000}) + " && " + call("fast__add", {"a": 1, "b": 1})])
+    assert r.returncode == 0, r.stderr
+    assert sent_outputs(m) == ["2", "slept"]
+    assert [e["type"] for e in m.events()].count("response.create") == 2
+    checked(m)
