@@ -381,3 +381,12 @@ def test_a_slow_call_holds_up_nothing_else(run, mock, tmp_path):
     assert sent_outputs(m) == ["2", "slept"]
     assert [e["type"] for e in m.events()].count("response.create") == 2
     checked(m)
+
+
+def test_an_answer_is_cut_to_the_output_cap(run, mock, tmp_path):
+    m, r = talk(run, mock, tmp_path, {"t": server()}, [call("t__shout", {})])
+    assert r.returncode == 0, r.stderr
+    [output] = sent_outputs(m)
+    assert output == "A" * 16384 + "\n[voxterm: the text was cut to its size limit]"
+    assert "tool: t__shout: done (" in r.stderr and "output cut to the limit" in r.stderr
+    checked(m)
