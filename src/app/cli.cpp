@@ -389,13 +389,6 @@ void CheckTogether(CommandLine* result) {
   if (!result->exit_code && !result->list_devices && !result->list_mcp) {
     WarnAboutAzureUrl(config);
     WarnAboutReasoningEffort(config);
-    // Read and checked, but a conversation does not start them yet: it says so rather than
-    // leave the user to wonder where the tools went.
-    if (!config.mcp_servers.empty()) {
-      LOG_WARN(
-          "mcp_servers: a conversation does not use MCP servers yet (see docs/config.md, \"MCP "
-          "servers\")");
-    }
     if (config.mode == Mode::kVoice && config.vad == Vad::kOff && !config.input_file.empty()) {
       LOG_WARN(
           "--vad off: nothing takes the turns of --input-file's speech, so only typed lines will "

@@ -33,6 +33,7 @@
 #include "session/link.h"
 #include "session/session_loop.h"
 #include "session/usage.h"
+#include "tools/mcp_hub.h"
 #include "tools/spawn_tool_runner.h"
 #include "tools/tool_command.h"
 #include "transport/lws_transport.h"
@@ -253,12 +254,14 @@ struct CommandParts {
 // (app/commands.h), which the loop carries out.
 class PollLoop : private TerminalInput::Handler, private CommandTarget {
  public:
-  // tools_fd: the tool runner's, -1 without tools. whole_input: --turn-per-input. echo_typed:
+  // tools_fd: the tool runner's, -1 without tools; mcp_fd: the MCP servers', -1 without any.
+  // whole_input: --turn-per-input. echo_typed:
   // a typed line is written above the edit row once sent (text mode, where no view shows it).
   // view: the spoken modes' terminal view, null in text mode.
   PollLoop(SessionLoop* loop, WakeupQueue<NetEvent>* queue, Conversation* conversation,
-           StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd, bool whole_input,
-           Screen* screen, TerminalView* view, bool echo_typed, const CommandParts& parts)
+           StdoutSink* out, const Clock* clock, int signal_fd, int tools_fd, int mcp_fd,
+           bool whole_input, Screen* screen, TerminalView* view, bool echo_typed,
+           const CommandParts& parts)
       : loop_(loop),
         queue_(queue),
         conversation_(conversation),
@@ -266,6 +269,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
         clock_(clock),
         signal_fd_(signal_fd),
         tools_fd_(tools_fd),
+        mcp_fd_(mcp_fd),
         tick_fd_(MakeTickTimer(conversation->tick_ms())),
         whole_input_(whole_input),
         reader_(whole_input),
@@ -311,15 +315,13 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
         if (!stdin_open_ || loop_->closing()) input_->Close();
       }
       // stdin last, so that it can be left out.
-      pollfd fds[5] = {{queue_->fd(), POLLIN, 0},
-                       {signal_fd_, POLLIN, 0},
-                       {tick_fd_, POLLIN, 0},
-                       {tools_fd_, POLLIN, 0},
-                       {STDIN_FILENO, POLLIN, 0}};
+      pollfd fds[6] = {{queue_->fd(), POLLIN, 0}, {signal_fd_, POLLIN, 0},
+                       {tick_fd_, POLLIN, 0},     {tools_fd_, POLLIN, 0},
+                       {mcp_fd_, POLLIN, 0},      {STDIN_FILENO, POLLIN, 0}};
       // A raw terminal is read to the end: Ctrl-C is a key there, not a signal.
       const bool reading =
           input_ ? terminal_open_ : stdin_open_ && !loop_->closing() && conversation_->WantsInput();
-      if (poll(fds, reading ? 5 : 4, Timeout()) < 0 && errno != EINTR) {
+      if (poll(fds, reading ? 6 : 5, Timeout()) < 0 && errno != EINTR) {
         LOG_ERROR("poll: %s", strerror(errno));
         return ToInt(ExitCode::kFailure);
       }
@@ -329,8 +331,8 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
       }
       if ((fds[1].revents & POLLIN) && !OnSignals()) return exit_code_;
       if (fds[2].revents & POLLIN) OnTick();
-      if (fds[3].revents & POLLIN) conversation_->OnToolsReady();
-      if (reading && (fds[4].revents & (POLLIN | POLLHUP | POLLERR))) OnStdin();
+      if ((fds[3].revents | fds[4].revents) & POLLIN) conversation_->OnToolsReady();
+      if (reading && (fds[5].revents & (POLLIN | POLLHUP | POLLERR))) OnStdin();
       if (over_) return exit_code_;
       if (fds[0].revents & POLLIN) loop_->HandleQueued(queue_);
       screen_->ShowIfDue();
@@ -466,6 +468,7 @@ class PollLoop : private TerminalInput::Handler, private CommandTarget {
   const Clock* const clock_;
   const int signal_fd_;
   const int tools_fd_;
+  const int mcp_fd_;
   const int tick_fd_;
   const bool whole_input_;
   LineReader reader_;
@@ -554,7 +557,15 @@ struct ConversationParts {
   StdoutSink* out;
   const Clock* clock;
   Latencies* latencies;  // --stats, else null
+  const McpCalls* mcp;   // the MCP servers' tools, declared after the config's; or null
 };
+
+// The session's settings with the MCP servers' tools after the config's.
+SessionSettings WithMcpTools(SessionSettings settings, const McpCalls* mcp) {
+  if (!mcp) return settings;
+  for (ToolSpec& spec : McpToolSpecs(mcp->functions())) settings.tools.push_back(std::move(spec));
+  return settings;
+}
 
 // What shows the conversation: the terminal in a spoken mode, stderr's tool lines in text mode,
 // and --transcript's file in front of either. Declared before the conversation, which uses it.
@@ -595,7 +606,7 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
   if (config.mode == Mode::kText) {
     StdoutSink* out = parts.out;
     return std::unique_ptr<Conversation>(std::make_unique<TextChat>(
-        TextSessionSettings(config), parts.server,
+        WithMcpTools(TextSessionSettings(config), parts.mcp), parts.server,
         [out](std::string_view text) { out->Write(text); }, *audio ? (*audio)->playback() : nullptr,
         parts.tool_calls, parts.history, isatty(STDIN_FILENO) != 0, parts.transcript));
   }
@@ -603,12 +614,13 @@ Result<std::unique_ptr<Conversation>> MakeConversation(const Config& config,
     auto terminal = RawTerminal::Enter(STDIN_FILENO);
     if (!terminal.ok()) return terminal.status();
     return std::unique_ptr<Conversation>(std::make_unique<PttSession>(
-        VoiceSessionSettings(config), std::move(*audio), parts.server, parts.view, parts.clock,
-        std::move(*terminal), *ptt_key, parts.tool_calls, parts.history));
+        WithMcpTools(VoiceSessionSettings(config), parts.mcp), std::move(*audio), parts.server,
+        parts.view, parts.clock, std::move(*terminal), *ptt_key, parts.tool_calls, parts.history));
   }
   return std::unique_ptr<Conversation>(std::make_unique<VoiceSession>(
-      VoiceSessionSettings(config), std::move(*audio), parts.server, parts.view, parts.clock,
-      isatty(STDIN_FILENO), parts.tool_calls, parts.history, parts.latencies));
+      WithMcpTools(VoiceSessionSettings(config), parts.mcp), std::move(*audio), parts.server,
+      parts.view, parts.clock, isatty(STDIN_FILENO), parts.tool_calls, parts.history,
+      parts.latencies));
 }
 
 // The API's client half: GPT-Live's (*live set to it) or the Realtime API's.
@@ -622,10 +634,10 @@ std::unique_ptr<ClientProtocol> MakeClient(const Config& config, MessageSink* me
 
 // GPT-Live's sessions are the client's to open and close. Each connection's session.start
 // carries the conversation so far (a renewal's, a reconnect's), from the History.
-void AddLiveSessions(const Config& config, LiveClient* live, History* history,
+void AddLiveSessions(const Config& config, LiveClient* live, History* history, const McpCalls* mcp,
                      SessionLoopOptions* options) {
-  options->start_session = [live, history, &config] {
-    live->BeginStart(VoiceSessionSettings(config));
+  options->start_session = [live, history, &config, mcp] {
+    live->BeginStart(WithMcpTools(VoiceSessionSettings(config), mcp));
     history->Replay(live);
     live->SendStart();
   };
@@ -682,8 +694,33 @@ Result<std::vector<InputImage>> LoadImages(const std::vector<std::string>& paths
   return images;
 }
 
+// The config's MCP servers, started: their tools are part of the session's first
+// session.update. A server that does not start is reported and left out; null without servers.
+// The hub's destructor stops them, however the run ends.
+Result<std::unique_ptr<McpHub>> StartMcpServers(const Config& config) {
+  if (config.mcp_servers.empty()) return std::unique_ptr<McpHub>();
+  auto hub = McpHub::Create(config.mcp_servers, ToolBaseEnvironment(environ), -1);
+  if (hub.ok()) (*hub)->StartAll();
+  return hub;
+}
+
 // latencies: --stats, else null; everything that writes to it is gone when Run returns.
 // usage: summed over the run's sessions.
+// A log line of the main thread makes room on the screen first, and the rows come back after
+// it. REQUIRES: SetLogLineHook(nullptr) before view, out or screen go.
+void HookLogLines(TerminalView* view, StdoutSink* out, Screen* screen) {
+  SetLogLineHook([view, out, screen](bool before) {
+    if (view) {
+      view->MakeRoomForLog(before);
+    } else if (before) {
+      out->EndLineForNotice();
+      screen->Hide();
+    } else {
+      screen->Show();
+    }
+  });
+}
+
 int Run(const Config& config, const std::string& key, Latencies* latencies, UsageTotals* usage,
         int signal_fd) {
   auto images = LoadImages(config.images);
@@ -719,45 +756,38 @@ int Run(const Config& config, const std::string& key, Latencies* latencies, Usag
   TerminalView* const view = views.terminal.get();
   // Calls are answered even with no tools declared: a server that calls anyway gets an output
   // saying so, rather than a model left waiting.
+  auto mcp = StartMcpServers(config);  // before the tool calls, which use it: it outlives them
+  if (!mcp.ok()) return Fail(mcp.message(), ExitCode::kFailure);
   std::unique_ptr<SpawnToolRunner> runner;
   std::unique_ptr<ToolCalls> tool_calls;
   auto created = SpawnToolRunner::Create();
   if (!created.ok() && !config.tools.empty()) return Fail(created.message(), ExitCode::kFailure);
   if (created.ok()) {
     runner = std::move(*created);
-    tool_calls = std::make_unique<ToolCalls>(
-        &config.tools, runner.get(), &server, views.tools(), &event_log,
-        isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo, ToolBaseEnvironment(environ));
+    tool_calls =
+        std::make_unique<ToolCalls>(&config.tools, runner.get(), &server, views.tools(), &event_log,
+                                    isatty(STDIN_FILENO) ? CanAsk::kYes : CanAsk::kNo,
+                                    ToolBaseEnvironment(environ), mcp->get());
   }
-  auto conversation = MakeConversation(config, *ptt_key, &audio.value(),
-                                       {&server, views.conversation(), views.transcript.get(),
-                                        tool_calls.get(), &history, &out, &clock, latencies});
+  auto conversation =
+      MakeConversation(config, *ptt_key, &audio.value(),
+                       {&server, views.conversation(), views.transcript.get(), tool_calls.get(),
+                        &history, &out, &clock, latencies, mcp->get()});
   if (!conversation.ok()) return Fail(conversation.message(), ExitCode::kUsage);
   (*conversation)->AttachToFirstTurn(std::move(*images));
 
   std::mt19937 random(std::random_device{}());
   SessionLoopOptions loop_options = LoopOptions(config, *options);
-  if (live_client) AddLiveSessions(config, live_client, &history, &loop_options);
+  if (live_client) AddLiveSessions(config, live_client, &history, mcp->get(), &loop_options);
   SessionLoop loop(
       std::move(loop_options), &clock, &link, conversation->get(), &event_log, usage,
       Notifier(view, &out, &screen), [&out] { out.Flush(); },
       [&random] { return std::uniform_real_distribution<double>(0, 1)(random); });
-  // A log line of the main thread makes room on the screen first, and the rows come back
-  // after it; gone with the view and out.
-  SetLogLineHook([view, &out, &screen](bool before) {
-    if (view) {
-      view->MakeRoomForLog(before);
-    } else if (before) {
-      out.EndLineForNotice();
-      screen.Hide();
-    } else {
-      screen.Show();
-    }
-  });
+  HookLogLines(view, &out, &screen);
   LOG_INFO("connecting to %s (%s)", options->url.ToString().c_str(), ApiName(config));
   const int code = PollLoop(&loop, &queue, conversation->get(), &out, &clock, signal_fd,
-                            runner ? runner->fd() : -1, config.turn_per_input, &screen, view,
-                            config.mode == Mode::kText,
+                            runner ? runner->fd() : -1, *mcp ? (*mcp)->fd() : -1,
+                            config.turn_per_input, &screen, view, config.mode == Mode::kText,
                             {&history, usage, RunFiles(config), ImagesRefused(config)})
                        .Run();
   SetLogLineHook(nullptr);

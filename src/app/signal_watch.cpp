@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "tools/child_groups.h"
 #include "ui/raw_terminal.h"
 #include "util/exit_code.h"
 
@@ -38,6 +39,7 @@ int64_t NowMs() {
 // stdout lock that the main thread holds while it is stuck writing to a full pipe.
 [[noreturn]] void ExitNow() {
   RawTerminal::RestoreForExit();
+  KillChildGroups();  // no destructor runs: the MCP servers would outlive voxterm
   syscall(SYS_exit_group, ToInt(ExitCode::kInterrupted));
   __builtin_unreachable();
 }

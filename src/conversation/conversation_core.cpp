@@ -89,6 +89,15 @@ void ConversationCore::ChangeInstructions(std::string instructions) {
   server_->ConfigureSession(update);
 }
 
+void ConversationCore::ChangeTools(std::vector<ToolSpec> tools) {
+  settings_.tools = std::move(tools);
+  if (!ready_) return;  // the next session.created sends them
+  SessionSettings update;
+  update.output = settings_.output;
+  update.tools = settings_.tools;
+  server_->ConfigureSession(update);
+}
+
 std::string ConversationCore::OnVoiceRefused(const ErrorInfo& error) {
   const bool locked = error.code == "cannot_update_voice";
   const std::string_view param = error.param;

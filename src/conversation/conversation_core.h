@@ -61,6 +61,9 @@ class ConversationCore {
   // ChangeVoice then refuses, saying so, and keeps nothing.
   Status ChangeVoice(std::string voice);
   void ChangeInstructions(std::string instructions);
+  // The declared tools changed (an MCP server's list): sent at once, as a session.update with
+  // the whole list, or with the next session.created.
+  void ChangeTools(std::vector<ToolSpec> tools);
   // An error about the voice (cannot_update_voice: audio was on its way when the change went
   // out; or a name the server does not know): the voice before the change is kept again, so
   // that no later session.update carries one the server refuses. Returns the words for the

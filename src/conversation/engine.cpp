@@ -265,6 +265,7 @@ void ConversationEngine::MaybeRequestResponse() {
 void ConversationEngine::OnToolsReady() {
   if (!tools_) return;
   tools_->OnRunnerReady();
+  if (tools_->TakeToolsChanged()) core_.ChangeTools(tools_->Declared());
   AfterToolProgress();
   UpdateState();
 }

@@ -5,6 +5,7 @@
 
 #include "protocol/json_write.h"
 #include "tools/tool_command.h"
+#include "tools/tool_schema.h"
 #include "ui/shell_quote.h"
 #include "util/log.h"
 
@@ -74,6 +75,41 @@ std::string Summary(const std::string& name, const ToolResult& r, int timeout_ms
   return r.truncated ? s + ", output cut to the limit" : s;
 }
 
+// What the model gets of an MCP call: the answer's text as it is (an error output for
+// isError), with a note for what it cannot be given; every failure an error output.
+std::string McpOutput(const McpCallOutcome& outcome) {
+  using End = McpCallOutcome::End;
+  switch (outcome.end) {
+    case End::kFailed: return FormatToolError(outcome.error);
+    case End::kTimedOut: return FormatToolError("timed out: " + outcome.error);
+    case End::kInterrupted: return FormatToolError("interrupted by the user");
+    case End::kAnswered: break;
+  }
+  const McpCallResult& r = outcome.result;
+  std::string text = r.text;
+  if (r.truncated) text += "\n[voxterm: the text was cut to its size limit]";
+  if (!r.other_content.empty()) {
+    std::string types;
+    for (const std::string& type : r.other_content) types += (types.empty() ? "" : ", ") + type;
+    text += std::string(text.empty() ? "" : "\n") +
+            "[voxterm: content of other types is not passed on: " + types + "]";
+  }
+  return r.is_error ? FormatToolError(text) : text;
+}
+
+std::string McpSummary(const std::string& name, const McpCallOutcome& outcome) {
+  using End = McpCallOutcome::End;
+  const std::string took = " (" + std::to_string(outcome.duration_ms) + " ms)";
+  switch (outcome.end) {
+    case End::kFailed: return Shown(name) + ": failed: " + outcome.error;
+    case End::kTimedOut: return Shown(name) + ": timed out: " + outcome.error;
+    case End::kInterrupted: return Shown(name) + ": interrupted" + took;
+    case End::kAnswered: break;
+  }
+  std::string s = Shown(name) + (outcome.result.is_error ? ": error" : ": done") + took;
+  return outcome.result.truncated ? s + ", output cut to the limit" : s;
+}
+
 }  // namespace
 
 std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools) {
@@ -83,16 +119,24 @@ std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools) {
   return specs;
 }
 
+std::vector<ToolSpec> McpToolSpecs(const std::vector<McpFunction>& functions) {
+  std::vector<ToolSpec> specs;
+  for (const McpFunction& f : functions)
+    specs.push_back({f.name, f.description, f.parameters_json});
+  return specs;
+}
+
 ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner,
                      ClientProtocol* server, ToolCallView* view, EventLog* log, CanAsk can_ask,
-                     std::vector<std::string> base_env)
+                     std::vector<std::string> base_env, McpCalls* mcp)
     : tools_(tools),
       runner_(runner),
       server_(server),
       view_(view),
       log_(log),
       can_ask_(can_ask),
-      base_env_(std::move(base_env)) {}
+      base_env_(std::move(base_env)),
+      mcp_(mcp) {}
 
 // A call is announced by response.output_item.added, completed by .function_call_arguments.done
 // and by response.output_item.done. Either completion may be all a server sends, and beta's
@@ -339,9 +383,14 @@ const ToolConfig* ToolCalls::Find(std::string_view name) const {
 void ToolCalls::Dispatch(int serial) {
   Call& call = calls_[serial];
   const ToolConfig* tool = call.tool = Find(call.name);
-  if (!tool) {
+  const McpFunction* function = tool ? nullptr : FindMcp(call.name);
+  if (function && !call.arguments_not_string) return DispatchMcp(serial, *function);
+  if (!tool && !function) {
     std::string names;
     for (const ToolConfig& t : *tools_) names += (names.empty() ? "" : ", ") + t.name;
+    if (mcp_) {
+      for (const McpFunction& f : mcp_->functions()) names += (names.empty() ? "" : ", ") + f.name;
+    }
     names = names.empty() ? "no tools are declared" : "the tools are: " + names;
     Answered(serial, FormatToolError("there is no tool named \"" + call.name + "\"; " + names),
              Shown(call.name) + ": not a declared tool");
@@ -376,9 +425,59 @@ void ToolCalls::Dispatch(int serial) {
   }
 }
 
+std::vector<ToolSpec> ToolCalls::Declared() const {
+  std::vector<ToolSpec> specs = ToolSpecs(*tools_);
+  if (mcp_) {
+    for (ToolSpec& spec : McpToolSpecs(mcp_->functions())) specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+const McpFunction* ToolCalls::FindMcp(std::string_view name) const {
+  if (!mcp_) return nullptr;
+  for (const McpFunction& f : mcp_->functions()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// The schema is the server's inputSchema, checked as a config tool's parameters are: arguments
+// it refuses never reach the server, nor are asked about.
+void ToolCalls::DispatchMcp(int serial, const McpFunction& function) {
+  Call& call = calls_[serial];
+  rapidjson::Document arguments;
+  const std::string& text = call.arguments.empty() ? std::string("{}") : call.arguments;
+  arguments.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  Status valid = arguments.HasParseError() || !arguments.IsObject()
+                     ? Status::Error("the arguments are not a JSON object")
+                     : ValidateArguments(function.parameters_json, arguments);
+  if (!valid.ok()) {
+    Answered(serial, FormatToolError("not run: " + valid.message()),
+             call.name + ": not run: " + valid.message());
+    return;
+  }
+  call.mcp = true;
+  if (!function.confirm) {
+    Run(serial);
+  } else if (can_ask_ == CanAsk::kNo) {
+    Answered(serial,
+             FormatToolError("not run: this tool needs the user's confirmation, and there is no "
+                             "terminal to ask on"),
+             call.name + ": not run (it needs confirmation, and there is no terminal)");
+  } else {
+    to_ask_.push_back(serial);
+    AskNext();
+  }
+}
+
 void ToolCalls::Run(int serial) {
   Call& call = calls_[serial];
   view_->ToolActivity(call.name + " " + Shorten(call.arguments, kShortArguments));
+  if (call.mcp) {
+    mcp_running_[mcp_->Start(call.name, call.arguments.empty() ? "{}" : call.arguments)] = serial;
+    Collected();
+    return;
+  }
   running_[runner_->Start(call.command)] = serial;
   call.command = ToolCommand();  // the runner has its copy
   Collected();                   // a command that could not start is already finished
@@ -390,6 +489,10 @@ void ToolCalls::AskNext() {
   asking_ = to_ask_.front();
   to_ask_.pop_front();
   const Call& call = calls_[asking_];
+  if (call.mcp) {
+    view_->AskToRun("call " + call.name + " " + Shorten(call.arguments, 4096) + "? [y/N] ");
+    return;
+  }
   view_->AskToRun("run " + call.name + ": " + CommandLine(*call.tool, call.command) + "? [y/N] ");
 }
 
@@ -413,6 +516,7 @@ bool ToolCalls::IsYes(std::string_view line) {
 
 void ToolCalls::OnRunnerReady() {
   runner_->Work();
+  if (mcp_) mcp_->Work();
   Collected();
 }
 
@@ -426,6 +530,15 @@ void ToolCalls::Collected() {
     const Call& call = calls_[serial];
     Answered(serial, FormatToolOutput(result, call.tool->max_output_bytes),
              Summary(call.name, result, call.tool->timeout_ms));
+  }
+  if (!mcp_) return;
+  for (auto& [id, outcome] : mcp_->TakeFinished()) {
+    auto it = mcp_running_.find(id);
+    if (it == mcp_running_.end()) continue;
+    const int serial = it->second;
+    mcp_running_.erase(it);
+    const std::string name = calls_[serial].name;
+    Answered(serial, McpOutput(outcome), McpSummary(name, outcome));
   }
 }
 
@@ -446,6 +559,10 @@ bool ToolCalls::Interrupt() {
              name + ": not run (interrupted)");
   }
   runner_->InterruptAll();  // their results come through OnRunnerReady, marked interrupted
+  if (mcp_) {
+    mcp_->InterruptAll();
+    Collected();
+  }
   return true;
 }
 

@@ -30,6 +30,11 @@
 // And Ctrl-C does not cancel the follow-up: the backend waits for every output, interrupted or
 // not, before it can end its task.
 //
+// Tools of MCP servers (tools/mcp_calls.h) are called by the same rules: a call of SERVER__TOOL
+// has its arguments checked against the tool's inputSchema before anything is sent, is asked
+// about when the server's "confirm" says so, and gets exactly one output: the answer's text, an
+// error output for isError, a time-out, a server that failed or a call the user interrupted.
+//
 // Thread safety: main thread only.
 #pragma once
 
@@ -44,6 +49,7 @@
 #include "conversation/event_log.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
+#include "tools/mcp_calls.h"
 #include "tools/tool_config.h"
 #include "tools/tool_runner.h"
 #include "ui/tool_call_view.h"
@@ -55,13 +61,16 @@ enum class CanAsk { kYes, kNo };
 
 // The tools as the session declares them to the model.
 std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools);
+// The MCP servers' tools as the session declares them, after the config's.
+std::vector<ToolSpec> McpToolSpecs(const std::vector<McpFunction>& functions);
 
 class ToolCalls {
  public:
-  // tools, runner, server, view and log must outlive this. base_env: what commands inherit
-  // (ToolBaseEnvironment).
+  // tools, runner, server, view, log and mcp must outlive this. base_env: what commands inherit
+  // (ToolBaseEnvironment). mcp: the MCP servers' tools, or null without any.
   ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, ClientProtocol* server,
-            ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env);
+            ToolCallView* view, EventLog* log, CanAsk can_ask, std::vector<std::string> base_env,
+            McpCalls* mcp = nullptr);
 
   // Every server event, before the conversation handles it.
   void OnServerEvent(const ServerEvent& event);
@@ -69,8 +78,13 @@ class ToolCalls {
   void OnDisconnected();
   // A new session has the conversation so far: the outputs it lacks are sent.
   void OnSessionReady();
-  // The runner's fd was readable: collects what finished.
+  // The runner's fd (or the MCP calls' fd) was readable: collects what finished.
   void OnRunnerReady();
+
+  // The tools the session declares: the config's, then the MCP servers' (as they are now).
+  std::vector<ToolSpec> Declared() const;
+  // The MCP servers' tools changed: the session is to declare Declared() again.
+  bool TakeToolsChanged() { return mcp_ && mcp_->TakeToolsChanged(); }
 
   // A question is waiting for the user's answer.
   bool awaiting_answer() const { return asking_ >= 0; }
@@ -96,6 +110,7 @@ class ToolCalls {
     uint64_t arrival = 0;               // the order calls were announced in
     const ToolConfig* tool = nullptr;   // the declared tool, once dispatched (null: unknown)
     ToolCommand command;                // prepared when dispatched, until it starts
+    bool mcp = false;                   // an MCP server's tool (name is SERVER__TOOL)
     int connection = 0;                 // the connection it came on (connections_ then)
   };
 
@@ -124,6 +139,9 @@ class ToolCalls {
                        std::string_view first_item_id);
   void Dispatch(int serial);
   void Run(int serial);
+  // A call of an MCP server's tool: checked, asked about, sent.
+  void DispatchMcp(int serial, const McpFunction& function);
+  const McpFunction* FindMcp(std::string_view name) const;
   void AskNext();
   void Collected();
   // Sends the call's output and forgets the call; the last of a response makes a follow-up due.
@@ -137,6 +155,7 @@ class ToolCalls {
   EventLog* const log_;
   const CanAsk can_ask_;
   const std::vector<std::string> base_env_;
+  McpCalls* const mcp_;
 
   bool connected_ = true;
   int connections_ = 0;  // connections lost so far
@@ -146,11 +165,12 @@ class ToolCalls {
   };
   std::map<int, Output> unconfirmed_;  // by serial
 
-  std::map<std::string, Call> collecting_;  // by call_id, until their response is done
-  std::map<int, Call> calls_;               // by serial: dispatched, without an output yet
-  std::map<ToolRunner::Id, int> running_;   // runner id -> serial
-  std::deque<int> to_ask_;                  // serials of confirm calls, in order
-  int asking_ = -1;                         // the serial whose question is shown
+  std::map<std::string, Call> collecting_;   // by call_id, until their response is done
+  std::map<int, Call> calls_;                // by serial: dispatched, without an output yet
+  std::map<ToolRunner::Id, int> running_;    // runner id -> serial
+  std::map<McpCalls::Id, int> mcp_running_;  // MCP call id -> serial
+  std::deque<int> to_ask_;                   // serials of confirm calls, in order
+  int asking_ = -1;                          // the serial whose question is shown
   int next_serial_ = 1;
   uint64_t next_arrival_ = 0;
   std::deque<Finished> finished_;    // the last few responses done, newest at the back

@@ -15,6 +15,7 @@
 
 #include "protocol/json_parse.h"
 #include "protocol/json_write.h"
+#include "tools/child_groups.h"
 #include "tools/process_spawn.h"
 #include "tools/tool_command.h"
 #include "tools/tool_schema.h"
@@ -129,6 +130,7 @@ Status McpServer::Spawn() {
     return spawned.status();
   }
   pid_ = *spawned;
+  RegisterChildGroup(pid_);
   pid_fd_ = PidFdOpen(pid_);
   if (pid_fd_ < 0) {
     const int error = errno;
@@ -264,10 +266,14 @@ Result<McpCallResult> McpServer::CallTool(const std::string& tool, std::string_v
   w.EndObject();
   auto answer = Request("tools/call", buffer.str(), NowMs() + config_.timeout_ms);
   if (!answer.ok()) return answer.status();
-  if (!answer->ok) return Status::Error("tools/call: " + answer->error);
+  return ReadCallResult(*answer, max_output_bytes);
+}
+
+Result<McpCallResult> McpServer::ReadCallResult(const Answer& answer, size_t max_output_bytes) {
+  if (!answer.ok) return Status::Error("tools/call: " + answer.error);
   rapidjson::Document result;
-  result.Parse<rapidjson::kParseIterativeFlag>(answer->result_json.c_str(),
-                                               answer->result_json.size());
+  result.Parse<rapidjson::kParseIterativeFlag>(answer.result_json.c_str(),
+                                               answer.result_json.size());
   if (!result.IsObject()) return Status::Error("tools/call: the result is not an object");
   auto content = result.FindMember("content");
   if (content == result.MemberEnd() || !content->value.IsArray())
@@ -296,6 +302,115 @@ Result<McpCallResult> McpServer::CallTool(const std::string& tool, std::string_v
   return out;
 }
 
+Result<int64_t> McpServer::SendCall(const std::string& tool, std::string_view arguments_json) {
+  if (!running()) return Status::Error("not running");
+  rapidjson::Document arguments;
+  arguments.Parse<rapidjson::kParseIterativeFlag>(arguments_json.data(), arguments_json.size());
+  if (arguments.HasParseError() || !arguments.IsObject())
+    return Status::Error("the arguments must be a JSON object");
+  JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("jsonrpc");
+  w.String("2.0");
+  w.Key("id");
+  const int64_t id = next_id_++;
+  w.Int64(id);
+  w.Key("method");
+  w.String("tools/call");
+  w.Key("params");
+  w.StartObject();
+  w.Key("name");
+  w.String(tool.c_str(), static_cast<rapidjson::SizeType>(tool.size()));
+  w.Key("arguments");
+  arguments.Accept(w);
+  w.EndObject();
+  w.EndObject();
+  Status sent = Send(buffer.str(), NowMs() + config_.timeout_ms);
+  if (!sent.ok()) return Status::Error("tools/call: " + sent.message());
+  sent_calls_.push_back(id);
+  return id;
+}
+
+// Reads until the pipe is empty: each answer to a call sent is handed over, anything else is
+// handled as Request() would (pings answered, list_changed noted). Never waits.
+Status McpServer::Pump(size_t max_output_bytes, std::vector<CallAnswer>* answers) {
+  if (!running()) return Status::Error("not running");
+  if (err_fd_ >= 0) {
+    pollfd err{err_fd_, POLLIN, 0};
+    while (err_fd_ >= 0 && poll(&err, 1, 0) > 0) ReadStderr();
+  }
+  for (;;) {
+    auto line = TakeLine();
+    if (!line.ok()) return Fail(line.message());
+    if (line->empty()) {
+      auto got = ReadOut();
+      if (!got.ok()) return Fail(got.message());
+      if (!*got) return Status::Ok();
+      continue;
+    }
+    std::string text = *line;
+    rapidjson::Document doc;
+    if (!ParseJsonInsitu(&text, &doc).ok() || !doc.IsObject()) {
+      LOG_INFO("mcp %s: not JSON-RPC, ignored: %s", config_.name.c_str(), OneLine(*line).c_str());
+      continue;
+    }
+    auto answer_id = doc.FindMember("id");
+    const bool answer =
+        answer_id != doc.MemberEnd() && answer_id->value.IsInt64() && !doc.HasMember("method");
+    auto sent = answer
+                    ? std::find(sent_calls_.begin(), sent_calls_.end(), answer_id->value.GetInt64())
+                    : sent_calls_.end();
+    if (sent == sent_calls_.end()) {
+      if (!answer) HandleOther(*line, NowMs() + config_.timeout_ms);
+      continue;  // an answer to a cancelled call, or to nothing
+    }
+    sent_calls_.erase(sent);
+    CallAnswer out;
+    out.id = answer_id->value.GetInt64();
+    out.result = ReadCallResult(ReadAnswer(&doc), max_output_bytes);
+    answers->push_back(std::move(out));
+  }
+}
+
+void McpServer::Cancel(int64_t id) {
+  auto sent = std::find(sent_calls_.begin(), sent_calls_.end(), id);
+  if (sent == sent_calls_.end() || !running()) return;
+  sent_calls_.erase(sent);
+  // A short wait at most: the notice is a courtesy, the answer is dropped anyway.
+  (void)Send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":)" +
+                 std::to_string(id) + "}}",
+             NowMs() + 100);
+}
+
+Status McpServer::Relist() {
+  if (!running()) return Status::Error("not running");
+  tools_.clear();
+  skipped_.clear();
+  tools_changed_ = false;
+  return ListTools(NowMs() + config_.timeout_ms);
+}
+
+void McpServer::Kill() {
+  interrupted_ = true;  // no grace
+  Stop();
+}
+
+McpServer::Answer McpServer::ReadAnswer(const void* doc_value) {
+  const auto& doc = *static_cast<const rapidjson::Value*>(doc_value);
+  Answer answer;
+  if (const rapidjson::Value* result = OptObject(doc, "result")) {
+    answer.ok = true;
+    answer.result_json = Compact(*result);
+  } else if (const rapidjson::Value* error = OptObject(doc, "error")) {
+    answer.error = OneLine(OptString(*error, "message"));
+    if (answer.error.empty()) answer.error = "(no message)";
+  } else {
+    answer.error = "an answer with neither \"result\" nor \"error\"";
+  }
+  return answer;
+}
+
 Result<McpServer::Answer> McpServer::Request(const std::string& method,
                                              const std::string& params_json, int64_t deadline_ms) {
   const int64_t id = next_id_++;
@@ -320,17 +435,7 @@ Result<McpServer::Answer> McpServer::Request(const std::string& method,
       HandleOther(*line, deadline_ms);
       continue;
     }
-    Answer answer;
-    if (const rapidjson::Value* result = OptObject(doc, "result")) {
-      answer.ok = true;
-      answer.result_json = Compact(*result);
-    } else if (const rapidjson::Value* error = OptObject(doc, "error")) {
-      answer.error = OneLine(OptString(*error, "message"));
-      if (answer.error.empty()) answer.error = "(no message)";
-    } else {
-      answer.error = "an answer with neither \"result\" nor \"error\"";
-    }
-    return answer;
+    return ReadAnswer(&doc);
   }
 }
 
@@ -415,22 +520,8 @@ int McpServer::WaitFor(int fd, short events, int64_t deadline_ms) {
 
 Result<std::string> McpServer::ReadLine(int64_t deadline_ms) {
   for (;;) {
-    const size_t newline = out_buffer_.find('\n');
-    if (newline != std::string::npos) {
-      std::string line = out_buffer_.substr(0, newline);
-      out_buffer_.erase(0, newline + 1);
-      if (discarding_line_) {
-        discarding_line_ = false;
-        return Status::Error("a line longer than " + std::to_string(kMaxLineBytes >> 20) + " MiB");
-      }
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;
-      return line;
-    }
-    if (out_buffer_.size() > kMaxLineBytes) {
-      out_buffer_.clear();
-      discarding_line_ = true;
-    }
+    auto line = TakeLine();
+    if (!line.ok() || !line->empty()) return line;
     // stderr is read as it comes, so that a server that logs a lot never blocks on it.
     pollfd err{err_fd_, POLLIN, 0};
     if (err_fd_ >= 0 && poll(&err, 1, 0) > 0) ReadStderr();
@@ -439,22 +530,48 @@ Result<std::string> McpServer::ReadLine(int64_t deadline_ms) {
     if (ready == 0) {
       return Status::Error("no answer within " + std::to_string(config_.timeout_ms) + " ms");
     }
-    char buffer[65536];
-    const ssize_t got = read(out_fd_, buffer, sizeof buffer);
-    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (got <= 0) {
-      // End of its stdout: it exited, or is about to.
-      return Status::Error(GoneReason("closed its stdout"));
-    }
-    if (discarding_line_) {
-      const char* end = static_cast<const char*>(memchr(buffer, '\n', static_cast<size_t>(got)));
-      if (!end) continue;
-      out_buffer_.assign("\n");  // ends the discarded line above
-      out_buffer_.append(end + 1, static_cast<size_t>(buffer + got - (end + 1)));
-      continue;
-    }
-    out_buffer_.append(buffer, static_cast<size_t>(got));
+    auto got = ReadOut();
+    if (!got.ok()) return got.status();
   }
+}
+
+Result<std::string> McpServer::TakeLine() {
+  for (;;) {
+    const size_t newline = out_buffer_.find('\n');
+    if (newline == std::string::npos) break;
+    std::string line = out_buffer_.substr(0, newline);
+    out_buffer_.erase(0, newline + 1);
+    if (discarding_line_) {
+      discarding_line_ = false;
+      return Status::Error("a line longer than " + std::to_string(kMaxLineBytes >> 20) + " MiB");
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) return line;
+  }
+  if (out_buffer_.size() > kMaxLineBytes) {
+    out_buffer_.clear();
+    discarding_line_ = true;
+  }
+  return std::string();
+}
+
+Result<bool> McpServer::ReadOut() {
+  char buffer[65536];
+  ssize_t got;
+  while ((got = read(out_fd_, buffer, sizeof buffer)) < 0 && errno == EINTR) {
+  }
+  if (got < 0 && errno == EAGAIN) return false;
+  // End of its stdout: it exited, or is about to.
+  if (got <= 0) return Status::Error(GoneReason("closed its stdout"));
+  if (discarding_line_) {
+    const char* end = static_cast<const char*>(memchr(buffer, '\n', static_cast<size_t>(got)));
+    if (!end) return true;
+    out_buffer_.assign("\n");  // ends the discarded line above
+    out_buffer_.append(end + 1, static_cast<size_t>(buffer + got - (end + 1)));
+    return true;
+  }
+  out_buffer_.append(buffer, static_cast<size_t>(got));
+  return true;
 }
 
 // stderr is a log: each line goes to -v as it comes, and the last few KiB are kept for the
@@ -539,6 +656,7 @@ void McpServer::Stop() {
     // Whatever it left in its group goes with it; its pid, the group's id, is not reused
     // before it is reaped.
     kill(-pid_, SIGKILL);
+    UnregisterChildGroup(pid_);  // before the reaping frees the pid for another process
     while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
@@ -547,6 +665,7 @@ void McpServer::Stop() {
   out_buffer_.clear();
   err_buffer_.clear();
   discarding_line_ = false;
+  sent_calls_.clear();
 }
 
 }  // namespace voxterm

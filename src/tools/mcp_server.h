@@ -18,7 +18,10 @@
 // destructor, close its stdin, then SIGTERM its group, then SIGKILL: nothing it started outlives
 // the McpServer.
 //
-// The calls block, each at most the time limit: `voxterm mcp` and the tests call them directly.
+// Start() and CallTool() block, each at most the time limit: `voxterm mcp` and the tests call
+// them directly. A conversation's main loop must not wait that long: it sends a call with
+// SendCall() and, whenever out_fd() or err_fd() is readable, collects the answers with Pump(),
+// without ever blocking (tools/mcp_hub.h).
 // Thread safety: one thread. REQUIRES: SIGPIPE ignored (voxterm's signal watch does it), so that
 // a server that closed its stdin is an error, not the end of voxterm.
 #pragma once
@@ -79,6 +82,29 @@ class McpServer {
   Result<McpCallResult> CallTool(const std::string& tool, std::string_view arguments_json,
                                  size_t max_output_bytes);
 
+  // The non-blocking half. SendCall() writes a tools/call (waiting only while the server's
+  // stdin pipe is full, at most the time limit) and returns the request's id; Pump() reads what
+  // the server wrote so far and adds the answers to requests of SendCall() to *answers. An error
+  // from either is the server's failure (it exited, or sent nonsense too long to be a line):
+  // the server is stopped then, and every call sent is lost.
+  struct CallAnswer {
+    int64_t id = 0;
+    Result<McpCallResult> result = Status::Error("no answer");
+  };
+  Result<int64_t> SendCall(const std::string& tool, std::string_view arguments_json);
+  Status Pump(size_t max_output_bytes, std::vector<CallAnswer>* answers);
+  // Tells the server a call is no longer awaited (notifications/cancelled); its answer, if
+  // any, is dropped by Pump().
+  void Cancel(int64_t id);
+  // Lists the tools again (after notifications/tools/list_changed): blocks, at most the time
+  // limit. REQUIRES: running(), and no call sent and unanswered (its answer would be lost).
+  Status Relist();
+  bool calls_in_flight() const { return !sent_calls_.empty(); }
+  // Ends the server at once (SIGKILL to its group): after a time-out, it gets no grace.
+  void Kill();
+  int out_fd() const { return out_fd_; }
+  int err_fd() const { return err_fd_; }
+
   // Closes stdin, then SIGTERM to the group, SIGKILL 500 ms later, and reaps the child; after
   // an interrupt, SIGKILL at once.
   void Stop();
@@ -127,6 +153,13 @@ class McpServer {
   // Why the child is gone, when it has exited ("exited with 3 (stderr: ...)"); "" otherwise.
   std::string ExitReason();
   Status Fail(const std::string& what);
+  // Moves what stdout has ready into out_buffer_: true when something was read, false when
+  // nothing is there yet; an error when stdout ended.
+  Result<bool> ReadOut();
+  // A complete line from out_buffer_, or "" when none is complete yet.
+  Result<std::string> TakeLine();
+  static Result<McpCallResult> ReadCallResult(const Answer& answer, size_t max_output_bytes);
+  static Answer ReadAnswer(const void* doc_value);
   void AddTool(const void* tool_value);
 
   const McpServerConfig config_;
@@ -137,6 +170,7 @@ class McpServer {
   bool discarding_line_ = false;         // past kMaxLineBytes of one line: dropped to its end
   std::string stderr_tail_;              // the last kStderrTailBytes of stderr
   int64_t next_id_ = 1;
+  std::vector<int64_t> sent_calls_;  // ids of SendCall() not answered nor cancelled yet
   std::vector<McpTool> tools_;
   std::vector<std::string> skipped_;
   bool tools_changed_ = false;

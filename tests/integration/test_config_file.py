@@ -133,15 +133,15 @@ def test_voxterm_config_shows_the_endpoint_that_will_be_used(run, flags, url, so
     assert row[1:] == [url] + source
 
 
-def test_mcp_servers_are_checked_and_a_conversation_says_it_does_not_use_them(mock, run, tmp_path):
+def test_mcp_servers_are_checked_and_one_that_does_not_start_is_one_line(mock, run, tmp_path):
     m = mock()
     config = tmp_path / "c.json"
     config.write_text('{"mcp_servers": {"notes": {"command": ["notes-server"]}}}')
     config.chmod(0o600)
     r = run(["--text", "--config", str(config), "--url", m.url()], input="hi\n")
     assert r.returncode == 0, r.stderr
-    assert one_line(r.stderr) == ('voxterm: warning: mcp_servers: a conversation does not use MCP servers '
-                                  'yet (see docs/config.md, "MCP servers")')
+    assert one_line(r.stderr) == ('voxterm: warning: mcp server "notes" does not start: notes-server: '
+                                  'command not found; the conversation goes on without its tools')
     config.write_text('{\n"mcp_servers": {"notes": {"command": ["notes-server"],\n"timeout_ms": "5"}}}')
     r = run(["--text", "--config", str(config), "--url", m.url()], input="hi\n")
     assert r.returncode == 2

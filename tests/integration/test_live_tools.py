@@ -5,11 +5,13 @@ one response.create. Against the mock's GPT-Live side (tests/mock/live_session.p
 delegates each user turn to the backend when started with --live-delegate NAME JSON."""
 
 import json
+import sys
 
 import pytest
 
 from conftest import one_line
 from test_live import records, run_live, spoken
+from test_mcp import SERVER
 from test_tools import text_param, write_config
 
 
@@ -147,3 +149,24 @@ def test_a_lost_connection_stops_its_calls_and_sends_nothing_to_the_new_session(
     assert "not sent (the connection it was asked on was lost)" in r.stdout
     assert m.violations() == []
     assert m.errors_sent() == []
+
+
+def test_an_mcp_tool_runs_through_delegation(mock, run, tmp_path):
+    config = tmp_path / "mcp.json"
+    config.write_text(json.dumps({"mcp_servers": {"calc": {"command": [sys.executable, SERVER]}}}))
+    config.chmod(0o600)
+    m = mock("--live-delegate", "calc__add", json.dumps({"a": 2, "b": 40}))
+    r = run_live(run, m, tmp_path, the_turn(tmp_path), "--config", str(config))
+    assert r.returncode == 0, r.stderr
+    tools = m.events()[0]["session"]["delegation"]["responses"]["tools"]
+    add = next(t for t in tools if t["name"] == "calc__add")
+    assert add == {"type": "function", "name": "calc__add", "description": "Adds two whole numbers.",
+                   "parameters": {"type": "object",
+                                  "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                                  "required": ["a", "b"]}}
+    outputs = [e["item"]["output"] for e in m.events()
+               if e["type"] == "response.item.create" and e["item"]["type"] == "function_call_output"]
+    assert outputs == ["42"]
+    types = [e["type"] for e in m.events()]
+    assert types.count("response.create") == 1
+    checked(m)

@@ -15,6 +15,7 @@ Modes that misbehave, for the tests:
   bad-version    answer initialize with protocol version 1999-01-01
   error-init     answer initialize with a JSON-RPC error
   exit-after-init  exit after the tools/list answer
+  crash-on-call  exit 5 on any tools/call, before answering (with a line on stderr)
   paged          list the tools three to a page, with nextCursor
   endless        list one tool per page, and always another cursor
   mutate=SEED    answer tools/list with its JSON text damaged at random (seeded): bytes
@@ -213,6 +214,10 @@ def main():
                 sys.exit(0)
         elif method == "tools/call":
             params = message.get("params", {})
+            if "crash-on-call" in modes:
+                sys.stderr.write("test server: crashing in a call\n")
+                sys.stderr.flush()
+                sys.exit(5)
             answer = call(params.get("name"), params.get("arguments", {}), tools)
             if answer is None:
                 error(request_id, -32602, "Unknown tool: %s" % params.get("name"))

@@ -1,0 +1,190 @@
+// ToolCalls with MCP tools: the same rules as a config tool's, through the McpCalls seam.
+#include <rapidjson/document.h>
+
+#include <catch2/catch.hpp>
+
+#include "conversation/tool_calls.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_mcp_calls.h"
+#include "fakes/fake_tool_runner.h"
+#include "fakes/fake_transport.h"
+#include "fakes/fake_view.h"
+#include "protocol/realtime_client.h"
+
+using namespace voxterm;
+
+namespace {
+
+constexpr const char* kAddSchema =
+    R"({"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},)"
+    R"("required":["a","b"]})";
+
+struct McpToolCallsTest {
+  std::vector<ToolConfig> tools;
+  FakeTransport transport;
+  RealtimeClient server{Dialect::kGa, &transport};
+  FakeToolRunner runner;
+  FakeMcpCalls mcp;
+  FakeView view;
+  FakeClock clock;
+  EventLog log{&clock};
+  CanAsk can_ask = CanAsk::kYes;
+  std::unique_ptr<ToolCalls> calls;
+
+  McpToolCallsTest() {
+    mcp.functions_list = {Function("calc", "add", kAddSchema),
+                          Function("files", "delete", R"({"type":"object"})", /*confirm=*/true)};
+  }
+  ToolCalls& Calls() {
+    if (!calls)
+      calls = std::make_unique<ToolCalls>(&tools, &runner, &server, &view, &log, can_ask,
+                                          std::vector<std::string>{}, &mcp);
+    return *calls;
+  }
+  void Server(const std::string& json) {
+    ParsedEvent event(json);
+    REQUIRE(event.ok());
+    Calls().OnServerEvent(*event);
+  }
+  // One call in a completed response.
+  void CallAndDone(const std::string& response, const std::string& call_id, const std::string& name,
+                   const std::string& arguments_json_string) {
+    Server(R"({"type":"response.function_call_arguments.done","response_id":")" + response +
+           R"(","item_id":"i)" + call_id + R"(","call_id":")" + call_id + R"(","name":")" + name +
+           R"(","arguments":)" + arguments_json_string + "}");
+    Server(R"({"type":"response.done","response":{"id":")" + response +
+           R"(","status":"completed"}})");
+  }
+  std::vector<std::string> Outputs() const {
+    std::vector<std::string> out;
+    for (const std::string& m : transport.sent) {
+      rapidjson::Document d;
+      d.Parse(m.data(), m.size());
+      if (std::string(d["type"].GetString()) != "conversation.item.create") continue;
+      out.push_back(d["item"]["output"].GetString());
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the MCP tools are declared as SERVER__TOOL with their schemas", "[mcp][tool_calls]") {
+  const auto specs = McpToolSpecs({Function("calc", "add", kAddSchema)});
+  REQUIRE(specs.size() == 1);
+  CHECK(specs[0].name == "calc__add");
+  CHECK(specs[0].parameters_json == kAddSchema);
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "an MCP call is sent, and its answer is the one output",
+                 "[mcp][tool_calls]") {
+  CallAndDone("r1", "c1", "calc__add", R"("{\"a\":2,\"b\":40}")");
+  REQUIRE(mcp.sent.size() == 1);
+  CHECK(mcp.sent[0].function == "calc__add");
+  CHECK(mcp.sent[0].arguments_json == R"({"a":2,"b":40})");
+  CHECK(Outputs().empty());
+  CHECK(Calls().busy());
+  mcp.Answer(1, "42");
+  Calls().OnRunnerReady();
+  CHECK(Outputs() == std::vector<std::string>{"42"});
+  CHECK(Calls().TakeFollowUp());
+  CHECK(!Calls().busy());
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "arguments the schema refuses never reach the server",
+                 "[mcp][tool_calls]") {
+  CallAndDone("r1", "c1", "calc__add", R"("{\"a\":\"two\",\"b\":40}")");
+  CallAndDone("r2", "c2", "calc__add", R"("[1]")");
+  CallAndDone("r3", "c3", "calc__add", R"("{\"a\":1}")");
+  CHECK(mcp.sent.empty());
+  const auto outputs = Outputs();
+  REQUIRE(outputs.size() == 3);
+  for (const std::string& output : outputs) CHECK(output.rfind(R"({"error":"not run: )", 0) == 0);
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "isError, failures and time-outs are error outputs",
+                 "[mcp][tool_calls]") {
+  CallAndDone("r1", "c1", "calc__add", R"("{\"a\":1,\"b\":1}")");
+  CallAndDone("r2", "c2", "calc__add", R"("{\"a\":1,\"b\":2}")");
+  CallAndDone("r3", "c3", "calc__add", R"("{\"a\":1,\"b\":3}")");
+  mcp.Answer(1, "bad numbers", /*is_error=*/true);
+  McpCallOutcome crashed;
+  crashed.end = McpCallOutcome::End::kFailed;
+  crashed.error = "the server \"calc\" failed: exited with 5";
+  mcp.Finish(2, crashed);
+  McpCallOutcome late;
+  late.end = McpCallOutcome::End::kTimedOut;
+  late.error = "no answer within 1000 ms";
+  mcp.Finish(3, late);
+  Calls().OnRunnerReady();
+  CHECK(Outputs() ==
+        std::vector<std::string>{R"({"error":"bad numbers"})",
+                                 R"({"error":"the server \"calc\" failed: exited with 5"})",
+                                 R"({"error":"timed out: no answer within 1000 ms"})"});
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "content that is not text is named in a note",
+                 "[mcp][tool_calls]") {
+  CallAndDone("r1", "c1", "calc__add", R"("{\"a\":1,\"b\":1}")");
+  McpCallOutcome o;
+  o.result.text = "a picture";
+  o.result.other_content = {"image"};
+  mcp.Finish(1, o);
+  Calls().OnRunnerReady();
+  CHECK(Outputs() == std::vector<std::string>{
+                         "a picture\n[voxterm: content of other types is not passed on: image]"});
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "a confirm tool asks first, and is refused without a terminal",
+                 "[mcp][tool_calls]") {
+  SECTION("asked: yes sends it") {
+    CallAndDone("r1", "c1", "files__delete", R"("{}")");
+    CHECK(Calls().awaiting_answer());
+    CHECK(mcp.sent.empty());
+    Calls().Answer(true);
+    CHECK(mcp.sent.size() == 1);
+  }
+  SECTION("asked: no refuses it") {
+    CallAndDone("r1", "c1", "files__delete", R"("{}")");
+    Calls().Answer(false);
+    CHECK(mcp.sent.empty());
+    CHECK(Outputs() == std::vector<std::string>{R"({"error":"not run: the user declined"})"});
+  }
+  SECTION("no terminal") {
+    can_ask = CanAsk::kNo;
+    CallAndDone("r1", "c1", "files__delete", R"("{}")");
+    CHECK(mcp.sent.empty());
+    REQUIRE(Outputs().size() == 1);
+    CHECK(Outputs()[0].find("confirmation") != std::string::npos);
+  }
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "Ctrl-C answers a call in flight as interrupted, no follow-up",
+                 "[mcp][tool_calls]") {
+  CallAndDone("r1", "c1", "calc__add", R"("{\"a\":1,\"b\":1}")");
+  CHECK(Calls().Interrupt());
+  CHECK(Outputs() == std::vector<std::string>{R"({"error":"interrupted by the user"})"});
+  CHECK(!Calls().TakeFollowUp());
+  CHECK(!Calls().busy());
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "an unknown name lists the MCP tools too", "[mcp][tool_calls]") {
+  CallAndDone("r1", "c1", "calc__mul", R"("{}")");
+  CHECK(mcp.sent.empty());
+  REQUIRE(Outputs().size() == 1);
+  CHECK(Outputs()[0].find("calc__add, files__delete") != std::string::npos);
+}
+
+TEST_CASE_METHOD(McpToolCallsTest, "the declared tools are the config's, then the MCP servers'",
+                 "[mcp][tool_calls]") {
+  ToolConfig du;
+  du.name = "disk_usage";
+  tools.push_back(du);
+  std::vector<std::string> names;
+  for (const ToolSpec& spec : Calls().Declared()) names.push_back(spec.name);
+  CHECK(names == std::vector<std::string>{"disk_usage", "calc__add", "files__delete"});
+  CHECK(!Calls().TakeToolsChanged());
+  mcp.tools_changed = true;
+  CHECK(Calls().TakeToolsChanged());
+  CHECK(!Calls().TakeToolsChanged());
+}
