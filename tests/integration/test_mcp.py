@@ -292,11 +292,11 @@ def test_a_crash_mid_call_gets_an_error_output_one_restart_then_stays_stopped(ru
 
 
 def test_a_call_past_the_time_limit_is_answered_and_the_server_restarted(run, mock, tmp_path):
-    m, r = talk(run, mock, tmp_path, {"t": server(timeout_ms=1000)},
+    m, r = talk(run, mock, tmp_path, {"t": server(timeout_ms=3000)},
                 [call("t__sleep", {"ms": 30000}), call("t__add", {"a": 1, "b": 2})])
     assert r.returncode == 0, r.stderr
     slow, add = sent_outputs(m)
-    assert json.loads(slow)["error"] == "timed out: no answer within 1000 ms"
+    assert json.loads(slow)["error"] == "timed out: no answer within 3000 ms"
     assert add == "3"
     assert r.stderr.count('mcp server "t" failed (no answer to a call within 1000 ms)') == 1
     checked(m)

@@ -654,7 +654,7 @@ InputImage TestImage(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE_METHOD(TextChatTest, "--image's images go with the first turn, in its message",
+TEST_CASE_METHOD(TextChatTest, "images of --image go with the first turn, in its message",
                  "[text_chat][image]") {
   chat.AttachToFirstTurn({TestImage("a.png"), TestImage("b.png")});
   SessionCreated();

@@ -77,8 +77,9 @@ TEST_CASE_METHOD(McpHubTest, "a call in flight does not block, and its answer co
 
 TEST_CASE_METHOD(McpHubTest, "a call past its time limit times out, and the server is restarted",
                  "[mcp][mcp_hub]") {
-  auto hub = Hub({Config("t", {}, 500)});
-  const McpCalls::Id slow = hub->Start("t__sleep", R"({"ms":5000})");
+  // The limit holds the start too: long enough for Python to start on a loaded machine.
+  auto hub = Hub({Config("t", {}, 2000)});
+  const McpCalls::Id slow = hub->Start("t__sleep", R"({"ms":30000})");
   auto done = WaitFor(hub.get(), 1);
   REQUIRE(done.size() == 1);
   CHECK(done[0].first == slow);
