@@ -298,7 +298,7 @@ def test_a_call_past_the_time_limit_is_answered_and_the_server_restarted(run, mo
     slow, add = sent_outputs(m)
     assert json.loads(slow)["error"] == "timed out: no answer within 3000 ms"
     assert add == "3"
-    assert r.stderr.count('mcp server "t" failed (no answer to a call within 1000 ms)') == 1
+    assert r.stderr.count('mcp server "t" failed (no answer to a call within 3000 ms)') == 1
     checked(m)
 
 
