@@ -412,13 +412,18 @@ void ToolCalls::Dispatch(int serial) {
     return;
   }
   call.command = std::move(*command);
-  if (!tool->confirm) {
+  RunOrAsk(serial, tool->confirm);
+}
+
+// A call checked and ready: it runs, or waits for the user's yes (refused with no terminal).
+void ToolCalls::RunOrAsk(int serial, bool confirm) {
+  if (!confirm) {
     Run(serial);
   } else if (can_ask_ == CanAsk::kNo) {
     Answered(serial,
              FormatToolError("not run: this tool needs the user's confirmation, and there is no "
                              "terminal to ask on"),
-             call.name + ": not run (it needs confirmation, and there is no terminal)");
+             calls_[serial].name + ": not run (it needs confirmation, and there is no terminal)");
   } else {
     to_ask_.push_back(serial);
     AskNext();
@@ -457,17 +462,7 @@ void ToolCalls::DispatchMcp(int serial, const McpFunction& function) {
     return;
   }
   call.mcp = true;
-  if (!function.confirm) {
-    Run(serial);
-  } else if (can_ask_ == CanAsk::kNo) {
-    Answered(serial,
-             FormatToolError("not run: this tool needs the user's confirmation, and there is no "
-                             "terminal to ask on"),
-             call.name + ": not run (it needs confirmation, and there is no terminal)");
-  } else {
-    to_ask_.push_back(serial);
-    AskNext();
-  }
+  RunOrAsk(serial, function.confirm);
 }
 
 void ToolCalls::Run(int serial) {

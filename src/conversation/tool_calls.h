@@ -140,6 +140,7 @@ class ToolCalls {
   void Dispatch(int serial);
   void Run(int serial);
   // A call of an MCP server's tool: checked, asked about, sent.
+  void RunOrAsk(int serial, bool confirm);
   void DispatchMcp(int serial, const McpFunction& function);
   const McpFunction* FindMcp(std::string_view name) const;
   void AskNext();
