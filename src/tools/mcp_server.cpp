@@ -249,9 +249,9 @@ void McpServer::AddTool(const void* tool_value) {
   tools_.push_back(std::move(out));
 }
 
-Result<McpCallResult> McpServer::CallTool(const std::string& tool, std::string_view arguments_json,
-                                          size_t max_output_bytes) {
-  if (!running()) return Status::Error("not running");
+// tools/call's params: the arguments, re-written compact, are one line whatever they were.
+Result<std::string> McpServer::CallParams(const std::string& tool,
+                                          std::string_view arguments_json) {
   rapidjson::Document arguments;
   arguments.Parse<rapidjson::kParseIterativeFlag>(arguments_json.data(), arguments_json.size());
   if (arguments.HasParseError() || !arguments.IsObject())
@@ -264,7 +264,22 @@ Result<McpCallResult> McpServer::CallTool(const std::string& tool, std::string_v
   w.Key("arguments");
   arguments.Accept(w);
   w.EndObject();
-  auto answer = Request("tools/call", buffer.str(), NowMs() + config_.timeout_ms);
+  return buffer.str();
+}
+
+// method is one of voxterm's own names and params_json compact JSON: nothing to escape.
+std::string McpServer::RequestLine(int64_t id, const std::string& method,
+                                   const std::string& params_json) {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method +
+         R"(","params":)" + params_json + "}";
+}
+
+Result<McpCallResult> McpServer::CallTool(const std::string& tool, std::string_view arguments_json,
+                                          size_t max_output_bytes) {
+  if (!running()) return Status::Error("not running");
+  auto params = CallParams(tool, arguments_json);
+  if (!params.ok()) return params.status();
+  auto answer = Request("tools/call", *params, NowMs() + config_.timeout_ms);
   if (!answer.ok()) return answer.status();
   return ReadCallResult(*answer, max_output_bytes);
 }
@@ -304,29 +319,10 @@ Result<McpCallResult> McpServer::ReadCallResult(const Answer& answer, size_t max
 
 Result<int64_t> McpServer::SendCall(const std::string& tool, std::string_view arguments_json) {
   if (!running()) return Status::Error("not running");
-  rapidjson::Document arguments;
-  arguments.Parse<rapidjson::kParseIterativeFlag>(arguments_json.data(), arguments_json.size());
-  if (arguments.HasParseError() || !arguments.IsObject())
-    return Status::Error("the arguments must be a JSON object");
-  JsonBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("jsonrpc");
-  w.String("2.0");
-  w.Key("id");
+  auto params = CallParams(tool, arguments_json);
+  if (!params.ok()) return params.status();
   const int64_t id = next_id_++;
-  w.Int64(id);
-  w.Key("method");
-  w.String("tools/call");
-  w.Key("params");
-  w.StartObject();
-  w.Key("name");
-  w.String(tool.c_str(), static_cast<rapidjson::SizeType>(tool.size()));
-  w.Key("arguments");
-  arguments.Accept(w);
-  w.EndObject();
-  w.EndObject();
-  Status sent = Send(buffer.str(), NowMs() + config_.timeout_ms);
+  Status sent = Send(RequestLine(id, "tools/call", *params), NowMs() + config_.timeout_ms);
   if (!sent.ok()) return Status::Error("tools/call: " + sent.message());
   sent_calls_.push_back(id);
   return id;
@@ -414,9 +410,7 @@ McpServer::Answer McpServer::ReadAnswer(const void* doc_value) {
 Result<McpServer::Answer> McpServer::Request(const std::string& method,
                                              const std::string& params_json, int64_t deadline_ms) {
   const int64_t id = next_id_++;
-  Status sent = Send(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method +
-                         R"(","params":)" + params_json + "}",
-                     deadline_ms);
+  Status sent = Send(RequestLine(id, method, params_json), deadline_ms);
   if (!sent.ok()) return Status::Error(method + ": " + sent.message());
   for (;;) {
     auto line = ReadLine(deadline_ms);

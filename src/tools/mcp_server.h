@@ -131,6 +131,9 @@ class McpServer {
     std::string result_json;
     std::string error;
   };
+  static Result<std::string> CallParams(const std::string& tool, std::string_view arguments_json);
+  static std::string RequestLine(int64_t id, const std::string& method,
+                                 const std::string& params_json);
   Status Spawn();
   Status Handshake(int64_t deadline_ms);
   Status ListTools(int64_t deadline_ms);
