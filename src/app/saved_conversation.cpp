@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "util/paths.h"
+#include "util/secret_mask.h"
 
 namespace voxterm {
 
@@ -94,7 +95,9 @@ Status SaveConversation(const History& history, const std::string& path,
   if (Status distinct = CheckDistinctFiles(files); !distinct.ok()) return distinct;
   auto fd = CreateOutputFile(expanded, "/save");
   if (!fd.ok()) return fd.status();
-  const std::string text = FormatConversation(history, SavedFormatFor(expanded));
+  // The history puts answers together from their deltas: a key sent in pieces is whole here.
+  const std::string text =
+      ProcessSecretMask().Masked(FormatConversation(history, SavedFormatFor(expanded)));
   size_t written = 0;
   int error = 0;
   while (written < text.size()) {

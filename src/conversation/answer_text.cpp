@@ -31,6 +31,9 @@ bool AnswerText::OnEvent(const ServerEvent& event, bool show, bool end_line) {
 
 void AnswerText::EndLine(bool interrupted) {
   if (!line_open_) return;
+  if (const std::string_view rest = masked_.Finish(); !rest.empty()) {
+    lines_->Words(line_item_id_, rest);
+  }
   lines_->EndLine(interrupted);
   line_open_ = false;
 }
@@ -43,7 +46,9 @@ void AnswerText::Show(std::string_view item_id, std::string_view text) {
     shown_items_.emplace_back(item_id);
     if (shown_items_.size() > kMaxShownItems) shown_items_.pop_front();
   }
-  lines_->Words(item_id, text);
+  if (const std::string_view shown = masked_.Add(text); !shown.empty()) {
+    lines_->Words(item_id, shown);
+  }
   line_open_ = true;
 }
 

@@ -7,6 +7,11 @@
 // (response.output_text.done, .output_audio_transcript.done or .output_item.done), is shown from
 // there. Where deltas were shown and the .done says otherwise, what was shown stays (it cannot be
 // taken back); the history a reconnect replays keeps the .done's text.
+//
+// The words pass the process's secret mask as one stream per line (util/secret_mask.h): a key
+// that a hostile server cuts into deltas too short to mask one by one is masked where they meet.
+// Until the line ends, its last few characters may wait for the next delta, when they could be
+// the key's beginning.
 // Thread safety: main thread only.
 #pragma once
 
@@ -16,6 +21,7 @@
 #include <string_view>
 
 #include "protocol/server_events.h"
+#include "util/secret_mask.h"
 
 namespace voxterm {
 
@@ -59,6 +65,7 @@ class AnswerText {
   // none.
   static constexpr size_t kMaxShownItems = 8;
   std::deque<std::string> shown_items_;
+  StreamMask masked_{&ProcessSecretMask()};  // the open line's words
 };
 
 }  // namespace voxterm

@@ -5,6 +5,7 @@
 
 #include "audio/pcm.h"
 #include "util/log.h"
+#include "util/secret_mask.h"
 
 namespace voxterm {
 
@@ -423,7 +424,8 @@ void ConversationEngine::Caption(std::string_view item_id, std::string_view text
       text.substr(0, kMaxCaptionBytes - std::min(kMaxCaptionBytes, caption.second.size())));
   captions_.push_back(std::move(caption));
   if (captions_.size() > kMaxCaptions) captions_.pop_front();
-  view_->UserCaption(captions_.back().second);
+  // Masked whole each time: a key the server sends in pieces meets itself here.
+  view_->UserCaption(ProcessSecretMask().Masked(captions_.back().second));
 }
 
 // The caption shown is then the one updated last, if any is left.

@@ -56,6 +56,20 @@ void RedactAudio(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc)
   }
 }
 
+// A log cannot hold back a line as the screen holds back words (util/secret_mask.h's StreamMask):
+// a delta is masked with the text before it, so a run of the key that began there is masked from
+// this delta on. What the lines before showed of that run is shorter than a maskable piece.
+void MaskAfter(std::string* text_tail, rapidjson::Value* delta,
+               rapidjson::Document::AllocatorType& allocator) {
+  const size_t before = text_tail->size();
+  std::string joined = *text_tail;
+  joined.append(delta->GetString(), delta->GetStringLength());
+  text_tail->assign(joined, joined.size() - std::min(joined.size(), SecretMask::kMinPiece));
+  if (!ProcessSecretMask().Mask(&joined)) return;
+  delta->SetString(joined.data() + before, static_cast<rapidjson::SizeType>(joined.size() - before),
+                   allocator);
+}
+
 }  // namespace
 
 EventLog::~EventLog() {
@@ -74,7 +88,7 @@ Status EventLog::Open(const std::string& path) {
   return Status::Ok();
 }
 
-std::string EventLog::Redact(std::string_view json) {
+std::string EventLog::Redact(std::string_view json, std::string* text_tail) {
   // A copy to parse in place; depth-limited, since both the walk below and Accept() recurse.
   std::string copy;
   copy.reserve(json.size() + kJsonPadding);  // the parser's padding, without a second copy
@@ -97,6 +111,8 @@ std::string EventLog::Redact(std::string_view json) {
       std::string marker = "<audio: " + std::to_string(Base64DecodedSize(b64)) + " bytes>";
       delta->value.SetString(marker.c_str(), static_cast<rapidjson::SizeType>(marker.size()),
                              doc.GetAllocator());
+    } else if (text_tail && delta != doc.MemberEnd() && delta->value.IsString()) {
+      MaskAfter(text_tail, &delta->value, doc.GetAllocator());
     }
   }
   RedactAudio(doc, doc.GetAllocator());
@@ -105,9 +121,15 @@ std::string EventLog::Redact(std::string_view json) {
 }
 
 // Flushed per line so that a crash or a kill leaves a complete log up to that point.
-void EventLog::Write(const char* direction, std::string_view json) {
+void EventLog::Write(const char* direction, std::string_view json, std::string* text_tail) {
   if (!file_) return;
-  std::string body = Redact(json);
+  std::string body;
+  if (text_tail) {
+    std::lock_guard<std::mutex> lock(mu_);  // text_tail is received_tail_, GUARDED_BY(mu_)
+    body = Redact(json, text_tail);
+  } else {
+    body = Redact(json);
+  }
   // body is {"event":...} or {"invalid":...}; splice the time and direction in front.
   std::string line = "{\"t_ms\":" + std::to_string(clock_->NowMs() - start_ms_) + ",\"dir\":\"" +
                      direction + "\"," + body.substr(1) + "\n";

@@ -28,22 +28,25 @@ class EventLog {
   bool enabled() const { return file_ != nullptr; }
 
   void Sent(std::string_view json) { Write("out", json); }
-  void Received(std::string_view json) { Write("in", json); }
+  void Received(std::string_view json) { Write("in", json, &received_tail_); }
   // A tool call or other local happening worth a line: {"dir":"local","event":json}.
   void Local(std::string_view json) { Write("local", json); }
 
-  // The log line for json, exposed for tests.
-  static std::string Redact(std::string_view json);
+  // The log line for json, exposed for tests. text_tail: the last characters of the text deltas
+  // logged before (a "delta" that is not audio), updated: the mask then sees a key the server
+  // cut into pieces too short to mask one by one, and masks each piece after the first.
+  static std::string Redact(std::string_view json, std::string* text_tail = nullptr);
 
  private:
-  void Write(const char* direction, std::string_view json);
+  void Write(const char* direction, std::string_view json, std::string* text_tail = nullptr);
 
   const Clock* clock_;
   const int64_t start_ms_;
   std::mutex mu_;
-  FILE* file_ = nullptr;  // GUARDED_BY(mu_) for writes; set once by Open()
-  std::string path_;      // set once by Open()
-  bool failed_ = false;   // GUARDED_BY(mu_): a write failed, and was reported
+  FILE* file_ = nullptr;       // GUARDED_BY(mu_) for writes; set once by Open()
+  std::string path_;           // set once by Open()
+  bool failed_ = false;        // GUARDED_BY(mu_): a write failed, and was reported
+  std::string received_tail_;  // GUARDED_BY(mu_): Redact's text_tail for the server's events
 };
 
 }  // namespace voxterm

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "audio/pcm.h"
+#include "util/secret_mask.h"
 #include "util/utf8.h"
 
 namespace voxterm {
@@ -131,6 +132,8 @@ void LiveAnswers::CloseUserTurn(std::vector<ServerEvent>* out) {
   ServerEvent done = Synthetic(ServerEventType::kInputTranscriptCompleted,
                                "conversation.item.input_audio_transcription.completed");
   done.item_id = Keep(user_item_id_);
+  // Put together from deltas: a key the server sent in pieces is whole here.
+  ProcessSecretMask().Mask(&user_text_);
   done.text = Keep(std::move(user_text_));
   user_text_.clear();
   out->push_back(done);

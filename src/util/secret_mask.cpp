@@ -36,6 +36,13 @@ SecretMask::SecretMask(std::string_view secret) {
     filter_[bit / 64] |= uint64_t{1} << (bit % 64);
   }
   std::sort(pieces_.begin(), pieces_.end());
+  for (size_t k = 1; k <= piece_; ++k) {
+    std::vector<uint64_t>& prefixes = prefixes_[k - 1];
+    for (size_t i = 0; i + piece_ <= secret.size(); ++i)
+      prefixes.push_back(Pack(secret.data() + i, k));
+    std::sort(prefixes.begin(), prefixes.end());
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  }
 }
 
 // Runs are found on the text as it was, then overwritten: a window must not see the stars of
@@ -70,6 +77,50 @@ std::string SecretMask::Masked(std::string_view text) const {
   std::string copy(text);
   Mask(&copy);
   return copy;
+}
+
+// A long secret's window that the text holds whole is decided already; a short one's is not until
+// the character after it is known (whether it stands apart).
+size_t SecretMask::OpenTail(std::string_view text) const {
+  const size_t longest = std::min(whole_only_ ? piece_ : piece_ - 1, text.size());
+  for (size_t k = longest; k > 0; --k) {
+    const std::vector<uint64_t>& prefixes = prefixes_[k - 1];
+    if (std::binary_search(prefixes.begin(), prefixes.end(),
+                           Pack(text.data() + text.size() - k, k)))
+      return k;
+  }
+  return 0;
+}
+
+std::string_view StreamMask::Add(std::string_view text) {
+  if (mask_->empty()) return text;
+  seen_.append(text);
+  size_t end = seen_.size() - mask_->OpenTail(seen_);
+  // A tail that could not begin the key then cannot now: what was let through stays so. (A key
+  // is printable ASCII, CheckApiKey: a held end begins a character, never splits one.)
+  return Release(std::max(end, released_));
+}
+
+std::string_view StreamMask::Finish() {
+  if (mask_->empty()) return {};
+  const std::string_view rest = Release(seen_.size());
+  seen_.clear();
+  released_ = 0;
+  return rest;
+}
+
+// Masks all that is known, so runs across the boundary are found, and keeps kMinPiece + 1
+// characters before the new boundary: every window that can still reach past it starts there
+// (the one more is a short secret's test of the character before it).
+std::string_view StreamMask::Release(size_t end) {
+  out_.assign(seen_);
+  mask_->MaskInPlace(out_.data(), out_.size());
+  const std::string_view shown = std::string_view(out_).substr(released_, end - released_);
+  const size_t keep = SecretMask::kMinPiece + 1;
+  const size_t drop = end > keep ? end - keep : 0;
+  seen_.erase(0, drop);
+  released_ = end - drop;
+  return shown;
 }
 
 void SetProcessSecret(std::string_view secret) { g_process_mask = SecretMask(secret); }

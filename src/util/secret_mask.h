@@ -36,11 +36,47 @@ class SecretMask {
   bool Mask(std::string* text) const { return MaskInPlace(text->data(), text->size()); }
   std::string Masked(std::string_view text) const;
 
+  // How many characters at the end of text could begin a run that text's continuation would
+  // complete (0 to kMinPiece): what a stream must hold back until it knows more.
+  size_t OpenTail(std::string_view text) const;
+  bool empty() const { return piece_ == 0; }
+
  private:
   size_t piece_ = 0;              // characters per piece; 0: nothing to mask
   bool whole_only_ = false;       // a short secret: only where no letter, digit or -_+/= touches it
   std::vector<uint64_t> pieces_;  // every piece of the secret, packed, sorted
   uint64_t filter_[64] = {};      // a 4096-bit filter of the pieces: most text fails it at once
+  // prefixes_[k - 1]: the pieces' first k characters, packed, sorted (k = 1 .. piece_)
+  std::vector<uint64_t> prefixes_[kMinPiece];
+};
+
+// StreamMask: the mask for text that arrives in pieces (an answer's deltas). A key cut into
+// pieces shorter than kMinPiece, one per message, passes a mask that sees one message at a time,
+// and the screen shows it whole. This one sees the stream: it holds back the end of what it was
+// given while that end could begin a run of the key (at most kMinPiece characters; a key is
+// ASCII, so never half a UTF-8 character), and masks what it lets through with what came before and
+// after it. Text with nothing like the key's start at its end passes at once. Thread safety: one
+// thread; the mask must outlive it.
+class StreamMask {
+ public:
+  explicit StreamMask(const SecretMask* mask) : mask_(mask) {}
+
+  // The stream goes on with text: returns what may be shown now, masked. The view is valid until
+  // the next call.
+  std::string_view Add(std::string_view text);
+  // The stream ends: returns the rest, masked, and starts afresh.
+  std::string_view Finish();
+  bool holding() const { return released_ < seen_.size(); }
+
+ private:
+  std::string_view Release(size_t end);
+
+  const SecretMask* const mask_;
+  // The stream's last characters as they came: kMinPiece + 1 already let through (what a run
+  // across the boundary is found with), then the ones held back, from released_.
+  std::string seen_;
+  size_t released_ = 0;
+  std::string out_;
 };
 
 // The process's mask: set once, when the key is known.

@@ -2,7 +2,9 @@
 LIVE.md): sessions that end as soon as they start are given up with the reconnect backoff, events
 before session.started are never acted on, a session.started in another audio format is fatal."""
 
+import base64
 import json
+import struct
 
 import pytest
 
@@ -125,3 +127,43 @@ def test_a_session_started_in_the_format_asked_for_goes_on(hostile, run, tmp_pat
                                            after=[closed("close_requested")]))
     r = run_against(run, h, tmp_path, mic_ms=3000)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_key_in_pieces_across_transcript_deltas_is_shown_nowhere(hostile, run, tmp_path):
+    # Both sides' transcripts, the key in pieces too short to mask one by one: the model's words
+    # on stdout and in the transcript, the user's in the transcript.
+    from conftest import TEST_KEY
+    from test_secrets import assert_hidden, split_key
+
+    def words(kind, texts, at_ms):
+        return [{"type": "session.%s_transcript.delta" % kind, "event_id": "ev_%s%d" % (kind, n),
+                 "delta": text, "start_ms": at_ms + 10 * n, "end_ms": at_ms + 10 * n + 10}
+                for n, text in enumerate(texts)]
+    said = words("input", ["My key is "] + split_key(TEST_KEY) + ["."], 0)
+    # The model's words are shown as its audio plays: a second of it, a tone, around them, then
+    # the silence that ends the answer.
+    tone = base64.b64encode(struct.pack("<2400h", *([8000, -8000] * 1200))).decode()
+    quiet = base64.b64encode(bytes(4800)).decode()
+    audio = [{"type": "session.output_audio.delta", "delta": tone} for _ in range(20)]
+    audio += [{"type": "session.output_audio.delta", "delta": quiet} for _ in range(25)]
+    answer = words("output", ["It is "] + split_key(TEST_KEY) + [" indeed."], 0)
+
+    def handler(c):  # closes the session only when asked, when the input has ended
+        if not c.upgrade() or c.wait_for("session.start") is None:
+            return
+        for event in [STARTED] + said + audio[:10] + answer + audio[10:]:
+            c.event(event)
+        if c.wait_for("session.close", timeout=30) is not None:
+            c.event(closed("close_requested"))
+        while c.read_event(5) is not None:
+            pass
+    h = live_hostile(hostile, handler)
+    transcript = tmp_path / "talk.txt"
+    r = run_against(run, h, tmp_path, "--transcript", str(transcript), mic_ms=3000)
+    assert r.returncode == 0, r.stderr
+    for text in (r.stdout, r.stderr, transcript.read_text()):
+        assert_hidden(text)
+    masked = "*" * len(TEST_KEY)
+    assert "It is %s indeed." % masked in r.stdout, (r.stdout, r.stderr, transcript.read_text())
+    assert "It is %s indeed." % masked in transcript.read_text()
+    assert "My key is %s." % masked in transcript.read_text()

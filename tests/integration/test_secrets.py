@@ -311,6 +311,51 @@ def test_a_key_the_server_echoes_is_shown_nowhere(run, tmp_path, handler):
         assert "the server refused the session: invalid_api_key" in r.stderr
 
 
+def split_key(key, size=5):
+    """key in pieces shorter than the mask's 8 characters: no one message holds a maskable run."""
+    return [key[i:i + size] for i in range(0, len(key), size)]
+
+
+def converse_with_the_key_in_pieces(server, conn, headers, key):
+    server.accept(conn, headers)
+    plain = lambda **fields: server.frame(conn, json.dumps(fields))
+    plain(type="session.created", event_id="e0", session={"id": "s", "model": "gpt-realtime-2.1"})
+    server.read_frames(conn, "response.create")
+    plain(type="response.created", event_id="e1", response={"id": "r1", "status": "in_progress", "output": []})
+    delta = lambda n, text: plain(type="response.output_text.delta", event_id="d%d" % n, response_id="r1",
+                                  item_id="i1", output_index=0, content_index=0, delta=text)
+    for n, text in enumerate(["Your key is "] + split_key(key) + [" and that is all."]):
+        delta(n, text)
+    plain(type="response.output_text.done", event_id="e2", response_id="r1", item_id="i1", output_index=0,
+          content_index=0, text="Your key is %s and that is all." % key)
+    plain(type="response.done", event_id="e3", response={"id": "r1", "status": "completed", "output": []})
+    server.read_frames(conn, "never")  # until voxterm closes
+
+
+def test_a_key_the_server_sends_in_pieces_is_shown_nowhere(run, tmp_path):
+    """A key split across deltas, each piece too short to mask on its own, is masked as a whole
+    where the pieces meet: on stdout and in the transcript."""
+    server = HostileServer(converse_with_the_key_in_pieces)
+    transcript, log = tmp_path / "talk.txt", tmp_path / "events.jsonl"
+    try:
+        r = run(["--text", "--transcript", str(transcript), "--log-events", str(log), "--url", server.url(),
+                 "--reconnect-tries", "0"], input="hello\n", timeout=30)
+    finally:
+        server.close()
+    assert r.returncode == 0, r.stderr
+    assert_hidden(r.stdout)
+    assert_hidden(transcript.read_text())
+    # The rest of the answer is all there, the key's place masked character for character.
+    assert r.stdout == "Your key is %s and that is all.\n" % ("*" * len(TEST_KEY))
+    assert "*" * len(TEST_KEY) + " and that is all." in transcript.read_text()
+    # The event log cannot wait for the next line: each delta is masked with the ones before it,
+    # so put back together they show no more of the key than the first piece.
+    logged = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    joined = "".join(e["delta"] for e in logged if e.get("type") == "response.output_text.delta")
+    assert_hidden(joined)
+    assert joined.startswith("Your key is " + split_key(TEST_KEY)[0] + "*")
+
+
 # --- api_key_command ------------------------------------------------------------------------
 
 def key_command_config(tmp_path, command, url, **extra):

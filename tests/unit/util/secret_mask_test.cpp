@@ -68,3 +68,93 @@ TEST_CASE("the process mask is the last secret set", "[secret_mask]") {
   SetProcessSecret("");
   CHECK(ProcessSecretMask().Masked(kKey) == kKey);
 }
+
+namespace {
+
+// What a stream shows of text given in pieces of `size`, all of it.
+std::string Streamed(const SecretMask& mask, const std::string& text, size_t size) {
+  StreamMask stream(&mask);
+  std::string shown;
+  for (size_t i = 0; i < text.size(); i += size) shown += stream.Add(text.substr(i, size));
+  shown += stream.Finish();
+  return shown;
+}
+
+}  // namespace
+
+TEST_CASE("a key in pieces shorter than the mask's is masked where they meet", "[secret_mask]") {
+  SecretMask mask(kKey);
+  const std::string text = std::string("Your key is ") + kKey + " and that is all.";
+  const std::string masked = mask.Masked(text);
+  CHECK(masked.find(kKey) == std::string::npos);
+  for (size_t size = 1; size <= 2 * SecretMask::kMinPiece; ++size) {
+    INFO("pieces of " << size);
+    CHECK(Streamed(mask, text, size) == masked);
+  }
+}
+
+TEST_CASE("a stream shows what the whole text's mask shows, however it is cut", "[secret_mask]") {
+  // Parts of the key (some too short to mask, some not) among words, cut at random places.
+  const std::string key = kKey;
+  const std::vector<std::string> parts = {
+      "sk-pro", key.substr(3, 9),    " ", key, "Ab3dEf6", "h", "words, ", key.substr(20),
+      "-",      "\xC3\xA9t\xC3\xA9 "};
+  SecretMask mask(kKey);
+  SecretMask short_mask("k3y");
+  uint32_t seed = 12345;
+  auto next = [&seed](uint32_t below) {
+    seed = seed * 1103515245 + 12345;
+    return (seed >> 16) % below;
+  };
+  for (int trial = 0; trial < 500; ++trial) {
+    std::string text;
+    for (int n = 0; n < 12; ++n) text += next(4) == 0 ? "k3y" : parts[next(parts.size())];
+    StreamMask stream(&mask), short_stream(&short_mask);
+    std::string shown, short_shown;
+    for (size_t at = 0; at < text.size();) {
+      const size_t size = std::min<size_t>(1 + next(12), text.size() - at);
+      shown += stream.Add(text.substr(at, size));
+      short_shown += short_stream.Add(text.substr(at, size));
+      at += size;
+    }
+    shown += stream.Finish();
+    short_shown += short_stream.Finish();
+    INFO(text);
+    REQUIRE(shown == mask.Masked(text));
+    REQUIRE(short_shown == short_mask.Masked(text));
+  }
+}
+
+TEST_CASE("a stream holds back only an end that could begin the key", "[secret_mask]") {
+  SecretMask mask(kKey);
+  StreamMask stream(&mask);
+  CHECK(stream.Add("Hello, world!") == "Hello, world!");  // '!' begins no piece of the key
+  CHECK_FALSE(stream.holding());
+  CHECK(stream.Add("ask-p") == "a");  // "sk-p" might be the key's start
+  CHECK(stream.holding());
+  CHECK(stream.Add("ony!") == "sk-pony!");  // it was not
+  // "sk-proj-" is the key's already; "proj-Ab" may go on as the key, and does.
+  CHECK(stream.Add(" sk-proj-Ab") == " ***");
+  CHECK(stream.Add("3d.") == "*********.");
+  CHECK(stream.Add("zz") == "zz");
+  // A held end is never half a UTF-8 character, and an ended stream lets the rest through.
+  CHECK(stream.Add("\xC3\xA9sk-pr") == "\xC3\xA9");
+  CHECK(stream.Finish() == "sk-pr");
+  CHECK(stream.Add("Hi") == "Hi");  // afresh
+}
+
+TEST_CASE("a short key in a stream waits for the character after it", "[secret_mask]") {
+  SecretMask mask("k3y");
+  StreamMask stream(&mask);
+  CHECK(stream.Add("my k3y") == "my ");
+  CHECK(stream.Add("es") == "k3yes");
+  CHECK(stream.Add(" k3y") == " ");
+  CHECK(stream.Add(".") == "***.");
+}
+
+TEST_CASE("with no secret a stream holds nothing back", "[secret_mask]") {
+  SecretMask none;
+  StreamMask stream(&none);
+  CHECK(stream.Add(kKey) == kKey);
+  CHECK(stream.Finish().empty());
+}
