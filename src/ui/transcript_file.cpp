@@ -38,16 +38,45 @@ std::string TranscriptFile::Now() {
   return text;
 }
 
-void TranscriptFile::Write(std::string_view who, const std::string& when, std::string_view text) {
-  std::string entry = format_ == Format::kMarkdown
-                          ? "**" + std::string(who) + "** (" + when + "): " + std::string(text)
-                          : "[" + when + "] " + std::string(who) + ": " + std::string(text);
-  entry += format_ == Format::kMarkdown ? "\n\n" : "\n";
+std::string TranscriptFile::Head(std::string_view who, const std::string& when) const {
+  return format_ == Format::kMarkdown ? "**" + std::string(who) + "** (" + when + "): "
+                                      : "[" + when + "] " + std::string(who) + ": ";
+}
+
+void TranscriptFile::Put(std::string_view text, bool flush) {
   if (failed_) return;
-  if (fwrite(entry.data(), 1, entry.size(), file_) != entry.size() || fflush(file_) != 0) {
+  if (fwrite(text.data(), 1, text.size(), file_) != text.size() || (flush && fflush(file_) != 0)) {
     failed_ = true;
     ReportOutputFailure("--transcript", path_, errno);
   }
+}
+
+void TranscriptFile::Write(std::string_view who, const std::string& when, std::string_view text) {
+  if (spilled_) EndSpilled("");  // a line in between: the answer goes on in one of its own
+  std::string entry = Head(who, when);
+  entry.append(text);
+  entry += LineEnd();
+  Put(entry, /*flush=*/true);
+}
+
+void TranscriptFile::Spill(std::string_view text) {
+  const size_t words_end = text.find_last_not_of('\n') + 1;  // npos + 1: all breaks
+  if (words_end == 0) {
+    held_breaks_ += text.size();
+    return;
+  }
+  if (!spilled_) Put(Head("assistant", answer_when_), /*flush=*/false);
+  spilled_ = true;
+  Put(std::string(held_breaks_, '\n'), /*flush=*/false);
+  Put(text.substr(0, words_end), /*flush=*/false);
+  held_breaks_ = text.size() - words_end;
+}
+
+void TranscriptFile::EndSpilled(std::string_view marker) {
+  spilled_ = false;
+  held_breaks_ = 0;
+  answer_when_.clear();  // words after another entry are a line of their own, with their time
+  Put(std::string(marker) + LineEnd(), /*flush=*/true);
 }
 
 void TranscriptFile::UserSaid(std::string_view text) {
@@ -66,19 +95,33 @@ void TranscriptFile::UserCaption(std::string_view text) {
 
 void TranscriptFile::AssistantDelta(std::string_view text) {
   if (answer_when_.empty()) answer_when_ = Now();
-  answer_ += text;
+  if (spilled_) {
+    Spill(text);
+  } else if (answer_.size() + text.size() <= kMaxHeldBytes) {
+    answer_ += text;
+  } else {  // too long to keep: written from here on as it comes
+    Spill(answer_);
+    answer_.clear();
+    answer_.shrink_to_fit();
+    Spill(text);
+  }
   if (view_) view_->AssistantDelta(text);
 }
 
 void TranscriptFile::AssistantDone(bool interrupted) {
-  if (!answer_when_.empty()) {
+  const char* marker = !interrupted                   ? ""
+                       : format_ == Format::kMarkdown ? " *[interrupted]*"
+                                                      : " [interrupted]";
+  if (spilled_) {
+    EndSpilled(marker);
+  } else if (!answer_when_.empty()) {
     std::string text = std::move(answer_);
     while (!text.empty() && text.back() == '\n') text.pop_back();
-    if (interrupted) text += format_ == Format::kMarkdown ? " *[interrupted]*" : " [interrupted]";
+    text += marker;
     Write("assistant", answer_when_, text);
     answer_.clear();
-    answer_when_.clear();
   }
+  answer_when_.clear();
   if (view_) view_->AssistantDone(interrupted);
 }
 

@@ -6,7 +6,10 @@
 //   **you** (14:03:05): what's the weather like in Oslo?
 // It sits in front of the view the mode shows the conversation in (the terminal's, the text
 // chat's): every call goes on to that view unchanged. Each line is written whole, and flushed,
-// when it ends; the words are the server's as they came (the file is not a terminal).
+// when it ends; the words are the server's as they came (the file is not a terminal). An answer
+// longer than kMaxHeldBytes is not kept: its line is written as its words come (memory stays
+// bounded, whatever a server sends), and a line of another entry in between ends it there; what
+// follows is a line of its own.
 // Thread safety: main thread only.
 #pragma once
 
@@ -50,8 +53,19 @@ class TranscriptFile final : public ConversationView, public ToolCallView {
  private:
   TranscriptFile(FILE* file, std::string path, Format format)
       : file_(file), path_(std::move(path)), format_(format) {}
+  static constexpr size_t kMaxHeldBytes = 64 * 1024;
+
   // One entry: who, when it began, what; the words' line breaks kept.
   void Write(std::string_view who, const std::string& when, std::string_view text);
+  // The answer's words, onto its line in the file (begun if need be); line breaks at their end
+  // wait, as the line's end drops them.
+  void Spill(std::string_view text);
+  // The spilled answer's line ends, after marker.
+  void EndSpilled(std::string_view marker);
+  std::string Head(std::string_view who, const std::string& when) const;
+  const char* LineEnd() const { return format_ == Format::kMarkdown ? "\n\n" : "\n"; }
+  // Writes text as it is; flush: the line has ended.
+  void Put(std::string_view text, bool flush);
   static std::string Now();
 
   FILE* const file_;
@@ -59,8 +73,10 @@ class TranscriptFile final : public ConversationView, public ToolCallView {
   const Format format_;
   ConversationView* view_ = nullptr;
   ToolCallView* tools_ = nullptr;
-  std::string answer_;       // the assistant's message so far
+  std::string answer_;       // the assistant's message so far, up to kMaxHeldBytes
   std::string answer_when_;  // when it began; empty while none is open
+  bool spilled_ = false;     // the answer's line is open in the file; answer_ is empty
+  size_t held_breaks_ = 0;   // spilled: line breaks the words ended with, not written yet
   bool failed_ = false;      // a write failed (reported once)
 };
 

@@ -196,3 +196,50 @@ def test_a_live_answer_that_never_ends_does_not_hold_a_file_run(tmp_path):
     assert r.returncode == 1, r.stderr
     assert "sounded for 20 s without words: not waiting for its end" in r.stderr
     assert time.time() - began < 50  # not the two minutes' grace
+
+
+def endless_answer(deltas, size):
+    """A handler: one answer of deltas text deltas of size bytes each, then response.done."""
+    def handler(c):
+        if not c.upgrade():
+            return
+        c.session_created()
+        if c.wait_for("response.create") is None:
+            return
+        c.event({"type": "response.created", "event_id": "ev_c", "response": {"id": "r1", "status": "in_progress"}})
+        for n in range(deltas):
+            c.event({"type": "response.output_text.delta", "event_id": "ev_d%d" % n, "response_id": "r1",
+                     "item_id": "i1", "output_index": 0, "content_index": 0, "delta": "%07d" % n + "w" * (size - 7)})
+        c.event({"type": "response.done", "event_id": "ev_e", "response": {"id": "r1", "status": "completed",
+                                                                           "output": []}})
+        while c.read_event(10) is not None:
+            pass
+    return handler
+
+
+@pytest.mark.skipif(bool(os.environ.get("VOXTERM_SANITIZER")), reason="sanitizers inflate memory")
+def test_a_transcript_does_not_keep_an_endless_answer(start, tmp_path):
+    """A 24 MB answer costs the same memory with --transcript as without: the transcript writes
+    a long answer as it comes (it kept it whole, and copied it, before)."""
+    deltas, size = 400, 60000
+    transcript = tmp_path / "talk.txt"
+    peaks = {}
+    for extra in ([], ["--transcript", str(transcript)]):
+        h = Hostile(endless_answer(deltas, size))
+        try:
+            p = start(["--text", "--url", h.url()] + extra)
+            p.stdin.write("hello\n")
+            p.stdin.flush()
+            shown = 0
+            while shown < deltas * size:  # the answer as it is shown, read as it comes
+                chunk = os.read(p.stdout.fileno(), 1 << 16)
+                assert chunk, p.stderr.read()
+                shown += len(chunk)
+            peaks[bool(extra)] = peak_rss_kb(p.pid)
+            p.stdin.close()
+            assert p.wait(20) == 0, p.stderr.read()
+        finally:
+            h.stop()
+    assert transcript.stat().st_size > deltas * size
+    assert transcript.read_text().endswith("w\n")
+    assert peaks[True] < peaks[False] + 4 * 1024, peaks

@@ -97,3 +97,40 @@ TEST_CASE("a transcript through a symbolic link is refused", "[ui]") {
   REQUIRE_FALSE(file.ok());
   CHECK(file.status().message().find("--transcript") != std::string::npos);
 }
+
+TEST_CASE("a long answer is written as it comes, not kept", "[ui]") {
+  TranscriptTest t(".long.txt");
+  auto file = TranscriptFile::Create(t.path);
+  REQUIRE(file.ok());
+  TranscriptFile& transcript = **file;
+  const std::string words(1000, 'w');
+  std::string said;
+  for (int i = 0; i < 200; ++i) {  // 200 KB, past what a transcript keeps
+    transcript.AssistantDelta(words);
+    said += words;
+  }
+  // Most of it is in the file already (stdio may hold its last buffer), the line not ended.
+  const std::string early = WithoutTimes(t.Read());
+  CHECK(early.size() > 150000);
+  CHECK(early.rfind("[T] assistant: www", 0) == 0);
+  CHECK(early.find('\n') == std::string::npos);
+  transcript.AssistantDelta(" end.\n\n");  // line breaks at its end are dropped, as for a short one
+  transcript.AssistantDone(/*interrupted=*/true);
+  CHECK(WithoutTimes(t.Read()) == "[T] assistant: " + said + " end. [interrupted]\n");
+}
+
+TEST_CASE("another entry during a long answer ends its line, and the answer goes on after",
+          "[ui]") {
+  TranscriptTest t(".split.md");
+  auto file = TranscriptFile::Create(t.path);
+  REQUIRE(file.ok());
+  TranscriptFile& transcript = **file;
+  const std::string words(70 * 1024, 'w');
+  transcript.AssistantDelta(words);  // past the limit at once
+  transcript.AssistantDelta("\n");
+  transcript.UserSaid("stop?");
+  transcript.AssistantDelta("No.\n");
+  transcript.AssistantDone(/*interrupted=*/false);
+  CHECK(WithoutTimes(t.Read()) ==
+        "**assistant** (T): " + words + "\n\n**you** (T): stop?\n\n**assistant** (T): No.\n\n");
+}
