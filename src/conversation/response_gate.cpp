@@ -21,16 +21,18 @@ bool ResponseGate::SendIfWanted(bool server_free) {
 bool ResponseGate::OnCreated() {
   const bool ours = requested_;
   requested_ = false;
+  busy_ = 0;
   return ours;
 }
 
 ResponseGate::Refusal ResponseGate::OnError(const ErrorInfo& error) {
   if (error.event_id.empty() || error.event_id != event_id_) return Refusal::kNotOurs;
   requested_ = false;  // no response.created will come for it
-  if (error.code == "conversation_already_has_active_response") {
+  if (error.code == "conversation_already_has_active_response" && ++busy_ <= kMaxBusyRefusals) {
     Want(sent_instructions_);
     return Refusal::kBusy;
   }
+  busy_ = 0;
   return Refusal::kRefused;
 }
 

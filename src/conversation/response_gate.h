@@ -4,8 +4,9 @@
 // ours is already out, waits, and requests that meet (a push-to-talk take and a tool call's
 // follow-up) share one response.create. A request the server refuses because another response
 // is active (conversation_already_has_active_response: its VAD started one first) is wanted
-// again, to go once that response is done. Each request has its own event_id, so an error can be
-// matched to it. Across a lost connection, a request that was out is wanted again.
+// again, to go once that response is done, kMaxBusyRefusals times in a row at most (a server that
+// is busy without end is not asked without end). Each request has its own event_id, so an error can
+// be matched to it. Across a lost connection, a request that was out is wanted again.
 //
 // The mode says when the server is free (ready, and no response active by its own account);
 // the gate decides whether, and what, to send.
@@ -34,8 +35,10 @@ class ResponseGate {
   bool OnCreated();
 
   enum class Refusal { kNotOurs, kBusy, kRefused };
+  static constexpr int kMaxBusyRefusals = 8;
   // An error event: whether it refuses our last request, and why. kBusy: it is wanted again,
-  // with its own instructions.
+  // with its own instructions; busy once more than kMaxBusyRefusals times since a response
+  // began, it is kRefused.
   Refusal OnError(const ErrorInfo& error);
   // The connection is gone: a request that was out is wanted again.
   void OnDisconnected();
@@ -53,6 +56,7 @@ class ResponseGate {
   std::string sent_instructions_;  // the last request's, for its retry
   std::string event_id_;           // of the last request sent
   int sent_ = 0;
+  int busy_ = 0;  // busy refusals in a row, since the last response.created
 };
 
 }  // namespace voxterm

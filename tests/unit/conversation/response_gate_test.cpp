@@ -93,6 +93,38 @@ TEST_CASE_METHOD(ResponseGateTest, "a busy server is asked again, with the same 
   CHECK(LastInstructions().empty());  // a request's instructions are its own
 }
 
+TEST_CASE_METHOD(ResponseGateTest, "a server that is always busy is asked a few times, not forever",
+                 "[response_gate]") {
+  gate.Want();
+  for (int n = 1; n <= ResponseGate::kMaxBusyRefusals; ++n) {
+    REQUIRE(gate.SendIfWanted(true));
+    CHECK(gate.OnError(Error("conversation_already_has_active_response",
+                             "voxterm_response_" + std::to_string(n))) ==
+          ResponseGate::Refusal::kBusy);
+  }
+  REQUIRE(gate.SendIfWanted(true));
+  const std::string last = "voxterm_response_" + std::to_string(ResponseGate::kMaxBusyRefusals + 1);
+  CHECK(gate.OnError(Error("conversation_already_has_active_response", last)) ==
+        ResponseGate::Refusal::kRefused);  // given up: no answer will come
+  CHECK_FALSE(gate.wanted());
+  // A response that does begin starts the count afresh.
+  gate.Want();
+  gate.SendIfWanted(true);
+  const std::string next = "voxterm_response_" + std::to_string(ResponseGate::kMaxBusyRefusals + 2);
+  CHECK(gate.OnError(Error("conversation_already_has_active_response", next)) ==
+        ResponseGate::Refusal::kBusy);
+  gate.SendIfWanted(true);
+  CHECK(gate.OnCreated());
+  for (int n = 0; n < ResponseGate::kMaxBusyRefusals; ++n) {
+    gate.Want();
+    gate.SendIfWanted(true);
+    CHECK(gate.OnError(Error(
+              "conversation_already_has_active_response",
+              "voxterm_response_" + std::to_string(ResponseGate::kMaxBusyRefusals + 4 + n))) ==
+          ResponseGate::Refusal::kBusy);
+  }
+}
+
 TEST_CASE_METHOD(ResponseGateTest, "a request lost with the connection is wanted again",
                  "[response_gate]") {
   gate.OnDisconnected();
