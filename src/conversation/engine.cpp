@@ -502,7 +502,10 @@ void ConversationEngine::OnResponseDone(const ServerEvent& event) {
     responses_.erase(done);
   }
   const std::string_view status = event.response.status;
-  const std::string reason = Printable(std::string(event.response.reason));
+  // " (reason)", when the server gave one.
+  const std::string reason = event.response.reason.empty()
+                                 ? std::string()
+                                 : " (" + Printable(std::string(event.response.reason)) + ")";
   if (shown && status == "completed") {
     ++answers_;
     turn_.reset();  // even if all it did was call tools
@@ -510,9 +513,9 @@ void ConversationEngine::OnResponseDone(const ServerEvent& event) {
     if (line_) line_->answer_failed = true;
     view_->Notice("the answer failed" + FailureReason(event.response));
   } else if (shown && status == "incomplete") {
-    view_->Warning("the answer is incomplete (" + reason + ")");
+    view_->Warning("the answer is incomplete" + reason);
   } else if (shown && status == "cancelled" && event.response.id != dropped_response_id_) {
-    view_->Warning("the answer was cancelled (" + reason + ")");
+    view_->Warning("the answer was cancelled" + reason);
   }
   CheckToolFollowUp();  // before the typed lines: the model is waiting for those outputs
   MaybeRequestResponse();

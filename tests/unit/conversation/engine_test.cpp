@@ -247,12 +247,15 @@ TEST_CASE_METHOD(EngineTest, "an answer cut short is reported, one the user stop
   Server(
       R"({"type":"response.done","response":{"id":"r1","status":"incomplete","status_details":{"type":"incomplete","reason":"max_output_tokens"}}})");
   CHECK(view.notices == std::vector<std::string>{"the answer is incomplete (max_output_tokens)"});
+  ResponseCreated("r0");  // a reason is optional: none, and no empty brackets
+  Server(R"({"type":"response.done","response":{"id":"r0","status":"cancelled"}})");
+  CHECK(view.notices.back() == "the answer was cancelled");
   ResponseCreated("r2");
   Audio("r2", "a2", 500);
   Server(R"({"type":"input_audio_buffer.speech_started","audio_start_ms":0,"item_id":"u1"})");
   Server(
       R"({"type":"response.done","response":{"id":"r2","status":"cancelled","status_details":{"type":"cancelled","reason":"turn_detected"}}})");
-  CHECK(view.notices.size() == 1);
+  CHECK(view.notices.size() == 2);  // not the one the user stopped
 }
 
 TEST_CASE_METHOD(EngineTest, "bad audio from the server is skipped", "[voice]") {
