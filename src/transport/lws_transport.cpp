@@ -35,29 +35,32 @@ std::string g_lws_last_problem;  // GUARDED_BY(g_lws_log_mu)
 
 // A frame from the server that breaks RFC 6455 (a reserved opcode or RSV bit, a fragmented or
 // oversized control frame, a continuation of nothing...) makes lws drop the connection as if
-// it were lost; it says why only in its info log: the reason, then "client_rx_sm exited".
+// it were lost; it says why only in its log: the reason, then "client_rx_sm exited".
 // lws logs on the network thread, and there is one network thread per connection.
-thread_local std::string t_lws_last_info;
+thread_local std::string t_lws_last_line;
 thread_local std::string t_protocol_violation;
 
-void LwsLogEmit(int level, const char* line) {
-  if (level & LLL_INFO) {
-    // Kept always (about one line per message sent), shown only with -vv.
-    if (strstr(line, "client_rx_sm exited")) {
-      t_protocol_violation =
-          t_lws_last_info.empty() ? "a frame it could not parse" : t_lws_last_info;
-    }
-    // The write path's lines (an answer to a ping, say) come between the fault and the exit
-    // line, and would name the wrong thing.
-    if (!strstr(line, "lws_issue_raw")) {
-      t_lws_last_info = line;
-      while (!t_lws_last_info.empty() &&
-             isspace(static_cast<unsigned char>(t_lws_last_info.back()))) {
-        t_lws_last_info.pop_back();
-      }
-    }
-    if (!LogEnabled(LogLevel::kDebug)) return;
+// Keeps the line that names a protocol fault, whatever its level (lws 4.1 logs an oversized
+// control frame as a warning, the others as info), for the exit line that follows it.
+void NoteProtocolFault(const char* line) {
+  if (strstr(line, "client_rx_sm exited")) {
+    // A line with an address in it is lws's bookkeeping, not the fault.
+    const bool named = !t_lws_last_line.empty() && t_lws_last_line.find("0x") == std::string::npos;
+    t_protocol_violation = named ? t_lws_last_line : "a frame it could not parse";
+    return;
   }
+  // The write path's lines (an answer to a ping, say) and the read loop's ("flow buf:
+  // drained") come between the fault and the exit line, and would name the wrong thing.
+  if (strstr(line, "lws_issue_raw") || strstr(line, "flow buf")) return;
+  t_lws_last_line = line;
+  while (!t_lws_last_line.empty() && isspace(static_cast<unsigned char>(t_lws_last_line.back()))) {
+    t_lws_last_line.pop_back();
+  }
+}
+
+void LwsLogEmit(int level, const char* line) {
+  NoteProtocolFault(line);  // kept always (about one line per message sent)
+  if ((level & LLL_INFO) && !LogEnabled(LogLevel::kDebug)) return;  // shown only with -vv
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   LOG_DEBUG("lws: %s", text.c_str());
