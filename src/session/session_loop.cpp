@@ -455,17 +455,18 @@ bool SessionLoop::EndsBeforeStart(const ServerEvent& event) {
   return true;
 }
 
-// Before session.started the session does not exist (LIVE.md section 3): the server has
-// nothing to say but an error (EndsBeforeStart) or session.started itself. Anything else is
-// not acted on (no words shown, no usage counted, no delegation run), and a session.closed
-// is a start that failed, not a session that ended well.
+// Before session.started the session does not exist (LIVE.md section 3), nor before
+// session.created a Realtime one (its first event, PROTOCOL.md): the server has nothing to say
+// but an error (EndsBeforeStart) or that event itself. Anything else is not acted on (no words
+// shown, no usage counted, no tool or delegation run), and a session.closed is a start that
+// failed, not a session that ended well.
 bool SessionLoop::BlockedBeforeStart(const ServerEvent& event) {
-  if (!options_.start_session || started_ || event.type == ServerEventType::kError) return false;
+  if (started_ || event.type == ServerEventType::kError) return false;
   if (event.type == ServerEventType::kSessionCreated) {
     started_ = true;
     if (ignored_before_start_ > 0) {
-      LOG_INFO("ignored %lld event(s) that came before session.started",
-               static_cast<long long>(ignored_before_start_));
+      LOG_INFO("ignored %lld event(s) that came before %s",
+               static_cast<long long>(ignored_before_start_), options_.session_event.c_str());
     }
     return EndsOnAudioFormat(event);
   }
@@ -478,8 +479,8 @@ bool SessionLoop::BlockedBeforeStart(const ServerEvent& event) {
   }
   ++ignored_before_start_;
   if (!std::exchange(warned_before_start_, true)) {
-    LOG_WARN("ignored %s: it came before session.started (later ones are counted, -v)",
-             Printable(std::string(event.type_name), 64).c_str());
+    LOG_WARN("ignored %s: it came before %s (later ones are counted, -v)",
+             Printable(std::string(event.type_name), 64).c_str(), options_.session_event.c_str());
   }
   return true;
 }

@@ -144,8 +144,8 @@ class SessionLoop {
   // GPT-Live's session.closed, by reason; and an error before its session.started.
   void OnSessionClosed(const ServerEvent& event);
   bool EndsBeforeStart(const ServerEvent& event);
-  // GPT-Live: whether the event is stopped before the conversation, because the session has
-  // not started (only an error or session.started makes sense then), or because its
+  // Whether the event is stopped before the conversation, because the session has not started
+  // (only an error or session.created / session.started makes sense then), or because GPT-Live's
   // session.started is unusable (another audio format); counted, and the run may end.
   bool BlockedBeforeStart(const ServerEvent& event);
   bool EndsOnAudioFormat(const ServerEvent& event);
@@ -176,7 +176,7 @@ class SessionLoop {
   bool down_ = false;                 // the conversation was told it is disconnected
   bool told_reconnecting_ = false;    // the user saw "reconnecting", so will see "reconnected"
   bool awaiting_closed_ = false;      // kClosing: session.close is out, session.closed is due
-  bool started_ = false;              // GPT-Live: this connection's session.started came
+  bool started_ = false;              // this connection's session.created (.started) came
   int64_t ignored_before_start_ = 0;  // GPT-Live: events before it, on this connection
   bool warned_before_start_ = false;  // the first such event was warned about (once a run)
   std::deque<NetEvent> events_;

@@ -294,3 +294,38 @@ def test_the_tool_line_on_a_piped_stderr_is_escaped(mock, run, tmp_path):
     line = next((l for l in r.stderr.splitlines() if l.startswith("tool: guarded {")), r.stderr)
     assert "\u009b" not in line and "\u202e" not in line, line
     assert "a\\u009b2Jb\\u202ec" in line, line
+
+
+def test_a_call_before_session_created_runs_nothing(run, tmp_path):
+    """Before session.created there is no session: a response.done with a function call that a
+    server sends first is not acted on (it ran the tool before)."""
+    from hostile import Hostile
+    tool, marker = marker_tool(tmp_path, {"type": "object", "properties": {"path": {"type": "string"}}})
+    call_item = {"type": "function_call", "id": "item_1", "call_id": "call_early", "name": "guarded",
+                 "arguments": json.dumps({"path": "early"}), "status": "completed"}
+
+    def handler(c):
+        if not c.upgrade():
+            return
+        c.event({"type": "response.created", "event_id": "ev_0", "response": {"id": "r0", "status": "in_progress"}})
+        c.event({"type": "response.output_item.done", "event_id": "ev_1", "response_id": "r0", "output_index": 0,
+                 "item": call_item})
+        c.event({"type": "response.done", "event_id": "ev_2",
+                 "response": {"id": "r0", "status": "completed", "output": [call_item]}})
+        c.session_created()
+        c.wait_for("response.create")
+        c.answer(1, "Hello.")
+        while c.read_event(5) is not None:
+            pass
+
+    h = Hostile(handler)
+    try:
+        r = run(["--text", "--url", h.url(), "--config", write_config(tmp_path, [tool])], input="hi\n",
+                timeout=30)
+    finally:
+        h.stop()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Hello.\n"
+    assert not marker.exists()
+    assert r.stderr == ("voxterm: warning: ignored response.created: it came before session.created "
+                        "(later ones are counted, -v)\n")
