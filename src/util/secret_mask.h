@@ -11,11 +11,15 @@
 // length means string views into masked text stay valid and JSON stays JSON (a key holds no
 // quote or backslash: CheckApiKey refuses them).
 //
-// The process has one mask (SetProcessSecret), used where server text enters voxterm (the run
-// loop), and by the sinks that write what may hold server text: Log() and the event log.
-// Thread safety: SetProcessSecret before any thread starts; everything else is const.
+// The process has one set of masks: the API key's (SetProcessSecret) and one for each other
+// secret voxterm sends (AddProcessSecret: a hosted MCP server's header values, which go out in
+// session.update). It is used where server text enters voxterm (the run loop), and by the sinks
+// that write what may hold server text or what voxterm sent: Log() and the event log.
+// Thread safety: SetProcessSecret and AddProcessSecret before any thread starts; everything
+// else is const.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -43,8 +47,24 @@ class SecretMask {
   uint64_t filter_[64] = {};      // a 4096-bit filter of the pieces: most text fails it at once
 };
 
-// The process's mask: set once, when the key is known.
+// Several secrets, each masked as SecretMask masks its own.
+class SecretMasks {
+ public:
+  bool MaskInPlace(char* text, size_t size) const;
+  bool Mask(std::string* text) const { return MaskInPlace(text->data(), text->size()); }
+  std::string Masked(std::string_view text) const;
+
+  // The first secret's place is kept for Set(0, ...) (the key's, known last); Add goes after.
+  void Set(size_t index, std::string_view secret);
+  void Add(std::string_view secret) { Set(std::max<size_t>(masks_.size(), 1), secret); }
+
+ private:
+  std::vector<SecretMask> masks_;
+};
+
+// The process's masks: the key's is set once, when the key is known; others are added.
 void SetProcessSecret(std::string_view secret);
-const SecretMask& ProcessSecretMask();
+void AddProcessSecret(std::string_view secret);
+const SecretMasks& ProcessSecretMask();
 
 }  // namespace voxterm
