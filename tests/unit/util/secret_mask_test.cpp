@@ -68,3 +68,17 @@ TEST_CASE("the process mask is the last secret set", "[secret_mask]") {
   SetProcessSecret("");
   CHECK(ProcessSecretMask().Masked(kKey) == kKey);
 }
+
+TEST_CASE("the process masks hold the key and every secret added", "[secret_mask]") {
+  SecretMasks masks;
+  masks.Add("Bearer hosted-secret-0123456789");
+  masks.Set(0, kKey);  // the key, known last, takes its own place
+  masks.Add("k3y");
+  const std::string masked = masks.Masked(std::string(kKey) +
+                                          " {\"Authorization\":\"Bearer hosted-secret-0123456789\","
+                                          "\"X\":\"k3y\"} k3yboard");
+  CHECK(masked.find(kKey) == std::string::npos);
+  CHECK(masked.find("hosted-secret") == std::string::npos);
+  CHECK(masked.find("\"k3y\"") == std::string::npos);
+  CHECK(masked.find("k3yboard") != std::string::npos);  // a short secret only where it stands whole
+}
