@@ -293,9 +293,9 @@ constexpr Name kNames[] = {
     {"response.mcp_call.in_progress", Type::kMcpCallInProgress, ReadMcpItemId},
     {"response.mcp_call.completed", Type::kMcpCallCompleted, ReadMcpItemId},
     {"response.mcp_call.failed", Type::kMcpCallFailed, ReadMcpItemId},
-    {"mcp_list_tools.in_progress", Type::kMcpListTools, ReadMcpItemId},
-    {"mcp_list_tools.completed", Type::kMcpListTools, ReadMcpItemId},
-    {"mcp_list_tools.failed", Type::kMcpListTools, ReadMcpItemId},
+    {"mcp_list_tools.in_progress", Type::kMcpListTools, nullptr},
+    {"mcp_list_tools.completed", Type::kMcpListTools, nullptr},
+    {"mcp_list_tools.failed", Type::kMcpListTools, nullptr},
 };
 
 // Built once; a hash lookup per event on the network path. nullptr for a name not in kNames.
