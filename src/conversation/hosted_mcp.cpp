@@ -179,6 +179,16 @@ bool HostedMcp::Interrupt() {
   return true;
 }
 
+void HostedMcp::OnDisconnected() {
+  asking_ = false;
+  for (const Request& request : pending_) {
+    view_->ToolActivity(Shown(request.label, request.name) +
+                        ": not answered (the connection was lost)");
+  }
+  pending_.clear();
+  follow_up_due_ = false;
+}
+
 void HostedMcp::Respond(Request request, bool approve, const std::string& reason,
                         const std::string& line, bool want_follow_up) {
   const std::string item_id = "voxterm_approval_" + std::to_string(next_response_item_++);

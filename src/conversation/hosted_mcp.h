@@ -54,6 +54,10 @@ class HostedMcp {
   // Ctrl-C: every request waiting (the one asked included) is refused. False when none waited.
   bool Interrupt();
 
+  // The connection is gone: the requests waiting belonged to its session, which a new one does
+  // not continue (the requests are not replayed), so they are dropped unanswered.
+  void OnDisconnected();
+
   // Requests wait for the user.
   bool busy() const { return !pending_.empty(); }
   bool follow_up_due() const { return follow_up_due_; }

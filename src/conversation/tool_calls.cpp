@@ -177,6 +177,7 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
 // (its output could go nowhere), so that nothing starts for a task known to be dead.
 void ToolCalls::OnDisconnected() {
   connected_ = false;
+  hosted_.OnDisconnected();
   ++connections_;
   collecting_.clear();
   if (server_->tools_delegated() && !calls_.empty()) {

@@ -253,6 +253,16 @@ TEST_CASE("Ctrl-C refuses the requests waiting, without a follow-up", "[hosted_m
   CHECK_FALSE(t.Calls().awaiting_answer());
 }
 
+TEST_CASE("a lost connection drops the requests waiting, unanswered", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  Request(t, "mcpr_1");
+  t.Calls().OnDisconnected();
+  CHECK_FALSE(t.Calls().awaiting_answer());
+  CHECK_FALSE(t.Calls().busy());
+  CHECK(Approvals(t).empty());
+  CHECK(t.view.lines.back() == "tool: docs__search: not answered (the connection was lost)");
+}
+
 TEST_CASE("more requests than are kept waiting are refused", "[hosted_mcp]") {
   McpToolCallsTest t;
   for (size_t i = 0; i < HostedMcp::kMaxPending + 2; ++i) Request(t, "mcpr_" + std::to_string(i));
