@@ -72,4 +72,21 @@ Status CheckImagesAllowed(const Config& config, const std::string& what) {
   return Status::Ok();
 }
 
+Status CheckHostedMcpAllowed(const Config& config) {
+  if (config.hosted_mcp_servers.empty()) return Status::Ok();
+  const std::string& label = config.hosted_mcp_servers[0].label;
+  if (UsesLive(config)) {
+    return Status::Error("MCP server \"" + label + "\" is hosted (\"url\"): GPT-Live (model \"" +
+                         config.model +
+                         "\") takes no hosted MCP servers; use --api realtime and a Realtime "
+                         "model, or a local server (\"command\")");
+  }
+  if (config.dialect == Dialect::kBeta) {
+    return Status::Error("MCP server \"" + label +
+                         "\" is hosted (\"url\"): the beta dialect has no MCP tools; hosted "
+                         "servers need --dialect ga");
+  }
+  return Status::Ok();
+}
+
 }  // namespace voxterm

@@ -35,5 +35,9 @@ Status CheckLiveOptions(const Config& config);
 // (input_image); GPT-Live and the beta dialect have none. The error names what refuses them,
 // after what ("--image", "/image").
 Status CheckImagesAllowed(const Config& config, const std::string& what);
+// Hosted MCP servers ("mcp_servers" entries with a "url") are GA Realtime's "mcp" tools: the beta
+// dialect and GPT-Live have none, and are refused at start rather than sent a session without
+// the tools the user declared.
+Status CheckHostedMcpAllowed(const Config& config);
 
 }  // namespace voxterm

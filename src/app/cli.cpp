@@ -382,6 +382,11 @@ void CheckTogether(CommandLine* result) {
       result->exit_code = ToInt(ExitCode::kUsage);
     }
   }
+  if (Status hosted = CheckHostedMcpAllowed(config);
+      !hosted.ok() && !result->exit_code && !result->list_mcp) {
+    PrintError(hosted.message());
+    result->exit_code = ToInt(ExitCode::kUsage);
+  }
   if (Status session = CheckSessionOptions(config); !session.ok() && !result->exit_code) {
     PrintError(session.message());
     result->exit_code = ToInt(ExitCode::kUsage);

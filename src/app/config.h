@@ -116,6 +116,8 @@ struct Config {
 
   std::vector<ToolConfig> tools;             // commands the model may call (config file only)
   std::vector<McpServerConfig> mcp_servers;  // local MCP servers (config file only)
+  // Hosted MCP servers, declared to the session as "mcp" tools (config file only; GA only).
+  std::vector<HostedMcpServer> hosted_mcp_servers;
 };
 
 // $XDG_CONFIG_HOME/voxterm/config.json, else ~/.config/voxterm/config.json.

@@ -25,7 +25,7 @@ bool Readable(int fd) {
 }  // namespace
 
 int RunMcpCommand(const Config& config, const char* const* environ, int interrupt_fd, FILE* out) {
-  if (config.mcp_servers.empty()) {
+  if (config.mcp_servers.empty() && config.hosted_mcp_servers.empty()) {
     fprintf(out, "no MCP servers are configured (\"mcp_servers\" in docs/config.md)\n");
     return ToInt(ExitCode::kSuccess);
   }
@@ -54,6 +54,20 @@ int RunMcpCommand(const Config& config, const char* const* environ, int interrup
     }
     for (const std::string& skipped : server.skipped())
       fprintf(out, "  left out: %s\n", Shown(skipped).c_str());
+  }
+  // voxterm cannot start these nor list their tools: the API does, in each session. Never the
+  // headers: they are secrets.
+  for (const HostedMcpServer& hosted : config.hosted_mcp_servers) {
+    fprintf(out, "%s: hosted at %s: called by the API, not started by voxterm\n",
+            hosted.label.c_str(), Shown(hosted.url).c_str());
+    fprintf(out, "  approval: %s%s\n", Shown(hosted.require_approval_json).c_str(),
+            hosted.headers.empty() ? "" : "; headers set (not shown)");
+    if (hosted.has_allowed_tools) {
+      std::string names;
+      for (const std::string& name : hosted.allowed_tools)
+        names += (names.empty() ? "" : ", ") + name;
+      fprintf(out, "  allowed tools: %s\n", names.empty() ? "none" : names.c_str());
+    }
   }
   fflush(out);
   return ToInt(all_started ? ExitCode::kSuccess : ExitCode::kFailure);

@@ -1,6 +1,7 @@
 // `voxterm mcp`: each MCP server of the config file (docs/config.md, "MCP servers") started,
 // shaken hands with and asked for its tools, then stopped: whether it starts (and why not), and
-// its tools as the model would see them (SERVER__TOOL) with their descriptions.
+// its tools as the model would see them (SERVER__TOOL) with their descriptions. A hosted server
+// (one with "url") is listed as such: the API calls it, so voxterm starts nothing for it.
 // Thread safety: main thread only.
 #pragma once
 

@@ -146,7 +146,10 @@ Status ReadTools(const KeyReader& r, const std::string&, const rapidjson::Value&
 
 Status ReadMcpServers(const KeyReader& r, const std::string&, const rapidjson::Value& v,
                       Config* config) {
-  auto servers = ParseMcpServers(v, [&r](const std::string& pointer) { return r.Where(pointer); });
+  config->hosted_mcp_servers.clear();
+  auto servers = ParseMcpServers(
+      v, [&r](const std::string& pointer) { return r.Where(pointer); },
+      &config->hosted_mcp_servers);
   if (!servers.ok()) return servers.status();
   config->mcp_servers = std::move(*servers);
   return Status::Ok();
@@ -271,6 +274,9 @@ std::string ShowMcpServers(const Config& config) {
   std::string names;
   for (const McpServerConfig& server : config.mcp_servers)
     names += (names.empty() ? "" : ", ") + server.name;
+  // Names only: a hosted server's headers are secrets.
+  for (const HostedMcpServer& server : config.hosted_mcp_servers)
+    names += (names.empty() ? "" : ", ") + server.label + " (hosted)";
   return names;
 }
 std::string ShowTools(const Config& config) {

@@ -848,6 +848,11 @@ int Main(int argc, char** argv) {
   ScrubApiKeyVariables();
   if (!key.ok()) return Fail(key.message(), ExitCode::kUsage);
   SetProcessSecret(*key);
+  // A hosted MCP server's headers go out in session.update: masked like the key wherever
+  // voxterm writes text (-v, the event log), whole or in part.
+  for (const HostedMcpServer& server : config.hosted_mcp_servers) {
+    for (const auto& header : server.headers) AddProcessSecret(header.second);
+  }
   // Before any output is opened, and so truncated.
   Status distinct = CheckDistinctFiles(RunFiles(config));
   if (!distinct.ok()) return Fail(distinct.message(), ExitCode::kUsage);

@@ -15,6 +15,7 @@ SessionSettings CommonSettings(const Config& config) {
   s.instructions = config.instructions;
   s.voice = config.voice;
   s.tools = ToolSpecs(config.tools);
+  s.hosted_mcp = config.hosted_mcp_servers;
   s.speed = config.speed;
   s.max_output_tokens = config.max_output_tokens;
   s.reasoning_effort = config.reasoning_effort;

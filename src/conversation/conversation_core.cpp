@@ -95,6 +95,7 @@ void ConversationCore::ChangeTools(std::vector<ToolSpec> tools) {
   SessionSettings update;
   update.output = settings_.output;
   update.tools = settings_.tools;
+  update.hosted_mcp = settings_.hosted_mcp;  // "tools" replaces the whole list
   server_->ConfigureSession(update);
 }
 

@@ -136,12 +136,15 @@ ToolCalls::ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner,
       log_(log),
       can_ask_(can_ask),
       base_env_(std::move(base_env)),
-      mcp_(mcp) {}
+      mcp_(mcp),
+      hosted_(server, view, log, can_ask) {}
 
 // A call is announced by response.output_item.added, completed by .function_call_arguments.done
 // and by response.output_item.done. Either completion may be all a server sends, and beta's
 // arguments event has no name, so both feed the same record, keyed by call_id.
 void ToolCalls::OnServerEvent(const ServerEvent& event) {
+  hosted_.OnServerEvent(event);
+  if (asking_ < 0) hosted_.AskNext();
   switch (event.type) {
     case ServerEventType::kOutputItemAdded:
     case ServerEventType::kOutputItemDone:
@@ -174,6 +177,7 @@ void ToolCalls::OnServerEvent(const ServerEvent& event) {
 // (its output could go nowhere), so that nothing starts for a task known to be dead.
 void ToolCalls::OnDisconnected() {
   connected_ = false;
+  hosted_.OnDisconnected();
   ++connections_;
   collecting_.clear();
   if (server_->tools_delegated() && !calls_.empty()) {
@@ -480,7 +484,8 @@ void ToolCalls::Run(int serial) {
 
 // One question at a time: the next line (or key) answers the one on the screen.
 void ToolCalls::AskNext() {
-  if (asking_ >= 0 || to_ask_.empty()) return;
+  if (asking_ >= 0 || hosted_.asking()) return;
+  if (to_ask_.empty()) return hosted_.AskNext();
   asking_ = to_ask_.front();
   to_ask_.pop_front();
   const Call& call = calls_[asking_];
@@ -492,6 +497,10 @@ void ToolCalls::AskNext() {
 }
 
 void ToolCalls::Answer(bool yes) {
+  if (hosted_.asking()) {
+    hosted_.Answer(yes);
+    return AskNext();
+  }
   const int serial = asking_;
   asking_ = -1;
   if (yes) {
@@ -540,7 +549,8 @@ void ToolCalls::Collected() {
 // The follow-ups are cancelled first, so that answering the refused questions below does not
 // make one due: after Ctrl-C the next turn is the user's.
 bool ToolCalls::Interrupt() {
-  if (calls_.empty()) return false;
+  const bool approvals = hosted_.Interrupt();
+  if (calls_.empty()) return approvals;
   if (!server_->tools_delegated()) {
     for (const auto& [serial, call] : calls_) follow_up_wanted_[call.response_id] = false;
   }

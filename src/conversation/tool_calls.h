@@ -35,6 +35,10 @@
 // about when the server's "confirm" says so, and gets exactly one output: the answer's text, an
 // error output for isError, a time-out, a server that failed or a call the user interrupted.
 //
+// A hosted MCP server's items (the API calls it) are HostedMcp's: its approval questions share
+// the one question line with the calls' (one at a time, in the order they came), and its
+// follow-up is this one.
+//
 // Thread safety: main thread only.
 #pragma once
 
@@ -47,6 +51,7 @@
 #include <vector>
 
 #include "conversation/event_log.h"
+#include "conversation/hosted_mcp.h"
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
 #include "tools/mcp_calls.h"
@@ -55,9 +60,6 @@
 #include "ui/tool_call_view.h"
 
 namespace voxterm {
-
-// Whether a user is there to answer the questions of "confirm" tools.
-enum class CanAsk { kYes, kNo };
 
 // The tools as the session declares them to the model.
 std::vector<ToolSpec> ToolSpecs(const std::vector<ToolConfig>& tools);
@@ -87,7 +89,7 @@ class ToolCalls {
   bool TakeToolsChanged() { return mcp_ && mcp_->TakeToolsChanged(); }
 
   // A question is waiting for the user's answer.
-  bool awaiting_answer() const { return asking_ >= 0; }
+  bool awaiting_answer() const { return asking_ >= 0 || hosted_.asking(); }
   // REQUIRES: awaiting_answer()
   void Answer(bool yes);
   // A typed line as an answer: "y" or "yes", in any case, says yes; anything else says no.
@@ -96,11 +98,15 @@ class ToolCalls {
   bool Interrupt();
 
   // Calls of a finished response are still waiting for their outputs.
-  bool busy() const { return !calls_.empty(); }
-  // Every call of a response has its output: time for one response.create.
-  bool follow_up_due() const { return follow_up_due_; }
+  bool busy() const { return !calls_.empty() || hosted_.busy(); }
+  // Every call of a response has its output (or every approval request its answer): time for
+  // one response.create.
+  bool follow_up_due() const { return follow_up_due_ || hosted_.follow_up_due(); }
   // Whether the follow-up is due; the caller asks for it, so it is due no longer.
-  bool TakeFollowUp() { return std::exchange(follow_up_due_, false); }
+  bool TakeFollowUp() {
+    const bool hosted = hosted_.TakeFollowUp();
+    return std::exchange(follow_up_due_, false) || hosted;
+  }
 
  private:
   struct Call {
@@ -157,6 +163,7 @@ class ToolCalls {
   const CanAsk can_ask_;
   const std::vector<std::string> base_env_;
   McpCalls* const mcp_;
+  HostedMcp hosted_;
 
   bool connected_ = true;
   int connections_ = 0;  // connections lost so far

@@ -285,7 +285,39 @@ std::string_view ValidTextForServer(std::string_view s, std::string* repaired) {
   return *repaired;
 }
 
-void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools) {
+namespace {
+
+// {"type":"mcp","server_label":L,"server_url":U,"headers":{...},"require_approval":...,
+//  "allowed_tools":[...]}: the config checked every part of it.
+void WriteHostedMcpTool(Writer& w, const HostedMcpServer& server) {
+  w.StartObject();
+  KeyStr(w, "type", "mcp");
+  KeyStr(w, "server_label", server.label);
+  KeyStr(w, "server_url", server.url);
+  if (!server.headers.empty()) {
+    Key(w, "headers");
+    w.StartObject();
+    for (const auto& [name, value] : server.headers) KeyStr(w, name, value);
+    w.EndObject();
+  }
+  Key(w, "require_approval");
+  std::string repaired;
+  const std::string_view approval = ValidTextForServer(server.require_approval_json, &repaired);
+  w.RawValue(approval.data(), approval.size(),
+             approval.front() == '"' ? rapidjson::kStringType : rapidjson::kObjectType);
+  if (server.has_allowed_tools) {
+    Key(w, "allowed_tools");
+    w.StartArray();
+    for (const std::string& name : server.allowed_tools) Str(w, name);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools,
+                        const std::vector<HostedMcpServer>& hosted) {
   Key(w, "tools");
   w.StartArray();
   for (const ToolSpec& tool : tools) {
@@ -301,6 +333,7 @@ void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools) {
     w.RawValue(schema.data(), schema.size(), rapidjson::kObjectType);
     w.EndObject();
   }
+  for (const HostedMcpServer& server : hosted) WriteHostedMcpTool(w, server);
   w.EndArray();
   KeyStr(w, "tool_choice", "auto");
 }
@@ -316,8 +349,12 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
   } else {
     WriteBetaSession(w, settings);
   }
-  if (!settings.tools.empty()) {
-    WriteFunctionTools(w, settings.tools);
+  // Beta has no "mcp" tools: the command line refuses hosted servers there
+  // (app/api_select.h), and none is sent.
+  const bool hosted = dialect == Dialect::kGa && !settings.hosted_mcp.empty();
+  if (!settings.tools.empty() || hosted) {
+    WriteFunctionTools(w, settings.tools,
+                       hosted ? settings.hosted_mcp : std::vector<HostedMcpServer>{});
     if (dialect == Dialect::kGa && settings.parallel_tool_calls) {
       Key(w, "parallel_tool_calls");
       w.Bool(*settings.parallel_tool_calls);
@@ -356,6 +393,24 @@ std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view 
                                      std::string_view item_id) {
   return FlatItem(item_id,
                   {{"type", "function_call_output"}, {"call_id", call_id}, {"output", output}});
+}
+
+std::string EncodeMcpApprovalResponse(std::string_view request_id, bool approve,
+                                      std::string_view reason, std::string_view item_id) {
+  JsonBuffer buf;
+  Writer w(buf);
+  Begin(w, "conversation.item.create", {});
+  Key(w, "item");
+  w.StartObject();
+  KeyStr(w, "id", item_id);
+  KeyStr(w, "type", "mcp_approval_response");
+  KeyStr(w, "approval_request_id", request_id);
+  Key(w, "approve");
+  w.Bool(approve);
+  if (!reason.empty()) KeyStr(w, "reason", reason);
+  w.EndObject();
+  w.EndObject();
+  return Finish(buf);
 }
 
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,

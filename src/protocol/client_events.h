@@ -61,12 +61,17 @@ struct SessionSettings {
   Turns turns = Turns::kLeaveDefault;
   TurnDetection turn_detection;  // used when turns == kDetect
   std::vector<ToolSpec> tools;
+  // GA only: the hosted MCP servers, as "mcp" tools after the functions. A session.update that
+  // sends tools sends these with them, since "tools" replaces the whole list.
+  std::vector<HostedMcpServer> hosted_mcp;
 };
 
 class JsonWriter;
-// Into the object w is writing: "tools", each a function tool with its parameters, and
-// "tool_choice": "auto". The Realtime session's, and GPT-Live's delegation backend's.
-void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools);
+// Into the object w is writing: "tools", each a function tool with its parameters, then each
+// hosted MCP server as an "mcp" tool (the schema's MCPTool), and "tool_choice": "auto". The
+// Realtime session's, and GPT-Live's delegation backend's (which has no hosted servers).
+void WriteFunctionTools(JsonWriter& w, const std::vector<ToolSpec>& tools,
+                        const std::vector<HostedMcpServer>& hosted = {});
 
 // Every client event type voxterm can send, for tests that must cover them all.
 extern const std::vector<std::string_view> kClientEventTypes;
@@ -88,6 +93,10 @@ std::string EncodeFunctionCall(std::string_view call_id, std::string_view name,
                                std::string_view arguments_json, std::string_view item_id = {});
 std::string EncodeFunctionCallOutput(std::string_view call_id, std::string_view output,
                                      std::string_view item_id = {});
+// The user's answer to a hosted MCP server's approval request (GA): an mcp_approval_response
+// item. item_id is required by the schema; reason is left out when empty.
+std::string EncodeMcpApprovalResponse(std::string_view request_id, bool approve,
+                                      std::string_view reason, std::string_view item_id);
 // output: the modality to ask for; nullopt keeps the session's. instructions: this response's
 // own, in place of the session's; empty keeps the session's.
 std::string EncodeResponseCreate(Dialect dialect, std::optional<Modality> output,

@@ -54,6 +54,12 @@ class ClientProtocol {
   virtual void AddToolOutput(std::string_view call_id, std::string_view output,
                              std::string_view item_id) = 0;
 
+  // The user's yes or no to a hosted MCP server's approval request (an mcp_approval_request
+  // item); reason tells the model why, or is empty. An API without hosted MCP servers never
+  // asks, and sends nothing.
+  virtual void AnswerMcpApproval(std::string_view /*request_id*/, bool /*approve*/,
+                                 std::string_view /*reason*/, std::string_view /*item_id*/) {}
+
   // Asks for an answer. output: the modality to ask for; nullopt keeps the session's.
   // instructions: this answer's own, in place of the session's; empty keeps the session's.
   virtual void RequestAnswer(std::optional<Modality> output, std::string_view event_id,

@@ -46,6 +46,11 @@ void RealtimeClient::AddToolOutput(std::string_view call_id, std::string_view ou
   messages_->Send(EncodeFunctionCallOutput(call_id, output, item_id));
 }
 
+void RealtimeClient::AnswerMcpApproval(std::string_view request_id, bool approve,
+                                       std::string_view reason, std::string_view item_id) {
+  messages_->Send(EncodeMcpApprovalResponse(request_id, approve, reason, item_id));
+}
+
 void RealtimeClient::RequestAnswer(std::optional<Modality> output, std::string_view event_id,
                                    std::string_view instructions) {
   messages_->Send(EncodeResponseCreate(dialect_, output, event_id, instructions));

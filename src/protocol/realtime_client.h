@@ -28,6 +28,8 @@ class RealtimeClient final : public ClientProtocol {
                        std::string_view arguments_json, std::string_view item_id) override;
   void AddToolOutput(std::string_view call_id, std::string_view output,
                      std::string_view item_id) override;
+  void AnswerMcpApproval(std::string_view request_id, bool approve, std::string_view reason,
+                         std::string_view item_id) override;
   void RequestAnswer(std::optional<Modality> output, std::string_view event_id,
                      std::string_view instructions) override;
   void CancelAnswer() override;

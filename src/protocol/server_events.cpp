@@ -38,6 +38,13 @@ void ReadItem(const Value& v, ItemInfo* item) {
   auto arguments = v.FindMember("arguments");
   item->arguments_not_string = arguments != v.MemberEnd() && !arguments->value.IsString();
   item->output = OptString(v, "output");
+  item->server_label = OptString(v, "server_label");
+  if (const Value* error = OptObject(v, "error")) {
+    item->error_type = OptString(*error, "type");
+    item->error_message = OptString(*error, "message");
+  }
+  auto tools = v.FindMember("tools");
+  if (tools != v.MemberEnd() && tools->value.IsArray()) item->tool_count = tools->value.Size();
   auto content = v.FindMember("content");
   if (content == v.MemberEnd() || !content->value.IsArray() || content->value.Empty()) return;
   const Value& part = content->value[0];
@@ -217,6 +224,16 @@ Status ReadArguments(const Value& doc, ServerEvent* e) {
   return RequireString(doc, "arguments", e->type_name, &e->text);
 }
 
+// A hosted MCP call's events name their item; the arguments come as the .done's "arguments".
+Status ReadMcpItemId(const Value&, ServerEvent* e) {
+  return e->item_id.empty() ? Missing(e->type_name, "item_id") : Status::Ok();
+}
+
+Status ReadMcpArguments(const Value& doc, ServerEvent* e) {
+  Status s = ReadMcpItemId(doc, e);
+  return s.ok() ? RequireString(doc, "arguments", e->type_name, &e->text) : s;
+}
+
 Status ReadTranscriptionFailure(const Value& doc, ServerEvent* e) {
   if (const Value* error = OptObject(doc, "error")) e->error.message = OptString(*error, "message");
   return Status::Ok();
@@ -271,6 +288,14 @@ constexpr Name kNames[] = {
     {"response.function_call_arguments.delta", Type::kFunctionArgsDelta, ReadDelta},
     {"response.function_call_arguments.done", Type::kFunctionArgsDone, ReadArguments},
     {"rate_limits.updated", Type::kRateLimits, nullptr},
+    {"response.mcp_call_arguments.delta", Type::kMcpCallArgsDelta, ReadMcpItemId},
+    {"response.mcp_call_arguments.done", Type::kMcpCallArgsDone, ReadMcpArguments},
+    {"response.mcp_call.in_progress", Type::kMcpCallInProgress, ReadMcpItemId},
+    {"response.mcp_call.completed", Type::kMcpCallCompleted, ReadMcpItemId},
+    {"response.mcp_call.failed", Type::kMcpCallFailed, ReadMcpItemId},
+    {"mcp_list_tools.in_progress", Type::kMcpListTools, nullptr},
+    {"mcp_list_tools.completed", Type::kMcpListTools, nullptr},
+    {"mcp_list_tools.failed", Type::kMcpListTools, nullptr},
 };
 
 // Built once; a hash lookup per event on the network path. nullptr for a name not in kNames.

@@ -49,6 +49,14 @@ enum class ServerEventType {
   kFunctionArgsDelta,
   kFunctionArgsDone,
   kRateLimits,
+  // A hosted MCP server's (GA only): a call's progress, keyed by item_id; the listing of its
+  // tools (mcp_list_tools.in_progress / completed / failed, told apart by type_name).
+  kMcpCallArgsDelta,  // response.mcp_call_arguments.delta
+  kMcpCallArgsDone,   // response.mcp_call_arguments.done: arguments in text
+  kMcpCallInProgress,
+  kMcpCallCompleted,
+  kMcpCallFailed,
+  kMcpListTools,
   // GPT-Live (protocol/live_events.h). Its session.started parses as kSessionCreated: either
   // announces the session the conversation may use.
   kSessionClosed,         // session.closed: reason in text, the session's usage
@@ -63,12 +71,16 @@ enum class ServerEventType {
 
 const char* ToString(ServerEventType type);
 
-// The parts of an item voxterm uses (message or function_call).
+// The parts of an item voxterm uses (message, function_call, a hosted MCP server's items).
 struct ItemInfo {
   std::string_view id, type, role, status;
-  std::string_view call_id, name, arguments;  // function_call items
-  bool arguments_not_string = false;          // "arguments" was there, and not a JSON string
-  std::string_view output;                    // function_call_output items
+  std::string_view call_id, name, arguments;   // function_call items, and mcp_call's and
+                                               // mcp_approval_request's name and arguments
+  std::string_view server_label;               // mcp_call, mcp_approval_request, mcp_list_tools
+  std::string_view error_type, error_message;  // mcp_call's "error", when an object
+  int64_t tool_count = -1;                     // mcp_list_tools: the length of "tools"
+  bool arguments_not_string = false;           // "arguments" was there, and not a JSON string
+  std::string_view output;                     // function_call_output and mcp_call items
   std::string_view text;  // the first content part's text or transcript, when a string
 };
 

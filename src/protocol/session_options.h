@@ -5,7 +5,10 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace voxterm {
 
@@ -26,6 +29,22 @@ constexpr int kMaxOutputTokensInf = -1;  // "inf"; 0 leaves the server's default
 const char* ToString(NoiseReduction v);
 const char* ToString(VadEagerness v);
 const char* ToString(ReasoningEffort v);
+
+// A remote MCP server that the API itself calls: a GA session's {"type": "mcp"} tool (the
+// schema's MCPTool). voxterm starts nothing for it; it only declares it, shows its calls and
+// answers its approval requests (docs/config.md, "Hosted MCP servers").
+struct HostedMcpServer {
+  std::string label;  // server_label: the config entry's name
+  std::string url;    // server_url: https only
+  // Sent to the MCP server by the API; they hold secrets (Authorization), so their values are
+  // masked wherever voxterm writes text (util/secret_mask.h) and never shown.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // require_approval as JSON: "\"always\"", "\"never\"", or a filter object checked against the
+  // schema's "MCP tool approval filter" when the config was read.
+  std::string require_approval_json = "\"always\"";
+  bool has_allowed_tools = false;  // false: allowed_tools is not sent (every tool allowed)
+  std::vector<std::string> allowed_tools;
+};
 
 // nullopt for a word that is not one of the values (kLeaveDefault is never parsed).
 std::optional<NoiseReduction> ParseNoiseReduction(std::string_view s);

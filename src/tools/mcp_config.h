@@ -1,7 +1,8 @@
 // McpServerConfig: one local MCP server the user declared in the config file's "mcp_servers"
 // object (docs/config.md, "MCP servers"). voxterm starts its command and speaks the MCP stdio
 // transport with it (tools/mcp_server.h); the model sees its tools as SERVER__TOOL.
-// Hosted servers ("url") are not read here: the entry is refused with a message that says so.
+// An entry with a "url" is a hosted server instead (protocol/session_options.h): the API calls
+// it, and voxterm only declares it to the session.
 // Thread safety: plain data, immutable after start-up.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/session_options.h"
 #include "tools/tool_config.h"
 #include "util/status.h"
 
@@ -35,9 +37,11 @@ struct McpServerConfig {
   bool NeedsConfirm(const std::string& tool) const;
 };
 
-// Checks and reads the "mcp_servers" object, in the file's order. An error names the file, the
-// line, the server and the key, as ParseTools' do.
+// Checks and reads the "mcp_servers" object, in the file's order: local servers into the
+// result, hosted ones (with "url") into *hosted. An error names the file, the line, the server
+// and the key, as ParseTools' do, and never a header's value.
 Result<std::vector<McpServerConfig>> ParseMcpServers(const rapidjson::Value& servers,
-                                                     const ConfigLocator& where);
+                                                     const ConfigLocator& where,
+                                                     std::vector<HostedMcpServer>* hosted);
 
 }  // namespace voxterm

@@ -13,6 +13,9 @@
 
 namespace voxterm {
 
+// Whether a user is there to answer the questions of "confirm" tools and approval requests.
+enum class CanAsk { kYes, kNo };
+
 class ToolCallView {
  public:
   virtual ~ToolCallView() = default;

@@ -21,7 +21,7 @@ bool IsWordChar(char c) {
          c == '_' || c == '+' || c == '/' || c == '=';
 }
 
-SecretMask g_process_mask;
+SecretMasks g_process_masks;  // [0]: the API key's
 
 }  // namespace
 
@@ -123,8 +123,37 @@ std::string_view StreamMask::Release(size_t end) {
   return shown;
 }
 
-void SetProcessSecret(std::string_view secret) { g_process_mask = SecretMask(secret); }
+bool SecretMasks::MaskInPlace(char* text, size_t size) const {
+  bool any = false;
+  for (const SecretMask& mask : masks_) any = mask.MaskInPlace(text, size) || any;
+  return any;
+}
 
-const SecretMask& ProcessSecretMask() { return g_process_mask; }
+size_t SecretMasks::OpenTail(std::string_view text) const {
+  size_t open = 0;
+  for (const SecretMask& mask : masks_) open = std::max(open, mask.OpenTail(text));
+  return open;
+}
+
+bool SecretMasks::empty() const {
+  return std::all_of(masks_.begin(), masks_.end(), [](const SecretMask& m) { return m.empty(); });
+}
+
+std::string SecretMasks::Masked(std::string_view text) const {
+  std::string copy(text);
+  Mask(&copy);
+  return copy;
+}
+
+void SecretMasks::Set(size_t index, std::string_view secret) {
+  if (masks_.size() <= index) masks_.resize(index + 1);
+  masks_[index] = SecretMask(secret);
+}
+
+void SetProcessSecret(std::string_view secret) { g_process_masks.Set(0, secret); }
+
+void AddProcessSecret(std::string_view secret) { g_process_masks.Add(secret); }
+
+const SecretMasks& ProcessSecretMask() { return g_process_masks; }
 
 }  // namespace voxterm

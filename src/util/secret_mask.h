@@ -11,11 +11,15 @@
 // length means string views into masked text stay valid and JSON stays JSON (a key holds no
 // quote or backslash: CheckApiKey refuses them).
 //
-// The process has one mask (SetProcessSecret), used where server text enters voxterm (the run
-// loop), and by the sinks that write what may hold server text: Log() and the event log.
-// Thread safety: SetProcessSecret before any thread starts; everything else is const.
+// The process has one set of masks: the API key's (SetProcessSecret) and one for each other
+// secret voxterm sends (AddProcessSecret: a hosted MCP server's header values, which go out in
+// session.update). It is used where server text enters voxterm (the run loop), and by the sinks
+// that write what may hold server text or what voxterm sent: Log() and the event log.
+// Thread safety: SetProcessSecret and AddProcessSecret before any thread starts; everything
+// else is const.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -50,16 +54,38 @@ class SecretMask {
   std::vector<uint64_t> prefixes_[kMinPiece];
 };
 
+// Several secrets, each masked as SecretMask masks its own.
+class SecretMasks {
+ public:
+  SecretMasks() = default;
+  explicit SecretMasks(std::string_view secret) { Set(0, secret); }
+
+  bool MaskInPlace(char* text, size_t size) const;
+  bool Mask(std::string* text) const { return MaskInPlace(text->data(), text->size()); }
+  std::string Masked(std::string_view text) const;
+
+  // The first secret's place is kept for Set(0, ...) (the key's, known last); Add goes after.
+  void Set(size_t index, std::string_view secret);
+  void Add(std::string_view secret) { Set(std::max<size_t>(masks_.size(), 1), secret); }
+
+  // As SecretMask's, for all the secrets.
+  size_t OpenTail(std::string_view text) const;
+  bool empty() const;
+
+ private:
+  std::vector<SecretMask> masks_;
+};
+
 // StreamMask: the mask for text that arrives in pieces (an answer's deltas). A key cut into
 // pieces shorter than kMinPiece, one per message, passes a mask that sees one message at a time,
 // and the screen shows it whole. This one sees the stream: it holds back the end of what it was
-// given while that end could begin a run of the key (at most kMinPiece characters; a key is
-// ASCII, so never half a UTF-8 character), and masks what it lets through with what came before and
-// after it. Text with nothing like the key's start at its end passes at once. Thread safety: one
-// thread; the mask must outlive it.
+// given while that end could begin a run of a secret (at most kMinPiece characters; a key is
+// ASCII, so never half a UTF-8 character), and masks what it lets through with what came before
+// and after it. Text with nothing like a secret's start at its end passes at once.
+// Thread safety: one thread; the masks must outlive it.
 class StreamMask {
  public:
-  explicit StreamMask(const SecretMask* mask) : mask_(mask) {}
+  explicit StreamMask(const SecretMasks* mask) : mask_(mask) {}
 
   // The stream goes on with text: returns what may be shown now, masked. The view is valid until
   // the next call.
@@ -71,7 +97,7 @@ class StreamMask {
  private:
   std::string_view Release(size_t end);
 
-  const SecretMask* const mask_;
+  const SecretMasks* const mask_;
   // The stream's last characters as they came: kMinPiece + 1 already let through (what a run
   // across the boundary is found with), then the ones held back, from released_.
   std::string seen_;
@@ -79,8 +105,9 @@ class StreamMask {
   std::string out_;
 };
 
-// The process's mask: set once, when the key is known.
+// The process's masks: the key's is set once, when the key is known; others are added.
 void SetProcessSecret(std::string_view secret);
-const SecretMask& ProcessSecretMask();
+void AddProcessSecret(std::string_view secret);
+const SecretMasks& ProcessSecretMask();
 
 }  // namespace voxterm

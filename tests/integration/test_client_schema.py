@@ -53,6 +53,24 @@ def test_item_kinds_are_all_covered(events):
         assert (dialect, "function_call_output", None) in kinds
 
 
+def test_hosted_mcp_tools_and_approvals_are_covered(events):
+    # GA's "mcp" tools (hosted MCP servers) in session.update, alone and after functions, and
+    # both answers to an approval request; beta has neither.
+    tools = [t for e in events if e["event"]["type"] == "session.update"
+             for t in e["event"]["session"].get("tools", []) if t["type"] == "mcp"]
+    assert tools and all(e["dialect"] == "ga" for e in events if e["event"]["type"] == "session.update"
+                         and any(t["type"] == "mcp" for t in e["event"]["session"].get("tools", [])))
+    assert {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com/sse",
+            "headers": {"Authorization": "Bearer secret-token-123"}, "require_approval": "always",
+            "allowed_tools": ["search", "fetch"]} in tools
+    assert any(isinstance(t["require_approval"], dict) for t in tools)
+    approvals = [e["event"]["item"] for e in events if e["event"]["type"] == "conversation.item.create"
+                 and e["event"]["item"]["type"] == "mcp_approval_response"]
+    assert {a["approve"] for a in approvals} == {True, False}
+    assert all(e["dialect"] == "ga" for e in events if e["event"]["type"] == "conversation.item.create"
+               and e["event"]["item"]["type"] == "mcp_approval_response")
+
+
 def test_image_messages_are_covered(events):
     # GA's user message with input_image parts (--image, /image): the text, then each image as
     # a data: URL; an image alone has no text part. Beta has no image input, and gets none.

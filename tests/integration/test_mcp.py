@@ -118,12 +118,12 @@ def test_no_servers_configured(run, tmp_path):
 
 def test_mcp_servers_errors_stop_voxterm_with_the_place(run, tmp_path):
     config = tmp_path / "c.json"
-    config.write_text('{\n  "mcp_servers": {\n    "docs": {\n      "url": "https://mcp.example.com"\n    }\n  }\n}\n')
+    config.write_text('{\n  "mcp_servers": {\n    "docs": {\n      "url": "http://mcp.example.com"\n    }\n  }\n}\n')
     r = run(["mcp", "--config", str(config)], key=None)
     assert r.returncode == 2
     assert one_line(r.stderr) == (
-        'voxterm: error: %s:4: MCP server "docs": "url" (a hosted MCP server) is not supported: '
-        'voxterm starts local servers, given by "command"' % config)
+        'voxterm: error: %s:4: MCP server "docs": "url" must be an https:// URL (the API calls the '
+        'server, never over http)' % config)
     config.write_text('{"mcp_servers": {"a": {"command": ["x"], "confirm": "yes"}}}')
     r = run(["--text", "--config", str(config)], input="hi\n")
     assert r.returncode == 2

@@ -27,6 +27,13 @@ What a response contains depends on the last user message (so one mock serves ev
   mock:call NAME JSON   a function call (several "mock:call" joined with " && " give parallel calls)
   mock:listcall NAME JSON  a function call that only response.done's output lists (no item events:
                         the schema allows it); joined with " && " like mock:call, in that order
+  mock:mcp LABEL TOOL JSON  a call of TOOL on the hosted MCP server LABEL (an "mcp" tool of the
+                        session, GA): an mcp_approval_request item when the server's
+                        require_approval asks for one (the response ends there; the approval
+                        response and a response.create go on: an mcp_call if approved, a message
+                        if not), else the mcp_call at once. The mock simulates the remote server
+                        (MOCK_MCP_TOOLS): "echo" answers with its "text", "boom" fails
+                        (tool_execution_error), another name is a protocol_error.
   mock:nodeltas TEXT    a text answer with no deltas: its text only in the .done events
   mock:preamble [REST]  what a reasoning model does: a short message first ("Let me check that."),
                         then, in the same response, what REST asks for (another directive, or
@@ -115,6 +122,13 @@ DEFAULT_SCHEMAS = os.path.join(HERE, "..", "data", "realtime-schemas.json")
 CUT_ANSWER = "This answer will be cut off halfway through."
 PREAMBLE = "Let me check that."
 FAULTS = ("close", "drop", "freeze")
+# The tools every hosted MCP server of the mock has (it never reaches the URL): listed in an
+# mcp_list_tools item after session.update, and answered by mcp_call items.
+MOCK_MCP_TOOLS = [
+    {"name": "echo", "description": "Says its text back.",
+     "input_schema": {"type": "object", "properties": {"text": {"type": "string"}}}},
+    {"name": "boom", "description": "Always fails.", "input_schema": {"type": "object"}},
+]
 # mock:escape's answer: set the clipboard (OSC 52), clear the screen (CSI 2J), a C1 CSI (U+009B),
 # a right-to-left override (U+202E) up to its pop (U+202C); RAW_ESCAPE follows as a delta of its
 # own, with 0x9b as a raw byte (8-bit CSI to some terminals).
@@ -202,6 +216,8 @@ class Session:
         self.idle_since_ms = 0
         self.idle_armed_for = None
         self.session = {"output_modalities": ["audio"], "tools": [], "voice": "alloy"}
+        self.mcp_servers = {}  # server_label -> its "mcp" tool, from session.update (GA)
+        self.approvals = {}    # approval request id -> (label, tool, arguments); answered: popped
 
     # ---- helpers
 
@@ -487,10 +503,51 @@ class Session:
                 self.session["noise_reduction"] = s["input_audio_noise_reduction"]
             if "max_response_output_tokens" in s:
                 self.session["max_output_tokens"] = s["max_response_output_tokens"]
+        if "tools" in s and not await self.check_mcp_tools(s["tools"], event):
+            return
         for key in ("instructions", "tools"):
             if key in s:
                 self.session[key] = s[key]
         await self.send({"type": "session.updated", "session": self.session_object()})
+        if "tools" in s:
+            await self.list_mcp_tools(s["tools"])
+
+    async def check_mcp_tools(self, tools, event):
+        """The schema checked each "mcp" tool's shape; the API also wants a label used once and
+        a URL it can reach (https; the mock never connects). False when refused (an error was
+        sent)."""
+        labels = [t.get("server_label") for t in tools if t.get("type") == "mcp"]
+        for index, tool in enumerate(tools):
+            if tool.get("type") != "mcp":
+                continue
+            problem = None
+            if labels.count(tool.get("server_label")) > 1:
+                problem = "server_label %r is used twice" % tool.get("server_label")
+            elif not str(tool.get("server_url", "")).startswith("https://"):
+                problem = "server_url must be an https URL"
+            if problem:
+                self.server.record({"violation": "session.update: tools/%d: %s" % (index, problem)})
+                await self.error("invalid_value", "Invalid MCP tool: %s" % problem, event,
+                                 "session.tools[%d]" % index)
+                return False
+        return True
+
+    async def list_mcp_tools(self, tools):
+        """Each hosted server new to the session lists its tools: mcp_list_tools.in_progress, an
+        mcp_list_tools item, mcp_list_tools.completed (GA)."""
+        servers = {t["server_label"]: t for t in tools if t.get("type") == "mcp"}
+        new = [label for label in servers if label not in self.mcp_servers]
+        self.mcp_servers = servers
+        for label in new:
+            allowed = servers[label].get("allowed_tools")
+            names = allowed if isinstance(allowed, list) else (allowed or {}).get("tool_names")
+            listed = [t for t in MOCK_MCP_TOOLS if names is None or t["name"] in names]
+            item = {"id": self.new_id("item"), "type": "mcp_list_tools", "server_label": label,
+                    "tools": listed}
+            await self.send({"type": "mcp_list_tools.in_progress", "item_id": item["id"]})
+            previous = self.add_item(item)
+            await self.announce_item(item, previous)
+            await self.send({"type": "mcp_list_tools.completed", "item_id": item["id"]})
 
     async def on_conversation_item_create(self, event):
         item = dict(event["item"])
@@ -508,6 +565,17 @@ class Session:
             self.server.dropped_output = True  # once: the output is lost with the connection
             self.ws.transport.abort()
             raise websockets.ConnectionClosed(None, None)
+        if item.get("type") == "mcp_approval_response":
+            request = item["approval_request_id"]
+            if request not in self.approvals:
+                self.server.record({"violation": "mcp_approval_response for %r, which is not an "
+                                                 "approval request waiting" % request})
+                await self.error("invalid_value", "No MCP approval request %r waits." % request,
+                                 event, "item.approval_request_id")
+                return
+            item["_request"] = (request,) + self.approvals.pop(request)
+            self.server.record({"mcp_approval": {"id": request, "approve": item["approve"],
+                                                 "reason": item.get("reason")}})
         if item.get("type") == "function_call":
             self.call_names[item["call_id"]] = item["name"]
         if item.get("type") == "message" and not await self.check_images(item, event):
@@ -736,6 +804,8 @@ class Session:
         """What to answer, from the end of the conversation."""
         items = self.items if items is None else items
         last = items[-1] if items else None
+        if last and last.get("type") == "mcp_approval_response":
+            return ("mcp_answered", last)
         if last and last.get("type") == "function_call_output":
             name = self.call_names.get(last["call_id"], "?")
             return ("text", "Tool %s returned: %s" % (name, last["output"]))
@@ -807,6 +877,9 @@ class Session:
                 bits = part.split(None, 2)
                 calls.append((bits[1], bits[2] if len(bits) > 2 else "{}", bits[0] == "mock:listcall"))
             return ("call", calls)
+        if head == "mock:mcp":
+            bits = text.split(None, 3)
+            return ("mcp", (arg, bits[2] if len(bits) > 2 else "echo", bits[3] if len(bits) > 3 else "{}"))
         if head == "mock:nodeltas":
             return ("nodeltas", text.split(None, 1)[1] if len(words) > 1 else "")
         if head in ("mock:fail", "mock:stall", "mock:drop", "mock:freeze", "mock:garbage"):
@@ -877,6 +950,11 @@ class Session:
                     output.append(await self.function_call(rid, len(output), name, arguments))
             await self.finish(rid, "completed", output, modalities)
             return
+        if kind in ("mcp", "mcp_answered"):
+            kind, arg = await self.hosted_mcp(rid, kind, arg, output)
+            if kind == "done":
+                await self.finish(rid, "completed", output, modalities)
+                return
         if kind == "long":
             pieces = ["word%d " % i for i in range(arg)]
         elif kind == "slow":
@@ -893,6 +971,88 @@ class Session:
         output.append(await self.message(rid, pieces, audio, audio_ms if audio else 0, kind, arg,
                                          index=len(output)))
         await self.finish(rid, "completed", output, modalities)
+
+    # ---- hosted MCP servers (GA "mcp" tools), simulated
+
+    def needs_approval(self, label, tool):
+        """require_approval as MCPTool says: "always" (the default), "never", or a filter object
+        whose "never" or "always" names the tool (a tool neither names: always)."""
+        rule = self.mcp_servers[label].get("require_approval", "always")
+        if rule is None or rule == "always":
+            return True
+        if rule == "never":
+            return False
+        if tool in (rule.get("never") or {}).get("tool_names", []):
+            return False
+        return True
+
+    async def hosted_mcp(self, rid, kind, arg, output):
+        """A call asked for (mock:mcp) or an approval answered: items appended to output.
+        Returns ("done", None) when the response ends with them, else the message to say."""
+        if kind == "mcp_answered":
+            request, label, tool, arguments = arg["_request"]
+            if not arg["approve"]:
+                return ("text", "The call of %s was not approved: %s" % (tool, arg.get("reason") or "no reason"))
+            return ("text", await self.mcp_call(rid, len(output), label, tool, arguments, output, request))
+        label, tool, arguments = arg
+        if label not in self.mcp_servers:
+            return ("text", "There is no MCP server %s in this session." % label)
+        if self.needs_approval(label, tool):
+            item = {"id": self.new_id("mcpr"), "type": "mcp_approval_request",
+                    "server_label": label, "name": tool, "arguments": arguments}
+            self.approvals[item["id"]] = (label, tool, arguments)
+            output.append(await self.whole_item(rid, len(output), item))
+            return ("done", None)
+        return ("text", await self.mcp_call(rid, len(output), label, tool, arguments, output))
+
+    async def whole_item(self, rid, index, item):
+        """An item that arrives complete: output_item.added, conversation.item.added/done,
+        output_item.done."""
+        previous = self.add_item(item)
+        await self.send({"type": "response.output_item.added", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
+        await self.announce_item(item, previous)
+        await self.send({"type": "response.output_item.done", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
+        return self.public_item(item)
+
+    async def mcp_call(self, rid, index, label, tool, arguments, output, request=None):
+        """An mcp_call item, as the API streams it, with the simulated server's answer; returns
+        what the model then says."""
+        item = {"id": self.new_id("item"), "type": "mcp_call", "server_label": label, "name": tool,
+                "arguments": "", "approval_request_id": request, "output": None, "error": None}
+        previous = self.add_item(item)
+        base = {"response_id": rid, "item_id": item["id"], "output_index": index}
+        await self.send({"type": "response.output_item.added", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
+        await self.send({"type": self.names["item_added"], "previous_item_id": previous,
+                         "item": self.public_item(item)})
+        await self.send(dict(base, type="response.mcp_call_arguments.delta", delta=arguments))
+        await self.send(dict(base, type="response.mcp_call_arguments.done", arguments=arguments))
+        await self.send({"type": "response.mcp_call.in_progress", "output_index": index,
+                         "item_id": item["id"]})
+        item["arguments"] = arguments
+        try:
+            text = json.loads(arguments).get("text", "")
+        except (ValueError, AttributeError):
+            text = ""
+        if tool == "echo":
+            item["output"] = "echo: " + str(text)
+        elif tool == "boom":
+            item["error"] = {"type": "tool_execution_error", "message": "boom: the tool failed"}
+        else:
+            item["error"] = {"type": "protocol_error", "code": -32602, "message": "Unknown tool: " + tool}
+        ended = "completed" if item["output"] is not None else "failed"
+        await self.send({"type": "response.mcp_call." + ended, "output_index": index,
+                         "item_id": item["id"]})
+        await self.send({"type": "conversation.item.done", "previous_item_id": previous,
+                         "item": self.public_item(item)})
+        await self.send({"type": "response.output_item.done", "response_id": rid,
+                         "output_index": index, "item": self.public_item(item)})
+        output.append(self.public_item(item))
+        if item["output"] is not None:
+            return "MCP tool %s returned: %s" % (tool, item["output"])
+        return "MCP tool %s failed: %s" % (tool, item["error"]["message"])
 
     async def preamble(self, rid, audio):
         """A reasoning model's preamble: a message item of its own, first in the response."""

@@ -60,6 +60,28 @@ int main() {
     text.turns = SessionSettings::Turns::kOff;
     server.ConfigureSession(text);
     server.ConfigureSession(SessionSettings());
+    if (dialect == Dialect::kGa) {  // hosted MCP servers are GA's only ("mcp" tools)
+      SessionSettings hosted = text;
+      HostedMcpServer docs;
+      docs.label = "docs";
+      docs.url = "https://mcp.example.com/sse";
+      docs.headers = {{"Authorization", "Bearer secret-token-123"}};
+      docs.has_allowed_tools = true;
+      docs.allowed_tools = {"search", "fetch"};
+      HostedMcpServer plain;
+      plain.label = "plain-2";
+      plain.url = "https://mcp.example.org/";
+      plain.require_approval_json = R"({"never":{"tool_names":["read"],"read_only":true}})";
+      hosted.hosted_mcp = {docs, plain};
+      server.ConfigureSession(hosted);  // hosted servers only
+      hosted.tools = voice.tools;
+      docs.require_approval_json = "\"never\"";
+      hosted.hosted_mcp = {docs};
+      server.ConfigureSession(hosted);  // after the functions
+      server.AnswerMcpApproval("mcpr_1", true, {}, "voxterm_approval_1");
+      server.AnswerMcpApproval("mcpr_2", false, "The user declined this call.",
+                               "voxterm_approval_2");
+    }
 
     server.AddUserText("Name a prime number.", "voxterm_item_1", {});
     if (dialect == Dialect::kGa) {  // images are GA's only (beta has no input_image)

@@ -188,3 +188,103 @@ TEST_CASE_METHOD(McpToolCallsTest, "the declared tools are the config's, then th
   CHECK(Calls().TakeToolsChanged());
   CHECK(!Calls().TakeToolsChanged());
 }
+
+// Hosted MCP servers' items (conversation/hosted_mcp.h), through the same ToolCalls: calls shown,
+// approval requests asked, answered once each, refused without a terminal.
+namespace {
+
+void Request(McpToolCallsTest& t, const std::string& id,
+             const char* event = "response.output_item.done") {
+  t.Server(std::string(R"({"type":")") + event +
+           R"(","response_id":"r1","output_index":0,"item":{"id":")" + id +
+           R"(","type":"mcp_approval_request","server_label":"docs","name":"search",)"
+           R"("arguments":"{\"q\":\"x\"}"}})");
+}
+
+std::vector<std::string> Approvals(const McpToolCallsTest& t) {
+  std::vector<std::string> out;
+  for (const std::string& m : t.transport.sent) {
+    if (SentField(m, "/item/type") != "mcp_approval_response") continue;
+    out.push_back(SentField(m, "/item/approval_request_id") + "=" + SentField(m, "/item/approve"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an approval request is asked once and answered once", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  Request(t, "mcpr_1");
+  Request(t, "mcpr_1", "conversation.item.done");  // the same request again: not asked twice
+  REQUIRE(t.view.questions ==
+          std::vector<std::string>{"allow the API to call docs__search {\"q\":\"x\"}? [y/N] "});
+  CHECK(t.Calls().awaiting_answer());
+  CHECK(t.Calls().busy());
+  CHECK_FALSE(t.Calls().follow_up_due());
+  t.Calls().Answer(true);
+  CHECK(Approvals(t) == std::vector<std::string>{"mcpr_1=true"});
+  CHECK(t.Calls().TakeFollowUp());
+  CHECK_FALSE(t.Calls().busy());
+  Request(t, "mcpr_1");  // answered already
+  CHECK(t.view.questions.size() == 1);
+  CHECK(Approvals(t).size() == 1);
+}
+
+TEST_CASE("without a terminal a request is refused at once, with a reason", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  t.can_ask = CanAsk::kNo;
+  Request(t, "mcpr_1");
+  CHECK(t.view.questions.empty());
+  REQUIRE(Approvals(t) == std::vector<std::string>{"mcpr_1=false"});
+  CHECK(SentField(t.transport.sent.back(), "/item/reason").find("no terminal") !=
+        std::string::npos);
+  CHECK(t.view.lines.back() ==
+        "tool: docs__search: not approved (it needs approval, and there is no terminal)");
+  CHECK(t.Calls().TakeFollowUp());
+}
+
+TEST_CASE("Ctrl-C refuses the requests waiting, without a follow-up", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  Request(t, "mcpr_1");
+  Request(t, "mcpr_2");
+  CHECK(t.Calls().Interrupt());
+  CHECK(Approvals(t) == std::vector<std::string>{"mcpr_1=false", "mcpr_2=false"});
+  CHECK_FALSE(t.Calls().follow_up_due());
+  CHECK_FALSE(t.Calls().awaiting_answer());
+}
+
+TEST_CASE("a lost connection drops the requests waiting, unanswered", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  Request(t, "mcpr_1");
+  t.Calls().OnDisconnected();
+  CHECK_FALSE(t.Calls().awaiting_answer());
+  CHECK_FALSE(t.Calls().busy());
+  CHECK(Approvals(t).empty());
+  CHECK(t.view.lines.back() == "tool: docs__search: not answered (the connection was lost)");
+}
+
+TEST_CASE("more requests than are kept waiting are refused", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  for (size_t i = 0; i < HostedMcp::kMaxPending + 2; ++i) Request(t, "mcpr_" + std::to_string(i));
+  CHECK(Approvals(t).size() == 2);
+}
+
+TEST_CASE("an mcp_call is shown as a tool call, escapes and all made harmless", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  t.Server(R"({"type":"response.output_item.added","response_id":"r1","output_index":0,)"
+           R"("item":{"id":"c1","type":"mcp_call","server_label":"docs","name":"se\u001b[2Jarch",)"
+           R"("arguments":""}})");
+  t.Server(R"({"type":"response.mcp_call_arguments.done","response_id":"r1","item_id":"c1",)"
+           R"("output_index":0,"arguments":"{}"})");
+  t.Server(R"({"type":"response.mcp_call.in_progress","item_id":"c1","output_index":0})");
+  t.Server(R"({"type":"response.mcp_call.failed","item_id":"c1","output_index":0})");
+  t.Server(R"({"type":"response.output_item.done","response_id":"r1","output_index":0,)"
+           R"("item":{"id":"c1","type":"mcp_call","server_label":"docs","name":"se\u001b[2Jarch",)"
+           R"("arguments":"{}","error":{"type":"http_error","code":404,"message":"Not found"}}})");
+  REQUIRE(t.view.lines.size() == 2);
+  CHECK(t.view.lines[0].find('\x1b') == std::string::npos);
+  CHECK(t.view.lines[0].find("{} (called by the API)") != std::string::npos);
+  CHECK(t.view.lines[1].find(": failed: Not found") != std::string::npos);
+  CHECK(t.transport.sent.empty());  // the API ran it: nothing to answer
+  CHECK_FALSE(t.Calls().busy());
+}

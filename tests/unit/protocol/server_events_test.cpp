@@ -170,15 +170,42 @@ TEST_CASE("text parsed in place is padded for the SSE2 scan", "[server_events][h
 
 TEST_CASE("unknown types and mistyped optional fields are tolerated", "[server_events]") {
   ServerEvent event;
-  REQUIRE(Parse(R"({"type":"mcp_list_tools.in_progress","x":[1,{"y":null}]})", &event).ok());
+  REQUIRE(Parse(R"({"type":"some.future.event","x":[1,{"y":null}]})", &event).ok());
   CHECK(event.type == ServerEventType::kUnknown);
-  CHECK(event.type_name == "mcp_list_tools.in_progress");
+  CHECK(event.type_name == "some.future.event");
   REQUIRE(Parse(R"({"type":"response.output_text.delta","delta":"a","response_id":7,
       "output_index":"zero","item_id":null})",
                 &event)
               .ok());
   CHECK(event.response_id.empty());
   CHECK(event.output_index == -1);
+}
+
+TEST_CASE("a hosted MCP server's events and items are read, bounded by what they hold",
+          "[server_events]") {
+  ServerEvent event;
+  REQUIRE(Parse(R"({"type":"mcp_list_tools.in_progress","x":[1,{"y":null}]})", &event).ok());
+  CHECK(event.type == ServerEventType::kMcpListTools);  // no item_id needed: -v only
+  REQUIRE(Parse(R"({"type":"response.mcp_call_arguments.done","item_id":"c1","arguments":"{}"})",
+                &event)
+              .ok());
+  CHECK(event.type == ServerEventType::kMcpCallArgsDone);
+  CHECK(event.text == "{}");
+  CHECK_FALSE(Parse(R"({"type":"response.mcp_call.failed","output_index":0})", &event).ok());
+  REQUIRE(Parse(R"({"type":"response.output_item.done","item":{"id":"c1","type":"mcp_call",
+      "server_label":"docs","name":"search","arguments":"{}","output":null,
+      "error":{"type":"http_error","code":500,"message":"down"}}})",
+                &event)
+              .ok());
+  CHECK(event.item.server_label == "docs");
+  CHECK(event.item.error_type == "http_error");
+  CHECK(event.item.error_message == "down");
+  CHECK(event.item.output.empty());
+  REQUIRE(Parse(R"({"type":"conversation.item.done","item":{"id":"l1","type":"mcp_list_tools",
+      "server_label":"docs","tools":[{"name":"a","input_schema":{}},{"name":"b"}]}})",
+                &event)
+              .ok());
+  CHECK(event.item.tool_count == 2);
 }
 
 TEST_CASE("a failed response's reason, said whole or said missing", "[server_events]") {

@@ -95,8 +95,42 @@ TEST_CASE("a server's name leaves room for its tools' and splits from them", "[m
             .ok());
 }
 
-TEST_CASE("a hosted server is refused with what voxterm can start instead", "[mcp][config]") {
-  CHECK(Error("{\"docs\": {\n\"url\": \"https://mcp.example.com\"}}") ==
-        "c.json:3: MCP server \"docs\": \"url\" (a hosted MCP server) is not supported: voxterm "
-        "starts local servers, given by \"command\"");
+TEST_CASE("a hosted server (\"url\") is read apart from the local ones", "[mcp][config]") {
+  Config config;
+  REQUIRE(ParseConfig(R"({"mcp_servers": {
+    "local": {"command": ["x"]},
+    "docs": {"url": "https://mcp.example.com/sse", "headers": {"Authorization": "Bearer t"},
+             "allowed_tools": ["search"]},
+    "open": {"url": "https://mcp.example.org", "require_approval": "never"},
+    "mixed": {"url": "https://mcp.example.net",
+              "require_approval": {"never": {"tool_names": ["read"], "read_only": true}}},
+  }})",
+                      "c.json", &config)
+              .ok());
+  REQUIRE(config.mcp_servers.size() == 1);
+  REQUIRE(config.hosted_mcp_servers.size() == 3);
+  const HostedMcpServer& docs = config.hosted_mcp_servers[0];
+  CHECK(docs.label == "docs");
+  CHECK(docs.url == "https://mcp.example.com/sse");
+  CHECK(docs.headers ==
+        std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer t"}});
+  CHECK(docs.require_approval_json == "\"always\"");  // the safe default
+  CHECK(docs.has_allowed_tools);
+  CHECK(docs.allowed_tools == std::vector<std::string>{"search"});
+  CHECK(config.hosted_mcp_servers[1].require_approval_json == "\"never\"");
+  CHECK_FALSE(config.hosted_mcp_servers[1].has_allowed_tools);
+  CHECK(config.hosted_mcp_servers[2].require_approval_json ==
+        R"({"never":{"tool_names":["read"],"read_only":true}})");
+}
+
+TEST_CASE("a hosted server's errors never quote a header's value", "[mcp][config]") {
+  CHECK(Error("{\"docs\": {\n\"url\": \"http://mcp.example.com\"}}") ==
+        "c.json:3: MCP server \"docs\": \"url\" must be an https:// URL (the API calls the "
+        "server, never over http)");
+  const std::string error = Error(
+      "{\"docs\": {\"url\": \"https://a.example\", \"headers\": {\"A\": \"sec\\u0007ret\"}}}");
+  CHECK(error.find("sec") == std::string::npos);
+  CHECK(Error("{\"docs\": {\"url\": \"https://a.example\", \"env\": {}}}") ==
+        "c.json:2: MCP server \"docs\": \"env\" is not a key of a hosted MCP server (one with "
+        "\"url\"; see docs/config.md)");
 }

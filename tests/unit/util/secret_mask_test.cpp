@@ -72,7 +72,7 @@ TEST_CASE("the process mask is the last secret set", "[secret_mask]") {
 namespace {
 
 // What a stream shows of text given in pieces of `size`, all of it.
-std::string Streamed(const SecretMask& mask, const std::string& text, size_t size) {
+std::string Streamed(const SecretMasks& mask, const std::string& text, size_t size) {
   StreamMask stream(&mask);
   std::string shown;
   for (size_t i = 0; i < text.size(); i += size) shown += stream.Add(text.substr(i, size));
@@ -83,7 +83,7 @@ std::string Streamed(const SecretMask& mask, const std::string& text, size_t siz
 }  // namespace
 
 TEST_CASE("a key in pieces shorter than the mask's is masked where they meet", "[secret_mask]") {
-  SecretMask mask(kKey);
+  SecretMasks mask(kKey);
   const std::string text = std::string("Your key is ") + kKey + " and that is all.";
   const std::string masked = mask.Masked(text);
   CHECK(masked.find(kKey) == std::string::npos);
@@ -99,8 +99,8 @@ TEST_CASE("a stream shows what the whole text's mask shows, however it is cut", 
   const std::vector<std::string> parts = {
       "sk-pro", key.substr(3, 9),    " ", key, "Ab3dEf6", "h", "words, ", key.substr(20),
       "-",      "\xC3\xA9t\xC3\xA9 "};
-  SecretMask mask(kKey);
-  SecretMask short_mask("k3y");
+  SecretMasks mask(kKey);
+  SecretMasks short_mask("k3y");
   uint32_t seed = 12345;
   auto next = [&seed](uint32_t below) {
     seed = seed * 1103515245 + 12345;
@@ -126,7 +126,7 @@ TEST_CASE("a stream shows what the whole text's mask shows, however it is cut", 
 }
 
 TEST_CASE("a stream holds back only an end that could begin the key", "[secret_mask]") {
-  SecretMask mask(kKey);
+  SecretMasks mask(kKey);
   StreamMask stream(&mask);
   CHECK(stream.Add("Hello, world!") == "Hello, world!");  // '!' begins no piece of the key
   CHECK_FALSE(stream.holding());
@@ -144,7 +144,7 @@ TEST_CASE("a stream holds back only an end that could begin the key", "[secret_m
 }
 
 TEST_CASE("a short key in a stream waits for the character after it", "[secret_mask]") {
-  SecretMask mask("k3y");
+  SecretMasks mask("k3y");
   StreamMask stream(&mask);
   CHECK(stream.Add("my k3y") == "my ");
   CHECK(stream.Add("es") == "k3yes");
@@ -153,8 +153,33 @@ TEST_CASE("a short key in a stream waits for the character after it", "[secret_m
 }
 
 TEST_CASE("with no secret a stream holds nothing back", "[secret_mask]") {
-  SecretMask none;
+  SecretMasks none;  // masks nothing
   StreamMask stream(&none);
   CHECK(stream.Add(kKey) == kKey);
   CHECK(stream.Finish().empty());
+}
+
+TEST_CASE("the process masks hold the key and every secret added", "[secret_mask]") {
+  SecretMasks masks;
+  masks.Add("Bearer hosted-secret-0123456789");
+  masks.Set(0, kKey);  // the key, known last, takes its own place
+  masks.Add("k3y");
+  const std::string masked = masks.Masked(std::string(kKey) +
+                                          " {\"Authorization\":\"Bearer hosted-secret-0123456789\","
+                                          "\"X\":\"k3y\"} k3yboard");
+  CHECK(masked.find(kKey) == std::string::npos);
+  CHECK(masked.find("hosted-secret") == std::string::npos);
+  CHECK(masked.find("\"k3y\"") == std::string::npos);
+  CHECK(masked.find("k3yboard") != std::string::npos);  // a short secret only where it stands whole
+}
+
+TEST_CASE("a stream masks each secret of the set", "[secret_mask]") {
+  SecretMasks masks(kKey);
+  masks.Add("Bearer-hdr-0123456789");  // a hosted MCP server's header value
+  StreamMask stream(&masks);
+  std::string shown;
+  for (const char* piece : {"a Bear", "er-hdr", "-01234", "56789 b", " sk-pr", "oj-Ab3d"})
+    shown += stream.Add(piece);
+  shown += stream.Finish();
+  CHECK(shown == "a ********************* b ************");
 }
