@@ -170,3 +170,27 @@ def test_an_mcp_tool_runs_through_delegation(mock, run, tmp_path):
     types = [e["type"] for e in m.events()]
     assert types.count("response.create") == 1
     checked(m)
+
+
+def test_a_file_run_waits_for_the_answer_to_a_slow_tools_result(mock, run, tmp_path):
+    # The input file ends while the tool runs, and the model's "Let me check." is over (2 s of
+    # silence) before it ends: voxterm still waits for the voice to say what the backend made of
+    # the result before it closes the session (as a Realtime file run waits for the follow-up
+    # response).
+    config = write_config(tmp_path, [{"name": "slow", "shell": "sleep 4; echo done"}])
+    m = mock("--live-delegate", "slow", "{}")
+    mic = spoken(tmp_path, ("silence", 300), ("tone", 800), ("silence", 700))
+    r = run_live(run, m, tmp_path, mic, "--config", config)
+    assert r.returncode == 0, r.stderr
+    [output] = backend_outputs(m)
+    assert output["output"]["stdout"] == "done\n"
+    said = [line for line in r.stdout.splitlines() if line.startswith("assistant: ")]
+    assert any("Tool slow returned: " in line and "done" in line for line in said), r.stdout
+    # The whole answer was said before session.close.
+    found = m.records()
+    close = next(i for i, r in enumerate(found) if r.get("event", {}).get("type") == "session.close")
+    backend = [i for i, r in enumerate(found) if r.get("live_said", {}).get("kind") == "backend"]
+    assert backend and backend[0] < close
+    assert found[backend[0]]["live_said"]["words"] == found[backend[0]]["live_said"]["of"]
+    checked(m)
+
