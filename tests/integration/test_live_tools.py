@@ -194,3 +194,28 @@ def test_a_file_run_waits_for_the_answer_to_a_slow_tools_result(mock, run, tmp_p
     assert found[backend[0]]["live_said"]["words"] == found[backend[0]]["live_said"]["of"]
     checked(m)
 
+
+def test_calls_over_a_delegations_limit_are_each_answered_with_an_error(mock, run, tmp_path):
+    # "A delegation must always get an answer": a backend that asks for more calls in one response
+    # than voxterm runs gets an error output for each of the others, and one warning says so.
+    config = write_config(tmp_path, [{"name": "uptime", "shell": "echo up"}])
+    m = mock("--live-delegate", "uptime", "{}", "--live-delegate-times", "1030")
+    r = run_live(run, m, tmp_path, the_turn(tmp_path), "--config", config, timeout=120)
+    assert r.returncode == 0, r.stderr
+    outputs = backend_outputs(m)
+    assert len(outputs) == 1030
+    assert len({o["call_id"] for o in outputs}) == 1030
+    ran = [o for o in outputs if "error" not in o["output"]]
+    refused = [o for o in outputs if "error" in o["output"]]
+    assert len(ran) == 64 and all(o["output"]["stdout"] == "up\n" for o in ran)
+    assert len(refused) == 1030 - 64
+    assert all("not run" in o["output"]["error"] and "64" in o["output"]["error"] for o in refused)
+    assert [e["type"] for e in m.events()].count("response.create") == 1
+    # One warning, in GPT-Live's words; not Realtime's, and not a line a call.
+    warnings = [line for line in r.stderr.splitlines() if "function calls" in line]
+    assert len(warnings) == 1, r.stderr
+    assert "delegation" in warnings[0] and "1030" in warnings[0] and "64" in warnings[0]
+    assert "a response made more than" not in r.stderr
+    assert len([line for line in r.stdout.splitlines() if line.startswith("tool: ") and "not run" in line]) == 1
+    checked(m)
+

@@ -227,11 +227,26 @@ TEST_CASE("a name the server made up reaches the screen escaped", "[live_delegat
   }
 }
 
-TEST_CASE("a backend response with more calls than are kept runs none, and asks for nothing",
+TEST_CASE("every call of a delegation is answered: those over its limit with an error",
           "[live_delegations]") {
   DelegationsTest t(/*with_tools=*/true);
-  t.BackendCalls(std::vector<std::string>(1025, "uptime"));
-  CHECK(t.runner.started.empty());
-  CHECK(t.Sends().empty());  // no outputs, and no response.create for a task that cannot end
+  t.BackendCalls(std::vector<std::string>(1030, "uptime"));
+  // The first 64 run; each of the others is answered at once, with an error that says why.
+  REQUIRE(t.runner.started.size() == 64);
+  auto sent = t.Sends();
+  REQUIRE(sent.size() == 1030 - 64);
+  for (const Sent& s : sent) {
+    CHECK(s.type == "response.item.create");
+    CHECK(s.output.find("not run") != std::string::npos);
+    CHECK(s.output.find("64") != std::string::npos);
+  }
+  CHECK(sent.front().call_id == "call_65");
+  CHECK(sent.back().call_id == "call_1030");
+  // One line for the calls not run, not one each.
+  CHECK(t.view.lines.size() == 64 + 1);
   CHECK_FALSE(t.calls.follow_up_due());
+  for (int id = 1; id <= 64; ++id) t.runner.Exit(id, 0, "up\n");
+  t.calls.OnRunnerReady();
+  CHECK(t.Sends().size() == 1030);
+  CHECK(t.calls.follow_up_due());  // then the one response.create
 }
