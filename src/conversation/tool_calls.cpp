@@ -280,9 +280,9 @@ ToolCalls::Finished* ToolCalls::FindFinished(std::string_view response_id) {
 
 // Calls run only once their response is done: the follow-up response.create cannot be sent
 // before then anyway, and a response cut short (the user spoke over it) should not act. Calls
-// whose arguments never completed are not in the conversation, so they get no output. A
-// delegation's calls over its limit (CallLimit) each get an error: its backend waits for an
-// output for every call.
+// whose arguments never completed are not in a Realtime conversation, so they get no output;
+// a delegation backend waits for an output for every call it announced, so there each gets an
+// error, as does each call over its limit (CallLimit).
 // response.done's output lists the response's items: a call listed there completes its record,
 // or is one the server announced nowhere else. They run in the response's order: the list's,
 // then (for calls it lacks) the order they were announced in.
@@ -295,24 +295,25 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     Collect(response_id, item.id, item.call_id, item.name, item.arguments, complete,
             item.arguments_not_string);
   }
-  std::vector<Call> made;
+  std::vector<Call> made, unfinished;
   for (auto it = collecting_.begin(); it != collecting_.end();) {
     if (it->second.response_id == response_id || it->second.response_id.empty()) {
-      if (it->second.complete) made.push_back(std::move(it->second));
+      (it->second.complete ? made : unfinished).push_back(std::move(it->second));
       it = collecting_.erase(it);
     } else {
       ++it;
     }
   }
-  const CallLimit::Over over =
-      server_->tools_delegated() ? limit_.Take(response_id) : CallLimit::Over{};
+  const bool delegated = server_->tools_delegated();
+  if (!delegated) unfinished.clear();
+  const CallLimit::Over over = delegated ? limit_.Take(response_id) : CallLimit::Over{};
   InResponseOrder(&made, event.response.calls);
-  Remember(response_id, made, over.call_ids);
+  Remember(response_id, made, unfinished, over.call_ids);
   if (overflowed_.erase(response_id) > 0) {
     return NotRun(std::move(made),
                   "made more than " + std::to_string(kMaxCollectedCalls) + " calls");
   }
-  if (made.empty() && over.call_ids.empty() && over.lost == 0) return;
+  if (made.empty() && unfinished.empty() && over.call_ids.empty() && over.lost == 0) return;
   // "failed" is said as a verb; "cancelled", "incomplete" and the like as a state.
   const std::string status =
       event.response.status.empty() ? "ended" : Printable(std::string(event.response.status), 30);
@@ -321,6 +322,7 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     if (const size_t n = over.call_ids.size() + over.lost; n > 0) {
       view_->ToolActivity(std::to_string(n) + " more calls not run (the response " + verb + ")");
     }
+    for (Call& call : unfinished) made.push_back(std::move(call));
     return NotRun(std::move(made), verb);
   }
   follow_up_wanted_[response_id] = true;
@@ -332,6 +334,7 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     calls_.emplace(next_serial_++, std::move(call));
   }
   // Answered before those run, and after they are counted: the follow-up waits for them all.
+  AnswerUnfinished(response_id, std::move(unfinished));
   AnswerOverLimit(response_id, over);
   for (int serial : serials) Dispatch(serial);
 }
@@ -349,6 +352,7 @@ void ToolCalls::InResponseOrder(std::vector<Call>* made, const std::vector<ItemI
 
 // A response done, and the call_ids it used: a later event of one is ignored.
 void ToolCalls::Remember(const std::string& response_id, const std::vector<Call>& made,
+                         const std::vector<Call>& unfinished,
                          const std::vector<std::string>& over) {
   if (!response_id.empty()) {
     Finished& finished = finished_.emplace_back();
@@ -361,10 +365,34 @@ void ToolCalls::Remember(const std::string& response_id, const std::vector<Call>
     used_.emplace(call_id, item_id);
   };
   for (const Call& call : made) use(call.call_id, call.item_id);
+  for (const Call& call : unfinished) use(call.call_id, call.item_id);
   for (const std::string& call_id : over) use(call_id, "");
   while (used_order_.size() > kMaxUsedCallIds) {
     used_.erase(used_order_.front());
     used_order_.pop_front();
+  }
+}
+
+// Calls a delegation's completed response announced and never completed: not run, and each
+// answered with an error, since the backend waits for them too; one warning for them all.
+void ToolCalls::AnswerUnfinished(const std::string& response_id, std::vector<Call> unfinished) {
+  if (unfinished.empty()) return;
+  if (delegation_lines_.Admit(MonotonicNs() / 1000000)) {
+    LOG_WARN(
+        "the delegation backend's response \"%s\" announced %zu function call(s) and never "
+        "completed them: each is answered with an error",
+        Printable(response_id, 64).c_str(), unfinished.size());
+  }
+  for (Call& call : unfinished) {
+    call.response_id = response_id;
+    call.connection = connections_;
+    const std::string line = Shown(call.name) + ": not run (it never completed)";
+    const int serial = next_serial_++;
+    calls_.emplace(serial, std::move(call));
+    Answered(serial,
+             FormatToolError("not run: the call was announced, but its arguments never came "
+                             "before its response ended"),
+             line);
   }
 }
 

@@ -23,14 +23,15 @@
 // announces it (its item id is voxterm's); outputs the server never announced, and those that
 // finish while the connection is down, are sent once the new session has had its replay.
 //
-// Calls from a delegation backend (GPT-Live, ClientProtocol::tools_delegated) differ in four
+// Calls from a delegation backend (GPT-Live, ClientProtocol::tools_delegated) differ in five
 // ways. A call belongs to its connection: an output that comes after that connection is lost is
 // not sent (the task died with it), and none is kept for a replay. Calls of a backend response
 // that did not complete are not run and get no output (the service refuses outputs for them).
 // Ctrl-C does not cancel the follow-up: the backend waits for every output, interrupted or
-// not, before it can end its task. For the same reason each call over the delegation's limit
-// (CallLimit: per response, in place of kMaxCollectedCalls) is answered with an error, under
-// one warning.
+// not, before it can end its task. For the same reason every call of a completed response gets
+// an output: one announced and never completed is answered with an error, and so is each call
+// over the delegation's limit (CallLimit: per response, in place of kMaxCollectedCalls), each
+// kind under one warning.
 //
 // Tools of MCP servers (tools/mcp_calls.h) are called by the same rules: a call of SERVER__TOOL
 // has its arguments checked against the tool's inputSchema before anything is sent, is asked
@@ -138,8 +139,10 @@ class ToolCalls {
   void OnResponseDone(const ServerEvent& event);
   static void InResponseOrder(std::vector<Call>* made, const std::vector<ItemInfo>& listed);
   void Remember(const std::string& response_id, const std::vector<Call>& made,
-                const std::vector<std::string>& over);
-  // A delegation's completed response: its calls over its limit, each answered with an error.
+                const std::vector<Call>& unfinished, const std::vector<std::string>& over);
+  // A delegation's completed response: the calls it never completed, and those over its limit,
+  // each answered with an error.
+  void AnswerUnfinished(const std::string& response_id, std::vector<Call> unfinished);
   void AnswerOverLimit(const std::string& response_id, const CallLimit::Over& over);
   Finished* FindFinished(std::string_view response_id);
   // A call completed after its response was done: it joins the response's calls still

@@ -219,3 +219,18 @@ def test_calls_over_a_delegations_limit_are_each_answered_with_an_error(mock, ru
     assert len([line for line in r.stdout.splitlines() if line.startswith("tool: ") and "not run" in line]) == 1
     checked(m)
 
+
+def test_a_call_announced_but_never_completed_is_answered_with_an_error(mock, run, tmp_path):
+    config = write_config(tmp_path, [{"name": "uptime", "shell": "echo up"}])
+    m = mock("--live-delegate", "uptime", "{}", "--live-unfinished-call")
+    r = run_live(run, m, tmp_path, the_turn(tmp_path), "--config", config)
+    assert r.returncode == 0, r.stderr
+    outputs = backend_outputs(m)
+    assert len(outputs) == 2
+    [unfinished] = [o for o in outputs if "error" in o["output"]]
+    assert "never" in unfinished["output"]["error"]
+    assert [o["output"]["stdout"] for o in outputs if "error" not in o["output"]] == ["up\n"]
+    assert [e["type"] for e in m.events()].count("response.create") == 1
+    warnings = [line for line in r.stderr.splitlines() if "never completed" in line]
+    assert len(warnings) == 1, r.stderr
+    checked(m)

@@ -250,3 +250,47 @@ TEST_CASE("every call of a delegation is answered: those over its limit with an 
   CHECK(t.Sends().size() == 1030);
   CHECK(t.calls.follow_up_due());  // then the one response.create
 }
+
+TEST_CASE("a call announced but never completed is answered with an error", "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.Server(R"({"type":"session.delegation.created","offset_ms":10,"delegation":{"id":"dlg_1",)"
+           R"("type":"delegation","target":"responses","response_id":"resp_1"}})");
+  t.Backend(R"({"type":"response.created","response":{"id":"resp_1","status":"in_progress"}})");
+  t.Backend(R"({"type":"response.output_item.added","output_index":0,"item":{"id":"fc_9",)"
+            R"("type":"function_call","status":"in_progress","call_id":"call_9","name":"uptime",)"
+            R"("arguments":""}})");
+  t.Backend(R"({"type":"response.output_item.done","output_index":1,"item":{"id":"fc_1",)"
+            R"("type":"function_call","status":"completed","call_id":"call_1","name":"uptime",)"
+            R"("arguments":"{}"}})");
+  t.Backend(R"({"type":"response.completed","response":{"id":"resp_1","status":"completed",)"
+            R"("output":[]}})");
+  // The complete call runs; the other is not run, and answered at once: the backend waits for
+  // an output for every call it announced.
+  REQUIRE(t.runner.started.size() == 1);
+  auto sent = t.Sends();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].call_id == "call_9");
+  CHECK(sent[0].output.find("never") != std::string::npos);
+  CHECK_FALSE(t.calls.follow_up_due());
+  t.runner.Exit(1, 0, "up\n");
+  t.calls.OnRunnerReady();
+  REQUIRE(t.Sends().size() == 2);
+  CHECK(t.Sends()[1].call_id == "call_1");
+  CHECK(t.calls.follow_up_due());
+}
+
+TEST_CASE("a delegation whose only call never completed still goes on", "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.Server(R"({"type":"session.delegation.created","offset_ms":10,"delegation":{"id":"dlg_1",)"
+           R"("type":"delegation","target":"responses","response_id":"resp_1"}})");
+  t.Backend(R"({"type":"response.created","response":{"id":"resp_1","status":"in_progress"}})");
+  t.Backend(R"({"type":"response.output_item.added","output_index":0,"item":{"id":"fc_9",)"
+            R"("type":"function_call","status":"in_progress","call_id":"call_9","name":"uptime",)"
+            R"("arguments":""}})");
+  t.Backend(R"({"type":"response.completed","response":{"id":"resp_1","status":"completed",)"
+            R"("output":[]}})");
+  CHECK(t.runner.started.empty());
+  REQUIRE(t.Sends().size() == 1);
+  CHECK(t.calls.follow_up_due());
+  CHECK_FALSE(t.calls.busy());
+}
