@@ -885,11 +885,9 @@ def add_arguments(parser):
                    help="every user turn is delegated: Responses delegation calls NAME with JSON "
                         "(given again: parallel calls in one response)")
     g.add_argument("--live-delegate-times", type=int, default=1, metavar="N",
-                   help="with --live-delegate, the backend makes each call N times, all in one response "
-                        "(parallel calls; the voice says the first three results, then how many more)")
+                   help="with --live-delegate, each call N times in the one response (parallel calls)")
     g.add_argument("--live-unfinished-call", action="store_true",
-                   help="with --live-delegate, the backend's response also announces a function_call "
-                        "(output_item.added) that it never completes; it still needs an output")
+                   help="with --live-delegate, one more call, announced (output_item.added), never completed")
     g.add_argument("--live-delegate-min-ms", type=int, default=0, metavar="MS",
                    help="with --live-delegate, only turns of at least MS of speech are delegated; "
                         "shorter ones are answered (default 0: every turn)")

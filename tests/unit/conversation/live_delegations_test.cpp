@@ -78,18 +78,31 @@ struct DelegationsTest {
   }
   // The backend's response with a function call for each name, as LIVE.md 5c shows it.
   void BackendCalls(const std::vector<std::string>& names, const char* status = "completed") {
+    Begin();
+    int n = 0;
+    for (const std::string& name : names) Call(std::to_string(++n), name);
+    End(status);
+  }
+  // A delegation to the backend, and its response begun.
+  void Begin() {
     Server(R"({"type":"session.delegation.created","offset_ms":10,"delegation":{"id":"dlg_1",)"
            R"("type":"delegation","target":"responses","response_id":"resp_1"}})");
     Backend(R"({"type":"response.created","response":{"id":"resp_1","status":"in_progress"}})");
-    int n = 0;
-    for (const std::string& name : names) {
-      const std::string id = std::to_string(++n);
-      Backend(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"fc_)" + id +
-              R"(","type":"function_call","status":"completed","call_id":"call_)" + id +
-              R"(","name":")" + name + R"(","arguments":"{}"}})");
-    }
-    Backend(std::string(R"({"type":"response.)") + status + R"(","response":{"id":"resp_1",)" +
-            R"("status":")" + status + R"(","output":[]}})");
+  }
+  // A whole call_ID (output_item.done), or one only announced (output_item.added).
+  void Call(const std::string& id, const std::string& name) {
+    Backend(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"fc_)" + id +
+            R"(","type":"function_call","status":"completed","call_id":"call_)" + id +
+            R"(","name":")" + name + R"(","arguments":"{}"}})");
+  }
+  void Announce(const std::string& id) {
+    Backend(R"({"type":"response.output_item.added","output_index":0,"item":{"id":"fc_)" + id +
+            R"(","type":"function_call","status":"in_progress","call_id":"call_)" + id +
+            R"(","name":"uptime","arguments":""}})");
+  }
+  void End(const std::string& status = "completed") {
+    Backend(R"({"type":"response.)" + status + R"(","response":{"id":"resp_1","status":")" +
+            status + R"(","output":[]}})");
   }
   std::vector<Sent> Sends() const {
     std::vector<Sent> out;
@@ -253,17 +266,10 @@ TEST_CASE("every call of a delegation is answered: those over its limit with an 
 
 TEST_CASE("a call announced but never completed is answered with an error", "[live_delegations]") {
   DelegationsTest t(/*with_tools=*/true);
-  t.Server(R"({"type":"session.delegation.created","offset_ms":10,"delegation":{"id":"dlg_1",)"
-           R"("type":"delegation","target":"responses","response_id":"resp_1"}})");
-  t.Backend(R"({"type":"response.created","response":{"id":"resp_1","status":"in_progress"}})");
-  t.Backend(R"({"type":"response.output_item.added","output_index":0,"item":{"id":"fc_9",)"
-            R"("type":"function_call","status":"in_progress","call_id":"call_9","name":"uptime",)"
-            R"("arguments":""}})");
-  t.Backend(R"({"type":"response.output_item.done","output_index":1,"item":{"id":"fc_1",)"
-            R"("type":"function_call","status":"completed","call_id":"call_1","name":"uptime",)"
-            R"("arguments":"{}"}})");
-  t.Backend(R"({"type":"response.completed","response":{"id":"resp_1","status":"completed",)"
-            R"("output":[]}})");
+  t.Begin();
+  t.Announce("9");
+  t.Call("1", "uptime");
+  t.End();
   // The complete call runs; the other is not run, and answered at once: the backend waits for
   // an output for every call it announced.
   REQUIRE(t.runner.started.size() == 1);
@@ -281,14 +287,9 @@ TEST_CASE("a call announced but never completed is answered with an error", "[li
 
 TEST_CASE("a delegation whose only call never completed still goes on", "[live_delegations]") {
   DelegationsTest t(/*with_tools=*/true);
-  t.Server(R"({"type":"session.delegation.created","offset_ms":10,"delegation":{"id":"dlg_1",)"
-           R"("type":"delegation","target":"responses","response_id":"resp_1"}})");
-  t.Backend(R"({"type":"response.created","response":{"id":"resp_1","status":"in_progress"}})");
-  t.Backend(R"({"type":"response.output_item.added","output_index":0,"item":{"id":"fc_9",)"
-            R"("type":"function_call","status":"in_progress","call_id":"call_9","name":"uptime",)"
-            R"("arguments":""}})");
-  t.Backend(R"({"type":"response.completed","response":{"id":"resp_1","status":"completed",)"
-            R"("output":[]}})");
+  t.Begin();
+  t.Announce("9");
+  t.End();
   CHECK(t.runner.started.empty());
   REQUIRE(t.Sends().size() == 1);
   CHECK(t.calls.follow_up_due());

@@ -20,6 +20,14 @@ using namespace voxterm;
 
 namespace {
 
+// 100 ms of the model's output audio: a tone or silence.
+std::string AudioDelta(bool loud) {
+  std::vector<int16_t> samples(2400, loud ? 2000 : 0);
+  return R"({"type":"session.output_audio.delta","delta":")" +
+         Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2) +
+         R"("})";
+}
+
 struct LiveEngineTest {
   LiveEngineTest() : chat(Settings(), &server, &playback, &view, nullptr, &history) {
     server.BeginStart(Settings());
@@ -37,12 +45,7 @@ struct LiveEngineTest {
   }
   void Started() { Server(R"({"type":"session.started","session":{"model":"gpt-live-1"}})"); }
   void Audio(int ms, bool loud) {
-    for (int done = 0; done < ms; done += 100) {
-      std::vector<int16_t> samples(2400, loud ? 2000 : 0);
-      Server(R"({"type":"session.output_audio.delta","delta":")" +
-             Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2) +
-             R"("})");
-    }
+    for (int done = 0; done < ms; done += 100) Server(AudioDelta(loud));
   }
   void Said(const char* who, const char* words) {
     Server(std::string(R"({"type":"session.)") + who + R"(_transcript.delta","delta":")" + words +
@@ -253,12 +256,7 @@ struct LiveToolsTest {
     Server(R"({"type":"response.event","delegation_id":"dlg_1","event":)" + event + "}");
   }
   void Audio(int ms, bool loud) {
-    for (int done = 0; done < ms; done += 100) {
-      std::vector<int16_t> samples(2400, loud ? 2000 : 0);
-      Server(R"({"type":"session.output_audio.delta","delta":")" +
-             Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2) +
-             R"("})");
-    }
+    for (int done = 0; done < ms; done += 100) Server(AudioDelta(loud));
   }
   // What arrived has been heard.
   void Play() {
