@@ -51,14 +51,15 @@ bool ConversationEngine::OursOpen() const {
 bool ConversationEngine::AwaitingServer() const {
   const ResponseGate& requests = core_.requests();
   return core_.ready() && !tools_busy() &&
-         (OursOpen() || requests.requested() || awaiting_answer_ || (line_ && requests.wanted()));
+         (OursOpen() || requests.requested() || awaiting_answer_ || live_.tool_answer_due() ||
+          (line_ && requests.wanted()));
 }
 
 bool ConversationEngine::Idle() const {
   return core_.ready() && !OursOpen() && !awaiting_answer_ && !user_speaking_ &&
          !truncate_pending_ && pending_lines_.empty() && !line_ && !Audible() &&
          !(pacer_ && pacer_->holding()) && !core_.requests().wanted() &&
-         !core_.requests().requested() && !tools_busy();
+         !core_.requests().requested() && !tools_busy() && !live_.tool_answer_due();
 }
 
 void ConversationEngine::OnCaptureFrame(const int16_t* samples, size_t count) {
@@ -289,11 +290,13 @@ void ConversationEngine::AfterToolProgress() {
   MaybeEndLineTurn();
 }
 
-// A delegation backend goes on by itself once asked: no answer of the model's is awaited.
+// A delegation backend goes on by itself once asked, and the voice then says what it made of
+// the outputs: that answer is awaited (a file run ends after it), as a Realtime follow-up is.
 void ConversationEngine::CheckToolFollowUp() {
   if (!core_.ready() || !tools_ || !tools_->TakeFollowUp()) return;
   if (server_->tools_delegated()) {
     server_->ContinueDelegation();
+    live_.AwaitToolAnswer();
   } else {
     RequestResponse();
   }
@@ -587,6 +590,8 @@ void ConversationEngine::OnServerEvent(const ServerEvent& event) {
 // GPT-Live's delegation, or its backend's events.
 void ConversationEngine::OnDelegation(const ServerEvent& event) {
   if (event.type == ServerEventType::kBackendEvent) {
+    // The backend at work on the outputs: the voice's answer to them is due from here.
+    if (live_.tool_answer_due()) live_.AwaitToolAnswer();
     delegations_.OnBackendEvent(event);
     AfterToolProgress();  // calls refused at once may have made the follow-up due
     return;

@@ -130,8 +130,9 @@ class ConversationEngine : private AnswerText::Lines {
   bool awaiting_tool_answer() const { return tools_ && tools_->awaiting_answer(); }
   void AnswerTool(bool yes);
   bool tools_busy() const { return tools_ && tools_->busy(); }
-  // An answer is requested, expected (the user finished speaking), streaming, or waiting for
-  // a response nobody asked for to end so that it can be asked for.
+  // An answer is requested, expected (the user finished speaking; GPT-Live: the voice's answer
+  // to a delegation's tool outputs), streaming, or waiting for a response nobody asked for to
+  // end so that it can be asked for.
   bool AwaitingServer() const;
   // A response is open (announced and not done), whoever asked for it.
   bool response_active() const { return !responses_.empty(); }

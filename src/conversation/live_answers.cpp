@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "audio/pcm.h"
+#include "util/log.h"
 #include "util/secret_mask.h"
 #include "util/utf8.h"
 
@@ -60,9 +61,10 @@ void LiveAnswers::OnDisconnected() {
   StartTimeline();
 }
 
+// A delegation's tasks end with their connection: the answer to their outputs will not come.
 void LiveAnswers::StartTimeline() {
   timeline_ms_ = last_input_ms_ = silent_run_ms_ = 0;
-  awaiting_since_ms_ = -1;
+  awaiting_since_ms_ = tool_answer_since_ms_ = -1;
 }
 
 void LiveAnswers::OpenAnswer(std::vector<ServerEvent>* out) {
@@ -156,6 +158,13 @@ void LiveAnswers::Advance(int64_t at_ms, std::vector<ServerEvent>* out) {
     done.response.status = "completed";
     out->push_back(done);
   }
+  if (tool_answer_since_ms_ >= 0 && timeline_ms_ - tool_answer_since_ms_ >= kToolAnswerMs) {
+    tool_answer_since_ms_ = -1;
+    LOG_WARN(
+        "the voice said nothing for %d s after the tool results went back: not waiting for "
+        "its answer to them",
+        static_cast<int>(kToolAnswerMs / 1000));
+  }
 }
 
 // The audio's own length moves the timeline on, silence included.
@@ -213,6 +222,7 @@ void LiveAnswers::OnOutputWords(const ServerEvent& event, std::vector<ServerEven
   if (event.delta.empty()) return;
   if (!answer_open_) OpenAnswer(out);
   silent_run_ms_ = wordless_ms_ = 0;  // words are being said
+  tool_answer_since_ms_ = -1;         // an answer to the tool outputs, if one was due
   ServerEvent words = event;
   // One answer can be several utterances (a spoken "Let me check." and, later, the result),
   // and the next may begin without the space that parts them.

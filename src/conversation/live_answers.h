@@ -17,6 +17,10 @@
 //   user's speech (a flush: no stale words play) and the answer ends, cancelled.
 // - The model may let a turn pass (a "mhm"): kNoAnswerMs of timeline after the user's turn
 //   without an answer ends it as an empty answer, so that nothing waits for one.
+// - After a delegation's tool outputs go back, the backend goes on and the voice says what it
+//   made of them: that answer is due (AwaitToolAnswer) until the voice's next words, or until
+//   kToolAnswerMs of timeline pass without them or any word from the backend, when a warning
+//   says it is no longer waited for.
 //
 // The session timeline is counted in output audio (24 kHz PCM16), and moved on by the
 // transcripts' end_ms where they are later.
@@ -43,6 +47,9 @@ class LiveAnswers {
   static constexpr int64_t kUserEndMs = 800;
   static constexpr int64_t kBargeInSilenceMs = 200;
   static constexpr int64_t kNoAnswerMs = 6000;
+  // The answer to tool outputs waits for the backend model first: as long as the answer
+  // timeout's default (answer_timeout_ms) lets a Realtime answer be silent.
+  static constexpr int64_t kToolAnswerMs = 30000;
   // Output audio whose peak stays below this is silence (about -54 dBFS).
   static constexpr int kSilencePeak = 64;
 
@@ -66,6 +73,11 @@ class LiveAnswers {
   // A turn was given to the model another way (a push-to-talk take ended): if no answer opens
   // and the user's words do not come, it ends as an empty answer as a spoken turn would.
   void AwaitAnswer();
+
+  // A delegation's tool outputs went back (or its backend is still at work on them): the
+  // voice's answer to them is due, from now on the timeline.
+  void AwaitToolAnswer() { tool_answer_since_ms_ = timeline_ms_; }
+  bool tool_answer_due() const { return tool_answer_since_ms_ >= 0; }
 
   bool answer_open() const { return answer_open_; }
   // The open answer's output audio, silence included, since its last words (or its start): an
@@ -94,6 +106,7 @@ class LiveAnswers {
   bool user_spoke_in_answer_ = false;  // since the answer began
   bool sentence_ended_ = false;        // the answer's words so far end in . ! or ?
   int64_t awaiting_since_ms_ = -1;     // a user's turn ended with no answer open: when
+  int64_t tool_answer_since_ms_ = -1;  // tool outputs went back, no words since: when
   uint64_t answers_ = 0, user_turns_ = 0;
   std::string answer_id_, item_id_, user_item_id_;
   std::string user_text_;

@@ -7,6 +7,7 @@
 #include "tools/tool_command.h"
 #include "tools/tool_schema.h"
 #include "ui/shell_quote.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -180,6 +181,7 @@ void ToolCalls::OnDisconnected() {
   hosted_.OnDisconnected();
   ++connections_;
   collecting_.clear();
+  limit_.Clear();
   if (server_->tools_delegated() && !calls_.empty()) {
     LOG_WARN("the connection was lost: the tool calls it asked for are stopped");
     Interrupt();
@@ -206,16 +208,7 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
   if (AlreadyUsed(call_id, item_id)) return;
   auto it = collecting_.find(std::string(call_id));
   if (it == collecting_.end()) {
-    if (collecting_.size() >= kMaxCollectedCalls) {
-      if (!warned_too_many_) {
-        LOG_WARN("a response made more than %zu function calls: none of them runs",
-                 kMaxCollectedCalls);
-      }
-      warned_too_many_ = true;
-      if (overflowed_.size() >= kMaxOverflowed) overflowed_.clear();
-      overflowed_.emplace(response_id);
-      return;
-    }
+    if (!Admit(response_id, call_id)) return;
     it = collecting_.emplace(std::string(call_id), Call{}).first;
     it->second.call_id = std::string(call_id);
     it->second.arrival = next_arrival_++;
@@ -233,6 +226,31 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
     call.complete = true;
   }
   if (call.complete && !call.response_id.empty() && FindFinished(call.response_id)) OnLateCall(it);
+}
+
+// Whether a call not seen before is collected. Realtime: up to kMaxCollectedCalls at once,
+// beyond which its whole response runs none. A delegation: CallLimit's per response, the others
+// kept to be answered with an error when it completes.
+bool ToolCalls::Admit(std::string_view response_id, std::string_view call_id) {
+  const bool room = collecting_.size() < kMaxCollectedCalls;
+  if (server_->tools_delegated()) {
+    const CallLimit::Admission admission = limit_.Admit(response_id, call_id, room);
+    if (admission == CallLimit::Admission::kLost && !warned_too_many_) {
+      LOG_WARN(
+          "the delegation backend made more function calls than voxterm can keep: those past "
+          "them get no output, and their delegations cannot go on");
+      warned_too_many_ = true;
+    }
+    return admission == CallLimit::Admission::kRun;
+  }
+  if (room) return true;
+  if (!warned_too_many_) {
+    LOG_WARN("a response made more than %zu function calls: none of them runs", kMaxCollectedCalls);
+  }
+  warned_too_many_ = true;
+  if (overflowed_.size() >= kMaxOverflowed) overflowed_.clear();
+  overflowed_.emplace(response_id);
+  return false;
 }
 
 void ToolCalls::RefuseDuplicate(std::string_view call_id, std::string_view item_id,
@@ -266,62 +284,51 @@ ToolCalls::Finished* ToolCalls::FindFinished(std::string_view response_id) {
 
 // Calls run only once their response is done: the follow-up response.create cannot be sent
 // before then anyway, and a response cut short (the user spoke over it) should not act. Calls
-// whose arguments never completed are not in the conversation, so they get no output.
+// whose arguments never completed are not in a Realtime conversation, so they get no output;
+// a delegation backend waits for an output for every call it announced, so there each gets an
+// error, as does each call over its limit (CallLimit).
 // response.done's output lists the response's items: a call listed there completes its record,
 // or is one the server announced nowhere else. They run in the response's order: the list's,
 // then (for calls it lacks) the order they were announced in.
 void ToolCalls::OnResponseDone(const ServerEvent& event) {
   const std::string response_id(event.response.id);
   // Done twice: its calls are already dispatched. (Responses without an id cannot be told apart.)
-  const bool named = !response_id.empty();
-  if (named && FindFinished(response_id)) return;
+  if (!response_id.empty() && FindFinished(response_id)) return;
   for (const ItemInfo& item : event.response.calls) {
     const bool complete = item.status.empty() || item.status == "completed";
     Collect(response_id, item.id, item.call_id, item.name, item.arguments, complete,
             item.arguments_not_string);
   }
-  std::vector<Call> made;
+  std::vector<Call> made, unfinished;
   for (auto it = collecting_.begin(); it != collecting_.end();) {
     if (it->second.response_id == response_id || it->second.response_id.empty()) {
-      if (it->second.complete) made.push_back(std::move(it->second));
+      (it->second.complete ? made : unfinished).push_back(std::move(it->second));
       it = collecting_.erase(it);
     } else {
       ++it;
     }
   }
-  auto rank = [&](const Call& call) {
-    const auto& listed = event.response.calls;
-    for (size_t i = 0; i < listed.size(); ++i) {
-      if (listed[i].call_id == call.call_id) return std::pair<size_t, uint64_t>(i, 0);
-    }
-    return std::pair<size_t, uint64_t>(listed.size(), call.arrival);
-  };
-  std::stable_sort(made.begin(), made.end(),
-                   [&](const Call& a, const Call& b) { return rank(a) < rank(b); });
-  if (named) {
-    Finished& finished = finished_.emplace_back();
-    finished.response_id = response_id;
-    for (const Call& call : made) finished.calls.emplace_back(call.call_id, call.item_id);
-    while (finished_.size() > kMaxFinishedResponses) finished_.pop_front();
-  }
-  for (const Call& call : made) {
-    used_order_.push_back(call.call_id);
-    used_.emplace(call.call_id, call.item_id);
-  }
-  while (used_order_.size() > kMaxUsedCallIds) {
-    used_.erase(used_order_.front());
-    used_order_.pop_front();
-  }
+  const bool delegated = server_->tools_delegated();
+  if (!delegated) unfinished.clear();
+  const CallLimit::Over over = delegated ? limit_.Take(response_id) : CallLimit::Over{};
+  InResponseOrder(&made, event.response.calls);
+  Remember(response_id, made, unfinished, over.call_ids);
   if (overflowed_.erase(response_id) > 0) {
     return NotRun(std::move(made),
                   "made more than " + std::to_string(kMaxCollectedCalls) + " calls");
   }
-  if (made.empty()) return;
+  if (made.empty() && unfinished.empty() && over.call_ids.empty() && over.lost == 0) return;
   // "failed" is said as a verb; "cancelled", "incomplete" and the like as a state.
   const std::string status =
       event.response.status.empty() ? "ended" : Printable(std::string(event.response.status), 30);
   const std::string verb = status == "failed" || status == "ended" ? status : "was " + status;
-  if (event.response.status != "completed") return NotRun(std::move(made), verb);
+  if (event.response.status != "completed") {
+    if (const size_t n = over.call_ids.size() + over.lost; n > 0) {
+      view_->ToolActivity(std::to_string(n) + " more calls not run (the response " + verb + ")");
+    }
+    for (Call& call : unfinished) made.push_back(std::move(call));
+    return NotRun(std::move(made), verb);
+  }
   follow_up_wanted_[response_id] = true;
   std::vector<int> serials;
   for (Call& call : made) {
@@ -330,7 +337,99 @@ void ToolCalls::OnResponseDone(const ServerEvent& event) {
     serials.push_back(next_serial_);
     calls_.emplace(next_serial_++, std::move(call));
   }
+  // Answered before those run, and after they are counted: the follow-up waits for them all.
+  AnswerUnfinished(response_id, std::move(unfinished));
+  AnswerOverLimit(response_id, over);
   for (int serial : serials) Dispatch(serial);
+}
+
+void ToolCalls::InResponseOrder(std::vector<Call>* made, const std::vector<ItemInfo>& listed) {
+  auto rank = [&](const Call& call) {
+    for (size_t i = 0; i < listed.size(); ++i) {
+      if (listed[i].call_id == call.call_id) return std::pair<size_t, uint64_t>(i, 0);
+    }
+    return std::pair<size_t, uint64_t>(listed.size(), call.arrival);
+  };
+  std::stable_sort(made->begin(), made->end(),
+                   [&](const Call& a, const Call& b) { return rank(a) < rank(b); });
+}
+
+// A response done, and the call_ids it used: a later event of one is ignored.
+void ToolCalls::Remember(const std::string& response_id, const std::vector<Call>& made,
+                         const std::vector<Call>& unfinished,
+                         const std::vector<std::string>& over) {
+  if (!response_id.empty()) {
+    Finished& finished = finished_.emplace_back();
+    finished.response_id = response_id;
+    for (const Call& call : made) finished.calls.emplace_back(call.call_id, call.item_id);
+    while (finished_.size() > kMaxFinishedResponses) finished_.pop_front();
+  }
+  auto use = [&](const std::string& call_id, const std::string& item_id) {
+    used_order_.push_back(call_id);
+    used_.emplace(call_id, item_id);
+  };
+  for (const Call& call : made) use(call.call_id, call.item_id);
+  for (const Call& call : unfinished) use(call.call_id, call.item_id);
+  for (const std::string& call_id : over) use(call_id, "");
+  while (used_order_.size() > kMaxUsedCallIds) {
+    used_.erase(used_order_.front());
+    used_order_.pop_front();
+  }
+}
+
+// Calls a delegation's completed response announced and never completed: not run, and each
+// answered with an error, since the backend waits for them too; one warning for them all.
+void ToolCalls::AnswerUnfinished(const std::string& response_id, std::vector<Call> unfinished) {
+  if (unfinished.empty()) return;
+  if (delegation_lines_.Admit(MonotonicNs() / 1000000)) {
+    LOG_WARN(
+        "the delegation backend's response \"%s\" announced %zu function call(s) and never "
+        "completed them: each is answered with an error",
+        Printable(response_id, 64).c_str(), unfinished.size());
+  }
+  for (Call& call : unfinished) {
+    call.response_id = response_id;
+    call.connection = connections_;
+    const std::string line = Shown(call.name) + ": not run (it never completed)";
+    const int serial = next_serial_++;
+    calls_.emplace(serial, std::move(call));
+    Answered(serial,
+             FormatToolError("not run: the call was announced, but its arguments never came "
+                             "before its response ended"),
+             line);
+  }
+}
+
+// A delegation's calls over its limit: each answered with an error (its backend cannot go on
+// without), under one line and one warning rather than one each.
+void ToolCalls::AnswerOverLimit(const std::string& response_id, const CallLimit::Over& over) {
+  if (over.call_ids.empty() && over.lost == 0) return;
+  const std::string limit = std::to_string(CallLimit::kMaxRun);
+  const std::string output = FormatToolError(
+      "not run: the delegation made more than " + limit +
+      " function calls in one response, and voxterm runs at most " + limit + " for a delegation");
+  for (const std::string& call_id : over.call_ids) {
+    Call call;
+    call.call_id = call_id;
+    call.response_id = response_id;
+    call.connection = connections_;
+    const int serial = next_serial_++;
+    calls_.emplace(serial, std::move(call));
+    Answered(serial, output, /*summary=*/"");
+  }
+  view_->ToolActivity(std::to_string(over.call_ids.size() + over.lost) +
+                      " calls not run (a delegation runs at most " + limit + ")");
+  if (!delegation_lines_.Admit(MonotonicNs() / 1000000)) return;
+  const std::string lost =
+      over.lost == 0 ? ""
+                     : "; " + std::to_string(over.lost) +
+                           " more could not be kept and got no output, so that delegation "
+                           "cannot go on";
+  LOG_WARN(
+      "the delegation backend made %zu function calls in one response (\"%s\"): voxterm runs at "
+      "most %zu for a delegation, and answered the other %zu with an error%s",
+      over.made, Printable(response_id, 64).c_str(), CallLimit::kMaxRun, over.call_ids.size(),
+      lost.c_str());
 }
 
 void ToolCalls::NotRun(std::vector<Call> made, const std::string& why) {
@@ -584,9 +683,11 @@ void ToolCalls::Answered(int serial, const std::string& output, std::string_view
   if (connected_ && !orphan) server_->AddToolOutput(call.call_id, output, item_id);
   // A server that never announces items would otherwise have them kept for ever.
   while (unconfirmed_.size() > kMaxUnconfirmedOutputs) unconfirmed_.erase(unconfirmed_.begin());
-  view_->ToolActivity(orphan ? std::string(summary) +
-                                   ": not sent (the connection it was asked on was lost)"
-                             : std::string(summary));
+  if (!summary.empty()) {  // none: a line for many calls says it
+    view_->ToolActivity(orphan ? std::string(summary) +
+                                     ": not sent (the connection it was asked on was lost)"
+                               : std::string(summary));
+  }
   if (log_->enabled()) {
     JsonBuffer buffer;
     JsonWriter w(buffer);

@@ -23,12 +23,15 @@
 // announces it (its item id is voxterm's); outputs the server never announced, and those that
 // finish while the connection is down, are sent once the new session has had its replay.
 //
-// Calls from a delegation backend (GPT-Live, ClientProtocol::tools_delegated) differ in three
+// Calls from a delegation backend (GPT-Live, ClientProtocol::tools_delegated) differ in five
 // ways. A call belongs to its connection: an output that comes after that connection is lost is
 // not sent (the task died with it), and none is kept for a replay. Calls of a backend response
 // that did not complete are not run and get no output (the service refuses outputs for them).
-// And Ctrl-C does not cancel the follow-up: the backend waits for every output, interrupted or
-// not, before it can end its task.
+// Ctrl-C does not cancel the follow-up: the backend waits for every output, interrupted or
+// not, before it can end its task. For the same reason every call of a completed response gets
+// an output: one announced and never completed is answered with an error, and so is each call
+// over the delegation's limit (CallLimit: per response, in place of kMaxCollectedCalls), each
+// kind under one warning.
 //
 // Tools of MCP servers (tools/mcp_calls.h) are called by the same rules: a call of SERVER__TOOL
 // has its arguments checked against the tool's inputSchema before anything is sent, is asked
@@ -50,6 +53,7 @@
 #include <utility>
 #include <vector>
 
+#include "conversation/call_limit.h"
 #include "conversation/event_log.h"
 #include "conversation/hosted_mcp.h"
 #include "protocol/client_protocol.h"
@@ -58,6 +62,7 @@
 #include "tools/tool_config.h"
 #include "tools/tool_runner.h"
 #include "ui/tool_call_view.h"
+#include "util/log.h"
 
 namespace voxterm {
 
@@ -129,6 +134,8 @@ class ToolCalls {
   void Collect(std::string_view response_id, std::string_view item_id, std::string_view call_id,
                std::string_view name, std::string_view arguments, bool arguments_complete,
                bool arguments_not_string = false);
+  // Whether a call not seen before is kept to run (else it is refused, or kept to be answered).
+  bool Admit(std::string_view response_id, std::string_view call_id);
   // Whether call_id belongs to a call already dispatched (a later event of it is ignored; another
   // item with it is refused).
   bool AlreadyUsed(std::string_view call_id, std::string_view item_id);
@@ -136,6 +143,13 @@ class ToolCalls {
   // takes no outputs for them); no follow-up.
   void NotRun(std::vector<Call> made, const std::string& why);
   void OnResponseDone(const ServerEvent& event);
+  static void InResponseOrder(std::vector<Call>* made, const std::vector<ItemInfo>& listed);
+  void Remember(const std::string& response_id, const std::vector<Call>& made,
+                const std::vector<Call>& unfinished, const std::vector<std::string>& over);
+  // A delegation's completed response: the calls it never completed, and those over its limit,
+  // each answered with an error.
+  void AnswerUnfinished(const std::string& response_id, std::vector<Call> unfinished);
+  void AnswerOverLimit(const std::string& response_id, const CallLimit::Over& over);
   Finished* FindFinished(std::string_view response_id);
   // A call completed after its response was done: it joins the response's calls still
   // running, or, with none left, is answered as not run.
@@ -152,6 +166,7 @@ class ToolCalls {
   void AskNext();
   void Collected();
   // Sends the call's output and forgets the call; the last of a response makes a follow-up due.
+  // An empty summary shows no line (one line speaks for many calls).
   void Answered(int serial, const std::string& output, std::string_view summary);
   const ToolConfig* Find(std::string_view name) const;
 
@@ -187,7 +202,9 @@ class ToolCalls {
   // the oldest): a call_id comes once in a conversation.
   std::map<std::string, std::string, std::less<>> used_;
   std::deque<std::string> used_order_;
-  std::set<std::string> overflowed_;              // responses that made more calls than are kept
+  std::set<std::string> overflowed_;  // responses that made more calls than are kept
+  CallLimit limit_;                   // a delegation's calls, per response
+  LogThrottle delegation_lines_{LogLevel::kWarn, "warnings about delegations' calls"};
   std::map<std::string, bool> follow_up_wanted_;  // by response_id: false once interrupted
   bool follow_up_due_ = false;
   bool warned_too_many_ = false;

@@ -170,3 +170,67 @@ def test_an_mcp_tool_runs_through_delegation(mock, run, tmp_path):
     types = [e["type"] for e in m.events()]
     assert types.count("response.create") == 1
     checked(m)
+
+
+def test_a_file_run_waits_for_the_answer_to_a_slow_tools_result(mock, run, tmp_path):
+    # The input file ends while the tool runs, and the model's "Let me check." is over (2 s of
+    # silence) before it ends: voxterm still waits for the voice to say what the backend made of
+    # the result before it closes the session (as a Realtime file run waits for the follow-up
+    # response).
+    config = write_config(tmp_path, [{"name": "slow", "shell": "sleep 4; echo done"}])
+    m = mock("--live-delegate", "slow", "{}")
+    mic = spoken(tmp_path, ("silence", 300), ("tone", 800), ("silence", 700))
+    r = run_live(run, m, tmp_path, mic, "--config", config)
+    assert r.returncode == 0, r.stderr
+    [output] = backend_outputs(m)
+    assert output["output"]["stdout"] == "done\n"
+    said = [line for line in r.stdout.splitlines() if line.startswith("assistant: ")]
+    assert any("Tool slow returned: " in line and "done" in line for line in said), r.stdout
+    # The whole answer was said before session.close.
+    found = m.records()
+    close = next(i for i, r in enumerate(found) if r.get("event", {}).get("type") == "session.close")
+    backend = [i for i, r in enumerate(found) if r.get("live_said", {}).get("kind") == "backend"]
+    assert backend and backend[0] < close
+    assert found[backend[0]]["live_said"]["words"] == found[backend[0]]["live_said"]["of"]
+    checked(m)
+
+
+def test_calls_over_a_delegations_limit_are_each_answered_with_an_error(mock, run, tmp_path):
+    # "A delegation must always get an answer": a backend that asks for more calls in one response
+    # than voxterm runs gets an error output for each of the others, and one warning says so.
+    config = write_config(tmp_path, [{"name": "uptime", "shell": "echo up"}])
+    m = mock("--live-delegate", "uptime", "{}", "--live-delegate-times", "1030")
+    r = run_live(run, m, tmp_path, the_turn(tmp_path), "--config", config, timeout=120)
+    assert r.returncode == 0, r.stderr
+    outputs = backend_outputs(m)
+    assert len(outputs) == 1030
+    assert len({o["call_id"] for o in outputs}) == 1030
+    ran = [o for o in outputs if "error" not in o["output"]]
+    refused = [o for o in outputs if "error" in o["output"]]
+    assert len(ran) == 64 and all(o["output"]["stdout"] == "up\n" for o in ran)
+    assert len(refused) == 1030 - 64
+    assert all("not run" in o["output"]["error"] and "64" in o["output"]["error"] for o in refused)
+    assert [e["type"] for e in m.events()].count("response.create") == 1
+    # One warning, in GPT-Live's words; not Realtime's, and not a line a call.
+    warnings = [line for line in r.stderr.splitlines() if "function calls" in line]
+    assert len(warnings) == 1, r.stderr
+    assert "delegation" in warnings[0] and "1030" in warnings[0] and "64" in warnings[0]
+    assert "a response made more than" not in r.stderr
+    assert len([line for line in r.stdout.splitlines() if line.startswith("tool: ") and "not run" in line]) == 1
+    checked(m)
+
+
+def test_a_call_announced_but_never_completed_is_answered_with_an_error(mock, run, tmp_path):
+    config = write_config(tmp_path, [{"name": "uptime", "shell": "echo up"}])
+    m = mock("--live-delegate", "uptime", "{}", "--live-unfinished-call")
+    r = run_live(run, m, tmp_path, the_turn(tmp_path), "--config", config)
+    assert r.returncode == 0, r.stderr
+    outputs = backend_outputs(m)
+    assert len(outputs) == 2
+    [unfinished] = [o for o in outputs if "error" in o["output"]]
+    assert "never" in unfinished["output"]["error"]
+    assert [o["output"]["stdout"] for o in outputs if "error" not in o["output"]] == ["up\n"]
+    assert [e["type"] for e in m.events()].count("response.create") == 1
+    warnings = [line for line in r.stderr.splitlines() if "never completed" in line]
+    assert len(warnings) == 1, r.stderr
+    checked(m)

@@ -42,11 +42,14 @@ checks session.start and session.update). What it does:
     Responses delegation sends response.event envelopes: response.created, the function_call to
     NAME (when responses.tools declares it; else the first declared function; with none, a text
     answer) in output_item.added, function_call_arguments.delta/.done and output_item.done (one
-    call for each --live-delegate: several are parallel calls), response.completed with usage;
+    call for each --live-delegate: several are parallel calls; --live-delegate-times N makes each
+    N times; --live-unfinished-call adds one announced by output_item.added alone, still pending),
+    response.completed with usage;
     it then takes response.item.create (function_call_output for each call_id; an unknown one is
     an error; a user message too) and response.create (refused while a call has no output), and
     goes on: response.created, output_text.delta, response.completed, and the voice says "Tool
-    NAME returned: OUTPUT" (joined by "; " for several, or "You said: TEXT"). A delegation still
+    NAME returned: OUTPUT" (joined by "; " for several, past three "and N more"; or "You said:
+    TEXT"). A delegation still
     unanswered when the connection ends is recorded (live_unanswered). A session commentary
     append (delegation_id null) holding "mock:call NAME JSON" (a typed line, as the Realtime
     side's mock:call) is taken as such a request: the model delegates a call to NAME with JSON.
@@ -719,6 +722,7 @@ class LiveSession:
         """The backend's first response: a function call for each --live-delegate (parallel
         calls when there are several), completed with the calls unanswered."""
         calls = [(self.backend_tool(name), arguments) for name, arguments in wanted or self.args.live_delegate]
+        calls *= max(1, self.args.live_delegate_times)
         if calls[0][0] is None:
             await self.backend_text(did, rid, "There is no tool for that.")
             self.answered(did, "backend")
@@ -743,6 +747,15 @@ class LiveSession:
                                       "item_id": item["id"], "arguments": arguments})
             await self.envelope(did, {"type": "response.output_item.done", "output_index": index, "item": item})
             tokens += text_tokens(arguments)
+        if self.args.live_unfinished_call:
+            # Announced, never completed: still a call of the response, and so pending (the service
+            # refuses a partial batch, LIVE.md 3).
+            call_id = self.new_id("call")
+            self.calls[call_id] = {"name": calls[0][0], "delegation": did, "output": None}
+            self.delegations[did]["calls"].append(call_id)
+            await self.envelope(did, {"type": "response.output_item.added", "output_index": len(calls), "item": {
+                "id": self.new_id("fc"), "type": "function_call", "status": "in_progress", "call_id": call_id,
+                "name": calls[0][0], "arguments": ""}})
         await self.envelope(did, {"type": "response.completed", "response": self.backend_response(
             rid, "completed", tokens)})
 
@@ -818,6 +831,8 @@ class LiveSession:
                 said.append("You said: %s" % item["content"][0]["text"])
         if did is not None and all(self.calls[c]["output"] is not None for c in self.delegations[did]["calls"]):
             self.answered(did, "responses")
+        if len(said) > 3:  # many outputs: the voice sums the rest up
+            said = said[:3] + ["and %d more" % (len(said) - 3)]
         await self.backend_text(did, self.new_id("resp"), "; ".join(said) or "Hello from the backend.")
 
 
@@ -869,6 +884,10 @@ def add_arguments(parser):
     g.add_argument("--live-delegate", nargs=2, metavar=("NAME", "JSON"), action="append",
                    help="every user turn is delegated: Responses delegation calls NAME with JSON "
                         "(given again: parallel calls in one response)")
+    g.add_argument("--live-delegate-times", type=int, default=1, metavar="N",
+                   help="with --live-delegate, each call N times in the one response (parallel calls)")
+    g.add_argument("--live-unfinished-call", action="store_true",
+                   help="with --live-delegate, one more call, announced (output_item.added), never completed")
     g.add_argument("--live-delegate-min-ms", type=int, default=0, metavar="MS",
                    help="with --live-delegate, only turns of at least MS of speech are delegated; "
                         "shorter ones are answered (default 0: every turn)")

@@ -78,18 +78,31 @@ struct DelegationsTest {
   }
   // The backend's response with a function call for each name, as LIVE.md 5c shows it.
   void BackendCalls(const std::vector<std::string>& names, const char* status = "completed") {
+    Begin();
+    int n = 0;
+    for (const std::string& name : names) Call(std::to_string(++n), name);
+    End(status);
+  }
+  // A delegation to the backend, and its response begun.
+  void Begin() {
     Server(R"({"type":"session.delegation.created","offset_ms":10,"delegation":{"id":"dlg_1",)"
            R"("type":"delegation","target":"responses","response_id":"resp_1"}})");
     Backend(R"({"type":"response.created","response":{"id":"resp_1","status":"in_progress"}})");
-    int n = 0;
-    for (const std::string& name : names) {
-      const std::string id = std::to_string(++n);
-      Backend(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"fc_)" + id +
-              R"(","type":"function_call","status":"completed","call_id":"call_)" + id +
-              R"(","name":")" + name + R"(","arguments":"{}"}})");
-    }
-    Backend(std::string(R"({"type":"response.)") + status + R"(","response":{"id":"resp_1",)" +
-            R"("status":")" + status + R"(","output":[]}})");
+  }
+  // A whole call_ID (output_item.done), or one only announced (output_item.added).
+  void Call(const std::string& id, const std::string& name) {
+    Backend(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"fc_)" + id +
+            R"(","type":"function_call","status":"completed","call_id":"call_)" + id +
+            R"(","name":")" + name + R"(","arguments":"{}"}})");
+  }
+  void Announce(const std::string& id) {
+    Backend(R"({"type":"response.output_item.added","output_index":0,"item":{"id":"fc_)" + id +
+            R"(","type":"function_call","status":"in_progress","call_id":"call_)" + id +
+            R"(","name":"uptime","arguments":""}})");
+  }
+  void End(const std::string& status = "completed") {
+    Backend(R"({"type":"response.)" + status + R"(","response":{"id":"resp_1","status":")" +
+            status + R"(","output":[]}})");
   }
   std::vector<Sent> Sends() const {
     std::vector<Sent> out;
@@ -227,11 +240,58 @@ TEST_CASE("a name the server made up reaches the screen escaped", "[live_delegat
   }
 }
 
-TEST_CASE("a backend response with more calls than are kept runs none, and asks for nothing",
+TEST_CASE("every call of a delegation is answered: those over its limit with an error",
           "[live_delegations]") {
   DelegationsTest t(/*with_tools=*/true);
-  t.BackendCalls(std::vector<std::string>(1025, "uptime"));
-  CHECK(t.runner.started.empty());
-  CHECK(t.Sends().empty());  // no outputs, and no response.create for a task that cannot end
+  t.BackendCalls(std::vector<std::string>(1030, "uptime"));
+  // The first 64 run; each of the others is answered at once, with an error that says why.
+  REQUIRE(t.runner.started.size() == 64);
+  auto sent = t.Sends();
+  REQUIRE(sent.size() == 1030 - 64);
+  for (const Sent& s : sent) {
+    CHECK(s.type == "response.item.create");
+    CHECK(s.output.find("not run") != std::string::npos);
+    CHECK(s.output.find("64") != std::string::npos);
+  }
+  CHECK(sent.front().call_id == "call_65");
+  CHECK(sent.back().call_id == "call_1030");
+  // One line for the calls not run, not one each.
+  CHECK(t.view.lines.size() == 64 + 1);
   CHECK_FALSE(t.calls.follow_up_due());
+  for (int id = 1; id <= 64; ++id) t.runner.Exit(id, 0, "up\n");
+  t.calls.OnRunnerReady();
+  CHECK(t.Sends().size() == 1030);
+  CHECK(t.calls.follow_up_due());  // then the one response.create
+}
+
+TEST_CASE("a call announced but never completed is answered with an error", "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.Begin();
+  t.Announce("9");
+  t.Call("1", "uptime");
+  t.End();
+  // The complete call runs; the other is not run, and answered at once: the backend waits for
+  // an output for every call it announced.
+  REQUIRE(t.runner.started.size() == 1);
+  auto sent = t.Sends();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].call_id == "call_9");
+  CHECK(sent[0].output.find("never") != std::string::npos);
+  CHECK_FALSE(t.calls.follow_up_due());
+  t.runner.Exit(1, 0, "up\n");
+  t.calls.OnRunnerReady();
+  REQUIRE(t.Sends().size() == 2);
+  CHECK(t.Sends()[1].call_id == "call_1");
+  CHECK(t.calls.follow_up_due());
+}
+
+TEST_CASE("a delegation whose only call never completed still goes on", "[live_delegations]") {
+  DelegationsTest t(/*with_tools=*/true);
+  t.Begin();
+  t.Announce("9");
+  t.End();
+  CHECK(t.runner.started.empty());
+  REQUIRE(t.Sends().size() == 1);
+  CHECK(t.calls.follow_up_due());
+  CHECK_FALSE(t.calls.busy());
 }

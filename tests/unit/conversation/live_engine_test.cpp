@@ -7,6 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include "conversation/engine.h"
+#include "conversation/tool_calls.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_tool_runner.h"
 #include "fakes/fake_transport.h"
 #include "fakes/fake_view.h"
 #include "protocol/live_client.h"
@@ -16,6 +19,14 @@
 using namespace voxterm;
 
 namespace {
+
+// 100 ms of the model's output audio: a tone or silence.
+std::string AudioDelta(bool loud) {
+  std::vector<int16_t> samples(2400, loud ? 2000 : 0);
+  return R"({"type":"session.output_audio.delta","delta":")" +
+         Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2) +
+         R"("})";
+}
 
 struct LiveEngineTest {
   LiveEngineTest() : chat(Settings(), &server, &playback, &view, nullptr, &history) {
@@ -34,12 +45,7 @@ struct LiveEngineTest {
   }
   void Started() { Server(R"({"type":"session.started","session":{"model":"gpt-live-1"}})"); }
   void Audio(int ms, bool loud) {
-    for (int done = 0; done < ms; done += 100) {
-      std::vector<int16_t> samples(2400, loud ? 2000 : 0);
-      Server(R"({"type":"session.output_audio.delta","delta":")" +
-             Base64Encode(reinterpret_cast<const uint8_t*>(samples.data()), samples.size() * 2) +
-             R"("})");
-    }
+    for (int done = 0; done < ms; done += 100) Server(AudioDelta(loud));
   }
   void Said(const char* who, const char* words) {
     Server(std::string(R"({"type":"session.)") + who + R"(_transcript.delta","delta":")" + words +
@@ -223,4 +229,110 @@ TEST_CASE_METHOD(
   chat.OnTick();
   CHECK_FALSE(chat.AwaitingServer());
   CHECK(chat.Idle());
+}
+
+namespace {
+
+// The engine with a tool, so with Responses delegation: the backend's calls run on a fake
+// runner, and what the voice says after their outputs is what a file run waits for.
+struct LiveToolsTest {
+  LiveToolsTest() {
+    with_tools.BeginStart(settings);
+    with_tools.SendStart();
+    Server(R"({"type":"session.started","session":{"model":"gpt-live-1"}})");
+  }
+  static SessionSettings Settings(const std::vector<ToolConfig>& tools) {
+    SessionSettings s;
+    s.turns = SessionSettings::Turns::kDetect;
+    s.tools = ToolSpecs(tools);
+    return s;
+  }
+  void Server(std::string json) {
+    ServerEvent event;
+    REQUIRE(ParseLiveEvent(&json, &event).ok());
+    engine.OnServerEvent(event);
+  }
+  void Backend(const std::string& event) {
+    Server(R"({"type":"response.event","delegation_id":"dlg_1","event":)" + event + "}");
+  }
+  void Audio(int ms, bool loud) {
+    for (int done = 0; done < ms; done += 100) Server(AudioDelta(loud));
+  }
+  // What arrived has been heard.
+  void Play() {
+    std::vector<int16_t> played(ring.capacity());
+    (void)ring.Read(played.data(), played.size());
+    counters.played_frames = playback.queued_frames();
+    engine.OnTick();
+  }
+  // The user's request, handed to the backend, which calls slow; the model says it will check.
+  void Delegated() {
+    Server(R"({"type":"session.input_transcript.delta","delta":"is it done?"})");
+    Server(R"({"type":"session.delegation.created","offset_ms":10,"delegation":{"id":"dlg_1",)"
+           R"("type":"delegation","target":"responses","response_id":"resp_1"}})");
+    Backend(R"({"type":"response.created","response":{"id":"resp_1","status":"in_progress"}})");
+    Backend(R"({"type":"response.output_item.done","output_index":0,"item":{"id":"fc_1",)"
+            R"("type":"function_call","status":"completed","call_id":"call_1","name":"slow",)"
+            R"("arguments":"{}"}})");
+    Backend(R"({"type":"response.completed","response":{"id":"resp_1","status":"completed",)"
+            R"("output":[]}})");
+    Server(R"({"type":"session.output_transcript.delta","delta":"Let me check."})");
+    Audio(500, /*loud=*/true);
+    Audio(LiveAnswers::kAnswerEndSilenceMs, /*loud=*/false);  // that answer is over
+    Play();
+  }
+
+  std::vector<ToolConfig> tools{CommandTool("slow", {"slow"})};
+  SessionSettings settings = Settings(tools);
+  FakeTransport transport;
+  FakeView view;
+  SpscRing<int16_t> ring{1 << 18};
+  PlaybackCounters counters;
+  PlaybackPath playback{24000, &ring, &counters};
+  History history;
+  LiveClient with_tools{"gpt-live-1", &transport, "gpt-5.5"};
+  FakeToolRunner runner;
+  FakeClock clock;
+  EventLog log{&clock};
+  ToolCalls calls{&tools, &runner, &with_tools, &view, &log, CanAsk::kNo, {}};
+  ConversationEngine engine{settings, &with_tools, &playback, &view, &calls, &history};
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(LiveToolsTest, "after a tool's output, the answer to it is awaited",
+                 "[live][voice][delegation]") {
+  // Given a backend call still running when the model's "Let me check." is over
+  Delegated();
+  REQUIRE(runner.started.size() == 1);
+  CHECK_FALSE(engine.Idle());  // the tool runs
+  // When it ends: its output and the backend's response.create go out
+  runner.Exit(1, 0, "done\n");
+  engine.OnToolsReady();
+  REQUIRE(transport.SentTypes().back() == "response.create");
+  // Then the voice's answer to the result is still to come: not idle, an answer is due
+  CHECK_FALSE(engine.Idle());
+  CHECK(engine.AwaitingServer());
+  Audio(1000, /*loud=*/false);  // the backend thinks
+  CHECK_FALSE(engine.Idle());
+  Server(R"({"type":"session.output_transcript.delta","delta":"It is done."})");
+  Audio(500, /*loud=*/true);
+  Audio(LiveAnswers::kAnswerEndSilenceMs, /*loud=*/false);
+  Play();
+  CHECK(engine.Idle());
+  CHECK(view.lines.back() == "assistant: It is done.");
+}
+
+TEST_CASE_METHOD(LiveToolsTest,
+                 "an answer to a tool's output that never comes is not awaited for "
+                 "ever",
+                 "[live][voice][delegation]") {
+  Delegated();
+  runner.Exit(1, 0, "done\n");
+  engine.OnToolsReady();
+  // The output track goes on, silent: after the limit, nothing is awaited any more.
+  Audio(LiveAnswers::kToolAnswerMs + 100, /*loud=*/false);
+  Play();
+  CHECK_FALSE(engine.AwaitingServer());
+  CHECK(engine.Idle());
 }
