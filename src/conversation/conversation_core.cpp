@@ -96,6 +96,7 @@ void ConversationCore::ChangeTools(std::vector<ToolSpec> tools) {
   update.output = settings_.output;
   update.tools = settings_.tools;
   update.hosted_mcp = settings_.hosted_mcp;  // "tools" replaces the whole list
+  update.tools_changed = true;
   server_->ConfigureSession(update);
 }
 

@@ -359,6 +359,10 @@ std::string EncodeSessionUpdate(Dialect dialect, const SessionSettings& settings
       Key(w, "parallel_tool_calls");
       w.Bool(*settings.parallel_tool_calls);
     }
+  } else if (settings.tools_changed) {  // none left: an empty list, and no tool_choice for it
+    Key(w, "tools");
+    w.StartArray();
+    w.EndArray();
   }
   w.EndObject();
   w.EndObject();

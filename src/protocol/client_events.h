@@ -61,6 +61,9 @@ struct SessionSettings {
   Turns turns = Turns::kLeaveDefault;
   TurnDetection turn_detection;  // used when turns == kDetect
   std::vector<ToolSpec> tools;
+  // Sends "tools" even when there are none (and no hosted server): a change that left none.
+  // Otherwise an update without tools leaves the session's as they are.
+  bool tools_changed = false;
   // GA only: the hosted MCP servers, as "mcp" tools after the functions. A session.update that
   // sends tools sends these with them, since "tools" replaces the whole list.
   std::vector<HostedMcpServer> hosted_mcp;

@@ -60,6 +60,9 @@ int main() {
     text.turns = SessionSettings::Turns::kOff;
     server.ConfigureSession(text);
     server.ConfigureSession(SessionSettings());
+    SessionSettings no_tools_left;  // an MCP server's list gone empty
+    no_tools_left.tools_changed = true;
+    server.ConfigureSession(no_tools_left);
     if (dialect == Dialect::kGa) {  // hosted MCP servers are GA's only ("mcp" tools)
       SessionSettings hosted = text;
       HostedMcpServer docs;

@@ -151,6 +151,25 @@ TEST_CASE_METHOD(SettingsChangeTest,
   CHECK(Has(sink.sent[0], R"("voice":"marin")"));
 }
 
+TEST_CASE_METHOD(SettingsChangeTest, "a change of tools is sent, also when none are left",
+                 "[conversation_core]") {
+  core.OnSessionCreated();
+  sink.sent.clear();
+  core.ChangeTools({{"g", "", R"({"type":"object"})"}});
+  REQUIRE(sink.SentTypes() == std::vector<std::string>{"session.update"});
+  CHECK(Has(sink.sent[0], R"("name":"g")"));
+  CHECK_FALSE(Has(sink.sent[0], R"("name":"f")"));
+  // An MCP server whose list went empty: the session must lose its tools too ("tools" replaces
+  // the whole list; an update without it would leave g).
+  core.ChangeTools({});
+  REQUIRE(sink.sent.size() == 2);
+  CHECK(Has(sink.sent[1], R"("tools":[])"));
+  CHECK_FALSE(Has(sink.sent[1], "tool_choice"));
+  // Other changes leave the tools alone.
+  core.ChangeInstructions("Answer in French.");
+  CHECK_FALSE(Has(sink.sent[2], "tools"));
+}
+
 TEST_CASE_METHOD(SettingsChangeTest, "between sessions a change waits for the next one",
                  "[conversation_core]") {
   core.OnSessionCreated();
