@@ -9,18 +9,15 @@ bool AnswerText::OnEvent(const ServerEvent& event, bool show, bool end_line) {
     case ServerEventType::kTextDelta:
     case ServerEventType::kAudioTranscriptDelta:
       if (!show || event.delta.empty()) return false;
-      Show(event.item_id, event.delta);
-      return true;
+      return Show(event.item_id, event.delta);
     case ServerEventType::kTextDone:
     case ServerEventType::kAudioTranscriptDone:
       if (!show || event.text.empty() || Shown(event.item_id)) return false;
-      Show(event.item_id, event.text);
-      return true;
+      return Show(event.item_id, event.text);
     case ServerEventType::kOutputItemDone: {
       if (event.item.type != "message") return false;
-      const bool words =
-          show && event.item.role != "user" && !event.item.text.empty() && !Shown(event.item.id);
-      if (words) Show(event.item.id, event.item.text);
+      const bool words = show && event.item.role != "user" && !event.item.text.empty() &&
+                         !Shown(event.item.id) && Show(event.item.id, event.item.text);
       // A message is whole: its line ends, before the next message or a tool's line.
       if (end_line && event.item.id == line_item_id_) EndLine(/*interrupted=*/false);
       return words;
@@ -38,9 +35,13 @@ void AnswerText::EndLine(bool interrupted) {
   line_open_ = false;
 }
 
-void AnswerText::Show(std::string_view item_id, std::string_view text) {
+bool AnswerText::Show(std::string_view item_id, std::string_view text) {
   if (!adopt_line_ && item_id != line_item_id_) EndLine(/*interrupted=*/false);
   adopt_line_ = false;
+  // A line's first words need no space before them: GPT-Live joins one answer's utterances with
+  // one, and a tool's line between two of them starts a new line ("assistant:  Tool ...").
+  if (!line_open_ && !text.empty() && text.front() == ' ') text.remove_prefix(1);
+  if (text.empty()) return false;
   line_item_id_ = std::string(item_id);
   if (!Shown(item_id)) {
     shown_items_.emplace_back(item_id);
@@ -50,6 +51,7 @@ void AnswerText::Show(std::string_view item_id, std::string_view text) {
     lines_->Words(item_id, shown);
   }
   line_open_ = true;
+  return true;
 }
 
 bool AnswerText::Shown(std::string_view item_id) const {

@@ -52,8 +52,9 @@ class AnswerText {
   bool line_open() const { return line_open_; }
 
  private:
-  // Words of message item_id, on that message's line.
-  void Show(std::string_view item_id, std::string_view text);
+  // Words of message item_id, on that message's line. Returns false for none (a lone space that
+  // would begin a line).
+  bool Show(std::string_view item_id, std::string_view text);
   // Whether some of item_id's words were shown (as deltas, or from a .done).
   bool Shown(std::string_view item_id) const;
 

@@ -135,3 +135,13 @@ TEST_CASE_METHOD(AnswerTextTest, "an answer asked for afresh does not continue t
   CHECK(Delta("new", "answer"));
   CHECK(shown == "part|answer");
 }
+
+TEST_CASE_METHOD(AnswerTextTest, "a line does not begin with the space that joined its words",
+                 "[answer_text]") {
+  CHECK(Delta("a", "Let me check."));
+  text.EndLine(/*interrupted=*/false);  // a tool's line comes between
+  CHECK(Delta("a", " Tool clock returned noon."));
+  CHECK_FALSE(Delta("b", " "));     // nothing to show: no line begins
+  CHECK(Delta("b", "  indented"));  // one space only: the rest is the answer's own
+  CHECK(shown == "Let me check.|Tool clock returned noon.| indented");
+}
