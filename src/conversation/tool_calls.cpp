@@ -433,16 +433,22 @@ void ToolCalls::AnswerOverLimit(const std::string& response_id, const CallLimit:
 }
 
 void ToolCalls::NotRun(std::vector<Call> made, const std::string& why) {
+  size_t shown = 0;
   for (Call& call : made) {
-    const std::string line = Shown(call.name) + ": not run (the response " + why + ")";
+    const std::string line =
+        shown++ < kNotRunLines ? Shown(call.name) + ": not run (the response " + why + ")" : "";
     if (server_->tools_delegated()) {
-      view_->ToolActivity(line);
+      if (!line.empty()) view_->ToolActivity(line);
       continue;
     }
     const int serial = next_serial_++;
     call.connection = connections_;
     calls_.emplace(serial, std::move(call));
     Answered(serial, FormatToolError("not run: the response that made this call " + why), line);
+  }
+  if (made.size() > kNotRunLines) {
+    view_->ToolActivity(std::to_string(made.size() - kNotRunLines) + " more calls not run (the " +
+                        "response " + why + ")");
   }
 }
 

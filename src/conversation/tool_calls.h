@@ -73,6 +73,10 @@ std::vector<ToolSpec> McpToolSpecs(const std::vector<McpFunction>& functions);
 
 class ToolCalls {
  public:
+  // Calls of one response that are not run get a line each up to this many, then one line for
+  // the rest (each still gets its output).
+  static constexpr size_t kNotRunLines = 8;
+
   // tools, runner, server, view, log and mcp must outlive this. base_env: what commands inherit
   // (ToolBaseEnvironment). mcp: the MCP servers' tools, or null without any.
   ToolCalls(const std::vector<ToolConfig>* tools, ToolRunner* runner, ClientProtocol* server,

@@ -460,6 +460,11 @@ TEST_CASE_METHOD(ToolCallsTest, "a response with more calls than are kept runs n
   CHECK(OutputCount() == 1024);  // each call kept is answered; the one past the cap was not kept
   CHECK(Outputs()["c0"] ==
         R"({"error":"not run: the response that made this call made more than 1024 calls"})");
+  // A few lines, then one for the rest: not a thousand.
+  REQUIRE(view.lines.size() == ToolCalls::kNotRunLines + 1);
+  CHECK(view.lines[0] == "tool: disk_usage: not run (the response made more than 1024 calls)");
+  CHECK(view.lines.back() ==
+        "tool: 1016 more calls not run (the response made more than 1024 calls)");
   CHECK_FALSE(Calls().follow_up_due());
   CHECK_FALSE(Calls().busy());
   // The next response is not held against it.
