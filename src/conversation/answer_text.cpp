@@ -26,9 +26,11 @@ bool AnswerText::OnEvent(const ServerEvent& event, bool show, bool end_line) {
   }
 }
 
-void AnswerText::EndLine(bool interrupted) {
+void AnswerText::EndLine(bool interrupted) { EndLine(interrupted, /*cut=*/false); }
+
+void AnswerText::EndLine(bool interrupted, bool cut) {
   if (!line_open_) return;
-  if (const std::string_view rest = masked_.Finish(); !rest.empty()) {
+  if (const std::string_view rest = cut ? masked_.Cut() : masked_.Finish(); !rest.empty()) {
     lines_->Words(line_item_id_, rest);
   }
   lines_->EndLine(interrupted);
@@ -36,7 +38,8 @@ void AnswerText::EndLine(bool interrupted) {
 }
 
 bool AnswerText::Show(std::string_view item_id, std::string_view text) {
-  if (!adopt_line_ && item_id != line_item_id_) EndLine(/*interrupted=*/false);
+  // Another message's words while this one's go on: its line ends, its mask cut.
+  if (!adopt_line_ && item_id != line_item_id_) EndLine(/*interrupted=*/false, /*cut=*/true);
   adopt_line_ = false;
   // A line's first words need no space before them: GPT-Live joins one answer's utterances with
   // one, and a tool's line between two of them starts a new line ("assistant:  Tool ...").

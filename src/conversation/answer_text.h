@@ -52,6 +52,8 @@ class AnswerText {
   bool line_open() const { return line_open_; }
 
  private:
+  // cut: the line ends because another message's words came (StreamMask::Cut).
+  void EndLine(bool interrupted, bool cut);
   // Words of message item_id, on that message's line. Returns false for none (a lone space that
   // would begin a line).
   bool Show(std::string_view item_id, std::string_view text);

@@ -109,6 +109,12 @@ std::string_view StreamMask::Finish() {
   return rest;
 }
 
+std::string_view StreamMask::Cut() {
+  const size_t held = Finish().size();
+  out_.assign(held, '*');
+  return out_;
+}
+
 // Masks all that is known, so runs across the boundary are found, and keeps kMinPiece + 1
 // characters before the new boundary: every window that can still reach past it starts there
 // (the one more is a short secret's test of the character before it).

@@ -92,6 +92,10 @@ class StreamMask {
   std::string_view Add(std::string_view text);
   // The stream ends: returns the rest, masked, and starts afresh.
   std::string_view Finish();
+  // The stream is cut off, and may go on elsewhere (a message whose deltas another message's
+  // interrupt, on a line of its own): what it held back could begin a secret that the
+  // continuation completes out of this one's sight, so it is all masked. Starts afresh.
+  std::string_view Cut();
   bool holding() const { return released_ < seen_.size(); }
 
  private:

@@ -332,6 +332,35 @@ def converse_with_the_key_in_pieces(server, conn, headers, key):
     server.read_frames(conn, "never")  # until voxterm closes
 
 
+def interleave_the_key_with_another_message(server, conn, headers, key):
+    server.accept(conn, headers)
+    plain = lambda **fields: server.frame(conn, json.dumps(fields))
+    plain(type="session.created", event_id="e0", session={"id": "s", "model": "gpt-realtime-2.1"})
+    server.read_frames(conn, "response.create")
+    plain(type="response.created", event_id="e1", response={"id": "r1", "status": "in_progress", "output": []})
+    for n, piece in enumerate(split_key(key, 3)):  # each piece ends its line: another item's words come
+        for item, text in (("i1", piece), ("i2", "x")):
+            plain(type="response.output_text.delta", event_id="d%d%s" % (n, item), response_id="r1",
+                  item_id=item, output_index=0 if item == "i1" else 1, content_index=0, delta=text)
+    plain(type="response.done", event_id="e3", response={"id": "r1", "status": "completed", "output": []})
+    server.read_frames(conn, "never")
+
+
+def test_a_key_interleaved_with_another_message_is_shown_nowhere(run, tmp_path):
+    server = HostileServer(interleave_the_key_with_another_message)
+    transcript = tmp_path / "talk.txt"
+    try:
+        r = run(["--text", "--transcript", str(transcript), "--url", server.url(), "--reconnect-tries", "0"],
+                input="hello\n", timeout=30)
+    finally:
+        server.close()
+    assert r.returncode == 0, r.stderr
+    for text in (r.stdout, transcript.read_text()):
+        # Put back together, the lines of the key's message show no run of it.
+        assert_hidden("".join(line for line in text.splitlines() if "x" not in line))
+        assert "sk-" not in text
+
+
 def test_a_key_the_server_sends_in_pieces_is_shown_nowhere(run, tmp_path):
     """A key split across deltas, each piece too short to mask on its own, is masked as a whole
     where the pieces meet: on stdout and in the transcript."""

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fakes/fake_transport.h"
+#include "util/secret_mask.h"
 
 using namespace voxterm;
 
@@ -144,4 +145,22 @@ TEST_CASE_METHOD(AnswerTextTest, "a line does not begin with the space that join
   CHECK_FALSE(Delta("b", " "));     // nothing to show: no line begins
   CHECK(Delta("b", "  indented"));  // one space only: the rest is the answer's own
   CHECK(shown == "Let me check.|Tool clock returned noon.| indented");
+}
+
+TEST_CASE_METHOD(AnswerTextTest, "a key in one message's deltas, another's between, is masked",
+                 "[answer_text]") {
+  const std::string key = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv";
+  SetProcessSecret(key);
+  for (size_t at = 0; at < key.size(); at += 3) {
+    CHECK_NOTHROW(Delta("a", key.substr(at, 3).c_str()));
+    CHECK_NOTHROW(Delta("b", "x"));
+  }
+  text.EndLine(/*interrupted=*/false);
+  SetProcessSecret("");
+  // Each piece ends its line before the next comes: what could begin the key is masked there
+  // (the last 7 characters begin no maskable run, and pass, as the mask's shorter pieces do).
+  for (size_t at = 0; at + 8 <= key.size(); ++at)
+    CHECK(shown.find(key.substr(at, 8)) == std::string::npos);
+  CHECK(shown.find("sk-") == std::string::npos);
+  CHECK(shown.find("x|***|x|") != std::string::npos);
 }
