@@ -170,6 +170,9 @@ void ConversationEngine::Resume() {
   }
   CheckToolFollowUp();  // the tool outputs the new session was given
   MaybeRequestResponse();
+  // A line whose answer was whole, and whose follow-up died with the connection (approval
+  // requests are not carried over), has nothing left to wait for: the next lines may go.
+  MaybeEndLineTurn();
 }
 
 void ConversationEngine::OnUserLine(std::string line) {

@@ -3,6 +3,7 @@ go to the session as GA "mcp" tools; the API calls them, voxterm shows the calls
 approval requests. The mock simulates the remote server ("mock:mcp LABEL TOOL JSON")."""
 
 import json
+import time
 
 import pytest
 
@@ -173,3 +174,48 @@ def test_a_bad_label_and_the_apis_without_hosted_servers_are_refused(run, tmp_pa
     r = run(["--config", config, "--model", "gpt-live-1", "--url", "ws://127.0.0.1:9"], input="hi\n")
     assert r.returncode == 2
     assert "GPT-Live" in one_line(r.stderr) and SECRET not in r.stderr
+
+
+def test_a_question_lost_with_the_connection_leaves_the_conversation_going(tmp_path):
+    """An approval asked on a terminal when the connection drops is dropped unanswered; after
+    the reconnect the next line is a turn, answered, and Ctrl-D ends the run (the line that
+    made the request waited for a follow-up that could no longer come, and held every line
+    after it)."""
+    from hostile import Hostile
+    request = {"id": "mcpr_1", "type": "mcp_approval_request", "server_label": "docs", "name": "search",
+               "arguments": '{"query":"x"}'}
+    connections = []
+
+    def handler(c):
+        connections.append(c)
+        if not c.upgrade():
+            return
+        c.session_created(len(connections))
+        if len(connections) == 1:
+            c.wait_for("response.create")
+            c.event({"type": "response.created", "event_id": "ev_c", "response": {"id": "r1", "status": "in_progress"}})
+            c.event({"type": "response.output_item.done", "event_id": "ev_i", "response_id": "r1",
+                     "output_index": 0, "item": request})
+            c.event({"type": "response.done", "event_id": "ev_d", "response": {"id": "r1", "status": "completed",
+                                                                               "output": [request]}})
+            time.sleep(1)
+            return c.drop()
+        n = 1
+        while c.wait_for("response.create", timeout=30) is not None:
+            c.answer(n, "Answer %d on the second connection." % n)
+            n += 1
+
+    h = Hostile(handler)
+    try:
+        t = TextPty(tmp_path, ["--config", config_with(tmp_path, {"docs": docs()}), "--url", h.url()])
+        t.wait_for("> ")
+        t.type("search the docs\n")
+        t.wait_for("voxterm: allow the API to call docs__search")
+        t.wait_for("tool: docs__search: not answered (the connection was lost)")
+        t.wait_for("voxterm: reconnected")
+        t.type("hello after\n")
+        t.wait_for("Answer 1 on the second connection.")
+        t.type("\x04")  # Ctrl-D
+        assert t.finish() == 0
+    finally:
+        h.stop()
