@@ -5,6 +5,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -56,6 +57,20 @@
 
 namespace voxterm {
 namespace {
+
+// Which header values are masked as secrets: those of a header named for one (Authorization,
+// X-Api-Key, Cookie, ...) and any long one (an opaque token under another name). A short
+// plain value ("2", "application/json") masked everywhere would turn the answers' own words
+// into stars.
+bool IsSecretHeader(const std::string& name, const std::string& value) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"auth", "key", "token", "secret", "cookie", "password", "session",
+                           "credential", "signature"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return value.size() >= 20;
+}
 
 // A longer input line is skipped with an error rather than sent: it is almost surely a mistake
 // (a binary file on stdin), and the server limits item sizes anyway.
@@ -848,10 +863,12 @@ int Main(int argc, char** argv) {
   ScrubApiKeyVariables();
   if (!key.ok()) return Fail(key.message(), ExitCode::kUsage);
   SetProcessSecret(*key);
-  // A hosted MCP server's headers go out in session.update: masked like the key wherever
-  // voxterm writes text (-v, the event log), whole or in part.
+  // A hosted MCP server's secret headers go out in session.update: masked like the key
+  // wherever voxterm writes text (-v, the event log), whole or in part.
   for (const HostedMcpServer& server : config.hosted_mcp_servers) {
-    for (const auto& header : server.headers) AddProcessSecret(header.second);
+    for (const auto& [name, value] : server.headers) {
+      if (IsSecretHeader(name, value)) AddProcessSecret(value);
+    }
   }
   // Before any output is opened, and so truncated.
   Status distinct = CheckDistinctFiles(RunFiles(config));

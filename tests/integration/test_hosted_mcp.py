@@ -123,18 +123,21 @@ def test_on_a_terminal_the_user_approves_or_declines(mock, tmp_path):
 
 
 def test_header_values_never_reach_the_log_or_the_event_log(mock, run, tmp_path):
-    config = config_with(tmp_path, {"docs": docs(require_approval="never",
-                                                  headers={"Authorization": SECRET, "X-Short": "k3y"})})
+    headers = {"Authorization": SECRET, "X-Api-Key": "k3y", "X-Version": "2", "Accept": "application/json"}
+    config = config_with(tmp_path, {"docs": docs(require_approval="never", headers=headers)})
     m = mock()
     log = tmp_path / "events.jsonl"
     r = run(["--config", config, "--text", "-v", "--log-events", str(log), "--url", m.url()],
             input=mcp_line("docs", "echo", {"text": "hi"}) + "\n")
     assert r.returncode == 0, r.stderr
-    assert session_tools(m)[0][0]["headers"] == {"Authorization": SECRET, "X-Short": "k3y"}  # sent
+    assert session_tools(m)[0][0]["headers"] == headers  # sent
     text = log.read_text()
     for secret in (SECRET, "hosted-secret", "0123456789", '"k3y"'):
         assert secret not in r.stderr and secret not in r.stdout and secret not in text
     assert '"Authorization":"' + "*" * len(SECRET) + '"' in text
+    # Plain values are no secrets: masked, the answers' own words would turn to stars.
+    r = run(["--config", config, "--text", "--url", m.url()], input="send 2 as application/json\n")
+    assert r.stdout == "You said: send 2 as application/json\n", r.stderr
     r = run(["mcp", "--config", config], key=None)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0] == \
