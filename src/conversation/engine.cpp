@@ -529,6 +529,26 @@ void ConversationEngine::OnResponseDone(const ServerEvent& event) {
   SendPendingLine();
 }
 
+// A response.done that is not of an open response (never announced, or already done) ends
+// nothing, and is not passed on (false). The answer so far ends its line before any tool's
+// line is shown, unless the line may be a newer response's, shown, that overlapped this one.
+bool ConversationEngine::BeforeResponseDone(const ServerEvent& event) {
+  const auto done = Open(event.response.id);
+  if (done == responses_.end()) {
+    if (ignored_done_lines_.Admit(event.received_ns / 1000000)) {
+      LOG_WARN("ignored response.done for response \"%s\": none is open by that id",
+               Printable(std::string(event.response.id), 64).c_str());
+    }
+    return false;
+  }
+  const bool newer_shown =
+      std::any_of(std::next(done), responses_.end(), [](const Response& r) { return r.shown; });
+  if (!newer_shown && event.response.id != dropped_response_id_) {
+    answer_text_.EndLine(/*interrupted=*/event.response.status == "cancelled");
+  }
+  return true;
+}
+
 void ConversationEngine::OnServerEvent(const ServerEvent& event) {
   if (LiveAnswers::Groups(event.type)) {  // GPT-Live: its streams as answers and turns
     std::vector<ServerEvent> grouped;
@@ -536,23 +556,7 @@ void ConversationEngine::OnServerEvent(const ServerEvent& event) {
     for (const ServerEvent& e : grouped) OnServerEvent(e);
     return;
   }
-  if (event.type == ServerEventType::kResponseDone) {
-    // One that is not open (never announced, or already done) ends nothing, and is not passed
-    // on.
-    const auto done = Open(event.response.id);
-    if (done == responses_.end()) {
-      LOG_WARN("ignored response.done for response \"%s\": none is open by that id",
-               Printable(std::string(event.response.id), 64).c_str());
-      return;
-    }
-    // The answer so far ends its line before any tool's line is shown, unless the line may be
-    // a newer response's, shown, that overlapped this one.
-    const bool newer_shown =
-        std::any_of(std::next(done), responses_.end(), [](const Response& r) { return r.shown; });
-    if (!newer_shown && event.response.id != dropped_response_id_) {
-      answer_text_.EndLine(/*interrupted=*/event.response.status == "cancelled");
-    }
-  }
+  if (event.type == ServerEventType::kResponseDone && !BeforeResponseDone(event)) return;
   core_.Record(event);
   switch (event.type) {
     case ServerEventType::kSessionCreated: OnSessionCreated(); break;

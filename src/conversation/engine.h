@@ -218,6 +218,8 @@ class ConversationEngine : private AnswerText::Lines {
   void OnAnswerText(const ServerEvent& event);
   void OnError(const ServerEvent& event);
   void OnAudioDelta(const ServerEvent& event);
+  // response.done, before anything else sees it: false for one to ignore.
+  bool BeforeResponseDone(const ServerEvent& event);
   void OnResponseDone(const ServerEvent& event);
   void OnDelegation(const ServerEvent& event);
   // Whether an answer event (words or audio) belongs to a response that is shown.
@@ -305,6 +307,7 @@ class ConversationEngine : private AnswerText::Lines {
   VoiceState state_ = VoiceState::kConnecting;
   bool report_state_ = true;
   LogThrottle error_lines_{LogLevel::kWarn, "server errors"};  // a flood of error events
+  LogThrottle ignored_done_lines_{LogLevel::kWarn, "response.done events ignored"};
 };
 
 }  // namespace voxterm

@@ -4,6 +4,7 @@
 
 #include "protocol/json_write.h"
 #include "tools/tool_command.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 namespace voxterm {
@@ -120,7 +121,9 @@ void HostedMcp::OnCallItem(const ServerEvent& event) {
 
 void HostedMcp::OnRequest(std::string_view response_id, const ItemInfo& item) {
   if (item.id.empty()) {
-    LOG_WARN("skipped an MCP approval request without an id: it could not be answered");
+    if (no_id_lines_.Admit(MonotonicNs() / 1000000)) {
+      LOG_WARN("skipped an MCP approval request without an id: it could not be answered");
+    }
     return;
   }
   Request request{std::string(item.id), std::string(response_id),
@@ -133,15 +136,20 @@ void HostedMcp::OnRequest(std::string_view response_id, const ItemInfo& item) {
     answered_.erase(answered_order_.front());
     answered_order_.pop_front();
   }
-  const std::string tool = Shown(request.label, request.name);
-  if (can_ask_ == CanAsk::kNo) {
-    return Respond(std::move(request), false, kNoTerminal,
-                   tool + ": not approved (it needs approval, and there is no terminal)");
-  }
-  if (pending_.size() >= kMaxPending) {
+  if (can_ask_ == CanAsk::kNo || pending_.size() >= kMaxPending) {
+    const bool no_terminal = can_ask_ == CanAsk::kNo;
+    // A line for each up to the throttle's few, then a count: a server can send them at will.
+    const std::string line =
+        !refused_lines_.Admit(MonotonicNs() / 1000000)
+            ? std::string()
+            : Shown(request.label, request.name) +
+                  (no_terminal ? ": not approved (it needs approval, and there is no terminal)"
+                               : ": not approved (too many requests at once)");
     return Respond(std::move(request), false,
-                   "Too many approval requests at once: this one was refused without asking.",
-                   tool + ": not approved (too many requests at once)");
+                   no_terminal ? kNoTerminal
+                               : "Too many approval requests at once: this one was refused "
+                                 "without asking.",
+                   line);
   }
   pending_.push_back(std::move(request));
 }
@@ -193,7 +201,7 @@ void HostedMcp::Respond(Request request, bool approve, const std::string& reason
                         const std::string& line, bool want_follow_up) {
   const std::string item_id = "voxterm_approval_" + std::to_string(next_response_item_++);
   server_->AnswerMcpApproval(request.id, approve, reason, item_id);
-  view_->ToolActivity(line);
+  if (!line.empty()) view_->ToolActivity(line);  // none: past the throttle's lines
   if (log_->enabled()) {
     JsonBuffer buffer;
     JsonWriter w(buffer);

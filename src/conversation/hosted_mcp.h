@@ -30,6 +30,7 @@
 #include "protocol/client_protocol.h"
 #include "protocol/server_events.h"
 #include "ui/tool_call_view.h"
+#include "util/log.h"
 
 namespace voxterm {
 
@@ -92,6 +93,9 @@ class HostedMcp {
   std::set<std::string> answered_;  // request ids answered (or waiting), so none is answered twice
   std::deque<std::string> answered_order_;  // to forget the oldest
   int next_response_item_ = 1;
+  // What a server can repeat at will: requests refused without asking, requests without an id.
+  LogThrottle refused_lines_{LogLevel::kWarn, "approval requests refused without asking"};
+  LogThrottle no_id_lines_{LogLevel::kWarn, "approval requests without an id"};
   bool follow_up_due_ = false;
   std::map<std::string, CallShown> calls_;  // mcp_call items seen, by item id
   std::deque<std::string> calls_order_;

@@ -202,7 +202,9 @@ void ToolCalls::Collect(std::string_view response_id, std::string_view item_id,
                         std::string_view call_id, std::string_view name, std::string_view arguments,
                         bool arguments_complete, bool arguments_not_string) {
   if (call_id.empty()) {
-    LOG_WARN("skipped a function call without a call_id: it could not be answered");
+    if (no_call_id_lines_.Admit(MonotonicNs() / 1000000)) {
+      LOG_WARN("skipped a function call without a call_id: it could not be answered");
+    }
     return;
   }
   if (AlreadyUsed(call_id, item_id)) return;

@@ -209,6 +209,7 @@ class ToolCalls {
   std::set<std::string> overflowed_;  // responses that made more calls than are kept
   CallLimit limit_;                   // a delegation's calls, per response
   LogThrottle delegation_lines_{LogLevel::kWarn, "warnings about delegations' calls"};
+  LogThrottle no_call_id_lines_{LogLevel::kWarn, "function calls without a call_id"};
   std::map<std::string, bool> follow_up_wanted_;  // by response_id: false once interrupted
   bool follow_up_due_ = false;
   bool warned_too_many_ = false;

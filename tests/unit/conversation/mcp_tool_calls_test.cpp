@@ -243,6 +243,14 @@ TEST_CASE("without a terminal a request is refused at once, with a reason", "[ho
   CHECK(t.Calls().TakeFollowUp());
 }
 
+TEST_CASE("a flood of requests refused is each answered, with a few lines", "[hosted_mcp]") {
+  McpToolCallsTest t;
+  t.can_ask = CanAsk::kNo;
+  for (int i = 0; i < 500; ++i) Request(t, "mcpr_" + std::to_string(i));
+  CHECK(Approvals(t).size() == 500);
+  CHECK(t.view.lines.size() == LogThrottle::kFirstLines);  // the rest counted, in a warning
+}
+
 TEST_CASE("Ctrl-C refuses the requests waiting, without a follow-up", "[hosted_mcp]") {
   McpToolCallsTest t;
   Request(t, "mcpr_1");
