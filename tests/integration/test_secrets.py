@@ -316,12 +316,18 @@ def split_key(key, size=5):
     return [key[i:i + size] for i in range(0, len(key), size)]
 
 
-def converse_with_the_key_in_pieces(server, conn, headers, key):
+def answer_begun(server, conn, headers):
+    """Accepts the session, waits for the user's turn and begins answer r1; a sender of events."""
     server.accept(conn, headers)
     plain = lambda **fields: server.frame(conn, json.dumps(fields))
     plain(type="session.created", event_id="e0", session={"id": "s", "model": "gpt-realtime-2.1"})
     server.read_frames(conn, "response.create")
     plain(type="response.created", event_id="e1", response={"id": "r1", "status": "in_progress", "output": []})
+    return plain
+
+
+def converse_with_the_key_in_pieces(server, conn, headers, key):
+    plain = answer_begun(server, conn, headers)
     delta = lambda n, text: plain(type="response.output_text.delta", event_id="d%d" % n, response_id="r1",
                                   item_id="i1", output_index=0, content_index=0, delta=text)
     for n, text in enumerate(["Your key is "] + split_key(key) + [" and that is all."]):
@@ -333,11 +339,7 @@ def converse_with_the_key_in_pieces(server, conn, headers, key):
 
 
 def interleave_the_key_with_another_message(server, conn, headers, key):
-    server.accept(conn, headers)
-    plain = lambda **fields: server.frame(conn, json.dumps(fields))
-    plain(type="session.created", event_id="e0", session={"id": "s", "model": "gpt-realtime-2.1"})
-    server.read_frames(conn, "response.create")
-    plain(type="response.created", event_id="e1", response={"id": "r1", "status": "in_progress", "output": []})
+    plain = answer_begun(server, conn, headers)
     for n, piece in enumerate(split_key(key, 3)):  # each piece ends its line: another item's words come
         for item, text in (("i1", piece), ("i2", "x")):
             plain(type="response.output_text.delta", event_id="d%d%s" % (n, item), response_id="r1",
